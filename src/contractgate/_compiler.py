@@ -1,0 +1,929 @@
+"""Compile a :class:`~contractgate.contract.Contract` into a validator.
+
+Compiling does the work once that would otherwise be repeated per event: patterns are
+compiled (Rust dialect), every field becomes a closure specialised for its type and
+constraints, constant violations are pre-built, and enum sets become hash lookups. After
+compilation ``validate()`` never fails on a JSON value: it always returns a result, in the
+gateway engine's exact order and wording (spec §4–§6).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from ._exceptions import ContractCompileError
+from ._jsonvalue import (
+    EventTypeError,
+    is_valid_date,
+    json_equal,
+    loads,
+    render_debug_str,
+    render_f64,
+    render_json,
+)
+from ._regex import RegexCompileError, compile_pattern, is_match_fn
+from ._violations import (
+    BatchRecordViolation,
+    BatchValidationResult,
+    ValidationResult,
+    Violation,
+    ViolationKind,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .contract import Contract, FieldDefinition
+
+__all__ = ["CompiledContract", "compile_contract"]
+
+Now = Union[None, int, float, datetime]
+_Out = List[Violation]
+_Check = Callable[[Any, str, _Out], None]
+
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+_U64_MAX = 2**64 - 1
+_MISSING: Any = object()
+
+_K_MISSING = ViolationKind.MISSING_REQUIRED_FIELD
+_K_TYPE = ViolationKind.TYPE_MISMATCH
+_K_LENGTH = ViolationKind.LENGTH_VIOLATION
+_K_PATTERN = ViolationKind.PATTERN_MISMATCH
+_K_RANGE = ViolationKind.RANGE_VIOLATION
+_K_ENUM = ViolationKind.ENUM_VIOLATION
+_K_METRIC = ViolationKind.METRIC_RANGE_VIOLATION
+_K_COMPLETE = ViolationKind.COMPLETENESS_VIOLATION
+_K_FRESH = ViolationKind.FRESHNESS_VIOLATION
+_K_UNIQUE = ViolationKind.UNIQUENESS_VIOLATION
+_K_UNDECLARED = ViolationKind.UNDECLARED_FIELD
+
+_ROOT_VIOLATION = Violation("<root>", "Event must be a JSON object", _K_TYPE)
+_ROOT_RESULT = ValidationResult(False, (_ROOT_VIOLATION,), 0)
+_PASSED = ValidationResult(True, (), 0)
+
+
+# --------------------------------------------------------------------------------------
+# JSON data model of Python values (values decoded by ``loads`` are already canonical;
+# values built in Python may hold big ints, tuples or non-JSON types).
+
+
+def _jtype(v: Any) -> str:
+    """serde_json's ``json_type_name`` for a Python value, or a typed error if the value
+    has no JSON form."""
+    t = type(v)
+    if t is str:
+        return "string"
+    if t is bool:
+        return "boolean"
+    if t is int:
+        return "integer" if _I64_MIN <= v <= _U64_MAX else "float"
+    if t is float:
+        _check_finite(v)
+        return "float"
+    if v is None:
+        return "null"
+    if t is dict or t is list or t is tuple:
+        return "object" if t is dict else "array"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, int):
+        return "integer" if _I64_MIN <= v <= _U64_MAX else "float"
+    if isinstance(v, float):
+        _check_finite(v)
+        return "float"
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, (list, tuple)):
+        return "array"
+    raise EventTypeError(
+        f"value of type {type(v).__name__} is not a JSON value (use str, int, float, bool, "
+        "None, list, tuple or dict)"
+    )
+
+
+def _check_finite(v: float) -> None:
+    if not math.isfinite(v):
+        raise EventTypeError(f"{v!r} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def _is_number(v: Any) -> bool:
+    t = type(v)
+    if t is int or t is float:
+        return True
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _f64(v: Any) -> float:
+    """The f64 a number is compared as: ints round half-to-even (Python's float(int));
+    ints beyond 64 bits follow serde_json's decoding of their digits."""
+    if type(v) is float:
+        _check_finite(v)
+        return v  # type: ignore[no-any-return]
+    if isinstance(v, bool):  # pragma: no cover - callers exclude bools
+        raise TypeError("bool is not a number")
+    if isinstance(v, int) and not (_I64_MIN <= v <= _U64_MAX):
+        return float(loads(str(v)))
+    f = float(v)
+    _check_finite(f)
+    return f
+
+
+def _utf8_len(s: str) -> int:
+    if s.isascii():
+        return len(s)
+    try:
+        return len(s.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise EventTypeError(
+            "string contains a lone surrogate, which JSON text cannot carry"
+        ) from exc
+
+
+def _enum_key(v: Any) -> Optional[Tuple[str, Any]]:
+    """A hashable key with serde_json equality for scalars (int never equals float, bool
+    never equals a number); None for containers, which compare structurally."""
+    t = type(v)
+    if t is str:
+        return ("s", v)
+    if v is None:
+        return ("n", None)
+    if t is bool:
+        return ("b", v)
+    if t is int:
+        if _I64_MIN <= v <= _U64_MAX:
+            return ("i", v)
+        return ("f", _f64(v))
+    if t is float:
+        return ("f", v)
+    if isinstance(v, (dict, list, tuple)):
+        return None
+    _jtype(v)  # raises for non-JSON types
+    return _enum_key(_canonical_scalar(v))
+
+
+def _canonical_scalar(v: Any) -> Any:
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, str):
+        return str(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    return v  # pragma: no cover
+
+
+def _render_value(v: Any) -> str:
+    """``{J:}`` of an event value (big ints and tuples normalised first)."""
+    return render_json(_normalise(v))
+
+
+def _normalise(v: Any, depth: int = 0) -> Any:
+    t = type(v)
+    if t is str or t is bool or v is None or t is float:
+        if t is float:
+            _check_finite(v)
+        return v
+    if t is int:
+        return v if _I64_MIN <= v <= _U64_MAX else _f64(v)
+    if depth > 200:
+        raise EventTypeError("event nests deeper than any JSON document the gateway accepts")
+    if isinstance(v, dict):
+        out: Dict[str, Any] = {}
+        for k, x in v.items():
+            if not isinstance(k, str):
+                raise EventTypeError(
+                    f"object key {k!r} is a {type(k).__name__}; JSON object keys are strings"
+                )
+            out[str(k)] = _normalise(x, depth + 1)
+        return out
+    if isinstance(v, (list, tuple)):
+        return [_normalise(x, depth + 1) for x in v]
+    _jtype(v)
+    return _normalise(_canonical_scalar(v), depth)
+
+
+def _resolve(event: Any, dotted: str) -> Any:
+    """Dot-split path through objects only (metrics, quality rules, §4.9)."""
+    cur = event
+    for seg in dotted.split("."):
+        if isinstance(cur, dict):
+            cur = cur.get(seg, _MISSING)
+            if cur is _MISSING:
+                return _MISSING
+        else:
+            return _MISSING
+    return cur
+
+
+def _now_seconds(now: Now) -> int:
+    if now is None:
+        return int(time.time() // 1)
+    if isinstance(now, datetime):
+        return math.floor(now.timestamp())
+    return math.floor(now)
+
+
+def _wrap_i64(x: int) -> int:
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >= (1 << 63) else x
+
+
+class _Stop(Exception):
+    """Raised by a fail-fast sink at the first violation (used by ``is_valid``)."""
+
+
+class _FailFast(List[Violation]):
+    def append(self, v: Violation) -> None:
+        raise _Stop
+
+
+# --------------------------------------------------------------------------------------
+# Field compilation
+
+
+class _Builder:
+    """Turns field definitions into check closures. Holds the path-keyed pattern map of
+    spec §2.2 (later fields in walk order win on a path collision).
+
+    A field's path is known at compile time unless it sits below an array element
+    (``a[3].b``); known paths resolve their pattern once, run-time ones look it up by
+    text as the engine does.
+    """
+
+    def __init__(self, patterns: Dict[str, Callable[[str], bool]], null_as_absent: bool):
+        self.patterns = patterns
+        self.null_as_absent = null_as_absent
+        # Run-time paths always contain a bracket, so they can only hit a pattern whose
+        # path text has one.
+        self.dynamic_patterns = any("[" in p for p in patterns)
+
+    def field(self, fd: FieldDefinition, parent: Optional[str], static: bool) -> _Check:
+        """Look ``fd.name`` up in an object and check it. ``parent`` is the parent's path
+        (None at the root); when ``static`` it is known now, else it arrives at run time."""
+        name = fd.name
+        required = fd.required
+        null_as_absent = self.null_as_absent
+        missing_msg = f"Required field '{name}' is missing"
+        if parent is None:
+            path = name
+        elif static:
+            path = f"{parent}.{name}"
+        else:
+            path = None
+        value_check = self.value(fd, path)
+        if path is not None:
+            fixed_path = path
+            missing = Violation(fixed_path, missing_msg, _K_MISSING)
+
+            def check_static(obj: Any, _parent: str, out: _Out) -> None:
+                v = obj.get(name, _MISSING)
+                if v is _MISSING or (v is None and null_as_absent):
+                    if required:
+                        out.append(missing)
+                    return
+                value_check(v, fixed_path, out)
+
+            return check_static
+
+        def check_dynamic(obj: Any, parent_path: str, out: _Out) -> None:
+            v = obj.get(name, _MISSING)
+            if v is _MISSING or (v is None and null_as_absent):
+                if required:
+                    out.append(Violation(f"{parent_path}.{name}", missing_msg, _K_MISSING))
+                return
+            value_check(v, f"{parent_path}.{name}", out)
+
+        return check_dynamic
+
+    def value(self, fd: FieldDefinition, static_path: Optional[str]) -> _Check:
+        """Checks on one present value (spec §4.2.1, in order). ``static_path`` is the
+        value's path when known at compile time."""
+        from .contract import FieldType
+
+        ftype = fd.type
+        type_name = ftype.variant_name
+        lo = fd.min
+        hi = fd.max
+        min_len = fd.min_length
+        max_len = fd.max_length
+        has_len = min_len is not None or max_len is not None
+        is_date = ftype is FieldType.DATE
+        patterns = self.patterns
+        # Pattern resolution: fixed at compile time for known paths; by run-time path text
+        # below arrays (only if some pattern path could match such a text).
+        fixed_matcher: Optional[Callable[[str], bool]] = None
+        dynamic_lookup = False
+        if static_path is not None:
+            fixed_matcher = patterns.get(static_path)
+        else:
+            dynamic_lookup = self.dynamic_patterns
+        enum_check = _enum_checker(fd.enum)
+        children: Optional[List[_Check]] = None
+        if ftype is FieldType.OBJECT and fd.properties is not None:
+            static = static_path is not None
+            children = [self.field(p, static_path or "", static) for p in fd.properties]
+        item_check: Optional[_Check] = None
+        if ftype is FieldType.ARRAY and fd.items is not None:
+            item_check = self.value(fd.items, None)
+
+        accepts = _TYPE_TESTS[ftype]
+        has_range = lo is not None or hi is not None
+        str_checks = has_len or fixed_matcher is not None or dynamic_lookup or is_date
+
+        def check_value(v: Any, path: str, out: _Out) -> None:
+            if not accepts(v):
+                out.append(
+                    Violation(
+                        path, f"Field '{path}' expected type {type_name}, got {_jtype(v)}", _K_TYPE
+                    )
+                )
+                return
+            if str_checks and isinstance(v, str):
+                if has_len:
+                    n = _utf8_len(v)
+                    if min_len is not None and n < min_len:
+                        out.append(
+                            Violation(
+                                path,
+                                f"Field '{path}' length {n} is below minimum {min_len}",
+                                _K_LENGTH,
+                            )
+                        )
+                    if max_len is not None and n > max_len:
+                        out.append(
+                            Violation(
+                                path,
+                                f"Field '{path}' length {n} exceeds maximum {max_len}",
+                                _K_LENGTH,
+                            )
+                        )
+                matcher = patterns.get(path) if dynamic_lookup else fixed_matcher
+                if matcher is not None and not matcher(v):
+                    out.append(
+                        Violation(
+                            path,
+                            f"Field '{path}' value {render_debug_str(v)} "
+                            "does not match required pattern",
+                            _K_PATTERN,
+                        )
+                    )
+                if is_date and not is_valid_date(v):
+                    out.append(
+                        Violation(
+                            path,
+                            f"Field '{path}' value {render_debug_str(v)} is not a valid "
+                            "calendar date (expected YYYY-MM-DD)",
+                            _K_PATTERN,
+                        )
+                    )
+            if has_range and _is_number(v):
+                x = _f64(v)
+                if lo is not None and x < lo:
+                    out.append(
+                        Violation(
+                            path,
+                            f"Field '{path}' value {render_f64(x)} is below minimum "
+                            f"{render_f64(lo)}",
+                            _K_RANGE,
+                        )
+                    )
+                if hi is not None and x > hi:
+                    out.append(
+                        Violation(
+                            path,
+                            f"Field '{path}' value {render_f64(x)} exceeds maximum "
+                            f"{render_f64(hi)}",
+                            _K_RANGE,
+                        )
+                    )
+            if enum_check is not None:
+                enum_check(v, path, out)
+            if children is not None:
+                for child in children:
+                    child(v, path, out)
+            if item_check is not None:
+                for i, item in enumerate(v):
+                    item_check(item, f"{path}[{i}]", out)
+
+        return check_value
+
+
+def _enum_checker(enum: Optional[Sequence[Any]]) -> Optional[_Check]:
+    if enum is None:
+        return None
+    allowed_text = "[" + ", ".join(render_json(e) for e in enum) + "]"
+    keys: FrozenSet[Tuple[str, Any]] = frozenset(
+        k for k in (_enum_key(e) for e in enum) if k is not None
+    )
+    containers = tuple(e for e in enum if isinstance(e, (dict, list, tuple)))
+
+    def check_enum(v: Any, path: str, out: _Out) -> None:
+        k = _enum_key(v)
+        if k is not None:
+            if k in keys:
+                return
+        elif any(json_equal(_normalise(v), e) for e in containers):
+            return
+        out.append(
+            Violation(
+                path,
+                f"Field '{path}' value {_render_value(v)} not in allowed set: {allowed_text}",
+                _K_ENUM,
+            )
+        )
+
+    return check_enum
+
+
+def _accepts_string(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _accepts_integer(v: Any) -> bool:
+    t = type(v)
+    if t is int:
+        return _I64_MIN <= v <= _U64_MAX  # type: ignore[no-any-return]
+    if t is float or t is str or t is bool:
+        return False
+    return isinstance(v, int) and not isinstance(v, bool) and _I64_MIN <= v <= _U64_MAX
+
+
+def _accepts_number(v: Any) -> bool:
+    t = type(v)
+    if t is float:
+        _check_finite(v)
+        return True
+    if t is int:
+        return True
+    return _is_number(v)
+
+
+def _accepts_boolean(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _accepts_object(v: Any) -> bool:
+    return isinstance(v, dict)
+
+
+def _accepts_array(v: Any) -> bool:
+    return isinstance(v, (list, tuple))
+
+
+def _accepts_any(v: Any) -> bool:
+    _jtype(v)  # a non-JSON Python value is an error, not a pass
+    return True
+
+
+def _type_tests() -> Dict[Any, Callable[[Any], bool]]:
+    from .contract import FieldType
+
+    return {
+        FieldType.STRING: _accepts_string,
+        FieldType.INTEGER: _accepts_integer,
+        FieldType.FLOAT: _accepts_number,
+        FieldType.BOOLEAN: _accepts_boolean,
+        FieldType.OBJECT: _accepts_object,
+        FieldType.ARRAY: _accepts_array,
+        FieldType.ANY: _accepts_any,
+        FieldType.DATE: _accepts_string,
+    }
+
+
+_TYPE_TESTS: Dict[Any, Callable[[Any], bool]] = {}
+
+
+# --------------------------------------------------------------------------------------
+# Compile steps (spec §2.1): regexes over the walk, then transform types.
+
+
+def _walk(
+    defs: Sequence[FieldDefinition], prefix: Optional[str]
+) -> Iterator[Tuple[str, FieldDefinition]]:
+    """Depth-first pre-order over entities and object properties, never into ``items``."""
+    from .contract import FieldType
+
+    for fd in defs:
+        path = fd.name if prefix is None else f"{prefix}.{fd.name}"
+        yield path, fd
+        if fd.type is FieldType.OBJECT and fd.properties is not None:
+            yield from _walk(fd.properties, path)
+
+
+def _compile_patterns(contract: Contract) -> Dict[str, Callable[[str], bool]]:
+    patterns: Dict[str, Callable[[str], bool]] = {}
+    for path, fd in _walk(contract.ontology.entities, None):
+        if fd.pattern is None:
+            continue
+        try:
+            matcher = compile_pattern(fd.pattern)
+        except RegexCompileError as exc:
+            raise ContractCompileError(
+                f"Invalid regex '{fd.pattern}' for field '{path}': {exc.display}",
+                file=contract.source,
+            ) from None
+        patterns[path] = is_match_fn(matcher)
+    return patterns
+
+
+def _check_transforms(contract: Contract) -> None:
+    from .contract import FieldType
+
+    for path, fd in _walk(contract.ontology.entities, None):
+        if fd.transform is not None and fd.type is not FieldType.STRING:
+            raise ContractCompileError(
+                f"Field '{path}' declares a PII transform but has type "
+                f"'{fd.type.variant_name}' — transforms are only supported on string fields. "
+                "If this field holds PII, change its type to 'string'.",
+                file=contract.source,
+            )
+
+
+# --------------------------------------------------------------------------------------
+
+
+class CompiledContract:
+    """A contract ready to validate events; build it with ``Contract.compile()``.
+
+    ``validate()`` checks one event the way the gateway's engine does. Rules that need
+    the whole request (uniqueness) run in :meth:`validate_batch`; envelope contracts use
+    :meth:`validate_envelope`. Time-dependent rules (freshness) read the clock once per
+    rule per event, or use ``now`` (Unix seconds or a ``datetime``) when given.
+    """
+
+    __slots__ = (
+        "_checks",
+        "_compliance",
+        "_declared",
+        "_metric_checks",
+        "_quality_checks",
+        "_uniqueness_fields",
+        "contract",
+    )
+
+    def __init__(self, contract: Contract) -> None:
+        if not _TYPE_TESTS:
+            _TYPE_TESTS.update(_type_tests())
+        self.contract = contract
+        patterns = _compile_patterns(contract)
+        _check_transforms(contract)
+        builder = _Builder(patterns, contract.null_as_absent)
+        self._checks = tuple(builder.field(fd, None, True) for fd in contract.ontology.entities)
+        self._metric_checks = tuple(_metric_check(m) for m in contract.metrics if _metric_applies(m))
+        self._quality_checks = tuple(
+            c for c in (_quality_check(q) for q in contract.quality) if c is not None
+        )
+        self._compliance = contract.compliance_mode
+        self._declared = frozenset(fd.name for fd in contract.ontology.entities)
+        self._uniqueness_fields = tuple(
+            q.field for q in contract.quality if q.type.value == "uniqueness"
+        )
+
+    def __repr__(self) -> str:
+        c = self.contract
+        return f"<CompiledContract {c.name!r} version {c.version!r}>"
+
+    @property
+    def has_envelope(self) -> bool:
+        return self.contract.envelope is not None
+
+    # -- one event ------------------------------------------------------------------
+
+    def _run(self, event: Any, out: _Out, now: Now) -> None:
+        for check in self._checks:
+            check(event, "", out)
+        for m in self._metric_checks:
+            m(event, out)
+        for q in self._quality_checks:
+            q(event, out, now)
+        if self._compliance:
+            declared = self._declared
+            keys = list(event)
+            for k in keys:
+                if not isinstance(k, str):
+                    raise EventTypeError(
+                        f"object key {k!r} is a {type(k).__name__}; JSON object keys are strings"
+                    )
+            for k in sorted(keys):
+                if k not in declared:
+                    out.append(
+                        Violation(
+                            k,
+                            f"Field '{k}' is not declared in the contract ontology. "
+                            "Compliance mode rejects undeclared fields.",
+                            _K_UNDECLARED,
+                        )
+                    )
+
+    def validate(self, event: Any, *, now: Now = None) -> ValidationResult:
+        """Check one decoded JSON value (a dict for a real event) against the contract."""
+        if not isinstance(event, dict):
+            _jtype(event)
+            return _ROOT_RESULT
+        t0 = time.perf_counter_ns()
+        out: _Out = []
+        self._run(event, out, now)
+        us = (time.perf_counter_ns() - t0) // 1000
+        if not out:
+            return _PASSED if us == 0 else ValidationResult(True, (), us)
+        return ValidationResult(False, tuple(out), us)
+
+    def validate_json(self, raw: Union[str, bytes, bytearray], *, now: Now = None) -> ValidationResult:
+        """Decode ONE JSON value the way the gateway does (serde_json: integer/float
+        classification, duplicate keys, depth limit) and validate it. Text the gateway
+        would reject raises :class:`~contractgate.EventDecodeError`."""
+        return self.validate(loads(raw), now=now)
+
+    def is_valid(self, event: Any, *, now: Now = None) -> bool:
+        """True when the event passes; stops at the first violation."""
+        if not isinstance(event, dict):
+            _jtype(event)
+            return False
+        try:
+            self._run(event, _FailFast(), now)
+        except _Stop:
+            return False
+        return True
+
+    def validate_many(self, events: Iterable[Any], *, now: Now = None) -> Iterator[ValidationResult]:
+        """Validate each event independently, lazily (no batch rules)."""
+        validate = self.validate
+        for event in events:
+            yield validate(event, now=now)
+
+    # -- whole batches ----------------------------------------------------------------
+
+    def uniqueness_violations(self, events: Sequence[Any]) -> List[Tuple[int, Violation]]:
+        """The batch uniqueness step alone (spec §7.1): ``(event_index, violation)`` pairs,
+        grouped by rule in declared order, then by index."""
+        found: List[Tuple[int, Violation]] = []
+        for field in self._uniqueness_fields:
+            seen: set[str] = set()
+            for i, event in enumerate(events):
+                v = _resolve(event, field)
+                if v is _MISSING or v is None:
+                    continue
+                key = _render_value(v)
+                if key in seen:
+                    found.append(
+                        (
+                            i,
+                            Violation(
+                                field,
+                                f"Quality uniqueness: duplicate value {render_debug_str(key)} "
+                                f"for field '{field}' in batch",
+                                _K_UNIQUE,
+                            ),
+                        )
+                    )
+                else:
+                    seen.add(key)
+        return found
+
+    def validate_batch(self, events: Iterable[Any], *, now: Now = None) -> List[ValidationResult]:
+        """Validate a request's worth of events as ``/ingest`` does: each event, then the
+        batch uniqueness rules, whose violations are appended to the events they hit."""
+        batch = list(events)
+        results = [self.validate(e, now=now) for e in batch]
+        for i, v in self.uniqueness_violations(batch):
+            r = results[i]
+            results[i] = ValidationResult(False, (*r.violations, v), r.validation_us)
+        return results
+
+    def validate_envelope(self, payload: Any, *, now: Now = None) -> BatchValidationResult:
+        """Validate an envelope payload (RFC-038, spec §7.2) for a contract with
+        ``envelope``: the wrapper checks, then each record under ``records_path``."""
+        envelope = self.contract.envelope
+        if envelope is None:
+            raise ContractCompileError(
+                f"contract {self.contract.name!r} has no envelope section; "
+                "use validate() or validate_batch()"
+            )
+        t0 = time.perf_counter_ns()
+        if not isinstance(payload, dict):
+            _jtype(payload)
+            return BatchValidationResult(
+                0,
+                1,
+                (
+                    BatchRecordViolation(
+                        0, "<root>", "Envelope payload must be a JSON object", _K_TYPE
+                    ),
+                ),
+                0,
+            )
+        wrapper: List[BatchRecordViolation] = []
+        if envelope.validate_wrapper:
+            _wrapper_checks(payload, wrapper)
+        rp = envelope.records_path
+        records = payload.get(rp, _MISSING)
+        if records is _MISSING or not isinstance(records, (list, tuple)):
+            if records is _MISSING:
+                last = BatchRecordViolation(
+                    0, rp, f"Envelope key '{rp}' is missing", _K_MISSING
+                )
+            else:
+                last = BatchRecordViolation(
+                    0, rp, f"Envelope key '{rp}' must be an array, got {_jtype(records)}", _K_TYPE
+                )
+            return BatchValidationResult(
+                0, 1, (*wrapper, last), (time.perf_counter_ns() - t0) // 1000
+            )
+        if wrapper:
+            return BatchValidationResult(
+                0, max(len(records), 1), tuple(wrapper), (time.perf_counter_ns() - t0) // 1000
+            )
+        passed = quarantined = 0
+        violations: List[BatchRecordViolation] = []
+        for i, record in enumerate(records):
+            r = self.validate(record, now=now)
+            if r.passed:
+                passed += 1
+            else:
+                quarantined += 1
+                violations.extend(
+                    BatchRecordViolation(i, v.field, v.message, v.kind) for v in r.violations
+                )
+        return BatchValidationResult(
+            passed, quarantined, tuple(violations), (time.perf_counter_ns() - t0) // 1000
+        )
+
+    def validate_envelope_json(
+        self, raw: Union[str, bytes, bytearray], *, now: Now = None
+    ) -> BatchValidationResult:
+        """:meth:`validate_envelope` on raw JSON text, decoded the gateway's way."""
+        return self.validate_envelope(loads(raw), now=now)
+
+
+def _wrapper_checks(payload: Dict[str, Any], out: List[BatchRecordViolation]) -> None:
+    success = payload.get("success", _MISSING)
+    if success is _MISSING:
+        out.append(
+            BatchRecordViolation(0, "success", "Wrapper field 'success' is missing", _K_MISSING)
+        )
+    elif not isinstance(success, bool):
+        out.append(
+            BatchRecordViolation(
+                0,
+                "success",
+                f"Wrapper field 'success' must be boolean, got {_jtype(success)}",
+                _K_TYPE,
+            )
+        )
+    pagination = payload.get("pagination", _MISSING)
+    if pagination is _MISSING:
+        return
+    if not isinstance(pagination, dict):
+        out.append(
+            BatchRecordViolation(
+                0,
+                "pagination",
+                f"Wrapper field 'pagination' must be an object, got {_jtype(pagination)}",
+                _K_TYPE,
+            )
+        )
+        return
+    for k in ("page", "limit", "total"):
+        v = pagination.get(k, _MISSING)
+        if v is _MISSING:
+            out.append(
+                BatchRecordViolation(
+                    0, f"pagination.{k}", f"Wrapper pagination field '{k}' is missing", _K_MISSING
+                )
+            )
+        elif not _is_number(v):
+            out.append(
+                BatchRecordViolation(
+                    0,
+                    f"pagination.{k}",
+                    f"Wrapper pagination field '{k}' must be a number, got {_jtype(v)}",
+                    _K_TYPE,
+                )
+            )
+    has_more = pagination.get("hasMore", _MISSING)
+    if has_more is not _MISSING and not isinstance(has_more, bool):
+        out.append(
+            BatchRecordViolation(
+                0,
+                "pagination.hasMore",
+                f"Wrapper pagination field 'hasMore' must be boolean, got {_jtype(has_more)}",
+                _K_TYPE,
+            )
+        )
+
+
+def _metric_applies(m: Any) -> bool:
+    return m.field is not None and (m.min is not None or m.max is not None)
+
+
+def _metric_check(m: Any) -> Callable[[Any, _Out], None]:
+    name: str = m.name
+    field: str = m.field
+    lo: Optional[float] = m.min
+    hi: Optional[float] = m.max
+    missing = Violation(
+        field, f"Metric '{name}' field '{field}' is missing or not numeric", _K_MISSING
+    )
+
+    def check_metric(event: Any, out: _Out) -> None:
+        v = _resolve(event, field)
+        if v is _MISSING or not _is_number(v):
+            out.append(missing)
+            return
+        x = _f64(v)
+        if lo is not None and x < lo:
+            out.append(
+                Violation(
+                    field,
+                    f"Metric '{name}' value {render_f64(x)} is below minimum {render_f64(lo)} "
+                    f"(field: '{field}')",
+                    _K_METRIC,
+                )
+            )
+        if hi is not None and x > hi:
+            out.append(
+                Violation(
+                    field,
+                    f"Metric '{name}' value {render_f64(x)} exceeds maximum {render_f64(hi)} "
+                    f"(field: '{field}')",
+                    _K_METRIC,
+                )
+            )
+
+    return check_metric
+
+
+def _quality_check(q: Any) -> Optional[Callable[[Any, _Out, Now], None]]:
+    kind = q.type.value
+    field: str = q.field
+    if kind == "completeness":
+        absent = Violation(
+            field, f"Quality completeness: field '{field}' is absent or null", _K_COMPLETE
+        )
+        empty = Violation(
+            field, f"Quality completeness: field '{field}' is an empty string", _K_COMPLETE
+        )
+
+        def check_completeness(event: Any, out: _Out, now: Now) -> None:
+            v = _resolve(event, field)
+            if v is _MISSING or v is None:
+                out.append(absent)
+            elif v == "" and isinstance(v, str):
+                out.append(empty)
+
+        return check_completeness
+    if kind == "freshness" and q.max_age_seconds is not None:
+        max_age: int = q.max_age_seconds
+        max_i64 = _wrap_i64(max_age)
+        not_ts = Violation(
+            field, f"Quality freshness: field '{field}' is not a numeric Unix timestamp", _K_FRESH
+        )
+
+        def check_freshness(event: Any, out: _Out, now: Now) -> None:
+            v = _resolve(event, field)
+            if v is _MISSING:
+                return
+            if not (
+                isinstance(v, int) and not isinstance(v, bool) and _I64_MIN <= v <= _I64_MAX
+            ):
+                out.append(not_ts)
+                return
+            ts = int(v)
+            if ts > 1_700_000_000_000:
+                ts //= 1000
+            age = _wrap_i64(_now_seconds(now) - ts)
+            if age < 0 or age > max_i64:
+                out.append(
+                    Violation(
+                        field,
+                        f"Quality freshness: field '{field}' timestamp is {age}s old "
+                        f"(max {max_age}s)",
+                        _K_FRESH,
+                    )
+                )
+
+        return check_freshness
+    return None
+
+
+def compile_contract(contract: Contract) -> CompiledContract:
+    """Compile ``contract`` (spec §2): regexes first, then transform types."""
+    return CompiledContract(contract)
