@@ -34,14 +34,16 @@ CORPUS_FILES = (
 PARITY = json.loads((DATA / "contract-validation-parity.json").read_text(encoding="utf-8"))
 FUZZ = [
     json.loads(line)
-    for line in (DATA / "contract-validation-fuzz.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in (DATA / "contract-validation-fuzz.jsonl").read_text(encoding="utf-8").split("\n")
     if line.strip()
 ]
 NOW = PARITY["now_unix"]
 
 
 def _violations(result: Any) -> List[Dict[str, str]]:
-    return [{"field": v.field, "kind": str(v.kind), "message": v.message} for v in result.violations]
+    return [
+        {"field": v.field, "kind": str(v.kind), "message": v.message} for v in result.violations
+    ]
 
 
 def _expected(violations: List[Dict[str, Any]]) -> List[Dict[str, str]]:
@@ -84,7 +86,9 @@ def _assert_compile_error(yaml_text: str, expect: Dict[str, Any]) -> None:
         assert got.startswith(prefix), (got, prefix)
 
 
-def _check_results(compiled: Any, events: List[str], expected: List[Dict[str, Any]], now: int) -> None:
+def _check_results(
+    compiled: Any, events: List[str], expected: List[Dict[str, Any]], now: int
+) -> None:
     assert len(events) == len(expected)
     for i, (raw, want) in enumerate(zip(events, expected)):
         got = compiled.validate_json(raw, now=now)
@@ -97,7 +101,9 @@ def _check_results(compiled: Any, events: List[str], expected: List[Dict[str, An
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", PARITY["cases"], ids=[f"{c['group']}::{c['id']}" for c in PARITY["cases"]])
+@pytest.mark.parametrize(
+    "case", PARITY["cases"], ids=[f"{c['group']}::{c['id']}" for c in PARITY["cases"]]
+)
 def test_parity_case(case: Dict[str, Any]) -> None:
     expect = case["expect"]
     yaml_text = case["contract_yaml"]
@@ -110,7 +116,9 @@ def test_parity_case(case: Dict[str, Any]) -> None:
         return
     contract = Contract.from_yaml(yaml_text)
     if "contract_as_json" in expect:
-        assert json.loads(json.dumps(contract.to_dict(), sort_keys=True)) == expect["contract_as_json"]
+        assert (
+            json.loads(json.dumps(contract.to_dict(), sort_keys=True)) == expect["contract_as_json"]
+        )
     compiled = contract.compile()
     if "results" in expect:
         _check_results(compiled, case["events"], expect["results"], NOW)
@@ -133,10 +141,20 @@ def test_parity_case(case: Dict[str, Any]) -> None:
         assert got_env.passed == want["passed"]
         assert got_env.quarantined == want["quarantined"]
         assert [
-            {"record_index": v.record_index, "field": v.field, "kind": str(v.kind), "message": v.message}
+            {
+                "record_index": v.record_index,
+                "field": v.field,
+                "kind": str(v.kind),
+                "message": v.message,
+            }
             for v in got_env.violations
         ] == [
-            {"record_index": v["record_index"], "field": v["field"], "kind": v["kind"], "message": v["message"]}
+            {
+                "record_index": v["record_index"],
+                "field": v["field"],
+                "kind": v["kind"],
+                "message": v["message"],
+            }
             for v in want["violations"]
         ]
     if expect.get("compiles"):

@@ -135,7 +135,7 @@ def _f64(v: Any) -> float:
     ints beyond 64 bits follow serde_json's decoding of their digits."""
     if type(v) is float:
         _check_finite(v)
-        return v  # type: ignore[no-any-return]
+        return float(v)
     if isinstance(v, bool):  # pragma: no cover - callers exclude bools
         raise TypeError("bool is not a number")
     if isinstance(v, int) and not (_I64_MIN <= v <= _U64_MAX):
@@ -587,7 +587,9 @@ class CompiledContract:
         _check_transforms(contract)
         builder = _Builder(patterns, contract.null_as_absent)
         self._checks = tuple(builder.field(fd, None, True) for fd in contract.ontology.entities)
-        self._metric_checks = tuple(_metric_check(m) for m in contract.metrics if _metric_applies(m))
+        self._metric_checks = tuple(
+            _metric_check(m) for m in contract.metrics if _metric_applies(m)
+        )
         self._quality_checks = tuple(
             c for c in (_quality_check(q) for q in contract.quality) if c is not None
         )
@@ -646,7 +648,9 @@ class CompiledContract:
             return _PASSED if us == 0 else ValidationResult(True, (), us)
         return ValidationResult(False, tuple(out), us)
 
-    def validate_json(self, raw: Union[str, bytes, bytearray], *, now: Now = None) -> ValidationResult:
+    def validate_json(
+        self, raw: Union[str, bytes, bytearray], *, now: Now = None
+    ) -> ValidationResult:
         """Decode ONE JSON value the way the gateway does (serde_json: integer/float
         classification, duplicate keys, depth limit) and validate it. Text the gateway
         would reject raises :class:`~contractgate.EventDecodeError`."""
@@ -663,7 +667,9 @@ class CompiledContract:
             return False
         return True
 
-    def validate_many(self, events: Iterable[Any], *, now: Now = None) -> Iterator[ValidationResult]:
+    def validate_many(
+        self, events: Iterable[Any], *, now: Now = None
+    ) -> Iterator[ValidationResult]:
         """Validate each event independently, lazily (no batch rules)."""
         validate = self.validate
         for event in events:
@@ -737,9 +743,7 @@ class CompiledContract:
         records = payload.get(rp, _MISSING)
         if records is _MISSING or not isinstance(records, (list, tuple)):
             if records is _MISSING:
-                last = BatchRecordViolation(
-                    0, rp, f"Envelope key '{rp}' is missing", _K_MISSING
-                )
+                last = BatchRecordViolation(0, rp, f"Envelope key '{rp}' is missing", _K_MISSING)
             else:
                 last = BatchRecordViolation(
                     0, rp, f"Envelope key '{rp}' must be an array, got {_jtype(records)}", _K_TYPE
@@ -901,9 +905,7 @@ def _quality_check(q: Any) -> Optional[Callable[[Any, _Out, Now], None]]:
             v = _resolve(event, field)
             if v is _MISSING:
                 return
-            if not (
-                isinstance(v, int) and not isinstance(v, bool) and _I64_MIN <= v <= _I64_MAX
-            ):
+            if not (isinstance(v, int) and not isinstance(v, bool) and _I64_MIN <= v <= _I64_MAX):
                 out.append(not_ts)
                 return
             ts = int(v)
