@@ -282,12 +282,11 @@ class _Builder:
         required = fd.required
         null_as_absent = self.null_as_absent
         missing_msg = f"Required field '{name}' is missing"
-        if parent is None:
-            path = name
-        elif static:
-            path = f"{parent}.{name}"
-        else:
-            path = None
+        # The engine joins with "." only under a non-empty parent path: the properties of
+        # an object named "" sit at the root of the path space ("sku", not ".sku").
+        path: Optional[str] = None
+        if static:
+            path = f"{parent}.{name}" if parent else name
         value_check = self.value(fd, path)
         if path is not None:
             fixed_path = path
@@ -307,9 +306,13 @@ class _Builder:
             v = obj.get(name, _MISSING)
             if v is _MISSING or (v is None and null_as_absent):
                 if required:
-                    out.append(Violation(f"{parent_path}.{name}", missing_msg, _K_MISSING))
+                    out.append(
+                        Violation(
+                            f"{parent_path}.{name}" if parent_path else name, missing_msg, _K_MISSING
+                        )
+                    )
                 return
-            value_check(v, f"{parent_path}.{name}", out)
+            value_check(v, f"{parent_path}.{name}" if parent_path else name, out)
 
         return check_dynamic
 
@@ -339,7 +342,7 @@ class _Builder:
         children: Optional[List[_Check]] = None
         if ftype is FieldType.OBJECT and fd.properties is not None:
             static = static_path is not None
-            children = [self.field(p, static_path or "", static) for p in fd.properties]
+            children = [self.field(p, static_path, static) for p in fd.properties]
         item_check: Optional[_Check] = None
         if ftype is FieldType.ARRAY and fd.items is not None:
             item_check = self.value(fd.items, None)
@@ -522,7 +525,7 @@ def _walk(
     from .contract import FieldType
 
     for fd in defs:
-        path = fd.name if prefix is None else f"{prefix}.{fd.name}"
+        path = f"{prefix}.{fd.name}" if prefix else fd.name
         yield path, fd
         if fd.type is FieldType.OBJECT and fd.properties is not None:
             yield from _walk(fd.properties, path)

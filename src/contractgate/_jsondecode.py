@@ -1,0 +1,778 @@
+"""Event JSON decoding with serde_json 1.0 semantics (spec §3 and appendix B).
+
+:func:`loads` answers exactly what ``serde_json::from_slice::<Value>`` answers (without
+the ``float_roundtrip``, ``arbitrary_precision`` and ``preserve_order`` features):
+
+* the fast path is the stdlib C decoder with ``parse_int``/``parse_float``/
+  ``parse_constant`` hooks that apply serde_json's number rules, guarded by cheap C-speed
+  pre-checks (nesting depth, lone surrogates);
+* whenever the fast path rejects the text, or a pre-check says it might be wrong, an
+  iterative pure-Python re-implementation of serde_json's parser runs instead. It is the
+  reference: it decides acceptance and produces serde_json's error text and position
+  (``number out of range at line 1 column 6``). It never recurses, so no input can raise
+  ``RecursionError``.
+
+:func:`to_event_value` maps Python objects that did not come from JSON text onto the
+same data model.
+
+The data model: ``None``, ``bool``, ``int`` (only values that fit u64 or i64), ``float``
+(finite; JSON floats, ``-0`` and integer literals beyond 64 bits), ``str`` (no lone
+surrogates), ``list`` and ``dict`` with ``str`` keys (duplicate keys in JSON text keep the
+last value; the dict is in document order, serde_json iterates sorted by key, so
+renderers sort).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from array import array
+from itertools import accumulate
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from ._exceptions import ContractGateError
+
+__all__ = [
+    "MAX_DEPTH",
+    "EventDecodeError",
+    "EventTypeError",
+    "loads",
+    "number_from_literal",
+    "to_event_value",
+]
+
+#: serde_json's recursion limit: at most 127 nested arrays/objects.
+MAX_DEPTH = 127
+
+_U64_MAX = (1 << 64) - 1
+_I64_MIN = -(1 << 63)
+_I32_MAX = (1 << 31) - 1
+_I32_MIN = -(1 << 31)
+
+# serde_json ErrorCode Display texts.
+_EOF_LIST = "EOF while parsing a list"
+_EOF_OBJECT = "EOF while parsing an object"
+_EOF_STRING = "EOF while parsing a string"
+_EOF_VALUE = "EOF while parsing a value"
+_EXPECTED_COLON = "expected `:`"
+_EXPECTED_LIST_COMMA_OR_END = "expected `,` or `]`"
+_EXPECTED_OBJECT_COMMA_OR_END = "expected `,` or `}`"
+_EXPECTED_IDENT = "expected ident"
+_EXPECTED_VALUE = "expected value"
+_INVALID_ESCAPE = "invalid escape"
+_INVALID_NUMBER = "invalid number"
+_NUMBER_OUT_OF_RANGE = "number out of range"
+_INVALID_UNICODE = "invalid unicode code point"
+_CONTROL_CHAR = "control character (\\u0000-\\u001F) found while parsing a string"
+_KEY_MUST_BE_STRING = "key must be a string"
+_LONE_LEADING_SURROGATE = "lone leading surrogate in hex escape"
+_TRAILING_COMMA = "trailing comma"
+_TRAILING_CHARACTERS = "trailing characters"
+_UNEXPECTED_END_OF_HEX = "unexpected end of hex escape"
+_RECURSION_LIMIT = "recursion limit exceeded"
+
+
+class EventDecodeError(ContractGateError, ValueError):
+    """An event was rejected the way the gateway's serde_json rejects it.
+
+    ``str(err)`` is serde_json's message (``expected value at line 1 column 1``,
+    ``number out of range at line 1 column 6``, ``recursion limit exceeded at line 1
+    column 128`` …). ``code`` is the message without the position; ``line`` and
+    ``column`` are serde_json's (1-based line; column = bytes since the start of the
+    line, 0 at end of an empty input). For Python values that were never JSON text
+    (:func:`to_event_value`), ``line``/``column`` are ``None`` and ``path`` names the
+    offending value (``event.items[2]``).
+
+    Also a :class:`ValueError`, like :class:`json.JSONDecodeError`.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        path: Optional[str] = None,
+    ) -> None:
+        if line is not None and column is not None:
+            message = f"{code} at line {line} column {column}"
+        elif path is not None:
+            message = f"{code} at {path}"
+        else:
+            message = code
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.code, self.line, self.column, self.path))
+
+
+class EventTypeError(ContractGateError, TypeError):
+    """A Python value has no JSON form (a ``set``, ``bytes``, ``datetime``, ``Decimal``, a
+    non-``str`` dict key, a custom object …) or nests deeper than serde_json accepts.
+
+    ``path`` names the value (``event.items[2]``) when known; ``python_type`` is the
+    offending type's name.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Optional[str] = None,
+        python_type: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.python_type = python_type
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_type_error,
+            (type(self), self.message, self.path, self.python_type),
+        )
+
+
+def _rebuild_type_error(
+    cls: Any, message: str, path: Optional[str], python_type: Optional[str]
+) -> EventTypeError:
+    err: EventTypeError = cls(message, path=path, python_type=python_type)
+    return err
+
+
+# --------------------------------------------------------------------------------------
+# Numbers: appendix B (serde_json's parse_integer / parse_decimal / parse_exponent /
+# f64_from_parts, without float_roundtrip).
+
+_POW10: Tuple[float, ...] = tuple(float(f"1e{k}") for k in range(309))
+_NUMBER_RE = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([+-]?)([0-9]+))?\Z")
+
+
+class _FastPathFailure(Exception):
+    """Internal: the C decoder's hooks met something only the reference parser handles."""
+
+
+class _NumberOutOfRange(_FastPathFailure):
+    """Internal: serde_json's NumberOutOfRange. ``exp_digit`` is the index (within the
+    exponent digits) of the digit at which the exponent overflowed i32, or ``None`` when
+    the error is raised after the whole literal was read."""
+
+    def __init__(self, exp_digit: Optional[int] = None) -> None:
+        super().__init__()
+        self.exp_digit = exp_digit
+
+
+def _accumulate(sig: int, digits: str) -> Tuple[int, int]:
+    """Append ``digits`` to ``sig`` while ``sig * 10 + d`` fits in u64.
+
+    Returns the new significand and how many digits were taken (the rest are ignored by
+    the caller, or counted into the exponent for integer digits).
+    """
+    taken = 0
+    if sig == 0:
+        rest = digits.lstrip("0")
+        taken = len(digits) - len(rest)
+        digits = rest
+    for ch in digits[:20]:
+        nxt = sig * 10 + (ord(ch) - 48)
+        if nxt > _U64_MAX:
+            break
+        sig = nxt
+        taken += 1
+    return sig, taken
+
+
+def _f64_from_parts(sig: int, exp: int) -> float:
+    f = float(sig)
+    while True:
+        mag = -exp if exp < 0 else exp
+        if mag <= 308:
+            if exp >= 0:
+                f *= _POW10[exp]
+                if f == math.inf:
+                    raise _NumberOutOfRange()
+            else:
+                f /= _POW10[mag]
+            return f
+        if f == 0.0:
+            return f
+        if exp >= 0:
+            raise _NumberOutOfRange()
+        f /= 1e308
+        exp += 308
+
+
+def _exponent_overflow_digit(digits: str) -> int:
+    """Index of the exponent digit at which ``exp * 10 + d`` first exceeds i32::MAX."""
+    zeros = len(digits) - len(digits.lstrip("0"))
+    rest = digits[zeros:]
+    if int(rest[:10]) > _I32_MAX:
+        return zeros + 9
+    return zeros + 10
+
+
+def number_from_literal(text: str) -> Union[int, float]:
+    """The value serde_json decodes a JSON number literal to (appendix B).
+
+    Integers without ``.``/exponent that fit u64 (non-negative) or i64 (negative) give an
+    ``int``; everything else a ``float`` computed with serde_json's (not correctly
+    rounded) algorithm. Raises :class:`EventDecodeError` (``number out of range``) when
+    serde_json does, and ``ValueError`` if ``text`` is not a JSON number literal.
+    """
+    try:
+        return _number_value(text)
+    except _NumberOutOfRange:
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE) from None
+
+
+def _number_value(text: str) -> Union[int, float]:
+    m = _NUMBER_RE.match(text)
+    if m is None:
+        raise ValueError(f"not a JSON number literal: {text[:40]!r}")
+    neg = m.group(1) == "-"
+    int_digits, frac_digits, exp_sign, exp_digits = m.group(2, 3, 4, 5)
+    if len(int_digits) <= 19:
+        sig = int(int_digits)
+        exp = 0
+    else:
+        sig, taken = _accumulate(0, int_digits)
+        exp = len(int_digits) - taken  # digits past the u64 limit scale by 10 each
+    if frac_digits is None and exp_digits is None and exp == 0:
+        if not neg:
+            return sig
+        if sig == 0:
+            return -0.0
+        if sig <= -_I64_MIN:
+            return -sig
+        return -float(sig)
+    if frac_digits is not None:
+        # serde_json's parse_decimal keeps appending while the significand fits in u64
+        # (also right after an integer-part overflow), then ignores the rest.
+        sig, taken = _accumulate(sig, frac_digits)
+        exp -= taken
+    if exp_digits is not None:
+        stripped = exp_digits.lstrip("0")
+        if len(stripped) > 10 or (stripped and int(stripped) > _I32_MAX):
+            if sig != 0 and exp_sign != "-":
+                raise _NumberOutOfRange(_exponent_overflow_digit(exp_digits))
+            return -0.0 if neg else 0.0
+        e = int(stripped) if stripped else 0
+        exp = exp - e if exp_sign == "-" else exp + e
+        if exp > _I32_MAX:
+            exp = _I32_MAX
+        elif exp < _I32_MIN:
+            exp = _I32_MIN
+    f = _f64_from_parts(sig, exp)
+    return -f if neg else f
+
+
+# --------------------------------------------------------------------------------------
+# Fast path: the stdlib C decoder with serde_json's number rules as hooks.
+
+
+def _hook_int(s: str) -> Any:
+    if len(s) < 19:
+        v = int(s)
+        if v == 0 and s[0] == "-":
+            return -0.0
+        return v
+    return _number_value(s)
+
+
+def _hook_float(s: str) -> Any:
+    # <= 15 digits and no exponent: the significand and 10**k (k <= 14) are exact, so
+    # serde_json's single division is correctly rounded and equals float().
+    if len(s) < 17 and "e" not in s and "E" not in s:
+        return float(s)
+    return _number_value(s)
+
+
+def _hook_constant(s: str) -> Any:
+    raise _FastPathFailure(s)
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=_hook_int, parse_float=_hook_float, parse_constant=_hook_constant
+)
+_fast_decode = _DECODER.decode
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
+_BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
+_NOT_QUOTE_OR_BRACKET = bytes(c for c in range(256) if c not in b'"[]{}')
+
+
+def _too_deep(text: str) -> bool:
+    """True if the brackets outside strings nest deeper than MAX_DEPTH.
+
+    Exact for valid JSON: once escaped backslashes and quotes are dropped, every other
+    piece between quotes is outside a string. On invalid text the answer only decides
+    which parser reports the error, and both report serde_json's error.
+    """
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    marks = unescaped.encode("utf-8", "surrogatepass").translate(None, _NOT_QUOTE_OR_BRACKET)
+    steps = b"".join(marks.split(b'"')[::2])
+    if len(steps) <= MAX_DEPTH:
+        return False
+    deltas = array("b")
+    deltas.frombytes(steps.translate(_BRACKET_STEPS))
+    return max(accumulate(deltas)) > MAX_DEPTH
+
+
+def loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
+    """Decode one JSON value exactly as serde_json 1.0 does (spec §3, appendix B).
+
+    Bytes-like input must be UTF-8 (no BOM); ``str`` must not contain lone surrogates.
+    Raises :class:`EventDecodeError` for every input serde_json rejects, and
+    nothing else for any text (deep nesting, huge numbers and huge inputs included).
+    Passing a non-text object raises :class:`EventTypeError`.
+    """
+    if isinstance(data, str):
+        text = data
+        if not text.isascii() and _SURROGATE_RE.search(text) is not None:
+            return _reference_loads(text.encode("utf-8", "surrogatepass"))
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _reference_loads(raw)
+    else:
+        raise EventTypeError(
+            f"loads() takes str or bytes-like data, not {type(data).__name__}",
+            python_type=type(data).__name__,
+        )
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+        return _reference_loads(text.encode("utf-8"))
+    try:
+        value = _fast_decode(text)
+    except Exception:  # JSONDecodeError, hook failures, RecursionError, digit limits …
+        return _reference_loads(text.encode("utf-8"))
+    if (
+        "\\u" in text
+        and _SURROGATE_ESCAPE_RE.search(text) is not None
+        and _SURROGATE_RE.search(json.dumps(value, ensure_ascii=False)) is not None
+    ):
+        # A \ud8xx escape the C decoder let through unpaired: serde_json rejects it.
+        return _reference_loads(text.encode("utf-8"))
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# Reference parser: serde_json's Deserializer<SliceRead> for Value, iterative.
+
+_WS_B = re.compile(rb"[ \t\n\r]*")
+_STR_RUN_B = re.compile(rb'[^"\\\x00-\x1f]*')
+_DIGITS_B = re.compile(rb"[0-9]*")
+_HEX4_B = re.compile(rb"[0-9a-fA-F]{4}")
+_SIMPLE_ESCAPES: Dict[int, bytes] = {
+    0x22: b'"',
+    0x5C: b"\\",
+    0x2F: b"/",
+    0x62: b"\x08",
+    0x66: b"\x0c",
+    0x6E: b"\n",
+    0x72: b"\r",
+    0x74: b"\t",
+}
+
+
+def _position(buf: bytes, index: int) -> Tuple[int, int]:
+    start_of_line = buf.rfind(b"\n", 0, index) + 1
+    return buf.count(b"\n", 0, start_of_line) + 1, index - start_of_line
+
+
+class _Reader:
+    """serde_json's parser state over a byte slice. ``error`` reports at the current
+    index, ``peek_error`` one byte further (capped at the end), as serde_json does."""
+
+    __slots__ = ("buf", "n")
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.n = len(buf)
+
+    def error(self, code: str, index: int) -> EventDecodeError:
+        line, column = _position(self.buf, index)
+        return EventDecodeError(code, line, column)
+
+    def peek_error(self, code: str, index: int) -> EventDecodeError:
+        return self.error(code, min(self.n, index + 1))
+
+    def ident(self, i: int, rest: bytes) -> int:
+        buf, n = self.buf, self.n
+        for expected in rest:
+            if i >= n:
+                raise self.error(_EOF_VALUE, i)
+            ch = buf[i]
+            i += 1
+            if ch != expected:
+                raise self.error(_EXPECTED_IDENT, i)
+        return i
+
+    def colon(self, i: int) -> int:
+        i = _WS_B.match(self.buf, i).end()  # type: ignore[union-attr]
+        if i >= self.n:
+            raise self.peek_error(_EOF_OBJECT, i)
+        if self.buf[i] != 0x3A:
+            raise self.peek_error(_EXPECTED_COLON, i)
+        return i + 1
+
+    def hex4(self, i: int) -> Tuple[int, int]:
+        if i + 4 > self.n:
+            raise self.error(_EOF_STRING, self.n)
+        if _HEX4_B.match(self.buf, i) is None:
+            raise self.error(_INVALID_ESCAPE, i + 4)
+        return int(self.buf[i : i + 4], 16), i + 4
+
+    def string(self, i: int) -> Tuple[str, int]:
+        """Parse a string whose opening quote ends just before ``i``."""
+        buf, n = self.buf, self.n
+        parts: List[bytes] = []
+        while True:
+            j = _STR_RUN_B.match(buf, i).end()  # type: ignore[union-attr]
+            if j >= n:
+                raise self.error(_EOF_STRING, n)
+            ch = buf[j]
+            if ch == 0x22:
+                parts.append(buf[i:j])
+                i = j + 1
+                try:
+                    return b"".join(parts).decode("utf-8"), i
+                except UnicodeDecodeError:
+                    raise self.error(_INVALID_UNICODE, i) from None
+            if ch != 0x5C:
+                raise self.error(_CONTROL_CHAR, j + 1)
+            parts.append(buf[i:j])
+            i = j + 1
+            if i >= n:
+                raise self.peek_error(_EOF_STRING, i)
+            esc = buf[i]
+            i += 1
+            simple = _SIMPLE_ESCAPES.get(esc)
+            if simple is not None:
+                parts.append(simple)
+                continue
+            if esc != 0x75:
+                raise self.error(_INVALID_ESCAPE, i)
+            cp, i = self.hex4(i)
+            if 0xDC00 <= cp <= 0xDFFF:
+                raise self.error(_LONE_LEADING_SURROGATE, i)
+            if 0xD800 <= cp <= 0xDBFF:
+                if i >= n:
+                    raise self.peek_error(_EOF_STRING, i)
+                if buf[i] != 0x5C:
+                    raise self.error(_UNEXPECTED_END_OF_HEX, i + 1)
+                i += 1
+                if i >= n:
+                    raise self.peek_error(_EOF_STRING, i)
+                if buf[i] != 0x75:
+                    raise self.error(_UNEXPECTED_END_OF_HEX, i + 1)
+                low, i = self.hex4(i + 1)
+                if not 0xDC00 <= low <= 0xDFFF:
+                    raise self.error(_LONE_LEADING_SURROGATE, i)
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00)
+            parts.append(chr(cp).encode("utf-8"))
+
+    def number(self, i: int) -> Tuple[Union[int, float], int]:
+        """Parse a number starting at ``i`` (a ``-`` or a digit)."""
+        buf, n = self.buf, self.n
+        start = i
+        if buf[i] == 0x2D:
+            i += 1
+            if i >= n:
+                raise self.error(_EOF_VALUE, i)
+        ch = buf[i]
+        i += 1
+        if ch == 0x30:
+            if i < n and 0x30 <= buf[i] <= 0x39:
+                raise self.peek_error(_INVALID_NUMBER, i)
+        elif 0x31 <= ch <= 0x39:
+            i = _DIGITS_B.match(buf, i).end()  # type: ignore[union-attr]
+        else:
+            raise self.error(_INVALID_NUMBER, i)
+        if i < n and buf[i] == 0x2E:
+            i += 1
+            j = _DIGITS_B.match(buf, i).end()  # type: ignore[union-attr]
+            if j == i:
+                raise self.peek_error(_INVALID_NUMBER if i < n else _EOF_VALUE, i)
+            i = j
+        exp_start = 0
+        if i < n and buf[i] in (0x45, 0x65):
+            i += 1
+            if i < n and buf[i] in (0x2B, 0x2D):
+                i += 1
+            if i >= n:
+                raise self.error(_EOF_VALUE, i)
+            ch = buf[i]
+            i += 1
+            if not 0x30 <= ch <= 0x39:
+                raise self.error(_INVALID_NUMBER, i)
+            exp_start = i - 1
+            i = _DIGITS_B.match(buf, i).end()  # type: ignore[union-attr]
+        try:
+            return _number_value(buf[start:i].decode("ascii")), i
+        except _NumberOutOfRange as exc:
+            at = i if exc.exp_digit is None else exp_start + exc.exp_digit + 1
+            raise self.error(_NUMBER_OUT_OF_RANGE, at) from None
+
+
+def _reference_loads(buf: bytes) -> Any:
+    """serde_json::from_slice::<Value>, iteratively. Raises only EventDecodeError."""
+    rd = _Reader(buf)
+    n = rd.n
+    ws = _WS_B.match
+    stack: List[Any] = []  # open containers, innermost last
+    keys: List[str] = []  # for each open container: the pending key ("" for arrays)
+    value: Any = None
+    i = 0
+    while True:
+        # ---- parse one value starting at i
+        i = ws(buf, i).end()  # type: ignore[union-attr]
+        if i >= n:
+            raise rd.peek_error(_EOF_VALUE, i)
+        c = buf[i]
+        if c == 0x5B or c == 0x7B:  # [ {
+            if len(stack) >= MAX_DEPTH:
+                raise rd.peek_error(_RECURSION_LIMIT, i)
+            i = ws(buf, i + 1).end()  # type: ignore[union-attr]
+            if c == 0x5B:
+                if i >= n:
+                    raise rd.peek_error(_EOF_LIST, i)
+                if buf[i] == 0x5D:
+                    i += 1
+                    value = []
+                else:
+                    stack.append([])
+                    keys.append("")
+                    continue
+            else:
+                if i >= n:
+                    raise rd.peek_error(_EOF_OBJECT, i)
+                ch = buf[i]
+                if ch == 0x7D:
+                    i += 1
+                    value = {}
+                elif ch == 0x22:
+                    key, i = rd.string(i + 1)
+                    i = rd.colon(i)
+                    stack.append({})
+                    keys.append(key)
+                    continue
+                else:
+                    raise rd.peek_error(_KEY_MUST_BE_STRING, i)
+        elif c == 0x22:
+            value, i = rd.string(i + 1)
+        elif c == 0x2D or 0x30 <= c <= 0x39:
+            value, i = rd.number(i)
+        elif c == 0x6E:
+            i = rd.ident(i + 1, b"ull")
+            value = None
+        elif c == 0x74:
+            i = rd.ident(i + 1, b"rue")
+            value = True
+        elif c == 0x66:
+            i = rd.ident(i + 1, b"alse")
+            value = False
+        else:
+            raise rd.peek_error(_EXPECTED_VALUE, i)
+        # ---- hand the value to its container; close containers that end here
+        while True:
+            if not stack:
+                i = ws(buf, i).end()  # type: ignore[union-attr]
+                if i < n:
+                    raise rd.peek_error(_TRAILING_CHARACTERS, i)
+                return value
+            top = stack[-1]
+            i = ws(buf, i).end()  # type: ignore[union-attr]
+            if type(top) is list:
+                top.append(value)
+                if i >= n:
+                    raise rd.peek_error(_EOF_LIST, i)
+                ch = buf[i]
+                if ch == 0x5D:
+                    i += 1
+                    value = stack.pop()
+                    keys.pop()
+                    continue
+                if ch != 0x2C:
+                    raise rd.peek_error(_EXPECTED_LIST_COMMA_OR_END, i)
+                i = ws(buf, i + 1).end()  # type: ignore[union-attr]
+                if i >= n:
+                    raise rd.peek_error(_EOF_VALUE, i)
+                if buf[i] == 0x5D:
+                    raise rd.peek_error(_TRAILING_COMMA, i)
+                break
+            top[keys[-1]] = value
+            if i >= n:
+                raise rd.peek_error(_EOF_OBJECT, i)
+            ch = buf[i]
+            if ch == 0x7D:
+                i += 1
+                value = stack.pop()
+                keys.pop()
+                continue
+            if ch != 0x2C:
+                raise rd.peek_error(_EXPECTED_OBJECT_COMMA_OR_END, i)
+            i = ws(buf, i + 1).end()  # type: ignore[union-attr]
+            if i >= n:
+                raise rd.peek_error(_EOF_VALUE, i)
+            ch = buf[i]
+            if ch == 0x22:
+                key, i = rd.string(i + 1)
+                keys[-1] = key
+                i = rd.colon(i)
+                break
+            if ch == 0x7D:
+                raise rd.peek_error(_TRAILING_COMMA, i)
+            raise rd.peek_error(_KEY_MUST_BE_STRING, i)
+
+
+# --------------------------------------------------------------------------------------
+# Python objects -> the event data model.
+
+
+def to_event_value(obj: Any) -> Any:
+    """Map a Python object onto the JSON data model the validator uses.
+
+    Returns ``obj`` itself when it already is a clean JSON value (dicts with ``str``
+    keys, lists, ``str``, ``int`` within u64/i64, finite ``float``, ``bool``, ``None``,
+    at most 127 containers deep); otherwise a converted copy:
+
+    * ``tuple`` → ``list``; other ``Mapping`` types → ``dict``; subclasses of ``int``,
+      ``float`` and ``str`` (enums …) → the plain value;
+    * an ``int`` outside [−2⁶³, 2⁶⁴−1] → the ``float`` serde_json decodes from its digits
+      (appendix B), or :class:`EventDecodeError` ``number out of range`` past ~1e308;
+    * NaN and ±inf, and strings with lone surrogates → :class:`EventDecodeError` (JSON
+      text cannot carry them);
+    * a non-``str`` dict key, any other type (``set``, ``bytes``, ``datetime``,
+      ``Decimal``, custom objects …), or nesting deeper than 127 →
+      :class:`EventTypeError` naming the path (``event.items[2]``) and the type.
+    """
+    if _is_clean(obj):
+        return obj
+    return _convert(obj, "event", 0)
+
+
+def _is_clean(obj: Any) -> bool:
+    t = type(obj)
+    if t is not dict and t is not list:
+        return _clean_scalar(obj)
+    stack: List[Tuple[Any, int]] = [(obj, 1)]
+    pop = stack.pop
+    push = stack.append
+    isfinite = math.isfinite
+    while stack:
+        container, depth = pop()
+        if depth > MAX_DEPTH:
+            return False
+        if type(container) is dict:
+            for k in container:
+                if type(k) is not str or (not k.isascii() and _SURROGATE_RE.search(k)):
+                    return False
+            items = container.values()
+        else:
+            items = container
+        for v in items:
+            t = type(v)
+            if t is str:
+                if not v.isascii() and _SURROGATE_RE.search(v):
+                    return False
+            elif t is int:
+                if not _I64_MIN <= v <= _U64_MAX:
+                    return False
+            elif t is float:
+                if not isfinite(v):
+                    return False
+            elif t is dict or t is list:
+                push((v, depth + 1))
+            elif v is not None and t is not bool:
+                return False
+    return True
+
+
+def _clean_scalar(v: Any) -> bool:
+    t = type(v)
+    if t is str:
+        return bool(v.isascii()) or _SURROGATE_RE.search(v) is None
+    if t is int:
+        return bool(_I64_MIN <= v <= _U64_MAX)
+    if t is float:
+        return math.isfinite(v)
+    return v is None or t is bool
+
+
+def _convert(v: Any, path: str, depth: int) -> Any:
+    """Slow path of to_event_value; recursion depth is bounded by MAX_DEPTH."""
+    if v is None or isinstance(v, bool):
+        return None if v is None else bool(v)
+    if isinstance(v, str):
+        s = str.__str__(v)
+        if not s.isascii() and _SURROGATE_RE.search(s):
+            raise EventDecodeError(
+                "lone surrogate in string (JSON text cannot carry it)", path=path
+            )
+        return s
+    if isinstance(v, int):
+        return _convert_int(int(v), path)
+    if isinstance(v, float):
+        f = float(v)
+        if not math.isfinite(f):
+            raise EventDecodeError(
+                f"{f!r} is not a JSON number (JSON has no NaN or Infinity)", path=path
+            )
+        return f
+    if isinstance(v, (dict, Mapping)):
+        _check_depth(depth, path)
+        out: Dict[str, Any] = {}
+        for k, x in v.items():
+            if not isinstance(k, str):
+                raise EventTypeError(
+                    f"object key {k!r} at {path} is a {type(k).__name__}; "
+                    "JSON object keys must be str",
+                    path=path,
+                    python_type=type(k).__name__,
+                )
+            key = _convert(k, f"{path} (key)", depth)
+            out[key] = _convert(x, f"{path}.{key}", depth + 1)
+        return out
+    if isinstance(v, (list, tuple)):
+        _check_depth(depth, path)
+        return [_convert(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(v)]
+    name = type(v).__name__
+    raise EventTypeError(
+        f"{path} is a {name}, which is not a JSON value (use dict, list, tuple, str, int, "
+        "float, bool or None)",
+        path=path,
+        python_type=name,
+    )
+
+
+def _check_depth(depth: int, path: str) -> None:
+    if depth >= MAX_DEPTH:
+        raise EventTypeError(
+            f"{path} nests deeper than {MAX_DEPTH} arrays/objects, the gateway's JSON limit",
+            path=path,
+        )
+
+
+def _convert_int(v: int, path: str) -> Union[int, float]:
+    if _I64_MIN <= v <= _U64_MAX:
+        return v
+    if v.bit_length() > 1100:  # > 330 digits: always beyond f64
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE, path=path)
+    try:
+        return _number_value(str(v))
+    except _NumberOutOfRange:
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE, path=path) from None
