@@ -7,7 +7,7 @@ clients' errors are defined further down in this module.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 __all__ = [
     "ContractCompileError",
@@ -52,3 +52,334 @@ class ContractCompileError(ContractGateError):
         if self.file is not None:
             return f"{self.file}: {self.message}"
         return self.message
+
+
+# --------------------------------------------------------------------------------------
+# HTTP client errors (Client / AsyncClient). This module must stay import-light: it is
+# imported by `import contractgate`, so nothing here may import httpx or the models at
+# run time (the models are only named in annotations).
+# --------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._models import BatchIngestResponse, EgressResponse
+
+__all__ += [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AtomicRejectedError",
+    "AuthError",
+    "BadRequestError",
+    "ClientTimeoutError",
+    "ConflictError",
+    "ConnectionError",
+    "DeprecatedVersionError",
+    "EgressRejectedError",
+    "EventEncodeError",
+    "HTTPError",
+    "IdempotencyConflictError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PartialIngestError",
+    "PayloadTooLargeError",
+    "PlanLimitExceededError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "ServerTimeoutError",
+    "ValidationFailedError",
+]
+
+
+def _restore(cls: type[BaseException], message: str, state: dict[str, Any]) -> BaseException:
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, message)
+    obj.__dict__.update(state)
+    return obj
+
+
+class _Picklable(Exception):
+    """Keyword-only constructors do not survive the default exception pickling (which
+    replays ``args``); rebuild from the instance state instead (multiprocessing-safe)."""
+
+    def __reduce__(self) -> Any:
+        state = dict(self.__dict__)
+        if "headers" in state and state["headers"] is not None:
+            state["headers"] = dict(state["headers"])
+        return (_restore, (type(self), str(self), state))
+
+
+class HTTPError(_Picklable, ContractGateError):
+    """The gateway answered with an error status (also importable as ``APIStatusError``).
+
+    Attributes: ``status_code`` (``status`` is the v0.1 name), ``body`` (decoded JSON, or
+    the text when the body is not JSON; ``""`` when empty), ``headers`` (a case-insensitive
+    mapping of the response headers), ``request_id`` (from ``x-request-id`` /
+    ``fly-request-id`` when a proxy adds one; the gateway itself sends none), ``message``,
+    ``method`` and ``url`` of the request, and ``idempotency_key`` when the request carried
+    one. The API key never appears in any of them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = "",
+        headers: Optional[Mapping[str, str]] = None,
+        request_id: Optional[str] = None,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.idempotency_key = idempotency_key
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (the v0.1 attribute name; same as ``status_code``)."""
+        return self.status_code
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, message={self.message!r})"
+
+
+APIStatusError = HTTPError
+
+
+class BadRequestError(HTTPError):
+    """400: the request was rejected before any write; fix it, do not retry."""
+
+
+class AuthError(HTTPError):
+    """401: missing, invalid or revoked API key, or a contract outside the key's allow-list.
+
+    The gateway uses one body for every cause (spec §1.4). It is retried once after a short
+    delay because a database blip during key lookup also answers 401.
+    """
+
+
+class NotFoundError(HTTPError):
+    """404: unknown (or another org's) contract, version or route."""
+
+
+class ConflictError(HTTPError):
+    """409: e.g. no stable version yet, or a version in the wrong state."""
+
+
+class ValidationFailedError(HTTPError):
+    """422 that is a rejection, not a per-event verdict.
+
+    An all-failed ingest batch is *returned* (it is a normal answer); this error is raised
+    for atomic rejections, deprecated pins, idempotency conflicts, invalid contract YAML
+    and framework body-shape rejections. ``result`` carries the parsed batch when the
+    gateway sent one (``None`` otherwise).
+    """
+
+    def __init__(self, message: str, *, result: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.result = result
+
+
+class AtomicRejectedError(ValidationFailedError):
+    """422 for ``atomic=True``: at least one event failed, so nothing was written.
+
+    ``result`` is the full :class:`BatchIngestResponse` (every event's verdict).
+    """
+
+    result: BatchIngestResponse
+
+
+class DeprecatedVersionError(ValidationFailedError):
+    """422: the pinned version is deprecated; the gateway quarantined the whole batch.
+
+    ``result`` (also ``batch``) is the parsed :class:`BatchIngestResponse` with
+    ``version_pin_source == "pinned_deprecated"``.
+    """
+
+    result: BatchIngestResponse
+
+    @property
+    def batch(self) -> BatchIngestResponse:
+        return self.result
+
+
+class IdempotencyConflictError(ValidationFailedError):
+    """422 ``idempotency_conflict``: the same Idempotency-Key was used with other bytes.
+
+    The SDK generates a fresh key per batch, so this only happens with a caller-given key
+    reused for a different body (spec §5). Use a new key.
+    """
+
+
+class EgressRejectedError(ValidationFailedError):
+    """422 for ``egress(..., disposition="fail")`` with at least one failing record.
+
+    ``result`` is the parsed :class:`EgressResponse` (empty ``payload``, every outcome).
+    """
+
+    result: EgressResponse
+
+
+class PayloadTooLargeError(HTTPError):
+    """413: an event over the 1 MiB per-event limit, or a body over the route's cap."""
+
+
+class RateLimitError(HTTPError):
+    """429: rate limited. ``retry_after`` is the gateway's wait hint in seconds (from
+    ``retry_after_ms`` or ``X-RateLimit-Reset``), or ``None`` when it sent none."""
+
+    def __init__(self, message: str, *, retry_after: Optional[float] = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class PlanLimitExceededError(RateLimitError):
+    """429 ``plan_limit_exceeded``: the org used its monthly event quota. Never retried.
+
+    ``plan``, ``limit``, ``used``, ``period`` (``YYYY-MM``) and ``upgrade_url`` come from
+    the body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        plan: Optional[str] = None,
+        limit: Optional[int] = None,
+        used: Optional[int] = None,
+        period: Optional[str] = None,
+        upgrade_url: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.plan = plan
+        self.limit = limit
+        self.used = used
+        self.period = period
+        self.upgrade_url = upgrade_url
+
+
+class ServerError(HTTPError):
+    """5xx from the gateway or a proxy in front of it."""
+
+
+class InvalidResponseError(HTTPError):
+    """A success status whose body is not what the route returns (not JSON, truncated,
+    wrong shape). The request may have been processed. ``transient`` is true when the
+    body could not be decoded at all (e.g. cut short), which the client retries where
+    that is safe."""
+
+    def __init__(self, message: str, *, transient: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.transient = transient
+
+
+class ConnectionError(_Picklable, ContractGateError):
+    """No (complete) response: DNS failure, refused or reset connection, TLS error,
+    a response cut short, or a client-side timeout (also ``APIConnectionError``).
+
+    This shadows the builtin inside ``contractgate`` exactly as v0.1 did; import it as
+    ``APIConnectionError`` to avoid confusion. ``method``/``url`` name the request,
+    ``idempotency_key`` is set for ingest batches (resend with the same key), and
+    ``__cause__`` is the underlying httpx exception.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.idempotency_key = idempotency_key
+
+    def __str__(self) -> str:
+        return self.message
+
+
+APIConnectionError = ConnectionError
+
+
+class APITimeoutError(ContractGateError):
+    """Any timeout (also ``RequestTimeoutError``): catch this to handle both kinds.
+
+    * :class:`ClientTimeoutError` (also a :class:`ConnectionError`, as in v0.1): the
+      client's own timeout expired;
+    * :class:`ServerTimeoutError` (also an :class:`HTTPError`): the gateway answered 408
+      after its 30 s limit.
+    """
+
+
+RequestTimeoutError = APITimeoutError
+
+
+class ClientTimeoutError(APITimeoutError, ConnectionError):
+    """The client-side timeout expired (connect, write, read or pool)."""
+
+
+class ServerTimeoutError(APITimeoutError, HTTPError):
+    """408 Request Timeout from the gateway (empty body, after 30 s)."""
+
+
+class EventEncodeError(_Picklable, ContractGateError, ValueError):
+    """An event can never be sent: not JSON-encodable (NaN/Infinity, sets, bytes, lone
+    surrogates, non-string keys that JSON cannot express...), nested deeper than the
+    gateway accepts, an integer the gateway cannot represent, or larger than the per-event
+    / per-request limit. Raised before anything is sent. ``index`` is the event's position
+    in the caller's iterable; ``reason`` says why."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"event at index {index} cannot be sent: {reason}")
+        self.index = index
+        self.reason = reason
+
+
+class PartialIngestError(_Picklable, ContractGateError):
+    """A chunked ingest stopped after some batches were acknowledged.
+
+    * ``accepted``: merged :class:`BatchIngestResponse` of the acknowledged batches (their
+      ``index`` values are positions in the caller's iterable);
+    * ``unsent_indexes``: sorted positions of every event whose batch was not acknowledged
+      (including the failing batch), ``first_unsent_index`` the smallest of them;
+    * ``cause``: the error that stopped the ingest (also ``__cause__``);
+    * ``failed_idempotency_key``: the key of the batch that failed (resend those events
+      with it to stay deduplicated).
+
+    It is raised only when at least one batch was acknowledged; a failure of the first
+    batch raises the underlying error itself.
+    """
+
+    def __init__(
+        self,
+        *,
+        accepted: BatchIngestResponse,
+        unsent_indexes: Sequence[int],
+        cause: BaseException,
+        failed_idempotency_key: Optional[str] = None,
+    ) -> None:
+        self.accepted = accepted
+        self.unsent_indexes = unsent_indexes
+        self.first_unsent_index: Optional[int] = unsent_indexes[0] if unsent_indexes else None
+        self.cause = cause
+        self.failed_idempotency_key = failed_idempotency_key
+        super().__init__(
+            f"ingest stopped: {accepted.total} event(s) acknowledged, "
+            f"{len(unsent_indexes)} not acknowledged starting at index "
+            f"{self.first_unsent_index}: {type(cause).__name__}: {cause}"
+        )

@@ -1,0 +1,449 @@
+"""The asyncio HTTP client. Like :class:`Client`, it only moves bytes: requests are
+built, decoded and retried by :mod:`contractgate._transport`."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
+
+import httpx
+
+from ._chunking import iter_events
+from ._exceptions import ContractGateError
+from ._logging import logger, setup_logging
+from ._models import (
+    AuditEntry,
+    BatchIngestResponse,
+    ContractResponse,
+    ContractSummary,
+    ContractVersionPointer,
+    EgressResponse,
+    EnvelopeIngestResponse,
+    Health,
+    IngestionStats,
+    PlaygroundResult,
+    QuarantineEntry,
+    Ready,
+    ReplayHistoryEntry,
+    ReplayResponse,
+    TopLevelReplayOutcome,
+    TopLevelReplayResponse,
+    Usage,
+    VersionResponse,
+    VersionSummary,
+)
+from ._pagination import AsyncPager
+from ._transport import (
+    Done,
+    Fail,
+    IngestPlan,
+    PreparedRequest,
+    RawResponse,
+    RetryPolicy,
+    TimeoutTypes,
+    Transport,
+)
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+DEFAULT_MAX_CONCURRENCY = 4
+
+
+class AsyncClient:
+    """asyncio client for the ContractGate gateway; same options and method names as
+    :class:`Client` (methods are coroutines; ``audit``/``quarantine`` return async
+    iterators). Share one instance between tasks::
+
+        async with AsyncClient(base_url, api_key=key) as cg:
+            results = await asyncio.gather(*(cg.ingest(cid, chunk) for chunk in chunks))
+    """
+
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        org_id: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        *,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        http_client: Optional[httpx.AsyncClient] = None,
+        retry_policy: Optional[RetryPolicy] = None,
+        verify: Any = None,
+        _transport: Optional[Transport] = None,
+    ) -> None:
+        setup_logging()
+        self._t = _transport or Transport(
+            base_url=base_url,
+            api_key=api_key,
+            org_id=org_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        if http_client is not None and (transport is not None or verify is not None):
+            raise ValueError("pass either http_client or transport/verify, not both")
+        if http_client is not None:
+            if not isinstance(http_client, httpx.AsyncClient):
+                raise TypeError("http_client must be an httpx.AsyncClient (use Client for sync)")
+            self._http = http_client
+            self._owns_http = False
+        else:
+            kwargs: Dict[str, Any] = {"follow_redirects": False, "timeout": self._t.timeout}
+            if transport is not None:
+                kwargs["transport"] = transport
+            if verify is not None:
+                kwargs["verify"] = verify
+            self._http = httpx.AsyncClient(**kwargs)
+            self._owns_http = True
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it is a caller-given http_client or shared
+        with the client this one was derived from)."""
+        self._closed = True
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def close(self) -> None:
+        """Same as :meth:`aclose`."""
+        await self.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return self._t.describe(type(self).__name__)
+
+    def with_options(self, **changes: Any) -> AsyncClient:
+        """A new client with some options changed; shares this client's pool unless an
+        ``http_client`` is given (see :meth:`Client.with_options`)."""
+        http_client = changes.pop("http_client", None)
+        t = self._t.with_changes(**changes)
+        return AsyncClient(_transport=t, http_client=http_client or self._http)
+
+    @property
+    def base_url(self) -> str:
+        return self._t.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._t.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._t.timeout
+
+    @property
+    def org_id(self) -> Optional[str]:
+        return self._t.org_id
+
+    # ------------------------------------------------------------------ I/O core
+    async def _send(self, req: PreparedRequest[Any]) -> RawResponse:
+        request = self._http.build_request(
+            req.method,
+            req.url,
+            params=req.params or None,
+            headers=dict(req.headers),
+            content=req.content,
+            timeout=req.timeout,
+        )
+        response = await self._http.send(request, follow_redirects=False)
+        return RawResponse(
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            method=req.method,
+            url=str(request.url),
+        )
+
+    async def _execute(self, prepared: PreparedRequest[T]) -> T:
+        if self._closed:
+            raise RuntimeError("this AsyncClient is closed")
+        run = self._t.run(prepared)
+        while True:
+            req = run.begin()
+            try:
+                raw = await self._send(req)
+            except httpx.HTTPError as exc:
+                step = run.on_exception(exc)
+            else:
+                step = run.on_response(raw)
+            if isinstance(step, Done):
+                return step.value
+            if isinstance(step, Fail):
+                raise step.error from step.cause
+            if step.delay > 0:
+                await asyncio.sleep(step.delay)
+
+    # ------------------------------------------------------------------ ingest
+    async def ingest(
+        self,
+        contract_id: str,
+        events: Any,
+        version: Optional[str] = None,
+        dry_run: bool = False,
+        atomic: bool = False,
+        timeout: TimeoutTypes = None,
+        *,
+        idempotency_key: Optional[str] = None,
+        route: str = "v1",
+        max_batch_events: int = 1000,
+        max_batch_bytes: Optional[int] = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        on_batch: Optional[Callable[[BatchIngestResponse], Any]] = None,
+    ) -> BatchIngestResponse:
+        """As :meth:`Client.ingest`; ``events`` may also be an async iterable. Batches go
+        out with at most ``max_concurrency`` requests in flight (default 4); results are
+        merged in input order. On a failure no new batch is started, the ones in flight
+        finish, and :class:`PartialIngestError` lists what was acknowledged."""
+        if not isinstance(max_concurrency, int) or max_concurrency < 1:
+            raise ValueError("max_concurrency must be an int >= 1")
+        options = self._t.ingest_options(
+            contract_id,
+            version=version,
+            dry_run=dry_run,
+            atomic=atomic,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            route=route,
+            max_batch_events=max_batch_events,
+            max_batch_bytes=max_batch_bytes,
+        )
+        planner = self._t.ingest_planner(options)
+        try:
+            if hasattr(events, "__aiter__"):
+                async for event in events:
+                    planner.add(event)
+            else:
+                for event in iter_events(events):
+                    planner.add(event)
+        except BaseException:
+            planner.abort()
+            raise
+        plan = self._t.ingest_plan(options, planner.finish())
+        with plan:
+            return await self._run_plan(plan, max_concurrency, on_batch)
+
+    async def _run_plan(
+        self,
+        plan: IngestPlan,
+        max_concurrency: int,
+        on_batch: Optional[Callable[[BatchIngestResponse], Any]],
+    ) -> BatchIngestResponse:
+        acked: Dict[int, BatchIngestResponse] = {}
+        failures: List[Tuple[int, ContractGateError]] = []
+        queue = iter(plan.batches)
+
+        async def worker() -> None:
+            for batch in queue:
+                if failures:
+                    return
+                try:
+                    part = await self._execute(plan.request(batch))
+                except ContractGateError as err:
+                    failures.append((batch.number, err))
+                    return
+                acked[batch.number] = part
+                if on_batch is not None:
+                    res = on_batch(part)
+                    if inspect.isawaitable(res):
+                        await res
+
+        n_workers = max(1, min(max_concurrency, len(plan.batches)))
+        try:
+            if n_workers == 1:
+                await worker()
+            else:
+                tasks = [asyncio.ensure_future(worker()) for _ in range(n_workers)]
+                try:
+                    await asyncio.gather(*tasks)
+                except BaseException:
+                    for t in tasks:
+                        t.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    raise
+        except BaseException as exc:
+            if len(plan.batches) > 1:
+                logger.warning(
+                    "ingest interrupted (%s): %s",
+                    type(exc).__name__,
+                    plan.progress_note([acked[k] for k in sorted(acked)]),
+                )
+            raise
+        acknowledged = [acked[k] for k in sorted(acked)]
+        if failures:
+            failures.sort(key=lambda f: f[0])
+            first_error = failures[0][1]
+            to_raise = plan.failure(acknowledged, first_error)
+            if to_raise is first_error:
+                raise first_error
+            raise to_raise from first_error
+        return plan.merge(acknowledged)
+
+    async def ingest_envelope(
+        self,
+        contract_id: str,
+        envelope: Mapping[str, Any],
+        version: Optional[str] = None,
+        dry_run: bool = False,
+        timeout: TimeoutTypes = None,
+    ) -> EnvelopeIngestResponse:
+        return await self._execute(
+            self._t.ingest_envelope(
+                contract_id, envelope, version=version, dry_run=dry_run, timeout=timeout
+            )
+        )
+
+    async def egress(
+        self,
+        contract_id: str,
+        events: Any,
+        version: Optional[str] = None,
+        disposition: str = "block",
+        dry_run: bool = False,
+        timeout: TimeoutTypes = None,
+    ) -> EgressResponse:
+        return await self._execute(
+            self._t.egress(
+                contract_id,
+                events,
+                version=version,
+                disposition=disposition,
+                dry_run=dry_run,
+                timeout=timeout,
+            )
+        )
+
+    async def playground_validate(
+        self, yaml_content: str, event: Any, timeout: TimeoutTypes = None
+    ) -> PlaygroundResult:
+        return await self._execute(self._t.playground_validate(yaml_content, event, timeout))
+
+    # ------------------------------------------------------------------ contracts
+    async def list_contracts(self, timeout: TimeoutTypes = None) -> List[ContractSummary]:
+        return await self._execute(self._t.list_contracts(timeout))
+
+    async def get_contract(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> ContractResponse:
+        return await self._execute(self._t.get_contract(contract_id, timeout))
+
+    async def list_versions(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> List[VersionSummary]:
+        return await self._execute(self._t.list_versions(contract_id, timeout))
+
+    async def get_version(
+        self, contract_id: str, version: str, timeout: TimeoutTypes = None
+    ) -> VersionResponse:
+        return await self._execute(self._t.get_version(contract_id, version, timeout))
+
+    async def get_latest_stable(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> VersionResponse:
+        return await self._execute(self._t.get_latest_stable(contract_id, timeout))
+
+    async def get_contract_version(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> ContractVersionPointer:
+        return await self._execute(self._t.get_contract_version(contract_id, timeout))
+
+    # ------------------------------------------------------------------ audit, quarantine
+    def audit(
+        self,
+        contract_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        *,
+        page_size: int = 100,
+        timeout: TimeoutTypes = None,
+    ) -> AsyncPager[AuditEntry]:
+        """``async for row in cg.audit(...)``, or ``rows = await cg.audit(...)``."""
+        return AsyncPager(
+            lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
+            limit=limit,
+            offset=offset,
+            page_size=page_size,
+        )
+
+    def quarantine(
+        self,
+        contract_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        *,
+        page_size: int = 100,
+        timeout: TimeoutTypes = None,
+    ) -> AsyncPager[QuarantineEntry]:
+        return AsyncPager(
+            lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
+            limit=limit,
+            offset=offset,
+            page_size=page_size,
+        )
+
+    async def replay(
+        self,
+        contract_id: str,
+        ids: Sequence[str],
+        target_version: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+    ) -> ReplayResponse:
+        return await self._execute(self._t.replay(contract_id, ids, target_version, timeout))
+
+    async def replay_history(
+        self, contract_id: str, quarantine_id: str, timeout: TimeoutTypes = None
+    ) -> List[ReplayHistoryEntry]:
+        return await self._execute(self._t.replay_history(contract_id, quarantine_id, timeout))
+
+    async def replay_events(
+        self,
+        event_ids: Sequence[str],
+        version: Optional[str] = None,
+        contract_id: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+    ) -> TopLevelReplayResponse:
+        return await self._execute(self._t.replay_events(event_ids, version, contract_id, timeout))
+
+    async def event_replay_history(
+        self, event_id: str, limit: Optional[int] = None, timeout: TimeoutTypes = None
+    ) -> List[TopLevelReplayOutcome]:
+        return await self._execute(self._t.event_replay_history(event_id, limit, timeout))
+
+    # ------------------------------------------------------------------ stats, health
+    async def stats(self, timeout: TimeoutTypes = None) -> IngestionStats:
+        return await self._execute(self._t.stats(timeout))
+
+    async def contract_stats(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> IngestionStats:
+        return await self._execute(self._t.contract_stats(contract_id, timeout))
+
+    async def usage(self, timeout: TimeoutTypes = None) -> Usage:
+        return await self._execute(self._t.usage(timeout))
+
+    async def health(self, timeout: TimeoutTypes = None) -> Health:
+        return await self._execute(self._t.health(timeout))
+
+    async def ready(self, timeout: TimeoutTypes = None) -> Ready:
+        return await self._execute(self._t.ready(timeout))

@@ -1,0 +1,410 @@
+"""The synchronous HTTP client. It only moves bytes: every request is built, decoded and
+retried by :mod:`contractgate._transport`, which :class:`AsyncClient` shares."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, List, Mapping, Optional, Sequence, TypeVar
+
+import httpx
+
+from ._exceptions import ContractGateError
+from ._logging import logger, setup_logging
+from ._models import (
+    AuditEntry,
+    BatchIngestResponse,
+    ContractResponse,
+    ContractSummary,
+    ContractVersionPointer,
+    EgressResponse,
+    EnvelopeIngestResponse,
+    Health,
+    IngestionStats,
+    PlaygroundResult,
+    QuarantineEntry,
+    Ready,
+    ReplayHistoryEntry,
+    ReplayResponse,
+    TopLevelReplayOutcome,
+    TopLevelReplayResponse,
+    Usage,
+    VersionResponse,
+    VersionSummary,
+)
+from ._pagination import Pager
+from ._transport import (
+    Done,
+    Fail,
+    PreparedRequest,
+    RawResponse,
+    RetryPolicy,
+    TimeoutTypes,
+    Transport,
+)
+
+__all__ = ["Client"]
+
+T = TypeVar("T")
+
+
+class Client:
+    """Synchronous client for the ContractGate gateway (safe to share between threads).
+
+    ::
+
+        with Client("https://gateway.example", api_key="cg_live_…") as cg:
+            result = cg.ingest(contract_id, events)
+
+    Options: ``base_url`` and ``api_key`` (fall back to ``CONTRACTGATE_BASE_URL`` and
+    ``CONTRACTGATE_API_KEY``), ``org_id`` (sent as ``x-org-id``; only dev servers read
+    it), ``timeout`` (seconds or ``httpx.Timeout``; default connect 10 s, read/write
+    40 s), ``transport`` (an ``httpx.BaseTransport``, as in v0.1), ``max_retries``
+    (default 2), ``default_headers``, ``http_client`` (your own ``httpx.Client``; you
+    close it), ``retry_policy`` (advanced backoff settings) and ``verify`` (TLS
+    verification, passed to httpx).
+    """
+
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        org_id: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+        transport: Optional[httpx.BaseTransport] = None,
+        *,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        http_client: Optional[httpx.Client] = None,
+        retry_policy: Optional[RetryPolicy] = None,
+        verify: Any = None,
+        _transport: Optional[Transport] = None,
+    ) -> None:
+        setup_logging()
+        self._t = _transport or Transport(
+            base_url=base_url,
+            api_key=api_key,
+            org_id=org_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        if http_client is not None and (transport is not None or verify is not None):
+            raise ValueError("pass either http_client or transport/verify, not both")
+        if http_client is not None:
+            if not isinstance(http_client, httpx.Client):
+                raise TypeError("http_client must be an httpx.Client (use AsyncClient for async)")
+            self._http = http_client
+            self._owns_http = False
+        else:
+            kwargs: dict[str, Any] = {"follow_redirects": False, "timeout": self._t.timeout}
+            if transport is not None:
+                kwargs["transport"] = transport
+            if verify is not None:
+                kwargs["verify"] = verify
+            self._http = httpx.Client(**kwargs)
+            self._owns_http = True
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the connection pool (unless it belongs to a caller-given http_client or
+        to the client this one was derived from with ``with_options``)."""
+        self._closed = True
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return self._t.describe(type(self).__name__)
+
+    def with_options(self, **changes: Any) -> Client:
+        """A new client with some options changed (``base_url``, ``api_key``, ``org_id``,
+        ``timeout``, ``max_retries``, ``default_headers``, ``retry_policy``, or
+        ``http_client``). It shares this client's connection pool unless you pass an
+        ``http_client``; closing it leaves the pool to this client."""
+        http_client = changes.pop("http_client", None)
+        t = self._t.with_changes(**changes)
+        new = Client(_transport=t, http_client=http_client or self._http)
+        return new
+
+    @property
+    def base_url(self) -> str:
+        return self._t.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._t.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._t.timeout
+
+    @property
+    def org_id(self) -> Optional[str]:
+        return self._t.org_id
+
+    # ------------------------------------------------------------------ I/O core
+    def _send(self, req: PreparedRequest[Any]) -> RawResponse:
+        request = self._http.build_request(
+            req.method,
+            req.url,
+            params=req.params or None,
+            headers=dict(req.headers),
+            content=req.content,
+            timeout=req.timeout,
+        )
+        response = self._http.send(request, follow_redirects=False)
+        return RawResponse(
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            method=req.method,
+            url=str(request.url),
+        )
+
+    def _execute(self, prepared: PreparedRequest[T]) -> T:
+        if self._closed:
+            raise RuntimeError("this Client is closed")
+        run = self._t.run(prepared)
+        while True:
+            req = run.begin()
+            try:
+                raw = self._send(req)
+            except httpx.HTTPError as exc:
+                step = run.on_exception(exc)
+            else:
+                step = run.on_response(raw)
+            if isinstance(step, Done):
+                return step.value
+            if isinstance(step, Fail):
+                raise step.error from step.cause
+            if step.delay > 0:
+                time.sleep(step.delay)
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(
+        self,
+        contract_id: str,
+        events: Any,
+        version: Optional[str] = None,
+        dry_run: bool = False,
+        atomic: bool = False,
+        timeout: TimeoutTypes = None,
+        *,
+        idempotency_key: Optional[str] = None,
+        route: str = "v1",
+        max_batch_events: int = 1000,
+        max_batch_bytes: Optional[int] = None,
+        on_batch: Optional[Callable[[BatchIngestResponse], None]] = None,
+    ) -> BatchIngestResponse:
+        """Validate and store ``events`` (any iterable, or one mapping) against a contract.
+
+        Returns one :class:`BatchIngestResponse` whose results are in input order with
+        ``index`` = position in ``events``. A batch where every event failed is returned
+        (``status_code == 422``), not raised. The input is split into requests of at most
+        1000 events and 2,000,000 bytes (1,000,000 with ``route="legacy"``); every
+        ``/v1`` request carries an Idempotency-Key (``idempotency_key`` for the first
+        batch, ``<key>#<n>`` for batch *n*; a fresh UUID per batch when not given), and a
+        retry resends the same bytes with the same key.
+
+        ``contract_id`` may be ``"<id>@<version>"``; ``version`` wins over the suffix.
+        ``route="legacy"`` posts to ``/ingest/{id}`` (no idempotency, fewer retries).
+
+        Raises :class:`EventEncodeError` (nothing sent) for an event that cannot be sent,
+        :class:`AtomicRejectedError` / :class:`DeprecatedVersionError` (with the parsed
+        batch) for rejections, :class:`PartialIngestError` when a later batch fails after
+        earlier ones were acknowledged, and the usual HTTP/connection errors.
+        ``on_batch`` is called with each acknowledged batch's response.
+        """
+        plan = self._t.prepare_ingest(
+            contract_id,
+            events,
+            version=version,
+            dry_run=dry_run,
+            atomic=atomic,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            route=route,
+            max_batch_events=max_batch_events,
+            max_batch_bytes=max_batch_bytes,
+        )
+        with plan:
+            acknowledged: List[BatchIngestResponse] = []
+            try:
+                for batch in plan.batches:
+                    try:
+                        part = self._execute(plan.request(batch))
+                    except ContractGateError as err:
+                        exc = plan.failure(acknowledged, err)
+                        if exc is err:
+                            raise
+                        raise exc from err
+                    acknowledged.append(part)
+                    if on_batch is not None:
+                        on_batch(part)
+            except BaseException as exc:
+                if len(plan.batches) > 1 and not isinstance(exc, ContractGateError):
+                    logger.warning("ingest interrupted: %s", plan.progress_note(acknowledged))
+                raise
+            return plan.merge(acknowledged)
+
+    def ingest_envelope(
+        self,
+        contract_id: str,
+        envelope: Mapping[str, Any],
+        version: Optional[str] = None,
+        dry_run: bool = False,
+        timeout: TimeoutTypes = None,
+    ) -> EnvelopeIngestResponse:
+        """Send one envelope object to an envelope contract (legacy ``/ingest`` route,
+        the only one that implements envelopes)."""
+        return self._execute(
+            self._t.ingest_envelope(
+                contract_id, envelope, version=version, dry_run=dry_run, timeout=timeout
+            )
+        )
+
+    def egress(
+        self,
+        contract_id: str,
+        events: Any,
+        version: Optional[str] = None,
+        disposition: str = "block",
+        dry_run: bool = False,
+        timeout: TimeoutTypes = None,
+    ) -> EgressResponse:
+        """Validate outbound records and get the cleaned ``payload`` (≤ 1000 records).
+
+        Verdicts (200/207/422) are returned; ``disposition="fail"`` with a failing record
+        raises :class:`EgressRejectedError` carrying the parsed response."""
+        return self._execute(
+            self._t.egress(
+                contract_id,
+                events,
+                version=version,
+                disposition=disposition,
+                dry_run=dry_run,
+                timeout=timeout,
+            )
+        )
+
+    def playground_validate(
+        self, yaml_content: str, event: Any, timeout: TimeoutTypes = None
+    ) -> PlaygroundResult:
+        """Validate one event against unsaved contract YAML (nothing is stored)."""
+        return self._execute(self._t.playground_validate(yaml_content, event, timeout))
+
+    # ------------------------------------------------------------------ contracts
+    def list_contracts(self, timeout: TimeoutTypes = None) -> List[ContractSummary]:
+        return self._execute(self._t.list_contracts(timeout))
+
+    def get_contract(self, contract_id: str, timeout: TimeoutTypes = None) -> ContractResponse:
+        return self._execute(self._t.get_contract(contract_id, timeout))
+
+    def list_versions(self, contract_id: str, timeout: TimeoutTypes = None) -> List[VersionSummary]:
+        return self._execute(self._t.list_versions(contract_id, timeout))
+
+    def get_version(
+        self, contract_id: str, version: str, timeout: TimeoutTypes = None
+    ) -> VersionResponse:
+        return self._execute(self._t.get_version(contract_id, version, timeout))
+
+    def get_latest_stable(self, contract_id: str, timeout: TimeoutTypes = None) -> VersionResponse:
+        return self._execute(self._t.get_latest_stable(contract_id, timeout))
+
+    def get_contract_version(
+        self, contract_id: str, timeout: TimeoutTypes = None
+    ) -> ContractVersionPointer:
+        """The latest stable version and the hash of its YAML (cheap to poll)."""
+        return self._execute(self._t.get_contract_version(contract_id, timeout))
+
+    # ------------------------------------------------------------------ audit, quarantine
+    def audit(
+        self,
+        contract_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        *,
+        page_size: int = 100,
+        timeout: TimeoutTypes = None,
+    ) -> Pager[AuditEntry]:
+        """Audit rows, newest first, as a lazy iterator over pages.
+
+        ``limit`` caps the rows yielded in total (``None``: all), so v0.1's
+        ``audit(contract_id, limit=50, offset=0)`` yields the same rows it returned."""
+        return Pager(
+            lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
+            limit=limit,
+            offset=offset,
+            page_size=page_size,
+        )
+
+    def quarantine(
+        self,
+        contract_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        *,
+        page_size: int = 100,
+        timeout: TimeoutTypes = None,
+    ) -> Pager[QuarantineEntry]:
+        """Quarantined (source) rows, newest first, as a lazy iterator over pages."""
+        return Pager(
+            lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
+            limit=limit,
+            offset=offset,
+            page_size=page_size,
+        )
+
+    def replay(
+        self,
+        contract_id: str,
+        ids: Sequence[str],
+        target_version: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+    ) -> ReplayResponse:
+        """Re-validate quarantined rows (ids are de-duplicated, 1..1000 per call)."""
+        return self._execute(self._t.replay(contract_id, ids, target_version, timeout))
+
+    def replay_history(
+        self, contract_id: str, quarantine_id: str, timeout: TimeoutTypes = None
+    ) -> List[ReplayHistoryEntry]:
+        return self._execute(self._t.replay_history(contract_id, quarantine_id, timeout))
+
+    def replay_events(
+        self,
+        event_ids: Sequence[str],
+        version: Optional[str] = None,
+        contract_id: Optional[str] = None,
+        timeout: TimeoutTypes = None,
+    ) -> TopLevelReplayResponse:
+        """The top-level (lossy) replay route; prefer :meth:`replay`."""
+        return self._execute(self._t.replay_events(event_ids, version, contract_id, timeout))
+
+    def event_replay_history(
+        self, event_id: str, limit: Optional[int] = None, timeout: TimeoutTypes = None
+    ) -> List[TopLevelReplayOutcome]:
+        return self._execute(self._t.event_replay_history(event_id, limit, timeout))
+
+    # ------------------------------------------------------------------ stats, health
+    def stats(self, timeout: TimeoutTypes = None) -> IngestionStats:
+        return self._execute(self._t.stats(timeout))
+
+    def contract_stats(self, contract_id: str, timeout: TimeoutTypes = None) -> IngestionStats:
+        return self._execute(self._t.contract_stats(contract_id, timeout))
+
+    def usage(self, timeout: TimeoutTypes = None) -> Usage:
+        return self._execute(self._t.usage(timeout))
+
+    def health(self, timeout: TimeoutTypes = None) -> Health:
+        return self._execute(self._t.health(timeout))
+
+    def ready(self, timeout: TimeoutTypes = None) -> Ready:
+        """Readiness; a 503 ``degraded`` answer is returned too (check ``.ok``)."""
+        return self._execute(self._t.ready(timeout))

@@ -1,0 +1,130 @@
+"""Helpers shared by the client tests (imported by conftest.py and the test modules)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import httpx
+
+from contractgate._async_client import AsyncClient
+from contractgate._transport import RetryPolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS = ROOT / "contracts"
+
+API_KEY = "cg_live_" + "5e" * 24  # 56 chars, the dashboard's format
+
+#: Short waits so retry tests stay fast (the defaults are documented in docs/client.md).
+FAST_RETRY = RetryPolicy(
+    max_retries=2,
+    initial_delay=0.01,
+    max_delay=0.05,
+    keyed_min_delay=0.05,
+    auth_retry_delay=0.01,
+)
+
+
+class Api:
+    """Uniform, awaitable access to a Client or an AsyncClient."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.is_async = isinstance(client, AsyncClient)
+        self.kind = "async" if self.is_async else "sync"
+
+    async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        result = getattr(self.client, name)(*args, **kwargs)
+        if inspect.isawaitable(result) and not hasattr(result, "__aiter__"):
+            result = await result
+        return result
+
+    async def rows(self, name: str, *args: Any, **kwargs: Any) -> List[Any]:
+        """Exhaust a paginating method (``audit``/``quarantine``) into a list."""
+        pager = getattr(self.client, name)(*args, **kwargs)
+        if self.is_async:
+            return [row async for row in pager]
+        return list(iter(pager))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        async def method(*args: Any, **kwargs: Any) -> Any:
+            return await self.call(name, *args, **kwargs)
+
+        return method
+
+    async def close(self) -> None:
+        if self.is_async:
+            await self.client.aclose()
+        else:
+            self.client.close()
+
+
+# ------------------------------------------------------------------ mock gateway helpers
+
+
+class Recorder:
+    """A MockTransport handler that records requests and plays scripted answers."""
+
+    def __init__(self, responder: Optional[Callable[[httpx.Request], httpx.Response]] = None):
+        self.requests: List[httpx.Request] = []
+        self.bodies: List[bytes] = []
+        self.responder = responder or (lambda req: httpx.Response(200, json={}))
+        self.script: List[Any] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.bodies.append(request.read())
+        if self.script:
+            item = self.script.pop(0)
+            if isinstance(item, BaseException):
+                raise item
+            if callable(item):
+                return item(request)  # type: ignore[no-any-return]
+            return item  # type: ignore[no-any-return]
+        return self.responder(request)
+
+
+def verdict_for(
+    request: httpx.Request, *, fail_if: Callable[[Any], bool] = lambda e: False, v1: bool = True
+) -> httpx.Response:
+    """A gateway-shaped batch verdict for the events in ``request``."""
+    events = json.loads(request.content)
+    if not isinstance(events, list):
+        events = [events]
+    results = []
+    for i, e in enumerate(events):
+        ok = not fail_if(e)
+        r: Dict[str, Any] = {
+            "passed": ok,
+            "violations": []
+            if ok
+            else [{"field": "user_id", "message": "bad", "kind": "pattern_mismatch"}],
+            "validation_us": 3,
+            "forwarded": ok,
+            "contract_version": "1.1.0",
+            "transformed_event": e,
+        }
+        if v1:
+            r["index"] = i
+            r["quarantine_id"] = None if ok else f"00000000-0000-4000-8000-{i:012d}"
+        results.append(r)
+    passed = sum(1 for r in results if r["passed"])
+    status = 200 if passed == len(results) else (422 if passed == 0 else 207)
+    atomic = request.url.params.get("atomic") == "true"
+    if atomic and passed < len(results):
+        status = 422
+        for r in results:
+            r["forwarded"] = False
+    body = {
+        "total": len(results),
+        "passed": passed,
+        "failed": len(results) - passed,
+        "dry_run": request.url.params.get("dry_run") == "true",
+        "atomic": atomic,
+        "resolved_version": "1.1.0",
+        "version_pin_source": "default_stable",
+        "results": results,
+    }
+    return httpx.Response(status, json=body)

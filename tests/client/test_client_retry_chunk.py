@@ -1,0 +1,472 @@
+"""Retry policy, chunking and pagination, on mock transports (shapes and counts the
+local gateway cannot script precisely). Sync and async share every test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from typing import Any, List
+
+import httpx
+import pytest
+from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, verdict_for
+
+import contractgate._chunking as chunking
+import contractgate._exceptions as E
+from contractgate._async_client import AsyncClient
+from contractgate._transport import RetryPolicy, compute_backoff
+
+BASE = "http://127.0.0.1:9"  # never contacted: every test uses a mock transport
+CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+
+
+def _std(status: int, msg: str = "boom") -> httpx.Response:
+    return httpx.Response(status, json={"error": msg, "status": status})
+
+
+# ------------------------------------------------------------------------- backoff
+
+
+def test_backoff_is_capped_exponential_with_jitter() -> None:
+    p = RetryPolicy(initial_delay=0.5, max_delay=8.0)
+    for attempt, full in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (10, 8.0)]:
+        assert compute_backoff(p, attempt, rng=lambda: 0.0) == pytest.approx(full / 2)
+        assert compute_backoff(p, attempt, rng=lambda: 1.0) == pytest.approx(full)
+    no_jitter = RetryPolicy(initial_delay=0.5, max_delay=8.0, jitter=False)
+    assert compute_backoff(no_jitter, 2) == 2.0
+    assert compute_backoff(p, 10_000) <= 8.0
+
+
+def test_default_policy_values() -> None:
+    from contractgate._client import Client
+
+    c = Client(BASE)
+    assert c.max_retries == 2
+    assert c.timeout.read is not None and c.timeout.read >= 35  # spec §4.3
+    assert c.timeout.connect == 10
+    c.close()
+
+
+# ------------------------------------------------------------------------- retries
+
+
+async def test_keyed_ingest_retries_same_bytes_same_key(make_api: Any) -> None:
+    rec = Recorder(verdict_for)
+    rec.script = [_std(503), httpx.ConnectError("refused"), httpx.ReadTimeout("slow")]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
+                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01,
+                                            keyed_min_delay=0.02))  # fmt: skip
+    res = await api.ingest(CID, [{"user_id": "a"}, {"user_id": "b"}])
+    assert res.total == 2
+    assert len(rec.requests) == 4
+    assert len({r.headers["idempotency-key"] for r in rec.requests}) == 1
+    assert len(set(rec.bodies)) == 1
+
+
+async def test_legacy_write_is_not_retried_on_ambiguous_failures(make_api: Any) -> None:
+    for failure in (_std(503), httpx.Response(502, text="bad gateway"), httpx.Response(408),
+                    httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped")):  # fmt: skip
+        rec = Recorder(lambda r: verdict_for(r, v1=False))
+        rec.script = [failure]
+        api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+        with pytest.raises((E.ServerError, E.ServerTimeoutError, E.ConnectionError)):
+            await api.ingest(CID, [{"a": 1}], route="legacy")
+        assert len(rec.requests) == 1, failure
+
+
+async def test_legacy_write_is_retried_when_known_pre_write(make_api: Any) -> None:
+    rec = Recorder(lambda r: verdict_for(r, v1=False))
+    rec.script = [
+        httpx.ConnectError("refused"),  # never reached the server
+        _std(429, "Rate limit exceeded — too many requests"),  # middleware, before handler
+        _std(500, "Database error"),  # the gateway's own JSON 500: before any write
+    ]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
+                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01))  # fmt: skip
+    res = await api.ingest(CID, [{"a": 1}], route="legacy")
+    assert res.total == 1 and len(rec.requests) == 4
+
+
+async def test_get_retries_then_gives_up(make_api: Any) -> None:
+    rec = Recorder(lambda r: _std(503, "unavailable"))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    with pytest.raises(E.ServerError) as ei:
+        await api.stats()
+    assert len(rec.requests) == 1 + FAST_RETRY.max_retries
+    assert ei.value.status_code == 503
+
+
+async def test_max_retries_zero(make_api: Any) -> None:
+    rec = Recorder(lambda r: _std(503))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    with pytest.raises(E.ServerError):
+        await api.ingest(CID, [{}])
+    assert len(rec.requests) == 1
+
+
+async def test_4xx_verdicts_are_never_retried(make_api: Any) -> None:
+    for resp in (_std(400), _std(404), _std(409), _std(413), httpx.Response(422, text="x")):
+        rec = Recorder(lambda r, resp=resp: resp)
+        api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+        with pytest.raises(E.HTTPError):
+            await api.ingest(CID, [{}])
+        assert len(rec.requests) == 1
+
+
+async def test_401_is_retried_once(make_api: Any) -> None:
+    rec = Recorder(lambda r: _std(401, "Unauthorized: missing or invalid API key"))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
+                   retry_policy=RetryPolicy(max_retries=5, auth_retry_delay=0.01))  # fmt: skip
+    with pytest.raises(E.AuthError):
+        await api.health()
+    assert len(rec.requests) == 2
+
+
+async def test_429_waits_for_the_hint(make_api: Any) -> None:
+    body = {"error": "rate_limit_exceeded", "detail": "d", "retry_after_ms": 300}
+    rec = Recorder(verdict_for)
+    rec.script = [httpx.Response(429, json=body, headers={"X-RateLimit-Remaining": "0"})]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    t0 = time.monotonic()
+    res = await api.ingest(CID, [{}])
+    assert time.monotonic() - t0 >= 0.3
+    assert res.total == 1 and len(rec.requests) == 2
+    assert rec.bodies[0] == rec.bodies[1]
+
+
+async def test_429_with_a_long_hint_is_raised_not_waited(make_api: Any) -> None:
+    body = {"error": "rate_limit_exceeded", "detail": "d", "retry_after_ms": 120_000}
+    rec = Recorder(lambda r: httpx.Response(429, json=body))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    with pytest.raises(E.RateLimitError) as ei:
+        await api.ingest(CID, [{}])
+    assert ei.value.retry_after == 120 and len(rec.requests) == 1
+
+
+async def test_reset_header_hint(make_api: Any) -> None:
+    reset = str(math.ceil(time.time()) + 1)
+    rec = Recorder(lambda r: httpx.Response(429, text="", headers={"X-RateLimit-Reset": reset}))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    with pytest.raises(E.RateLimitError) as ei:
+        await api.health()
+    assert ei.value.retry_after is not None and 0 <= ei.value.retry_after <= 2
+
+
+async def test_connection_errors_are_typed(make_api: Any) -> None:
+    rec = Recorder(lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused")))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    with pytest.raises(E.APIConnectionError) as ei:
+        await api.health()
+    assert isinstance(ei.value, E.ConnectionError) and not isinstance(ei.value, E.HTTPError)
+    assert isinstance(ei.value.__cause__, httpx.ConnectError)
+    rec2 = Recorder(lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("slow")))
+    api2 = make_api(base_url=BASE, api_key=API_KEY, handler=rec2, max_retries=0)
+    with pytest.raises(E.ClientTimeoutError) as ei2:
+        await api2.health()
+    assert isinstance(ei2.value, E.ConnectionError)  # v0.1 raised ConnectionError
+    assert isinstance(ei2.value, E.APITimeoutError)
+
+
+async def test_truncated_success_body_is_retried_for_reads(make_api: Any) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, json={"status": "ok"}))
+    rec.script = [httpx.Response(200, content=b'{"status": "o')]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    assert (await api.health()).status == "ok"
+    assert len(rec.requests) == 2
+
+
+# ------------------------------------------------------------------------- chunking
+
+
+async def test_generator_is_chunked_and_indexes_remapped(make_api: Any) -> None:
+    rec = Recorder(lambda r: verdict_for(r, fail_if=lambda e: e["i"] % 7 == 0))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    consumed: List[int] = []
+
+    def gen() -> Any:
+        for i in range(2500):
+            consumed.append(i)
+            yield {"i": i}
+
+    res = await api.ingest(CID, gen())
+    assert [len(json.loads(b)) for b in rec.bodies] == [1000, 1000, 500]
+    assert [r.index for r in res.results] == list(range(2500))
+    assert res.total == 2500 and res.failed == len([i for i in range(2500) if i % 7 == 0])
+    assert [r.index for r in res.failures][:3] == [0, 7, 14]
+    assert all(r.transformed_event == {"i": r.index} for r in res.results)
+    assert res.status_code == 207 and len(res.batches) == 3
+    assert [b.start_index for b in res.batches] == [0, 1000, 2000]
+    assert len({r.headers["idempotency-key"] for r in rec.requests}) == 3
+    assert consumed == list(range(2500))  # read once
+
+
+async def test_chunks_respect_byte_caps(make_api: Any) -> None:
+    rec = Recorder(verdict_for)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    big = "x" * 300_000
+    await api.ingest(CID, ({"i": i, "pad": big} for i in range(15)))
+    assert max(len(b) for b in rec.bodies) <= 2_000_000
+    assert sum(len(json.loads(b)) for b in rec.bodies) == 15
+    rec2 = Recorder(lambda r: verdict_for(r, v1=False))
+    api2 = make_api(base_url=BASE, api_key=API_KEY, handler=rec2)
+    res = await api2.ingest(CID, ({"i": i, "pad": big} for i in range(15)), route="legacy")
+    assert max(len(b) for b in rec2.bodies) <= 1_000_000
+    assert [r.index for r in res.results] == list(range(15))
+
+
+async def test_events_are_encoded_once_even_with_retries(
+    make_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    real = chunking._encoder
+
+    class Counting:
+        def encode(self, o: Any) -> str:
+            nonlocal calls
+            calls += 1
+            return real.encode(o)
+
+    monkeypatch.setattr(chunking, "_encoder", Counting())
+    rec = Recorder(verdict_for)
+    rec.script = [_std(503), _std(502)]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    await api.ingest(CID, ({"i": i} for i in range(1500)))
+    assert calls == 1500
+    assert len(rec.requests) == 4  # two failures retried, two batches
+    assert len(set(rec.bodies)) == 2  # each retry resent identical bytes...
+    keys_by_body: dict[bytes, set[str]] = {}
+    for req, body in zip(rec.requests, rec.bodies):
+        keys_by_body.setdefault(body, set()).add(req.headers["idempotency-key"])
+    assert all(len(k) == 1 for k in keys_by_body.values())  # ...with the same key
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (float("nan"), "not JSON-encodable"),
+        (float("inf"), "not JSON-encodable"),
+        ({1, 2}, "not JSON-encodable"),
+        (b"bytes", "not JSON-encodable"),
+        ("\ud800", "lone surrogate"),
+        (10**400, "integer too large"),
+        ("deep", "nested deeper"),
+        ("x" * 1_048_577, "per-event limit"),
+    ],
+)
+async def test_unsendable_event_is_reported_before_sending(
+    make_api: Any, recorder: Recorder, bad: Any, reason: str
+) -> None:
+    if bad == "deep":
+        bad = []
+        for _ in range(200):
+            bad = [bad]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=recorder)
+    events = [{"i": i} for i in range(1500)] + [{"bad": bad}] + [{"i": 0}]
+    with pytest.raises(E.EventEncodeError) as ei:
+        await api.ingest(CID, iter(events))
+    assert ei.value.index == 1500 and reason in ei.value.reason
+    assert isinstance(ei.value, ValueError)
+    assert recorder.requests == []  # nothing went over the wire
+
+
+async def test_event_too_big_for_legacy_body(make_api: Any, recorder: Recorder) -> None:
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=recorder)
+    with pytest.raises(E.EventEncodeError, match="1000000 bytes"):
+        await api.ingest(CID, [{"x": "y" * 1_000_000}], route="legacy")
+    assert recorder.requests == []
+
+
+async def test_partial_failure_reports_acknowledged_and_unsent(make_api: Any) -> None:
+    rec = Recorder(verdict_for)
+    rec.script = [verdict_for, _std(400, "Invalid request: nope")]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    if api.is_async:
+        api.client = api.client.with_options()  # same behaviour through with_options
+    kwargs = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(CID, ({"i": i} for i in range(2500)), **kwargs)
+    err = ei.value
+    assert err.accepted.total == 1000 and [r.index for r in err.accepted.results] == list(
+        range(1000)
+    )
+    assert list(err.unsent_indexes) == list(range(1000, 2500))
+    assert err.first_unsent_index == 1000
+    assert isinstance(err.cause, E.BadRequestError) and err.__cause__ is err.cause
+    assert err.failed_idempotency_key == rec.requests[1].headers["idempotency-key"]
+    assert len(rec.requests) == 2  # stopped at the failing batch
+
+
+async def test_first_batch_failure_raises_the_error_itself(make_api: Any) -> None:
+    rec = Recorder(lambda r: _std(404, "Contract not found: x"))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    with pytest.raises(E.NotFoundError):
+        await api.ingest(CID, ({"i": i} for i in range(2500)))
+    assert len(rec.requests) == 1
+
+
+async def test_caller_key_derivation(make_api: Any) -> None:
+    rec = Recorder(verdict_for)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    res = await api.ingest(CID, [{"i": i} for i in range(2001)], idempotency_key="load-42")
+    keys = sorted(r.headers["idempotency-key"] for r in rec.requests)
+    assert keys == ["load-42", "load-42#1", "load-42#2"]
+    assert [b.idempotency_key for b in res.batches] == ["load-42", "load-42#1", "load-42#2"]
+    for bad in ("clé", "has space", "x" * 256):
+        with pytest.raises(ValueError):
+            await api.ingest(CID, [{}], idempotency_key=bad)
+
+
+async def test_on_batch_callback(make_api: Any) -> None:
+    seen: List[int] = []
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=Recorder(verdict_for))
+    await api.ingest(CID, [{"i": i} for i in range(2100)],
+                     on_batch=lambda part: seen.append(part.batches[0].start_index))  # fmt: skip
+    assert sorted(seen) == [0, 1000, 2000]
+
+
+async def test_async_ingest_bounded_concurrency_and_async_iterables() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return verdict_for(request)
+
+    async def agen() -> Any:
+        for i in range(5500):
+            yield {"i": i}
+
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(handler),
+                           retry_policy=FAST_RETRY) as cg:  # fmt: skip
+        res = await cg.ingest(CID, agen(), max_concurrency=2)
+        assert peak == 2
+        assert [r.index for r in res.results] == list(range(5500))
+        peak = 0
+        await cg.ingest(CID, [{"i": i} for i in range(5500)], max_concurrency=4)
+        assert peak == 4
+        # many independent ingests sharing one client
+        outs = await asyncio.gather(*(cg.ingest(CID, [{"i": i}]) for i in range(20)))
+        assert all(o.total == 1 for o in outs)
+
+
+async def test_async_partial_failure_with_concurrency() -> None:
+    seen = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal seen
+        seen += 1
+        events = json.loads(request.content)
+        await asyncio.sleep(0.01)
+        if events[0]["i"] == 2000:
+            return _std(400, "Invalid request: boom")
+        return verdict_for(request)
+
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(handler),
+                           retry_policy=FAST_RETRY) as cg:  # fmt: skip
+        with pytest.raises(E.PartialIngestError) as ei:
+            await cg.ingest(CID, [{"i": i} for i in range(10_000)], max_concurrency=3)
+    err = ei.value
+    acked = {r.index for r in err.accepted.results}
+    unsent = set(err.unsent_indexes)
+    assert acked.isdisjoint(unsent) and acked | unsent == set(range(10_000))
+    assert set(range(2000, 3000)) <= unsent
+    assert seen < 10  # no batch was started after the failure was seen
+
+
+async def test_cancelled_async_ingest_logs_progress(caplog: pytest.LogCaptureFixture) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)[0]["i"] >= 2000:
+            await asyncio.sleep(10)
+        return verdict_for(request)
+
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(handler),
+                           retry_policy=FAST_RETRY) as cg:  # fmt: skip
+        task = asyncio.ensure_future(
+            cg.ingest(CID, [{"i": i} for i in range(5000)], max_concurrency=1)
+        )
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert "2 of 5 batch(es) acknowledged" in caplog.text
+    assert "first unacknowledged event index: 2000" in caplog.text
+
+
+# ----------------------------------------------------------------------- pagination
+
+
+def _table(n: int) -> List[dict[str, Any]]:
+    return [{"id": f"row-{i:05d}", "contract_id": CID, "passed": i % 2 == 0} for i in range(n)]
+
+
+async def test_pagination_dedupes_overlapping_pages(make_api: Any) -> None:
+    rows = _table(250)
+    requests: List[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        off = int(request.url.params["offset"])
+        lim = int(request.url.params["limit"])
+        if len(requests) == 2:  # 3 rows inserted at the head while paging
+            rows[:0] = [{"id": f"new-{j}", "contract_id": CID} for j in range(3)]
+        return httpx.Response(200, json=rows[off : off + lim])
+
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=handler)
+    got = await api.rows("audit", CID, page_size=100)
+    ids = [r.id for r in got]
+    assert len(ids) == len(set(ids)) == 250
+    assert set(ids) == {f"row-{i:05d}" for i in range(250)}
+    assert requests[0].url.params["contract_id"] == CID
+
+
+async def test_limit_and_offset_keep_the_v01_call_shape(make_api: Any) -> None:
+    rows = _table(120)
+    rec = Recorder(
+        lambda r: httpx.Response(
+            200,
+            json=rows[int(r.url.params["offset"]) :][: int(r.url.params["limit"])],
+        )
+    )
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    got = await api.rows("audit", None, 50, 10)  # v0.1: audit(contract_id, limit, offset)
+    assert [r.id for r in got] == [f"row-{i:05d}" for i in range(10, 60)]
+    assert [dict(r.url.params) for r in rec.requests] == [{"limit": "50", "offset": "10"}]
+    got = await api.rows("quarantine", CID)  # no limit: everything, page by page
+    assert len(got) == 120 and len(rec.requests) == 1 + 2
+    with pytest.raises(ValueError):
+        api.client.audit(page_size=1000)
+
+
+def test_sync_pager_acts_like_the_v01_list(recorder: Recorder) -> None:
+    from contractgate._client import Client
+
+    rows = _table(80)
+    recorder.responder = lambda r: httpx.Response(
+        200, json=rows[int(r.url.params["offset"]) :][: int(r.url.params["limit"])]
+    )
+    with Client(BASE, API_KEY, transport=httpx.MockTransport(recorder)) as cg:
+        entries = cg.audit(limit=50)
+        assert recorder.requests == []  # lazy
+        assert len(entries) == 50 and entries[0].id == "row-00000"
+        assert entries[-1].id == "row-00049" and entries[:2] == list(entries)[:2]
+        assert len(recorder.requests) == 1  # loaded once, then cached
+        assert bool(entries) and len(recorder.requests) == 1
+        empty = cg.audit(offset=500)
+        assert not empty and dict(recorder.requests[-1].url.params)["limit"] == "1"
+
+
+async def test_async_pager_can_be_awaited(recorder: Recorder) -> None:
+    rows = _table(30)
+    recorder.responder = lambda r: httpx.Response(
+        200, json=rows[int(r.url.params["offset"]) :][: int(r.url.params["limit"])]
+    )
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(recorder)) as cg:
+        entries = await cg.audit(limit=20)  # v0.1: `await cg.audit()` gave a list
+        assert isinstance(entries, list) and len(entries) == 20
+        assert [r.id async for r in cg.quarantine(page_size=7)] == [r["id"] for r in rows]

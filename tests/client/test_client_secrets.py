@@ -1,0 +1,182 @@
+"""The API key goes only to the configured origin: never in a repr, a log line (debug
+level included), an exception message, or a request to another host after a redirect.
+
+Redirects are tested over real sockets: two tiny HTTP servers on 127.0.0.1, one reached
+as ``127.0.0.1`` and the other as ``localhost`` (a different origin)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, Iterator, List, Tuple
+
+import httpx
+import pytest
+from cg_client_testlib import API_KEY, Recorder, verdict_for
+
+import contractgate._exceptions as E
+import contractgate._logging as cglog
+from contractgate._async_client import AsyncClient
+from contractgate._client import Client
+
+CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+
+
+class _Server:
+    """A loopback HTTP server recording request headers; answers from ``routes``."""
+
+    def __init__(self) -> None:
+        self.seen: List[Tuple[str, str, Dict[str, str]]] = []
+        self.routes: Dict[str, Tuple[int, Dict[str, str], bytes]] = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                n = int(self.headers.get("content-length") or 0)
+                if n:
+                    self.rfile.read(n)
+                outer.seen.append((self.command, self.path, {k.lower(): v for k, v in
+                                                              self.headers.items()}))  # fmt: skip
+                status, headers, body = outer.routes.get(
+                    self.path.split("?")[0], (200, {}, b'{"status":"ok"}')
+                )
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def servers() -> Iterator[Tuple[_Server, _Server]]:
+    a, b = _Server(), _Server()
+    yield a, b
+    a.close()
+    b.close()
+
+
+async def test_cross_origin_redirect_drops_the_key(
+    make_api: Any, servers: Tuple[_Server, _Server]
+) -> None:
+    a, b = servers
+    other = f"http://localhost:{b.port}"
+    a.routes["/health"] = (307, {"location": f"{other}/health"}, b"")
+    a.routes["/stats"] = (302, {"location": "/elsewhere"}, b"")  # same origin
+    a.routes["/elsewhere"] = (200, {}, b'{"total_events": 1}')
+    api = make_api(base_url=f"http://127.0.0.1:{a.port}", api_key=API_KEY, org_id="org-9")
+    health = await api.health()
+    assert health.status == "ok"
+    assert [s[1] for s in b.seen] == ["/health"]
+    leaked = b.seen[0][2]
+    assert "x-api-key" not in leaked and "x-org-id" not in leaked
+    assert "authorization" not in leaked
+    assert API_KEY not in json.dumps(b.seen)
+    # a same-origin redirect keeps the credentials
+    stats = await api.stats()
+    assert stats.total_events == 1
+    assert a.seen[-1][1] == "/elsewhere" and a.seen[-1][2]["x-api-key"] == API_KEY
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_own_http_client_following_redirects_still_protects_the_key(
+    servers: Tuple[_Server, _Server], kind: str
+) -> None:
+    a, b = servers
+    a.routes["/usage"] = (308, {"location": f"http://localhost:{b.port}/usage"}, b"")
+    base = f"http://127.0.0.1:{a.port}"
+    if kind == "sync":
+        with (
+            httpx.Client(follow_redirects=True) as http,
+            Client(base, API_KEY, http_client=http) as cg,
+        ):
+            cg.usage()
+    else:
+        async with (
+            httpx.AsyncClient(follow_redirects=True) as ahttp,
+            AsyncClient(base, API_KEY, http_client=ahttp) as acg,
+        ):
+            await acg.usage()
+    assert b.seen and "x-api-key" not in b.seen[0][2]
+
+
+def test_key_absent_from_reprs() -> None:
+    c = Client("http://127.0.0.1:9", API_KEY, org_id="o")
+    for text in (repr(c), str(c), repr(c.with_options(max_retries=0)), repr(c._t)):
+        assert API_KEY not in text
+    assert "[REDACTED]" in repr(c)
+    req = c._t.health()
+    assert API_KEY not in repr(req) and "[REDACTED]" in repr(req)
+    c.close()
+    a = AsyncClient("http://127.0.0.1:9", API_KEY)
+    assert API_KEY not in repr(a)
+
+
+async def test_key_absent_from_errors_and_debug_logs(
+    make_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a hostile proxy that echoes the request headers back in its error page
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=f"bad gateway; you sent {dict(request.headers)}")
+
+    caplog.set_level(logging.DEBUG, logger="contractgate")
+    texts: List[str] = []
+    api = make_api(base_url="http://127.0.0.1:9", api_key=API_KEY, handler=echo)
+    with pytest.raises(E.ServerError) as ei:
+        await api.ingest(CID, [{"user_id": "x"}])
+    err = ei.value
+    texts += [str(err), repr(err), err.message, str(err.body)]
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"refused; key was {API_KEY}")
+
+    api2 = make_api(base_url="http://127.0.0.1:9", api_key=API_KEY, max_retries=0, handler=refuse)
+    with pytest.raises(E.ConnectionError) as ei2:
+        await api2.health()
+    texts += [str(ei2.value), repr(ei2.value)]
+    api3 = make_api(base_url="http://127.0.0.1:9", api_key=API_KEY, handler=Recorder(verdict_for))
+    await api3.ingest(CID, [{"user_id": "x"}])
+    assert "request POST" in caplog.text and "[REDACTED]" in caplog.text  # logging happened
+    texts.append(caplog.text)
+    for t in texts:
+        assert API_KEY not in t
+
+
+def test_contractgate_log_env_enables_debug(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CONTRACTGATE_LOG", "debug")
+    monkeypatch.setattr(cglog, "_configured", False)
+    logger = logging.getLogger("contractgate")
+    old_level, old_handlers = logger.level, list(logger.handlers)
+    try:
+        with Client("http://127.0.0.1:9", API_KEY,
+                    transport=httpx.MockTransport(verdict_for)) as cg:  # fmt: skip
+            cg.ingest(CID, [{"user_id": "x"}])
+        err = capfd.readouterr().err
+        assert "contractgate: request POST" in err and "idempotency_key=" in err
+        assert "x-api-key" in err and API_KEY not in err
+    finally:
+        logger.setLevel(old_level)
+        for h in list(logger.handlers):
+            if h not in old_handlers:
+                logger.removeHandler(h)
