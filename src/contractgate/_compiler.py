@@ -308,7 +308,9 @@ class _Builder:
                 if required:
                     out.append(
                         Violation(
-                            f"{parent_path}.{name}" if parent_path else name, missing_msg, _K_MISSING
+                            f"{parent_path}.{name}" if parent_path else name,
+                            missing_msg,
+                            _K_MISSING,
                         )
                     )
                 return

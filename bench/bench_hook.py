@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Wall time of a pre-commit hook run: ``contractgate validate`` vs ``check-jsonschema``.
+
+pre-commit starts the hook's ``entry`` once per run with the changed files as arguments,
+so what a developer feels on each commit is process start-up plus validating a handful of
+small files. This script builds such a handful (fixture files plus, for
+check-jsonschema, a JSON Schema equivalent to the contract), then times each command as a
+fresh subprocess, several rounds, and prints the numbers. It asserts nothing.
+
+check-jsonschema is installed into a throw-away virtualenv from the package index
+(``--check-jsonschema PATH`` to use an existing executable instead); when that is not
+possible the comparison is skipped with a message.
+
+    python bench/bench_hook.py [--rounds 15] [--files 5] [--check-jsonschema PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = REPO / "contracts" / "user_events" / "1.1.0.yaml"
+
+# The JSON Schema a check-jsonschema user would write for contracts/user_events/1.1.0.yaml
+# (one fixture file = an array of events).
+EVENT_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["user_id", "event_type", "timestamp"],
+        "properties": {
+            "user_id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+            "event_type": {"type": "string", "enum": ["login", "purchase", "click"]},
+            "timestamp": {"type": "integer"},
+            "amount": {"type": "number", "minimum": 0},
+            "email": {"type": "string"},
+        },
+    },
+}
+
+
+def make_fixtures(root: Path, count: int) -> List[str]:
+    files = []
+    for i in range(count):
+        events = [
+            {"user_id": f"user_{i}_{j}", "event_type": "click", "timestamp": 1724252400 + j}
+            for j in range(5)
+        ]
+        path = root / f"user_events.{i}.json"
+        path.write_text(json.dumps(events, indent=2) + "\n")
+        files.append(str(path))
+    return files
+
+
+def time_command(argv: Sequence[str], rounds: int, env: Dict[str, str]) -> List[float]:
+    subprocess.run(argv, capture_output=True, env=env)  # warm the OS caches
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, capture_output=True, env=env)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            sys.stderr.write(
+                f"warning: {argv[0]} exited {proc.returncode}: "
+                f"{(proc.stdout + proc.stderr).decode(errors='replace')[:300]}\n"
+            )
+    return times
+
+
+def install_check_jsonschema(where: Path) -> Optional[str]:
+    """check-jsonschema in a throw-away venv, or None (with a message) if impossible."""
+    print("installing check-jsonschema into a temporary virtualenv …", flush=True)
+    try:
+        venv.EnvBuilder(with_pip=True).create(where)
+    except Exception as err:  # pragma: no cover - environment problems
+        print(f"  skipped: cannot create a virtualenv ({err})")
+        return None
+    bindir = where / ("Scripts" if os.name == "nt" else "bin")
+    proc = subprocess.run(
+        [
+            str(bindir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "check-jsonschema",
+        ],
+        capture_output=True,
+        timeout=600,
+    )
+    exe = bindir / "check-jsonschema"
+    if proc.returncode != 0 or not exe.exists():
+        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        print(f"  skipped: could not install check-jsonschema ({tail[0]})")
+        return None
+    return str(exe)
+
+
+def report(name: str, times: List[float]) -> None:
+    ms = [t * 1000 for t in times]
+    print(
+        f"  {name:<44} median {statistics.median(ms):7.1f} ms   "
+        f"min {min(ms):7.1f} ms   max {max(ms):7.1f} ms"
+    )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--files", type=int, default=5)
+    parser.add_argument("--check-jsonschema", metavar="PATH", help="use this executable")
+    args = parser.parse_args(argv)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPROFILEIMPORTTIME",)}
+    env["NO_COLOR"] = "1"
+    contractgate_exe = shutil.which("contractgate", path=str(Path(sys.executable).parent))
+    with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
+        root = Path(tmp)
+        files = make_fixtures(root, args.files)
+        schema = root / "user_events.schema.json"
+        schema.write_text(json.dumps(EVENT_SCHEMA))
+
+        print(
+            f"{args.files} fixture files x 5 events, {args.rounds} rounds, "
+            f"Python {sys.version.split()[0]} on {sys.platform}"
+        )
+        results = {}
+        results["python -c pass (interpreter start-up)"] = time_command(
+            [sys.executable, "-c", "pass"], args.rounds, env
+        )
+        base = [sys.executable, "-m", "contractgate.cli"]
+        if contractgate_exe:
+            base = [contractgate_exe]
+        results["contractgate validate --contract C FILES"] = time_command(
+            [*base, "validate", "--contract", str(CONTRACT), *files], args.rounds, env
+        )
+        results["contractgate check-contracts C"] = time_command(
+            [*base, "check-contracts", str(CONTRACT)], args.rounds, env
+        )
+        results["contractgate check-contracts --strict C"] = time_command(
+            [*base, "check-contracts", "--strict", str(CONTRACT)], args.rounds, env
+        )
+
+        exe = args.check_jsonschema
+        if exe is None:
+            exe = install_check_jsonschema(root / "venv-cjs")
+        if exe is not None:
+            results["check-jsonschema --schemafile S FILES"] = time_command(
+                [exe, "--schemafile", str(schema), *files], args.rounds, env
+            )
+
+        print()
+        for name, times in results.items():
+            report(name, times)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""The ``contractgate`` command line.
+
+Sub-commands: ``check-contracts``, ``validate``, ``test``, ``ingest``, ``gateway`` and
+``schema``. Exit codes: 0 all good, 1 violations found, 2 usage or unreadable input (or a
+contract that cannot be loaded), 3 configuration problem, 4 authentication or
+connection problem, 5 other gateway error, 130 interrupted (see ``docs/cli.md``).
+
+Start-up is kept fast because pre-commit runs this on every commit: only ``argparse``
+is imported here; each sub-command imports what it needs when it runs, and nothing but
+``ingest`` imports the HTTP client (httpx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Callable, List, Optional, Sequence, TextIO
+
+from ._common import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+)
+
+__all__ = ["build_parser", "main"]
+
+_DESCRIPTION = """\
+Check data contracts and event fixtures locally, with the gateway's own answers, and talk
+to a ContractGate gateway.
+
+commands:
+  check-contracts  parse and compile contracts (--strict: also against the JSON Schema)
+  validate         validate event files (fixtures) against their contracts
+  test             test events against one contract, streamed (the gateway CLI's 'cg test')
+  ingest           send events to a gateway: passed / failed / quarantined summary
+  gateway          run the local gateway (the real HTTP API on this machine)
+  schema           print the contract JSON Schema (or its path) for editors
+"""
+
+_EXIT_CODES_HELP = """\
+exit codes:
+  0  everything checked passed
+  1  violations found (or a contract failed to compile)
+  2  usage error, unreadable input, or a contract that cannot be loaded
+  3  configuration problem (.contractgate.yml / [tool.contractgate], missing URL or key)
+  4  authentication failed or the gateway could not be reached
+  5  the gateway answered with another error, or an ingest stopped midway
+  70 internal error (a bug in contractgate), 130 interrupted
+"""
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps description paragraphs to the terminal; keeps indented blocks as written."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=34, width=min(100, _terminal_width()))
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        paragraphs = []
+        for para in text.split("\n\n"):
+            lines = para.splitlines()
+            if any(line.startswith("  ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(
+                    textwrap.fill(
+                        " ".join(para.split()),
+                        width,
+                        initial_indent=indent,
+                        subsequent_indent=indent,
+                    )
+                )
+        return "\n\n".join(paragraphs)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return max(60, shutil.get_terminal_size((100, 24)).columns - 2)
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options every sub-command takes (so they work after the sub-command's name, which
+    is where pre-commit's ``args:`` puts them)."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("output")
+    g.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default; coloured on a terminal), json (one JSON document on stdout), "
+        "or github (workflow annotations)",
+    )
+    g.add_argument(
+        "--color",
+        "--colour",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output: auto (default: on a terminal, unless NO_COLOR is set)",
+    )
+    g.add_argument(
+        "-q", "--quiet", action="store_true", help="print only problems (nothing when all is well)"
+    )
+    g.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="also list what passed and what was skipped",
+    )
+    return p
+
+
+def _input_format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input-format",
+        choices=("auto", "json", "ndjson", "yaml"),
+        default="auto",
+        metavar="{auto,json,ndjson,yaml}",
+        help="how to read event files (default: auto — by extension: .json, .ndjson/.jsonl, "
+        ".yaml/.yml; otherwise and for stdin by content)",
+    )
+
+
+def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
+    """The argument parser. The real ``gateway`` sub-command is only attached when it is
+    the command being run (``with_gateway``), so other commands never import it."""
+    from .._version import __version__
+
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="contractgate",
+        usage="%(prog)s [-h] [--version] COMMAND ...",
+        description=_DESCRIPTION,
+        epilog=_EXIT_CODES_HELP + "\nRun 'contractgate COMMAND --help' for a command's options. "
+        "Docs: docs/cli.md",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"contractgate {__version__}")
+    # The command list is part of the description (argparse misaligns long sub-command
+    # names); add_parser() calls therefore pass no help= of their own.
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help=argparse.SUPPRESS, prog="contractgate"
+    )
+    sub.required = True
+
+    # check-contracts ----------------------------------------------------------------
+    p = sub.add_parser(
+        "check-contracts",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Parse and compile each contract file the way the gateway does and "
+        "report every failure with file, line and column.\n\n"
+        "With --strict, also check each contract against the JSON Schema of the contract "
+        "format: the gateway silently ignores unknown keys, so a typo such as "
+        "'requried: true' or 'allowed_values:' is only caught here.\n\n"
+        "Without FILES, checks the contracts the config names (its 'contracts' globs, "
+        "else the contracts its 'fixtures' mapping points at).",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="contract YAML files")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also report unknown keys, typos and wrong value types (JSON Schema)",
+    )
+    p.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
+    p.set_defaults(handler="_check_contracts")
+
+    # validate -----------------------------------------------------------------------
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Validate event files against a contract. Each file is one batch, as "
+        "in a POST /ingest request: per-event rules, then batch uniqueness rules.\n\n"
+        "Without --contract, each file is mapped to its contract by the 'fixtures' globs "
+        "of .contractgate.yml (or [tool.contractgate] in pyproject.toml); files no glob "
+        "matches are skipped. A contract file or the config file given as FILE stands for "
+        "every fixture mapped to it. Without FILES, validates every mapped fixture.\n\n"
+        "Every problem names the file, the record (index and line), the field path, the "
+        "kind and the gateway's message.",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="event files (.json, .ndjson, .jsonl, .yaml, .yml)"
+    )
+    p.add_argument(
+        "-c", "--contract", metavar="CONTRACT", help="validate every FILE against this contract"
+    )
+    p.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
+    _input_format_option(p)
+    p.set_defaults(handler="_validate")
+
+    # test -----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "test",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Test events against one contract, like the gateway CLI's 'cg test': "
+        "each event is validated on its own (no batch uniqueness), a line of NDJSON that "
+        "does not parse is a 'parse_error' record, and NDJSON from stdin is validated as "
+        "it arrives, in constant memory.\n\n"
+        "Use --data - to read standard input.",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument("-c", "--contract", required=True, metavar="FILE", help="contract YAML file")
+    p.add_argument("-d", "--data", required=True, metavar="FILE", help="event file, or - for stdin")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failing record")
+    _input_format_option(p)
+    p.set_defaults(handler="_test")
+
+    # ingest ---------------------------------------------------------------------------
+    p = sub.add_parser(
+        "ingest",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Send a file of events (or stdin) to a ContractGate gateway in batches "
+        "and summarise the verdicts: passed, failed, quarantined, and counts per violation "
+        "kind. Shows a progress bar on a terminal.\n\n"
+        "The gateway URL and API key come from --base-url/--api-key or the "
+        "CONTRACTGATE_BASE_URL/CONTRACTGATE_API_KEY environment variables. Uniqueness rules "
+        "see one batch at a time (--batch-size).",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument("file", metavar="FILE", help="event file, or - for stdin")
+    p.add_argument(
+        "--contract-id",
+        required=True,
+        metavar="ID",
+        help="contract id (ID@VERSION pins a version too)",
+    )
+    p.add_argument(
+        "--version", dest="contract_version", metavar="VERSION", help="pin a contract version"
+    )
+    p.add_argument("--dry-run", action="store_true", help="validate on the gateway without storing")
+    p.add_argument("--atomic", action="store_true", help="reject a whole batch if any event fails")
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=500,
+        metavar="N",
+        help="events per request (default 500)",
+    )
+    p.add_argument(
+        "--base-url", metavar="URL", help="gateway URL (default: $CONTRACTGATE_BASE_URL)"
+    )
+    p.add_argument("--api-key", metavar="KEY", help="API key (default: $CONTRACTGATE_API_KEY)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr: auto (default) shows it on a terminal only",
+    )
+    _input_format_option(p)
+    p.set_defaults(handler="_ingest")
+
+    # schema ---------------------------------------------------------------------------
+    p = sub.add_parser(
+        "schema",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Print the JSON Schema of the contract format, for editors' YAML "
+        "language server (see docs/cli.md).",
+    )
+    p.add_argument("--path", action="store_true", help="print the installed file's path instead")
+    p.set_defaults(handler="_schema_cmd")
+
+    # gateway --------------------------------------------------------------------------
+    if with_gateway:
+        from ._gateway import register_gateway
+
+        register_gateway(sub, common)
+    else:
+        sub.add_parser("gateway", add_help=False)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _command_name(argv: Sequence[str]) -> Optional[str]:
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
+    stdout: TextIO = sys.stdout
+    stderr: TextIO = sys.stderr
+    command = _command_name(args_list)
+    try:
+        parser = build_parser(with_gateway=command == "gateway")
+    except CLIError as err:
+        stderr.write(f"contractgate: error: {err.message}\n")
+        return err.code
+    try:
+        if command == "gateway":
+            # the stand-in for an unavailable gateway accepts any arguments
+            args, extra = parser.parse_known_args(args_list)
+            if extra and not getattr(args, "gateway_unavailable", False):
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        else:
+            args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help, --version, usage errors
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
+
+    gateway_func = getattr(args, "gateway_func", None)
+    if gateway_func is not None:
+        return _run_guarded(lambda: int(gateway_func(args) or 0), None, stderr)
+
+    from ._output import Output
+
+    verbosity = -1 if getattr(args, "quiet", False) else int(getattr(args, "verbose", 0) or 0)
+    out = Output(args.format, args.color, verbosity, stdout=stdout, stderr=stderr)
+    handler_name: str = args.handler
+    return _run_guarded(lambda: _dispatch(handler_name, args, out), out, stderr)
+
+
+def _dispatch(handler_name: str, args: argparse.Namespace, out: Any) -> int:
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{handler_name}")
+    run: Callable[[argparse.Namespace, Any], int] = module.run
+    return run(args, out)
+
+
+def _run_guarded(func: Callable[[], int], out: Any, stderr: TextIO) -> int:
+    """Run a command: known errors become one line and their exit code, never a
+    traceback; a broken pipe (``| head``) ends quietly."""
+    try:
+        return func()
+    except CLIError as err:
+        if out is not None:
+            out.error(err.message, location=err.location())
+        else:
+            stderr.write(f"contractgate: error: {err.message}\n")
+        return err.code
+    except KeyboardInterrupt:
+        stderr.write("contractgate: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FAILED
+    except Exception as err:  # a bug: say so plainly (the traceback with -v)
+        if out is not None and getattr(out, "verbose", False):
+            import traceback
+
+            traceback.print_exc(file=stderr)
+        stderr.write(
+            f"contractgate: internal error: {type(err).__name__}: {err}\n"
+            "  (this is a bug in contractgate; run with -v for the traceback and please "
+            "report it)\n"
+        )
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover
+        pass

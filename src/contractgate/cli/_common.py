@@ -1,0 +1,202 @@
+"""Pieces every sub-command shares: exit codes, the finding record, contract loading.
+
+Kept free of heavy imports: the validator is imported only when a contract is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._compiler import CompiledContract
+    from ..contract import Contract
+
+# Exit codes (documented in docs/cli.md; keep them stable).
+EXIT_OK = 0  # everything checked passed
+EXIT_FAILED = 1  # violations found (or a contract failed check-contracts)
+EXIT_USAGE = 2  # bad usage, unreadable input, a contract that cannot be loaded
+EXIT_CONFIG = 3  # configuration problem (.contractgate.yml, pyproject, missing URL/key)
+EXIT_AUTH = 4  # the gateway refused the API key, or could not be reached
+EXIT_GATEWAY = 5  # the gateway answered with another error, or an ingest stopped midway
+EXIT_INTERNAL = 70  # a bug in contractgate itself (please report it)
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+# The pseudo-kind the gateway CLI (`cg test`) uses for input that does not parse.
+PARSE_ERROR = "parse_error"
+PARSE_ERROR_FIELD = "(record)"
+
+
+class CLIError(Exception):
+    """An error that ends the command with ``code`` and a one-line message (no traceback)."""
+
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_USAGE,
+        *,
+        file: Optional[str] = None,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.file = file
+        self.line = line
+        self.column = column
+
+    def location(self) -> str:
+        return format_location(self.file, self.line, self.column)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem to report: a violation, a parse error, a contract error.
+
+    ``record`` is the 0-based index of the event in its file; ``line``/``column`` are
+    1-based and point at the field when it could be located, else at the record.
+    """
+
+    kind: str
+    message: str
+    file: Optional[str] = None
+    line: Optional[int] = None
+    column: Optional[int] = None
+    record: Optional[int] = None
+    field: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "record": self.record,
+            "field": self.field,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+def format_location(file: Optional[str], line: Optional[int], column: Optional[int]) -> str:
+    """``file:line:col`` with the unknown parts left out (empty string if no file)."""
+    if file is None:
+        return ""
+    out = file
+    if line is not None:
+        out += f":{line}"
+        if column is not None:
+            out += f":{column}"
+    return out
+
+
+def display_path(path: str) -> str:
+    """A path as the user should see it: relative to the current directory when it is
+    below it, with forward slashes (so pre-commit and CI logs match the repo's paths)."""
+    if path == "-":
+        return "<stdin>"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = path
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def severity_code(current: int, new: int) -> int:
+    """Combine two exit codes: usage/input problems outrank violations, which outrank OK."""
+    rank = {EXIT_OK: 0, EXIT_FAILED: 1}
+    return new if rank.get(new, 2) > rank.get(current, 2) else current
+
+
+# --------------------------------------------------------------------------------------
+# contracts
+
+
+@dataclass
+class LoadedContract:
+    path: str
+    contract: Contract
+    compiled: CompiledContract
+
+    @property
+    def label(self) -> str:
+        return f"{self.contract.name} {self.contract.version}"
+
+
+class ContractLoadError(Exception):
+    """A contract file that could not be read, parsed or compiled."""
+
+    def __init__(self, finding: Finding, stage: str) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+        self.stage = stage  # "read", "parse" or "compile"
+
+
+def _compile_error_finding(err: Any, path: str, kind: str) -> Finding:
+    line = getattr(err, "line", None)
+    column = getattr(err, "column", None)
+    return Finding(
+        kind=kind,
+        message=str(getattr(err, "message", err)),
+        file=display_path(path),
+        line=line if isinstance(line, int) else None,
+        column=column if isinstance(column, int) else None,
+        field=getattr(err, "path", None) or None,
+    )
+
+
+def _locate_pattern_error(contract: Any, finding: Finding) -> Finding:
+    """Regex errors name the field (``… for field 'a.b': …``) but carry no position; the
+    contract knows where each compiled ``pattern`` is."""
+    try:
+        locations = contract._pattern_locations()
+    except Exception:  # an older model, or not read from YAML
+        return finding
+    for field, (line, column) in sorted(locations.items(), key=lambda kv: -len(kv[0])):
+        if f"for field '{field}':" in finding.message:
+            return replace(finding, line=line, column=column, field=field)
+    return finding
+
+
+def load_contract(path: str) -> LoadedContract:
+    """Read, parse and compile one contract file, or raise :class:`ContractLoadError`."""
+    from .._exceptions import ContractCompileError
+
+    if not os.path.isfile(path):
+        what = "is a directory" if os.path.isdir(path) else "does not exist"
+        raise ContractLoadError(
+            Finding("read_error", f"contract file {what}", file=display_path(path)), "read"
+        )
+    from ..contract import Contract
+
+    try:
+        contract = Contract.from_file(path)
+    except ContractCompileError as err:
+        raise ContractLoadError(_compile_error_finding(err, path, "yaml_error"), "parse") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ContractLoadError(
+            Finding(
+                "read_error",
+                f"cannot read contract: {os_error_text(err)}",
+                file=display_path(path),
+            ),
+            "read",
+        ) from err
+    try:
+        compiled = contract.compile()
+    except ContractCompileError as err:
+        finding = _compile_error_finding(err, path, "compile_error")
+        if finding.line is None:
+            finding = _locate_pattern_error(contract, finding)
+        raise ContractLoadError(finding, "compile") from err
+    return LoadedContract(path, contract, compiled)
+
+
+def os_error_text(err: BaseException) -> str:
+    """A short reason for an I/O error (``No such file or directory``)."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return str(err)

@@ -1,0 +1,315 @@
+"""``contractgate ingest``: send a file of events to a gateway through ``Client``.
+
+Events are read as a stream and sent in batches of ``--batch-size`` (memory stays
+bounded for NDJSON), with a progress bar on stderr when it is a terminal. The summary
+says how many passed, failed and were quarantined, with counts per violation kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any, Dict, List, Optional, TextIO, Tuple
+
+from ._common import (
+    EXIT_AUTH,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_GATEWAY,
+    EXIT_OK,
+    CLIError,
+    Finding,
+)
+from ._events import parse_error_finding, plural
+from ._output import Output
+from ._readers import Record, RecordSource
+
+_SHOW_FAILURES = 20  # failing events listed in text output without -v
+
+
+class Progress:
+    """A one-line progress bar on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool, total: Optional[int]) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.total = total
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, sent: int, passed: int, failed: int, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        counts = f"{sent:,} sent · {passed:,} passed · {failed:,} failed"
+        if self.total:
+            width = 24
+            done = min(width, int(width * sent / self.total))
+            bar = "█" * done + "░" * (width - done)
+            pct = min(100, int(100 * sent / self.total))
+            rest = counts.split(" · ", 1)[1]
+            line = f"ingesting [{bar}] {pct:3d}% {sent:,}/{self.total:,} · {rest}"
+        else:
+            line = f"ingesting … {counts}"
+        self.stream.write("\r\x1b[2K" + line)
+        self.stream.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def _count_lines(path: str) -> Optional[int]:
+    """Non-blank lines of an NDJSON file (for the progress bar's total)."""
+    try:
+        n = 0
+        with open(path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    n += 1
+        return n
+    except OSError:
+        return None
+
+
+class _Totals:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.passed = 0
+        self.failed = 0
+        self.quarantined = 0
+        self.unparsed = 0
+        self.batches = 0
+        self.by_kind: Dict[str, int] = {}
+        self.resolved_version: Optional[str] = None
+        self.version_pin_source: Optional[str] = None
+        self.versions: Dict[str, int] = {}
+
+    def kinds(self) -> List[Tuple[str, int]]:
+        return sorted(self.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _make_client(args: argparse.Namespace) -> Any:
+    from .._client import Client
+
+    try:
+        return Client(base_url=args.base_url, api_key=args.api_key)
+    except (ValueError, TypeError) as err:
+        raise CLIError(str(err), EXIT_CONFIG) from None
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    from .._exceptions import (
+        AtomicRejectedError,
+        AuthError,
+        ContractGateError,
+        DeprecatedVersionError,
+        PartialIngestError,
+    )
+    from .._exceptions import ConnectionError as GatewayConnectionError
+
+    source = RecordSource(args.file, args.input_format)
+    try:
+        client = _make_client(args)
+    except BaseException:
+        source.close()
+        raise
+    shown = source.display
+    show_progress = args.progress == "always" or (
+        args.progress == "auto" and not out.quiet and not out.is_json and _isatty(out.stderr)
+    )
+    total_hint = None
+    if show_progress and not source.is_stdin:
+        total_hint = _count_lines(args.file) if source.format == "ndjson" else None
+    totals = _Totals()
+    failures: List[Dict[str, Any]] = []
+    printed_failures = 0
+    error: Optional[BaseException] = None
+    progress = Progress(out.stderr, show_progress, total_hint)
+
+    def report_finding(f: Finding) -> None:
+        nonlocal printed_failures
+        if out.is_json:
+            return
+        if out.verbose or printed_failures < _SHOW_FAILURES:
+            progress.finish()
+            out.finding(f)
+        printed_failures += 1
+
+    def send(batch: List[Record]) -> None:
+        events = [r.value for r in batch]
+        try:
+            resp = client.ingest(
+                args.contract_id,
+                events,
+                version=args.contract_version,
+                dry_run=args.dry_run,
+                atomic=args.atomic,
+                max_batch_events=max(len(events), 1),
+            )
+        except (AtomicRejectedError, DeprecatedVersionError) as err:
+            resp = err.result
+            out.warning(str(err))
+            if resp is None:
+                raise
+        totals.batches += 1
+        if totals.resolved_version is None:
+            totals.resolved_version = resp.resolved_version
+            totals.version_pin_source = resp.version_pin_source
+        for res in resp.results:
+            totals.sent += 1
+            rec = batch[res.index] if 0 <= res.index < len(batch) else None
+            if res.contract_version:
+                totals.versions[res.contract_version] = (
+                    totals.versions.get(res.contract_version, 0) + 1
+                )
+            if res.passed:
+                totals.passed += 1
+                continue
+            totals.failed += 1
+            if res.quarantine_id is not None:
+                totals.quarantined += 1
+            for v in res.violations:
+                totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
+            index = rec.index if rec is not None else res.index
+            line = rec.line if rec is not None else None
+            for v in res.violations:
+                vline, vcol = rec.locate(str(v.field)) if rec is not None else (None, None)
+                report_finding(
+                    Finding(str(v.kind), str(v.message), shown, vline, vcol, index, str(v.field))
+                )
+            failures.append(
+                {
+                    "index": index,
+                    "line": line,
+                    "quarantine_id": res.quarantine_id,
+                    "contract_version": res.contract_version,
+                    "violations": [v.to_dict() for v in res.violations],
+                }
+            )
+        progress.update(totals.sent, totals.passed, totals.failed)
+
+    batch: List[Record] = []
+    try:
+        with client, source:
+            for record in source:
+                if not record.ok:
+                    totals.unparsed += 1
+                    report_finding(parse_error_finding(record, shown))
+                    failures.append(
+                        {
+                            "index": record.index,
+                            "line": record.line,
+                            "quarantine_id": None,
+                            "contract_version": None,
+                            "violations": [
+                                {
+                                    "field": "(record)",
+                                    "message": record.error,
+                                    "kind": "parse_error",
+                                }
+                            ],
+                        }
+                    )
+                    continue
+                batch.append(record)
+                if len(batch) >= args.batch_size:
+                    send(batch)
+                    batch = []
+            if batch:
+                send(batch)
+                batch = []
+    except (AuthError, GatewayConnectionError, PartialIngestError, ContractGateError) as err:
+        error = err
+    finally:
+        progress.update(totals.sent, totals.passed, totals.failed, force=True)
+        progress.finish()
+
+    code = EXIT_OK if totals.failed == 0 and totals.unparsed == 0 else EXIT_FAILED
+    err_text = None
+    if error is not None:
+        cause = error.cause if isinstance(error, PartialIngestError) else error
+        code = EXIT_AUTH if isinstance(cause, (AuthError, GatewayConnectionError)) else EXIT_GATEWAY
+        err_text = f"{type(cause).__name__}: {cause}"
+        if totals.sent:
+            err_text += f" (stopped after {plural(totals.sent, 'event')} were acknowledged)"
+
+    _summary(out, args, shown, totals, failures, printed_failures, code, err_text)
+    if err_text is not None:
+        out.error(err_text)
+    return code
+
+
+def _summary(
+    out: Output,
+    args: argparse.Namespace,
+    shown: str,
+    t: _Totals,
+    failures: List[Dict[str, Any]],
+    printed: int,
+    code: int,
+    err_text: Optional[str],
+) -> None:
+    if out.is_json:
+        doc: Dict[str, Any] = {
+            "command": "ingest",
+            "ok": code == EXIT_OK,
+            "exit_code": code,
+            "input": shown,
+            "contract_id": args.contract_id,
+            "dry_run": bool(args.dry_run),
+            "resolved_version": t.resolved_version,
+            "version_pin_source": t.version_pin_source,
+            "summary": {
+                "sent": t.sent,
+                "passed": t.passed,
+                "failed": t.failed,
+                "quarantined": t.quarantined,
+                "unparsed": t.unparsed,
+                "batches": t.batches,
+                "by_kind": dict(t.kinds()),
+                "versions": t.versions,
+            },
+            "failures": failures,
+        }
+        if err_text is not None:
+            doc["error"] = err_text
+        out.json_document(doc)
+        return
+    if (out.quiet and code == EXIT_OK) or (err_text is not None and t.sent == 0 and not t.unparsed):
+        return  # nothing was sent: the error says it all
+    style = out.style
+    hidden = printed - _SHOW_FAILURES
+    if hidden > 0 and not out.verbose:
+        out.write(style.paint(f"… and {hidden} more problems (use -v to list them all)", "dim"))
+    version = ""
+    if t.resolved_version:
+        version = f" version {t.resolved_version}"
+        if t.version_pin_source:
+            version += f" ({t.version_pin_source})"
+    mode = " [dry run]" if args.dry_run else ""
+    mark = style.ok_mark if code == EXIT_OK else style.fail_mark
+    line = (
+        f"{mark} {plural(t.sent, 'event')} sent to {args.contract_id}{version}{mode}: "
+        f"{t.passed} passed, {t.failed} failed, {t.quarantined} quarantined"
+    )
+    if t.unparsed:
+        line += f", {t.unparsed} not sent (parse errors)"
+    out.write(line)
+    if t.by_kind:
+        out.write("  violations: " + ", ".join(f"{n} {k}" for k, n in t.kinds()))
+    if len(t.versions) > 1:
+        out.write("  decided by: " + ", ".join(f"{v} ({n})" for v, n in sorted(t.versions.items())))
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty()) and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False

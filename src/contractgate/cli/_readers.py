@@ -1,0 +1,661 @@
+"""Event file readers that keep line numbers.
+
+* ``.json``: one JSON value; a top-level array is a list of events. The array is split
+  into its elements without decoding it twice, so each event keeps the line it starts on,
+  and an element the gateway's decoder rejects (``NaN``, a lone surrogate, ``1e400``…) is
+  a record-level parse error while its neighbours are still checked.
+* ``.ndjson`` / ``.jsonl``: one event a line, read as a stream (constant memory). Blank
+  lines are skipped but counted for line numbers; a line that does not parse is a
+  record-level ``parse_error`` (the gateway CLI's pseudo-kind), the rest still checked.
+* ``.yaml`` / ``.yml``: one event or a list of events per document (``---`` separates
+  documents). Scalars are typed by the YAML 1.2 core schema (``2024-01-01`` and ``yes``
+  stay strings); each event is turned into JSON text and decoded the gateway's way.
+* Anything else, and standard input: sniffed. ``[`` starts a JSON document; ``{`` starts
+  NDJSON when the first line is a complete JSON value, else a (pretty-printed) JSON
+  document; other input is read as YAML.
+
+Events are decoded with the validator's serde_json-compatible decoder, so integers,
+floats and duplicate keys come out exactly as the gateway sees them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Type
+
+from ._common import EXIT_USAGE, CLIError, display_path, os_error_text
+
+INPUT_FORMATS = ("auto", "json", "ndjson", "yaml")
+
+_EXTENSIONS = {
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+
+EVENT_EXTENSIONS = frozenset(_EXTENSIONS)
+
+_PREVIEW_CHARS = 80
+
+
+class InputError(CLIError):
+    """An input that cannot be read or parsed as a whole (exit code 2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Optional[str] = None,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+    ) -> None:
+        super().__init__(message, EXIT_USAGE, file=file, line=line, column=column)
+
+
+# --------------------------------------------------------------------------------------
+# records and locating a field inside one
+
+
+Position = Tuple[Optional[int], Optional[int]]
+
+
+@dataclass
+class Record:
+    """One event read from a file. ``line``/``column`` (1-based) say where it starts.
+
+    When ``error`` is set the record did not decode (``value`` is None) and
+    ``error_line``/``error_column`` point at the problem.
+    """
+
+    index: int
+    line: Optional[int]
+    column: Optional[int] = None
+    value: Any = None
+    error: Optional[str] = None
+    error_line: Optional[int] = None
+    error_column: Optional[int] = None
+    _locator: Optional[Callable[[str], Position]] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def locate(self, path: str) -> Position:
+        """Where the field at violation path ``path`` (``items[0].sku``) is, or as close
+        as the parser knows: the nearest existing parent, else the record's start."""
+        if self._locator is not None and path and not path.startswith("<"):
+            try:
+                line, col = self._locator(path)
+            except Exception:  # locating is best effort, never fatal
+                line, col = None, None
+            if line is not None:
+                return line, col
+        return self.line, self.column
+
+
+class _LineIndex:
+    """Offset → (line, column) for one text, built once per file."""
+
+    def __init__(self, text: str, first_line: int = 1, first_col: int = 1) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._first_line = first_line
+        self._first_col = first_col
+
+    def position(self, offset: int) -> Tuple[int, int]:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        col = offset - self._starts[i] + 1
+        if i == 0:
+            col += self._first_col - 1
+        return i + self._first_line, col
+
+
+# JSON scanning ------------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
+_SCALAR = re.compile(r"[^,\]}\s]*")
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    m = _WS.match(text, pos)
+    return m.end() if m else pos
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """End offset of the JSON value starting at ``pos`` (structure only, no decoding)."""
+    ch = text[pos : pos + 1]
+    if ch == '"':
+        m = _STRING.match(text, pos)
+        return m.end() if m else len(text)
+    if ch in ("{", "["):
+        depth = 0
+        for m in _TOKEN.finditer(text, pos):
+            tok = m.group()
+            if tok in ("{", "["):
+                depth += 1
+            elif tok in ("}", "]"):
+                depth -= 1
+                if depth == 0:
+                    return m.end()
+        return len(text)
+    m = _SCALAR.match(text, pos)
+    return m.end() if m else pos
+
+
+def _object_members(text: str, pos: int) -> List[Tuple[str, int, int]]:
+    """(key, key offset, value offset) for the object at ``pos`` (best effort)."""
+    members: List[Tuple[str, int, int]] = []
+    pos = _skip_ws(text, pos + 1)
+    while pos < len(text) and text[pos] == '"':
+        m = _STRING.match(text, pos)
+        if not m:
+            break
+        try:
+            key = json.loads(m.group())
+        except ValueError:
+            break
+        key_pos = pos
+        pos = _skip_ws(text, m.end())
+        if text[pos : pos + 1] != ":":
+            break
+        pos = _skip_ws(text, pos + 1)
+        members.append((key, key_pos, pos))
+        pos = _skip_ws(text, _skip_value(text, pos))
+        if text[pos : pos + 1] != ",":
+            break
+        pos = _skip_ws(text, pos + 1)
+    return members
+
+
+def _array_elements(text: str, pos: int) -> List[int]:
+    out: List[int] = []
+    pos = _skip_ws(text, pos + 1)
+    if text[pos : pos + 1] == "]":
+        return out
+    while pos < len(text):
+        out.append(pos)
+        pos = _skip_ws(text, _skip_value(text, pos))
+        if text[pos : pos + 1] != ",":
+            break
+        pos = _skip_ws(text, pos + 1)
+    return out
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _walk_path(
+    path: str,
+    is_object: Callable[[Any], bool],
+    members: Callable[[Any], List[Tuple[str, Any, Any]]],
+    is_array: Callable[[Any], bool],
+    elements: Callable[[Any], List[Any]],
+    root: Any,
+) -> Any:
+    """Follow a violation path as far as it goes; return the position handle of the
+    deepest part found (the key of a member, or an array element). Object keys are
+    matched greedily (longest key first), so names that contain dots still resolve."""
+    node = root
+    handle = None
+    rest = path
+    while rest:
+        m = _INDEX.match(rest)
+        if m and is_array(node):
+            items = elements(node)
+            i = int(m.group(1))
+            if i >= len(items):
+                return handle
+            node = items[i]
+            handle = node
+            rest = rest[m.end() :]
+            if rest.startswith("."):
+                rest = rest[1:]
+            continue
+        if not is_object(node):
+            return handle
+        best = None
+        for key, key_handle, value in members(node):
+            if (rest == key or rest.startswith(key + ".") or rest.startswith(key + "[")) and (
+                best is None or len(key) >= len(best[0])
+            ):
+                best = (key, key_handle, value)
+        if best is None:
+            return handle
+        key, key_handle, node = best
+        handle = key_handle
+        rest = rest[len(key) :]
+        if rest.startswith("."):
+            rest = rest[1:]
+    return handle
+
+
+def _json_locator(text: str, start: int, index: _LineIndex) -> Callable[[str], Position]:
+    def locate(path: str) -> Position:
+        off = _walk_path(
+            path,
+            lambda p: text[p : p + 1] == "{",
+            lambda p: [(k, kp, vp) for k, kp, vp in _object_members(text, p)],
+            lambda p: text[p : p + 1] == "[",
+            lambda p: _array_elements(text, p),
+            start,
+        )
+        if off is None:
+            return None, None
+        return index.position(off)
+
+    return locate
+
+
+def _yaml_locator(node: Any) -> Callable[[str], Position]:
+    import yaml
+
+    from ._yamlcore import node_position
+
+    def members(n: Any) -> List[Tuple[str, Any, Any]]:
+        return [(str(k.value), k, v) for k, v in n.value if isinstance(k, yaml.ScalarNode)]
+
+    def locate(path: str) -> Position:
+        found = _walk_path(
+            path,
+            lambda n: isinstance(n, yaml.MappingNode),
+            members,
+            lambda n: isinstance(n, yaml.SequenceNode),
+            lambda n: list(n.value),
+            node,
+        )
+        if found is None:
+            return None, None
+        return node_position(found)
+
+    return locate
+
+
+# --------------------------------------------------------------------------------------
+# decoding
+
+
+def _decoder() -> Tuple[Callable[[Any], Any], Type[Exception]]:
+    from .._jsonvalue import EventDecodeError, loads
+
+    return loads, EventDecodeError
+
+
+def _decode_error_position(err: BaseException) -> Position:
+    line = getattr(err, "line", None)
+    col = getattr(err, "column", None)
+    return (line if isinstance(line, int) else None, col if isinstance(col, int) else None)
+
+
+def _shift(pos: Position, base_line: int, base_col: int) -> Position:
+    """Translate a position inside a slice that starts at (base_line, base_col)."""
+    line, col = pos
+    if line is None:
+        return None, None
+    if line == 1 and col is not None:
+        col = col + base_col - 1
+    return line + base_line - 1, col
+
+
+def parse_error_message(err: BaseException, raw: str) -> str:
+    """The gateway CLI's text for a record that does not parse."""
+    return f"JSON parse error: {err} (input: {raw[:_PREVIEW_CHARS]})"
+
+
+def _decode_text(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(
+            f"input is not valid UTF-8 (byte offset {err.start})", file=file, line=line
+        ) from None
+
+
+# --------------------------------------------------------------------------------------
+# the three readers
+
+
+def read_json_document(text: str, file: str) -> Iterator[Record]:
+    """One JSON value; a top-level array is split into its events."""
+    loads, decode_error = _decoder()
+    index = _LineIndex(text)
+    pos = _skip_ws(text, 0)
+    if text[pos : pos + 1] != "[":
+        line, col = index.position(pos) if pos < len(text) else (1, 1)
+        try:
+            value = loads(text)
+        except decode_error as err:
+            eline, ecol = _decode_error_position(err)
+            raise InputError(
+                f"JSON parse error: {err}", file=file, line=eline, column=ecol
+            ) from None
+        yield Record(0, line, col, value, _locator=_json_locator(text, pos, index))
+        return
+
+    spans = _split_array(text, pos)
+    if spans is None:
+        # Not a well-formed array: let the decoder say where and why.
+        try:
+            loads(text)
+        except decode_error as err:
+            eline, ecol = _decode_error_position(err)
+            raise InputError(
+                f"JSON parse error: {err}", file=file, line=eline, column=ecol
+            ) from None
+        raise InputError("JSON parse error: malformed array", file=file)  # pragma: no cover
+    for i, (start, end) in enumerate(spans):
+        line, col = index.position(start)
+        raw = text[start:end]
+        try:
+            value = loads(raw)
+        except decode_error as err:
+            eline, ecol = _shift(_decode_error_position(err), line, col)
+            yield Record(
+                i,
+                line,
+                col,
+                error=parse_error_message(err, raw),
+                error_line=eline if eline is not None else line,
+                error_column=ecol if eline is not None else col,
+            )
+            continue
+        yield Record(i, line, col, value, _locator=_json_locator(text, start, index))
+
+
+def _split_array(text: str, pos: int) -> Optional[List[Tuple[int, int]]]:
+    """(start, end) offsets of each element of the array at ``pos``, or None when the
+    array's own structure is broken (missing comma, trailing comma, unbalanced…)."""
+    spans: List[Tuple[int, int]] = []
+    depth = 0
+    elem_start: Optional[int] = None
+    tokens = _TOKEN.finditer(text, pos)
+    end_of_array = None
+    for m in tokens:
+        tok = m.group()
+        if tok in ("[", "{"):
+            depth += 1
+            if depth == 1:
+                elem_start = m.end()
+            continue
+        if tok in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                if tok != "]":
+                    return None
+                if elem_start is not None:
+                    span = _trim(text, elem_start, m.start())
+                    if span is None:
+                        if spans:  # trailing comma
+                            return None
+                    else:
+                        spans.append(span)
+                end_of_array = m.end()
+                break
+            continue
+        if tok == "," and depth == 1:
+            if elem_start is None:
+                return None
+            span = _trim(text, elem_start, m.start())
+            if span is None:
+                return None
+            spans.append(span)
+            elem_start = m.end()
+    if end_of_array is None:
+        return None
+    if _skip_ws(text, end_of_array) != len(text):
+        return None
+    for start, end in spans:
+        # an element must be one value: "1 2" or '"a" "b"' is a structural error
+        if _skip_ws(text, _skip_value(text, start)) < end:
+            return None
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> Optional[Tuple[int, int]]:
+    s = _skip_ws(text, start)
+    e = end
+    while e > s and text[e - 1] in " \t\n\r":
+        e -= 1
+    if s >= e:
+        return None
+    return s, e
+
+
+def iter_ndjson(
+    lines: Iterator[bytes], *, first_line: int = 1, first_index: int = 0
+) -> Iterator[Record]:
+    """Stream NDJSON: one record a non-blank line, decoded as it arrives."""
+    loads, decode_error = _decoder()
+    index = first_index
+    for lineno, raw in enumerate(lines, start=first_line):
+        stripped = raw.rstrip(b"\r\n")
+        if not stripped.strip(b" \t\r\n"):
+            continue
+        col = len(stripped) - len(stripped.lstrip(b" \t")) + 1
+        try:
+            value = loads(stripped)
+        except decode_error as err:
+            preview = stripped.decode("utf-8", errors="replace")
+            eline, ecol = _decode_error_position(err)
+            yield Record(
+                index,
+                lineno,
+                col,
+                error=parse_error_message(err, preview),
+                error_line=lineno,
+                error_column=ecol if eline == 1 else col,
+            )
+        else:
+            yield Record(index, lineno, col, value, _locator=_ndjson_locator(stripped, lineno))
+        index += 1
+
+
+def _ndjson_locator(raw: bytes, lineno: int) -> Callable[[str], Position]:
+    def locate(path: str) -> Position:
+        text = raw.decode("utf-8", errors="replace")
+        start = _skip_ws(text, 0)
+        return _json_locator(text, start, _LineIndex(text, lineno))(path)
+
+    return locate
+
+
+def read_yaml(text: str, file: str) -> Iterator[Record]:
+    """Each document is one event, or a list of events."""
+    import yaml
+
+    from ._yamlcore import compose_documents, construct, error_position, error_text, node_position
+
+    loads, decode_error = _decoder()
+    try:
+        loader, documents = compose_documents(text)
+    except yaml.YAMLError as err:
+        line, col = error_position(err)
+        raise InputError(
+            f"YAML parse error: {error_text(err)}", file=file, line=line, column=col
+        ) from None
+    try:
+        index = 0
+        for doc in documents:
+            if isinstance(doc, yaml.ScalarNode) and doc.value == "" and doc.style is None:
+                continue  # an empty document (a trailing ``---``)
+            items = list(doc.value) if isinstance(doc, yaml.SequenceNode) else [doc]
+            for node in items:
+                line, col = node_position(node)
+                try:
+                    value = construct(loader, node)
+                    raw = json.dumps(value, ensure_ascii=False, allow_nan=False)
+                    event = loads(raw)
+                except yaml.YAMLError as err:
+                    eline, ecol = error_position(err)
+                    yield Record(
+                        index,
+                        line,
+                        col,
+                        error=f"YAML error: {error_text(err)}",
+                        error_line=eline or line,
+                        error_column=ecol if eline else col,
+                    )
+                except (TypeError, ValueError, decode_error) as err:
+                    yield Record(
+                        index,
+                        line,
+                        col,
+                        error=f"not representable as JSON: {_json_problem(err)}",
+                        error_line=line,
+                        error_column=col,
+                    )
+                else:
+                    yield Record(index, line, col, event, _locator=_yaml_locator(node))
+                index += 1
+    finally:
+        loader.dispose()
+
+
+def _json_problem(err: BaseException) -> str:
+    text = str(err)
+    if "Out of range float values" in text:
+        return "infinite or NaN number (.inf/.nan)"
+    if "is not JSON serializable" in text:
+        return text.replace("Object of type ", "a YAML value of type ")
+    return text
+
+
+# --------------------------------------------------------------------------------------
+# opening a source
+
+
+def format_for_path(path: str) -> str:
+    """The format implied by a file's extension, or ``auto``."""
+    return _EXTENSIONS.get(os.path.splitext(path)[1].lower(), "auto")
+
+
+class RecordSource:
+    """An opened input. ``format`` is known after opening (sniffed for ``auto``);
+    iterate it for records. Use as a context manager to close the file."""
+
+    def __init__(
+        self,
+        path: str,
+        input_format: str = "auto",
+        *,
+        stdin: Optional[BinaryIO] = None,
+    ) -> None:
+        self.path = path
+        self.display = display_path(path)
+        self.is_stdin = path == "-"
+        self._owned: Optional[BinaryIO] = None
+        if self.is_stdin:
+            self._stream: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
+        else:
+            if os.path.isdir(path):
+                raise InputError("is a directory", file=self.display)
+            try:
+                self._owned = open(path, "rb")
+            except OSError as err:
+                raise InputError(f"cannot read: {os_error_text(err)}", file=self.display) from None
+            self._stream = self._owned
+        fmt = input_format
+        if fmt == "auto" and not self.is_stdin:
+            fmt = format_for_path(path)
+            if fmt == "json":
+                fmt = "auto-json"  # sniff, but prefer a JSON document
+        self._first: Optional[bytes] = None
+        self._first_lineno = 1
+        if fmt in ("auto", "auto-json"):
+            fmt = self._sniff(prefer_json=fmt == "auto-json")
+        self.format = fmt
+
+    # -- sniffing -----------------------------------------------------------------------
+
+    def _sniff(self, *, prefer_json: bool) -> str:
+        """Look at the first non-blank line (kept for reading) to pick the format."""
+        lineno = 1
+        buffered: List[bytes] = []
+        while True:
+            line = self._stream.readline()
+            if not line:
+                break
+            buffered.append(line)
+            if line.strip():
+                break
+            lineno += 1
+        self._first = b"".join(buffered)
+        first = buffered[-1].lstrip() if buffered else b""
+        if first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:].lstrip()
+        if not first:
+            return "ndjson" if not prefer_json else "json"
+        if first.startswith(b"["):
+            return "json"
+        if first.startswith(b"{"):
+            return "ndjson" if _is_complete_value(first) else "json"
+        return "json" if prefer_json else "yaml"
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _read_all(self) -> bytes:
+        try:
+            rest = self._stream.read()
+        except OSError as err:
+            raise InputError(f"cannot read: {os_error_text(err)}", file=self.display) from None
+        head = self._first or b""
+        self._first = None
+        return head + rest
+
+    def _lines(self) -> Iterator[bytes]:
+        if self._first:
+            yield from self._first.splitlines(keepends=True)
+            self._first = None
+        while True:
+            try:
+                line = self._stream.readline()
+            except OSError as err:
+                raise InputError(f"cannot read: {os_error_text(err)}", file=self.display) from None
+            if not line:
+                return
+            yield line
+
+    def __iter__(self) -> Iterator[Record]:
+        if self.format == "ndjson":
+            yield from iter_ndjson(self._lines())
+            return
+        data = self._read_all()
+        text = _decode_text(data, self.display)
+        if self.format == "yaml":
+            yield from read_yaml(text, self.display)
+        else:
+            yield from read_json_document(text, self.display)
+
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self) -> RecordSource:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _is_complete_value(line: bytes) -> bool:
+    """True when ``line`` holds a balanced JSON object/array (it may still be invalid)."""
+    text = line.decode("utf-8", errors="replace")
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok in ("{", "["):
+            depth += 1
+        elif tok in ("}", "]"):
+            depth -= 1
+            if depth == 0:
+                return True
+    return False

@@ -1,0 +1,186 @@
+"""``contractgate test``: the gateway CLI's ``cg test`` — one contract, one input, each
+event validated on its own, streamed (NDJSON from stdin is checked as it arrives, in
+constant memory)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Dict, Iterator, List, Optional
+
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    ContractLoadError,
+    Finding,
+    LoadedContract,
+    display_path,
+    load_contract,
+)
+from ._events import Tally, envelope_findings, parse_error_finding, plural, violation_findings
+from ._output import JsonStream, Output
+from ._readers import InputError, Record, RecordSource
+
+_STAGE_TEXT = {
+    "parse": "invalid contract YAML: ",
+    "compile": "contract compile failed: ",
+    "read": "cannot read contract: ",
+}
+
+
+def _load(path: str) -> LoadedContract:
+    try:
+        return load_contract(path)
+    except ContractLoadError as err:
+        f = err.finding
+        raise CLIError(
+            _STAGE_TEXT[err.stage] + f.message,
+            EXIT_USAGE,
+            file=f.file,
+            line=f.line,
+            column=f.column,
+        ) from None
+
+
+def _check(loaded: LoadedContract, record: Record, file: str) -> List[Finding]:
+    if not record.ok:
+        return [parse_error_finding(record, file)]
+    compiled = loaded.compiled
+    if getattr(compiled, "has_envelope", False):
+        records_path = str(getattr(loaded.contract.envelope, "records_path", ""))
+        return envelope_findings(
+            record, compiled.validate_envelope(record.value), records_path, file
+        )
+    return violation_findings(record, compiled.validate(record.value).violations, file)
+
+
+def _wire(f: Finding) -> Dict[str, Any]:
+    return {"field": f.field, "message": f.message, "kind": f.kind}
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    loaded = _load(args.contract)
+    if args.data == "-" and _isatty(sys.stdin):
+        out.warning("reading events from the terminal; end with Ctrl-D")
+    with RecordSource(args.data, args.input_format) as source:
+        records = iter(source)
+        first = next(records, None)  # a document that does not parse fails before any output
+        return _stream(args, out, loaded, source, first, records)
+
+
+def _stream(
+    args: argparse.Namespace,
+    out: Output,
+    loaded: LoadedContract,
+    source: RecordSource,
+    first: Optional[Record],
+    records: Iterator[Record],
+) -> int:
+    shown = source.display
+    tally = Tally()
+    style = out.style
+    json_out: Optional[JsonStream] = None
+    if out.is_json:
+        json_out = JsonStream(
+            out.stdout,
+            {
+                "contract": {
+                    "file": display_path(loaded.path),
+                    "name": loaded.contract.name,
+                    "version": loaded.contract.version,
+                },
+                "input": {"file": shown, "format": source.format},
+            },
+        )
+    elif not out.quiet and not out.is_github:
+        out.write(
+            f"Testing {style.paint(shown, 'bold')} ({source.format}) against "
+            f"{style.paint(loaded.label, 'bold')} ({display_path(loaded.path)})"
+        )
+    flush_each = source.is_stdin
+    read_error: Optional[InputError] = None
+    stopped_early = False
+
+    def handle(record: Record) -> bool:
+        findings = _check(loaded, record, shown)
+        tally.add(findings)
+        if json_out is not None:
+            json_out.item(
+                {
+                    "index": record.index,
+                    "line": record.line,
+                    "passed": not findings,
+                    "violations": [_wire(f) for f in findings],
+                }
+            )
+        elif out.is_github:
+            out.findings(findings)
+        elif findings:
+            where = f" (line {record.line})" if record.line is not None else ""
+            out.write(f"{style.fail_mark} record {record.index}{where}")
+            for f in findings:
+                loc = f":{f.line}" if f.line is not None and f.line != record.line else ""
+                out.write(
+                    f"    {style.paint(str(f.field), 'cyan')}{style.paint(loc, 'dim')}: "
+                    f"{f.message} {style.paint('[' + f.kind + ']', 'red')}"
+                )
+        elif out.verbose:
+            where = f" (line {record.line})" if record.line is not None else ""
+            out.write(f"{style.ok_mark} record {record.index}{where}")
+        if flush_each:
+            out.flush()
+        return not findings
+
+    try:
+        if first is not None:
+            passed = handle(first)
+            if not (args.fail_fast and not passed):
+                for record in records:
+                    if not handle(record) and args.fail_fast:
+                        stopped_early = True
+                        break
+            else:
+                stopped_early = True
+    except InputError as err:  # the stream broke midway (NDJSON keeps what it had)
+        read_error = err
+
+    code = EXIT_OK if tally.failed == 0 else EXIT_FAILED
+    if read_error is not None:
+        code = EXIT_USAGE
+    summary = {
+        "total": tally.records,
+        "passed": tally.passed,
+        "failed": tally.failed,
+        "violations": tally.violations,
+        "by_kind": dict(tally.kinds_sorted()),
+    }
+    if json_out is not None:
+        tail: Dict[str, Any] = {"summary": summary, "exit_code": code}
+        if stopped_early:
+            tail["stopped_early"] = True
+        if read_error is not None:
+            tail["error"] = read_error.message
+        json_out.close(tail)
+    elif not out.quiet or code != EXIT_OK:
+        if not out.quiet:
+            line = (
+                f"{plural(tally.records, 'record')}: {tally.passed} passed, {tally.failed} failed"
+            )
+            if tally.violations:
+                line += f" — {tally.kinds_text()}"
+            if stopped_early:
+                line += " (stopped at the first failure: --fail-fast)"
+            mark = style.ok_mark if code == EXIT_OK else style.fail_mark
+            out.write(f"{mark} {line}")
+    if read_error is not None:
+        raise read_error
+    return code
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,155 @@
+"""``contractgate check-contracts`` (and ``--strict`` against the JSON Schema)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cg_cli_testlib import ORDERS, USER_EVENTS
+
+GOOD = """\
+version: "1.0.0"
+name: demo
+ontology:
+  entities:
+    - name: user_id
+      type: string
+      required: true
+"""
+
+
+def write(project: Path, name: str, text: str) -> str:
+    path = project / "contracts" / name
+    path.write_text(text)
+    return f"contracts/{name}"
+
+
+def test_good_contracts_pass(cli, project: Path) -> None:
+    r = cli("check-contracts", ORDERS, USER_EVENTS, "-v")
+    assert r.code == 0, r.out + r.err
+    assert f"✓ {ORDERS} (orders 2.0.0)" in r.out
+    assert r.lines[-1] == "✓ 2 contracts OK"
+
+
+def test_without_files_checks_the_contracts_the_config_names(cli, project: Path) -> None:
+    r = cli("check-contracts", "-v")
+    assert r.code == 0
+    assert ORDERS in r.out and USER_EVENTS in r.out
+    assert "contracts/user_events/1.0.0.yaml" not in r.out  # no fixture maps to it
+    (project / ".contractgate.yml").write_text(
+        (project / ".contractgate.yml").read_text() + 'contracts:\n  - "contracts/**/*.yaml"\n'
+    )
+    r = cli("check-contracts", "-v")
+    assert "contracts/user_events/1.0.0.yaml" in r.out
+    assert "_gateway.yaml" not in r.out or "skipped" in r.out
+
+
+def test_gateway_registry_file_is_skipped(cli, project: Path) -> None:
+    r = cli("check-contracts", "contracts/_gateway.yaml", ORDERS, "-v")
+    assert r.code == 0
+    assert "skipped contracts/_gateway.yaml" in r.out
+
+
+def test_yaml_error_names_file_line_and_column(cli, project: Path) -> None:
+    path = write(project, "bad.yaml", GOOD.replace("required: true", "required: yes"))
+    r = cli("check-contracts", path, ORDERS)
+    assert r.code == 1
+    assert r.lines[0] == (
+        f"{path}:7:17: YAML parse error: ontology.entities[0].required: invalid type: "
+        'string "yes", expected a boolean at line 7 column 17 [yaml_error]'
+    )
+    assert r.lines[-1] == "✗ 1 of 2 contracts failed: 1 error"
+
+
+def test_syntax_error(cli, project: Path) -> None:
+    path = write(project, "syntax.yaml", "version: 1\nname: [unclosed\n")
+    r = cli("check-contracts", path)
+    assert r.code == 1
+    assert r.lines[0].startswith(f"{path}:")
+    assert "YAML parse error: " in r.lines[0]
+
+
+def test_compile_error(cli, project: Path) -> None:
+    path = write(
+        project,
+        "regex.yaml",
+        GOOD.replace("required: true", 'pattern: "(unclosed"'),
+    )
+    r = cli("check-contracts", path)
+    assert r.code == 1
+    # the regex error carries no position: the pattern's line and column are looked up
+    assert r.lines[0].startswith(f"{path}:7:16: user_id: compile error: Invalid regex '(unclosed'")
+    assert r.lines[0].endswith("[compile_error]")
+    assert "    error: unclosed group" in r.lines  # the engine's caret diagram, indented
+
+
+def test_transform_on_non_string_is_a_compile_error(cli, project: Path) -> None:
+    text = GOOD.replace("type: string", "type: float").replace(
+        "required: true", "transform:\n        kind: hash"
+    )
+    path = write(project, "transform.yaml", text)
+    r = cli("check-contracts", path)
+    assert r.code == 1
+    assert "declares a PII transform but has type 'Float'" in r.out
+
+
+def test_missing_file_exits_2(cli, project: Path) -> None:
+    r = cli("check-contracts", "contracts/nope.yaml")
+    assert r.code == 2
+    assert "contracts/nope.yaml: contract file does not exist [read_error]" in r.out
+
+
+def test_strict_reports_typos_with_their_line(cli, project: Path) -> None:
+    text = GOOD.replace("required: true", "requried: false\n      allowed_values: [a]")
+    path = write(project, "typo.yaml", text)
+    assert cli("check-contracts", path).code == 0  # the engine ignores unknown keys
+    r = cli("check-contracts", "--strict", path)
+    assert r.code == 1
+    assert r.lines[0] == (
+        f"{path}:7:7: ontology.entities[0].requried: unknown key 'requried' "
+        "(did you mean 'required'?) — the gateway ignores it silently [unknown_key]"
+    )
+    assert r.lines[1].startswith(f"{path}:8:7: ontology.entities[0].allowed_values: unknown key")
+    assert r.lines[-1] == "✗ 1 of 1 contract failed (strict): 2 errors"
+
+
+def test_strict_reports_wrong_types_and_values(cli, project: Path) -> None:
+    text = (
+        'version: "1"\nname: x\ntypo_top: 1\nontology:\n  entities:\n'
+        "    - name: a\n      type: string\n      min_length: -1\n"
+        "      transform: {kind: masc}\n"
+        "quality:\n  - {field: a, type: freshness, max_age_seconds: 10}\n"
+    )
+    path = write(project, "types.yaml", text)
+    r = cli("check-contracts", "--strict", "--format", "json", path)
+    doc = r.json()
+    assert r.code == 1 and doc["strict"] is True
+    found = {(e["line"], e["kind"], e["field"]) for e in doc["errors"]}
+    # min_length: -1 is an engine error (usize); transform kind too: reported once each
+    assert (3, "unknown_key", "typo_top") in found
+    assert any(e["kind"] == "yaml_error" for e in doc["errors"])
+
+
+def test_strict_passes_the_example_contracts(cli, project: Path) -> None:
+    r = cli("check-contracts", "--strict", ORDERS, USER_EVENTS, "contracts/user_events/1.0.0.yaml")
+    assert r.code == 0, r.out
+    assert r.lines[-1] == "✓ 3 contracts OK (strict)"
+
+
+def test_json_and_github_formats(cli, project: Path) -> None:
+    path = write(project, "bad.yaml", GOOD.replace("type: string", "type: String"))
+    r = cli("check-contracts", "--format", "json", path, ORDERS)
+    doc = r.json()
+    assert doc["command"] == "check-contracts" and doc["exit_code"] == 1
+    assert doc["summary"] == {"contracts": 2, "passed": 1, "failed": 1, "errors": 1}
+    assert doc["errors"][0]["file"] == path and doc["errors"][0]["line"] == 6
+    r = cli("check-contracts", "--format", "github", path)
+    assert r.lines[0].startswith(
+        f"::error file={path},line=6,col=13,title=contractgate%3A yaml_error::"
+    )
+
+
+def test_no_files_and_no_config_is_a_usage_error(cli, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    r = cli("check-contracts")
+    assert r.code == 2 and "no contract files given and no config found" in r.err

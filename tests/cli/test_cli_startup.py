@@ -1,0 +1,139 @@
+"""Help texts, entry points, lazy imports (fast start for pre-commit), error handling."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cg_cli_testlib import ORDERS, USER_EVENTS, run_module, subprocess_env
+
+import contractgate.cli as cli_module
+
+COMMANDS = ["check-contracts", "validate", "test", "ingest", "schema"]
+
+
+def test_top_level_help_lists_commands_and_exit_codes(cli) -> None:
+    r = cli("--help")
+    assert r.code == 0
+    assert r.out.startswith("usage: contractgate [-h] [--version] COMMAND ...")
+    for name in [*COMMANDS, "gateway"]:
+        assert f"\n  {name} " in r.out
+    assert "exit codes:" in r.out and "3  configuration problem" in r.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_help(cli, command: str) -> None:
+    r = cli(command, "--help")
+    assert r.code == 0
+    assert r.out.startswith(f"usage: contractgate {command}")
+    assert "--format {text,json,github}" in r.out and "--color" in r.out
+
+
+def test_version_and_missing_command(cli) -> None:
+    from contractgate import __version__
+
+    r = cli("--version")
+    assert (r.code, r.out.strip()) == (0, f"contractgate {__version__}")
+    r = cli()
+    assert r.code == 2 and "required: COMMAND" in r.err
+
+
+def test_python_dash_m_works(project: Path) -> None:
+    r = run_module(["validate", "examples/fixtures/orders.good.yaml"], cwd=project)
+    assert r.code == 0, r.err
+    assert "1 record in 1 file: all passed" in r.out
+
+
+def _modules_after(args: list, cwd: Path) -> dict:
+    code = (
+        "import sys, json\n"
+        "from contractgate.cli import main\n"
+        f"rc = main({args!r})\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write(json.dumps({'rc': rc, 'httpx': 'httpx' in sys.modules,"
+        " 'client': 'contractgate._client' in sys.modules,"
+        " 'gateway': 'contractgate.gateway' in sys.modules,"
+        " 'jsonschema': 'jsonschema' in sys.modules}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        env=subprocess_env(),
+        timeout=120,
+    )
+    return json.loads(proc.stderr.decode().strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "examples/fixtures/orders.good.yaml"],
+        ["validate"],
+        ["check-contracts", ORDERS],
+        ["test", "-c", USER_EVENTS, "-d", "examples/fixtures/user_events.good.ndjson"],
+    ],
+)
+def test_local_commands_never_import_httpx(project: Path, args: list) -> None:
+    seen = _modules_after(args, project)
+    assert seen["rc"] in (0, 1)
+    assert seen == {**seen, "httpx": False, "client": False, "gateway": False, "jsonschema": False}
+
+
+def test_strict_imports_jsonschema_only_when_asked(project: Path) -> None:
+    seen = _modules_after(["check-contracts", "--strict", ORDERS], project)
+    assert seen["rc"] == 0 and seen["jsonschema"] and not seen["httpx"]
+
+
+def test_gateway_is_delegated(cli) -> None:
+    r = cli("gateway", "--help")
+    assert r.code == 0
+    assert r.out.startswith("usage: contractgate gateway")
+
+
+def test_gateway_unavailable_prints_a_clear_error(cli, monkeypatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if fromlist and "_cli" in fromlist and (name.endswith("gateway") or name == "gateway"):
+            raise ImportError("No module named 'contractgate.gateway._cli'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    r = cli("gateway", "--port", "0")
+    assert r.code == 2
+    assert "the local gateway is not available" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_internal_errors_are_one_line_without_traceback(cli, monkeypatch, project: Path) -> None:
+    def boom(handler, args, out):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(cli_module, "_dispatch", boom)
+    r = cli("validate")
+    assert r.code == 70
+    assert "internal error: RuntimeError: kaput" in r.err and "Traceback" not in r.err
+    r = cli("validate", "-v")
+    assert "Traceback" in r.err  # -v shows it, for bug reports
+
+
+def test_keyboard_interrupt_exits_130(cli, monkeypatch, project: Path) -> None:
+    def interrupted(handler, args, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "_dispatch", interrupted)
+    r = cli("validate")
+    assert r.code == 130 and "interrupted" in r.err
+
+
+def test_schema_command(cli) -> None:
+    r = cli("schema")
+    assert r.code == 0 and json.loads(r.out)["title"] == "ContractGate data contract"
+    r = cli("schema", "--path")
+    assert r.out.strip().endswith("contract.schema.json") and Path(r.out.strip()).is_file()
