@@ -70,6 +70,8 @@ _LAZY: dict[str, str] = {
     "CompiledContract": "._compiler",
     "EventDecodeError": "._jsonvalue",
     "EventTypeError": "._jsonvalue",
+    # local gateway (standard library only)
+    "LocalGateway": ".gateway",
     # HTTP clients (import httpx on first use)
     "Client": "._client",
     "AsyncClient": "._async_client",
@@ -150,6 +152,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Transform,
         TransformKind,
     )
+    from .gateway import LocalGateway
 
 
 def __getattr__(name: str) -> Any:
@@ -210,6 +213,7 @@ __all__ = [
     "IngestEventResult",
     "IngestionStats",
     "InvalidResponseError",
+    "LocalGateway",
     "MaskStyle",
     "MetricDefinition",
     "MetricType",

@@ -1,0 +1,199 @@
+"""The ``gateway`` sub-command: ``contractgate gateway --contracts contracts/ --port 8080``.
+
+:func:`register` adds the sub-command to the main CLI's sub-parsers (its handler is
+stored as ``func`` in the parsed namespace and returns the exit code); :func:`main` runs it
+standalone (``python -m contractgate.gateway``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any, Optional, Sequence, TextIO
+
+__all__ = ["add_arguments", "main", "register", "run"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+Run a local ContractGate gateway: the gateway's HTTP API (/v1/ingest, /ingest, /egress,
+audit, quarantine, replay, ...) on this machine, validating with this package's engine.
+Contracts are the *.yaml files of --contracts (name and version from each file; an
+optional _gateway.yaml sets states and multi-stable resolution)."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--contracts",
+        default="contracts",
+        metavar="DIR",
+        help="folder of contract YAML files (default: %(default)s)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("CONTRACTGATE_GATEWAY_PORT", "8080")),
+        help="TCP port, 0 for a free one (default: %(default)s)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    p.add_argument(
+        "--db",
+        default=":memory:",
+        metavar="FILE",
+        help="SQLite file to keep audit/quarantine/idempotency/usage across "
+        "restarts (default: in memory)",
+    )
+    p.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept this API key (repeatable; default: a generated dev key, remembered in --db)",
+    )
+    p.add_argument("--org-id", default=None, help="org id owning the contracts")
+    p.add_argument(
+        "--admin",
+        action="store_true",
+        help="enable the fault-injection admin route POST /_admin/faults",
+    )
+    p.add_argument(
+        "--rate-limit-rps",
+        type=float,
+        default=100.0,
+        help="sustained requests/second per key (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rate-limit-burst",
+        type=float,
+        default=1000.0,
+        help="bucket size per key (default: %(default)s)",
+    )
+    p.add_argument(
+        "--no-store-payloads",
+        action="store_true",
+        help="do not store event bodies (audit raw_event {}; replay reports "
+        "'redacted'), like a hosted free-plan org",
+    )
+    p.add_argument(
+        "--plan",
+        default="free",
+        choices=("free", "growth", "enterprise"),
+        help="plan reported by /usage and used for the monthly cap",
+    )
+    p.add_argument("--quiet", action="store_true", help="do not log each request")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``gateway`` sub-command to an ``argparse`` sub-parsers object."""
+    p = subparsers.add_parser(
+        "gateway",
+        help="run a local gateway (the real HTTP API, on this machine)",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def _describe(gw: Any, out: TextIO) -> None:
+    print("contractgate local gateway", file=out)
+    print(f"  base URL : {gw.base_url}", file=out)
+    print(f"  API key  : {gw.api_key}", file=out)
+    db = gw.db if gw.db != ":memory:" else ":memory: (use --db FILE to keep data)"
+    print(f"  database : {db}", file=out)
+    contracts = sorted(gw.registry.contracts.values(), key=lambda c: c.name)
+    if contracts:
+        print("  contracts:", file=out)
+        width = max(len(c.name) for c in contracts)
+        for c in contracts:
+            latest = c.latest_stable()
+            versions = []
+            for v in sorted(c.versions.values(), key=lambda v: v.created_at):
+                label = v.state
+                if latest is not None and v.version == latest.version:
+                    label += ", latest"
+                if v.compile_error:
+                    label += ", DOES NOT COMPILE"
+                versions.append(f"{v.version} ({label})")
+            extra = " [fallback]" if c.multi_stable_resolution == "fallback" else ""
+            print(f"    {c.name:<{width}}  {c.id}  {', '.join(versions)}{extra}", file=out)
+    else:
+        print("  contracts: none loaded", file=out)
+    if gw.admin:
+        print("  admin    : POST /_admin/faults enabled", file=out)
+    print(f"Try: curl -s -H 'x-api-key: {gw.api_key}' {gw.base_url}/contracts", file=out)
+    print(
+        f"     export CONTRACTGATE_BASE_URL={gw.base_url} CONTRACTGATE_API_KEY={gw.api_key}",
+        file=out,
+    )
+    out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the gateway from parsed arguments and serve until Ctrl-C / SIGTERM."""
+    from ._gateway import LocalGateway
+
+    try:
+        gw = LocalGateway(
+            contracts_dir=args.contracts,
+            db=args.db,
+            port=args.port,
+            host=args.host,
+            api_keys=args.api_keys,
+            admin=args.admin,
+            rate_limit_rps=args.rate_limit_rps,
+            rate_limit_burst=args.rate_limit_burst,
+            org_id=args.org_id,
+            store_payloads=not args.no_store_payloads,
+            plan=args.plan,
+            log_requests=not args.quiet,
+        )
+    except (FileNotFoundError, ValueError) as e:
+        print(f"contractgate gateway: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in gw.problems:
+        print(f"contractgate gateway: warning: {problem}", file=sys.stderr)
+    try:
+        gw.start()
+    except OSError as e:
+        print(
+            f"contractgate gateway: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
+        stop.set()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        _describe(gw, sys.stdout)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gw.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        print("gateway stopped", flush=True)
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m contractgate.gateway",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    return run(args)

@@ -1,0 +1,352 @@
+"""``LocalGateway``: the gateway's HTTP API on your own machine, in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Type, Union
+
+from ._app import ApiKey, GatewayApp, GatewayConfig, generate_api_key, valid_key_format
+from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
+from ._faults import FaultInjector
+from ._server import GatewayServer
+from ._storage import Storage
+from ._wire import parse_uuid
+
+__all__ = ["DEFAULT_ORG_ID", "LocalGateway"]
+
+#: The org every contract of the folder (and the default key) belongs to, unless
+#: ``org_id=`` says otherwise. Deterministic, so a file database keeps its rows visible
+#: across restarts.
+DEFAULT_ORG_ID = str(uuid.uuid5(CONTRACT_NAMESPACE, "contractgate-local-org"))
+
+ApiKeysArg = Union[None, str, Iterable[str], Mapping[str, Optional[Mapping[str, Any]]]]
+
+
+class LocalGateway:
+    """A local ContractGate gateway speaking the real HTTP API (``gateway-api.md``).
+
+    ::
+
+        with LocalGateway(contracts_dir="contracts") as gw:
+            httpx.post(f"{gw.base_url}/v1/ingest/{gw.contract_id('user_events')}",
+                       headers={"x-api-key": gw.api_key}, json=[...])
+
+    Arguments:
+        contracts_dir: folder of contract YAML files (or one file; ``None`` for none).
+        db: SQLite file path, or ``":memory:"`` (the default) for a throw-away database.
+        port: TCP port; ``0`` picks a free one (see :attr:`port` / :attr:`base_url`).
+        host: interface to bind, ``127.0.0.1`` by default.
+        api_keys: keys to accept: one key, several, or ``{key: {org_id, rate_limit_rps,
+            rate_limit_burst, allowed_contract_ids}}``. The first is :attr:`api_key`.
+            Without keys a dev key (``cg_live_`` + 48 hex) is generated, and kept in the
+            database when ``db`` is a file.
+        admin: enable ``/_admin/faults`` (fault injection over HTTP).
+        rate_limit_rps / rate_limit_burst: default token bucket of every key.
+        org_id: the org owning the folder's contracts and the default keys.
+        store_payloads: store event bodies in audit and quarantine rows (needed for
+            replay). On by default: this is your own machine.
+        plan: ``free`` | ``growth`` | ``enterprise`` (what ``/usage`` and the monthly cap
+            use); monthly_event_limit overrides the plan's cap (handy to test a 429).
+        request_timeout: the gateway's global timeout (408 for a longer injected delay).
+        log_requests: print one line per request to stderr.
+    """
+
+    def __init__(
+        self,
+        contracts_dir: Optional[Union[str, Path]] = "contracts",
+        db: Union[str, Path] = ":memory:",
+        port: int = 0,
+        host: str = "127.0.0.1",
+        api_keys: ApiKeysArg = None,
+        admin: bool = False,
+        rate_limit_rps: float = 100.0,
+        rate_limit_burst: float = 1000,
+        org_id: Optional[str] = None,
+        *,
+        store_payloads: bool = True,
+        plan: str = "free",
+        monthly_event_limit: Optional[int] = None,
+        request_timeout: float = 30.0,
+        log_requests: bool = False,
+    ) -> None:
+        self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
+        self.db = str(db)
+        self.host = host
+        self._requested_port = int(port)
+        self.org_id = str(org_id) if org_id is not None else DEFAULT_ORG_ID
+        self.admin = bool(admin)
+        self.faults = FaultInjector()
+        self.registry = ContractRegistry.load(self.contracts_dir, self.org_id)
+        self.config = GatewayConfig(
+            org_id=self.org_id,
+            admin=self.admin,
+            store_payloads=store_payloads,
+            plan=plan,
+            monthly_event_limit=monthly_event_limit,
+            request_timeout=float(request_timeout),
+            rate_limit_rps=float(rate_limit_rps),
+            rate_limit_burst=float(rate_limit_burst),
+        )
+        self.log_requests = log_requests
+        # keys given to the constructor (else a generated dev key), then add_api_key()'s
+        self._key_specs: List[Dict[str, Any]] = self._normalise_keys(api_keys)
+        self._added_specs: List[Dict[str, Any]] = []
+        self._api_key: Optional[str] = self._key_specs[0]["key"] if self._key_specs else None
+        self._storage: Optional[Storage] = None
+        self._app: Optional[GatewayApp] = None
+        self._server: Optional[GatewayServer] = None
+        self._thread: Optional[threading.Thread] = None
+        self._port: Optional[int] = None
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ configuration
+
+    def _normalise_keys(self, api_keys: ApiKeysArg) -> List[Dict[str, Any]]:
+        if api_keys is None:
+            return []
+        if isinstance(api_keys, str):
+            items: List[Dict[str, Any]] = [{"key": api_keys}]
+        elif isinstance(api_keys, Mapping):
+            items = [{"key": k, **dict(v or {})} for k, v in api_keys.items()]
+        else:
+            items = [{"key": k} for k in api_keys]
+        for spec in items:
+            if not isinstance(spec["key"], str) or not valid_key_format(spec["key"]):
+                raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
+            unknown = set(spec) - {
+                "key",
+                "org_id",
+                "rate_limit_rps",
+                "rate_limit_burst",
+                "allowed_contract_ids",
+            }
+            if unknown:
+                raise ValueError(f"unknown API key option(s): {sorted(unknown)}")
+            spec["allowed_contract_ids"] = self._allowed(spec.get("allowed_contract_ids"))
+        return items
+
+    def _allowed(self, ids: Optional[Iterable[str]]) -> Optional[FrozenSet[str]]:
+        if ids is None:
+            return None
+        if isinstance(ids, str):
+            ids = [ids]
+        out = set()
+        for ident in ids:
+            u = parse_uuid(str(ident))
+            out.add(u if u is not None else contract_uuid(str(ident)))  # a contract name
+        return frozenset(out)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _ensure_storage(self) -> Storage:
+        with self._lock:
+            if self._storage is None or self._storage.closed:
+                self._storage = Storage(self.db)
+                self._app = None
+            return self._storage
+
+    def _ensure_app(self) -> GatewayApp:
+        with self._lock:
+            storage = self._ensure_storage()
+            if self._app is None:
+                app = GatewayApp(self.registry, storage, self.config, self.faults)
+                if not self._key_specs:
+                    default = storage.meta_default("default_api_key", generate_api_key)
+                    self._key_specs.append({"key": default, "allowed_contract_ids": None})
+                    self._api_key = default
+                for spec in self._key_specs + self._added_specs:
+                    self._register(app, spec)
+                self._app = app
+            return self._app
+
+    @staticmethod
+    def _register(app: GatewayApp, spec: Mapping[str, Any]) -> ApiKey:
+        return app.add_key(
+            spec["key"],
+            org_id=spec.get("org_id"),
+            rate_limit_rps=spec.get("rate_limit_rps"),
+            rate_limit_burst=spec.get("rate_limit_burst"),
+            allowed_contract_ids=spec.get("allowed_contract_ids"),
+        )
+
+    def start(self) -> LocalGateway:
+        """Bind the port and serve in a background (daemon) thread. Idempotent."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            app = self._ensure_app()
+            server = GatewayServer((self.host, self._requested_port), app, self.log_requests)
+            self._server = server
+            self._port = int(server.server_address[1])
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"contractgate-gateway:{self._port}",
+                daemon=True,
+            )
+            self._thread.start()
+            return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and the database. Idempotent."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+            if server is not None:
+                server.shutdown()
+                server.close_connections()
+                server.server_close()
+            if thread is not None:
+                thread.join(timeout=5.0)
+            if self._storage is not None:
+                self._storage.close()
+            self._app = None
+
+    close = stop
+
+    def __enter__(self) -> LocalGateway:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.base_url if self.running else "stopped"
+        return f"<LocalGateway {state} contracts={len(self.registry.contracts)} db={self.db!r}>"
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the gateway is not started; call start() or use `with`")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://<host>:<port>`` (IPv6 hosts bracketed)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        """The default API key (the first configured one, or the generated dev key)."""
+        if self._api_key is None:
+            self._ensure_app()
+        assert self._api_key is not None
+        return self._api_key
+
+    @property
+    def storage(self) -> Storage:
+        return self._ensure_storage()
+
+    @property
+    def app(self) -> GatewayApp:
+        return self._ensure_app()
+
+    @property
+    def problems(self) -> List[LoadProblem]:
+        """Contract files (or manifest entries) that could not be used, with the reason."""
+        return list(self.registry.problems)
+
+    @property
+    def contracts(self) -> Dict[str, str]:
+        """Loaded contract names → ids."""
+        return {c.name: c.id for c in self.registry.contracts.values()}
+
+    def contract_id(self, name: str) -> str:
+        """The deterministic id (uuid5 of the name) of contract ``name``."""
+        return contract_uuid(name)
+
+    # ------------------------------------------------------------------ keys
+
+    def add_api_key(
+        self,
+        key: Optional[str] = None,
+        *,
+        org_id: Optional[str] = None,
+        rate_limit_rps: Optional[float] = None,
+        rate_limit_burst: Optional[float] = None,
+        allowed_contract_ids: Optional[Iterable[str]] = None,
+    ) -> str:
+        """Accept another key (generated when ``key`` is None) and return it.
+
+        ``org_id``: another org sees none of this gateway's contracts or rows (404s).
+        ``allowed_contract_ids``: ids (or contract names) the key may ingest/egress to.
+        """
+        key = key or generate_api_key()
+        if not valid_key_format(key):
+            raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
+        spec = {
+            "key": key,
+            "org_id": None if org_id is None else str(org_id),
+            "rate_limit_rps": rate_limit_rps,
+            "rate_limit_burst": rate_limit_burst,
+            "allowed_contract_ids": self._allowed(allowed_contract_ids),
+        }
+        with self._lock:
+            self._added_specs = [s for s in self._added_specs if s["key"] != key] + [spec]
+            if self._app is not None:
+                self._register(self._app, spec)
+        return key
+
+    def remove_api_key(self, key: str) -> bool:
+        """Revoke ``key`` immediately. True if it was known."""
+        with self._lock:
+            known = any(s["key"] == key for s in self._key_specs + self._added_specs)
+            self._key_specs = [s for s in self._key_specs if s["key"] != key]
+            self._added_specs = [s for s in self._added_specs if s["key"] != key]
+            if self._app is not None:
+                known = self._app.remove_key(key) or known
+            return known
+
+    def reset(self) -> None:
+        """Forget all data (audit, quarantine, forwards, idempotency records, usage),
+        disarm pending faults and refill every rate-limit bucket. Keys, contracts and the
+        PII salt stay. Handy between tests sharing the session's gateway."""
+        with self._lock:
+            self._ensure_storage().clear_data()
+            self.faults.clear()
+            if self._app is not None:
+                self._app.limiter.reset()
+
+    # ------------------------------------------------------------------ inspection
+
+    def _inspect_storage(self) -> Storage:
+        if self._storage is not None and not self._storage.closed:
+            return self._storage
+        if self.db == ":memory:":
+            raise RuntimeError("the in-memory database is gone once the gateway is stopped")
+        return self._ensure_storage()
+
+    def count_rows(self, table: str, **where: Any) -> int:
+        """Rows of ``table`` (``audit``, ``quarantine``, ``forwarded``, ``idempotency``,
+        ``usage``) matching the column filters, e.g. ``count_rows("audit", passed=False)``."""
+        return self._inspect_storage().count_rows(table, **where)
+
+    def audit_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every audit row (ingress, egress, summary and replay rows), oldest first."""
+        where = {} if contract_id is None else {"contract_id": contract_id}
+        return self._inspect_storage().rows("audit_log", **where)
+
+    def quarantine_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every quarantine row (including rows written by failed replays), oldest first."""
+        where = {} if contract_id is None else {"contract_id": contract_id}
+        return self._inspect_storage().rows("quarantine", **where)
+
+    def forwarded_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every forwarded event (what downstream would receive), oldest first."""
+        where = {} if contract_id is None else {"contract_id": contract_id}
+        return self._inspect_storage().rows("forwarded_events", **where)
