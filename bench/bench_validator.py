@@ -1,0 +1,592 @@
+# ruff: noqa: UP031, E501  (benchmark data builders: %-formatting and wide tables)
+"""Validator throughput: contractgate's compiled validator vs jsonschema and fastjsonschema.
+
+Run from the repo root (or through ``bench/run``)::
+
+    .venv/bin/python bench/bench_validator.py [--quick]
+
+Prints events/s for two contracts (``contracts/user_events/1.1.0.yaml`` and the wide,
+nested ``bench/wide_events.yaml``) and two workloads each (all valid; mixed, where about a
+third of the events fail with one to three violations), for:
+
+* ``validate()`` (all violations, exact messages), ``is_valid()`` (first failure),
+  ``validate_many()``, and the closure-interpreter reference path;
+* ``jsonschema`` (Draft 2020-12, ``iter_errors`` -> all errors, with a format checker);
+* ``fastjsonschema`` (draft-07 code generation; stops at the first error).
+
+The JSON Schemas are written to be equivalent on these workloads (checked below: every
+engine must agree on which events pass). It also prints the compile time of a 100-field
+contract and the import time of ``contractgate`` (validator only, no httpx).
+
+Numbers only: nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from contractgate import Contract  # noqa: E402
+
+USER_EVENTS = ROOT / "contracts" / "user_events" / "1.1.0.yaml"
+WIDE = ROOT / "bench" / "wide_events.yaml"
+D7 = "http://json-schema.org/draft-07/schema#"
+D2020 = "https://json-schema.org/draft/2020-12/schema"
+
+# --------------------------------------------------------------------------------------
+# Workloads
+
+
+def user_events_valid(rng: random.Random) -> Dict[str, Any]:
+    ev: Dict[str, Any] = {
+        "user_id": "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(rng.randint(3, 12))
+        ),
+        "event_type": rng.choice(["login", "purchase", "click"]),
+        "timestamp": rng.randint(1_700_000_000, 1_800_000_000),
+    }
+    if rng.random() < 0.7:
+        ev["amount"] = round(rng.uniform(0, 500), 2)
+    if rng.random() < 0.5:
+        ev["email"] = f"user{rng.randint(1, 9999)}@example.com"
+    return ev
+
+
+_USER_EVENTS_BREAKS: List[Callable[[Dict[str, Any]], None]] = [
+    lambda e: e.__setitem__("user_id", "Bad-User!"),  # pattern
+    lambda e: e.__setitem__("event_type", "refund"),  # enum
+    lambda e: e.__setitem__("timestamp", "1712000000"),  # type
+    lambda e: e.__setitem__("amount", -4.5),  # range
+    lambda e: e.pop("timestamp", None),  # missing
+    lambda e: e.__setitem__("email", 42),  # type
+]
+
+
+def mixed(
+    valid: Callable[[random.Random], Dict[str, Any]],
+    breaks: List[Callable[[Dict[str, Any]], None]],
+    rng: random.Random,
+    n: int,
+) -> List[Dict[str, Any]]:
+    """About a third of the events fail, with one to three violations each."""
+    out = []
+    for i in range(n):
+        ev = valid(rng)
+        if i % 3 == 2:
+            for brk in rng.sample(breaks, rng.randint(1, 3)):
+                brk(ev)
+        out.append(ev)
+    return out
+
+
+def wide_valid(rng: random.Random) -> Dict[str, Any]:
+    h = f"{rng.getrandbits(128):032x}"
+    ev: Dict[str, Any] = {
+        "event_id": f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
+        "user_id": "user_%d" % rng.randint(1, 10**6),
+        "session_id": f"s{rng.getrandbits(64):016x}",
+        "event_type": rng.choice(["login", "logout", "view", "click", "purchase", "refund"]),
+        "timestamp": rng.randint(1_700_000_000, 1_800_000_000),
+        "event_date": "2026-%02d-%02d" % (rng.randint(1, 12), rng.randint(1, 28)),
+        "amount": round(rng.uniform(0, 1000), 2),
+        "currency": rng.choice(["USD", "EUR", "GBP", "JPY"]),
+        "quantity": rng.randint(1, 10),
+        "discount": round(rng.random(), 2),
+        "is_test": False,
+        "is_mobile": rng.random() < 0.5,
+        "page_url": "https://shop.example.com/p/%d" % rng.randint(1, 9999),
+        "referrer": "https://www.example.org/",
+        "country": rng.choice(["US", "GB", "DE", "FR", "JP"]),
+        "language": rng.choice(["en", "en-US", "de", "fr-FR"]),
+        "plan": rng.choice(["free", "pro", "team", "enterprise"]),
+        "age": rng.randint(18, 90),
+        "score": round(rng.uniform(0, 100), 1),
+        "rating": rng.randint(1, 5),
+        "signup_date": "2025-%02d-%02d" % (rng.randint(1, 12), rng.randint(1, 28)),
+        "email": "u%d@example.com" % rng.randint(1, 9999),
+        "ip": "10.%d.%d.%d" % (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)),
+        "app_version": "3.%d.%d" % (rng.randint(0, 20), rng.randint(0, 9)),
+        "build": rng.randint(1, 5000),
+        "variant": rng.choice(["control", "a", "b"]),
+        "latency_ms": round(rng.uniform(1, 900), 1),
+        "retries": rng.randint(0, 3),
+        "payload": {"k": "v"},
+        "device": {
+            "os": rng.choice(["ios", "android", "web"]),
+            "os_version": "17.%d" % rng.randint(0, 5),
+            "model": "Pixel 8",
+            "screen": {"width": 1080, "height": 2400, "dpr": 2.5},
+        },
+        "geo": {"city": "Berlin", "lat": 52.52, "lon": 13.405, "postal_code": "10115"},
+        "items": [
+            {
+                "sku": "SKU-%04d" % rng.randint(0, 9999),
+                "qty": rng.randint(1, 5),
+                "price": round(rng.uniform(1, 200), 2),
+                "category": rng.choice(["books", "music", "games"]),
+            }
+            for _ in range(rng.randint(1, 3))
+        ],
+        "tags": ["promo", "spring"],
+    }
+    return ev
+
+
+_WIDE_BREAKS: List[Callable[[Dict[str, Any]], None]] = [
+    lambda e: e.__setitem__("country", "usa"),  # pattern
+    lambda e: e.__setitem__("plan", "gold"),  # enum
+    lambda e: e.__setitem__("event_date", "2026-02-30"),  # calendar
+    lambda e: e.__setitem__("age", 7),  # range
+    lambda e: e.pop("app_version"),  # missing
+    lambda e: e["device"].__setitem__("os", "beos"),  # nested enum
+    lambda e: e["geo"].__setitem__("lat", 123.0),  # nested range
+    lambda e: e["items"][0].__setitem__("qty", 0),  # array element range
+    lambda e: e.__setitem__("is_test", "no"),  # type
+]
+
+# --------------------------------------------------------------------------------------
+# Equivalent JSON Schemas
+
+USER_EVENTS_SCHEMA: Dict[str, Any] = {
+    "type": "object",
+    "required": ["user_id", "event_type", "timestamp"],
+    "properties": {
+        "user_id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "event_type": {"type": "string", "enum": ["login", "purchase", "click"]},
+        "timestamp": {"type": "integer"},
+        "amount": {"type": "number", "minimum": 0},
+        "email": {"type": "string"},
+    },
+}
+
+
+def _s(pattern: str = "", **kw: Any) -> Dict[str, Any]:
+    d: Dict[str, Any] = {"type": "string"}
+    if pattern:
+        d["pattern"] = pattern
+    d.update(kw)
+    return d
+
+
+def _n(t: str = "number", lo: Any = None, hi: Any = None, **kw: Any) -> Dict[str, Any]:
+    d: Dict[str, Any] = {"type": t}
+    if lo is not None:
+        d["minimum"] = lo
+    if hi is not None:
+        d["maximum"] = hi
+    d.update(kw)
+    return d
+
+
+_DATE = {"type": "string", "format": "date"}
+WIDE_SCHEMA: Dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "event_id",
+        "user_id",
+        "session_id",
+        "event_type",
+        "timestamp",
+        "event_date",
+        "is_test",
+        "country",
+        "plan",
+        "app_version",
+        "device",
+    ],
+    "properties": {
+        "event_id": _s("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        "user_id": _s("^[a-z0-9_]+$", minLength=3, maxLength=64),
+        "session_id": _s(minLength=8, maxLength=64),
+        "event_type": _s(enum=["login", "logout", "view", "click", "purchase", "refund"]),
+        "timestamp": _n("integer", 0),
+        "event_date": _DATE,
+        "amount": _n("number", 0, 1000000),
+        "currency": _s(enum=["USD", "EUR", "GBP", "JPY"]),
+        "quantity": _n("integer", 1, 1000),
+        "discount": _n("number", 0, 1),
+        "is_test": {"type": "boolean"},
+        "is_mobile": {"type": "boolean"},
+        "page_url": _s("^https?://", maxLength=2048),
+        "referrer": _s(maxLength=2048),
+        "country": _s("^[A-Z]{2}$"),
+        "language": _s("^[a-z]{2}(-[A-Z]{2})?$"),
+        "plan": _s(enum=["free", "pro", "team", "enterprise"]),
+        "age": _n("integer", 13, 130),
+        "score": _n("number", 0, 100),
+        "rating": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+        "signup_date": _DATE,
+        "birth_date": _DATE,
+        "email": _s("^[^@\\s]+@[^@\\s]+$"),
+        "phone": _s("^\\+[0-9]{6,15}$"),
+        "ip": _s("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"),
+        "app_version": _s("^[0-9]+\\.[0-9]+\\.[0-9]+$"),
+        "build": _n("integer", 1),
+        "experiment": _s(maxLength=32),
+        "variant": _s(enum=["control", "a", "b", "c"]),
+        "latency_ms": _n("number", 0, 60000),
+        "retries": _n("integer", 0, 10),
+        "payload": {},
+        "device": {
+            "type": "object",
+            "required": ["os", "os_version"],
+            "properties": {
+                "os": _s(enum=["ios", "android", "web", "windows", "macos", "linux"]),
+                "os_version": _s("^[0-9]+(\\.[0-9]+)*$"),
+                "model": _s(maxLength=64),
+                "screen": {
+                    "type": "object",
+                    "required": ["width", "height"],
+                    "properties": {
+                        "width": _n("integer", 1, 10000),
+                        "height": _n("integer", 1, 10000),
+                        "dpr": _n("number", 0.5, 5),
+                    },
+                },
+            },
+        },
+        "geo": {
+            "type": "object",
+            "required": ["city", "lat", "lon"],
+            "properties": {
+                "city": _s(maxLength=128),
+                "region": _s(),
+                "lat": _n("number", -90, 90),
+                "lon": _n("number", -180, 180),
+                "postal_code": _s("^[A-Z0-9 -]{3,10}$"),
+            },
+        },
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["sku", "qty", "price", "category"],
+                "properties": {
+                    "sku": _s(minLength=3, maxLength=32),
+                    "qty": _n("integer", 1, 100),
+                    "price": _n("number", 0),
+                    "category": _s(enum=["books", "music", "games", "other"]),
+                },
+            },
+        },
+        "tags": {"type": "array", "items": _s(maxLength=32)},
+    },
+}
+
+# --------------------------------------------------------------------------------------
+# Timing
+
+
+def rate(run: Callable[[], None], n_events: int, min_seconds: float) -> float:
+    """Events/s: best of 5 rounds, each repeating ``run`` for at least ``min_seconds``/5."""
+    best = float("inf")
+    budget = min_seconds / 5
+    gc.collect()
+    for _ in range(5):
+        reps = 0
+        t0 = time.perf_counter()
+        while True:
+            run()
+            reps += 1
+            el = time.perf_counter() - t0
+            if el >= budget:
+                break
+        best = min(best, el / reps)
+    return n_events / best
+
+
+def bench_contract(
+    label: str,
+    contract_path: Path,
+    schema: Dict[str, Any],
+    events_valid: List[Any],
+    events_mixed: List[Any],
+    min_s: float,
+    js_events: int,
+) -> Dict[str, float]:
+    import fastjsonschema
+    import jsonschema
+
+    compiled = Contract.from_file(contract_path).compile()
+    reference = Contract.from_file(contract_path).compile(reference=True)
+    fjs = fastjsonschema.compile({"$schema": D7, **schema})
+    fjs_exc = fastjsonschema.JsonSchemaValueException
+    js = jsonschema.Draft202012Validator(
+        {"$schema": D2020, **schema}, format_checker=jsonschema.FormatChecker()
+    )
+
+    # Equivalence on these workloads: every engine agrees on which events pass.
+    def fjs_ok(e: Any) -> bool:
+        try:
+            fjs(e)
+            return True
+        except fjs_exc:
+            return False
+
+    verdicts = {
+        "contractgate": [compiled.validate(e).passed for e in events_mixed],
+        "is_valid": [compiled.is_valid(e) for e in events_mixed],
+        "reference": [reference.validate(e).passed for e in events_mixed],
+        "fastjsonschema": [fjs_ok(e) for e in events_mixed],
+        "jsonschema": [not any(True for _ in js.iter_errors(e)) for e in events_mixed],
+    }
+    base = verdicts["contractgate"]
+    for name, v in verdicts.items():
+        if v != base:
+            print(
+                f"  WARNING: {name} disagrees with contractgate on {sum(a != b for a, b in zip(v, base))} events"
+            )
+    n_fail = base.count(False)
+    n_viol = sum(len(compiled.validate(e).violations) for e in events_mixed)
+    print(
+        f"\n== {label}: {len(compiled.contract.ontology.entities)} top-level fields; mixed workload "
+        f"{n_fail}/{len(events_mixed)} failing ({n_viol} violations, "
+        f"{n_viol / max(n_fail, 1):.2f} per failing event)"
+    )
+
+    v, iv = compiled.validate, compiled.is_valid
+    rv = reference.validate
+
+    def loop(fn: Callable[[Any], Any], evs: List[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for e in evs:
+                fn(e)
+
+        return run
+
+    def fjs_loop(evs: List[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for e in evs:
+                try:
+                    fjs(e)
+                except fjs_exc:
+                    pass
+
+        return run
+
+    js_it = js.iter_errors
+    js_valid, js_mixed = events_valid[:js_events], events_mixed[:js_events]
+
+    def js_loop(evs: List[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for e in evs:
+                for _ in js_it(e):
+                    pass
+
+        return run
+
+    def many(evs: List[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for _ in compiled.validate_many(evs):
+                pass
+
+        return run
+
+    rows: List[Tuple[str, Callable[[], None], int, Callable[[], None], int]] = [
+        (
+            "contractgate validate()",
+            loop(v, events_valid),
+            len(events_valid),
+            loop(v, events_mixed),
+            len(events_mixed),
+        ),
+        (
+            "contractgate is_valid()",
+            loop(iv, events_valid),
+            len(events_valid),
+            loop(iv, events_mixed),
+            len(events_mixed),
+        ),
+        (
+            "contractgate validate_many()",
+            many(events_valid),
+            len(events_valid),
+            many(events_mixed),
+            len(events_mixed),
+        ),
+        (
+            "contractgate reference closures",
+            loop(rv, events_valid),
+            len(events_valid),
+            loop(rv, events_mixed),
+            len(events_mixed),
+        ),
+        (
+            "fastjsonschema (first error)",
+            fjs_loop(events_valid),
+            len(events_valid),
+            fjs_loop(events_mixed),
+            len(events_mixed),
+        ),
+        (
+            "jsonschema 2020-12 (all errors)",
+            js_loop(js_valid),
+            len(js_valid),
+            js_loop(js_mixed),
+            len(js_mixed),
+        ),
+    ]
+    print(f"  {'engine':34s} {'valid ev/s':>14s} {'mixed ev/s':>14s}")
+    res: Dict[str, float] = {}
+    for name, rv_run, nv, rm_run, nm in rows:
+        a = rate(rv_run, nv, min_s)
+        b = rate(rm_run, nm, min_s)
+        res[name + " valid"] = a
+        res[name + " mixed"] = b
+        print(f"  {name:34s} {a:14,.0f} {b:14,.0f}")
+    ratio = res["contractgate validate() mixed"] / res["fastjsonschema (first error) mixed"]
+    print(f"  validate() mixed / fastjsonschema mixed = {ratio:.2f}x")
+    return res
+
+
+# --------------------------------------------------------------------------------------
+# Compile time and import time
+
+
+def hundred_field_yaml(salt: str) -> str:
+    lines = ['version: "1.0.0"', f"name: hundred_{salt}", "ontology:", "  entities:"]
+    kinds = ["string", "integer", "float", "boolean", "date"]
+    for i in range(100):
+        t = kinds[i % 5]
+        f = f"    - {{name: f{i:03d}, type: {t}, required: {str(i % 3 != 0).lower()}"
+        if t == "string" and i % 10 == 0:
+            f += f', pattern: "^{salt}{i}_[a-z0-9]+$", max_length: 64'
+        elif t == "string":
+            f += ", enum: [alpha, beta, gamma]"
+        elif t in ("integer", "float"):
+            f += ", min: 0, max: 1000"
+        lines.append(f + "}")
+    lines.append("    - name: nested")
+    lines.append("      type: object")
+    lines.append("      properties:")
+    lines.append('        - {name: a, type: string, pattern: "^[A-Z]+$"}')
+    lines.append("        - {name: b, type: array, items: {name: x, type: integer, min: 0}}")
+    return "\n".join(lines) + "\n"
+
+
+def compile_times() -> None:
+    import contractgate._regex  # noqa: F401  (imported lazily by the first compile; timed below)
+
+    cold: List[float] = []
+    warm: List[float] = []
+    gen_only: List[float] = []
+    for k in range(7):
+        c = Contract.from_yaml(hundred_field_yaml(f"p{k}x"))  # fresh patterns: regex cache cold
+        t0 = time.perf_counter()
+        cc = c.compile()
+        cold.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        c.compile()
+        warm.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        c.compile(reference=True)
+        gen_only.append(time.perf_counter() - t0)
+    lines = len(cc.source.splitlines()) if cc.source else 0
+    print(f"\n== compile time, 101-field contract ({lines} lines of generated source)")
+    print(
+        f"  Contract.compile(), regexes cold: median {statistics.median(cold) * 1e3:6.2f} ms  (max {max(cold) * 1e3:.2f} ms)"
+    )
+    print(f"  Contract.compile(), regexes warm: median {statistics.median(warm) * 1e3:6.2f} ms")
+    print(
+        f"  of which code generation + exec:  ~{(statistics.median(warm) - statistics.median(gen_only)) * 1e3:6.2f} ms"
+    )
+
+
+def import_times() -> None:
+    code = (
+        "import sys, time; t=time.perf_counter(); import contractgate; "
+        "from contractgate import Contract, CompiledContract; t1=time.perf_counter(); "
+        "print(t1-t, 'httpx' in sys.modules)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    samples = []
+    httpx = False
+    for _ in range(7):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        t, hx = out.stdout.split()
+        samples.append(float(t))
+        httpx = httpx or hx == "True"
+    code2 = (
+        "import time, contractgate; t=time.perf_counter(); import contractgate._regex; "
+        "print(time.perf_counter()-t)"
+    )
+    regex = []
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, "-c", code2], capture_output=True, text=True, env=env, check=True
+        )
+        regex.append(float(out.stdout))
+    print("\n== import time")
+    print(
+        f"  import contractgate + Contract, CompiledContract: median {statistics.median(samples) * 1e3:.1f} ms "
+        f"(min {min(samples) * 1e3:.1f} ms); httpx imported: {httpx}"
+    )
+    print(
+        "  + contractgate._regex, imported by the first compile of a contract with a pattern: "
+        f"median {statistics.median(regex) * 1e3:.1f} ms"
+    )
+
+
+def machine() -> None:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
+    from importlib.metadata import version
+
+    import fastjsonschema
+
+    print(
+        f"python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}"
+    )
+    print(f"cpu: {cpu}; {os.cpu_count()} logical CPUs; load average {load}")
+    print(f"fastjsonschema {fastjsonschema.VERSION}, jsonschema {version('jsonschema')}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="shorter timing rounds")
+    ap.add_argument("--no-machine", action="store_true", help="skip the machine header")
+    args = ap.parse_args()
+    min_s = 0.5 if args.quick else 2.0
+    if not args.no_machine:
+        machine()
+    rng = random.Random(20261122)
+    n = 3000
+    ue_valid = [user_events_valid(rng) for _ in range(n)]
+    ue_mixed = mixed(user_events_valid, _USER_EVENTS_BREAKS, rng, n)
+    bench_contract(
+        "user_events 1.1.0", USER_EVENTS, USER_EVENTS_SCHEMA, ue_valid, ue_mixed, min_s, 600
+    )
+    wide_v = [wide_valid(rng) for _ in range(1000)]
+    wide_m = mixed(wide_valid, _WIDE_BREAKS, rng, 1000)
+    wide_m = copy.deepcopy(wide_m)
+    bench_contract(
+        "wide_events (bench/wide_events.yaml)", WIDE, WIDE_SCHEMA, wide_v, wide_m, min_s, 200
+    )
+    compile_times()
+    import_times()
+
+
+if __name__ == "__main__":
+    main()
