@@ -78,6 +78,15 @@ def _check_structure(event: Any, index: int, max_depth: int) -> None:
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str):
+                    # json.dumps would turn 1, True or None into a string and could
+                    # collide with a real key; the gateway would keep only one value.
+                    raise EventEncodeError(
+                        index,
+                        f"object key {key!r} is a {type(key).__name__}; "
+                        "JSON object keys must be strings",
+                    )
             children: Iterable[Any] = value.values()
         elif isinstance(value, (list, tuple)):
             children = value

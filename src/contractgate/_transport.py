@@ -1498,7 +1498,9 @@ class IngestPlan:
         def decode(r: RawResponse) -> BatchIngestResponse:
             data = parse_json(r)
             if not _is_ingest_verdict(data):
-                if r.status_code == 422 or not isinstance(data, Mapping):
+                if r.status_code == 422 or (
+                    not isinstance(data, Mapping) and not 200 <= r.status_code < 300
+                ):
                     raise error_from_response(r, idempotency_key=key, index_offset=offset)
                 hint = (
                     " (an envelope contract's answer: use ingest_envelope())"

@@ -241,14 +241,6 @@ def test_duplicate_keys_in_raw_json_keep_the_last_value_like_the_gateway(local: 
     assert local.validate_json(raw.replace('"NO!"', '"yes_1"')).passed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _chunking.encode_event lets json coerce non-str keys (1, True, None, 1.5) "
-    "to strings; {1: 'a', '1': 'b'} is sent as a JSON object with a duplicate key \"1\" "
-    "and the gateway silently keeps only the last value. Should raise EventEncodeError "
-    "(keys colliding after coercion), before sending.",
-    raises=pytest.fail.Exception,
-)
 def test_keys_colliding_after_json_coercion_are_refused(client: Any, gw: Any, cid: str) -> None:
     before = gw.count_rows("audit")
     with pytest.raises(E.EventEncodeError):

@@ -93,17 +93,7 @@ def test_dns_failure_with_retries_on_is_typed(kind: str) -> None:
         "<html><body>502 Bad Gateway</body></html>",
         "",
         {"unexpected": "shape"},
-        pytest.param(
-            [1, 2],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "BUG: a 2xx JSON body that is not an object (e.g. a list) raises a bare "
-                    "HTTPError('empty or unrecognised body') from _transport.py ingest decode "
-                    "(error_from_response), not InvalidResponseError like every other unusable 200"
-                ),
-            ),
-        ),
+        [1, 2],
     ],
     ids=["html", "empty", "wrong-object", "list"],
 )
