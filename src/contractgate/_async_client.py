@@ -53,6 +53,7 @@ from ._transport import (
     RetryPolicy,
     TimeoutTypes,
     Transport,
+    attempt_budget,
 )
 
 __all__ = ["AsyncClient"]
@@ -167,7 +168,18 @@ class AsyncClient:
             content=req.content,
             timeout=req.timeout,
         )
-        response = await self._http.send(request, follow_redirects=False)
+        budget = attempt_budget(req.timeout)
+        if budget is None:
+            response = await self._http.send(request, follow_redirects=False)
+        else:
+            try:
+                response = await asyncio.wait_for(
+                    self._http.send(request, follow_redirects=False), budget
+                )
+            except asyncio.TimeoutError:
+                raise httpx.ReadTimeout(
+                    f"response not complete within {budget:g} s", request=request
+                ) from None
         return RawResponse(
             status_code=response.status_code,
             headers=response.headers,
@@ -254,26 +266,32 @@ class AsyncClient:
         failures: List[Tuple[int, ContractGateError]] = []
         queue = iter(plan.batches)
 
+        async def send_one(batch: Any) -> None:
+            try:
+                part = await self._execute(plan.request(batch))
+            except ContractGateError as err:
+                failures.append((batch.number, err))
+                return
+            acked[batch.number] = part
+            if on_batch is not None:
+                res = on_batch(part)
+                if inspect.isawaitable(res):
+                    await res
+
         async def worker() -> None:
             for batch in queue:
                 if failures:
                     return
-                try:
-                    part = await self._execute(plan.request(batch))
-                except ContractGateError as err:
-                    failures.append((batch.number, err))
-                    return
-                acked[batch.number] = part
-                if on_batch is not None:
-                    res = on_batch(part)
-                    if inspect.isawaitable(res):
-                        await res
+                await send_one(batch)
 
         n_workers = max(1, min(max_concurrency, len(plan.batches)))
         try:
             if n_workers == 1:
                 await worker()
             else:
+                # The first batch goes alone: a wrong contract id, key or version then
+                # fails once instead of in every concurrent request.
+                await send_one(next(queue))
                 tasks = [asyncio.ensure_future(worker()) for _ in range(n_workers)]
                 try:
                     await asyncio.gather(*tasks)

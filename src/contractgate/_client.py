@@ -40,6 +40,7 @@ from ._transport import (
     RetryPolicy,
     TimeoutTypes,
     Transport,
+    attempt_budget,
 )
 
 __all__ = ["Client"]
@@ -159,11 +160,23 @@ class Client:
             content=req.content,
             timeout=req.timeout,
         )
-        response = self._http.send(request, follow_redirects=False)
+        budget = attempt_budget(req.timeout)
+        start = time.monotonic()
+        response = self._http.send(request, follow_redirects=False, stream=True)
+        try:
+            chunks: List[bytes] = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if budget is not None and time.monotonic() - start > budget:
+                    raise httpx.ReadTimeout(
+                        f"response not complete within {budget:g} s", request=request
+                    )
+        finally:
+            response.close()
         return RawResponse(
             status_code=response.status_code,
             headers=response.headers,
-            content=response.content,
+            content=b"".join(chunks),
             method=req.method,
             url=str(request.url),
         )

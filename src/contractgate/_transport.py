@@ -535,6 +535,18 @@ def _is_tls_error(exc: BaseException) -> bool:
     return "CERTIFICATE_VERIFY_FAILED" in text or ("SSL" in text and "certificate" in text)
 
 
+def attempt_budget(timeout: httpx.Timeout) -> Optional[float]:
+    """Seconds one attempt may take in all, or None for no limit.
+
+    httpx's timeouts bound each socket operation, so a server that trickles a byte at a
+    time never trips them; the clients also enforce this total (connect + write + read)
+    on every attempt and report it as a read timeout."""
+    parts = (timeout.connect, timeout.write, timeout.read)
+    if any(p is None for p in parts):
+        return None
+    return float(sum(p for p in parts if p is not None))
+
+
 def _is_pre_send(exc: BaseException) -> bool:
     """True when the request certainly never reached the server."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -261,15 +261,14 @@ def test_slow_loris_response_always_ends_in_a_typed_error(kind: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: no overall deadline per attempt: httpx timeouts are per socket operation, "
-    "so a response that trickles a byte every 0.05 s never trips timeout=0.5 and the "
-    "call lasts as long as the server keeps dribbling (unbounded). _client.py/_async_client.py "
-    "need a total per-attempt deadline.",
-)
 @pytest.mark.parametrize("payload", [SLOW_HEADERS, SLOW_BODY], ids=["headers", "body"])
 def test_slow_loris_response_is_cut_by_the_timeout(kind: str, payload: bytes) -> None:
+    if kind == "sync" and payload is SLOW_HEADERS:
+        pytest.xfail(
+            "known gap: the sync Client enforces its total per-attempt deadline while the "
+            "body streams, but httpx's sync transport reads trickled response HEADERS "
+            "with per-read timeouts only; the async client bounds both (asyncio.wait_for)"
+        )
     srv = _RawServer(_trickle(payload, budget=3.0, interval=0.05))
     t0 = time.monotonic()
     try:
