@@ -1,0 +1,207 @@
+"""Contract ``pattern``s with the dialect and semantics of the Rust ``regex`` crate 1.13.
+
+Public interface::
+
+    m = compile_pattern(pattern)     # raises RegexCompileError
+    m.is_match(s) -> bool            # unanchored search, Rust semantics
+    m.pattern -> str
+    fn = is_match_fn(m)              # the fastest callable; its result is truthy iff match
+    str(err) == err.display          # the regex crate's Display text of the error
+
+Pipeline: ``_parser`` (regex-syntax's parser, exact errors) -> ``_hir``
+(translation with flags, Unicode tables from ``_tables``) -> ``_size`` (the
+crate's NFA size limit) -> either ``_emit`` (a stdlib ``re`` pattern, used only
+when ``_safety`` proves that backtracking stays linear) or ``_nfa`` (a lazy DFA,
+linear for every pattern).  See docs/design/regex.md.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Callable, Dict, Optional, cast
+
+from . import _hir as H
+from ._emit import emit, uses_unicode_word_boundary, wants_ascii_variant
+from ._errors import RegexCompileError, size_limit_error
+from ._nfa import LazyDFA
+from ._parser import parse
+from ._safety import is_linear
+from ._size import exceeds_limit
+
+__all__ = ["CompiledRegex", "RegexCompileError", "compile_pattern", "is_match_fn"]
+
+ENGINE_RE = "re"
+ENGINE_DFA = "dfa"
+ENGINE_NEVER = "never"
+
+
+def _never(_s: str) -> bool:
+    return False
+
+
+def _dispatch(
+    ascii_search: Callable[[str], object], other: Callable[[str], object], other_is_bool: bool
+) -> Callable[[str], bool]:
+    """Run the small-class ``re`` variant on ASCII input, ``other`` otherwise."""
+    if other_is_bool:
+
+        def search_dfa(s: str) -> bool:
+            if s.isascii():
+                return ascii_search(s) is not None
+            return other(s) is True
+
+        return search_dfa
+
+    def search(s: str) -> bool:
+        if s.isascii():
+            return ascii_search(s) is not None
+        return other(s) is not None
+
+    return search
+
+
+def _try_compile(text: str) -> Optional[re.Pattern[str]]:
+    try:
+        return re.compile(text)
+    except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
+        return None
+
+
+class CompiledRegex:
+    """A compiled contract pattern.
+
+    ``engine`` is ``"re"`` (a stdlib ``re`` search, used only when ``_safety``
+    proves it cannot backtrack super-linearly), ``"dfa"`` (the lazy DFA,
+    linear for every pattern) or ``"never"`` (the pattern cannot match).
+
+    On the ``re`` engine, patterns with big Unicode classes or Unicode word
+    boundaries get a second, ASCII-only ``re`` pattern that is used when the
+    input is ASCII; non-ASCII input then goes to the full ``re`` pattern, or
+    to the lazy DFA if the pattern uses Unicode word boundaries (whose
+    look-around form is slow in ``re``).
+    """
+
+    __slots__ = (
+        "_can_match", "_dfa", "_fast", "_full", "ascii_pattern", "engine", "hir", "pattern",
+        "python_pattern",
+    )
+
+    def __init__(self, pattern: str, hir: H.Hir, force: Optional[str] = None) -> None:
+        self.pattern = pattern
+        self.hir = hir
+        self.python_pattern: Optional[str] = None
+        self.ascii_pattern: Optional[str] = None
+        self._full: Optional[re.Pattern[str]] = None
+        self._dfa: Optional[LazyDFA] = None
+        self._can_match = H.can_match(hir)
+        if not self._can_match:
+            engine = ENGINE_NEVER
+        elif force is not None:
+            engine = force
+        elif is_linear(hir):
+            engine = ENGINE_RE
+        else:
+            engine = ENGINE_DFA
+        fast: Optional[Callable[[str], bool]] = None
+        if engine == ENGINE_RE:
+            if wants_ascii_variant(hir):
+                text = emit(hir, ascii_only=True)
+                compiled = _try_compile(text)
+                if compiled is not None:
+                    self.ascii_pattern = text
+                    if uses_unicode_word_boundary(hir):
+                        fast = _dispatch(compiled.search, self._get_dfa().is_match, True)
+                    else:
+                        fast = _dispatch(compiled.search, self._lazy_full_search, False)
+            else:
+                fast = cast(Callable[[str], bool], self._get_full_search())
+            if fast is None:
+                engine = ENGINE_DFA
+        if engine == ENGINE_DFA:
+            fast = self._get_dfa().is_match
+        elif engine == ENGINE_NEVER:
+            fast = _never
+        assert fast is not None
+        self.engine = engine
+        self._fast = fast
+
+    def _get_dfa(self) -> LazyDFA:
+        if self._dfa is None:
+            self._dfa = LazyDFA(self.hir)
+        return self._dfa
+
+    def _get_full_search(self) -> Callable[[str], object]:
+        if self._full is None:
+            text = emit(self.hir)
+            compiled = _try_compile(text)
+            if compiled is None:  # pragma: no cover - defensive
+                dfa = self._get_dfa()
+                return lambda s: True if dfa.is_match(s) else None
+            self._full = compiled
+            self.python_pattern = text
+        return self._full.search
+
+    def _lazy_full_search(self, s: str) -> object:
+        # The full pattern (big classes: slow to compile) is only built once
+        # a non-ASCII value shows up.
+        return self._get_full_search()(s)
+
+    def is_match(self, s: str) -> bool:
+        """Unanchored search with the Rust crate's semantics."""
+        return bool(self._fast(s))
+
+    def backtracking_is_match(self, s: str) -> bool:
+        """The answer of the full stdlib ``re`` pattern (for tests; may be slow)."""
+        if not self._can_match:
+            return False
+        return self._get_full_search()(s) is not None
+
+    def ascii_is_match(self, s: str) -> Optional[bool]:
+        """The answer of the ASCII-only ``re`` variant, if there is one (for tests)."""
+        if self.ascii_pattern is None or not s.isascii():
+            return None
+        return re.search(self.ascii_pattern, s) is not None
+
+    def dfa_is_match(self, s: str) -> bool:
+        """The lazy DFA's answer (for tests)."""
+        return self._get_dfa().is_match(s)
+
+    def __repr__(self) -> str:
+        return f"CompiledRegex({self.pattern!r}, engine={self.engine!r})"
+
+
+_cache: Dict[str, CompiledRegex] = {}
+_cache_lock = threading.Lock()
+_CACHE_MAX = 1024
+
+
+def compile_pattern(pattern: str) -> CompiledRegex:
+    """Compile ``pattern`` as the Rust ``regex`` crate 1.13 would.
+
+    Raises :class:`RegexCompileError` whose ``display`` (and ``str()``) is the
+    crate's error text.
+    """
+    got = _cache.get(pattern)
+    if got is not None:
+        return got
+    ast = parse(pattern)
+    hir = H.translate(pattern, ast)
+    if exceeds_limit(hir):
+        raise size_limit_error(pattern)
+    compiled = CompiledRegex(pattern, hir)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[pattern] = compiled
+    return compiled
+
+
+def is_match_fn(m: CompiledRegex) -> Callable[[str], bool]:
+    """The fastest callable for ``m``: its result is truthy exactly when ``m`` matches.
+
+    For patterns on the backtracking engine this is the compiled ``re``
+    pattern's bound ``search`` (returning a ``Match`` or ``None``); otherwise
+    a bound ``LazyDFA.is_match``.  Use ``bool(...)`` if a real bool is needed.
+    """
+    return m._fast

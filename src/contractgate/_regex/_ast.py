@@ -1,0 +1,285 @@
+"""The abstract syntax tree of regex-syntax 0.8 (only what translation needs)."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Union
+
+from ._errors import Span
+
+# Literal kinds (only HexFixed-X matters: it is the one that can denote a byte).
+LIT_VERBATIM = "verbatim"
+LIT_META = "meta"
+LIT_SUPERFLUOUS = "superfluous"
+LIT_SPECIAL = "special"
+LIT_HEX_FIXED_X = "hex_fixed_x"
+LIT_HEX_OTHER = "hex_other"
+
+# Assertion kinds.
+A_START_LINE = "start_line"
+A_END_LINE = "end_line"
+A_START_TEXT = "start_text"
+A_END_TEXT = "end_text"
+A_WORD = "word"
+A_NOT_WORD = "not_word"
+A_WORD_START = "word_start"
+A_WORD_END = "word_end"
+A_WORD_START_HALF = "word_start_half"
+A_WORD_END_HALF = "word_end_half"
+
+# Flags.
+F_I = "i"
+F_M = "m"
+F_S = "s"
+F_U = "U"
+F_UNICODE = "u"
+F_R = "R"
+F_X = "x"
+F_NEGATION = "-"
+
+
+class Literal:
+    __slots__ = ("c", "kind", "span")
+
+    def __init__(self, span: Span, kind: str, c: str) -> None:
+        self.span = span
+        self.kind = kind
+        self.c = c
+
+    def byte(self) -> Optional[int]:
+        if self.kind == LIT_HEX_FIXED_X and ord(self.c) <= 0xFF:
+            return ord(self.c)
+        return None
+
+
+class Empty:
+    __slots__ = ("span",)
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+
+
+class Dot:
+    __slots__ = ("span",)
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+
+
+class Assertion:
+    __slots__ = ("kind", "span")
+
+    def __init__(self, span: Span, kind: str) -> None:
+        self.span = span
+        self.kind = kind
+
+
+class FlagsItem:
+    __slots__ = ("kind", "span")
+
+    def __init__(self, span: Span, kind: str) -> None:
+        self.span = span
+        self.kind = kind
+
+
+class Flags:
+    __slots__ = ("items", "span")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.items: List[FlagsItem] = []
+
+    def add_item(self, item: FlagsItem) -> Optional[int]:
+        for i, x in enumerate(self.items):
+            if x.kind == item.kind:
+                return i
+        self.items.append(item)
+        return None
+
+    def flag_state(self, flag: str) -> Optional[bool]:
+        negated = False
+        for x in self.items:
+            if x.kind == F_NEGATION:
+                negated = True
+            elif x.kind == flag:
+                return not negated
+        return None
+
+
+class SetFlags:
+    """``(?flags)`` in the middle of a concatenation."""
+
+    __slots__ = ("flags", "span")
+
+    def __init__(self, span: Span, flags: Flags) -> None:
+        self.span = span
+        self.flags = flags
+
+
+class ClassUnicode:
+    """``\\pN``, ``\\p{Name}``, ``\\p{name=value}`` (op is '=', ':' or '!=')."""
+
+    __slots__ = ("name", "negated", "one_letter", "op", "span", "value")
+
+    def __init__(
+        self,
+        span: Span,
+        negated: bool,
+        name: str,
+        one_letter: bool = False,
+        op: Optional[str] = None,
+        value: str = "",
+    ) -> None:
+        self.span = span
+        self.negated = negated
+        self.name = name
+        self.one_letter = one_letter
+        self.op = op
+        self.value = value
+
+    def is_negated(self) -> bool:
+        if self.op == "!=":
+            return not self.negated
+        return self.negated
+
+
+class ClassPerl:
+    __slots__ = ("kind", "negated", "span")
+
+    def __init__(self, span: Span, kind: str, negated: bool) -> None:
+        self.span = span
+        self.kind = kind  # 'd', 's' or 'w'
+        self.negated = negated
+
+
+class ClassAscii:
+    __slots__ = ("kind", "negated", "span")
+
+    def __init__(self, span: Span, kind: str, negated: bool) -> None:
+        self.span = span
+        self.kind = kind
+        self.negated = negated
+
+
+class ClassSetRange:
+    __slots__ = ("end", "span", "start")
+
+    def __init__(self, span: Span, start: Literal, end: Literal) -> None:
+        self.span = span
+        self.start = start
+        self.end = end
+
+
+class ClassSetUnion:
+    __slots__ = ("items", "span")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.items: List[ClassSetItem] = []
+
+    def push(self, item: ClassSetItem) -> None:
+        if not self.items:
+            self.span = Span(item.span.start, self.span.end)
+        self.span = Span(self.span.start, item.span.end)
+        self.items.append(item)
+
+    def into_item(self) -> ClassSetItem:
+        if not self.items:
+            return Empty(self.span)
+        if len(self.items) == 1:
+            return self.items[0]
+        return self
+
+
+class ClassSetBinaryOp:
+    __slots__ = ("kind", "lhs", "rhs", "span")
+
+    def __init__(self, span: Span, kind: str, lhs: ClassSet, rhs: ClassSet) -> None:
+        self.span = span
+        self.kind = kind  # '&&', '--' or '~~'
+        self.lhs = lhs
+        self.rhs = rhs
+
+
+class ClassBracketed:
+    __slots__ = ("kind", "negated", "span")
+
+    def __init__(self, span: Span, negated: bool, kind: ClassSet) -> None:
+        self.span = span
+        self.negated = negated
+        self.kind = kind
+
+
+ClassSetItem = Union[
+    Empty, Literal, ClassSetRange, ClassAscii, ClassUnicode, ClassPerl, ClassBracketed,
+    ClassSetUnion,
+]
+ClassSet = Union[ClassSetItem, ClassSetBinaryOp]
+
+
+class Repetition:
+    __slots__ = ("ast", "greedy", "max", "min", "op_span", "span")
+
+    def __init__(
+        self,
+        span: Span,
+        op_span: Span,
+        rmin: int,
+        rmax: Optional[int],
+        greedy: bool,
+        ast: Ast,
+    ) -> None:
+        self.span = span
+        self.op_span = op_span
+        self.min = rmin
+        self.max = rmax
+        self.greedy = greedy
+        self.ast = ast
+
+
+class Group:
+    """A group: capture (index, optional name) or non-capturing with flags."""
+
+    __slots__ = ("ast", "capture_index", "flags", "name", "span")
+
+    def __init__(
+        self,
+        span: Span,
+        capture_index: Optional[int],
+        name: Optional[str],
+        flags: Optional[Flags],
+        ast: Ast,
+    ) -> None:
+        self.span = span
+        self.capture_index = capture_index
+        self.name = name
+        self.flags = flags
+        self.ast = ast
+
+
+class Alternation:
+    __slots__ = ("asts", "span")
+
+    def __init__(self, span: Span, asts: List[Ast]) -> None:
+        self.span = span
+        self.asts = asts
+
+
+class Concat:
+    __slots__ = ("asts", "span")
+
+    def __init__(self, span: Span, asts: List[Ast]) -> None:
+        self.span = span
+        self.asts = asts
+
+    def into_ast(self) -> Ast:
+        if not self.asts:
+            return Empty(self.span)
+        if len(self.asts) == 1:
+            return self.asts[0]
+        return self
+
+
+Ast = Union[
+    Empty, SetFlags, Literal, Dot, Assertion, ClassUnicode, ClassPerl, ClassBracketed,
+    Repetition, Group, Alternation, Concat,
+]

@@ -1,0 +1,299 @@
+"""A linear-time matcher: Thompson NFA simulated by a lazily built DFA.
+
+``is_match`` only needs a yes/no answer, so a DFA state is just the set of NFA
+states reached so far plus what the look-arounds need to know about the
+previous character (start of text, ``\\n``, ``\\r``, word character).  Look-
+arounds that look ahead are resolved when the next character is read, so a
+transition is a function of (state, next character) and is cached per
+character in a dict.  Every character costs O(1) on a cache hit and at most
+O(NFA size) on a miss, hence linear time for every pattern.  The caches are
+bounded and are simply dropped when they grow too large.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+
+from . import _hir as H
+from . import _unicode as U
+from ._charset import Ranges
+
+K_CHAR = 0
+K_SPLIT = 1
+K_LOOK = 2
+K_MATCH = 3
+
+MAX_DFA_STATES = 4000
+MAX_TRANSITIONS = 200_000
+
+# Context bits describing the previous character.
+C_START = 1
+C_NL = 2
+C_CR = 4
+C_UWORD = 8
+C_AWORD = 16
+
+
+def _is_aword(c: str) -> bool:
+    return c == "_" or ("0" <= c <= "9") or ("A" <= c <= "Z") or ("a" <= c <= "z")
+
+
+class NFA:
+    """States are parallel lists: kind, class index, look kind, successors."""
+
+    def __init__(self) -> None:
+        self.kind: List[int] = []
+        self.cls: List[int] = []
+        self.look: List[str] = []
+        self.nexts: List[List[int]] = []
+        self.classes: List[Tuple[List[int], List[int]]] = []
+        self._class_ids: Dict[Ranges, int] = {}
+
+    def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
+        self.kind.append(kind)
+        self.cls.append(cls)
+        self.look.append(look)
+        self.nexts.append(nexts)
+        return len(self.kind) - 1
+
+    def class_id(self, rs: Ranges) -> int:
+        got = self._class_ids.get(rs)
+        if got is None:
+            got = len(self.classes)
+            self.classes.append(([lo for lo, _ in rs], [hi for _, hi in rs]))
+            self._class_ids[rs] = got
+        return got
+
+    def compile(self, h: H.Hir, nxt: int) -> int:
+        """Compile ``h`` so that it continues at ``nxt``; return its start state."""
+        if isinstance(h, H.HEmpty):
+            return nxt
+        if isinstance(h, H.HLiteral):
+            for c in reversed(h.chars):
+                o = ord(c)
+                nxt = self.add(K_CHAR, [nxt], cls=self.class_id(((o, o),)))
+            return nxt
+        if isinstance(h, H.HClass):
+            return self.add(K_CHAR, [nxt], cls=self.class_id(h.ranges))
+        if isinstance(h, H.HLook):
+            return self.add(K_LOOK, [nxt], look=h.look)
+        if isinstance(h, H.HCapture):
+            return self.compile(h.sub, nxt)
+        if isinstance(h, H.HConcat):
+            for s in reversed(h.subs):
+                nxt = self.compile(s, nxt)
+            return nxt
+        if isinstance(h, H.HAlternation):
+            outs = [self.compile(s, nxt) for s in h.subs]
+            return self.add(K_SPLIT, outs)
+        assert isinstance(h, H.HRepetition)
+        sub = h.sub
+        if h.max is None:
+            # X* is one looping copy; X{m,} is X^(m-1) X+ (as regex-automata's
+            # c_at_least), so nested unbounded repetitions stay linear in size.
+            loop = self.add(K_SPLIT, [])
+            body = self.compile(sub, loop)
+            self.nexts[loop] = [body, nxt]
+            if h.min == 0:
+                return loop
+            start = body
+            for _ in range(h.min - 1):
+                start = self.compile(sub, start)
+            return start
+        for _ in range(h.max - h.min):
+            body = self.compile(sub, nxt)
+            nxt = self.add(K_SPLIT, [body, nxt])
+        for _ in range(h.min):
+            nxt = self.compile(sub, nxt)
+        return nxt
+
+
+class _State(Dict[str, object]):
+    """A DFA state: a dict char -> next state (or True / False once decided)."""
+
+    __slots__ = ("ctx", "eoi", "states")
+
+    def __init__(self, states: FrozenSet[int], ctx: int) -> None:
+        super().__init__()
+        self.states = states
+        self.ctx = ctx
+        self.eoi: Optional[bool] = None
+
+
+class _Cache:
+    __slots__ = ("ids", "ntrans", "start")
+
+    def __init__(self) -> None:
+        self.ids: Dict[Tuple[FrozenSet[int], int], _State] = {}
+        self.ntrans = 0
+        self.start: Optional[_State] = None
+
+
+class LazyDFA:
+    """``is_match`` over a compiled NFA (unanchored unless the pattern is anchored).
+
+    Thread-safe: transitions are only ever added to a state's dict, new states
+    are interned under a lock, and when the cache is full a fresh cache is
+    swapped in while searches in flight keep using the states they hold.
+    """
+
+    def __init__(self, hir: H.Hir) -> None:
+        nfa = NFA()
+        match = nfa.add(K_MATCH, [])
+        self.nfa = nfa
+        self.match_state = match
+        self.start = nfa.compile(hir, match)
+        self.anchored = H.anchored_start(hir)
+        mask = 0
+        for lk in H.look_set(hir):
+            if lk in (H.START, H.START_LF, H.START_CRLF):
+                mask |= C_START
+            if lk in (H.START_LF, H.START_CRLF):
+                mask |= C_NL
+            if lk in (H.START_CRLF, H.END_CRLF):
+                mask |= C_CR
+            if "Unicode" in lk:
+                mask |= C_UWORD
+            if "Ascii" in lk:
+                mask |= C_AWORD
+        self.ctx_mask = mask
+        self._ctx_cache: Dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._cache = self._new_cache()
+
+    def _new_cache(self) -> _Cache:
+        cache = _Cache()
+        cache.start = self._intern(cache, frozenset([self.start]), C_START & self.ctx_mask)
+        return cache
+
+    def _intern(self, cache: _Cache, states: FrozenSet[int], ctx: int) -> _State:
+        key = (states, ctx)
+        got = cache.ids.get(key)
+        if got is None:
+            got = _State(states, ctx)
+            cache.ids[key] = got
+        return got
+
+    def ctx_of(self, c: str) -> int:
+        got = self._ctx_cache.get(c)
+        if got is None:
+            got = 0
+            if c == "\n":
+                got |= C_NL
+            elif c == "\r":
+                got |= C_CR
+            if U.is_word_char(c):
+                got |= C_UWORD
+            if _is_aword(c):
+                got |= C_AWORD
+            got &= self.ctx_mask
+            if len(self._ctx_cache) < 10_000:
+                self._ctx_cache[c] = got
+        return got
+
+    def _look(self, look: str, ctx: int, nxt: Optional[str]) -> bool:
+        if look == H.START:
+            return bool(ctx & C_START)
+        if look == H.END:
+            return nxt is None
+        if look == H.START_LF:
+            return bool(ctx & (C_START | C_NL))
+        if look == H.END_LF:
+            return nxt is None or nxt == "\n"
+        if look == H.START_CRLF:
+            return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and nxt != "\n")
+        if look == H.END_CRLF:
+            return nxt is None or nxt == "\r" or (nxt == "\n" and not ctx & C_CR)
+        if "Unicode" in look:
+            before = bool(ctx & C_UWORD)
+            after = nxt is not None and U.is_word_char(nxt)
+        else:
+            before = bool(ctx & C_AWORD)
+            after = nxt is not None and _is_aword(nxt)
+        kind = look.replace("Unicode", "").replace("Ascii", "")
+        if kind == "Word":
+            return before != after
+        if kind == "WordNegate":
+            return before == after
+        if kind == "WordStart":
+            return not before and after
+        if kind == "WordEnd":
+            return before and not after
+        if kind == "WordStartHalf":
+            return not before
+        assert kind == "WordEndHalf"
+        return not after
+
+    def _closure(self, states: FrozenSet[int], ctx: int, nxt: Optional[str]) -> List[int]:
+        nfa = self.nfa
+        kinds, looks, nexts = nfa.kind, nfa.look, nfa.nexts
+        seen = set()
+        out: List[int] = []
+        stack = list(states)
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            k = kinds[s]
+            if k == K_SPLIT:
+                stack.extend(nexts[s])
+            elif k == K_LOOK:
+                if self._look(looks[s], ctx, nxt):
+                    stack.append(nexts[s][0])
+            else:
+                out.append(s)
+        return out
+
+    def _step(self, state: _State, c: str) -> object:
+        """The next state after ``c`` (a _State), or True (matched) / False (dead)."""
+        closed = self._closure(state.states, state.ctx, c)
+        nfa = self.nfa
+        o = ord(c)
+        new: List[int] = []
+        for s in closed:
+            if nfa.kind[s] == K_MATCH:
+                return True
+            los, his = nfa.classes[nfa.cls[s]]
+            i = bisect_right(los, o) - 1
+            if i >= 0 and o <= his[i]:
+                new.append(nfa.nexts[s][0])
+        if not self.anchored:
+            new.append(self.start)
+        elif not new:
+            return False
+        nctx = self.ctx_of(c)
+        with self._lock:
+            cache = self._cache
+            if len(cache.ids) >= MAX_DFA_STATES or cache.ntrans >= MAX_TRANSITIONS:
+                cache = self._cache = self._new_cache()
+            cache.ntrans += 1
+            return self._intern(cache, frozenset(new), nctx)
+
+    def compute(self, state: _State, c: str) -> object:
+        nxt = self._step(state, c)
+        state[c] = nxt
+        return nxt
+
+    def at_eoi(self, state: _State) -> bool:
+        got = state.eoi
+        if got is None:
+            closed = self._closure(state.states, state.ctx, None)
+            got = any(self.nfa.kind[s] == K_MATCH for s in closed)
+            state.eoi = got
+        return got
+
+    def is_match(self, s: str) -> bool:
+        st: Any = self._cache.start
+        for c in s:
+            nx = st.get(c)
+            if nx is None:
+                nx = self.compute(st, c)
+            if nx is True:
+                return True
+            if nx is False:
+                return False
+            st = nx
+        return self.at_eoi(st)

@@ -1,0 +1,937 @@
+# ruff: noqa: E501
+"""Tests for ``contractgate._regex``: Rust ``regex`` 1.13 dialect, errors and speed.
+
+The expected values in ``ERROR_CASES`` and ``MATCH_CASES`` were produced by the
+Rust crate itself (regex 1.13.1 / regex-syntax 0.8.11, through pydantic-core's
+``str`` pattern validator), see docs/design/regex.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contractgate._regex import (
+    CompiledRegex,
+    RegexCompileError,
+    _nfa,
+    _safety,
+    _size,
+    compile_pattern,
+    is_match_fn,
+)
+from contractgate._regex import _hir as H
+from contractgate._regex._parser import parse
+
+DATA = Path(__file__).parent / "data"
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+
+
+def _data_file(name: str) -> Path:
+    for base in (DATA, SPEC, Path("/work/shared/spec")):
+        if (base / name).exists():
+            return base / name
+    pytest.skip(f"{name} not available")
+    raise AssertionError  # pragma: no cover
+
+
+def _display(pattern: str) -> Optional[str]:
+    try:
+        compile_pattern(pattern)
+    except RegexCompileError as exc:
+        assert str(exc) == exc.display
+        return exc.display
+    return None
+
+
+def _all_answers(m: CompiledRegex, s: str) -> Tuple[bool, ...]:
+    """Every engine's answer; the full ``re`` pattern only where it is known to be fast."""
+    answers = [m.is_match(s), bool(is_match_fn(m)(s)), m.dfa_is_match(s)]
+    if m.engine == "re" or len(s) <= 12:
+        answers.append(m.backtracking_is_match(s))
+    a = m.ascii_is_match(s)
+    if a is not None:
+        answers.append(a)
+    return tuple(answers)
+
+
+ERROR_CASES = [
+    ('(?', 'regex parse error:\n    (?\n    ^\nerror: unclosed group'),
+    ('(?P<', 'regex parse error:\n    (?P<\n        ^\nerror: unclosed capture group name'),
+    ('(?P<a', 'regex parse error:\n    (?P<a\n         ^\nerror: unclosed capture group name'),
+    ('(?P<a>', 'regex parse error:\n    (?P<a>\n    ^\nerror: unclosed group'),
+    ('(?P<>a)', 'regex parse error:\n    (?P<>a)\n        ^\nerror: empty capture group name'),
+    ('(?<a', 'regex parse error:\n    (?<a\n        ^\nerror: unclosed capture group name'),
+    ('(?<a>b', 'regex parse error:\n    (?<a>b\n    ^\nerror: unclosed group'),
+    ('(?i-i)', 'regex parse error:\n    (?i-i)\n      ^ ^\nerror: duplicate flag'),
+    ('(?ii)', 'regex parse error:\n    (?ii)\n      ^^\nerror: duplicate flag'),
+    ('(?--i)', 'regex parse error:\n    (?--i)\n      ^^\nerror: flag negation operator repeated'),
+    ('(?i-)', 'regex parse error:\n    (?i-)\n       ^\nerror: dangling flag negation operator'),
+    ('(?-)', 'regex parse error:\n    (?-)\n      ^\nerror: dangling flag negation operator'),
+    ('(?i-:a)', 'regex parse error:\n    (?i-:a)\n       ^\nerror: dangling flag negation operator'),
+    ('(?)', 'regex parse error:\n    (?)\n     ^\nerror: repetition operator missing expression'),
+    ('()', None),
+    ('(|)', None),
+    ('(?:)', None),
+    ('a\n(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: a\n2: (\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('(\n', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: (\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('\n(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: \n2: (\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('a\r\n(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: a\n2: (\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('ab\ncd\n(?z)', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: ab\n2: cd\n3: (?z)\n     ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unrecognized flag'),
+    ('(?x)\n  a{\n', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: (?x)\n2:   a{\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\non line 2 (column 4) through line 3 (column 0)\nerror: unclosed counted repetition'),
+    ('(?x)[a \n', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: (?x)[a \n       ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed character class'),
+    ('[\n', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: [\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed character class'),
+    ('a\n\n\n\n\n\n\n\n\n\n(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n 1: a\n 2: \n 3: \n 4: \n 5: \n 6: \n 7: \n 8: \n 9: \n10: \n11: (\n    ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('x{', 'regex parse error:\n    x{\n     ^\nerror: unclosed counted repetition'),
+    ('x{1', 'regex parse error:\n    x{1\n     ^^\nerror: unclosed counted repetition'),
+    ('x{1,', 'regex parse error:\n    x{1,\n     ^^^\nerror: unclosed counted repetition'),
+    ('x{1,2', 'regex parse error:\n    x{1,2\n     ^^^^\nerror: unclosed counted repetition'),
+    ('x{a}', 'regex parse error:\n    x{a}\n      ^\nerror: repetition quantifier expects a valid decimal'),
+    ('x{1a}', 'regex parse error:\n    x{1a}\n     ^^\nerror: unclosed counted repetition'),
+    ('x{ 1 }', None),
+    ('x{1, }', 'regex parse error:\n    x{1, }\n         ^\nerror: repetition quantifier expects a valid decimal'),
+    ('x{99999999999}', 'regex parse error:\n    x{99999999999}\n      ^^^^^^^^^^^\nerror: decimal literal invalid'),
+    ('x{4294967295}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('x{4294967296}', 'regex parse error:\n    x{4294967296}\n      ^^^^^^^^^^\nerror: decimal literal invalid'),
+    ('\\b{', 'regex parse error:\n    \\b{\n    ^^^\nerror: found either the beginning of a special word boundary or a bounded repetition on a \\b with an opening brace, but no closing brace'),
+    ('\\b{s', 'regex parse error:\n    \\b{s\n      ^^\nerror: special word boundary assertion is either unclosed or contains an invalid character'),
+    ('\\b{start', 'regex parse error:\n    \\b{start\n      ^^^^^^\nerror: special word boundary assertion is either unclosed or contains an invalid character'),
+    ('\\b{sta rt}', 'regex parse error:\n    \\b{sta rt}\n      ^^^^\nerror: special word boundary assertion is either unclosed or contains an invalid character'),
+    ('(?x)\\b{sta rt}', None),
+    ('\\b{3}', None),
+    ('\\b{ 3}', None),
+    ('\\b{-}', 'regex parse error:\n    \\b{-}\n       ^\nerror: unrecognized special word boundary assertion, valid choices are: start, end, start-half or end-half'),
+    ('\\b{a1}', 'regex parse error:\n    \\b{a1}\n      ^^\nerror: special word boundary assertion is either unclosed or contains an invalid character'),
+    ('\\b{start}*', None),
+    ('[', 'regex parse error:\n    [\n    ^\nerror: unclosed character class'),
+    ('[]', 'regex parse error:\n    []\n    ^^\nerror: unclosed character class'),
+    ('[^]', 'regex parse error:\n    [^]\n    ^^^\nerror: unclosed character class'),
+    ('[^', 'regex parse error:\n    [^\n    ^^\nerror: unclosed character class'),
+    ('[-', 'regex parse error:\n    [-\n    ^\nerror: unclosed character class'),
+    ('[--', 'regex parse error:\n    [--\n    ^\nerror: unclosed character class'),
+    ('[a--', 'regex parse error:\n    [a--\n    ^\nerror: unclosed character class'),
+    ('[a&&', 'regex parse error:\n    [a&&\n    ^\nerror: unclosed character class'),
+    ('[a&&]', None),
+    ('[&&a]', None),
+    ('[a-]', None),
+    ('[-a]', None),
+    ('[a-b-c]', None),
+    ('[]a]', None),
+    ('[^]a]', None),
+    ('[[:alpha:]', 'regex parse error:\n    [[:alpha:]\n    ^\nerror: unclosed character class'),
+    ('[[:alpha:', 'regex parse error:\n    [[:alpha:\n     ^\nerror: unclosed character class'),
+    ('[[:foo:]]', None),
+    ('[[:^alpha:]]', None),
+    ('[[:alpha]]', None),
+    ('[a-\\d]', 'regex parse error:\n    [a-\\d]\n       ^^\nerror: invalid range boundary, must be a literal'),
+    ('[\\d-a]', 'regex parse error:\n    [\\d-a]\n     ^^\nerror: invalid range boundary, must be a literal'),
+    ('[\\A]', 'regex parse error:\n    [\\A]\n     ^^\nerror: invalid escape sequence found in character class'),
+    ('[\\b]', 'regex parse error:\n    [\\b]\n     ^^\nerror: invalid escape sequence found in character class'),
+    ('[\\<]', 'regex parse error:\n    [\\<]\n     ^^\nerror: invalid escape sequence found in character class'),
+    ('[.-a]', None),
+    ('[\\x{10FFFF}-\\x{0}]', 'regex parse error:\n    [\\x{10FFFF}-\\x{0}]\n     ^^^^^^^^^^^^^^^^\nerror: invalid character class range, the start must be <= the end'),
+    ('[\\pL-z]', 'regex parse error:\n    [\\pL-z]\n     ^^^\nerror: invalid range boundary, must be a literal'),
+    ('[a-\\pL]', 'regex parse error:\n    [a-\\pL]\n       ^^^\nerror: invalid range boundary, must be a literal'),
+    ('[\\p{Greek}&&\\p{Lu}]', None),
+    ('\\x', 'regex parse error:\n    \\x\n      ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\x1', 'regex parse error:\n    \\x1\n       ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\x1g', 'regex parse error:\n    \\x1g\n       ^\nerror: invalid hexadecimal digit'),
+    ('\\xg', 'regex parse error:\n    \\xg\n      ^\nerror: invalid hexadecimal digit'),
+    ('\\x{', 'regex parse error:\n    \\x{\n      ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\x{1', 'regex parse error:\n    \\x{1\n      ^^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\x{g}', 'regex parse error:\n    \\x{g}\n       ^\nerror: invalid hexadecimal digit'),
+    ('\\x{}', 'regex parse error:\n    \\x{}\n      ^^\nerror: hexadecimal literal empty'),
+    ('\\x{110000}', 'regex parse error:\n    \\x{110000}\n       ^^^^^^\nerror: hexadecimal literal is not a Unicode scalar value'),
+    ('\\x{D800}', 'regex parse error:\n    \\x{D800}\n       ^^^^\nerror: hexadecimal literal is not a Unicode scalar value'),
+    ('\\u12', 'regex parse error:\n    \\u12\n        ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\u{', 'regex parse error:\n    \\u{\n      ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\U1234567', 'regex parse error:\n    \\U1234567\n             ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\U00110000', 'regex parse error:\n    \\U00110000\n      ^^^^^^^^\nerror: hexadecimal literal is not a Unicode scalar value'),
+    ('\\x{ 41 }', 'regex parse error:\n    \\x{ 41 }\n       ^\nerror: invalid hexadecimal digit'),
+    ('(?x)\\x{ 41 }', None),
+    ('(?x)\\x 41', None),
+    ('\\p', 'regex parse error:\n    \\p\n      ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\p{', 'regex parse error:\n    \\p{\n       ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\p{L', 'regex parse error:\n    \\p{L\n        ^\nerror: incomplete escape sequence, reached end of pattern prematurely'),
+    ('\\p\\', 'regex parse error:\n    \\p\\\n      ^\nerror: invalid Unicode character class'),
+    ('\\P{}', 'regex parse error:\n    \\P{}\n    ^^^^\nerror: Unicode property not found'),
+    ('\\p{}', 'regex parse error:\n    \\p{}\n    ^^^^\nerror: Unicode property not found'),
+    ('\\p{=}', 'regex parse error:\n    \\p{=}\n    ^^^^^\nerror: Unicode property not found'),
+    ('\\p{sc=}', 'regex parse error:\n    \\p{sc=}\n    ^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{=Greek}', 'regex parse error:\n    \\p{=Greek}\n    ^^^^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{Greek=}', 'regex parse error:\n    \\p{Greek=}\n    ^^^^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{gc:L}', None),
+    ('\\p{gc!=L}', None),
+    ('\\p{Block=Basic_Latin}', 'regex parse error:\n    \\p{Block=Basic_Latin}\n    ^^^^^^^^^^^^^^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{ISC}', 'regex parse error:\n    \\p{ISC}\n    ^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{isc}', 'regex parse error:\n    \\p{isc}\n    ^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{IsC}', 'regex parse error:\n    \\p{IsC}\n    ^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{Cs}', 'regex parse error:\n    \\p{Cs}\n    ^^^^^^\nerror: Unicode property value not found'),
+    ('\\pC', None),
+    ('\\p{lc}', None),
+    ('\\p{LC}', None),
+    ('\\p{sc}', None),
+    ('\\p{cf}', None),
+    ('\\p{Script}', 'regex parse error:\n    \\p{Script}\n    ^^^^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{age}', 'regex parse error:\n    \\p{age}\n    ^^^^^^^\nerror: Unicode property not found'),
+    ('\\p{age=6.0}', None),
+    ('\\p{Age=V6_0}', None),
+    ('\\p{Zzzz}', 'regex parse error:\n    \\p{Zzzz}\n    ^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{Hrkt}', 'regex parse error:\n    \\p{Hrkt}\n    ^^^^^^^^\nerror: Unicode property value not found'),
+    ('(?-u)\\xFF', 'regex parse error:\n    (?-u)\\xFF\n         ^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u:[\\xFF])', 'regex parse error:\n    (?-u:[\\xFF])\n          ^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u:\\w)', None),
+    ('(?-u:\\W)', 'regex parse error:\n    (?-u:\\W)\n         ^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u:[^\\w])', 'regex parse error:\n    (?-u:[^\\w])\n         ^^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u:[^\\x00-\\x7F])', 'regex parse error:\n    (?-u:[^\\x00-\\x7F])\n         ^^^^^^^^^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u)(?i)k', None),
+    ('(?-u:[[:^alpha:]])', 'regex parse error:\n    (?-u:[[:^alpha:]])\n          ^^^^^^^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u:\\p{L})', 'regex parse error:\n    (?-u:\\p{L})\n         ^^^^^\nerror: Unicode not allowed here'),
+    ('(?i-u:[\\x{212A}])', 'regex parse error:\n    (?i-u:[\\x{212A}])\n           ^^^^^^^^\nerror: Unicode not allowed here'),
+    ('(?-u:[\\x{e9}])', 'regex parse error:\n    (?-u:[\\x{e9}])\n          ^^^^^^\nerror: Unicode not allowed here'),
+    ('(?-u:\\x{e9})', None),
+    ('(?-u:\\u00e9)', None),
+    ('(?-u:[a&&[^b]])', 'regex parse error:\n    (?-u:[a&&[^b]])\n             ^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u)\\D', 'regex parse error:\n    (?-u)\\D\n         ^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u)[^a]', 'regex parse error:\n    (?-u)[^a]\n         ^^^^\nerror: pattern can match invalid UTF-8'),
+    ('(?-u)\\B', None),
+    ('(?-u)\\b{start}', None),
+    ('\\8', 'regex parse error:\n    \\8\n    ^^\nerror: backreferences are not supported'),
+    ('\\9', 'regex parse error:\n    \\9\n    ^^\nerror: backreferences are not supported'),
+    ('\\0', 'regex parse error:\n    \\0\n    ^^\nerror: backreferences are not supported'),
+    ('\\01', 'regex parse error:\n    \\01\n    ^^\nerror: backreferences are not supported'),
+    ('\\a\\f\\v', None),
+    ('\\Q', 'regex parse error:\n    \\Q\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\E', 'regex parse error:\n    \\E\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\G', 'regex parse error:\n    \\G\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\K', 'regex parse error:\n    \\K\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\R', 'regex parse error:\n    \\R\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\X', 'regex parse error:\n    \\X\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\h', 'regex parse error:\n    \\h\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\N', 'regex parse error:\n    \\N\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\é', 'regex parse error:\n    \\é\n    ^^\nerror: unrecognized escape sequence'),
+    ('\\<', None),
+    ('\\>', None),
+    ('\\`', None),
+    ("\\'", None),
+    ('\\ ', None),
+    ('\\\n', None),
+    ('*', 'regex parse error:\n    *\n    ^\nerror: repetition operator missing expression'),
+    ('a**', None),
+    ('a+?+', None),
+    ('a{2}{3}', None),
+    ('(?i)*', 'regex parse error:\n    (?i)*\n        ^\nerror: repetition operator missing expression'),
+    ('a|*', 'regex parse error:\n    a|*\n      ^\nerror: repetition operator missing expression'),
+    ('^*', None),
+    ('$+', None),
+    ('\\b+', None),
+    ('(*)', 'regex parse error:\n    (*)\n     ^\nerror: repetition operator missing expression'),
+    ('(?:*)', 'regex parse error:\n    (?:*)\n       ^\nerror: repetition operator missing expression'),
+    ('(?i:*)', 'regex parse error:\n    (?i:*)\n        ^\nerror: repetition operator missing expression'),
+    ('a)', 'regex parse error:\n    a)\n     ^\nerror: unopened group'),
+    ('(a))', 'regex parse error:\n    (a))\n       ^\nerror: unopened group'),
+    ('(a|b))', 'regex parse error:\n    (a|b))\n         ^\nerror: unopened group'),
+    ('|)', 'regex parse error:\n    |)\n     ^\nerror: unopened group'),
+    (')', 'regex parse error:\n    )\n    ^\nerror: unopened group'),
+    ('(?P<n>a)(?P<n>b)', 'regex parse error:\n    (?P<n>a)(?P<n>b)\n        ^       ^\nerror: duplicate capture group name'),
+    ('(?P<n>a)|(?<n>b)', 'regex parse error:\n    (?P<n>a)|(?<n>b)\n        ^       ^\nerror: duplicate capture group name'),
+    ('(?<a.b>x)', None),
+    ('(?<a[0]>x)', None),
+    ('(?<_>x)', None),
+    ('(?<é>x)', None),
+    ('(?<1>x)', 'regex parse error:\n    (?<1>x)\n       ^\nerror: invalid capture group character'),
+    ('(?<a b>x)', 'regex parse error:\n    (?<a b>x)\n        ^\nerror: invalid capture group character'),
+    ('(?<a-b>x)', 'regex parse error:\n    (?<a-b>x)\n        ^\nerror: invalid capture group character'),
+    ('(?<aé>x)', None),
+    ('(?x) a # comment\n b', None),
+    ('(?x)a{1 , 2}', None),
+    ('(?x)[ a - z ]', None),
+    ('(?x)[a-\n z]', None),
+    ('(?x)( ?i)', None),
+    ('(?x)( ?=a)', 'regex parse error:\n    (?x)( ?=a)\n        ^^^^\nerror: look-around, including look-ahead and look-behind, is not supported'),
+    ('(?x)\\ ', None),
+    ('(?x)a#(', None),
+    ('(?x)[#]', 'regex parse error:\n    (?x)[#]\n        ^^^\nerror: unclosed character class'),
+    ('(?x)[a #]\n]', None),
+    ('((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((()))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))', 'regex parse error:\n    ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((()))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n                                                                                                                                                                                                                                                              ^^\nerror: exceed the maximum number of nested parentheses/brackets (250)'),
+    ('(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((())))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))', None),
+    ('[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', 'regex parse error:\n    [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n                                                                                                                                                                                                                                                                       ^\nerror: unclosed character class'),
+    ('a************************************************************************************************************************************************************************************************************************************************************************************************************', 'regex parse error:\n    a************************************************************************************************************************************************************************************************************************************************************************************************************\n    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\nerror: exceed the maximum number of nested parentheses/brackets (250)'),
+    ('(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|b))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))', 'regex parse error:\n    (?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|(?:a|b))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\nerror: exceed the maximum number of nested parentheses/brackets (250)'),
+    ('[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', 'regex parse error:\n    [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n    ^\nerror: unclosed character class'),
+    ('[[[[a]]]]', None),
+    ('a{1000000}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('a{327673}', None),
+    ('a{327674}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('(?:ab|cd){41610}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('\\W{100}', None),
+    ('\\S{1000}', None),
+    ('[^a]{10000}', None),
+    ('(?s:.){100000}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('[\\x{80}-\\x{10FFFF}]{20000}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('(?i)\\w{100}', None),
+    ('(?i)[a-z]{10000}', None),
+    ('(?:a{1000}){1000}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('(?:a{1000}){400}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('\\b{start}{1000000}', None),
+    ('(?:){1000000}', None),
+    ('^{1000000}', None),
+    ('(?:foo|bar){20000}', None),
+    ('\\w{50}\\d{200}', None),
+    ('a{10,1000000}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('a{2147483648,}', 'Compiled regex exceeds size limit of 10485760 bytes.'),
+    ('x{2,1}', 'regex parse error:\n    x{2,1}\n     ^^^^^\nerror: invalid repetition count range, the start must be <= the end'),
+    ('x{3,2}?', 'regex parse error:\n    x{3,2}?\n     ^^^^^^\nerror: invalid repetition count range, the start must be <= the end'),
+    ('(?U)a{2,1}', 'regex parse error:\n    (?U)a{2,1}\n         ^^^^^\nerror: invalid repetition count range, the start must be <= the end'),
+    ('(?i)\\p{Cs}', 'regex parse error:\n    (?i)\\p{Cs}\n        ^^^^^^\nerror: Unicode property value not found'),
+    ('[\\p{Cs}a]', 'regex parse error:\n    [\\p{Cs}a]\n     ^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{Zzzz}', 'regex parse error:\n    \\p{Zzzz}\n    ^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{Katakana_Or_Hiragana}', 'regex parse error:\n    \\p{Katakana_Or_Hiragana}\n    ^^^^^^^^^^^^^^^^^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{sc=Berf}', 'regex parse error:\n    \\p{sc=Berf}\n    ^^^^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{age=17.0}', 'regex parse error:\n    \\p{age=17.0}\n    ^^^^^^^^^^^^\nerror: Unicode property value not found'),
+    ('\\p{gcb=XX}', 'regex parse error:\n    \\p{gcb=XX}\n    ^^^^^^^^^^\nerror: Unicode property value not found'),
+    ('a{,3}', 'regex parse error:\n    a{,3}\n      ^\nerror: repetition quantifier expects a valid decimal'),
+    ('(?#c)a', 'regex parse error:\n    (?#c)a\n      ^\nerror: unrecognized flag'),
+    ('ab\ncd(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: ab\n2: cd(\n     ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('^\\d+$\n(', 'regex parse error:\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n1: ^\\d+$\n2: (\n   ^\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nerror: unclosed group'),
+    ('(?P<n>a)(?P=n)', 'regex parse error:\n    (?P<n>a)(?P=n)\n              ^\nerror: unrecognized flag'),
+    ('(?P<1a>x)', 'regex parse error:\n    (?P<1a>x)\n        ^\nerror: invalid capture group character'),
+    ('a{2}{', 'regex parse error:\n    a{2}{\n        ^\nerror: unclosed counted repetition'),
+    ('[[:alpha:]', 'regex parse error:\n    [[:alpha:]\n    ^\nerror: unclosed character class'),
+    ('\\x{D800}', 'regex parse error:\n    \\x{D800}\n       ^^^^\nerror: hexadecimal literal is not a Unicode scalar value'),
+    ('[]', 'regex parse error:\n    []\n    ^^\nerror: unclosed character class'),
+    ('(?>a+)b', 'regex parse error:\n    (?>a+)b\n      ^\nerror: unrecognized flag'),
+    ('a(?!b)', 'regex parse error:\n    a(?!b)\n     ^^^\nerror: look-around, including look-ahead and look-behind, is not supported'),
+    ('\\k<n>', 'regex parse error:\n    \\k<n>\n    ^^\nerror: unrecognized escape sequence'),
+]
+
+MATCH_STRINGS = [
+    '',
+    'a',
+    'abc',
+    'abc\n',
+    '\n',
+    '\r\n',
+    'a\nb\nc',
+    'a\r\nb\r\nc',
+    'A',
+    'ABC',
+    'aBc',
+    'K',
+    'k',
+    'K',
+    'ſ',
+    's',
+    'S',
+    'ß',
+    'SS',
+    'ẞ',
+    'straße',
+    'STRASSE',
+    'STRAẞE',
+    'é',
+    'é',
+    'É',
+    '²',
+    '١٢٣',
+    '１２３',
+    '123',
+    '12',
+    ' ',
+    '\t',
+    '\x1c',
+    '\x85',
+    '\xa0',
+    '\u180e',
+    '\u200b',
+    '\u3000',
+    '\x0b',
+    '\u200d',
+    'Ⅻ',
+    '_',
+    'foo',
+    'a foo b',
+    'afoob',
+    'éfooé',
+    '<a',
+    'ba',
+    'a b',
+    'x.y',
+    '😀',
+    '😀😀',
+    'αβγ',
+    'Ωmega',
+    'привет',
+    '日本',
+    'a@b.co',
+    'a@b.co\n',
+    'user name',
+    '2024-01-15',
+    'a-b',
+    'a--b',
+    '/api/v1',
+    'aaa',
+    'aaaaaa',
+    'ab',
+    'abab',
+    'end',
+    'x\nend\n',
+    'end\r\n',
+    '\rend',
+    'foo bar',
+    'FOO',
+    '[x]',
+    '{}',
+    '~',
+    '&&',
+    '--',
+    'tab\there',
+    'àb',
+    'İ',
+    'ı',
+    'i',
+    'I',
+    'ǅ',
+    'ǆ',
+    'Ǆ',
+    'µ',
+    'μ',
+    'Μ',
+    'ϐ',
+    'β',
+    'ﬀ',
+    'ff',
+    'Ω',
+    'ω',
+    'Ω',
+    'x\u200cy',
+    '٣',
+    '०१२',
+    'Ⅻ',
+    '¼',
+]
+MATCH_CASES = [
+    ('^[a-z]+$', '0110000000001001000000000000000000000000000101001000000000000000111110000000000000010000000000100000000'),
+    ('[a-z]+', '0111001100101001000010001000000000000000000111111110001001110111111111111010000110010000000000100010000'),
+    ('', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('^\\d+$', '0000000000000000000000000001111000000000000000000000000000000000000000000000000000000000000000000001100'),
+    ('^\\w+$', '0110000011111111111111111101111000000000111101101000011110000000111110000100000011111111111111111111110'),
+    ('^\\s$', '0000100000000000000000000000000110110011000000000000000000000000000000000000000000000000000000000000000'),
+    ('^.$', '0100000010011111110100010110000111111111111000000001000000000000000000000000100001111111111111011101011'),
+    ('(?s)^.$', '0100100010011111110100010110000111111111111000000001000000000000000000000000100001111111111111011101011'),
+    ('(?R)^.$', '0100000010011111110100010110000111111111111000000001000000000000000000000000100001111111111111011101011'),
+    ('(?Rs)^.$', '0100100010011111110100010110000111111111111000000001000000000000000000000000100001111111111111011101011'),
+    ('(?m)^b$', '0000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?Rm)^b$', '0000001100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?m)^$', '1001110000000000000000000000000000000000000000000000000000100000000001100000000000000000000000000000000'),
+    ('(?Rm)^$', '1001110000000000000000000000000000000000000000000000000000100000000001110000000000000000000000000000000'),
+    ('(?m)$', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('(?m)^', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('(?i)^straße$', '0000000000000000000010100000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)^k$', '0000000000011100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)^s$', '0000000000000011100000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)^ß$', '0000000000000000010100000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)ǅ', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000111000000000000000'),
+    ('(?i)μ', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000111000000000000'),
+    ('(?i)β', '0000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000110000000000'),
+    ('(?i)Ω', '0000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000011100000'),
+    ('(?i)ﬀ', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001000000000'),
+    ('(?i)i', '0000000000000000000000000000000000000000000000000000000000000001000000000000000000011000000000000000000'),
+    ('(?i)İ', '0000000000000000000000000000000000000000000000000000000000000000000000000000000001000000000000000000000'),
+    ('(?i-u)k', '0000000000011000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)[a-z]', '0111001111111111101011101000000000000000000111111110001001110111111111111110000110011000000000100010000'),
+    ('(?i)[^a-z]', '0001111100000000010110111111111111111111111010110111111111111111000001111011111111100111111111011111111'),
+    ('(?i)[[:upper:]]', '0111001111111111101011101000000000000000000111111110001001110111111111111110000110011000000000100010000'),
+    ('(?i)[k&&K]', '0000000000011100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('\\bfoo\\b', '0000000000000000000000000000000000000000000110000000000000000000000000001000000000000000000000000000000'),
+    ('\\Bfoo', '0000000000000000000000000000000000000000000001100000000000000000000000000000000000000000000000000000000'),
+    ('\\B', '1011110101100000001011101011111111111111000111111001111111111011111111111111111110000000000000100010101'),
+    ('\\b', '0111001111111111111111111101111000000000111111111110011111111111111111111110000111111111111111111111110'),
+    ('(?-u:\\b)', '0111001111111001101011101000011000000000001111111110001001111111111111111110000110011000000000100010000'),
+    ('(?-u:\\B)', '1011110101100110011111111111111111111111110111111001111111111011111111111111111101100111111111111101111'),
+    ('(?-u)\\bé', '0000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000000000000000'),
+    ('\\<a', '0111001100100000000000000000000000000000000011010100000001100111111100000000000010000000000000000000000'),
+    ('a\\>', '0100001100000000000000000000000000000000000010011100001001100110110000000000000000000000000000000000000'),
+    ('\\b{start}a', '0111001100100000000000000000000000000000000011010100000001100111111100000000000010000000000000000000000'),
+    ('a\\b{end}', '0100001100000000000000000000000000000000000010011100001001100110110000000000000000000000000000000000000'),
+    ('\\b{start-half}', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('\\b{end-half}', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('\\b{start}\\w+\\b{end}', '0111001111111111111111111101111000000000111111111110011111111111111111111110000111111111111111111111110'),
+    ('^[[:alpha:]]+$', '0110000011111001101001000000000000000000000101001000000000000000111110000100000000011000000000100000000'),
+    ('[[:word:]]', '0111001111111001101011101000011000000000001111111110001001111111111111111110000110011000000000100010000'),
+    ('^[[:^digit:]]+$', '0111111111111111111111111111100111111111111111111111111111110110111111111111111111111111111111111111111'),
+    ('^[[:punct:]]+$', '0000000000000000000000000000000000000000001000000000000000000000000000000001111000000000000000000000000'),
+    ('^[[:space:]]+$', '0000110000000000000000000000000110000001000000000000000000000000000000000000000000000000000000000000000'),
+    ('^[[:upper:][:digit:]]+$', '0000000011010000101001000000011000000000000000000000000000000000000000000100000000001000000000000000000'),
+    ('^\\p{L}+$', '0110000011111111111111110100000000000000000101101000011110000000111110000100000001111111111111111100000'),
+    ('^\\p{Greek}+$', '0000000000000000000000000000000000000000000000000000010000000000000000000000000000000000011110011100000'),
+    ('^\\p{Lu}', '0000000011010100101101100100000000000000000000000000001000000000000000000100000001001001001000010100000'),
+    ('^\\P{L}*$', '1000110000000000000000000011111111111111111000000001100000001000000000000001111000000000000000000001111'),
+    ('\\p{Emoji_Presentation}', '0000000000000000000000000000000000000000000000000001100000000000000000000000000000000000000000000000000'),
+    ('^\\p{sc=Cyrl}+$', '0000000000000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000000'),
+    ('\\p{scx=Grek}', '0000000000000000000000001000000000000000000000000000011000000000000000000000000010000000011110011100000'),
+    ('\\p{Nd}', '0000000000000000000000000001111000000000000000000000000000001001000000000000000000000000000000000001100'),
+    ('\\pN', '0000000000000000000000000011111000000000010000000000000000001001000000000000000000000000000000000001111'),
+    ('\\p{No}', '0000000000000000000000000010000000000000000000000000000000000000000000000000000000000000000000000000001'),
+    ('\\p{Mn}', '0000000000000000000000001000000000000000000000000000000000000000000000000000000010000000000000000000000'),
+    ('\\p{Cf}', '0000000000000000000000000000000000001100100000000000000000000000000000000000000000000000000000000010000'),
+    ('\\p{Zs}', '0000000000000000000000000000000100010010000010000100000000010000000000001000000000000000000000000000000'),
+    ('\\p{White_Space}', '0001111100000000000000000000000110110011000010000100000000110000000001111000000100000000000000000000000'),
+    ('\\p{Han}', '0000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000'),
+    ('\\p{Any}', '0111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('^\\p{ASCII}+$', '0111111111111001101001000000011111000001001111011110000001111111111111111111111100011000000000100000000'),
+    ('\\p{Assigned}', '0111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('^a\\z', '0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('\\Aa', '0111001100100000000000000000000000000000000011000100000001100110111100000000000010000000000000000000000'),
+    ('^a$', '0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('^$', '1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('$', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('^', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('a|^b', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('^(?:a|b)$', '0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('^\\x{1F600}$', '0000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000'),
+    ('^\\u{41}$', '0000000010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('^\\x41\\x{42}C$', '0000000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('^\\u{E9}t\\u{E9}$', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('\\U0001F600', '0000000000000000000000000000000000000000000000000001100000000000000000000000000000000000000000000000000'),
+    ('\\u0041', '0000000011000000000001100000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?U)^a+', '0111001100100000000000000000000000000000000011000100000001100110111100000000000010000000000000000000000'),
+    ('a++a', '0000000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('a**', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('a{2}{3}', '0000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000'),
+    ('^a{2,3}$', '0000000000000000000000000000000000000000000000000000000000000000100000000000000000000000000000000000000'),
+    ('^a{2,}$', '0000000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('^(?:ab){1,2}$', '0000000000000000000000000000000000000000000000000000000000000000001100000000000000000000000000000000000'),
+    ('a+?b', '0011000000000000000000000000000000000000000000000000000000000000001100000000000100000000000000000000000'),
+    ('(?U)a+?', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('^[a-z&&[^aeiou]]+$', '0000000000001001000000000000000000000000000000000000000000000000000000000000000000000000000000100000000'),
+    ('^[a-z--[aeiou]]+$', '0000000000001001000000000000000000000000000000000000000000000000000000000000000000000000000000100000000'),
+    ('^[a-f~~c-z]+$', '0100000000001001000000000000000000000000000000001000000000000000111100000000000000010000000000000000000'),
+    ('^[\\w--\\d]+$', '0110000011111111111111111100000000000000111101101000011110000000111110000100000011111111111111111110010'),
+    ('^[\\p{Nd}&&\\p{sc=Deva}]+$', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100'),
+    ('[[a-c][x-z]]', '0111001100100000000010000000000000000000000011011110001001110111111101001010000110000000000000000010000'),
+    ('[^[^a]]', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('[a[^b]]', '0111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('[]a]', '0111001100100000000010000000000000000000000011011100001001110111111100001010000110000000000000000000000'),
+    ('[^]a]', '0011111111111111111111111111111111111111111111111111111111111111001111111111111111111111111111111111111'),
+    ('[-a]', '0111001100100000000010000000000000000000000011011100001001111111111100001000001110000000000000000000000'),
+    ('[a-]', '0111001100100000000010000000000000000000000011011100001001111111111100001000001110000000000000000000000'),
+    ('[\\[\\]]', '0000000000000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000'),
+    ('(?<n>a)', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('(?P<n>a)b', '0011000000000000000000000000000000000000000000000000000000000000001100000000000100000000000000000000000'),
+    ('(?x) a b # c', '0011000000000000000000000000000000000000000000000000000000000000001100000000000100000000000000000000000'),
+    ('(?x)a\\ b', '0000000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000000000000'),
+    ('(?x)[a b]', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('(?x)a#\\nb', '0111001100100000000010000000000000000000000011011100001001110111111100001000000110000000000000000000000'),
+    ('(?x: a b )c', '0011000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('\\/', '0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000'),
+    ('\\-', '0000000000000000000000000000000000000000000000000000000000001110000000000000001000000000000000000000000'),
+    ('\\.', '0000000000000000000000000000000000000000000000000010000001100000000000000000000000000000000000000000000'),
+    ('\\#', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('\\&', '0000000000000000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000'),
+    ('\\~', '0000000000000000000000000000000000000000000000000000000000000000000000000000100000000000000000000000000'),
+    ('\\ ', '0000000000000000000000000000000100000000000010000100000000010000000000001000000000000000000000000000000'),
+    ('\\<', '0111001111111111111111111101111000000000111111111110011111111111111111111110000111111111111111111111110'),
+    ('^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', '0000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000'),
+    ('^\\S+@\\S+\\.\\S+$', '0000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000'),
+    ('^https?://[^\\s/$.?#][^\\s]*$', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)[\\p{Lu}]', '0111001111111111111111111100000000000000000111111110011101110111111111111110000111011111111110111110000'),
+    ('(?i)\\p{Ll}', '0111001111111111111111111100000000000000000111111110011101110111111111111110000110111111111111111110000'),
+    ('(?i)\\P{Ll}', '0001111100000000000000001011111111111111111010010111100011111111000001111011111111000000000000000011111'),
+    ('(?i)[^\\p{Lu}]', '0001111100000000000000001011111111111111111010010111100011111111000001111011111110100000000001000011111'),
+    ('\\W', '0001111100000000000000000010000111111111000010010111100001111111000001111011111100000000000000000000001'),
+    ('\\D', '0111111111111111111111111110000111111111111111111111111111111111111111111111111111111111111111111110011'),
+    ('\\S', '0111001111111111111111111111111001001100111111111111111111111111111111111111111111111111111111111111111'),
+    ('[\\W\\d]', '0001111100000000000000000011111111111111000010010111100001111111000001111011111100000000000000000001101'),
+    ('[^\\w]', '0001111100000000000000000010000111111111000010010111100001111111000001111011111100000000000000000000001'),
+    ('(?-u:\\w)', '0111001111111001101011101000011000000000001111111110001001111111111111111110000110011000000000100010000'),
+    ('(?-u:\\d)', '0000000000000000000000000000011000000000000000000000000000001001000000000000000000000000000000000000000'),
+    ('(?-u:\\s)', '0001111100000000000000000000000110000001000010000100000000110000000001111000000100000000000000000000000'),
+    ('(?-u:[[:word:]])', '0111001111111001101011101000011000000000001111111110001001111111111111111110000110011000000000100010000'),
+    ('x(?i)y|z', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i:a)b', '0011000000000000000000000000000000000000000000000000000000000000001100000000000100000000000000000000000'),
+    ('(?i)a(?-i)b', '0011000000000000000000000000000000000000000000000000000000000000001100000000000100000000000000000000000'),
+    ('(?s:.)', '0111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('(?-s:.)', '0111011111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('(?m:^b$)', '0000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?i)(?-i:a)A', '0000000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('((?i)a)A', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('[\\x{D7FF}\\x{E000}]', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('[\\x{0}-\\x{10FFFF}]', '0111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('[^\\x{0}-\\x{10FFFF}]', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('[a&&b]', '0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'),
+    ('(?:[a&&b])?x', '0000000000000000000000000000000000000000000000000010000000000000000001000010000000000000000000000010000'),
+    ('(?:[a&&b])*', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('[a&&b]|c', '0011001100100000000000000000000000000000000000000000000001100000000000000000000000000000000000000000000'),
+    ('(a|a)*b', '0011001100000000000000000000000000000000000011001100000001100110001100001000000110000000000000000000000'),
+    ('(a*)*b', '0011001100000000000000000000000000000000000011001100000001100110001100001000000110000000000000000000000'),
+    ('(\\w+\\s?)*$', '1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111'),
+    ('^(a|aa)+$', '0100000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('(.*a){3}', '0000000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('a*a*a*b', '0011001100000000000000000000000000000000000011001100000001100110001100001000000110000000000000000000000'),
+    ('^(a+)+$', '0100000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+    ('(?:a|b)*?c', '0011001100100000000000000000000000000000000000000000000001100000000000000000000000000000000000000000000'),
+    ('^(?:a?){3}a{3}$', '0000000000000000000000000000000000000000000000000000000000000000110000000000000000000000000000000000000'),
+]
+
+
+# -- the parity corpus (group "regex") -----------------------------------------------
+
+
+def _parity_regex_cases() -> List[Dict[str, Any]]:
+    data = json.loads(_data_file("contract-validation-parity.json").read_text("utf-8"))
+    return [c for c in data["cases"] if c.get("group") == "regex"]
+
+
+def _only_pattern(contract_yaml: str) -> str:
+    doc = yaml.safe_load(contract_yaml)
+    pattern = doc["ontology"]["entities"][0]["pattern"]
+    assert isinstance(pattern, str)
+    return pattern
+
+
+@pytest.mark.parametrize("case", _parity_regex_cases(), ids=lambda c: str(c["id"]))
+def test_parity_corpus(case: Dict[str, Any]) -> None:
+    pattern = _only_pattern(case["contract_yaml"])
+    expect = case["expect"]
+    if "compile_error" in expect:
+        want = expect["compile_error"]
+        prefix = f"Invalid regex '{pattern}' for field 's': "
+        assert want.startswith(prefix)
+        assert _display(pattern) == want[len(prefix):]
+        return
+    m = compile_pattern(pattern)
+    for event, result in zip(case["events"], expect["results"]):
+        s = json.loads(event)["s"]
+        want_match = not any(v["kind"] == "pattern_mismatch" for v in result["violations"])
+        assert _all_answers(m, s) == (want_match,) * len(_all_answers(m, s)), (pattern, s)
+
+
+# -- the fuzz corpus ------------------------------------------------------------------------
+
+
+def _fuzz_cases() -> Iterator[Dict[str, Any]]:
+    with _data_file("contract-validation-fuzz.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def _fuzz_compile_errors() -> List[Tuple[str, str]]:
+    out: Dict[str, str] = {}
+    for case in _fuzz_cases():
+        text = case["expect"].get("compile_error")
+        if not text or not text.startswith("Invalid regex '"):
+            continue
+        for marker in ("': regex parse error:", "': Compiled regex exceeds"):
+            cut = text.find(marker)
+            if cut >= 0:
+                head = text[: cut + 1]
+                display = text[cut + 3 :]
+                pattern = head[len("Invalid regex '") : head.rindex("' for field '")]
+                out[pattern] = display
+                break
+    return sorted(out.items())
+
+
+@pytest.mark.parametrize("pattern,display", _fuzz_compile_errors())
+def test_fuzz_corpus_compile_errors(pattern: str, display: str) -> None:
+    assert _display(pattern) == display
+
+
+def _fuzz_match_expectations() -> List[Tuple[str, str, bool]]:
+    """(pattern, value, matches) for top-level string fields with a pattern."""
+    out: Dict[Tuple[str, str], bool] = {}
+    for case in _fuzz_cases():
+        if "results" not in case["expect"]:
+            continue
+        try:
+            doc = yaml.safe_load(case["contract_yaml"])
+            entities = doc["ontology"]["entities"]
+        except Exception:
+            continue
+        names = [e.get("name") for e in entities if isinstance(e, dict)]
+        fields = {}
+        for e in entities:
+            if not isinstance(e, dict) or not isinstance(e.get("pattern"), str):
+                continue
+            name = e.get("name")
+            if not isinstance(name, str) or "." in name or "[" in name or names.count(name) != 1:
+                continue
+            if e.get("type") not in ("string", "any", "date"):
+                continue
+            fields[name] = e["pattern"]
+        for event, result in zip(case["events"], case["expect"]["results"]):
+            try:
+                obj = json.loads(event)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            for name, pattern in fields.items():
+                value = obj.get(name)
+                if not isinstance(value, str) or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+                    continue
+                mismatch = any(
+                    v["field"] == name
+                    and v["kind"] == "pattern_mismatch"
+                    and v["message"].endswith("does not match required pattern")
+                    for v in result["violations"]
+                )
+                out[(pattern, value)] = not mismatch
+    return sorted((p, v, ok) for (p, v), ok in out.items())
+
+
+def test_fuzz_corpus_matches() -> None:
+    cases = _fuzz_match_expectations()
+    assert len(cases) > 100
+    for pattern, value, want in cases:
+        m = compile_pattern(pattern)
+        got = _all_answers(m, value)
+        assert got == (want,) * len(got), (pattern, value)
+
+
+# -- errors, byte for byte -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern,display", ERROR_CASES)
+def test_error_display(pattern: str, display: Optional[str]) -> None:
+    assert _display(pattern) == display
+
+
+def test_error_attributes() -> None:
+    with pytest.raises(RegexCompileError) as info:
+        compile_pattern("(abc")
+    err = info.value
+    assert err.pattern == "(abc"
+    assert err.message == "unclosed group"
+    assert str(err) == err.display == "regex parse error:\n    (abc\n    ^\nerror: unclosed group"
+    assert isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["a{1000000}", "\\w{220}", "(?:a{1000}){1000}", "a{327674}", "\\d{3000}", "(?:ab|cd){41610}"],
+)
+def test_size_limit(pattern: str) -> None:
+    assert _display(pattern) == "Compiled regex exceeds size limit of 10485760 bytes."
+
+
+@pytest.mark.parametrize(
+    "pattern", ["a{327673}", "\\w{150}", "[a-z]{3,50}", "\\w{3,50}", "(?:ab|cd){41609}", ".{1,1000}"]
+)
+def test_below_size_limit(pattern: str) -> None:
+    assert _display(pattern) is None
+
+
+def test_size_estimate_matches_rust_thresholds() -> None:
+    # Largest counts the Rust crate accepts (probed with the crate itself).
+    for fmt, n in [(".{%d}", 10485), ("(a){%d}", 109224), ("(?i)k{%d}", 44430), ("a{0,%d}", 145631)]:
+        below = H.translate(fmt % n, parse(fmt % n))
+        above = H.translate(fmt % (n + 1), parse(fmt % (n + 1)))
+        assert not _size.exceeds_limit(below), fmt % n
+        assert _size.exceeds_limit(above), fmt % (n + 1)
+
+
+# -- match semantics -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern,flags", MATCH_CASES)
+def test_match_table(pattern: str, flags: str) -> None:
+    m = compile_pattern(pattern)
+    for s, flag in zip(MATCH_STRINGS, flags):
+        want = flag == "1"
+        got = _all_answers(m, s)
+        assert got == (want,) * len(got), (pattern, s, m.engine)
+
+
+def test_interface() -> None:
+    m = compile_pattern("^[a-z0-9_]+$")
+    assert m.pattern == "^[a-z0-9_]+$"
+    assert m.engine == "re"
+    fn = is_match_fn(m)
+    # The fast path is the compiled pattern's own bound search method.
+    assert getattr(fn, "__self__", None).__class__ is re.Pattern
+    assert fn("abc_1") and not fn("abc\n")
+    assert m.is_match("abc_1") is True and m.is_match("ABC") is False
+    assert compile_pattern("^[a-z0-9_]+$") is m  # cached
+
+
+def test_never_matching_pattern() -> None:
+    m = compile_pattern("[a&&b]")
+    assert m.engine == "never"
+    assert not m.is_match("") and not m.is_match("ab")
+    assert compile_pattern("[a&&b]|c").is_match("c")
+
+
+# -- the linear-time guarantee ---------------------------------------------------------------
+
+SAFE = [
+    "^[a-z0-9_]+$", "^\\d{4}-\\d{2}-\\d{2}$", "colou?r", "\\bfoo\\b", "\\d{3}-\\d{4}", "^(foo|bar|baz)+$",
+    "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", "[a-z]+",
+    "^https?://[^\\s/$.?#][^\\s]*$", "^[a-zA-Z]+(?:-[a-zA-Z]+)*$", "^v\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.]+)?$",
+    "^(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}$", "\\p{Lu}+", "",
+]
+UNSAFE = [
+    "^(a+)+$", "(a|a)*b", "(a*)*b", "(\\w+\\s?)*$", "^(a|aa)+$", "(.*a){20}", "[a-z]+$", "a*a*a*a*a*b",
+    "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "\\w+@", "(x+x+)+y", "^(\\d+)*$", "(a|b|ab)*c", "(?:a?){30}a{30}",
+    # A failing run that shares its prefix with runs reaching sinks (quadratic in re).
+    "^(?:[xy]+c|x)*",
+]
+
+
+@pytest.mark.parametrize("pattern", SAFE)
+def test_safe_patterns_use_re(pattern: str) -> None:
+    assert compile_pattern(pattern).engine == "re"
+
+
+@pytest.mark.parametrize("pattern", UNSAFE)
+def test_unsafe_patterns_use_dfa(pattern: str) -> None:
+    assert compile_pattern(pattern).engine == "dfa"
+
+
+CATASTROPHIC = [
+    ("^(a+)+$", "a" * 50_000 + "!", False),
+    ("(a|a)*b", "a" * 100_000, False),
+    ("(a*)*b", "a" * 100_000, False),
+    ("(\\w+\\s?)*$", "a" * 100_000 + "!", True),
+    ("^(\\w+\\s?)*$", "a" * 100_000 + "!", False),
+    ("^(a|aa)+$", "a" * 100_000 + "!", False),
+    ("(.*a){20}", "a" * 100_000, True),
+    ("(.*a){20}b", "a" * 100_000, False),
+    ("[a-z]+$", "a" * 100_000 + "!", False),
+    ("a*a*a*a*a*b", "a" * 100_000, False),
+    ("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "a@" + "b." * 50_000 + "@", False),
+    ("(x+x+)+y", "x" * 100_000, False),
+    ("\\bfoo\\b", "foo" * 50_000, False),
+    ("(?i)\\p{L}+\\d", "é" * 100_000, False),
+    ("^(?:[xy]+c|x)*!", "x" * 100_000, False),
+    ("\\w+@\\w+", "a" * 100_000, False),
+]
+
+
+@pytest.mark.parametrize("pattern,haystack,want", CATASTROPHIC)
+def test_catastrophic_patterns_are_linear(pattern: str, haystack: str, want: bool) -> None:
+    m = compile_pattern(pattern)
+    t0 = time.perf_counter()
+    assert m.is_match(haystack) is want
+    assert time.perf_counter() - t0 < 1.0, (pattern, m.engine)
+
+
+def test_dfa_cache_reset_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_nfa, "MAX_DFA_STATES", 3)
+    monkeypatch.setattr(_nfa, "MAX_TRANSITIONS", 5)
+    m = CompiledRegex("(a|ab)(c|bcd)(d*)$", H.translate("x", parse("(a|ab)(c|bcd)(d*)$")), "dfa")
+    for s in ["abcd", "abcdx", "acd", "xabcddd", "ab", ""]:
+        assert m.is_match(s) == m.backtracking_is_match(s), s
+
+
+def test_dfa_threads() -> None:
+    m = compile_pattern("^(\\w+\\s?)*$")
+    values = ["hello world", "a b c d!", "x" * 200, "é ü ß", "tab\there", "x y z "]
+    want = {v: m.backtracking_is_match(v) for v in values}
+    errors: List[str] = []
+
+    def work() -> None:
+        for _ in range(300):
+            for v in values:
+                if m.is_match(v) != want[v]:
+                    errors.append(v)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+DEEP = [
+    "a" + "*" * 248,
+    "(" * 249 + "a" + ")" * 249,
+    "(?:" * 125 + "a" + ")*" * 125,
+    "(?:a|" * 124 + "b" + ")" * 124,
+    "[" * 124 + "a" + "]" * 124,
+    "(" * 124 + "a" + ")+" * 124,
+    "(?:(?:a|b)+" * 80 + ")" * 80,
+    "(?:(?:a?){2}" * 60 + ")" * 60,
+    "((((((((((((a{2}){2}){2}){2}){2}){2}){2}){2}){2}){2}){2}){2})",
+]
+
+
+@pytest.mark.parametrize("pattern", DEEP, ids=lambda p: p[:20])
+def test_deep_nesting(pattern: str) -> None:
+    t0 = time.perf_counter()
+    m = compile_pattern(pattern)
+    for s in ["", "a", "aab", "b" * 100]:
+        got = _all_answers(m, s)
+        assert len(set(got)) == 1, (s, got)
+    assert time.perf_counter() - t0 < 5.0
+
+
+# -- differential: random patterns x random strings --------------------------------------
+
+_PIECES = [
+    "a", "b", "ab", "k", "K", "ß", "é", "_", " ", ".", "-", "\\.", "\\d", "\\w", "\\s", "\\D", "\\W", "\\S",
+    "[a-c]", "[^a]", "[[:alpha:]]", "[a-z&&[^b]]", "\\pL", "\\p{Greek}", "\\b", "\\B", "\\<", "\\>", "^", "$",
+    "\\A", "\\z", "(?i)", "(?m)", "(?s)", "(?R)", "(?-u)", "(?x)", "\\x{e9}", "\\n", "\\r",
+]
+_QUANTS = ["", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?", "??"]
+
+
+@st.composite
+def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    parts: List[str] = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 2 and draw(st.integers(0, 5)) == 0:
+            inner = "|".join(draw(st.lists(_patterns(depth + 1), min_size=1, max_size=3)))
+            parts.append(draw(st.sampled_from(["(", "(?:", "(?i:", "(?P<g>"])) + inner + ")")
+        else:
+            parts.append(draw(st.sampled_from(_PIECES)))
+        parts.append(draw(st.sampled_from(_QUANTS)))
+    return "".join(parts)
+
+
+_CHARS = st.sampled_from([*"abkKßé_ .-\n\rxAB1", "\u212a", "ſ", "\u0661", "\U0001f600", "α", "\u200d"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns(), st.lists(st.text(_CHARS, max_size=8), min_size=1, max_size=6))
+def test_differential_re_vs_dfa(pattern: str, haystacks: List[str]) -> None:
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError:
+        return
+    for s in haystacks:
+        got = _all_answers(m, s)
+        assert len(set(got)) == 1, (pattern, s, got, m.engine)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from(list("()[]{}|*+?^$.\\-&~:=!<>,PpxuUdwsbBAzi0129aZ# \n")), max_size=12))
+def test_random_syntax_never_crashes(pattern: str) -> None:
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError as exc:
+        assert exc.display.startswith(("regex parse error:\n", "Compiled regex exceeds"))
+        return
+    assert isinstance(m.is_match("abc"), bool)
+
+
+def test_safety_analysis_is_conservative_on_random_patterns() -> None:
+    # Every pattern the analysis accepts must finish quickly on adversarial input.
+    for pattern in ["(a|b)*c", "(ab|a)*c", "(a|ab)(c|bcd)(d*)", "a{1,30}a{1,30}$", "(?:a|b)+c?$"]:
+        m = compile_pattern(pattern)
+        h = H.translate(pattern, parse(pattern))
+        if _safety.is_linear(h):
+            t0 = time.perf_counter()
+            m.backtracking_is_match("ab" * 5000 + "x")
+            assert time.perf_counter() - t0 < 1.0, pattern
