@@ -1,6 +1,6 @@
 """Unicode tables read back from the Rust regex crate 1.13.1 (generated).
 
-Regenerate with ``_gentables.py``; see docs/design/regex.md.  Ranges are
+Regenerate with ``scripts/regen_regex_tables.py``; see docs/design/regex.md.  Ranges are
 delta-encoded base-36 numbers: gap, length-1, gap, length-1, ...
 
 regex-syntax 0.8.11 ships Unicode 16.0 property tables (``\\p{age=17.0}`` is

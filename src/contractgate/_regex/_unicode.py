@@ -13,7 +13,7 @@ _cache: Dict[str, Ranges] = {}
 
 
 def decode(text: str) -> Ranges:
-    """Inverse of ``_gentables.encode``."""
+    """Inverse of ``encode`` in scripts/regen_regex_tables.py."""
     if not text:
         return ()
     nums = [int(x, 36) for x in text.split(",")]

@@ -3,7 +3,7 @@
 Usage::
 
     python -m pip install pydantic-core regex      # in a scratch virtualenv
-    python src/contractgate/_regex/_gentables.py   # rewrites _tables.py
+    python scripts/regen_regex_tables.py            # rewrites src/contractgate/_regex/_tables.py
 
 Every table is read back from the Rust ``regex`` crate itself: ``pydantic-core``
 2.50 links ``regex`` 1.13.1 / ``regex-syntax`` 0.8.11 (Unicode 16.0 tables), and its
@@ -170,18 +170,44 @@ PROPERTY_ALIASES: List[Tuple[str, ...]] = [
 ]
 
 GC_VALUES: List[Tuple[str, ...]] = [
-    ("C", "Other"), ("Cc", "Control", "cntrl"), ("Cf", "Format"), ("Cn", "Unassigned"),
-    ("Co", "Private_Use"), ("Cs", "Surrogate"), ("L", "Letter"), ("LC", "Cased_Letter"),
-    ("Ll", "Lowercase_Letter"), ("Lm", "Modifier_Letter"), ("Lo", "Other_Letter"),
-    ("Lt", "Titlecase_Letter"), ("Lu", "Uppercase_Letter"), ("M", "Mark", "Combining_Mark"),
-    ("Mc", "Spacing_Mark"), ("Me", "Enclosing_Mark"), ("Mn", "Nonspacing_Mark"),
-    ("N", "Number"), ("Nd", "Decimal_Number", "digit"), ("Nl", "Letter_Number"),
-    ("No", "Other_Number"), ("P", "Punctuation", "punct"), ("Pc", "Connector_Punctuation"),
-    ("Pd", "Dash_Punctuation"), ("Pe", "Close_Punctuation"), ("Pf", "Final_Punctuation"),
-    ("Pi", "Initial_Punctuation"), ("Po", "Other_Punctuation"), ("Ps", "Open_Punctuation"),
-    ("S", "Symbol"), ("Sc", "Currency_Symbol"), ("Sk", "Modifier_Symbol"),
-    ("Sm", "Math_Symbol"), ("So", "Other_Symbol"), ("Z", "Separator"),
-    ("Zl", "Line_Separator"), ("Zp", "Paragraph_Separator"), ("Zs", "Space_Separator"),
+    ("C", "Other"),
+    ("Cc", "Control", "cntrl"),
+    ("Cf", "Format"),
+    ("Cn", "Unassigned"),
+    ("Co", "Private_Use"),
+    ("Cs", "Surrogate"),
+    ("L", "Letter"),
+    ("LC", "Cased_Letter"),
+    ("Ll", "Lowercase_Letter"),
+    ("Lm", "Modifier_Letter"),
+    ("Lo", "Other_Letter"),
+    ("Lt", "Titlecase_Letter"),
+    ("Lu", "Uppercase_Letter"),
+    ("M", "Mark", "Combining_Mark"),
+    ("Mc", "Spacing_Mark"),
+    ("Me", "Enclosing_Mark"),
+    ("Mn", "Nonspacing_Mark"),
+    ("N", "Number"),
+    ("Nd", "Decimal_Number", "digit"),
+    ("Nl", "Letter_Number"),
+    ("No", "Other_Number"),
+    ("P", "Punctuation", "punct"),
+    ("Pc", "Connector_Punctuation"),
+    ("Pd", "Dash_Punctuation"),
+    ("Pe", "Close_Punctuation"),
+    ("Pf", "Final_Punctuation"),
+    ("Pi", "Initial_Punctuation"),
+    ("Po", "Other_Punctuation"),
+    ("Ps", "Open_Punctuation"),
+    ("S", "Symbol"),
+    ("Sc", "Currency_Symbol"),
+    ("Sk", "Modifier_Symbol"),
+    ("Sm", "Math_Symbol"),
+    ("So", "Other_Symbol"),
+    ("Z", "Separator"),
+    ("Zl", "Line_Separator"),
+    ("Zp", "Paragraph_Separator"),
+    ("Zs", "Space_Separator"),
 ]
 GC_LEAVES = [v[0] for v in GC_VALUES if len(v[0]) == 2 and v[0] != "LC"]
 GC_GROUPS = {
@@ -196,30 +222,97 @@ GC_GROUPS = {
 }
 
 GCB_VALUES: List[Tuple[str, ...]] = [
-    ("CN", "Control"), ("CR", "CR"), ("EB", "E_Base"), ("EBG", "E_Base_GAZ"),
-    ("EM", "E_Modifier"), ("EX", "Extend"), ("GAZ", "Glue_After_Zwj"), ("L", "L"),
-    ("LF", "LF"), ("LV", "LV"), ("LVT", "LVT"), ("PP", "Prepend"),
-    ("RI", "Regional_Indicator"), ("SM", "SpacingMark"), ("T", "T"), ("V", "V"),
-    ("XX", "Other"), ("ZWJ", "ZWJ"),
+    ("CN", "Control"),
+    ("CR", "CR"),
+    ("EB", "E_Base"),
+    ("EBG", "E_Base_GAZ"),
+    ("EM", "E_Modifier"),
+    ("EX", "Extend"),
+    ("GAZ", "Glue_After_Zwj"),
+    ("L", "L"),
+    ("LF", "LF"),
+    ("LV", "LV"),
+    ("LVT", "LVT"),
+    ("PP", "Prepend"),
+    ("RI", "Regional_Indicator"),
+    ("SM", "SpacingMark"),
+    ("T", "T"),
+    ("V", "V"),
+    ("XX", "Other"),
+    ("ZWJ", "ZWJ"),
 ]
 WB_VALUES: List[Tuple[str, ...]] = [
-    ("CR", "CR"), ("DQ", "Double_Quote"), ("EB", "E_Base"), ("EBG", "E_Base_GAZ"),
-    ("EM", "E_Modifier"), ("EX", "ExtendNumLet"), ("Extend", "Extend"), ("FO", "Format"),
-    ("GAZ", "Glue_After_Zwj"), ("HL", "Hebrew_Letter"), ("KA", "Katakana"),
-    ("LE", "ALetter"), ("LF", "LF"), ("MB", "MidNumLet"), ("ML", "MidLetter"),
-    ("MN", "MidNum"), ("NL", "Newline"), ("NU", "Numeric"), ("RI", "Regional_Indicator"),
-    ("SQ", "Single_Quote"), ("WSegSpace", "WSegSpace"), ("XX", "Other"), ("ZWJ", "ZWJ"),
+    ("CR", "CR"),
+    ("DQ", "Double_Quote"),
+    ("EB", "E_Base"),
+    ("EBG", "E_Base_GAZ"),
+    ("EM", "E_Modifier"),
+    ("EX", "ExtendNumLet"),
+    ("Extend", "Extend"),
+    ("FO", "Format"),
+    ("GAZ", "Glue_After_Zwj"),
+    ("HL", "Hebrew_Letter"),
+    ("KA", "Katakana"),
+    ("LE", "ALetter"),
+    ("LF", "LF"),
+    ("MB", "MidNumLet"),
+    ("ML", "MidLetter"),
+    ("MN", "MidNum"),
+    ("NL", "Newline"),
+    ("NU", "Numeric"),
+    ("RI", "Regional_Indicator"),
+    ("SQ", "Single_Quote"),
+    ("WSegSpace", "WSegSpace"),
+    ("XX", "Other"),
+    ("ZWJ", "ZWJ"),
 ]
 SB_VALUES: List[Tuple[str, ...]] = [
-    ("AT", "ATerm"), ("CL", "Close"), ("CR", "CR"), ("EX", "Extend"), ("FO", "Format"),
-    ("LE", "OLetter"), ("LF", "LF"), ("LO", "Lower"), ("NU", "Numeric"),
-    ("SC", "SContinue"), ("SE", "Sep"), ("SP", "Sp"), ("ST", "STerm"), ("UP", "Upper"),
+    ("AT", "ATerm"),
+    ("CL", "Close"),
+    ("CR", "CR"),
+    ("EX", "Extend"),
+    ("FO", "Format"),
+    ("LE", "OLetter"),
+    ("LF", "LF"),
+    ("LO", "Lower"),
+    ("NU", "Numeric"),
+    ("SC", "SContinue"),
+    ("SE", "Sep"),
+    ("SP", "Sp"),
+    ("ST", "STerm"),
+    ("UP", "Upper"),
     ("XX", "Other"),
 ]
 AGE_VERSIONS = [
-    "1.1", "2.0", "2.1", "3.0", "3.1", "3.2", "4.0", "4.1", "5.0", "5.1", "5.2", "6.0",
-    "6.1", "6.2", "6.3", "7.0", "8.0", "9.0", "10.0", "11.0", "12.0", "12.1", "13.0",
-    "14.0", "15.0", "15.1", "16.0", "17.0", "18.0",
+    "1.1",
+    "2.0",
+    "2.1",
+    "3.0",
+    "3.1",
+    "3.2",
+    "4.0",
+    "4.1",
+    "5.0",
+    "5.1",
+    "5.2",
+    "6.0",
+    "6.1",
+    "6.2",
+    "6.3",
+    "7.0",
+    "8.0",
+    "9.0",
+    "10.0",
+    "11.0",
+    "12.0",
+    "12.1",
+    "13.0",
+    "14.0",
+    "15.0",
+    "15.1",
+    "16.0",
+    "17.0",
+    "18.0",
 ]
 
 
@@ -256,7 +349,7 @@ class Oracle:
         except self._err as exc:
             text = str(exc)
             marker = "SchemaError: "
-            return text[text.index(marker) + len(marker):]
+            return text[text.index(marker) + len(marker) :]
         return None
 
     def is_match(self, pattern: str, s: str) -> bool:
@@ -282,7 +375,7 @@ def _idx(c: int) -> int:
 
 def all_chars(lo: int, hi: int) -> str:
     text = _all()
-    return text[_idx(lo):_idx(hi + 1)] if hi < 0x10FFFF else text[_idx(lo):]
+    return text[_idx(lo) : _idx(hi + 1)] if hi < 0x10FFFF else text[_idx(lo) :]
 
 
 def members(oracle: Oracle, cls: str) -> Ranges:
@@ -581,9 +674,16 @@ def main() -> None:
     emit("CASE_ORBITS = (")
     text = ";".join(",".join(_b36(c) for c in orb) for orb in uniq)
     for i in range(0, len(text), 96):
-        emit(f"    {text[i:i + 96]!r}")
+        emit(f"    {text[i : i + 96]!r}")
     emit(")")
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tables.py")
+    out = os.path.join(
+        os.path.dirname(os.path.abspath(__file__)),
+        os.pardir,
+        "src",
+        "contractgate",
+        "_regex",
+        "_tables.py",
+    )
     with open(out, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     print("wrote", out, file=sys.stderr)
