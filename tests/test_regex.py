@@ -29,6 +29,7 @@ from contractgate._regex import (
     compile_pattern,
     is_match_fn,
 )
+from contractgate._regex import _ast as A
 from contractgate._regex import _hir as H
 from contractgate._regex._parser import parse
 
@@ -739,6 +740,122 @@ def test_size_estimate_matches_rust_thresholds() -> None:
         above = H.translate(fmt % (n + 1), parse(fmt % (n + 1)))
         assert not _size.exceeds_limit(below), fmt % n
         assert _size.exceeds_limit(above), fmt % (n + 1)
+
+
+# -- huge patterns: compact literal runs ----------------------------------------------------
+
+_RUN_ATOMS = [
+    "a", "b", "ab", "abc", " ", "  ", "\n", "#", "# c\n", "\t", "\u3000", "\u0085", "é", "?", "*",
+    "+", "{2}", "{1,3}", "{ 2 }", "{", "}", "(", ")", "(?x)", "(?-x)", "(?i)", "(?x:", "(?:", "|",
+    "[a-z]", "[ a-c]", "[-a]", "]", "\\", "\\x41", "\\x{ 41 }", "\\d", "\\b{start}", ".", "^",
+    "$", "-", "&&", "~", "(?P<n>", "(?-u)", "\\xFF", "x y\nz", "\n\n", "é\n", "\\p {L}",
+]
+
+
+def _parse_outcome(pattern: str) -> str:
+    try:
+        return repr(H.translate(pattern, parse(pattern)).key())
+    except RegexCompileError as err:
+        return "error: " + str(err)
+
+
+def _run_patterns() -> Iterator[str]:
+    import random
+
+    rnd = random.Random(20261122)
+    for i in range(1500):
+        p = "".join(rnd.choice(_RUN_ATOMS) for _ in range(rnd.randint(1, 12)))
+        if i % 3 == 0:  # around the nest limit (a lone run is still a Concat)
+            d = rnd.choice([248, 249, 250])
+            p = rnd.choice(["(", "(?:", "(?x:"]) * d + p + ")" * rnd.choice([0, d])
+        yield p
+
+
+def test_literal_runs_parse_like_single_literals(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parser reads runs of plain characters as one LiteralRun node; with
+    # the run scanner disabled it falls back to one Literal per character
+    # (regex-syntax's own shape).  Both must give the same HIR or error text.
+    from contractgate._regex import _parser
+
+    patterns = list(_run_patterns())
+    with_runs = [_parse_outcome(p) for p in patterns]
+    monkeypatch.setattr(_parser, "_scanner", lambda _x: re.compile("(?!)"))
+    for p, got in zip(patterns, with_runs):
+        assert got == _parse_outcome(p), p
+
+
+def test_literal_run_split_by_repetition() -> None:
+    ast = parse("ab\nc*")
+    assert isinstance(ast, A.Concat)
+    assert [type(x).__name__ for x in ast.asts] == ["LiteralRun", "Repetition"]
+    rep = ast.asts[1]
+    assert isinstance(rep, A.Repetition) and isinstance(rep.ast, A.Literal)
+    assert (rep.ast.c, rep.ast.span.start.offset, rep.ast.span.start.line, rep.ast.span.start.column) == ("c", 3, 2, 1)
+    # The text the parser gave before literal runs existed.
+    rule = "~" * 79
+    assert compile_pattern_error("(?x)ab \n cd \n\n*{") == (
+        f"regex parse error:\n{rule}\n1: (?x)ab \n2:  cd \n3: \n4: *{{\n    ^\n{rule}\n"
+        "error: unclosed counted repetition"
+    )
+
+
+def compile_pattern_error(pattern: str) -> Optional[str]:
+    try:
+        compile_pattern(pattern)
+    except RegexCompileError as err:
+        return str(err)
+    return None
+
+
+_HUGE_SCRIPT = """
+import resource, sys
+try:
+    resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+except (ValueError, OSError):
+    pass
+from contractgate._regex import RegexCompileError, compile_pattern
+MB = 1 << 20
+kind = sys.argv[1]
+p = {
+    "literal10": "a" * (10 * MB),
+    "xmode10": "(?x)a" + (" " * 60 + "# a comment\\n") * (10 * MB // 72) + "b",
+    "error1": "a" * MB + "(",
+}[kind]
+try:
+    m = compile_pattern(p)
+    print("OK", m.is_match("ab"))
+except RegexCompileError as err:
+    text = str(err)
+    if kind == "error1":
+        exp = "regex parse error:\\n    " + p + "\\n    " + " " * (len(p) - 1) + "^\\nerror: unclosed group"
+        print("SAME" if text == exp else "DIFFERENT")
+    else:
+        print(text)
+"""
+
+
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        ("literal10", "Compiled regex exceeds size limit of 10485760 bytes."),
+        ("xmode10", "OK True"),  # whitespace and comments compile to nothing
+        ("error1", "SAME"),
+    ],
+)
+def test_huge_patterns_answer_promptly(kind: str, expected: str) -> None:
+    # Before literal runs: ~8 s and ~450 MB per MB of pattern.  Now well under
+    # a second; the timeout is generous on purpose (slow CI machines).
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    out = subprocess.run(
+        [sys.executable, "-c", _HUGE_SCRIPT, kind],
+        capture_output=True, text=True, timeout=60,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == expected
 
 
 # -- match semantics -----------------------------------------------------------------------

@@ -70,7 +70,8 @@ CHILD = textwrap.dedent(
         if probe is not None:
             out["passed"] = c.validate(probe).passed
     except ContractCompileError as err:
-        out = {"outcome": "compile_error", "message": str(err)[:300]}
+        msg = str(err)  # the engine's text quotes the whole pattern: keep both ends
+        out = {"outcome": "compile_error", "message": msg[:300] + " ... " + msg[-300:]}
     out["seconds"] = time.monotonic() - t0
     print(json.dumps(out))
     """
@@ -192,13 +193,6 @@ def test_ten_megabyte_strings(where: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _regex parser builds one AST node with two Position spans per pattern "
-    "character (~450 bytes/char, ~8 s per MB): a 10 MB literal pattern needs >3 GB and "
-    "~50 s before the size-limit error. _regex/__init__.py compile_pattern should reject "
-    "by a cheap size lower bound before parsing (or parse literal runs compactly).",
-)
 def test_ten_megabyte_pattern_is_a_prompt_compile_error() -> None:
     res = run_bounded(HEAD % f", pattern: '{'a' * TEN_MB}'", seconds=15, mem_mb=1536)
     assert res["outcome"] == "compile_error"

@@ -51,6 +51,22 @@ class Literal:
         return None
 
 
+class LiteralRun:
+    """Two or more consecutive verbatim literals (not in regex-syntax).
+
+    The parser's compact form of what regex-syntax represents as one
+    ``Literal`` per character (inside a ``Concat``): it means exactly that
+    sequence of verbatim literals, whose spans follow from ``span.start`` and
+    the text.  Repetition operators split off the last character.
+    """
+
+    __slots__ = ("span", "text")
+
+    def __init__(self, span: Span, text: str) -> None:
+        self.span = span
+        self.text = text
+
+
 class Empty:
     __slots__ = ("span",)
 
@@ -274,12 +290,14 @@ class Concat:
     def into_ast(self) -> Ast:
         if not self.asts:
             return Empty(self.span)
-        if len(self.asts) == 1:
+        # A lone LiteralRun stands for two or more literals: still a Concat
+        # (it counts for the nest limit).
+        if len(self.asts) == 1 and not isinstance(self.asts[0], LiteralRun):
             return self.asts[0]
         return self
 
 
 Ast = Union[
-    Empty, SetFlags, Literal, Dot, Assertion, ClassUnicode, ClassPerl, ClassBracketed,
+    Empty, SetFlags, Literal, LiteralRun, Dot, Assertion, ClassUnicode, ClassPerl, ClassBracketed,
     Repetition, Group, Alternation, Concat,
 ]

@@ -391,6 +391,8 @@ class Translator:
             return HEmpty()
         if isinstance(ast, A.Literal):
             return self.literal(ast)
+        if isinstance(ast, A.LiteralRun):
+            return self.literal_run(ast)
         if isinstance(ast, A.Dot):
             return self.dot(ast.span)
         if isinstance(ast, A.Assertion):
@@ -431,7 +433,23 @@ class Translator:
         raise self.error(lit.span, E.INVALID_UTF8)
 
     def literal(self, lit: A.Literal) -> Hir:
-        c = self.literal_scalar(lit)
+        return self.literal_char(self.literal_scalar(lit))
+
+    def literal_run(self, run: A.LiteralRun) -> Hir:
+        """A run of verbatim literals: what their ``Concat`` would translate to."""
+        if not self.flags.i:
+            return HLiteral(run.text)
+        # Hir values are immutable, so repeated characters can share one node.
+        memo: Dict[str, Hir] = {}
+        subs: List[Hir] = []
+        for ch in run.text:
+            h = memo.get(ch)
+            if h is None:
+                h = memo[ch] = self.literal_char(ord(ch))
+            subs.append(h)
+        return concat(subs)
+
+    def literal_char(self, c: int) -> Hir:
         if self.flags.i:
             if self.flags.unicode:
                 if U.has_simple_fold(c):

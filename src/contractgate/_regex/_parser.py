@@ -4,16 +4,26 @@ The parser mirrors the Rust one step by step (``bump``, ``bump_space``,
 ``peek_space``, the group and class stacks) so that every error is raised at
 the same point with the same span; ``_errors.format_error`` then renders it.
 Octal escapes are disabled, as in the regex crate, and the nest limit is 250.
+
+One deliberate difference in representation: a run of two or more plain
+literal characters is one ``LiteralRun`` node instead of one ``Literal`` (with
+two ``Position``s) per character, and ``x``-mode whitespace and comments are
+skipped with a stdlib ``re``, so a multi-megabyte pattern parses in
+milliseconds and little memory.  The run is split when a repetition operator
+follows, and a lone run still counts as a ``Concat`` for the nest limit, so
+errors, spans and the translation are unchanged.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Union
+import re
+from typing import Dict, List, Optional, Pattern, Tuple, Union
 
 from . import _ast as A
 from . import _errors as E
+from ._charset import Ranges
 from ._errors import Position, RegexCompileError, Span
-from ._unicode import is_capture_char, is_white_space
+from ._unicode import is_capture_char, is_white_space, perl_space
 
 NEST_LIMIT = 250
 
@@ -25,6 +35,46 @@ _ASCII_CLASSES = frozenset(
     ]
 )
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+# Characters the top-level loop does not treat as plain literals: the ones
+# ``parse`` dispatches on, plus the ones ``parse_primitive`` handles specially.
+_NOT_PLAIN = "\\.^$()|[?*+{"
+
+
+def _escape_ranges(ranges: Ranges) -> str:
+    out = []
+    for lo, hi in ranges:
+        out.append(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}")
+    return "".join(out)
+
+
+_scanners: Dict[bool, Pattern[str]] = {}
+
+
+def _scanner(ignore_whitespace: bool) -> Pattern[str]:
+    """A stdlib ``re`` matching a run of plain literal characters.
+
+    In ``x`` mode, White_Space (Rust's ``char::is_whitespace``) and ``#`` end
+    a run too.  Used only to find where a run ends; the run means exactly what
+    parsing its characters one by one with ``parse_primitive`` would mean.
+    """
+    got = _scanners.get(ignore_whitespace)
+    if got is None:
+        extra = "#" + _escape_ranges(perl_space()) if ignore_whitespace else ""
+        got = re.compile(f"[^{re.escape(_NOT_PLAIN)}{extra}]+")
+        _scanners[ignore_whitespace] = got
+    return got
+
+
+_space_re: List[Pattern[str]] = []
+
+
+def _space_skipper() -> Pattern[str]:
+    """``bump_space`` in ``x`` mode: White_Space and ``#`` comments up to and including ``\\n``."""
+    if not _space_re:
+        ws = _escape_ranges(perl_space())
+        _space_re.append(re.compile(f"(?:[{ws}]+|#[^\\n]*\\n?)*"))
+    return _space_re[0]
 
 
 def is_meta_character(c: str) -> bool:
@@ -137,22 +187,23 @@ class Parser:
             return True
         return False
 
+    def advance_to(self, end: int) -> None:
+        """``bump`` until ``offset == end`` (``end <= n``), in O(end - offset) C time."""
+        nl = self.pattern.count("\n", self.offset, end)
+        if nl:
+            self.line += nl
+            self.column = end - self.pattern.rfind("\n", self.offset, end)
+        else:
+            self.column += end - self.offset
+        self.offset = end
+
     def bump_space(self) -> None:
-        if not self.ignore_whitespace:
+        if not self.ignore_whitespace or self.offset >= self.n:
             return
-        while not self.is_eof():
-            c = self.char()
-            if is_white_space(c):
-                self.bump()
-            elif c == "#":
-                self.bump()
-                while not self.is_eof():
-                    c2 = self.char()
-                    self.bump()
-                    if c2 == "\n":
-                        break
-            else:
-                break
+        m = _space_skipper().match(self.pattern, self.offset)
+        assert m is not None
+        if m.end() > self.offset:
+            self.advance_to(m.end())
 
     def bump_and_bump_space(self) -> bool:
         if not self.bump():
@@ -214,10 +265,26 @@ class Parser:
             elif c == "{":
                 concat = self.parse_counted_repetition(concat)
             else:
-                concat.asts.append(self.parse_primitive())
+                m = _scanner(self.ignore_whitespace).match(self.pattern, self.offset)
+                if m is not None and m.end() - self.offset > 1:
+                    concat.asts.append(self.parse_literal_run(m.end()))
+                else:
+                    concat.asts.append(self.parse_primitive())
         ast = self.pop_group_end(concat)
         check_nest_limit(self, ast)
         return ast
+
+    def parse_literal_run(self, end: int) -> A.LiteralRun:
+        """Plain literal characters up to ``end``, as one compact node.
+
+        Equivalent to ``parse_primitive`` once per character (each would give a
+        verbatim ``Literal``); ``_pop_repeatable`` splits off the last one when
+        a repetition operator follows.
+        """
+        start = self.pos()
+        text = self.pattern[self.offset:end]
+        self.advance_to(end)
+        return A.LiteralRun(Span(start, self.pos()), text)
 
     def push_alternate(self, concat: A.Concat) -> A.Concat:
         concat.span = concat.span.with_end(self.pos())
@@ -398,9 +465,31 @@ class Parser:
         if not concat.asts:
             raise self.error(self.span(), E.REPETITION_MISSING)
         ast = concat.asts.pop()
+        if isinstance(ast, A.LiteralRun):
+            head, ast = self.split_literal_run(ast)
+            concat.asts.append(head)
         if isinstance(ast, (A.Empty, A.SetFlags)):
             raise self.error(self.span(), E.REPETITION_MISSING)
         return ast
+
+    def split_literal_run(self, run: A.LiteralRun) -> Tuple[A.Ast, A.Literal]:
+        """The run without its last character, and that character as a ``Literal``."""
+        text = run.text
+        start, end = run.span.start, run.span.end
+        last_i = end.offset - 1
+        if text[-1] != "\n":
+            last_start = Position(last_i, end.line, end.column - 1)
+        else:
+            prev_nl = self.pattern.rfind("\n", start.offset, last_i)
+            col = last_i - prev_nl if prev_nl >= 0 else start.column + (last_i - start.offset)
+            last_start = Position(last_i, end.line - 1, col)
+        last = A.Literal(Span(last_start, end), A.LIT_VERBATIM, text[-1])
+        head: A.Ast
+        if len(text) == 2:
+            head = A.Literal(Span(start, last_start), A.LIT_VERBATIM, text[0])
+        else:
+            head = A.LiteralRun(Span(start, last_start), text[:-1])
+        return head, last
 
     def parse_uncounted_repetition(
         self, concat: A.Concat, rmin: int, rmax: Optional[int]
