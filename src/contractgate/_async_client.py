@@ -7,8 +7,11 @@ import asyncio
 import inspect
 from typing import (
     Any,
+    AsyncGenerator,
+    AsyncIterator,
     Callable,
     Dict,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -19,7 +22,7 @@ from typing import (
 
 import httpx
 
-from ._chunking import iter_events
+from ._chunking import BatchPlan, iter_events
 from ._exceptions import ContractGateError
 from ._logging import logger, setup_logging
 from ._models import (
@@ -223,11 +226,16 @@ class AsyncClient:
         max_batch_bytes: Optional[int] = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         on_batch: Optional[Callable[[BatchIngestResponse], Any]] = None,
+        keep_results: bool = True,
     ) -> BatchIngestResponse:
-        """As :meth:`Client.ingest`; ``events`` may also be an async iterable. Batches go
-        out with at most ``max_concurrency`` requests in flight (default 4); results are
-        merged in input order. On a failure no new batch is started, the ones in flight
-        finish, and :class:`PartialIngestError` lists what was acknowledged."""
+        """As :meth:`Client.ingest` (same streaming and read-ahead); ``events`` may also be
+        an async iterable. Batches go out with at most ``max_concurrency`` requests in
+        flight (default 4; the first batch goes alone, so a wrong contract id, key or
+        version fails once); reading and encoding the next batches overlaps with the
+        requests in flight. Results are merged in input order. On
+        a failure no new batch is started, the ones in flight finish, and
+        :class:`PartialIngestError` lists what was acknowledged. ``keep_results`` as in
+        :meth:`Client.ingest`."""
         if not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise ValueError("max_concurrency must be an int >= 1")
         options = self._t.ingest_options(
@@ -241,65 +249,97 @@ class AsyncClient:
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
         )
-        planner = self._t.ingest_planner(options)
-        try:
-            if hasattr(events, "__aiter__"):
-                async for event in events:
-                    planner.add(event)
-            else:
-                for event in iter_events(events):
-                    planner.add(event)
-        except BaseException:
-            planner.abort()
-            raise
-        plan = self._t.ingest_plan(options, planner.finish())
-        with plan:
-            return await self._run_plan(plan, max_concurrency, on_batch)
+        ait: Optional[AsyncIterator[Any]] = None
+        it: Optional[Iterator[Any]] = None
+        if hasattr(events, "__aiter__"):
+            ait = events.__aiter__()
+        else:
+            it = iter_events(events)
+        with self._t.start_ingest(options, keep_results=keep_results) as plan:
+            return await self._stream(plan, ait, it, max_concurrency, on_batch)
 
-    async def _run_plan(
+    async def _stream(
         self,
         plan: IngestPlan,
+        ait: Optional[AsyncIterator[Any]],
+        it: Optional[Iterator[Any]],
         max_concurrency: int,
         on_batch: Optional[Callable[[BatchIngestResponse], Any]],
     ) -> BatchIngestResponse:
         acked: Dict[int, BatchIngestResponse] = {}
-        failures: List[Tuple[int, ContractGateError]] = []
-        queue = iter(plan.batches)
+        failures: List[Tuple[int, BaseException]] = []
+        slots = asyncio.Semaphore(max_concurrency)
+        tasks: List[asyncio.Future[None]] = []
+        first_done = False
 
-        async def send_one(batch: Any) -> None:
+        async def send_one(batch: BatchPlan) -> None:
             try:
-                part = await self._execute(plan.request(batch))
-            except ContractGateError as err:
-                failures.append((batch.number, err))
-                return
-            acked[batch.number] = part
-            if on_batch is not None:
-                res = on_batch(part)
-                if inspect.isawaitable(res):
-                    await res
-
-        async def worker() -> None:
-            for batch in queue:
-                if failures:
+                try:
+                    part = await self._execute(plan.request(batch))
+                except ContractGateError as err:
+                    failures.append((batch.number, err))
                     return
-                await send_one(batch)
+                acked[batch.number] = plan.slim(part)
+                if on_batch is not None:
+                    res = on_batch(part)
+                    if inspect.isawaitable(res):
+                        await res
+            finally:
+                slots.release()
 
-        n_workers = max(1, min(max_concurrency, len(plan.batches)))
-        try:
-            if n_workers == 1:
-                await worker()
-            else:
+        async def dispatch(batch: BatchPlan) -> None:
+            nonlocal first_done
+            await slots.acquire()
+            if failures:
+                slots.release()
+                return
+            if not first_done:
                 # The first batch goes alone: a wrong contract id, key or version then
                 # fails once instead of in every concurrent request.
-                await send_one(next(queue))
-                tasks = [asyncio.ensure_future(worker()) for _ in range(n_workers)]
-                try:
+                first_done = True
+                await send_one(batch)
+                return
+            tasks.append(asyncio.ensure_future(send_one(batch)))
+            tasks[:] = [t for t in tasks if not t.done()]
+
+        async def events() -> AsyncGenerator[Any, None]:
+            if ait is not None:
+                async for event in ait:
+                    yield event
+            else:
+                assert it is not None
+                for event in it:
+                    yield event
+
+        source = events()
+        try:
+            try:
+                while not failures:
+                    while plan.wants_more():
+                        try:
+                            event = await source.__anext__()
+                        except StopAsyncIteration:
+                            plan.flush()
+                            break
+                        try:
+                            plan.add(event)
+                        except (ContractGateError, ValueError) as err:
+                            failures.append((len(plan.batches), err))
+                            break
+                    if failures:
+                        break
+                    batch = plan.next_ready()
+                    if batch is None:
+                        break
+                    await dispatch(batch)
+                if tasks:
                     await asyncio.gather(*tasks)
-                except BaseException:
-                    for t in tasks:
-                        t.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                    raise
+            except BaseException:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await source.aclose()
+                raise
         except BaseException as exc:
             if len(plan.batches) > 1:
                 logger.warning(
@@ -312,10 +352,12 @@ class AsyncClient:
         if failures:
             failures.sort(key=lambda f: f[0])
             first_error = failures[0][1]
-            to_raise = plan.failure(acknowledged, first_error)
-            if to_raise is first_error:
+            if not acknowledged:
+                await source.aclose()
                 raise first_error
-            raise to_raise from first_error
+            async for _ in source:  # read (not encode) the rest, to list it as unsent
+                plan.skip()
+            raise plan.failure(acknowledged, first_error) from first_error
         return plan.merge(acknowledged)
 
     async def ingest_envelope(

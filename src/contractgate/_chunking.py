@@ -4,14 +4,19 @@ Limits (spec §4.1): at most 1000 events per request; bodies at most 2,000,000 b
 ``/v1/ingest`` (the real cap is 2 MiB) and 1,000,000 bytes on the legacy ``/ingest``
 route (cap 1 MiB); each event at most 1,048,576 bytes on ``/v1``.
 
-Every event is encoded exactly once, as compact UTF-8 JSON in the caller's key order.
-The whole input is encoded before anything is sent, so an event that can never be sent
-(not JSON-encodable, NaN/Infinity, a lone surrogate, nested deeper than the gateway's
-parser allows, an integer beyond what it can represent, or too large) raises
-:class:`~contractgate.EventEncodeError` with its index while nothing has gone over the
-wire. Encoded bodies are kept in a spooled temporary file (in memory up to 32 MiB, then
-on disk), so a generator over a file larger than memory is fine; each request then reads
-its exact bytes back, and a retry resends those same bytes.
+Every event is encoded exactly once, as compact UTF-8 JSON in the caller's key order: a
+flat object of plain scalars by orjson when it is installed (``contractgate[fast]``; the
+same bytes as the stdlib encoder), anything else by the stdlib encoder (orjson then only
+speeds up the structure checks). An event
+that can never be sent (not JSON-encodable, NaN/Infinity, a lone surrogate, nested deeper
+than the gateway's parser allows, an integer beyond what it can represent, or too large)
+raises :class:`~contractgate.EventEncodeError` with its index when it is encoded.
+
+:class:`StreamPlanner` is what ``ingest()`` uses: it hands out each batch (its bytes held
+in memory) as soon as the next event does not fit in it; the clients read ahead at most
+``READ_AHEAD_BATCHES`` batches (``READ_AHEAD_BYTES``) before sending. :func:`plan_batches`
+/ :class:`BatchPlanner` encode a whole input into a spooled temporary file (in memory up to
+32 MiB, then on disk); they serve single-request bodies (egress, envelopes).
 
 Batches never cross the limits, and every batch keeps the position of its first event
 in the caller's iterable so results can be re-indexed.
@@ -20,9 +25,10 @@ in the caller's iterable so results can be re-indexed.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
-from typing import IO, Any, Iterable, Iterator, List, Mapping, Optional
+from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ._exceptions import EventEncodeError
 
@@ -31,10 +37,13 @@ __all__ = [
     "MAX_EVENTS_PER_BATCH",
     "MAX_NESTING_DEPTH",
     "PER_EVENT_LIMIT",
+    "READ_AHEAD_BATCHES",
+    "READ_AHEAD_BYTES",
     "V1_MAX_BODY_BYTES",
     "BatchPlan",
     "BatchPlanner",
     "EncodedBatches",
+    "StreamPlanner",
     "encode_event",
     "iter_events",
     "plan_batches",
@@ -47,6 +56,11 @@ PER_EVENT_LIMIT = 1_048_576
 # serde_json allows 127 nested arrays/objects per document; the batch array is one.
 MAX_NESTING_DEPTH = 126
 SPOOL_MEMORY_BYTES = 32 * 1024 * 1024
+# ingest() reads and encodes ahead of the requests until this many batches (or bytes)
+# are encoded and not yet sent: an input that fits in the window is encoded completely
+# before the first request, as in v0.2; a longer one streams with bounded memory.
+READ_AHEAD_BATCHES = 8
+READ_AHEAD_BYTES = 8 * 1024 * 1024
 
 _I64_MIN = -(2**63)
 _U64_MAX = 2**64 - 1
@@ -108,8 +122,86 @@ def _check_structure(event: Any, index: int, max_depth: int) -> None:
                 stack.append((child, depth + 1))
 
 
+_DIGITS_19 = re.compile(rb"[0-9]{19}")
+# orjson, when installed (``contractgate[fast]``), encodes flat events (_orjson_flat) and
+# checks the structure of nested ones (whose bytes come from the stdlib encoder).
+_orjson_dumps: Optional[Callable[..., bytes]]
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson_dumps = None
+    _ORJSON_OPTS = 0
+else:
+    _orjson_dumps = _orjson.dumps
+    _ORJSON_OPTS = (
+        _orjson.OPT_PASSTHROUGH_SUBCLASS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | (_orjson.OPT_PASSTHROUGH_DATACLASS)
+    )
+
+
+def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
+    """Cheap proof, from the encoded bytes, that :func:`_check_structure` would pass.
+
+    ``data`` is the stdlib encoding of ``event``, so the event holds only JSON types and
+    no NaN/Infinity. An integer outside the gateway's range has at least 19 digits; the
+    nesting depth is at most the number of ``[`` and ``{`` bytes. Object keys are what
+    needs a look at the values: a flat dict's keys are checked here, and a nested event
+    is handed to orjson (which refuses non-string keys, integers beyond 64 bits and
+    subclasses); anything unusual returns False and gets the full walk."""
+    if _DIGITS_19.search(data) is not None:
+        return False
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > max_depth:
+        return False
+    if containers <= 1:
+        if type(event) is dict:
+            for key in event:
+                if type(key) is not str:
+                    return False
+            return True
+        return type(event) is list or containers == 0
+    if _orjson_dumps is None:
+        return False
+    try:
+        _orjson_dumps(event, None, _ORJSON_OPTS)
+    except Exception:
+        return False
+    return True
+
+
+_FLAT_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _orjson_flat(event: Any) -> Optional[bytes]:
+    """orjson's bytes for a flat object whose keys are ``str`` and values plain JSON
+    scalars (exactly these types; floats only where both spell them alike), else
+    ``None``. For such an object they are the stdlib encoder's bytes (compact, non-ASCII
+    kept, the same escapes), and orjson refuses what the stdlib path must judge: lone
+    surrogates and integers beyond 64 bits (whose ``i64``/``u64`` range is the
+    gateway's)."""
+    if _orjson_dumps is None or type(event) is not dict:
+        return None
+    scalars = _FLAT_SCALARS
+    for key, value in event.items():
+        if type(key) is not str:
+            return None
+        t = type(value)
+        if t not in scalars:
+            # repr() and orjson spell a float alike in 1e-4 <= |x| < 1e16 (and 0.0)
+            if t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0):
+                return None
+    try:
+        return _orjson_dumps(event)
+    except Exception:
+        return None
+
+
 def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
     """Compact UTF-8 JSON for one event, or :class:`EventEncodeError`."""
+    fast = _orjson_flat(event)
+    if fast is not None:
+        return fast
     try:
         text = _encoder.encode(event)
     except RecursionError:
@@ -120,7 +212,8 @@ def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEP
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         raise EventEncodeError(index, "contains a lone surrogate (not valid UTF-8)") from None
-    _check_structure(event, index, max_depth)
+    if not _structure_is_plain(event, data, max_depth):
+        _check_structure(event, index, max_depth)
     return data
 
 
@@ -252,6 +345,87 @@ class BatchPlanner:
     def abort(self) -> None:
         self._finished = True
         self._spool.close()
+
+
+class StreamPlanner:
+    """Streaming form of :class:`BatchPlanner`: ``add()`` encodes one event and returns the
+    batch it closed (if any) with its bytes; ``flush()`` closes the last one. Only the open
+    batch is held (in memory, at most one request body)."""
+
+    def __init__(
+        self,
+        *,
+        max_events: int = MAX_EVENTS_PER_BATCH,
+        max_body_bytes: int = V1_MAX_BODY_BYTES,
+        per_event_limit: Optional[int] = PER_EVENT_LIMIT,
+    ) -> None:
+        if not 1 <= max_events <= MAX_EVENTS_PER_BATCH:
+            raise ValueError(f"max_events must be in 1..{MAX_EVENTS_PER_BATCH}")
+        if max_body_bytes < 3:
+            raise ValueError("max_body_bytes is too small")
+        self.max_events = max_events
+        self.max_body_bytes = max_body_bytes
+        self.per_event_limit = per_event_limit
+        self._parts: List[bytes] = []
+        self._number = 0
+        self._index = 0  # events encoded so far
+        self._batch_start = 0
+        self._size = 0  # bytes of the open batch, including "[" (not yet "]")
+
+    @property
+    def events_encoded(self) -> int:
+        return self._index
+
+    @property
+    def open_start(self) -> Optional[int]:
+        """Index of the first event of the open (unclosed) batch, if any."""
+        return self._batch_start if self._parts else None
+
+    def add(self, event: Any) -> Optional[Tuple[BatchPlan, bytes]]:
+        """Encode one event (raises :class:`EventEncodeError` with its index); returns
+        the previous batch when this event does not fit in it."""
+        index = self._index
+        data = encode_event(event, index)
+        n = len(data)
+        if self.per_event_limit is not None and n > self.per_event_limit:
+            raise EventEncodeError(
+                index,
+                f"{n} bytes encoded, over the gateway's per-event limit of "
+                f"{self.per_event_limit} bytes",
+            )
+        if n + 2 > self.max_body_bytes:
+            raise EventEncodeError(
+                index,
+                f"{n} bytes encoded; a request body on this route is limited to "
+                f"{self.max_body_bytes} bytes",
+            )
+        closed = None
+        parts = self._parts
+        if parts and (
+            len(parts) >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
+        ):
+            closed = self._close()
+            parts = self._parts
+        if not parts:
+            self._batch_start = index
+            self._size = 1 + n
+        else:
+            self._size += 1 + n
+        parts.append(data)
+        self._index += 1
+        return closed
+
+    def _close(self) -> Tuple[BatchPlan, bytes]:
+        body = b"[" + b",".join(self._parts) + b"]"
+        plan = BatchPlan(self._number, self._batch_start, len(self._parts), 0, len(body))
+        self._number += 1
+        self._parts = []
+        self._size = 0
+        return plan, body
+
+    def flush(self) -> Optional[Tuple[BatchPlan, bytes]]:
+        """Close the open batch (``None`` when there is none)."""
+        return self._close() if self._parts else None
 
 
 def plan_batches(

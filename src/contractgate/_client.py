@@ -4,10 +4,11 @@ retried by :mod:`contractgate._transport`, which :class:`AsyncClient` shares."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, List, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, TypeVar
 
 import httpx
 
+from ._chunking import BatchPlan, iter_events
 from ._exceptions import ContractGateError
 from ._logging import logger, setup_logging
 from ._models import (
@@ -215,6 +216,7 @@ class Client:
         max_batch_events: int = 1000,
         max_batch_bytes: Optional[int] = None,
         on_batch: Optional[Callable[[BatchIngestResponse], None]] = None,
+        keep_results: bool = True,
     ) -> BatchIngestResponse:
         """Validate and store ``events`` (any iterable, or one mapping) against a contract.
 
@@ -226,18 +228,29 @@ class Client:
         batch, ``<key>#<n>`` for batch *n*; a fresh UUID per batch when not given), and a
         retry resends the same bytes with the same key.
 
+        ``events`` is streamed: each event is encoded when it is read, and the input is
+        read ahead of the requests until 8 encoded batches (or 8 MiB) wait to be sent, so
+        memory stays bounded by a few batches whatever the length of the input, and an
+        input that fits in that window is encoded completely before the first request.
+
         ``contract_id`` may be ``"<id>@<version>"``; ``version`` wins over the suffix.
         ``route="legacy"`` posts to ``/ingest/{id}`` (no idempotency, fewer retries).
 
-        Raises :class:`EventEncodeError` (nothing sent) for an event that cannot be sent,
+        An event that cannot be sent raises :class:`EventEncodeError` before the batch
+        containing it is sent (with nothing sent at all when it lies in the read-ahead
+        window); when earlier batches were already acknowledged, the error is the
+        ``cause`` of a :class:`PartialIngestError` listing them. Also raises
         :class:`AtomicRejectedError` / :class:`DeprecatedVersionError` (with the parsed
         batch) for rejections, :class:`PartialIngestError` when a later batch fails after
-        earlier ones were acknowledged, and the usual HTTP/connection errors.
-        ``on_batch`` is called with each acknowledged batch's response.
+        earlier ones were acknowledged (the rest of the input is then read, not encoded,
+        so that ``unsent_indexes`` covers it), and the usual HTTP/connection errors.
+        ``on_batch`` is called with each acknowledged batch's response. With
+        ``keep_results=False`` the returned response (and ``PartialIngestError.accepted``)
+        keeps the counts, batch metadata and the failing results only, so memory does not
+        grow with the input; ``on_batch`` still sees every result.
         """
-        plan = self._t.prepare_ingest(
+        options = self._t.ingest_options(
             contract_id,
-            events,
             version=version,
             dry_run=dry_run,
             atomic=atomic,
@@ -247,20 +260,41 @@ class Client:
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
         )
-        with plan:
+        it = iter_events(events)
+        with self._t.start_ingest(options, keep_results=keep_results) as plan:
             acknowledged: List[BatchIngestResponse] = []
+
+            def fail(err: BaseException) -> NoReturn:
+                if not acknowledged:
+                    raise err
+                plan.drain(it)
+                raise plan.failure(acknowledged, err) from err
+
+            def send(batch: BatchPlan) -> None:
+                try:
+                    part = self._execute(plan.request(batch))
+                except ContractGateError as err:
+                    fail(err)
+                acknowledged.append(plan.slim(part))
+                if on_batch is not None:
+                    on_batch(part)
+
             try:
-                for batch in plan.batches:
-                    try:
-                        part = self._execute(plan.request(batch))
-                    except ContractGateError as err:
-                        exc = plan.failure(acknowledged, err)
-                        if exc is err:
-                            raise
-                        raise exc from err
-                    acknowledged.append(part)
-                    if on_batch is not None:
-                        on_batch(part)
+                while True:
+                    while plan.wants_more():
+                        try:
+                            event = next(it)
+                        except StopIteration:
+                            plan.flush()
+                            break
+                        try:
+                            plan.add(event)
+                        except (ContractGateError, ValueError) as err:
+                            fail(err)
+                    batch = plan.next_ready()
+                    if batch is None:
+                        break
+                    send(batch)
             except BaseException as exc:
                 if len(plan.batches) > 1 and not isinstance(exc, ContractGateError):
                     logger.warning("ingest interrupted: %s", plan.progress_note(acknowledged))

@@ -25,6 +25,7 @@ A request is a :class:`PreparedRequest`. :meth:`Transport.run` returns a
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 import http
@@ -40,9 +41,11 @@ from dataclasses import dataclass, field
 from typing import (
     Any,
     Callable,
+    Deque,
     Dict,
     FrozenSet,
     Generic,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -59,10 +62,11 @@ from ._chunking import (
     LEGACY_MAX_BODY_BYTES,
     MAX_EVENTS_PER_BATCH,
     PER_EVENT_LIMIT,
+    READ_AHEAD_BATCHES,
+    READ_AHEAD_BYTES,
     V1_MAX_BODY_BYTES,
     BatchPlan,
-    BatchPlanner,
-    EncodedBatches,
+    StreamPlanner,
     iter_events,
     plan_batches,
 )
@@ -1373,42 +1377,24 @@ class Transport:
             max_batch_bytes=cap,
         )
 
-    def ingest_planner(self, options: IngestOptions) -> BatchPlanner:
-        return BatchPlanner(
-            max_events=options.max_batch_events,
-            max_body_bytes=options.max_batch_bytes,
-            per_event_limit=PER_EVENT_LIMIT if options.route == "v1" else None,
-        )
-
-    def ingest_plan(self, options: IngestOptions, encoded: EncodedBatches) -> IngestPlan:
-        """Bind encoded events to the options (checks that atomic fits one request)."""
-        try:
-            n = len(encoded.batches)
-            if options.atomic and n > 1:
-                raise ValueError(
-                    f"atomic=True needs all events in one request, but they need {n} "
-                    f"(at most {options.max_batch_events} events and "
-                    f"{options.max_batch_bytes} bytes per request); nothing was sent"
-                )
-            if options.idempotency_key is not None and n > 1:
-                _check_idempotency_key(f"{options.idempotency_key}#{n - 1}")
-        except BaseException:
-            encoded.close()
-            raise
-        return IngestPlan(self, options, encoded)
+    def start_ingest(self, options: IngestOptions, *, keep_results: bool = True) -> IngestPlan:
+        """An empty streaming plan: feed it events with ``add()`` and ``flush()``."""
+        return IngestPlan(self, options, keep_results=keep_results)
 
     def prepare_ingest(self, contract_id: str, events: Any, **kwargs: Any) -> IngestPlan:
-        """``ingest_options`` + encode every event of ``events`` + ``ingest_plan``."""
+        """``ingest_options`` + encode every event of ``events`` into a plan whose
+        ``batches`` are all known (used by the benchmark; the clients stream)."""
         options = self.ingest_options(contract_id, **kwargs)
         it = iter_events(events)
-        planner = self.ingest_planner(options)
+        plan = self.start_ingest(options)
         try:
             for event in it:
-                planner.add(event)
+                plan.add(event)
+            plan.flush()
         except BaseException:
-            planner.abort()
+            plan.close()
             raise
-        return self.ingest_plan(options, planner.finish())
+        return plan
 
 
 def _encode_json(value: Any) -> bytes:
@@ -1467,9 +1453,14 @@ class IngestOptions:
 
 
 class IngestPlan:
-    """An encoded ingest, ready to be sent batch by batch (``Transport.prepare_ingest``)."""
+    """A streaming ingest: events are encoded when they are read (``add``), and each batch
+    is handed out as soon as it is closed, i.e. when the next event does not fit in it or
+    the input ends (``flush``). Only batches handed out and not yet turned into a request
+    keep their bytes; :meth:`request` takes them (a retry resends the same bytes)."""
 
-    def __init__(self, transport: Transport, options: IngestOptions, encoded: EncodedBatches):
+    def __init__(
+        self, transport: Transport, options: IngestOptions, *, keep_results: bool = True
+    ) -> None:
         self._t = transport
         self.options = options
         self.contract_id = options.contract_id
@@ -1477,14 +1468,100 @@ class IngestPlan:
         self.dry_run = options.dry_run
         self.atomic = options.atomic
         self.route = options.route
+        self.keep_results = keep_results
         self._key = options.idempotency_key
         self._timeout = options.timeout
-        self._encoded = encoded
-        self.batches: List[BatchPlan] = encoded.batches
-        self.total_events = encoded.total_events
+        self._planner = StreamPlanner(
+            max_events=options.max_batch_events,
+            max_body_bytes=options.max_batch_bytes,
+            per_event_limit=PER_EVENT_LIMIT if options.route == "v1" else None,
+        )
+        self.batches: List[BatchPlan] = []  # every batch closed so far
+        self._bodies: Dict[int, bytes] = {}
+        self._ready: Deque[BatchPlan] = collections.deque()
+        self._ready_bytes = 0
+        self.seen = 0  # events read from the input (encoded, refused, or drained)
+        self.exhausted = False  # the input ended (flush() was called)
+
+    def wants_more(self) -> bool:
+        """Whether to read more input before sending the next ready batch: the input has
+        not ended and fewer than ``READ_AHEAD_BATCHES`` batches (``READ_AHEAD_BYTES``)
+        are encoded and waiting."""
+        return (
+            not self.exhausted
+            and len(self._ready) < READ_AHEAD_BATCHES
+            and self._ready_bytes < READ_AHEAD_BYTES
+        )
+
+    def next_ready(self) -> Optional[BatchPlan]:
+        """The oldest encoded batch not yet handed out for sending, if any."""
+        if not self._ready:
+            return None
+        batch = self._ready.popleft()
+        self._ready_bytes -= batch.length
+        return batch
+
+    @property
+    def total_events(self) -> int:
+        return self.seen
+
+    def add(self, event: Any) -> Optional[BatchPlan]:
+        """Encode one event; returns the batch it closed, ready to send, if any.
+
+        Raises :class:`EventEncodeError` for this event, and ``ValueError`` when
+        ``atomic=True`` needs a second request or the idempotency key has no room for
+        the ``#<n>`` suffix of the next batch: in both cases before the batch this event
+        closed is handed out."""
+        self.seen += 1
+        closed = self._planner.add(event)
+        if closed is None:
+            return None
+        batch, body = closed
+        if self.atomic:
+            raise ValueError(
+                "atomic=True needs all events in one request, but they need more than one "
+                f"(at most {self.options.max_batch_events} events and "
+                f"{self.options.max_batch_bytes} bytes per request); nothing was sent"
+            )
+        if self._key is not None:
+            _check_idempotency_key(f"{self._key}#{batch.number + 1}")
+        return self._keep(batch, body)
+
+    def flush(self) -> Optional[BatchPlan]:
+        """The input ended: the last batch, if any."""
+        self.exhausted = True
+        closed = self._planner.flush()
+        if closed is None:
+            return None
+        return self._keep(*closed)
+
+    def skip(self, n: int = 1) -> None:
+        """Count events read from the input but never encoded (after a failure)."""
+        self.seen += n
+
+    def drain(self, events: Iterator[Any]) -> None:
+        """Read (not encode) the rest of ``events`` so ``failure`` can list them."""
+        for _ in events:
+            self.seen += 1
+
+    def _keep(self, batch: BatchPlan, body: bytes) -> BatchPlan:
+        self.batches.append(batch)
+        self._bodies[batch.number] = body
+        self._ready.append(batch)
+        self._ready_bytes += batch.length
+        return batch
+
+    def slim(self, part: BatchIngestResponse) -> BatchIngestResponse:
+        """What the merged answer keeps of an acknowledged batch: all of it, or (with
+        ``keep_results=False``) its counts, metadata and failing results only."""
+        if self.keep_results:
+            return part
+        return dataclasses.replace(part, results=part.failures, raw={})
 
     def close(self) -> None:
-        self._encoded.close()
+        self._bodies.clear()
+        self._ready.clear()
+        self._ready_bytes = 0
 
     def __enter__(self) -> IngestPlan:
         return self
@@ -1503,7 +1580,7 @@ class IngestPlan:
 
     def request(self, batch: BatchPlan) -> PreparedRequest[BatchIngestResponse]:
         """The request for ``batch``: its exact bytes and (v1) its idempotency key."""
-        body = self._encoded.body(batch)
+        body = self._bodies.pop(batch.number)
         key = self.key_for(batch)
         offset = batch.start_index
 
@@ -1617,13 +1694,14 @@ class IngestPlan:
         if not acknowledged:
             return error
         acked_numbers = {a.number for p in acknowledged for a in p.batches}
-        pending = [b for b in self.batches if b.number not in acked_numbers]
-        if _contiguous(pending):
-            unsent: Sequence[int] = range(
-                pending[0].start_index, pending[-1].start_index + pending[-1].count
-            )
+        ranges = [b.indexes for b in self.batches if b.number not in acked_numbers]
+        end = self.batches[-1].start_index + self.batches[-1].count if self.batches else 0
+        if self.seen > end:
+            ranges.append(range(end, self.seen))
+        if all(x.stop == y.start for x, y in zip(ranges, ranges[1:])) and ranges:
+            unsent: Sequence[int] = range(ranges[0].start, ranges[-1].stop)
         else:
-            unsent = [i for b in pending for i in b.indexes]
+            unsent = [i for r in ranges for i in r]
         key = getattr(error, "idempotency_key", None)
         return PartialIngestError(
             accepted=self.merge(acknowledged),
@@ -1636,15 +1714,8 @@ class IngestPlan:
         acked = sorted(a.number for p in acknowledged for a in p.batches)
         done = sum(p.total for p in acknowledged)
         pending = [b for b in self.batches if b.number not in set(acked)]
-        first = pending[0].start_index if pending else None
+        first = pending[0].start_index if pending else self._planner.open_start
         return (
             f"{len(acked)} of {len(self.batches)} batch(es) acknowledged ({done} event(s)); "
             f"first unacknowledged event index: {first}"
         )
-
-
-def _contiguous(batches: Sequence[BatchPlan]) -> bool:
-    for a, b in zip(batches, batches[1:]):
-        if a.start_index + a.count != b.start_index:
-            return False
-    return bool(batches)

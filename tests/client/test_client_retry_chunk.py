@@ -220,15 +220,14 @@ async def test_events_are_encoded_once_even_with_retries(
     make_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    real = chunking._encoder
+    real = chunking.encode_event
 
-    class Counting:
-        def encode(self, o: Any) -> str:
-            nonlocal calls
-            calls += 1
-            return real.encode(o)
+    def counting(o: Any, *args: Any, **kwargs: Any) -> bytes:
+        nonlocal calls
+        calls += 1
+        return real(o, *args, **kwargs)
 
-    monkeypatch.setattr(chunking, "_encoder", Counting())
+    monkeypatch.setattr(chunking, "encode_event", counting)
     rec = Recorder(verdict_for)
     rec.script = [_std(503), _std(502)]
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
@@ -263,12 +262,113 @@ async def test_unsendable_event_is_reported_before_sending(
         for _ in range(200):
             bad = [bad]
     api = make_api(base_url=BASE, api_key=API_KEY, handler=recorder)
+    # inside the read-ahead window: nothing goes over the wire
     events = [{"i": i} for i in range(1500)] + [{"bad": bad}] + [{"i": 0}]
     with pytest.raises(E.EventEncodeError) as ei:
         await api.ingest(CID, iter(events))
     assert ei.value.index == 1500 and reason in ei.value.reason
     assert isinstance(ei.value, ValueError)
     assert recorder.requests == []  # nothing went over the wire
+
+
+async def test_unsendable_event_beyond_the_read_ahead_stops_before_its_batch(
+    make_api: Any,
+) -> None:
+    rec = Recorder(verdict_for)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    events = [{"i": i} for i in range(150)] + [{"bad": math.nan}] + [{"i": 0}] * 3
+    kwargs = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(CID, iter(events), max_batch_events=10, **kwargs)
+    err = ei.value
+    assert isinstance(err.cause, E.EventEncodeError) and err.cause.index == 150
+    sent = err.accepted.total
+    assert 0 < sent < 150 and sent == 10 * len(rec.requests)  # batch 15 never sent
+    assert list(err.unsent_indexes) == list(range(sent, 154))  # rest read, not encoded
+
+
+async def test_ingest_streams_a_generator(make_api: Any) -> None:
+    rec = Recorder(verdict_for)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    acked = 0
+    ahead = (chunking.READ_AHEAD_BATCHES + 4) * 10  # window + in flight + open batch
+
+    def on_batch(part: Any) -> None:
+        nonlocal acked
+        acked += part.total
+
+    def gen() -> Any:
+        for i in range(5000):
+            if i >= acked + ahead:
+                raise AssertionError(f"event {i} pulled with only {acked} acknowledged")
+            yield {"i": i}
+
+    kwargs = {"max_concurrency": 2} if api.is_async else {}
+    res = await api.ingest(CID, gen(), max_batch_events=10, on_batch=on_batch, **kwargs)
+    assert res.total == 5000 and len(rec.requests) == 500
+
+
+async def test_keep_results_false_keeps_counts_and_failures(make_api: Any) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        events = json.loads(request.content)
+        results = [
+            {"index": k, "passed": e["i"] % 7 != 3,
+             "violations": [] if e["i"] % 7 != 3 else
+             [{"field": "i", "message": "bad", "kind": "custom"}]}
+            for k, e in enumerate(events)
+        ]  # fmt: skip
+        passed = sum(r["passed"] for r in results)
+        return httpx.Response(200 if passed == len(results) else 207, json={
+            "total": len(results), "passed": passed, "failed": len(results) - passed,
+            "dry_run": False, "atomic": False, "results": results})  # fmt: skip
+
+    rec = Recorder(handler)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    seen: List[int] = []
+    res = await api.ingest(CID, ({"i": i} for i in range(2500)), keep_results=False,
+                           on_batch=lambda p: seen.append(len(p.results)))  # fmt: skip
+    bad = [i for i in range(2500) if i % 7 == 3]
+    assert (res.total, res.failed, res.passed) == (2500, len(bad), 2500 - len(bad))
+    assert [r.index for r in res.results] == bad == [r.index for r in res.failures]
+    assert res.status_code == 207 and len(res.batches) == 3 and res.raw == {}
+    assert seen == [1000, 1000, 500]  # on_batch sees every result
+    full = await api.ingest(CID, ({"i": i} for i in range(2500)))
+    assert [r.index for r in full.results] == list(range(2500))
+    assert full.failures == res.results
+
+
+_DEEP: Any = []
+for _ in range(130):
+    _DEEP = [_DEEP]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"a": 1}, {"a": {"b": [1, 2, {"c": None}]}}, {1: 2}, {"a": {1: 2}}, {"a": [{"b": {True: 1}}]},
+     {"x": 10**19}, {"x": [10**400]}, {"x": -(2**63) - 1}, {"x": "{" * 200}, [1, 2, 3], "s", 5,
+     None, {"a": [[[]]]}, (1, 2), {"k": (1, {"z": 2})}, _DEEP, {"a": _DEEP}, {"é": "\u2028"},
+     {"big": 2**64 - 1, "neg": -(2**63)}, {"f": 1e-05, "g": [1e16, -0.0]}, {"f": 1e-05},
+     {"f": 1.5, "g": 1e-4, "h": 9.999e15, "k": 1e16, "m": -0.0, "p": 123456.789},
+     {"n": math.nan}, {"n": -math.inf}, {"s": "\ud800"}, {"\udfff": 1}, {"b": True, "z": None},
+     {"i": 2**64}, {"t": "a\x7f\u2028\x00\x1f\"\\"}, {"x": {1, 2}}, {"x": b"b"}],
+)  # fmt: skip
+def test_fast_structure_check_agrees_with_the_walk(
+    event: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def outcome() -> Any:
+        try:
+            return chunking.encode_event(event, 3)
+        except E.EventEncodeError as exc:
+            return (exc.index, exc.reason)
+
+    fast = outcome()
+    monkeypatch.setattr(chunking, "_orjson_dumps", None)
+    no_orjson = outcome()
+    monkeypatch.setattr(chunking, "_structure_is_plain", lambda *a: False)
+    walked = outcome()
+    assert fast == no_orjson == walked
+    if isinstance(fast, bytes):  # orjson or not, the stdlib encoder's exact bytes
+        assert fast == json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def test_event_too_big_for_legacy_body(make_api: Any, recorder: Recorder) -> None:
