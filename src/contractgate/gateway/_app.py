@@ -30,6 +30,7 @@ from typing import (
 )
 from urllib.parse import unquote
 
+from .._violations import BatchRecordViolation, Violation, ViolationKind
 from ._contracts import ContractEntry, ContractRegistry, VersionEntry
 from ._faults import FaultInjector
 from ._http import (
@@ -167,6 +168,11 @@ def _compile_error(cid: str, ve: VersionEntry) -> Abort:
 
 def _violations(vs: Sequence[Any]) -> List[Dict[str, Any]]:
     return [v.to_dict() for v in vs]
+
+
+def _wire_violation(v: BatchRecordViolation) -> Dict[str, str]:
+    """An envelope record's violation as stored per event (no ``record_index``)."""
+    return Violation(v.field, v.message, v.kind).to_dict()
 
 
 def _status(total: int, passed: int, atomic: bool) -> int:
@@ -828,9 +834,7 @@ class GatewayApp:
                     assert isinstance(records, list)
                     by_index: Dict[int, List[Dict[str, Any]]] = {}
                     for v in result.violations:
-                        by_index.setdefault(v.record_index, []).append(
-                            {"field": v.field, "message": v.message, "kind": str(v.kind)}
-                        )
+                        by_index.setdefault(v.record_index, []).append(_wire_violation(v))
                     for i, rec in enumerate(records):
                         vs = by_index.get(i, [])
                         t = apply_transforms(ve.contract, rec, salt)
@@ -874,10 +878,7 @@ class GatewayApp:
                             )
                     tx.add_usage(org_id, self._period(), len(records))
                 else:
-                    vs = [
-                        {"field": v.field, "message": v.message, "kind": str(v.kind)}
-                        for v in result.violations
-                    ]
+                    vs = [_wire_violation(v) for v in result.violations]
                     tx.insert_audit(
                         id=new_id(),
                         org_id=org_id,
@@ -1189,7 +1190,6 @@ class GatewayApp:
         outcomes: List[Dict[str, Any]] = []
         cleaned: List[Any] = []
         verdicts: List[Tuple[bool, List[Any], int]] = []
-        from .._violations import Violation, ViolationKind
 
         for i, rec in enumerate(records):
             r = ve.compiled.validate(rec)

@@ -18,7 +18,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ._wire import dumps_str
 
@@ -421,7 +421,9 @@ class Storage:
         )
         return failed, passed
 
-    def count_rows(self, table: str, **where: Any) -> int:
+    def _where(self, table: str, where: Dict[str, Any]) -> Tuple[str, str, List[Any], Set[str]]:
+        """Validate ``table`` and ``where`` (test helpers take them from callers) and
+        build the SQL filter: (table name, " WHERE ..." or "", params, column names)."""
         name = TABLES.get(table)
         if name is None:
             raise ValueError(f"unknown table {table!r}; one of {sorted(TABLES)}")
@@ -436,31 +438,15 @@ class Storage:
             else:
                 clauses.append(f"{col} = ?")
                 params.append(int(value) if isinstance(value, bool) else value)
-        sql = f"SELECT COUNT(*) AS n FROM {name}"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        row = self.query_one(sql, params)
+        return name, (" WHERE " + " AND ".join(clauses)) if clauses else "", params, cols
+
+    def count_rows(self, table: str, **where: Any) -> int:
+        name, filt, params, _ = self._where(table, where)
+        row = self.query_one(f"SELECT COUNT(*) AS n FROM {name}{filt}", params)
         return 0 if row is None else int(row["n"])
 
     def rows(self, table: str, **where: Any) -> List[Dict[str, Any]]:
         """Every row of ``table`` matching ``where``, oldest first, JSON decoded."""
-        name = TABLES.get(table)
-        if name is None:
-            raise ValueError(f"unknown table {table!r}; one of {sorted(TABLES)}")
-        cols = {r["name"] for r in self.query(f"PRAGMA table_info({name})")}
-        clauses: List[str] = []
-        params: List[Any] = []
-        for col, value in where.items():
-            if col not in cols:
-                raise ValueError(f"table {name} has no column {col!r}")
-            if value is None:
-                clauses.append(f"{col} IS NULL")
-            else:
-                clauses.append(f"{col} = ?")
-                params.append(int(value) if isinstance(value, bool) else value)
-        sql = f"SELECT * FROM {name}"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        if "seq" in cols:
-            sql += " ORDER BY seq"
-        return [decode_row(r) for r in self.query(sql, params)]
+        name, filt, params, cols = self._where(table, where)
+        order = " ORDER BY seq" if "seq" in cols else ""
+        return [decode_row(r) for r in self.query(f"SELECT * FROM {name}{filt}{order}", params)]
