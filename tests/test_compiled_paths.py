@@ -175,6 +175,91 @@ def test_corpus_events_match_the_reference() -> None:
             _same(gen, ref, event, 1_750_000_000)
 
 
+def _pass_function(compiled: CompiledContract) -> Any:
+    from contractgate import _codegen
+    from contractgate._compiler import _HELPERS
+
+    c = compiled.contract
+    return _codegen.pass_function(
+        c.ontology.entities, compiled._patterns, c.null_as_absent, compiled._pattern_runs,
+        _HELPERS,
+    )
+
+
+def test_passing_corpus_events_take_the_fast_path() -> None:
+    """The pass expressions are conservative (False sends an event to the checking code);
+    this pins that every passing event of both corpora is answered by them, except under
+    patterns keyed by an index-like path (``tags[0]``), which array items may hit."""
+    fast = slow = 0
+    for cid, text, seeds in CORPUS:
+        compiled = Contract.from_yaml(text).compile()
+        passes = _pass_function(compiled)
+        indexed = any("[" in p for p in compiled._patterns)
+        # metrics, quality rules and compliance mode run after the pass expressions
+        tail = compiled._metric_checks or compiled._quality_checks or compiled._compliance
+        for event in seeds:
+            try:
+                ok = compiled.validate(event, now=1_750_000_000).passed
+            except EventTypeError:
+                continue
+            if not ok:
+                assert tail or not passes(event), (cid, event)
+            elif passes(event):
+                fast += 1
+            else:
+                assert indexed, (cid, event)
+                slow += 1
+    assert fast > 600 and slow <= 2
+
+
+def test_the_pass_expression_never_admits_a_failing_value() -> None:
+    """Values that fail one check each, on a contract using every kind of check."""
+    text = """
+version: "1"
+name: t
+ontology:
+  entities:
+    - {name: s, type: string, pattern: "^[a-z_]{2,4}$", min_length: 2, max_length: 3}
+    - {name: e, type: string, enum: [a, b]}
+    - {name: i, type: integer, min: 0, max: 10}
+    - {name: f, type: float, min: 0.5, max: 1.5, required: false}
+    - {name: b, type: boolean, required: false}
+    - {name: d, type: date, required: false}
+    - {name: a, type: any, min: 1, max: 2, enum: [1, 2, x], required: false}
+    - name: o
+      type: object
+      required: false
+      properties:
+        - {name: n, type: integer}
+    - name: l
+      type: array
+      required: false
+      items: {name: x, type: string, pattern: "^[0-9]+$"}
+"""
+    compiled = Contract.from_yaml(text).compile()
+    passes = _pass_function(compiled)
+    good = {"s": "ab", "e": "a", "i": 3, "f": 1.0, "b": True, "d": "2024-02-29", "a": 1,
+            "o": {"n": 1}, "l": ["1", "22"]}  # fmt: skip
+    assert passes(good) and compiled.validate(good).passed
+    bad = [("s", "abcd"), ("s", "a"), ("s", "ab1"), ("s", "ä"), ("e", "c"), ("i", 11),
+           ("i", -1), ("i", 2**64), ("i", 1.0), ("i", True), ("f", 2.0), ("f", 0), ("f", "1"),
+           ("b", 1), ("b", None), ("d", "2023-02-29"), ("d", 20240229),
+           ("a", 3), ("a", "y"), ("a", 2.5), ("o", {}), ("o", {"n": "1"}), ("o", []),
+           ("l", [1]), ("l", "1"), ("s", None), ("e", None),
+           ("i", None)]  # fmt: skip
+    for field, value in bad:
+        event = {**good, field: value}
+        assert not compiled.validate(event).passed, (field, value)
+        assert not passes(event), (field, value)
+    for field in ("s", "e", "i"):
+        event = {k: v for k, v in good.items() if k != field}
+        assert not passes(event) and not compiled.validate(event).passed
+    nan = {**good, "f": float("nan")}
+    assert not passes(nan)
+    with pytest.raises(EventTypeError):
+        compiled.validate(nan)
+
+
 def test_python_values_beyond_json_take_the_slow_tests() -> None:
     gen, ref = _both(
         (ROOT / "contracts" / "user_events" / "1.1.0.yaml").read_text(encoding="utf-8")

@@ -338,6 +338,30 @@ def test_dates_extra(s: str, valid: bool) -> None:
     assert is_valid_date(s) is valid
 
 
+def test_the_four_digit_year_shortcut_agrees_with_the_grammar() -> None:
+    """Every month/day text around the valid range, on leap and common years of each
+    century rule, plus non-ASCII digits and separators in each place."""
+    from contractgate._dates import _parse_valid
+
+    years = ["0000", "0004", "0100", "0400", "1900", "2000", "2023", "2024", "9999", "20x6"]
+    parts = [f"{n:02d}" for n in range(0, 34)] + ["1", "001", "٠١", "0x", " 1"]
+    seen = 0
+    for y in years:
+        for m in parts:
+            for d in parts:
+                for s in (f"{y}-{m}-{d}", f"{y}/{m}-{d}", f"{y}-{m}/{d}"):
+                    assert is_valid_date(s) is _parse_valid(s), s
+                    seen += 1
+    assert seen > 40_000
+
+
+@given(st.text(alphabet="0123456789-+ /٠\u00a0", max_size=12))
+def test_date_shortcut_property(s: str) -> None:
+    from contractgate._dates import _parse_valid
+
+    assert is_valid_date(s) is _parse_valid(s)
+
+
 # --------------------------------------------------------------------------------------
 # Decoding: rejections with serde_json's messages
 

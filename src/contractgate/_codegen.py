@@ -20,9 +20,9 @@ specialised closures from ``_compiler``. The code is written for Python 3.9+.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
-__all__ = ["GeneratedValidator", "generate"]
+__all__ = ["GeneratedValidator", "generate", "pass_function"]
 
 _I64_MIN = -(2**63)
 _U64_MAX = 2**64 - 1
@@ -64,6 +64,37 @@ class _Path:
 
 _Part = Tuple[bool, str]  # (is_literal, text or expression)
 
+#: ``(chars, min, max)``: a pattern that is a run of one small ASCII class
+#: (``contractgate._regex.char_run``).
+CharRun = Tuple[str, int, Optional[int]]
+
+# The pass expression gives up (is ``False``: the checking code decides) below this many
+# nested objects/arrays, far from the parser's limit on nested parentheses.
+_MAX_PASS_DEPTH = 12
+
+
+# The other exact types an ``any`` value may have (``tuple`` and subclasses: checking code).
+_ANY_OTHER = frozenset({bool, type(None), dict, list})
+_ANY_OTHER_NOT_NULL = _ANY_OTHER - {type(None)}
+
+
+def _and(parts: Sequence[str]) -> str:
+    """``a and b and ...`` with constant parts folded (``"True"``/``"False"``)."""
+    kept = [p for p in parts if p != "True"]
+    if "False" in kept:
+        return "False"
+    if not kept:
+        return "True"
+    return kept[0] if len(kept) == 1 else "(" + " and ".join(kept) + ")"
+
+
+def _or(a: str, b: str) -> str:
+    if a == "True" or b == "True":
+        return "True"
+    if b == "False":
+        return a
+    return f"({a} or {b})"
+
 
 def _concat(parts: Sequence[_Part]) -> str:
     """A Python expression concatenating literal text and expressions (literals folded)."""
@@ -83,8 +114,10 @@ class _Emitter:
         null_as_absent: bool,
         helpers: Dict[str, Any],
         fail_fast: bool,
+        runs: Optional[Dict[str, CharRun]] = None,
     ) -> None:
         self.patterns = patterns
+        self.runs = runs or {}
         self.null_as_absent = null_as_absent
         self.dynamic_patterns = any("[" in p for p in patterns)
         self.h = helpers
@@ -92,6 +125,7 @@ class _Emitter:
         self.lines: List[str] = []
         self.consts: Dict[str, Any] = {}
         self._const_ids: Dict[int, str] = {}
+        self._enum_names: Dict[int, Tuple[str, str, str]] = {}
         self._n = 0
 
     # -- plumbing -------------------------------------------------------------------
@@ -347,18 +381,29 @@ class _Emitter:
                 ),
             )
 
+    def enum_sets(self, fd: Any) -> Tuple[str, str, str]:
+        """Names of the enum's hashed keys, its containers and its strings (cached per
+        field, shared by the checking code and the pass expression)."""
+        got = self._enum_names.get(id(fd))
+        if got is None:
+            enum = fd.enum
+            keys = frozenset(k for k in (self.h["_enum_key"](e) for e in enum) if k is not None)
+            containers = tuple(e for e in enum if isinstance(e, (dict, list, tuple)))
+            strs = frozenset(e for e in enum if type(e) is str)
+            got = (
+                self.const(keys, "keys"),
+                self.const(containers, "cont"),
+                self.const(strs, "strs"),
+            )
+            self._enum_names[id(fd)] = got
+        return got
+
     def enum(self, fd: Any, v: str, path: _Path, ind: int) -> None:
         if fd.enum is None:
             return
-        enum = fd.enum
         render_json = self.h["render_json"]
-        allowed = "[" + ", ".join(render_json(e) for e in enum) + "]"
-        keys = frozenset(k for k in (self.h["_enum_key"](e) for e in enum) if k is not None)
-        containers = tuple(e for e in enum if isinstance(e, (dict, list, tuple)))
-        strs = frozenset(e for e in enum if type(e) is str)
-        k_name = self.const(keys, "keys")
-        c_name = self.const(containers, "cont")
-        s_name = self.const(strs, "strs")
+        allowed = "[" + ", ".join(render_json(e) for e in fd.enum) + "]"
+        k_name, c_name, s_name = self.enum_sets(fd)
         self.emit(
             ind,
             f"if not ({v} in {s_name} if type({v}) is str else _enum_ok({v}, {k_name}, {c_name})):",
@@ -377,8 +422,156 @@ class _Emitter:
             ),
         )
 
+    # -- the pass expression ----------------------------------------------------------
+    #
+    # One boolean expression per contract that is True only when the event certainly
+    # passes: exact types only (``type(v) is str``, no subclasses, no big ints), every
+    # check of the checking code as a condition, values bound with ``:=``. It may say
+    # False for an event that passes (a ``str`` subclass, an ``any`` field holding a
+    # number, a too-deep nesting): the checking code then runs and decides. So a passing
+    # event costs one expression, and the messages and order come from one place.
+
+    def match(self, path: _Path, v: str) -> str:
+        """The expression testing ``v`` (exactly a ``str``: its methods are the builtin
+        ones) against the static pattern at ``path``."""
+        assert path.text is not None
+        run = self.runs.get(path.text)
+        if run is None:
+            return f"{self.const(self.patterns[path.text], 'm')}({v})"
+        chars, lo, hi = run
+        strip = f"not {v}.strip({chars!r})"
+        if hi is not None:
+            return f"({lo} <= len({v}) <= {hi} and {strip})"
+        if lo == 0:
+            return strip
+        if lo == 1:
+            return f"({v} and {strip})"
+        return f"(len({v}) >= {lo} and {strip})"
+
+    def pass_field(self, fd: Any, obj: str, parent: _Path, depth: int) -> str:
+        path = parent.child(fd.name) if parent.text is not None else _Path(None, "''")
+        v = self.var("p")
+        if fd.required:
+            # A missing field reads as None (no exact type test admits it; ``any`` does).
+            # With null_as_absent a required null is missing: ``any`` must not admit it.
+            dflt = ", _MISSING" if fd.type.value == "any" else ""
+            first = f"({v} := {obj}.get({fd.name!r}{dflt}))"
+            return self.pass_value(fd, v, first, path, depth, not self.null_as_absent)
+        if self.null_as_absent:
+            absent = f"({v} := {obj}.get({fd.name!r})) is None"
+        else:
+            absent = f"({v} := {obj}.get({fd.name!r}, _MISSING)) is _MISSING"
+        return _or(absent, self.pass_value(fd, v, v, path, depth))
+
+    def pass_value(
+        self, fd: Any, v: str, first: str, path: _Path, depth: int, null_ok: bool = True
+    ) -> str:
+        """True only if the value ``v`` passes every check of ``fd``; ``first`` is the
+        expression to use at the first mention of ``v`` (it may bind it)."""
+        if depth > _MAX_PASS_DEPTH:
+            return "False"
+        ft = fd.type.value
+        parts: List[str] = []
+        if ft == "any":
+            return self.pass_any(fd, v, first, path, null_ok)
+        if ft in ("string", "date"):
+            parts.append(f"type({first}) is str")
+            parts.extend(self.pass_strings(fd, v, path, ft))
+        elif ft == "integer":
+            parts.append(f"type({first}) is int and {_I64_MIN} <= {v} <= {_U64_MAX}")
+            rng = self.pass_range(fd, f"float({v})")
+            if rng:
+                parts.append(rng)
+        elif ft == "float":
+            as_float = _and([f"{v} - {v} == 0.0", self.pass_range(fd, v) or "True"])
+            as_int = self.pass_range(fd, f"_f64({v})") or "True"
+            parts.append(
+                f"(type({first}) is float and {as_float} "
+                f"or type({v}) is int and {as_int})"
+            )
+        elif ft == "boolean":
+            parts.append(f"({first} is True or {v} is False)")
+        elif ft == "object":
+            parts.append(f"type({first}) is dict")
+            for prop in fd.properties or ():
+                parts.append(self.pass_field(prop, v, path, depth + 1))
+        elif ft == "array":
+            parts.append(f"type({first}) is list")
+            if fd.items is not None:
+                if self.dynamic_patterns:
+                    return "False"  # patterns keyed by index: the checking code looks them up
+                x = self.var("x")
+                item = self.pass_value(fd.items, x, x, _Path(None, "''"), depth + 1)
+                if item == "False":
+                    return "False"
+                if item != "True":
+                    parts.append(f"all({item} for {x} in {v})")
+        else:  # pragma: no cover - FieldType is closed
+            return "False"
+        if fd.enum is not None:
+            keys, containers, strs = self.enum_sets(fd)
+            if ft in ("string", "date"):
+                parts.append(f"{v} in {strs}")
+            else:
+                parts.append(f"_enum_ok({v}, {keys}, {containers})")
+        return _and(parts)
+
+    def pass_any(self, fd: Any, v: str, first: str, path: _Path, null_ok: bool) -> str:
+        """``any``: a string gets the string checks, a number the range, and every other
+        JSON value (a float only when finite) passes, subject to the enum."""
+        keys, containers, strs = self.enum_sets(fd) if fd.enum is not None else ("", "", "")
+        as_str = [f"type({first}) is str", *self.pass_strings(fd, v, path, "any")]
+        not_str: List[str] = []
+        rng_int, rng_float = self.pass_range(fd, f"float({v})"), self.pass_range(fd, v)
+        if rng_int:
+            ints = f"type({v}) is int and {_I64_MIN} <= {v} <= {_U64_MAX} and {rng_int}"
+            floats = f"type({v}) is float and {v} - {v} == 0.0 and {rng_float}"
+        else:
+            ints, floats = f"type({v}) is int", f"type({v}) is float and {v} - {v} == 0.0"
+        other_types = _ANY_OTHER if null_ok else _ANY_OTHER_NOT_NULL
+        others = f"type({v}) in {self.const(other_types, 'other')}"
+        not_str.append(f"({ints} or {floats} or {others})")
+        if fd.enum is not None:
+            as_str.append(f"{v} in {strs}")
+            not_str.append(f"_enum_ok({v}, {keys}, {containers})")
+        return _or(_and(as_str), _and(not_str))
+
+    def pass_strings(self, fd: Any, v: str, path: _Path, ft: str) -> List[str]:
+        parts: List[str] = []
+        lo, hi = fd.min_length, fd.max_length
+        if lo is not None or hi is not None:
+            n = f"(len({v}) if {v}.isascii() else _utf8_len({v}))"
+            if lo is not None and hi is not None:
+                parts.append(f"{int(lo)} <= {n} <= {int(hi)}")
+            elif lo is not None:
+                parts.append(f"{n} >= {int(lo)}")
+            else:
+                parts.append(f"{n} <= {int(hi)}")
+        if path.text is None:
+            if self.dynamic_patterns:
+                return ["False"]
+        elif path.text in self.patterns:
+            parts.append(self.match(path, v))
+        if ft == "date":
+            parts.append(f"_is_valid_date({v})")
+        return parts
+
+    def pass_range(self, fd: Any, x: str) -> str:
+        # A NaN bound never fails in the checking code (every comparison is False).
+        lo = fd.min if fd.min is not None and fd.min == fd.min else None
+        hi = fd.max if fd.max is not None and fd.max == fd.max else None
+        if lo is not None and hi is not None:
+            return f"{self.const(lo, 'lo')} <= {x} <= {self.const(hi, 'hi')}"
+        if lo is not None:
+            return f"{x} >= {self.const(lo, 'lo')}"
+        if hi is not None:
+            return f"{x} <= {self.const(hi, 'hi')}"
+        return ""
+
 
 def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) -> List[str]:
+    """The function's lines: per top-level field, its pass expression, and the checking
+    code under ``if not (...)``; ``out`` is created by the first failing field."""
     em.lines = []
     root = _Path("")
     # Root (spec §4.1): dict subclasses are objects; anything else is the root violation.
@@ -387,19 +580,31 @@ def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) 
     em.emit(3, "_jtype(event)")
     em.emit(3, "return False" if em.fail_fast else "return _ROOT_RESULT")
     if not em.fail_fast:
-        em.emit(2, "out = []")
+        em.emit(2, "out = None")
     for fd in entities:
-        em.field(fd, "event", root, 2)
-    if em.fail_fast:
-        if has_tail:
+        passes = em.pass_field(fd, "event", root, 0)
+        if passes == "True":
+            continue
+        ind = 2
+        if passes != "False":
+            em.emit(2, f"if not ({passes}):")
+            ind = 3
+        if not em.fail_fast:
+            em.emit(ind, "if out is None:")
+            em.emit(ind + 1, "out = []")
+        em.field(fd, "event", root, ind)
+    if has_tail:
+        if em.fail_fast:
             em.emit(2, "tail = []")
             em.emit(2, "_tail(event, tail, now)")
             em.emit(2, "return not tail")
-        else:
-            em.emit(2, "return True")
+            return em.lines
+        em.emit(2, "if out is None:")
+        em.emit(3, "out = []")
+        em.emit(2, "_tail(event, out, now)")
+    if em.fail_fast:
+        em.emit(2, "return True")
     else:
-        if has_tail:
-            em.emit(2, "_tail(event, out, now)")
         em.emit(2, "if out:")
         em.emit(3, "return _failed(tuple(out))")
         em.emit(2, "return _PASSED")
@@ -410,6 +615,7 @@ def generate(
     entities: Sequence[Any],
     patterns: Dict[str, Callable[[str], Any]],
     null_as_absent: bool,
+    runs: Dict[str, CharRun],
     tail: Optional[Callable[[Any, List[Any], Any], None]],
     helpers: Dict[str, Any],
     *,
@@ -419,12 +625,13 @@ def generate(
     """Generate and compile ``validate`` (all violations) or, with ``fail_fast``,
     ``is_valid`` (first failure) for ``entities``.
 
-    ``patterns`` is the path-keyed map of match callables (spec §2.2); ``tail`` runs
+    ``patterns`` is the path-keyed map of match callables (spec §2.2), ``runs`` the
+    patterns among them that are tested inline (:data:`CharRun`); ``tail`` runs
     metrics, quality rules and compliance mode (or is None when the contract has none);
     ``helpers`` are the run-time helpers and constants from ``_compiler``.
     """
     name = "is_valid" if fail_fast else "validate"
-    em = _Emitter(patterns, null_as_absent, helpers, fail_fast=fail_fast)
+    em = _Emitter(patterns, null_as_absent, helpers, fail_fast=fail_fast, runs=runs)
     body = _function(em, entities, tail is not None, name)
     consts: Dict[str, Any] = dict(helpers)
     consts.update(em.consts)
@@ -435,3 +642,24 @@ def generate(
     namespace: Dict[str, Any] = {}
     exec(compile(source, filename, "exec"), namespace)
     return GeneratedValidator(namespace["_factory"](**consts), source)
+
+
+def pass_function(
+    entities: Sequence[Any],
+    patterns: Dict[str, Callable[[str], Any]],
+    null_as_absent: bool,
+    runs: Dict[str, CharRun],
+    helpers: Dict[str, Any],
+) -> Callable[[Any], bool]:
+    """The contract's pass expressions alone, as ``passes(event) -> bool`` (for tests:
+    which passing events take the fast path; it ignores metrics and quality rules)."""
+    em = _Emitter(patterns, null_as_absent, helpers, fail_fast=True, runs=runs)
+    root = _Path("")
+    expr = _and(["type(event) is dict", *(em.pass_field(fd, "event", root, 0) for fd in entities)])
+    consts: Dict[str, Any] = dict(helpers)
+    consts.update(em.consts)
+    params = ", ".join(sorted(consts))
+    source = f"def _factory({params}):\n    return lambda event: bool({expr})\n"
+    namespace: Dict[str, Any] = {}
+    exec(compile(source, "<contractgate passes>", "exec"), namespace)
+    return cast(Callable[[Any], bool], namespace["_factory"](**consts))

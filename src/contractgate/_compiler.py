@@ -540,12 +540,17 @@ def _walk(
             yield from _walk(fd.properties, path)
 
 
-def _compile_patterns(contract: Contract) -> Dict[str, Callable[[str], bool]]:
+def _compile_patterns(
+    contract: Contract,
+) -> Tuple[Dict[str, Callable[[str], bool]], Dict[str, Tuple[str, int, Optional[int]]]]:
+    """The path-keyed match callables, and the patterns that are a plain run of one ASCII
+    class (``^[a-z0-9_]+$``), which the generated code tests without ``re``."""
     # Imported here: the regex engine's tables are the bulk of the validator's import time,
     # and a contract without patterns never needs them.
-    from ._regex import RegexCompileError, compile_pattern, is_match_fn
+    from ._regex import RegexCompileError, char_run, compile_pattern, is_match_fn
 
     patterns: Dict[str, Callable[[str], bool]] = {}
+    runs: Dict[str, Tuple[str, int, Optional[int]]] = {}
     for path, fd in _walk(contract.ontology.entities, None):
         if fd.pattern is None:
             continue
@@ -557,7 +562,10 @@ def _compile_patterns(contract: Contract) -> Dict[str, Callable[[str], bool]]:
                 file=contract.source,
             ) from None
         patterns[path] = is_match_fn(matcher)
-    return patterns
+        run = char_run(matcher)
+        if run is not None:
+            runs[path] = run
+    return patterns, runs
 
 
 def _check_transforms(contract: Contract) -> None:
@@ -595,6 +603,7 @@ class CompiledContract:
         "_fast",
         "_gen",
         "_metric_checks",
+        "_pattern_runs",
         "_patterns",
         "_quality_checks",
         "_timing",
@@ -609,7 +618,7 @@ class CompiledContract:
         if not _TYPE_TESTS:
             _TYPE_TESTS.update(_type_tests())
         self.contract = contract
-        patterns = _compile_patterns(contract)
+        patterns, runs = _compile_patterns(contract)
         _check_transforms(contract)
         builder = _Builder(patterns, contract.null_as_absent)
         self._checks = tuple(builder.field(fd, None, True) for fd in contract.ontology.entities)
@@ -630,6 +639,7 @@ class CompiledContract:
         self._gen: Callable[..., ValidationResult] = self._reference_validate
         self._fast: Callable[..., bool] = self._reference_is_valid
         self._patterns = patterns
+        self._pattern_runs = runs
         if not reference:
             gen = _generate(self, False)
             if gen is not None:
@@ -1022,6 +1032,7 @@ def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
             c.ontology.entities,
             compiled._patterns,
             c.null_as_absent,
+            compiled._pattern_runs,
             compiled._tail if has_tail else None,
             _HELPERS,
             fail_fast=fail_fast,

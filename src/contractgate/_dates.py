@@ -22,6 +22,11 @@ _DATE_RE = re.compile(
 )
 _FAST_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# Every "MM-DD" of a leap year: with a 4-digit year in front, the common case is a set
+# lookup (no regex, no int()).
+_MONTH_DAYS = frozenset(
+    f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, _DAYS[m] + (m == 2) + 1)
+)
 _MIN_YEAR = -262143
 _MAX_YEAR = 262142
 
@@ -41,6 +46,15 @@ def is_valid_date(s: str) -> bool:
     ``2026-1-5``, ``26-01-05``, ``+10000-01-01`` and `` 2026-01-05`` are valid;
     ``10000-01-01``, ``2026-001-01``, ``2026-01-05 `` and ``２０２６-01-01`` are not.
     """
+    if len(s) == 10 and s[4] == "-" and s.isascii():
+        md = s[5:]
+        if md in _MONTH_DAYS and s[:4].isdigit():
+            return md != "02-29" or _valid_ymd(int(s[:4]), 2, 29)
+    return _parse_valid(s)
+
+
+def _parse_valid(s: str) -> bool:
+    """:func:`is_valid_date` for every input, by the grammar (the reference for tests)."""
     m = _FAST_RE.match(s)
     if m is not None:
         return _valid_ymd(int(m.group(1)), int(m.group(2)), int(m.group(3)))

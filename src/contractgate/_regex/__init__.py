@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Callable, Dict, Optional, cast
+from typing import Callable, Dict, Optional, Tuple, cast
 
 from . import _hir as H
 from ._emit import emit, uses_unicode_word_boundary, wants_ascii_variant
@@ -29,7 +29,14 @@ from ._parser import parse
 from ._safety import is_linear
 from ._size import exceeds_limit
 
-__all__ = ["CompiledRegex", "RegexCompileError", "compile_pattern", "is_match_fn"]
+__all__ = [
+    "CharRun",
+    "CompiledRegex",
+    "RegexCompileError",
+    "char_run",
+    "compile_pattern",
+    "is_match_fn",
+]
 
 ENGINE_RE = "re"
 ENGINE_DFA = "dfa"
@@ -205,3 +212,50 @@ def is_match_fn(m: CompiledRegex) -> Callable[[str], bool]:
     a bound ``LazyDFA.is_match``.  Use ``bool(...)`` if a real bool is needed.
     """
     return m._fast
+
+
+#: ``(chars, min, max)``: see :func:`char_run`.
+CharRun = Tuple[str, int, Optional[int]]
+
+# A run over a bigger set is rare in contracts, and ``str.strip`` scans its argument.
+_CHAR_RUN_MAX_SET = 128
+
+
+def char_run(m: CompiledRegex) -> Optional[CharRun]:
+    """``(chars, min, max)`` when ``m`` is ``^[set]{min,max}$`` (``max`` None: unbounded)
+    over a small ASCII set, else None.
+
+    Such a pattern (``^[a-z0-9_]+$`` is the most common contract pattern) matches ``s``
+    exactly when ``min <= len(s) <= max`` and ``not s.strip(chars)``: every character
+    of ``s`` is in the set iff stripping the set from both ends leaves nothing. The
+    generated validator inlines that test, which is several times cheaper than a call
+    into ``re``. Only text anchors (``^``/``\\A`` without ``m``, ``$``/``\\z``) and an
+    ASCII set qualify, so characters and lengths mean the same in both views.
+    """
+    h = m.hir
+    if not isinstance(h, H.HConcat) or len(h.subs) != 3:
+        return None
+    start, body, end = h.subs
+    if not (
+        isinstance(start, H.HLook) and start.look == H.START
+        and isinstance(end, H.HLook) and end.look == H.END
+    ):
+        return None
+    while isinstance(body, H.HCapture):
+        body = body.sub
+    if not isinstance(body, H.HRepetition):
+        return None
+    sub = body.sub
+    while isinstance(sub, H.HCapture):
+        sub = sub.sub
+    if isinstance(sub, H.HLiteral) and len(sub.chars) == 1 and sub.chars.isascii():
+        chars = sub.chars
+    elif isinstance(sub, H.HClass) and sub.ranges:
+        if any(hi > 0x7F for _, hi in sub.ranges):
+            return None
+        if sum(hi - lo + 1 for lo, hi in sub.ranges) > _CHAR_RUN_MAX_SET:
+            return None
+        chars = "".join(chr(c) for lo, hi in sub.ranges for c in range(lo, hi + 1))
+    else:
+        return None
+    return chars, body.min, body.max
