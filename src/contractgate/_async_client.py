@@ -7,7 +7,6 @@ import asyncio
 import inspect
 from typing import (
     Any,
-    AsyncGenerator,
     AsyncIterator,
     Callable,
     Dict,
@@ -22,7 +21,7 @@ from typing import (
 
 import httpx
 
-from ._chunking import BatchPlan, iter_events
+from ._chunking import BatchPlan, input_length, iter_events
 from ._exceptions import ContractGateError
 from ._logging import logger, setup_logging
 from ._models import (
@@ -256,6 +255,7 @@ class AsyncClient:
         else:
             it = iter_events(events)
         with self._t.start_ingest(options, keep_results=keep_results) as plan:
+            plan.input_length = input_length(events)
             return await self._stream(plan, ait, it, max_concurrency, on_batch)
 
     async def _stream(
@@ -302,31 +302,31 @@ class AsyncClient:
             tasks.append(asyncio.ensure_future(send_one(batch)))
             tasks[:] = [t for t in tasks if not t.done()]
 
-        async def events() -> AsyncGenerator[Any, None]:
-            if ait is not None:
-                async for event in ait:
-                    yield event
-            else:
-                assert it is not None
-                for event in it:
-                    yield event
+        async def read_async(source: AsyncIterator[Any]) -> None:
+            while plan.wants_more():
+                try:
+                    event = await source.__anext__()
+                except StopAsyncIteration:
+                    plan.flush()
+                    return
+                plan.add(event)
 
-        source = events()
+        async def close_source() -> None:
+            aclose = getattr(ait, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
         try:
             try:
                 while not failures:
-                    while plan.wants_more():
-                        try:
-                            event = await source.__anext__()
-                        except StopAsyncIteration:
-                            plan.flush()
-                            break
-                        try:
-                            plan.add(event)
-                        except (ContractGateError, ValueError) as err:
-                            failures.append((len(plan.batches), err))
-                            break
-                    if failures:
+                    try:
+                        if ait is not None:
+                            await read_async(ait)
+                        else:
+                            assert it is not None
+                            plan.fill(it)  # a plain iterable is read without awaiting
+                    except (ContractGateError, ValueError) as err:
+                        failures.append((len(plan.batches), err))
                         break
                     batch = plan.next_ready()
                     if batch is None:
@@ -338,7 +338,7 @@ class AsyncClient:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                await source.aclose()
+                await close_source()
                 raise
         except BaseException as exc:
             if len(plan.batches) > 1:
@@ -353,10 +353,7 @@ class AsyncClient:
             failures.sort(key=lambda f: f[0])
             first_error = failures[0][1]
             if not acknowledged:
-                await source.aclose()
                 raise first_error
-            async for _ in source:  # read (not encode) the rest, to list it as unsent
-                plan.skip()
             raise plan.failure(acknowledged, first_error) from first_error
         return plan.merge(acknowledged)
 

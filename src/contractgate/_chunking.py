@@ -28,7 +28,7 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
+from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
 from ._exceptions import EventEncodeError
 
@@ -45,6 +45,7 @@ __all__ = [
     "EncodedBatches",
     "StreamPlanner",
     "encode_event",
+    "input_length",
     "iter_events",
     "plan_batches",
 ]
@@ -83,6 +84,19 @@ def iter_events(events: Any) -> Iterator[Any]:
         raise TypeError(
             f"events must be an iterable of JSON values, not {type(events).__name__}"
         ) from None
+
+
+def input_length(events: Any) -> Optional[int]:
+    """How many events :func:`iter_events` will yield, when known without reading them
+    (``len()`` of a sized input; 1 for a mapping), else None."""
+    if isinstance(events, Mapping):
+        return 1
+    if isinstance(events, Sized) and not isinstance(events, (str, bytes, bytearray)):
+        try:
+            return len(events)
+        except Exception:  # a len() that fails is no reason to fail the ingest
+            return None
+    return None
 
 
 def _check_structure(event: Any, index: int, max_depth: int) -> None:
@@ -371,6 +385,7 @@ class StreamPlanner:
         self._index = 0  # events encoded so far
         self._batch_start = 0
         self._size = 0  # bytes of the open batch, including "[" (not yet "]")
+        self.events_read = 0  # taken from the input (encoded, or refused)
 
     @property
     def events_encoded(self) -> int:
@@ -384,6 +399,81 @@ class StreamPlanner:
     def add(self, event: Any) -> Optional[Tuple[BatchPlan, bytes]]:
         """Encode one event (raises :class:`EventEncodeError` with its index); returns
         the previous batch when this event does not fit in it."""
+        self.events_read += 1
+        data = self._checked(event)
+        n = len(data)
+        closed = None
+        parts = self._parts
+        if parts and (
+            len(parts) >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
+        ):
+            closed = self._close()
+            parts = self._parts
+        if not parts:
+            self._batch_start = self._index
+            self._size = 1 + n
+        else:
+            self._size += 1 + n
+        parts.append(data)
+        self._index += 1
+        return closed
+
+    def fill(
+        self, events: Iterator[Any], on_close: Callable[[BatchPlan, bytes], bool]
+    ) -> bool:
+        """``add()`` for each event of ``events``, in one loop: stops after a batch is
+        closed and handed to ``on_close`` if it returns False (returns False), or when
+        the input ends (returns True; the open batch stays open for ``flush()``).
+
+        The hot loop of ``ingest()``: a flat object of plain scalars is encoded here
+        (the test of :func:`_orjson_flat`, inlined); anything else goes through
+        :func:`encode_event`. ``events_read`` counts every event taken from ``events``,
+        including one whose encoding raised."""
+        dumps = _orjson_dumps
+        scalars = _FLAT_SCALARS
+        per_event = self.per_event_limit if self.per_event_limit is not None else 1 << 62
+        max_events, max_body = self.max_events, self.max_body_bytes
+        for event in events:
+            self.events_read += 1
+            data = None
+            if dumps is not None and type(event) is dict:
+                for key, value in event.items():
+                    if type(key) is not str:
+                        break
+                    t = type(value)
+                    if t not in scalars and (
+                        t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0)
+                    ):
+                        break
+                else:
+                    try:
+                        data = dumps(event)
+                    except Exception:
+                        data = None
+            if data is None or len(data) > per_event or len(data) + 2 > max_body:
+                data = self._checked(event)
+            n = len(data)
+            parts = self._parts
+            if parts and (len(parts) >= max_events or self._size + n + 2 > max_body):
+                batch, body = self._close()
+                self._batch_start = self._index
+                self._size = 1 + n
+                self._parts.append(data)
+                self._index += 1
+                if not on_close(batch, body):
+                    return False
+                continue
+            if not parts:
+                self._batch_start = self._index
+                self._size = 1 + n
+            else:
+                self._size += 1 + n
+            parts.append(data)
+            self._index += 1
+        return True
+
+    def _checked(self, event: Any) -> bytes:
+        """Encode one event and hold it to the size limits (or raise, with its index)."""
         index = self._index
         data = encode_event(event, index)
         n = len(data)
@@ -399,21 +489,7 @@ class StreamPlanner:
                 f"{n} bytes encoded; a request body on this route is limited to "
                 f"{self.max_body_bytes} bytes",
             )
-        closed = None
-        parts = self._parts
-        if parts and (
-            len(parts) >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
-        ):
-            closed = self._close()
-            parts = self._parts
-        if not parts:
-            self._batch_start = index
-            self._size = 1 + n
-        else:
-            self._size += 1 + n
-        parts.append(data)
-        self._index += 1
-        return closed
+        return data
 
     def _close(self) -> Tuple[BatchPlan, bytes]:
         body = b"[" + b",".join(self._parts) + b"]"

@@ -8,7 +8,8 @@ from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, T
 
 import httpx
 
-from ._chunking import BatchPlan, iter_events
+from ._chunking import BatchPlan, input_length, iter_events
+from ._deadline import DeadlineTransport, attempt_deadline
 from ._exceptions import ContractGateError
 from ._logging import logger, setup_logging
 from ._models import (
@@ -100,10 +101,12 @@ class Client:
             self._owns_http = False
         else:
             kwargs: dict[str, Any] = {"follow_redirects": False, "timeout": self._t.timeout}
-            if transport is not None:
-                kwargs["transport"] = transport
-            if verify is not None:
+            if transport is None:
+                # httpx's transport, with each attempt's total deadline down to the socket
+                transport = DeadlineTransport(verify=True if verify is None else verify)
+            elif verify is not None:
                 kwargs["verify"] = verify
+            kwargs["transport"] = transport
             self._http = httpx.Client(**kwargs)
             self._owns_http = True
         self._closed = False
@@ -163,17 +166,19 @@ class Client:
         )
         budget = attempt_budget(req.timeout)
         start = time.monotonic()
-        response = self._http.send(request, follow_redirects=False, stream=True)
-        try:
-            chunks: List[bytes] = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if budget is not None and time.monotonic() - start > budget:
-                    raise httpx.ReadTimeout(
-                        f"response not complete within {budget:g} s", request=request
-                    )
-        finally:
-            response.close()
+        with attempt_deadline(budget):
+            response = self._http.send(request, follow_redirects=False, stream=True)
+            try:
+                chunks: List[bytes] = []
+                # Checked here too: a caller's own transport has no deadline of its own.
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    if budget is not None and time.monotonic() - start > budget:
+                        raise httpx.ReadTimeout(
+                            f"response not complete within {budget:g} s", request=request
+                        )
+            finally:
+                response.close()
         return RawResponse(
             status_code=response.status_code,
             headers=response.headers,
@@ -262,12 +267,12 @@ class Client:
         )
         it = iter_events(events)
         with self._t.start_ingest(options, keep_results=keep_results) as plan:
+            plan.input_length = input_length(events)
             acknowledged: List[BatchIngestResponse] = []
 
             def fail(err: BaseException) -> NoReturn:
                 if not acknowledged:
                     raise err
-                plan.drain(it)
                 raise plan.failure(acknowledged, err) from err
 
             def send(batch: BatchPlan) -> None:
@@ -281,16 +286,10 @@ class Client:
 
             try:
                 while True:
-                    while plan.wants_more():
-                        try:
-                            event = next(it)
-                        except StopIteration:
-                            plan.flush()
-                            break
-                        try:
-                            plan.add(event)
-                        except (ContractGateError, ValueError) as err:
-                            fail(err)
+                    try:
+                        plan.fill(it)
+                    except (ContractGateError, ValueError) as err:
+                        fail(err)
                     batch = plan.next_ready()
                     if batch is None:
                         break

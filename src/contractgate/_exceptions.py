@@ -359,7 +359,12 @@ class PartialIngestError(_Picklable, ContractGateError):
       (including the failing batch), ``first_unsent_index`` the smallest of them;
     * ``cause``: the error that stopped the ingest (also ``__cause__``);
     * ``failed_idempotency_key``: the key of the batch that failed (resend those events
-      with it to stay deduplicated).
+      with it to stay deduplicated);
+    * ``unread_from``: for an input without ``len()`` (a generator, an async iterable)
+      whose end was not reached, the position where the SDK stopped reading it: the
+      events from there on were neither read nor sent, are *not* in ``unsent_indexes``,
+      and are still in your iterator. None when ``unsent_indexes`` covers the whole rest
+      of the input (a list, a tuple, or an input read to its end).
 
     It is raised only when at least one batch was acknowledged; a failure of the first
     batch raises the underlying error itself.
@@ -372,14 +377,17 @@ class PartialIngestError(_Picklable, ContractGateError):
         unsent_indexes: Sequence[int],
         cause: BaseException,
         failed_idempotency_key: Optional[str] = None,
+        unread_from: Optional[int] = None,
     ) -> None:
         self.accepted = accepted
         self.unsent_indexes = unsent_indexes
         self.first_unsent_index: Optional[int] = unsent_indexes[0] if unsent_indexes else None
         self.cause = cause
         self.failed_idempotency_key = failed_idempotency_key
+        self.unread_from = unread_from
+        rest = "" if unread_from is None else f"; the input was not read from index {unread_from}"
         super().__init__(
             f"ingest stopped: {accepted.total} event(s) acknowledged, "
             f"{len(unsent_indexes)} not acknowledged starting at index "
-            f"{self.first_unsent_index}: {type(cause).__name__}: {cause}"
+            f"{self.first_unsent_index}{rest}: {type(cause).__name__}: {cause}"
         )

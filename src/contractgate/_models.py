@@ -15,7 +15,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ._violations import BatchRecordViolation, Violation
 
@@ -31,6 +43,7 @@ __all__ = [
     "EnvelopeIngestResponse",
     "Health",
     "IngestEventResult",
+    "IngestResults",
     "IngestionStats",
     "PlaygroundResult",
     "QuarantineEntry",
@@ -248,6 +261,118 @@ class BatchAck:
     rate_limit: Optional[RateLimitInfo] = None
 
 
+_Part = Tuple[Sequence[Mapping[str, Any]], int, Optional[Sequence[int]]]
+
+
+def _is_failure(raw: Mapping[str, Any]) -> bool:
+    # IngestEventResult.from_dict reads anything but JSON true as "not passed"
+    return raw.get("passed") is not True
+
+
+class IngestResults(Sequence[IngestEventResult]):
+    """The per-event results of an ingest, in input order: a read-only sequence of
+    :class:`IngestEventResult` that compares equal to a tuple or list of the same results.
+
+    A 1000-event answer is often read only for its counts and failures, so the decoded
+    JSON objects are kept and the results are built on first access (all at once, then
+    cached); :meth:`failures` builds only the failing ones. Each part is ``(decoded
+    result objects, index offset, positions or None)``: result *i* of a part gets
+    ``index = offset + (its "index" field, else its position)``.
+    """
+
+    __slots__ = ("_built", "_len", "_parts")
+
+    def __init__(self, parts: Sequence[_Part] = ()) -> None:
+        self._parts: Tuple[_Part, ...] = tuple(parts)
+        self._len = sum(len(raws) for raws, _, _ in self._parts)
+        self._built: Optional[Tuple[IngestEventResult, ...]] = None
+
+    @staticmethod
+    def _build(raws: Sequence[Mapping[str, Any]], offset: int,
+               positions: Optional[Sequence[int]]) -> Iterator[IngestEventResult]:  # fmt: skip
+        make = IngestEventResult.from_dict
+        for pos, raw in zip(range(len(raws)) if positions is None else positions, raws):
+            idx = raw.get("index")
+            if type(idx) is not int:
+                idx = _oi(raw, "index")
+            yield make(raw, index=offset + (pos if idx is None else idx))
+
+    def _all(self) -> Tuple[IngestEventResult, ...]:
+        built = self._built
+        if built is None:
+            built = self._built = tuple(
+                r for part in self._parts for r in self._build(*part)
+            )
+        return built
+
+    def failures(self) -> Tuple[IngestEventResult, ...]:
+        """The failing results, building only those (unless all are built already)."""
+        if self._built is not None:
+            return tuple(r for r in self._built if not r.passed)
+        out: List[IngestEventResult] = []
+        for raws, offset, positions in self._parts:
+            pos = range(len(raws)) if positions is None else positions
+            bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
+            if bad:
+                out.extend(self._build([r for _, r in bad], offset, [p for p, _ in bad]))
+        return tuple(out)
+
+    def failing_parts(self) -> IngestResults:
+        """The same results minus the passing ones, still unbuilt."""
+        parts: List[_Part] = []
+        for raws, offset, positions in self._parts:
+            pos = range(len(raws)) if positions is None else positions
+            bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
+            if bad:
+                parts.append(([r for _, r in bad], offset, [p for p, _ in bad]))
+        return IngestResults(parts)
+
+    def passed_count(self) -> int:
+        return sum(1 for raws, _, _ in self._parts for r in raws if not _is_failure(r))
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> IngestEventResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Tuple[IngestEventResult, ...]: ...
+
+    def __getitem__(
+        self, i: Union[int, slice]
+    ) -> Union[IngestEventResult, Tuple[IngestEventResult, ...]]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[IngestEventResult]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IngestResults):
+            return self._len == other._len and self._all() == other._all()
+        if isinstance(other, (tuple, list)):
+            return self._len == len(other) and self._all() == tuple(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    @classmethod
+    def concat(cls, seqs: Sequence[Sequence[IngestEventResult]]) -> Sequence[IngestEventResult]:
+        """Results of several responses in order; unbuilt if they all are."""
+        lazy = [s for s in seqs if isinstance(s, IngestResults) and s._built is None]
+        if len(lazy) == len(seqs):
+            return cls([p for s in lazy for p in s._parts])
+        return tuple(r for s in seqs for r in s)
+
+
 @dataclass(frozen=True)
 class BatchIngestResponse(_Model):
     """Answer of ``ingest``: counts plus one :class:`IngestEventResult` per event, in order.
@@ -270,7 +395,7 @@ class BatchIngestResponse(_Model):
     atomic: bool = False
     resolved_version: Optional[str] = None
     version_pin_source: Optional[str] = None
-    results: Tuple[IngestEventResult, ...] = ()
+    results: Sequence[IngestEventResult] = ()
     error: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
     status_code: int = field(default=200, compare=False)
@@ -280,23 +405,19 @@ class BatchIngestResponse(_Model):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, index_offset: int = 0) -> BatchIngestResponse:
-        parsed: list[IngestEventResult] = []
-        for pos, r in enumerate(_objs(data.get("results"))):
-            idx = _oi(r, "index")
-            parsed.append(
-                IngestEventResult.from_dict(r, index=index_offset + (pos if idx is None else idx))
-            )
-        results = tuple(parsed)
+        raws = list(_objs(data.get("results")))
+        results = IngestResults([(raws, index_offset, None)])
         total = _oi(data, "total")
         passed = _oi(data, "passed")
         failed = _oi(data, "failed")
         if total is None:
             total = len(results)
         if passed is None:
-            passed = sum(1 for r in results if r.passed)
+            passed = results.passed_count()
         if failed is None:
             failed = total - passed
-        return cls(
+        obj = _new_object(cls)
+        obj.__dict__.update(
             total=total,
             passed=passed,
             failed=failed,
@@ -307,7 +428,12 @@ class BatchIngestResponse(_Model):
             results=results,
             error=_os(data, "error"),
             raw=data,
+            status_code=200,
+            rate_limit=None,
+            idempotent_replay=False,
+            batches=(),
         )
+        return obj
 
     # ---- conveniences
     @property
@@ -317,6 +443,8 @@ class BatchIngestResponse(_Model):
     @property
     def failures(self) -> Tuple[IngestEventResult, ...]:
         """Results of the events that failed (each with its ``index``)."""
+        if isinstance(self.results, IngestResults):
+            return self.results.failures()
         return tuple(r for r in self.results if not r.passed)
 
     def __len__(self) -> int:
@@ -331,10 +459,8 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
     if len(parts) == 1:
         return parts[0]
     ordered = sorted(parts, key=lambda p: p.batches[0].start_index if p.batches else 0)
-    results: list[IngestEventResult] = []
     acks: list[BatchAck] = []
     for p in ordered:
-        results.extend(p.results)
         acks.extend(p.batches)
     total = sum(p.total for p in ordered)
     passed = sum(p.passed for p in ordered)
@@ -360,7 +486,7 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
         atomic=first.atomic if first else False,
         resolved_version=first.resolved_version if first else None,
         version_pin_source=first.version_pin_source if first else None,
-        results=tuple(results),
+        results=IngestResults.concat([p.results for p in ordered]),
         raw={},
         status_code=status,
         rate_limit=rate_limit,

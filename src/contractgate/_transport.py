@@ -104,6 +104,7 @@ from ._models import (
     EnvelopeIngestResponse,
     Health,
     IngestionStats,
+    IngestResults,
     PlaygroundResult,
     QuarantineEntry,
     RateLimitInfo,
@@ -1480,8 +1481,11 @@ class IngestPlan:
         self._bodies: Dict[int, bytes] = {}
         self._ready: Deque[BatchPlan] = collections.deque()
         self._ready_bytes = 0
-        self.seen = 0  # events read from the input (encoded, refused, or drained)
+        self._skipped = 0  # read from the input after a failure, never encoded
         self.exhausted = False  # the input ended (flush() was called)
+        #: ``len()`` of the caller's input when it has one: a failure then lists every
+        #: unsent position without reading the rest of the input.
+        self.input_length: Optional[int] = None
 
     def wants_more(self) -> bool:
         """Whether to read more input before sending the next ready batch: the input has
@@ -1502,21 +1506,26 @@ class IngestPlan:
         return batch
 
     @property
+    def seen(self) -> int:
+        """Events taken from the input so far (encoded, refused, or skipped)."""
+        return self._planner.events_read + self._skipped
+
+    @property
     def total_events(self) -> int:
         return self.seen
 
-    def add(self, event: Any) -> Optional[BatchPlan]:
-        """Encode one event; returns the batch it closed, ready to send, if any.
+    def fill(self, events: Iterator[Any]) -> None:
+        """Read and encode events while :meth:`wants_more`; :meth:`flush` when the input
+        ends. Raises what :meth:`add` raises (the event counted as read)."""
+        if self.wants_more() and self._planner.fill(events, self._closed):
+            self.flush()
 
-        Raises :class:`EventEncodeError` for this event, and ``ValueError`` when
-        ``atomic=True`` needs a second request or the idempotency key has no room for
-        the ``#<n>`` suffix of the next batch: in both cases before the batch this event
-        closed is handed out."""
-        self.seen += 1
-        closed = self._planner.add(event)
-        if closed is None:
-            return None
-        batch, body = closed
+    def _closed(self, batch: BatchPlan, body: bytes) -> bool:
+        self._check_next(batch)
+        self._keep(batch, body)
+        return self.wants_more()
+
+    def _check_next(self, batch: BatchPlan) -> None:
         if self.atomic:
             raise ValueError(
                 "atomic=True needs all events in one request, but they need more than one "
@@ -1525,6 +1534,19 @@ class IngestPlan:
             )
         if self._key is not None:
             _check_idempotency_key(f"{self._key}#{batch.number + 1}")
+
+    def add(self, event: Any) -> Optional[BatchPlan]:
+        """Encode one event; returns the batch it closed, ready to send, if any.
+
+        Raises :class:`EventEncodeError` for this event, and ``ValueError`` when
+        ``atomic=True`` needs a second request or the idempotency key has no room for
+        the ``#<n>`` suffix of the next batch: in both cases before the batch this event
+        closed is handed out."""
+        closed = self._planner.add(event)
+        if closed is None:
+            return None
+        batch, body = closed
+        self._check_next(batch)
         return self._keep(batch, body)
 
     def flush(self) -> Optional[BatchPlan]:
@@ -1537,12 +1559,7 @@ class IngestPlan:
 
     def skip(self, n: int = 1) -> None:
         """Count events read from the input but never encoded (after a failure)."""
-        self.seen += n
-
-    def drain(self, events: Iterator[Any]) -> None:
-        """Read (not encode) the rest of ``events`` so ``failure`` can list them."""
-        for _ in events:
-            self.seen += 1
+        self._skipped += n
 
     def _keep(self, batch: BatchPlan, body: bytes) -> BatchPlan:
         self.batches.append(batch)
@@ -1556,6 +1573,9 @@ class IngestPlan:
         ``keep_results=False``) its counts, metadata and failing results only."""
         if self.keep_results:
             return part
+        results = part.results
+        if isinstance(results, IngestResults):
+            return dataclasses.replace(part, results=results.failing_parts(), raw={})
         return dataclasses.replace(part, results=part.failures, raw={})
 
     def close(self) -> None:
@@ -1696,8 +1716,12 @@ class IngestPlan:
         acked_numbers = {a.number for p in acknowledged for a in p.batches}
         ranges = [b.indexes for b in self.batches if b.number not in acked_numbers]
         end = self.batches[-1].start_index + self.batches[-1].count if self.batches else 0
-        if self.seen > end:
-            ranges.append(range(end, self.seen))
+        # The rest of the input is not read: with a length, the unsent positions are
+        # known anyway; without one, ``unread_from`` says where reading stopped.
+        known = self.input_length if self.input_length is not None else self.seen
+        unread_from = None if self.exhausted or self.input_length is not None else self.seen
+        if known > end:
+            ranges.append(range(end, known))
         if all(x.stop == y.start for x, y in zip(ranges, ranges[1:])) and ranges:
             unsent: Sequence[int] = range(ranges[0].start, ranges[-1].stop)
         else:
@@ -1708,6 +1732,7 @@ class IngestPlan:
             unsent_indexes=unsent,
             cause=error,
             failed_idempotency_key=key,
+            unread_from=unread_from,
         )
 
     def progress_note(self, acknowledged: Sequence[BatchIngestResponse]) -> str:

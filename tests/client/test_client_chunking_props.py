@@ -8,7 +8,8 @@ from typing import Any, List
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contractgate._chunking import plan_batches
+from contractgate._chunking import StreamPlanner, plan_batches
+from contractgate._exceptions import EventEncodeError
 from contractgate._pagination import PageCursor
 
 json_scalars = st.one_of(
@@ -65,6 +66,59 @@ def test_batches_respect_limits_and_keep_order(
             x.encode() + b"," for x in encoded
         )
         assert json.dumps(decoded) == json.dumps(events)
+
+
+flat_events = st.dictionaries(
+    st.text(max_size=6),
+    st.one_of(json_scalars, st.floats(), st.integers(min_value=-(2**70), max_value=2**70)),
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    events=st.lists(st.one_of(flat_events, json_values), max_size=40),
+    max_events=st.integers(min_value=1, max_value=7),
+    max_bytes=st.integers(min_value=60, max_value=600),
+    stop_every=st.integers(min_value=1, max_value=4),
+)
+def test_the_fill_loop_cuts_and_encodes_exactly_like_add(
+    events: List[Any], max_events: int, max_bytes: int, stop_every: int
+) -> None:
+    """``StreamPlanner.fill`` (the ingest loop, with its inlined flat-object encoding) and
+    ``add`` give the same batches, bytes and errors, however often ``fill`` is paused."""
+
+    def run_add() -> Any:
+        p = StreamPlanner(max_events=max_events, max_body_bytes=max_bytes, per_event_limit=300)
+        out = []
+        try:
+            for e in events:
+                closed = p.add(e)
+                if closed:
+                    out.append(closed)
+        except EventEncodeError as exc:
+            return out, (exc.index, exc.reason), p.events_read
+        last = p.flush()
+        return out + ([last] if last else []), None, p.events_read
+
+    def run_fill() -> Any:
+        p = StreamPlanner(max_events=max_events, max_body_bytes=max_bytes, per_event_limit=300)
+        out: List[Any] = []
+
+        def on_close(batch: Any, body: bytes) -> bool:
+            out.append((batch, body))
+            return len(out) % stop_every != 0
+
+        it = iter(events)
+        try:
+            while not p.fill(it, on_close):
+                pass
+        except EventEncodeError as exc:
+            return out, (exc.index, exc.reason), p.events_read
+        last = p.flush()
+        return out + ([last] if last else []), None, p.events_read
+
+    assert run_fill() == run_add()
 
 
 @settings(max_examples=60, deadline=None)

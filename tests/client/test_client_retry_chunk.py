@@ -7,7 +7,7 @@ import asyncio
 import json
 import math
 import time
-from typing import Any, List
+from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
@@ -219,15 +219,26 @@ async def test_chunks_respect_byte_caps(make_api: Any) -> None:
 async def test_events_are_encoded_once_even_with_retries(
     make_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The ingest loop encodes a flat event with orjson itself (when installed) and
+    # anything else with encode_event: count both ways in.
     calls = 0
     real = chunking.encode_event
+    real_dumps = chunking._orjson_dumps
 
     def counting(o: Any, *args: Any, **kwargs: Any) -> bytes:
         nonlocal calls
         calls += 1
         return real(o, *args, **kwargs)
 
+    def counting_dumps(o: Any, *args: Any) -> bytes:
+        nonlocal calls
+        calls += 1
+        assert real_dumps is not None
+        return real_dumps(o, *args)
+
     monkeypatch.setattr(chunking, "encode_event", counting)
+    if real_dumps is not None:
+        monkeypatch.setattr(chunking, "_orjson_dumps", counting_dumps)
     rec = Recorder(verdict_for)
     rec.script = [_std(503), _std(502)]
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
@@ -278,13 +289,47 @@ async def test_unsendable_event_beyond_the_read_ahead_stops_before_its_batch(
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
     events = [{"i": i} for i in range(150)] + [{"bad": math.nan}] + [{"i": 0}] * 3
     kwargs = {"max_concurrency": 1} if api.is_async else {}
+    it = iter(events)
     with pytest.raises(E.PartialIngestError) as ei:
-        await api.ingest(CID, iter(events), max_batch_events=10, **kwargs)
+        await api.ingest(CID, it, max_batch_events=10, **kwargs)
     err = ei.value
     assert isinstance(err.cause, E.EventEncodeError) and err.cause.index == 150
     sent = err.accepted.total
     assert 0 < sent < 150 and sent == 10 * len(rec.requests)  # batch 15 never sent
-    assert list(err.unsent_indexes) == list(range(sent, 154))  # rest read, not encoded
+    # an iterator has no len(): the rest is left unread, and unread_from says where
+    assert list(err.unsent_indexes) == list(range(sent, 151))
+    assert err.unread_from == 151 and "not read from index 151" in str(err)
+    assert next(it) == {"i": 0}  # still in the caller's iterator
+
+    # a list has one: every unsent position is listed, nothing is left unread
+    rec.requests.clear()
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(CID, events, max_batch_events=10, **kwargs)
+    assert list(ei.value.unsent_indexes) == list(range(ei.value.accepted.total, 154))
+    assert ei.value.unread_from is None
+
+
+async def test_a_failure_over_an_endless_generator_returns(make_api: Any) -> None:
+    """The SDK never reads past what it needs: a failure in the middle of an endless
+    input ends the call (the rest of the input is not drained)."""
+    rec = Recorder(verdict_for)
+    rec.script = [verdict_for, _std(400)]  # the second request is refused
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+
+    def endless() -> Iterator[Dict[str, int]]:
+        i = 0
+        while True:
+            yield {"i": i}
+            i += 1
+
+    kwargs = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(CID, endless(), max_batch_events=10, **kwargs)
+    err = ei.value
+    assert err.accepted.total == 10 and err.first_unsent_index == 10
+    assert err.unread_from is not None and list(err.unsent_indexes) == list(
+        range(10, err.unread_from)
+    )
 
 
 async def test_ingest_streams_a_generator(make_api: Any) -> None:

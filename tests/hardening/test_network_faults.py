@@ -263,12 +263,6 @@ def test_slow_loris_response_always_ends_in_a_typed_error(kind: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("payload", [SLOW_HEADERS, SLOW_BODY], ids=["headers", "body"])
 def test_slow_loris_response_is_cut_by_the_timeout(kind: str, payload: bytes) -> None:
-    if kind == "sync" and payload is SLOW_HEADERS:
-        pytest.xfail(
-            "known gap: the sync Client enforces its total per-attempt deadline while the "
-            "body streams, but httpx's sync transport reads trickled response HEADERS "
-            "with per-read timeouts only; the async client bounds both (asyncio.wait_for)"
-        )
     srv = _RawServer(_trickle(payload, budget=3.0, interval=0.05))
     t0 = time.monotonic()
     try:
@@ -473,3 +467,16 @@ def test_client_is_usable_after_a_fault(gw: Any, cid: str) -> None:
             c.with_options(max_retries=0).health()
         c.ingest(cid, [event(t) for t in tags[2:]])
     _assert_each_once(gw, cid, tags)
+
+
+def test_the_sync_deadline_reaches_the_socket() -> None:
+    """The sync Client's deadline lives in httpx's connection pool; if a new httpx or
+    httpcore keeps its network backend elsewhere, this fails instead of silently falling
+    back to per-read timeouts."""
+    from contractgate._deadline import DeadlineTransport
+
+    transport = DeadlineTransport()
+    try:
+        assert transport.bounded
+    finally:
+        transport.close()
