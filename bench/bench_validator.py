@@ -290,22 +290,27 @@ WIDE_SCHEMA: Dict[str, Any] = {
 # Timing
 
 
-def rate(run: Callable[[], None], n_events: int, min_seconds: float) -> float:
-    """Events/s: best of 5 rounds, each repeating ``run`` for at least ``min_seconds``/5."""
-    best = float("inf")
-    budget = min_seconds / 5
-    gc.collect()
-    for _ in range(5):
-        reps = 0
+def rates(runs: List[Tuple[Callable[[], None], int]], min_seconds: float) -> List[float]:
+    """Events/s of each ``(run, n_events)``: the best of 7 rounds, where one round times
+    every run once in turn (each repeated for about ``min_seconds``/7). Interleaving the
+    engines round by round means a burst of load on a shared machine slows all of them
+    alike instead of whichever happened to be running, so their ratios stay honest."""
+    rounds = 7
+    budget = min_seconds / rounds
+    best = [float("inf")] * len(runs)
+    reps = []
+    for run, _ in runs:  # calibrate: repetitions per round for each run
         t0 = time.perf_counter()
-        while True:
-            run()
-            reps += 1
-            el = time.perf_counter() - t0
-            if el >= budget:
-                break
-        best = min(best, el / reps)
-    return n_events / best
+        run()
+        reps.append(max(1, int(budget / max(time.perf_counter() - t0, 1e-6))))
+    gc.collect()
+    for _ in range(rounds):
+        for k, (run, _) in enumerate(runs):
+            t0 = time.perf_counter()
+            for _ in range(reps[k]):
+                run()
+            best[k] = min(best[k], (time.perf_counter() - t0) / reps[k])
+    return [n / b for (_, n), b in zip(runs, best)]
 
 
 def bench_contract(
@@ -441,9 +446,9 @@ def bench_contract(
     ]
     print(f"  {'engine':34s} {'valid ev/s':>14s} {'mixed ev/s':>14s}")
     res: Dict[str, float] = {}
-    for name, rv_run, nv, rm_run, nm in rows:
-        a = rate(rv_run, nv, min_s)
-        b = rate(rm_run, nm, min_s)
+    valid = rates([(r[1], r[2]) for r in rows], min_s)
+    mixed_ = rates([(r[3], r[4]) for r in rows], min_s)
+    for (name, *_), a, b in zip(rows, valid, mixed_):
         res[name + " valid"] = a
         res[name + " mixed"] = b
         print(f"  {name:34s} {a:14,.0f} {b:14,.0f}")
@@ -506,40 +511,50 @@ def compile_times() -> None:
 
 
 def import_times() -> None:
+    """Import time in fresh processes, with the package's bytecode cached (as after
+    ``pip install``, which compiles it) and without (every module compiled from source:
+    what a machine with ``PYTHONDONTWRITEBYTECODE=1`` and no cache sees each time). The
+    cache goes to a temporary ``PYTHONPYCACHEPREFIX``, so the tree stays clean."""
+    import tempfile
+
     code = (
         "import sys, time; t=time.perf_counter(); import contractgate; "
         "from contractgate import Contract, CompiledContract; t1=time.perf_counter(); "
         "print(t1-t, 'httpx' in sys.modules)"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    samples = []
-    httpx = False
-    for _ in range(7):
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-        )
-        t, hx = out.stdout.split()
-        samples.append(float(t))
-        httpx = httpx or hx == "True"
     code2 = (
         "import time, contractgate; t=time.perf_counter(); import contractgate._regex; "
         "print(time.perf_counter()-t)"
     )
-    regex = []
-    for _ in range(5):
-        out = subprocess.run(
-            [sys.executable, "-c", code2], capture_output=True, text=True, env=env, check=True
-        )
-        regex.append(float(out.stdout))
-    print("\n== import time")
-    print(
-        f"  import contractgate + Contract, CompiledContract: median {statistics.median(samples) * 1e3:.1f} ms "
-        f"(min {min(samples) * 1e3:.1f} ms); httpx imported: {httpx}"
-    )
-    print(
-        "  + contractgate._regex, imported by the first compile of a contract with a pattern: "
-        f"median {statistics.median(regex) * 1e3:.1f} ms"
-    )
+
+    def run(src: str, env: Dict[str, str], n: int) -> Tuple[List[float], bool]:
+        samples, httpx = [], False
+        for _ in range(n):
+            out = subprocess.run(
+                [sys.executable, "-c", src], capture_output=True, text=True, env=env, check=True
+            )
+            parts = out.stdout.split()
+            samples.append(float(parts[0]))
+            httpx = httpx or parts[1:] == ["True"]
+        return samples, httpx
+
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base["PYTHONPATH"] = str(ROOT / "src")
+    print("\n== import time (fresh process each; median of 7)")
+    with tempfile.TemporaryDirectory() as warm_dir, tempfile.TemporaryDirectory() as cold_dir:
+        warm = dict(base, PYTHONPYCACHEPREFIX=warm_dir)
+        run(code, warm, 1)  # writes the cache
+        run(code2, warm, 1)
+        cold = dict(base, PYTHONPYCACHEPREFIX=cold_dir, PYTHONDONTWRITEBYTECODE="1")
+        for label, env in (("bytecode cached", warm), ("no bytecode cache", cold)):
+            samples, httpx = run(code, env, 7)
+            regex, _ = run(code2, env, 5)
+            print(
+                f"  {label:18s} import contractgate + Contract, CompiledContract: "
+                f"{statistics.median(samples) * 1e3:6.1f} ms (min {min(samples) * 1e3:.1f}); "
+                f"httpx imported: {httpx}; + contractgate._regex (first contract with a "
+                f"pattern): {statistics.median(regex) * 1e3:.1f} ms"
+            )
 
 
 def machine() -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -37,10 +38,11 @@ from typing import (
     Union,
 )
 
-import yaml
-
 from ._exceptions import ContractCompileError
 from ._render import render_debug_str, render_f64
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "F64",
@@ -527,11 +529,38 @@ class _Document:
         self.error: Optional[_DeError] = None
 
 
+_K_SCALAR, _K_MAP_START, _K_MAP_END, _K_SEQ_START, _K_SEQ_END, _K_ALIAS = range(6)
+_K_DOC_END, _K_STREAM_END, _K_OTHER = 6, 7, 8
+_EVENT_KINDS: Dict[type, int] = {}  # filled by _yaml()
+_C_LOADER = False  # libyaml's loader is available (set by _yaml())
+
+
+def _yaml() -> Any:
+    """PyYAML, imported on first use: importing it costs ~25 ms (its reader compiles a
+    large regex), which ``import contractgate`` should not pay before a YAML text."""
+    global _C_LOADER
+    import yaml
+
+    if not _EVENT_KINDS:
+        _C_LOADER = getattr(yaml, "CSafeLoader", None) is not None
+        _EVENT_KINDS.update(
+            {
+                yaml.ScalarEvent: _K_SCALAR,
+                yaml.MappingStartEvent: _K_MAP_START,
+                yaml.MappingEndEvent: _K_MAP_END,
+                yaml.SequenceStartEvent: _K_SEQ_START,
+                yaml.SequenceEndEvent: _K_SEQ_END,
+                yaml.AliasEvent: _K_ALIAS,
+                yaml.DocumentEndEvent: _K_DOC_END,
+                yaml.StreamEndEvent: _K_STREAM_END,
+            }
+        )
+    return yaml
+
+
 def _loader_class() -> Any:
+    yaml = _yaml()
     return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-
-
-_C_LOADER = getattr(yaml, "CSafeLoader", None) is not None
 
 
 _PY_PROBLEMS = {
@@ -541,6 +570,7 @@ _PY_PROBLEMS = {
 
 def _libyaml_error(exc: yaml.YAMLError, bom_shift: int) -> _DeError:
     """Render a PyYAML/libyaml error the way serde_yaml's libyaml error Display does."""
+    yaml = _yaml()
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "YAML syntax error"
         if not _C_LOADER:  # a few pure-Python PyYAML texts differ from libyaml's
@@ -573,23 +603,6 @@ def _libyaml_error(exc: yaml.YAMLError, bom_shift: int) -> _DeError:
     return _DeError(str(exc), fixable=False)
 
 
-_K_SCALAR, _K_MAP_START, _K_MAP_END, _K_SEQ_START, _K_SEQ_END, _K_ALIAS = range(6)
-_K_DOC_END, _K_STREAM_END, _K_OTHER = 6, 7, 8
-_EVENT_KINDS: Dict[type, int] = {
-    yaml.ScalarEvent: _K_SCALAR,
-    yaml.MappingStartEvent: _K_MAP_START,
-    yaml.MappingEndEvent: _K_MAP_END,
-    yaml.SequenceStartEvent: _K_SEQ_START,
-    yaml.SequenceEndEvent: _K_SEQ_END,
-    yaml.AliasEvent: _K_ALIAS,
-    yaml.DocumentEndEvent: _K_DOC_END,
-    yaml.StreamEndEvent: _K_STREAM_END,
-}
-
-
-_ZERO_MARK = yaml.Mark("<contract>", 0, 0, 0, "", 0)
-
-
 class _EventSource:
     """The libyaml event stream, read lazily one document at a time."""
 
@@ -600,19 +613,21 @@ class _EventSource:
         # The pure-Python parser drops a leading BOM without counting it; a space there
         # has the same effect on marks and tokens as serde_yaml's skipped BOM.
         self.bom_shift = 0
+        loader_class = _loader_class()  # imports PyYAML first: _C_LOADER is set
         if text.startswith("\ufeff"):
             if _C_LOADER:
                 text = "\ufeff" + text
                 self.bom_shift = 3
             else:
                 text = " " + text[1:]
-        self._loader: Any = _loader_class()(text)
+        self._loader: Any = loader_class(text)
         self.done = False
 
     def close(self) -> None:
         self._loader.dispose()
 
     def first_document(self) -> _Document:
+        yaml = _yaml()
         doc = _Document()
         anchors: Dict[str, int] = {}
         events = doc.events
@@ -624,7 +639,8 @@ class _EventSource:
             while True:
                 ev = get_event()
                 if ev is None:  # past the end of the stream
-                    ev = yaml.StreamEndEvent(_ZERO_MARK, _ZERO_MARK)
+                    zero = yaml.Mark("<contract>", 0, 0, 0, "", 0)
+                    ev = yaml.StreamEndEvent(zero, zero)
                 kind = kinds.get(type(ev), _K_OTHER)
                 if kind == _K_OTHER:  # StreamStart / DocumentStart
                     continue
@@ -688,6 +704,7 @@ class _EventSource:
         """serde_yaml's ``loader.next_document().is_some()`` after the first document."""
         if self.done:
             return False
+        yaml = _yaml()
         try:
             ev = self._loader.get_event()
         except yaml.YAMLError:
