@@ -450,9 +450,13 @@ class StreamPlanner:
                         data = dumps(event)
                     except Exception:
                         data = None
-            if data is None or len(data) > per_event or len(data) + 2 > max_body:
+            if data is None:
                 data = self._checked(event)
-            n = len(data)
+                n = len(data)
+            else:
+                n = len(data)
+                if n > per_event or n + 2 > max_body:
+                    data = self._checked(event)  # raises the size error, with its index
             parts = self._parts
             if parts and (len(parts) >= max_events or self._size + n + 2 > max_body):
                 batch, body = self._close()
