@@ -8,11 +8,16 @@ once with ``exec``:
 * ``is_valid(event, *, now=None) -> bool`` — the same checks, returning ``False`` at the
   first failure (generated on first use, so compiling a contract pays for one function).
 
-Every check is inlined: the exact-type fast tests (``type(v) is str``) come first and the
-general helpers (subclasses, big ints, non-JSON values) run only when they miss. Field
-names are string literals; patterns, bounds, enum sets and pre-rendered messages are
-closure cells of a factory function. Messages that depend on the value are built only on
-the failure branch, so a passing event allocates nothing and returns a shared result.
+Each top-level field is first tested by its *pass expression*: one boolean expression,
+True only when the field certainly passes (exact types, every check inlined, values bound
+with ``:=``, patterns of the ``^[a-z0-9_]+$`` kind as ``str.strip``). Only when it says
+no does the field's *checking code* run: exact-type tests first, the general helpers
+(subclasses, big ints, non-JSON values) when they miss, and messages built on the failure
+branch. The list of violations is created by the first failing field, so a passing event
+allocates nothing and returns a shared result. The pass expression may be conservative
+(False for a value that passes): the checking code then decides, so verdicts, messages
+and order come from one place. Field names are string literals; patterns, bounds, enum
+sets and pre-rendered messages are closure cells of a factory function.
 
 Metrics, quality rules and compliance mode (rare, after the ontology walk) reuse the
 specialised closures from ``_compiler``. The code is written for Python 3.9+.

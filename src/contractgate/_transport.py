@@ -1476,6 +1476,7 @@ class IngestPlan:
             max_events=options.max_batch_events,
             max_body_bytes=options.max_batch_bytes,
             per_event_limit=PER_EVENT_LIMIT if options.route == "v1" else None,
+            ndjson=options.route == "v1",  # the legacy route reads JSON only
         )
         self.batches: List[BatchPlan] = []  # every batch closed so far
         self._bodies: Dict[int, bytes] = {}
@@ -1672,6 +1673,7 @@ class IngestPlan:
                     ("atomic", True if self.atomic else None),
                 ),
                 content=body,
+                content_type="application/x-ndjson",
                 timeout=self._timeout,
                 retry_class=RetryClass.SAFE
                 if self.dry_run

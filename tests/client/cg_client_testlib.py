@@ -86,13 +86,20 @@ class Recorder:
         return self.responder(request)
 
 
+def batch_events(request: httpx.Request) -> List[Any]:
+    """The events of an ingest request as the gateway reads them: NDJSON (``/v1``, one
+    event per line) or JSON (an array is a batch, any other value one event)."""
+    if "application/x-ndjson" in request.headers.get("content-type", ""):
+        return [json.loads(line) for line in request.content.split(b"\n") if line.strip()]
+    value = json.loads(request.content)
+    return value if isinstance(value, list) else [value]
+
+
 def verdict_for(
     request: httpx.Request, *, fail_if: Callable[[Any], bool] = lambda e: False, v1: bool = True
 ) -> httpx.Response:
     """A gateway-shaped batch verdict for the events in ``request``."""
-    events = json.loads(request.content)
-    if not isinstance(events, list):
-        events = [events]
+    events = batch_events(request)
     results = []
     for i, e in enumerate(events):
         ok = not fail_if(e)

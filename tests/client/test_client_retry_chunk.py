@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
-from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, verdict_for
+from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, batch_events, verdict_for
 
 import contractgate._chunking as chunking
 import contractgate._exceptions as E
@@ -191,7 +191,7 @@ async def test_generator_is_chunked_and_indexes_remapped(make_api: Any) -> None:
             yield {"i": i}
 
     res = await api.ingest(CID, gen())
-    assert [len(json.loads(b)) for b in rec.bodies] == [1000, 1000, 500]
+    assert [len(batch_events(r)) for r in rec.requests] == [1000, 1000, 500]
     assert [r.index for r in res.results] == list(range(2500))
     assert res.total == 2500 and res.failed == len([i for i in range(2500) if i % 7 == 0])
     assert [r.index for r in res.failures][:3] == [0, 7, 14]
@@ -208,7 +208,7 @@ async def test_chunks_respect_byte_caps(make_api: Any) -> None:
     big = "x" * 300_000
     await api.ingest(CID, ({"i": i, "pad": big} for i in range(15)))
     assert max(len(b) for b in rec.bodies) <= 2_000_000
-    assert sum(len(json.loads(b)) for b in rec.bodies) == 15
+    assert sum(len(batch_events(r)) for r in rec.requests) == 15
     rec2 = Recorder(lambda r: verdict_for(r, v1=False))
     api2 = make_api(base_url=BASE, api_key=API_KEY, handler=rec2)
     res = await api2.ingest(CID, ({"i": i, "pad": big} for i in range(15)), route="legacy")
@@ -355,7 +355,7 @@ async def test_ingest_streams_a_generator(make_api: Any) -> None:
 
 async def test_keep_results_false_keeps_counts_and_failures(make_api: Any) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        events = json.loads(request.content)
+        events = batch_events(request)
         results = [
             {"index": k, "passed": e["i"] % 7 != 3,
              "violations": [] if e["i"] % 7 != 3 else
@@ -506,7 +506,7 @@ async def test_async_partial_failure_with_concurrency() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         nonlocal seen
         seen += 1
-        events = json.loads(request.content)
+        events = batch_events(request)
         await asyncio.sleep(0.01)
         if events[0]["i"] == 2000:
             return _std(400, "Invalid request: boom")
@@ -526,7 +526,7 @@ async def test_async_partial_failure_with_concurrency() -> None:
 
 async def test_cancelled_async_ingest_logs_progress(caplog: pytest.LogCaptureFixture) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
-        if json.loads(request.content)[0]["i"] >= 2000:
+        if batch_events(request)[0]["i"] >= 2000:
             await asyncio.sleep(10)
         return verdict_for(request)
 

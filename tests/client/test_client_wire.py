@@ -103,9 +103,12 @@ async def test_ingest_request_v1(make_api: Any) -> None:
     req = rec.requests[0]
     assert req.url.path == f"/v1/ingest/{CID}"
     assert dict(req.url.params) == {"version": "1.0.0"}  # @suffix → ?version=
-    assert req.headers["content-type"] == "application/json"
+    # NDJSON: one compact event per line (the gateway measures lines without re-encoding)
+    assert req.headers["content-type"] == "application/x-ndjson"
     assert len(req.headers["idempotency-key"]) == 36  # a fresh uuid4
-    assert rec.bodies[0] == json.dumps(events, ensure_ascii=False, separators=(",", ":")).encode()
+    assert rec.bodies[0] == b"\n".join(
+        json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in events
+    )
     assert res.total == 2 and res.status_code == 200
     # version kwarg beats the suffix; booleans are true/false, only when set
     await api.ingest(f"{CID}@1.0.0", events, version="1.1.0", dry_run=True, atomic=True)
@@ -123,6 +126,8 @@ async def test_ingest_request_legacy_route(make_api: Any) -> None:
     res = await api.ingest(f"{CID}@1.0.0", [{"a": 1}, {"a": 2}], route="legacy")
     req = rec.requests[0]
     assert req.url.path == f"/ingest/{CID}"
+    assert req.headers["content-type"] == "application/json"  # no NDJSON on this route
+    assert rec.bodies[0] == b'[{"a":1},{"a":2}]'
     assert req.headers["x-contract-version"] == "1.0.0"
     assert "idempotency-key" not in req.headers
     assert [r.index for r in res.results] == [0, 1]  # legacy results carry no index
@@ -132,8 +137,10 @@ async def test_single_mapping_is_one_event(make_api: Any) -> None:
     rec = Recorder(verdict_for)
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
     res = await api.ingest(CID, {"user_id": "a"})
-    assert rec.bodies[0] == b'[{"user_id":"a"}]'
+    assert rec.bodies[0] == b'{"user_id":"a"}'  # one NDJSON line
     assert res.total == 1
+    await api.ingest(CID, [[1, 2]])  # an array event stays one event: one line
+    assert rec.bodies[1] == b"[1,2]"
     with pytest.raises(TypeError):
         await api.ingest(CID, "not events")
 
