@@ -350,3 +350,40 @@ def test_compile_errors_are_unchanged() -> None:
             'version: "1"\nname: t\nontology:\n  entities:\n'
             "    - {name: a, type: string, pattern: '(?=x)'}\n"
         ).compile()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.sampled_from(
+        ["[a-z0-9_]", "[A-Z]", "[0-9]", "[ -~]", "a", "[-.a-c]", r"(?-u:[\d_])", "(?:[a-f])",
+         "([x-z])", "[^\\x00-\\x60\\x7b-\\U0010FFFF]", r"[\[\]]"]
+    ),
+    rep=st.sampled_from(["+", "*", "{2}", "{2,}", "{0,3}", "{1,4}?", "+?"]),
+    anchors=st.sampled_from([("^", "$"), (r"\A", r"\z"), ("^", ""), ("", "$"), ("(?m)^", "$")]),
+    text=st.text(alphabet="abcxyzAZ09_-.[] \n\x7f\u00e9\u212a", max_size=8),
+)
+def test_char_run_patterns_match_like_the_regex(
+    body: str, rep: str, anchors: Tuple[str, str], text: str
+) -> None:
+    """``^[set]{m,n}$`` patterns are tested as ``m <= len(s) <= n and not s.strip(set)``
+    in the pass expressions: that must be the regex's answer for every string, and other
+    shapes (a missing anchor, multi-line mode) must not be taken for runs."""
+    from contractgate._regex import char_run, compile_pattern
+
+    pattern = anchors[0] + body + rep + anchors[1]
+    m = compile_pattern(pattern)
+    run = char_run(m)
+    if anchors in (("^", ""), ("", "$"), ("(?m)^", "$")):
+        assert run is None
+        return
+    assert run is not None, pattern
+    chars, lo, hi = run
+    fast = lo <= len(text) and (hi is None or len(text) <= hi) and not text.strip(chars)
+    assert fast == m.is_match(text), (pattern, text)
+
+
+def test_unicode_classes_are_not_char_runs() -> None:
+    from contractgate._regex import char_run, compile_pattern
+
+    for pattern in (r"^[\d_]+$", r"^\w+$", "^(?i)[a-z]+$", "^[a-z]+$|^x$", "^[a-z]+x$"):
+        assert char_run(compile_pattern(pattern)) is None, pattern
