@@ -186,6 +186,23 @@ class _Emitter:
         self.value(fd, v, path, ind + 1)
         self.block(ind + 1, start)
 
+    def guarded_field(
+        self, fd: Any, obj: str, parent: _Path, ind: int, first: bool = False
+    ) -> None:
+        """The field's checking code under ``if not (<pass expression>):`` (directly when
+        the expression cannot tell). ``first``: the top level, where the first failing
+        field creates ``out``."""
+        passes = self.pass_field(fd, obj, parent, 0)
+        if passes == "True":
+            return
+        if passes != "False":
+            self.emit(ind, f"if not ({passes}):")
+            ind += 1
+        if first and not self.fail_fast:
+            self.emit(ind, "if out is None:")
+            self.emit(ind + 1, "out = []")
+        self.field(fd, obj, parent, ind)
+
     def value(self, fd: Any, v: str, path: _Path, ind: int) -> None:
         """Checks on one present value, in the order of spec §4.2.1."""
         ft = fd.type.value
@@ -230,7 +247,7 @@ class _Emitter:
         self.enum(fd, v, path, ind)
         if ft == "object" and fd.properties is not None:
             for prop in fd.properties:
-                self.field(prop, v, path, ind)
+                self.guarded_field(prop, v, path, ind)
         if ft == "array" and fd.items is not None:
             item = self.var("x")
             needs_index = not self.fail_fast or self.dynamic_patterns
@@ -242,7 +259,15 @@ class _Emitter:
                 self.emit(ind, f"for {item} in {v}:")
                 item_path = _Path(None, "''")
             s2 = len(self.lines)
-            self.value(fd.items, item, item_path, ind + 1)
+            passes = self.pass_value(fd.items, item, item, item_path, 0)
+            if passes != "True":
+                inner = ind + 1
+                if passes != "False":  # only the failing items run their checking code
+                    self.emit(ind + 1, f"if not ({passes}):")
+                    inner = ind + 2
+                s3 = len(self.lines)
+                self.value(fd.items, item, item_path, inner)
+                self.block(inner, s3)
             self.block(ind + 1, s2)
         if bad and len(self.lines) == start:
             self.lines.pop()  # the type check was the only check: drop the empty "else:"
@@ -587,17 +612,7 @@ def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) 
     if not em.fail_fast:
         em.emit(2, "out = None")
     for fd in entities:
-        passes = em.pass_field(fd, "event", root, 0)
-        if passes == "True":
-            continue
-        ind = 2
-        if passes != "False":
-            em.emit(2, f"if not ({passes}):")
-            ind = 3
-        if not em.fail_fast:
-            em.emit(ind, "if out is None:")
-            em.emit(ind + 1, "out = []")
-        em.field(fd, "event", root, ind)
+        em.guarded_field(fd, "event", root, 2, first=True)
     if has_tail:
         if em.fail_fast:
             em.emit(2, "tail = []")
