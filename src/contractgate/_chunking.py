@@ -234,6 +234,25 @@ def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEP
     return data
 
 
+def _encode_within_limits(
+    event: Any, index: int, max_depth: int, per_event_limit: Optional[int], max_body: int
+) -> bytes:
+    """:func:`encode_event`, then the per-event limit and the route's body cap (each
+    failure an :class:`EventEncodeError` naming the event's index)."""
+    data = encode_event(event, index, max_depth=max_depth)
+    n = len(data)
+    if per_event_limit is not None and n > per_event_limit:
+        raise EventEncodeError(
+            index,
+            f"{n} bytes encoded, over the gateway's per-event limit of {per_event_limit} bytes",
+        )
+    if n + 2 > max_body:
+        raise EventEncodeError(
+            index, f"{n} bytes encoded; a request body on this route is limited to {max_body} bytes"
+        )
+    return data
+
+
 @dataclass(frozen=True)
 class BatchPlan:
     """One request body: events ``start_index .. start_index + count - 1``."""
@@ -307,28 +326,17 @@ class BatchPlanner:
 
     def add(self, event: Any) -> None:
         """Encode one event (raises :class:`EventEncodeError` with its index)."""
-        index = self._index
-        data = encode_event(event, index, max_depth=self.max_depth)
+        data = _encode_within_limits(
+            event, self._index, self.max_depth, self.per_event_limit, self.max_body_bytes
+        )
         n = len(data)
-        if self.per_event_limit is not None and n > self.per_event_limit:
-            raise EventEncodeError(
-                index,
-                f"{n} bytes encoded, over the gateway's per-event limit of "
-                f"{self.per_event_limit} bytes",
-            )
-        if n + 2 > self.max_body_bytes:
-            raise EventEncodeError(
-                index,
-                f"{n} bytes encoded; a request body on this route is limited to "
-                f"{self.max_body_bytes} bytes",
-            )
         spool = self._spool
         if self._count and (
             self._count >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
         ):
             self._close_batch()
         if self._count == 0:
-            self._batch_start = index
+            self._batch_start = self._index
             self._batch_offset = self._pos
             spool.write(b"[")
             self._size = 1
@@ -490,23 +498,9 @@ class StreamPlanner:
         return True
 
     def _checked(self, event: Any) -> bytes:
-        """Encode one event and hold it to the size limits (or raise, with its index)."""
-        index = self._index
-        data = encode_event(event, index, max_depth=self.max_depth)
-        n = len(data)
-        if self.per_event_limit is not None and n > self.per_event_limit:
-            raise EventEncodeError(
-                index,
-                f"{n} bytes encoded, over the gateway's per-event limit of "
-                f"{self.per_event_limit} bytes",
-            )
-        if n + 2 > self.max_body_bytes:
-            raise EventEncodeError(
-                index,
-                f"{n} bytes encoded; a request body on this route is limited to "
-                f"{self.max_body_bytes} bytes",
-            )
-        return data
+        return _encode_within_limits(
+            event, self._index, self.max_depth, self.per_event_limit, self.max_body_bytes
+        )
 
     def _close(self) -> Tuple[BatchPlan, bytes]:
         if self.ndjson:
