@@ -50,6 +50,7 @@ from ._transport import (
     Done,
     Fail,
     IngestPlan,
+    IngestRefused,
     PreparedRequest,
     RawResponse,
     RetryPolicy,
@@ -325,7 +326,7 @@ class AsyncClient:
                         else:
                             assert it is not None
                             plan.fill(it)  # a plain iterable is read without awaiting
-                    except (ContractGateError, ValueError) as err:
+                    except (ContractGateError, IngestRefused) as err:
                         failures.append((len(plan.batches), err))
                         break
                     batch = plan.next_ready()

@@ -37,6 +37,7 @@ from ._pagination import Pager
 from ._transport import (
     Done,
     Fail,
+    IngestRefused,
     PreparedRequest,
     RawResponse,
     RetryPolicy,
@@ -288,7 +289,7 @@ class Client:
                 while True:
                     try:
                         plan.fill(it)
-                    except (ContractGateError, ValueError) as err:
+                    except (ContractGateError, IngestRefused) as err:
                         fail(err)
                     batch = plan.next_ready()
                     if batch is None:

@@ -1423,6 +1423,13 @@ def _dedupe_ids(ids: Sequence[str], what: str) -> List[str]:
     return unique
 
 
+class IngestRefused(ValueError):
+    """The input cannot be sent as asked (``atomic=True`` needs a second request, or the
+    idempotency key has no room for a batch suffix), found while reading it. A
+    ``ValueError``; its own class lets the clients tell it from an exception raised by
+    the caller's iterator, which they let through untouched."""
+
+
 def _check_idempotency_key(key: str) -> None:
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key must be a non-empty string")
@@ -1528,21 +1535,24 @@ class IngestPlan:
 
     def _check_next(self, batch: BatchPlan) -> None:
         if self.atomic:
-            raise ValueError(
+            raise IngestRefused(
                 "atomic=True needs all events in one request, but they need more than one "
                 f"(at most {self.options.max_batch_events} events and "
                 f"{self.options.max_batch_bytes} bytes per request); nothing was sent"
             )
         if self._key is not None:
-            _check_idempotency_key(f"{self._key}#{batch.number + 1}")
+            try:
+                _check_idempotency_key(f"{self._key}#{batch.number + 1}")
+            except ValueError as exc:
+                raise IngestRefused(str(exc)) from None
 
     def add(self, event: Any) -> Optional[BatchPlan]:
         """Encode one event; returns the batch it closed, ready to send, if any.
 
-        Raises :class:`EventEncodeError` for this event, and ``ValueError`` when
-        ``atomic=True`` needs a second request or the idempotency key has no room for
-        the ``#<n>`` suffix of the next batch: in both cases before the batch this event
-        closed is handed out."""
+        Raises :class:`EventEncodeError` for this event, and :class:`IngestRefused` (a
+        ``ValueError``) when ``atomic=True`` needs a second request or the idempotency
+        key has no room for the ``#<n>`` suffix of the next batch: in both cases before
+        the batch this event closed is handed out."""
         closed = self._planner.add(event)
         if closed is None:
             return None

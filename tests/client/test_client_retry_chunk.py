@@ -309,6 +309,23 @@ async def test_unsendable_event_beyond_the_read_ahead_stops_before_its_batch(
     assert ei.value.unread_from is None
 
 
+async def test_an_error_from_the_callers_iterator_passes_through(make_api: Any) -> None:
+    """Only the SDK's own refusals become the cause of a PartialIngestError; an exception
+    raised by the caller's generator reaches the caller as it is."""
+    rec = Recorder(verdict_for)
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+
+    def events() -> Iterator[Dict[str, int]]:
+        for i in range(200):  # beyond the read-ahead window: batches go out first
+            yield {"i": i}
+        raise ValueError("the source broke")
+
+    kwargs = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(ValueError, match="the source broke") as ei:
+        await api.ingest(CID, events(), max_batch_events=10, **kwargs)
+    assert type(ei.value) is ValueError and len(rec.requests) > 0
+
+
 async def test_a_failure_over_an_endless_generator_returns(make_api: Any) -> None:
     """The SDK never reads past what it needs: a failure in the middle of an endless
     input ends the call (the rest of the input is not drained)."""
