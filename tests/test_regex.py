@@ -858,6 +858,271 @@ def test_huge_patterns_answer_promptly(kind: str, expected: str) -> None:
     assert out.stdout.strip() == expected
 
 
+# -- huge patterns: runs of simple tokens ------------------------------------------------
+
+def _digest(pattern: str) -> str:
+    """``ok <hash of the HIR>`` or ``err <hash of the text> <message> <span>``."""
+    import hashlib
+
+    def h(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError as err:
+        span = err.span.key() if err.span is not None else None
+        return f"err {h(err.display)} {err.message} {span!r}"
+    return "ok " + h(repr(m.hir.key()))
+
+
+# Mid-sized patterns of the shapes of issue #7 (a), long enough for TokenRun,
+# BranchRun and compact HIR nodes.  The expected digests were recorded with the
+# one-token-at-a-time parser (before runs of tokens existed): errors (parse,
+# translation, nest limit, size limit), their spans and the HIR are unchanged.
+_RUN_CASES: List[Tuple[str, Any, str]] = [
+    ("dot-10485", lambda: "." * 10485, "ok 41c4904a1f0583f3"),
+    ("dot-10486", lambda: "." * 10486, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("ik-44430", lambda: "(?i)" + "k" * 44430, "ok 99bac6506b2f314f"),
+    ("ik-44431", lambda: "(?i)" + "k" * 44431, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("w-600", lambda: "\\w" * 600, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("d-3000", lambda: "\\d" * 3000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("pL-400", lambda: "\\pL" * 400, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("walt-10000", lambda: "\\w|" * 10000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("cap-20000", lambda: "(a)" * 20000, "ok 7e1da436f80b2c20"),
+    ("opt-150000", lambda: "a?" * 150000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("cls-360000", lambda: "[a]" * 360000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("esc-340000", lambda: "\\." * 340000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("x41-340000", lambda: "\\x41" * 340000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("u41-340000", lambda: "\\u{41}" * 340000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("alt-400000", lambda: "a|" * 400000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("cls-3000", lambda: "[a]" * 3000, "ok d5af442e779c9cc0"),
+    ("cap-3000", lambda: "(a)" * 3000, "ok bce7e20a7e04070b"),
+    ("opt-3000", lambda: "a?" * 3000, "ok 7463c66873a50a01"),
+    ("alt-3000-a", lambda: "a|" * 3000 + "a", "ok f2f2701e76460d23"),
+    ("alt-3000", lambda: "a|" * 3000, "ok 38c5598882ea845a"),
+    ("lift-2000", lambda: "\\da|" * 2000 + "\\db", "ok 453eb42d6710cae3"),
+    ("ilit-2000", lambda: "(?i)" + "abc" * 2000, "ok a0d90c1eb92dd3e6"),
+    ("grp-2000", lambda: "(?:ab|cd)" * 2000, "ok 1536c5d60166fd28"),
+    ("mixalt-2000", lambda: ".\\x41\\w|" * 2000, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("x41-5000", lambda: "\\x41" * 5000, "ok 8cb4e135fcbe36c1"),
+    ("u41-5000", lambda: "\\u{41}" * 5000, "ok 8cb4e135fcbe36c1"),
+    ("esc-5000", lambda: "\\." * 5000, "ok 01d5138320cd0656"),
+    ("mix-1500", lambda: "a[b]\\.\\d(c)d?e|.\\x41\\w" * 300, "err ebb1ea3610473c6f Compiled regex exceeds size limit of 10485760 bytes. None"),
+    ("caps-alt-2000", lambda: "(a)b|" * 2000 + "(a)c", "ok b8170ab2c12ee2c8"),
+    ("dots-lines", lambda: ("[a]\n" * 3000) + "x", "ok 6dee0a54fe0187c1"),
+    ("d-Q", lambda: "\\d" * 5000 + "\\Q", "err 142c60f5a2d0fad9 unrecognized escape sequence ((10000, 1, 10001), (10002, 1, 10003))"),
+    ("cls-range", lambda: "[a]" * 5000 + "[z-a]", "err 73536c99e2f9d9d2 invalid character class range, the start must be <= the end ((15001, 1, 15002), (15004, 1, 15005))"),
+    ("cap-open", lambda: "(a)" * 5000 + "(", "err 8d5c9c8138c30589 unclosed group ((15000, 1, 15001), (15001, 1, 15002))"),
+    ("alt-close", lambda: "a|" * 5000 + ")", "err 5e04f4f4fed6ebd6 unopened group ((10000, 1, 10001), (10001, 1, 10002))"),
+    ("x41-big", lambda: "\\x41" * 5000 + "\\x{110000}", "err d598fe85c4e9e25c hexadecimal literal is not a Unicode scalar value ((20003, 1, 20004), (20009, 1, 20010))"),
+    ("opt-rep", lambda: "a?" * 5000 + "??*", "ok 68abfb0bb7e2e62e"),
+    ("dot-brace", lambda: "." * 5000 + "{", "err e02fade503ecd16b unclosed counted repetition ((5000, 1, 5001), (5001, 1, 5002))"),
+    ("pL-open", lambda: "\\pL" * 3000 + "\\p{", "err 64a31197edfc5a14 incomplete escape sequence, reached end of pattern prematurely ((9003, 1, 9004), (9003, 1, 9004))"),
+    ("b-word", lambda: "\\b" * 3000 + "\\b{foo}", "err e82d5087019e89e4 unrecognized special word boundary assertion, valid choices are: start, end, start-half or end-half ((6003, 1, 6004), (6006, 1, 6007))"),
+    ("count-bad", lambda: "a{2}" * 3000 + "a{3,2}", "err da4e08de6c0e5102 invalid repetition count range, the start must be <= the end ((12001, 1, 12002), (12006, 1, 12007))"),
+    ("lines-Q", lambda: ("a\n" * 2000) + "\\Q", "err d3992b80f0d1a137 unrecognized escape sequence ((4000, 2001, 1), (4002, 2001, 3))"),
+    ("lines-cls", lambda: ("[a]\n" * 3000) + "(", "err 2bcae1d2b79140a4 unclosed group ((12000, 3001, 1), (12001, 3001, 2))"),
+    ("mid-Q", lambda: "\\d" * 3000 + "\\Q" + "\\d" * 3000, "err 6e0dcade3b1de1dd unrecognized escape sequence ((6000, 1, 6001), (6002, 1, 6003))"),
+    ("nou-dot", lambda: "(?-u)" + "\\d" * 3000 + ".", "err 88bdc0ffcdee531d pattern can match invalid UTF-8 ((6005, 1, 6006), (6006, 1, 6007))"),
+    ("nou-xff", lambda: "(?-u)" + "a" * 3000 + "\\xFF" + "a" * 10, "err 03b51e04c716d417 pattern can match invalid UTF-8 ((3005, 1, 3006), (3009, 1, 3010))"),
+    ("bogus-prop", lambda: "\\pL" * 3000 + "\\p{Bogus}", "err bab95f90f6580bab Unicode property not found ((9000, 1, 9001), (9009, 1, 9010))"),
+    ("nou-neg", lambda: "(?-u:" + "[a]" * 3000 + "[^a])", "err a997d1a937534d4c pattern can match invalid UTF-8 ((9005, 1, 9006), (9009, 1, 9010))"),
+    ("nou-pL", lambda: "(?-u)" + "\\pL" * 500, "err 3276e392bdce535d Unicode not allowed here ((5, 1, 6), (8, 1, 9))"),
+    ("nou-alt-dot", lambda: "(?-u)" + "a|" * 3000 + ".", "err 25746b077f5f3889 pattern can match invalid UTF-8 ((6005, 1, 6006), (6006, 1, 6007))"),
+    ("nou-alt-tok", lambda: "(?-u)" + "a|\\d|" * 3000 + "(?:x|\\W)", "err b7154847f9394605 pattern can match invalid UTF-8 ((15010, 1, 15011), (15012, 1, 15013))"),
+    ("nest-grp", lambda: "(" * 248 + "(?:a)" * 1000 + ")" * 248, "ok 10e484f67ac6e1e1"),
+    ("nest-run", lambda: "(" * 247 + "\\d" * 1000 + ")" * 247, "ok 5478d69a8e17aa66"),
+    ("nest-alt", lambda: "(?:" * 124 + "a|" * 1000 + ")" * 124, "ok 1c9e6c1e958f327c"),
+    ("nest-deep-alt", lambda: "(?:" * 248 + "a|(?:b)*|" * 500 + ")" * 248, "err b68537c4aed6f9a5 exceed the maximum number of nested parentheses/brackets (250) ((746, 1, 747), (751, 1, 752))"),
+    ("nest-ok", lambda: "(" * 100 + "(?:a)" * 1000 + ")" * 100, "ok a26d0b713ae68f8a"),
+    ("nest-run-grp", lambda: "(" * 249 + "(?:a)" * 1000 + ")" * 249, "err 3d953302cb01a5e6 exceed the maximum number of nested parentheses/brackets (250) ((249, 1, 250), (254, 1, 255))"),
+    ("nest-run-rep", lambda: "(" * 249 + "\\d+" * 1000 + ")" * 249, "err d372c2cdecd98252 exceed the maximum number of nested parentheses/brackets (250) ((249, 1, 250), (252, 1, 253))"),
+    ("nest-branch", lambda: "(?:" * 249 + "ab|" * 1000 + ")" * 249, "err 83e3feb857764163 exceed the maximum number of nested parentheses/brackets (250) ((747, 1, 748), (749, 1, 750))"),
+    ("nest-branch-single", lambda: "(?:" * 249 + "a|" * 1000 + ")" * 249, "ok 1c9e6c1e958f327c"),
+    ("nest-branch-late", lambda: "(?:" * 248 + "a|" * 1000 + "(?:b)*|" * 10 + ")" * 248, "err 6ea12f56d0c7c119 exceed the maximum number of nested parentheses/brackets (250) ((2744, 1, 2745), (2749, 1, 2750))"),
+    ("nest-run-late", lambda: "(" * 249 + "a" * 2000 + "\\d" * 10 + "(?:a)" + ")" * 249, "err c69eff3856a0893a exceed the maximum number of nested parentheses/brackets (250) ((2269, 1, 2270), (2274, 1, 2275))"),
+    ("nest-branch-late2", lambda: "(?:" * 249 + "a|" * 1000 + "ab|" * 10 + ")" * 249, "err 7ee7a332a824d8fe exceed the maximum number of nested parentheses/brackets (250) ((2747, 1, 2748), (2749, 1, 2750))"),
+    ("lines-nou-dot", lambda: "(?-u)" + "a\n" * 2000 + ".", "err 859c406808aab243 pattern can match invalid UTF-8 ((4005, 2001, 1), (4006, 2001, 2))"),
+    ("crlf-lines-err", lambda: "\\d\r\n" * 1500 + "[z-a]", "err 59d2e053c56f4ef6 invalid character class range, the start must be <= the end ((6001, 1501, 2), (6004, 1501, 5))"),
+]
+
+
+@pytest.mark.parametrize("builder, expected", [c[1:] for c in _RUN_CASES], ids=[c[0] for c in _RUN_CASES])
+def test_runs_of_tokens_give_the_step_by_step_outcome(builder: Any, expected: str) -> None:
+    assert _digest(builder()) == expected
+
+
+_TOKEN_ATOMS = [
+    "a", "b", "é", ".", "^", "$", " ", "\n", "#", "]", "}", "-", "&",
+    "\\.", "\\d", "\\w", "\\W", "\\x41", "\\xFF", "\\u{41}", "\\u{D800}", "\\U0010FFFF", "\\x{110000}",
+    "\\pL", "\\p{Greek}", "\\p{Bogus}", "\\PL", "\\p", "\\b", "\\b{start}", "\\b{2}", "\\B", "\\A", "\\z",
+    "\\<", "\\Q", "\\\\", "\\n", "\\1", "[a]", "[^a]", "[a-z]", "[z-a]", "[\\d]", "[\\w-]", "[a-]",
+    "[[:alpha:]]", "[]", "[^\\n]", "[\\x41-\\x5A]", "[\\pL\\d]", "[é]", "[\\b]", "?", "*", "+", "??", "{2}",
+    "{2,}", "{3,2}", "{0}", "{,3}", "{ 2 }", "{99999999999}", "{2,5}?", "{", "(", ")", "(?:", "(?i)",
+    "(?-u)", "(?x)", "(?i:", "(?P<n>", "()", "(?:)", "(a)", "(?:a|b)", "(a|)", "(\\d+)", "(?=a)", "|", "||",
+    "a|", "(a)|", "\\w{150}", "a{200000}", ".{3000}", "(?:\\pL){200}", "(?:ab){30000}", "((a)b)",
+    "(?i:(a)|b)", "(?-u:a)", "(?i-s:x|y.)", "(?ii:a)", "(?-:a)", "(?x:a )", "(((a)))", "(?U:a*)",
+    "[[:alpha:]]", "[^[:digit:]x]", "[[:foo:]]", "[[:^space:]]", "[a[:digit:]-z]", "[[:alpha]]",
+]
+# In x mode: whitespace and comments between tokens, and inside constructs
+# (where runs of tokens must leave them to the step-by-step parser).
+_X_ATOMS = [
+    " ", "  ", "\n", "# c\n", "#", "\t", "\u3000", "\u0085", "\\ ", "\\#", "a *", "\\d +", "\\x 41",
+    "\\p L", "\\p{ L }", "[a b]", "( a )", "(?: a|b)", "a{2} ?", "a* ?", "a {2}", "\\b {2}", "[#]",
+    "\\pL ", "\\xFF ", "# (\n", "#|\n", "\\d{2} ",
+]
+_BRANCH_TOKENS = [
+    "a", "b", "\\d", "\\w", ".", "[a]", "[ab]", "(a)", "(?:a|b)", "a?", "\\x41", "^", "$", "é", "(?i:a)",
+    "\\pL", "()", "(?:)", "a{0}", "x{2}", "\\b", "((a)|b)", "(?-i:a)", "(?:\\da)", "(?:ab)", "(?:a\\d)",
+    "(?:(a)b)", "(?:x|(a))", "(?:a|b){1}",
+]
+
+
+def _token_run_patterns(seed: int, n: int) -> Iterator[str]:
+    """Random patterns rich in runs: repeated units, random tokens, alternations,
+    flags around them and prefixes near the nest limit."""
+    import random
+
+    rnd = random.Random(seed)
+    for i in range(n):
+        pick = lambda atoms, k: "".join(rnd.choice(atoms) for _ in range(k))  # noqa: E731
+        kind = i % 5
+        if kind == 4:
+            atoms = _TOKEN_ATOMS + _X_ATOMS * 2
+            p = pick(atoms, rnd.randint(1, 8)) * rnd.randint(2, 40)
+            p = rnd.choice(["(?x)", "(?x:", "(?ix)"]) + p + rnd.choice(["", ")", " x"])
+        elif kind == 0:
+            p = pick(_TOKEN_ATOMS, rnd.randint(1, 8)) * rnd.randint(2, 40)
+            p = pick(_TOKEN_ATOMS, rnd.randint(0, 3)) + p + pick(_TOKEN_ATOMS, rnd.randint(0, 3))
+        elif kind == 1:
+            p = pick(_TOKEN_ATOMS, rnd.randint(1, 60))
+        else:
+            prefix = pick(_BRANCH_TOKENS, rnd.randint(0, 3))
+            branches = [
+                (prefix if rnd.random() < 0.7 else "") + pick(_BRANCH_TOKENS, rnd.randint(0, 4))
+                for _ in range(rnd.randint(2, 30))
+            ]
+            p = "|".join(branches) * rnd.randint(1, 4)
+            if kind == 3:
+                p = rnd.choice(["(", "(?:", "(?i:", "(?-u:", "(?i)(?:"]) + p + ")" + rnd.choice(["", "*", "{2}", "x", "|y"])
+        if rnd.random() < 0.15:
+            p = "(?i)" + p
+        if i % 5 == 0:
+            d = rnd.choice([246, 248, 249, 250])
+            op = rnd.choice(["(", "(?:", "(?i:", "(?:a|"])
+            p = op * d + p + ")" * rnd.choice([0, d])
+        yield p
+
+
+def _full_outcome(pattern: str) -> str:
+    try:
+        h = H.translate(pattern, parse(pattern))
+    except RegexCompileError as err:
+        if err.span is None:  # raised by translate() from the compact HIR
+            return "error: size limit"
+        return "error: " + str(err)
+    if _size.exceeds_limit(h):
+        return "error: size limit"
+    return repr(h.key())
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [(2, 4, 3, 9, 2), (8, 16, 4, 64, 16), (3, 1000, 3, 5, 1000)],
+    ids=["tiny", "small", "no-periodic"],
+)
+def test_token_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch, thresholds: Tuple[int, ...]) -> None:
+    # TokenRun/BranchRun (found by findall in windows or by periodicity) and the
+    # compact HIR (size lower bound, then expansion) must give exactly the HIR,
+    # error text or size decision of the one-token-at-a-time path.  Tiny
+    # thresholds make every path run on short patterns.
+    from contractgate._regex import _parser as P
+
+    patterns = list(_token_run_patterns(sum(thresholds), 90))
+    monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
+    monkeypatch.setattr(H, "COMPACT_MIN", 10**9)
+    expected = [_full_outcome(p) for p in patterns]
+    for name, value in zip(["_RUN_MIN_CHARS", "_PERIODIC_MIN", "_WINDOW_MIN", "_WINDOW_MAX"], thresholds):
+        monkeypatch.setattr(P, name, value)
+    monkeypatch.setattr(H, "COMPACT_MIN", thresholds[4])
+    for p, want in zip(patterns, expected):
+        assert _full_outcome(p) == want, p
+
+
+def test_token_run_representation() -> None:
+    # Periodic text: one piece repeated; counts per distinct token.
+    ast = parse("x" + "\\d" * 1000 + "(a)?")
+    assert isinstance(ast, A.Concat)
+    run = ast.asts[0]
+    assert isinstance(run, A.TokenRun)
+    assert run.counts == {"x": 1, "\\d": 1000, "(a)?": 1}
+    pattern = "x" + "\\d" * 1000 + "(a)?"  # the pieces tile the text
+    assert "".join(pattern[s:s + n] * k for s, n, k in run.pieces) == pattern
+    assert run.first_capture == 1 and run.depth == 2  # Repetition > Group
+    # A run never ends right before a repetition operator: its last token is
+    # left to the step-by-step parser (here ``\d*`` becomes one token, then
+    # the ``?`` repeats it).
+    ast = parse("\\d" * 600 + "*?+")
+    assert isinstance(ast, A.Concat)
+    assert [type(x).__name__ for x in ast.asts] == ["TokenRun", "Repetition"]
+    # Branches: the first is parsed as usual, the run ends after the last bar.
+    ast = parse("a|" * 600 + "b")
+    assert isinstance(ast, A.Alternation)
+    assert [type(x).__name__ for x in ast.asts] == ["Literal", "BranchRun", "Literal"]
+    brun = ast.asts[1]
+    assert isinstance(brun, A.BranchRun) and brun.count == 599 and brun.counts == {"a": 599}
+    # Short patterns never use runs.
+    assert not any(isinstance(x, (A.TokenRun, A.BranchRun)) for x in parse("\\d" * 100).asts)  # type: ignore[union-attr]
+
+
+def test_compact_hir_is_a_lower_bound_then_expanded() -> None:
+    # Long runs translate to compact nodes, priced per distinct item; over the
+    # limit the size error is raised from the compact form, otherwise the HIR
+    # is the usual one (no compact node leaks out of translate()).
+    pattern = "\\w" * 5000
+    t = H.Translator(pattern)
+    h = t.translate(parse(pattern))
+    assert isinstance(h, H.HRun) and t.compact and h.pairs == [(h.pairs[0][0], 5000)]
+    assert _size.exceeds_lower_bound(h)
+    with pytest.raises(RegexCompileError, match="size limit"):
+        H.translate(pattern, parse(pattern))
+    pattern = "\\w" * 150 + "a?" * 5000
+    h = H.translate(pattern, parse(pattern))
+    assert not H._has_compact(h)
+    assert isinstance(h, H.HConcat) and len(h.subs) == 5150
+    # Many branches: a bag, decided on samples; prefix lifting still applies.
+    pattern = "\\da|" * 5000 + "\\db"
+    t = H.Translator(pattern)
+    h = t.translate(parse(pattern))
+    assert isinstance(h, H.HConcat) and [type(x).__name__ for x in h.subs] == ["HClass", "HClass"]
+    assert H.translate(pattern, parse(pattern)).key() == h.key()
+    pattern = "(a)|" * 5000
+    t = H.Translator(pattern)
+    assert isinstance(t.translate(parse(pattern)), H.HAltBag)
+
+
+def test_counted_repetition_with_thousands_of_digits() -> None:
+    # u32::from_str: leading zeros are fine; CPython's int() would refuse the
+    # string (more than 4300 digits) with a ValueError.
+    assert _display("a{" + "0" * 5000 + "5}") is None
+    assert _display("a{" + "1" * 5000 + "}") == (
+        "regex parse error:\n    a{" + "1" * 5000 + "}\n      " + "^" * 5000 + "\nerror: decimal literal invalid"
+    )
+    assert _display("a{ 004294967296 }") is not None and _display("a{ 004294967295 }") is not None
+
+
+def test_periodic_text_is_cut_into_whole_tokens() -> None:
+    from contractgate._regex import _parser as P
+
+    assert P._common_length("abcabcabx", 0, 3, 9, 1) == 5
+    # Escaped backslashes: the text has period 1, the tokens period 2.
+    pattern = "\\\\" * 1000
+    ast = parse(pattern)
+    assert isinstance(ast, A.Concat) and isinstance(ast.asts[0], A.TokenRun)
+    assert ast.asts[0].pieces == [(0, 2, 1000)]
+    assert H.translate(pattern, ast).key() == ("l", "\\" * 1000)
+
+
 # -- match semantics -----------------------------------------------------------------------
 
 

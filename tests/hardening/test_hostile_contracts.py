@@ -15,7 +15,7 @@ import textwrap
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -196,6 +196,60 @@ def test_ten_megabyte_strings(where: str) -> None:
 def test_ten_megabyte_pattern_is_a_prompt_compile_error() -> None:
     res = run_bounded(HEAD % f", pattern: '{'a' * TEN_MB}'", seconds=15, mem_mb=1536)
     assert res["outcome"] == "compile_error"
+    assert "size limit" in res["message"]
+
+
+def _random_atoms(atoms: List[str], size: int) -> str:
+    """About ``size`` characters of randomly chosen atoms (a block of >64 KB, repeated:
+    no period the parser's shortcut for periodic text would take)."""
+    import random
+
+    rnd = random.Random(20261122)
+    block = "".join(rnd.choice(atoms) for _ in range(40_000))
+    return block * (size // len(block))
+
+
+_MIX_ATOMS = ["a", "[a]", "\\.", "\\d", "\\x41", "\\u{41}", "a?", ".", "\\w", "(a)", "(?:b|c)+"]
+
+# Patterns of other shapes than plain literals: each atom is several parser
+# nodes and many NFA states, so before issue #7 (a) these cost seconds and
+# ~250 MB per MB of pattern before the same error.
+HUGE_PATTERNS = {
+    "class": "[a]",
+    "escaped-dot": "\\.",
+    "perl-digit": "\\d",
+    "perl-word": "\\w",
+    "hex": "\\x41",
+    "hex-brace": "\\u{41}",
+    "dot": ".",
+    "optional": "a?",
+    "capture": "(a)",
+    "alternation": "a|",
+    "mixed-unit": "a[b]\\.\\d(c)d?e|.\\x41\\w",
+}
+
+
+HUGE_SPECIAL = ["case-insensitive", "x-mode", "in-a-group", "random-mix", "random-alternation"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", [*HUGE_PATTERNS, *HUGE_SPECIAL])
+def test_ten_megabyte_patterns_of_every_shape_are_prompt_compile_errors(shape: str) -> None:
+    if shape == "case-insensitive":
+        pattern = "(?i)" + "a" * TEN_MB
+    elif shape == "x-mode":  # whitespace between the tokens
+        pattern = "(?x)" + " \\d  [a] " * (TEN_MB // 8)
+    elif shape == "in-a-group":
+        pattern = "(?:x|" + "\\d" * (TEN_MB // 2) + ")"
+    elif shape == "random-mix":
+        pattern = _random_atoms(_MIX_ATOMS, TEN_MB)
+    elif shape == "random-alternation":
+        pattern = _random_atoms([*_MIX_ATOMS, "a|", "\\d|"], TEN_MB)
+    else:
+        unit = HUGE_PATTERNS[shape]
+        pattern = unit * (TEN_MB // len(unit))
+    res = run_bounded(HEAD % f", pattern: '{pattern}'", seconds=30, mem_mb=1024)
+    assert res["outcome"] == "compile_error", res
     assert "size limit" in res["message"]
 
 

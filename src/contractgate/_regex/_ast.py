@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from ._errors import Span
 
@@ -65,6 +65,81 @@ class LiteralRun:
     def __init__(self, span: Span, text: str) -> None:
         self.span = span
         self.text = text
+
+
+class TokenRun:
+    """Many consecutive *simple tokens* of a concatenation (not in regex-syntax).
+
+    A simple token is one item the parser appends to a ``Concat`` whose
+    meaning does not depend on where it stands: a literal, an escape, ``.``,
+    ``^``, ``$``, a bracketed class without set operations, or a short group
+    (no name, no ``x`` flag, at most two deep) -- each with at most one
+    repetition operator (``_parser._grammar`` is the grammar).  The run means
+    exactly the sequence of nodes the parser would have produced for its
+    tokens one by one; it never ends right before a repetition operator.
+
+    ``pieces`` tiles the run's text as ``(start offset, length, repeat)``
+    triples (``pattern[start:start + length]`` repeated ``repeat`` times, in
+    order), ``counts`` maps each distinct token to its number of occurrences
+    (a run of plain characters counts as one token per character), and
+    ``first_capture`` is the capture index of the run's first capturing
+    group.  ``depth`` is the deepest nesting level reached inside one token
+    (0 for a plain literal), for the nest limit; ``xmode`` says whether the run
+    was read in ``x`` mode (whitespace and comments between the tokens).  Spans
+    of the tokens are only materialised (by parsing the one token again) when
+    an error needs one.
+    """
+
+    __slots__ = ("counts", "depth", "first_capture", "pieces", "span", "xmode")
+
+    def __init__(
+        self,
+        span: Span,
+        pieces: List[Tuple[int, int, int]],
+        counts: Dict[str, int],
+        first_capture: int,
+        depth: int,
+        xmode: bool,
+    ) -> None:
+        self.span = span
+        self.pieces = pieces
+        self.counts = counts
+        self.first_capture = first_capture
+        self.depth = depth
+        self.xmode = xmode
+
+
+class BranchRun:
+    """Many consecutive alternation branches made of simple tokens (not in regex-syntax).
+
+    An entry of ``Alternation.asts`` that stands for ``count`` branches, each
+    a (possibly empty) sequence of simple tokens (see ``TokenRun``) followed
+    by ``|``.  ``pieces`` tiles the text including those bars, ``counts``
+    maps each distinct token to its number of occurrences in all the
+    branches together, ``first_capture`` is as for ``TokenRun``, and
+    ``depth`` bounds the nesting below the alternation (the deepest token
+    plus one for a branch's ``Concat``), ``xmode`` as for ``TokenRun``.
+    """
+
+    __slots__ = ("count", "counts", "depth", "first_capture", "pieces", "span", "xmode")
+
+    def __init__(
+        self,
+        span: Span,
+        pieces: List[Tuple[int, int, int]],
+        counts: Dict[str, int],
+        count: int,
+        first_capture: int,
+        depth: int,
+        xmode: bool,
+    ) -> None:
+        self.span = span
+        self.pieces = pieces
+        self.counts = counts
+        self.count = count
+        self.first_capture = first_capture
+        self.depth = depth
+        self.xmode = xmode
 
 
 class Empty:
@@ -290,14 +365,14 @@ class Concat:
     def into_ast(self) -> Ast:
         if not self.asts:
             return Empty(self.span)
-        # A lone LiteralRun stands for two or more literals: still a Concat
-        # (it counts for the nest limit).
-        if len(self.asts) == 1 and not isinstance(self.asts[0], LiteralRun):
+        # A lone LiteralRun or TokenRun stands for two or more items: still a
+        # Concat (it counts for the nest limit).
+        if len(self.asts) == 1 and not isinstance(self.asts[0], (LiteralRun, TokenRun)):
             return self.asts[0]
         return self
 
 
 Ast = Union[
-    Empty, SetFlags, Literal, LiteralRun, Dot, Assertion, ClassUnicode, ClassPerl, ClassBracketed,
-    Repetition, Group, Alternation, Concat,
+    Empty, SetFlags, Literal, LiteralRun, TokenRun, BranchRun, Dot, Assertion, ClassUnicode,
+    ClassPerl, ClassBracketed, Repetition, Group, Alternation, Concat,
 ]

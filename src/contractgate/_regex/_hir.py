@@ -6,15 +6,29 @@ enclosing group (they leak into later alternation branches), classes are case
 folded before they are negated, and with ``u`` off only ASCII may be matched.
 The smart constructors (``concat``, ``alternation``, ``repetition``, ``cls``)
 mirror ``Hir::concat`` & co. closely enough for the NFA size estimate.
+
+Runs of simple tokens (``TokenRun``/``BranchRun`` from the parser, long
+case-insensitive ``LiteralRun``s) are translated once per distinct token.  A
+long one becomes a *compact* node (``HRun``: a concatenation given as
+``(item, count)`` pairs; ``HAltBag``: an alternation with such a multiset of
+branches, ``HBag``) that exists only inside ``translate``: if the size
+estimate of the compact HIR (a lower bound) already exceeds the limit,
+``translate`` raises the size-limit error -- every parse and translation error
+has been raised by then, as in the crate -- otherwise the compact nodes are
+expanded into the HIR the one-token-at-a-time translation gives, so the rest
+of the package never sees them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+import re
+from collections import Counter
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 from . import _ast as A
 from . import _charset as C
 from . import _errors as E
+from . import _parser as P
 from . import _unicode as U
 from ._charset import Ranges
 from ._errors import RegexCompileError, Span
@@ -139,6 +153,109 @@ class HAlternation(Hir):
         return ("alt", tuple(s.key() for s in self.subs))
 
 
+class HRun(Hir):
+    """Compact: the concatenation of many items, given as ``(item, count)`` pairs.
+
+    ``expand()`` returns the concatenation in order (``concat`` of the items,
+    which may contain compact nodes themselves), ``head()`` its first item.
+    Only the size lower bound looks at the pairs (order does not change the
+    estimate); there are at least two non-empty items, not all of them
+    literals, so the expansion is an ``HConcat``.
+    """
+
+    __slots__ = ("expand", "head", "pairs")
+
+    def __init__(
+        self, pairs: List[Tuple[Hir, int]], expand: Callable[[], Hir], head: Callable[[], Hir]
+    ) -> None:
+        self.pairs = pairs
+        self.expand = expand
+        self.head = head  # the first item of the expansion (for prefix lifting)
+
+    def key(self) -> Any:
+        return ("compact", id(self))
+
+
+class HBag(Hir):
+    """Compact: many branches of an alternation (an argument of ``alternation``,
+    a part of ``HAltBag``).
+
+    * ``items``: ``(item, count)`` pairs whose costs add up to at most the
+      branches' cost (for a ``BranchRun``: the non-empty tokens of all
+      branches together; a branch costs the sum of its items);
+    * ``count``: the number of branches;
+    * ``sample``: the first few branches -- enough, as a rule, to see that
+      none of ``alternation``'s special cases applies;
+    * ``branches()``: every distinct branch with its count (may be slow);
+    * ``expand()``: the branches in order.
+    """
+
+    __slots__ = ("branches", "count", "expand", "items", "sample")
+
+    def __init__(
+        self,
+        items: List[Tuple[Hir, int]],
+        count: int,
+        sample: List[Hir],
+        branches: Callable[[], List[Tuple[Hir, int]]],
+        expand: Callable[[], List[Hir]],
+    ) -> None:
+        self.items = items
+        self.count = count
+        self.sample = sample
+        self.branches = branches
+        self.expand = expand
+
+    @staticmethod
+    def of(pairs: List[Tuple[Hir, int]], expand: Callable[[], List[Hir]]) -> HBag:
+        """A bag of the given distinct branches."""
+        return HBag(pairs, sum(n for _, n in pairs), [h for h, _ in pairs[:_SAMPLE]],
+                    lambda: pairs, expand)  # fmt: skip
+
+    def key(self) -> Any:
+        return ("compact", id(self))
+
+
+_SAMPLE = 8  # branches in HBag.sample
+
+
+class HAltBag(Hir):
+    """Compact: an alternation whose branches (``parts``) include ``HBag``\\ s.
+
+    ``alternation`` builds one only when the result is a plain
+    ``HAlternation`` of the flattened branches (no class merging, literal trie
+    or prefix lifting applies), so expanding is just listing the branches.
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: List[Hir]) -> None:
+        self.parts = parts
+
+    def key(self) -> Any:
+        return ("compact", id(self))
+
+
+def _distinct(parts: List[Hir]) -> List[Tuple[Hir, int]]:
+    """All branches of ``parts`` as ``(branch, count)`` pairs (bags listed: may be slow)."""
+    out: List[Tuple[Hir, int]] = []
+    for part in parts:
+        if isinstance(part, HBag):
+            out.extend(part.branches())
+        else:
+            out.append((part, 1))
+    return out
+
+
+def _all_branches(parts: List[Hir], pred: Callable[[Hir], bool]) -> bool:
+    """``pred`` holds for every branch; the samples of bags are tried first."""
+    for part in parts:
+        for x in part.sample if isinstance(part, HBag) else [part]:
+            if not pred(x):
+                return False
+    return all(pred(x) for x, _ in _distinct(parts))
+
+
 # -- properties ------------------------------------------------------------------
 
 
@@ -159,22 +276,43 @@ def max_len(h: Hir) -> Optional[int]:
         if sub is None or h.max is None:
             return 0 if sub == 0 else None
         return sub * h.max
-    if isinstance(h, HConcat):
+    if isinstance(h, (HConcat, HRun)):
         total = 0
-        for s in h.subs:
+        for s, n in h.pairs if isinstance(h, HRun) else [(x, 1) for x in h.subs]:
             m = max_len(s)
             if m is None:
                 return None
-            total += m
+            total += m * n
         return total
-    assert isinstance(h, HAlternation)
     best = 0
-    for s in h.subs:
+    for s in _branches(h):
         m = max_len(s)
         if m is None:
             return None
         best = max(best, m)
     return best
+
+
+def _branches(h: Hir) -> List[Hir]:
+    """The distinct branches of an ``HAlternation`` or ``HAltBag``."""
+    if isinstance(h, HAltBag):
+        return [x for x, _ in _distinct(h.parts)]
+    assert isinstance(h, HAlternation), h
+    return h.subs
+
+
+def zero_width(h: Hir) -> bool:
+    """``max_len(h) == 0``, without listing the branches of compact nodes."""
+    if isinstance(h, HRun):
+        return all(zero_width(x) for x, _ in h.pairs)
+    if isinstance(h, HAltBag):
+        return all(
+            all(zero_width(x) for x, _ in part.items)
+            if isinstance(part, HBag)
+            else zero_width(part)
+            for part in h.parts
+        )
+    return max_len(h) == 0
 
 
 def can_match(h: Hir) -> bool:
@@ -187,8 +325,10 @@ def can_match(h: Hir) -> bool:
         return h.min == 0 or can_match(h.sub)
     if isinstance(h, HConcat):
         return all(can_match(s) for s in h.subs)
-    if isinstance(h, HAlternation):
-        return any(can_match(s) for s in h.subs)
+    if isinstance(h, HRun):
+        return all(can_match(s) for s, _ in h.pairs)
+    if isinstance(h, (HAlternation, HAltBag)):
+        return any(can_match(s) for s in _branches(h))
     return True
 
 
@@ -222,7 +362,7 @@ def cls(ranges: Ranges) -> Hir:
 
 
 def repetition(rmin: int, rmax: Optional[int], greedy: bool, sub: Hir) -> Hir:
-    if max_len(sub) == 0:
+    if zero_width(sub):
         rmin = min(rmin, 1)
         rmax = 1 if rmax is None else min(rmax, 1)
     if rmin == 0 and rmax == 0:
@@ -271,10 +411,43 @@ def alternation(subs: List[Hir]) -> Hir:
     for s in subs:
         if isinstance(s, HAlternation):
             new.extend(s.subs)
+        elif isinstance(s, HAltBag):
+            new.extend(s.parts)
         else:
             new.append(s)
     if not new:
         return HClass(())
+    if len(new) == 1 and not isinstance(new[0], HBag):
+        return new[0]
+    if not any(isinstance(s, HBag) for s in new):
+        return _alternation(new)
+    # Bags: decide on samples when they suffice, on distinct branches otherwise.
+    if _all_branches(new, lambda s: isinstance(s, HLiteral) and len(s.chars) == 1):
+        return _alternation([x for x, _ in _distinct(new)])
+    if _all_branches(new, lambda s: isinstance(s, HClass)):
+        return _alternation([x for x, _ in _distinct(new)])
+    if _all_branches(new, lambda s: isinstance(s, HLiteral)):
+        return _alternation(_listed(new))  # the literal trie depends on the order
+    # Prefix lifting needs concatenations with a first item common to all.
+    heads: List[Optional[Hir]] = []
+    if _all_branches(new, lambda s: isinstance(s, (HConcat, HRun)) and _same_head(s, heads)):
+        lifted = _lift_common_prefix(_expand_parts(new))
+        assert lifted is not None
+        return lifted
+    if any(h is None for h in heads):
+        return _alternation([expand(s) for s in _listed(new)])
+    return HAltBag(new)
+
+
+def _same_head(h: Hir, heads: List[Optional[Hir]]) -> bool:
+    """True while all branches seen have the same first item (collected in ``heads``)."""
+    got = _head(h)
+    heads.append(got)
+    return got is not None and got == heads[0]
+
+
+def _alternation(new: List[Hir]) -> Hir:
+    """``Hir::alternation`` of flattened branches without bags (compact branches allowed)."""
     if len(new) == 1:
         return new[0]
     if all(isinstance(s, HLiteral) and len(s.chars) == 1 for s in new):
@@ -285,18 +458,32 @@ def alternation(subs: List[Hir]) -> Hir:
             assert isinstance(s, HClass)
             rs = C.union(rs, s.ranges)
         return cls(rs) if rs else HClass(())
+    if all(isinstance(s, (HConcat, HRun)) for s in new) and any(map(_has_compact, new)):
+        # Prefix lifting needs a first item common to all branches.
+        heads = [_head(s) for s in new]
+        if any(h is None for h in heads) or all(h == heads[0] for h in heads):
+            new = [expand(s) for s in new]
+        else:
+            return HAlternation(new)
     lifted = _lift_common_prefix(new)
     if lifted is not None:
         return lifted
     return HAlternation(new)
 
 
-def _lift_common_prefix(hirs: List[Hir]) -> Optional[Hir]:
-    first = hirs[0]
+def _lift_common_prefix(parts: List[Hir]) -> Optional[Hir]:
+    """Hir::alternation's prefix lifting; ``parts`` may include ``HBag``\\ s of branches.
+
+    The common prefix of all branches is that of the distinct ones, so a bag
+    is looked at once per distinct branch; each branch then loses the prefix
+    (the bag's order is kept by mapping its expansion).
+    """
+    branches = [x for x, _ in _distinct(parts)]
+    first = branches[0]
     if not isinstance(first, HConcat) or not first.subs:
         return None
     prefix = list(first.subs)
-    for h in hirs[1:]:
+    for h in branches[1:]:
         if not isinstance(h, HConcat):
             return None
         n = 0
@@ -308,8 +495,156 @@ def _lift_common_prefix(hirs: List[Hir]) -> Optional[Hir]:
         if not prefix:
             return None
     n = len(prefix)
-    suffixes = [concat(h.subs[n:]) for h in hirs if isinstance(h, HConcat)]
-    return concat([*prefix, alternation(suffixes)])
+
+    def suffix(h: Hir) -> Hir:
+        assert isinstance(h, HConcat)
+        return concat(h.subs[n:])
+
+    return concat([*prefix, alternation(_map_branches(parts, suffix))])
+
+
+def _map_branches(parts: List[Hir], f: Callable[[Hir], Hir]) -> List[Hir]:
+    """``f`` applied to every branch (to those of a bag lazily, in order)."""
+    out: List[Hir] = []
+    for part in parts:
+        out.append(_map_bag(part, f) if isinstance(part, HBag) else f(part))
+    return out
+
+
+def _map_bag(bag: HBag, f: Callable[[Hir], Hir]) -> HBag:
+    return HBag.of([(f(x), c) for x, c in bag.branches()], lambda: _map_shared(f, bag.expand()))
+
+
+def _map_shared(f: Callable[[Hir], Hir], hirs: List[Hir]) -> List[Hir]:
+    """``[f(x) for x in hirs]``, computing ``f`` once per distinct object (HIRs
+    are immutable; a bag's expansion repeats the same objects)."""
+    done: Dict[int, Hir] = {}
+    out: List[Hir] = []
+    for x in hirs:
+        got = done.get(id(x))
+        if got is None:
+            got = done[id(x)] = f(x)
+        out.append(got)
+    return out
+
+
+def _expand_parts(parts: List[Hir]) -> List[Hir]:
+    """``expand`` applied to every branch."""
+    return _map_branches(parts, expand)
+
+
+def _has_compact(h: Hir) -> bool:
+    stack = [h]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (HRun, HBag, HAltBag)):
+            return True
+        if isinstance(x, (HCapture, HRepetition)):
+            stack.append(x.sub)
+        elif isinstance(x, (HConcat, HAlternation)):
+            stack.extend(x.subs)
+    return False
+
+
+def _head(h: Hir) -> Optional[Hir]:
+    """The first item of the expansion of ``h`` (an ``HConcat`` or ``HRun``).
+
+    None if that item contains a compact node (its structure is unknown
+    until expanded).  A literal before an ``HRun`` merges with the run's
+    leading literal, as ``concat`` would merge them.
+    """
+    if isinstance(h, HRun):
+        got = h.head()
+    else:
+        assert isinstance(h, HConcat) and h.subs
+        got = h.subs[0]
+        if isinstance(got, HRun):
+            got = got.head()
+        elif isinstance(got, HLiteral) and len(h.subs) > 1 and isinstance(h.subs[1], HRun):
+            nxt = h.subs[1].head()
+            if isinstance(nxt, HLiteral):
+                got = HLiteral(got.chars + nxt.chars)
+    return None if _has_compact(got) else got
+
+
+def _flat(h: Hir) -> List[Hir]:
+    """The branches ``h`` gives an enclosing alternation (which flattens alternations)."""
+    if isinstance(h, HAlternation):
+        return h.subs
+    if isinstance(h, HAltBag):
+        return _listed(h.parts)
+    return [h]
+
+
+def _listed(parts: List[Hir]) -> List[Hir]:
+    """Branches in order, with each ``HBag`` replaced by its branches."""
+    out: List[Hir] = []
+    for part in parts:
+        if isinstance(part, HBag):
+            out.extend(part.expand())
+        else:
+            out.append(part)
+    return out
+
+
+def expand(h: Hir) -> Hir:
+    """``h`` without compact nodes: the HIR of the one-token-at-a-time translation.
+
+    Returns ``h`` itself when it contains none.  An ``HRun`` inside an
+    ``HConcat`` is flattened by ``concat`` (literals merge across its
+    boundary, as they would have); ``HAltBag`` became one only where
+    ``alternation`` yields a plain ``HAlternation``.
+    """
+    if isinstance(h, HRun):
+        return expand(h.expand())
+    if isinstance(h, HAltBag):
+        return HAlternation(_map_shared(expand, _listed(h.parts)))
+    if isinstance(h, (HConcat, HAlternation)):
+        subs = [expand(x) for x in h.subs]
+        if all(x is y for x, y in zip(subs, h.subs)):
+            return h
+        return concat(subs) if isinstance(h, HConcat) else HAlternation(subs)
+    if isinstance(h, HCapture):
+        sub = expand(h.sub)
+        return h if sub is h.sub else HCapture(h.index, h.name, sub)
+    if isinstance(h, HRepetition):
+        sub = expand(h.sub)
+        return h if sub is h.sub else HRepetition(h.min, h.max, h.greedy, sub)
+    assert not isinstance(h, HBag)
+    return h
+
+
+def shift_captures(h: Hir, delta: int) -> Hir:
+    """``h`` with every capture index increased by ``delta``."""
+    if delta == 0:
+        return h
+    if isinstance(h, HCapture):
+        return HCapture(h.index + delta, h.name, shift_captures(h.sub, delta))
+    if isinstance(h, HRepetition):
+        return HRepetition(h.min, h.max, h.greedy, shift_captures(h.sub, delta))
+    if isinstance(h, HConcat):
+        return HConcat([shift_captures(x, delta) for x in h.subs])
+    if isinstance(h, HAlternation):
+        return HAlternation([shift_captures(x, delta) for x in h.subs])
+    if isinstance(h, HRun):
+        run = h
+        return HRun(
+            h.pairs,
+            lambda: shift_captures(run.expand(), delta),
+            lambda: shift_captures(run.head(), delta),
+        )
+    if isinstance(h, HBag):
+        bag = h
+        return HBag(
+            h.items,
+            h.count,
+            [shift_captures(x, delta) for x in h.sample],
+            lambda: [(shift_captures(x, delta), c) for x, c in bag.branches()],
+            lambda: [shift_captures(x, delta) for x in bag.expand()],
+        )
+    if isinstance(h, HAltBag):
+        return HAltBag([shift_captures(x, delta) for x in h.parts])
+    return h
 
 
 # -- translation ------------------------------------------------------------------
@@ -375,10 +710,30 @@ class Flags:
                 self.crlf = on
 
 
+class _TextOf(Dict[str, str]):
+    """Literal text of a token; a ``_SEG`` of plain characters is its own text."""
+
+    def __missing__(self, token: str) -> str:
+        return token
+
+
+def _chars(h: Hir) -> str:
+    """The text of a literal; an empty item (``x{0}``) contributes nothing."""
+    return h.chars if isinstance(h, HLiteral) else ""
+
+
+# A run translated to more non-empty items than this becomes a compact node.
+# Tests lower it.
+COMPACT_MIN = 4096
+
+_DUMMY_SPAN = Span(E.Position(0, 1, 1), E.Position(1, 1, 2))
+
+
 class Translator:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.flags = Flags()
+        self.compact = False  # a compact node was made
 
     def error(self, span: Span, message: str) -> RegexCompileError:
         return E.parse_error(self.pattern, message, span)
@@ -393,6 +748,8 @@ class Translator:
             return self.literal(ast)
         if isinstance(ast, A.LiteralRun):
             return self.literal_run(ast)
+        if isinstance(ast, A.TokenRun):
+            return self.token_run(ast)
         if isinstance(ast, A.Dot):
             return self.dot(ast.span)
         if isinstance(ast, A.Assertion):
@@ -419,9 +776,240 @@ class Translator:
         if isinstance(ast, A.Concat):
             return concat([self.translate(x) for x in ast.asts])
         assert isinstance(ast, A.Alternation)
-        return alternation([self.translate(x) for x in ast.asts])
+        subs: List[Hir] = []
+        for x in ast.asts:
+            if isinstance(x, A.BranchRun):
+                subs.extend(self.branch_run(x))
+            else:
+                subs.append(self.translate(x))
+        return alternation(subs)
 
-    # -- literals, dot, assertions ----------------------------------------------
+    # -- runs of simple tokens ------------------------------------------------------
+
+    def _token(self, text: str, xmode: bool) -> Tuple[Hir, int]:
+        """``(HIR, capturing groups)`` of one distinct token under the current flags.
+
+        The token is parsed and translated on its own (with a translator for
+        its text, so that a failure is cheap); its meaning does not depend on
+        where it stands.  Raises the (misplaced) error if it fails.
+        """
+        if len(text) == 1:  # a plain character, '.', '^' or '$'
+            if text == ".":
+                return self.dot(_DUMMY_SPAN), 0
+            if text in "^$":
+                kind = A.A_START_LINE if text == "^" else A.A_END_LINE
+                return HLook(self.assertion(kind)), 0
+            return self.literal_char(ord(text)), 0
+        ast, captures = P.parse_isolated(text, xmode)
+        sub = Translator(text)
+        sub.flags = self.flags.copy()
+        h = sub.translate(ast)
+        self.compact = self.compact or sub.compact
+        return h, captures
+
+    def _tokens(self, run: Union[A.TokenRun, A.BranchRun]) -> Tuple[Dict[str, Hir], Dict[str, int]]:
+        """HIR and capture count of each distinct token; raises the first error in place."""
+        memo: Dict[str, Hir] = {}
+        caps: Dict[str, int] = {}
+        bad: Set[str] = set()
+        for text in run.counts:
+            try:
+                memo[text], caps[text] = self._token(text, run.xmode)
+            except RegexCompileError:
+                bad.add(text)
+        if bad:
+            off, text = P.first_token(self.pattern, run.pieces, bad, run.xmode)
+            sub = Translator(self.pattern)
+            sub.flags = self.flags.copy()
+            sub.translate(P.parse_fragment(self.pattern, off, off + len(text), run.xmode))
+            raise AssertionError(f"{text!r} failed on its own but not in place")
+        return memo, caps
+
+    @staticmethod
+    def _unit(tokens: List[str], memo: Dict[str, Hir]) -> List[Hir]:
+        """The items of a list of tokens (a ``_SEG`` gives one per character)."""
+        out: List[Hir] = []
+        for t in tokens:
+            if P.is_segment(t):
+                out.extend(map(memo.__getitem__, t))
+            else:
+                out.append(memo[t])
+        return out
+
+    def _ordered(self, run: A.TokenRun, memo: Dict[str, Hir], caps: Dict[str, int]) -> List[Hir]:
+        """The run's non-empty items in order, capture indexes renumbered."""
+        out: List[Hir] = []
+        index = run.first_capture
+        for start, length, k in run.pieces:
+            tokens = P.run_tokens(self.pattern, start, length, run.xmode)
+            if not any(caps.get(t) for t in tokens):
+                out.extend([h for h in self._unit(tokens, memo) if not isinstance(h, HEmpty)] * k)
+                continue
+            for _ in range(k):
+                items, index = self._numbered(tokens, memo, caps, index)
+                out.extend(h for h in items if not isinstance(h, HEmpty))
+        return out
+
+    def _numbered(
+        self, tokens: List[str], memo: Dict[str, Hir], caps: Dict[str, int], index: int
+    ) -> Tuple[List[Hir], int]:
+        """The items of ``tokens``, captures numbered from ``index``; and the next index."""
+        out: List[Hir] = []
+        for t in tokens:
+            if P.is_segment(t):
+                out.extend(map(memo.__getitem__, t))
+                continue
+            h = memo[t]
+            if caps[t]:
+                h = shift_captures(h, index - 1)
+                index += caps[t]
+            out.append(h)
+        return out, index
+
+    def _branch(
+        self,
+        run: A.BranchRun,
+        text: str,
+        flags: Flags,
+        memo: Dict[str, Hir],
+        caps: Dict[str, int],
+        index: int,
+    ) -> Hir:
+        """The HIR of one branch of a ``BranchRun``, its captures numbered from ``index``.
+
+        ``flags`` are those of the run (this may run later, from a bag).
+        """
+        if len(text) >= P._RUN_MIN_CHARS:
+            # Long: as the step-by-step parser would (with runs inside).
+            ast, _ = P.parse_isolated(text, run.xmode)
+            sub = Translator(text)
+            sub.flags = flags.copy()
+            h = sub.translate(ast)
+            self.compact = self.compact or sub.compact
+            return shift_captures(h, index - 1)
+        return concat(self._numbered(P.tokens_of(text, run.xmode), memo, caps, index)[0])
+
+    def _branches(
+        self,
+        run: A.BranchRun,
+        flags: Flags,
+        memo: Dict[str, Hir],
+        caps: Dict[str, int],
+        limit: Optional[int] = None,
+    ) -> List[Hir]:
+        """The branches in order (the first ``limit`` or a few more).
+
+        A branch that is itself an alternation (``(?:a|b)``) gives its
+        branches, as ``alternation`` flattens it.  Without capturing groups,
+        equal branch texts share one HIR and the copies of a periodic piece
+        are one list repeated.
+        """
+        if limit is None and not any(caps.values()):
+            shared: Dict[str, List[Hir]] = {}
+            out: List[Hir] = []
+            for start, length, k in run.pieces:
+                unit: List[Hir] = []
+                for text in P.run_branches(self.pattern, start, length, run.xmode):
+                    got = shared.get(text)
+                    if got is None:
+                        got = shared[text] = _flat(self._branch(run, text, flags, memo, caps, 1))
+                    unit.extend(got)
+                out.extend(unit * k)
+            return out
+        out = []
+        index = run.first_capture
+        for _off, text in P.iter_branches(self.pattern, run.pieces, run.xmode):
+            if limit is not None and len(out) >= limit:
+                break
+            out.extend(_flat(self._branch(run, text, flags, memo, caps, index)))
+            index += sum(caps[t] for t in P.tokens_of(text, run.xmode) if not P.is_segment(t))
+        return out
+
+    def _distinct_branches(
+        self, run: A.BranchRun, flags: Flags, memo: Dict[str, Hir], caps: Dict[str, int]
+    ) -> List[Tuple[Hir, int]]:
+        """Each distinct branch with its count (with captures, every branch is distinct)."""
+        if any(caps.values()):
+            return [(h, 1) for h in self._branches(run, flags, memo, caps)]
+        counts: Dict[str, int] = {}
+        for start, length, k in run.pieces:
+            for text, n in Counter(P.run_branches(self.pattern, start, length, run.xmode)).items():
+                counts[text] = counts.get(text, 0) + n * k
+        return [
+            (x, n)
+            for text, n in counts.items()
+            for x in _flat(self._branch(run, text, flags, memo, caps, 1))
+        ]
+
+    def token_run(self, run: A.TokenRun) -> Hir:
+        """What ``concat`` of the tokens' translations gives, compact if long."""
+        memo, caps = self._tokens(run)
+        pairs = [(memo[t], n) for t, n in run.counts.items() if not isinstance(memo[t], HEmpty)]
+        total = sum(n for _, n in pairs)
+        if total == 0:
+            return HEmpty()
+        if all(isinstance(h, HLiteral) for h, _ in pairs):
+            # One literal, built with str operations: each token's text (a
+            # run of plain characters stands for itself).
+            text = _TextOf({t: _chars(h) for t, h in memo.items()})
+            chars: List[str] = []
+            for start, length, k in run.pieces:
+                tokens = P.run_tokens(self.pattern, start, length, run.xmode)
+                chars.append("".join(map(text.__getitem__, tokens)) * k)
+            return HLiteral("".join(chars))
+        if total <= COMPACT_MIN:
+            return concat(self._ordered(run, memo, caps))
+        self.compact = True
+        return HRun(
+            pairs,
+            lambda: concat(self._ordered(run, memo, caps)),
+            lambda: self._head(run, memo, caps),
+        )
+
+    def _head(self, run: A.TokenRun, memo: Dict[str, Hir], caps: Dict[str, int]) -> Hir:
+        """The first item of the run's ``concat``: its leading literals merged, or the
+        first other non-empty item (with its capture index)."""
+        lit: List[str] = []
+        index = run.first_capture
+        for start, length, k in run.pieces:
+            tokens = P.run_tokens(self.pattern, start, length, run.xmode)
+            items, after = self._numbered(tokens, memo, caps, index)
+            # (concat flattens a token that is a concatenation, ``(?:\da)``)
+            for h in (x for y in items for x in (y.subs if isinstance(y, HConcat) else [y])):
+                if isinstance(h, HLiteral):
+                    lit.append(h.chars)
+                elif not isinstance(h, HEmpty):
+                    text = "".join(lit)
+                    return HLiteral(text) if text else h
+            # One copy of the piece is all literals and empty items.
+            lit.append("".join(map(_chars, items)) * (k - 1))
+            index = after + (k - 1) * (after - index)
+        raise AssertionError("a compact run has an item that is not a literal")
+
+    def branch_run(self, run: A.BranchRun) -> List[Hir]:
+        """The branches' translations in order, or one ``HBag`` if there are many."""
+        memo, caps = self._tokens(run)
+        flags = self.flags.copy()
+        if run.count <= COMPACT_MIN:
+            return self._branches(run, flags, memo, caps)
+        self.compact = True
+        # A token that is an alternation counts as its branches: if it is a
+        # whole branch, alternation() flattens it (its own states vanish).
+        items = [
+            (x, n)
+            for t, n in run.counts.items()
+            if not isinstance(memo[t], HEmpty)
+            for x in (_flat(memo[t]) if isinstance(memo[t], (HAlternation, HAltBag)) else [memo[t]])
+        ]
+        return [
+            HBag(
+                items,
+                run.count,
+                self._branches(run, flags, memo, caps, _SAMPLE),
+                lambda: self._distinct_branches(run, flags, memo, caps),
+                lambda: self._branches(run, flags, memo, caps),
+            )
+        ]
 
     def literal_scalar(self, lit: A.Literal) -> int:
         """ast_literal_to_scalar: a char (as int); errors for non-UTF-8 bytes."""
@@ -437,17 +1025,25 @@ class Translator:
 
     def literal_run(self, run: A.LiteralRun) -> Hir:
         """A run of verbatim literals: what their ``Concat`` would translate to."""
+        text = run.text
         if not self.flags.i:
-            return HLiteral(run.text)
-        # Hir values are immutable, so repeated characters can share one node.
-        memo: Dict[str, Hir] = {}
-        subs: List[Hir] = []
-        for ch in run.text:
-            h = memo.get(ch)
-            if h is None:
-                h = memo[ch] = self.literal_char(ord(ch))
-            subs.append(h)
-        return concat(subs)
+            return HLiteral(text)
+        # Hir values are immutable, so repeated characters share one node.
+        memo = {ch: self.literal_char(ord(ch)) for ch in set(text)}
+        if all(isinstance(h, HLiteral) for h in memo.values()):
+            return HLiteral(text)
+        if len(text) <= COMPACT_MIN:
+            return concat(list(map(memo.__getitem__, text)))
+        self.compact = True
+        pairs = [(memo[ch], n) for ch, n in Counter(text).items()]
+
+        def head() -> Hir:
+            folded = "".join(ch for ch, h in memo.items() if not isinstance(h, HLiteral))
+            m = re.search("[" + re.escape(folded) + "]", text)
+            assert m is not None
+            return HLiteral(text[:m.start()]) if m.start() else memo[text[0]]
+
+        return HRun(pairs, lambda: concat(list(map(memo.__getitem__, text))), head)
 
     def literal_char(self, c: int) -> Hir:
         if self.flags.i:
@@ -591,7 +1187,17 @@ class Translator:
 
 
 def translate(pattern: str, ast: A.Ast) -> Hir:
-    return Translator(pattern).translate(ast)
+    """The HIR of ``ast``; raises translation errors, and the size-limit error
+    when a long run alone proves the NFA too big (see the module docstring)."""
+    t = Translator(pattern)
+    h = t.translate(ast)
+    if t.compact:
+        from ._size import exceeds_lower_bound  # _size imports this module
+
+        if exceeds_lower_bound(h):
+            raise E.size_limit_error(pattern)
+        h = expand(h)
+    return h
 
 
 def look_set(h: Hir) -> Tuple[str, ...]:

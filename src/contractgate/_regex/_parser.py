@@ -5,19 +5,34 @@ The parser mirrors the Rust one step by step (``bump``, ``bump_space``,
 the same point with the same span; ``_errors.format_error`` then renders it.
 Octal escapes are disabled, as in the regex crate, and the nest limit is 250.
 
-One deliberate difference in representation: a run of two or more plain
-literal characters is one ``LiteralRun`` node instead of one ``Literal`` (with
-two ``Position``s) per character, and ``x``-mode whitespace and comments are
-skipped with a stdlib ``re``, so a multi-megabyte pattern parses in
-milliseconds and little memory.  The run is split when a repetition operator
-follows, and a lone run still counts as a ``Concat`` for the nest limit, so
-errors, spans and the translation are unchanged.
+Deliberate differences in representation, so that a multi-megabyte pattern
+parses in little time and memory while errors, spans and the translation stay
+exactly those of the step-by-step parser:
+
+* a run of two or more plain literal characters is one ``LiteralRun`` node
+  instead of one ``Literal`` (with two ``Position``s) per character, and
+  ``x``-mode whitespace and comments are skipped with a stdlib ``re``; the run
+  is split when a repetition operator follows, and a lone run still counts as
+  a ``Concat`` for the nest limit;
+* in a pattern of at least ``_RUN_MIN_CHARS`` characters, a long sequence of
+  *simple tokens* (``_grammar``: literals, escapes, ``.``, simple bracketed
+  classes, short groups at most two deep, each with one optional repetition
+  operator; in ``x`` mode with whitespace and comments between them) is one
+  ``TokenRun`` node, and a long sequence of ``|``-terminated branches made of
+  such tokens is one ``BranchRun`` entry of the alternation.  A run is found
+  with stdlib ``re`` (and, for periodic text such as ``'\\d' * N``, by
+  comparing the text with itself shifted by the period), stores how often
+  each distinct token occurs, and parses each distinct token once on its own
+  (a simple token means the same wherever it stands), which also proves that
+  none of them is a parse error.  When an error needs a position inside a
+  run, that one token is parsed again in place (``parse_fragment``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Pattern, Tuple, Union
+from collections import Counter
+from typing import Dict, Iterator, List, Optional, Pattern, Set, Tuple, Union
 
 from . import _ast as A
 from . import _errors as E
@@ -35,6 +50,7 @@ _ASCII_CLASSES = frozenset(
     ]
 )
 _HEX = frozenset("0123456789abcdefABCDEF")
+_DIGITS = re.compile("[0-9]+")
 
 # Characters the top-level loop does not treat as plain literals: the ones
 # ``parse`` dispatches on, plus the ones ``parse_primitive`` handles specially.
@@ -75,6 +91,444 @@ def _space_skipper() -> Pattern[str]:
         ws = _escape_ranges(perl_space())
         _space_re.append(re.compile(f"(?:[{ws}]+|#[^\\n]*\\n?)*"))
     return _space_re[0]
+
+
+# -- simple tokens and runs of them ------------------------------------------------
+#
+# The grammar below accepts only items whose parse cannot fail (hexadecimal
+# escapes are checked to be Unicode scalar values here) or is checked by
+# parsing each distinct token once (class ranges, counted repetitions, groups
+# and their flags).  It is unambiguous -- plain characters not followed by a
+# repetition operator form one ``_SEG`` -- so ``re`` never backtracks more
+# than one token, a failed attempt at one position scans no further than the
+# construct it tries (``\p{..}`` names, classes and groups are bounded), and
+# the tokens ``findall`` returns are the items the parser would read one by
+# one.  In ``x`` mode tokens contain no whitespace or ``#`` (a token means the
+# same in both modes then), and whitespace and comments between them are
+# items of their own (``gap``) that mean nothing.
+
+_QCHARS = "?*+{"
+_HEXD = "[0-9a-fA-F]"
+_HEX4 = "(?![dD][89a-fA-F])" + _HEXD + "{4}"  # not a surrogate
+_BRACED = (  # {1-8 hex digits} with a value <= 0x10FFFF that is not a surrogate
+    r"\{(?=" + _HEXD + r"{1,8}\})0*(?:" + _HEXD + "{0,3}|" + _HEX4 + "|[1-9a-fA-F]" + _HEXD
+    + "{4}|10" + _HEXD + r"{4})\}"
+)
+_HEX_ESC = (
+    "x(?:" + _HEXD + "{2}|" + _BRACED + ")|u(?:" + _HEX4 + "|" + _BRACED + ")|U(?:0000" + _HEX4
+    + "|000[1-9a-fA-F]" + _HEXD + "{4}|0010" + _HEXD + "{4}|" + _BRACED + ")"
+)
+_QUANT = r"(?:[?*+]\??|\{[0-9]+(?:,[0-9]*)?\}\??)"
+
+
+def _grammar(xmode: bool) -> Tuple[str, str]:
+    """``(token, gap)`` regular expressions for one mode."""
+    ws = "#" + _escape_ranges(perl_space()) if xmode else ""
+    s1 = r"[^\\()|\[?*+{" + ws + "]"  # a one-character atom: plain literal, '.', '^' or '$'
+    # Whitespace and comments: an item is a stretch of whitespace or one
+    # comment; in a lookahead, one character or one whole comment per step,
+    # so that there is one way only to split them (no backtracking blowup).
+    gap = "(?:[" + ws[1:] + r"]+|#[^\n]*\n?)" if xmode else "(?!)"
+    gaps = "(?:[" + ws[1:] + r"]|#[^\n]*(?:\n|\Z))*" if xmode else ""
+    # Plain characters, one token each; never ends right before a
+    # repetition operator's atom (the last character then forms s1 QUANT, or
+    # ends the run in x mode, where whitespace may come between the two).
+    seg = s1 + "+(?:(?=" + s1 + gaps + "[?*+{])|(?!" + s1 + "|" + gaps + "[?*+{]))"
+    uni = r"[pP](?:[^\\{" + ws + r"]|\{[^}" + ws + r"]{0,100}\})"
+    # Escapes: ASCII punctuation/controls (meta, superfluous, \< and \>), the
+    # special letters, Perl classes, \A \z \B, \b unless '{' follows, hex, \p.
+    esc = r"\\(?:[aftnrvdswDSWAzB\x00-/:-@\[-\x60{-\x7f]|b(?!\{)|" + _HEX_ESC + "|" + uni + ")"
+    # Bracketed classes: no set operators, no '^' after the first, no
+    # leading/trailing '-', escapes that are literals or classes, and no
+    # nesting but [:name:] (an ASCII class, or a nested class of the same
+    # extent if the name is unknown).
+    cc = r"[^\\\[\]\-&~^" + ws + "]"
+    clit = r"(?:" + cc + r"|\\(?:[aftnrv\x00-/:;=?@\[-\x60{-\x7f]|" + _HEX_ESC + "))"
+    item = clit + "(?:-" + clit + r")?|\\(?:[dswDSW]|" + uni + r")|\[:\^?[a-z]{1,16}:\]"
+    bracket = r"\[\^?(?:" + item + r"){1,256}\]"
+    atom = "(?:" + s1 + "|" + esc + "|" + bracket + ")"
+    # Groups: capturing or with flags other than x (which changes the
+    # syntax), two levels deep at most, and short (a longer one is read by
+    # the step-by-step parser, which finds the runs inside it).
+    opn = r"\((?:\?[imsURu-]*:|(?!\?))"
+    group1 = opn + "(?:" + atom + _QUANT + r"?|\|){0,64}\)"
+    group = opn + "(?:" + atom + _QUANT + "?|" + group1 + _QUANT + r"?|\|){0,256}\)"
+    token = (
+        seg + "|" + s1 + _QUANT + "|" + esc + _QUANT + "?|" + bracket + _QUANT + "?|" + group
+        + _QUANT + "?"
+    )
+    return token, gap
+
+
+class _Regexes:
+    """The grammar of one mode, compiled on first use (only long patterns need it).
+
+    ``item`` matches one token or gap; ``tokens``/``bars`` find the items of
+    a window (``bars`` also the ``|`` between branches, as items of their
+    own), where a position at which no item starts gives an empty string, so
+    the items before the first one are exactly the parser's from the window
+    start on; ``branch`` finds the branches of a branch run.
+    """
+
+    def __init__(self, xmode: bool) -> None:
+        token, gap = _grammar(xmode)
+        self.xmode = xmode
+        self.item = re.compile(token + "|" + gap)
+        self.tokens = re.compile(token + "|" + gap + r"|(?=[\s\S])")
+        self.bars = re.compile(token + "|" + gap + r"|\||(?=[\s\S])")
+        self.branch = re.compile("((?:" + token + "|" + gap + r")*)\|")
+        self.gap_start = frozenset("#" + "".join(chr(c) for lo, hi in perl_space()
+                                                   for c in range(lo, hi + 1)))  # fmt: skip
+
+    def no_gaps(self, items: List[str]) -> List[str]:
+        """``items`` without whitespace and comments (x mode)."""
+        if not self.xmode:
+            return items
+        starts = self.gap_start
+        return [t for t in items if t[0] not in starts]
+
+
+_res: Dict[bool, _Regexes] = {}
+
+
+def _rx(xmode: bool) -> _Regexes:
+    got = _res.get(xmode)
+    if got is None:
+        got = _res[xmode] = _Regexes(xmode)
+    return got
+
+
+# Runs are looked for only in patterns (and runs) at least this long, so that
+# ordinary patterns take the step-by-step path.  Tests lower these.
+_RUN_MIN_CHARS = 1024
+_PERIODIC_MIN = 1024  # shortest periodic stretch handled by comparing the text with itself
+_MAX_PERIOD = 4096
+_WINDOW_MIN = 64
+_RUN_BACKOFF = 256
+_WINDOW_MAX = 1 << 16
+
+Piece = Tuple[int, int, int]  # (start offset, length, repeat)
+
+
+def is_segment(token: str) -> bool:
+    """True for a ``_SEG`` token of two or more plain characters (one token each)."""
+    return len(token) > 1 and token[0] not in "\\[(" and token[1] not in _QCHARS
+
+
+def run_tokens(pattern: str, start: int, length: int, xmode: bool) -> List[str]:
+    """The tokens of ``pattern[start:start + length]``, part of a run (bars skipped)."""
+    rx = _rx(xmode)
+    return rx.no_gaps(rx.item.findall(pattern, start, start + length))
+
+
+def tokens_of(text: str, xmode: bool) -> List[str]:
+    """The tokens of ``text`` (a branch of a ``BranchRun``)."""
+    rx = _rx(xmode)
+    return rx.no_gaps(rx.item.findall(text))
+
+
+def run_branches(pattern: str, start: int, length: int, xmode: bool) -> List[str]:
+    """The branch texts (without their ``|``) of ``pattern[start:start + length]``."""
+    return _rx(xmode).branch.findall(pattern, start, start + length)
+
+
+def _token_set(tokens: List[str]) -> Set[str]:
+    """The distinct tokens, a ``_SEG`` counting as its characters."""
+    out = set(tokens)
+    segs = [t for t in out if is_segment(t)]
+    if segs:
+        out.difference_update(segs)
+        out.update(*segs)
+    return out
+
+
+def first_token(
+    pattern: str, pieces: List[Piece], wanted: Set[str], xmode: bool
+) -> Tuple[int, str]:
+    """``(offset, token)`` of the first token of a run that is in ``wanted``.
+
+    Pieces without one are skipped with ``findall``; every distinct token of
+    a piece occurs in its first copy.
+    """
+    rx = _rx(xmode)
+    for start, length, _k in pieces:
+        if not _token_set(run_tokens(pattern, start, length, xmode)) & wanted:
+            continue
+        for m in rx.item.finditer(pattern, start, start + length):
+            t = m.group()
+            for j, ch in enumerate(t if is_segment(t) else [t]):
+                if ch in wanted:
+                    return m.start() + j, ch
+    raise AssertionError("no such token in the run")
+
+
+def iter_branches(pattern: str, pieces: List[Piece], xmode: bool) -> Iterator[Tuple[int, str]]:
+    """``(offset, text)`` of every branch of a ``BranchRun``, in order."""
+    for start, length, k in pieces:
+        texts = run_branches(pattern, start, length, xmode)
+        for copy in range(k):
+            off = start + copy * length
+            for text in texts:
+                yield off, text
+                off += len(text) + 1
+
+
+def _split_segments(raw: Counter[str], rx: _Regexes) -> Dict[str, int]:
+    """Token counts, without gaps, each ``_SEG`` counted as its characters."""
+    counts: Dict[str, int] = {}
+    for t, n in raw.items():
+        if rx.xmode and t[0] in rx.gap_start:
+            continue
+        if is_segment(t):
+            for ch, m in Counter(t).items():
+                counts[ch] = counts.get(ch, 0) + m * n
+        else:
+            counts[t] = counts.get(t, 0) + n
+    return counts
+
+
+def _common_length(s: str, a: int, b: int, limit: int, known: int) -> int:
+    """The largest ``m <= limit - b`` with ``s[a:a + m] == s[b:b + m]`` (``a < b``).
+
+    ``known`` characters are known to be equal.  Galloping, then bisection;
+    each step compares only the not yet compared part, so the cost is a few
+    ``memcmp`` passes over the result.
+    """
+    top = limit - b
+    lo = min(known, top)
+    hi = lo
+    while lo < top:
+        hi = min(top, 2 * lo + 1)
+        if not s.startswith(s[b + lo:b + hi], a + lo):
+            break
+        lo = hi
+    else:
+        return lo
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if s.startswith(s[b + lo:b + mid], a + lo):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _items(
+    pattern: str, start: int, end: int, branches: bool, xmode: bool
+) -> Tuple[List[str], int]:
+    """The items of ``pattern[start:end]`` from ``start`` on: ``(items, end of the last)``.
+
+    Items are tokens, gaps (x mode) and, for a branch run, ``"|"`` for a bar
+    between branches; they stop where no item starts (not necessarily the end
+    of the run: an item may extend past ``end``).
+    """
+    rx = _rx(xmode).bars if branches else _rx(xmode).tokens
+    items: List[str] = rx.findall(pattern, start, end)
+    try:
+        items = items[:items.index("")]
+    except ValueError:
+        pass
+    return items, start + sum(map(len, items))
+
+
+def _periodic(
+    pattern: str, i: int, limit: int, branches: bool, xmode: bool
+) -> Optional[Tuple[int, int]]:
+    """``(period, copies)`` if ``pattern[i:limit]`` starts with a periodic stretch.
+
+    The period is found as the next occurrence of the text's first few
+    characters; the stretch must be at least ``_PERIODIC_MIN`` long and one
+    period must consist of whole items (branches, for a branch run).  Since
+    an item never extends past a character that cannot start one, the text of
+    ``copies`` periods is then exactly ``copies`` times those items (a token
+    run must not end right before a repetition operator: one copy less is
+    taken then).
+    """
+    if limit - i < _PERIODIC_MIN:
+        return None
+    probe_len = max(1, min(32, _PERIODIC_MIN // 2))
+    j = pattern.find(pattern[i:i + probe_len], i + 1, min(limit, i + _MAX_PERIOD + probe_len))
+    if j < 0:
+        return None
+    p = j - i
+    # The unit: the shortest multiple of p (up to 8 p) that ends between items.
+    items, _ = _items(pattern, i, i + min(limit - i, _MAX_PERIOD, 8 * p), branches, xmode)
+    q = 0
+    for item in items:
+        q += len(item)
+        if q % p:
+            continue
+        if branches and item != "|":
+            continue
+        if xmode and item[0] == "#" and item[-1] != "\n":
+            continue  # a comment cut by the period's end goes on in the next copy
+        break
+    else:
+        return None
+    # Only now the (linear) comparison: the stretch it measures is consumed.
+    total = p + _common_length(pattern, i, j, limit, probe_len)
+    k = total // q
+    if not branches and i + k * q < len(pattern) and pattern[i + k * q] in _QCHARS:
+        k -= 1
+    if k >= 2 and k * q >= _PERIODIC_MIN:
+        return q, k
+    return None
+
+
+def _scan(
+    pattern: str, start: int, limit: int, branches: bool, xmode: bool
+) -> Tuple[int, List[Piece], Dict[str, int], int]:
+    """The longest run of tokens (or ``|``-terminated branches) from ``start``.
+
+    Returns ``(end, pieces, token counts, number of tokens or branches)``.
+    Periodic stretches are taken whole; elsewhere ``findall`` reads windows of
+    growing size.  A window ends where no item starts -- the end of the run,
+    unless the window cut an item (then that item starts the next window) --
+    and a window that reaches its end may have cut its last item (read again
+    with the next window); a branch run's window ends after its last bar.  A
+    token run never ends right before a repetition operator (its last token
+    is left to the step-by-step parser).
+    """
+    rx = _rx(xmode)
+    pieces: List[Piece] = []
+    raw: Counter[str] = Counter()
+    nitems = 0
+    i = start
+    window = _WINDOW_MIN
+    if pattern[start] in (")?*+{" if branches else ")|?*+{"):
+        return start, pieces, {}, nitems  # no run starts here (the usual case)
+    while i < limit:
+        if xmode:  # a long stretch of whitespace and comments in one step
+            m = _space_skipper().match(pattern, i, limit)
+            assert m is not None
+            if m.end() - i >= _WINDOW_MIN:
+                pieces.append((i, m.end() - i, 1))
+                i = m.end()
+                continue
+        per = _periodic(pattern, i, limit, branches, xmode)
+        if per is not None:
+            p, k = per
+            items, _ = _items(pattern, i, i + p, branches, xmode)
+        else:
+            w = min(limit, i + window)
+            items, e = _items(pattern, i, w, branches, xmode)
+            # Does the run end at ``e``, or did the window cut an item there?
+            cut = rx.item.match(pattern, e, limit) if e < w else None
+            done = e < w and cut is None
+            if not done and e == w < limit and items:
+                e -= len(items.pop())  # maybe cut: read it again
+            if branches:
+                bar = len(items) - 1
+                while bar >= 0 and items[bar] != "|":
+                    bar -= 1
+                e -= sum(map(len, items[bar + 1:]))
+                del items[bar + 1:]
+            if not items:
+                if done or w >= limit or (branches and window >= _WINDOW_MAX):
+                    break  # (a branch that long is left to a token run)
+                # An item (or branch) longer than the window: grow it past
+                # the item that the window cut (scanned once more, not
+                # once per doubling).
+                window = max(2 * window, 2 * ((cut.end() if cut is not None else w) - i))
+                continue
+            window = min(4 * window, _WINDOW_MAX)
+            p, k = e - i, 1
+        # Counted with the bars and gaps; those are taken out below.
+        if k == 1:
+            raw.update(items)
+        else:
+            for t, n in Counter(items).items():
+                raw[t] += n * k
+        pieces.append((i, p, k))
+        i += p * k
+        if per is None and done:
+            break
+    bars = raw.pop("|", 0)
+    counts = _split_segments(raw, rx)
+    nitems = bars if branches else sum(counts.values())
+    if not branches and nitems and i < len(pattern) and pattern[i] in _QCHARS:
+        i = _drop_last_token(pattern, pieces, counts, xmode)
+        nitems -= 1
+    return i, pieces, counts, nitems
+
+
+def _drop_last_token(
+    pattern: str, pieces: List[Piece], counts: Dict[str, int], xmode: bool
+) -> int:
+    """Remove the run's last token, and the gaps after it (a repetition operator
+    follows them); the new end."""
+    rx = _rx(xmode)
+    while True:
+        start, length, k = pieces.pop()
+        if k > 1:
+            pieces.append((start, length, k - 1))
+            start += length * (k - 1)
+        items = rx.item.findall(pattern, start, start + length)
+        while items and not rx.no_gaps(items[-1:]):
+            items.pop()
+        if items:
+            break
+    last = items[-1]
+    if is_segment(last):
+        last = last[-1]
+    counts[last] -= 1
+    if not counts[last]:
+        del counts[last]
+    end = start + sum(map(len, items)) - len(last)
+    if end > start:
+        pieces.append((start, end - start, 1))
+    return end
+
+
+def position_at(pattern: str, offset: int) -> Position:
+    """The ``Position`` the parser has at ``offset`` (line and column counted)."""
+    line = pattern.count("\n", 0, offset) + 1
+    return Position(offset, line, offset - pattern.rfind("\n", 0, offset))
+
+
+def parse_isolated(text: str, xmode: bool) -> Tuple[A.Ast, int]:
+    """Parse one simple token (or branch) on its own: ``(ast, capturing groups)``.
+
+    A simple token means the same wherever it stands, so this is its meaning
+    in context too, up to positions and capture indexes (numbered from 1).
+    """
+    p = Parser(text)
+    p.ignore_whitespace = xmode
+    return p.parse(), p.capture_index
+
+
+def parse_fragment(pattern: str, start: int, end: int, xmode: bool) -> A.Ast:
+    """Parse ``pattern[start:end]`` (whole items) in place: exact spans, for errors.
+
+    In x mode the whitespace after the last item is included: some items (hex
+    escapes, counted repetitions) end their span after it.
+    """
+    p = Parser(pattern)
+    p.ignore_whitespace = xmode
+    if xmode:
+        m = _space_skipper().match(pattern, end)
+        assert m is not None
+        end = m.end()
+    p.n = end
+    p.set_pos(position_at(pattern, start))
+    return p.parse_items()
+
+
+def _run_info(counts: Dict[str, int], xmode: bool) -> Tuple[Set[str], int, int]:
+    """``(tokens that are parse errors, deepest nesting in a token, capturing groups)``."""
+    bad: Set[str] = set()
+    depth = captures = 0
+    for token, n in counts.items():
+        if len(token) == 1:
+            continue  # a one-character atom
+        try:
+            ast, caps = parse_isolated(token, xmode)
+        except RegexCompileError:
+            bad.add(token)
+            continue
+        depth = max(depth, max_depth(ast))
+        captures += n * caps
+    return bad, depth, captures
 
 
 def is_meta_character(c: str) -> bool:
@@ -139,6 +593,15 @@ class Parser:
         self.stack_group: List[_GroupState] = []
         self.stack_class: List[_ClassState] = []
         self.ignore_whitespace = False
+        # No TokenRun / BranchRun is looked for before these offsets: a shorter
+        # one was just found there (keeps the search linear overall).  After
+        # tries that found (nearly) nothing, the next one waits up to
+        # ``_RUN_BACKOFF`` characters more: where runs are rare (flags
+        # between single tokens, ...), trying costs about as much as parsing.
+        self.token_run_from = 0
+        self.branch_run_from = 0
+        self.token_run_skip = 1
+        self.branch_run_skip = 1
 
     # -- low level ---------------------------------------------------------
 
@@ -200,7 +663,7 @@ class Parser:
     def bump_space(self) -> None:
         if not self.ignore_whitespace or self.offset >= self.n:
             return
-        m = _space_skipper().match(self.pattern, self.offset)
+        m = _space_skipper().match(self.pattern, self.offset, self.n)
         assert m is not None
         if m.end() > self.offset:
             self.advance_to(m.end())
@@ -241,11 +704,22 @@ class Parser:
     # -- top level -----------------------------------------------------------
 
     def parse(self) -> A.Ast:
+        ast = self.parse_items()
+        check_nest_limit(self, ast)
+        return ast
+
+    def parse_items(self) -> A.Ast:
+        """The main loop and ``pop_group_end``, up to ``self.n`` (no nest check)."""
         concat = A.Concat(self.span(), [])
         while True:
             self.bump_space()
             if self.is_eof():
                 break
+            if self.offset >= self.token_run_from and self.n - self.offset >= _RUN_MIN_CHARS:
+                run = self.try_token_run()
+                if run is not None:
+                    concat.asts.append(run)
+                    continue
             c = self.char()
             if c == "(":
                 concat = self.push_group(concat)
@@ -265,14 +739,85 @@ class Parser:
             elif c == "{":
                 concat = self.parse_counted_repetition(concat)
             else:
-                m = _scanner(self.ignore_whitespace).match(self.pattern, self.offset)
+                m = _scanner(self.ignore_whitespace).match(self.pattern, self.offset, self.n)
                 if m is not None and m.end() - self.offset > 1:
                     concat.asts.append(self.parse_literal_run(m.end()))
                 else:
                     concat.asts.append(self.parse_primitive())
-        ast = self.pop_group_end(concat)
-        check_nest_limit(self, ast)
-        return ast
+        return self.pop_group_end(concat)
+
+    def _scan_run(
+        self, branches: bool
+    ) -> Tuple[int, Optional[Tuple[List[Piece], Dict[str, int], int, int, int]]]:
+        """``_scan`` from here, cut before the first token that is a parse error.
+
+        Returns ``(end, (pieces, token counts, items, depth, captures))``, or
+        ``(next, None)`` if the run is too short (fewer than ``_RUN_MIN_CHARS``
+        characters or two items), where ``next`` is the first offset at which
+        another try makes sense.  Tokens up to a bad one parse; the
+        step-by-step parser then reads the bad one and raises its error in
+        place (a branch run ends before the branch that contains it).
+        ``depth`` is for the nest limit: the deepest token, plus one for a
+        branch's ``Concat`` (an upper bound: a one-token branch has none).
+        """
+        start = self.offset
+        limit = self.n
+        xmode = self.ignore_whitespace
+        while True:
+            end, pieces, counts, nitems = _scan(self.pattern, start, limit, branches, xmode)
+            if nitems < 2:
+                # One item at most: it may be a long group with runs inside,
+                # so the next try is at the next position.
+                return start + 1, None
+            if end - start < _RUN_MIN_CHARS:
+                return end, None
+            bad, depth, captures = _run_info(counts, xmode)
+            if not bad:
+                return end, (pieces, counts, nitems, depth + (1 if branches else 0), captures)
+            limit = first_token(self.pattern, pieces, bad, xmode)[0]
+
+    def try_token_run(self) -> Optional[A.TokenRun]:
+        """A ``TokenRun`` of at least ``_RUN_MIN_CHARS`` characters and two tokens here, if any."""
+        start = self.pos()
+        end, got = self._scan_run(False)
+        if got is None:
+            if end == start.offset + 1:  # no run of two tokens here
+                end = start.offset + self.token_run_skip
+                self.token_run_skip = min(2 * self.token_run_skip, _RUN_BACKOFF)
+            self.token_run_from = end
+            return None
+        self.token_run_skip = 1
+        pieces, counts, _n, depth, captures = got
+        self.advance_to(end)
+        first = self.capture_index + 1
+        self.capture_index += captures
+        assert self.capture_index <= 0xFFFFFFFF
+        return A.TokenRun(
+            Span(start, self.pos()), pieces, counts, first, depth, self.ignore_whitespace
+        )
+
+    def try_branch_run(self) -> Optional[A.BranchRun]:
+        """A ``BranchRun`` of at least ``_RUN_MIN_CHARS`` characters here, if any.
+
+        Called right after a ``|``, at the start of an empty branch.
+        """
+        start = self.pos()
+        end, got = self._scan_run(True)
+        if got is None:
+            if end == start.offset + 1:  # not two branches here
+                end = start.offset + self.branch_run_skip
+                self.branch_run_skip = min(2 * self.branch_run_skip, _RUN_BACKOFF)
+            self.branch_run_from = end
+            return None
+        self.branch_run_skip = 1
+        pieces, counts, nbranches, depth, captures = got
+        self.advance_to(end)
+        first = self.capture_index + 1
+        self.capture_index += captures
+        assert self.capture_index <= 0xFFFFFFFF
+        return A.BranchRun(
+            Span(start, self.pos()), pieces, counts, nbranches, first, depth, self.ignore_whitespace
+        )
 
     def parse_literal_run(self, end: int) -> A.LiteralRun:
         """Plain literal characters up to ``end``, as one compact node.
@@ -290,6 +835,12 @@ class Parser:
         concat.span = concat.span.with_end(self.pos())
         self.push_or_add_alternation(concat)
         self.bump()
+        if self.offset >= self.branch_run_from and self.n - self.offset >= _RUN_MIN_CHARS:
+            run = self.try_branch_run()
+            if run is not None:
+                alt = self.stack_group[-1].alternation
+                assert alt is not None
+                alt.asts.append(run)
         return A.Concat(self.span(), [])
 
     def push_or_add_alternation(self, concat: A.Concat) -> None:
@@ -543,6 +1094,11 @@ class Parser:
             self.bump()
         start = self.pos()
         digits: List[str] = []
+        if not self.ignore_whitespace:  # the digits in one step
+            m = _DIGITS.match(self.pattern, self.offset, self.n)
+            if m is not None:
+                digits.append(m.group())
+                self.advance_to(m.end())
         while not self.is_eof() and "0" <= self.char() <= "9":
             digits.append(self.char())
             self.bump_and_bump_space()
@@ -551,10 +1107,12 @@ class Parser:
             self.bump_and_bump_space()
         if not digits:
             raise self.error(span, empty_message)
-        n = int("".join(digits))
-        if n > 0xFFFFFFFF:
+        # u32::from_str: leading zeros are fine; no int() of a huge string
+        # (CPython limits those conversions).
+        text = "".join(digits).lstrip("0") or "0"
+        if len(text) > 10 or int(text) > 0xFFFFFFFF:
             raise self.error(span, E.DECIMAL_INVALID)
-        return n
+        return int(text)
 
     # -- primitives and escapes ----------------------------------------------
 
@@ -893,26 +1451,55 @@ class Parser:
         return A.ClassAscii(Span(start, self.pos()), name, negated)
 
 
+def _nesting(node: object) -> Tuple[bool, List[object]]:
+    """Whether NestLimiter counts ``node`` as a level, and its children."""
+    if isinstance(node, (A.Repetition, A.Group)):
+        return True, [node.ast]
+    if isinstance(node, (A.Alternation, A.Concat)):
+        return True, list(node.asts)
+    if isinstance(node, A.ClassBracketed):
+        return True, [node.kind]
+    if isinstance(node, A.ClassSetUnion):
+        return True, list(node.items)
+    if isinstance(node, A.ClassSetBinaryOp):
+        return True, [node.lhs, node.rhs]
+    return False, []
+
+
+def max_depth(ast: A.Ast) -> int:
+    """The deepest nesting level NestLimiter reaches in ``ast`` (a child at level 0)."""
+    best = 0
+    stack: List[Tuple[object, int]] = [(ast, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (A.TokenRun, A.BranchRun)):
+            best = max(best, depth + node.depth)
+            continue
+        nests, children = _nesting(node)
+        if nests:
+            depth += 1
+            best = max(best, depth)
+            stack.extend((child, depth) for child in children)
+    return best
+
+
 def check_nest_limit(p: Parser, ast: A.Ast) -> None:
     """regex-syntax's NestLimiter, as an explicit-stack pre-order walk."""
     # Stack entries: (node, depth of the parent).  A node that nests bumps the
     # depth for its children; an error is raised at the first node (pre-order)
-    # whose depth exceeds the limit.
+    # whose depth exceeds the limit.  The items of a run are children of its
+    # Concat (of its Alternation, for branches): if one of them can go too
+    # deep, the first such item is parsed in place and walked instead.
     stack: List[Tuple[object, int]] = [(ast, 0)]
     while stack:
         node, depth = stack.pop()
-        children: List[object] = []
-        nests = False
-        if isinstance(node, (A.Repetition, A.Group)):
-            nests, children = True, [node.ast]
-        elif isinstance(node, (A.Alternation, A.Concat)):
-            nests, children = True, list(node.asts)
-        elif isinstance(node, A.ClassBracketed):
-            nests, children = True, [node.kind]
-        elif isinstance(node, A.ClassSetUnion):
-            nests, children = True, list(node.items)
-        elif isinstance(node, A.ClassSetBinaryOp):
-            nests, children = True, [node.lhs, node.rhs]
+        if isinstance(node, (A.TokenRun, A.BranchRun)):
+            if depth + node.depth > NEST_LIMIT:
+                item = _deepest_item(p.pattern, node, NEST_LIMIT - depth)
+                if item is not None:
+                    stack.append((item, depth))
+            continue
+        nests, children = _nesting(node)
         if not nests:
             continue
         depth += 1
@@ -921,6 +1508,44 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
             raise p.error(span, E.NEST_LIMIT_EXCEEDED.format(NEST_LIMIT))
         for child in reversed(children):
             stack.append((child, depth))
+
+
+def _deepest_item(
+    pattern: str, run: Union[A.TokenRun, A.BranchRun], room: int
+) -> Optional[A.Ast]:
+    """The first item (token or branch) of ``run`` nesting deeper than ``room``,
+    parsed in place, or None if there is none."""
+    x = run.xmode
+    depths = {t: max_depth(parse_isolated(t, x)[0]) for t in run.counts if len(t) > 1}
+    if isinstance(run, A.TokenRun):
+        deep = {t for t, d in depths.items() if d > room}
+        if not deep:
+            return None
+        off, token = first_token(pattern, run.pieces, deep, x)
+        return parse_fragment(pattern, off, off + len(token), x)
+    # A branch of one token nests as deep as it, a longer one (a Concat) one
+    # level more: with no room left, any branch of two tokens is too deep.
+    near = {t for t, d in depths.items() if d >= room}
+    for start, length, _k in run.pieces:
+        tokens = run_tokens(pattern, start, length, x)
+        texts = run_branches(pattern, start, length, x)
+        if not _token_set(tokens) & near:
+            if room > 0:
+                continue
+            ntokens = len(tokens) + sum(len(t) - 1 for t in tokens if is_segment(t))
+            if ntokens <= len(texts) - sum(1 for t in texts if not tokens_of(t, x)):
+                continue  # no branch of two tokens
+        off = start
+        for text in texts:
+            tokens = tokens_of(text, x)
+            if len(tokens) == 1 and not is_segment(tokens[0]):
+                deepest = depths.get(tokens[0], 0)
+            else:
+                deepest = 1 + max((depths.get(t, 0) for t in tokens), default=-1)
+            if deepest > room:
+                return parse_fragment(pattern, off, off + len(text), x)
+            off += len(text) + 1
+    return None
 
 
 def parse(pattern: str) -> A.Ast:

@@ -111,8 +111,26 @@ def _fnv(values: List[int], slots: int) -> int:
     return h % slots
 
 
+_bounds: Dict[int, Tuple[Ranges, Tuple[int, int, int]]] = {}
+
+
 def _class_bound(rs: Ranges) -> Tuple[int, int, int]:
-    """Cheap upper bounds: (UTF-8 sequences, total sequence length) of a class."""
+    """Cheap upper bounds: (UTF-8 sequences, total sequence length) of a class.
+
+    Memoised by identity: a pattern with many copies of one class (``\\w``
+    repeated) shares the tuple, and hashing a big one costs as much as the bound.
+    """
+    got = _bounds.get(id(rs))
+    if got is not None and got[0] is rs:
+        return got[1]
+    res = _class_bound_uncached(rs)
+    if len(_bounds) > 256:
+        _bounds.clear()
+    _bounds[id(rs)] = (rs, res)
+    return res
+
+
+def _class_bound_uncached(rs: Ranges) -> Tuple[int, int, int]:
     nseq = total = 0
     for lo, hi in rs:
         for a, b, k in ((0, 0x7F, 1), (0x80, 0x7FF, 2), (0x800, 0xFFFF, 3), (0x10000, 0x10FFFF, 4)):
@@ -283,14 +301,20 @@ def _min_len(h: H.Hir) -> Optional[int]:
     if isinstance(h, H.HRepetition):
         m = _min_len(h.sub)
         return None if m is None else m * h.min
-    if isinstance(h, H.HConcat):
+    if isinstance(h, (H.HConcat, H.HRun)):
         total = 0
-        for s in h.subs:
+        for s, n in h.pairs if isinstance(h, H.HRun) else [(x, 1) for x in h.subs]:
             m = _min_len(s)
             if m is None:
                 return None
-            total += m
+            total += m * n
         return total
+    if isinstance(h, H.HAltBag):
+        # Only in the lower bound, where a longer minimum is the cheaper
+        # assumption for x*: bags are left out (1 if nothing else is there).
+        parts = [x for x in h.parts if not isinstance(x, H.HBag)]
+        lens = [m for m in map(_min_len, parts) if m is not None]
+        return min(lens) if lens else (1 if len(parts) < len(h.parts) else None)
     assert isinstance(h, H.HAlternation)
     best: Optional[int] = None
     for s in h.subs:
@@ -366,6 +390,27 @@ class _Sim:
         elif isinstance(h, H.HConcat):
             for s in reversed(h.subs) if self.reverse else h.subs:
                 self.c(s)
+        elif isinstance(h, H.HRun):
+            # Compact nodes only reach the (non-exact) lower-bound estimate,
+            # where the order of the items does not matter.
+            assert not self.exact
+            for s, n in h.pairs:
+                self.times(s, n)
+        elif isinstance(h, H.HAltBag):
+            assert not self.exact
+            count = 0
+            for part in h.parts:
+                if isinstance(part, H.HBag):
+                    # Each branch is at least one state (an empty one too).
+                    n0 = b.n
+                    for s, n in part.items:
+                        self.times(s, n)
+                    b.add(max(0, part.count - (b.n - n0)))
+                    count += part.count
+                else:
+                    self.c(part)
+                    count += 1
+            b.add(2, STATE_ID * count)
         elif isinstance(h, H.HAlternation):
             if _is_literal_alt(h):
                 lits = [s.chars.encode("utf-8") for s in h.subs]  # type: ignore[attr-defined]
@@ -494,10 +539,15 @@ def _anchored_end(h: H.Hir) -> bool:
     return False
 
 
-def _simulate(h: H.Hir, reverse: bool, exact: bool, bound: bool = False) -> int:
+def _simulate(
+    h: H.Hir, reverse: bool, exact: bool, bound: bool = False, lower: bool = False
+) -> int:
     sim = _Sim(reverse, exact, bound)
     b = sim.b
-    anchored = _anchored_end(h) if reverse else H.anchored_start(h)
+    if lower:
+        anchored = True  # the cheaper start; the anchoring tests do not know compact nodes
+    else:
+        anchored = _anchored_end(h) if reverse else H.anchored_start(h)
     if anchored:
         b.add()
     else:
@@ -514,6 +564,19 @@ def _simulate(h: H.Hir, reverse: bool, exact: bool, bound: bool = False) -> int:
 def estimate(h: H.Hir) -> Tuple[int, int]:
     """(forward, reverse) NFA heap sizes in bytes, with exact (non-evicting) caches."""
     return _simulate(h, False, False), _simulate(h, True, False)
+
+
+def exceeds_lower_bound(h: H.Hir) -> bool:
+    """True if the non-exact estimate (a lower bound) of ``h`` exceeds the limit.
+
+    Accepts the compact nodes of ``_hir`` (``HRun``, ``HAltBag``): each item
+    is costed once and multiplied by its count, so a multi-megabyte run is
+    decided without building its HIR.
+    """
+    return (
+        _simulate(h, False, False, lower=True) > SIZE_LIMIT
+        or _simulate(h, True, False, lower=True) > SIZE_LIMIT
+    )
 
 
 def exceeds_limit(h: H.Hir) -> bool:
