@@ -420,24 +420,14 @@ class StreamPlanner:
     def add(self, event: Any) -> Optional[Tuple[BatchPlan, bytes]]:
         """Encode one event (raises :class:`EventEncodeError` with its index); returns
         the previous batch when this event does not fit in it."""
-        self.events_read += 1
-        data = self._checked(event)
-        n = len(data)
-        closed = None
-        parts = self._parts
-        if parts and (
-            len(parts) >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
-        ):
-            closed = self._close()
-            parts = self._parts
-        if not parts:
-            self._batch_start = self._index
-            self._size = 1 + n
-        else:
-            self._size += 1 + n
-        parts.append(data)
-        self._index += 1
-        return closed
+        closed: List[Tuple[BatchPlan, bytes]] = []
+
+        def keep(batch: BatchPlan, body: bytes) -> bool:
+            closed.append((batch, body))
+            return True
+
+        self.fill(iter((event,)), keep)
+        return closed[0] if closed else None
 
     def fill(
         self, events: Iterator[Any], on_close: Callable[[BatchPlan, bytes], bool]

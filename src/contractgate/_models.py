@@ -309,13 +309,7 @@ class IngestResults(Sequence[IngestEventResult]):
         """The failing results, building only those (unless all are built already)."""
         if self._built is not None:
             return tuple(r for r in self._built if not r.passed)
-        out: List[IngestEventResult] = []
-        for raws, offset, positions in self._parts:
-            pos = range(len(raws)) if positions is None else positions
-            bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
-            if bad:
-                out.extend(self._build([r for _, r in bad], offset, [p for p, _ in bad]))
-        return tuple(out)
+        return self.failing_parts()._all()
 
     def failing_parts(self) -> IngestResults:
         """The same results minus the passing ones, still unbuilt."""
