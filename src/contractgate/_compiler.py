@@ -540,6 +540,21 @@ def _walk(
             yield from _walk(fd.properties, path)
 
 
+#: The longest ``pattern`` compiled, in UTF-8 bytes. Every gateway route that stores a
+#: contract caps its request body at 1 MiB (gateway-api §4.1), so no contract the gateway
+#: holds has a longer pattern; refusing one here bounds the compile time and memory of a
+#: hostile contract without changing an answer the gateway could give.
+MAX_PATTERN_BYTES = 1_048_576
+
+
+def _pattern_too_long(pattern: str) -> Optional[int]:
+    """The pattern's size in UTF-8 bytes when it is over :data:`MAX_PATTERN_BYTES`."""
+    if len(pattern) * 4 <= MAX_PATTERN_BYTES:  # the common case: no encoding needed
+        return None
+    size = len(pattern.encode("utf-8", "surrogatepass"))
+    return size if size > MAX_PATTERN_BYTES else None
+
+
 def _compile_patterns(
     contract: Contract,
 ) -> Tuple[Dict[str, Callable[[str], bool]], Dict[str, Tuple[str, int, Optional[int]]]]:
@@ -554,6 +569,14 @@ def _compile_patterns(
     for path, fd in _walk(contract.ontology.entities, None):
         if fd.pattern is None:
             continue
+        size = _pattern_too_long(fd.pattern)
+        if size is not None:
+            raise ContractCompileError(
+                f"Invalid regex for field '{path}': the pattern is {size} bytes long; "
+                f"contractgate compiles patterns of at most {MAX_PATTERN_BYTES} bytes "
+                "(no gateway can store a longer one: contract bodies are capped at 1 MiB)",
+                file=contract.source,
+            )
         try:
             matcher = compile_pattern(fd.pattern)
         except RegexCompileError as exc:
