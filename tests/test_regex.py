@@ -963,6 +963,9 @@ _TOKEN_ATOMS = [
     "a|", "(a)|", "\\w{150}", "a{200000}", ".{3000}", "(?:\\pL){200}", "(?:ab){30000}", "((a)b)",
     "(?i:(a)|b)", "(?-u:a)", "(?i-s:x|y.)", "(?ii:a)", "(?-:a)", "(?x:a )", "(((a)))", "(?U:a*)",
     "[[:alpha:]]", "[^[:digit:]x]", "[[:foo:]]", "[[:^space:]]", "[a[:digit:]-z]", "[[:alpha]]",
+    "[a&&b]", "[a--b]", "[a~~b]", "[&&a]", "[a&&]", "[a&&&b]", "[\\w&&\\d]", "[a-z--b]", "[a-&&b]",
+    "[^a&&b]", "[a&&b--c]", "(?-i)", "(?s)", "(?U)", "(?m)", "(?R)", "(?i-u)", "(?u)", "(?ii)", "(?-)",
+    "(?i)a", "(?-i)b", "(?-u)\\xFF", "(?s).", "(?m)^",
 ]
 # In x mode: whitespace and comments between tokens, and inside constructs
 # (where runs of tokens must leave them to the step-by-step parser).
@@ -970,6 +973,8 @@ _X_ATOMS = [
     " ", "  ", "\n", "# c\n", "#", "\t", "\u3000", "\u0085", "\\ ", "\\#", "a *", "\\d +", "\\x 41",
     "\\p L", "\\p{ L }", "[a b]", "( a )", "(?: a|b)", "a{2} ?", "a* ?", "a {2}", "\\b {2}", "[#]",
     "\\pL ", "\\xFF ", "# (\n", "#|\n", "\\d{2} ",
+    "[ a ]", "[ ^ a - z ]", "[a - z]", "[a -- b]", "[ a && b ]", "( ?:a)", "( ? : a)", "( a ?)",
+    "(?i: a b )", "[ ]a]", "[ -a]", "[a - ]", "[a - -b]", "( a | b )", "(?: [ a ] )", "[\\x41 - \\x5A]",
 ]
 _BRANCH_TOKENS = [
     "a", "b", "\\d", "\\w", ".", "[a]", "[ab]", "(a)", "(?:a|b)", "a?", "\\x41", "^", "$", "é", "(?i:a)",
@@ -1047,6 +1052,169 @@ def test_token_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(H, "COMPACT_MIN", thresholds[4])
     for p, want in zip(patterns, expected):
         assert _full_outcome(p) == want, p
+
+
+_CLASS_ATOMS = [
+    "a", "b", "é", "z-a", "a-z", "-", "]", "[", "^", "&", "~", "&&", "--", "~~", " ", "  ", "\t", "#", "#c\n",
+    "\\d", "\\W", "\\pL", "\\p{Greek}", "\\p{Bogus}", "\\PL", "\\x41", "\\xFF", "\\x{110000}", "\\u{41}",
+    "\\n", "\\]", "\\-", "\\ ", "\\b", "\\Q", "\\x41-\\x5A", "a - z", "a -", "- a", "[:alpha:]",
+    "[:^digit:]", "[:foo:]", "[:alpha:", "[a]", "[^b]", "[a-z&&c]", "\\d-z", "a-\\d", "\\x 41", "é-ü",
+    "[ab]", "[^\\d]", "[a-]", "[:a]", "[ ^a]", "[[a]]", "[z-a]", "[\\xFF]", "[^a]", "[]a]",
+]
+
+
+def _class_run_patterns(seed: int, n: int) -> Iterator[str]:
+    """Random bracketed classes with long bodies (repeated units, random items, an
+    error at a random place), under random flags and nesting."""
+    import random
+
+    rnd = random.Random(seed)
+    for _ in range(n):
+        pick = lambda k: "".join(rnd.choice(_CLASS_ATOMS) for _ in range(k))  # noqa: E731
+        body = pick(rnd.randint(1, 6)) * rnd.randint(2, 30)
+        if rnd.random() < 0.5:
+            body = pick(rnd.randint(0, 3)) + body + pick(rnd.randint(0, 3))
+        cls = "[" + rnd.choice(["", "^", "-", "]", "^-"]) + body + rnd.choice(["]", "]]", "", "&&b]", "]x"])
+        flags = rnd.choice(["", "", "(?i)", "(?x)", "(?ix)", "(?-u)", "(?i-u)", "(?x-u)"])
+        p = flags + rnd.choice(["", "a", "[b"]) + cls + rnd.choice(["", "*", "b", "{2}"])
+        if rnd.random() < 0.3:  # near the nest limit
+            p = rnd.choice(["[" * 246, "[" * 247, "[" * 248, "[" * 249, "(" * 248, "(" * 249]) + p
+        yield p
+
+
+@pytest.mark.parametrize("thresholds", [(2, 3, 5), (4, 8, 64)], ids=["tiny", "small"])
+def test_class_runs_parse_like_single_items(monkeypatch: pytest.MonkeyPatch, thresholds: Tuple[int, ...]) -> None:
+    # ClassItemRun (found by findall in windows) gives exactly the HIR or the
+    # error text and span of the item-by-item path.
+    from contractgate._regex import _parser as P
+
+    patterns = list(_class_run_patterns(sum(thresholds), 300))
+    monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
+    expected = [_full_outcome(p) for p in patterns]
+    for name, value in zip(["_RUN_MIN_CHARS", "_WINDOW_MIN", "_WINDOW_MAX"], thresholds):
+        monkeypatch.setattr(P, name, value)
+    for p, want in zip(patterns, expected):
+        assert _full_outcome(p) == want, p
+    assert any(isinstance(x, A.ClassItemRun) for x in P.parse("[" + "ab" * 20 + "]").kind.items)  # type: ignore[union-attr]
+
+
+_FLAG_ATOMS = [
+    "(?i)", "(?-i)", "(?s)", "(?-s)", "(?-u)", "(?u)", "(?U)", "(?m)", "(?R)", "(?i-u)", "(?ii)", "(?-)", "(?x)",
+    "a", "k", "é", "ab", ".", "^", "$", "\\xFF", "\\x41", "\\w", "\\pL", "[a]", "[^a]", "(a)", "(?i:a)", "(?-i:k)",
+    "a*", "b?", "(?:a|b)", "\\b", " ", "(?i)*",
+]
+
+
+def _flag_run_patterns(seed: int, n: int) -> Iterator[str]:
+    """Runs of tokens with ``(?flags)`` among them: repeated units, random tokens."""
+    import random
+
+    rnd = random.Random(seed)
+    for i in range(n):
+        pick = lambda k: "".join(rnd.choice(_FLAG_ATOMS) for _ in range(k))  # noqa: E731
+        p = pick(rnd.randint(1, 6)) * rnd.randint(2, 40) if i % 2 else pick(rnd.randint(2, 80))
+        yield rnd.choice(["", "(?i)", "(?-u)", "(?s:", "x|"]) + p + rnd.choice(["", ")", "|y", "."])
+
+
+def test_flag_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A TokenRun with (?flags) tokens translates each token under the flags
+    # it is read under, and leaves the last ones set: same HIR, error text
+    # and span as token by token.
+    from contractgate._regex import _parser as P
+
+    patterns = list(_flag_run_patterns(3, 300))
+    monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
+    monkeypatch.setattr(H, "COMPACT_MIN", 10**9)
+    expected = [_full_outcome(p) for p in patterns]
+    for name, value in [("_RUN_MIN_CHARS", 2), ("_PERIODIC_MIN", 4), ("_WINDOW_MIN", 3), ("_WINDOW_MAX", 9)]:
+        monkeypatch.setattr(P, name, value)
+    monkeypatch.setattr(H, "COMPACT_MIN", 2)
+    for p, want in zip(patterns, expected):
+        assert _full_outcome(p) == want, p
+
+
+_GROUP_ATOMS = ["(", "(?:", "(", "(?:", "(?i:", "(?i)", "(?P<n>", "(?", "(?=", ")", ")", ")", "|", "a", "\\d", "*", "(?x)", " ", "[a]", "\n"]
+
+
+def _open_run_patterns(seed: int, n: int) -> Iterator[str]:
+    """Runs of ``(`` / ``(?:`` and of ``)``, near and past the nest limit, with
+    random items (and errors) between them."""
+    import random
+
+    rnd = random.Random(seed)
+    for _ in range(n):
+        parts = []
+        for _ in range(rnd.randint(1, 4)):
+            k = rnd.choice([2, 3, 10, 120, 248, 249, 250, 251, 400])
+            parts.append("".join(rnd.choice(["(", "(?:", "(", "(?:", "("]) for _ in range(k)))
+            parts.append("".join(rnd.choice(_GROUP_ATOMS) for _ in range(rnd.randint(0, 4))))
+            parts.append(")" * rnd.choice([0, 1, 2, k // 2, k, k + 1]))
+        yield "".join(parts)
+
+
+def test_open_runs_parse_like_single_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _OpenRun (many opens as one stack entry) and the batched closes give the
+    # AST, HIR, error text and span of the group-by-group path.
+    from contractgate._regex import _parser as P
+
+    patterns = list(_open_run_patterns(7, 400))
+    with monkeypatch.context() as m:
+        m.setattr(P.Parser, "push_open_run", lambda self, concat: None)
+        expected = [_full_outcome(p) for p in patterns]
+    monkeypatch.setattr(P, "_OPEN_RUN_MIN", 2)
+    for p, want in zip(patterns, expected):
+        assert _full_outcome(p) == want, p
+
+
+# Each shape: 1 MiB, compiled in a child process under a memory limit; the
+# outcome is the crate's (the step-by-step parser's, recorded before the fast
+# paths existed).  Hangs, not speed, are what this catches.
+_MIB = 1 << 20
+_HUGE_SHAPES: List[Tuple[str, str, str]] = [
+    ("class", "'[' + 'ab' * (N // 2) + ']'", "ok"),
+    ("classrange", "'[' + 'a-z' * (N // 3) + ']'", "ok"),
+    ("posix", "'[' + '[:alpha:]a-z\\\\d' * (N // 14) + ']'", "ok"),
+    ("classerr", "'[' + 'ab' * (N // 4) + 'z-a' + 'ab' * (N // 4) + ']'", "invalid character class range"),
+    ("nestcls", "'[' + '[a][b]' * (N // 6) + ']'", "ok"),
+    ("flags", "'(?i)a(?-i)b' * (N // 11)", "size limit"),
+    ("flagset", "'(?i)' * (N // 4)", "ok"),
+    ("named_distinct", "''.join(f'(?P<n{i}>a)' for i in range(N // 14))", "ok"),
+    ("deep", "'(' * (N // 2) + ')' * (N // 2)", "nested parentheses"),
+    ("deep_nc", "'(?:' * (N // 6) + ')' * (N // 6)", "nested parentheses"),
+    ("unclosed", "'(' * N", "unclosed group"),
+    ("xspace", "'(?x)' + '[ a ]' * (N // 5)", "ok"),
+    ("xgroup", "'(?x)' + '( a )' * (N // 5)", "size limit"),
+    ("altlit", "'ab|' * (N // 3) + 'ab'", "ok"),
+    ("setop", "'[a&&b]' * (N // 6)", "size limit"),
+]
+
+
+@pytest.mark.parametrize("expr, expected", [c[1:] for c in _HUGE_SHAPES], ids=[c[0] for c in _HUGE_SHAPES])
+def test_one_mib_patterns_of_each_shape(expr: str, expected: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from contractgate._regex import compile_pattern, RegexCompileError\n"
+        f"N = {_MIB}\n"
+        f"p = {expr}\n"
+        "assert len(p.encode()) <= N + 16\n"
+        "try:\n"
+        "    compile_pattern(p)\n"
+        "    print('ok')\n"
+        "except RegexCompileError as e:\n"
+        "    print(str(e).splitlines()[-1])\n"
+    )
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert expected in out.stdout.strip()
 
 
 def test_token_run_representation() -> None:

@@ -276,9 +276,38 @@ class ClassSetUnion:
     def into_item(self) -> ClassSetItem:
         if not self.items:
             return Empty(self.span)
-        if len(self.items) == 1:
+        # A lone ClassItemRun stands for two or more items: still a union.
+        if len(self.items) == 1 and not isinstance(self.items[0], ClassItemRun):
             return self.items[0]
         return self
+
+
+class ClassItemRun:
+    """Many consecutive simple items of a class union (not in regex-syntax).
+
+    A simple item is a literal or a range of literals (escapes included), a
+    Perl or Unicode class, an ASCII class ``[:name:]`` with a known name, or
+    a nested class of such items: its parse and meaning do not depend on
+    where it stands (``_parser._class_item_grammar``).  The node means
+    exactly those items pushed one by one onto the union.  ``start``/``end`` are the offsets of
+    its text (in ``x`` mode with the whitespace after each item), ``counts``
+    maps each distinct item text to its number of occurrences, and ``span``
+    runs from the first item's start to the last item's end, as the union's
+    span would.  ``depth`` is the deepest nesting level inside one item (0, or
+    1-2 for a nested class), for the nest limit.
+    """
+
+    __slots__ = ("counts", "depth", "end", "span", "start", "xmode")
+
+    def __init__(
+        self, span: Span, start: int, end: int, counts: Dict[str, int], depth: int, xmode: bool
+    ) -> None:
+        self.span = span
+        self.start = start
+        self.end = end
+        self.counts = counts
+        self.depth = depth
+        self.xmode = xmode
 
 
 class ClassSetBinaryOp:
@@ -302,7 +331,7 @@ class ClassBracketed:
 
 ClassSetItem = Union[
     Empty, Literal, ClassSetRange, ClassAscii, ClassUnicode, ClassPerl, ClassBracketed,
-    ClassSetUnion,
+    ClassSetUnion, ClassItemRun,
 ]
 ClassSet = Union[ClassSetItem, ClassSetBinaryOp]
 

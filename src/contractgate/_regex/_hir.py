@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import _ast as A
 from . import _charset as C
@@ -742,6 +742,9 @@ class Translator:
         if isinstance(ast, A.Empty):
             return HEmpty()
         if isinstance(ast, A.SetFlags):
+            # Flags objects are never changed in place once in use (a group
+            # restores the object it started with; runs keep some).
+            self.flags = self.flags.copy()
             self.flags.apply(ast.flags)
             return HEmpty()
         if isinstance(ast, A.Literal):
@@ -765,8 +768,9 @@ class Translator:
             greedy = (not ast.greedy) if self.flags.swap_greed else ast.greedy
             return repetition(ast.min, ast.max, greedy, sub)
         if isinstance(ast, A.Group):
-            old = self.flags.copy()
+            old = self.flags
             if ast.flags is not None:
+                self.flags = old.copy()
                 self.flags.apply(ast.flags)
             sub = self.translate(ast.ast)
             self.flags = old
@@ -943,6 +947,8 @@ class Translator:
 
     def token_run(self, run: A.TokenRun) -> Hir:
         """What ``concat`` of the tokens' translations gives, compact if long."""
+        if any(P.is_set_flags(t) for t in run.counts):
+            return self.flagged_run(run)
         memo, caps = self._tokens(run)
         pairs = [(memo[t], n) for t, n in run.counts.items() if not isinstance(memo[t], HEmpty)]
         total = sum(n for _, n in pairs)
@@ -965,6 +971,111 @@ class Translator:
             lambda: concat(self._ordered(run, memo, caps)),
             lambda: self._head(run, memo, caps),
         )
+
+    def _flag_sequence(self, run: A.TokenRun) -> List[Tuple[List[Tuple[Flags, str, int]], int]]:
+        """The tokens of a run with ``(?flags)`` tokens, with the flags each is read
+        under: ``[(items, copies)]``, items ``(flags, token, offset)`` (plain
+        characters one by one, ``(?flags)`` left out), and leaves
+        ``self.flags`` as they are after the run.  A piece repeated ``k``
+        times gives its first copy, then its second standing for the other
+        ``k - 1``: every copy ends with the same flags (the last value set
+        for each flag), so all copies after the first read the same ones.
+        """
+        rx = P._rx(run.xmode)
+        parsed: Dict[str, A.Flags] = {}
+        state = self.flags
+        out: List[Tuple[List[Tuple[Flags, str, int]], int]] = []
+        for start, length, k in run.pieces:
+            for copy in range(min(k, 2)):
+                items: List[Tuple[Flags, str, int]] = []
+                lo = start + copy * length
+                for m in rx.item.finditer(self.pattern, lo, lo + length):
+                    t = m.group()
+                    if not rx.no_gaps([t]):
+                        continue
+                    if P.is_set_flags(t):
+                        if t not in parsed:
+                            ast = P.parse_isolated(t, run.xmode)[0]
+                            assert isinstance(ast, A.SetFlags)
+                            parsed[t] = ast.flags
+                        state = state.copy()
+                        state.apply(parsed[t])
+                    elif P.is_segment(t):
+                        items.extend((state, ch, m.start() + j) for j, ch in enumerate(t))
+                    else:
+                        items.append((state, t, m.start()))
+                out.append((items, 1 if copy == 0 else k - 1))
+        self.flags = state
+        return out
+
+    def flagged_run(self, run: A.TokenRun) -> Hir:
+        """``token_run`` for a run with ``(?flags)`` tokens: each token is translated
+        once per flag state it is read under (a failure is raised from its
+        first occurrence, parsed in place), and the flags set last hold after
+        the run, as after a ``SetFlags``."""
+        seq = self._flag_sequence(run)
+        after = self.flags
+        memo: Dict[Tuple[Any, str], Hir] = {}
+        caps: Dict[str, int] = {}
+        keyed: List[Tuple[List[Tuple[Any, str]], int]] = []
+        for entries, n in seq:
+            keys: List[Tuple[Any, str]] = []
+            for f, t, off in entries:
+                k = ((f.i, f.m, f.dot_nl, f.swap_greed, f.unicode, f.crlf), t)
+                if k not in memo:
+                    self.flags = f
+                    try:
+                        memo[k], caps[t] = self._token(t, run.xmode)
+                    except RegexCompileError:
+                        self.translate(P.parse_fragment(self.pattern, off, off + len(t), run.xmode))
+                        raise AssertionError(f"{t!r} failed on its own but not in place") from None
+                    finally:
+                        self.flags = after
+                keys.append(k)
+            keyed.append((keys, n))
+        counts: Counter[Tuple[Any, str]] = Counter()
+        for keys, n in keyed:
+            for k, c in Counter(keys).items():
+                counts[k] += c * n
+        pairs = [(memo[k], n) for k, n in counts.items() if not isinstance(memo[k], HEmpty)]
+        if not pairs:
+            return HEmpty()
+        if all(isinstance(h, HLiteral) for h, _ in pairs):
+            text = {k: _chars(h) for k, h in memo.items()}
+            return HLiteral("".join("".join(map(text.__getitem__, keys)) * n for keys, n in keyed))
+
+        def items() -> Iterator[Hir]:
+            index = run.first_capture
+            for keys, n in keyed:
+                if not any(caps[t] for _, t in keys):
+                    unit = [h for h in map(memo.__getitem__, keys) if not isinstance(h, HEmpty)]
+                    for _ in range(n):
+                        yield from unit
+                    continue
+                for _ in range(n):
+                    for k in keys:
+                        h = memo[k]
+                        if caps[k[1]]:
+                            h = shift_captures(h, index - 1)
+                            index += caps[k[1]]
+                        if not isinstance(h, HEmpty):
+                            yield h
+
+        def head() -> Hir:
+            lit: List[str] = []
+            for y in items():
+                for h in y.subs if isinstance(y, HConcat) else [y]:
+                    if isinstance(h, HLiteral):
+                        lit.append(h.chars)
+                    elif not isinstance(h, HEmpty):
+                        text = "".join(lit)
+                        return HLiteral(text) if text else h
+            raise AssertionError("a compact run has an item that is not a literal")
+
+        if sum(n for _, n in pairs) <= COMPACT_MIN:
+            return concat(list(items()))
+        self.compact = True
+        return HRun(pairs, lambda: concat(list(items())), head)
 
     def _head(self, run: A.TokenRun, memo: Dict[str, Hir], caps: Dict[str, int]) -> Hir:
         """The first item of the run's ``concat``: its leading literals merged, or the
@@ -1179,18 +1290,54 @@ class Translator:
             return self.perl_class(item)
         if isinstance(item, A.ClassBracketed):
             return self.bracketed(item)
+        if isinstance(item, A.ClassItemRun):
+            return self.class_item_run(item)
         assert isinstance(item, A.ClassSetUnion)
-        out: Ranges = ()
-        for x in item.items:
-            out = C.union(out, self.class_item(x))
-        return out
+        return _union_all([(self.class_item(x), 1) for x in item.items])
+
+    def class_item_run(self, run: A.ClassItemRun) -> Ranges:
+        """The union of a run's items, each distinct item translated once.
+
+        An item means the same wherever it stands, so it is translated on its
+        own (with a translator for its text); if that fails, its first
+        occurrence is parsed and translated in place to raise the error.
+        """
+        parts: List[Tuple[Ranges, int]] = []
+        bad: Set[str] = set()
+        for text, n in run.counts.items():
+            sub = Translator(text + "]")
+            sub.flags = self.flags
+            try:
+                parts.append((sub.class_item(P.parse_class_item(text + "]", 0, run.xmode)), n))
+            except RegexCompileError:
+                bad.add(text)
+        if bad:
+            off = P.first_class_item(self.pattern, run, bad)
+            self.class_item(P.parse_class_item(self.pattern, off, run.xmode))
+            raise AssertionError("a class item failed on its own but not in place")
+        return _union_all(parts)
+
+
+def _union_all(parts: List[Tuple[Ranges, int]]) -> Ranges:
+    """``C.union`` of the parts in order (``(ranges, copies)``), in one ``canon``.
+
+    As folding ``C.union`` from the empty set: a lone non-empty part is
+    returned as it is, two or more are canonicalised together.
+    """
+    full = [(rs, n) for rs, n in parts if rs]
+    if not full:
+        return ()
+    if len(full) == 1 and full[0][1] == 1:
+        return full[0][0]
+    return C.canon([r for rs, _ in full for r in rs])
 
 
 def translate(pattern: str, ast: A.Ast) -> Hir:
     """The HIR of ``ast``; raises translation errors, and the size-limit error
     when a long run alone proves the NFA too big (see the module docstring)."""
     t = Translator(pattern)
-    h = t.translate(ast)
+    with P.gc_paused(pattern):
+        h = t.translate(ast)
     if t.compact:
         from ._size import exceeds_lower_bound  # _size imports this module
 

@@ -25,13 +25,19 @@ exactly those of the step-by-step parser:
   each distinct token occurs, and parses each distinct token once on its own
   (a simple token means the same wherever it stands), which also proves that
   none of them is a parse error.  When an error needs a position inside a
-  run, that one token is parsed again in place (``parse_fragment``).
+  run, that one token is parsed again in place (``parse_fragment``);
+* likewise, in a long bracketed class, a stretch of simple class items is one
+  ``ClassItemRun`` item of the union (``class_items``);
+* many ``(`` / ``(?:`` in a row are one ``_OpenRun`` entry of the group stack,
+  and a group is built only when it is closed (or named by an error).
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter
+from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Pattern, Set, Tuple, Union
 
 from . import _ast as A
@@ -50,6 +56,7 @@ _ASCII_CLASSES = frozenset(
     ]
 )
 _HEX = frozenset("0123456789abcdefABCDEF")
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]]*")  # ASCII capture name characters
 _DIGITS = re.compile("[0-9]+")
 
 # Characters the top-level loop does not treat as plain literals: the ones
@@ -121,9 +128,54 @@ _HEX_ESC = (
 _QUANT = r"(?:[?*+]\??|\{[0-9]+(?:,[0-9]*)?\}\??)"
 
 
+def _ws(xmode: bool) -> str:
+    """``#`` and White_Space, as the body of a ``re`` class, in x mode."""
+    return "#" + _escape_ranges(perl_space()) if xmode else ""
+
+
+def _class_parts(xmode: bool) -> Tuple[str, str, str]:
+    """``(sp, literal, other)``: the pieces of a bracketed class's simple items.
+
+    ``sp`` is the whitespace allowed between items in x mode (not comments;
+    no item starts with whitespace, so there is one way only to split a
+    class body), ``literal`` a class literal (no set operator characters,
+    escapes that are literals), ``other`` a Perl or Unicode class escape.
+    """
+    ws = _ws(xmode)
+    sp = "[" + ws[1:] + "]*" if xmode else ""
+    cc = r"[^\\\[\]\-&~^" + ws + "]"
+    lit = r"(?:" + cc + r"|\\(?:[aftnrv\x00-/:;=?@\[-\x60{-\x7f]|" + _HEX_ESC + "))"
+    other = r"\\(?:[dswDSW]|" + _uni(ws) + ")"
+    return sp, lit, other
+
+
+def _uni(ws: str) -> str:
+    """A Unicode class escape after its backslash (``\\pL``, ``\\p{..}``)."""
+    return r"[pP](?:[^\\{" + ws + r"]|\{[^}" + ws + r"]{0,100}\})"
+
+
+def _class_item_grammar(xmode: bool) -> str:
+    """One simple class item (``A.ClassItemRun``) and the whitespace after it.
+
+    The item is group 1, the whitespace group 2.  A literal or escape
+    followed by ``-`` (or by a comment, in x mode) is never an item on its
+    own: the parser reads a range (or an error) there.  A nested class of
+    simple items is one too (it nests: ``A.ClassItemRun.depth``).
+    """
+    sp, lit, other = _class_parts(xmode)
+    names = "|".join(sorted(_ASCII_CLASSES))
+    item = (
+        lit + sp + "-" + sp + lit + "|(?:" + lit + "|" + other + ")(?!" + sp + "[-#])|\\[:\\^?(?:"
+        + names + r"):\]"
+    )
+    # A nested class of such items (not [:name:]-like: no ':' first).
+    nested = r"\[(?!:)" + sp + r"(?:\^" + sp + ")?(?:(?:" + item + ")" + sp + r")+\]"
+    return "(" + item + "|" + nested + ")(" + sp + ")"
+
+
 def _grammar(xmode: bool) -> Tuple[str, str]:
     """``(token, gap)`` regular expressions for one mode."""
-    ws = "#" + _escape_ranges(perl_space()) if xmode else ""
+    ws = _ws(xmode)
     s1 = r"[^\\()|\[?*+{" + ws + "]"  # a one-character atom: plain literal, '.', '^' or '$'
     # Whitespace and comments: an item is a stretch of whitespace or one
     # comment; in a lookahead, one character or one whole comment per step,
@@ -134,30 +186,37 @@ def _grammar(xmode: bool) -> Tuple[str, str]:
     # repetition operator's atom (the last character then forms s1 QUANT, or
     # ends the run in x mode, where whitespace may come between the two).
     seg = s1 + "+(?:(?=" + s1 + gaps + "[?*+{])|(?!" + s1 + "|" + gaps + "[?*+{]))"
-    uni = r"[pP](?:[^\\{" + ws + r"]|\{[^}" + ws + r"]{0,100}\})"
     # Escapes: ASCII punctuation/controls (meta, superfluous, \< and \>), the
     # special letters, Perl classes, \A \z \B, \b unless '{' follows, hex, \p.
-    esc = r"\\(?:[aftnrvdswDSWAzB\x00-/:-@\[-\x60{-\x7f]|b(?!\{)|" + _HEX_ESC + "|" + uni + ")"
-    # Bracketed classes: no set operators, no '^' after the first, no
-    # leading/trailing '-', escapes that are literals or classes, and no
-    # nesting but [:name:] (an ASCII class, or a nested class of the same
-    # extent if the name is unknown).
-    cc = r"[^\\\[\]\-&~^" + ws + "]"
-    clit = r"(?:" + cc + r"|\\(?:[aftnrv\x00-/:;=?@\[-\x60{-\x7f]|" + _HEX_ESC + "))"
-    item = clit + "(?:-" + clit + r")?|\\(?:[dswDSW]|" + uni + r")|\[:\^?[a-z]{1,16}:\]"
-    bracket = r"\[\^?(?:" + item + r"){1,256}\]"
+    esc = r"\\(?:[aftnrvdswDSWAzB\x00-/:-@\[-\x60{-\x7f]|b(?!\{)|" + _HEX_ESC + "|" + _uni(ws) + ")"
+    # Bracketed classes: set operators only as ``&&``/``--``/``~~`` between
+    # items, no '^' after the first, no leading/trailing '-', and no nesting
+    # but [:name:] (an ASCII class, or a nested class of the same extent if
+    # the name is unknown); in x mode whitespace between the items.
+    sp, clit, other = _class_parts(xmode)
+    item = clit + "(?:" + sp + "-" + sp + clit + ")?|" + other + r"|\[:\^?[a-z]{1,16}:\]|&&|--|~~"
+    bracket = r"\[" + sp + r"(?:\^" + sp + ")?(?:(?:" + item + ")" + sp + r"){1,256}\]"
     atom = "(?:" + s1 + "|" + esc + "|" + bracket + ")"
     # Groups: capturing or with flags other than x (which changes the
     # syntax), two levels deep at most, and short (a longer one is read by
     # the step-by-step parser, which finds the runs inside it).
-    opn = r"\((?:\?[imsURu-]*:|(?!\?))"
-    group1 = opn + "(?:" + atom + _QUANT + r"?|\|){0,64}\)"
-    group = opn + "(?:" + atom + _QUANT + "?|" + group1 + _QUANT + r"?|\|){0,256}\)"
+    opn = r"\((?:" + sp + r"\?[imsURu-]*:|(?!" + sp + r"\?))"
+    inner = "|" + sp[:-1] if xmode else ""
+    group1 = opn + "(?:" + atom + _QUANT + r"?|\|" + inner + r"){0,64}\)"
+    group = opn + "(?:" + atom + _QUANT + "?|" + group1 + _QUANT + r"?|\|" + inner + r"){0,256}\)"
     token = (
         seg + "|" + s1 + _QUANT + "|" + esc + _QUANT + "?|" + bracket + _QUANT + "?|" + group
         + _QUANT + "?"
     )
     return token, gap
+
+
+_SET_FLAGS = re.compile(r"\(\?[imsURu-]+\)")
+
+
+def is_set_flags(token: str) -> bool:
+    """True for a ``(?flags)`` token."""
+    return token[:2] == "(?" and token[-1] == ")" and _SET_FLAGS.fullmatch(token) is not None
 
 
 class _Regexes:
@@ -167,16 +226,22 @@ class _Regexes:
     a window (``bars`` also the ``|`` between branches, as items of their
     own), where a position at which no item starts gives an empty string, so
     the items before the first one are exactly the parser's from the window
-    start on; ``branch`` finds the branches of a branch run.
+    start on; ``branch`` finds the branches of a branch run.  In a token run
+    ``(?flags)`` (not x) is a token too: it changes how later tokens
+    translate, not how they parse (it is never repeated: that is an error
+    the step-by-step parser raises).  Not in a branch run: flags set in a
+    branch hold in the next ones (``branch_item`` is ``item`` for those).
     """
 
     def __init__(self, xmode: bool) -> None:
-        token, gap = _grammar(xmode)
+        plain, gap = _grammar(xmode)
+        token = plain + "|" + _SET_FLAGS.pattern
         self.xmode = xmode
         self.item = re.compile(token + "|" + gap)
+        self.branch_item = re.compile(plain + "|" + gap)
         self.tokens = re.compile(token + "|" + gap + r"|(?=[\s\S])")
-        self.bars = re.compile(token + "|" + gap + r"|\||(?=[\s\S])")
-        self.branch = re.compile("((?:" + token + "|" + gap + r")*)\|")
+        self.bars = re.compile(plain + "|" + gap + r"|\||(?=[\s\S])")
+        self.branch = re.compile("((?:" + plain + "|" + gap + r")*)\|")
         self.gap_start = frozenset("#" + "".join(chr(c) for lo, hi in perl_space()
                                                    for c in range(lo, hi + 1)))  # fmt: skip
 
@@ -413,7 +478,8 @@ def _scan(
             w = min(limit, i + window)
             items, e = _items(pattern, i, w, branches, xmode)
             # Does the run end at ``e``, or did the window cut an item there?
-            cut = rx.item.match(pattern, e, limit) if e < w else None
+            one = rx.branch_item if branches else rx.item
+            cut = one.match(pattern, e, limit) if e < w else None
             done = e < w and cut is None
             if not done and e == w < limit and items:
                 e -= len(items.pop())  # maybe cut: read it again
@@ -478,6 +544,84 @@ def _drop_last_token(
     if end > start:
         pieces.append((start, end - start, 1))
     return end
+
+
+_class_item_res: Dict[bool, Tuple[Pattern[str], Pattern[str]]] = {}
+
+
+def _class_item_rx(xmode: bool) -> Tuple[Pattern[str], Pattern[str]]:
+    """``(one item, items or an empty match where none starts)`` for ``A.ClassItemRun``."""
+    got = _class_item_res.get(xmode)
+    if got is None:
+        item = _class_item_grammar(xmode)
+        got = _class_item_res[xmode] = (re.compile(item), re.compile(item + r"|(?=[\s\S])"))
+    return got
+
+
+def class_items(pattern: str, start: int, xmode: bool) -> Tuple[int, List[Tuple[str, str]]]:
+    """The simple class items from ``start`` on: ``(end, [(item, whitespace after)])``.
+
+    ``findall`` reads windows of growing size, as ``_scan`` does: an item cut
+    by the window's end (or whose lookahead the end hides) is read again
+    with the next window, and where no item starts the run ends, unless an
+    item does start there once the whole pattern is seen (the window cut it).
+    """
+    one, items_rx = _class_item_rx(xmode)
+    out: List[Tuple[str, str]] = []
+    i, n, window = start, len(pattern), _WINDOW_MIN
+    while i < n:
+        w = min(n, i + window)
+        items = items_rx.findall(pattern, i, w)
+        try:
+            items = items[:items.index(("", ""))]
+        except ValueError:
+            pass
+        e = i + sum(len(t) + len(ws) for t, ws in items)
+        if e == w < n and items:
+            t, ws = items.pop()
+            e -= len(t) + len(ws)
+        elif e < w and one.match(pattern, e) is None:
+            out.extend(items)
+            return e, out
+        if not items:
+            window *= 2  # an item longer than the window
+            continue
+        out.extend(items)
+        i = e
+        window = min(4 * window, _WINDOW_MAX)
+    return i, out
+
+
+def first_class_item(pattern: str, run: A.ClassItemRun, wanted: Set[str]) -> int:
+    """The offset of the first item of ``run`` that is in ``wanted``."""
+    for m in _class_item_rx(run.xmode)[0].finditer(pattern, run.start, run.end):
+        if m.group(1) in wanted:
+            return m.start()
+    raise AssertionError("no such item in the run")
+
+
+def parse_class_item(pattern: str, offset: int, xmode: bool) -> A.ClassSetItem:
+    """Parse the simple class item at ``offset`` in place (``text + ']'`` for one on its own)."""
+    p = Parser(pattern)
+    p.ignore_whitespace = xmode
+    p.set_pos(position_at(pattern, offset))
+    p.stack_class.append(_ClassState())  # inside a class: '[' may start [:name:]
+    if p.char() == "[":
+        got = p.maybe_parse_ascii_class()
+        if got is not None:
+            return got
+        p.stack_class.clear()  # a nested class parses as one on its own
+        return p.parse_set_class()
+    return p.parse_set_class_range()
+
+
+def _class_item_depth(text: str, xmode: bool) -> Optional[int]:
+    """How deep a simple class item nests (None if it does not parse: a range's
+    ends may be out of order)."""
+    try:
+        return max_depth(parse_class_item(text + "]", 0, xmode))
+    except RegexCompileError:
+        return None
 
 
 def position_at(pattern: str, offset: int) -> Position:
@@ -577,6 +721,70 @@ class _ClassState:
         self.lhs = lhs
 
 
+class _OpenRun:
+    """Many consecutive ``(`` / ``(?:`` on the group stack, as one entry.
+
+    ``'(' * N`` would otherwise cost a ``Group``, a ``Concat`` and their
+    spans per open group; here a group is only built (``innermost``) when it
+    is closed, or named by an error.  ``end`` is the offset just after the
+    innermost open group still in the run, ``last_index`` the capture index
+    of its innermost capturing group.  The opens contain no ``\n``, so one
+    line and the first open's column give every position.
+    """
+
+    __slots__ = ("column", "concat", "end", "ignore_whitespace", "last_index", "line", "start")
+    alternation: Optional[A.Alternation] = None
+
+    def __init__(
+        self, concat: A.Concat, start: Position, end: int, last_index: int, ignore: bool
+    ) -> None:
+        self.concat = concat
+        self.start = start.offset
+        self.line = start.line
+        self.column = start.column
+        self.end = end
+        self.last_index = last_index
+        self.ignore_whitespace = ignore
+
+    def at(self, offset: int) -> Position:
+        """The position at ``offset`` (within the run)."""
+        return Position(offset, self.line, self.column + offset - self.start)
+
+    def take(self, pattern: str, close_end: Position, ast: A.Ast) -> A.Group:
+        """Take the innermost open group off, as a ``Group`` of ``ast`` ending at ``close_end``."""
+        off = self.end - (3 if pattern[self.end - 1] == ":" else 1)
+        flags: Optional[A.Flags] = None
+        index: Optional[int] = None
+        if self.end - off == 3:
+            colon = self.at(off + 2)
+            flags = A.Flags(Span(colon, colon))
+        else:
+            index = self.last_index
+            self.last_index -= 1
+        self.end = off
+        return A.Group(Span(self.at(off), close_end), index, None, flags, ast)
+
+    def prior(self) -> A.Concat:
+        """The concatenation the group last taken off was opened in."""
+        if self.end == self.start:
+            return self.concat
+        p = self.at(self.end)
+        return A.Concat(Span(p, p), [])
+
+    def innermost(self, pattern: str) -> Tuple[_GroupState, bool]:
+        """Take the innermost open group off: its state as ``push_group`` would have
+        made it (an open group's span is its ``(``), and whether the run is now empty."""
+        end = self.at(self.end - (3 if pattern[self.end - 1] == ":" else 1) + 1)
+        group = self.take(pattern, end, A.Empty(Span(end, end)))
+        state = _GroupState(self.prior(), group, self.ignore_whitespace, None)
+        return state, self.end == self.start
+
+
+_OPENS = re.compile(r"\((?!\?)|\(\?:|(?=[\s\S])")
+_CLOSES = re.compile(r"\)+")
+_OPEN_RUN_MIN = 16  # opens in a row kept as one _OpenRun (tests lower it)
+
+
 # A parsed primitive: the escape parser returns one of these.
 Primitive = Union[A.Literal, A.Assertion, A.Dot, A.ClassPerl, A.ClassUnicode]
 
@@ -590,7 +798,7 @@ class Parser:
         self.column = 1
         self.capture_index = 0
         self.capture_names: Dict[str, Span] = {}
-        self.stack_group: List[_GroupState] = []
+        self.stack_group: List[Union[_GroupState, _OpenRun]] = []
         self.stack_class: List[_ClassState] = []
         self.ignore_whitespace = False
         # No TokenRun / BranchRun is looked for before these offsets: a shorter
@@ -602,6 +810,8 @@ class Parser:
         self.branch_run_from = 0
         self.token_run_skip = 1
         self.branch_run_skip = 1
+        self.class_run_from = 0
+        self.class_run_skip = 1
 
     # -- low level ---------------------------------------------------------
 
@@ -644,9 +854,10 @@ class Parser:
         return self.offset < self.n
 
     def bump_if(self, prefix: str) -> bool:
+        """``bump`` past ``prefix`` if it comes next (prefixes contain no ``\n``)."""
         if self.pattern.startswith(prefix, self.offset):
-            for _ in prefix:
-                self.bump()
+            self.offset += len(prefix)
+            self.column += len(prefix)
             return True
         return False
 
@@ -722,9 +933,9 @@ class Parser:
                     continue
             c = self.char()
             if c == "(":
-                concat = self.push_group(concat)
+                concat = self.push_open_run(concat) or self.push_group(concat)
             elif c == ")":
-                concat = self.pop_group(concat)
+                concat = self.pop_open_run(concat) or self.pop_group(concat)
             elif c == "|":
                 concat = self.push_alternate(concat)
             elif c == "[":
@@ -850,6 +1061,59 @@ class Parser:
         alt = A.Alternation(Span(concat.span.start, self.pos()), [concat.into_ast()])
         self.stack_group.append(_GroupState(None, None, False, alt))
 
+    def push_open_run(self, concat: A.Concat) -> Optional[A.Concat]:
+        """``push_group`` for many plain ``(`` / ``(?:`` in a row, as one ``_OpenRun``."""
+        if self.ignore_whitespace:  # (whitespace could come between '(' and '?')
+            return None
+        opens = self._opens()
+        captures = opens.count("(")
+        if len(opens) < _OPEN_RUN_MIN or self.capture_index + captures > 0xFFFFFFFF:
+            return None
+        end = self.offset + captures + 3 * (len(opens) - captures)
+        start = self.pos()
+        self.capture_index += captures
+        self.stack_group.append(
+            _OpenRun(concat, start, end, self.capture_index, self.ignore_whitespace)
+        )
+        self.advance_to(end)
+        return A.Concat(self.span(), [])
+
+    def _opens(self) -> List[str]:
+        """The ``(`` / ``(?:`` in a row from here.
+
+        ``findall`` reads windows of growing size (a simple ``(?:...)+``
+        would cost ``re`` memory per repetition), so the work is linear in
+        the opens found: an open that the window's end may have cut (or
+        hidden the ``?`` after) is read again with the next window.
+        """
+        out: List[str] = []
+        i, window = self.offset, 3 * _OPEN_RUN_MIN
+        while True:
+            w = min(self.n, i + window)
+            got: List[str] = _OPENS.findall(self.pattern, i, w)
+            try:
+                del got[got.index(""):]
+            except ValueError:
+                pass
+            e = i + sum(map(len, got))
+            cut = e == w < self.n and bool(got)
+            if cut:
+                e -= len(got.pop())
+            out.extend(got)
+            if (not cut and e + 3 <= w) or w == self.n:
+                return out
+            i, window = e, 2 * window
+
+    def pop_state(self) -> _GroupState:
+        """Pop the top of the group stack (one group of an ``_OpenRun``)."""
+        top = self.stack_group.pop()
+        if isinstance(top, _OpenRun):
+            state, empty = top.innermost(self.pattern)
+            if not empty:
+                self.stack_group.append(top)
+            return state
+        return top
+
     def push_group(self, concat: A.Concat) -> A.Concat:
         parsed = self.parse_group()
         if isinstance(parsed, A.SetFlags):
@@ -868,16 +1132,45 @@ class Parser:
         self.ignore_whitespace = new
         return A.Concat(self.span(), [])
 
+    def pop_open_run(self, concat: A.Concat) -> Optional[A.Concat]:
+        """``pop_group`` for many ``)`` in a row closing groups of an ``_OpenRun``.
+
+        Each group gets the one before as its ``ast``, as ``pop_group`` would
+        give it (a ``Concat`` of one item is that item), without the
+        ``Concat`` objects in between.
+        """
+        top = self.stack_group[-1] if self.stack_group else None
+        if not isinstance(top, _OpenRun):
+            return None
+        m = _CLOSES.match(self.pattern, self.offset, self.offset + top.end - top.start)
+        assert m is not None
+        if m.end() - self.offset < 2:
+            return None
+        concat.span = concat.span.with_end(self.pos())
+        ast = concat.into_ast()
+        line, col = self.line, self.column - self.offset
+        i = self.offset
+        while i < m.end() and top.end > top.start:
+            i += 1
+            ast = top.take(self.pattern, Position(i, line, col + i), ast)
+        prior = top.prior()
+        if top.end == top.start:
+            self.stack_group.pop()
+        prior.asts.append(ast)
+        self.ignore_whitespace = top.ignore_whitespace
+        self.advance_to(i)
+        return prior
+
     def pop_group(self, group_concat: A.Concat) -> A.Concat:
         alt: Optional[A.Alternation] = None
         if not self.stack_group:
             raise self.error(self.span_char(), E.GROUP_UNOPENED)
-        top = self.stack_group.pop()
+        top = self.pop_state()
         if top.alternation is not None:
             alt = top.alternation
-            if not self.stack_group or self.stack_group[-1].group is None:
+            if not self.stack_group or self.stack_group[-1].alternation is not None:
                 raise self.error(self.span_char(), E.GROUP_UNOPENED)
-            top = self.stack_group.pop()
+            top = self.pop_state()
         assert top.group is not None and top.concat is not None
         prior_concat, group = top.concat, top.group
         self.ignore_whitespace = top.ignore_whitespace
@@ -899,7 +1192,7 @@ class Parser:
         if not self.stack_group:
             ast = concat.into_ast()
         else:
-            top = self.stack_group.pop()
+            top = self.pop_state()
             if top.alternation is not None:
                 alt = top.alternation
                 alt.span = alt.span.with_end(self.pos())
@@ -909,7 +1202,7 @@ class Parser:
                 assert top.group is not None
                 raise self.error(top.group.span, E.GROUP_UNCLOSED)
         if self.stack_group:
-            top = self.stack_group.pop()
+            top = self.pop_state()
             assert top.group is not None
             raise self.error(top.group.span, E.GROUP_UNCLOSED)
         return ast
@@ -959,13 +1252,15 @@ class Parser:
         if self.is_eof():
             raise self.error(self.span(), E.GROUP_NAME_UNEXPECTED_EOF)
         start = self.pos()
-        while True:
+        m = _ASCII_NAME.match(self.pattern, self.offset)
+        if m is not None:  # the usual ASCII name in one step (checked below from there on)
+            self.advance_to(m.end())
+        while not self.is_eof():
             if self.char() == ">":
                 break
             if not is_capture_char(self.char(), self.offset == start.offset):
                 raise self.error(self.span_char(), E.GROUP_NAME_INVALID)
-            if not self.bump():
-                break
+            self.bump()
         end = self.pos()
         if self.is_eof():
             raise self.error(self.span(), E.GROUP_NAME_UNEXPECTED_EOF)
@@ -1298,6 +1593,15 @@ class Parser:
             self.bump_space()
             if self.is_eof():
                 raise self.unclosed_class_error()
+            if (
+                self.stack_class  # (not at the class's own '[')
+                and self.offset >= self.class_run_from
+                and self.n - self.offset >= _RUN_MIN_CHARS
+            ):
+                run = self.try_class_run()
+                if run is not None:
+                    union.push(run)
+                    continue
             c = self.char()
             if c == "[":
                 if self.stack_class:
@@ -1322,6 +1626,46 @@ class Parser:
                 union = self.push_class_op("~~", union)
             else:
                 union.push(self.parse_set_class_range())
+
+    def try_class_run(self) -> Optional[A.ClassItemRun]:
+        """A ``ClassItemRun`` of at least ``_RUN_MIN_CHARS`` characters and two items here.
+
+        Items up to the first one that is a parse error (each distinct item
+        is parsed once on its own); the step-by-step parser then raises that
+        error in place.  No run is looked for again before its end.
+        """
+        start = self.offset
+        xmode = self.ignore_whitespace
+        end, items = class_items(self.pattern, start, xmode)
+        if end == self.n and items:  # the class is unclosed: the last item raises that
+            t, ws = items.pop()
+            end -= len(t) + len(ws)
+        if len(items) < 2 or end - start < _RUN_MIN_CHARS:
+            # Where runs are rare (nested classes), trying costs more than parsing.
+            self.class_run_from = max(end, start + self.class_run_skip)
+            self.class_run_skip = min(2 * self.class_run_skip, _RUN_BACKOFF)
+            return None
+        self.class_run_skip = 1
+        counts = Counter(t for t, _ in items)
+        depths = {t: _class_item_depth(t, xmode) for t in counts}
+        bad = {t for t, d in depths.items() if d is None}
+        if bad:
+            end = start
+            for i, (t, ws) in enumerate(items):
+                if t in bad:
+                    del items[i:]
+                    break
+                end += len(t) + len(ws)
+            counts = Counter(t for t, _ in items)
+        self.class_run_from = max(end, start + 1)
+        if len(items) < 2 or end - start < _RUN_MIN_CHARS:
+            return None
+        first = self.pos()
+        last = items[-1]
+        last_end = parse_class_item(self.pattern, end - len(last[0]) - len(last[1]), xmode).span.end
+        self.advance_to(end)
+        depth = max(d or 0 for t, d in depths.items() if t in counts)
+        return A.ClassItemRun(Span(first, last_end), start, end, dict(counts), depth, xmode)
 
     def parse_set_class_range(self) -> A.ClassSetItem:
         prim1 = self.parse_set_class_item()
@@ -1466,13 +1810,13 @@ def _nesting(node: object) -> Tuple[bool, List[object]]:
     return False, []
 
 
-def max_depth(ast: A.Ast) -> int:
+def max_depth(ast: object) -> int:
     """The deepest nesting level NestLimiter reaches in ``ast`` (a child at level 0)."""
     best = 0
     stack: List[Tuple[object, int]] = [(ast, 0)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, (A.TokenRun, A.BranchRun)):
+        if isinstance(node, (A.TokenRun, A.BranchRun, A.ClassItemRun)):
             best = max(best, depth + node.depth)
             continue
         nests, children = _nesting(node)
@@ -1488,12 +1832,13 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
     # Stack entries: (node, depth of the parent).  A node that nests bumps the
     # depth for its children; an error is raised at the first node (pre-order)
     # whose depth exceeds the limit.  The items of a run are children of its
-    # Concat (of its Alternation, for branches): if one of them can go too
+    # Concat (of its Alternation, for branches; of its union, for class
+    # items): if one of them can go too
     # deep, the first such item is parsed in place and walked instead.
     stack: List[Tuple[object, int]] = [(ast, 0)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, (A.TokenRun, A.BranchRun)):
+        if isinstance(node, (A.TokenRun, A.BranchRun, A.ClassItemRun)):
             if depth + node.depth > NEST_LIMIT:
                 item = _deepest_item(p.pattern, node, NEST_LIMIT - depth)
                 if item is not None:
@@ -1511,11 +1856,16 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
 
 
 def _deepest_item(
-    pattern: str, run: Union[A.TokenRun, A.BranchRun], room: int
-) -> Optional[A.Ast]:
-    """The first item (token or branch) of ``run`` nesting deeper than ``room``,
-    parsed in place, or None if there is none."""
+    pattern: str, run: Union[A.TokenRun, A.BranchRun, A.ClassItemRun], room: int
+) -> Optional[object]:
+    """The first item (token, branch or class item) of ``run`` nesting deeper
+    than ``room``, parsed in place, or None if there is none."""
     x = run.xmode
+    if isinstance(run, A.ClassItemRun):
+        deep = {t for t in run.counts if (_class_item_depth(t, x) or 0) > room}
+        if not deep:
+            return None
+        return parse_class_item(pattern, first_class_item(pattern, run, deep), x)
     depths = {t: max_depth(parse_isolated(t, x)[0]) for t in run.counts if len(t) > 1}
     if isinstance(run, A.TokenRun):
         deep = {t for t, d in depths.items() if d > room}
@@ -1548,5 +1898,26 @@ def _deepest_item(
     return None
 
 
+_GC_PAUSE_MIN = 1 << 16  # shorter patterns make too few objects for the collector to matter
+
+
+@contextmanager
+def gc_paused(pattern: str) -> Iterator[None]:
+    """Pause the cyclic garbage collector for a long ``pattern`` (parse and translate
+    make no reference cycles, and a huge pattern keeps millions of objects alive,
+    which the collector would scan over and over: up to 8 times the work). The
+    pause is process-wide, so short patterns, the usual case, never take it."""
+    if len(pattern) < _GC_PAUSE_MIN or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse(pattern: str) -> A.Ast:
-    return Parser(pattern).parse()
+    """The AST of ``pattern``; raises the first parse error (or the nest limit's)."""
+    with gc_paused(pattern):
+        return Parser(pattern).parse()

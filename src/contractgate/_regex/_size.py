@@ -112,6 +112,7 @@ def _fnv(values: List[int], slots: int) -> int:
 
 
 _bounds: Dict[int, Tuple[Ranges, Tuple[int, int, int]]] = {}
+_bounds_by_value: Dict[Ranges, Tuple[int, int, int]] = {}
 
 
 def _class_bound(rs: Ranges) -> Tuple[int, int, int]:
@@ -123,7 +124,15 @@ def _class_bound(rs: Ranges) -> Tuple[int, int, int]:
     got = _bounds.get(id(rs))
     if got is not None and got[0] is rs:
         return got[1]
-    res = _class_bound_uncached(rs)
+    # Equal classes built one by one (``[a-z\\d]`` parsed step by step) are
+    # distinct tuples: small ones are also memoised by value.
+    res = _bounds_by_value.get(rs) if len(rs) <= 256 else None
+    if res is None:
+        res = _class_bound_uncached(rs)
+        if len(rs) <= 256:
+            if len(_bounds_by_value) > 256:
+                _bounds_by_value.clear()
+            _bounds_by_value[rs] = res
     if len(_bounds) > 256:
         _bounds.clear()
     _bounds[id(rs)] = (rs, res)
