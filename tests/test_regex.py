@@ -1031,6 +1031,24 @@ def _full_outcome(pattern: str) -> str:
     return repr(h.key())
 
 
+def _assert_runs_change_nothing(
+    monkeypatch: pytest.MonkeyPatch, patterns: List[str], thresholds: Tuple[int, ...]
+) -> None:
+    """Each pattern's outcome with runs found at ``thresholds`` (``_RUN_MIN_CHARS``,
+    ``_PERIODIC_MIN``, ``_WINDOW_MIN``, ``_WINDOW_MAX``, ``COMPACT_MIN``) is the
+    one-token-at-a-time outcome."""
+    from contractgate._regex import _parser as P
+
+    monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
+    monkeypatch.setattr(H, "COMPACT_MIN", 10**9)
+    expected = [_full_outcome(p) for p in patterns]
+    for name, value in zip(["_RUN_MIN_CHARS", "_PERIODIC_MIN", "_WINDOW_MIN", "_WINDOW_MAX"], thresholds):
+        monkeypatch.setattr(P, name, value)
+    monkeypatch.setattr(H, "COMPACT_MIN", thresholds[4])
+    for p, want in zip(patterns, expected):
+        assert _full_outcome(p) == want, p
+
+
 @pytest.mark.parametrize(
     "thresholds",
     [(2, 4, 3, 9, 2), (8, 16, 4, 64, 16), (3, 1000, 3, 5, 1000)],
@@ -1041,17 +1059,9 @@ def test_token_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch
     # compact HIR (size lower bound, then expansion) must give exactly the HIR,
     # error text or size decision of the one-token-at-a-time path.  Tiny
     # thresholds make every path run on short patterns.
-    from contractgate._regex import _parser as P
 
     patterns = list(_token_run_patterns(sum(thresholds), 90))
-    monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
-    monkeypatch.setattr(H, "COMPACT_MIN", 10**9)
-    expected = [_full_outcome(p) for p in patterns]
-    for name, value in zip(["_RUN_MIN_CHARS", "_PERIODIC_MIN", "_WINDOW_MIN", "_WINDOW_MAX"], thresholds):
-        monkeypatch.setattr(P, name, value)
-    monkeypatch.setattr(H, "COMPACT_MIN", thresholds[4])
-    for p, want in zip(patterns, expected):
-        assert _full_outcome(p) == want, p
+    _assert_runs_change_nothing(monkeypatch, patterns, thresholds)
 
 
 _CLASS_ATOMS = [
@@ -1133,6 +1143,54 @@ def test_flag_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch)
         assert _full_outcome(p) == want, p
 
 
+def _flag_branch_patterns(seed: int, n: int) -> Iterator[str]:
+    """Alternations whose branches set flags: repeated units of branches, random
+    branches, errors at random places, flags set in the last branch, nested
+    groups (with flags) around and inside."""
+    import random
+
+    rnd = random.Random(seed)
+    bad = {"(?ii)", "(?-)", "(?x)", "(?i)*", "(?i-u)", "\\xFF"}  # (errors are put in below)
+    atoms = [a for a in _FLAG_ATOMS if a not in bad] + [
+        "(?i-s)", "(?sU)", "(?-iU)", "(a(?i:b))", "(?s:(?i:.)c)", "c{2}", "[a-z\\d]", "(?u:.)", "(?u)", "(?u)",
+    ]
+
+    def pick(k: int) -> str:
+        return "".join(rnd.choice(atoms) for _ in range(k))
+
+    def branches(k: int) -> str:
+        return "".join(pick(rnd.randint(0, 4)) + "|" for _ in range(k))
+
+    for i in range(n):
+        p = branches(rnd.randint(1, 4)) * rnd.randint(2, 30) if i % 2 else branches(rnd.randint(2, 40))
+        if rnd.random() < 0.3:  # an error (or a flag change) at a random place
+            cut = rnd.randint(0, len(p))
+            p = p[:cut] + rnd.choice(["(?ii)", "(?-u)\\xFF", "(?-u)", "(?x)", "*", "(?i)", "(?-u)\\pL|"]) + p[cut:]
+        last = rnd.choice(["", "x", "(?s).", "(?i)k", "(?-u)."])
+        p = rnd.choice(["", "(?i)", "(?-u)", "x|"]) + p + last
+        if rnd.random() < 0.5:  # in a group: the flags set inside end with it
+            p = rnd.choice(["(?s:", "(?:", "((?i)", "(?U:a|"]) + p + rnd.choice([")", ")", ")", ""])
+        yield p + rnd.choice(["", ".k", "|y."])
+
+
+@pytest.mark.parametrize(
+    "thresholds", [(2, 4, 3, 9, 2), (8, 16, 4, 64, 16), (3, 1000, 3, 5, 1000)], ids=["tiny", "small", "no-periodic"]
+)
+def test_flag_branches_translate_like_single_branches(
+    monkeypatch: pytest.MonkeyPatch, thresholds: Tuple[int, ...]
+) -> None:
+    # A BranchRun with (?flags) tokens reads each branch under the flags in
+    # force at its start (set in earlier branches) and leaves the last ones
+    # set: same HIR, error text and span as branch by branch.
+    from contractgate._regex import _parser as P
+
+    patterns = list(_flag_branch_patterns(sum(thresholds), 300))
+    _assert_runs_change_nothing(monkeypatch, patterns, thresholds)
+    alt = P.parse("(?i)a|" + "(?s)b|(?-i)|" * 20 + "d")
+    assert isinstance(alt, A.Alternation)
+    assert any(isinstance(x, A.BranchRun) for x in alt.asts) or thresholds[3] < 9  # (windows too short)
+
+
 _GROUP_ATOMS = ["(", "(?:", "(", "(?:", "(?i:", "(?i)", "(?P<n>", "(?", "(?=", ")", ")", ")", "|", "a", "\\d", "*", "(?x)", " ", "[a]", "\n"]
 
 
@@ -1164,6 +1222,33 @@ def test_open_runs_parse_like_single_groups(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(P, "_OPEN_RUN_MIN", 2)
     for p, want in zip(patterns, expected):
         assert _full_outcome(p) == want, p
+
+
+def test_open_runs_after_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tries that find too few opens (``((a|``) back off; a long run of opens
+    # after them is still one _OpenRun, and the outcome is the group-by-group one.
+    from contractgate._regex import _parser as P
+
+    patterns = [
+        "((a|" * 40 + "(" * 300 + "b" + ")" * 300 + ")" * 80,
+        "(a|" * 300 + ")" * 300,
+        "((?:a|" * 30 + "(?:" * 40 + "(" * 20 + ")" * 120,
+        "(((a|" * 100,
+    ]
+    with monkeypatch.context() as m:
+        m.setattr(P.Parser, "push_open_run", lambda self, concat: None)
+        expected = [_full_outcome(p) for p in patterns]
+    assert [_full_outcome(p) for p in patterns] == expected
+    seen: List[int] = []
+    push = P.Parser.push_group
+
+    def spy(self: P.Parser, concat: A.Concat) -> A.Concat:
+        seen.append(self.offset)
+        return push(self, concat)
+
+    monkeypatch.setattr(P.Parser, "push_group", spy)
+    P.Parser(patterns[0]).parse_items()
+    assert len(seen) < 80 * 2 + 60  # the 300 opens were (mostly) one _OpenRun
 
 
 # Each shape: 1 MiB, compiled in a child process under a memory limit; the

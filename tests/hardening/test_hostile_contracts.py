@@ -232,6 +232,7 @@ HUGE_PATTERNS = {
     "nested-groups": "((",
     "one-big-class": "ab",
     "flag-groups": "(?i)a(?-i)b",
+    "flag-branches": "[a-z\\d](?i:b)c{2}(?s).\\pL|",
 }
 
 

@@ -729,6 +729,16 @@ COMPACT_MIN = 4096
 _DUMMY_SPAN = Span(E.Position(0, 1, 1), E.Position(1, 1, 2))
 
 
+def _copies(pieces: List[Tuple[int, int, int]]) -> Iterator[Tuple[int, int, int]]:
+    """``(offset, length, copies)``: each piece's first copy, then its second
+    standing for the other ``k - 1`` -- with ``(?flags)`` tokens, every copy
+    ends with the same flags (the last value set for each flag), so all
+    copies after the first start with the same ones and read alike."""
+    for start, length, k in pieces:
+        for copy in range(min(k, 2)):
+            yield start + copy * length, length, 1 if copy == 0 else k - 1
+
+
 class Translator:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
@@ -972,41 +982,68 @@ class Translator:
             lambda: self._head(run, memo, caps),
         )
 
+    def _read(
+        self, lo: int, hi: int, xmode: bool, state: Flags, parsed: Dict[str, A.Flags]
+    ) -> Tuple[List[Tuple[Flags, str, int]], Flags]:
+        """The tokens of ``pattern[lo:hi]`` (part of a run) with the flags each is
+        read under, from ``state`` on: ``(flags, token, offset)`` (plain
+        characters one by one, ``(?flags)`` left out); and the flags after."""
+        rx = P._rx(xmode)
+        items: List[Tuple[Flags, str, int]] = []
+        for m in rx.item.finditer(self.pattern, lo, hi):
+            t = m.group()
+            if not rx.no_gaps([t]):
+                continue
+            if P.is_set_flags(t):
+                if t not in parsed:
+                    ast = P.parse_isolated(t, xmode)[0]
+                    assert isinstance(ast, A.SetFlags)
+                    parsed[t] = ast.flags
+                state = state.copy()
+                state.apply(parsed[t])
+            elif P.is_segment(t):
+                items.extend((state, ch, m.start() + j) for j, ch in enumerate(t))
+            else:
+                items.append((state, t, m.start()))
+        return items, state
+
     def _flag_sequence(self, run: A.TokenRun) -> List[Tuple[List[Tuple[Flags, str, int]], int]]:
         """The tokens of a run with ``(?flags)`` tokens, with the flags each is read
-        under: ``[(items, copies)]``, items ``(flags, token, offset)`` (plain
-        characters one by one, ``(?flags)`` left out), and leaves
-        ``self.flags`` as they are after the run.  A piece repeated ``k``
-        times gives its first copy, then its second standing for the other
-        ``k - 1``: every copy ends with the same flags (the last value set
-        for each flag), so all copies after the first read the same ones.
-        """
-        rx = P._rx(run.xmode)
+        under: ``[(items, copies)]`` (items as ``_read`` gives them), and leaves
+        ``self.flags`` as they are after the run."""
         parsed: Dict[str, A.Flags] = {}
         state = self.flags
         out: List[Tuple[List[Tuple[Flags, str, int]], int]] = []
-        for start, length, k in run.pieces:
-            for copy in range(min(k, 2)):
-                items: List[Tuple[Flags, str, int]] = []
-                lo = start + copy * length
-                for m in rx.item.finditer(self.pattern, lo, lo + length):
-                    t = m.group()
-                    if not rx.no_gaps([t]):
-                        continue
-                    if P.is_set_flags(t):
-                        if t not in parsed:
-                            ast = P.parse_isolated(t, run.xmode)[0]
-                            assert isinstance(ast, A.SetFlags)
-                            parsed[t] = ast.flags
-                        state = state.copy()
-                        state.apply(parsed[t])
-                    elif P.is_segment(t):
-                        items.extend((state, ch, m.start() + j) for j, ch in enumerate(t))
-                    else:
-                        items.append((state, t, m.start()))
-                out.append((items, 1 if copy == 0 else k - 1))
+        for lo, length, n in _copies(run.pieces):
+            items, state = self._read(lo, lo + length, run.xmode, state, parsed)
+            out.append((items, n))
         self.flags = state
         return out
+
+    def _flagged_token(
+        self,
+        f: Flags,
+        t: str,
+        off: int,
+        xmode: bool,
+        memo: Dict[Tuple[Any, str], Hir],
+        caps: Dict[str, int],
+    ) -> Tuple[Any, str]:
+        """The memo key of token ``t`` read under ``f`` (at ``off``), translated
+        once per key; a failure is raised from ``off``, parsed in place (the
+        caller meets tokens in order, so that is the first failing one)."""
+        k = ((f.i, f.m, f.dot_nl, f.swap_greed, f.unicode, f.crlf), t)
+        if k not in memo:
+            saved = self.flags
+            self.flags = f
+            try:
+                memo[k], caps[t] = self._token(t, xmode)
+            except RegexCompileError:
+                self.translate(P.parse_fragment(self.pattern, off, off + len(t), xmode))
+                raise AssertionError(f"{t!r} failed on its own but not in place") from None
+            finally:
+                self.flags = saved
+        return k
 
     def flagged_run(self, run: A.TokenRun) -> Hir:
         """``token_run`` for a run with ``(?flags)`` tokens: each token is translated
@@ -1014,25 +1051,12 @@ class Translator:
         first occurrence, parsed in place), and the flags set last hold after
         the run, as after a ``SetFlags``."""
         seq = self._flag_sequence(run)
-        after = self.flags
         memo: Dict[Tuple[Any, str], Hir] = {}
         caps: Dict[str, int] = {}
-        keyed: List[Tuple[List[Tuple[Any, str]], int]] = []
-        for entries, n in seq:
-            keys: List[Tuple[Any, str]] = []
-            for f, t, off in entries:
-                k = ((f.i, f.m, f.dot_nl, f.swap_greed, f.unicode, f.crlf), t)
-                if k not in memo:
-                    self.flags = f
-                    try:
-                        memo[k], caps[t] = self._token(t, run.xmode)
-                    except RegexCompileError:
-                        self.translate(P.parse_fragment(self.pattern, off, off + len(t), run.xmode))
-                        raise AssertionError(f"{t!r} failed on its own but not in place") from None
-                    finally:
-                        self.flags = after
-                keys.append(k)
-            keyed.append((keys, n))
+        keyed = [
+            ([self._flagged_token(f, t, off, run.xmode, memo, caps) for f, t, off in entries], n)
+            for entries, n in seq
+        ]
         counts: Counter[Tuple[Any, str]] = Counter()
         for keys, n in keyed:
             for k, c in Counter(keys).items():
@@ -1099,6 +1123,8 @@ class Translator:
 
     def branch_run(self, run: A.BranchRun) -> List[Hir]:
         """The branches' translations in order, or one ``HBag`` if there are many."""
+        if any(P.is_set_flags(t) for t in run.counts):
+            return self.flagged_branches(run)
         memo, caps = self._tokens(run)
         flags = self.flags.copy()
         if run.count <= COMPACT_MIN:
@@ -1121,6 +1147,98 @@ class Translator:
                 lambda: self._branches(run, flags, memo, caps),
             )
         ]
+
+    def flagged_branches(self, run: A.BranchRun) -> List[Hir]:
+        """``branch_run`` for branches with ``(?flags)`` tokens.
+
+        Flags set in a branch hold in the next ones (and after the run), as
+        in the step-by-step translation, so each branch is read from the
+        flags in force at its start (``_copies``: all copies of a piece
+        after the first start with the same flags); each distinct (flags,
+        branch) is translated once, its tokens once per flag state.
+        """
+        parsed: Dict[str, A.Flags] = {}
+        memo: Dict[Tuple[Any, str], Hir] = {}
+        caps: Dict[str, int] = {}
+        keys: Dict[Tuple[Any, str], List[Tuple[Any, str]]] = {}  # a branch's tokens
+        after: Dict[Tuple[Any, str], Flags] = {}  # the flags after a branch
+        seq: List[Tuple[List[Tuple[Any, str]], int]] = []  # (branches, copies)
+        state = self.flags
+        for lo, length, n in _copies(run.pieces):
+            branches: List[Tuple[Any, str]] = []
+            off = lo
+            for text in P.run_branches(self.pattern, lo, length, run.xmode):
+                b = ((state.i, state.m, state.dot_nl, state.swap_greed, state.unicode,
+                      state.crlf), text)  # fmt: skip
+                if b not in keys:
+                    items, after[b] = self._read(off, off + len(text), run.xmode, state, parsed)
+                    keys[b] = [
+                        self._flagged_token(f, t, o, run.xmode, memo, caps) for f, t, o in items
+                    ]
+                state = after[b]
+                branches.append(b)
+                off += len(text) + 1
+            seq.append((branches, n))
+        self.flags = state
+        has_caps = any(caps.values())
+        shared: Dict[Tuple[Any, str], List[Hir]] = {}
+
+        def hir(b: Tuple[Any, str], index: int) -> Tuple[List[Hir], int]:
+            """Branch ``b`` (flattened), captures numbered from ``index``; the next index."""
+            if not has_caps:
+                got = shared.get(b)
+                if got is None:
+                    got = shared[b] = _flat(concat([memo[k] for k in keys[b]]))
+                return got, index
+            out: List[Hir] = []
+            for k in keys[b]:
+                h = memo[k]
+                if caps[k[1]]:
+                    h = shift_captures(h, index - 1)
+                    index += caps[k[1]]
+                out.append(h)
+            return _flat(concat(out)), index
+
+        def in_order(limit: Optional[int] = None) -> List[Hir]:
+            out: List[Hir] = []
+            index = run.first_capture
+            for branches, n in seq:
+                if not has_caps and limit is None:
+                    out.extend([x for b in branches for x in hir(b, index)[0]] * n)
+                    continue
+                for _ in range(n):
+                    for b in branches:
+                        if limit is not None and len(out) >= limit:
+                            return out
+                        got, index = hir(b, index)
+                        out.extend(got)
+            return out
+
+        if run.count <= COMPACT_MIN:
+            return in_order()
+        self.compact = True
+
+        def distinct() -> List[Tuple[Hir, int]]:
+            if has_caps:
+                return [(h, 1) for h in in_order()]
+            counts: Counter[Tuple[Any, str]] = Counter()
+            for branches, n in seq:
+                for b in branches:
+                    counts[b] += n
+            return [(x, n) for b, n in counts.items() for x in hir(b, 1)[0]]
+
+        tokens: Counter[Tuple[Any, str]] = Counter()
+        for branches, n in seq:
+            for b in branches:
+                for k in keys[b]:
+                    tokens[k] += n
+        pairs = [
+            (x, n)
+            for k, n in tokens.items()
+            if not isinstance(memo[k], HEmpty)
+            for x in (_flat(memo[k]) if isinstance(memo[k], (HAlternation, HAltBag)) else [memo[k]])
+        ]
+        return [HBag(pairs, run.count, in_order(_SAMPLE), distinct, in_order)]
 
     def literal_scalar(self, lit: A.Literal) -> int:
         """ast_literal_to_scalar: a char (as int); errors for non-UTF-8 bytes."""

@@ -229,8 +229,9 @@ class _Regexes:
     start on; ``branch`` finds the branches of a branch run.  In a token run
     ``(?flags)`` (not x) is a token too: it changes how later tokens
     translate, not how they parse (it is never repeated: that is an error
-    the step-by-step parser raises).  Not in a branch run: flags set in a
-    branch hold in the next ones (``branch_item`` is ``item`` for those).
+    the step-by-step parser raises).  Likewise in a branch run: flags set in
+    a branch hold in the next ones, which the translator follows
+    (``Translator.flagged_branches``).
     """
 
     def __init__(self, xmode: bool) -> None:
@@ -238,10 +239,9 @@ class _Regexes:
         token = plain + "|" + _SET_FLAGS.pattern
         self.xmode = xmode
         self.item = re.compile(token + "|" + gap)
-        self.branch_item = re.compile(plain + "|" + gap)
         self.tokens = re.compile(token + "|" + gap + r"|(?=[\s\S])")
-        self.bars = re.compile(plain + "|" + gap + r"|\||(?=[\s\S])")
-        self.branch = re.compile("((?:" + plain + "|" + gap + r")*)\|")
+        self.bars = re.compile(token + "|" + gap + r"|\||(?=[\s\S])")
+        self.branch = re.compile("((?:" + token + "|" + gap + r")*)\|")
         self.gap_start = frozenset("#" + "".join(chr(c) for lo, hi in perl_space()
                                                    for c in range(lo, hi + 1)))  # fmt: skip
 
@@ -478,7 +478,7 @@ def _scan(
             w = min(limit, i + window)
             items, e = _items(pattern, i, w, branches, xmode)
             # Does the run end at ``e``, or did the window cut an item there?
-            one = rx.branch_item if branches else rx.item
+            one = rx.item
             cut = one.match(pattern, e, limit) if e < w else None
             done = e < w and cut is None
             if not done and e == w < limit and items:
@@ -812,6 +812,8 @@ class Parser:
         self.branch_run_skip = 1
         self.class_run_from = 0
         self.class_run_skip = 1
+        self.open_run_from = 0
+        self.open_run_skip = 1
 
     # -- low level ---------------------------------------------------------
 
@@ -1065,10 +1067,22 @@ class Parser:
         """``push_group`` for many plain ``(`` / ``(?:`` in a row, as one ``_OpenRun``."""
         if self.ignore_whitespace:  # (whitespace could come between '(' and '?')
             return None
+        # Cheap refutations first: most groups (``(a|``) hold no second open
+        # right away; after tries that found too few opens, back off as for
+        # token runs (``((a|`` ...).
+        i = self.offset
+        second = i + (3 if self.pattern.startswith("(?:", i) else 1)
+        if _OPEN_RUN_MIN > 1 and self.pattern[second:second + 1] != "(":
+            return None
+        if i < self.open_run_from:
+            return None
         opens = self._opens()
         captures = opens.count("(")
         if len(opens) < _OPEN_RUN_MIN or self.capture_index + captures > 0xFFFFFFFF:
+            self.open_run_from = i + self.open_run_skip
+            self.open_run_skip = min(2 * self.open_run_skip, _RUN_BACKOFF)
             return None
+        self.open_run_skip = 1
         end = self.offset + captures + 3 * (len(opens) - captures)
         start = self.pos()
         self.capture_index += captures
@@ -1221,6 +1235,9 @@ class Parser:
         open_span = self.span_char()
         self.bump()
         self.bump_space()
+        if not self.pattern.startswith("?", self.offset):  # (every prefix below starts with '?')
+            index = self.next_capture_index(open_span)
+            return A.Group(open_span, index, None, None, A.Empty(self.span()))
         if self.is_lookaround_prefix():
             raise self.error(Span(open_span.start, self.pos()), E.UNSUPPORTED_LOOK_AROUND)
         inner_span = self.span()
@@ -1228,19 +1245,17 @@ class Parser:
             index = self.next_capture_index(open_span)
             name = self.parse_capture_name()
             return A.Group(open_span, index, name, None, A.Empty(self.span()))
-        if self.bump_if("?"):
-            if self.is_eof():
-                raise self.error(open_span, E.GROUP_UNCLOSED)
-            flags = self.parse_flags()
-            char_end = self.char()
-            self.bump()
-            if char_end == ")":
-                if not flags.items:
-                    raise self.error(inner_span, E.REPETITION_MISSING)
-                return A.SetFlags(Span(open_span.start, self.pos()), flags)
-            return A.Group(open_span, None, None, flags, A.Empty(self.span()))
-        index = self.next_capture_index(open_span)
-        return A.Group(open_span, index, None, None, A.Empty(self.span()))
+        self.bump_if("?")
+        if self.is_eof():
+            raise self.error(open_span, E.GROUP_UNCLOSED)
+        flags = self.parse_flags()
+        char_end = self.char()
+        self.bump()
+        if char_end == ")":
+            if not flags.items:
+                raise self.error(inner_span, E.REPETITION_MISSING)
+            return A.SetFlags(Span(open_span.start, self.pos()), flags)
+        return A.Group(open_span, None, None, flags, A.Empty(self.span()))
 
     def next_capture_index(self, span: Span) -> int:
         if self.capture_index >= 0xFFFFFFFF:
