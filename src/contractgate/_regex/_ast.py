@@ -67,7 +67,30 @@ class LiteralRun:
         self.text = text
 
 
-class TokenRun:
+class _Run:
+    """What ``TokenRun`` and ``BranchRun`` share: the text's pieces, the distinct
+    tokens' counts, the first capture index, the nesting depth and the mode."""
+
+    __slots__ = ("counts", "depth", "first_capture", "pieces", "span", "xmode")
+
+    def __init__(
+        self,
+        span: Span,
+        pieces: List[Tuple[int, int, int]],
+        counts: Dict[str, int],
+        first_capture: int,
+        depth: int,
+        xmode: bool,
+    ) -> None:
+        self.span = span
+        self.pieces = pieces
+        self.counts = counts
+        self.first_capture = first_capture
+        self.depth = depth
+        self.xmode = xmode
+
+
+class TokenRun(_Run):
     """Many consecutive *simple tokens* of a concatenation (not in regex-syntax).
 
     A simple token is one item the parser appends to a ``Concat`` whose
@@ -90,26 +113,10 @@ class TokenRun:
     an error needs one.
     """
 
-    __slots__ = ("counts", "depth", "first_capture", "pieces", "span", "xmode")
-
-    def __init__(
-        self,
-        span: Span,
-        pieces: List[Tuple[int, int, int]],
-        counts: Dict[str, int],
-        first_capture: int,
-        depth: int,
-        xmode: bool,
-    ) -> None:
-        self.span = span
-        self.pieces = pieces
-        self.counts = counts
-        self.first_capture = first_capture
-        self.depth = depth
-        self.xmode = xmode
+    __slots__ = ()
 
 
-class BranchRun:
+class BranchRun(_Run):
     """Many consecutive alternation branches made of simple tokens (not in regex-syntax).
 
     An entry of ``Alternation.asts`` that stands for ``count`` branches, each
@@ -121,7 +128,7 @@ class BranchRun:
     plus one for a branch's ``Concat``), ``xmode`` as for ``TokenRun``.
     """
 
-    __slots__ = ("count", "counts", "depth", "first_capture", "pieces", "span", "xmode")
+    __slots__ = ("count",)
 
     def __init__(
         self,
@@ -133,13 +140,8 @@ class BranchRun:
         depth: int,
         xmode: bool,
     ) -> None:
-        self.span = span
-        self.pieces = pieces
-        self.counts = counts
+        super().__init__(span, pieces, counts, first_capture, depth, xmode)
         self.count = count
-        self.first_capture = first_capture
-        self.depth = depth
-        self.xmode = xmode
 
 
 class Empty:

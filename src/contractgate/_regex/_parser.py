@@ -785,6 +785,32 @@ _CLOSES = re.compile(r"\)+")
 _OPEN_RUN_MIN = 16  # opens in a row kept as one _OpenRun (tests lower it)
 
 
+class _Tries:
+    """Where the next try for one kind of run (token, branch, class item, open
+    group) may start.
+
+    No run is looked for before ``next``: a shorter one was just found there,
+    which keeps the search linear overall.  After tries that found (nearly)
+    nothing, the next one waits a doubling distance, up to ``_RUN_BACKOFF``
+    characters: where runs are rare (flags between single tokens, nested
+    classes), trying costs about as much as parsing.
+    """
+
+    __slots__ = ("next", "skip")
+
+    def __init__(self) -> None:
+        self.next = 0
+        self.skip = 1
+
+    def missed(self, start: int, end: int) -> None:
+        """No run at ``start``, and none may start before ``end``: back off."""
+        self.next = max(end, start + self.skip)
+        self.skip = min(2 * self.skip, _RUN_BACKOFF)
+
+    def found(self) -> None:
+        self.skip = 1
+
+
 # A parsed primitive: the escape parser returns one of these.
 Primitive = Union[A.Literal, A.Assertion, A.Dot, A.ClassPerl, A.ClassUnicode]
 
@@ -801,19 +827,11 @@ class Parser:
         self.stack_group: List[Union[_GroupState, _OpenRun]] = []
         self.stack_class: List[_ClassState] = []
         self.ignore_whitespace = False
-        # No TokenRun / BranchRun is looked for before these offsets: a shorter
-        # one was just found there (keeps the search linear overall).  After
-        # tries that found (nearly) nothing, the next one waits up to
-        # ``_RUN_BACKOFF`` characters more: where runs are rare (flags
-        # between single tokens, ...), trying costs about as much as parsing.
-        self.token_run_from = 0
-        self.branch_run_from = 0
-        self.token_run_skip = 1
-        self.branch_run_skip = 1
-        self.class_run_from = 0
-        self.class_run_skip = 1
-        self.open_run_from = 0
-        self.open_run_skip = 1
+        # Where each kind of run may next be looked for (see ``_Tries``).
+        self.token_tries = _Tries()
+        self.branch_tries = _Tries()
+        self.class_tries = _Tries()
+        self.open_tries = _Tries()
 
     # -- low level ---------------------------------------------------------
 
@@ -928,8 +946,8 @@ class Parser:
             self.bump_space()
             if self.is_eof():
                 break
-            if self.offset >= self.token_run_from and self.n - self.offset >= _RUN_MIN_CHARS:
-                run = self.try_token_run()
+            if self.offset >= self.token_tries.next and self.n - self.offset >= _RUN_MIN_CHARS:
+                run = self.try_run(False)
                 if run is not None:
                     concat.asts.append(run)
                     continue
@@ -989,48 +1007,29 @@ class Parser:
                 return end, (pieces, counts, nitems, depth + (1 if branches else 0), captures)
             limit = first_token(self.pattern, pieces, bad, xmode)[0]
 
-    def try_token_run(self) -> Optional[A.TokenRun]:
-        """A ``TokenRun`` of at least ``_RUN_MIN_CHARS`` characters and two tokens here, if any."""
+    def try_run(self, branches: bool) -> Union[A.TokenRun, A.BranchRun, None]:
+        """A ``TokenRun`` (or, right after a ``|``, at the start of an empty branch,
+        a ``BranchRun``) of at least ``_RUN_MIN_CHARS`` characters and two tokens
+        (branches) here, if any."""
+        tries = self.branch_tries if branches else self.token_tries
         start = self.pos()
-        end, got = self._scan_run(False)
+        end, got = self._scan_run(branches)
         if got is None:
-            if end == start.offset + 1:  # no run of two tokens here
-                end = start.offset + self.token_run_skip
-                self.token_run_skip = min(2 * self.token_run_skip, _RUN_BACKOFF)
-            self.token_run_from = end
+            if end == start.offset + 1:  # no run of two tokens (branches) here
+                tries.missed(start.offset, end)
+            else:
+                tries.next = end
             return None
-        self.token_run_skip = 1
-        pieces, counts, _n, depth, captures = got
+        tries.found()
+        pieces, counts, nitems, depth, captures = got
         self.advance_to(end)
         first = self.capture_index + 1
         self.capture_index += captures
         assert self.capture_index <= 0xFFFFFFFF
-        return A.TokenRun(
-            Span(start, self.pos()), pieces, counts, first, depth, self.ignore_whitespace
-        )
-
-    def try_branch_run(self) -> Optional[A.BranchRun]:
-        """A ``BranchRun`` of at least ``_RUN_MIN_CHARS`` characters here, if any.
-
-        Called right after a ``|``, at the start of an empty branch.
-        """
-        start = self.pos()
-        end, got = self._scan_run(True)
-        if got is None:
-            if end == start.offset + 1:  # not two branches here
-                end = start.offset + self.branch_run_skip
-                self.branch_run_skip = min(2 * self.branch_run_skip, _RUN_BACKOFF)
-            self.branch_run_from = end
-            return None
-        self.branch_run_skip = 1
-        pieces, counts, nbranches, depth, captures = got
-        self.advance_to(end)
-        first = self.capture_index + 1
-        self.capture_index += captures
-        assert self.capture_index <= 0xFFFFFFFF
-        return A.BranchRun(
-            Span(start, self.pos()), pieces, counts, nbranches, first, depth, self.ignore_whitespace
-        )
+        span = Span(start, self.pos())
+        if branches:
+            return A.BranchRun(span, pieces, counts, nitems, first, depth, self.ignore_whitespace)
+        return A.TokenRun(span, pieces, counts, first, depth, self.ignore_whitespace)
 
     def parse_literal_run(self, end: int) -> A.LiteralRun:
         """Plain literal characters up to ``end``, as one compact node.
@@ -1048,8 +1047,8 @@ class Parser:
         concat.span = concat.span.with_end(self.pos())
         self.push_or_add_alternation(concat)
         self.bump()
-        if self.offset >= self.branch_run_from and self.n - self.offset >= _RUN_MIN_CHARS:
-            run = self.try_branch_run()
+        if self.offset >= self.branch_tries.next and self.n - self.offset >= _RUN_MIN_CHARS:
+            run = self.try_run(True)
             if run is not None:
                 alt = self.stack_group[-1].alternation
                 assert alt is not None
@@ -1074,15 +1073,14 @@ class Parser:
         second = i + (3 if self.pattern.startswith("(?:", i) else 1)
         if _OPEN_RUN_MIN > 1 and self.pattern[second:second + 1] != "(":
             return None
-        if i < self.open_run_from:
+        if i < self.open_tries.next:
             return None
         opens = self._opens()
         captures = opens.count("(")
         if len(opens) < _OPEN_RUN_MIN or self.capture_index + captures > 0xFFFFFFFF:
-            self.open_run_from = i + self.open_run_skip
-            self.open_run_skip = min(2 * self.open_run_skip, _RUN_BACKOFF)
+            self.open_tries.missed(i, i)
             return None
-        self.open_run_skip = 1
+        self.open_tries.found()
         end = self.offset + captures + 3 * (len(opens) - captures)
         start = self.pos()
         self.capture_index += captures
@@ -1610,7 +1608,7 @@ class Parser:
                 raise self.unclosed_class_error()
             if (
                 self.stack_class  # (not at the class's own '[')
-                and self.offset >= self.class_run_from
+                and self.offset >= self.class_tries.next
                 and self.n - self.offset >= _RUN_MIN_CHARS
             ):
                 run = self.try_class_run()
@@ -1657,10 +1655,9 @@ class Parser:
             end -= len(t) + len(ws)
         if len(items) < 2 or end - start < _RUN_MIN_CHARS:
             # Where runs are rare (nested classes), trying costs more than parsing.
-            self.class_run_from = max(end, start + self.class_run_skip)
-            self.class_run_skip = min(2 * self.class_run_skip, _RUN_BACKOFF)
+            self.class_tries.missed(start, end)
             return None
-        self.class_run_skip = 1
+        self.class_tries.found()
         counts = Counter(t for t, _ in items)
         depths = {t: _class_item_depth(t, xmode) for t in counts}
         bad = {t for t, d in depths.items() if d is None}
@@ -1672,7 +1669,7 @@ class Parser:
                     break
                 end += len(t) + len(ws)
             counts = Counter(t for t, _ in items)
-        self.class_run_from = max(end, start + 1)
+        self.class_tries.next = max(end, start + 1)
         if len(items) < 2 or end - start < _RUN_MIN_CHARS:
             return None
         first = self.pos()
