@@ -1,4 +1,4 @@
-"""Micro-benchmarks for ``contractgate._regex``.
+"""Micro-benchmarks for ``contractgate._validation.regex``.
 
 Run with ``python bench/bench_regex.py`` (add ``--quick`` for fewer rounds).
 Prints, per pattern, the per-call time of
@@ -24,7 +24,8 @@ from typing import Callable, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from contractgate._regex import _size, compile_pattern, is_match_fn
+from contractgate._validation.regex import compile_pattern, is_match_fn
+from contractgate._validation.regex import size as _size
 
 PATTERNS = [
     r"^[a-z0-9_]+$",

@@ -483,7 +483,7 @@ def hundred_field_yaml(salt: str) -> str:
 
 
 def compile_times() -> None:
-    import contractgate._regex  # noqa: F401  (imported lazily by the first compile; timed below)
+    import contractgate._validation.regex  # noqa: F401  (imported lazily by the first compile; timed below)
 
     cold: List[float] = []
     warm: List[float] = []
@@ -523,7 +523,7 @@ def import_times() -> None:
         "print(t1-t, 'httpx' in sys.modules)"
     )
     code2 = (
-        "import time, contractgate; t=time.perf_counter(); import contractgate._regex; "
+        "import time, contractgate; t=time.perf_counter(); import contractgate._validation.regex; "
         "print(time.perf_counter()-t)"
     )
 
@@ -552,7 +552,7 @@ def import_times() -> None:
             print(
                 f"  {label:18s} import contractgate + Contract, CompiledContract: "
                 f"{statistics.median(samples) * 1e3:6.1f} ms (min {min(samples) * 1e3:.1f}); "
-                f"httpx imported: {httpx}; + contractgate._regex (first contract with a "
+                f"httpx imported: {httpx}; + contractgate._validation.regex (first contract with a "
                 f"pattern): {statistics.median(regex) * 1e3:.1f} ms"
             )
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contractgate import CompiledContract, Contract, ContractCompileError
-from contractgate._jsonvalue import EventTypeError, loads
+from contractgate._validation.jsonvalue import EventTypeError, loads
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,8 +176,8 @@ def test_corpus_events_match_the_reference() -> None:
 
 
 def _pass_function(compiled: CompiledContract) -> Any:
-    from contractgate import _codegen
-    from contractgate._compiler import _HELPERS
+    from contractgate._validation import codegen as _codegen
+    from contractgate._validation.compiler import _HELPERS
 
     c = compiled.contract
     return _codegen.pass_function(
@@ -368,7 +368,7 @@ def test_char_run_patterns_match_like_the_regex(
     """``^[set]{m,n}$`` patterns are tested as ``m <= len(s) <= n and not s.strip(set)``
     in the pass expressions: that must be the regex's answer for every string, and other
     shapes (a missing anchor, multi-line mode) must not be taken for runs."""
-    from contractgate._regex import char_run, compile_pattern
+    from contractgate._validation.regex import char_run, compile_pattern
 
     pattern = anchors[0] + body + rep + anchors[1]
     m = compile_pattern(pattern)
@@ -383,7 +383,7 @@ def test_char_run_patterns_match_like_the_regex(
 
 
 def test_unicode_classes_are_not_char_runs() -> None:
-    from contractgate._regex import char_run, compile_pattern
+    from contractgate._validation.regex import char_run, compile_pattern
 
     for pattern in (r"^[\d_]+$", r"^\w+$", "^(?i)[a-z]+$", "^[a-z]+$|^x$", "^[a-z]+x$"):
         assert char_run(compile_pattern(pattern)) is None, pattern

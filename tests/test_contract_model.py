@@ -175,7 +175,7 @@ def test_syntax_error_attributes() -> None:
 
 def test_source_names_the_input() -> None:
     with pytest.raises(ContractCompileError) as info:
-        Contract.from_yaml("version: [1]\n", source="orders.yaml")
+        Contract.from_yaml("version: [1]\n", filename="orders.yaml")
     assert info.value.file == "orders.yaml"
     assert str(info.value) == (
         "orders.yaml: version: invalid type: sequence, expected a string at line 1 column 10"
@@ -737,7 +737,7 @@ def test_huge_numbers() -> None:
 
 def test_non_utf8_bytes() -> None:
     with pytest.raises(ContractCompileError) as info:
-        Contract.from_yaml(b'version: "\xff"\n', source="c.yaml")
+        Contract.from_yaml(b'version: "\xff"\n', filename="c.yaml")
     assert "UTF-8" in info.value.message and info.value.file == "c.yaml"
     assert Contract.from_yaml(BASE.encode("utf-8")).name == "t"
 
@@ -797,12 +797,12 @@ def test_nested_definitions() -> None:
     assert contract.to_dict()["ontology"]["entities"][1]["items"]["type"] == "float"
 
 
-def test_contract_source_not_part_of_equality() -> None:
-    a = Contract.from_yaml(BASE, source="a.yaml")
+def test_contract_filename_not_part_of_equality() -> None:
+    a = Contract.from_yaml(BASE, filename="a.yaml")
     b = Contract.from_yaml(BASE)
     assert a == b
-    assert a.source == "a.yaml" and a.source_text == BASE and b.source is None
-    assert "source" not in repr(a)
+    assert a.filename == "a.yaml" and a.source_text == BASE and b.filename is None
+    assert "a.yaml" not in repr(a)
 
 
 def test_pattern_locations() -> None:
@@ -820,7 +820,7 @@ def test_from_file(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(BASE, encoding="utf-8")
     contract = Contract.from_file(path)
-    assert contract.source == str(path) and contract.name == "t"
+    assert contract.filename == str(path) and contract.name == "t"
     path.write_bytes(b"version: 1\nname: \xc3\x28\n")
     with pytest.raises(ContractCompileError) as info:
         Contract.from_file(str(path))
@@ -940,8 +940,7 @@ def test_pure_python_yaml_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without libyaml, PyYAML's pure-Python parser gives the same typed results."""
     import yaml
 
-    from contractgate import _yaml_loader
-
+    from contractgate._validation import yaml_loader as _yaml_loader
     monkeypatch.setattr(_yaml_loader, "_C_LOADER", False)
     monkeypatch.setattr(_yaml_loader, "_loader_class", lambda: yaml.SafeLoader)
     for case in _PARITY["cases"]:

@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""Tests for ``contractgate._regex``: Rust ``regex`` 1.13 dialect, errors and speed.
+"""Tests for ``contractgate._validation.regex``: Rust ``regex`` 1.13 dialect, errors and speed.
 
 The expected values in ``ERROR_CASES`` and ``MATCH_CASES`` were produced by the
 Rust crate itself (regex 1.13.1 / regex-syntax 0.8.11, through pydantic-core's
@@ -20,29 +20,24 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contractgate._regex import (
+from contractgate._validation.regex import (
     CompiledRegex,
     RegexCompileError,
-    _nfa,
-    _safety,
-    _size,
     compile_pattern,
     is_match_fn,
 )
-from contractgate._regex import _ast as A
-from contractgate._regex import _hir as H
-from contractgate._regex._parser import parse
+from contractgate._validation.regex import ast as A
+from contractgate._validation.regex import hir as H
+from contractgate._validation.regex import nfa as _nfa
+from contractgate._validation.regex import safety as _safety
+from contractgate._validation.regex import size as _size
+from contractgate._validation.regex.parser import parse
 
 DATA = Path(__file__).parent / "data"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
 
 def _data_file(name: str) -> Path:
-    for base in (DATA, SPEC, Path("/work/shared/spec")):
-        if (base / name).exists():
-            return base / name
-    pytest.skip(f"{name} not available")
-    raise AssertionError  # pragma: no cover
+    return DATA / name  # the engine's corpora, copied unchanged (tests/test_parity.py)
 
 
 def _display(pattern: str) -> Optional[str]:
@@ -775,7 +770,7 @@ def test_literal_runs_parse_like_single_literals(monkeypatch: pytest.MonkeyPatch
     # The parser reads runs of plain characters as one LiteralRun node; with
     # the run scanner disabled it falls back to one Literal per character
     # (regex-syntax's own shape).  Both must give the same HIR or error text.
-    from contractgate._regex import _parser
+    from contractgate._validation.regex import parser as _parser
 
     patterns = list(_run_patterns())
     with_runs = [_parse_outcome(p) for p in patterns]
@@ -813,7 +808,7 @@ try:
     resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
 except (ValueError, OSError):
     pass
-from contractgate._regex import RegexCompileError, compile_pattern
+from contractgate._validation.regex import RegexCompileError, compile_pattern
 MB = 1 << 20
 kind = sys.argv[1]
 p = {
@@ -1037,7 +1032,7 @@ def _assert_runs_change_nothing(
     """Each pattern's outcome with runs found at ``thresholds`` (``_RUN_MIN_CHARS``,
     ``_PERIODIC_MIN``, ``_WINDOW_MIN``, ``_WINDOW_MAX``, ``COMPACT_MIN``) is the
     one-token-at-a-time outcome."""
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
     monkeypatch.setattr(H, "COMPACT_MIN", 10**9)
@@ -1096,7 +1091,7 @@ def _class_run_patterns(seed: int, n: int) -> Iterator[str]:
 def test_class_runs_parse_like_single_items(monkeypatch: pytest.MonkeyPatch, thresholds: Tuple[int, ...]) -> None:
     # ClassItemRun (found by findall in windows) gives exactly the HIR or the
     # error text and span of the item-by-item path.
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     patterns = list(_class_run_patterns(sum(thresholds), 300))
     monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
@@ -1130,7 +1125,7 @@ def test_flag_runs_translate_like_single_tokens(monkeypatch: pytest.MonkeyPatch)
     # A TokenRun with (?flags) tokens translates each token under the flags
     # it is read under, and leaves the last ones set: same HIR, error text
     # and span as token by token.
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     patterns = list(_flag_run_patterns(3, 300))
     monkeypatch.setattr(P, "_RUN_MIN_CHARS", 10**9)
@@ -1182,7 +1177,7 @@ def test_flag_branches_translate_like_single_branches(
     # A BranchRun with (?flags) tokens reads each branch under the flags in
     # force at its start (set in earlier branches) and leaves the last ones
     # set: same HIR, error text and span as branch by branch.
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     patterns = list(_flag_branch_patterns(sum(thresholds), 300))
     _assert_runs_change_nothing(monkeypatch, patterns, thresholds)
@@ -1213,7 +1208,7 @@ def _open_run_patterns(seed: int, n: int) -> Iterator[str]:
 def test_open_runs_parse_like_single_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     # _OpenRun (many opens as one stack entry) and the batched closes give the
     # AST, HIR, error text and span of the group-by-group path.
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     patterns = list(_open_run_patterns(7, 400))
     with monkeypatch.context() as m:
@@ -1227,7 +1222,7 @@ def test_open_runs_parse_like_single_groups(monkeypatch: pytest.MonkeyPatch) -> 
 def test_open_runs_after_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tries that find too few opens (``((a|``) back off; a long run of opens
     # after them is still one _OpenRun, and the outcome is the group-by-group one.
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     patterns = [
         "((a|" * 40 + "(" * 300 + "b" + ")" * 300 + ")" * 80,
@@ -1283,7 +1278,7 @@ def test_one_mib_patterns_of_each_shape(expr: str, expected: str) -> None:
     code = (
         "import resource\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
-        "from contractgate._regex import compile_pattern, RegexCompileError\n"
+        "from contractgate._validation.regex import compile_pattern, RegexCompileError\n"
         f"N = {_MIB}\n"
         f"p = {expr}\n"
         "assert len(p.encode()) <= N + 16\n"
@@ -1365,7 +1360,7 @@ def test_counted_repetition_with_thousands_of_digits() -> None:
 
 
 def test_periodic_text_is_cut_into_whole_tokens() -> None:
-    from contractgate._regex import _parser as P
+    from contractgate._validation.regex import parser as P
 
     assert P._common_length("abcabcabx", 0, 3, 9, 1) == 5
     # Escaped backslashes: the text has period 1, the tokens period 2.

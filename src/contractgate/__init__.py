@@ -10,7 +10,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import (
+from ._validation.violations import (
+    BatchRecordViolation,
+    BatchValidationResult,
+    ValidationResult,
+    Violation,
+    ViolationKind,
+)
+from ._version import __version__
+from .exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -23,7 +31,9 @@ from ._exceptions import (
     ContractGateError,
     DeprecatedVersionError,
     EgressRejectedError,
+    EventDecodeError,
     EventEncodeError,
+    EventTypeError,
     HTTPError,
     IdempotencyConflictError,
     InvalidResponseError,
@@ -38,16 +48,8 @@ from ._exceptions import (
     ServerTimeoutError,
     ValidationFailedError,
 )
-from ._exceptions import (
+from .exceptions import (
     ConnectionError as ConnectionError,
-)
-from ._version import __version__
-from ._violations import (
-    BatchRecordViolation,
-    BatchValidationResult,
-    ValidationResult,
-    Violation,
-    ViolationKind,
 )
 
 # name -> module that defines it (relative to this package); loaded on first access.
@@ -68,50 +70,66 @@ _LAZY: dict[str, str] = {
     "EnvelopeConfig": ".contract",
     "EgressLeakageMode": ".contract",
     # compiled validator
-    "CompiledContract": "._compiler",
-    "EventDecodeError": "._jsonvalue",
-    "EventTypeError": "._jsonvalue",
+    "CompiledContract": ".contract",
     # local gateway (standard library only)
     "LocalGateway": ".gateway",
     # HTTP clients (import httpx on first use)
-    "Client": "._client",
-    "AsyncClient": "._async_client",
-    "RetryPolicy": "._transport",
-    "Pager": "._pagination",
-    "AsyncPager": "._pagination",
-    "BatchIngestResponse": "._models",
-    "IngestEventResult": "._models",
-    "IngestResults": "._models",
-    "BatchAck": "._models",
-    "RateLimitInfo": "._models",
-    "EnvelopeIngestResponse": "._models",
-    "EgressResponse": "._models",
-    "EgressOutcome": "._models",
-    "PlaygroundResult": "._models",
-    "ContractSummary": "._models",
-    "ContractResponse": "._models",
-    "VersionSummary": "._models",
-    "VersionResponse": "._models",
-    "ContractVersionPointer": "._models",
-    "AuditEntry": "._models",
-    "QuarantineEntry": "._models",
-    "ReplayResponse": "._models",
-    "ReplayResult": "._models",
-    "ReplayHistoryEntry": "._models",
-    "TopLevelReplayResponse": "._models",
-    "TopLevelReplayOutcome": "._models",
-    "IngestionStats": "._models",
-    "Usage": "._models",
-    "Health": "._models",
-    "Ready": "._models",
+    "Client": ".client",
+    "AsyncClient": ".async_client",
+    "RetryPolicy": "._http.transport",
+    "Pager": "._http.pagination",
+    "AsyncPager": "._http.pagination",
+    "BatchIngestResponse": ".models",
+    "IngestEventResult": ".models",
+    "IngestResults": ".models",
+    "BatchAck": ".models",
+    "RateLimitInfo": ".models",
+    "EnvelopeIngestResponse": ".models",
+    "EgressResponse": ".models",
+    "EgressOutcome": ".models",
+    "PlaygroundResult": ".models",
+    "ContractSummary": ".models",
+    "ContractResponse": ".models",
+    "VersionSummary": ".models",
+    "VersionResponse": ".models",
+    "ContractVersionPointer": ".models",
+    "AuditEntry": ".models",
+    "QuarantineEntry": ".models",
+    "ReplayResponse": ".models",
+    "ReplayResult": ".models",
+    "ReplayHistoryEntry": ".models",
+    "TopLevelReplayResponse": ".models",
+    "TopLevelReplayOutcome": ".models",
+    "IngestionStats": ".models",
+    "Usage": ".models",
+    "Health": ".models",
+    "Ready": ".models",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._async_client import AsyncClient
-    from ._client import Client
-    from ._compiler import CompiledContract
-    from ._jsonvalue import EventDecodeError, EventTypeError
-    from ._models import (
+    from ._http.pagination import AsyncPager, Pager
+    from ._http.transport import RetryPolicy
+    from .async_client import AsyncClient
+    from .client import Client
+    from .contract import (
+        CompiledContract,
+        Contract,
+        EgressLeakageMode,
+        EnvelopeConfig,
+        FieldDefinition,
+        FieldType,
+        GlossaryEntry,
+        MaskStyle,
+        MetricDefinition,
+        MetricType,
+        Ontology,
+        QualityRule,
+        QualityRuleType,
+        Transform,
+        TransformKind,
+    )
+    from .gateway import LocalGateway
+    from .models import (
         AuditEntry,
         BatchAck,
         BatchIngestResponse,
@@ -138,25 +156,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         VersionResponse,
         VersionSummary,
     )
-    from ._pagination import AsyncPager, Pager
-    from ._transport import RetryPolicy
-    from .contract import (
-        Contract,
-        EgressLeakageMode,
-        EnvelopeConfig,
-        FieldDefinition,
-        FieldType,
-        GlossaryEntry,
-        MaskStyle,
-        MetricDefinition,
-        MetricType,
-        Ontology,
-        QualityRule,
-        QualityRuleType,
-        Transform,
-        TransformKind,
-    )
-    from .gateway import LocalGateway
 
 
 def __getattr__(name: str) -> Any:
@@ -172,8 +171,8 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# ConnectionError (a v0.1 name) is importable but left out of __all__ so that
-# `from contractgate import *` does not shadow the builtin.
+# ConnectionError is v0.1's name (and in v0.1's __all__); it subclasses the builtin, so
+# `except ConnectionError` after `from contractgate import *` still catches both.
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -192,6 +191,7 @@ __all__ = [
     "ClientTimeoutError",
     "CompiledContract",
     "ConflictError",
+    "ConnectionError",
     "Contract",
     "ContractCompileError",
     "ContractGateError",

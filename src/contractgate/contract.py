@@ -22,27 +22,30 @@ raises ``TypeError``; equality works.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import os
 from dataclasses import dataclass, field, replace
 from typing import (
-    TYPE_CHECKING,
     Any,
+    Callable,
     Dict,
     List,
     Mapping,
     Optional,
+    Sequence,
     Tuple,
+    TypeVar,
     Union,
 )
 
-from . import _yaml_loader as _yl
-from ._exceptions import ContractCompileError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._compiler import CompiledContract
+from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._validation import yaml_loader as _yl
+from ._validation.compiler import CompiledContract, compile_contract
+from .exceptions import ContractCompileError
 
 __all__ = [
+    "CompiledContract",
     "Contract",
     "EgressLeakageMode",
     "EnvelopeConfig",
@@ -70,6 +73,34 @@ class _StrEnum(str, enum.Enum):
         return f"{type(self).__name__}.{self.name}"
 
 
+C = TypeVar("C")
+
+
+def _v01_keywords(**aliases: str) -> Callable[[type[C]], type[C]]:
+    """Let the constructor also take v0.1's keyword names (``field_type=`` for ``type=``).
+
+    The attributes themselves are properties written in the class body, so that type
+    checkers see them."""
+
+    def decorate(cls: type[C]) -> type[C]:
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            for old, new in aliases.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{cls.__name__}() got both {old}= and {new}=")
+                    kwargs[new] = kwargs.pop(old)
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        cls.__v01_keywords__ = dict(aliases)  # type: ignore[attr-defined]
+        return cls
+
+    return decorate
+
+
 class FieldType(_StrEnum):
     """A field's declared type (§1.5). The YAML keyword ``number`` reads as :attr:`FLOAT`."""
 
@@ -86,6 +117,13 @@ class FieldType(_StrEnum):
     def variant_name(self) -> str:
         """The engine's variant name used in messages: ``String``, ``Integer``, ``Float``…"""
         return self.name.capitalize()
+
+    @classmethod
+    def from_yaml(cls, raw: Any) -> FieldType:
+        """The type for a YAML keyword (v0.1's helper): ``"number"`` is :attr:`FLOAT`;
+        anything else unknown raises :class:`ContractCompileError`."""
+        result: FieldType = _yl.read_python(raw, _FIELD_TYPE)
+        return result
 
 
 class TransformKind(_StrEnum):
@@ -142,6 +180,12 @@ class Transform:
     kind: TransformKind
     style: Optional[MaskStyle] = None
 
+    @classmethod
+    def from_yaml(cls, raw: Any) -> Transform:
+        """Read one ``transform`` mapping (already parsed), as v0.1's helper did."""
+        result: Transform = _yl.read_python(raw, _TRANSFORM)
+        return result
+
     def to_dict(self) -> Dict[str, Any]:
         return {
             "kind": self.kind.value,
@@ -149,30 +193,52 @@ class Transform:
         }
 
 
+@_v01_keywords(field_type="type", allowed_values="enum")
 @dataclass(frozen=True)
 class FieldDefinition:
     """One field of the ontology (§1.4), also used for ``properties`` and ``items``.
 
     ``enum`` elements are JSON values (see the module docstring). ``min``/``max`` are
     floats (possibly infinite or NaN, from ``.inf``/``.nan``); ``min_length`` and
-    ``max_length`` count UTF-8 bytes.
+    ``max_length`` count UTF-8 bytes. v0.1's names ``field_type`` and ``allowed_values``
+    work as constructor keywords and read-only attributes.
     """
 
     name: str
     type: FieldType
     required: bool = True
     pattern: Optional[str] = None
-    enum: Optional[Tuple[Any, ...]] = None
+    enum: Optional[Sequence[Any]] = None
     min: Optional[float] = None
     max: Optional[float] = None
     min_length: Optional[int] = None
     max_length: Optional[int] = None
-    properties: Optional[Tuple[FieldDefinition, ...]] = None
+    properties: Optional[Sequence[FieldDefinition]] = None
     items: Optional[FieldDefinition] = None
     transform: Optional[Transform] = None
     # 1-based (line, column) of the ``pattern`` value in the source YAML, when read from
     # YAML. Private: used for "file:line" messages; not part of equality.
     _pattern_mark: Optional[Tuple[int, int]] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "enum", "properties")
+
+    @property
+    def field_type(self) -> FieldType:
+        """v0.1's name for :attr:`type`."""
+        return self.type
+
+    @property
+    def allowed_values(self) -> Optional[Sequence[Any]]:
+        """v0.1's name for :attr:`enum`."""
+        return self.enum
+
+    @classmethod
+    def from_yaml(cls, raw: Any) -> FieldDefinition:
+        """Read one field mapping (already parsed, e.g. by ``yaml.safe_load``), typed by
+        the engine's rules, as v0.1's helper did."""
+        result: FieldDefinition = _yl.read_python(raw, _FIELD)
+        return result
 
     def to_dict(self) -> Dict[str, Any]:
         """The canonical serialised form (§1.13)."""
@@ -198,7 +264,10 @@ class FieldDefinition:
 class Ontology:
     """The ``ontology`` section: its ``entities`` are the top-level fields."""
 
-    entities: Tuple[FieldDefinition, ...]
+    entities: Sequence[FieldDefinition]
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "entities")
 
     def to_dict(self) -> Dict[str, Any]:
         return {"entities": [e.to_dict() for e in self.entities]}
@@ -211,7 +280,16 @@ class GlossaryEntry:
     field: str
     description: str
     constraints: Optional[str] = None
-    synonyms: Tuple[str, ...] = ()
+    synonyms: Sequence[str] = EMPTY
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "synonyms")
+
+    @classmethod
+    def from_yaml(cls, raw: Any) -> GlossaryEntry:
+        """Read one glossary mapping (already parsed), as v0.1's helper did."""
+        result: GlossaryEntry = _yl.read_python(raw, _GLOSSARY)
+        return result
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -222,9 +300,11 @@ class GlossaryEntry:
         }
 
 
+@_v01_keywords(metric_type="type")
 @dataclass(frozen=True)
 class MetricDefinition:
-    """A metric (§1.8): checked only with a ``field`` and at least one bound."""
+    """A metric (§1.8): checked only with a ``field`` and at least one bound. v0.1's
+    name ``metric_type`` works as a constructor keyword and read-only attribute."""
 
     name: str
     field: Optional[str] = None
@@ -232,6 +312,17 @@ class MetricDefinition:
     formula: Optional[str] = None
     min: Optional[float] = None
     max: Optional[float] = None
+
+    @property
+    def metric_type(self) -> Optional[MetricType]:
+        """v0.1's name for :attr:`type`."""
+        return self.type
+
+    @classmethod
+    def from_yaml(cls, raw: Any) -> MetricDefinition:
+        """Read one metric mapping (already parsed), as v0.1's helper did."""
+        result: MetricDefinition = _yl.read_python(raw, _METRIC)
+        return result
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -277,13 +368,21 @@ class EnvelopeConfig:
         return {"records_path": self.records_path, "validate_wrapper": self.validate_wrapper}
 
 
+def _entities_to_ontology(kwargs: Dict[str, Any]) -> None:
+    if "entities" in kwargs:
+        if "ontology" in kwargs:
+            raise TypeError("Contract() got both entities= and ontology=")
+        kwargs["ontology"] = Ontology(kwargs.pop("entities"))
+
+
 @dataclass(frozen=True)
 class Contract:
     """A parsed contract (§1.3).
 
-    ``source`` (the file name or the label given to :meth:`from_yaml`) and
+    ``filename`` (the file read, or the label given to :meth:`from_yaml`) and
     ``source_text`` (the YAML text) are kept for error messages; they are not part of
-    equality or ``repr``.
+    equality or ``repr``. v0.1's ``entities`` is :attr:`entities` here too (the
+    top-level fields, ``ontology.entities``), also as a constructor keyword.
     """
 
     version: str
@@ -291,30 +390,40 @@ class Contract:
     ontology: Ontology
     description: Optional[str] = None
     compliance_mode: bool = False
-    glossary: Tuple[GlossaryEntry, ...] = ()
-    metrics: Tuple[MetricDefinition, ...] = ()
-    quality: Tuple[QualityRule, ...] = ()
+    glossary: Sequence[GlossaryEntry] = EMPTY
+    metrics: Sequence[MetricDefinition] = EMPTY
+    quality: Sequence[QualityRule] = EMPTY
     egress_leakage_mode: EgressLeakageMode = EgressLeakageMode.OFF
     envelope: Optional[EnvelopeConfig] = None
     null_as_absent: bool = False
-    source: Optional[str] = field(default=None, compare=False, repr=False)
+    filename: Optional[str] = field(default=None, compare=False, repr=False)
     source_text: Optional[str] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "glossary", "metrics", "quality")
+
+    @property
+    def entities(self) -> Sequence[FieldDefinition]:
+        """The top-level fields (v0.1's attribute; ``ontology.entities``)."""
+        return self.ontology.entities
 
     # -- constructors -----------------------------------------------------------------
 
     @classmethod
-    def from_yaml(cls, text: Union[str, bytes], *, source: Optional[str] = None) -> Contract:
-        """Parse contract YAML the way the gateway does (serde_yaml 0.9).
+    def from_yaml(
+        cls, source: Union[str, bytes], *, filename: Optional[str] = None
+    ) -> Contract:
+        """Parse contract YAML ``source`` the way the gateway does (serde_yaml 0.9).
 
-        ``bytes`` must be UTF-8. ``source`` names the input in errors (``file``) and is
+        ``bytes`` must be UTF-8. ``filename`` names the input in errors (``file``) and is
         kept on the contract. Raises :class:`ContractCompileError`.
         """
-        if isinstance(text, (bytes, bytearray, memoryview)):
-            text = _decode_utf8(bytes(text), source)
-        elif not isinstance(text, str):
-            raise TypeError(f"contract YAML must be str or bytes, not {type(text).__name__}")
-        contract: Contract = _yl.read_yaml(text, _CONTRACT, file=source)
-        return replace(contract, source=source, source_text=text)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            source = _decode_utf8(bytes(source), filename)
+        elif not isinstance(source, str):
+            raise TypeError(f"contract YAML must be str or bytes, not {type(source).__name__}")
+        contract: Contract = _yl.read_yaml(source, _CONTRACT, file=filename)
+        return replace(contract, filename=filename, source_text=source)
 
     @classmethod
     def from_file(cls, path: Union[str, os.PathLike[str]]) -> Contract:
@@ -326,10 +435,10 @@ class Contract:
         name = os.fspath(path)
         with open(name, "rb") as fh:
             data = fh.read()
-        return cls.from_yaml(_decode_utf8(data, name), source=name)
+        return cls.from_yaml(_decode_utf8(data, name), filename=name)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: Optional[str] = None) -> Contract:
+    def from_dict(cls, data: Mapping[str, Any], *, filename: Optional[str] = None) -> Contract:
         """Build a contract from a mapping shaped like the YAML (e.g. from ``json.load``).
 
         Values are typed by the same rules, taking Python values as already typed: text
@@ -337,8 +446,8 @@ class Contract:
         take non-negative ``int``, keywords are exact lowercase strings, absent options may
         be ``None``. The output of :meth:`to_dict` is accepted. Errors carry serde's path.
         """
-        contract: Contract = _yl.read_python(data, _CONTRACT, file=source)
-        return replace(contract, source=source)
+        contract: Contract = _yl.read_python(data, _CONTRACT, file=filename)
+        return replace(contract, filename=filename)
 
     # -- serialisation ------------------------------------------------------------------
 
@@ -368,8 +477,6 @@ class Contract:
         Raises :class:`ContractCompileError` for a bad regex or a transform on a
         non-string field.
         """
-        from ._compiler import compile_contract
-
         return compile_contract(self, **options)
 
     # -- source locations -----------------------------------------------------------------
@@ -389,7 +496,7 @@ class Contract:
 
 
 def _preorder(
-    defs: Tuple[FieldDefinition, ...], prefix: Optional[str]
+    defs: Sequence[FieldDefinition], prefix: Optional[str]
 ) -> List[Tuple[str, FieldDefinition]]:
     out: List[Tuple[str, FieldDefinition]] = []
     for fd in defs:
@@ -455,12 +562,12 @@ def _build_field(v: Dict[str, Any]) -> FieldDefinition:
         type=v["type"],
         required=v["required"],
         pattern=v["pattern"],
-        enum=None if v["enum"] is None else tuple(v["enum"]),
+        enum=None if v["enum"] is None else FrozenList(v["enum"]),
         min=v["min"],
         max=v["max"],
         min_length=v["min_length"],
         max_length=v["max_length"],
-        properties=None if v["properties"] is None else tuple(v["properties"]),
+        properties=None if v["properties"] is None else FrozenList(v["properties"]),
         items=v["items"],
         transform=v["transform"],
         _pattern_mark=v.get("_pattern_mark"),
@@ -468,7 +575,7 @@ def _build_field(v: Dict[str, Any]) -> FieldDefinition:
 
 
 def _build_ontology(v: Dict[str, Any]) -> Ontology:
-    return Ontology(entities=tuple(v["entities"]))
+    return Ontology(entities=FrozenList(v["entities"]))
 
 
 def _build_glossary(v: Dict[str, Any]) -> GlossaryEntry:
@@ -476,7 +583,7 @@ def _build_glossary(v: Dict[str, Any]) -> GlossaryEntry:
         field=v["field"],
         description=v["description"],
         constraints=v["constraints"],
-        synonyms=tuple(v["synonyms"]),
+        synonyms=FrozenList(v["synonyms"]),
     )
 
 
@@ -506,6 +613,19 @@ def _build_envelope(v: Dict[str, Any]) -> EnvelopeConfig:
     return EnvelopeConfig(records_path=v["records_path"], validate_wrapper=v["validate_wrapper"])
 
 
+_contract_init = Contract.__init__
+
+
+@functools.wraps(_contract_init)
+def _contract_init_v01(self: Contract, *args: Any, **kwargs: Any) -> None:
+    _entities_to_ontology(kwargs)
+    _contract_init(self, *args, **kwargs)
+
+
+Contract.__init__ = _contract_init_v01  # type: ignore[method-assign]
+Contract.__v01_keywords__ = {"entities": "ontology"}  # type: ignore[attr-defined]
+
+
 def _build_contract(v: Dict[str, Any]) -> Contract:
     return Contract(
         version=v["version"],
@@ -513,9 +633,9 @@ def _build_contract(v: Dict[str, Any]) -> Contract:
         ontology=v["ontology"],
         description=v["description"],
         compliance_mode=v["compliance_mode"],
-        glossary=tuple(v["glossary"]),
-        metrics=tuple(v["metrics"]),
-        quality=tuple(v["quality"]),
+        glossary=FrozenList(v["glossary"]),
+        metrics=FrozenList(v["metrics"]),
+        quality=FrozenList(v["quality"]),
         egress_leakage_mode=v["egress_leakage_mode"],
         envelope=v["envelope"],
         null_as_absent=v["null_as_absent"],

@@ -12,8 +12,8 @@ import pytest
 from cg_cli_testlib import REPO
 from jsonschema import Draft202012Validator
 
-from contractgate import _yaml_loader as yl
 from contractgate import contract as model
+from contractgate._validation import yaml_loader as yl
 from contractgate.cli._schema import check_contract_schema, load_schema, schema_path
 
 SCHEMA = load_schema()

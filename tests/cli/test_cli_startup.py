@@ -34,7 +34,6 @@ def test_each_command_has_help(cli, command: str) -> None:
 
 def test_version_and_missing_command(cli) -> None:
     from contractgate import __version__
-
     r = cli("--version")
     assert (r.code, r.out.strip()) == (0, f"contractgate {__version__}")
     r = cli()
@@ -54,7 +53,7 @@ def _modules_after(args: list, cwd: Path) -> dict:
         f"rc = main({args!r})\n"
         "sys.stdout.flush()\n"
         "sys.stderr.write(json.dumps({'rc': rc, 'httpx': 'httpx' in sys.modules,"
-        " 'client': 'contractgate._client' in sys.modules,"
+        " 'client': 'contractgate.client' in sys.modules,"
         " 'gateway': 'contractgate.gateway' in sys.modules,"
         " 'jsonschema': 'jsonschema' in sys.modules}))\n"
     )

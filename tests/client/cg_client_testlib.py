@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import httpx
 
-from contractgate._async_client import AsyncClient
-from contractgate._transport import RetryPolicy
+from contractgate._http.transport import RetryPolicy
+from contractgate.async_client import AsyncClient
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -42,8 +42,8 @@ class Api:
         return result
 
     async def rows(self, name: str, *args: Any, **kwargs: Any) -> List[Any]:
-        """Exhaust a paginating method (``audit``/``quarantine``) into a list."""
-        pager = getattr(self.client, name)(*args, **kwargs)
+        """Exhaust a lazy pager (``iter_audit``/``iter_quarantine``) into a list."""
+        pager = getattr(self.client, f"iter_{name}")(*args, **kwargs)
         if self.is_async:
             return [row async for row in pager]
         return list(iter(pager))

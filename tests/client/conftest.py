@@ -15,8 +15,8 @@ import httpx
 import pytest
 from cg_client_testlib import CONTRACTS, FAST_RETRY, Api, Recorder
 
-from contractgate._async_client import AsyncClient
-from contractgate._client import Client
+from contractgate.async_client import AsyncClient
+from contractgate.client import Client
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -8,9 +8,9 @@ from typing import Any, List
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contractgate._chunking import StreamPlanner, plan_batches
-from contractgate._exceptions import EventEncodeError
-from contractgate._pagination import PageCursor
+from contractgate._http.chunking import StreamPlanner, plan_batches
+from contractgate._http.pagination import PageCursor
+from contractgate.exceptions import EventEncodeError
 
 json_scalars = st.one_of(
     st.none(),

@@ -13,15 +13,15 @@ from typing import Any, Dict, List
 import pytest
 from cg_client_testlib import Api
 
-import contractgate._exceptions as E
-from contractgate._models import (
+import contractgate.exceptions as E
+from contractgate._http.transport import RetryPolicy
+from contractgate._validation.violations import ViolationKind
+from contractgate.models import (
     BatchIngestResponse,
     ContractResponse,
     ContractSummary,
     VersionSummary,
 )
-from contractgate._transport import RetryPolicy
-from contractgate._violations import ViolationKind
 
 pytestmark = pytest.mark.usefixtures("gw")
 
@@ -348,8 +348,8 @@ async def test_audit_and_quarantine_pagination(gapi: Api, gw: Any, cid: str) -> 
     audit = await gapi.rows("audit", cid, page_size=500)
     assert len(audit) == len({a.id for a in audit})
     assert len(audit) == total_audit - _invisible_audit_rows(gw, cid)
-    first = await gapi.rows("audit", cid, 5, 2)  # v0.1 shape: audit(contract_id, limit, offset)
-    assert [a.id for a in first] == [a.id for a in audit[2:7]]
+    first = await gapi.audit(cid, 5, 2)  # v0.1's call: audit(contract_id, limit, offset)
+    assert isinstance(first, list) and [a.id for a in first] == [a.id for a in audit[2:7]]
 
 
 def _invisible_audit_rows(gw: Any, cid: str) -> int:

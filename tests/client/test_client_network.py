@@ -15,7 +15,7 @@ from typing import Any, Iterator, List, Tuple
 import pytest
 from cg_client_testlib import API_KEY
 
-import contractgate._exceptions as E
+import contractgate.exceptions as E
 
 
 def _free_port() -> int:

@@ -1,13 +1,16 @@
-"""``BatchIngestResponse.results``: an :class:`IngestResults` sequence that builds each
-:class:`IngestEventResult` from the decoded answer on first access."""
+"""``BatchIngestResponse.results``: an :class:`IngestResults` sequence (equal to the list
+of the same results) that a decoded answer builds from the gateway's JSON on first
+access; counts, ``len`` and ``failures`` need no per-event objects for passing events."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import pickle
 from typing import Any, Dict, List
 
 from contractgate import BatchIngestResponse, IngestEventResult, IngestResults
-from contractgate._models import merge_batches
+from contractgate.models import merge_batches
 
 
 def _answer(n: int, offset_fail: int = 3, with_index: bool = True) -> Dict[str, Any]:
@@ -33,12 +36,16 @@ def _answer(n: int, offset_fail: int = 3, with_index: bool = True) -> Dict[str, 
             "atomic": False, "resolved_version": "1.1.0", "results": results}  # fmt: skip
 
 
+def _built(resp: BatchIngestResponse) -> bool:
+    return "results" in vars(resp)
+
+
 def test_results_are_built_on_first_access_and_then_shared() -> None:
     resp = BatchIngestResponse.from_dict(_answer(9), index_offset=100)
+    assert len(resp) == 9 and resp.total == 9 and resp.passed == 6 and resp.failed == 3
+    assert not _built(resp)  # counts and len need no result objects
     res = resp.results
-    assert isinstance(res, IngestResults) and len(res) == 9
-    assert res._built is None  # counts and len need no result objects
-    assert resp.total == 9 and resp.passed == 6 and resp.failed == 3
+    assert isinstance(res, IngestResults) and len(res) == 9 and resp.results is res
     first = res[0]
     assert isinstance(first, IngestEventResult) and first.index == 100 and first.passed
     assert res[0] is first and next(iter(res)) is first  # built once
@@ -50,7 +57,7 @@ def test_failures_build_only_the_failing_results() -> None:
     resp = BatchIngestResponse.from_dict(_answer(9), index_offset=10)
     fails = resp.failures
     assert [f.index for f in fails] == [12, 15, 18]
-    assert resp.results._built is None  # type: ignore[attr-defined]
+    assert not _built(resp)
     assert all(f.violations[0].kind == "pattern_mismatch" for f in fails)
     assert fails == tuple(r for r in resp.results if not r.passed)  # same after building
 
@@ -63,7 +70,7 @@ def test_results_equal_a_tuple_of_the_same_results() -> None:
     assert a.results == built and built == a.results and a.results == list(built)
     assert a.results != built[:3] and a.results != "abcd"
     assert BatchIngestResponse.from_dict({"results": []}).results == ()
-    assert repr(a.results) == repr(built)
+    assert repr(a.results) == repr(list(built))  # prints like the list v0.1 returned
     assert hash(IngestResults()) == hash(())
 
 
@@ -84,15 +91,15 @@ def test_missing_counts_are_derived_from_the_results() -> None:
 
 
 def test_merged_batches_stay_lazy_and_in_order() -> None:
-    from contractgate._models import BatchAck
+    from contractgate.models import BatchAck
 
     parts = []
     for start in (20, 0, 10):
         p = BatchIngestResponse.from_dict(_answer(10), index_offset=start)
         ack = BatchAck(number=start // 10, start_index=start, count=10, status_code=207)
-        parts.append(BatchIngestResponse(**{**p.__dict__, "batches": (ack,)}))
+        parts.append(p.with_meta(batches=(ack,)))
     merged = merge_batches(parts)
-    assert isinstance(merged.results, IngestResults) and merged.results._built is None
+    assert not _built(merged)
     assert [r.index for r in merged.results] == list(range(30))
     assert [f.index for f in merged.failures] == [s + j for s in (0, 10, 20) for j in (2, 5, 8)]
 
@@ -101,3 +108,23 @@ def test_results_survive_pickling() -> None:
     resp = BatchIngestResponse.from_dict(_answer(5))
     again = pickle.loads(pickle.dumps(resp))
     assert again == resp and [r.index for r in again.results] == [0, 1, 2, 3, 4]
+
+
+def test_results_are_a_list_for_v01_code() -> None:
+    """v0.1 returned a list: ``+`` and ``dataclasses.asdict`` work as they did."""
+    resp = BatchIngestResponse.from_dict(_answer(3))
+    extra = IngestEventResult(passed=True, violations=[], validation_us=1, forwarded=True,
+                              contract_version="1.1.0", transformed_event={})  # fmt: skip
+    assert resp.results + [extra] == [*resp.results, extra]
+    assert [extra] + resp.results == [extra, *resp.results]
+    as_dict = dataclasses.asdict(resp)
+    assert isinstance(as_dict["results"], (list, tuple)) and len(as_dict["results"]) == 3
+    assert as_dict["results"][2]["violations"][0]["kind"] == "pattern_mismatch"
+    assert json.loads(json.dumps(as_dict, default=str))["results"][0]["passed"] is True
+
+
+def test_keep_results_false_keeps_only_failures_still_undecoded() -> None:
+    resp = BatchIngestResponse.from_dict(_answer(9), index_offset=5)
+    slim = resp.failing_only()
+    assert not _built(slim) and slim.total == 9 and len(slim) == 3
+    assert [r.index for r in slim.results] == [7, 10, 13]

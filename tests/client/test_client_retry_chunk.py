@@ -13,10 +13,10 @@ import httpx
 import pytest
 from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, batch_events, verdict_for
 
-import contractgate._chunking as chunking
-import contractgate._exceptions as E
-from contractgate._async_client import AsyncClient
-from contractgate._transport import RetryPolicy, compute_backoff
+import contractgate._http.chunking as chunking
+import contractgate.exceptions as E
+from contractgate._http.transport import RetryPolicy, compute_backoff
+from contractgate.async_client import AsyncClient
 
 BASE = "http://127.0.0.1:9"  # never contacted: every test uses a mock transport
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
@@ -40,7 +40,7 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
 
 
 def test_default_policy_values() -> None:
-    from contractgate._client import Client
+    from contractgate.client import Client
 
     c = Client(BASE)
     assert c.max_retries == 2
@@ -596,17 +596,21 @@ async def test_limit_and_offset_keep_the_v01_call_shape(make_api: Any) -> None:
         )
     )
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
-    got = await api.rows("audit", None, 50, 10)  # v0.1: audit(contract_id, limit, offset)
-    assert [r.id for r in got] == [f"row-{i:05d}" for i in range(10, 60)]
+    got = await api.audit(None, 50, 10)  # v0.1: audit(contract_id, limit, offset), a list
+    assert isinstance(got, list) and [r.id for r in got] == [f"row-{i:05d}" for i in range(10, 60)]
     assert [dict(r.url.params) for r in rec.requests] == [{"limit": "50", "offset": "10"}]
-    got = await api.rows("quarantine", CID)  # no limit: everything, page by page
-    assert len(got) == 120 and len(rec.requests) == 1 + 2
+    got = await api.audit()  # v0.1's default: one page of 50
+    assert len(got) == 50 and dict(rec.requests[-1].url.params) == {"limit": "50", "offset": "0"}
+    got = await api.rows("quarantine", CID)  # iter_quarantine: everything, page by page
+    assert len(got) == 120 and len(rec.requests) == 2 + 2
     with pytest.raises(ValueError):
-        api.client.audit(page_size=1000)
+        api.client.iter_audit(page_size=1000)
 
 
-def test_sync_pager_acts_like_the_v01_list(recorder: Recorder) -> None:
-    from contractgate._client import Client
+def test_the_list_call_fetches_at_the_call_and_the_pager_when_iterated(
+    recorder: Recorder,
+) -> None:
+    from contractgate.client import Client
 
     rows = _table(80)
     recorder.responder = lambda r: httpx.Response(
@@ -614,16 +618,17 @@ def test_sync_pager_acts_like_the_v01_list(recorder: Recorder) -> None:
     )
     with Client(BASE, API_KEY, transport=httpx.MockTransport(recorder)) as cg:
         entries = cg.audit(limit=50)
-        assert recorder.requests == []  # lazy
-        assert len(entries) == 50 and entries[0].id == "row-00000"
-        assert entries[-1].id == "row-00049" and entries[:2] == list(entries)[:2]
-        assert len(recorder.requests) == 1  # loaded once, then cached
-        assert bool(entries) and len(recorder.requests) == 1
-        empty = cg.audit(offset=500)
-        assert not empty and dict(recorder.requests[-1].url.params)["limit"] == "1"
+        assert len(recorder.requests) == 1  # fetched at the call, as in v0.1
+        assert isinstance(entries, list) and len(entries) == 50
+        assert entries[0].id == "row-00000" and entries[-1].id == "row-00049"
+        pager = cg.iter_audit(page_size=30)
+        assert len(recorder.requests) == 1  # lazy until iterated
+        assert [r.id for r in pager] == [r["id"] for r in rows]
+        assert len(recorder.requests) == 1 + 3
+        assert cg.audit(offset=500) == []
 
 
-async def test_async_pager_can_be_awaited(recorder: Recorder) -> None:
+async def test_async_list_calls_are_coroutines(recorder: Recorder) -> None:
     rows = _table(30)
     recorder.responder = lambda r: httpx.Response(
         200, json=rows[int(r.url.params["offset"]) :][: int(r.url.params["limit"])]
@@ -631,4 +636,4 @@ async def test_async_pager_can_be_awaited(recorder: Recorder) -> None:
     async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(recorder)) as cg:
         entries = await cg.audit(limit=20)  # v0.1: `await cg.audit()` gave a list
         assert isinstance(entries, list) and len(entries) == 20
-        assert [r.id async for r in cg.quarantine(page_size=7)] == [r["id"] for r in rows]
+        assert [r.id async for r in cg.iter_quarantine(page_size=7)] == [r["id"] for r in rows]

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from cg_client_testlib import API_KEY, Recorder, verdict_for
 
-import contractgate._exceptions as E
-import contractgate._logging as cglog
-from contractgate._async_client import AsyncClient
-from contractgate._client import Client
+import contractgate._http.logging as cglog
+import contractgate.exceptions as E
+from contractgate.async_client import AsyncClient
+from contractgate.client import Client
 
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
 

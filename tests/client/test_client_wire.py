@@ -13,9 +13,9 @@ import httpx
 import pytest
 from cg_client_testlib import API_KEY, Recorder, verdict_for
 
-import contractgate._exceptions as E
-from contractgate._models import BatchIngestResponse, ContractSummary, PlaygroundResult
-from contractgate._violations import ViolationKind
+import contractgate.exceptions as E
+from contractgate._validation.violations import ViolationKind
+from contractgate.models import BatchIngestResponse, ContractSummary, PlaygroundResult
 
 BASE = "http://gw.test"
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
@@ -61,14 +61,14 @@ async def test_org_id_and_default_headers(make_api: Any) -> None:
 
 
 def test_authorization_with_api_key_is_refused() -> None:
-    from contractgate._client import Client
+    from contractgate.client import Client
 
     with pytest.raises(ValueError, match="Authorization"):
         Client(BASE, api_key=API_KEY, default_headers={"Authorization": "Bearer x"})
 
 
 def test_env_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from contractgate._client import Client
+    from contractgate.client import Client
 
     monkeypatch.setenv("CONTRACTGATE_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("CONTRACTGATE_API_KEY", API_KEY)

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 from typing import Any, Dict, List
 
-from contractgate._transport import RetryPolicy
+from contractgate._http.transport import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from hardening_testlib import CONTRACTS, FAST_RETRY
 
-import contractgate._exceptions as E
+import contractgate.exceptions as E
 from contractgate import Client, Contract, EventDecodeError, EventTypeError
 
 VERSION = "1.1.0"

@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterator, List, Tuple
 import pytest
 from hardening_testlib import CONTRACTS, FAST_RETRY, event, free_port, run_client, user_ids
 
-import contractgate._exceptions as E
+import contractgate.exceptions as E
 from contractgate import Client
-from contractgate._transport import RetryPolicy
+from contractgate._http.transport import RetryPolicy
 
 KINDS = ["sync", "async"]
 
@@ -473,7 +473,7 @@ def test_the_sync_deadline_reaches_the_socket() -> None:
     """The sync Client's deadline lives in httpx's connection pool; if a new httpx or
     httpcore keeps its network backend elsewhere, this fails instead of silently falling
     back to per-read timeouts."""
-    from contractgate._deadline import DeadlineTransport
+    from contractgate._http.deadline import DeadlineTransport
 
     transport = DeadlineTransport()
     try:

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contractgate._compiler as compiler_module
+import contractgate._validation.compiler as compiler_module
 from contractgate import Contract, ContractCompileError, EventDecodeError, ValidationResult
 
 SETTINGS = settings(
@@ -227,7 +227,7 @@ def _reference_compiler() -> Optional[Callable[[Any], Any]]:
     return lambda contract: fn(contract, reference=True)
 
 
-NO_REFERENCE = "contractgate._compiler has no documented reference path (reference=True)"
+NO_REFERENCE = "contractgate._validation.compiler has no documented reference path (reference=True)"
 
 
 @pytest.mark.skipif(_reference_compiler() is None, reason=NO_REFERENCE)

@@ -22,7 +22,7 @@ from typing import Any, Iterator, List, Tuple
 import pytest
 from hardening_testlib import FAST_RETRY, event, free_port
 
-import contractgate._exceptions as E
+import contractgate.exceptions as E
 from contractgate import AsyncClient, Client
 
 KEY = "cg_live_HARDENINGsecret0123456789abcdefZZ"  # distinctive on purpose

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._compiler import CompiledContract
+    from .._validation.compiler import CompiledContract
     from ..contract import Contract
 
 # Exit codes (documented in docs/cli.md; keep them stable).
@@ -163,7 +163,7 @@ def _locate_pattern_error(contract: Any, finding: Finding) -> Finding:
 
 def load_contract(path: str) -> LoadedContract:
     """Read, parse and compile one contract file, or raise :class:`ContractLoadError`."""
-    from .._exceptions import ContractCompileError
+    from ..exceptions import ContractCompileError
 
     if not os.path.isfile(path):
         what = "is a directory" if os.path.isdir(path) else "does not exist"

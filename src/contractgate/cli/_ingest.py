@@ -96,7 +96,7 @@ class _Totals:
 
 
 def _make_client(args: argparse.Namespace) -> Any:
-    from .._client import Client
+    from ..client import Client
 
     try:
         return Client(base_url=args.base_url, api_key=args.api_key)
@@ -105,14 +105,14 @@ def _make_client(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
-    from .._exceptions import (
+    from ..exceptions import (
         AtomicRejectedError,
         AuthError,
         ContractGateError,
         DeprecatedVersionError,
         PartialIngestError,
     )
-    from .._exceptions import ConnectionError as GatewayConnectionError
+    from ..exceptions import ConnectionError as GatewayConnectionError
 
     source = RecordSource(args.file, args.input_format)
     try:

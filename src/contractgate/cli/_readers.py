@@ -283,7 +283,8 @@ def _yaml_locator(node: Any) -> Callable[[str], Position]:
 
 
 def _decoder() -> Tuple[Callable[[Any], Any], Type[Exception]]:
-    from .._jsonvalue import EventDecodeError, loads
+    from .._validation.jsonvalue import loads
+    from ..exceptions import EventDecodeError
 
     return loads, EventDecodeError
 

@@ -30,7 +30,7 @@ from typing import (
 )
 from urllib.parse import unquote
 
-from .._violations import BatchRecordViolation, Violation, ViolationKind
+from .._validation.violations import BatchRecordViolation, Violation, ViolationKind
 from ._contracts import ContractEntry, ContractRegistry, VersionEntry
 from ._faults import FaultInjector
 from ._http import (
@@ -941,7 +941,7 @@ class GatewayApp:
                     self._idem_locks[key] = (lock, users - 1)
 
     def _v1_events(self, req: Request, body: bytes) -> List[Any]:
-        from .._jsonvalue import EventDecodeError
+        from ..exceptions import EventDecodeError
 
         ctype = (req.header("content-type") or "").lower()
         events: List[Any] = []
@@ -1288,8 +1288,8 @@ class GatewayApp:
     def h_playground(
         self, req: Request, params: Dict[str, str], auth: Optional[ApiKey]
     ) -> Response:
-        from .._exceptions import ContractCompileError
         from ..contract import Contract
+        from ..exceptions import ContractCompileError
 
         req.require_layer_limit()
         body = typed_body(

@@ -366,8 +366,8 @@ class ContractRegistry:
         return out
 
     def _load_file(self, path: Path) -> Optional[_Loaded]:
-        from .._exceptions import ContractCompileError
         from ..contract import Contract
+        from ..exceptions import ContractCompileError
 
         try:
             text = path.read_text(encoding="utf-8")
@@ -375,7 +375,7 @@ class ContractRegistry:
             self.problems.append(LoadProblem(str(path), f"cannot read file: {e}"))
             return None
         try:
-            contract = Contract.from_yaml(text, source=str(path))
+            contract = Contract.from_yaml(text, filename=str(path))
         except ContractCompileError as e:
             self.problems.append(LoadProblem(str(path), f"Invalid contract YAML: {e.message}"))
             return None

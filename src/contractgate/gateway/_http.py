@@ -175,14 +175,14 @@ def _is_json_content_type(value: Optional[str]) -> bool:
 
 def decode_json(data: bytes) -> Any:
     """serde_json decoding of one JSON document (raises ``EventDecodeError``)."""
-    from .._jsonvalue import loads
+    from .._validation.jsonvalue import loads
 
     return loads(data)
 
 
 def json_body(req: Request) -> Any:
     """axum's ``Json<Value>`` extractor: content type (415), buffering (413), syntax (400)."""
-    from .._jsonvalue import EventDecodeError
+    from ..exceptions import EventDecodeError
 
     if not _is_json_content_type(req.header("content-type")):
         raise Abort(plain(415, "Expected request with `Content-Type: application/json`"))

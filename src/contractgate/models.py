@@ -13,7 +13,7 @@ This module imports neither httpx nor the clients.
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import (
     Any,
@@ -25,11 +25,15 @@ from typing import (
     Sequence,
     Tuple,
     TypeVar,
-    Union,
-    overload,
 )
 
-from ._violations import BatchRecordViolation, Violation
+from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._validation.violations import (
+    BatchRecordViolation,
+    ValidationResult,
+    Violation,
+    ViolationKind,
+)
 
 __all__ = [
     "AuditEntry",
@@ -56,8 +60,11 @@ __all__ = [
     "TopLevelReplayOutcome",
     "TopLevelReplayResponse",
     "Usage",
+    "ValidationResult",
     "VersionResponse",
     "VersionSummary",
+    "Violation",
+    "ViolationKind",
 ]
 
 _EMPTY: Mapping[str, Any] = {}
@@ -131,13 +138,19 @@ _new_object = object.__new__
 
 
 def _violations(v: Any) -> Tuple[Violation, ...]:
-    return tuple(Violation.from_dict(x) for x in _objs(v))
+    if not v:
+        return EMPTY
+    return FrozenList(Violation.from_dict(x) for x in _objs(v))
 
 
 def _strs(v: Any) -> Tuple[str, ...]:
     if not isinstance(v, list):
-        return ()
-    return tuple(x for x in v if isinstance(x, str))
+        return EMPTY
+    return FrozenList(x for x in v if isinstance(x, str))
+
+
+def _models(cls: Any, v: Any) -> Tuple[Any, ...]:
+    return FrozenList(cls.from_dict(x) for x in _objs(v))
 
 
 def parse_list(cls: type[M], data: Any) -> list[M]:
@@ -151,7 +164,7 @@ class _Model:
     raw: Mapping[str, Any]
 
     @classmethod
-    def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:  # pragma: no cover
+    def from_dict(cls: type[M], raw: Mapping[str, Any]) -> M:  # pragma: no cover
         raise NotImplementedError
 
     def to_dict(self) -> Dict[str, Any]:
@@ -159,20 +172,19 @@ class _Model:
         return dict(self.raw)
 
 
-class _DictCompat(_Model):
-    """v0.1 returned some answers as plain dicts; keep ``result["passed"]`` working."""
+class _DictCompat(_Model, MappingABC):  # type: ignore[type-arg]
+    """v0.1 returned some answers as plain dicts: such a model is also a read-only
+    ``Mapping`` of the decoded JSON (``result["passed"]``, ``dict(result)``, ``items()``,
+    ``== {...}``), while its attributes are typed."""
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.raw.get(key, default)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.raw
-
-    def keys(self) -> Any:
-        return self.raw.keys()
+    def __len__(self) -> int:
+        return len(self.raw)
 
 
 def _raw() -> Any:
@@ -195,34 +207,38 @@ class RateLimitInfo:
 class IngestEventResult(_Model):
     """The verdict for one event.
 
-    ``index`` is the event's position in the iterable given to ``ingest`` (the SDK
-    re-maps the gateway's per-request index when it splits the input). ``contract_version``
-    is the version that decided *this* event (it differs between events under fallback);
-    ``quarantine_id`` may name a row that was never written (dry-run, atomic rejection,
-    spec §10.1); ``forwarded`` is optimistic on ``/v1``.
+    The first six fields are v0.1's, in v0.1's order. ``index`` is the event's position
+    in the iterable given to ``ingest`` (the SDK re-maps the gateway's per-request index
+    when it splits the input). ``contract_version`` is the version that decided *this*
+    event (it differs between events under fallback); ``quarantine_id`` may name a row
+    that was never written (dry-run, atomic rejection, spec §10.1); ``forwarded`` is
+    optimistic on ``/v1``.
     """
 
-    index: int
     passed: bool
-    violations: Tuple[Violation, ...] = ()
+    violations: Sequence[Violation] = EMPTY
+    validation_us: int = 0
+    forwarded: bool = False
     contract_version: Optional[str] = None
     transformed_event: Any = None
+    index: int = 0
     quarantine_id: Optional[str] = None
-    forwarded: bool = False
-    validation_us: int = 0
     raw: Mapping[str, Any] = _raw()
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "violations")
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], *, index: Optional[int] = None
+        cls, raw: Mapping[str, Any], *, index: Optional[int] = None
     ) -> IngestEventResult:
         if index is None:
-            idx = _oi(data, "index")
+            idx = _oi(raw, "index")
             index = idx if idx is not None else 0
         # The hot path of a 1000-event answer: the same tolerant reads as _b/_os/_i, with
         # exact-type checks first (decoded JSON has exact types), and the frozen
         # dataclass filled without one object.__setattr__ per field.
-        get = data.get
+        get = raw.get
         passed = get("passed")
         violations = get("violations")
         contract_version = get("contract_version")
@@ -231,19 +247,19 @@ class IngestEventResult(_Model):
         vus = get("validation_us")
         obj = _new_object(cls)
         obj.__dict__.update(
-            index=index,
             passed=passed if passed is True or passed is False else False,
-            violations=_violations(violations) if violations else (),
+            violations=_violations(violations),
+            validation_us=vus if type(vus) is int else _i(raw, "validation_us"),
+            forwarded=forwarded if forwarded is True or forwarded is False else False,
             contract_version=contract_version
             if type(contract_version) is str or isinstance(contract_version, str)
             else None,
             transformed_event=get("transformed_event"),
+            index=index,
             quarantine_id=quarantine_id
             if type(quarantine_id) is str or isinstance(quarantine_id, str)
             else None,
-            forwarded=forwarded if forwarded is True or forwarded is False else False,
-            validation_us=vus if type(vus) is int else _i(data, "validation_us"),
-            raw=data,
+            raw=raw,
         )
         return obj
 
@@ -261,6 +277,8 @@ class BatchAck:
     rate_limit: Optional[RateLimitInfo] = None
 
 
+# One decoded answer's results: (decoded result objects, index offset, positions or None).
+# Result i of a part gets ``index = offset + (its "index" field, else its position)``.
 _Part = Tuple[Sequence[Mapping[str, Any]], int, Optional[Sequence[int]]]
 
 
@@ -269,102 +287,37 @@ def _is_failure(raw: Mapping[str, Any]) -> bool:
     return raw.get("passed") is not True
 
 
-class IngestResults(Sequence[IngestEventResult]):
-    """The per-event results of an ingest, in input order: a read-only sequence of
-    :class:`IngestEventResult` that compares equal to a tuple or list of the same results.
-
-    A 1000-event answer is often read only for its counts and failures, so the decoded
-    JSON objects are kept and the results are built on first access (all at once, then
-    cached); :meth:`failures` builds only the failing ones. Each part is ``(decoded
-    result objects, index offset, positions or None)``: result *i* of a part gets
-    ``index = offset + (its "index" field, else its position)``.
-    """
-
-    __slots__ = ("_built", "_len", "_parts")
-
-    def __init__(self, parts: Sequence[_Part] = ()) -> None:
-        self._parts: Tuple[_Part, ...] = tuple(parts)
-        self._len = sum(len(raws) for raws, _, _ in self._parts)
-        self._built: Optional[Tuple[IngestEventResult, ...]] = None
-
-    @staticmethod
-    def _build(raws: Sequence[Mapping[str, Any]], offset: int,
-               positions: Optional[Sequence[int]]) -> Iterator[IngestEventResult]:  # fmt: skip
-        make = IngestEventResult.from_dict
+def _build(parts: Sequence[_Part], failing_only: bool = False) -> Iterator[IngestEventResult]:
+    make = IngestEventResult.from_dict
+    for raws, offset, positions in parts:
         for pos, raw in zip(range(len(raws)) if positions is None else positions, raws):
+            if failing_only and not _is_failure(raw):
+                continue
             idx = raw.get("index")
             if type(idx) is not int:
                 idx = _oi(raw, "index")
             yield make(raw, index=offset + (pos if idx is None else idx))
 
-    def _all(self) -> Tuple[IngestEventResult, ...]:
-        built = self._built
-        if built is None:
-            built = self._built = tuple(
-                r for part in self._parts for r in self._build(*part)
-            )
-        return built
+
+def _failing(parts: Sequence[_Part]) -> Tuple[_Part, ...]:
+    """The same parts minus the passing results (still undecoded)."""
+    out: List[_Part] = []
+    for raws, offset, positions in parts:
+        pos = range(len(raws)) if positions is None else positions
+        bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
+        if bad:
+            out.append(([r for _, r in bad], offset, [p for p, _ in bad]))
+    return tuple(out)
+
+
+class IngestResults(FrozenList):
+    """The per-event results of an ingest, in input order: a read-only sequence of
+    :class:`IngestEventResult` equal to the list (or tuple) of the same results."""
+
+    __slots__ = ()
 
     def failures(self) -> Tuple[IngestEventResult, ...]:
-        """The failing results, building only those (unless all are built already)."""
-        if self._built is not None:
-            return tuple(r for r in self._built if not r.passed)
-        return self.failing_parts()._all()
-
-    def failing_parts(self) -> IngestResults:
-        """The same results minus the passing ones, still unbuilt."""
-        parts: List[_Part] = []
-        for raws, offset, positions in self._parts:
-            pos = range(len(raws)) if positions is None else positions
-            bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
-            if bad:
-                parts.append(([r for _, r in bad], offset, [p for p, _ in bad]))
-        return IngestResults(parts)
-
-    def passed_count(self) -> int:
-        return sum(1 for raws, _, _ in self._parts for r in raws if not _is_failure(r))
-
-    def __len__(self) -> int:
-        return self._len
-
-    @overload
-    def __getitem__(self, i: int) -> IngestEventResult: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Tuple[IngestEventResult, ...]: ...
-
-    def __getitem__(
-        self, i: Union[int, slice]
-    ) -> Union[IngestEventResult, Tuple[IngestEventResult, ...]]:
-        return self._all()[i]
-
-    def __iter__(self) -> Iterator[IngestEventResult]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, IngestResults):
-            return self._len == other._len and self._all() == other._all()
-        if isinstance(other, (tuple, list)):
-            return self._len == len(other) and self._all() == tuple(other)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
-
-    @classmethod
-    def concat(cls, seqs: Sequence[Sequence[IngestEventResult]]) -> Sequence[IngestEventResult]:
-        """Results of several responses in order; unbuilt if they all are."""
-        lazy = [s for s in seqs if isinstance(s, IngestResults) and s._built is None]
-        if len(lazy) == len(seqs):
-            return cls([p for s in lazy for p in s._parts])
-        return tuple(r for s in seqs for r in s)
+        return FrozenList(r for r in self if not r.passed)
 
 
 @dataclass(frozen=True)
@@ -380,6 +333,10 @@ class BatchIngestResponse(_Model):
     ingest the status a single request with these counts would have had), ``rate_limit``
     (last ``X-RateLimit-*`` seen), ``idempotent_replay`` (some batch was answered from the
     gateway's idempotency cache) and ``batches`` (one :class:`BatchAck` per request).
+
+    A 1000-event answer is often read only for its counts and failures, so a decoded
+    answer keeps the gateway's JSON and builds ``results`` on first access; ``failures``
+    builds only the failing ones.
     """
 
     total: int
@@ -389,7 +346,9 @@ class BatchIngestResponse(_Model):
     atomic: bool = False
     resolved_version: Optional[str] = None
     version_pin_source: Optional[str] = None
-    results: Sequence[IngestEventResult] = ()
+    # default_factory, not default: a decoded answer leaves ``results`` out of the
+    # instance and builds it in __getattr__ (a class-level default would hide it).
+    results: Sequence[IngestEventResult] = field(default_factory=IngestResults)
     error: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
     status_code: int = field(default=200, compare=False)
@@ -397,36 +356,84 @@ class BatchIngestResponse(_Model):
     idempotent_replay: bool = field(default=False, compare=False)
     batches: Tuple[BatchAck, ...] = field(default=(), compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if type(self.results) is not IngestResults:
+            object.__setattr__(self, "results", IngestResults(self.results))
+
+    def __getattr__(self, name: str) -> Any:
+        parts = self.__dict__.get("_parts")
+        if name != "results" or parts is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        results = IngestResults(_build(parts))
+        self.__dict__["results"] = results
+        return results
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, index_offset: int = 0) -> BatchIngestResponse:
-        raws = list(_objs(data.get("results")))
-        results = IngestResults([(raws, index_offset, None)])
-        total = _oi(data, "total")
-        passed = _oi(data, "passed")
-        failed = _oi(data, "failed")
+    def from_dict(cls, raw: Mapping[str, Any], *, index_offset: int = 0) -> BatchIngestResponse:
+        raws = list(_objs(raw.get("results")))
+        total = _oi(raw, "total")
+        passed = _oi(raw, "passed")
+        failed = _oi(raw, "failed")
         if total is None:
-            total = len(results)
+            total = len(raws)
         if passed is None:
-            passed = results.passed_count()
+            passed = sum(1 for r in raws if not _is_failure(r))
         if failed is None:
             failed = total - passed
-        obj = _new_object(cls)
-        obj.__dict__.update(
+        return cls._decoded(
+            ((raws, index_offset, None),),
             total=total,
             passed=passed,
             failed=failed,
-            dry_run=_b(data, "dry_run"),
-            atomic=_b(data, "atomic"),
-            resolved_version=_os(data, "resolved_version"),
-            version_pin_source=_os(data, "version_pin_source"),
-            results=results,
-            error=_os(data, "error"),
-            raw=data,
+            dry_run=_b(raw, "dry_run"),
+            atomic=_b(raw, "atomic"),
+            resolved_version=_os(raw, "resolved_version"),
+            version_pin_source=_os(raw, "version_pin_source"),
+            error=_os(raw, "error"),
+            raw=raw,
+        )
+
+    @classmethod
+    def _decoded(cls, parts: Tuple[_Part, ...], **values: Any) -> BatchIngestResponse:
+        """An instance whose ``results`` are built from ``parts`` when first read."""
+        obj = _new_object(cls)
+        obj.__dict__.update(
+            dry_run=False,
+            atomic=False,
+            resolved_version=None,
+            version_pin_source=None,
+            error=None,
+            raw=_EMPTY,
             status_code=200,
             rate_limit=None,
             idempotent_replay=False,
             batches=(),
         )
+        obj.__dict__.update(values)
+        obj.__dict__["_parts"] = parts
+        return obj
+
+    def _parts_or_none(self) -> Optional[Tuple[_Part, ...]]:
+        """The undecoded results, unless ``results`` was given or already built."""
+        if "results" in self.__dict__:
+            return None
+        parts: Tuple[_Part, ...] = self.__dict__["_parts"]
+        return parts
+
+    def with_meta(self, **changes: Any) -> BatchIngestResponse:
+        """A copy with SDK metadata (or ``raw``) changed, results still undecoded."""
+        obj = _new_object(type(self))
+        obj.__dict__.update(self.__dict__)
+        obj.__dict__.update(changes)
+        return obj
+
+    def failing_only(self) -> BatchIngestResponse:
+        """A copy that keeps the failing results only (``keep_results=False``)."""
+        parts = self._parts_or_none()
+        if parts is None:
+            return self.with_meta(results=IngestResults(self.failures), raw=_EMPTY)
+        obj = self.with_meta(raw=_EMPTY)
+        obj.__dict__["_parts"] = _failing(parts)
         return obj
 
     # ---- conveniences
@@ -437,12 +444,16 @@ class BatchIngestResponse(_Model):
     @property
     def failures(self) -> Tuple[IngestEventResult, ...]:
         """Results of the events that failed (each with its ``index``)."""
-        if isinstance(self.results, IngestResults):
-            return self.results.failures()
-        return tuple(r for r in self.results if not r.passed)
+        parts = self._parts_or_none()
+        if parts is None:
+            return FrozenList(r for r in self.results if not r.passed)
+        return FrozenList(_build(parts, failing_only=True))
 
     def __len__(self) -> int:
-        return len(self.results)
+        parts = self._parts_or_none()
+        if parts is None:
+            return len(self.results)
+        return sum(len(raws) for raws, _, _ in parts)
 
     def __iter__(self) -> Iterator[IngestEventResult]:
         return iter(self.results)
@@ -472,7 +483,7 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
     for p in ordered:
         if p.rate_limit is not None:
             rate_limit = p.rate_limit
-    return BatchIngestResponse(
+    meta: Dict[str, Any] = dict(
         total=total,
         passed=passed,
         failed=failed,
@@ -480,17 +491,18 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
         atomic=first.atomic if first else False,
         resolved_version=first.resolved_version if first else None,
         version_pin_source=first.version_pin_source if first else None,
-        results=IngestResults.concat([p.results for p in ordered]),
-        raw={},
+        raw=_EMPTY,
         status_code=status,
         rate_limit=rate_limit,
         idempotent_replay=any(p.idempotent_replay for p in ordered),
         batches=tuple(acks),
     )
-
-
-def with_metadata(resp: BatchIngestResponse, **changes: Any) -> BatchIngestResponse:
-    return dataclasses.replace(resp, **changes)
+    undecoded = [p._parts_or_none() for p in ordered]
+    if all(u is not None for u in undecoded):
+        return BatchIngestResponse._decoded(
+            tuple(part for u in undecoded if u is not None for part in u), **meta
+        )
+    return BatchIngestResponse(results=[r for p in ordered for r in p.results], **meta)
 
 
 @dataclass(frozen=True)
@@ -500,19 +512,17 @@ class EnvelopeIngestResponse(_Model):
     passed: int
     quarantined: int
     validation_us: int = 0
-    violations: Tuple[BatchRecordViolation, ...] = ()
+    violations: Tuple[BatchRecordViolation, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EnvelopeIngestResponse:
+    def from_dict(cls, raw: Mapping[str, Any]) -> EnvelopeIngestResponse:
         return cls(
-            passed=_i(data, "passed"),
-            quarantined=_i(data, "quarantined"),
-            validation_us=_i(data, "validation_us"),
-            violations=tuple(
-                BatchRecordViolation.from_dict(v) for v in _objs(data.get("violations"))
-            ),
-            raw=data,
+            passed=_i(raw, "passed"),
+            quarantined=_i(raw, "quarantined"),
+            validation_us=_i(raw, "validation_us"),
+            violations=_models(BatchRecordViolation, raw.get("violations")),
+            raw=raw,
         )
 
 
@@ -523,22 +533,22 @@ class EnvelopeIngestResponse(_Model):
 class EgressOutcome(_Model):
     index: int
     passed: bool
-    violations: Tuple[Violation, ...] = ()
+    violations: Tuple[Violation, ...] = EMPTY
     validation_us: int = 0
     action: str = ""  # included | blocked | rejected | tagged (open set)
-    stripped_fields: Tuple[str, ...] = ()
+    stripped_fields: Tuple[str, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EgressOutcome:
+    def from_dict(cls, raw: Mapping[str, Any]) -> EgressOutcome:
         return cls(
-            index=_i(data, "index"),
-            passed=_b(data, "passed"),
-            violations=_violations(data.get("violations")),
-            validation_us=_i(data, "validation_us"),
-            action=_s(data, "action"),
-            stripped_fields=_strs(data.get("stripped_fields")),
-            raw=data,
+            index=_i(raw, "index"),
+            passed=_b(raw, "passed"),
+            violations=_violations(raw.get("violations")),
+            validation_us=_i(raw, "validation_us"),
+            action=_s(raw, "action"),
+            stripped_fields=_strs(raw.get("stripped_fields")),
+            raw=raw,
         )
 
 
@@ -551,50 +561,50 @@ class EgressResponse(_Model):
     disposition: str = ""
     egress_leakage_mode: str = ""
     resolved_version: Optional[str] = None
-    payload: Tuple[Any, ...] = ()
-    outcomes: Tuple[EgressOutcome, ...] = ()
+    payload: Tuple[Any, ...] = EMPTY
+    outcomes: Tuple[EgressOutcome, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
     status_code: int = field(default=200, compare=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EgressResponse:
-        payload = data.get("payload")
+    def from_dict(cls, raw: Mapping[str, Any]) -> EgressResponse:
+        payload = raw.get("payload")
         return cls(
-            total=_i(data, "total"),
-            passed=_i(data, "passed"),
-            failed=_i(data, "failed"),
-            dry_run=_b(data, "dry_run"),
-            disposition=_s(data, "disposition"),
-            egress_leakage_mode=_s(data, "egress_leakage_mode"),
-            resolved_version=_os(data, "resolved_version"),
-            payload=tuple(payload) if isinstance(payload, list) else (),
-            outcomes=tuple(EgressOutcome.from_dict(o) for o in _objs(data.get("outcomes"))),
-            raw=data,
+            total=_i(raw, "total"),
+            passed=_i(raw, "passed"),
+            failed=_i(raw, "failed"),
+            dry_run=_b(raw, "dry_run"),
+            disposition=_s(raw, "disposition"),
+            egress_leakage_mode=_s(raw, "egress_leakage_mode"),
+            resolved_version=_os(raw, "resolved_version"),
+            payload=FrozenList(payload) if isinstance(payload, list) else EMPTY,
+            outcomes=_models(EgressOutcome, raw.get("outcomes")),
+            raw=raw,
         )
 
 
 # -------------------------------------------------------------------------- playground
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PlaygroundResult(_DictCompat):
-    """Answer of ``playground_validate``. ``result["passed"]`` still works (v0.1 returned
-    the raw dict)."""
+    """Answer of ``playground_validate``: typed attributes, and (v0.1 returned the raw
+    dict) a read-only mapping of the gateway's JSON that compares equal to it."""
 
     passed: bool
-    violations: Tuple[Violation, ...] = ()
+    violations: Tuple[Violation, ...] = EMPTY
     validation_us: int = 0
     transformed_event: Any = None
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PlaygroundResult:
+    def from_dict(cls, raw: Mapping[str, Any]) -> PlaygroundResult:
         return cls(
-            passed=_b(data, "passed"),
-            violations=_violations(data.get("violations")),
-            validation_us=_i(data, "validation_us"),
-            transformed_event=data.get("transformed_event"),
-            raw=data,
+            passed=_b(raw, "passed"),
+            violations=_violations(raw.get("violations")),
+            validation_us=_i(raw, "validation_us"),
+            transformed_event=raw.get("transformed_event"),
+            raw=raw,
         )
 
 
@@ -614,15 +624,15 @@ class ContractSummary(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ContractSummary:
+    def from_dict(cls, raw: Mapping[str, Any]) -> ContractSummary:
         return cls(
-            id=_s(data, "id"),
-            name=_s(data, "name"),
-            multi_stable_resolution=_s(data, "multi_stable_resolution", "strict"),
-            latest_stable_version=_os(data, "latest_stable_version"),
-            version_count=_i(data, "version_count"),
-            store_event_payloads=_b(data, "store_event_payloads"),
-            raw=data,
+            id=_s(raw, "id"),
+            name=_s(raw, "name"),
+            multi_stable_resolution=_s(raw, "multi_stable_resolution", "strict"),
+            latest_stable_version=_os(raw, "latest_stable_version"),
+            version_count=_i(raw, "version_count"),
+            store_event_payloads=_b(raw, "store_event_payloads"),
+            raw=raw,
         )
 
 
@@ -639,17 +649,17 @@ class ContractResponse(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ContractResponse:
+    def from_dict(cls, raw: Mapping[str, Any]) -> ContractResponse:
         return cls(
-            id=_s(data, "id"),
-            name=_s(data, "name"),
-            description=_os(data, "description"),
-            multi_stable_resolution=_s(data, "multi_stable_resolution", "strict"),
-            created_at=_os(data, "created_at"),
-            updated_at=_os(data, "updated_at"),
-            version_count=_i(data, "version_count"),
-            latest_stable_version=_os(data, "latest_stable_version"),
-            raw=data,
+            id=_s(raw, "id"),
+            name=_s(raw, "name"),
+            description=_os(raw, "description"),
+            multi_stable_resolution=_s(raw, "multi_stable_resolution", "strict"),
+            created_at=_os(raw, "created_at"),
+            updated_at=_os(raw, "updated_at"),
+            version_count=_i(raw, "version_count"),
+            latest_stable_version=_os(raw, "latest_stable_version"),
+            raw=raw,
         )
 
 
@@ -665,16 +675,16 @@ class VersionSummary(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VersionSummary:
+    def from_dict(cls, raw: Mapping[str, Any]) -> VersionSummary:
         return cls(
-            version=_s(data, "version"),
-            state=_s(data, "state"),
-            created_at=_os(data, "created_at"),
-            promoted_at=_os(data, "promoted_at"),
-            deprecated_at=_os(data, "deprecated_at"),
-            import_source=_s(data, "import_source", "native"),
-            requires_review=_b(data, "requires_review"),
-            raw=data,
+            version=_s(raw, "version"),
+            state=_s(raw, "state"),
+            created_at=_os(raw, "created_at"),
+            promoted_at=_os(raw, "promoted_at"),
+            deprecated_at=_os(raw, "deprecated_at"),
+            import_source=_s(raw, "import_source", "native"),
+            requires_review=_b(raw, "requires_review"),
+            raw=raw,
         )
 
 
@@ -695,21 +705,21 @@ class VersionResponse(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VersionResponse:
+    def from_dict(cls, raw: Mapping[str, Any]) -> VersionResponse:
         return cls(
-            id=_s(data, "id"),
-            contract_id=_s(data, "contract_id"),
-            version=_s(data, "version"),
-            state=_s(data, "state"),
-            yaml_content=_s(data, "yaml_content"),
-            created_at=_os(data, "created_at"),
-            promoted_at=_os(data, "promoted_at"),
-            deprecated_at=_os(data, "deprecated_at"),
-            compliance_mode=_b(data, "compliance_mode"),
-            egress_leakage_mode=_s(data, "egress_leakage_mode", "off"),
-            import_source=_s(data, "import_source", "native"),
-            requires_review=_b(data, "requires_review"),
-            raw=data,
+            id=_s(raw, "id"),
+            contract_id=_s(raw, "contract_id"),
+            version=_s(raw, "version"),
+            state=_s(raw, "state"),
+            yaml_content=_s(raw, "yaml_content"),
+            created_at=_os(raw, "created_at"),
+            promoted_at=_os(raw, "promoted_at"),
+            deprecated_at=_os(raw, "deprecated_at"),
+            compliance_mode=_b(raw, "compliance_mode"),
+            egress_leakage_mode=_s(raw, "egress_leakage_mode", "off"),
+            import_source=_s(raw, "import_source", "native"),
+            requires_review=_b(raw, "requires_review"),
+            raw=raw,
         )
 
 
@@ -722,8 +732,8 @@ class ContractVersionPointer(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ContractVersionPointer:
-        return cls(version=_s(data, "version"), hash=_s(data, "hash"), raw=data)
+    def from_dict(cls, raw: Mapping[str, Any]) -> ContractVersionPointer:
+        return cls(version=_s(raw, "version"), hash=_s(raw, "hash"), raw=raw)
 
 
 # ---------------------------------------------------------------- audit and quarantine
@@ -747,19 +757,19 @@ class AuditEntry(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
+    def from_dict(cls, raw: Mapping[str, Any]) -> AuditEntry:
         return cls(
-            id=_s(data, "id"),
-            contract_id=_s(data, "contract_id"),
-            contract_version=_os(data, "contract_version"),
-            passed=_b(data, "passed"),
-            violation_count=_i(data, "violation_count"),
-            violation_details=data.get("violation_details"),
-            raw_event=data.get("raw_event"),
-            validation_us=_i(data, "validation_us"),
-            source_ip=_os(data, "source_ip"),
-            created_at=_os(data, "created_at"),
-            raw=data,
+            id=_s(raw, "id"),
+            contract_id=_s(raw, "contract_id"),
+            contract_version=_os(raw, "contract_version"),
+            passed=_b(raw, "passed"),
+            violation_count=_i(raw, "violation_count"),
+            violation_details=raw.get("violation_details"),
+            raw_event=raw.get("raw_event"),
+            validation_us=_i(raw, "validation_us"),
+            source_ip=_os(raw, "source_ip"),
+            created_at=_os(raw, "created_at"),
+            raw=raw,
         )
 
     @property
@@ -785,21 +795,21 @@ class QuarantineEntry(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> QuarantineEntry:
+    def from_dict(cls, raw: Mapping[str, Any]) -> QuarantineEntry:
         return cls(
-            id=_s(data, "id"),
-            contract_id=_s(data, "contract_id"),
-            contract_version=_os(data, "contract_version"),
-            raw_event=data.get("raw_event"),
-            payload_redacted=_b(data, "payload_redacted"),
-            violation_details=data.get("violation_details"),
-            violation_count=_i(data, "violation_count"),
-            source_ip=_os(data, "source_ip"),
-            quarantined_at=_os(data, "quarantined_at"),
-            replay_count=_i(data, "replay_count"),
-            last_replayed_at=_os(data, "last_replayed_at"),
-            last_replay_passed=_ob(data, "last_replay_passed"),
-            raw=data,
+            id=_s(raw, "id"),
+            contract_id=_s(raw, "contract_id"),
+            contract_version=_os(raw, "contract_version"),
+            raw_event=raw.get("raw_event"),
+            payload_redacted=_b(raw, "payload_redacted"),
+            violation_details=raw.get("violation_details"),
+            violation_count=_i(raw, "violation_count"),
+            source_ip=_os(raw, "source_ip"),
+            quarantined_at=_os(raw, "quarantined_at"),
+            replay_count=_i(raw, "replay_count"),
+            last_replayed_at=_os(raw, "last_replayed_at"),
+            last_replay_passed=_ob(raw, "last_replay_passed"),
+            raw=raw,
         )
 
     @property
@@ -823,21 +833,21 @@ class ReplayResult(_Model):
     new_quarantine_id: Optional[str] = None
     contract_version_attempted: Optional[str] = None
     violation_count: Optional[int] = None
-    violations: Tuple[Violation, ...] = ()
+    violations: Tuple[Violation, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReplayResult:
+    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayResult:
         return cls(
-            quarantine_id=_s(data, "quarantine_id"),
-            outcome=_s(data, "outcome"),
-            replayed_into_audit_id=_os(data, "replayed_into_audit_id"),
-            contract_version_matched=_os(data, "contract_version_matched"),
-            new_quarantine_id=_os(data, "new_quarantine_id"),
-            contract_version_attempted=_os(data, "contract_version_attempted"),
-            violation_count=_oi(data, "violation_count"),
-            violations=_violations(data.get("violations")),
-            raw=data,
+            quarantine_id=_s(raw, "quarantine_id"),
+            outcome=_s(raw, "outcome"),
+            replayed_into_audit_id=_os(raw, "replayed_into_audit_id"),
+            contract_version_matched=_os(raw, "contract_version_matched"),
+            new_quarantine_id=_os(raw, "new_quarantine_id"),
+            contract_version_attempted=_os(raw, "contract_version_attempted"),
+            violation_count=_oi(raw, "violation_count"),
+            violations=_violations(raw.get("violations")),
+            raw=raw,
         )
 
 
@@ -854,25 +864,25 @@ class ReplayResponse(_Model):
     target_version: Optional[str] = None
     target_version_source: Optional[str] = None
     target_is_draft: bool = False
-    results: Tuple[ReplayResult, ...] = ()
+    results: Tuple[ReplayResult, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReplayResponse:
+    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayResponse:
         return cls(
-            total=_i(data, "total"),
-            replayed=_i(data, "replayed"),
-            still_quarantined=_i(data, "still_quarantined"),
-            already_replayed=_i(data, "already_replayed"),
-            not_found=_i(data, "not_found"),
-            wrong_contract=_i(data, "wrong_contract"),
-            purged=_i(data, "purged"),
-            redacted=_i(data, "redacted"),
-            target_version=_os(data, "target_version"),
-            target_version_source=_os(data, "target_version_source"),
-            target_is_draft=_b(data, "target_is_draft"),
-            results=tuple(ReplayResult.from_dict(r) for r in _objs(data.get("results"))),
-            raw=data,
+            total=_i(raw, "total"),
+            replayed=_i(raw, "replayed"),
+            still_quarantined=_i(raw, "still_quarantined"),
+            already_replayed=_i(raw, "already_replayed"),
+            not_found=_i(raw, "not_found"),
+            wrong_contract=_i(raw, "wrong_contract"),
+            purged=_i(raw, "purged"),
+            redacted=_i(raw, "redacted"),
+            target_version=_os(raw, "target_version"),
+            target_version_source=_os(raw, "target_version_source"),
+            target_is_draft=_b(raw, "target_is_draft"),
+            results=_models(ReplayResult, raw.get("results")),
+            raw=raw,
         )
 
 
@@ -892,17 +902,17 @@ class ReplayHistoryEntry(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReplayHistoryEntry:
+    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayHistoryEntry:
         return cls(
-            kind=_s(data, "kind"),
-            id=_s(data, "id"),
-            contract_version=_os(data, "contract_version"),
-            created_at=_os(data, "created_at"),
-            status=_os(data, "status"),
-            violation_count=_oi(data, "violation_count"),
-            replayed_at=_os(data, "replayed_at"),
-            replayed_into_audit_id=_os(data, "replayed_into_audit_id"),
-            raw=data,
+            kind=_s(raw, "kind"),
+            id=_s(raw, "id"),
+            contract_version=_os(raw, "contract_version"),
+            created_at=_os(raw, "created_at"),
+            status=_os(raw, "status"),
+            violation_count=_oi(raw, "violation_count"),
+            replayed_at=_os(raw, "replayed_at"),
+            replayed_into_audit_id=_os(raw, "replayed_into_audit_id"),
+            raw=raw,
         )
 
 
@@ -914,19 +924,19 @@ class TopLevelReplayOutcome(_Model):
     event_id: str
     version: str = ""
     passed: bool = False
-    violations: Tuple[Violation, ...] = ()
+    violations: Tuple[Violation, ...] = EMPTY
     replayed_at: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TopLevelReplayOutcome:
+    def from_dict(cls, raw: Mapping[str, Any]) -> TopLevelReplayOutcome:
         return cls(
-            event_id=_s(data, "event_id"),
-            version=_s(data, "version"),
-            passed=_b(data, "passed"),
-            violations=_violations(data.get("violations")),
-            replayed_at=_os(data, "replayed_at"),
-            raw=data,
+            event_id=_s(raw, "event_id"),
+            version=_s(raw, "version"),
+            passed=_b(raw, "passed"),
+            violations=_violations(raw.get("violations")),
+            replayed_at=_os(raw, "replayed_at"),
+            raw=raw,
         )
 
 
@@ -936,15 +946,15 @@ TopLevelReplayHistoryEntry = TopLevelReplayOutcome
 @dataclass(frozen=True)
 class TopLevelReplayResponse(_Model):
     replayed: int
-    outcomes: Tuple[TopLevelReplayOutcome, ...] = ()
+    outcomes: Tuple[TopLevelReplayOutcome, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TopLevelReplayResponse:
+    def from_dict(cls, raw: Mapping[str, Any]) -> TopLevelReplayResponse:
         return cls(
-            replayed=_i(data, "replayed"),
-            outcomes=tuple(TopLevelReplayOutcome.from_dict(o) for o in _objs(data.get("outcomes"))),
-            raw=data,
+            replayed=_i(raw, "replayed"),
+            outcomes=_models(TopLevelReplayOutcome, raw.get("outcomes")),
+            raw=raw,
         )
 
 
@@ -964,17 +974,17 @@ class IngestionStats(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> IngestionStats:
+    def from_dict(cls, raw: Mapping[str, Any]) -> IngestionStats:
         return cls(
-            total_events=_i(data, "total_events"),
-            passed_events=_i(data, "passed_events"),
-            failed_events=_i(data, "failed_events"),
-            pass_rate=_f(data, "pass_rate"),
-            avg_validation_us=_f(data, "avg_validation_us"),
-            p50_validation_us=_i(data, "p50_validation_us"),
-            p95_validation_us=_i(data, "p95_validation_us"),
-            p99_validation_us=_i(data, "p99_validation_us"),
-            raw=data,
+            total_events=_i(raw, "total_events"),
+            passed_events=_i(raw, "passed_events"),
+            failed_events=_i(raw, "failed_events"),
+            pass_rate=_f(raw, "pass_rate"),
+            avg_validation_us=_f(raw, "avg_validation_us"),
+            p50_validation_us=_i(raw, "p50_validation_us"),
+            p95_validation_us=_i(raw, "p95_validation_us"),
+            p99_validation_us=_i(raw, "p99_validation_us"),
+            raw=raw,
         )
 
 
@@ -993,16 +1003,16 @@ class Usage(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Usage:
+    def from_dict(cls, raw: Mapping[str, Any]) -> Usage:
         return cls(
-            plan=_s(data, "plan", "free"),
-            period_start=_os(data, "period_start"),
-            used=_i(data, "used"),
-            limit=_oi(data, "limit"),
-            remaining=_oi(data, "remaining"),
-            pct=_of(data, "pct"),
-            unlimited=_b(data, "unlimited"),
-            raw=data,
+            plan=_s(raw, "plan", "free"),
+            period_start=_os(raw, "period_start"),
+            used=_i(raw, "used"),
+            limit=_oi(raw, "limit"),
+            remaining=_oi(raw, "remaining"),
+            pct=_of(raw, "pct"),
+            unlimited=_b(raw, "unlimited"),
+            raw=raw,
         )
 
 
@@ -1014,12 +1024,12 @@ class Health(_Model):
     raw: Mapping[str, Any] = _raw()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Health:
+    def from_dict(cls, raw: Mapping[str, Any]) -> Health:
         return cls(
-            status=_s(data, "status"),
-            version=_os(data, "version"),
-            service=_os(data, "service"),
-            raw=data,
+            status=_s(raw, "status"),
+            version=_os(raw, "version"),
+            service=_os(raw, "service"),
+            raw=raw,
         )
 
 
@@ -1040,12 +1050,12 @@ class Ready(_Model):
         return self.status_code == 200 and self.status == "ready"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Ready:
-        pool = data.get("pool")
+    def from_dict(cls, raw: Mapping[str, Any]) -> Ready:
+        pool = raw.get("pool")
         return cls(
-            status=_s(data, "status"),
-            db=_os(data, "db"),
-            version=_os(data, "version"),
+            status=_s(raw, "status"),
+            db=_os(raw, "db"),
+            version=_os(raw, "version"),
             pool=pool if isinstance(pool, Mapping) else None,
-            raw=data,
+            raw=raw,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple, Union
 
-from ._errors import Span
+from .errors import Span
 
 # Literal kinds (only HexFixed-X matters: it is the one that can denote a byte).
 LIT_VERBATIM = "verbatim"

@@ -6,10 +6,8 @@ pages can overlap (spec §3.6): the pagers drop rows whose ``id`` they already y
 
 ``limit`` is the maximum number of rows to yield in total (``None``: all), ``offset``
 where to start, ``page_size`` how many rows each request asks for (≤ 500, the gateway's
-cap). v0.1's single-page ``audit(contract_id, limit=50, offset=0)`` therefore yields the
-same rows as before; the sync pager also answers ``len()``, indexing and ``==`` with a
-list (it then loads the rows, at most ``limit``), and the async pager can be awaited to
-get a list.
+cap). The clients' list calls (``audit()``, v0.1's single page of at most ``limit`` rows)
+read a pager to its end at once; ``iter_audit()`` hands the pager itself out.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from typing import (
     Awaitable,
     Callable,
     Deque,
-    Generator,
     Generic,
     Iterator,
     List,
@@ -29,11 +26,9 @@ from typing import (
     Set,
     Tuple,
     TypeVar,
-    Union,
-    overload,
 )
 
-__all__ = ["AsyncPager", "PageCursor", "Pager"]
+__all__ = ["AsyncPager", "PageCursor", "Pager", "page_size_for"]
 
 T = TypeVar("T")
 
@@ -42,6 +37,11 @@ MAX_PAGE_SIZE = 500
 #: ``created_at`` (one batch of ≤ 1000 rows shares one timestamp) and from rows inserted
 #: while paging; 10,000 covers both with a wide margin at bounded memory.
 DEDUPE_WINDOW = 10_000
+
+
+def page_size_for(limit: int) -> int:
+    """The page size that fetches ``limit`` rows in as few requests as the gateway allows."""
+    return min(max(limit, 1), MAX_PAGE_SIZE) if isinstance(limit, int) else MAX_PAGE_SIZE
 
 
 class PageCursor:
@@ -97,12 +97,7 @@ class PageCursor:
 
 
 class Pager(Generic[T]):
-    """A lazy, re-iterable sequence of rows fetched page by page (sync).
-
-    ``for row in pager`` fetches pages as needed; each new ``for`` starts over from
-    ``offset``. ``len()``, indexing and comparing with a list load the rows once
-    (at most ``limit``) and keep them.
-    """
+    """Rows fetched page by page as you iterate (sync); each new ``for`` starts over."""
 
     def __init__(
         self,
@@ -117,14 +112,10 @@ class Pager(Generic[T]):
         self._limit = limit
         self._offset = offset
         self._page_size = page_size
-        self._cache: Optional[List[T]] = None
-
-    def _cursor(self) -> PageCursor:
-        return PageCursor(limit=self._limit, offset=self._offset, page_size=self._page_size)
 
     def pages(self) -> Iterator[List[T]]:
         """Iterate page by page (after de-duplication; a page can be empty)."""
-        cur = self._cursor()
+        cur = PageCursor(limit=self._limit, offset=self._offset, page_size=self._page_size)
         while True:
             req = cur.next_page()
             if req is None:
@@ -134,61 +125,19 @@ class Pager(Generic[T]):
             yield cur.accept(rows, size)
 
     def __iter__(self) -> Iterator[T]:
-        if self._cache is not None:
-            yield from self._cache
-            return
         for page in self.pages():
             yield from page
 
     def to_list(self) -> List[T]:
-        if self._cache is None:
-            self._cache = [row for page in self.pages() for row in page]
-        return list(self._cache)
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    def _loaded(self) -> List[T]:
-        if self._cache is None:
-            self.to_list()
-        assert self._cache is not None
-        return self._cache
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> List[T]: ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Union[T, List[T]]:
-        return self._loaded()[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (list, tuple, Pager)):
-            return list(self._loaded()) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __bool__(self) -> bool:
-        """Whether there is at least one row (asks for one row unless already loaded)."""
-        if self._cache is not None:
-            return bool(self._cache)
-        if self._limit == 0:
-            return False
-        return bool(self._fetch(self._offset, 1))
+        """Every row (at most ``limit``), fetched now."""
+        return [row for page in self.pages() for row in page]
 
     def __repr__(self) -> str:
-        state = f"{len(self._cache)} rows loaded" if self._cache is not None else "lazy"
-        return (
-            f"Pager(limit={self._limit}, offset={self._offset}, "
-            f"page_size={self._page_size}, {state})"
-        )
+        return f"Pager(limit={self._limit}, offset={self._offset}, page_size={self._page_size})"
 
 
 class AsyncPager(Generic[T]):
-    """The async twin of :class:`Pager`: ``async for row in pager``, or
-    ``rows = await pager`` (a list, at most ``limit`` rows, as v0.1's awaited call)."""
+    """The async twin of :class:`Pager`: ``async for row in pager``."""
 
     def __init__(
         self,
@@ -220,10 +169,8 @@ class AsyncPager(Generic[T]):
                 yield row
 
     async def to_list(self) -> List[T]:
+        """Every row (at most ``limit``), fetched now."""
         return [row async for row in self]
-
-    def __await__(self) -> Generator[Any, None, List[T]]:
-        return self.to_list().__await__()
 
     def __repr__(self) -> str:
         return (

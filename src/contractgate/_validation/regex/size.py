@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from . import _hir as H
-from ._charset import Ranges
-from ._errors import SIZE_LIMIT
+from . import hir as H
+from .charset import Ranges
+from .errors import SIZE_LIMIT
 
 STATE = 32
 TRANSITION = 8

@@ -16,9 +16,9 @@ import threading
 from bisect import bisect_right
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
-from . import _hir as H
-from . import _unicode as U
-from ._charset import Ranges
+from . import hir as H
+from . import unicode as U
+from .charset import Ranges
 
 K_CHAR = 0
 K_SPLIT = 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime
+from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -21,14 +22,16 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    Mapping,
     Optional,
     Sequence,
     Tuple,
     Union,
 )
 
-from ._exceptions import ContractCompileError
-from ._jsonvalue import (
+from .._frozenlist import EMPTY, FrozenList
+from ..exceptions import ContractCompileError
+from .jsonvalue import (
     EventTypeError,
     is_valid_date,
     json_equal,
@@ -37,7 +40,7 @@ from ._jsonvalue import (
     render_f64,
     render_json,
 )
-from ._violations import (
+from .violations import (
     BatchRecordViolation,
     BatchValidationResult,
     ValidationResult,
@@ -46,7 +49,8 @@ from ._violations import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .contract import Contract, FieldDefinition
+    from ..contract import Contract, FieldDefinition
+    from .regex import CompiledRegex
 
 __all__ = ["CompiledContract", "compile_contract"]
 
@@ -72,8 +76,8 @@ _K_UNIQUE = ViolationKind.UNIQUENESS_VIOLATION
 _K_UNDECLARED = ViolationKind.UNDECLARED_FIELD
 
 _ROOT_VIOLATION = Violation("<root>", "Event must be a JSON object", _K_TYPE)
-_ROOT_RESULT = ValidationResult(False, (_ROOT_VIOLATION,), 0)
-_PASSED = ValidationResult(True, (), 0)
+_ROOT_RESULT = ValidationResult(False, FrozenList((_ROOT_VIOLATION,)), 0)
+_PASSED = ValidationResult(True, EMPTY, 0)
 
 
 # --------------------------------------------------------------------------------------
@@ -320,16 +324,14 @@ class _Builder:
     def value(self, fd: FieldDefinition, static_path: Optional[str]) -> _Check:
         """Checks on one present value (spec §4.2.1, in order). ``static_path`` is the
         value's path when known at compile time."""
-        from .contract import FieldType
-
-        ftype = fd.type
-        type_name = ftype.variant_name
+        ftype = fd.type.value
+        type_name = fd.type.variant_name
         lo = fd.min
         hi = fd.max
         min_len = fd.min_length
         max_len = fd.max_length
         has_len = min_len is not None or max_len is not None
-        is_date = ftype is FieldType.DATE
+        is_date = ftype == "date"
         patterns = self.patterns
         # Pattern resolution: fixed at compile time for known paths; by run-time path text
         # below arrays (only if some pattern path could match such a text).
@@ -341,11 +343,11 @@ class _Builder:
             dynamic_lookup = self.dynamic_patterns
         enum_check = _enum_checker(fd.enum)
         children: Optional[List[_Check]] = None
-        if ftype is FieldType.OBJECT and fd.properties is not None:
+        if ftype == "object" and fd.properties is not None:
             static = static_path is not None
             children = [self.field(p, static_path, static) for p in fd.properties]
         item_check: Optional[_Check] = None
-        if ftype is FieldType.ARRAY and fd.items is not None:
+        if ftype == "array" and fd.items is not None:
             item_check = self.value(fd.items, None)
 
         accepts = _TYPE_TESTS[ftype]
@@ -505,22 +507,17 @@ def _accepts_any(v: Any) -> bool:
     return True
 
 
-def _type_tests() -> Dict[Any, Callable[[Any], bool]]:
-    from .contract import FieldType
-
-    return {
-        FieldType.STRING: _accepts_string,
-        FieldType.INTEGER: _accepts_integer,
-        FieldType.FLOAT: _accepts_number,
-        FieldType.BOOLEAN: _accepts_boolean,
-        FieldType.OBJECT: _accepts_object,
-        FieldType.ARRAY: _accepts_array,
-        FieldType.ANY: _accepts_any,
-        FieldType.DATE: _accepts_string,
-    }
-
-
-_TYPE_TESTS: Dict[Any, Callable[[Any], bool]] = {}
+#: The type test of each ``FieldType`` value (spec §4.3).
+_TYPE_TESTS: Dict[str, Callable[[Any], bool]] = {
+    "string": _accepts_string,
+    "integer": _accepts_integer,
+    "float": _accepts_number,
+    "boolean": _accepts_boolean,
+    "object": _accepts_object,
+    "array": _accepts_array,
+    "any": _accepts_any,
+    "date": _accepts_string,
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -531,12 +528,10 @@ def _walk(
     defs: Sequence[FieldDefinition], prefix: Optional[str]
 ) -> Iterator[Tuple[str, FieldDefinition]]:
     """Depth-first pre-order over entities and object properties, never into ``items``."""
-    from .contract import FieldType
-
     for fd in defs:
         path = f"{prefix}.{fd.name}" if prefix else fd.name
         yield path, fd
-        if fd.type is FieldType.OBJECT and fd.properties is not None:
+        if fd.type.value == "object" and fd.properties is not None:
             yield from _walk(fd.properties, path)
 
 
@@ -557,14 +552,15 @@ def _pattern_too_long(pattern: str) -> Optional[int]:
 
 def _compile_patterns(
     contract: Contract,
-) -> Tuple[Dict[str, Callable[[str], bool]], Dict[str, Tuple[str, int, Optional[int]]]]:
-    """The path-keyed match callables, and the patterns that are a plain run of one ASCII
-    class (``^[a-z0-9_]+$``), which the generated code tests without ``re``."""
+) -> Tuple[Dict[str, CompiledRegex], Dict[str, Tuple[str, int, Optional[int]]]]:
+    """The path-keyed compiled patterns (a later field with the same dotted path wins,
+    spec §2.2), and those that are a plain run of one ASCII class (``^[a-z0-9_]+$``),
+    which the generated code tests without ``re``."""
     # Imported here: the regex engine's tables are the bulk of the validator's import time,
     # and a contract without patterns never needs them.
-    from ._regex import RegexCompileError, char_run, compile_pattern, is_match_fn
+    from .regex import RegexCompileError, char_run, compile_pattern
 
-    patterns: Dict[str, Callable[[str], bool]] = {}
+    patterns: Dict[str, CompiledRegex] = {}
     runs: Dict[str, Tuple[str, int, Optional[int]]] = {}
     for path, fd in _walk(contract.ontology.entities, None):
         if fd.pattern is None:
@@ -575,32 +571,41 @@ def _compile_patterns(
                 f"Invalid regex for field '{path}': the pattern is {size} bytes long; "
                 f"contractgate compiles patterns of at most {MAX_PATTERN_BYTES} bytes "
                 "(no gateway can store a longer one: contract bodies are capped at 1 MiB)",
-                file=contract.source,
+                file=contract.filename,
             )
         try:
             matcher = compile_pattern(fd.pattern)
         except RegexCompileError as exc:
             raise ContractCompileError(
                 f"Invalid regex '{fd.pattern}' for field '{path}': {exc.display}",
-                file=contract.source,
+                file=contract.filename,
             ) from None
-        patterns[path] = is_match_fn(matcher)
+        patterns[path] = matcher
         run = char_run(matcher)
         if run is not None:
             runs[path] = run
+        else:  # an earlier field's run for this path must not outlive its pattern
+            runs.pop(path, None)
     return patterns, runs
 
 
-def _check_transforms(contract: Contract) -> None:
-    from .contract import FieldType
+def _match_functions(regexes: Dict[str, CompiledRegex]) -> Dict[str, Callable[[str], bool]]:
+    """The fastest ``is_match`` callable of each compiled pattern."""
+    if not regexes:
+        return {}
+    from .regex import is_match_fn
 
+    return {path: is_match_fn(r) for path, r in regexes.items()}
+
+
+def _check_transforms(contract: Contract) -> None:
     for path, fd in _walk(contract.ontology.entities, None):
-        if fd.transform is not None and fd.type is not FieldType.STRING:
+        if fd.transform is not None and fd.type.value != "string":
             raise ContractCompileError(
                 f"Field '{path}' declares a PII transform but has type "
                 f"'{fd.type.variant_name}' — transforms are only supported on string fields. "
                 "If this field holds PII, change its type to 'string'.",
-                file=contract.source,
+                file=contract.filename,
             )
 
 
@@ -629,6 +634,7 @@ class CompiledContract:
         "_pattern_runs",
         "_patterns",
         "_quality_checks",
+        "_regexes",
         "_timing",
         "_uniqueness_fields",
         "contract",
@@ -638,10 +644,9 @@ class CompiledContract:
     def __init__(
         self, contract: Contract, *, reference: bool = False, timing: bool = False
     ) -> None:
-        if not _TYPE_TESTS:
-            _TYPE_TESTS.update(_type_tests())
         self.contract = contract
-        patterns, runs = _compile_patterns(contract)
+        regexes, runs = _compile_patterns(contract)
+        patterns = _match_functions(regexes)
         _check_transforms(contract)
         builder = _Builder(patterns, contract.null_as_absent)
         self._checks = tuple(builder.field(fd, None, True) for fd in contract.ontology.entities)
@@ -661,6 +666,7 @@ class CompiledContract:
         self.source: Optional[str] = None
         self._gen: Callable[..., ValidationResult] = self._reference_validate
         self._fast: Callable[..., bool] = self._reference_is_valid
+        self._regexes = regexes
         self._patterns = patterns
         self._pattern_runs = runs
         if not reference:
@@ -679,6 +685,21 @@ class CompiledContract:
     @property
     def has_envelope(self) -> bool:
         return self.contract.envelope is not None
+
+    @property
+    def patterns(self) -> Mapping[str, CompiledRegex]:
+        """The compiled ``pattern`` of each field, by dotted path (v0.1's attribute).
+
+        Values are the engine's regex dialect (``.pattern``, ``.is_match(text)``), not
+        ``re.Pattern``: Rust's ``regex`` syntax and semantics differ from ``re``'s.
+        """
+        return MappingProxyType(self._regexes)
+
+    @property
+    def declared_top_level_fields(self) -> FrozenSet[str]:
+        """The top-level field names compliance mode allows (v0.1's attribute): empty
+        when ``compliance_mode`` is off, as in v0.1."""
+        return self._declared if self._compliance else frozenset()
 
     # -- one event ------------------------------------------------------------------
 
@@ -744,8 +765,8 @@ class CompiledContract:
         self._run(event, out, now)
         us = (time.perf_counter_ns() - t0) // 1000
         if not out:
-            return _PASSED if us == 0 else ValidationResult(True, (), us)
-        return ValidationResult(False, tuple(out), us)
+            return _PASSED if us == 0 else ValidationResult(True, EMPTY, us)
+        return ValidationResult(False, FrozenList(out), us)
 
     def validate_json(
         self, raw: Union[str, bytes, bytearray], *, now: Now = None
@@ -827,7 +848,7 @@ class CompiledContract:
         results = [self.validate(e, now=now) for e in batch]
         for i, v in self.uniqueness_violations(batch):
             r = results[i]
-            results[i] = ValidationResult(False, (*r.violations, v), r.validation_us)
+            results[i] = ValidationResult(False, FrozenList((*r.violations, v)), r.validation_us)
         return results
 
     def validate_envelope(self, payload: Any, *, now: Now = None) -> BatchValidationResult:
@@ -865,11 +886,14 @@ class CompiledContract:
                     0, rp, f"Envelope key '{rp}' must be an array, got {_jtype(records)}", _K_TYPE
                 )
             return BatchValidationResult(
-                0, 1, (*wrapper, last), (time.perf_counter_ns() - t0) // 1000
+                0, 1, FrozenList((*wrapper, last)), (time.perf_counter_ns() - t0) // 1000
             )
         if wrapper:
             return BatchValidationResult(
-                0, max(len(records), 1), tuple(wrapper), (time.perf_counter_ns() - t0) // 1000
+                0,
+                max(len(records), 1),
+                FrozenList(wrapper),
+                (time.perf_counter_ns() - t0) // 1000,
             )
         passed = quarantined = 0
         violations: List[BatchRecordViolation] = []
@@ -883,7 +907,7 @@ class CompiledContract:
                     BatchRecordViolation(i, v.field, v.message, v.kind) for v in r.violations
                 )
         return BatchValidationResult(
-            passed, quarantined, tuple(violations), (time.perf_counter_ns() - t0) // 1000
+            passed, quarantined, FrozenList(violations), (time.perf_counter_ns() - t0) // 1000
         )
 
     def validate_envelope_json(
@@ -1046,7 +1070,7 @@ def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
     """Generate the specialised ``validate`` (or, with ``fail_fast``, ``is_valid``) with
     ``_codegen``; None if the contract is too deeply nested for Python's compiler, in which
     case the closures are used."""
-    from . import _codegen
+    from . import codegen as _codegen
 
     c = compiled.contract
     has_tail = bool(compiled._metric_checks or compiled._quality_checks or compiled._compliance)
@@ -1092,28 +1116,30 @@ def _violation(field: str, message: str, kind: Any) -> Violation:
     return v
 
 
-def _failed(violations: Tuple[Violation, ...]) -> ValidationResult:
-    """``ValidationResult(False, violations, 0)``, built the same way as :func:`_violation`."""
+def _failed(violations: Sequence[Violation]) -> ValidationResult:
+    """``ValidationResult(False, violations, 0)``, built the same way as :func:`_violation`
+    (its ``__post_init__`` only makes ``violations`` a FrozenList, done here)."""
     r = _new(ValidationResult)
     d = r.__dict__
     d["passed"] = False
-    d["violations"] = violations
+    d["violations"] = FrozenList(violations)
     d["validation_us"] = 0
     return r
 
 
 def _plain_dataclasses() -> bool:
-    """The fast constructors rely on instance ``__dict__``s (no slots, no post-init)."""
+    """The fast constructors rely on instance ``__dict__``s (no slots, and no post-init
+    but ValidationResult's, which :func:`_failed` reproduces)."""
     try:
         v = _violation("f", "m", _K_TYPE)
-        r = _failed((v,))
+        r = _failed([v])
     except (AttributeError, TypeError):  # pragma: no cover - slotted dataclasses
         return False
     return (
         v == Violation("f", "m", _K_TYPE)
-        and r == ValidationResult(False, (v,), 0)
+        and r == ValidationResult(False, [v], 0)
+        and type(r.violations) is type(ValidationResult(False, [v], 0).violations)
         and not hasattr(Violation, "__post_init__")
-        and not hasattr(ValidationResult, "__post_init__")
     )
 
 
@@ -1147,7 +1173,7 @@ if _plain_dataclasses():
     _HELPERS["Violation"] = _violation
     _HELPERS["_failed"] = _failed
 else:  # pragma: no cover - slotted dataclasses
-    _HELPERS["_failed"] = lambda violations: ValidationResult(False, violations, 0)
+    _HELPERS["_failed"] = lambda violations: ValidationResult(False, FrozenList(violations), 0)
 
 
 def compile_contract(

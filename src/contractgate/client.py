@@ -1,5 +1,5 @@
 """The synchronous HTTP client. It only moves bytes: every request is built, decoded and
-retried by :mod:`contractgate._transport`, which :class:`AsyncClient` shares."""
+retried by :mod:`contractgate._http.transport`, which :class:`AsyncClient` shares."""
 
 from __future__ import annotations
 
@@ -8,11 +8,23 @@ from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, T
 
 import httpx
 
-from ._chunking import BatchPlan, input_length, iter_events
-from ._deadline import DeadlineTransport, attempt_deadline
-from ._exceptions import ContractGateError
-from ._logging import logger, setup_logging
-from ._models import (
+from ._http.chunking import BatchPlan, input_length, iter_events
+from ._http.deadline import DeadlineTransport, attempt_deadline
+from ._http.logging import logger, setup_logging
+from ._http.pagination import Pager, page_size_for
+from ._http.transport import (
+    Done,
+    Fail,
+    IngestRefused,
+    PreparedRequest,
+    RawResponse,
+    RetryPolicy,
+    TimeoutTypes,
+    Transport,
+    attempt_budget,
+)
+from .exceptions import ContractGateError
+from .models import (
     AuditEntry,
     BatchIngestResponse,
     ContractResponse,
@@ -32,18 +44,6 @@ from ._models import (
     Usage,
     VersionResponse,
     VersionSummary,
-)
-from ._pagination import Pager
-from ._transport import (
-    Done,
-    Fail,
-    IngestRefused,
-    PreparedRequest,
-    RawResponse,
-    RetryPolicy,
-    TimeoutTypes,
-    Transport,
-    attempt_budget,
 )
 
 __all__ = ["Client"]
@@ -375,16 +375,28 @@ class Client:
     def audit(
         self,
         contract_id: Optional[str] = None,
-        limit: Optional[int] = None,
+        limit: int = 50,
         offset: int = 0,
         *,
+        timeout: TimeoutTypes = None,
+    ) -> List[AuditEntry]:
+        """Up to ``limit`` audit rows from ``offset``, newest first, as a list (v0.1's
+        call). For every row, page by page, use :meth:`iter_audit`."""
+        return self.iter_audit(
+            contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
+        ).to_list()
+
+    def iter_audit(
+        self,
+        contract_id: Optional[str] = None,
+        *,
+        limit: Optional[int] = None,
+        offset: int = 0,
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> Pager[AuditEntry]:
-        """Audit rows, newest first, as a lazy iterator over pages.
-
-        ``limit`` caps the rows yielded in total (``None``: all), so v0.1's
-        ``audit(contract_id, limit=50, offset=0)`` yields the same rows it returned."""
+        """Audit rows, newest first, fetched page by page as you iterate (``limit``:
+        at most that many rows in total; ``None``: all)."""
         return Pager(
             lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -395,13 +407,27 @@ class Client:
     def quarantine(
         self,
         contract_id: Optional[str] = None,
-        limit: Optional[int] = None,
+        limit: int = 50,
         offset: int = 0,
         *,
+        timeout: TimeoutTypes = None,
+    ) -> List[QuarantineEntry]:
+        """Up to ``limit`` quarantined (source) rows from ``offset``, newest first, as a
+        list. For every row, page by page, use :meth:`iter_quarantine`."""
+        return self.iter_quarantine(
+            contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
+        ).to_list()
+
+    def iter_quarantine(
+        self,
+        contract_id: Optional[str] = None,
+        *,
+        limit: Optional[int] = None,
+        offset: int = 0,
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> Pager[QuarantineEntry]:
-        """Quarantined (source) rows, newest first, as a lazy iterator over pages."""
+        """Quarantined (source) rows, newest first, fetched page by page as you iterate."""
         return Pager(
             lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
             limit=limit,

@@ -25,13 +25,13 @@ import re
 from collections import Counter
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
-from . import _ast as A
-from . import _charset as C
-from . import _errors as E
-from . import _parser as P
-from . import _unicode as U
-from ._charset import Ranges
-from ._errors import RegexCompileError, Span
+from . import ast as A
+from . import charset as C
+from . import errors as E
+from . import parser as P
+from . import unicode as U
+from .charset import Ranges
+from .errors import RegexCompileError, Span
 
 # Look-around kinds (regex-automata's util::look::Look).
 START = "Start"
@@ -1457,7 +1457,7 @@ def translate(pattern: str, ast: A.Ast) -> Hir:
     with P.gc_paused(pattern):
         h = t.translate(ast)
     if t.compact:
-        from ._size import exceeds_lower_bound  # _size imports this module
+        from .size import exceeds_lower_bound  # _size imports this module
 
         if exceeds_lower_bound(h):
             raise E.size_limit_error(pattern)

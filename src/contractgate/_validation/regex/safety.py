@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
-from . import _charset as C
-from . import _hir as H
-from ._charset import Ranges
+from . import charset as C
+from . import hir as H
+from .charset import Ranges
 
 MAX_POSITIONS = 2000
 MAX_WORK = 60_000

@@ -1,5 +1,5 @@
 """The asyncio HTTP client. Like :class:`Client`, it only moves bytes: requests are
-built, decoded and retried by :mod:`contractgate._transport`."""
+built, decoded and retried by :mod:`contractgate._http.transport`."""
 
 from __future__ import annotations
 
@@ -21,10 +21,23 @@ from typing import (
 
 import httpx
 
-from ._chunking import BatchPlan, input_length, iter_events
-from ._exceptions import ContractGateError
-from ._logging import logger, setup_logging
-from ._models import (
+from ._http.chunking import BatchPlan, input_length, iter_events
+from ._http.logging import logger, setup_logging
+from ._http.pagination import AsyncPager, page_size_for
+from ._http.transport import (
+    Done,
+    Fail,
+    IngestPlan,
+    IngestRefused,
+    PreparedRequest,
+    RawResponse,
+    RetryPolicy,
+    TimeoutTypes,
+    Transport,
+    attempt_budget,
+)
+from .exceptions import ContractGateError
+from .models import (
     AuditEntry,
     BatchIngestResponse,
     ContractResponse,
@@ -44,19 +57,6 @@ from ._models import (
     Usage,
     VersionResponse,
     VersionSummary,
-)
-from ._pagination import AsyncPager
-from ._transport import (
-    Done,
-    Fail,
-    IngestPlan,
-    IngestRefused,
-    PreparedRequest,
-    RawResponse,
-    RetryPolicy,
-    TimeoutTypes,
-    Transport,
-    attempt_budget,
 )
 
 __all__ = ["AsyncClient"]
@@ -427,16 +427,31 @@ class AsyncClient:
         return await self._execute(self._t.get_contract_version(contract_id, timeout))
 
     # ------------------------------------------------------------------ audit, quarantine
-    def audit(
+    async def audit(
         self,
         contract_id: Optional[str] = None,
-        limit: Optional[int] = None,
+        limit: int = 50,
         offset: int = 0,
         *,
+        timeout: TimeoutTypes = None,
+    ) -> List[AuditEntry]:
+        """Up to ``limit`` audit rows from ``offset``, newest first, as a list (v0.1's
+        call). For every row, page by page, use :meth:`iter_audit`."""
+        return await self.iter_audit(
+            contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
+        ).to_list()
+
+    def iter_audit(
+        self,
+        contract_id: Optional[str] = None,
+        *,
+        limit: Optional[int] = None,
+        offset: int = 0,
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> AsyncPager[AuditEntry]:
-        """``async for row in cg.audit(...)``, or ``rows = await cg.audit(...)``."""
+        """Audit rows, newest first, fetched page by page as you iterate (``limit``:
+        at most that many rows in total; ``None``: all)."""
         return AsyncPager(
             lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -444,15 +459,30 @@ class AsyncClient:
             page_size=page_size,
         )
 
-    def quarantine(
+    async def quarantine(
         self,
         contract_id: Optional[str] = None,
-        limit: Optional[int] = None,
+        limit: int = 50,
         offset: int = 0,
         *,
+        timeout: TimeoutTypes = None,
+    ) -> List[QuarantineEntry]:
+        """Up to ``limit`` quarantined (source) rows from ``offset``, newest first, as a
+        list. For every row, page by page, use :meth:`iter_quarantine`."""
+        return await self.iter_quarantine(
+            contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
+        ).to_list()
+
+    def iter_quarantine(
+        self,
+        contract_id: Optional[str] = None,
+        *,
+        limit: Optional[int] = None,
+        offset: int = 0,
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> AsyncPager[QuarantineEntry]:
+        """Quarantined (source) rows, newest first, fetched page by page as you iterate."""
         return AsyncPager(
             lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
             limit=limit,

@@ -31,7 +31,7 @@ from array import array
 from itertools import accumulate
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from ._exceptions import ContractGateError
+from ..exceptions import EventDecodeError, EventTypeError
 
 __all__ = [
     "MAX_DEPTH",
@@ -71,84 +71,6 @@ _TRAILING_COMMA = "trailing comma"
 _TRAILING_CHARACTERS = "trailing characters"
 _UNEXPECTED_END_OF_HEX = "unexpected end of hex escape"
 _RECURSION_LIMIT = "recursion limit exceeded"
-
-
-class EventDecodeError(ContractGateError, ValueError):
-    """An event was rejected the way the gateway's serde_json rejects it.
-
-    ``str(err)`` is serde_json's message (``expected value at line 1 column 1``,
-    ``number out of range at line 1 column 6``, ``recursion limit exceeded at line 1
-    column 128`` …). ``code`` is the message without the position; ``line`` and
-    ``column`` are serde_json's (1-based line; column = bytes since the start of the
-    line, 0 at end of an empty input). For Python values that were never JSON text
-    (:func:`to_event_value`), ``line``/``column`` are ``None`` and ``path`` names the
-    offending value (``event.items[2]``).
-
-    Also a :class:`ValueError`, like :class:`json.JSONDecodeError`.
-    """
-
-    def __init__(
-        self,
-        code: str,
-        line: Optional[int] = None,
-        column: Optional[int] = None,
-        path: Optional[str] = None,
-    ) -> None:
-        if line is not None and column is not None:
-            message = f"{code} at line {line} column {column}"
-        elif path is not None:
-            message = f"{code} at {path}"
-        else:
-            message = code
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.line = line
-        self.column = column
-        self.path = path
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self) -> Any:
-        return (type(self), (self.code, self.line, self.column, self.path))
-
-
-class EventTypeError(ContractGateError, TypeError):
-    """A Python value has no JSON form (a ``set``, ``bytes``, ``datetime``, ``Decimal``, a
-    non-``str`` dict key, a custom object …) or nests deeper than serde_json accepts.
-
-    ``path`` names the value (``event.items[2]``) when known; ``python_type`` is the
-    offending type's name.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: Optional[str] = None,
-        python_type: Optional[str] = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.python_type = python_type
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self) -> Any:
-        return (
-            _rebuild_type_error,
-            (type(self), self.message, self.path, self.python_type),
-        )
-
-
-def _rebuild_type_error(
-    cls: Any, message: str, path: Optional[str], python_type: Optional[str]
-) -> EventTypeError:
-    err: EventTypeError = cls(message, path=path, python_type=python_type)
-    return err
 
 
 # --------------------------------------------------------------------------------------

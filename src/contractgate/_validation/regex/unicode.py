@@ -5,9 +5,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
-from . import _charset as C
-from . import _tables as T
-from ._charset import Ranges
+from . import charset as C
+from . import tables as T
+from .charset import Ranges
 
 _cache: Dict[str, Ranges] = {}
 

@@ -58,24 +58,10 @@ from urllib.parse import quote
 
 import httpx
 
-from ._chunking import (
-    LEGACY_MAX_BODY_BYTES,
-    MAX_EVENTS_PER_BATCH,
-    PER_EVENT_LIMIT,
-    READ_AHEAD_BATCHES,
-    READ_AHEAD_BYTES,
-    V1_MAX_BODY_BYTES,
-    BatchPlan,
-    StreamPlanner,
-    iter_events,
-    plan_batches,
-)
-from ._exceptions import (
+from .._version import __version__
+from ..exceptions import (
     AtomicRejectedError,
-    AuthError,
-    BadRequestError,
     ClientTimeoutError,
-    ConflictError,
     ConnectionError,
     ContractGateError,
     DeprecatedVersionError,
@@ -83,17 +69,13 @@ from ._exceptions import (
     HTTPError,
     IdempotencyConflictError,
     InvalidResponseError,
-    NotFoundError,
     PartialIngestError,
-    PayloadTooLargeError,
     PlanLimitExceededError,
     RateLimitError,
-    ServerError,
-    ServerTimeoutError,
     ValidationFailedError,
+    status_to_exception,
 )
-from ._logging import logger, redact, redact_headers, register_secret
-from ._models import (
+from ..models import (
     AuditEntry,
     BatchAck,
     BatchIngestResponse,
@@ -104,7 +86,6 @@ from ._models import (
     EnvelopeIngestResponse,
     Health,
     IngestionStats,
-    IngestResults,
     PlaygroundResult,
     QuarantineEntry,
     RateLimitInfo,
@@ -119,7 +100,19 @@ from ._models import (
     merge_batches,
     parse_list,
 )
-from ._version import __version__
+from .chunking import (
+    LEGACY_MAX_BODY_BYTES,
+    MAX_EVENTS_PER_BATCH,
+    PER_EVENT_LIMIT,
+    READ_AHEAD_BATCHES,
+    READ_AHEAD_BYTES,
+    V1_MAX_BODY_BYTES,
+    BatchPlan,
+    StreamPlanner,
+    iter_events,
+    plan_batches,
+)
+from .logging import logger, redact, redact_headers, register_secret
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -465,18 +458,6 @@ def error_from_response(
     }
     status = resp.status_code
     err_code = body.get("error") if isinstance(body, Mapping) else None
-    if status == 400:
-        return BadRequestError(message, **common)
-    if status == 401:
-        return AuthError(message, **common)
-    if status == 404:
-        return NotFoundError(message, **common)
-    if status == 408:
-        return ServerTimeoutError(message, **common)
-    if status == 409:
-        return ConflictError(message, **common)
-    if status == 413:
-        return PayloadTooLargeError(message, **common)
     if status == 422:
         if err_code == "idempotency_conflict":
             return IdempotencyConflictError(message, **common)
@@ -502,7 +483,6 @@ def error_from_response(
                     **common,
                 )
             return ValidationFailedError(message, result=parsed, **common)
-        return ValidationFailedError(message, **common)
     if status == 429:
         if err_code == "plan_limit_exceeded" and isinstance(body, Mapping):
             return PlanLimitExceededError(
@@ -520,9 +500,7 @@ def error_from_response(
         return RateLimitError(
             message, retry_after=retry_after_seconds(body, resp.headers, now), **common
         )
-    if status >= 500:
-        return ServerError(message, **common)
-    return HTTPError(message, **common)
+    return status_to_exception(status)(message, **common)
 
 
 # ============================================================== connection errors
@@ -1582,12 +1560,7 @@ class IngestPlan:
     def slim(self, part: BatchIngestResponse) -> BatchIngestResponse:
         """What the merged answer keeps of an acknowledged batch: all of it, or (with
         ``keep_results=False``) its counts, metadata and failing results only."""
-        if self.keep_results:
-            return part
-        results = part.results
-        if isinstance(results, IngestResults):
-            return dataclasses.replace(part, results=results.failing_parts(), raw={})
-        return dataclasses.replace(part, results=part.failures, raw={})
+        return part if self.keep_results else part.failing_only()
 
     def close(self) -> None:
         self._bodies.clear()

@@ -5,7 +5,7 @@
   appendix C.2): sorted object keys, zmij float digits.
 * :func:`render_debug_str` — Rust ``{:?}`` of a ``str`` (``{D:}``, appendix D).
 
-The ``{D:}`` escape set is the table ``_data/rust_str_debug_escapes.txt`` (Unicode 17.0.0,
+The ``{D:}`` escape set is the table ``data/rust_str_debug_escapes.txt`` (Unicode 17.0.0,
 as compiled into rustc 1.95's core). It is a verbatim copy of
 ``shared/spec/rust-str-debug-escapes.txt`` (also kept in ``tests/data/``); to regenerate,
 copy that file over it unchanged. It is read lazily, through ``importlib.resources``, the
@@ -215,7 +215,7 @@ def _read_table() -> str:
 
     package = __name__.rpartition(".")[0]
     return (
-        resources.files(package).joinpath("_data").joinpath(_TABLE_NAME).read_text(encoding="utf-8")
+        resources.files(package).joinpath("data").joinpath(_TABLE_NAME).read_text(encoding="utf-8")
     )
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Union
 
-from ._dates import is_valid_date
-from ._jsondecode import (
+from .dates import is_valid_date
+from .jsondecode import (
     MAX_DEPTH,
     EventDecodeError,
     EventTypeError,
@@ -29,7 +29,7 @@ from ._jsondecode import (
     number_from_literal,
     to_event_value,
 )
-from ._render import (
+from .render import (
     render_debug_str,
     render_f64,
     render_json,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from . import _charset as C
-from . import _hir as H
-from . import _unicode as U
-from ._charset import Ranges
+from . import charset as C
+from . import hir as H
+from . import unicode as U
+from .charset import Ranges
 
 ASCII: Ranges = ((0, 0x7F),)
 

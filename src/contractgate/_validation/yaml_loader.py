@@ -38,8 +38,8 @@ from typing import (
     Union,
 )
 
-from ._exceptions import ContractCompileError
-from ._render import render_debug_str, render_f64
+from ..exceptions import ContractCompileError
+from .render import render_debug_str, render_f64
 
 if TYPE_CHECKING:
     import yaml
@@ -1232,8 +1232,9 @@ def _describe_py(value: Any) -> str:
     return f"Python value of type {type(value).__name__}"
 
 
-def read_python(data: Any, root: Struct, *, file: Optional[str] = None) -> Any:
-    """Type already-decoded Python data into ``root`` (``Contract.from_dict``)."""
+def read_python(data: Any, root: TypeSpec, *, file: Optional[str] = None) -> Any:
+    """Type already-decoded Python data as ``root`` (``Contract.from_dict``, the models'
+    ``from_yaml`` helpers)."""
     try:
         return _PyReader().de(root, data, None)
     except _DeError as err:

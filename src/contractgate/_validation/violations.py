@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Mapping, Tuple, Union
+from typing import Any, Mapping, Sequence, Union
+
+from .._frozenlist import EMPTY, FrozenList, freeze_fields
 
 __all__ = [
     "BatchRecordViolation",
@@ -76,11 +78,11 @@ class Violation:
         return {"field": self.field, "message": self.message, "kind": str(self.kind)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Violation:
+    def from_dict(cls, raw: Mapping[str, Any]) -> Violation:
         return cls(
-            field=str(data.get("field", "")),
-            message=str(data.get("message", "")),
-            kind=ViolationKind.parse(str(data.get("kind", ""))),
+            field=str(raw.get("field", "")),
+            message=str(raw.get("message", "")),
+            kind=ViolationKind.parse(str(raw.get("kind", ""))),
         )
 
 
@@ -93,8 +95,27 @@ class ValidationResult:
     """
 
     passed: bool
-    violations: Tuple[Violation, ...] = ()
+    violations: Sequence[Violation] = EMPTY
     validation_us: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.violations) is not FrozenList:
+            freeze_fields(self, "violations")
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ValidationResult:
+        """The wire form (``{"passed": …, "violations": […], "validation_us": …}``)."""
+        items = raw.get("violations")
+        violations = FrozenList(
+            Violation.from_dict(v) for v in (items if isinstance(items, list) else ())
+            if isinstance(v, Mapping)
+        )
+        us = raw.get("validation_us")
+        return cls(
+            passed=raw.get("passed") is True,
+            violations=violations,
+            validation_us=us if isinstance(us, int) and not isinstance(us, bool) else 0,
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ValidationResult):
@@ -139,12 +160,12 @@ class BatchRecordViolation:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BatchRecordViolation:
+    def from_dict(cls, raw: Mapping[str, Any]) -> BatchRecordViolation:
         return cls(
-            record_index=int(data.get("record_index", 0)),
-            field=str(data.get("field", "")),
-            message=str(data.get("message", "")),
-            kind=ViolationKind.parse(str(data.get("kind", ""))),
+            record_index=int(raw.get("record_index", 0)),
+            field=str(raw.get("field", "")),
+            message=str(raw.get("message", "")),
+            kind=ViolationKind.parse(str(raw.get("kind", ""))),
         )
 
 
@@ -154,8 +175,12 @@ class BatchValidationResult:
 
     passed: int
     quarantined: int
-    violations: Tuple[BatchRecordViolation, ...] = ()
+    violations: Sequence[BatchRecordViolation] = EMPTY
     validation_us: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.violations) is not FrozenList:
+            freeze_fields(self, "violations")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BatchValidationResult):

@@ -40,11 +40,11 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Pattern, Set, Tuple, Union
 
-from . import _ast as A
-from . import _errors as E
-from ._charset import Ranges
-from ._errors import Position, RegexCompileError, Span
-from ._unicode import is_capture_char, is_white_space, perl_space
+from . import ast as A
+from . import errors as E
+from .charset import Ranges
+from .errors import Position, RegexCompileError, Span
+from .unicode import is_capture_char, is_white_space, perl_space
 
 NEST_LIMIT = 250
 

@@ -7,11 +7,14 @@ clients' errors are defined further down in this module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+import builtins
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Type
 
 __all__ = [
     "ContractCompileError",
     "ContractGateError",
+    "EventDecodeError",
+    "EventTypeError",
     "SDKError",
 ]
 
@@ -55,13 +58,97 @@ class ContractCompileError(ContractGateError):
 
 
 # --------------------------------------------------------------------------------------
+# Event errors of the local validator (raised before any rule is checked)
+# --------------------------------------------------------------------------------------
+
+
+class EventDecodeError(ContractGateError, ValueError):
+    """An event was rejected the way the gateway's serde_json rejects it.
+
+    ``str(err)`` is serde_json's message (``expected value at line 1 column 1``,
+    ``number out of range at line 1 column 6``, ``recursion limit exceeded at line 1
+    column 128`` …). ``code`` is the message without the position; ``line`` and
+    ``column`` are serde_json's (1-based line; column = bytes since the start of the
+    line, 0 at end of an empty input). For Python values that were never JSON text
+    (:func:`to_event_value`), ``line``/``column`` are ``None`` and ``path`` names the
+    offending value (``event.items[2]``).
+
+    Also a :class:`ValueError`, like :class:`json.JSONDecodeError`.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        path: Optional[str] = None,
+    ) -> None:
+        if line is not None and column is not None:
+            message = f"{code} at line {line} column {column}"
+        elif path is not None:
+            message = f"{code} at {path}"
+        else:
+            message = code
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.code, self.line, self.column, self.path))
+
+
+class EventTypeError(ContractGateError, TypeError):
+    """A Python value has no JSON form (a ``set``, ``bytes``, ``datetime``, ``Decimal``, a
+    non-``str`` dict key, a custom object …) or nests deeper than serde_json accepts.
+
+    ``path`` names the value (``event.items[2]``) when known; ``python_type`` is the
+    offending type's name.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Optional[str] = None,
+        python_type: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.python_type = python_type
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_type_error,
+            (type(self), self.message, self.path, self.python_type),
+        )
+
+
+def _rebuild_type_error(
+    cls: Any, message: str, path: Optional[str], python_type: Optional[str]
+) -> EventTypeError:
+    err: EventTypeError = cls(message, path=path, python_type=python_type)
+    return err
+
+
+
+# --------------------------------------------------------------------------------------
 # HTTP client errors (Client / AsyncClient). This module must stay import-light: it is
 # imported by `import contractgate`, so nothing here may import httpx or the models at
 # run time (the models are only named in annotations).
 # --------------------------------------------------------------------------------------
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._models import BatchIngestResponse, EgressResponse
+    from .models import BatchIngestResponse, EgressResponse
 
 __all__ += [
     "APIConnectionError",
@@ -88,6 +175,8 @@ __all__ += [
     "ServerError",
     "ServerTimeoutError",
     "ValidationFailedError",
+    "raise_for_status",
+    "status_to_exception",
 ]
 
 
@@ -124,17 +213,25 @@ class HTTPError(_Picklable, ContractGateError):
         self,
         message: str,
         *,
-        status_code: int,
-        body: Any = "",
+        status_code: Optional[int] = None,
+        body: Any = None,
         headers: Optional[Mapping[str, str]] = None,
         request_id: Optional[str] = None,
         method: Optional[str] = None,
         url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        status: Optional[int] = None,
     ) -> None:
+        # ``status`` is v0.1's keyword (test doubles raise ``NotFoundError("x", status=404)``)
+        if status_code is None:
+            if status is None:
+                raise TypeError(f"{type(self).__name__}() needs status_code= (or v0.1's status=)")
+            status_code = status
+        elif status is not None and status != status_code:
+            raise TypeError("status and status_code disagree")
         super().__init__(message)
         self.message = message
-        self.status_code = status_code
+        self.status_code: int = status_code
         self.body = body
         self.headers: Mapping[str, str] = headers if headers is not None else {}
         self.request_id = request_id
@@ -146,6 +243,10 @@ class HTTPError(_Picklable, ContractGateError):
     def status(self) -> int:
         """The HTTP status (the v0.1 attribute name; same as ``status_code``)."""
         return self.status_code
+
+    @status.setter
+    def status(self, value: int) -> None:
+        self.status_code = value
 
     def __str__(self) -> str:
         return self.message
@@ -285,14 +386,15 @@ class InvalidResponseError(HTTPError):
         self.transient = transient
 
 
-class ConnectionError(_Picklable, ContractGateError):
+class ConnectionError(_Picklable, ContractGateError, builtins.ConnectionError):
     """No (complete) response: DNS failure, refused or reset connection, TLS error,
     a response cut short, or a client-side timeout (also ``APIConnectionError``).
 
-    This shadows the builtin inside ``contractgate`` exactly as v0.1 did; import it as
-    ``APIConnectionError`` to avoid confusion. ``method``/``url`` name the request,
-    ``idempotency_key`` is set for ingest batches (resend with the same key), and
-    ``__cause__`` is the underlying httpx exception.
+    The name is v0.1's. It is also a subclass of the builtin ``ConnectionError``, so
+    ``except ConnectionError`` catches it whichever of the two the name means where you
+    write it; ``APIConnectionError`` is the unambiguous spelling. ``method``/``url`` name
+    the request, ``idempotency_key`` is set for ingest batches (resend with the same
+    key), and ``__cause__`` is the underlying httpx exception.
     """
 
     def __init__(
@@ -391,3 +493,49 @@ class PartialIngestError(_Picklable, ContractGateError):
             f"{len(unsent_indexes)} not acknowledged starting at index "
             f"{self.first_unsent_index}{rest}: {type(cause).__name__}: {cause}"
         )
+
+
+# --------------------------------------------------------------------------------------
+# Status -> error class (spec gateway-api.md §7.2, with the finer classes of this SDK).
+# The clients refine a few answers by their body (plan limit, atomic, deprecated pin,
+# idempotency conflict); every class below is an HTTPError, as v0.1's were.
+# --------------------------------------------------------------------------------------
+
+_BY_STATUS: Dict[int, Type[HTTPError]] = {
+    400: BadRequestError,
+    401: AuthError,
+    404: NotFoundError,
+    408: ServerTimeoutError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: ValidationFailedError,
+    429: RateLimitError,
+}
+
+
+def status_to_exception(status: int) -> Type[HTTPError]:
+    """The error class for an HTTP status (v0.1's function; 5xx -> :class:`ServerError`)."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    return ServerError if status >= 500 else HTTPError
+
+
+def raise_for_status(status: int, body: Any, default_message: Optional[str] = None) -> None:
+    """Raise the error for a non-2xx ``status`` (v0.1's helper, kept for callers that
+    decode responses themselves); return ``None`` for 2xx.
+
+    The message is the first string under the body keys ``error``, ``message``,
+    ``detail``, else ``default_message``, else ``"HTTP <status>"``.
+    """
+    if 200 <= status < 300:
+        return
+    message = None
+    if isinstance(body, Mapping):
+        for key in ("error", "message", "detail"):
+            value = body.get(key)
+            if isinstance(value, str):
+                message = value
+                break
+    cls = status_to_exception(status)
+    raise cls(message or default_message or f"HTTP {status}", status_code=status, body=body)

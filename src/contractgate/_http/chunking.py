@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
-from ._exceptions import EventEncodeError
+from ..exceptions import EventEncodeError
 
 __all__ = [
     "LEGACY_MAX_BODY_BYTES",

@@ -21,13 +21,13 @@ import re
 import threading
 from typing import Callable, Dict, Optional, Tuple, cast
 
-from . import _hir as H
-from ._emit import emit, uses_unicode_word_boundary, wants_ascii_variant
-from ._errors import RegexCompileError, size_limit_error
-from ._nfa import LazyDFA
-from ._parser import parse
-from ._safety import is_linear
-from ._size import exceeds_limit
+from . import hir as H
+from .emit import emit, uses_unicode_word_boundary, wants_ascii_variant
+from .errors import RegexCompileError, size_limit_error
+from .nfa import LazyDFA
+from .parser import parse
+from .safety import is_linear
+from .size import exceeds_limit
 
 __all__ = [
     "CharRun",

@@ -70,7 +70,7 @@ class _Path:
 _Part = Tuple[bool, str]  # (is_literal, text or expression)
 
 #: ``(chars, min, max)``: a pattern that is a run of one small ASCII class
-#: (``contractgate._regex.char_run``).
+#: (``contractgate._validation.regex.char_run``).
 CharRun = Tuple[str, int, Optional[int]]
 
 # The pass expression gives up (is ``False``: the checking code decides) below this many
@@ -626,7 +626,7 @@ def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) 
         em.emit(2, "return True")
     else:
         em.emit(2, "if out:")
-        em.emit(3, "return _failed(tuple(out))")
+        em.emit(3, "return _failed(out)")
         em.emit(2, "return _PASSED")
     return em.lines
 

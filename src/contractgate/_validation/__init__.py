@@ -1,0 +1,1 @@
+"""The validation wing: YAML text -> contract -> generated code -> verdict (private)."""
