@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from contractgate import CompiledContract, Contract, ContractCompileError
 from contractgate._validation.jsonvalue import EventTypeError, loads
 
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _corpus() -> List[Tuple[str, str, List[Any]]]:

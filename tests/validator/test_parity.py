@@ -23,8 +23,8 @@ from contractgate._validation.jsonvalue import (
     render_json,
 )
 
-DATA = Path(__file__).parent / "data"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+DATA = Path(__file__).resolve().parents[1] / "data"
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
 CORPUS_FILES = (
     "contract-validation-parity.json",
     "contract-validation-fuzz.jsonl",

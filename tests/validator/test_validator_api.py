@@ -22,7 +22,7 @@ from contractgate import (
     ViolationKind,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 USER_EVENTS = ROOT / "contracts" / "user_events" / "1.1.0.yaml"
 GOOD = {"user_id": "alice_01", "event_type": "click", "timestamp": 1724252400}
 

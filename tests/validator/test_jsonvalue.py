@@ -42,7 +42,7 @@ from contractgate._validation.jsonvalue import (
 )
 from contractgate.exceptions import ContractGateError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 _CORPUS = json.loads((DATA / "contract-validation-parity.json").read_text(encoding="utf-8"))
 _HELPERS = _CORPUS["helper_vectors"]
 

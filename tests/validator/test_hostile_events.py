@@ -3,7 +3,7 @@ surrogates, numbers beyond 64 bits. Each one is either handled exactly as the ga
 handles it (spec §3: the local validator's answer equals the local gateway's answer for the
 same raw bytes) or rejected by the client with ``EventEncodeError`` before anything is
 sent. Not repeated here: the mock-transport checks of tests/client (EventEncodeError
-reasons) and the single-case checks of tests/test_validator_api.py."""
+reasons) and the single-case checks of tests/validator/test_validator_api.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
-from hardening_testlib import CONTRACTS, FAST_RETRY
+from cg_validator_testlib import CONTRACTS, FAST_RETRY
 
 import contractgate.exceptions as E
 from contractgate import Client, Contract, EventDecodeError, EventTypeError

@@ -1,0 +1,20 @@
+"""Helpers shared by the validator tests (imported by the test modules and conftest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contractgate._http.transport import RetryPolicy
+
+REPO = Path(__file__).resolve().parents[2]
+CONTRACTS = REPO / "contracts"
+DATA = REPO / "tests" / "data"
+
+#: short waits so the tests against the local gateway stay fast
+FAST_RETRY = RetryPolicy(
+    max_retries=2,
+    initial_delay=0.01,
+    max_delay=0.05,
+    keyed_min_delay=0.05,
+    auth_retry_delay=0.01,
+)
