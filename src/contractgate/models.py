@@ -13,10 +13,13 @@ This module imports neither httpx nor the clients.
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import (
     Any,
+    Callable,
     Dict,
     Iterator,
     List,
@@ -25,6 +28,10 @@ from typing import (
     Sequence,
     Tuple,
     TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
 )
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
@@ -158,14 +165,69 @@ def parse_list(cls: type[M], data: Any) -> list[M]:
     return [cls.from_dict(x) for x in _objs(data)]
 
 
+Reader = Callable[[Mapping[str, Any], str], Any]
+
+
+def _reader(hint: Any, default: Any) -> Reader:
+    """How a field of this annotation reads its JSON key, tolerantly (spec §9.2): a value
+    of the wrong type reads as the field's default, never as an error."""
+    args = get_args(hint)
+    optional = get_origin(hint) is Union and type(None) in args
+    if optional:
+        hint = next(a for a in args if a is not type(None))
+        args = get_args(hint)
+    scalars: Dict[Any, Tuple[Reader, Callable[[Mapping[str, Any], str, Any], Any]]] = {
+        str: (_os, _s), bool: (_ob, _b), int: (_oi, _i), float: (_of, _f)
+    }
+    if hint in scalars:
+        read_optional, read = scalars[hint]
+        if optional:
+            return read_optional
+        zero = hint() if default is None else default  # a required field reads as "", 0…
+        return lambda d, k: read(d, k, zero)
+    if get_origin(hint) in (tuple, collections.abc.Sequence):
+        item = args[0]
+        if item is Violation:
+            return lambda d, k: _violations(d.get(k))
+        if item is str:
+            return lambda d, k: _strs(d.get(k))
+        if isinstance(item, type) and hasattr(item, "from_dict"):
+            return lambda d, k: _models(item, d.get(k))
+        return lambda d, k: FrozenList(d[k]) if isinstance(d.get(k), list) else EMPTY
+    if get_origin(hint) in (Mapping, collections.abc.Mapping):
+        return lambda d, k: d[k] if isinstance(d.get(k), Mapping) else None
+    return lambda d, k: d.get(k)  # Any: the JSON value as it is
+
+
+_READERS: Dict[type, List[Tuple[str, Reader]]] = {}
+
+
+def _readers(cls: type) -> List[Tuple[str, Reader]]:
+    """One reader per wire field of a model class (``raw`` and SDK metadata excluded)."""
+    readers = _READERS.get(cls)
+    if readers is None:
+        hints = get_type_hints(cls)
+        readers = []
+        for f in dataclasses.fields(cls):
+            if not f.compare:  # raw, status_code …: not read from the body
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else None
+            readers.append((f.name, _reader(hints[f.name], default)))
+        _READERS[cls] = readers
+    return readers
+
+
 class _Model:
-    """Shared helpers. Subclasses are frozen dataclasses with a ``raw`` field."""
+    """Shared behaviour. Subclasses are frozen dataclasses whose fields carry the JSON
+    names; ``raw`` keeps the decoded object (unknown keys included)."""
 
     raw: Mapping[str, Any]
 
     @classmethod
-    def from_dict(cls: type[M], raw: Mapping[str, Any]) -> M:  # pragma: no cover
-        raise NotImplementedError
+    def from_dict(cls: type[M], raw: Mapping[str, Any]) -> M:
+        """Decode the gateway's JSON object, each field by its type (see :func:`_reader`)."""
+        values = {name: read(raw, name) for name, read in _readers(cls)}
+        return cls(raw=raw, **values)  # type: ignore[call-arg]
 
     def to_dict(self) -> Dict[str, Any]:
         """The JSON object this model was decoded from (unknown keys included)."""
@@ -515,17 +577,6 @@ class EnvelopeIngestResponse(_Model):
     violations: Tuple[BatchRecordViolation, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> EnvelopeIngestResponse:
-        return cls(
-            passed=_i(raw, "passed"),
-            quarantined=_i(raw, "quarantined"),
-            validation_us=_i(raw, "validation_us"),
-            violations=_models(BatchRecordViolation, raw.get("violations")),
-            raw=raw,
-        )
-
-
 # ------------------------------------------------------------------------------ egress
 
 
@@ -538,19 +589,6 @@ class EgressOutcome(_Model):
     action: str = ""  # included | blocked | rejected | tagged (open set)
     stripped_fields: Tuple[str, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> EgressOutcome:
-        return cls(
-            index=_i(raw, "index"),
-            passed=_b(raw, "passed"),
-            violations=_violations(raw.get("violations")),
-            validation_us=_i(raw, "validation_us"),
-            action=_s(raw, "action"),
-            stripped_fields=_strs(raw.get("stripped_fields")),
-            raw=raw,
-        )
-
 
 @dataclass(frozen=True)
 class EgressResponse(_Model):
@@ -566,23 +604,6 @@ class EgressResponse(_Model):
     raw: Mapping[str, Any] = _raw()
     status_code: int = field(default=200, compare=False)
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> EgressResponse:
-        payload = raw.get("payload")
-        return cls(
-            total=_i(raw, "total"),
-            passed=_i(raw, "passed"),
-            failed=_i(raw, "failed"),
-            dry_run=_b(raw, "dry_run"),
-            disposition=_s(raw, "disposition"),
-            egress_leakage_mode=_s(raw, "egress_leakage_mode"),
-            resolved_version=_os(raw, "resolved_version"),
-            payload=FrozenList(payload) if isinstance(payload, list) else EMPTY,
-            outcomes=_models(EgressOutcome, raw.get("outcomes")),
-            raw=raw,
-        )
-
-
 # -------------------------------------------------------------------------- playground
 
 
@@ -596,17 +617,6 @@ class PlaygroundResult(_DictCompat):
     validation_us: int = 0
     transformed_event: Any = None
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> PlaygroundResult:
-        return cls(
-            passed=_b(raw, "passed"),
-            violations=_violations(raw.get("violations")),
-            validation_us=_i(raw, "validation_us"),
-            transformed_event=raw.get("transformed_event"),
-            raw=raw,
-        )
-
 
 # --------------------------------------------------------------------------- contracts
 
@@ -623,19 +633,6 @@ class ContractSummary(_Model):
     store_event_payloads: bool = False
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ContractSummary:
-        return cls(
-            id=_s(raw, "id"),
-            name=_s(raw, "name"),
-            multi_stable_resolution=_s(raw, "multi_stable_resolution", "strict"),
-            latest_stable_version=_os(raw, "latest_stable_version"),
-            version_count=_i(raw, "version_count"),
-            store_event_payloads=_b(raw, "store_event_payloads"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class ContractResponse(_Model):
     id: str
@@ -648,21 +645,6 @@ class ContractResponse(_Model):
     latest_stable_version: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ContractResponse:
-        return cls(
-            id=_s(raw, "id"),
-            name=_s(raw, "name"),
-            description=_os(raw, "description"),
-            multi_stable_resolution=_s(raw, "multi_stable_resolution", "strict"),
-            created_at=_os(raw, "created_at"),
-            updated_at=_os(raw, "updated_at"),
-            version_count=_i(raw, "version_count"),
-            latest_stable_version=_os(raw, "latest_stable_version"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class VersionSummary(_Model):
     version: str
@@ -673,20 +655,6 @@ class VersionSummary(_Model):
     import_source: str = "native"
     requires_review: bool = False
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> VersionSummary:
-        return cls(
-            version=_s(raw, "version"),
-            state=_s(raw, "state"),
-            created_at=_os(raw, "created_at"),
-            promoted_at=_os(raw, "promoted_at"),
-            deprecated_at=_os(raw, "deprecated_at"),
-            import_source=_s(raw, "import_source", "native"),
-            requires_review=_b(raw, "requires_review"),
-            raw=raw,
-        )
-
 
 @dataclass(frozen=True)
 class VersionResponse(_Model):
@@ -704,25 +672,6 @@ class VersionResponse(_Model):
     requires_review: bool = False
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> VersionResponse:
-        return cls(
-            id=_s(raw, "id"),
-            contract_id=_s(raw, "contract_id"),
-            version=_s(raw, "version"),
-            state=_s(raw, "state"),
-            yaml_content=_s(raw, "yaml_content"),
-            created_at=_os(raw, "created_at"),
-            promoted_at=_os(raw, "promoted_at"),
-            deprecated_at=_os(raw, "deprecated_at"),
-            compliance_mode=_b(raw, "compliance_mode"),
-            egress_leakage_mode=_s(raw, "egress_leakage_mode", "off"),
-            import_source=_s(raw, "import_source", "native"),
-            requires_review=_b(raw, "requires_review"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class ContractVersionPointer(_Model):
     """``GET /v1/contracts/{id}/version``: the latest stable and the SHA-256 of its YAML."""
@@ -730,11 +679,6 @@ class ContractVersionPointer(_Model):
     version: str
     hash: str = ""
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ContractVersionPointer:
-        return cls(version=_s(raw, "version"), hash=_s(raw, "hash"), raw=raw)
-
 
 # ---------------------------------------------------------------- audit and quarantine
 
@@ -755,23 +699,6 @@ class AuditEntry(_Model):
     source_ip: Optional[str] = None
     created_at: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> AuditEntry:
-        return cls(
-            id=_s(raw, "id"),
-            contract_id=_s(raw, "contract_id"),
-            contract_version=_os(raw, "contract_version"),
-            passed=_b(raw, "passed"),
-            violation_count=_i(raw, "violation_count"),
-            violation_details=raw.get("violation_details"),
-            raw_event=raw.get("raw_event"),
-            validation_us=_i(raw, "validation_us"),
-            source_ip=_os(raw, "source_ip"),
-            created_at=_os(raw, "created_at"),
-            raw=raw,
-        )
-
     @property
     def violations(self) -> Tuple[Violation, ...]:
         """``violation_details`` as :class:`Violation` objects when it has that shape."""
@@ -793,25 +720,6 @@ class QuarantineEntry(_Model):
     last_replayed_at: Optional[str] = None
     last_replay_passed: Optional[bool] = None
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> QuarantineEntry:
-        return cls(
-            id=_s(raw, "id"),
-            contract_id=_s(raw, "contract_id"),
-            contract_version=_os(raw, "contract_version"),
-            raw_event=raw.get("raw_event"),
-            payload_redacted=_b(raw, "payload_redacted"),
-            violation_details=raw.get("violation_details"),
-            violation_count=_i(raw, "violation_count"),
-            source_ip=_os(raw, "source_ip"),
-            quarantined_at=_os(raw, "quarantined_at"),
-            replay_count=_i(raw, "replay_count"),
-            last_replayed_at=_os(raw, "last_replayed_at"),
-            last_replay_passed=_ob(raw, "last_replay_passed"),
-            raw=raw,
-        )
-
     @property
     def violations(self) -> Tuple[Violation, ...]:
         return _violations(self.violation_details)
@@ -836,21 +744,6 @@ class ReplayResult(_Model):
     violations: Tuple[Violation, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayResult:
-        return cls(
-            quarantine_id=_s(raw, "quarantine_id"),
-            outcome=_s(raw, "outcome"),
-            replayed_into_audit_id=_os(raw, "replayed_into_audit_id"),
-            contract_version_matched=_os(raw, "contract_version_matched"),
-            new_quarantine_id=_os(raw, "new_quarantine_id"),
-            contract_version_attempted=_os(raw, "contract_version_attempted"),
-            violation_count=_oi(raw, "violation_count"),
-            violations=_violations(raw.get("violations")),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class ReplayResponse(_Model):
     total: int
@@ -867,25 +760,6 @@ class ReplayResponse(_Model):
     results: Tuple[ReplayResult, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayResponse:
-        return cls(
-            total=_i(raw, "total"),
-            replayed=_i(raw, "replayed"),
-            still_quarantined=_i(raw, "still_quarantined"),
-            already_replayed=_i(raw, "already_replayed"),
-            not_found=_i(raw, "not_found"),
-            wrong_contract=_i(raw, "wrong_contract"),
-            purged=_i(raw, "purged"),
-            redacted=_i(raw, "redacted"),
-            target_version=_os(raw, "target_version"),
-            target_version_source=_os(raw, "target_version_source"),
-            target_is_draft=_b(raw, "target_is_draft"),
-            results=_models(ReplayResult, raw.get("results")),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class ReplayHistoryEntry(_Model):
     """An entry of per-contract replay history; ``kind`` is ``source``,
@@ -901,21 +775,6 @@ class ReplayHistoryEntry(_Model):
     replayed_into_audit_id: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ReplayHistoryEntry:
-        return cls(
-            kind=_s(raw, "kind"),
-            id=_s(raw, "id"),
-            contract_version=_os(raw, "contract_version"),
-            created_at=_os(raw, "created_at"),
-            status=_os(raw, "status"),
-            violation_count=_oi(raw, "violation_count"),
-            replayed_at=_os(raw, "replayed_at"),
-            replayed_into_audit_id=_os(raw, "replayed_into_audit_id"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class TopLevelReplayOutcome(_Model):
     """An outcome of the lossy top-level replay (spec §3.7): every non-replayed reason
@@ -928,18 +787,6 @@ class TopLevelReplayOutcome(_Model):
     replayed_at: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> TopLevelReplayOutcome:
-        return cls(
-            event_id=_s(raw, "event_id"),
-            version=_s(raw, "version"),
-            passed=_b(raw, "passed"),
-            violations=_violations(raw.get("violations")),
-            replayed_at=_os(raw, "replayed_at"),
-            raw=raw,
-        )
-
-
 TopLevelReplayHistoryEntry = TopLevelReplayOutcome
 
 
@@ -948,15 +795,6 @@ class TopLevelReplayResponse(_Model):
     replayed: int
     outcomes: Tuple[TopLevelReplayOutcome, ...] = EMPTY
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> TopLevelReplayResponse:
-        return cls(
-            replayed=_i(raw, "replayed"),
-            outcomes=_models(TopLevelReplayOutcome, raw.get("outcomes")),
-            raw=raw,
-        )
-
 
 # ------------------------------------------------------------------ stats, usage, health
 
@@ -973,21 +811,6 @@ class IngestionStats(_Model):
     p99_validation_us: int = 0
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> IngestionStats:
-        return cls(
-            total_events=_i(raw, "total_events"),
-            passed_events=_i(raw, "passed_events"),
-            failed_events=_i(raw, "failed_events"),
-            pass_rate=_f(raw, "pass_rate"),
-            avg_validation_us=_f(raw, "avg_validation_us"),
-            p50_validation_us=_i(raw, "p50_validation_us"),
-            p95_validation_us=_i(raw, "p95_validation_us"),
-            p99_validation_us=_i(raw, "p99_validation_us"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class Usage(_Model):
     """Current UTC month usage. ``limit``/``remaining``/``pct`` are ``None`` when
@@ -1002,36 +825,12 @@ class Usage(_Model):
     unlimited: bool = False
     raw: Mapping[str, Any] = _raw()
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Usage:
-        return cls(
-            plan=_s(raw, "plan", "free"),
-            period_start=_os(raw, "period_start"),
-            used=_i(raw, "used"),
-            limit=_oi(raw, "limit"),
-            remaining=_oi(raw, "remaining"),
-            pct=_of(raw, "pct"),
-            unlimited=_b(raw, "unlimited"),
-            raw=raw,
-        )
-
-
 @dataclass(frozen=True)
 class Health(_Model):
     status: str = ""
     version: Optional[str] = None
     service: Optional[str] = None
     raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Health:
-        return cls(
-            status=_s(raw, "status"),
-            version=_os(raw, "version"),
-            service=_os(raw, "service"),
-            raw=raw,
-        )
-
 
 @dataclass(frozen=True)
 class Ready(_Model):
@@ -1048,14 +847,3 @@ class Ready(_Model):
     @property
     def ok(self) -> bool:
         return self.status_code == 200 and self.status == "ready"
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Ready:
-        pool = raw.get("pool")
-        return cls(
-            status=_s(raw, "status"),
-            db=_os(raw, "db"),
-            version=_os(raw, "version"),
-            pool=pool if isinstance(pool, Mapping) else None,
-            raw=raw,
-        )
