@@ -1,0 +1,268 @@
+"""Validate one partition of a dataset: the engine-agnostic core of the scale-out layer.
+
+Dask, Spark and a ``ProcessPoolExecutor`` all hand a worker an iterable of events (or
+raw NDJSON lines) plus where it sits in the dataset; the worker answers with positioned
+verdicts and a :class:`ValidationSummary`. Nothing here knows an engine, so every
+engine gives the same answers as a single process.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+
+from .._frozenlist import EMPTY, FrozenList, freeze_fields
+from ..exceptions import EventDecodeError, EventTypeError
+from .compiler import CompiledContract, Now
+from .jsondecode import loads, to_event_value
+from .summary import NOT_JSON_VALUE, PARSE_ERROR, ROOT_FIELD, Tally, ValidationSummary
+from .violations import Violation
+
+__all__ = [
+    "EventOutcome",
+    "PartitionReport",
+    "frame_records",
+    "summarize_partition",
+    "validate_chunk",
+    "validate_partition",
+]
+
+_TEXT = (str, bytes, bytearray, memoryview)
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """The verdict for one event at its position: ``partition`` and ``offset`` (the
+    event's index within the partition, counting from the partition's ``start``).
+
+    ``passed`` is true exactly when ``violations`` is empty. A line that is not JSON,
+    or a value that is no JSON value, fails with one violation of kind
+    ``parse_error`` / ``not_json_value`` on field ``<root>``.
+    """
+
+    partition: int
+    offset: int
+    passed: bool
+    violations: Sequence[Violation] = EMPTY
+
+    def __post_init__(self) -> None:
+        if type(self.violations) is not FrozenList:
+            freeze_fields(self, "violations")
+
+    @property
+    def position(self) -> Tuple[int, int]:
+        return (self.partition, self.offset)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "partition": self.partition,
+            "offset": self.offset,
+            "passed": self.passed,
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+
+@dataclass(frozen=True)
+class PartitionReport:
+    """What one partition answers: its outcomes (the failing ones only, unless asked
+    for all) and the summary of every event in it."""
+
+    partition: int
+    outcomes: Sequence[EventOutcome]
+    summary: ValidationSummary
+
+    def __post_init__(self) -> None:
+        if type(self.outcomes) is not FrozenList:
+            freeze_fields(self, "outcomes")
+
+
+def _check_position(partition: int, start: int) -> None:
+    for name, value in (("partition", partition), ("start", start)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+
+
+def _blank(item: Any) -> bool:
+    return not (item.strip() if isinstance(item, str) else bytes(item).strip())
+
+
+def _error(kind: str, err: Exception) -> Tuple[Violation, ...]:
+    return (Violation(ROOT_FIELD, str(err), kind),)
+
+
+def _outcomes(
+    compiled: CompiledContract,
+    events: Iterable[Any],
+    partition: int,
+    start: int,
+    failures_only: bool,
+    tally: Optional[Tally],
+    now: Now,
+) -> Iterator[EventOutcome]:
+    """The one loop every entry point runs. Blank lines are skipped (their offsets stay
+    taken, so an offset is still a line number within the partition)."""
+    validate = compiled.validate
+    timed = now is not None
+    total = passed = 0
+    offset = start - 1
+    try:
+        for item in events:
+            offset += 1
+            try:
+                if isinstance(item, _TEXT):
+                    try:
+                        value = loads(item)
+                    except EventDecodeError as err:
+                        if _blank(item):
+                            continue
+                        violations: Sequence[Violation] = _error(PARSE_ERROR, err)
+                        ok = False
+                    else:
+                        r = validate(value, now=now) if timed else validate(value)
+                        ok, violations = r.passed, r.violations
+                else:
+                    # what the client would send: tuples as arrays, a set refused
+                    value = to_event_value(item)
+                    r = validate(value, now=now) if timed else validate(value)
+                    ok, violations = r.passed, r.violations
+            except (EventTypeError, EventDecodeError) as err:
+                ok, violations = False, _error(NOT_JSON_VALUE, err)
+            total += 1
+            if ok:
+                passed += 1
+                if not failures_only:
+                    yield EventOutcome(partition, offset, True, EMPTY)
+                continue
+            if tally is not None:
+                tally.add(partition, offset, violations)
+            yield EventOutcome(partition, offset, False, violations)
+    finally:
+        if tally is not None:
+            # Tally.add counted the failures; the passes are counted here in bulk
+            tally.total += passed
+            tally.passed += passed
+
+
+def validate_partition(
+    compiled: CompiledContract,
+    events: Iterable[Any],
+    *,
+    partition: int = 0,
+    start: int = 0,
+    failures_only: bool = False,
+    now: Now = None,
+) -> Iterator[EventOutcome]:
+    """Validate each item of ``events`` lazily, as :meth:`CompiledContract.validate` does,
+    and yield its :class:`EventOutcome` at (``partition``, ``start`` + index).
+
+    Items are decoded JSON values (mapped as the client maps them before sending:
+    tuples are arrays, a ``set`` or ``datetime`` anywhere is refused), or raw JSON text
+    (``str``/``bytes``, one event per item, e.g. NDJSON lines) decoded the gateway's
+    way; blank lines are skipped. Bad text or a non-JSON value is a failing outcome,
+    never an exception, so one bad row does not fail a partition. For a global index,
+    pass ``partition=0`` and ``start=<index of the first item>``. Batch rules
+    (uniqueness within a request) are not applied: a dataset has no requests.
+    """
+    _check_position(partition, start)
+    return _outcomes(compiled, events, partition, start, failures_only, None, now)
+
+
+def validate_chunk(
+    compiled: CompiledContract,
+    items: Iterable[Any],
+    *,
+    partition: int = 0,
+    start: int = 0,
+    max_examples: int = 5,
+    failures_only: bool = True,
+    now: Now = None,
+) -> PartitionReport:
+    """Validate a whole chunk: its outcomes (the failing ones unless ``failures_only``
+    is false) and its :class:`ValidationSummary`.
+
+    A module-level function of picklable arguments and result, so it is a task for a
+    ``concurrent.futures.ProcessPoolExecutor`` as is (``pool.submit(validate_chunk,
+    compiled, lines, partition=i)``), and what the Dask and Spark integrations run
+    per partition. Add the reports' summaries up in any order for the whole dataset.
+    """
+    _check_position(partition, start)
+    tally = Tally(max_examples)
+    outcomes = FrozenList(
+        _outcomes(compiled, items, partition, start, failures_only, tally, now)
+    )
+    return PartitionReport(partition, outcomes, tally.summary())
+
+
+def summarize_partition(
+    compiled: CompiledContract,
+    items: Iterable[Any],
+    *,
+    partition: int = 0,
+    start: int = 0,
+    max_examples: int = 5,
+    now: Now = None,
+) -> ValidationSummary:
+    """The summary of a chunk alone (no outcomes kept: memory stays flat however many
+    events fail)."""
+    _check_position(partition, start)
+    tally = Tally(max_examples)
+    for _ in _outcomes(compiled, items, partition, start, True, tally, now):
+        pass
+    return tally.summary()
+
+
+# ------------------------------------------------------------------ columnar rows
+
+
+def _missing(v: Any) -> bool:
+    """A cell a columnar frame uses for "no value": None, NaN, pandas' NA/NaT."""
+    if v is None:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    name = type(v).__name__
+    return name in ("NAType", "NaTType")
+
+
+def _plain(obj: Any) -> Any:
+    """numpy arrays and scalars (pandas list cells) -> Python lists and numbers."""
+    if type(obj).__module__ == "numpy" and hasattr(obj, "tolist"):
+        return obj.tolist()
+    return obj
+
+
+def _drop_missing(obj: Any) -> Any:
+    obj = _plain(obj)
+    if isinstance(obj, dict):
+        return {k: _drop_missing(v) for k, v in obj.items() if not _missing(v)}
+    if isinstance(obj, list):
+        return [_null_missing(v) if _missing(v) else _drop_missing(v) for v in obj]
+    return obj
+
+
+def _null_missing(obj: Any) -> Any:
+    obj = _plain(obj)
+    if isinstance(obj, dict):
+        return {k: _null_missing(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_missing(v) for v in obj]
+    return None if _missing(obj) else obj
+
+
+def frame_records(records: Iterable[Dict[str, Any]], null_cells: str) -> Iterator[Any]:
+    """Rows of a DataFrame (as dicts) -> events.
+
+    A columnar frame cannot tell an absent key from a null one: ``null_cells="absent"``
+    drops every missing cell (None, NaN, NA, NaT) from the objects, top-level and
+    nested, as if the key were absent; ``"null"`` keeps them as JSON ``null``. Missing
+    list items are always ``null``.
+    """
+    if null_cells == "absent":
+        fix = _drop_missing
+    elif null_cells == "null":
+        fix = _null_missing
+    else:
+        raise ValueError(f"null_cells must be 'absent' or 'null', got {null_cells!r}")
+    for row in records:
+        yield fix(row)

@@ -1,0 +1,110 @@
+"""Shared helpers of the scale-out tests (a unique module name, so it never clashes with
+other test folders' helpers). Functions used inside Dask/Spark tasks live here, at
+module level, so worker processes import them by name."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
+
+from contractgate import Contract
+from contractgate.validator import EventOutcome, ValidationSummary, validate_chunk
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+CONTRACTS = REPO / "contracts"
+
+ORDERS = Contract.from_file(CONTRACTS / "orders.yaml")
+USER_EVENTS = Contract.from_file(CONTRACTS / "user_events" / "1.1.0.yaml")
+
+
+def order(i: int) -> Dict[str, Any]:
+    """Order number ``i`` of a deterministic dataset: about a third of them break one or
+    two rules (a bad status, a zero quantity in some items, a malformed id)."""
+    event: Dict[str, Any] = {
+        "order_id": f"ord_{i:08d}",
+        "placed_on": f"2024-0{1 + i % 9}-1{i % 10}",
+        "status": ("placed", "paid", "shipped", "cancelled")[i % 4],
+        "customer": {"id": f"cust{i % 1000:04d}", "country": "DE"},
+        "items": [{"sku": f"sku{j}", "qty": 1 + j, "price": 9.5} for j in range(1 + i % 3)],
+        "total": 19.0 + i % 50,
+    }
+    if i % 7 == 3:
+        event["status"] = "lost"
+    if i % 11 == 5:
+        event["items"] = [{"sku": "a", "qty": 0, "price": 1.0}, {"sku": "b", "qty": 0}]
+    if i % 13 == 8:
+        event["order_id"] = f"ORDER-{i}"
+    return event
+
+
+def order_lines(n: int, *, bad_every: int = 97) -> List[str]:
+    """``n`` NDJSON lines of :func:`order`, with a non-JSON line every ``bad_every``."""
+    return [
+        "{not json" if i % bad_every == 50 else json.dumps(order(i)) for i in range(n)
+    ]
+
+
+def user_event(i: int) -> Dict[str, Any]:
+    """A user_events event with a unique ``user_id``; every 10th fails (bad enum)."""
+    return {
+        "user_id": f"u{i:07d}",
+        "event_type": "refund" if i % 10 == 9 else ("login", "purchase", "click")[i % 3],
+        "timestamp": 1_724_252_400 + i,
+    }
+
+
+def reference(
+    compiled: Any,
+    partitions: Iterable[Iterable[Any]],
+    *,
+    max_examples: int = 5,
+    failures_only: bool = True,
+) -> Tuple[List[EventOutcome], ValidationSummary]:
+    """The single-process answer over the same partitioning (the oracle for engines)."""
+    outcomes: List[EventOutcome] = []
+    summary = ValidationSummary()
+    for i, part in enumerate(partitions):
+        report = validate_chunk(
+            compiled, part, partition=i, max_examples=max_examples, failures_only=failures_only
+        )
+        outcomes.extend(report.outcomes)
+        summary = summary + report.summary
+    return outcomes, summary
+
+
+def chunks(items: List[Any], n: int) -> List[List[Any]]:
+    """``items`` in ``n`` contiguous parts, sized like ``dask.bag.from_sequence``'s."""
+    size = -(-len(items) // n)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def probe(items: Iterable[Any], compiled: Any) -> List[Tuple[int, int]]:
+    """(worker pid, identity of the compiled contract this task received)."""
+    for _ in items:
+        pass
+    return [(os.getpid(), id(compiled))]
+
+
+def die_once(
+    items: Iterable[Any], ids: List[int], victim: int, after: int, flag: str
+) -> Iterator[Any]:
+    """Pass ``items`` through; in partition ``victim``, the first time (no ``flag`` file
+    yet), kill this worker process after ``after`` items: a real mid-task crash."""
+    (partition,) = ids
+    for n, item in enumerate(items):
+        if partition == victim and n == after and not os.path.exists(flag):
+            Path(flag).write_text(str(os.getpid()), encoding="utf-8")
+            os._exit(17)
+        yield item
+
+
+def stored_ids(gw: Any, contract_id: str) -> List[str]:
+    """The ``user_id`` of every audit row the gateway stored for the contract."""
+    out: List[str] = []
+    for row in gw.audit_rows(contract_id):
+        raw = row["raw_event"]
+        out.append((json.loads(raw) if isinstance(raw, str) else raw)["user_id"])
+    return out

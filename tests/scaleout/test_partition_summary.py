@@ -1,0 +1,224 @@
+"""The engine-agnostic partition API and ValidationSummary: positions, decode errors,
+merge algebra (associative, commutative, identity), output forms."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+from functools import reduce
+from typing import Any, List
+
+import pytest
+from cg_scaleout_testlib import ORDERS, chunks, order, order_lines, reference
+
+from contractgate.validator import (
+    NOT_JSON_VALUE,
+    PARSE_ERROR,
+    ROOT_FIELD,
+    EventOutcome,
+    Example,
+    ValidationSummary,
+    field_group,
+    frame_records,
+    summarize_partition,
+    validate_chunk,
+    validate_partition,
+)
+
+COMPILED = ORDERS.compile()
+
+
+def test_outcomes_carry_the_callers_positions() -> None:
+    events = [order(i) for i in range(40)]
+    got = list(validate_partition(COMPILED, events, partition=3, start=100))
+    assert [o.position for o in got] == [(3, 100 + i) for i in range(40)]
+    for o, e in zip(got, events):
+        r = COMPILED.validate(e)
+        assert (o.passed, o.violations) == (r.passed, r.violations)
+    failing = list(validate_partition(COMPILED, events, partition=3, start=100, failures_only=True))
+    assert failing == [o for o in got if not o.passed]
+    assert failing and all(not o.passed for o in failing)
+
+
+def test_raw_lines_decode_the_gateway_way_and_bad_lines_are_counted() -> None:
+    lines: List[Any] = [
+        json.dumps(order(1)),
+        json.dumps(order(5)).encode(),  # bytes
+        "{not json",
+        "   \n",  # blank: skipped, its offset stays taken
+        b'{"order_id": 1e400}',  # serde_json: number out of range
+        bytearray(json.dumps(order(2)), "utf-8"),
+        b"\xff\xfe",
+    ]
+    report = validate_chunk(COMPILED, lines, partition=1, failures_only=False)
+    by_offset = {o.offset: o for o in report.outcomes}
+    assert sorted(by_offset) == [0, 1, 2, 4, 5, 6]
+    assert by_offset[0].passed and by_offset[5].passed
+    assert by_offset[1].violations == COMPILED.validate(order(5)).violations
+    for off, text in ((2, "key must be a string at line 1 column 2"),
+                      (4, "number out of range at line 1 column 18")):
+        (v,) = by_offset[off].violations
+        assert (v.field, str(v.kind), v.message) == (ROOT_FIELD, PARSE_ERROR, text)
+    assert str(by_offset[6].violations[0].kind) == PARSE_ERROR
+    s = report.summary
+    assert (s.total, s.passed, s.failed) == (6, 2, 4)
+    assert s.counts[(ROOT_FIELD, PARSE_ERROR)] == 3
+
+
+def test_python_values_are_mapped_as_the_client_sends_them() -> None:
+    tupled = order(1)
+    tupled["items"] = tuple(tupled["items"])  # a tuple is a JSON array
+    odd = order(1)
+    odd["extra"] = {1, 2}  # a set is no JSON value, even in an undeclared field
+    nan = order(1)
+    nan["total"] = float("nan")
+    got = list(validate_partition(COMPILED, [tupled, odd, nan]))
+    assert got[0].passed
+    for o in got[1:]:
+        (v,) = o.violations
+        assert (v.field, str(v.kind)) == (ROOT_FIELD, NOT_JSON_VALUE)
+    assert "set" in got[1].violations[0].message
+    assert "NaN" in got[2].violations[0].message
+
+
+def test_partition_and_start_are_checked() -> None:
+    for bad in (-1, 1.5, True, "0"):
+        with pytest.raises(ValueError, match="partition must be an int"):
+            validate_chunk(COMPILED, [], partition=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="start must be an int"):
+        list(validate_partition(COMPILED, [], start=-5))
+    with pytest.raises(ValueError, match="max_examples"):
+        validate_chunk(COMPILED, [], max_examples=-1)
+
+
+def test_summary_counts_rows_by_field_group_and_keeps_the_first_examples() -> None:
+    lines = order_lines(600)
+    s = validate_chunk(COMPILED, lines, partition=0, max_examples=3).summary
+    assert s.total == 600
+    expected_failed = sum(1 for line in lines if not _passes(line))
+    assert s.failed == expected_failed
+    # one row per rule: array positions fold into [*]
+    assert ("items[*].qty", "range_violation") in s.counts
+    assert not any("[0]" in f for f, _ in s.counts)
+    qty = s.examples[("items[*].qty", "range_violation")]
+    assert [e.offset for e in qty] == [5, 5, 16]  # both items of order 5, then order 16
+    assert [e.field for e in qty] == ["items[0].qty", "items[1].qty", "items[0].qty"]
+    assert all(len(ex) <= 3 for ex in s.examples.values())
+    assert sum(s.counts.values()) == s.violations >= s.failed
+
+
+def _passes(line: str) -> bool:
+    try:
+        return COMPILED.validate_json(line).passed
+    except ValueError:
+        return False
+
+
+def test_merge_is_associative_commutative_with_an_identity() -> None:
+    lines = order_lines(1500)
+    parts = chunks(lines, 9)
+    _, whole = reference(COMPILED, parts, max_examples=4)
+    summaries = [
+        validate_chunk(COMPILED, p, partition=i, max_examples=4).summary
+        for i, p in enumerate(parts)
+    ]
+    rng = random.Random(7)
+    for _ in range(25):
+        order_ = summaries[:]
+        rng.shuffle(order_)
+        # a random binary tree over a random order
+        items = order_[:]
+        while len(items) > 1:
+            k = rng.randrange(len(items) - 1)
+            items[k : k + 2] = [items[k] + items[k + 1]]
+        assert items[0] == whole
+    assert sum(summaries, ValidationSummary()) == whole
+    assert sum(summaries) == whole  # starts from 0
+    assert reduce(lambda a, b: b + a, summaries) == whole
+    assert ValidationSummary() + whole == whole == whole + ValidationSummary()
+    # the summary of the concatenation, with positions shifted the same way
+    flat = summarize_partition(COMPILED, lines, partition=0, max_examples=4)
+    assert (flat.total, flat.passed, dict(flat.counts)) == (
+        whole.total,
+        whole.passed,
+        dict(whole.counts),
+    )
+
+
+def test_examples_keep_the_smallest_positions_whatever_the_order() -> None:
+    ex = [Example(p, o, "f", "m") for p in range(3) for o in range(4)]
+    parts = [
+        ValidationSummary(total=1, passed=0, counts={("f", "k"): 1},
+                          examples={("f", "k"): (e,)}, max_examples=2)
+        for e in ex
+    ]
+    rng = random.Random(3)
+    for _ in range(10):
+        rng.shuffle(parts)
+        merged = sum(parts, ValidationSummary())
+        assert merged.examples[("f", "k")] == (Example(0, 0, "f", "m"), Example(0, 1, "f", "m"))
+        assert merged.counts[("f", "k")] == 12
+
+
+def test_different_example_limits_do_not_merge() -> None:
+    a = validate_chunk(COMPILED, order_lines(60), max_examples=2).summary
+    b = validate_chunk(COMPILED, order_lines(60), partition=1, max_examples=3).summary
+    with pytest.raises(ValueError, match="different max_examples"):
+        a + b
+    assert (ValidationSummary() + a).max_examples == 2
+    with pytest.raises(TypeError):
+        a + 1  # type: ignore[operator]
+
+
+def test_summary_round_trips_through_dict_json_and_pickle() -> None:
+    s = validate_chunk(COMPILED, order_lines(400), partition=2).summary
+    d = s.to_dict()
+    assert d["total"] == 400 and d["failed"] == s.failed
+    assert d["violations"][0]["count"] == max(s.counts.values())
+    assert ValidationSummary.from_dict(json.loads(s.to_json())) == s
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert hash(pickle.loads(pickle.dumps(s))) == hash(s)
+    with pytest.raises(ValueError, match="not a ValidationSummary"):
+        ValidationSummary.from_dict({"violations": []})
+    assert ValidationSummary.of(validate_partition(COMPILED, order_lines(400), partition=2)) == s
+
+
+def test_summary_prints_as_a_table() -> None:
+    s = validate_chunk(COMPILED, order_lines(300), partition=0, max_examples=2).summary
+    text = str(s)
+    head, blank, header, rule, *rest = text.splitlines()
+    pct = f"{100 * s.failed / 300:.2f}"
+    assert head == f"300 events: {s.passed} passed, {s.failed} failed ({pct}% failed)"
+    assert blank == ""
+    assert header.split() == ["field", "kind", "count", "first", "at", "(partition:offset)"]
+    assert set(rule) <= {"-", " "}
+    first = rest[0].split()
+    assert first[:3] == [s.rows()[0][0], s.rows()[0][1], f"{s.rows()[0][2]:,}"]
+    assert "first example of each:" in text
+    assert "<root>" in text and "parse_error" in text
+    assert str(ValidationSummary()) == "0 events: 0 passed, 0 failed"
+
+
+def test_field_group() -> None:
+    assert field_group("items[12].tags[0]") == "items[*].tags[*]"
+    assert field_group("customer.id") == "customer.id"
+    assert field_group(ROOT_FIELD) == ROOT_FIELD
+
+
+def test_frame_records_null_cells() -> None:
+    rows = [{"a": None, "b": float("nan"), "c": {"d": None, "e": 1}, "f": [None, 2.0]}]
+    assert list(frame_records(rows, "absent")) == [{"c": {"e": 1}, "f": [None, 2.0]}]
+    assert list(frame_records(rows, "null")) == [
+        {"a": None, "b": None, "c": {"d": None, "e": 1}, "f": [None, 2.0]}
+    ]
+    with pytest.raises(ValueError, match="null_cells"):
+        list(frame_records(rows, "drop"))
+
+
+def test_event_outcome_forms() -> None:
+    (o,) = validate_partition(COMPILED, [order(3)], partition=2, start=7)
+    assert o.to_dict()["partition"] == 2 and o.to_dict()["offset"] == 7
+    assert o.to_dict()["violations"][0]["kind"] == "enum_violation"
+    assert pickle.loads(pickle.dumps(o)) == o
+    assert EventOutcome(0, 0, True) == EventOutcome(0, 0, True, [])
