@@ -76,7 +76,7 @@ _LAZY: dict[str, str] = {
     # HTTP clients (import httpx on first use)
     "Client": ".client",
     "AsyncClient": ".async_client",
-    "RetryPolicy": "._http.transport",
+    "RetryPolicy": "._http.request",
     "Pager": "._http.pagination",
     "AsyncPager": "._http.pagination",
     "BatchIngestResponse": ".models",
@@ -108,7 +108,7 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._http.pagination import AsyncPager, Pager
-    from ._http.transport import RetryPolicy
+    from ._http.request import RetryPolicy
     from .async_client import AsyncClient
     from .client import Client
     from .contract import (

@@ -1,5 +1,6 @@
 """The asyncio HTTP client. Like :class:`Client`, it only moves bytes: requests are
-built, decoded and retried by :mod:`contractgate._http.transport`."""
+built, decoded and retried by the HTTP wing (:mod:`contractgate._http`), and everything
+that is not I/O is shared with :class:`Client` (:class:`~contractgate._http.base.BaseClient`)."""
 
 from __future__ import annotations
 
@@ -9,33 +10,23 @@ from typing import (
     Any,
     AsyncIterator,
     Callable,
-    Dict,
     Iterator,
     List,
     Mapping,
     Optional,
     Sequence,
-    Tuple,
     TypeVar,
 )
 
 import httpx
 
-from ._http.chunking import BatchPlan, input_length, iter_events
-from ._http.logging import logger, setup_logging
+from ._http.base import BaseClient
+from ._http.body import BodyReader
+from ._http.ingest_plan import IngestPlan, IngestRefused
 from ._http.pagination import AsyncPager, page_size_for
-from ._http.transport import (
-    Done,
-    Fail,
-    IngestPlan,
-    IngestRefused,
-    PreparedRequest,
-    RawResponse,
-    RetryPolicy,
-    TimeoutTypes,
-    Transport,
-    attempt_budget,
-)
+from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
+from ._http.retry import Done, Fail
+from ._http.transport import Transport
 from .exceptions import ContractGateError
 from .models import (
     AuditEntry,
@@ -66,10 +57,10 @@ T = TypeVar("T")
 DEFAULT_MAX_CONCURRENCY = 4
 
 
-class AsyncClient:
-    """asyncio client for the ContractGate gateway; same options and method names as
-    :class:`Client` (methods are coroutines; ``audit``/``quarantine`` return async
-    iterators). Share one instance between tasks::
+class AsyncClient(BaseClient):
+    """asyncio client for the ContractGate gateway; the options and methods of
+    :class:`Client`, with coroutines for every call that does I/O (``iter_audit`` and
+    ``iter_quarantine`` return async pagers). Share one instance between tasks::
 
         async with AsyncClient(base_url, api_key=key) as cg:
             results = await asyncio.gather(*(cg.ingest(cid, chunk) for chunk in chunks))
@@ -88,10 +79,10 @@ class AsyncClient:
         http_client: Optional[httpx.AsyncClient] = None,
         retry_policy: Optional[RetryPolicy] = None,
         verify: Any = None,
+        max_response_bytes: Optional[int] = None,
         _transport: Optional[Transport] = None,
     ) -> None:
-        setup_logging()
-        self._t = _transport or Transport(
+        self._configure(
             base_url=base_url,
             api_key=api_key,
             org_id=org_id,
@@ -99,28 +90,25 @@ class AsyncClient:
             max_retries=max_retries,
             default_headers=default_headers,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
+            transport=_transport,
         )
-        if http_client is not None and (transport is not None or verify is not None):
-            raise ValueError("pass either http_client or transport/verify, not both")
-        if http_client is not None:
-            if not isinstance(http_client, httpx.AsyncClient):
-                raise TypeError("http_client must be an httpx.AsyncClient (use Client for sync)")
-            self._http = http_client
-            self._owns_http = False
-        else:
-            kwargs: Dict[str, Any] = {"follow_redirects": False, "timeout": self._t.timeout}
+        given = self._use_http_client(
+            http_client, transport=transport, verify=verify, expected=httpx.AsyncClient,
+            other="Client for sync",
+        )  # fmt: skip
+        if not given:
+            kwargs = self._http_options()
             if transport is not None:
                 kwargs["transport"] = transport
             if verify is not None:
                 kwargs["verify"] = verify
             self._http = httpx.AsyncClient(**kwargs)
-            self._owns_http = True
-        self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
     async def aclose(self) -> None:
-        """Close the connection pool (unless it is a caller-given http_client or shared
-        with the client this one was derived from)."""
+        """Close the connection pool (unless it belongs to a caller-given http_client or
+        to the client this one was derived from with ``with_options``)."""
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
@@ -135,32 +123,6 @@ class AsyncClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def __repr__(self) -> str:
-        return self._t.describe(type(self).__name__)
-
-    def with_options(self, **changes: Any) -> AsyncClient:
-        """A new client with some options changed; shares this client's pool unless an
-        ``http_client`` is given (see :meth:`Client.with_options`)."""
-        http_client = changes.pop("http_client", None)
-        t = self._t.with_changes(**changes)
-        return AsyncClient(_transport=t, http_client=http_client or self._http)
-
-    @property
-    def base_url(self) -> str:
-        return self._t.base_url
-
-    @property
-    def max_retries(self) -> int:
-        return self._t.max_retries
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return self._t.timeout
-
-    @property
-    def org_id(self) -> Optional[str]:
-        return self._t.org_id
-
     # ------------------------------------------------------------------ I/O core
     async def _send(self, req: PreparedRequest[Any]) -> RawResponse:
         request = self._http.build_request(
@@ -172,28 +134,30 @@ class AsyncClient:
             timeout=req.timeout,
         )
         budget = attempt_budget(req.timeout)
-        if budget is None:
-            response = await self._http.send(request, follow_redirects=False)
-        else:
-            try:
-                response = await asyncio.wait_for(
-                    self._http.send(request, follow_redirects=False), budget
-                )
-            except asyncio.TimeoutError:
-                raise httpx.ReadTimeout(
-                    f"response not complete within {budget:g} s", request=request
-                ) from None
-        return RawResponse(
-            status_code=response.status_code,
-            headers=response.headers,
-            content=response.content,
-            method=req.method,
-            url=str(request.url),
-        )
+        try:
+            return await asyncio.wait_for(self._receive(request, req), budget)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                f"response not complete within {budget:g} s", request=request
+            ) from None
+
+    async def _receive(self, request: httpx.Request, req: PreparedRequest[Any]) -> RawResponse:
+        response = await self._http.send(request, follow_redirects=False, stream=True)
+        try:
+            body = BodyReader(response.headers, req.max_response_bytes)
+            if response.is_stream_consumed:  # read by the transport itself
+                body.take_decoded(response.content)
+            elif not body.over_limit:
+                async for chunk in response.aiter_raw():
+                    if not body.feed(chunk):
+                        break
+            content = body.finish()
+        finally:
+            await response.aclose()
+        return self._raw_response(response, req, content, body.over_limit)
 
     async def _execute(self, prepared: PreparedRequest[T]) -> T:
-        if self._closed:
-            raise RuntimeError("this AsyncClient is closed")
+        self._check_open()
         run = self._t.run(prepared)
         while True:
             req = run.begin()
@@ -228,36 +192,62 @@ class AsyncClient:
         on_batch: Optional[Callable[[BatchIngestResponse], Any]] = None,
         keep_results: bool = True,
     ) -> BatchIngestResponse:
-        """As :meth:`Client.ingest` (same streaming and read-ahead); ``events`` may also be
-        an async iterable. Batches go out with at most ``max_concurrency`` requests in
+        """Validate and store ``events`` (any iterable, or one mapping) against a contract.
+
+        Returns one :class:`BatchIngestResponse` whose results are in input order with
+        ``index`` = position in ``events``. A batch where every event failed is returned
+        (``status_code == 422``), not raised. The input is split into requests of at most
+        1000 events and 2,000,000 bytes (1,000,000 with ``route="legacy"``); every
+        ``/v1`` request carries an Idempotency-Key (``idempotency_key`` for the first
+        batch, ``<key>#<n>`` for batch *n*; a fresh UUID per batch when not given), and a
+        retry resends the same bytes with the same key.
+
+        ``events`` is streamed: each event is encoded when it is read, and the input is
+        read ahead of the requests until 8 encoded batches (or 8 MiB) wait to be sent.
+        ``contract_id`` may be ``"<id>@<version>"``; ``version`` wins over the suffix.
+        ``route="legacy"`` posts to ``/ingest/{id}`` (no idempotency, fewer retries).
+
+        An event that cannot be sent raises :class:`EventEncodeError` before the batch
+        containing it is sent. Rejections raise :class:`AtomicRejectedError` /
+        :class:`DeprecatedVersionError` (with the parsed batch); an answer that does not
+        hold one verdict per event sent raises :class:`InvalidResponseError` with the
+        batch's ``idempotency_key``. When earlier batches were acknowledged, any of these
+        is the ``cause`` of a :class:`PartialIngestError`; the SDK then stops reading
+        ``events``: ``unsent_indexes`` lists every unsent position of an input with
+        ``len()``, and ``unread_from`` says where reading stopped in one without.
+        ``on_batch`` is called with each acknowledged batch's response. With
+        ``keep_results=False`` the returned response (and ``PartialIngestError.accepted``)
+        keeps the counts, batch metadata and the failing results only.
+                AsyncClient only: ``events`` may also be an async iterable, and ``on_batch`` a
+        coroutine function. Batches go out with at most ``max_concurrency`` requests in
         flight (default 4; the first batch goes alone, so a wrong contract id, key or
-        version fails once); reading and encoding the next batches overlaps with the
-        requests in flight. Results are merged in input order. On
-        a failure no new batch is started, the ones in flight finish, and
-        :class:`PartialIngestError` lists what was acknowledged. ``keep_results`` as in
-        :meth:`Client.ingest`."""
+        version fails once), and reading and encoding the next batches overlaps with
+        them. After a failure no new batch is started; those in flight finish.
+        """
         if not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise ValueError("max_concurrency must be an int >= 1")
-        options = self._t.ingest_options(
+        plan, it = self._start_ingest(
             contract_id,
+            events,
             version=version,
             dry_run=dry_run,
             atomic=atomic,
-            idempotency_key=idempotency_key,
             timeout=timeout,
+            idempotency_key=idempotency_key,
             route=route,
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
+            keep_results=keep_results,
+            allow_async=True,
         )
-        ait: Optional[AsyncIterator[Any]] = None
-        it: Optional[Iterator[Any]] = None
-        if hasattr(events, "__aiter__"):
-            ait = events.__aiter__()
-        else:
-            it = iter_events(events)
-        with self._t.start_ingest(options, keep_results=keep_results) as plan:
-            plan.input_length = input_length(events)
-            return await self._stream(plan, ait, it, max_concurrency, on_batch)
+        with plan:
+            ait = events.__aiter__() if it is None else None
+            try:
+                await self._stream(plan, ait, it, max_concurrency, on_batch)
+            except BaseException as exc:
+                plan.interrupted(exc)
+                raise
+            return plan.outcome()
 
     async def _stream(
         self,
@@ -266,42 +256,27 @@ class AsyncClient:
         it: Optional[Iterator[Any]],
         max_concurrency: int,
         on_batch: Optional[Callable[[BatchIngestResponse], Any]],
-    ) -> BatchIngestResponse:
-        acked: Dict[int, BatchIngestResponse] = {}
-        failures: List[Tuple[int, BaseException]] = []
+    ) -> None:
+        """Read, encode and send until the input ends or a batch fails; the first batch
+        goes alone (a wrong contract id, key or version then fails once instead of in
+        every concurrent request), then up to ``max_concurrency`` are in flight."""
         slots = asyncio.Semaphore(max_concurrency)
         tasks: List[asyncio.Future[None]] = []
-        first_done = False
 
-        async def send_one(batch: BatchPlan) -> None:
+        async def send_one(batch: Any) -> None:
             try:
                 try:
                     part = await self._execute(plan.request(batch))
                 except ContractGateError as err:
-                    failures.append((batch.number, err))
+                    plan.record_failure(batch.number, err)
                     return
-                acked[batch.number] = plan.slim(part)
+                plan.acknowledge(batch, part)
                 if on_batch is not None:
                     res = on_batch(part)
                     if inspect.isawaitable(res):
                         await res
             finally:
                 slots.release()
-
-        async def dispatch(batch: BatchPlan) -> None:
-            nonlocal first_done
-            await slots.acquire()
-            if failures:
-                slots.release()
-                return
-            if not first_done:
-                # The first batch goes alone: a wrong contract id, key or version then
-                # fails once instead of in every concurrent request.
-                first_done = True
-                await send_one(batch)
-                return
-            tasks.append(asyncio.ensure_future(send_one(batch)))
-            tasks[:] = [t for t in tasks if not t.done()]
 
         async def read_async(source: AsyncIterator[Any]) -> None:
             while plan.wants_more():
@@ -312,51 +287,39 @@ class AsyncClient:
                     return
                 plan.add(event)
 
-        async def close_source() -> None:
+        try:
+            while not plan.failed:
+                try:
+                    if ait is not None:
+                        await read_async(ait)
+                    else:
+                        assert it is not None
+                        plan.fill(it)  # a plain iterable is read without awaiting
+                except (ContractGateError, IngestRefused) as err:
+                    plan.record_failure(len(plan.batches), err)
+                    break
+                batch = plan.next_ready()
+                if batch is None:
+                    break
+                await slots.acquire()
+                if plan.failed:
+                    slots.release()
+                    break
+                if batch.number == 0:
+                    await send_one(batch)
+                else:
+                    tasks.append(asyncio.ensure_future(send_one(batch)))
+                    tasks[:] = [t for t in tasks if not t.done()]
+            if tasks:
+                await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             aclose = getattr(ait, "aclose", None)
             if aclose is not None:
                 await aclose()
-
-        try:
-            try:
-                while not failures:
-                    try:
-                        if ait is not None:
-                            await read_async(ait)
-                        else:
-                            assert it is not None
-                            plan.fill(it)  # a plain iterable is read without awaiting
-                    except (ContractGateError, IngestRefused) as err:
-                        failures.append((len(plan.batches), err))
-                        break
-                    batch = plan.next_ready()
-                    if batch is None:
-                        break
-                    await dispatch(batch)
-                if tasks:
-                    await asyncio.gather(*tasks)
-            except BaseException:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                await close_source()
-                raise
-        except BaseException as exc:
-            if len(plan.batches) > 1:
-                logger.warning(
-                    "ingest interrupted (%s): %s",
-                    type(exc).__name__,
-                    plan.progress_note([acked[k] for k in sorted(acked)]),
-                )
             raise
-        acknowledged = [acked[k] for k in sorted(acked)]
-        if failures:
-            failures.sort(key=lambda f: f[0])
-            first_error = failures[0][1]
-            if not acknowledged:
-                raise first_error
-            raise plan.failure(acknowledged, first_error) from first_error
-        return plan.merge(acknowledged)
 
     async def ingest_envelope(
         self,
@@ -366,6 +329,8 @@ class AsyncClient:
         dry_run: bool = False,
         timeout: TimeoutTypes = None,
     ) -> EnvelopeIngestResponse:
+        """Send one envelope object to an envelope contract (legacy ``/ingest`` route,
+        the only one that implements envelopes)."""
         return await self._execute(
             self._t.ingest_envelope(
                 contract_id, envelope, version=version, dry_run=dry_run, timeout=timeout
@@ -381,6 +346,10 @@ class AsyncClient:
         dry_run: bool = False,
         timeout: TimeoutTypes = None,
     ) -> EgressResponse:
+        """Validate outbound records and get the cleaned ``payload`` (≤ 1000 records).
+
+        Verdicts (200/207/422) are returned; ``disposition="fail"`` with a failing record
+        raises :class:`EgressRejectedError` carrying the parsed response."""
         return await self._execute(
             self._t.egress(
                 contract_id,
@@ -395,35 +364,42 @@ class AsyncClient:
     async def playground_validate(
         self, yaml_content: str, event: Any, timeout: TimeoutTypes = None
     ) -> PlaygroundResult:
+        """Validate one event against unsaved contract YAML (nothing is stored)."""
         return await self._execute(self._t.playground_validate(yaml_content, event, timeout))
 
     # ------------------------------------------------------------------ contracts
     async def list_contracts(self, timeout: TimeoutTypes = None) -> List[ContractSummary]:
+        """Every contract of the organisation, newest first (the gateway does not page)."""
         return await self._execute(self._t.list_contracts(timeout))
 
     async def get_contract(
         self, contract_id: str, timeout: TimeoutTypes = None
     ) -> ContractResponse:
+        """One contract (:class:`NotFoundError` if unknown or another org's)."""
         return await self._execute(self._t.get_contract(contract_id, timeout))
 
     async def list_versions(
         self, contract_id: str, timeout: TimeoutTypes = None
     ) -> List[VersionSummary]:
+        """The versions of a contract, newest ``created_at`` first (not semver order)."""
         return await self._execute(self._t.list_versions(contract_id, timeout))
 
     async def get_version(
         self, contract_id: str, version: str, timeout: TimeoutTypes = None
     ) -> VersionResponse:
+        """One version, with its YAML (the version string is URL-encoded)."""
         return await self._execute(self._t.get_version(contract_id, version, timeout))
 
     async def get_latest_stable(
         self, contract_id: str, timeout: TimeoutTypes = None
     ) -> VersionResponse:
+        """The most recently promoted stable version (:class:`ConflictError` if none)."""
         return await self._execute(self._t.get_latest_stable(contract_id, timeout))
 
     async def get_contract_version(
         self, contract_id: str, timeout: TimeoutTypes = None
     ) -> ContractVersionPointer:
+        """The latest stable version and the hash of its YAML (cheap to poll)."""
         return await self._execute(self._t.get_contract_version(contract_id, timeout))
 
     # ------------------------------------------------------------------ audit, quarantine
@@ -435,8 +411,8 @@ class AsyncClient:
         *,
         timeout: TimeoutTypes = None,
     ) -> List[AuditEntry]:
-        """Up to ``limit`` audit rows from ``offset``, newest first, as a list (v0.1's
-        call). For every row, page by page, use :meth:`iter_audit`."""
+        """Up to ``limit`` audit rows from ``offset``, newest first, as a list fetched at
+        the call (v0.1's call). For every row, page by page, use :meth:`iter_audit`."""
         return await self.iter_audit(
             contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
         ).to_list()
@@ -450,8 +426,9 @@ class AsyncClient:
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> AsyncPager[AuditEntry]:
-        """Audit rows, newest first, fetched page by page as you iterate (``limit``:
-        at most that many rows in total; ``None``: all)."""
+        """Audit rows, newest first, as a :class:`AsyncPager` that fetches ``page_size`` rows
+        at a time as you iterate (``limit``: at most that many rows in total; ``None``:
+        all)."""
         return AsyncPager(
             lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -468,7 +445,8 @@ class AsyncClient:
         timeout: TimeoutTypes = None,
     ) -> List[QuarantineEntry]:
         """Up to ``limit`` quarantined (source) rows from ``offset``, newest first, as a
-        list. For every row, page by page, use :meth:`iter_quarantine`."""
+        list fetched at the call. For every row, page by page, use
+        :meth:`iter_quarantine`."""
         return await self.iter_quarantine(
             contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
         ).to_list()
@@ -482,7 +460,8 @@ class AsyncClient:
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> AsyncPager[QuarantineEntry]:
-        """Quarantined (source) rows, newest first, fetched page by page as you iterate."""
+        """Quarantined (source) rows, newest first, as a :class:`AsyncPager` that fetches
+        ``page_size`` rows at a time as you iterate (``limit`` as in :meth:`iter_audit`)."""
         return AsyncPager(
             lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -497,11 +476,13 @@ class AsyncClient:
         target_version: Optional[str] = None,
         timeout: TimeoutTypes = None,
     ) -> ReplayResponse:
+        """Re-validate quarantined rows (ids are de-duplicated, 1..1000 per call)."""
         return await self._execute(self._t.replay(contract_id, ids, target_version, timeout))
 
     async def replay_history(
         self, contract_id: str, quarantine_id: str, timeout: TimeoutTypes = None
     ) -> List[ReplayHistoryEntry]:
+        """Every replay attempt of one quarantined row."""
         return await self._execute(self._t.replay_history(contract_id, quarantine_id, timeout))
 
     async def replay_events(
@@ -511,27 +492,34 @@ class AsyncClient:
         contract_id: Optional[str] = None,
         timeout: TimeoutTypes = None,
     ) -> TopLevelReplayResponse:
+        """The top-level (lossy) replay route; prefer :meth:`replay`."""
         return await self._execute(self._t.replay_events(event_ids, version, contract_id, timeout))
 
     async def event_replay_history(
         self, event_id: str, limit: Optional[int] = None, timeout: TimeoutTypes = None
     ) -> List[TopLevelReplayOutcome]:
+        """The replay outcomes of one event on the top-level route."""
         return await self._execute(self._t.event_replay_history(event_id, limit, timeout))
 
     # ------------------------------------------------------------------ stats, health
     async def stats(self, timeout: TimeoutTypes = None) -> IngestionStats:
+        """Ingestion counters of the organisation."""
         return await self._execute(self._t.stats(timeout))
 
     async def contract_stats(
         self, contract_id: str, timeout: TimeoutTypes = None
     ) -> IngestionStats:
+        """Ingestion counters of one contract."""
         return await self._execute(self._t.contract_stats(contract_id, timeout))
 
     async def usage(self, timeout: TimeoutTypes = None) -> Usage:
+        """This month's metered events against the plan's cap."""
         return await self._execute(self._t.usage(timeout))
 
     async def health(self, timeout: TimeoutTypes = None) -> Health:
+        """Liveness (no authentication needed)."""
         return await self._execute(self._t.health(timeout))
 
     async def ready(self, timeout: TimeoutTypes = None) -> Ready:
+        """Readiness; a 503 ``degraded`` answer is returned too (check ``.ok``)."""
         return await self._execute(self._t.ready(timeout))

@@ -1,28 +1,22 @@
 """The synchronous HTTP client. It only moves bytes: every request is built, decoded and
-retried by :mod:`contractgate._http.transport`, which :class:`AsyncClient` shares."""
+retried by the HTTP wing (:mod:`contractgate._http`), and everything that is not I/O is
+shared with :class:`AsyncClient` (:class:`~contractgate._http.base.BaseClient`)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, TypeVar
+from typing import Any, Callable, List, Mapping, Optional, Sequence, TypeVar
 
 import httpx
 
-from ._http.chunking import BatchPlan, input_length, iter_events
+from ._http.base import BaseClient
+from ._http.body import BodyReader
 from ._http.deadline import DeadlineTransport, attempt_deadline
-from ._http.logging import logger, setup_logging
+from ._http.ingest_plan import IngestRefused
 from ._http.pagination import Pager, page_size_for
-from ._http.transport import (
-    Done,
-    Fail,
-    IngestRefused,
-    PreparedRequest,
-    RawResponse,
-    RetryPolicy,
-    TimeoutTypes,
-    Transport,
-    attempt_budget,
-)
+from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
+from ._http.retry import Done, Fail
+from ._http.transport import Transport
 from .exceptions import ContractGateError
 from .models import (
     AuditEntry,
@@ -51,7 +45,7 @@ __all__ = ["Client"]
 T = TypeVar("T")
 
 
-class Client:
+class Client(BaseClient):
     """Synchronous client for the ContractGate gateway (safe to share between threads).
 
     ::
@@ -64,8 +58,9 @@ class Client:
     it), ``timeout`` (seconds or ``httpx.Timeout``; default connect 10 s, read/write
     40 s), ``transport`` (an ``httpx.BaseTransport``, as in v0.1), ``max_retries``
     (default 2), ``default_headers``, ``http_client`` (your own ``httpx.Client``; you
-    close it), ``retry_policy`` (advanced backoff settings) and ``verify`` (TLS
-    verification, passed to httpx).
+    close it), ``retry_policy`` (advanced backoff settings), ``verify`` (TLS
+    verification, passed to httpx) and ``max_response_bytes`` (the most decoded bytes
+    read of one answer; default 128 MiB).
     """
 
     def __init__(
@@ -81,10 +76,10 @@ class Client:
         http_client: Optional[httpx.Client] = None,
         retry_policy: Optional[RetryPolicy] = None,
         verify: Any = None,
+        max_response_bytes: Optional[int] = None,
         _transport: Optional[Transport] = None,
     ) -> None:
-        setup_logging()
-        self._t = _transport or Transport(
+        self._configure(
             base_url=base_url,
             api_key=api_key,
             org_id=org_id,
@@ -92,25 +87,21 @@ class Client:
             max_retries=max_retries,
             default_headers=default_headers,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
+            transport=_transport,
         )
-        if http_client is not None and (transport is not None or verify is not None):
-            raise ValueError("pass either http_client or transport/verify, not both")
-        if http_client is not None:
-            if not isinstance(http_client, httpx.Client):
-                raise TypeError("http_client must be an httpx.Client (use AsyncClient for async)")
-            self._http = http_client
-            self._owns_http = False
-        else:
-            kwargs: dict[str, Any] = {"follow_redirects": False, "timeout": self._t.timeout}
+        given = self._use_http_client(
+            http_client, transport=transport, verify=verify, expected=httpx.Client,
+            other="AsyncClient for async",
+        )  # fmt: skip
+        if not given:
+            kwargs = self._http_options()
             if transport is None:
                 # httpx's transport, with each attempt's total deadline down to the socket
                 transport = DeadlineTransport(verify=True if verify is None else verify)
             elif verify is not None:
                 kwargs["verify"] = verify
-            kwargs["transport"] = transport
-            self._http = httpx.Client(**kwargs)
-            self._owns_http = True
-        self._closed = False
+            self._http = httpx.Client(transport=transport, **kwargs)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -125,35 +116,6 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return self._t.describe(type(self).__name__)
-
-    def with_options(self, **changes: Any) -> Client:
-        """A new client with some options changed (``base_url``, ``api_key``, ``org_id``,
-        ``timeout``, ``max_retries``, ``default_headers``, ``retry_policy``, or
-        ``http_client``). It shares this client's connection pool unless you pass an
-        ``http_client``; closing it leaves the pool to this client."""
-        http_client = changes.pop("http_client", None)
-        t = self._t.with_changes(**changes)
-        new = Client(_transport=t, http_client=http_client or self._http)
-        return new
-
-    @property
-    def base_url(self) -> str:
-        return self._t.base_url
-
-    @property
-    def max_retries(self) -> int:
-        return self._t.max_retries
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return self._t.timeout
-
-    @property
-    def org_id(self) -> Optional[str]:
-        return self._t.org_id
 
     # ------------------------------------------------------------------ I/O core
     def _send(self, req: PreparedRequest[Any]) -> RawResponse:
@@ -170,27 +132,25 @@ class Client:
         with attempt_deadline(budget):
             response = self._http.send(request, follow_redirects=False, stream=True)
             try:
-                chunks: List[bytes] = []
-                # Checked here too: a caller's own transport has no deadline of its own.
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    if budget is not None and time.monotonic() - start > budget:
-                        raise httpx.ReadTimeout(
-                            f"response not complete within {budget:g} s", request=request
-                        )
+                body = BodyReader(response.headers, req.max_response_bytes)
+                if response.is_stream_consumed:  # read by the transport itself
+                    body.take_decoded(response.content)
+                elif not body.over_limit:
+                    for chunk in response.iter_raw():
+                        # checked here too: a caller's own transport has no deadline
+                        if budget is not None and time.monotonic() - start > budget:
+                            raise httpx.ReadTimeout(
+                                f"response not complete within {budget:g} s", request=request
+                            )
+                        if not body.feed(chunk):
+                            break
+                content = body.finish()
             finally:
                 response.close()
-        return RawResponse(
-            status_code=response.status_code,
-            headers=response.headers,
-            content=b"".join(chunks),
-            method=req.method,
-            url=str(request.url),
-        )
+        return self._raw_response(response, req, content, body.over_limit)
 
     def _execute(self, prepared: PreparedRequest[T]) -> T:
-        if self._closed:
-            raise RuntimeError("this Client is closed")
+        self._check_open()
         run = self._t.run(prepared)
         while True:
             req = run.begin()
@@ -221,7 +181,7 @@ class Client:
         route: str = "v1",
         max_batch_events: int = 1000,
         max_batch_bytes: Optional[int] = None,
-        on_batch: Optional[Callable[[BatchIngestResponse], None]] = None,
+        on_batch: Optional[Callable[[BatchIngestResponse], Any]] = None,
         keep_results: bool = True,
     ) -> BatchIngestResponse:
         """Validate and store ``events`` (any iterable, or one mapping) against a contract.
@@ -235,71 +195,59 @@ class Client:
         retry resends the same bytes with the same key.
 
         ``events`` is streamed: each event is encoded when it is read, and the input is
-        read ahead of the requests until 8 encoded batches (or 8 MiB) wait to be sent, so
-        memory stays bounded by a few batches whatever the length of the input, and an
-        input that fits in that window is encoded completely before the first request.
-
+        read ahead of the requests until 8 encoded batches (or 8 MiB) wait to be sent.
         ``contract_id`` may be ``"<id>@<version>"``; ``version`` wins over the suffix.
         ``route="legacy"`` posts to ``/ingest/{id}`` (no idempotency, fewer retries).
 
         An event that cannot be sent raises :class:`EventEncodeError` before the batch
-        containing it is sent (with nothing sent at all when it lies in the read-ahead
-        window); when earlier batches were already acknowledged, the error is the
-        ``cause`` of a :class:`PartialIngestError` listing them. Also raises
-        :class:`AtomicRejectedError` / :class:`DeprecatedVersionError` (with the parsed
-        batch) for rejections, :class:`PartialIngestError` when a later batch fails after
-        earlier ones were acknowledged (the rest of the input is then read, not encoded,
-        so that ``unsent_indexes`` covers it), and the usual HTTP/connection errors.
+        containing it is sent. Rejections raise :class:`AtomicRejectedError` /
+        :class:`DeprecatedVersionError` (with the parsed batch); an answer that does not
+        hold one verdict per event sent raises :class:`InvalidResponseError` with the
+        batch's ``idempotency_key``. When earlier batches were acknowledged, any of these
+        is the ``cause`` of a :class:`PartialIngestError`; the SDK then stops reading
+        ``events``: ``unsent_indexes`` lists every unsent position of an input with
+        ``len()``, and ``unread_from`` says where reading stopped in one without.
         ``on_batch`` is called with each acknowledged batch's response. With
         ``keep_results=False`` the returned response (and ``PartialIngestError.accepted``)
-        keeps the counts, batch metadata and the failing results only, so memory does not
-        grow with the input; ``on_batch`` still sees every result.
+        keeps the counts, batch metadata and the failing results only.
         """
-        options = self._t.ingest_options(
+        plan, it = self._start_ingest(
             contract_id,
+            events,
             version=version,
             dry_run=dry_run,
             atomic=atomic,
-            idempotency_key=idempotency_key,
             timeout=timeout,
+            idempotency_key=idempotency_key,
             route=route,
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
+            keep_results=keep_results,
         )
-        it = iter_events(events)
-        with self._t.start_ingest(options, keep_results=keep_results) as plan:
-            plan.input_length = input_length(events)
-            acknowledged: List[BatchIngestResponse] = []
-
-            def fail(err: BaseException) -> NoReturn:
-                if not acknowledged:
-                    raise err
-                raise plan.failure(acknowledged, err) from err
-
-            def send(batch: BatchPlan) -> None:
-                try:
-                    part = self._execute(plan.request(batch))
-                except ContractGateError as err:
-                    fail(err)
-                acknowledged.append(plan.slim(part))
-                if on_batch is not None:
-                    on_batch(part)
-
+        assert it is not None
+        with plan:
             try:
-                while True:
+                while not plan.failed:
                     try:
                         plan.fill(it)
                     except (ContractGateError, IngestRefused) as err:
-                        fail(err)
+                        plan.record_failure(len(plan.batches), err)
+                        break
                     batch = plan.next_ready()
                     if batch is None:
                         break
-                    send(batch)
+                    try:
+                        part = self._execute(plan.request(batch))
+                    except ContractGateError as err:
+                        plan.record_failure(batch.number, err)
+                        break
+                    plan.acknowledge(batch, part)
+                    if on_batch is not None:
+                        on_batch(part)
             except BaseException as exc:
-                if len(plan.batches) > 1 and not isinstance(exc, ContractGateError):
-                    logger.warning("ingest interrupted: %s", plan.progress_note(acknowledged))
+                plan.interrupted(exc)
                 raise
-            return plan.merge(acknowledged)
+            return plan.outcome()
 
     def ingest_envelope(
         self,
@@ -349,20 +297,25 @@ class Client:
 
     # ------------------------------------------------------------------ contracts
     def list_contracts(self, timeout: TimeoutTypes = None) -> List[ContractSummary]:
+        """Every contract of the organisation, newest first (the gateway does not page)."""
         return self._execute(self._t.list_contracts(timeout))
 
     def get_contract(self, contract_id: str, timeout: TimeoutTypes = None) -> ContractResponse:
+        """One contract (:class:`NotFoundError` if unknown or another org's)."""
         return self._execute(self._t.get_contract(contract_id, timeout))
 
     def list_versions(self, contract_id: str, timeout: TimeoutTypes = None) -> List[VersionSummary]:
+        """The versions of a contract, newest ``created_at`` first (not semver order)."""
         return self._execute(self._t.list_versions(contract_id, timeout))
 
     def get_version(
         self, contract_id: str, version: str, timeout: TimeoutTypes = None
     ) -> VersionResponse:
+        """One version, with its YAML (the version string is URL-encoded)."""
         return self._execute(self._t.get_version(contract_id, version, timeout))
 
     def get_latest_stable(self, contract_id: str, timeout: TimeoutTypes = None) -> VersionResponse:
+        """The most recently promoted stable version (:class:`ConflictError` if none)."""
         return self._execute(self._t.get_latest_stable(contract_id, timeout))
 
     def get_contract_version(
@@ -380,8 +333,8 @@ class Client:
         *,
         timeout: TimeoutTypes = None,
     ) -> List[AuditEntry]:
-        """Up to ``limit`` audit rows from ``offset``, newest first, as a list (v0.1's
-        call). For every row, page by page, use :meth:`iter_audit`."""
+        """Up to ``limit`` audit rows from ``offset``, newest first, as a list fetched at
+        the call (v0.1's call). For every row, page by page, use :meth:`iter_audit`."""
         return self.iter_audit(
             contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
         ).to_list()
@@ -395,8 +348,9 @@ class Client:
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> Pager[AuditEntry]:
-        """Audit rows, newest first, fetched page by page as you iterate (``limit``:
-        at most that many rows in total; ``None``: all)."""
+        """Audit rows, newest first, as a :class:`Pager` that fetches ``page_size`` rows
+        at a time as you iterate (``limit``: at most that many rows in total; ``None``:
+        all)."""
         return Pager(
             lambda off, lim: self._execute(self._t.audit_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -413,7 +367,8 @@ class Client:
         timeout: TimeoutTypes = None,
     ) -> List[QuarantineEntry]:
         """Up to ``limit`` quarantined (source) rows from ``offset``, newest first, as a
-        list. For every row, page by page, use :meth:`iter_quarantine`."""
+        list fetched at the call. For every row, page by page, use
+        :meth:`iter_quarantine`."""
         return self.iter_quarantine(
             contract_id, limit=limit, offset=offset, page_size=page_size_for(limit), timeout=timeout
         ).to_list()
@@ -427,7 +382,8 @@ class Client:
         page_size: int = 100,
         timeout: TimeoutTypes = None,
     ) -> Pager[QuarantineEntry]:
-        """Quarantined (source) rows, newest first, fetched page by page as you iterate."""
+        """Quarantined (source) rows, newest first, as a :class:`Pager` that fetches
+        ``page_size`` rows at a time as you iterate (``limit`` as in :meth:`iter_audit`)."""
         return Pager(
             lambda off, lim: self._execute(self._t.quarantine_page(contract_id, off, lim, timeout)),
             limit=limit,
@@ -448,6 +404,7 @@ class Client:
     def replay_history(
         self, contract_id: str, quarantine_id: str, timeout: TimeoutTypes = None
     ) -> List[ReplayHistoryEntry]:
+        """Every replay attempt of one quarantined row."""
         return self._execute(self._t.replay_history(contract_id, quarantine_id, timeout))
 
     def replay_events(
@@ -463,19 +420,24 @@ class Client:
     def event_replay_history(
         self, event_id: str, limit: Optional[int] = None, timeout: TimeoutTypes = None
     ) -> List[TopLevelReplayOutcome]:
+        """The replay outcomes of one event on the top-level route."""
         return self._execute(self._t.event_replay_history(event_id, limit, timeout))
 
     # ------------------------------------------------------------------ stats, health
     def stats(self, timeout: TimeoutTypes = None) -> IngestionStats:
+        """Ingestion counters of the organisation."""
         return self._execute(self._t.stats(timeout))
 
     def contract_stats(self, contract_id: str, timeout: TimeoutTypes = None) -> IngestionStats:
+        """Ingestion counters of one contract."""
         return self._execute(self._t.contract_stats(contract_id, timeout))
 
     def usage(self, timeout: TimeoutTypes = None) -> Usage:
+        """This month's metered events against the plan's cap."""
         return self._execute(self._t.usage(timeout))
 
     def health(self, timeout: TimeoutTypes = None) -> Health:
+        """Liveness (no authentication needed)."""
         return self._execute(self._t.health(timeout))
 
     def ready(self, timeout: TimeoutTypes = None) -> Ready:

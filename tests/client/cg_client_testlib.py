@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import httpx
 
-from contractgate._http.transport import RetryPolicy
+from contractgate import RetryPolicy
 from contractgate.async_client import AsyncClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from typing import Any, List
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contractgate._http.chunking import StreamPlanner, plan_batches
+from contractgate._http.chunking import StreamPlanner, encode_single_body
 from contractgate._http.pagination import PageCursor
 from contractgate.exceptions import EventEncodeError
 
@@ -34,38 +34,83 @@ json_values = st.recursive(
     events=st.lists(json_values, max_size=60),
     max_events=st.integers(min_value=1, max_value=7),
     max_bytes=st.integers(min_value=400, max_value=2000),
+    ndjson=st.booleans(),
 )
 def test_batches_respect_limits_and_keep_order(
-    events: List[Any], max_events: int, max_bytes: int
+    events: List[Any], max_events: int, max_bytes: int, ndjson: bool
 ) -> None:
     encoded = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in events]
     fits = all(len(x.encode()) + 2 <= max_bytes for x in encoded)
+    planner = StreamPlanner(
+        max_events=max_events, max_body_bytes=max_bytes, per_event_limit=None, ndjson=ndjson
+    )
+    batches = []
     try:
-        plan = plan_batches(
-            events, max_events=max_events, max_body_bytes=max_bytes, per_event_limit=None
-        )
+        for e in events:
+            closed = planner.add(e)
+            if closed:
+                batches.append(closed)
+        last = planner.flush()
     except ValueError:
         assert not fits
         return
     assert fits
-    with plan:
-        decoded: List[Any] = []
-        expected_start = 0
-        for b in plan.batches:
-            body = plan.body(b)
-            assert len(body) == b.length <= max_bytes
-            assert 1 <= b.count <= max_events
-            assert b.start_index == expected_start
-            expected_start += b.count
+    batches += [last] if last else []
+    decoded: List[Any] = []
+    expected_start = 0
+    for number, (b, body) in enumerate(batches):
+        assert b.number == number
+        assert len(body) == b.length <= max_bytes
+        assert 1 <= b.count <= max_events
+        assert b.start_index == expected_start
+        expected_start += b.count
+        if ndjson:
+            items = [json.loads(line) for line in body.split(b"\n")]
+        else:
             items = json.loads(body)
-            assert len(items) == b.count
-            decoded.extend(items)
-        assert expected_start == len(events) == plan.total_events
-        # same values, and the bytes are exactly the compact encoding of each event
-        assert b"".join(plan.body(b)[1:-1] + b"," for b in plan.batches) == b"".join(
-            x.encode() + b"," for x in encoded
+        assert len(items) == b.count
+        decoded.extend(items)
+    assert expected_start == len(events) == planner.events_read
+    # same values, and the bytes are exactly the compact encoding of each event
+    sep = b"\n" if ndjson else b","
+    inner = [body if ndjson else body[1:-1] for _, body in batches]
+    assert b"".join(x + sep for x in inner) == b"".join(x.encode() + sep for x in encoded)
+    assert json.dumps(decoded) == json.dumps(events)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    events=st.lists(json_values, max_size=30),
+    max_events=st.integers(min_value=1, max_value=7),
+    max_bytes=st.integers(min_value=60, max_value=600),
+)
+def test_a_single_body_is_the_batchers_only_batch(
+    events: List[Any], max_events: int, max_bytes: int
+) -> None:
+    """``encode_single_body`` (egress) is the batcher's one and only batch, or the first
+    refusal met while reading the events in order."""
+    planner = StreamPlanner(max_events=max_events, max_body_bytes=max_bytes, per_event_limit=None)
+    expected: Any = None
+    for e in events:
+        try:
+            if planner.add(e) is not None:
+                expected = "takes at most"
+        except EventEncodeError as exc:
+            expected = (exc.index, exc.reason)
+        if expected is not None:
+            break
+    else:
+        last = planner.flush()
+        expected = last[1] if last else "needs at least one record"
+    try:
+        got: Any = encode_single_body(
+            events, max_events=max_events, max_body_bytes=max_bytes, what="x"
         )
-        assert json.dumps(decoded) == json.dumps(events)
+    except EventEncodeError as exc:
+        got = (exc.index, exc.reason)
+    except ValueError as exc:
+        got = "takes at most" if "x takes at most" in str(exc) else str(exc)[2:]
+    assert got == expected
 
 
 flat_events = st.dictionaries(

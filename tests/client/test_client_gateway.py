@@ -14,7 +14,7 @@ import pytest
 from cg_client_testlib import Api
 
 import contractgate.exceptions as E
-from contractgate._http.transport import RetryPolicy
+from contractgate import RetryPolicy
 from contractgate._validation.violations import ViolationKind
 from contractgate.models import (
     BatchIngestResponse,

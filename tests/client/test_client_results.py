@@ -115,8 +115,8 @@ def test_results_are_a_list_for_v01_code() -> None:
     resp = BatchIngestResponse.from_dict(_answer(3))
     extra = IngestEventResult(passed=True, violations=[], validation_us=1, forwarded=True,
                               contract_version="1.1.0", transformed_event={})  # fmt: skip
-    assert resp.results + [extra] == [*resp.results, extra]
-    assert [extra] + resp.results == [extra, *resp.results]
+    assert resp.results + [extra] == [*resp.results, extra]  # noqa: RUF005
+    assert [extra] + resp.results == [extra, *resp.results]  # noqa: RUF005
     as_dict = dataclasses.asdict(resp)
     assert isinstance(as_dict["results"], (list, tuple)) and len(as_dict["results"]) == 3
     assert as_dict["results"][2]["violations"][0]["kind"] == "pattern_mismatch"

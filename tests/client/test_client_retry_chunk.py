@@ -15,7 +15,7 @@ from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, batch_events, verdi
 
 import contractgate._http.chunking as chunking
 import contractgate.exceptions as E
-from contractgate._http.transport import RetryPolicy, compute_backoff
+from contractgate._http.request import RetryPolicy, compute_backoff
 from contractgate.async_client import AsyncClient
 
 BASE = "http://127.0.0.1:9"  # never contacted: every test uses a mock transport
@@ -219,26 +219,15 @@ async def test_chunks_respect_byte_caps(make_api: Any) -> None:
 async def test_events_are_encoded_once_even_with_retries(
     make_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The ingest loop encodes a flat event with orjson itself (when installed) and
-    # anything else with encode_event: count both ways in.
     calls = 0
     real = chunking.encode_event
-    real_dumps = chunking._orjson_dumps
 
     def counting(o: Any, *args: Any, **kwargs: Any) -> bytes:
         nonlocal calls
         calls += 1
         return real(o, *args, **kwargs)
 
-    def counting_dumps(o: Any, *args: Any) -> bytes:
-        nonlocal calls
-        calls += 1
-        assert real_dumps is not None
-        return real_dumps(o, *args)
-
     monkeypatch.setattr(chunking, "encode_event", counting)
-    if real_dumps is not None:
-        monkeypatch.setattr(chunking, "_orjson_dumps", counting_dumps)
     rec = Recorder(verdict_for)
     rec.script = [_std(503), _std(502)]
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)

@@ -22,8 +22,7 @@ import pytest
 from hardening_testlib import CONTRACTS, FAST_RETRY, event, free_port, run_client, user_ids
 
 import contractgate.exceptions as E
-from contractgate import Client
-from contractgate._http.transport import RetryPolicy
+from contractgate import Client, RetryPolicy
 
 KINDS = ["sync", "async"]
 

@@ -4,31 +4,28 @@ Limits (spec §4.1): at most 1000 events per request; bodies at most 2,000,000 b
 ``/v1/ingest`` (the real cap is 2 MiB) and 1,000,000 bytes on the legacy ``/ingest``
 route (cap 1 MiB); each event at most 1,048,576 bytes on ``/v1``.
 
-Every event is encoded exactly once, as compact UTF-8 JSON in the caller's key order: a
-flat object of plain scalars by orjson when it is installed (``contractgate[fast]``; the
-same bytes as the stdlib encoder), anything else by the stdlib encoder (orjson then only
-speeds up the structure checks). An event
-that can never be sent (not JSON-encodable, NaN/Infinity, a lone surrogate, nested deeper
-than the gateway's parser allows, an integer beyond what it can represent, or too large)
-raises :class:`~contractgate.EventEncodeError` with its index when it is encoded.
+Every event is encoded exactly once, by :func:`encode_event`, as compact UTF-8 JSON in
+the caller's key order: a flat object of plain scalars by orjson when it is installed
+(``contractgate[fast]``; the same bytes as the stdlib encoder), anything else by the
+stdlib encoder (orjson then only speeds up the structure checks). An event that can
+never be sent (not JSON-encodable, NaN/Infinity, a lone surrogate, nested deeper than the
+gateway's parser allows, an integer beyond what it can represent, or too large) raises
+:class:`~contractgate.EventEncodeError` with its index when it is encoded.
 
-:class:`StreamPlanner` is what ``ingest()`` uses: it hands out each batch (its bytes held
-in memory) as soon as the next event does not fit in it; the clients read ahead at most
-``READ_AHEAD_BATCHES`` batches (``READ_AHEAD_BYTES``) before sending. :func:`plan_batches`
-/ :class:`BatchPlanner` encode a whole input into a spooled temporary file (in memory up to
-32 MiB, then on disk); they serve single-request bodies (egress, envelopes).
-
-Batches never cross the limits, and every batch keeps the position of its first event
-in the caller's iterable so results can be re-indexed.
+:class:`StreamPlanner` is the one batcher: ``ingest()`` streams through it (each batch is
+handed out, its bytes held in memory, as soon as the next event does not fit in it; the
+clients read ahead at most ``READ_AHEAD_BATCHES`` batches, ``READ_AHEAD_BYTES``, before
+sending), and :func:`encode_single_body` uses it for the routes that take one request
+(egress). Batches never cross the limits, and every batch keeps the position of its first
+event in the caller's iterable so results can be re-indexed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
 from ..exceptions import EventEncodeError
 
@@ -42,13 +39,12 @@ __all__ = [
     "READ_AHEAD_BYTES",
     "V1_MAX_BODY_BYTES",
     "BatchPlan",
-    "BatchPlanner",
-    "EncodedBatches",
     "StreamPlanner",
     "encode_event",
+    "encode_single_body",
+    "encode_whole_body",
     "input_length",
     "iter_events",
-    "plan_batches",
 ]
 
 MAX_EVENTS_PER_BATCH = 1000
@@ -59,7 +55,6 @@ PER_EVENT_LIMIT = 1_048_576
 # in a JSON array body the batch array is one of them.
 MAX_EVENT_DEPTH = 127
 MAX_NESTING_DEPTH = MAX_EVENT_DEPTH - 1
-SPOOL_MEMORY_BYTES = 32 * 1024 * 1024
 # ingest() reads and encodes ahead of the requests until this many batches (or bytes)
 # are encoded and not yet sent: an input that fits in the window is encoded completely
 # before the first request, as in v0.2; a longer one streams with bounded memory.
@@ -234,23 +229,21 @@ def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEP
     return data
 
 
-def _encode_within_limits(
-    event: Any, index: int, max_depth: int, per_event_limit: Optional[int], max_body: int
-) -> bytes:
-    """:func:`encode_event`, then the per-event limit and the route's body cap (each
-    failure an :class:`EventEncodeError` naming the event's index)."""
-    data = encode_event(event, index, max_depth=max_depth)
+def _check_size(
+    data: bytes, index: int, per_event_limit: Optional[int], max_body: int, framing: int = 2
+) -> None:
+    """The per-event limit and the route's body cap (with ``framing`` bytes of brackets
+    around the event), each failure an :class:`EventEncodeError` naming the index."""
     n = len(data)
     if per_event_limit is not None and n > per_event_limit:
         raise EventEncodeError(
             index,
             f"{n} bytes encoded, over the gateway's per-event limit of {per_event_limit} bytes",
         )
-    if n + 2 > max_body:
+    if n + framing > max_body:
         raise EventEncodeError(
             index, f"{n} bytes encoded; a request body on this route is limited to {max_body} bytes"
         )
-    return data
 
 
 @dataclass(frozen=True)
@@ -260,123 +253,17 @@ class BatchPlan:
     number: int
     start_index: int
     count: int
-    offset: int
-    length: int
+    length: int  # bytes of the body
 
     @property
     def indexes(self) -> range:
         return range(self.start_index, self.start_index + self.count)
 
 
-class EncodedBatches:
-    """The encoded input: a list of :class:`BatchPlan` and their bytes (spooled)."""
-
-    def __init__(self, spool: IO[bytes], batches: List[BatchPlan], total_events: int) -> None:
-        self._spool = spool
-        self.batches = batches
-        self.total_events = total_events
-
-    def body(self, batch: BatchPlan) -> bytes:
-        """The exact bytes of ``batch`` (a JSON array)."""
-        self._spool.seek(batch.offset)
-        data = self._spool.read(batch.length)
-        if len(data) != batch.length:  # pragma: no cover - spool corruption
-            raise OSError("short read from the ingest spool")
-        return data
-
-    def close(self) -> None:
-        self._spool.close()
-
-    def __enter__(self) -> EncodedBatches:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class BatchPlanner:
-    """Incremental form of :func:`plan_batches`: ``add()`` events one by one (e.g. from an
-    async iterable), then ``finish()``. Nothing is sent by the planner."""
-
-    def __init__(
-        self,
-        *,
-        max_events: int = MAX_EVENTS_PER_BATCH,
-        max_body_bytes: int = V1_MAX_BODY_BYTES,
-        per_event_limit: Optional[int] = PER_EVENT_LIMIT,
-        spool_memory_bytes: int = SPOOL_MEMORY_BYTES,
-    ) -> None:
-        if not 1 <= max_events <= MAX_EVENTS_PER_BATCH:
-            raise ValueError(f"max_events must be in 1..{MAX_EVENTS_PER_BATCH}")
-        if max_body_bytes < 3:
-            raise ValueError("max_body_bytes is too small")
-        self.max_events = max_events
-        self.max_body_bytes = max_body_bytes
-        self.per_event_limit = per_event_limit
-        self.max_depth = MAX_NESTING_DEPTH  # a JSON array body: the array is one level
-        self._spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=spool_memory_bytes)
-        self._batches: List[BatchPlan] = []
-        self._index = 0
-        self._batch_start = 0
-        self._batch_offset = 0
-        self._count = 0
-        self._size = 0  # bytes written for the open batch, including "["
-        self._pos = 0
-        self._finished = False
-
-    def add(self, event: Any) -> None:
-        """Encode one event (raises :class:`EventEncodeError` with its index)."""
-        data = _encode_within_limits(
-            event, self._index, self.max_depth, self.per_event_limit, self.max_body_bytes
-        )
-        n = len(data)
-        spool = self._spool
-        if self._count and (
-            self._count >= self.max_events or self._size + 1 + n + 1 > self.max_body_bytes
-        ):
-            self._close_batch()
-        if self._count == 0:
-            self._batch_start = self._index
-            self._batch_offset = self._pos
-            spool.write(b"[")
-            self._size = 1
-        else:
-            spool.write(b",")
-            self._size += 1
-        spool.write(data)
-        self._size += n
-        self._count += 1
-        self._index += 1
-
-    def _close_batch(self) -> None:
-        self._spool.write(b"]")
-        self._size += 1
-        self._batches.append(
-            BatchPlan(
-                len(self._batches), self._batch_start, self._count, self._batch_offset, self._size
-            )
-        )
-        self._pos += self._size
-        self._count = 0
-        self._size = 0
-
-    def finish(self) -> EncodedBatches:
-        if self._finished:
-            raise RuntimeError("finish() already called")
-        self._finished = True
-        if self._count:
-            self._close_batch()
-        return EncodedBatches(self._spool, self._batches, self._index)
-
-    def abort(self) -> None:
-        self._finished = True
-        self._spool.close()
-
-
 class StreamPlanner:
-    """Streaming form of :class:`BatchPlanner`: ``add()`` encodes one event and returns the
-    batch it closed (if any) with its bytes; ``flush()`` closes the last one. Only the open
-    batch is held (in memory, at most one request body).
+    """The batcher: ``add()`` (or ``fill()``) encodes events and hands out each batch it
+    closes with its bytes; ``flush()`` closes the last one. Only the open batch is held (in
+    memory, at most one request body).
 
     With ``ndjson=True`` a body is the events one per line (``application/x-ndjson``)
     instead of a JSON array: the same bytes but for the framing, and cheaper for the
@@ -409,10 +296,6 @@ class StreamPlanner:
         self.events_read = 0  # taken from the input (encoded, or refused)
 
     @property
-    def events_encoded(self) -> int:
-        return self._index
-
-    @property
     def open_start(self) -> Optional[int]:
         """Index of the first event of the open (unclosed) batch, if any."""
         return self._batch_start if self._parts else None
@@ -429,45 +312,23 @@ class StreamPlanner:
         self.fill(iter((event,)), keep)
         return closed[0] if closed else None
 
-    def fill(
-        self, events: Iterator[Any], on_close: Callable[[BatchPlan, bytes], bool]
-    ) -> bool:
+    def fill(self, events: Iterator[Any], on_close: Callable[[BatchPlan, bytes], bool]) -> bool:
         """``add()`` for each event of ``events``, in one loop: stops after a batch is
         closed and handed to ``on_close`` if it returns False (returns False), or when
         the input ends (returns True; the open batch stays open for ``flush()``).
 
-        The hot loop of ``ingest()``: a flat object of plain scalars is encoded here
-        (the test of :func:`_orjson_flat`, inlined); anything else goes through
-        :func:`encode_event`. ``events_read`` counts every event taken from ``events``,
-        including one whose encoding raised."""
-        dumps = _orjson_dumps
-        scalars = _FLAT_SCALARS
+        The hot loop of ``ingest()``: each event goes through :func:`encode_event` once.
+        ``events_read`` counts every event taken from ``events``, including one whose
+        encoding raised."""
+        encode = encode_event
         per_event = self.per_event_limit if self.per_event_limit is not None else 1 << 62
-        max_events, max_body = self.max_events, self.max_body_bytes
+        max_events, max_body, max_depth = self.max_events, self.max_body_bytes, self.max_depth
         for event in events:
             self.events_read += 1
-            data = None
-            if dumps is not None and type(event) is dict:
-                for key, value in event.items():
-                    if type(key) is not str:
-                        break
-                    t = type(value)
-                    if t not in scalars and (
-                        t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0)
-                    ):
-                        break
-                else:
-                    try:
-                        data = dumps(event)
-                    except Exception:
-                        data = None
-            if data is None:
-                data = self._checked(event)
-                n = len(data)
-            else:
-                n = len(data)
-                if n > per_event or n + 2 > max_body:
-                    data = self._checked(event)  # raises the size error, with its index
+            data = encode(event, self._index, max_depth=max_depth)
+            n = len(data)
+            if n > per_event or n + 2 > max_body:
+                _check_size(data, self._index, self.per_event_limit, max_body)
             parts = self._parts
             if parts and (len(parts) >= max_events or self._size + n + 2 > max_body):
                 batch, body = self._close()
@@ -487,17 +348,12 @@ class StreamPlanner:
             self._index += 1
         return True
 
-    def _checked(self, event: Any) -> bytes:
-        return _encode_within_limits(
-            event, self._index, self.max_depth, self.per_event_limit, self.max_body_bytes
-        )
-
     def _close(self) -> Tuple[BatchPlan, bytes]:
         if self.ndjson:
             body = b"\n".join(self._parts)  # compact JSON holds no raw newline
         else:
             body = b"[" + b",".join(self._parts) + b"]"
-        plan = BatchPlan(self._number, self._batch_start, len(self._parts), 0, len(body))
+        plan = BatchPlan(self._number, self._batch_start, len(self._parts), len(body))
         self._number += 1
         self._parts = []
         self._size = 0
@@ -508,30 +364,34 @@ class StreamPlanner:
         return self._close() if self._parts else None
 
 
-def plan_batches(
+def encode_single_body(
     events: Any,
     *,
-    max_events: int = MAX_EVENTS_PER_BATCH,
-    max_body_bytes: int = V1_MAX_BODY_BYTES,
-    per_event_limit: Optional[int] = PER_EVENT_LIMIT,
-    spool_memory_bytes: int = SPOOL_MEMORY_BYTES,
-) -> EncodedBatches:
-    """Encode every event once and cut the stream into batches within the limits.
-
-    Raises :class:`EventEncodeError` (nothing is sent) for an event that can never be
-    sent, and ``TypeError`` when ``events`` is not an iterable.
-    """
-    it = iter_events(events)
-    planner = BatchPlanner(
-        max_events=max_events,
-        max_body_bytes=max_body_bytes,
-        per_event_limit=per_event_limit,
-        spool_memory_bytes=spool_memory_bytes,
+    max_events: int,
+    max_body_bytes: int,
+    what: str,
+) -> bytes:
+    """The JSON array body for a route that takes all ``events`` in one request (egress):
+    :class:`StreamPlanner`'s encoding and limits, and a ``ValueError`` naming ``what``
+    when the events are none or need a second request (nothing is sent either way)."""
+    planner = StreamPlanner(
+        max_events=max_events, max_body_bytes=max_body_bytes, per_event_limit=None
     )
-    try:
-        for event in it:
-            planner.add(event)
-        return planner.finish()
-    except BaseException:
-        planner.abort()
-        raise
+    for event in iter_events(events):
+        if planner.add(event) is not None:
+            raise ValueError(
+                f"{what} takes at most {max_events} records and {max_body_bytes} bytes per "
+                "call; split the records"
+            )
+    closed = planner.flush()
+    if closed is None:
+        raise ValueError(f"{what} needs at least one record")
+    return closed[1]
+
+
+def encode_whole_body(value: Any, *, max_body_bytes: int) -> bytes:
+    """One JSON value sent as the whole body (an envelope object): :func:`encode_event`'s
+    encoding and checks, within ``max_body_bytes``."""
+    data = encode_event(value, 0)
+    _check_size(data, 0, None, max_body_bytes, framing=0)
+    return data

@@ -1,0 +1,450 @@
+"""One ``ingest()`` call, apart from its I/O: the checked options, the stream of encoded
+batches, each batch's request (exact bytes, idempotency key) and the strict reading of
+its answer, and the bookkeeping of what the gateway acknowledged, which becomes the
+merged result or the :class:`~contractgate.PartialIngestError`.
+
+Both clients drive an :class:`IngestPlan` the same way: ``fill()`` while
+``wants_more()``, send ``request(next_ready())``, then ``acknowledge()`` or
+``record_failure()``; ``outcome()`` gives the answer (or raises)."""
+
+from __future__ import annotations
+
+import collections
+import uuid
+from dataclasses import dataclass, field
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Deque,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
+
+import httpx
+
+from ..exceptions import ContractGateError, PartialIngestError
+from ..models import BatchAck, BatchIngestResponse, merge_batches
+from .chunking import (
+    PER_EVENT_LIMIT,
+    READ_AHEAD_BATCHES,
+    READ_AHEAD_BYTES,
+    BatchPlan,
+    StreamPlanner,
+)
+from .logging import logger
+from .request import PreparedRequest, RawResponse, RetryClass, path_segment
+from .responses import (
+    atomic_rejected,
+    error_from_response,
+    invalid,
+    is_ingest_verdict,
+    parse_json,
+    rate_limit_info,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .transport import Transport
+
+__all__ = [
+    "IngestOptions",
+    "IngestPlan",
+    "IngestRefused",
+    "batch_answer_problem",
+    "check_idempotency_key",
+]
+
+
+class IngestRefused(ValueError):
+    """The input cannot be sent as asked (``atomic=True`` needs a second request, or the
+    idempotency key has no room for a batch suffix), found while reading it. A
+    ``ValueError``; its own class lets the clients tell it from an exception raised by
+    the caller's iterator, which they let through untouched."""
+
+
+def check_idempotency_key(key: str) -> None:
+    if not isinstance(key, str) or not key:
+        raise ValueError("idempotency_key must be a non-empty string")
+    if not key.isascii() or any(not (32 < ord(c) < 127) for c in key):
+        raise ValueError(
+            "idempotency_key must be printable ASCII without spaces (the gateway silently "
+            "ignores other keys, which would disable deduplication)"
+        )
+    if len(key) > 255:
+        raise ValueError(
+            "idempotency_key is too long: the gateway accepts at most 255 bytes, including "
+            "the '#<n>' suffix the SDK adds for batches after the first"
+        )
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Normalised arguments of one ``ingest`` call."""
+
+    contract_id: str
+    version: Optional[str]
+    dry_run: bool
+    atomic: bool
+    idempotency_key: Optional[str] = field(repr=False)
+    timeout: httpx.Timeout
+    route: str
+    max_batch_events: int
+    max_batch_bytes: int
+
+
+def _kind(value: Any) -> str:
+    return "missing" if value is None else f"a JSON {type(value).__name__}"
+
+
+def batch_answer_problem(data: Mapping[str, Any], count: int) -> Optional[str]:
+    """What makes ``data`` (an ingest answer with a ``results`` list) unusable as the
+    verdicts of the ``count`` events sent, or None. The gateway answers one result per
+    event, in order (``index`` = position when present), with counts that agree: anything
+    else would hand back verdicts for events that were not judged, or lose some."""
+    for name in ("total", "passed", "failed"):
+        value = data.get(name)
+        if type(value) is not int:
+            return f"'{name}' is {_kind(value)}, not a count"
+    results = data["results"]
+    if len(results) != count or data["total"] != count:
+        return (
+            f"it lists {len(results)} result(s) (total {data['total']}) "
+            f"for the {count} event(s) sent"
+        )
+    passed = 0
+    for i, r in enumerate(results):
+        if type(r) is not dict:
+            return f"result {i} is {_kind(r)}, not an object"
+        verdict = r.get("passed")
+        if verdict is True:
+            passed += 1
+        elif verdict is not False:
+            return f"result {i} has no true/false 'passed'"
+        index = r.get("index", i)
+        if type(index) is not int or index != i:
+            return f"result {i} has 'index' {index!r}, not its position {i}"
+    if data["passed"] != passed or data["failed"] != count - passed:
+        return (
+            f"its counts (passed {data['passed']}, failed {data['failed']}) disagree with "
+            f"its {count} results ({passed} passed)"
+        )
+    return None
+
+
+class IngestPlan:
+    """A streaming ingest: events are encoded when they are read (``fill``/``add``), and
+    each batch is handed out as soon as it is closed, i.e. when the next event does not
+    fit in it or the input ends (``flush``). Only batches handed out and not yet turned
+    into a request keep their bytes; :meth:`request` takes them (a retry resends the same
+    bytes). Acknowledged answers and failures are recorded here; :meth:`outcome` turns
+    them into the call's result or error."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        options: IngestOptions,
+        *,
+        keep_results: bool = True,
+        input_length: Optional[int] = None,
+    ) -> None:
+        self._t = transport
+        self.options = options
+        self.route = options.route
+        self.keep_results = keep_results
+        #: ``len()`` of the caller's input when it has one: a failure then lists every
+        #: unsent position without reading the rest of the input.
+        self.input_length = input_length
+        self._planner = StreamPlanner(
+            max_events=options.max_batch_events,
+            max_body_bytes=options.max_batch_bytes,
+            per_event_limit=PER_EVENT_LIMIT if options.route == "v1" else None,
+            ndjson=options.route == "v1",  # the legacy route reads JSON only
+        )
+        self.batches: List[BatchPlan] = []  # every batch closed so far
+        self._bodies: Dict[int, bytes] = {}
+        self._ready: Deque[BatchPlan] = collections.deque()
+        self._ready_bytes = 0
+        self.exhausted = False  # the input ended (flush() was called)
+        self._acked: Dict[int, BatchIngestResponse] = {}
+        self._failures: List[Tuple[int, BaseException]] = []
+
+    # ------------------------------------------------------------------ reading
+    def wants_more(self) -> bool:
+        """Whether to read more input before sending the next ready batch: the input has
+        not ended and fewer than ``READ_AHEAD_BATCHES`` batches (``READ_AHEAD_BYTES``)
+        are encoded and waiting."""
+        return (
+            not self.exhausted
+            and len(self._ready) < READ_AHEAD_BATCHES
+            and self._ready_bytes < READ_AHEAD_BYTES
+        )
+
+    def next_ready(self) -> Optional[BatchPlan]:
+        """The oldest encoded batch not yet handed out for sending, if any."""
+        if not self._ready:
+            return None
+        batch = self._ready.popleft()
+        self._ready_bytes -= batch.length
+        return batch
+
+    @property
+    def seen(self) -> int:
+        """Events taken from the input so far (encoded or refused)."""
+        return self._planner.events_read
+
+    def fill(self, events: Iterator[Any]) -> None:
+        """Read and encode events while :meth:`wants_more`; :meth:`flush` when the input
+        ends. Raises what :meth:`add` raises (the event counted as read)."""
+        if self.wants_more() and self._planner.fill(events, self._closed):
+            self.flush()
+
+    def add(self, event: Any) -> Optional[BatchPlan]:
+        """Encode one event; returns the batch it closed, ready to send, if any.
+
+        Raises :class:`EventEncodeError` for this event, and :class:`IngestRefused` (a
+        ``ValueError``) when ``atomic=True`` needs a second request or the idempotency
+        key has no room for the ``#<n>`` suffix of the next batch: in both cases before
+        the batch this event closed is handed out."""
+        closed = self._planner.add(event)
+        if closed is None:
+            return None
+        batch, body = closed
+        self._check_next(batch)
+        return self._keep(batch, body)
+
+    def flush(self) -> Optional[BatchPlan]:
+        """The input ended: the last batch, if any."""
+        self.exhausted = True
+        closed = self._planner.flush()
+        if closed is None:
+            return None
+        return self._keep(*closed)
+
+    def _closed(self, batch: BatchPlan, body: bytes) -> bool:
+        self._check_next(batch)
+        self._keep(batch, body)
+        return self.wants_more()
+
+    def _check_next(self, batch: BatchPlan) -> None:
+        if self.options.atomic:
+            raise IngestRefused(
+                "atomic=True needs all events in one request, but they need more than one "
+                f"(at most {self.options.max_batch_events} events and "
+                f"{self.options.max_batch_bytes} bytes per request); nothing was sent"
+            )
+        if self.options.idempotency_key is not None:
+            try:
+                check_idempotency_key(f"{self.options.idempotency_key}#{batch.number + 1}")
+            except ValueError as exc:
+                raise IngestRefused(str(exc)) from None
+
+    def _keep(self, batch: BatchPlan, body: bytes) -> BatchPlan:
+        self.batches.append(batch)
+        self._bodies[batch.number] = body
+        self._ready.append(batch)
+        self._ready_bytes += batch.length
+        return batch
+
+    def close(self) -> None:
+        self._bodies.clear()
+        self._ready.clear()
+        self._ready_bytes = 0
+
+    def __enter__(self) -> IngestPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ sending
+    def key_for(self, batch: BatchPlan) -> Optional[str]:
+        if self.route != "v1":
+            return None
+        key = self.options.idempotency_key
+        if key is not None:
+            return key if batch.number == 0 else f"{key}#{batch.number}"
+        if self.options.dry_run:
+            return None  # nothing is stored for dry runs
+        return str(uuid.uuid4())
+
+    def request(self, batch: BatchPlan) -> PreparedRequest[BatchIngestResponse]:
+        """The request for ``batch``: its exact bytes and (v1) its idempotency key."""
+        body = self._bodies.pop(batch.number)
+        key = self.key_for(batch)
+        opts = self.options
+
+        def decode(r: RawResponse) -> BatchIngestResponse:
+            return self._decode(r, batch, key)
+
+        params: Tuple[Tuple[str, Any], ...] = (
+            ("dry_run", True if opts.dry_run else None),
+            ("atomic", True if opts.atomic else None),
+        )
+        if self.route == "v1":
+            return self._t.build(
+                "POST",
+                f"/v1/ingest/{path_segment(opts.contract_id, 'contract_id')}",
+                decode,
+                params=(("version", opts.version), *params),
+                content=body,
+                content_type="application/x-ndjson",
+                timeout=opts.timeout,
+                retry_class=RetryClass.SAFE
+                if opts.dry_run
+                else (RetryClass.KEYED if key else RetryClass.UNSAFE),
+                accept=frozenset({422}),
+                idempotency_key=key,
+            )
+        return self._t.build(
+            "POST",
+            f"/ingest/{path_segment(opts.contract_id, 'contract_id')}",
+            decode,
+            params=params,
+            content=body,
+            headers={"X-Contract-Version": opts.version} if opts.version else None,
+            timeout=opts.timeout,
+            retry_class=RetryClass.SAFE if opts.dry_run else RetryClass.UNSAFE,
+            accept=frozenset({422}),
+        )
+
+    def _decode(self, r: RawResponse, batch: BatchPlan, key: Optional[str]) -> BatchIngestResponse:
+        """A batch answer, checked against what was sent: a verdict per event or an error
+        that carries the batch's idempotency key (never a shorter result)."""
+        offset = batch.start_index
+        data = parse_json(r)
+        if not is_ingest_verdict(data):
+            if r.status_code == 422 or (
+                not isinstance(data, Mapping) and not 200 <= r.status_code < 300
+            ):
+                raise error_from_response(r, idempotency_key=key, index_offset=offset)
+            hint = (
+                " (an envelope contract's answer: use ingest_envelope())"
+                if isinstance(data, Mapping) and "quarantined" in data
+                else ""
+            )
+            raise invalid(
+                r, f"not an ingest batch answer (no 'results'){hint}", idempotency_key=key
+            )
+        problem = batch_answer_problem(data, batch.count)
+        if problem is not None:
+            last = offset + batch.count - 1
+            resend = (
+                "resend them with the same idempotency key (err.idempotency_key) to stay "
+                "deduplicated"
+                if key is not None
+                else "the gateway may have stored them"
+            )
+            raise invalid(
+                r,
+                f"{problem}; the verdicts of events {offset}..{last} are unknown ({resend})",
+                idempotency_key=key,
+            )
+        parsed = BatchIngestResponse.from_dict(data, index_offset=offset)
+        replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
+        rl = rate_limit_info(r.headers)
+        ack = BatchAck(
+            number=batch.number,
+            start_index=batch.start_index,
+            count=batch.count,
+            status_code=r.status_code,
+            idempotency_key=key,
+            idempotent_replay=replay,
+            rate_limit=rl,
+        )
+        parsed = parsed.with_meta(
+            status_code=r.status_code, rate_limit=rl, idempotent_replay=replay, batches=(ack,)
+        )
+        if parsed.atomic and parsed.failed and r.status_code == 422:
+            raise atomic_rejected(
+                r,
+                parsed,
+                status_code=422,
+                body=data,
+                headers=r.headers,
+                method=r.method,
+                url=r.url,
+                idempotency_key=key,
+            )
+        return parsed
+
+    # ------------------------------------------------------------------ outcome
+    def acknowledge(self, batch: BatchPlan, part: BatchIngestResponse) -> None:
+        """Record the gateway's answer for ``batch``: all of it, or (``keep_results=False``)
+        its counts, metadata and failing results only."""
+        self._acked[batch.number] = part if self.keep_results else part.failing_only()
+
+    def record_failure(self, number: int, error: BaseException) -> None:
+        """Batch ``number`` (or the event that would have opened it) failed with
+        ``error``: no new batch should be sent."""
+        self._failures.append((number, error))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self._failures)
+
+    def acknowledged(self) -> List[BatchIngestResponse]:
+        return [self._acked[k] for k in sorted(self._acked)]
+
+    def outcome(self) -> BatchIngestResponse:
+        """The merged answer, or the first failure (by batch) raised: as it is when
+        nothing was acknowledged, else as the cause of a :class:`PartialIngestError`."""
+        acknowledged = self.acknowledged()
+        if self._failures:
+            _, error = min(self._failures, key=lambda f: f[0])
+            if not acknowledged:
+                raise error
+            raise self._partial(acknowledged, error) from error
+        if not acknowledged:
+            return BatchIngestResponse(
+                total=0,
+                passed=0,
+                failed=0,
+                dry_run=self.options.dry_run,
+                atomic=self.options.atomic,
+                raw={},
+            )
+        return merge_batches(acknowledged)
+
+    def _partial(
+        self, acknowledged: List[BatchIngestResponse], error: BaseException
+    ) -> PartialIngestError:
+        acked_numbers = {a.number for p in acknowledged for a in p.batches}
+        ranges = [b.indexes for b in self.batches if b.number not in acked_numbers]
+        end = self.batches[-1].start_index + self.batches[-1].count if self.batches else 0
+        # The rest of the input is not read: with a length, the unsent positions are
+        # known anyway; without one, ``unread_from`` says where reading stopped.
+        known = self.input_length if self.input_length is not None else self.seen
+        unread_from = None if self.exhausted or self.input_length is not None else self.seen
+        if known > end:
+            ranges.append(range(end, known))
+        if ranges and all(x.stop == y.start for x, y in zip(ranges, ranges[1:])):
+            unsent: Sequence[int] = range(ranges[0].start, ranges[-1].stop)
+        else:
+            unsent = [i for r in ranges for i in r]
+        return PartialIngestError(
+            accepted=merge_batches(acknowledged),
+            unsent_indexes=unsent,
+            cause=error,
+            failed_idempotency_key=getattr(error, "idempotency_key", None),
+            unread_from=unread_from,
+        )
+
+    def interrupted(self, exc: BaseException) -> None:
+        """Log progress when something other than the SDK's own errors (Ctrl-C, a
+        cancelled task, the caller's callback) stops a chunked ingest."""
+        if len(self.batches) > 1 and not isinstance(exc, ContractGateError):
+            logger.warning("ingest interrupted (%s): %s", type(exc).__name__, self.progress_note())
+
+    def progress_note(self) -> str:
+        acked = sorted(a.number for p in self._acked.values() for a in p.batches)
+        done = sum(p.total for p in self._acked.values())
+        pending = [b for b in self.batches if b.number not in set(acked)]
+        first = pending[0].start_index if pending else self._planner.open_start
+        return (
+            f"{len(acked)} of {len(self.batches)} batch(es) acknowledged ({done} event(s)); "
+            f"first unacknowledged event index: {first}"
+        )
