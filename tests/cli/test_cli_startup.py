@@ -93,23 +93,6 @@ def test_gateway_is_delegated(cli) -> None:
     assert r.out.startswith("usage: contractgate gateway")
 
 
-def test_gateway_unavailable_prints_a_clear_error(cli, monkeypatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def fake_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if fromlist and "_cli" in fromlist and (name.endswith("gateway") or name == "gateway"):
-            raise ImportError("No module named 'contractgate.gateway._cli'")
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setattr(builtins, "__import__", fake_import)
-    r = cli("gateway", "--port", "0")
-    assert r.code == 2
-    assert "the local gateway is not available" in r.err
-    assert "Traceback" not in r.err
-
-
 def test_internal_errors_are_one_line_without_traceback(cli, monkeypatch, project: Path) -> None:
     def boom(handler, args, out):
         raise RuntimeError("kaput")

@@ -78,6 +78,33 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "contracts folder not found" in err
 
 
+def test_help_has_the_cli_layout() -> None:
+    """Same layout as the other sub-commands: wide options column, an exit-codes epilog;
+    ``python -m contractgate.gateway`` is the same command."""
+    for argv in (
+        [sys.executable, "-m", "contractgate.cli", "gateway", "--help"],
+        [sys.executable, "-m", "contractgate.gateway", "--help"],
+    ):
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+        assert out.startswith("usage: contractgate gateway [-h]")
+        assert "\nexit codes:\n  0  stopped by Ctrl-C or SIGTERM\n" in out
+        assert "\nconnections:\n  --max-connections N " in out
+        assert "  -q, --quiet " in out
+        assert "contractgate[gateway]" not in out
+
+
+def test_a_python_without_sqlite3_gets_a_clear_error() -> None:
+    code = (
+        "import sys; sys.modules['sqlite3'] = None; sys.modules['_sqlite3'] = None\n"
+        "from contractgate.cli import main\n"
+        "sys.exit(main(['gateway', '--port', '0', '--contracts', '.']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "this Python has no sqlite3 module" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_register_adds_the_gateway_subcommand() -> None:
     from contractgate.gateway._cli import register, run
 
@@ -97,7 +124,7 @@ def test_register_adds_the_gateway_subcommand() -> None:
             "cg_b_0123456789",
         ]
     )
-    assert args.func is run
+    assert args.gateway_func is run
     assert args.admin is True and args.port == 0
     assert args.api_keys == ["cg_a_0123456789", "cg_b_0123456789"]
 

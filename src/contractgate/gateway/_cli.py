@@ -1,8 +1,8 @@
 """The ``gateway`` sub-command: ``contractgate gateway --contracts contracts/ --port 8080``.
 
-:func:`register` adds the sub-command to the main CLI's sub-parsers (its handler is
-stored as ``func`` in the parsed namespace and returns the exit code); :func:`main` runs it
-standalone (``python -m contractgate.gateway``).
+:func:`register` adds the sub-command to the main CLI's sub-parsers; the parsed
+namespace's ``gateway_func`` (:func:`run`) serves until Ctrl-C / SIGTERM and returns the
+exit code. ``python -m contractgate.gateway`` runs the same command.
 """
 
 from __future__ import annotations
@@ -13,18 +13,40 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Any, Optional, Sequence, TextIO
+from typing import Any, Optional, TextIO, Type
 
-__all__ = ["add_arguments", "main", "register", "run"]
+__all__ = ["DESCRIPTION", "EXIT_CODES_HELP", "add_arguments", "register", "run"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
-_DESCRIPTION = """\
-Run a local ContractGate gateway: the gateway's HTTP API (/v1/ingest, /ingest, /egress,
-audit, quarantine, replay, ...) on this machine, validating with this package's engine.
-Contracts are the *.yaml files of --contracts (name and version from each file; an
-optional _gateway.yaml sets states and multi-stable resolution)."""
+DESCRIPTION = """\
+Run a local ContractGate gateway: the gateway's HTTP API (/v1/ingest, /ingest, /egress, \
+audit, quarantine, replay, ...) on this machine, validating with this package's engine. \
+Standard library only: nothing else to install.
+
+Contracts are the *.yaml files below --contracts (name and version from each file; an \
+optional _gateway.yaml sets version states and multi-stable resolution). The base URL, \
+the API key and the loaded contracts are printed at start; Ctrl-C stops."""
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  stopped by Ctrl-C or SIGTERM
+  2  usage error: no contracts folder, a bad option, or the port cannot be bound
+"""
+
+
+def _positive(kind: Type[Any]) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError("must be greater than 0")
+        return value
+
+    return parse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,14 +60,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--port",
         type=int,
         default=int(os.environ.get("CONTRACTGATE_GATEWAY_PORT", "8080")),
-        help="TCP port, 0 for a free one (default: %(default)s)",
+        help="TCP port, 0 for a free one (default: %(default)s, or $CONTRACTGATE_GATEWAY_PORT)",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     p.add_argument(
         "--db",
         default=":memory:",
         metavar="FILE",
-        help="SQLite file to keep audit/quarantine/idempotency/usage across "
+        help="SQLite file keeping audit, quarantine, idempotency records and usage across "
         "restarts (default: in memory)",
     )
     p.add_argument(
@@ -55,49 +77,86 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="accept this API key (repeatable; default: a generated dev key, remembered in --db)",
     )
-    p.add_argument("--org-id", default=None, help="org id owning the contracts")
+    p.add_argument("--org-id", default=None, metavar="ID", help="org id owning the contracts")
     p.add_argument(
         "--admin",
         action="store_true",
-        help="enable the fault-injection admin route POST /_admin/faults",
+        help="enable the admin routes (no key): /_admin/faults (fault injection) and "
+        "POST /_admin/reset (forget all data)",
     )
     p.add_argument(
         "--rate-limit-rps",
         type=float,
         default=100.0,
+        metavar="RPS",
         help="sustained requests/second per key (default: %(default)s)",
     )
     p.add_argument(
         "--rate-limit-burst",
         type=float,
         default=1000.0,
+        metavar="N",
         help="bucket size per key (default: %(default)s)",
     )
     p.add_argument(
         "--no-store-payloads",
         action="store_true",
-        help="do not store event bodies (audit raw_event {}; replay reports "
-        "'redacted'), like a hosted free-plan org",
+        help="do not store event bodies (audit raw_event {}; replay reports 'redacted'), like "
+        "a hosted free-plan org",
     )
     p.add_argument(
         "--plan",
         default="free",
         choices=("free", "growth", "enterprise"),
-        help="plan reported by /usage and used for the monthly cap",
+        help="plan reported by /usage and used for the monthly cap (default: %(default)s)",
     )
-    p.add_argument("--quiet", action="store_true", help="do not log each request")
+    g = p.add_argument_group("connections")
+    g.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=None,
+        metavar="N",
+        help="connections served at once, one thread each; more wait in the listen queue "
+        "(default: 64)",
+    )
+    g.add_argument(
+        "--idle-timeout",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="close a connection that sends nothing for this long (default: 5)",
+    )
+    g.add_argument(
+        "--header-timeout",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="answer 408 and close when a request line and headers take longer (default: 10)",
+    )
+    g.add_argument(
+        "--request-timeout",
+        type=_positive(float),
+        default=30.0,
+        metavar="SECONDS",
+        help="the gateway's global timeout: a body read or an injected delay past it is a "
+        "408 (default: %(default)s)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
 
 
-def register(subparsers: Any) -> None:
+def register(
+    subparsers: Any, formatter_class: Type[argparse.HelpFormatter] = argparse.HelpFormatter
+) -> argparse.ArgumentParser:
     """Add the ``gateway`` sub-command to an ``argparse`` sub-parsers object."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "gateway",
-        help="run a local gateway (the real HTTP API, on this machine)",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=formatter_class,
     )
     add_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(gateway_func=run)
+    return p
 
 
 def _describe(gw: Any, out: TextIO) -> None:
@@ -125,7 +184,7 @@ def _describe(gw: Any, out: TextIO) -> None:
     else:
         print("  contracts: none loaded", file=out)
     if gw.admin:
-        print("  admin    : POST /_admin/faults enabled", file=out)
+        print("  admin    : /_admin/faults and POST /_admin/reset enabled", file=out)
     print(f"Try: curl -s -H 'x-api-key: {gw.api_key}' {gw.base_url}/contracts", file=out)
     print(
         f"     export CONTRACTGATE_BASE_URL={gw.base_url} CONTRACTGATE_API_KEY={gw.api_key}",
@@ -136,8 +195,22 @@ def _describe(gw: Any, out: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the gateway from parsed arguments and serve until Ctrl-C / SIGTERM."""
-    from ._gateway import LocalGateway
-
+    try:
+        from ._gateway import LocalGateway
+    except ImportError as e:  # a Python built without its sqlite3 module
+        if (e.name or "").lstrip("_") != "sqlite3":
+            raise
+        print(
+            "contractgate gateway: this Python has no sqlite3 module, which the local "
+            "gateway keeps its data in; install a Python built with SQLite support",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    limits = {
+        name: getattr(args, name)
+        for name in ("max_connections", "idle_timeout", "header_timeout")
+        if getattr(args, name) is not None
+    }
     try:
         gw = LocalGateway(
             contracts_dir=args.contracts,
@@ -151,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
             org_id=args.org_id,
             store_payloads=not args.no_store_payloads,
             plan=args.plan,
+            request_timeout=args.request_timeout,
             log_requests=not args.quiet,
+            **limits,
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"contractgate gateway: {e}", file=sys.stderr)
@@ -186,14 +261,3 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
         print("gateway stopped", flush=True)
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m contractgate.gateway",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser)
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    return run(args)

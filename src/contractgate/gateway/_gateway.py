@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Type, Union
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Type, Union
 
-from ._app import ApiKey, GatewayApp, GatewayConfig, generate_api_key, valid_key_format
+from ._app import GatewayApp, generate_api_key, valid_key_format
+from ._call import ApiKey, GatewayConfig
 from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
 from ._faults import FaultInjector
-from ._server import GatewayServer
+from ._server import GatewayServer, ServerLimits
 from ._storage import Storage
 from ._wire import parse_uuid
 
@@ -50,7 +52,14 @@ class LocalGateway:
             replay). On by default: this is your own machine.
         plan: ``free`` | ``growth`` | ``enterprise`` (what ``/usage`` and the monthly cap
             use); monthly_event_limit overrides the plan's cap (handy to test a 429).
-        request_timeout: the gateway's global timeout (408 for a longer injected delay).
+        request_timeout: the gateway's global timeout: a request body still arriving, or
+            an injected delay, past it is answered 408.
+        max_connections: connections served at once (one thread each); more wait in the
+            listen queue until one closes.
+        idle_timeout: seconds a connection may send nothing (new, or between requests)
+            before it is closed.
+        header_timeout: seconds a request line and headers may take from their first byte;
+            past it the answer is 408 and the connection is closed.
         log_requests: print one line per request to stderr.
     """
 
@@ -70,8 +79,14 @@ class LocalGateway:
         plan: str = "free",
         monthly_event_limit: Optional[int] = None,
         request_timeout: float = 30.0,
+        max_connections: int = ServerLimits.max_connections,
+        idle_timeout: float = ServerLimits.idle_timeout,
+        header_timeout: float = ServerLimits.header_timeout,
         log_requests: bool = False,
     ) -> None:
+        if isinstance(request_timeout, bool) or not float(request_timeout) > 0:
+            raise ValueError(f"request_timeout must be greater than 0, got {request_timeout!r}")
+        self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)
         self.host = host
@@ -178,7 +193,9 @@ class LocalGateway:
             if self._server is not None:
                 return self
             app = self._ensure_app()
-            server = GatewayServer((self.host, self._requested_port), app, self.log_requests)
+            server = GatewayServer(
+                (self.host, self._requested_port), app, self.log_requests, self.limits
+            )
             self._server = server
             self._port = int(server.server_address[1])
             self._thread = threading.Thread(
@@ -317,10 +334,41 @@ class LocalGateway:
         disarm pending faults and refill every rate-limit bucket. Keys, contracts and the
         PII salt stay. Handy between tests sharing the session's gateway."""
         with self._lock:
-            self._ensure_storage().clear_data()
+            self._ensure_app().reset()
+
+    @contextmanager
+    def isolated(self) -> Iterator[LocalGateway]:
+        """A fresh, empty state for the ``with`` block, on the same server and port::
+
+            with gw.isolated():
+                ...  # no audit, quarantine, forward, idempotency or usage rows yet
+
+        Inside, requests run against a new in-memory database; faults are disarmed,
+        rate-limit buckets full, and API keys are the ones accepted at entry. On exit the
+        previous database (with its rows) is back, as are the keys; faults armed inside
+        are disarmed and buckets refilled. Cheap: no new server, no contract reload.
+        Requests already running at entry or exit finish on the database they started on.
+        """
+        with self._lock:
+            app = self._ensure_app()
+            fresh = Storage(":memory:")
+            saved_storage = app.swap_storage(fresh)
+            saved_keys = app.keys()
+            saved_specs = (list(self._key_specs), list(self._added_specs), self._api_key)
+            self._storage = fresh
             self.faults.clear()
-            if self._app is not None:
-                self._app.limiter.reset()
+            app.limiter.reset()
+        try:
+            yield self
+        finally:
+            with self._lock:
+                app.swap_storage(saved_storage)
+                app.restore_keys(saved_keys)
+                self._key_specs, self._added_specs, self._api_key = saved_specs
+                self._storage = saved_storage
+                self.faults.clear()
+                app.limiter.reset()
+                fresh.close()
 
     # ------------------------------------------------------------------ inspection
 

@@ -11,7 +11,7 @@ Errors are raised as :class:`~._wire.Abort` carrying the framework's plain-text 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl
 
 from ._wire import Abort, parse_uuid, plain, uuid_error
@@ -33,8 +33,10 @@ BODY_LAYER = "length limit exceeded"
 BODY_BUFFER = "Failed to buffer the request body: length limit exceeded"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Request:
+    """One parsed request, as the server hands it to the application."""
+
     method: str
     path: str
     query: str = ""
@@ -279,7 +281,3 @@ def typed_body(req: Request, struct: str, fields: Sequence[BodyField]) -> Dict[s
         else:
             out[f.name] = v
     return out
-
-
-def header_items(headers: Mapping[str, str]) -> List[Tuple[str, str]]:
-    return [(k.lower(), v) for k, v in headers.items()]

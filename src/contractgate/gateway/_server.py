@@ -1,8 +1,24 @@
-"""The socket side: a ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive.
+"""The socket side: an HTTP/1.1 server with keep-alive, one thread per connection, and
+bounds on what a connection may hold.
 
-One thread per connection. Request bodies are read here (``Content-Length`` or chunked),
-with the gateway's caps: a body over a cap is still drained (up to 64 MiB) so the
-connection stays usable, and the application answers the right 413 at the right step.
+Bounds (:class:`ServerLimits`):
+
+* at most ``max_connections`` connections are served at once, one thread each; further
+  connections wait in the kernel's listen queue (``request_queue_size``) and are
+  accepted as served ones close, so a flood of connections costs no threads;
+* a connection that sends nothing for ``idle_timeout`` seconds (a new one, or a kept-alive
+  one between requests) is closed without an answer;
+* a request line and headers must arrive within ``header_timeout`` seconds of their first
+  byte, however slowly they trickle; else ``408`` and the connection is closed;
+* a body must arrive within the gateway's ``request_timeout`` (its global timeout,
+  spec §4.3); else ``408`` and the connection is closed.
+
+Framing: conflicting ``Content-Length`` values, a negative or non-numeric one, and a
+``Transfer-Encoding`` whose last coding is not ``chunked`` are answered ``400`` (a
+coding other than ``chunked`` ``501``), then the connection is closed (RFC 9112 §6.3). A
+body over a cap is still drained (up to 64 MiB) so the connection stays usable, and the
+application answers the right 413 at the right step.
+
 Fault injection happens here because it needs the socket: ``fail`` answers before any
 processing, ``delay`` sleeps first, ``drop`` closes without answering (before or after
 processing), ``truncate`` sends half a body and closes.
@@ -10,21 +26,25 @@ processing), ``truncate`` sends half a body and closes.
 
 from __future__ import annotations
 
+import io
+import selectors
+import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socket import SHUT_RDWR, socket
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ._app import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, GatewayApp, body_caps
+from ._app import GatewayApp, body_caps
+from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED
 from ._faults import Fault
 from ._http import BODY_BUFFER, BODY_LAYER, Request
 from ._wire import Response, dumps, empty, std_error
 
-__all__ = ["GatewayServer"]
+__all__ = ["GatewayServer", "ServerLimits"]
 
 #: Bodies larger than this are not drained; the connection is closed after the answer.
 DRAIN_MAX = 64 * 1024 * 1024
@@ -40,8 +60,54 @@ _FAULT_MESSAGES = {
 }
 
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """How much a connection may hold of the server (see the module docstring)."""
+
+    max_connections: int = 64
+    idle_timeout: float = 5.0
+    header_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_connections", "idle_timeout", "header_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a number greater than 0, got {value!r}")
+        if not isinstance(self.max_connections, int):
+            raise ValueError(f"max_connections must be an integer, got {self.max_connections!r}")
+
+
 class _BodyGone(Exception):
-    """The client went away (or sent garbage framing) while we read the body."""
+    """The client went away while we read the body."""
+
+
+class _BadFraming(Exception):
+    """The request's body framing cannot be trusted: answer ``status`` and close."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _TimedReader(io.RawIOBase):
+    """A connection's read side: every ``recv`` waits at most until ``deadline``
+    (monotonic seconds), so a slowly trickling peer cannot stretch a read forever."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+        self.deadline: Optional[float] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
 
 
 def fault_response(fault: Fault) -> Response:
@@ -65,13 +131,17 @@ def fault_response(fault: Fault) -> Response:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "contractgate-local-gateway"
-    timeout = 120  # idle keep-alive connections are closed after this many seconds
+    timeout = None  # reads are bounded by _TimedReader's deadlines, writes by _writable()
     server: GatewayServer
 
     # -- connection bookkeeping -------------------------------------------------------
 
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()
+        self._reader = _TimedReader(self.connection)
+        self._buffered = io.BufferedReader(self._reader, 1 << 16)
+        self.rfile = self._buffered
         self.server.track(self.connection, True)
 
     def finish(self) -> None:
@@ -86,14 +156,84 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.log_requests:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
-    # -- methods ------------------------------------------------------------------------
+    def _writable(self) -> None:
+        """Bound the next writes: a peer that stops reading holds the thread at most
+        the request timeout."""
+        self.connection.settimeout(self.server.app.config.request_timeout)
 
-    def do_GET(self) -> None:
+    def send_error(
+        self, code: int, message: Optional[str] = None, explain: Optional[str] = None
+    ) -> None:
+        self._writable()
+        super().send_error(code, message, explain)
+
+    def handle_expect_100(self) -> bool:
+        self._writable()
+        return super().handle_expect_100()
+
+    # -- one request --------------------------------------------------------------------
+
+    def handle_one_request(self) -> None:
+        limits = self.server.limits
+        reader = self._reader
+        reader.deadline = time.monotonic() + limits.idle_timeout
+        try:
+            if not self._buffered.peek(1):  # the peer closed the connection
+                self.close_connection = True
+                return
+        except OSError:  # idle for too long (socket.timeout), or reset
+            self.close_connection = True
+            return
+        reader.deadline = time.monotonic() + limits.header_timeout
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():  # the error was answered
+                return
+        except socket.timeout:
+            self._send_bare(408)  # the head trickled in too slowly
+            return
+        if not hasattr(self, "do_" + self.command):
+            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+            return
+        reader.deadline = time.monotonic() + self.server.app.config.request_timeout
+        getattr(self, "do_" + self.command)()
+
+    def do_GET(self) -> None:  # every method the routes use; dispatch decides 404/405
         self._dispatch()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
     # -- body -------------------------------------------------------------------------
+
+    def _framing(self) -> Tuple[Optional[int], bool]:
+        """(Content-Length, chunked) of the request body, or :class:`_BadFraming`."""
+        te_values = self.headers.get_all("Transfer-Encoding") or []
+        cl_values = self.headers.get_all("Content-Length") or []
+        if te_values:
+            codings = [c.strip().lower() for v in te_values for c in v.split(",") if c.strip()]
+            if codings != ["chunked"]:
+                if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
+                    raise _BadFraming(400)
+                raise _BadFraming(501)  # gzip, deflate, ...: not decoded here
+            if cl_values:
+                self.close_connection = True  # chunked wins; do not trust what follows
+            return None, True
+        if not cl_values:
+            return None, False
+        lengths = {v.strip() for value in cl_values for v in value.split(",")}
+        if len(lengths) != 1:
+            raise _BadFraming(400)  # conflicting Content-Length values
+        (text,) = lengths
+        if not (text.isascii() and text.isdigit()):
+            raise _BadFraming(400)  # negative, empty or not a number
+        return int(text), False
 
     def _read_exact(self, n: int) -> bytes:
         data = self.rfile.read(n)
@@ -109,10 +249,13 @@ class _Handler(BaseHTTPRequestHandler):
             line = self.rfile.readline(65537)
             if not line:
                 raise _BodyGone("eof in chunk header")
+            size_text = line.split(b";", 1)[0].strip()
             try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
+                size = int(size_text, 16)
             except ValueError:
-                raise _BodyGone("bad chunk size") from None
+                raise _BadFraming(400) from None
+            if size < 0 or size_text.startswith((b"+", b"-")):
+                raise _BadFraming(400)
             if size == 0:
                 while True:  # trailers
                     t = self.rfile.readline(65537)
@@ -134,28 +277,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self, path: str) -> Tuple[bytes, Optional[str]]:
         layer_cap, buffer_cap = body_caps(path)
-        te = self.headers.get("Transfer-Encoding", "")
-        if "chunked" in te.lower():
+        length, chunked = self._framing()
+        if chunked:
             return self._read_chunked(buffer_cap)
-        cl = self.headers.get("Content-Length")
-        if cl is None:
+        if length is None:
             return b"", None
-        try:
-            n = int(cl.strip())
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            raise _BodyGone("bad content-length") from None
-        if n > DRAIN_MAX:
+        if length > DRAIN_MAX:
             self.close_connection = True
             return b"", BODY_LAYER
-        if n > layer_cap:
-            self._drain(n)
+        if length > layer_cap:
+            self._drain(length)
             return b"", BODY_LAYER
-        if n > buffer_cap:
-            self._drain(n)
+        if length > buffer_cap:
+            self._drain(length)
             return b"", BODY_BUFFER
-        return self._read_exact(n), None
+        return self._read_exact(length), None
 
     def _drain(self, n: int) -> None:
         while n > 0:
@@ -180,7 +316,13 @@ class _Handler(BaseHTTPRequestHandler):
                 headers.setdefault(k.lower(), v)
             try:
                 body, body_error = self._read_body(raw_path)
-            except _BodyGone:
+            except _BadFraming as e:
+                self._send_bare(e.status)
+                return
+            except socket.timeout:
+                self._send_bare(408)  # the body trickled in past the request timeout
+                return
+            except (_BodyGone, OSError):
                 self.close_connection = True
                 return
             req = Request(
@@ -218,9 +360,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         self.close_connection = True
         try:
-            self.connection.shutdown(SHUT_RDWR)
+            self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def _send_bare(self, status: int) -> None:
+        """A framing-level answer (before any routing): empty body, then close."""
+        self.close_connection = True
+        phrase = HTTPStatus(status).phrase
+        head = (
+            f"HTTP/1.1 {status} {phrase}\r\ncontent-length: 0\r\nconnection: close\r\n"
+            f"date: {formatdate(usegmt=True)}\r\n\r\n"
+        )
+        try:
+            self._writable()
+            self.wfile.write(head.encode("latin-1"))
+        except OSError:
+            return
+        if self.server.log_requests:
+            sys.stderr.write(f"{self.address_string()} - {status} {phrase}, connection closed\n")
 
     def _send(self, resp: Response, started: float, truncate: bool = False) -> None:
         body = resp.body
@@ -247,6 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             payload = head + body
         try:
+            self._writable()
             self.wfile.write(payload)
             self.wfile.flush()
         except OSError:
@@ -259,25 +418,89 @@ class _Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{self.command} {self.path} -> {resp.status} ({ms:.1f} ms)\n")
 
 
-class GatewayServer(ThreadingHTTPServer):
-    """A threading HTTP server bound to one :class:`GatewayApp`."""
+class GatewayServer(HTTPServer):
+    """An HTTP server bound to one :class:`GatewayApp`, serving at most
+    ``limits.max_connections`` connections at once (one thread each)."""
 
-    daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 256
+    request_queue_size = 256  # connections waiting for a thread, in the kernel
 
     def __init__(
-        self, address: Tuple[str, int], app: GatewayApp, log_requests: bool = False
+        self,
+        address: Tuple[str, int],
+        app: GatewayApp,
+        log_requests: bool = False,
+        limits: Optional[ServerLimits] = None,
     ) -> None:
         self.app = app
         self.log_requests = log_requests
-        self._conns: Set[socket] = set()
+        self.limits = limits or ServerLimits()
+        self._slots = threading.BoundedSemaphore(self.limits.max_connections)
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+        self._conns: Set[socket.socket] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
         super().__init__(address, _Handler)
 
-    def track(self, conn: socket, opened: bool) -> None:
+    # -- accepting ----------------------------------------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        """Accept connections until :meth:`shutdown`, one thread each, never more than
+        ``max_connections`` at once: while every slot is taken, nothing is accepted and
+        new connections wait in the listen queue."""
+        self._stopped.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ)
+                while not self._stopping.is_set():
+                    if not self._slots.acquire(timeout=poll_interval):
+                        continue
+                    if not selector.select(poll_interval) or self._stopping.is_set():
+                        self._slots.release()
+                        continue
+                    self._accept_one()
+        finally:
+            self._stopped.set()
+
+    def _accept_one(self) -> None:
+        """Accept one connection and serve it in a thread (holding an acquired slot)."""
+        try:
+            conn, addr = self.get_request()
+        except OSError:
+            self._slots.release()
+            return
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(conn, addr),
+            name=f"contractgate-gateway-conn:{self.server_address[1]}",
+            daemon=True,
+        )
+        try:
+            thread.start()
+        except RuntimeError:  # no more threads: refuse this one connection
+            self.shutdown_request(conn)
+            self._slots.release()
+
+    def _serve_connection(self, conn: socket.socket, addr: Any) -> None:
+        try:
+            self.finish_request(conn, addr)
+        except Exception:
+            self.handle_error(conn, addr)
+        finally:
+            self.shutdown_request(conn)
+            self._slots.release()
+
+    def shutdown(self) -> None:
+        """Stop :meth:`serve_forever` and wait until it has returned."""
+        self._stopping.set()
+        self._stopped.wait()
+
+    # -- bookkeeping --------------------------------------------------------------------
+
+    def track(self, conn: socket.socket, opened: bool) -> None:
         with self._lock:
             if opened:
                 self._conns.add(conn)
@@ -313,6 +536,6 @@ class GatewayServer(ThreadingHTTPServer):
             conns = list(self._conns)
         for conn in conns:
             try:
-                conn.shutdown(SHUT_RDWR)
+                conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass

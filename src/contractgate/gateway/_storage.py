@@ -112,6 +112,9 @@ TABLES = {
     "usage": "usage",
 }
 
+#: The tables holding data (everything but ``meta``).
+DATA_TABLES = ("audit_log", "quarantine", "forwarded_events", "idempotency", "usage")
+
 _JSON_COLUMNS = ("violation_details", "raw_event", "payload")
 _BOOL_COLUMNS = ("passed", "payload_redacted", "last_replay_passed")
 
@@ -327,12 +330,15 @@ class Storage:
                 self.closed = True
                 self._conn.close()
 
-    def clear_data(self) -> None:
+    def clear_data(self) -> Dict[str, int]:
         """Delete every audit, quarantine, forward, idempotency and usage row (one
-        transaction); the dev key and the PII salt in ``meta`` are kept."""
+        transaction); the dev key and the PII salt in ``meta`` are kept. Returns the
+        number of rows deleted per table."""
+        deleted: Dict[str, int] = {}
         with self.transaction() as tx:
-            for table in ("audit_log", "quarantine", "forwarded_events", "idempotency", "usage"):
-                tx.execute(f"DELETE FROM {table}")
+            for table in DATA_TABLES:
+                deleted[table] = tx.execute(f"DELETE FROM {table}").rowcount
+        return deleted
 
     # -- meta --------------------------------------------------------------------------
 
