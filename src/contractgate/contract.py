@@ -41,7 +41,7 @@ from typing import (
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation import yaml_loader as _yl
-from ._validation.compiler import CompiledContract, compile_contract
+from ._validation.compiler import CompiledContract, compile_contract, preorder
 from .exceptions import ContractCompileError
 
 __all__ = [
@@ -489,22 +489,10 @@ class Contract:
         YAML.
         """
         out: Dict[str, Tuple[int, int]] = {}
-        for path, fd in _preorder(self.ontology.entities, None):
+        for path, fd in preorder(self.ontology.entities):
             if fd.pattern is not None and fd._pattern_mark is not None:
                 out[path] = fd._pattern_mark
         return out
-
-
-def _preorder(
-    defs: Sequence[FieldDefinition], prefix: Optional[str]
-) -> List[Tuple[str, FieldDefinition]]:
-    out: List[Tuple[str, FieldDefinition]] = []
-    for fd in defs:
-        path = fd.name if prefix is None else f"{prefix}.{fd.name}"
-        out.append((path, fd))
-        if fd.type is FieldType.OBJECT and fd.properties is not None:
-            out.extend(_preorder(fd.properties, path))
-    return out
 
 
 def _decode_utf8(data: bytes, source: Optional[str]) -> str:

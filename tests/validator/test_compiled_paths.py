@@ -196,7 +196,7 @@ def test_passing_corpus_events_take_the_fast_path() -> None:
         passes = _pass_function(compiled)
         indexed = any("[" in p for p in compiled._patterns)
         # metrics, quality rules and compliance mode run after the pass expressions
-        tail = compiled._metric_checks or compiled._quality_checks or compiled._compliance
+        tail = bool(compiled._tail)
         for event in seeds:
             try:
                 ok = compiled.validate(event, now=1_750_000_000).passed
@@ -318,7 +318,7 @@ def test_validate_many_is_lazy_and_accepts_now() -> None:
 def test_generated_source_is_plain_python() -> None:
     gen = Contract.from_file(ROOT / "contracts" / "user_events" / "1.1.0.yaml").compile()
     src = gen.source or ""
-    assert "def validate(event, *, now=None):" in src
+    assert "def validate(_self, event, *, now=None):" in src
     assert "'user_id'" in src
     compile(src, "<check>", "exec")
 

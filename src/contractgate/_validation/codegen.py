@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
+from . import messages as M
+
 __all__ = ["GeneratedValidator", "generate", "pass_function"]
 
 _I64_MIN = -(2**63)
@@ -101,6 +103,26 @@ def _or(a: str, b: str) -> str:
     return f"({a} or {b})"
 
 
+def _lit(text: object) -> _Part:
+    return (True, str(text))
+
+
+def _expr(code: str) -> _Part:
+    return (False, code)
+
+
+def _fill(template: M.Template, holes: Dict[str, _Part]) -> List[_Part]:
+    """The template's pieces with its holes replaced by ``holes`` (literal text or
+    expressions); every hole must be given."""
+    parts: List[_Part] = []
+    for literal, hole in template.pieces:
+        if literal:
+            parts.append((True, literal))
+        if hole is not None:
+            parts.append(holes[hole])
+    return parts
+
+
 def _concat(parts: Sequence[_Part]) -> str:
     """A Python expression concatenating literal text and expressions (literals folded)."""
     folded: List[_Part] = []
@@ -151,13 +173,33 @@ class _Emitter:
     def emit(self, ind: int, line: str) -> None:
         self.lines.append("    " * ind + line)
 
-    def fail(self, ind: int, path: _Path, kind: str, msg: Sequence[_Part]) -> None:
-        """Report a violation (or stop, in fail-fast mode)."""
+    def fail(
+        self,
+        ind: int,
+        path: _Path,
+        template: M.Template,
+        classify: Optional[str] = None,
+        **holes: _Part,
+    ) -> None:
+        """Report a violation of ``template`` at ``path`` (or stop, in fail-fast mode).
+        ``holes`` fill the template (``path`` is filled from ``path`` when it has one):
+        literal text or Python expressions evaluated on this failure branch.
+
+        ``classify`` is a statement run in fail-fast mode before stopping: the part of
+        the message that may raise a typed error for a value without a JSON form (a
+        ``set``, an int beyond f64), so that ``is_valid`` raises where the reference
+        path, which builds the message, does."""
         if self.fail_fast:
+            if classify is not None:
+                self.emit(ind, classify)
             self.emit(ind, "return False")
             return
+        if "path" in template.holes:
+            holes["path"] = (True, path.text) if path.text is not None else (False, path.code())
+        msg = _fill(template, holes)
+        kind = self.const(template.kind, "k")
         if path.text is not None and all(lit for lit, _ in msg):
-            viol = self.h["Violation"](path.text, "".join(t for _, t in msg), self.h[kind])
+            viol = self.h["Violation"](path.text, "".join(t for _, t in msg), template.kind)
             self.emit(ind, f"out.append({self.const(viol, 'v')})")
         else:
             self.emit(ind, f"out.append(Violation({path.code()}, {_concat(msg)}, {kind}))")
@@ -177,8 +219,7 @@ class _Emitter:
         absent = f"{v} is _MISSING or {v} is None" if self.null_as_absent else f"{v} is _MISSING"
         if fd.required:
             self.emit(ind, f"if {absent}:")
-            missing: List[_Part] = [(True, f"Required field '{fd.name}' is missing")]
-            self.fail(ind + 1, path, "_K_MISSING", missing)
+            self.fail(ind + 1, path, M.MISSING, name=_lit(fd.name))
             self.emit(ind, "else:")
         else:
             self.emit(ind, f"if not ({absent}):")
@@ -216,8 +257,8 @@ class _Emitter:
             )
         elif ft == "float":
             bad = (
-                f"not (type({v}) is int or (type({v}) is float and {v} - {v} == 0.0) "
-                f"or _accepts_number({v}))"
+                f"not ((type({v}) is int and {_I64_MIN} <= {v} <= {_U64_MAX}) "
+                f"or (type({v}) is float and {v} - {v} == 0.0) or _accepts_number({v}))"
             )
         elif ft == "boolean":
             bad = f"{v} is not True and {v} is not False"
@@ -234,10 +275,10 @@ class _Emitter:
             self.fail(
                 ind + 1,
                 path,
-                "_K_TYPE",
-                self._msg(
-                    path, [(True, f" expected type {type_name}, got "), (False, f"_jtype({v})")]
-                ),
+                M.TYPE,
+                f"_jtype({v})",
+                expected=_lit(type_name),
+                got=_expr(f"_jtype({v})"),
             )
             self.emit(ind, "else:")
             ind += 1
@@ -272,11 +313,6 @@ class _Emitter:
         if bad and len(self.lines) == start:
             self.lines.pop()  # the type check was the only check: drop the empty "else:"
 
-    def _msg(self, path: _Path, middle: Sequence[_Part]) -> List[_Part]:
-        if path.text is not None:
-            return [(True, f"Field '{path.text}'"), *middle]
-        return [(True, "Field '"), (False, path.code()), (True, "'"), *middle]
-
     def strings(self, fd: Any, v: str, path: _Path, ind: int, ft: str) -> None:
         if ft not in ("string", "date", "any"):
             return  # only a string value gets these checks, and the type check excluded it
@@ -296,67 +332,25 @@ class _Emitter:
         if has_len:
             n = self.var("n")
             self.emit(ind, f"{n} = len({v}) if {v}.isascii() else _utf8_len({v})")
+            length = _expr(f"str({n})")
             if fd.min_length is not None:
                 self.emit(ind, f"if {n} < {int(fd.min_length)}:")
-                self.fail(
-                    ind + 1,
-                    path,
-                    "_K_LENGTH",
-                    self._msg(
-                        path,
-                        [
-                            (True, " length "),
-                            (False, f"str({n})"),
-                            (True, f" is below minimum {fd.min_length}"),
-                        ],
-                    ),
-                )
+                self.fail(ind + 1, path, M.LENGTH_MIN, length=length, min=_lit(fd.min_length))
             if fd.max_length is not None:
                 self.emit(ind, f"if {n} > {int(fd.max_length)}:")
-                self.fail(
-                    ind + 1,
-                    path,
-                    "_K_LENGTH",
-                    self._msg(
-                        path,
-                        [
-                            (True, " length "),
-                            (False, f"str({n})"),
-                            (True, f" exceeds maximum {fd.max_length}"),
-                        ],
-                    ),
-                )
-        pattern_msg = self._msg(
-            path,
-            [
-                (True, " value "),
-                (False, f"_render_debug_str({v})"),
-                (True, " does not match required pattern"),
-            ],
-        )
+                self.fail(ind + 1, path, M.LENGTH_MAX, length=length, max=_lit(fd.max_length))
+        shown = _expr(f"_render_debug_str({v})")
         if matcher is not None:
             self.emit(ind, f"if not {self.const(matcher, 'm')}({v}):")
-            self.fail(ind + 1, path, "_K_PATTERN", pattern_msg)
+            self.fail(ind + 1, path, M.PATTERN, value=shown)
         elif dynamic:
             m = self.var("m")
             self.emit(ind, f"{m} = _patterns.get({path.code()})")
             self.emit(ind, f"if {m} is not None and not {m}({v}):")
-            self.fail(ind + 1, path, "_K_PATTERN", pattern_msg)
+            self.fail(ind + 1, path, M.PATTERN, value=shown)
         if is_date:
             self.emit(ind, f"if not _is_valid_date({v}):")
-            self.fail(
-                ind + 1,
-                path,
-                "_K_PATTERN",
-                self._msg(
-                    path,
-                    [
-                        (True, " value "),
-                        (False, f"_render_debug_str({v})"),
-                        (True, " is not a valid calendar date (expected YYYY-MM-DD)"),
-                    ],
-                ),
-            )
+            self.fail(ind + 1, path, M.DATE, value=shown)
 
     def numbers(self, fd: Any, v: str, path: _Path, ind: int, ft: str) -> None:
         lo, hi = fd.min, fd.max
@@ -380,36 +374,13 @@ class _Emitter:
             self.emit(ind, "else:")
             self.emit(ind + 1, f"{x} = _f64({v})")
         render_f64 = self.h["render_f64"]
+        shown = _expr(f"_render_f64({x})")
         if lo is not None:
             self.emit(ind, f"if {x} < {self.const(lo, 'lo')}:")
-            self.fail(
-                ind + 1,
-                path,
-                "_K_RANGE",
-                self._msg(
-                    path,
-                    [
-                        (True, " value "),
-                        (False, f"_render_f64({x})"),
-                        (True, f" is below minimum {render_f64(lo)}"),
-                    ],
-                ),
-            )
+            self.fail(ind + 1, path, M.RANGE_MIN, value=shown, min=_lit(render_f64(lo)))
         if hi is not None:
             self.emit(ind, f"if {x} > {self.const(hi, 'hi')}:")
-            self.fail(
-                ind + 1,
-                path,
-                "_K_RANGE",
-                self._msg(
-                    path,
-                    [
-                        (True, " value "),
-                        (False, f"_render_f64({x})"),
-                        (True, f" exceeds maximum {render_f64(hi)}"),
-                    ],
-                ),
-            )
+            self.fail(ind + 1, path, M.RANGE_MAX, value=shown, max=_lit(render_f64(hi)))
 
     def enum_sets(self, fd: Any) -> Tuple[str, str, str]:
         """Names of the enum's hashed keys, its containers and its strings (cached per
@@ -417,8 +388,7 @@ class _Emitter:
         got = self._enum_names.get(id(fd))
         if got is None:
             enum = fd.enum
-            keys = frozenset(k for k in (self.h["_enum_key"](e) for e in enum) if k is not None)
-            containers = tuple(e for e in enum if isinstance(e, (dict, list, tuple)))
+            keys, containers = self.h["_enum_sets"](enum)
             strs = frozenset(e for e in enum if type(e) is str)
             got = (
                 self.const(keys, "keys"),
@@ -431,8 +401,7 @@ class _Emitter:
     def enum(self, fd: Any, v: str, path: _Path, ind: int) -> None:
         if fd.enum is None:
             return
-        render_json = self.h["render_json"]
-        allowed = "[" + ", ".join(render_json(e) for e in fd.enum) + "]"
+        allowed = self.h["_allowed_text"](fd.enum)
         k_name, c_name, s_name = self.enum_sets(fd)
         self.emit(
             ind,
@@ -441,15 +410,10 @@ class _Emitter:
         self.fail(
             ind + 1,
             path,
-            "_K_ENUM",
-            self._msg(
-                path,
-                [
-                    (True, " value "),
-                    (False, f"_render_value({v})"),
-                    (True, f" not in allowed set: {allowed}"),
-                ],
-            ),
+            M.ENUM,
+            f"if type({v}) is not str: _render_value({v})",
+            value=_expr(f"_render_value({v})"),
+            allowed=_lit(allowed),
         )
 
     # -- the pass expression ----------------------------------------------------------
@@ -513,8 +477,12 @@ class _Emitter:
             if rng:
                 parts.append(rng)
         elif ft == "float":
+            # Ints beyond 64 bits go to the checking code (serde_json's float, or "number
+            # out of range" beyond f64).
             as_float = _and([f"{v} - {v} == 0.0", self.pass_range(fd, v) or "True"])
-            as_int = self.pass_range(fd, f"_f64({v})") or "True"
+            as_int = _and(
+                [f"{_I64_MIN} <= {v} <= {_U64_MAX}", self.pass_range(fd, f"float({v})") or "True"]
+            )
             parts.append(
                 f"(type({first}) is float and {as_float} "
                 f"or type({v}) is int and {as_int})"
@@ -550,21 +518,25 @@ class _Emitter:
         """``any``: a string gets the string checks, a number the range, and every other
         JSON value (a float only when finite) passes, subject to the enum."""
         keys, containers, strs = self.enum_sets(fd) if fd.enum is not None else ("", "", "")
-        as_str = [f"type({first}) is str", *self.pass_strings(fd, v, path, "any")]
-        not_str: List[str] = []
-        rng_int, rng_float = self.pass_range(fd, f"float({v})"), self.pass_range(fd, v)
-        if rng_int:
-            ints = f"type({v}) is int and {_I64_MIN} <= {v} <= {_U64_MAX} and {rng_int}"
-            floats = f"type({v}) is float and {v} - {v} == 0.0 and {rng_float}"
-        else:
-            ints, floats = f"type({v}) is int", f"type({v}) is float and {v} - {v} == 0.0"
+        str_checks = self.pass_strings(fd, v, path, "any")
+        if fd.enum is not None:
+            str_checks.append(f"{v} in {strs}")
+        rng_int = self.pass_range(fd, f"float({v})") or "True"
+        rng_float = self.pass_range(fd, v) or "True"
+        # Ints beyond 64 bits go to the checking code (serde_json's float, or "number out
+        # of range" beyond f64).
+        ints = _and([f"type({v}) is int", f"{_I64_MIN} <= {v} <= {_U64_MAX}", rng_int])
+        floats = _and([f"type({v}) is float", f"{v} - {v} == 0.0", rng_float])
         other_types = _ANY_OTHER if null_ok else _ANY_OTHER_NOT_NULL
         others = f"type({v}) in {self.const(other_types, 'other')}"
-        not_str.append(f"({ints} or {floats} or {others})")
+        not_str = [f"({ints} or {floats} or {others})"]
         if fd.enum is not None:
-            as_str.append(f"{v} in {strs}")
             not_str.append(f"_enum_ok({v}, {keys}, {containers})")
-        return _or(_and(as_str), _and(not_str))
+        if _and(str_checks) == "False":
+            # No string passes (a pattern looked up by run-time path): the value is bound
+            # in the non-string test, which must not be folded away with the string one.
+            return _and([f"type({first}) is not str", *not_str])
+        return _or(_and([f"type({first}) is str", *str_checks]), _and(not_str))
 
     def pass_strings(self, fd: Any, v: str, path: _Path, ft: str) -> List[str]:
         parts: List[str] = []
@@ -605,7 +577,9 @@ def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) 
     em.lines = []
     root = _Path("")
     # Root (spec §4.1): dict subclasses are objects; anything else is the root violation.
-    em.emit(1, f"def {name}(event, *, now=None):")
+    # ``_self``: the function is bound to its CompiledContract as a method (so that it
+    # pickles by reference to it); the code never uses it.
+    em.emit(1, f"def {name}(_self, event, *, now=None):")
     em.emit(2, "if type(event) is not dict and not isinstance(event, dict):")
     em.emit(3, "_jtype(event)")
     em.emit(3, "return False" if em.fail_fast else "return _ROOT_RESULT")

@@ -37,6 +37,7 @@ __all__ = [
     "MAX_DEPTH",
     "EventDecodeError",
     "EventTypeError",
+    "int_as_json_number",
     "loads",
     "number_from_literal",
     "to_event_value",
@@ -690,11 +691,22 @@ def _check_depth(depth: int, path: str) -> None:
 
 
 def _convert_int(v: int, path: str) -> Union[int, float]:
+    try:
+        return int_as_json_number(v)
+    except EventDecodeError:
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE, path=path) from None
+
+
+def int_as_json_number(v: int) -> Union[int, float]:
+    """What serde_json decodes the JSON text of the Python int ``v`` to: ``v`` itself
+    within [−2⁶³, 2⁶⁴−1], else the float of appendix B. Beyond f64 it raises
+    :class:`EventDecodeError` ``number out of range``, as serde_json does for that text
+    (without ``str()`` of the int: Python refuses ints over 4,300 digits there)."""
     if _I64_MIN <= v <= _U64_MAX:
         return v
     if v.bit_length() > 1100:  # > 330 digits: always beyond f64
-        raise EventDecodeError(_NUMBER_OUT_OF_RANGE, path=path)
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE)
     try:
-        return _number_value(str(v))
+        return _number_value(int.__repr__(v))
     except _NumberOutOfRange:
-        raise EventDecodeError(_NUMBER_OUT_OF_RANGE, path=path) from None
+        raise EventDecodeError(_NUMBER_OUT_OF_RANGE) from None
