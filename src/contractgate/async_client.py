@@ -218,7 +218,8 @@ class AsyncClient(BaseClient):
         ``on_batch`` is called with each acknowledged batch's response. With
         ``keep_results=False`` the returned response (and ``PartialIngestError.accepted``)
         keeps the counts, batch metadata and the failing results only.
-                AsyncClient only: ``events`` may also be an async iterable, and ``on_batch`` a
+
+        AsyncClient only: ``events`` may also be an async iterable, and ``on_batch`` a
         coroutine function. Batches go out with at most ``max_concurrency`` requests in
         flight (default 4; the first batch goes alone, so a wrong contract id, key or
         version fails once), and reading and encoding the next batches overlaps with

@@ -96,8 +96,19 @@ class IngestOptions:
     max_batch_bytes: int
 
 
+_MISSING = object()
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
 def _kind(value: Any) -> str:
-    return "missing" if value is None else f"a JSON {type(value).__name__}"
+    """``value`` named as JSON names it, for messages."""
+    if value is _MISSING:
+        return "missing"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    return _JSON_KINDS.get(type(value), "a number")
 
 
 def batch_answer_problem(data: Mapping[str, Any], count: int) -> Optional[str]:
@@ -106,7 +117,7 @@ def batch_answer_problem(data: Mapping[str, Any], count: int) -> Optional[str]:
     event, in order (``index`` = position when present), with counts that agree: anything
     else would hand back verdicts for events that were not judged, or lose some."""
     for name in ("total", "passed", "failed"):
-        value = data.get(name)
+        value = data.get(name, _MISSING)
         if type(value) is not int:
             return f"'{name}' is {_kind(value)}, not a count"
     results = data["results"]

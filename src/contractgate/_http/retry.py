@@ -167,6 +167,8 @@ class RequestRun(Generic[T]):
             try:
                 return Done(req.decoder(resp))
             except InvalidResponseError as err:
+                if err.idempotency_key is None:  # whatever the decoder found, say which batch
+                    err.idempotency_key = req.idempotency_key
                 if not 200 <= resp.status_code < 300:
                     # an accepted error status whose body is not the expected shape
                     error = error_from_response(resp, idempotency_key=req.idempotency_key)

@@ -1,0 +1,220 @@
+"""Answers no gateway should send, served for real by the local gateway's fault injector
+(issue #15 items 8-10): the client never returns a lie or a raw exception. Every test runs
+once per client kind.
+
+* a body nested 100,000 deep, NaN or 1e400 where a count belongs: ``InvalidResponseError``
+  (was ``RecursionError``, ``ValueError``, ``OverflowError``);
+* a 429 whose wait hint has 401 digits: ``RateLimitError`` with the hint clamped to a day
+  (was ``OverflowError``);
+* an ingest answer of the wrong shape, or with fewer verdicts than events sent:
+  ``InvalidResponseError`` naming what is missing and carrying the batch's idempotency key
+  (was a success with a log warning), and inside a chunked ingest a
+  ``PartialIngestError`` from which the caller resumes without writing anything twice.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from typing import Any, Dict, List
+
+import pytest
+
+import contractgate.exceptions as E
+from contractgate._http.responses import MAX_WAIT_HINT
+
+pytestmark = pytest.mark.usefixtures("gw")
+
+DEEP = "[" * 100_000
+
+
+@pytest.fixture
+def cid(gw: Any) -> str:
+    return str(gw.contract_id("user_events"))
+
+
+def _events(tag: str, n: int) -> List[Dict[str, Any]]:
+    return [
+        {"user_id": f"{tag}_{i}", "event_type": "click", "timestamp": 1724252400 + i}
+        for i in range(n)
+    ]
+
+
+def _stored(gw: Any, cid: str, tag: str) -> Counter[str]:
+    """How many audit rows hold each event of ``tag`` (by user_id)."""
+    time.sleep(0.2)  # the local gateway writes after answering, as the real one does
+    ids = (r.get("raw_event") or {} for r in gw.audit_rows(cid))
+    return Counter(e["user_id"] for e in ids if str(e.get("user_id", "")).startswith(tag))
+
+
+# ------------------------------------------------------------------ item 8
+
+
+@pytest.mark.parametrize("path", ["/health", "/v1/ingest"])
+async def test_a_body_nested_100000_deep_is_an_invalid_response(
+    gw: Any, cid: str, make_api: Any, path: str
+) -> None:
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    gw.faults.fail_next(1, status=200, body=DEEP, path_prefix=path)
+    with pytest.raises(E.InvalidResponseError, match="nested too deeply") as ei:
+        if path == "/health":
+            await api.health()
+        else:
+            await api.ingest(cid, _events("deep", 1))
+    assert ei.value.status_code == 200 and not ei.value.transient
+
+
+async def test_an_error_body_nested_100000_deep_keeps_its_status_error(
+    gw: Any, make_api: Any
+) -> None:
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    gw.faults.fail_next(1, status=503, body=DEEP, path_prefix="/health")
+    with pytest.raises(E.ServerError) as ei:
+        await api.health()
+    assert ei.value.status_code == 503 and isinstance(ei.value.body, str)
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ('{"total": NaN, "passed": 1, "failed": 0, "results": [{"passed": true}]}', "NaN"),
+        ('{"total": 1, "passed": Infinity, "failed": 0, "results": []}', "Infinity"),
+        ('{"total": 1e400, "passed": 1, "failed": 0, "results": [{"passed": true}]}', "inf"),
+    ],
+    ids=["nan", "infinity", "1e400"],
+)
+async def test_non_finite_numbers_in_an_answer_are_an_invalid_response(
+    gw: Any, cid: str, make_api: Any, body: str, what: str
+) -> None:
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    gw.faults.fail_next(1, status=200, body=body, path_prefix="/v1/ingest")
+    with pytest.raises(E.InvalidResponseError, match=what) as ei:
+        await api.ingest(cid, _events("nan", 1))
+    assert ei.value.idempotency_key
+
+
+async def test_an_answer_no_rule_foresaw_is_still_typed(gw: Any, cid: str, make_api: Any) -> None:
+    """A deprecated-pin 422 whose batch counts are 1e400: decoding it used to raise
+    ``OverflowError`` out of the client; any unforeseen failure to read an answer is an
+    ``InvalidResponseError`` whose cause is the original exception."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    body = '{"error": "Version 1.0.0 is deprecated", "batch": {"total": 1e400, "results": []}}'
+    gw.faults.fail_next(1, status=422, body=body, path_prefix="/v1/ingest")
+    with pytest.raises(E.InvalidResponseError, match="cannot be read") as ei:
+        await api.ingest(cid, _events("over", 1))
+    assert isinstance(ei.value.__cause__, OverflowError)
+    assert ei.value.status_code == 422 and ei.value.idempotency_key
+
+
+# ------------------------------------------------------------------ item 9
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"error": "rate_limit_exceeded", "retry_after_ms": 10**400}, {}),
+        ('{"error": "rate_limit_exceeded", "retry_after_ms": 1e400}', {}),
+        ({"error": "rate_limit_exceeded"}, {"X-RateLimit-Reset": "1" * 401}),
+        ({"error": "rate_limit_exceeded"}, {"X-RateLimit-Reset": "inf"}),
+    ],
+    ids=["401-digit-ms", "1e400-ms", "401-digit-reset", "inf-reset"],
+)
+async def test_an_absurd_wait_hint_is_clamped_to_a_day(
+    gw: Any, make_api: Any, body: Any, headers: Dict[str, str]
+) -> None:
+    """The hint is far beyond ``max_retry_after``, so the client does not wait: it raises
+    at once (the fault answers one request; a retry would have reached the real
+    ``/health`` and succeeded)."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    gw.faults.fail_next(1, status=429, body=body, headers=headers, path_prefix="/health")
+    with pytest.raises(E.RateLimitError) as ei:
+        await api.health()
+    assert ei.value.retry_after == MAX_WAIT_HINT == 86_400.0
+
+
+async def test_a_nan_wait_hint_is_no_hint(gw: Any, make_api: Any) -> None:
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    gw.faults.fail_next(
+        1, status=429, body={"error": "x"}, headers={"X-RateLimit-Reset": "nan"},
+        path_prefix="/health",
+    )  # fmt: skip
+    with pytest.raises(E.RateLimitError) as ei:
+        await api.health()
+    assert ei.value.retry_after is None
+
+
+# ------------------------------------------------------------------ item 10
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ({"total": "x", "passed": None, "results": [1, "a"]}, "'total' is a string, not a"),
+        ({"total": 2, "passed": None, "failed": 0, "results": [1, "a"]}, "'passed' is null"),
+        ({"total": 3, "passed": 0, "failed": 3, "results": [1, "a", 2]},
+         "result 0 is a number, not an object"),
+        ({"total": 3, "passed": 2, "failed": 0, "results": [{"passed": True}] * 2},
+         "it lists 2 result(s) (total 3) for the 3 event(s) sent"),
+        ({"total": 3, "passed": 3, "failed": 0,
+          "results": [{"passed": True}, {"passed": True}, {"passed": False}]},
+         "counts (passed 3, failed 0) disagree"),
+        ({"total": 3, "passed": 0, "failed": 3, "results": [{"passed": False, "index": 2}] * 3},
+         "result 0 has 'index' 2"),
+        ({"total": 3, "passed": 1, "failed": 2,
+          "results": [{"passed": True}, {"passed": "no"}, {"passed": False}]},
+         "result 1 has no true/false 'passed'"),
+    ],
+    ids=["wrong-types", "null-count", "not-objects", "fewer-results", "counts", "index",
+         "verdict"],
+)  # fmt: skip
+async def test_an_ingest_answer_that_does_not_judge_every_event_is_an_error(
+    gw: Any, cid: str, make_api: Any, answer: Dict[str, Any], named: str
+) -> None:
+    """Returned as a success before (a log warning at most): the caller lost the verdicts
+    of events the gateway may have stored. Now the error names what is wrong and carries
+    the batch's key; resending with it stays deduplicated."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    tag = f"shape_{uuid.uuid4().hex[:8]}"
+    gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
+    err = ei.value
+    assert named in str(err) and "events 0..2" in str(err)
+    assert err.idempotency_key == f"{tag}-key" and err.status_code == 200
+    assert len(gw.faults.pending()) == 0  # answered once: not retried
+    res = await api.ingest(cid, _events(tag, 3), idempotency_key=err.idempotency_key)
+    assert res.total == 3 and [r.index for r in res.results] == [0, 1, 2]
+    assert set(_stored(gw, cid, tag).values()) == {1}
+
+
+async def test_a_short_answer_inside_a_chunked_ingest_is_a_partial_ingest(
+    gw: Any, cid: str, make_api: Any
+) -> None:
+    """Batch 1 of 3 is answered with 9 verdicts for 10 events: the ingest stops with a
+    ``PartialIngestError`` whose key resumes it; every event ends up stored once."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    tag = f"chunk_{uuid.uuid4().hex[:8]}"
+    events = _events(tag, 30)
+    short = {"total": 9, "passed": 9, "failed": 0, "results": [{"passed": True}] * 9}
+
+    def arm_after_batch_0(part: Any) -> None:
+        if part.batches[0].number == 0:
+            gw.faults.fail_next(1, status=200, body=short, path_prefix="/v1/ingest")
+
+    extra = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(cid, events, max_batch_events=10, idempotency_key=f"{tag}-k",
+                         on_batch=arm_after_batch_0, **extra)  # fmt: skip
+    err = ei.value
+    assert err.accepted.total == 10 and list(err.unsent_indexes) == list(range(10, 30))
+    assert isinstance(err.cause, E.InvalidResponseError)
+    assert "for the 10 event(s) sent" in str(err.cause)
+    assert err.failed_idempotency_key == f"{tag}-k#1" == err.cause.idempotency_key
+    assert sorted(_stored(gw, cid, tag)) == sorted(e["user_id"] for e in events[:10])
+
+    rest = await api.ingest(cid, events[err.first_unsent_index :], max_batch_events=10,
+                            idempotency_key=err.failed_idempotency_key, **extra)  # fmt: skip
+    assert rest.total == 20 and rest.passed == 20
+    stored = _stored(gw, cid, tag)
+    assert len(stored) == 30 and set(stored.values()) == {1}
