@@ -504,6 +504,18 @@ class BatchIngestResponse(_Model):
         return self.failed == 0
 
     @property
+    def quarantined(self) -> int:
+        """Failed events the gateway actually stored as quarantine rows: ``failed``,
+        except 0 for a dry run and for an atomic rejection, where each failing result
+        still carries a ``quarantine_id`` but no such row exists (spec §3.1.5, §3.2).
+        Judged from the answer's own ``dry_run``/``atomic`` echo, so an idempotent replay
+        of a stored batch counts its rows. A row can still be missing if the gateway's
+        background insert failed; only ``quarantine()`` can tell."""
+        if self.dry_run or (self.atomic and self.failed > 0):
+            return 0
+        return self.failed
+
+    @property
     def failures(self) -> Tuple[IngestEventResult, ...]:
         """Results of the events that failed (each with its ``index``)."""
         parts = self._parts_or_none()

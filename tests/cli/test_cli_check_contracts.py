@@ -30,17 +30,55 @@ def test_good_contracts_pass(cli, project: Path) -> None:
     assert r.lines[-1] == "✓ 2 contracts OK"
 
 
-def test_without_files_checks_the_contracts_the_config_names(cli, project: Path) -> None:
+def test_without_files_checks_every_contract_of_the_contracts_folder(cli, project: Path) -> None:
+    # The README's config: a 'fixtures' mapping and no 'contracts' globs. Contracts no
+    # fixture maps to are checked too (they used to be skipped: "✓ 2 contracts OK").
+    for n in range(3):
+        write(project, f"broken{n}.yaml", GOOD.replace("type: string", "type: strin"))
+    r = cli("check-contracts", "--strict", "-v")
+    assert r.code == 1, r.out
+    for n in range(3):
+        assert f"contracts/broken{n}.yaml:6:13: YAML parse error: " in r.out
+    assert "✓ contracts/user_events/1.0.0.yaml (user_events 1.0.0)" in r.out
+    assert "_gateway.yaml" not in r.out  # the local gateway's registry is not a contract
+    assert r.lines[-1] == "✗ 3 of 6 contracts failed (strict): 3 errors"
+
+
+def test_without_files_a_contract_mapped_outside_the_folder_is_checked(cli, project: Path) -> None:
+    (project / "schemas").mkdir()
+    (project / "schemas" / "clicks.yaml").write_text(GOOD)
+    cfg = project / ".contractgate.yml"
+    cfg.write_text(cfg.read_text() + '  "clicks/*.json": schemas/clicks.yaml\n')
     r = cli("check-contracts", "-v")
     assert r.code == 0
-    assert ORDERS in r.out and USER_EVENTS in r.out
-    assert "contracts/user_events/1.0.0.yaml" not in r.out  # no fixture maps to it
+    assert "✓ schemas/clicks.yaml (demo 1.0.0)" in r.out
+    assert r.lines[-1] == "✓ 4 contracts OK"
+
+
+def test_contracts_globs_of_the_config_decide(cli, project: Path) -> None:
+    write(project, "broken.yaml", GOOD.replace("type: string", "type: strin"))
     (project / ".contractgate.yml").write_text(
-        (project / ".contractgate.yml").read_text() + 'contracts:\n  - "contracts/**/*.yaml"\n'
+        (project / ".contractgate.yml").read_text() + 'contracts:\n  - "contracts/*.yaml"\n'
     )
     r = cli("check-contracts", "-v")
-    assert "contracts/user_events/1.0.0.yaml" in r.out
-    assert "_gateway.yaml" not in r.out or "skipped" in r.out
+    assert r.code == 1
+    assert "contracts/broken.yaml:6:13:" in r.out
+    assert "contracts/user_events/1.0.0.yaml" not in r.out  # not named by the glob
+    assert r.lines[-1] == "✗ 1 of 2 contracts failed: 1 error"
+
+
+def test_a_directory_stands_for_its_contracts(cli, project: Path) -> None:
+    r = cli("check-contracts", "contracts/", "-v")
+    assert r.code == 0, r.out + r.err
+    assert "contract file is a directory" not in r.out
+    assert "skipped contracts/_gateway.yaml" in r.out
+    assert r.lines[-1] == "✓ 3 contracts OK"
+    r = cli("check-contracts", "contracts/user_events")
+    assert (r.code, r.lines[-1]) == (0, "✓ 2 contracts OK")
+    r = cli("check-contracts", "contracts/*/1.*.yaml")  # a quoted glob (pre-commit args)
+    assert (r.code, r.lines[-1]) == (0, "✓ 2 contracts OK")
+    r = cli("check-contracts", "contracts/nothing-*.yaml")
+    assert r.code == 2 and "no file matches 'contracts/nothing-*.yaml'" in r.err
 
 
 def test_gateway_registry_file_is_skipped(cli, project: Path) -> None:
@@ -55,7 +93,7 @@ def test_yaml_error_names_file_line_and_column(cli, project: Path) -> None:
     assert r.code == 1
     assert r.lines[0] == (
         f"{path}:7:17: YAML parse error: ontology.entities[0].required: invalid type: "
-        'string "yes", expected a boolean at line 7 column 17 [yaml_error]'
+        'string "yes", expected a boolean [yaml_error]'  # one position: the finding's own
     )
     assert r.lines[-1] == "✗ 1 of 2 contracts failed: 1 error"
 
@@ -152,4 +190,17 @@ def test_no_files_and_no_config_is_a_usage_error(cli, tmp_path: Path, monkeypatc
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     r = cli("check-contracts")
-    assert r.code == 2 and "no contract files given and no config found" in r.err
+    assert r.code == 2
+    assert "no contract files given, no contracts/ directory and no config found" in r.err
+
+
+def test_no_config_checks_the_repository_contracts_folder(cli, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "a.yml").write_text(GOOD)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # found from below, at the repository root
+    r = cli("check-contracts", "-v")
+    assert r.code == 0
+    shown = (tmp_path / "contracts" / "a.yml").resolve()  # above the cwd: shown absolute
+    assert f"✓ {shown} (demo 1.0.0)" in r.out

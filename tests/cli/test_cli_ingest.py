@@ -28,7 +28,7 @@ def test_summary_and_exit_code_1_when_events_fail(cli, gateway) -> None:
     r = cli("ingest", "--contract-id", gateway.user_events, BAD)
     assert r.code == 1, r.err
     assert r.lines[0] == (
-        f"{BAD}:3:4: record 1: user_id: Field 'user_id' value \"Dave!\" does not match "
+        f"{BAD}:3:4: record 2: user_id: Field 'user_id' value \"Dave!\" does not match "
         "required pattern [pattern_mismatch]"
     )
     assert r.lines[-2] == (
@@ -58,8 +58,10 @@ def test_json_output(cli, gateway) -> None:
         "passed": 1,
         "failed": 2,
         "quarantined": 2,
+        "stored": 3,
         "unparsed": 0,
         "batches": 2,
+        "rejected_batches": 0,
         "by_kind": {
             "enum_violation": 1,
             "pattern_mismatch": 1,
@@ -68,7 +70,7 @@ def test_json_output(cli, gateway) -> None:
         },
         "versions": {"1.1.0": 3},
     }
-    assert [f["index"] for f in doc["failures"]] == [1, 2]
+    assert [f["record"] for f in doc["failures"]] == [2, 3]
     assert doc["failures"][0]["line"] == 3 and doc["failures"][0]["quarantine_id"]
 
 
@@ -145,3 +147,144 @@ def test_gateway_error_midway_exits_5_with_partial_summary(cli, gateway, monkeyp
 def test_unreadable_input_exits_2(cli, gateway) -> None:
     r = cli("ingest", "--contract-id", gateway.user_events, "nope.ndjson")
     assert r.code == 2 and "cannot read" in r.err
+
+
+# -- what was stored: dry runs and atomic rejections write nothing --------------------
+
+
+def _rows(gateway: Any) -> tuple:
+    return gateway.count_rows("quarantine"), gateway.count_rows("audit")
+
+
+def test_dry_run_counts_nothing_as_quarantined(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--dry-run")
+    assert r.code == 1
+    assert r.lines[-2].endswith("[dry run]: 1 passed, 2 failed; nothing stored (dry run)")
+    assert "quarantined" not in r.out
+    assert _rows(gateway) == (0, 0)
+    doc = cli("ingest", "--contract-id", gateway.user_events, BAD, "--dry-run", "--format", "json")
+    summary = doc.json()["summary"]
+    assert (summary["quarantined"], summary["stored"]) == (0, 0)
+    # the gateway still hands out quarantine ids; no such row exists, so none is shown
+    assert [f["quarantine_id"] for f in doc.json()["failures"]] == [None, None]
+    assert _rows(gateway) == (0, 0)
+
+
+def test_atomic_rejection_says_nothing_was_written(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--atomic")
+    assert r.code == 1
+    assert r.lines[-2].endswith(": 1 passed, 2 failed; rejected (atomic), nothing written")
+    assert gateway.count_rows("quarantine") == 0
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--atomic", "--format", "json")
+    summary = r.json()["summary"]
+    assert (summary["quarantined"], summary["stored"], summary["rejected_batches"]) == (0, 0, 1)
+    assert gateway.count_rows("quarantine") == 0
+
+
+def test_atomic_batches_count_what_each_stored(cli, gateway) -> None:
+    # batch 1 (the passing event) is stored; batches 2 and 3 are rejected
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--atomic", "--batch-size", "1")
+    assert r.code == 1
+    assert r.lines[-2].endswith(
+        ": 1 passed, 2 failed; 2 of 3 batches rejected (atomic), nothing written for them; "
+        "1 event stored"
+    )
+    assert gateway.count_rows("quarantine") == 0
+    assert len(gateway.audit_rows(gateway.user_events)) == 3  # 1 event + 2 summary rows
+
+
+def test_stored_quarantine_rows_are_counted(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--format", "json")
+    doc = r.json()
+    assert doc["summary"]["quarantined"] == 2 == gateway.count_rows("quarantine")
+    ids = {row["id"] for row in gateway.quarantine_rows(gateway.user_events)}
+    assert {f["quarantine_id"] for f in doc["failures"]} == ids
+
+
+def test_batch_ingest_response_quarantined_is_what_was_stored(gateway) -> None:
+    from contractgate import AtomicRejectedError, Client
+
+    events = [GOOD_EVENT, {**GOOD_EVENT, "user_id": "Bad!"}, {**GOOD_EVENT, "event_type": "x"}]
+    with Client(gateway.base_url, api_key=gateway.api_key) as c:
+        dry = c.ingest(gateway.user_events, events, dry_run=True)
+        assert (dry.failed, dry.quarantined) == (2, 0)
+        assert all(r.quarantine_id for r in dry.failures)  # ids without rows (spec)
+        with pytest.raises(AtomicRejectedError) as exc:
+            c.ingest(gateway.user_events, events, atomic=True)
+        assert (exc.value.result.failed, exc.value.result.quarantined) == (2, 0)
+        assert gateway.count_rows("quarantine") == 0
+        real = c.ingest(gateway.user_events, events)
+        assert (real.failed, real.quarantined) == (2, 2) == (2, gateway.count_rows("quarantine"))
+        passed = c.ingest(gateway.user_events, [GOOD_EVENT], atomic=True)
+        assert passed.quarantined == 0
+
+
+# -- --contract-id takes a name ---------------------------------------------------------
+
+
+def test_contract_name_is_resolved(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", "user_events", GOOD, "-v")
+    assert r.code == 0, r.err
+    assert f"contract user_events: id {gateway.user_events}" in r.out
+    assert r.lines[-1].startswith(f"✓ 3 events sent to user_events ({gateway.user_events}) ")
+    r = cli("ingest", "--contract-id", "user_events@1.0.0", GOOD, "--format", "json")
+    doc = r.json()
+    assert (doc["contract_id"], doc["contract_name"]) == (gateway.user_events, "user_events")
+    assert doc["resolved_version"] == "1.0.0" and doc["summary"]["versions"] == {"1.0.0": 3}
+
+
+def test_unknown_contract_name_lists_the_candidates(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", "user_event", GOOD)
+    assert r.code == 2 and r.out == ""
+    assert "no contract named 'user_event' (and it is not a contract id)" in r.err
+    assert f"user_events ({gateway.user_events})" in r.err and "orders (" in r.err
+    assert "Traceback" not in r.err and gateway.count_rows("audit") == 0
+
+
+def test_ambiguous_contract_name_lists_the_ids(cli, project: Path, monkeypatch) -> None:
+    # Two contracts with one name exist on a real multi-org gateway, not on the local one:
+    # the contract list is served by a mock transport.
+    import httpx
+
+    import contractgate.cli._ingest as ingest_module
+    from contractgate import Client
+
+    ids = ["0b0e1f3c-0000-4000-8000-000000000001", "0b0e1f3c-0000-4000-8000-000000000002"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/contracts", request.url
+        return httpx.Response(
+            200,
+            json=[
+                {"id": i, "name": "user_events", "latest_stable_version": v, "version_count": 1}
+                for i, v in zip(ids, ("1.0.0", "2.0.0"))
+            ],
+        )
+
+    def make_client(args: Any) -> Any:
+        return Client("http://127.0.0.1:9", api_key="k", transport=httpx.MockTransport(handler))
+
+    monkeypatch.setattr(ingest_module, "_make_client", make_client)
+    r = cli("ingest", "--contract-id", "user_events", GOOD)
+    assert r.code == 2
+    assert "2 contracts are named 'user_events': pass one id with --contract-id" in r.err
+    assert f"{ids[0]} (latest stable 1.0.0); {ids[1]} (latest stable 2.0.0)" in r.err
+
+
+# -- the progress bar -------------------------------------------------------------------
+
+
+def test_progress_shows_rate_and_eta(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, "--batch-size", "1", tty=True)
+    frames = [f for f in r.err.split("\r\x1b[2K") if f.startswith("ingesting")]
+    assert frames, r.err
+    assert all(" events/s" in f for f in frames)
+    assert "1/3" in frames[0] and " · ETA " in frames[0]  # length known: an ETA
+    assert "3/3" in frames[-1] and "ETA" not in frames[-1]  # done: no ETA
+    # a JSON document's length is known once it is read
+    r = cli("ingest", "--contract-id", gateway.user_events, BAD, "--batch-size", "1", tty=True)
+    assert "1/3" in r.err and " · ETA " in r.err
+    # stdin: length unknown, rate only
+    data = ndjson(GOOD_EVENT, GOOD_EVENT).encode()
+    r = cli("ingest", "--contract-id", gateway.user_events, "-", "--progress", "always", stdin=data)
+    assert "ingesting … 2 sent · 2 passed · 0 failed · " in r.err and "ETA" not in r.err

@@ -75,7 +75,9 @@ def test_ndjson_streams_with_physical_line_numbers(tmp_path: Path) -> None:
         (3, 6, True),
     ]
     assert recs[1].column == 3
-    assert recs[2].error == "JSON parse error: expected ident at line 1 column 2 (input: not json)"
+    assert recs[2].error == "JSON parse error: expected ident (input: not json)"
+    assert (recs[2].error_line, recs[2].error_column) == (5, 2)
+    assert [r.number for r in recs] == [1, 2, 3, 4]
 
 
 def test_jsonl_extension(tmp_path: Path) -> None:

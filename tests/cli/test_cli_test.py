@@ -24,12 +24,12 @@ def test_human_output_and_exit_code_1(cli, project: Path) -> None:
     assert r.code == 1
     assert r.lines == [
         f"Testing {BAD} (json) against user_events 1.1.0 ({USER_EVENTS})",
-        "✗ record 1 (line 3)",
+        "✗ record 2 (line 3)",
         "    user_id: Field 'user_id' value \"Dave!\" does not match required pattern "
         "[pattern_mismatch]",
         "    event_type: Field 'event_type' value \"refund\" not in allowed set: "
         '["login", "purchase", "click"] [enum_violation]',
-        "✗ record 2 (line 4)",
+        "✗ record 3 (line 4)",
         "    timestamp: Field 'timestamp' expected type Integer, got string [type_mismatch]",
         "    amount: Field 'amount' value -5 is below minimum 0 [range_violation]",
         "✗ 3 records: 1 passed, 2 failed — 1 enum_violation, 1 pattern_mismatch, "
@@ -40,7 +40,7 @@ def test_human_output_and_exit_code_1(cli, project: Path) -> None:
 def test_all_pass_exit_0_and_verbose_lists_passes(cli, project: Path) -> None:
     r = cli("test", "-c", USER_EVENTS, "-d", "examples/fixtures/user_events.good.ndjson", "-v")
     assert r.code == 0
-    assert "✓ record 0 (line 1)" in r.lines and "✓ record 2 (line 3)" in r.lines
+    assert "✓ record 1 (line 1)" in r.lines and "✓ record 3 (line 3)" in r.lines
     assert r.lines[-1] == "✓ 3 records: 3 passed, 0 failed"
     assert (
         cli("test", "-q", "-c", USER_EVENTS, "-d", "examples/fixtures/user_events.good.ndjson").out
@@ -54,11 +54,13 @@ def test_json_output_shape(cli, project: Path) -> None:
     doc = r.json()
     assert doc["contract"] == {"file": USER_EVENTS, "name": "user_events", "version": "1.1.0"}
     assert doc["input"] == {"file": BAD, "format": "json"}
-    assert doc["results"][0] == {"index": 0, "line": 2, "passed": True, "violations": []}
+    assert doc["results"][0] == {"record": 1, "line": 2, "passed": True, "violations": []}
     assert doc["results"][1]["violations"][0] == {
         "field": "user_id",
         "message": "Field 'user_id' value \"Dave!\" does not match required pattern",
         "kind": "pattern_mismatch",
+        "line": 3,
+        "column": 4,
     }
     assert doc["summary"] == {
         "total": 3,
@@ -81,12 +83,14 @@ def test_parse_error_pseudo_kind(cli, project: Path) -> None:
     r = cli("test", "-c", USER_EVENTS, "-d", "-", "--format", "json", stdin=data)
     assert r.code == 1
     bad = r.json()["results"][1]
-    assert bad["index"] == 1 and bad["line"] == 2 and bad["passed"] is False
+    assert bad["record"] == 2 and bad["line"] == 2 and bad["passed"] is False
     (v,) = bad["violations"]
     assert v["field"] == "(record)" and v["kind"] == "parse_error"
     assert v["message"].startswith("JSON parse error: ")
     assert v["message"].endswith(f"(input: {long_line[:80]})")
-    assert " at line 1 column " in v["message"]
+    # one position: the finding's own (1-based line and character column), not serde's
+    assert " at line " not in v["message"]
+    assert (v["line"], v["column"]) == (2, long_line.index("broken") + 1)
 
 
 def test_contract_errors_exit_2_with_cg_test_wording(cli, project: Path) -> None:
@@ -139,7 +143,7 @@ def test_github_format(cli, project: Path) -> None:
     assert r.code == 1
     assert r.lines[0] == (
         f"::error file={BAD},line=3,col=4,title=contractgate%3A pattern_mismatch::"
-        "record 1: user_id: Field 'user_id' value \"Dave!\" does not match required pattern"
+        "record 2: user_id: Field 'user_id' value \"Dave!\" does not match required pattern"
     )
 
 
@@ -176,12 +180,12 @@ def test_stdin_ndjson_is_validated_as_it_arrives(project: Path) -> None:
         proc.stdin.write((json.dumps(GOOD_EVENT) + "\n").encode())
         proc.stdin.flush()
         assert q.get(timeout=30).startswith("Testing <stdin> (ndjson)")
-        assert q.get(timeout=30).strip() == "✓ record 0 (line 1)"
+        assert q.get(timeout=30).strip() == "✓ record 1 (line 1)"
         # the process is still waiting for input, and has already answered
         assert proc.poll() is None
         proc.stdin.write(b'{"user_id": "NOPE", "event_type": "click", "timestamp": 1}\n')
         proc.stdin.flush()
-        assert q.get(timeout=30).strip() == "✗ record 1 (line 2)"
+        assert q.get(timeout=30).strip() == "✗ record 2 (line 2)"
         assert "pattern_mismatch" in q.get(timeout=30)
         proc.stdin.close()
         rest: List[str] = []

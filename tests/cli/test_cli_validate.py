@@ -25,17 +25,17 @@ def test_bad_fixture_names_file_record_line_field_kind_message(cli, project: Pat
     assert r.code == 1
     lines = r.lines
     assert lines[0] == (
-        f"{BAD}:3:4: record 1: user_id: Field 'user_id' value \"Dave!\" does not match "
+        f"{BAD}:3:4: record 2: user_id: Field 'user_id' value \"Dave!\" does not match "
         "required pattern [pattern_mismatch]"
     )
-    assert lines[1].startswith(f"{BAD}:3:24: record 1: event_type: Field 'event_type' value")
+    assert lines[1].startswith(f"{BAD}:3:24: record 2: event_type: Field 'event_type' value")
     assert lines[1].endswith("[enum_violation]")
     assert lines[2] == (
-        f"{BAD}:4:52: record 2: timestamp: Field 'timestamp' expected type Integer, got string "
+        f"{BAD}:4:52: record 3: timestamp: Field 'timestamp' expected type Integer, got string "
         "[type_mismatch]"
     )
     assert lines[3] == (
-        f"{BAD}:4:78: record 2: amount: Field 'amount' value -5 is below minimum 0 "
+        f"{BAD}:4:78: record 3: amount: Field 'amount' value -5 is below minimum 0 "
         "[range_violation]"
     )
     assert lines[4].startswith("✗ 2 of 3 records failed — 4 problems: ")
@@ -96,10 +96,12 @@ def test_ndjson_bad_line_is_a_record_level_parse_error(cli, project: Path) -> No
     r = cli("validate", "examples/fixtures/user_events.mixed.ndjson")
     assert r.code == 1
     first, second = r.lines[0], r.lines[1]
-    assert first.startswith("examples/fixtures/user_events.mixed.ndjson:3:")
-    assert "record 1: (record): JSON parse error: " in first
-    assert first.endswith('(input: {"user_id": "x", oops}) [parse_error]')
-    assert "record 2: event_type:" in second and ":4:" in second
+    # one position per finding: the file's line and 1-based column of the problem
+    assert first == (
+        "examples/fixtures/user_events.mixed.ndjson:3:18: record 2: (record): "
+        'JSON parse error: key must be a string (input: {"user_id": "x", oops}) [parse_error]'
+    )
+    assert "record 3: event_type:" in second and ":4:" in second
     assert r.lines[-1].startswith("✗ 2 of 3 records failed — 2 problems: ")
 
 
@@ -112,10 +114,10 @@ def test_json_array_element_rejected_by_decoder_is_record_level(cli, project: Pa
     r = cli("validate", "examples/fixtures/user_events.nan.json")
     assert r.code == 1
     assert re.match(
-        r"examples/fixtures/user_events\.nan\.json:3:\d+: record 1: \(record\): JSON parse error: ",
+        r"examples/fixtures/user_events\.nan\.json:3:15: record 2: \(record\): JSON parse error: ",
         r.lines[0],
     )
-    assert "record 2:" in r.out  # the rest is still checked
+    assert "record 3:" in r.out  # the rest is still checked
 
 
 def test_broken_json_document_is_unreadable_input(cli, project: Path) -> None:
@@ -143,10 +145,10 @@ def test_yaml_fixture_lines_point_at_the_field(cli, project: Path) -> None:
     assert r.code == 1
     lines = [line.split("orders.bad.yaml:", 1)[1] for line in r.lines[:3]]
     assert lines[0].startswith(
-        "2:3: record 0: placed_on: Field 'placed_on' value \"2026-02-30\" is not a valid calendar"
+        "2:3: record 1: placed_on: Field 'placed_on' value \"2026-02-30\" is not a valid calendar"
     )
-    assert lines[1].startswith("4:14: record 0: customer.id: Field 'customer.id' length 2 is below")
-    assert lines[2].startswith("6:16: record 0: items[0].qty: Field 'items[0].qty' value 0 is")
+    assert lines[1].startswith("4:14: record 1: customer.id: Field 'customer.id' length 2 is below")
+    assert lines[2].startswith("6:16: record 1: items[0].qty: Field 'items[0].qty' value 0 is")
 
 
 def test_uniqueness_rules_apply_within_a_file(cli, project: Path) -> None:
@@ -161,8 +163,8 @@ def test_uniqueness_rules_apply_within_a_file(cli, project: Path) -> None:
     (project / "examples/fixtures/orders.dup.ndjson").write_text(ndjson(order, order))
     r = cli("validate", "examples/fixtures/orders.dup.ndjson")
     assert r.code == 1
-    assert "record 1: order_id: Quality uniqueness: duplicate value" in r.out
-    assert "record 0" not in r.out
+    assert "record 2: order_id: Quality uniqueness: duplicate value" in r.out
+    assert "record 1:" not in r.out
 
 
 def test_json_format_is_pure_json(cli, project: Path) -> None:
@@ -182,7 +184,7 @@ def test_json_format_is_pure_json(cli, project: Path) -> None:
         "file": BAD,
         "line": 3,
         "column": 4,
-        "record": 1,
+        "record": 2,
         "field": "user_id",
         "kind": "pattern_mismatch",
         "message": "Field 'user_id' value \"Dave!\" does not match required pattern",
@@ -195,7 +197,7 @@ def test_github_format_emits_annotations(cli, project: Path) -> None:
     assert r.code == 1
     assert r.lines[0] == (
         f"::error file={BAD},line=3,col=4,title=contractgate%3A pattern_mismatch::"
-        "record 1: user_id: Field 'user_id' value \"Dave!\" does not match required pattern"
+        "record 2: user_id: Field 'user_id' value \"Dave!\" does not match required pattern"
     )
     assert sum(1 for line in r.lines if line.startswith("::error ")) == 4
 

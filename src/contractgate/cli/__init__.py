@@ -78,6 +78,19 @@ class _Formatter(argparse.HelpFormatter):
         return "\n\n".join(paragraphs)
 
 
+class _TopParser(argparse.ArgumentParser):
+    """The top-level parser: its help ends with where to read more, looked up only when
+    the help is shown (reading package metadata costs start-up time)."""
+
+    def format_help(self) -> str:
+        base = self.epilog or ""
+        self.epilog = base + "\n" + _more_help()
+        try:
+            return super().format_help()
+        finally:
+            self.epilog = base
+
+
 def _terminal_width() -> int:
     import shutil
 
@@ -127,25 +140,48 @@ def _input_format_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="check JSON/NDJSON records in N processes (default 1); output and exit code "
+        "are the same as with 1",
+    )
+
+
+def _fail_on_empty_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fail-on-empty",
+        action="store_true",
+        help="an input without any event fails (exit 1) instead of a warning",
+    )
+
+
 def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     """The argument parser. The real ``gateway`` sub-command is only attached when it is
     the command being run (``with_gateway``), so other commands never import it."""
     from .._version import __version__
 
     common = _common_options()
-    parser = argparse.ArgumentParser(
+    parser = _TopParser(
         prog="contractgate",
         usage="%(prog)s [-h] [--version] COMMAND ...",
         description=_DESCRIPTION,
-        epilog=_EXIT_CODES_HELP + "\nRun 'contractgate COMMAND --help' for a command's options. "
-        "Docs: docs/cli.md",
+        epilog=_EXIT_CODES_HELP,
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"contractgate {__version__}")
     # The command list is part of the description (argparse misaligns long sub-command
     # names); add_parser() calls therefore pass no help= of their own.
     sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", help=argparse.SUPPRESS, prog="contractgate"
+        dest="command",
+        metavar="COMMAND",
+        help=argparse.SUPPRESS,
+        prog="contractgate",
+        parser_class=argparse.ArgumentParser,
     )
     sub.required = True
 
@@ -159,11 +195,19 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
         "With --strict, also check each contract against the JSON Schema of the contract "
         "format: the gateway silently ignores unknown keys, so a typo such as "
         "'requried: true' or 'allowed_values:' is only caught here.\n\n"
-        "Without FILES, checks the contracts the config names (its 'contracts' globs, "
-        "else the contracts its 'fixtures' mapping points at).",
+        "Without FILES, checks every contract of the repository: the files the config's "
+        "'contracts' globs name, else every .yaml/.yml file under contracts/ (next to the "
+        "config, else at the repository root) and every contract the 'fixtures' mapping "
+        "points at.",
         epilog=_EXIT_CODES_HELP,
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="contract YAML files")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="contract YAML files; a directory stands for the .yaml/.yml files below it, "
+        "and a quoted glob is expanded",
+    )
     p.add_argument(
         "--strict",
         action="store_true",
@@ -183,18 +227,26 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
         "of .contractgate.yml (or [tool.contractgate] in pyproject.toml); files no glob "
         "matches are skipped. A contract file or the config file given as FILE stands for "
         "every fixture mapped to it. Without FILES, validates every mapped fixture.\n\n"
-        "Every problem names the file, the record (index and line), the field path, the "
-        "kind and the gateway's message.",
+        "Every problem is 'file:line:column: record N: field: message [kind]' (lines, "
+        "columns and records count from 1). Records are checked as they are read, in "
+        "constant memory, except that a contract with uniqueness rules needs the whole "
+        "file (a note says so on big files).",
         epilog=_EXIT_CODES_HELP,
     )
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="event files (.json, .ndjson, .jsonl, .yaml, .yml)"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="event files (.json, .ndjson, .jsonl, .yaml, .yml); a directory stands for "
+        "the event files below it, and a quoted glob is expanded",
     )
     p.add_argument(
         "-c", "--contract", metavar="CONTRACT", help="validate every FILE against this contract"
     )
     p.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     _input_format_option(p)
+    _jobs_option(p)
+    _fail_on_empty_option(p)
     p.set_defaults(handler="_validate")
 
     # test -----------------------------------------------------------------------------
@@ -213,6 +265,8 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     p.add_argument("-d", "--data", required=True, metavar="FILE", help="event file, or - for stdin")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing record")
     _input_format_option(p)
+    _jobs_option(p)
+    _fail_on_empty_option(p)
     p.set_defaults(handler="_test")
 
     # ingest ---------------------------------------------------------------------------
@@ -232,8 +286,9 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "--contract-id",
         required=True,
-        metavar="ID",
-        help="contract id (ID@VERSION pins a version too)",
+        metavar="ID|NAME",
+        help="the contract's id, or its name (looked up in the gateway's contract list); "
+        "ID@VERSION or NAME@VERSION pins a version too",
     )
     p.add_argument(
         "--version", dest="contract_version", metavar="VERSION", help="pin a contract version"
@@ -279,6 +334,36 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     else:
         sub.add_parser("gateway", add_help=False)
     return parser
+
+
+def _more_help() -> str:
+    """Where to read more: every command's --help, and the project's documentation URL
+    when the installed package's metadata has one (read only when help is shown)."""
+    text = "Run 'contractgate COMMAND --help' for a command's options and output."
+    url = _documentation_url()
+    if url:
+        text += f" Documentation: {url}"
+    return text
+
+
+def _documentation_url() -> Optional[str]:
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+    except ImportError:  # pragma: no cover - Python < 3.8
+        return None
+    try:
+        meta = metadata("contractgate")
+    except PackageNotFoundError:
+        return None
+    urls = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = str(entry).partition(",")
+        urls[label.strip().lower()] = url.strip()
+    for label in ("documentation", "docs", "homepage", "source", "repository"):
+        if urls.get(label):
+            return urls[label]
+    home = meta.get_all("Home-page") or []
+    return str(home[0]) if home else None
 
 
 def _positive_int(text: str) -> int:

@@ -15,15 +15,23 @@ from ._common import (
     ContractLoadError,
     Finding,
     display_path,
+    expand_files,
     load_contract,
     severity_code,
 )
+from ._config import Config
 from ._output import Output
 
 # The local gateway's registry file lives among the contracts but is not one.
 _NOT_CONTRACTS = {"_gateway.yaml", "_gateway.yml"}
 
 _PREFIX = {"parse": "YAML parse error: ", "compile": "compile error: ", "read": ""}
+
+
+_CONTRACT_EXTENSIONS = (".yaml", ".yml")
+
+#: where contracts live when the config does not say (the hooks' default ``files:``)
+CONTRACTS_DIR = "contracts"
 
 
 def _select_files(args: argparse.Namespace, out: Output) -> List[str]:
@@ -40,19 +48,9 @@ def _select_files(args: argparse.Namespace, out: Output) -> List[str]:
         except CLIError:
             cfg = None
     if not explicit:
-        if cfg is None:
-            raise CLIError(
-                "no contract files given and no config found "
-                "(.contractgate.yml or [tool.contractgate] in pyproject.toml)",
-                EXIT_USAGE,
-            )
-        files = cfg.contract_glob_files() if cfg.contracts else cfg.contract_files()
-        files = [f for f in files if os.path.basename(f) not in _NOT_CONTRACTS]
-        if not files:
-            out.warning(f"{cfg.display} names no contracts")
-        return files
+        return _every_contract(cfg, out)
     selected = []
-    for f in explicit:
+    for f in expand_files(explicit, _CONTRACT_EXTENSIONS):
         name = os.path.basename(f)
         if name in _NOT_CONTRACTS:
             out.info(f"skipped {display_path(f)} (the local gateway's registry, not a contract)")
@@ -62,6 +60,46 @@ def _select_files(args: argparse.Namespace, out: Output) -> List[str]:
             continue
         selected.append(f)
     return selected
+
+
+def _every_contract(cfg: Optional[Config], out: Output) -> List[str]:
+    """Every contract of the repository: the config's ``contracts`` globs when it has
+    them, else each .yaml/.yml file under ``contracts/`` (beside the config, else at the
+    repository root) plus the contracts its ``fixtures`` mapping names elsewhere."""
+    if cfg is not None and cfg.contracts:
+        files = cfg.contract_glob_files()
+        where = f"the 'contracts' globs of {cfg.display}"
+    else:
+        root = cfg.root if cfg is not None else _repository_root()
+        folder = os.path.join(root, CONTRACTS_DIR)
+        files = expand_files([folder], _CONTRACT_EXTENSIONS) if os.path.isdir(folder) else []
+        if cfg is not None:
+            files.extend(cfg.contract_files())
+        if cfg is None and not files:
+            raise CLIError(
+                f"no contract files given, no {display_path(folder)}/ directory and no "
+                "config found (.contractgate.yml or [tool.contractgate] in pyproject.toml)",
+                EXIT_USAGE,
+            )
+        where = f"{display_path(folder)}/" + (
+            f" or the 'fixtures' of {cfg.display}" if cfg is not None else ""
+        )
+    files = [f for f in files if os.path.basename(f) not in _NOT_CONTRACTS]
+    if not files:
+        out.warning(f"no contracts found in {where}")
+    return files
+
+
+def _repository_root() -> str:
+    """The nearest directory upwards with a ``.git``, else the current directory."""
+    here = os.path.abspath(os.getcwd())
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.getcwd()
+        here = parent
 
 
 def run(args: argparse.Namespace, out: Output) -> int:

@@ -6,8 +6,9 @@ Kept free of heavy imports: the validator is imported only when a contract is lo
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._validation.compiler import CompiledContract
@@ -55,8 +56,10 @@ class CLIError(Exception):
 class Finding:
     """One problem to report: a violation, a parse error, a contract error.
 
-    ``record`` is the 0-based index of the event in its file; ``line``/``column`` are
-    1-based and point at the field when it could be located, else at the record.
+    ``record`` is the event's 1-based number in its file ("record 1" is the first);
+    ``line``/``column`` are 1-based (columns count characters) and point at the field
+    when it could be located, else at the record. The message carries no position of
+    its own.
     """
 
     kind: str
@@ -105,6 +108,35 @@ def display_path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+def expand_files(files: List[str], extensions: Iterable[str]) -> List[str]:
+    """Command-line FILEs as files: a directory stands for the files below it with one
+    of ``extensions`` (sorted; hidden directories skipped), and a glob that is not an
+    existing path is expanded (pre-commit's ``args:`` reach us unexpanded)."""
+    from ._config import expand_glob, is_glob
+
+    wanted = {e.lower() for e in extensions}
+    out: List[str] = []
+    for f in files:
+        if f != "-" and os.path.isdir(f):
+            found: List[str] = []
+            for dirpath, dirnames, filenames in os.walk(f):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                found.extend(
+                    os.path.join(dirpath, name)
+                    for name in filenames
+                    if os.path.splitext(name)[1].lower() in wanted
+                )
+            out.extend(sorted(found))
+        elif f != "-" and not os.path.exists(f) and is_glob(f):
+            matched = expand_glob(f)
+            if not matched:
+                raise CLIError(f"no file matches {f!r}", EXIT_USAGE)
+            out.extend(matched)
+        else:
+            out.append(f)
+    return out
+
+
 def severity_code(current: int, new: int) -> int:
     """Combine two exit codes: usage/input problems outrank violations, which outrank OK."""
     rank = {EXIT_OK: 0, EXIT_FAILED: 1}
@@ -135,15 +167,28 @@ class ContractLoadError(Exception):
         self.stage = stage  # "read", "parse" or "compile"
 
 
+_AT_POSITION = re.compile(r" at line (\d+) column (\d+)$")
+
+
+def without_position(message: str, line: Optional[int]) -> str:
+    """``message`` without a trailing "at line L column C" that repeats ``line``: a
+    finding shows one position, its own ``file:line:column``."""
+    m = _AT_POSITION.search(message)
+    if m is not None and line is not None and int(m.group(1)) == line:
+        return message[: m.start()]
+    return message
+
+
 def _compile_error_finding(err: Any, path: str, kind: str) -> Finding:
     line = getattr(err, "line", None)
     column = getattr(err, "column", None)
+    line = line if isinstance(line, int) else None
     return Finding(
         kind=kind,
-        message=str(getattr(err, "message", err)),
+        message=without_position(str(getattr(err, "message", err)), line),
         file=display_path(path),
-        line=line if isinstance(line, int) else None,
-        column=column if isinstance(column, int) else None,
+        line=line,
+        column=column if isinstance(column, int) and column > 0 else None,
         field=getattr(err, "path", None) or None,
     )
 

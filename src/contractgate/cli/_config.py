@@ -120,6 +120,53 @@ def _literal_prefix(pattern: str) -> str:
     return "/".join(prefix)
 
 
+def walk_globs(root: str, globs: List[Tuple[str, Pattern[str]]]) -> Iterator[str]:
+    """Files below ``root`` whose relative POSIX path matches one of ``globs`` (each
+    distinct literal prefix walked once; VCS, virtualenv and cache directories skipped),
+    in a stable order."""
+    roots = sorted({_literal_prefix(g) for g, _ in globs})
+    chosen: List[str] = []
+    for r in roots:
+        if not any(r == c or r.startswith(c + "/") or c == "" for c in chosen):
+            chosen.append(r)
+    seen = set()
+    for prefix in chosen:
+        top = os.path.join(root, prefix) if prefix else root
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                if rel in seen:
+                    continue
+                if any(rx.match(rel) for _, rx in globs):
+                    seen.add(rel)
+                    yield full
+
+
+def is_glob(arg: str) -> bool:
+    return any(ch in arg for ch in "*?[")
+
+
+def expand_glob(pattern: str) -> List[str]:
+    """The files a command-line glob names (``*``, ``?``, ``[…]``, ``**``), relative to
+    the current directory, as a shell would expand it: no shell does it for pre-commit's
+    ``args:``."""
+    pat = pattern.replace(os.sep, "/")
+    if os.path.isabs(pattern):
+        drive, rest = os.path.splitdrive(pat)
+        root = (drive or "") + "/"
+        rel_pat = rest.lstrip("/")
+    else:
+        root = os.curdir
+        rel_pat = pat
+        while rel_pat.startswith("./"):
+            rel_pat = rel_pat[2:]
+    rx = glob_to_regex("/" + rel_pat)  # anchored: a name-only glob means this directory
+    found = walk_globs(root, [(rel_pat, rx)])
+    return [os.path.normpath(f) if root == os.curdir else f for f in found]
+
+
 # --------------------------------------------------------------------------------------
 # the config
 
@@ -179,25 +226,7 @@ class Config:
         return rel is not None and any(rx.match(rel) for _, rx in self.contracts)
 
     def _walk(self, globs: List[Tuple[str, Pattern[str]]]) -> Iterator[str]:
-        roots = sorted({_literal_prefix(g) for g, _ in globs})
-        # walk each distinct literal prefix once, skipping prefixes inside another
-        chosen: List[str] = []
-        for r in roots:
-            if not any(r == c or r.startswith(c + "/") or c == "" for c in chosen):
-                chosen.append(r)
-        seen = set()
-        for prefix in chosen:
-            top = os.path.join(self.root, prefix) if prefix else self.root
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-                for name in sorted(filenames):
-                    full = os.path.join(dirpath, name)
-                    rel = os.path.relpath(full, self.root).replace(os.sep, "/")
-                    if rel in seen:
-                        continue
-                    if any(rx.match(rel) for _, rx in globs):
-                        seen.add(rel)
-                        yield full
+        return walk_globs(self.root, globs)
 
     def fixture_files(self, contract: Optional[str] = None) -> List[str]:
         """Fixture files on disk that the mapping assigns to a contract (``contract``

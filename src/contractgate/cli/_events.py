@@ -7,6 +7,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from ._common import PARSE_ERROR, PARSE_ERROR_FIELD, Finding
 from ._readers import Record
 
+#: the kind of the finding for an input without events under ``--fail-on-empty``
+EMPTY_INPUT = "empty_input"
+
 
 def parse_error_finding(record: Record, file: str) -> Finding:
     return Finding(
@@ -15,7 +18,7 @@ def parse_error_finding(record: Record, file: str) -> Finding:
         file=file,
         line=record.error_line if record.error_line is not None else record.line,
         column=record.error_column if record.error_line is not None else record.column,
-        record=record.index,
+        record=record.number,
         field=PARSE_ERROR_FIELD,
     )
 
@@ -33,18 +36,20 @@ def violation_findings(record: Record, violations: Iterable[Any], file: str) -> 
                 file=file,
                 line=line,
                 column=col,
-                record=record.index,
+                record=record.number,
                 field=field,
             )
         )
     return out
 
 
-def envelope_findings(record: Record, result: Any, records_path: str, file: str) -> List[Finding]:
+def envelope_findings(
+    record: Record, violations: Iterable[Any], records_path: str, file: str
+) -> List[Finding]:
     """Findings for an envelope payload: record violations get the path
     ``records_path[i].field`` (so they can be located); wrapper ones keep theirs."""
     out = []
-    for v in result.violations:
+    for v in violations:
         field = str(v.field)
         message = str(v.message)
         is_record_violation = not (
@@ -63,7 +68,7 @@ def envelope_findings(record: Record, result: Any, records_path: str, file: str)
                 file=file,
                 line=line,
                 column=col,
-                record=record.index,
+                record=record.number,
                 field=shown,
             )
         )

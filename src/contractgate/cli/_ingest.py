@@ -1,8 +1,11 @@
 """``contractgate ingest``: send a file of events to a gateway through ``Client``.
 
 Events are read as a stream and sent in batches of ``--batch-size`` (memory stays
-bounded for NDJSON), with a progress bar on stderr when it is a terminal. The summary
-says how many passed, failed and were quarantined, with counts per violation kind.
+bounded for NDJSON), with a progress bar (rate and, when the input's length is known,
+ETA) on stderr when it is a terminal. The summary says how many passed and failed, and
+what the gateway stored: quarantine rows are counted from each answer's
+:attr:`~contractgate.BatchIngestResponse.quarantined` (none for a dry run or an atomic
+rejection, although each failing result carries a ``quarantine_id`` even then).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from ._common import (
@@ -18,6 +22,7 @@ from ._common import (
     EXIT_FAILED,
     EXIT_GATEWAY,
     EXIT_OK,
+    EXIT_USAGE,
     CLIError,
     Finding,
 )
@@ -29,32 +34,37 @@ _SHOW_FAILURES = 20  # failing events listed in text output without -v
 
 
 class Progress:
-    """A one-line progress bar on a terminal (stderr); silent otherwise."""
+    """A one-line progress bar on a terminal (stderr) with the rate and, when the
+    input's length is known, the ETA; silent otherwise."""
 
     def __init__(self, stream: TextIO, enabled: bool, total: Optional[int]) -> None:
         self.stream = stream
         self.enabled = enabled
         self.total = total
-        self._last = 0.0
+        self._start = time.monotonic()
+        self._last = -1.0
         self._shown = False
 
     def update(self, sent: int, passed: int, failed: int, *, force: bool = False) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if not force and now - self._last < 0.1:
+        if not force and self._last >= 0 and now - self._last < 0.1:
             return
         self._last = now
-        counts = f"{sent:,} sent · {passed:,} passed · {failed:,} failed"
+        elapsed = now - self._start
+        rate = sent / elapsed if elapsed > 0 else 0.0
+        counts = f"{passed:,} passed · {failed:,} failed · {_rate_text(rate)}"
         if self.total:
             width = 24
             done = min(width, int(width * sent / self.total))
             bar = "█" * done + "░" * (width - done)
             pct = min(100, int(100 * sent / self.total))
-            rest = counts.split(" · ", 1)[1]
-            line = f"ingesting [{bar}] {pct:3d}% {sent:,}/{self.total:,} · {rest}"
+            line = f"ingesting [{bar}] {pct:3d}% {sent:,}/{self.total:,} · {counts}"
+            if 0 < sent < self.total and rate > 0:
+                line += f" · ETA {_duration_text((self.total - sent) / rate)}"
         else:
-            line = f"ingesting … {counts}"
+            line = f"ingesting … {sent:,} sent · {counts}"
         self.stream.write("\r\x1b[2K" + line)
         self.stream.flush()
         self._shown = True
@@ -63,6 +73,19 @@ class Progress:
         if self.enabled and self._shown:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
+
+
+def _rate_text(rate: float) -> str:
+    return f"{rate:,.0f} events/s" if rate >= 10 else f"{rate:.1f} events/s"
+
+
+def _duration_text(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
 def _count_lines(path: str) -> Optional[int]:
@@ -78,14 +101,25 @@ def _count_lines(path: str) -> Optional[int]:
         return None
 
 
+@dataclass
+class _Target:
+    contract_id: str
+    name: Optional[str]  # when --contract-id was a name
+    version: Optional[str]
+
+
 class _Totals:
     def __init__(self) -> None:
+        self.contract_id: Optional[str] = None
+        self.contract_name: Optional[str] = None
         self.sent = 0
         self.passed = 0
         self.failed = 0
-        self.quarantined = 0
+        self.quarantined = 0  # quarantine rows actually written
+        self.stored = 0  # events the gateway wrote (audit or quarantine rows)
         self.unparsed = 0
         self.batches = 0
+        self.rejected_batches = 0  # atomic rejections: nothing written
         self.by_kind: Dict[str, int] = {}
         self.resolved_version: Optional[str] = None
         self.version_pin_source: Optional[str] = None
@@ -102,6 +136,42 @@ def _make_client(args: argparse.Namespace) -> Any:
         return Client(base_url=args.base_url, api_key=args.api_key)
     except (ValueError, TypeError) as err:
         raise CLIError(str(err), EXIT_CONFIG) from None
+
+
+def _is_id(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Optional[str]]:
+    """``--contract-id`` as (id, name or None, version pin from an ``@`` suffix). A value
+    that is not a UUID is a contract name, looked up in the gateway's contract list."""
+    base, at, suffix = text.partition("@")
+    version = suffix if at and suffix else None
+    if _is_id(base):
+        return base, None, version
+    contracts = client.list_contracts()
+    matches = [c for c in contracts if c.name == base]
+    if len(matches) == 1:
+        return str(matches[0].id), base, version
+    if matches:
+        listed = "; ".join(f"{c.id} (latest stable {c.latest_stable_version})" for c in matches)
+        raise CLIError(
+            f"{len(matches)} contracts are named {base!r}: pass one id with --contract-id: "
+            + listed,
+            EXIT_USAGE,
+        )
+    if contracts:
+        listed = "; ".join(f"{c.name} ({c.id})" for c in sorted(contracts, key=lambda c: c.name))
+        hint = f"the gateway's contracts: {listed}"
+    else:
+        hint = "the gateway has no contracts"
+    raise CLIError(f"no contract named {base!r} (and it is not a contract id); {hint}", EXIT_USAGE)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -127,11 +197,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
     total_hint = None
     if show_progress and not source.is_stdin:
         total_hint = _count_lines(args.file) if source.format == "ndjson" else None
+    if show_progress and total_hint is None and source.length is not None:
+        total_hint = source.length
     totals = _Totals()
     failures: List[Dict[str, Any]] = []
     printed_failures = 0
     error: Optional[BaseException] = None
     progress = Progress(out.stderr, show_progress, total_hint)
+    target: Optional[_Target] = None
 
     def report_finding(f: Finding) -> None:
         nonlocal printed_failures
@@ -144,21 +217,31 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def send(batch: List[Record]) -> None:
         events = [r.value for r in batch]
+        if progress.total is None and source.length is not None:
+            progress.total = source.length  # a JSON document: known once it was read
+        assert target is not None
         try:
             resp = client.ingest(
-                args.contract_id,
+                target.contract_id,
                 events,
-                version=args.contract_version,
+                version=target.version,
                 dry_run=args.dry_run,
                 atomic=args.atomic,
                 max_batch_events=max(len(events), 1),
             )
-        except (AtomicRejectedError, DeprecatedVersionError) as err:
+        except AtomicRejectedError as err:
+            resp = err.result
+            if resp is None:
+                raise
+            totals.rejected_batches += 1
+        except DeprecatedVersionError as err:
             resp = err.result
             out.warning(str(err))
             if resp is None:
                 raise
         totals.batches += 1
+        totals.quarantined += resp.quarantined
+        totals.stored += _stored(resp)
         if totals.resolved_version is None:
             totals.resolved_version = resp.resolved_version
             totals.version_pin_source = resp.version_pin_source
@@ -173,22 +256,21 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 totals.passed += 1
                 continue
             totals.failed += 1
-            if res.quarantine_id is not None:
-                totals.quarantined += 1
             for v in res.violations:
                 totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
-            index = rec.index if rec is not None else res.index
+            number = rec.number if rec is not None else res.index + 1
             line = rec.line if rec is not None else None
             for v in res.violations:
                 vline, vcol = rec.locate(str(v.field)) if rec is not None else (None, None)
                 report_finding(
-                    Finding(str(v.kind), str(v.message), shown, vline, vcol, index, str(v.field))
+                    Finding(str(v.kind), str(v.message), shown, vline, vcol, number, str(v.field))
                 )
             failures.append(
                 {
-                    "index": index,
+                    "record": number,
                     "line": line,
-                    "quarantine_id": res.quarantine_id,
+                    # the id of a row that exists: none after a dry run or a rejection
+                    "quarantine_id": res.quarantine_id if resp.quarantined else None,
                     "contract_version": res.contract_version,
                     "violations": [v.to_dict() for v in res.violations],
                 }
@@ -198,13 +280,17 @@ def run(args: argparse.Namespace, out: Output) -> int:
     batch: List[Record] = []
     try:
         with client, source:
+            contract_id, name, pin = resolve_contract(client, args.contract_id)
+            target = _Target(contract_id, name, args.contract_version or pin)
+            if name is not None:
+                out.info(f"contract {name}: id {contract_id}")
             for record in source:
                 if not record.ok:
                     totals.unparsed += 1
                     report_finding(parse_error_finding(record, shown))
                     failures.append(
                         {
-                            "index": record.index,
+                            "record": record.number,
                             "line": record.line,
                             "quarantine_id": None,
                             "contract_version": None,
@@ -240,7 +326,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if totals.sent:
             err_text += f" (stopped after {plural(totals.sent, 'event')} were acknowledged)"
 
-    _summary(out, args, shown, totals, failures, printed_failures, code, err_text)
+    label = args.contract_id
+    if target is not None:
+        totals.contract_id, totals.contract_name = target.contract_id, target.name
+        if target.name is not None:
+            label = f"{target.name} ({target.contract_id})"
+    _summary(out, args, shown, label, totals, failures, printed_failures, code, err_text)
     if err_text is not None:
         out.error(err_text)
     return code
@@ -250,6 +341,7 @@ def _summary(
     out: Output,
     args: argparse.Namespace,
     shown: str,
+    label: str,
     t: _Totals,
     failures: List[Dict[str, Any]],
     printed: int,
@@ -262,7 +354,8 @@ def _summary(
             "ok": code == EXIT_OK,
             "exit_code": code,
             "input": shown,
-            "contract_id": args.contract_id,
+            "contract_id": t.contract_id or args.contract_id,
+            "contract_name": t.contract_name,
             "dry_run": bool(args.dry_run),
             "resolved_version": t.resolved_version,
             "version_pin_source": t.version_pin_source,
@@ -271,8 +364,10 @@ def _summary(
                 "passed": t.passed,
                 "failed": t.failed,
                 "quarantined": t.quarantined,
+                "stored": t.stored,
                 "unparsed": t.unparsed,
                 "batches": t.batches,
+                "rejected_batches": t.rejected_batches,
                 "by_kind": dict(t.kinds()),
                 "versions": t.versions,
             },
@@ -296,8 +391,8 @@ def _summary(
     mode = " [dry run]" if args.dry_run else ""
     mark = style.ok_mark if code == EXIT_OK else style.fail_mark
     line = (
-        f"{mark} {plural(t.sent, 'event')} sent to {args.contract_id}{version}{mode}: "
-        f"{t.passed} passed, {t.failed} failed, {t.quarantined} quarantined"
+        f"{mark} {plural(t.sent, 'event')} sent to {label}{version}{mode}: "
+        f"{t.passed} passed, {t.failed} failed{_stored_text(args, t)}"
     )
     if t.unparsed:
         line += f", {t.unparsed} not sent (parse errors)"
@@ -306,6 +401,29 @@ def _summary(
         out.write("  violations: " + ", ".join(f"{n} {k}" for k, n in t.kinds()))
     if len(t.versions) > 1:
         out.write("  decided by: " + ", ".join(f"{v} ({n})" for v, n in sorted(t.versions.items())))
+
+
+def _stored(resp: Any) -> int:
+    """Events of one answer the gateway wrote rows for: all of them, unless nothing was
+    written (a dry run, or an atomic rejection, where ``quarantined`` is 0 although
+    events failed)."""
+    if resp.dry_run or resp.quarantined != resp.failed:
+        return 0
+    return int(resp.total)
+
+
+def _stored_text(args: argparse.Namespace, t: _Totals) -> str:
+    """What the gateway kept, in words: quarantine rows, or why nothing was written."""
+    if args.dry_run:
+        return "; nothing stored (dry run)"
+    if t.rejected_batches and t.rejected_batches == t.batches:
+        return "; rejected (atomic), nothing written"
+    if t.rejected_batches:
+        return (
+            f"; {t.rejected_batches} of {t.batches} batches rejected (atomic), nothing "
+            f"written for them; {plural(t.stored, 'event')} stored"
+        )
+    return f", {t.quarantined} quarantined"
 
 
 def _isatty(stream: Any) -> bool:

@@ -222,10 +222,21 @@ class Output:
         if self.is_github:
             self.stdout.write(github_annotation("error", f"contractgate: {loc}{message}") + "\n")
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, file: Optional[str] = None) -> None:
+        """Something the user should know that does not fail the command: stderr (and
+        a workflow warning annotation with ``--format github``); silenced by ``-q``."""
         if self.quiet:
             return
         prefix = self.err_style.paint("warning:", "yellow", "bold")
+        self.stderr.write(f"contractgate: {prefix} {message}\n")
+        if self.is_github:
+            self.stdout.write(github_annotation("warning", message, file=file) + "\n")
+
+    def note(self, message: str) -> None:
+        """Context about how a check ran (stderr, any format); silenced by ``-q``."""
+        if self.quiet:
+            return
+        prefix = self.err_style.paint("note:", "blue", "bold")
         self.stderr.write(f"contractgate: {prefix} {message}\n")
 
     def json_document(self, doc: Mapping[str, Any]) -> None:

@@ -26,7 +26,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Type
+from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Type, Union
 
 from ._common import EXIT_USAGE, CLIError, display_path, os_error_text
 
@@ -68,10 +68,15 @@ Position = Tuple[Optional[int], Optional[int]]
 
 @dataclass
 class Record:
-    """One event read from a file. ``line``/``column`` (1-based) say where it starts.
+    """One event read from a file. ``line``/``column`` (1-based) say where it starts;
+    ``index`` is its 0-based position in the file and :attr:`number` (``index + 1``) is
+    what the command line shows ("record 1" is the first event).
 
-    When ``error`` is set the record did not decode (``value`` is None) and
-    ``error_line``/``error_column`` point at the problem.
+    A JSON or NDJSON record comes out of :meth:`RecordSource.pending` undecoded: ``raw``
+    holds its JSON text, starting at (``line``, ``raw_column``); :func:`decode_record`
+    (or a worker process, through :meth:`fail`) settles it. When ``error`` is set the
+    record did not decode (``value`` is None) and ``error_line``/``error_column`` point
+    at the problem.
     """
 
     index: int
@@ -81,11 +86,36 @@ class Record:
     error: Optional[str] = None
     error_line: Optional[int] = None
     error_column: Optional[int] = None
+    raw: Union[bytes, str, None] = None
+    raw_column: int = 1
     _locator: Optional[Callable[[str], Position]] = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def number(self) -> int:
+        """The record's 1-based number in its file."""
+        return self.index + 1
+
+    def fail(self, code: str, line: Optional[int], byte_column: Optional[int]) -> None:
+        """Mark the pending record as not decodable, from the decoder's ``code`` and its
+        serde_json position inside ``raw`` (1-based line; column = bytes, 0 at a line
+        start), turned into the file's 1-based line and character column."""
+        raw = self.raw if self.raw is not None else ""
+        preview = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        self.error = parse_error_message(code, preview)
+        base_line = self.line if self.line is not None else 1
+        if line is None:
+            self.error_line, self.error_column = base_line, self.column
+        else:
+            col = char_column(_nth_line(raw, line), byte_column)
+            if line == 1:
+                col += self.raw_column - 1
+            self.error_line, self.error_column = base_line + line - 1, col
+        self.raw = None
+        self.value = None
 
     def locate(self, path: str) -> Position:
         """Where the field at violation path ``path`` (``items[0].sku``) is, or as close
@@ -98,6 +128,37 @@ class Record:
             if line is not None:
                 return line, col
         return self.line, self.column
+
+
+def _nth_line(text: Union[bytes, str], line: int) -> Union[bytes, str]:
+    sep: Any = b"\n" if isinstance(text, bytes) else "\n"
+    parts = text.split(sep)
+    return parts[line - 1] if 0 < line <= len(parts) else parts[-1]
+
+
+def char_column(line_text: Union[bytes, str], byte_column: Optional[int]) -> int:
+    """serde_json's column (the 1-based byte offset in the line, 0 at a line start) as
+    the 1-based character column this command line reports everywhere."""
+    if not byte_column or byte_column < 1:
+        return 1
+    data = line_text.encode("utf-8") if isinstance(line_text, str) else line_text
+    return len(data[: byte_column - 1].decode("utf-8", errors="ignore")) + 1
+
+
+def decode_record(record: Record) -> Record:
+    """Decode a pending record in this process (the gateway's decoder); returns it."""
+    if record.raw is None:
+        return record
+    loads, decode_error = _decoder()
+    try:
+        record.value = loads(record.raw)
+    except decode_error as err:
+        code = str(getattr(err, "code", err))
+        line, col = _decode_error_position(err)
+        record.fail(code, line, col)
+    else:
+        record.raw = None
+    return record
 
 
 class _LineIndex:
@@ -295,19 +356,18 @@ def _decode_error_position(err: BaseException) -> Position:
     return (line if isinstance(line, int) else None, col if isinstance(col, int) else None)
 
 
-def _shift(pos: Position, base_line: int, base_col: int) -> Position:
-    """Translate a position inside a slice that starts at (base_line, base_col)."""
-    line, col = pos
-    if line is None:
-        return None, None
-    if line == 1 and col is not None:
-        col = col + base_col - 1
-    return line + base_line - 1, col
+def parse_error_message(code: str, raw: str) -> str:
+    """The gateway CLI's text for a record that does not parse (``cg test``'s, without
+    serde_json's "at line L column C": the finding's own position says where)."""
+    return f"JSON parse error: {code} (input: {raw[:_PREVIEW_CHARS]})"
 
 
-def parse_error_message(err: BaseException, raw: str) -> str:
-    """The gateway CLI's text for a record that does not parse."""
-    return f"JSON parse error: {err} (input: {raw[:_PREVIEW_CHARS]})"
+def _document_error(err: BaseException, text: str, file: str) -> InputError:
+    """A JSON document that does not parse as a whole, at its 1-based line and column."""
+    code = str(getattr(err, "code", err))
+    line, col = _decode_error_position(err)
+    column = char_column(_nth_line(text, line), col) if line is not None else None
+    return InputError(f"JSON parse error: {code}", file=file, line=line, column=column)
 
 
 def _decode_text(data: bytes, file: str) -> str:
@@ -324,8 +384,15 @@ def _decode_text(data: bytes, file: str) -> str:
 # the three readers
 
 
-def read_json_document(text: str, file: str) -> Iterator[Record]:
-    """One JSON value; a top-level array is split into its events."""
+def read_json_document(
+    text: str,
+    file: str,
+    *,
+    pending: bool = False,
+    on_length: Optional[Callable[[int], None]] = None,
+) -> Iterator[Record]:
+    """One JSON value; a top-level array is split into its events (decoded here, or left
+    ``pending`` for the caller to decode). ``on_length`` learns the number of events."""
     loads, decode_error = _decoder()
     index = _LineIndex(text)
     pos = _skip_ws(text, 0)
@@ -334,10 +401,9 @@ def read_json_document(text: str, file: str) -> Iterator[Record]:
         try:
             value = loads(text)
         except decode_error as err:
-            eline, ecol = _decode_error_position(err)
-            raise InputError(
-                f"JSON parse error: {err}", file=file, line=eline, column=ecol
-            ) from None
+            raise _document_error(err, text, file) from None
+        if on_length is not None:
+            on_length(1)
         yield Record(0, line, col, value, _locator=_json_locator(text, pos, index))
         return
 
@@ -347,28 +413,17 @@ def read_json_document(text: str, file: str) -> Iterator[Record]:
         try:
             loads(text)
         except decode_error as err:
-            eline, ecol = _decode_error_position(err)
-            raise InputError(
-                f"JSON parse error: {err}", file=file, line=eline, column=ecol
-            ) from None
+            raise _document_error(err, text, file) from None
         raise InputError("JSON parse error: malformed array", file=file)  # pragma: no cover
+    if on_length is not None:
+        on_length(len(spans))
     for i, (start, end) in enumerate(spans):
         line, col = index.position(start)
-        raw = text[start:end]
-        try:
-            value = loads(raw)
-        except decode_error as err:
-            eline, ecol = _shift(_decode_error_position(err), line, col)
-            yield Record(
-                i,
-                line,
-                col,
-                error=parse_error_message(err, raw),
-                error_line=eline if eline is not None else line,
-                error_column=ecol if eline is not None else col,
-            )
-            continue
-        yield Record(i, line, col, value, _locator=_json_locator(text, start, index))
+        record = Record(
+            i, line, col, raw=text[start:end], raw_column=col,
+            _locator=_json_locator(text, start, index),
+        )  # fmt: skip
+        yield record if pending else decode_record(record)
 
 
 def _split_array(text: str, pos: int) -> Optional[List[Tuple[int, int]]]:
@@ -431,31 +486,20 @@ def _trim(text: str, start: int, end: int) -> Optional[Tuple[int, int]]:
 
 
 def iter_ndjson(
-    lines: Iterator[bytes], *, first_line: int = 1, first_index: int = 0
+    lines: Iterator[bytes], *, first_line: int = 1, first_index: int = 0, pending: bool = False
 ) -> Iterator[Record]:
-    """Stream NDJSON: one record a non-blank line, decoded as it arrives."""
-    loads, decode_error = _decoder()
+    """Stream NDJSON: one record a non-blank line, decoded as it arrives (or left
+    ``pending`` for the caller to decode)."""
     index = first_index
     for lineno, raw in enumerate(lines, start=first_line):
         stripped = raw.rstrip(b"\r\n")
         if not stripped.strip(b" \t\r\n"):
             continue
         col = len(stripped) - len(stripped.lstrip(b" \t")) + 1
-        try:
-            value = loads(stripped)
-        except decode_error as err:
-            preview = stripped.decode("utf-8", errors="replace")
-            eline, ecol = _decode_error_position(err)
-            yield Record(
-                index,
-                lineno,
-                col,
-                error=parse_error_message(err, preview),
-                error_line=lineno,
-                error_column=ecol if eline == 1 else col,
-            )
-        else:
-            yield Record(index, lineno, col, value, _locator=_ndjson_locator(stripped, lineno))
+        record = Record(
+            index, lineno, col, raw=stripped, _locator=_ndjson_locator(stripped, lineno)
+        )
+        yield record if pending else decode_record(record)
         index += 1
 
 
@@ -570,6 +614,8 @@ class RecordSource:
                 fmt = "auto-json"  # sniff, but prefer a JSON document
         self._first: Optional[bytes] = None
         self._first_lineno = 1
+        #: the number of events, once known (a JSON document, after it was read)
+        self.length: Optional[int] = None
         if fmt in ("auto", "auto-json"):
             fmt = self._sniff(prefer_json=fmt == "auto-json")
         self.format = fmt
@@ -625,15 +671,30 @@ class RecordSource:
             yield line
 
     def __iter__(self) -> Iterator[Record]:
+        """The records, decoded."""
+        return self._records(pending=False)
+
+    def pending(self) -> Iterator[Record]:
+        """The records, JSON and NDJSON ones left undecoded (``raw`` set) so that the
+        caller decodes them where it validates them (possibly in a worker process)."""
+        return self._records(pending=True)
+
+    def _records(self, *, pending: bool) -> Iterator[Record]:
         if self.format == "ndjson":
-            yield from iter_ndjson(self._lines())
+            yield from iter_ndjson(self._lines(), pending=pending)
             return
         data = self._read_all()
         text = _decode_text(data, self.display)
+        del data
         if self.format == "yaml":
             yield from read_yaml(text, self.display)
         else:
-            yield from read_json_document(text, self.display)
+            yield from read_json_document(
+                text, self.display, pending=pending, on_length=self._set_length
+            )
+
+    def _set_length(self, n: int) -> None:
+        self.length = n
 
     def close(self) -> None:
         if self._owned is not None:

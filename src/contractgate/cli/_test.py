@@ -1,13 +1,15 @@
 """``contractgate test``: the gateway CLI's ``cg test`` — one contract, one input, each
 event validated on its own, streamed (NDJSON from stdin is checked as it arrives, in
-constant memory)."""
+constant memory; with ``--jobs N`` a chunk at a time)."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
+from ._checking import Outcome, checked, findings_for
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -19,7 +21,7 @@ from ._common import (
     display_path,
     load_contract,
 )
-from ._events import Tally, envelope_findings, parse_error_finding, plural, violation_findings
+from ._events import EMPTY_INPUT, Tally, plural
 from ._output import JsonStream, Output
 from ._readers import InputError, Record, RecordSource
 
@@ -44,20 +46,14 @@ def _load(path: str) -> LoadedContract:
         ) from None
 
 
-def _check(loaded: LoadedContract, record: Record, file: str) -> List[Finding]:
-    if not record.ok:
-        return [parse_error_finding(record, file)]
-    compiled = loaded.compiled
-    if getattr(compiled, "has_envelope", False):
-        records_path = str(getattr(loaded.contract.envelope, "records_path", ""))
-        return envelope_findings(
-            record, compiled.validate_envelope(record.value), records_path, file
-        )
-    return violation_findings(record, compiled.validate(record.value).violations, file)
-
-
 def _wire(f: Finding) -> Dict[str, Any]:
-    return {"field": f.field, "message": f.message, "kind": f.kind}
+    return {
+        "field": f.field,
+        "message": f.message,
+        "kind": f.kind,
+        "line": f.line,
+        "column": f.column,
+    }
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -65,9 +61,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if args.data == "-" and _isatty(sys.stdin):
         out.warning("reading events from the terminal; end with Ctrl-D")
     with RecordSource(args.data, args.input_format) as source:
-        records = iter(source)
-        first = next(records, None)  # a document that does not parse fails before any output
-        return _stream(args, out, loaded, source, first, records)
+        pending = source.pending()
+        first = next(pending, None)  # a document that does not parse fails before any output
+        records = checked(
+            itertools.chain([first] if first is not None else [], pending),
+            loaded,
+            jobs=args.jobs,
+        )
+        return _stream(args, out, loaded, source, records)
 
 
 def _stream(
@@ -75,8 +76,7 @@ def _stream(
     out: Output,
     loaded: LoadedContract,
     source: RecordSource,
-    first: Optional[Record],
-    records: Iterator[Record],
+    records: Iterator[Tuple[Record, Outcome]],
 ) -> int:
     shown = source.display
     tally = Tally()
@@ -103,13 +103,13 @@ def _stream(
     read_error: Optional[InputError] = None
     stopped_early = False
 
-    def handle(record: Record) -> bool:
-        findings = _check(loaded, record, shown)
+    def handle(record: Record, outcome: Outcome) -> bool:
+        findings = findings_for(loaded, record, outcome, shown)
         tally.add(findings)
         if json_out is not None:
             json_out.item(
                 {
-                    "index": record.index,
+                    "record": record.number,
                     "line": record.line,
                     "passed": not findings,
                     "violations": [_wire(f) for f in findings],
@@ -119,7 +119,7 @@ def _stream(
             out.findings(findings)
         elif findings:
             where = f" (line {record.line})" if record.line is not None else ""
-            out.write(f"{style.fail_mark} record {record.index}{where}")
+            out.write(f"{style.fail_mark} record {record.number}{where}")
             for f in findings:
                 loc = f":{f.line}" if f.line is not None and f.line != record.line else ""
                 out.write(
@@ -128,25 +128,36 @@ def _stream(
                 )
         elif out.verbose:
             where = f" (line {record.line})" if record.line is not None else ""
-            out.write(f"{style.ok_mark} record {record.index}{where}")
+            out.write(f"{style.ok_mark} record {record.number}{where}")
         if flush_each:
             out.flush()
         return not findings
 
     try:
-        if first is not None:
-            passed = handle(first)
-            if not (args.fail_fast and not passed):
-                for record in records:
-                    if not handle(record) and args.fail_fast:
-                        stopped_early = True
-                        break
-            else:
+        for record, outcome in records:
+            if not handle(record, outcome) and args.fail_fast:
                 stopped_early = True
+                break
     except InputError as err:  # the stream broke midway (NDJSON keeps what it had)
         read_error = err
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # stop the worker processes of --jobs now (--fail-fast)
 
     code = EXIT_OK if tally.failed == 0 else EXIT_FAILED
+    empty = tally.records == 0 and read_error is None
+    if empty:
+        if args.fail_on_empty:
+            code = EXIT_FAILED
+            f = Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown)
+            if out.is_github:
+                out.finding(f)
+        else:
+            out.warning(
+                f"{shown}: no records to check (--fail-on-empty makes this an error)",
+                file=None if source.is_stdin else shown,
+            )
     if read_error is not None:
         code = EXIT_USAGE
     summary = {
@@ -162,6 +173,8 @@ def _stream(
             tail["stopped_early"] = True
         if read_error is not None:
             tail["error"] = read_error.message
+        if empty and args.fail_on_empty:
+            tail["error"] = "no records to check (--fail-on-empty)"
         json_out.close(tail)
     elif not out.quiet or code != EXIT_OK:
         if not out.quiet:
@@ -172,6 +185,8 @@ def _stream(
                 line += f" — {tally.kinds_text()}"
             if stopped_early:
                 line += " (stopped at the first failure: --fail-fast)"
+            if empty and args.fail_on_empty:
+                line += " (--fail-on-empty)"
             mark = style.ok_mark if code == EXIT_OK else style.fail_mark
             out.write(f"{mark} {line}")
     if read_error is not None:

@@ -1,11 +1,18 @@
-"""``contractgate validate``: check event files (fixtures) against their contracts."""
+"""``contractgate validate``: check event files (fixtures) against their contracts.
+
+Each file is one batch, as in one ``POST /ingest``. Records are read, checked and
+reported one at a time (memory stays flat however long the file), except for contracts
+with uniqueness rules: those need the whole batch, so such a file is held until its end.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Dict, List, Tuple, Union
+from dataclasses import replace
+from typing import Any, Dict, Iterator, List, Tuple, Union
 
+from ._checking import Outcome, Violation, checked, findings_for
 from ._common import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -16,10 +23,11 @@ from ._common import (
     Finding,
     LoadedContract,
     display_path,
+    expand_files,
     load_contract,
     severity_code,
 )
-from ._events import Tally, envelope_findings, parse_error_finding, plural, violation_findings
+from ._events import EMPTY_INPUT, Tally, plural
 from ._output import Output
 from ._readers import InputError, Record, RecordSource
 
@@ -28,30 +36,11 @@ def _norm(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
-def _expand_dirs(files: List[str]) -> List[str]:
-    """Directories stand for the event files below them (by extension, sorted)."""
-    from ._readers import EVENT_EXTENSIONS
-
-    out: List[str] = []
-    for f in files:
-        if f != "-" and os.path.isdir(f):
-            found: List[str] = []
-            for dirpath, dirnames, filenames in os.walk(f):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend(
-                    os.path.join(dirpath, name)
-                    for name in filenames
-                    if os.path.splitext(name)[1].lower() in EVENT_EXTENSIONS
-                )
-            out.extend(sorted(found))
-        else:
-            out.append(f)
-    return out
-
-
 def _plan(args: argparse.Namespace, out: Output) -> List[Tuple[str, str]]:
     """(fixture file, contract file) pairs to check, in order, without duplicates."""
-    files: List[str] = _expand_dirs(list(args.files))
+    from ._readers import EVENT_EXTENSIONS
+
+    files = expand_files(list(args.files), EVENT_EXTENSIONS)
     pairs: List[Tuple[str, str]] = []
     if args.contract:
         if not files:
@@ -124,31 +113,67 @@ def _dedupe(pairs: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return out
 
 
-def check_records(
-    loaded: LoadedContract, records: List[Record], file: str
-) -> List[Tuple[Record, List[Finding]]]:
-    """Validate one file's records as one batch (per-event rules, then uniqueness)."""
-    compiled = loaded.compiled
-    decoded = [r for r in records if r.ok]
-    results: Dict[int, List[Finding]] = {}
-    if getattr(compiled, "has_envelope", False):
-        envelope = loaded.contract.envelope
-        records_path = str(getattr(envelope, "records_path", ""))
-        for r in decoded:
-            results[r.index] = envelope_findings(
-                r, compiled.validate_envelope(r.value), records_path, file
+def _uniqueness_fields(loaded: LoadedContract) -> List[str]:
+    """The fields of the contract's batch uniqueness rules (none for envelope contracts,
+    whose records are checked one payload at a time)."""
+    contract = loaded.contract
+    if contract.envelope is not None:
+        return []
+    return [str(q.field) for q in contract.quality if q.type.value == "uniqueness"]
+
+
+class _FileCheck:
+    """Validate one file against one contract, reporting as it goes."""
+
+    def __init__(self, out: Output, args: argparse.Namespace, loaded: LoadedContract) -> None:
+        self.out = out
+        self.args = args
+        self.loaded = loaded
+        self.tally = Tally()
+        self.findings: List[Finding] = []  # kept for --format json only
+
+    def report(self, findings: List[Finding]) -> None:
+        self.tally.add(findings)
+        self.out.findings(findings)
+        if self.out.is_json:
+            self.findings.extend(findings)
+
+    def run(self, source: RecordSource) -> None:
+        unique = _uniqueness_fields(self.loaded)
+        records = checked(
+            source.pending(), self.loaded, jobs=self.args.jobs, keep_values=bool(unique)
+        )
+        if not unique:  # each record on its own: report it and let it go
+            for record, outcome in records:
+                self.report(findings_for(self.loaded, record, outcome, source.display))
+            return
+        self._whole_batch(source.display, records, unique)
+
+    def _whole_batch(
+        self, shown: str, records: Iterator[Tuple[Record, Outcome]], unique: List[str]
+    ) -> None:
+        """Uniqueness rules see the whole file as one batch (one POST /ingest), so the
+        file's records are held until its end."""
+        held: List[Tuple[Record, Outcome]] = []
+        for pair in records:
+            held.append(pair)
+            if len(held) == WHOLE_FILE_NOTE_AFTER or (len(held) == 1 and self.out.verbose):
+                self.out.note(
+                    f"{shown}: {self.loaded.label} has uniqueness rules "
+                    f"({', '.join(unique)}), which apply to a whole batch: the file is "
+                    "checked as one batch, held in memory"
+                )
+        decoded = [i for i, (record, _) in enumerate(held) if record.ok]
+        extra: Dict[int, List[Violation]] = {}
+        values = [held[i][1].value for i in decoded]
+        for i, v in self.loaded.compiled.uniqueness_violations(values):
+            extra.setdefault(decoded[i], []).append(
+                Violation(str(v.field), str(v.message), str(v.kind))
             )
-    else:
-        verdicts = compiled.validate_batch([r.value for r in decoded])
-        for r, vr in zip(decoded, verdicts):
-            results[r.index] = violation_findings(r, vr.violations, file)
-    out = []
-    for r in records:
-        if r.ok:
-            out.append((r, results[r.index]))
-        else:
-            out.append((r, [parse_error_finding(r, file)]))
-    return out
+        for i, (record, outcome) in enumerate(held):
+            if i in extra:
+                outcome = replace(outcome, violations=(*outcome.violations, *extra[i]))
+            self.report(findings_for(self.loaded, record, outcome, shown))
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -158,8 +183,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     total = Tally()
     all_findings: List[Finding] = []
     file_reports: List[Dict[str, Any]] = []
-    files_failed = 0
-    files_unchecked = 0
+    counts = _Counts()
 
     for path, contract_path in pairs:
         shown = display_path(path)
@@ -170,32 +194,23 @@ def run(args: argparse.Namespace, out: Output) -> int:
             except ContractLoadError as err:
                 contracts[key] = err
                 f = err.finding
-                prefix = (
-                    "invalid contract YAML: "
-                    if err.stage == "parse"
-                    else (
-                        "contract compile failed: "
-                        if err.stage == "compile"
-                        else "cannot load contract: "
-                    )
-                )
-                f = Finding(f.kind, prefix + f.message, f.file, f.line, f.column, None, f.field)
+                f = replace(f, message=_LOAD_PREFIX[err.stage] + f.message, record=None)
                 out.finding(f)
                 all_findings.append(f)
         loaded = contracts[key]
         report: Dict[str, Any] = {"file": shown, "contract": display_path(contract_path)}
+        file_reports.append(report)
         if isinstance(loaded, ContractLoadError):
             report.update(checked=False, error="contract could not be loaded")
-            file_reports.append(report)
             code = severity_code(code, EXIT_USAGE)
-            files_unchecked += 1
+            counts.unchecked += 1
             continue
 
-        tally = Tally()
+        check = _FileCheck(out, args, loaded)
         try:
             with RecordSource(path, args.input_format) as source:
                 report["format"] = source.format
-                records = list(source)
+                check.run(source)
         except InputError as err:
             f = Finding(
                 "parse_error"
@@ -207,22 +222,25 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 column=err.column,
             )
             out.finding(f)
+            all_findings.extend(check.findings)
             all_findings.append(f)
+            total.merge(check.tally)
             report.update(checked=False, error=err.message)
-            file_reports.append(report)
             code = severity_code(code, EXIT_USAGE)
-            files_unchecked += 1
+            counts.unchecked += 1
             continue
 
-        for _record, findings in check_records(loaded, records, shown):
-            tally.add(findings)
-            out.findings(findings)
-            all_findings.extend(findings)
-        if tally.failed:
-            files_failed += 1
+        tally = check.tally
+        all_findings.extend(check.findings)
+        empty = tally.records == 0
+        if empty:
+            counts.empty += 1
+            counts.empty_failed += bool(args.fail_on_empty)
+            code = _empty_file(out, args, shown, code, all_findings)
+        if tally.failed or (empty and args.fail_on_empty):
+            counts.failed += 1
             code = severity_code(code, EXIT_FAILED)
         report.update(checked=True, **tally.to_dict())
-        file_reports.append(report)
         total.merge(tally)
         mark = out.style.ok_mark if not tally.failed else out.style.fail_mark
         detail = "all passed" if not tally.failed else f"{tally.failed} failed"
@@ -231,8 +249,39 @@ def run(args: argparse.Namespace, out: Output) -> int:
             f"{plural(tally.records, 'record')}, {detail}"
         )
 
-    counts = (files_failed, files_unchecked)
     _summary(out, code, pairs, total, counts, file_reports, all_findings)
+    return code
+
+
+#: with uniqueness rules, files with more records than this say they are held whole
+WHOLE_FILE_NOTE_AFTER = 10_000
+
+_LOAD_PREFIX = {
+    "parse": "invalid contract YAML: ",
+    "compile": "contract compile failed: ",
+    "read": "cannot load contract: ",
+}
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.failed = 0
+        self.unchecked = 0
+        self.empty = 0
+        self.empty_failed = 0  # empty files under --fail-on-empty
+
+
+def _empty_file(
+    out: Output, args: argparse.Namespace, shown: str, code: int, findings: List[Finding]
+) -> int:
+    """A fixture with no events checks nothing: a warning, or a failure with
+    ``--fail-on-empty``."""
+    if args.fail_on_empty:
+        f = Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown)
+        out.finding(f)
+        findings.append(f)
+        return severity_code(code, EXIT_FAILED)
+    out.warning(f"{shown}: no records to check (--fail-on-empty makes this an error)", file=shown)
     return code
 
 
@@ -241,17 +290,17 @@ def _summary(
     code: int,
     pairs: List[Tuple[str, str]],
     total: Tally,
-    counts: Tuple[int, int],
+    counts: _Counts,
     file_reports: List[Dict[str, Any]],
     findings: List[Finding],
 ) -> None:
     nfiles = len(pairs)
-    files_failed, files_unchecked = counts
     if out.is_json:
         summary = {
             "files": nfiles,
-            "files_failed": files_failed,
-            "files_unchecked": files_unchecked,
+            "files_failed": counts.failed,
+            "files_unchecked": counts.unchecked,
+            "files_empty": counts.empty,
             **total.to_dict(),
         }
         out.json_document(
@@ -271,16 +320,19 @@ def _summary(
     if nfiles == 0:
         out.write("no fixture files to check")
     elif code == EXIT_OK:
-        out.write(
-            f"{out.style.ok_mark} {plural(total.records, 'record')} in {files_txt}: all passed"
-        )
+        line = f"{out.style.ok_mark} {plural(total.records, 'record')} in {files_txt}: all passed"
+        if counts.empty:
+            line += f" ({plural(counts.empty, 'file')} without records)"
+        out.write(line)
     else:
         bits = []
         if total.failed:
-            where = f" in {files_failed} of {files_txt}" if nfiles > 1 else ""
+            where = f" in {counts.failed} of {files_txt}" if nfiles > 1 else ""
             bits.append(f"{total.failed} of {plural(total.records, 'record')} failed{where}")
-        if files_unchecked:
-            bits.append(f"{plural(files_unchecked, 'file')} could not be checked")
+        if counts.unchecked:
+            bits.append(f"{plural(counts.unchecked, 'file')} could not be checked")
+        if counts.empty_failed:
+            bits.append(f"{plural(counts.empty_failed, 'file')} without records")
         line = f"{out.style.fail_mark} " + "; ".join(bits)
         if total.violations:
             line += f" — {plural(total.violations, 'problem')}: {total.kinds_text()}"
