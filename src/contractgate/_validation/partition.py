@@ -251,7 +251,7 @@ def _null_missing(obj: Any) -> Any:
 
 
 def frame_records(records: Iterable[Dict[str, Any]], null_cells: str) -> Iterator[Any]:
-    """Rows of a DataFrame (as dicts) -> events.
+    """Rows of a DataFrame (as dicts) -> events (lazily; the option is checked now).
 
     A columnar frame cannot tell an absent key from a null one: ``null_cells="absent"``
     drops every missing cell (None, NaN, NA, NaT) from the objects, top-level and
@@ -264,5 +264,4 @@ def frame_records(records: Iterable[Dict[str, Any]], null_cells: str) -> Iterato
         fix = _null_missing
     else:
         raise ValueError(f"null_cells must be 'absent' or 'null', got {null_cells!r}")
-    for row in records:
-        yield fix(row)
+    return map(fix, records)

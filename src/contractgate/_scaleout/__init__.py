@@ -1,0 +1,1 @@
+"""Private helpers of the scale-out integrations (``contractgate.dask``, ``contractgate.spark``)."""

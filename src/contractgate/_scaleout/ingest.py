@@ -1,0 +1,213 @@
+"""Ingest one partition of a dataset from a distributed task, exactly once per event.
+
+Dask and Spark re-run a task when its worker dies. A task that ingests with fresh
+idempotency keys then stores the batches it had sent a second time. Here every
+partition ingests under a key derived from (job id, contract, partition): the client
+sends batch *n* with ``<key>#<n>`` and the same bytes on every run, so a re-run task's
+batches that were already stored come back as replays (``X-Idempotency-Replay``) instead
+of new rows (gateway-api.md §5; the gateway keeps keys 24 hours).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Sequence
+
+from .._frozenlist import EMPTY, FrozenList, freeze_fields
+from ..client import Client
+from ..models import BatchAck
+from ..validator import EventOutcome, ValidationSummary
+
+__all__ = ["ClientConfig", "IngestReport", "PartitionIngest", "ingest_partition", "partition_key"]
+
+_JOB_ID = re.compile(r"^[!-~]{1,128}$")  # printable ASCII, no spaces
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How a worker builds its :class:`~contractgate.Client` (a client itself holds a
+    connection pool and cannot be shipped to another process).
+
+    ``api_key=None`` lets each worker read ``CONTRACTGATE_API_KEY`` from its own
+    environment, so the key need not travel in the task graph; ``base_url=None`` reads
+    ``CONTRACTGATE_BASE_URL`` likewise.
+    """
+
+    base_url: Optional[str] = None
+    api_key: Optional[str] = field(default=None, repr=False)
+    org_id: Optional[str] = None
+    timeout: Optional[float] = None
+    max_retries: Optional[int] = None
+
+    def client(self) -> Client:
+        return Client(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            org_id=self.org_id,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+
+
+@dataclass(frozen=True)
+class PartitionIngest:
+    """What one partition's ingest stored: counts, one :class:`BatchAck` per request
+    (``idempotent_replay`` true for a batch an earlier run had stored) and the summary
+    of the gateway's verdicts, positioned at (partition, index in the partition)."""
+
+    partition: int
+    idempotency_key: str
+    total: int
+    passed: int
+    failed: int
+    batches: Sequence[BatchAck] = EMPTY
+    summary: ValidationSummary = field(default_factory=ValidationSummary)
+
+    def __post_init__(self) -> None:
+        if type(self.batches) is not FrozenList:
+            freeze_fields(self, "batches")
+
+    @property
+    def replayed_batches(self) -> int:
+        return sum(1 for b in self.batches if b.idempotent_replay)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The merged answer of a partitioned ingest: ``a + b`` (and ``sum(reports,
+    IngestReport())``) joins disjoint partitions, in partition order. Adding a report
+    that holds a partition twice is refused: its events would be counted twice."""
+
+    partitions: Sequence[PartitionIngest] = EMPTY
+
+    def __post_init__(self) -> None:
+        parts = sorted(self.partitions, key=lambda p: p.partition)
+        for a, b in zip(parts, parts[1:]):
+            if a.partition == b.partition:
+                raise ValueError(f"partition {a.partition} appears twice in one IngestReport")
+        object.__setattr__(self, "partitions", FrozenList(parts))
+
+    @classmethod
+    def of(cls, part: PartitionIngest) -> IngestReport:
+        return cls((part,))
+
+    def __add__(self, other: object) -> IngestReport:
+        if not isinstance(other, IngestReport):
+            return NotImplemented
+        return IngestReport((*self.partitions, *other.partitions))
+
+    def __radd__(self, other: object) -> IngestReport:
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.partitions)
+
+    @property
+    def passed(self) -> int:
+        return sum(p.passed for p in self.partitions)
+
+    @property
+    def failed(self) -> int:
+        return sum(p.failed for p in self.partitions)
+
+    @property
+    def batches(self) -> int:
+        return sum(len(p.batches) for p in self.partitions)
+
+    @property
+    def replayed_batches(self) -> int:
+        return sum(p.replayed_batches for p in self.partitions)
+
+    @property
+    def summary(self) -> ValidationSummary:
+        return sum((p.summary for p in self.partitions), ValidationSummary())
+
+    def __repr__(self) -> str:
+        return (
+            f"IngestReport(partitions={len(self.partitions)}, total={self.total}, "
+            f"passed={self.passed}, failed={self.failed}, batches={self.batches}, "
+            f"replayed_batches={self.replayed_batches})"
+        )
+
+
+def partition_key(job_id: str, contract_id: str, partition: int) -> str:
+    """The idempotency key of one partition: ``<job_id>:<contract_id>:p<partition>``.
+
+    ``job_id`` names the logical job and must be the same on every run of it (a UUID
+    drawn per run would make a re-run store everything again); the contract id is part
+    of the key because the gateway's key namespace is global across contracts.
+    """
+    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
+        raise ValueError(
+            f"job_id must be 1-128 printable ASCII characters without spaces, got {job_id!r}"
+        )
+    if not isinstance(partition, int) or isinstance(partition, bool) or partition < 0:
+        raise ValueError(f"partition must be an int >= 0, got {partition!r}")
+    return f"{job_id}:{contract_id}:p{partition}"
+
+
+def ingest_partition(
+    events: Iterable[Any],
+    *,
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    partition: int,
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+) -> PartitionIngest:
+    """Ingest one partition (a task's events, in the same order on every run) under
+    the partition's idempotency key; see :func:`partition_key`.
+
+    Errors propagate (a :class:`~contractgate.PartialIngestError` after some batches
+    were stored) so the engine retries the task; the retry replays what was stored.
+    The events must come out the same on a re-run, in the same order: a partition
+    read from files is; a partition built from ``random`` or the clock is not.
+    """
+    key = partition_key(job_id, contract_id, partition)
+    with client.client() as cg:
+        resp = cg.ingest(
+            contract_id,
+            events,
+            version=version,
+            idempotency_key=key,
+            max_batch_events=max_batch_events,
+            keep_results=False,
+        )
+    failures = ValidationSummary.of(
+        (EventOutcome(partition, r.index, False, r.violations) for r in resp.failures),
+        max_examples=max_examples,
+    )
+    passes = ValidationSummary(total=resp.passed, passed=resp.passed)
+    return PartitionIngest(
+        partition=partition,
+        idempotency_key=key,
+        total=resp.total,
+        passed=resp.passed,
+        failed=resp.failed,
+        batches=FrozenList(_plain_ack(b) for b in resp.batches),
+        summary=failures + passes,
+    )
+
+
+def _plain_ack(b: BatchAck) -> BatchAck:
+    """The ack without its rate-limit snapshot (dropped: it is meaningless once merged
+    across workers, and keeps the per-task answer small)."""
+    return BatchAck(
+        number=b.number,
+        start_index=b.start_index,
+        count=b.count,
+        status_code=b.status_code,
+        idempotency_key=b.idempotency_key,
+        idempotent_replay=b.idempotent_replay,
+    )
+
+
+def merge_reports(parts: Iterable[PartitionIngest]) -> IngestReport:
+    return IngestReport(tuple(parts))
+

@@ -1,0 +1,331 @@
+"""Validate and ingest datasets with Dask (``pip install 'contractgate[dask]'``).
+
+Each partition of a ``dask.bag`` (events, or raw NDJSON lines from ``read_text``) or a
+Dask DataFrame is validated by :func:`contractgate.validator.validate_chunk` on a
+worker; the partitions' :class:`~contractgate.validator.ValidationSummary` objects are
+added up with a tree reduction (``Bag.reduction``, ``split_every``). The compiled
+contract travels once, as one key of the graph, and each worker process keeps its copy.
+
+Positions are (partition index, offset in the partition): for ``read_text(paths)``
+without ``blocksize``, the file's index and its 0-based line number.
+
+::
+
+    import dask.bag as db
+    from contractgate import Contract
+    from contractgate.dask import validate_bag
+
+    compiled = Contract.from_file("contracts/orders.yaml").compile()
+    run = validate_bag(db.read_text("day/*.ndjson"), compiled)
+    failures, summary = run.compute()
+    print(summary)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+
+try:
+    import dask.bag as db
+    from dask.base import compute as _compute
+    from dask.base import tokenize
+    from dask.delayed import Delayed, delayed
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "contractgate.dask needs Dask with its distributed scheduler: "
+        "pip install 'contractgate[dask]'"
+    ) from exc
+
+from ._scaleout.common import as_compiled
+from ._scaleout.ingest import (
+    ClientConfig,
+    IngestReport,
+    PartitionIngest,
+    ingest_partition,
+    partition_key,
+)
+from .contract import CompiledContract, Contract
+from .validator import (
+    EventOutcome,
+    Now,
+    PartitionReport,
+    ValidationSummary,
+    frame_records,
+    validate_chunk,
+)
+
+__all__ = [
+    "ClientConfig",
+    "DaskValidation",
+    "IngestReport",
+    "PartitionIngest",
+    "ingest_bag",
+    "ingest_dataframe",
+    "ship",
+    "validate_bag",
+    "validate_dataframe",
+]
+
+
+@dataclass(frozen=True)
+class DaskValidation:
+    """The lazy result of a validation: ``reports`` (one
+    :class:`~contractgate.validator.PartitionReport` per partition), ``outcomes`` (the
+    flattened :class:`~contractgate.validator.EventOutcome` bag) and ``summary`` (an
+    Item). All three share the validation tasks: compute them together
+    (``dask.compute(v.outcomes, v.summary)`` or :meth:`compute`) and every partition is
+    validated once."""
+
+    reports: db.Bag
+    outcomes: db.Bag
+    summary: db.Item
+
+    def compute(self, **kwargs: Any) -> Tuple[List[EventOutcome], ValidationSummary]:
+        """``(outcomes in partition order, merged summary)``; ``kwargs`` go to
+        ``dask.compute`` (``scheduler=``, ``retries=`` …)."""
+        outcomes, summary = _compute(  # type: ignore[no-untyped-call]
+            self.outcomes, self.summary, **kwargs
+        )
+        return list(outcomes), summary
+
+
+def ship(contract: Union[Contract, CompiledContract]) -> Delayed:
+    """The compiled contract as one key of the graph: sent to each worker once and
+    shared by every task there (a plain argument would travel with every task).
+    A :class:`Contract` is compiled here first, so compile errors surface on the driver."""
+    compiled = as_compiled(contract)
+    token = tokenize(compiled.contract.to_dict(), compiled.is_generated)
+    return delayed(compiled, name=f"contractgate-compiled-{token}")  # type: ignore[no-any-return]
+
+
+def validate_bag(
+    bag: db.Bag,
+    contract: Union[Contract, CompiledContract, Delayed],
+    *,
+    failures_only: bool = True,
+    max_examples: int = 5,
+    split_every: Optional[int] = None,
+    now: Now = None,
+) -> DaskValidation:
+    """Validate a bag of events (decoded JSON values) or raw JSON lines, partition by
+    partition. ``failures_only=False`` keeps a passing outcome for every event too.
+    ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
+    ``None`` reads each worker's clock per event, as ``validate`` does."""
+    shipped = _shipped(contract)
+    n = bag.npartitions
+    ids = db.range(n, npartitions=n)  # type: ignore[no-untyped-call]
+    reports = bag.map_partitions(  # type: ignore[no-untyped-call]
+        _bag_report, ids, shipped, failures_only, max_examples, now
+    )
+    return _validation(reports, split_every)
+
+
+def validate_dataframe(
+    df: Any,
+    contract: Union[Contract, CompiledContract, Delayed],
+    *,
+    null_cells: str = "absent",
+    failures_only: bool = True,
+    max_examples: int = 5,
+    split_every: Optional[int] = None,
+    now: Now = None,
+) -> DaskValidation:
+    """Validate a Dask DataFrame row by row (a row is an event; object columns may hold
+    dicts and lists). A frame cannot tell an absent field from a null one:
+    ``null_cells="absent"`` treats missing cells (None, NaN, NA, NaT) as absent fields,
+    ``"null"`` as JSON null. Use nullable ``Int64`` columns for integers with gaps (a
+    float64 column turns 1 into 1.0, which an ``integer`` field rejects, as the gateway
+    does)."""
+    frame_records((), null_cells)  # checks the option on the driver
+    shipped = _shipped(contract)
+    tasks = [
+        delayed(_frame_report)(part, i, shipped, null_cells, failures_only, max_examples, now)
+        for i, part in enumerate(df.to_delayed())
+    ]
+    return _validation(db.from_delayed(tasks), split_every)  # type: ignore[no-untyped-call]
+
+
+def ingest_bag(
+    bag: db.Bag,
+    contract_id: str,
+    *,
+    job_id: str,
+    client: ClientConfig,
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+    split_every: Optional[int] = None,
+) -> db.Item:
+    """Ingest every partition of ``bag`` (events) into the gateway, each under its own
+    idempotency key (``<job_id>:<contract_id>:p<partition>``), and reduce the answers
+    to one :class:`IngestReport` (an Item: ``.compute(retries=2)``). A task re-run after
+    a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
+    replays the stored batches instead of storing them again."""
+    partition_key(job_id, contract_id, 0)  # checks the job id on the driver
+    n = bag.npartitions
+    ids = db.range(n, npartitions=n)  # type: ignore[no-untyped-call]
+    parts = bag.map_partitions(  # type: ignore[no-untyped-call]
+        _bag_ingest, ids, client, contract_id, job_id, version, max_batch_events, max_examples
+    )
+    item: db.Item = parts.reduction(_report_of, _sum_reports, split_every=split_every)
+    return item
+
+
+def ingest_dataframe(
+    df: Any,
+    contract_id: str,
+    *,
+    job_id: str,
+    client: ClientConfig,
+    null_cells: str = "absent",
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+    split_every: Optional[int] = None,
+) -> db.Item:
+    """:func:`ingest_bag` for a Dask DataFrame, rows converted as in
+    :func:`validate_dataframe`."""
+    partition_key(job_id, contract_id, 0)
+    frame_records((), null_cells)
+    tasks = [
+        delayed(_frame_ingest)(
+            part, i, null_cells, client, contract_id, job_id, version, max_batch_events,
+            max_examples,
+        )
+        for i, part in enumerate(df.to_delayed())
+    ]
+    parts = db.from_delayed(tasks)  # type: ignore[no-untyped-call]
+    item: db.Item = parts.reduction(_report_of, _sum_reports, split_every=split_every)
+    return item
+
+
+# ---------------------------------------------------------------------------- tasks
+# Module-level functions: workers import them by name.
+
+
+def _bag_report(
+    items: Iterable[Any],
+    ids: Sequence[int],
+    compiled: CompiledContract,
+    failures_only: bool,
+    max_examples: int,
+    now: Now,
+) -> List[PartitionReport]:
+    (partition,) = ids
+    return [
+        validate_chunk(
+            compiled,
+            items,
+            partition=partition,
+            failures_only=failures_only,
+            max_examples=max_examples,
+            now=now,
+        )
+    ]
+
+
+def _frame_report(
+    pdf: Any,
+    partition: int,
+    compiled: CompiledContract,
+    null_cells: str,
+    failures_only: bool,
+    max_examples: int,
+    now: Now,
+) -> List[PartitionReport]:
+    rows = frame_records(pdf.to_dict(orient="records"), null_cells)
+    return [
+        validate_chunk(
+            compiled,
+            rows,
+            partition=partition,
+            failures_only=failures_only,
+            max_examples=max_examples,
+            now=now,
+        )
+    ]
+
+
+def _outcomes_of(reports: Iterable[PartitionReport]) -> List[EventOutcome]:
+    out: List[EventOutcome] = []
+    for r in reports:
+        out.extend(r.outcomes)
+    return out
+
+
+def _summary_of(reports: Iterable[PartitionReport]) -> ValidationSummary:
+    return sum((r.summary for r in reports), ValidationSummary())
+
+
+def _sum_summaries(summaries: Iterable[ValidationSummary]) -> ValidationSummary:
+    return sum(summaries, ValidationSummary())
+
+
+def _bag_ingest(
+    items: Iterable[Any],
+    ids: Sequence[int],
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    version: Optional[str],
+    max_batch_events: int,
+    max_examples: int,
+) -> List[PartitionIngest]:
+    (partition,) = ids
+    return [
+        ingest_partition(
+            items,
+            client=client,
+            contract_id=contract_id,
+            job_id=job_id,
+            partition=partition,
+            version=version,
+            max_batch_events=max_batch_events,
+            max_examples=max_examples,
+        )
+    ]
+
+
+def _frame_ingest(
+    pdf: Any,
+    partition: int,
+    null_cells: str,
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    version: Optional[str],
+    max_batch_events: int,
+    max_examples: int,
+) -> List[PartitionIngest]:
+    rows = frame_records(pdf.to_dict(orient="records"), null_cells)
+    return _bag_ingest(
+        rows, (partition,), client, contract_id, job_id, version, max_batch_events,
+        max_examples,
+    )
+
+
+def _report_of(parts: Iterable[PartitionIngest]) -> IngestReport:
+    return IngestReport(tuple(parts))
+
+
+def _sum_reports(reports: Iterable[IngestReport]) -> IngestReport:
+    return sum(reports, IngestReport())
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+
+def _shipped(contract: Union[Contract, CompiledContract, Delayed]) -> Delayed:
+    return contract if isinstance(contract, Delayed) else ship(contract)
+
+
+def _validation(reports: db.Bag, split_every: Optional[int]) -> DaskValidation:
+    return DaskValidation(
+        reports=reports,
+        outcomes=reports.map_partitions(_outcomes_of),  # type: ignore[no-untyped-call]
+        summary=reports.reduction(  # type: ignore[no-untyped-call]
+            _summary_of, _sum_summaries, split_every=split_every
+        ),
+    )

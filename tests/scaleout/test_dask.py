@@ -1,0 +1,222 @@
+"""contractgate.dask on a real distributed cluster (two worker processes on 127.0.0.1):
+the same answers as a single process, one compiled contract per worker, and a
+partitioned ingest that stores every event exactly once through a worker crash."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Set
+
+import dask.bag as db
+import dask.dataframe as dd
+import pandas as pd
+import pytest
+from cg_scaleout_testlib import (
+    CONTRACTS,
+    ORDERS,
+    chunks,
+    die_once,
+    order,
+    order_lines,
+    probe,
+    reference,
+    stored_ids,
+    user_event,
+)
+from distributed import Client, LocalCluster
+
+from contractgate.dask import (
+    ClientConfig,
+    IngestReport,
+    ingest_bag,
+    ingest_dataframe,
+    ship,
+    validate_bag,
+    validate_dataframe,
+)
+from contractgate.gateway import LocalGateway
+from contractgate.validator import frame_records
+
+COMPILED = ORDERS.compile()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Client]:
+    with LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as lc, Client(lc) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[LocalGateway]:
+    os.environ.pop("CONTRACTGATE_BASE_URL", None)
+    os.environ.pop("CONTRACTGATE_API_KEY", None)
+    with LocalGateway(
+        contracts_dir=str(CONTRACTS), rate_limit_rps=100_000, rate_limit_burst=100_000
+    ) as gw:
+        yield gw
+
+
+def test_ndjson_files_validate_like_one_process(cluster: Client, tmp_path: Path) -> None:
+    """read_text over files (one partition per file, offset = line number)."""
+    lines = order_lines(4000)
+    files = chunks(lines, 5)
+    for i, part in enumerate(files):
+        (tmp_path / f"day-{i}.ndjson").write_text("\n".join(part) + "\n", encoding="utf-8")
+    bag = db.read_text(str(tmp_path / "day-*.ndjson"))
+    assert bag.npartitions == 5
+    failures, summary = validate_bag(bag, COMPILED, max_examples=3).compute()
+    want_failures, want = reference(COMPILED, files, max_examples=3)
+    assert summary == want
+    assert failures == want_failures
+    assert summary.total == 4000 and summary.counts[("<root>", "parse_error")] > 0
+
+
+@pytest.mark.parametrize("npartitions,split_every", [(1, None), (7, 2), (16, 3)])
+def test_bags_of_events_give_the_single_process_summary(
+    cluster: Client, npartitions: int, split_every: Any
+) -> None:
+    events = [order(i) for i in range(3000)]
+    bag = db.from_sequence(events, npartitions=npartitions)
+    parts = bag.to_delayed()
+    got = validate_bag(bag, ORDERS, split_every=split_every)  # a Contract compiles here
+    failures, summary = got.compute()
+    want_failures, want = reference(COMPILED, [p.compute() for p in parts])
+    assert summary == want
+    assert failures == want_failures
+    # the counts do not depend on the partitioning at all
+    assert (summary.total, summary.passed, dict(summary.counts)) == _flat_counts(events)
+
+
+def _flat_counts(events: List[Any]) -> Any:
+    _, s = reference(COMPILED, [events])
+    return (s.total, s.passed, dict(s.counts))
+
+
+def test_all_outcomes_when_asked(cluster: Client) -> None:
+    bag = db.from_sequence(order_lines(500), npartitions=4)
+    run = validate_bag(bag, COMPILED, failures_only=False)
+    outcomes = run.outcomes.compute()
+    assert len(outcomes) == 500
+    positions = [o.position for o in outcomes]
+    assert positions == sorted(positions) and len(set(positions)) == 500
+    reports = run.reports.compute()
+    assert [r.partition for r in reports] == [0, 1, 2, 3]
+
+
+def test_dataframe_rows(cluster: Client) -> None:
+    events = [order(i) for i in range(900)]
+    pdf = pd.DataFrame(events)
+    pdf.loc[3, "total"] = None  # a missing cell: absent (a required field)
+    ddf = dd.from_pandas(pdf, npartitions=3)
+    failures, summary = validate_dataframe(ddf, COMPILED, max_examples=2).compute()
+    parts = [list(frame_records(p.compute().to_dict(orient="records"), "absent"))
+             for p in ddf.to_delayed()]
+    want_failures, want = reference(COMPILED, parts, max_examples=2)
+    assert summary == want and failures == want_failures
+    missing = [o for o in failures if o.position == (0, 3)]
+    assert "Required field 'total' is missing" in [v.message for v in missing[0].violations]
+    _, as_null = validate_dataframe(ddf, COMPILED, null_cells="null").compute()
+    assert as_null.counts != summary.counts
+    with pytest.raises(ValueError, match="null_cells"):
+        validate_dataframe(ddf, COMPILED, null_cells="nan")
+
+
+def test_each_worker_compiles_the_contract_once(cluster: Client) -> None:
+    """The contract is one key of the graph: every task on a worker receives the same
+    compiled object (one compilation per worker process, none per task)."""
+    shipped = ship(COMPILED)
+    bag = db.from_sequence(range(64), npartitions=32)
+    seen = bag.map_partitions(probe, shipped).compute()
+    per_worker: Dict[int, Set[int]] = defaultdict(set)
+    for pid, ident in seen:
+        per_worker[pid].add(ident)
+    assert len(seen) == 32
+    assert all(len(ids) == 1 for ids in per_worker.values()), per_worker
+    assert 1 <= len(per_worker) <= 2
+
+
+def test_ingest_survives_a_worker_crash_exactly_once(
+    cluster: Client, gateway: LocalGateway, tmp_path: Path
+) -> None:
+    cid = gateway.contract_id("user_events")
+    before = gateway.count_rows("audit", contract_id=cid)
+    events = [user_event(i) for i in range(4000)]
+    bag = db.from_sequence(events, npartitions=4)
+    ids = db.range(4, npartitions=4)
+    flag = str(tmp_path / "crashed")
+    # partition 2's worker process dies after 950 of its 1000 events: past the client's
+    # read-ahead window (8 batches of 100), so some batches were stored already
+    crashing = bag.map_partitions(die_once, ids, 2, 950, flag)
+    config = ClientConfig(base_url=gateway.base_url, api_key=gateway.api_key, max_retries=0)
+    report: IngestReport = ingest_bag(
+        crashing, cid, job_id="backfill-2024-08-21", client=config, max_batch_events=100
+    ).compute(retries=2)
+    assert Path(flag).exists()  # the crash happened, and the task ran again elsewhere
+    assert (report.total, report.passed, report.failed) == (4000, 3600, 400)
+    assert [p.partition for p in report.partitions] == [0, 1, 2, 3]
+    crashed = report.partitions[2]
+    assert crashed.replayed_batches >= 1  # stored by the dead run, replayed by the retry
+    assert crashed.idempotency_key == f"backfill-2024-08-21:{cid}:p2"
+    assert [b.idempotency_key for b in crashed.batches][:2] == [
+        crashed.idempotency_key,
+        f"{crashed.idempotency_key}#1",
+    ]
+    assert report.summary.counts == {("event_type", "enum_violation"): 400}
+    stored = stored_ids(gateway, cid)
+    assert gateway.count_rows("audit", contract_id=cid) - before == 4000
+    new = stored[before:]
+    assert sorted(new) == sorted(e["user_id"] for e in events)  # each exactly once
+
+    # re-running a partition (or the whole job) with the same job id stores nothing new
+    again = ingest_bag(
+        db.from_sequence(events, npartitions=4), cid, job_id="backfill-2024-08-21",
+        client=config, max_batch_events=100,
+    ).compute()
+    assert again.replayed_batches == again.batches == 40
+    assert gateway.count_rows("audit", contract_id=cid) - before == 4000
+
+
+def test_ingest_dataframe_and_report_merge(cluster: Client, gateway: LocalGateway) -> None:
+    cid = gateway.contract_id("user_events")
+    before = gateway.count_rows("audit", contract_id=cid)
+    pdf = pd.DataFrame([user_event(i) for i in range(10_000, 10_600)])
+    config = ClientConfig(base_url=gateway.base_url, api_key=gateway.api_key)
+    report = ingest_dataframe(
+        dd.from_pandas(pdf, npartitions=3), cid, job_id="frame-job", client=config
+    ).compute()
+    assert (report.total, report.failed, report.batches) == (600, 60, 3)
+    assert gateway.count_rows("audit", contract_id=cid) - before == 600
+    with pytest.raises(ValueError, match="appears twice"):
+        report + report
+    assert sum([report], IngestReport()) == report
+    with pytest.raises(ValueError, match="job_id"):
+        ingest_bag(db.from_sequence([1]), cid, job_id="has space", client=config)
+
+
+def test_compile_errors_surface_on_the_driver(cluster: Client) -> None:
+    from contractgate import Contract, ContractCompileError
+
+    bad = Contract.from_yaml(
+        'version: "1"\nname: x\nontology:\n  entities:\n    - {name: a, type: string, '
+        'pattern: "([a-z"}\n'
+    )
+    with pytest.raises(ContractCompileError):
+        validate_bag(db.from_sequence([{}]), bad)
+    with pytest.raises(TypeError, match="Contract or CompiledContract"):
+        validate_bag(db.from_sequence([{}]), "orders.yaml")  # type: ignore[arg-type]
+
+
+def test_dask_results_are_json_ready(cluster: Client) -> None:
+    bag = db.from_sequence(order_lines(200), npartitions=2)
+    failures, summary = validate_bag(bag, COMPILED).compute()
+    json.dumps([o.to_dict() for o in failures])
+    assert json.loads(summary.to_json())["total"] == 200
