@@ -273,8 +273,9 @@ def test_ingest_redirected_to_another_origin_never_carries_the_key(
         assert b"x-api-key" not in raw.lower()
 
 
-def test_key_is_not_written_to_disk_by_spooling(keyed_gw: Any, cid: str, tmp_path: Path) -> None:
-    """Large inputs are spooled to temporary files; the spool holds events, never the key."""
+def test_key_is_not_written_to_disk(keyed_gw: Any, cid: str, tmp_path: Path) -> None:
+    """The client holds batches in memory and writes no temporary file; whatever a large
+    ingest leaves in the temporary directory never holds the key."""
     import tempfile
 
     old = tempfile.tempdir

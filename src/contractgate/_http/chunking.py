@@ -135,7 +135,7 @@ def _check_structure(event: Any, index: int, max_depth: int) -> None:
 
 
 _DIGITS_19 = re.compile(rb"[0-9]{19}")
-# orjson, when installed (``contractgate[fast]``), encodes flat events (_orjson_flat) and
+# orjson, when installed (``contractgate[fast]``), encodes flat events (encode_event) and
 # checks the structure of nested ones (whose bytes come from the stdlib encoder).
 _orjson_dumps: Optional[Callable[..., bytes]]
 try:
@@ -185,35 +185,32 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
 _FLAT_SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _orjson_flat(event: Any) -> Optional[bytes]:
-    """orjson's bytes for a flat object whose keys are ``str`` and values plain JSON
-    scalars (exactly these types; floats only where both spell them alike), else
-    ``None``. For such an object they are the stdlib encoder's bytes (compact, non-ASCII
-    kept, the same escapes), and orjson refuses what the stdlib path must judge: lone
-    surrogates and integers beyond 64 bits (whose ``i64``/``u64`` range is the
-    gateway's)."""
-    if _orjson_dumps is None or type(event) is not dict:
-        return None
-    scalars = _FLAT_SCALARS
-    for key, value in event.items():
-        if type(key) is not str:
-            return None
-        t = type(value)
-        if t not in scalars:
-            # repr() and orjson spell a float alike in 1e-4 <= |x| < 1e16 (and 0.0)
-            if t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0):
-                return None
-    try:
-        return _orjson_dumps(event)
-    except Exception:
-        return None
-
-
 def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
-    """Compact UTF-8 JSON for one event, or :class:`EventEncodeError`."""
-    fast = _orjson_flat(event)
-    if fast is not None:
-        return fast
+    """Compact UTF-8 JSON for one event, or :class:`EventEncodeError`.
+
+    The fast path: a flat object whose keys are ``str`` and values plain JSON scalars
+    (exactly these types; floats only where both spell them alike) is encoded by orjson,
+    whose bytes are then the stdlib encoder's (compact, non-ASCII kept, the same escapes);
+    orjson refuses what the stdlib path must judge (lone surrogates, integers beyond 64
+    bits, whose ``i64``/``u64`` range is the gateway's). Anything else takes the stdlib
+    encoder and the structure checks."""
+    dumps = _orjson_dumps
+    if dumps is not None and type(event) is dict:
+        scalars = _FLAT_SCALARS
+        for key, value in event.items():
+            if type(key) is not str:
+                break
+            t = type(value)
+            # repr() and orjson spell a float alike in 1e-4 <= |x| < 1e16 (and 0.0)
+            if t not in scalars and (
+                t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0)
+            ):
+                break
+        else:
+            try:
+                return dumps(event)
+            except Exception:
+                pass
     try:
         text = _encoder.encode(event)
     except RecursionError:
