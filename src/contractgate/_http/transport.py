@@ -81,6 +81,7 @@ from .request import (
 from .responses import error_from_response, expect_array, expect_object, invalid
 from .retry import RequestRun
 
+# RetryPolicy lives in .request; it stays importable from here, its earlier home.
 __all__ = ["RetryPolicy", "Transport", "split_contract_ref"]
 
 T = TypeVar("T")
