@@ -3,14 +3,19 @@
 Both corpora were produced by the engine itself (see tests/data and
 ../shared/spec/contract-validation.md). Every case is one test id; comparisons are exact:
 same verdict, same violations in the same order, same field, kind and message bytes.
+Every case that validates runs three times: on the compiled contract, and on copies made
+with ``pickle`` and with ``cloudpickle`` (a copy compiles again in the receiving process
+and must answer byte for byte the same).
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
+import cloudpickle
 import pytest
 
 from contractgate import Contract, ContractCompileError
@@ -22,6 +27,7 @@ from contractgate._validation.jsonvalue import (
     render_f64,
     render_json,
 )
+from contractgate._validation.portable import fingerprint
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
@@ -101,11 +107,41 @@ def _check_results(
 
 # --------------------------------------------------------------------------------------
 
+#: How a compiled contract reaches the checks: as compiled, or through a pickled copy.
+VIAS: Dict[str, Callable[[Any], Any]] = {
+    "compiled": lambda c: c,
+    "pickle": lambda c: pickle.loads(pickle.dumps(c)),
+    "cloudpickle": lambda c: cloudpickle.loads(cloudpickle.dumps(c)),
+}
+
+
+def _validates(expect: Dict[str, Any]) -> bool:
+    return not ({"parse_error", "compile_error"} & set(expect))
+
+
+def _params(cases: List[Dict[str, Any]], name: Callable[[Dict[str, Any]], str]) -> List[Any]:
+    """Each case once, and twice more through pickled copies when it validates."""
+    return [
+        pytest.param(case, via, id=name(case) if via == "compiled" else f"{name(case)}::{via}")
+        for case in cases
+        for via in VIAS
+        if via == "compiled" or _validates(case["expect"])
+    ]
+
+
+def _compile(contract: Contract, via: str) -> Any:
+    original = contract.compile()
+    compiled = VIAS[via](original)
+    # the same content (a fingerprint: ``==`` is False for contracts with NaN bounds)
+    assert fingerprint(compiled.contract, {}) == fingerprint(contract, {})
+    assert (compiled is original) is (via == "compiled")
+    return compiled
+
 
 @pytest.mark.parametrize(
-    "case", PARITY["cases"], ids=[f"{c['group']}::{c['id']}" for c in PARITY["cases"]]
+    "case,via", _params(PARITY["cases"], lambda c: f"{c['group']}::{c['id']}")
 )
-def test_parity_case(case: Dict[str, Any]) -> None:
+def test_parity_case(case: Dict[str, Any], via: str) -> None:
     expect = case["expect"]
     yaml_text = case["contract_yaml"]
     if "parse_error" in expect:
@@ -120,7 +156,7 @@ def test_parity_case(case: Dict[str, Any]) -> None:
         assert (
             json.loads(json.dumps(contract.to_dict(), sort_keys=True)) == expect["contract_as_json"]
         )
-    compiled = contract.compile()
+    compiled = _compile(contract, via)
     if "results" in expect:
         _check_results(compiled, case["events"], expect["results"], NOW)
     if "batch_uniqueness" in expect:
@@ -162,13 +198,13 @@ def test_parity_case(case: Dict[str, Any]) -> None:
         assert compiled is not None
 
 
-@pytest.mark.parametrize("row", FUZZ, ids=[r["id"] for r in FUZZ])
-def test_fuzz_case(row: Dict[str, Any]) -> None:
+@pytest.mark.parametrize("row,via", _params(FUZZ, lambda r: str(r["id"])))
+def test_fuzz_case(row: Dict[str, Any], via: str) -> None:
     expect = row["expect"]
     if "compile_error" in expect:
         _assert_compile_error(row["contract_yaml"], expect)
         return
-    compiled = Contract.from_yaml(row["contract_yaml"]).compile()
+    compiled = _compile(Contract.from_yaml(row["contract_yaml"]), via)
     _check_results(compiled, row["events"], expect["results"], row["now"])
 
 
