@@ -24,9 +24,10 @@ from typing import Callable, Dict, Optional, Tuple, cast
 from . import hir as H
 from .emit import emit, uses_unicode_word_boundary, wants_ascii_variant
 from .errors import RegexCompileError, size_limit_error
+from .literals import LiteralSet, literal_set
 from .nfa import LazyDFA
 from .parser import parse
-from .safety import is_linear
+from .safety import cost_bound, grows_stack
 from .size import exceeds_limit
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
 ENGINE_RE = "re"
 ENGINE_DFA = "dfa"
 ENGINE_NEVER = "never"
+ENGINE_LITERALS = "literals"
 
 
 def _never(_s: str) -> bool:
@@ -68,6 +70,22 @@ def _dispatch(
     return search
 
 
+#: Longest value given to ``re`` when its backtracking stack grows with the input
+#: (``safety.grows_stack``: ~100-200 bytes per character); longer ones use the DFA.
+STACK_SAFE_LEN = 16_384
+
+
+def _short_only(search: Callable[[str], bool], dfa: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``search`` for values of at most ``STACK_SAFE_LEN`` characters, ``dfa`` beyond."""
+
+    def bounded(s: str) -> bool:
+        if len(s) <= STACK_SAFE_LEN:
+            return search(s)
+        return dfa(s)
+
+    return bounded
+
+
 def _try_compile(text: str) -> Optional[re.Pattern[str]]:
     try:
         return re.compile(text)
@@ -78,9 +96,13 @@ def _try_compile(text: str) -> Optional[re.Pattern[str]]:
 class CompiledRegex:
     """A compiled contract pattern.
 
-    ``engine`` is ``"re"`` (a stdlib ``re`` search, used only when ``_safety``
-    proves it cannot backtrack super-linearly), ``"dfa"`` (the lazy DFA,
-    linear for every pattern) or ``"never"`` (the pattern cannot match).
+    ``engine`` is ``"re"`` (a stdlib ``re`` search, used only when ``safety``
+    proves it costs at most ``STEP_BUDGET`` steps per character), ``"dfa"``
+    (the lazy DFA, handing over to the bit-parallel ``bitnfa`` if its cache
+    thrashes), ``"literals"`` (an alternation of plain literals: a set or an
+    Aho-Corasick scan) or ``"never"`` (the pattern cannot match).  Patterns
+    whose ``re`` stack grows with the input use the DFA for values longer than
+    ``STACK_SAFE_LEN``.
 
     On the ``re`` engine, patterns with big Unicode classes or Unicode word
     boundaries get a second, ASCII-only ``re`` pattern that is used when the
@@ -91,7 +113,7 @@ class CompiledRegex:
 
     __slots__ = (
         "_can_match", "_dfa", "_fast", "_full", "ascii_pattern", "engine", "hir", "pattern",
-        "python_pattern",
+        "python_pattern", "steps_per_char",
     )
 
     def __init__(self, pattern: str, hir: H.Hir, force: Optional[str] = None) -> None:
@@ -102,29 +124,42 @@ class CompiledRegex:
         self._full: Optional[re.Pattern[str]] = None
         self._dfa: Optional[LazyDFA] = None
         self._can_match = H.can_match(hir)
+        # Steps per character on ``re``: with the full classes (astral ranges are
+        # scanned one by one) and on ASCII input (the ASCII variant, if any).
+        full_cost = ascii_cost = None
         if not self._can_match:
             engine = ENGINE_NEVER
         elif force is not None:
             engine = force
-        elif is_linear(hir):
-            engine = ENGINE_RE
         else:
-            engine = ENGINE_DFA
+            ascii_cost = cost_bound(hir, ascii_only=True)
+            engine = ENGINE_RE if ascii_cost is not None else ENGINE_DFA
+            if engine == ENGINE_RE:
+                full_cost = cost_bound(hir)
+        self.steps_per_char = ascii_cost
         fast: Optional[Callable[[str], bool]] = None
         if engine == ENGINE_RE:
+            full_ok = force is not None or full_cost is not None
             if wants_ascii_variant(hir):
                 text = emit(hir, ascii_only=True)
                 compiled = _try_compile(text)
                 if compiled is not None:
                     self.ascii_pattern = text
-                    if uses_unicode_word_boundary(hir):
+                    if uses_unicode_word_boundary(hir) or not full_ok:
                         fast = _dispatch(compiled.search, self._get_dfa().is_match, True)
                     else:
                         fast = _dispatch(compiled.search, self._lazy_full_search, False)
-            else:
+            elif full_ok:
                 fast = cast(Callable[[str], bool], self._get_full_search())
+            if fast is not None and force is None and grows_stack(hir):
+                fast = _short_only(fast, self._get_dfa().is_match)
             if fast is None:
                 engine = ENGINE_DFA
+        if engine == ENGINE_DFA and force is None:
+            words = literal_set(hir)
+            if words is not None:
+                engine = ENGINE_LITERALS
+                fast = LiteralSet(*words).is_match
         if engine == ENGINE_DFA:
             fast = self._get_dfa().is_match
         elif engine == ENGINE_NEVER:

@@ -5,9 +5,20 @@ states reached so far plus what the look-arounds need to know about the
 previous character (start of text, ``\\n``, ``\\r``, word character).  Look-
 arounds that look ahead are resolved when the next character is read, so a
 transition is a function of (state, next character) and is cached per
-character in a dict.  Every character costs O(1) on a cache hit and at most
-O(NFA size) on a miss, hence linear time for every pattern.  The caches are
-bounded and are simply dropped when they grow too large.
+character in a dict.  A character costs O(1) on a cache hit and O(closure)
+on a miss.
+
+Three things keep the cost per character small, not just linear:
+
+* ``X{m,n}`` is ``X^m (X(X(X)?)?)?`` with every skip edge going straight to
+  the end (as regex-automata's ``c_bounded``), so a state holds the copy it
+  is in, not all the copies after it;
+* an alternation of literals is one trie (``K_TRIE``): a state holds one
+  trie node per live prefix instead of one NFA state per branch;
+* the cache is bounded by an estimate of its memory (``MAX_CACHE_BYTES``)
+  and is dropped when full, and a search whose misses cost more than
+  ``THRASH_PER_CHAR`` closure steps per character (adversarial input on an
+  exponential DFA) hands over to the bit-parallel simulation of ``bitnfa``.
 """
 
 from __future__ import annotations
@@ -24,9 +35,22 @@ K_CHAR = 0
 K_SPLIT = 1
 K_LOOK = 2
 K_MATCH = 3
+K_TRIE = 4
 
-MAX_DFA_STATES = 4000
-MAX_TRANSITIONS = 200_000
+#: Cache bounds: states, transitions, and estimated bytes (frozensets and dicts).
+MAX_DFA_STATES = 20_000
+MAX_TRANSITIONS = 400_000
+MAX_CACHE_BYTES = 8 << 20
+_STATE_BYTES = 400  # a _State dict, its frozenset and the interning entry
+_MEMBER_BYTES = 40  # per NFA state in the frozenset (slot + int + key tuple share)
+_TRANSITION_BYTES = 80  # per dict entry, amortised over resizes
+
+#: A search hands over to ``bitnfa`` once its cache misses have cost more than
+#: ``THRASH_SLACK + THRASH_PER_CHAR * characters`` closure steps.
+THRASH_PER_CHAR = 48
+THRASH_SLACK = 50_000
+#: Literal alternations with at least this many branches become a trie.
+TRIE_MIN_BRANCHES = 3
 
 # Context bits describing the previous character.
 C_START = 1
@@ -41,13 +65,14 @@ def _is_aword(c: str) -> bool:
 
 
 class NFA:
-    """States are parallel lists: kind, class index, look kind, successors."""
+    """States are parallel lists: kind, class index, look kind, successors, trie edges."""
 
     def __init__(self) -> None:
         self.kind: List[int] = []
         self.cls: List[int] = []
         self.look: List[str] = []
         self.nexts: List[List[int]] = []
+        self.trie: Dict[int, Dict[str, int]] = {}
         self.classes: List[Tuple[List[int], List[int]]] = []
         self._class_ids: Dict[Ranges, int] = {}
 
@@ -86,6 +111,9 @@ class NFA:
                 nxt = self.compile(s, nxt)
             return nxt
         if isinstance(h, H.HAlternation):
+            words = [s.chars for s in h.subs if isinstance(s, H.HLiteral)]
+            if len(words) == len(h.subs) and len(words) >= TRIE_MIN_BRANCHES:
+                return self.compile_trie(words, nxt)
             outs = [self.compile(s, nxt) for s in h.subs]
             return self.add(K_SPLIT, outs)
         assert isinstance(h, H.HRepetition)
@@ -102,12 +130,33 @@ class NFA:
             for _ in range(h.min - 1):
                 start = self.compile(sub, start)
             return start
+        # X{m,n} = X^m (X(X(X)?)?)?: every skip goes straight to ``nxt``.
+        cur = nxt
         for _ in range(h.max - h.min):
-            body = self.compile(sub, nxt)
-            nxt = self.add(K_SPLIT, [body, nxt])
+            body = self.compile(sub, cur)
+            cur = self.add(K_SPLIT, [body, nxt])
         for _ in range(h.min):
-            nxt = self.compile(sub, nxt)
-        return nxt
+            cur = self.compile(sub, cur)
+        return cur
+
+    def compile_trie(self, words: List[str], nxt: int) -> int:
+        """One ``K_TRIE`` state per distinct prefix; a node that ends a word has the
+        ε-successor ``nxt``."""
+        root = self.add(K_TRIE, [])
+        self.trie[root] = {}
+        for w in words:
+            node = root
+            for c in w:
+                edges = self.trie[node]
+                child = edges.get(c)
+                if child is None:
+                    child = self.add(K_TRIE, [])
+                    self.trie[child] = {}
+                    edges[c] = child
+                node = child
+            if not self.nexts[node]:
+                self.nexts[node] = [nxt]
+        return root
 
 
 class _State(Dict[str, object]):
@@ -123,12 +172,29 @@ class _State(Dict[str, object]):
 
 
 class _Cache:
-    __slots__ = ("ids", "ntrans", "start")
+    __slots__ = ("bytes", "ids", "ntrans", "start")
 
     def __init__(self) -> None:
         self.ids: Dict[Tuple[FrozenSet[int], int], _State] = {}
         self.ntrans = 0
+        self.bytes = 0
         self.start: Optional[_State] = None
+
+
+class Stats:
+    """Work counters (instrumentation for tests and benchmarks; updated without a lock,
+    so under concurrent use they are approximate)."""
+
+    __slots__ = ("closure_steps", "evictions", "handovers", "states_built")
+
+    def __init__(self) -> None:
+        self.states_built = 0  # DFA states created
+        self.closure_steps = 0  # NFA states visited while computing transitions
+        self.evictions = 0  # times the cache was dropped because it was full
+        self.handovers = 0  # searches handed to the bit-parallel simulation
+
+    def snapshot(self) -> Dict[str, int]:
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 class LazyDFA:
@@ -142,6 +208,7 @@ class LazyDFA:
     def __init__(self, hir: H.Hir) -> None:
         nfa = NFA()
         match = nfa.add(K_MATCH, [])
+        self.hir = hir
         self.nfa = nfa
         self.match_state = match
         self.start = nfa.compile(hir, match)
@@ -159,8 +226,10 @@ class LazyDFA:
             if "Ascii" in lk:
                 mask |= C_AWORD
         self.ctx_mask = mask
+        self.stats = Stats()
         self._ctx_cache: Dict[str, int] = {}
         self._lock = threading.Lock()
+        self._bits: Any = None  # bitnfa.BitNFA built on the first hand-over; False: too large
         self._cache = self._new_cache()
 
     def _new_cache(self) -> _Cache:
@@ -174,6 +243,8 @@ class LazyDFA:
         if got is None:
             got = _State(states, ctx)
             cache.ids[key] = got
+            cache.bytes += _STATE_BYTES + _MEMBER_BYTES * len(states)
+            self.stats.states_built += 1
         return got
 
     def ctx_of(self, c: str) -> int:
@@ -194,37 +265,7 @@ class LazyDFA:
         return got
 
     def _look(self, look: str, ctx: int, nxt: Optional[str]) -> bool:
-        if look == H.START:
-            return bool(ctx & C_START)
-        if look == H.END:
-            return nxt is None
-        if look == H.START_LF:
-            return bool(ctx & (C_START | C_NL))
-        if look == H.END_LF:
-            return nxt is None or nxt == "\n"
-        if look == H.START_CRLF:
-            return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and nxt != "\n")
-        if look == H.END_CRLF:
-            return nxt is None or nxt == "\r" or (nxt == "\n" and not ctx & C_CR)
-        if "Unicode" in look:
-            before = bool(ctx & C_UWORD)
-            after = nxt is not None and U.is_word_char(nxt)
-        else:
-            before = bool(ctx & C_AWORD)
-            after = nxt is not None and _is_aword(nxt)
-        kind = look.replace("Unicode", "").replace("Ascii", "")
-        if kind == "Word":
-            return before != after
-        if kind == "WordNegate":
-            return before == after
-        if kind == "WordStart":
-            return not before and after
-        if kind == "WordEnd":
-            return before and not after
-        if kind == "WordStartHalf":
-            return not before
-        assert kind == "WordEndHalf"
-        return not after
+        return look_holds(look, ctx, nxt)
 
     def _closure(self, states: FrozenSet[int], ctx: int, nxt: Optional[str]) -> List[int]:
         nfa = self.nfa
@@ -241,21 +282,31 @@ class LazyDFA:
             if k == K_SPLIT:
                 stack.extend(nexts[s])
             elif k == K_LOOK:
-                if self._look(looks[s], ctx, nxt):
+                if look_holds(looks[s], ctx, nxt):
                     stack.append(nexts[s][0])
             else:
                 out.append(s)
+                if k == K_TRIE:
+                    stack.extend(nexts[s])
+        self.stats.closure_steps += len(seen)
         return out
 
     def _step(self, state: _State, c: str) -> object:
         """The next state after ``c`` (a _State), or True (matched) / False (dead)."""
         closed = self._closure(state.states, state.ctx, c)
         nfa = self.nfa
+        kinds, trie = nfa.kind, nfa.trie
         o = ord(c)
         new: List[int] = []
         for s in closed:
-            if nfa.kind[s] == K_MATCH:
+            k = kinds[s]
+            if k == K_MATCH:
                 return True
+            if k == K_TRIE:
+                child = trie[s].get(c)
+                if child is not None:
+                    new.append(child)
+                continue
             los, his = nfa.classes[nfa.cls[s]]
             i = bisect_right(los, o) - 1
             if i >= 0 and o <= his[i]:
@@ -267,9 +318,15 @@ class LazyDFA:
         nctx = self.ctx_of(c)
         with self._lock:
             cache = self._cache
-            if len(cache.ids) >= MAX_DFA_STATES or cache.ntrans >= MAX_TRANSITIONS:
+            if (
+                len(cache.ids) >= MAX_DFA_STATES
+                or cache.ntrans >= MAX_TRANSITIONS
+                or cache.bytes >= MAX_CACHE_BYTES
+            ):
                 cache = self._cache = self._new_cache()
+                self.stats.evictions += 1
             cache.ntrans += 1
+            cache.bytes += _TRANSITION_BYTES
             return self._intern(cache, frozenset(new), nctx)
 
     def compute(self, state: _State, c: str) -> object:
@@ -287,13 +344,73 @@ class LazyDFA:
 
     def is_match(self, s: str) -> bool:
         st: Any = self._cache.start
+        stats = self.stats
+        watch = self._bits is not False  # False: the bit-parallel engine is unavailable
+        limit = stats.closure_steps + THRASH_SLACK
+        i = 0
         for c in s:
             nx = st.get(c)
             if nx is None:
                 nx = self.compute(st, c)
+                if watch and stats.closure_steps > limit + THRASH_PER_CHAR * i:
+                    got = self._hand_over(s)
+                    if got is not None:
+                        return got
+                    watch = False
             if nx is True:
                 return True
             if nx is False:
                 return False
             st = nx
+            i += 1
         return self.at_eoi(st)
+
+    def _hand_over(self, s: str) -> Optional[bool]:
+        """The cache thrashes on this input: answer with the bit-parallel simulation
+        (``None`` if the pattern is too large for it; the DFA then goes on)."""
+        from .bitnfa import BitNFA, Unavailable  # bitnfa imports this module
+
+        bits = self._bits
+        if bits is None:
+            try:
+                bits = self._bits = BitNFA(self.hir)
+            except Unavailable:
+                self._bits = False
+                return None
+        self.stats.handovers += 1
+        return bool(bits.is_match(s))
+
+
+def look_holds(look: str, ctx: int, nxt: Optional[str]) -> bool:
+    """Does ``look`` hold between a previous character described by ``ctx`` and ``nxt``?"""
+    if look == H.START:
+        return bool(ctx & C_START)
+    if look == H.END:
+        return nxt is None
+    if look == H.START_LF:
+        return bool(ctx & (C_START | C_NL))
+    if look == H.END_LF:
+        return nxt is None or nxt == "\n"
+    if look == H.START_CRLF:
+        return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and nxt != "\n")
+    if look == H.END_CRLF:
+        return nxt is None or nxt == "\r" or (nxt == "\n" and not ctx & C_CR)
+    if "Unicode" in look:
+        before = bool(ctx & C_UWORD)
+        after = nxt is not None and U.is_word_char(nxt)
+    else:
+        before = bool(ctx & C_AWORD)
+        after = nxt is not None and _is_aword(nxt)
+    kind = look.replace("Unicode", "").replace("Ascii", "")
+    if kind == "Word":
+        return before != after
+    if kind == "WordNegate":
+        return before == after
+    if kind == "WordStart":
+        return not before and after
+    if kind == "WordEnd":
+        return before and not after
+    if kind == "WordStartHalf":
+        return not before
+    assert kind == "WordEndHalf"
+    return not after

@@ -1,31 +1,48 @@
-"""Decide whether a backtracking search is guaranteed to run in linear time.
+"""Decide whether a backtracking ``re`` search provably costs a few steps per character.
 
-``re.search`` explores, from every start position, a tree of configurations
-(pattern position, input index).  It can only take super-linear time if some
-configuration is explored more than once, i.e. if two *different* runs of the
-search reach the same position of the pattern at the same input index and the
-first exploration failed.  We check, on the Glushkov (position) automaton of
-``.*P`` (or of ``P`` alone when ``P`` is anchored at the start of the text),
-that no two distinct paths over the same input converge on a position that is
-not a *sink*: a position after which the whole pattern may end with no further
-condition, so that reaching it means the search succeeds and stops.
+``re.search`` runs a depth-first search.  We model it on an ε-NFA built from
+the HIR the way ``emit`` writes it (``_Graph``): ``CHAR`` nodes test one
+character, ``SPLIT`` nodes are alternations and repetition choices,
+``LOOK`` nodes are zero-width assertions, ``MATCH`` ends the pattern.
+Counted repetitions are unrolled into nested optional copies
+(``X{0,3}`` = ``(X(X(X)?)?)?``), which is what the backtracker's counter
+distinguishes; unanchored search is a leading ``(?s:.)*?`` loop (the
+``DOT`` node), which is what the search loop over start positions does.
+Look-arounds are assumed to pass (the search only explores more paths).
 
-* Counted repetitions are unrolled (each copy gets fresh positions), so the
-  automaton mirrors what the backtracker counts.
-* Look-arounds are treated as always passing (more paths, so more
-  conservative); a position followed by a look-around before the end is not
-  a sink.
-* An unbounded repetition of something that can match the empty string is
-  rejected outright.
-* Too many positions or too much work give up (answer "unsafe").
+The search tree's nodes are paths of this graph over prefixes of the input.
+A *post-state* ``(q, i)`` is "``CHAR`` node ``q`` has just consumed
+``s[i-1]``" (or the root at ``i = 0``); from it the search walks every
+ε-path to the next ``CHAR`` tests.  ``E(v)`` is the size of that ε-tree from
+node ``v`` (counted exactly, with a weight per class test), so a post-state
+costs ``E(next(q))`` steps.  We prove:
 
-A pair of runs that are *both* at sinks is not followed further: whichever
-configuration is explored first makes the search succeed, so the other is
-never explored.  (Pruning when only one run is at a sink would be wrong:
-``^(?:[xy]+c|x)*`` is quadratic in ``re`` although every failing run shares
-its prefix with a run that reaches a sink.)  When every check passes, each
-configuration is explored at most once, so the whole search costs
-O(|positions|² · n).  Otherwise the lazy DFA is used.
+1. *Each post-state is explored at most once.*  A position ``q`` is a *sink*
+   when a look-free ε-path leads from it to ``MATCH``: the first time it is
+   explored the search succeeds, so it is explored once.  Two explorations
+   of a non-sink ``(q, i)`` would need either two ε-paths from one
+   post-state into ``q`` (rejected: follow multiplicity ≥ 2) or two
+   distinct post-states at the same index whose paths reconverge on ``q``
+   (rejected by the pair graph below).
+2. *Post-states explored at the same index are pairwise "co-live".*  The
+   pair graph contains every pair of distinct positions that two paths over
+   the same input can occupy at the same index: pairs of distinct follow
+   entries of one post-state (classes overlapping), and the successors of
+   pairs.  Pairs of two sinks are not followed: whichever is explored first
+   succeeds, so the other never is.  (Pruning when only one is a sink would
+   be wrong: ``^(?:[xy]+c|x)*`` is quadratic in ``re``.)
+3. Hence the explored post-states at index ``i`` lie in ``{p} ∪ N(p)`` for
+   any one of them ``p`` (``N`` = neighbours in the pair graph, pairs of
+   two sinks excluded, as both cannot be explored), and the steps spent at
+   index ``i`` are at most ``W = max_p E(next(p)) + Σ_{r ∈ N(p)} E(next(r))``.
+   For a pattern anchored at the start of the text, the search also tries
+   every later start, each failing at the first ``\\A``: ``E_fail(start)``.
+
+So the search costs at most ``(W + E_fail) · (n + 1)`` steps, and the
+pattern goes to ``re`` only if that per-character bound is at most
+``STEP_BUDGET``.  An unbounded repetition of a nullable body (ε-cycles) is
+rejected outright; too many nodes or too much analysis work give up
+(answer "no", so the lazy DFA runs it).
 """
 
 from __future__ import annotations
@@ -36,8 +53,19 @@ from . import charset as C
 from . import hir as H
 from .charset import Ranges
 
-MAX_POSITIONS = 2000
-MAX_WORK = 60_000
+#: Steps per input character that a pattern may cost on ``re`` (see ``cost_bound``).
+STEP_BUDGET = 96
+#: Graph nodes the analysis builds before giving up.
+MAX_NODES = 24_000
+#: Units of analysis work (follow-set merges, pair visits) before giving up.
+MAX_WORK = 400_000
+
+_ASCII: Ranges = ((0, 0x7F),)
+
+K_CHAR = 0
+K_SPLIT = 1
+K_LOOK = 2
+K_MATCH = 3
 
 Counts = Dict[int, int]
 
@@ -46,162 +74,165 @@ class _Unsafe(Exception):
     pass
 
 
-class _Frag:
-    __slots__ = ("first", "last", "last_clean", "null", "null_clean")
-
-    def __init__(self) -> None:
-        self.first: Counts = {}
-        self.last: Counts = {}
-        self.last_clean: Set[int] = set()
-        self.null = 0
-        self.null_clean = False
+def step_weight(rs: Ranges) -> int:
+    """Steps for one class test: ``re`` scans ranges above U+FFFF one by one."""
+    return 1 + sum(1 for _, hi in rs if hi > 0xFFFF) // 16
 
 
-def _add(dst: Counts, src: Counts, mul: int = 1) -> None:
-    if mul == 0:
-        return
-    for k, v in src.items():
-        dst[k] = min(2, dst.get(k, 0) + v * mul)
+class _Graph:
+    """The ε-NFA of the emitted pattern, counted repetitions unrolled."""
 
-
-class Glushkov:
-    def __init__(self) -> None:
-        self.cls: List[int] = []  # position -> class id
+    def __init__(self, ascii_only: bool = False) -> None:
+        self.kind: List[int] = []
+        self.cls: List[int] = []
+        self.look: List[str] = []
+        self.nexts: List[List[int]] = []
         self.classes: List[Ranges] = []
         self._class_ids: Dict[Ranges, int] = {}
-        self.follow: List[Counts] = []
+        self.ascii_only = ascii_only
 
-    def position(self, rs: Ranges) -> int:
+    def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
+        if len(self.kind) >= MAX_NODES:
+            raise _Unsafe()
+        self.kind.append(kind)
+        self.cls.append(cls)
+        self.look.append(look)
+        self.nexts.append(nexts)
+        return len(self.kind) - 1
+
+    def char(self, rs: Ranges, nxt: int) -> int:
+        if self.ascii_only:
+            rs = C.intersect(rs, _ASCII)  # what ``emit(ascii_only=True)`` writes
         cid = self._class_ids.get(rs)
         if cid is None:
             cid = len(self.classes)
             self.classes.append(rs)
             self._class_ids[rs] = cid
-        if len(self.cls) >= MAX_POSITIONS:
-            raise _Unsafe()
-        self.cls.append(cid)
-        self.follow.append({})
-        return len(self.cls) - 1
+        return self.add(K_CHAR, [nxt], cls=cid)
 
-    def link(self, last: Counts, first: Counts) -> None:
-        for p, a in last.items():
-            f = self.follow[p]
-            for q, b in first.items():
-                f[q] = min(2, f.get(q, 0) + a * b)
-
-    def build(self, h: H.Hir) -> _Frag:
-        fr = _Frag()
+    def compile(self, h: H.Hir, nxt: int) -> int:
+        """Compile ``h`` to continue at ``nxt``; return its entry node."""
         if isinstance(h, H.HEmpty):
-            fr.null, fr.null_clean = 1, True
-            return fr
-        if isinstance(h, H.HLook):
-            fr.null = 1
-            return fr
-        if isinstance(h, H.HClass):
-            p = self.position(h.ranges)
-            fr.first, fr.last, fr.last_clean = {p: 1}, {p: 1}, {p}
-            return fr
+            return nxt
         if isinstance(h, H.HLiteral):
-            prev: Optional[int] = None
-            for c in h.chars:
-                p = self.position(((ord(c), ord(c)),))
-                if prev is None:
-                    fr.first = {p: 1}
-                else:
-                    self.follow[prev][p] = 1
-                prev = p
-            assert prev is not None
-            fr.last, fr.last_clean = {prev: 1}, {prev}
-            return fr
+            for c in reversed(h.chars):
+                o = ord(c)
+                nxt = self.char(((o, o),), nxt)
+            return nxt
+        if isinstance(h, H.HClass):
+            return self.char(h.ranges, nxt)
+        if isinstance(h, H.HLook):
+            return self.add(K_LOOK, [nxt], look=h.look)
         if isinstance(h, H.HCapture):
-            return self.build(h.sub)
+            return self.compile(h.sub, nxt)
         if isinstance(h, H.HConcat):
-            return self.concat([self.build(s) for s in h.subs])
+            for s in reversed(h.subs):
+                nxt = self.compile(s, nxt)
+            return nxt
         if isinstance(h, H.HAlternation):
-            fr.null_clean = False
-            for s in h.subs:
-                f = self.build(s)
-                _add(fr.first, f.first)
-                _add(fr.last, f.last)
-                fr.last_clean |= f.last_clean
-                fr.null = min(2, fr.null + f.null)
-                fr.null_clean = fr.null_clean or f.null_clean
-            return fr
-        assert isinstance(h, H.HRepetition)
+            return self.add(K_SPLIT, [self.compile(s, nxt) for s in h.subs])
+        assert isinstance(h, H.HRepetition), type(h)
+        sub = h.sub
         if h.max is None:
-            # X* and X+ are one looping copy; X{m,} is X^(m-1) X+.
-            parts = [self.build(h.sub) for _ in range(max(0, h.min - 1))]
-            star = self.build(h.sub)
-            if star.null:
-                raise _Unsafe()
-            self.link(star.last, star.first)
-            loop = _Frag()
-            loop.first, loop.last, loop.last_clean = star.first, star.last, star.last_clean
-            if h.min == 0:
-                loop.null, loop.null_clean = 1, True
-            parts.append(loop)
-            return self.concat(parts)
-        parts = [self.build(h.sub) for _ in range(h.min)]
-        # Optional tail copies nested as (X(X(X)?)?)?: build inner-most first.
-        tail: Optional[_Frag] = None
+            if _nullable(sub):
+                raise _Unsafe()  # an ε-cycle: re's empty-loop guard is not modelled
+            loop = self.add(K_SPLIT, [])
+            body = self.compile(sub, loop)
+            self.nexts[loop] = [body, nxt]
+            start = loop if h.min == 0 else body
+            for _ in range(max(0, h.min - 1)):
+                start = self.compile(sub, start)
+            return start
+        cur = nxt
         for _ in range(h.max - h.min):
-            x = self.build(h.sub)
-            inner = self.concat([x, tail]) if tail is not None else x
-            opt = _Frag()
-            opt.first, opt.last, opt.last_clean = inner.first, inner.last, inner.last_clean
-            opt.null = min(2, inner.null + 1)
-            opt.null_clean = True
-            tail = opt
-        if tail is not None:
-            parts.append(tail)
-        if not parts:
-            fr.null, fr.null_clean = 1, True
-            return fr
-        return self.concat(parts)
+            cur = self.add(K_SPLIT, [self.compile(sub, cur), nxt])
+        for _ in range(h.min):
+            cur = self.compile(sub, cur)
+        return cur
 
-    def concat(self, frags: List[_Frag]) -> _Frag:
-        acc = _Frag()
-        acc.null, acc.null_clean = 1, True
-        for f in frags:
-            self.link(acc.last, f.first)
-            first = dict(acc.first)
-            _add(first, f.first, acc.null)
-            last = dict(f.last)
-            _add(last, acc.last, f.null)
-            last_clean = set(f.last_clean)
-            if f.null_clean:
-                last_clean |= acc.last_clean
-            acc.first, acc.last, acc.last_clean = first, last, last_clean
-            acc.null = min(2, acc.null * f.null)
-            acc.null_clean = acc.null_clean and f.null_clean
-        return acc
+
+def _nullable(h: H.Hir) -> bool:
+    if isinstance(h, (H.HEmpty, H.HLook)):
+        return True
+    if isinstance(h, (H.HLiteral, H.HClass)):
+        return False
+    if isinstance(h, H.HCapture):
+        return _nullable(h.sub)
+    if isinstance(h, H.HConcat):
+        return all(_nullable(s) for s in h.subs)
+    if isinstance(h, H.HAlternation):
+        return any(_nullable(s) for s in h.subs)
+    assert isinstance(h, H.HRepetition)
+    return h.min == 0 or _nullable(h.sub)
+
+
+class Analysis:
+    """The facts the proof uses, for one HIR (``None`` fields: gave up early)."""
+
+    __slots__ = ("anchored", "fail_cost", "positions", "sinks", "work", "worst")
+
+    def __init__(self) -> None:
+        self.anchored = False
+        self.positions = 0  # CHAR nodes, the unanchored DOT included
+        self.sinks = 0
+        self.worst = 0  # W: steps at one index
+        self.fail_cost = 0  # steps of a failing attempt at a later start (anchored)
+        self.work = 0  # analysis work units spent
+
+
+def cost_bound(h: H.Hir, ascii_only: bool = False) -> Optional[int]:
+    """Steps per input character a backtracking search of ``h`` provably stays under.
+
+    ``None`` when no such bound at most ``STEP_BUDGET`` was proven (ambiguity,
+    an ε-cycle, a larger bound, or the analysis gave up).  ``ascii_only``: for
+    the pattern ``emit(h, ascii_only=True)`` (classes cut to ASCII), which
+    runs on ASCII input only.
+    """
+    try:
+        a = analyse(h, ascii_only=ascii_only)
+    except _Unsafe:
+        return None
+    return a.worst + a.fail_cost
 
 
 def is_linear(h: H.Hir) -> bool:
-    """True if a backtracking ``search`` for ``h`` provably runs in linear time."""
-    try:
-        return _check(h)
-    except _Unsafe:
-        return False
+    """True if ``re`` may run ``h``: at most ``STEP_BUDGET`` steps per character."""
+    got = cost_bound(h)
+    return got is not None and got <= STEP_BUDGET
 
 
-def _check(h: H.Hir) -> bool:
-    g = Glushkov()
-    fr = g.build(h)
-    sinks = set(fr.last_clean)
-    start_first: Counts = dict(fr.first)
-    if not H.anchored_start(h):
-        dot = g.position(C.ANY)
-        g.follow[dot] = dict(fr.first)
-        g.follow[dot][dot] = 1
-        start_first[dot] = 1
-    cls = g.cls
-    classes = g.classes
-    follow = g.follow
+def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> Analysis:
+    """Run the proof; raise ``_Unsafe`` if it fails or if a bound exceeds ``budget``."""
+    g = _Graph(ascii_only)
+    match = g.add(K_MATCH, [])
+    start = g.compile(h, match)
+    out = Analysis()
+    out.anchored = H.anchored_start(h)
+    if out.anchored:
+        root = start
+    else:
+        root = g.add(K_SPLIT, [start])
+        dot = g.char(C.ANY, root)
+        g.nexts[root].append(dot)
+    cap = budget + 1
+    e, follow, clean = _closures(g, cap)
+    kind, cls, nexts, classes = g.kind, g.cls, g.nexts, g.classes
+    chars = [q for q in range(len(kind)) if kind[q] == K_CHAR]
+    out.positions = len(chars)
+    sinks: Set[int] = {q for q in chars if clean[nexts[q][0]]}
+    out.sinks = len(sinks)
+    if out.anchored:
+        out.fail_cost = _fail_cost(g, start, cap)
+        if out.fail_cost > budget:
+            raise _Unsafe()
+    cost = {q: e[nexts[q][0]] for q in chars if classes[cls[q]]}
+    if e[root] > budget or any(c > budget for c in cost.values()):
+        raise _Unsafe()
+
     overlap_cache: Dict[Tuple[int, int], bool] = {}
 
-    def overlap(a: int, b: int) -> bool:
-        # a, b are class ids
+    def overlap(p: int, q: int) -> bool:
+        a, b = cls[p], cls[q]
         if a == b:
             return bool(classes[a])
         key = (a, b) if a < b else (b, a)
@@ -221,34 +252,27 @@ def _check(h: H.Hir) -> bool:
             pairs.add(key)
             todo.append(key)
 
-    def branch(succ: Counts) -> None:
-        nonlocal work
-        items = list(succ.items())
-        for i, (q, cnt) in enumerate(items):
-            if cnt > 1 and q not in sinks and classes[cls[q]]:
+    # (1) one post-state: duplicate entries, and pairs of distinct entries.
+    for v in [root] + [nexts[q][0] for q in cost]:
+        items = [(q, n) for q, n in follow[v].items() if classes[cls[q]]]
+        for i, (q, n) in enumerate(items):
+            if n > 1 and q not in sinks:
                 raise _Unsafe()
-            cq = cls[q]
             for r, _ in items[i + 1:]:
-                if overlap(cq, cls[r]):
+                if overlap(q, r):
                     push(q, r)
-            work += len(items)
+        work += len(items) * len(items) + 1
         if work > MAX_WORK:
             raise _Unsafe()
-
-    branch(start_first)
-    for succ in follow:
-        branch(succ)
+    # (2) successors of pairs; two sinks are never both explored.
     while todo:
         p, q = todo.pop()
         if p in sinks and q in sinks:
-            # Whichever of the two configurations is explored first makes the
-            # search succeed, so the other one is never explored.
             continue
-        fq = follow[q]
-        for p2 in follow[p]:
-            c2 = cls[p2]
+        fq = follow[nexts[q][0]]
+        for p2 in follow[nexts[p][0]]:
             for q2 in fq:
-                if not overlap(c2, cls[q2]):
+                if not overlap(p2, q2):
                     continue
                 if p2 == q2:
                     if p2 not in sinks:
@@ -258,4 +282,115 @@ def _check(h: H.Hir) -> bool:
             work += len(fq) + 1
         if work > MAX_WORK:
             raise _Unsafe()
-    return True
+    # (3) the steps at one index: a post-state and all the ones co-live with it.
+    total = dict(cost)
+    for p, q in pairs:
+        if p in sinks and q in sinks:
+            continue
+        total[p] = total.get(p, 0) + cost.get(q, 0)
+        total[q] = total.get(q, 0) + cost.get(p, 0)
+    out.worst = max([e[root], *total.values()])
+    out.work = work
+    if out.worst + out.fail_cost > budget:
+        raise _Unsafe()
+    return out
+
+
+def _closures(g: _Graph, cap: int) -> Tuple[List[int], List[Counts], List[bool]]:
+    """Per node: ε-tree size ``E`` (capped), follow multiplicities (capped at 2), and
+    whether a look-free ε-path reaches ``MATCH``.  The ε-graph is acyclic (nullable
+    loop bodies were rejected), so one post-order walk computes all three."""
+    n = len(g.kind)
+    kind, nexts, cls, classes = g.kind, g.nexts, g.cls, g.classes
+    e = [0] * n
+    follow: List[Counts] = [{}] * n
+    clean = [False] * n
+    done = [False] * n
+    work = 0
+    for root in range(n):
+        if done[root]:
+            continue
+        stack: List[Tuple[int, bool]] = [(root, False)]
+        while stack:
+            v, expanded = stack.pop()
+            if done[v]:
+                continue
+            k = kind[v]
+            if k == K_CHAR:
+                e[v] = step_weight(classes[cls[v]])
+                follow[v] = {v: 1}
+                done[v] = True
+                continue
+            if k == K_MATCH:
+                e[v], clean[v], done[v] = 1, True, True
+                continue
+            if not expanded:
+                stack.append((v, True))
+                stack.extend((u, False) for u in nexts[v] if not done[u])
+                continue
+            if k == K_LOOK:
+                u = nexts[v][0]
+                e[v] = min(cap, 1 + e[u])
+                follow[v] = follow[u]
+            else:
+                total = 1
+                merged: Counts = {}
+                for u in nexts[v]:
+                    total += e[u]
+                    for q, m in follow[u].items():
+                        merged[q] = min(2, merged.get(q, 0) + m)
+                    work += len(follow[u])
+                    clean[v] = clean[v] or clean[u]
+                e[v] = min(cap, total)
+                follow[v] = merged
+                if work > MAX_WORK:
+                    raise _Unsafe()
+            done[v] = True
+    return e, follow, clean
+
+
+def _fail_cost(g: _Graph, start: int, cap: int) -> int:
+    """ε-tree size from ``start`` when every ``\\A`` fails (a later start position)."""
+    memo: Dict[int, int] = {}
+    stack: List[Tuple[int, bool]] = [(start, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if v in memo:
+            continue
+        k = g.kind[v]
+        if k in (K_CHAR, K_MATCH) or (k == K_LOOK and g.look[v] == H.START):
+            memo[v] = 1
+            continue
+        if not expanded:
+            stack.append((v, True))
+            stack.extend((u, False) for u in g.nexts[v] if u not in memo)
+            continue
+        memo[v] = min(cap, 1 + sum(memo[u] for u in g.nexts[v]))
+    return memo[start]
+
+
+def grows_stack(h: H.Hir) -> bool:
+    """True if ``re``'s backtracking stack grows with the input (not only the pattern).
+
+    ``re`` runs ``X*`` of a one-character ``X`` as a counted loop; any other
+    unbounded repetition keeps a frame per iteration (≈ 100-200 bytes per
+    character), so such patterns only get ``re`` for short values.
+    """
+    stack = [h]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, H.HRepetition):
+            sub = x.sub
+            while isinstance(sub, H.HCapture):
+                sub = sub.sub
+            single = isinstance(sub, H.HClass) or (
+                isinstance(sub, H.HLiteral) and len(sub.chars) == 1
+            )
+            if x.max is None and not single:
+                return True
+            stack.append(x.sub)
+        elif isinstance(x, H.HCapture):
+            stack.append(x.sub)
+        elif isinstance(x, (H.HConcat, H.HAlternation)):
+            stack.extend(x.subs)
+    return False

@@ -1,0 +1,476 @@
+"""Bit-parallel simulation of the position (Glushkov) automaton.
+
+The lazy DFA (``nfa``) answers in O(1) per character while its cache holds;
+on an input that visits a new DFA state at almost every character (an
+exponential DFA such as ``[ab]*a[ab]{20000}c``) each miss costs a closure over
+thousands of NFA states.  This engine costs a fixed number of big-integer
+operations per character instead, each over one bit per position.
+
+The set ``D`` of positions that have just consumed a character is a Python
+``int``.  Glushkov's follow relation is the union of *bicliques*
+``last(X) × first(Y)`` (one per concatenation ``XY`` and per loop ``X*``).
+Small bicliques are split into single edges ``p -> q`` and grouped by the
+distance ``q - p``: ``follow(D) = OR_d shift(D & S_d, d)``.  Copies of a
+counted repetition are laid out one after the other, so their edges share
+distances and the number of groups does not grow with the count.  A large
+biclique (an alternation's branches, the exits of ``X{0,n}``) is one test
+``if D & L: acc |= F``.  Look-arounds sit on edges as conditions on the
+boundary between the previous and the next character; the masks are built
+once per distinct boundary context (a handful of bits) and cached.
+
+Per character: ``D = (follow(D) | first) & chars[c]``, with ``first`` added
+at every boundary for an unanchored search; a match is a position of ``D`` in
+``last`` (or an empty match) under the boundary's context.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from . import hir as H
+from . import unicode as U
+from .charset import Ranges
+from .nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, _is_aword
+
+Cond = FrozenSet[str]
+Entry = Tuple[int, Cond]
+
+
+class Entries:
+    """An immutable list of ``(position, condition)`` built by sharing: concatenation
+    makes a node over both parts, so ``last`` of ``X{0,n}`` (the union of every
+    copy's) costs O(n) in total, not O(n^2)."""
+
+    __slots__ = ("_flat", "leaf", "parts", "size")
+
+    def __init__(self, leaf: Sequence[Entry] = (), parts: Sequence[Entries] = ()) -> None:
+        self.leaf = leaf
+        self.parts = parts
+        self.size: int = len(leaf) + sum(p.size for p in parts)
+        self._flat: Optional[List[Entry]] = None
+
+    def __add__(self, other: Entries) -> Entries:
+        if not other.size:
+            return self
+        if not self.size:
+            return other
+        return Entries(parts=(self, other))
+
+    def flat(self) -> List[Entry]:
+        if self._flat is None:
+            out: List[Entry] = []
+            stack: List[Entries] = [self]
+            while stack:
+                e = stack.pop()
+                if e._flat is not None:
+                    out.extend(reversed(e._flat))
+                    continue
+                out.extend(reversed(e.leaf))
+                stack.extend(e.parts)
+            out.reverse()
+            self._flat = out
+        return self._flat
+
+
+EMPTY = Entries()
+
+NO_COND: Cond = frozenset()
+#: Single edges a biclique may expand to before it is kept as one test.
+MAX_EXPANDED = 16
+#: Construction limits (positions, entry-list work); beyond them the engine is unavailable.
+MAX_POSITIONS = 1_000_000
+MAX_BUILD_WORK = 6_000_000
+#: Large bicliques (one test per character each) the engine accepts.
+MAX_BICLIQUES = 64
+#: Bytes of cached per-character masks before the cache is dropped.
+MAX_CHARMASK_BYTES = 16 << 20
+
+# Next-character bits (shifted left by 5 in a context).
+N_END = 1
+N_NL = 2
+N_CR = 4
+N_UWORD = 8
+N_AWORD = 16
+
+
+class Unavailable(Exception):
+    """The pattern is too large for the bit-parallel engine."""
+
+
+class _Frag:
+    __slots__ = ("first", "last", "null")
+
+    def __init__(self, first: Entries, last: Entries, null: Set[Cond]) -> None:
+        self.first = first
+        self.last = last
+        self.null = null
+
+
+def _with(entries: Entries, nulls: Set[Cond]) -> Entries:
+    """``entries`` with each null condition added (the ways through a nullable part)."""
+    if nulls == {NO_COND}:
+        return entries
+    out: Dict[Entry, None] = {}
+    for nc in nulls:
+        for p, c in entries.flat():
+            out[(p, c | nc if nc else c)] = None
+    return Entries(list(out))
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.cls: List[int] = []
+        self.classes: List[Ranges] = []
+        self._class_ids: Dict[Ranges, int] = {}
+        self.bicliques: List[Tuple[Entries, Entries]] = []
+        self.work = 0
+
+    def _charge(self, n: int) -> None:
+        self.work += n
+        if self.work > MAX_BUILD_WORK:
+            raise Unavailable()
+
+    def position(self, rs: Ranges) -> int:
+        if len(self.cls) >= MAX_POSITIONS:
+            raise Unavailable()
+        cid = self._class_ids.get(rs)
+        if cid is None:
+            cid = len(self.classes)
+            self.classes.append(rs)
+            self._class_ids[rs] = cid
+        self.cls.append(cid)
+        return len(self.cls) - 1
+
+    def link(self, last: Entries, first: Entries) -> None:
+        if last.size and first.size:
+            self.bicliques.append((last, first))
+            self._charge(1)
+
+    def build(self, h: H.Hir) -> _Frag:
+        if isinstance(h, H.HEmpty):
+            return _Frag(EMPTY, EMPTY, {NO_COND})
+        if isinstance(h, H.HLook):
+            return _Frag(EMPTY, EMPTY, {frozenset([h.look])})
+        if isinstance(h, H.HClass):
+            one = Entries([(self.position(h.ranges), NO_COND)])
+            return _Frag(one, one, set())
+        if isinstance(h, H.HLiteral):
+            ps = [self.position(((ord(c), ord(c)),)) for c in h.chars]
+            for a, b in zip(ps, ps[1:]):
+                self.bicliques.append((Entries([(a, NO_COND)]), Entries([(b, NO_COND)])))
+            self._charge(len(ps))
+            return _Frag(Entries([(ps[0], NO_COND)]), Entries([(ps[-1], NO_COND)]), set())
+        if isinstance(h, H.HCapture):
+            return self.build(h.sub)
+        if isinstance(h, H.HConcat):
+            return self.concat([self.build(s) for s in h.subs])
+        if isinstance(h, H.HAlternation):
+            firsts: List[Entries] = []
+            lasts: List[Entries] = []
+            null: Set[Cond] = set()
+            for s in h.subs:
+                f = self.build(s)
+                firsts.append(f.first)
+                lasts.append(f.last)
+                null |= f.null
+            self._charge(len(h.subs))
+            return _Frag(Entries(parts=firsts), Entries(parts=lasts), null)
+        assert isinstance(h, H.HRepetition)
+        if h.max is None:
+            parts = [self.build(h.sub) for _ in range(max(0, h.min - 1))]
+            loop = self.build(h.sub)
+            self.link(loop.last, loop.first)
+            null = set(loop.null)
+            if h.min == 0:
+                null.add(NO_COND)
+            parts.append(_Frag(loop.first, loop.last, null))
+            return self.concat(parts)
+        parts = [self.build(h.sub) for _ in range(h.min)]
+        tail: Optional[_Frag] = None
+        for _ in range(h.max - h.min):
+            x = self.build(h.sub)
+            inner = self.concat([x, tail]) if tail is not None else x
+            tail = _Frag(inner.first, inner.last, inner.null | {NO_COND})
+        if tail is not None:
+            parts.append(tail)
+        return self.concat(parts)
+
+    def concat(self, frags: List[_Frag]) -> _Frag:
+        if not frags:
+            return _Frag(EMPTY, EMPTY, {NO_COND})
+        acc = frags[0]
+        for f in frags[1:]:
+            self.link(acc.last, f.first)
+            first = acc.first + _with(f.first, acc.null) if acc.null else acc.first
+            last = f.last + _with(acc.last, f.null) if f.null else f.last
+            null = {a | b for a in acc.null for b in f.null}
+            self._charge(1 + len(null))
+            acc = _Frag(first, last, null)
+        return acc
+
+
+class _Table:
+    """Masks for one boundary context."""
+
+    __slots__ = ("bicliques", "first", "groups", "last", "null")
+
+    def __init__(
+        self, groups: List[Tuple[int, int]], bicliques: List[Tuple[int, int]],
+        first: int, last: int, null: bool,
+    ) -> None:
+        self.groups = groups
+        self.bicliques = bicliques
+        self.first = first
+        self.last = last
+        self.null = null
+
+
+class Stats:
+    """Work counters (instrumentation for tests and benchmarks)."""
+
+    __slots__ = ("chars", "ops", "tables")
+
+    def __init__(self) -> None:
+        self.chars = 0  # characters simulated
+        self.ops = 0  # big-integer mask operations (each over one bit per position)
+        self.tables = 0  # boundary contexts whose masks were built
+
+
+class BitNFA:
+    """``is_match`` by bit-parallel simulation (raises ``Unavailable`` if too large)."""
+
+    def __init__(self, hir: H.Hir) -> None:
+        b = _Builder()
+        top = b.build(hir)
+        self.positions = len(b.cls)
+        self.anchored = H.anchored_start(hir)
+        self._top = top
+        self._cls = b.cls
+        self._class_ranges = [([lo for lo, _ in rs], [hi for _, hi in rs]) for rs in b.classes]
+        masks = [0] * len(b.classes)
+        for p, cid in enumerate(b.cls):
+            masks[cid] |= 1 << p
+        self._class_masks = masks
+        # Singleton edges p -> q (cond) and the bicliques kept whole.
+        edges: List[Tuple[int, int, Cond]] = []
+        big: List[Tuple[Entries, Entries]] = []
+        for last, first in b.bicliques:
+            if last.size * first.size <= MAX_EXPANDED:
+                for p, c1 in last.flat():
+                    for q, c2 in first.flat():
+                        edges.append((p, q, c1 | c2 if c2 else c1))
+            else:
+                big.append((last, first))
+        # Each large biclique is a test per character, and its masks are built per
+        # context: too many (chains of nullable copies, ``(?:a?){3000}``) and this
+        # engine would be no better than the DFA's closures.
+        if len(big) > MAX_BICLIQUES or sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
+            raise Unavailable()
+        self._edges = edges
+        self._big = big
+        looks: Set[str] = set()
+        for _, _, c in edges:
+            looks |= c
+        for last, first in big:
+            for _, c in (last + first).flat():
+                looks |= c
+        for _, c in (top.first + top.last).flat():
+            looks |= c
+        for c in top.null:
+            looks |= c
+        self._prev_mask, self._next_mask = _context_masks(looks)
+        self._tables: Dict[int, _Table] = {}
+        self._charmasks: Dict[str, int] = {}
+        self._charmask_bytes = 0
+        self._prev_bits: Dict[str, int] = {}
+        self._next_bits: Dict[str, int] = {}
+        self.stats = Stats()
+
+    # -- per-context masks ---------------------------------------------------------
+
+    def _table(self, ctx: int) -> _Table:
+        got = self._tables.get(ctx)
+        if got is None:
+            got = self._tables[ctx] = self._build_table(ctx)
+            self.stats.tables += 1
+        return got
+
+    def _build_table(self, ctx: int) -> _Table:
+        memo: Dict[Cond, bool] = {}
+
+        def ok(c: Cond) -> bool:
+            if not c:
+                return True
+            got = memo.get(c)
+            if got is None:
+                got = memo[c] = all(_holds(look, ctx) for look in c)
+            return got
+
+        by_delta: Dict[int, int] = {}
+        for p, q, c in self._edges:
+            if ok(c):
+                d = q - p
+                by_delta[d] = by_delta.get(d, 0) | (1 << p)
+        groups = sorted(by_delta.items())
+        bicliques: List[Tuple[int, int]] = []
+        for last, first in self._big:
+            lm = _mask(last, ok)
+            fm = _mask(first, ok)
+            if lm and fm:
+                bicliques.append((lm, fm))
+        top = self._top
+        null = any(ok(c) for c in top.null)
+        return _Table(groups, bicliques, _mask(top.first, ok), _mask(top.last, ok), null)
+
+    # -- per-character data --------------------------------------------------------
+
+    def _charmask(self, c: str) -> int:
+        got = self._charmasks.get(c)
+        if got is None:
+            o = ord(c)
+            got = 0
+            for cid, (los, his) in enumerate(self._class_ranges):
+                i = bisect_right(los, o) - 1
+                if i >= 0 and o <= his[i]:
+                    got |= self._class_masks[cid]
+            size = (got.bit_length() >> 3) + 64
+            if self._charmask_bytes + size > MAX_CHARMASK_BYTES:
+                self._charmasks.clear()
+                self._charmask_bytes = 0
+            self._charmasks[c] = got
+            self._charmask_bytes += size
+        return got
+
+    def _bits_of(self, c: str) -> Tuple[int, int]:
+        """(previous-character bits, next-character bits << 5) for ``c``."""
+        prev = self._prev_bits.get(c)
+        if prev is None:
+            word = U.is_word_char(c)
+            aword = _is_aword(c)
+            prev = (C_NL if c == "\n" else 0) | (C_CR if c == "\r" else 0)
+            prev |= (C_UWORD if word else 0) | (C_AWORD if aword else 0)
+            nxt = (N_NL if c == "\n" else 0) | (N_CR if c == "\r" else 0)
+            nxt |= (N_UWORD if word else 0) | (N_AWORD if aword else 0)
+            prev &= self._prev_mask
+            nxt = (nxt & self._next_mask) << 5
+            if len(self._prev_bits) < 10_000:
+                self._prev_bits[c] = prev
+                self._next_bits[c] = nxt
+            return prev, nxt
+        return prev, self._next_bits[c]
+
+    # -- the search ------------------------------------------------------------------
+
+    def is_match(self, s: str) -> bool:
+        anchored = self.anchored
+        stats = self.stats
+        d = 0
+        prev = C_START & self._prev_mask
+        ops = 0
+        i = 0
+        for c in s:
+            pb, nb = self._bits_of(c)
+            t = self._table(prev | nb)
+            if d & t.last:
+                stats.ops += ops
+                stats.chars += i
+                return True
+            if t.null and (not anchored or i == 0):
+                stats.ops += ops
+                stats.chars += i
+                return True
+            f = 0
+            if d:
+                for delta, m in t.groups:
+                    x = d & m
+                    if x:
+                        f |= x << delta if delta >= 0 else x >> -delta
+                for lm, fm in t.bicliques:
+                    if d & lm:
+                        f |= fm
+                ops += 2 * len(t.groups) + len(t.bicliques)
+            if not anchored or i == 0:
+                f |= t.first
+            d = f & self._charmask(c)
+            ops += 2
+            i += 1
+            if not d and anchored:
+                stats.ops += ops
+                stats.chars += i
+                return False
+            prev = pb
+        stats.ops += ops
+        stats.chars += i
+        t = self._table(prev | (N_END & self._next_mask) << 5)
+        return bool(d & t.last) or (t.null and (not anchored or i == 0))
+
+
+def _mask(entries: Entries, ok: Callable[[Cond], bool]) -> int:
+    m = 0
+    for p, c in entries.flat():
+        if ok(c):
+            m |= 1 << p
+    return m
+
+
+def _context_masks(looks: Set[str]) -> Tuple[int, int]:
+    """The previous/next-character bits that the looks in ``looks`` read."""
+    prev = nxt = 0
+    for lk in looks:
+        if lk in (H.START, H.START_LF, H.START_CRLF):
+            prev |= C_START
+        if lk in (H.START_LF, H.START_CRLF):
+            prev |= C_NL
+        if lk == H.START_CRLF:
+            prev |= C_CR
+            nxt |= N_NL
+        if lk in (H.END, H.END_LF, H.END_CRLF):
+            nxt |= N_END
+        if lk in (H.END_LF, H.END_CRLF):
+            nxt |= N_NL
+        if lk == H.END_CRLF:
+            nxt |= N_CR
+            prev |= C_CR
+        if "Unicode" in lk:
+            prev |= C_UWORD
+            nxt |= N_UWORD
+        if "Ascii" in lk:
+            prev |= C_AWORD
+            nxt |= N_AWORD
+    return prev, nxt
+
+
+def _holds(look: str, ctx: int) -> bool:
+    """``look`` at a boundary: previous-character bits in ``ctx``'s low 5 bits,
+    next-character bits (``N_*``) above them."""
+    nx = ctx >> 5
+    if look == H.START:
+        return bool(ctx & C_START)
+    if look == H.END:
+        return bool(nx & N_END)
+    if look == H.START_LF:
+        return bool(ctx & (C_START | C_NL))
+    if look == H.END_LF:
+        return bool(nx & (N_END | N_NL))
+    if look == H.START_CRLF:
+        return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and not nx & N_NL)
+    if look == H.END_CRLF:
+        return bool(nx & (N_END | N_CR)) or (bool(nx & N_NL) and not ctx & C_CR)
+    if "Unicode" in look:
+        before, after = bool(ctx & C_UWORD), bool(nx & N_UWORD)
+    else:
+        before, after = bool(ctx & C_AWORD), bool(nx & N_AWORD)
+    kind = look.replace("Unicode", "").replace("Ascii", "")
+    if kind == "Word":
+        return before != after
+    if kind == "WordNegate":
+        return before == after
+    if kind == "WordStart":
+        return not before and after
+    if kind == "WordEnd":
+        return before and not after
+    if kind == "WordStartHalf":
+        return not before
+    assert kind == "WordEndHalf"
+    return not after

@@ -1,0 +1,426 @@
+"""The regex engines cost a bounded amount of work per character (issue #15, items 1-3).
+
+No wall-clock assertions: work is counted.  The ``re`` path is checked against an
+instrumented backtracker that explores the HIR the way ``re`` explores the emitted
+pattern (same choice points, same order, real look-arounds) and counts its steps;
+the DFA, the bit-parallel engine and the literal-set engine count their own work
+through their ``stats``/``steps`` hooks.  Speed lives in ``bench/bench_regex.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from typing import Callable, List, Optional, Tuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contractgate._validation.regex import (
+    STACK_SAFE_LEN,
+    CompiledRegex,
+    RegexCompileError,
+    compile_pattern,
+    is_match_fn,
+)
+from contractgate._validation.regex import hir as H
+from contractgate._validation.regex import nfa as _nfa
+from contractgate._validation.regex import safety as _safety
+from contractgate._validation.regex.bitnfa import BitNFA, Unavailable
+from contractgate._validation.regex.literals import LiteralSet, literal_set
+from contractgate._validation.regex.nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, look_holds
+from contractgate._validation.regex.unicode import is_word_char
+
+# -- an instrumented backtracker: re's search, step by step ------------------------------
+
+
+class _TooMany(Exception):
+    pass
+
+
+class Backtracker:
+    """Depth-first search over the HIR with ``re``'s choice points and order.
+
+    A step is what the safety analysis counts: a choice point (an alternation,
+    one iteration decision of a repetition), a look-around, a class or
+    character test, reaching the end of the pattern.  Captures and
+    concatenations cost nothing.  Stops at the first match, like ``search``.
+    """
+
+    def __init__(self, h: H.Hir, s: str, limit: int) -> None:
+        self.h = h
+        self.s = s
+        self.steps = 0
+        self.limit = limit
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > self.limit:
+            raise _TooMany()
+
+    def ctx(self, i: int) -> int:
+        if i == 0:
+            return C_START
+        c = self.s[i - 1]
+        bits = C_NL if c == "\n" else C_CR if c == "\r" else 0
+        if is_word_char(c):
+            bits |= C_UWORD
+        if c == "_" or (c.isascii() and c.isalnum()):
+            bits |= C_AWORD
+        return bits
+
+    def m(self, h: H.Hir, i: int, k: Callable[[int], bool]) -> bool:
+        s = self.s
+        if isinstance(h, H.HEmpty):
+            return k(i)
+        if isinstance(h, H.HLiteral):
+            for j, c in enumerate(h.chars):
+                self.tick()
+                if i + j >= len(s) or s[i + j] != c:
+                    return False
+            return k(i + len(h.chars))
+        if isinstance(h, H.HClass):
+            self.tick()
+            if i < len(s) and any(lo <= ord(s[i]) <= hi for lo, hi in h.ranges):
+                return k(i + 1)
+            return False
+        if isinstance(h, H.HLook):
+            self.tick()
+            nxt = s[i] if i < len(s) else None
+            return look_holds(h.look, self.ctx(i), nxt) and k(i)
+        if isinstance(h, H.HCapture):
+            return self.m(h.sub, i, k)
+        if isinstance(h, H.HConcat):
+            return self.seq(h.subs, 0, i, k)
+        if isinstance(h, H.HAlternation):
+            self.tick()
+            return any(self.m(sub, i, k) for sub in h.subs)
+        assert isinstance(h, H.HRepetition)
+        return self.rep(h, 0, i, k)
+
+    def seq(self, subs: List[H.Hir], n: int, i: int, k: Callable[[int], bool]) -> bool:
+        if n == len(subs):
+            return k(i)
+        return self.m(subs[n], i, lambda j: self.seq(subs, n + 1, j, k))
+
+    def rep(self, h: H.HRepetition, count: int, i: int, k: Callable[[int], bool]) -> bool:
+        def again(j: int) -> bool:
+            return self.rep(h, count + 1, j, k)
+
+        if count < h.min:
+            return self.m(h.sub, i, again)
+        if h.max is not None and count >= h.max:
+            return k(i)
+        self.tick()
+        if h.greedy:
+            return self.m(h.sub, i, again) or k(i)
+        return k(i) or self.m(h.sub, i, again)
+
+    def search(self) -> bool:
+        def end(_i: int) -> bool:
+            self.tick()
+            return True
+
+        for start in range(len(self.s) + 1):
+            if self.m(self.h, start, end):
+                return True
+        return False
+
+
+def _backtrack(m: CompiledRegex, s: str, limit: int) -> Tuple[bool, int]:
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 20_000))
+    try:
+        b = Backtracker(m.hir, s, limit)
+        return b.search(), b.steps
+    finally:
+        sys.setrecursionlimit(old)
+
+
+# -- item 1: the analysis only sends patterns with few steps per character to re -----------
+
+HOSTILE_FOR_RE = [
+    "(?:|)" * 26 + "x",
+    "(?:\\b|\\b)" * 26 + "x",
+    "(" + "(?:|)" * 26 + ")[^\\s\\S]z|y",
+    "(?:" + "|" * 50_000 + ")x",
+    "\\b" * 10_000 + "x",
+    "a.{0,10000}b",
+    "(?:|)(?:|)(?:|)(?:|)(?:|)(?:|)(?:|)(?:|)\\z",
+]
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_FOR_RE, ids=lambda p: p[:24])
+def test_exponential_and_wide_empty_paths_are_not_sent_to_re(pattern: str) -> None:
+    m = compile_pattern(pattern)
+    assert m.engine != "re", pattern
+    assert _safety.cost_bound(m.hir) is None
+    dfa = m._get_dfa()
+    before = dfa.stats.closure_steps
+    for s in ["y", "y" * 2000, "x"]:
+        m.is_match(s)
+    # The DFA's closures are bounded by the NFA, once per state (here: a few states).
+    assert dfa.stats.closure_steps - before <= 8 * (len(dfa.nfa.kind) + 2000)
+
+
+COMMON = [
+    "^[a-z0-9_]+$",
+    "^\\d{4}-\\d{2}-\\d{2}$",
+    "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+    "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$",
+    "^[\\w.+-]+@[\\w-]+\\.[\\w.]+$",
+    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:\\d{2})$",
+    "\\bfoo\\b",
+    "colou?r",
+    "^.{0,10000}$",
+    "^[A-Z]{2}\\d{2}[A-Z0-9]{1,30}$",
+]
+
+
+@pytest.mark.parametrize("pattern", COMMON)
+def test_common_contract_patterns_stay_on_re(pattern: str) -> None:
+    m = compile_pattern(pattern)
+    assert m.engine == "re"
+    assert m.steps_per_char is not None and m.steps_per_char <= _safety.STEP_BUDGET
+
+
+def _adversarial(m: CompiledRegex, r: random.Random, n: int) -> List[str]:
+    """Subjects built from the pattern's own characters: runs, near misses, mixes."""
+    chars: List[str] = []
+    stack = [m.hir]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, H.HLiteral):
+            chars.extend(x.chars)
+        elif isinstance(x, H.HClass) and x.ranges:
+            lo, hi = x.ranges[r.randrange(len(x.ranges))]
+            chars.append(chr(lo))
+            chars.append(chr(min(hi, lo + 1)))
+        elif isinstance(x, (H.HRepetition, H.HCapture)):
+            stack.append(x.sub)
+        elif isinstance(x, (H.HConcat, H.HAlternation)):
+            stack.extend(x.subs)
+    chars = [c for c in chars if not 0xD800 <= ord(c) <= 0xDFFF] or ["a"]
+    pool = [*chars, "!", "\n", " "]
+    out = [
+        chars[0] * n,
+        "".join(chars[i % len(chars)] for i in range(n)),
+        "".join(r.choice(pool) for _ in range(n)),
+        (chars[0] * (n - 1)) + "!",
+    ]
+    unit = "".join(r.choice(chars) for _ in range(r.randint(1, 4)))
+    out.append((unit * n)[:n - 1] + r.choice(pool))
+    return out
+
+
+_PIECES = [
+    "a", "b", "ab", "x", "\\d", "\\w", "[a-c]", "[^a]", ".", "\\s", "-", "é", "(?i)k",
+    "\\b", "\\B", "^", "$", "(?m)^", "(?m)$", "\\A", "\\z", "(?:|)", "(?:a|)", "[^\\s\\S]",
+    "foo|bar", "(?:a|b)", "(?:ab|cd)", "\\b{start}",
+]
+_QUANTS = ["", "", "", "*", "+", "?", "{2}", "{0,3}", "{1,}", "{2,5}", "*?", "{0,40}"]
+
+
+@st.composite
+def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    parts: List[str] = []
+    for _ in range(draw(st.integers(1, 5))):
+        if depth < 2 and draw(st.integers(0, 4)) == 0:
+            inner = "|".join(draw(st.lists(_patterns(depth + 1), min_size=1, max_size=3)))
+            parts.append(draw(st.sampled_from(["(", "(?:"])) + inner + ")")
+        else:
+            parts.append(draw(st.sampled_from(_PIECES)))
+        parts.append(draw(st.sampled_from(_QUANTS)))
+    return "".join(parts)
+
+
+def _check_bounded(pattern: str, seed: int, n: int) -> Optional[int]:
+    """Steps of the backtracker are within the proven bound; return the bound.
+
+    A pattern whose full classes cost too much per test runs on ``re`` for ASCII
+    input only (its ASCII variant, classes cut to ASCII: on ASCII subjects the
+    same paths as the full HIR), so its ASCII bound is checked on ASCII subjects.
+    """
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError:
+        return None
+    budget = _safety.STEP_BUDGET
+    bound = _safety.cost_bound(m.hir)
+    ascii_only = bound is None or bound > budget
+    if ascii_only:
+        bound = _safety.cost_bound(m.hir, ascii_only=True)
+    if bound is None or bound > budget:
+        return None
+    r = random.Random(seed)
+    for s in _adversarial(m, r, n):
+        if ascii_only and not s.isascii():
+            s = "".join(c if c.isascii() else "!" for c in s)
+        limit = bound * (len(s) + 1)
+        got, steps = _backtrack(m, s, limit)
+        assert steps <= limit, (pattern, s, steps, bound)
+        assert got == m.dfa_is_match(s), (pattern, s)
+    return bound
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns(), st.integers(0, 2**32))
+def test_patterns_sent_to_re_take_bounded_steps(pattern: str, seed: int) -> None:
+    _check_bounded(pattern, seed, 60)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        *COMMON[:8],
+        "(?:a|)(?:a|)(?:a|)x", "[ab]{40}c", "(?:foo|bar)+baz", "\\b\\w{1,5}\\b", "a{0,40}$",
+        "(?m)^\\d+$", "x(?:ab|cd){0,20}y", "(?:|)(?:|)(?:|)x",
+    ],
+)
+def test_step_bound_on_known_shapes(pattern: str) -> None:
+    if _check_bounded(pattern, 7, 200) is None:
+        assert compile_pattern(pattern).engine != "re"
+
+
+def test_analysis_bound_is_per_character_not_per_pattern() -> None:
+    # The work of a window of characters does not depend on how many came before.
+    m = compile_pattern("[0-9a-f]{8}-[0-9a-f]{4}")
+    bound = _safety.cost_bound(m.hir)
+    assert bound is not None
+    steps = [_backtrack(m, "0" * n, 10**9)[1] for n in (100, 200, 400)]
+    for n, got in zip((100, 200, 400), steps):
+        assert got <= bound * (n + 1)
+    assert steps[2] - steps[1] <= 2 * (steps[1] - steps[0]) + bound
+
+
+# -- item 2: bounded repetitions keep DFA states small; the cache is bounded -----------------
+
+
+def _dfa(pattern: str) -> CompiledRegex:
+    return CompiledRegex(pattern, compile_pattern(pattern).hir, "dfa")
+
+
+@pytest.mark.parametrize(
+    "pattern,subject,want",
+    [
+        ("^.{0,10000}$", "a" * 4000, True),
+        ("^a{0,20000}b", "a" * 4000, False),
+        ("^(?:ab){0,5000}$", "ab" * 2000, True),
+    ],
+)
+def test_bounded_repetition_closures_are_small(pattern: str, subject: str, want: bool) -> None:
+    m = _dfa(pattern)
+    dfa = m._get_dfa()
+    assert m.is_match(subject) is want
+    # Before: every state held every copy after it (quadratic: 2 GB at 4 000 chars).
+    assert dfa.stats.closure_steps <= 6 * (len(subject) + 2)
+    assert dfa.stats.states_built <= len(subject) + 3
+
+
+def test_exponential_dfa_hands_over_to_bit_parallel() -> None:
+    r = random.Random(1)
+    subject = "".join(r.choice("ab") for _ in range(24_000))
+    m = compile_pattern("[ab]*a[ab]{20000}c")
+    dfa = m._get_dfa()
+    assert m.is_match(subject) is False and m.is_match(subject + "c") is True
+    assert dfa.stats.handovers == 2
+    # The DFA's wasted work is capped before the hand-over...
+    per_call = _nfa.THRASH_SLACK + _nfa.THRASH_PER_CHAR * len(subject) + 3 * 20_003
+    assert dfa.stats.closure_steps <= 2 * per_call
+    # ...and the bit-parallel engine does a fixed number of mask operations per character.
+    bits = dfa._bits
+    assert isinstance(bits, BitNFA)
+    assert bits.stats.ops <= 8 * bits.stats.chars
+
+
+def test_cache_is_bounded_by_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_nfa, "MAX_CACHE_BYTES", 64 << 10)
+    monkeypatch.setattr(_nfa, "THRASH_SLACK", 10**9)  # stay on the DFA
+    m = _dfa("[ab]*a[ab]{12}c")
+    dfa = m._get_dfa()
+    r = random.Random(3)
+    subject = "".join(r.choice("ab") for _ in range(20_000))
+    assert m.is_match(subject) is False
+    assert dfa.stats.evictions >= 1
+    assert dfa._cache.bytes <= (64 << 10) + _nfa._STATE_BYTES + 64 * _nfa._MEMBER_BYTES
+    assert m.is_match(subject + "c") is True
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns(), st.lists(st.text(st.sampled_from(list("abxé-fo\n 1_k!cd")), max_size=12),
+                             min_size=1, max_size=5))
+def test_bit_parallel_engine_agrees_with_the_dfa(pattern: str, subjects: List[str]) -> None:
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError:
+        return
+    try:
+        bits = BitNFA(m.hir)
+    except Unavailable:  # chains of nullable copies: the DFA keeps the search
+        return
+    for s in subjects:
+        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+
+
+# -- item 3: literal alternations ------------------------------------------------------------
+
+
+def _words(n: int, seed: int) -> List[str]:
+    r = random.Random(seed)
+    return sorted(
+        {"".join(r.choice("abcdefghijklmnopqrstuvwxy") for _ in range(r.randint(4, 9))) + "z"
+         for _ in range(n)}
+    )
+
+
+def test_large_literal_alternation_scans_in_amortised_constant_steps() -> None:
+    words = _words(3000, 2)
+    m = compile_pattern("|".join(words))
+    assert m.engine == "literals"
+    r = random.Random(4)
+    parts: List[str] = []
+    while sum(map(len, parts)) < 20_000:
+        w = r.choice(words)
+        parts.append(w[: r.randint(1, len(w) - 1)])  # prefixes only: never a whole word
+    subject = "".join(parts)
+    fn = is_match_fn(m)
+    assert not fn(subject) and fn(subject + words[17])
+    engine = fn.__self__  # type: ignore[attr-defined]
+    assert isinstance(engine, LiteralSet)
+    # Aho-Corasick: failure links are followed at most once per character read.
+    assert engine.steps <= 2 * (2 * len(subject) + len(words[17]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("abc"), min_size=1, max_size=4), min_size=3, max_size=8),
+    st.sampled_from([("", ""), ("^", ""), ("", "$"), ("^", "$"), ("\\A(?:", ")\\z"), ("(", ")")]),
+    st.lists(st.text(st.sampled_from("abcd"), max_size=10), min_size=1, max_size=6),
+)
+def test_literal_sets_agree_with_the_dfa(
+    words: List[str], ends: Tuple[str, str], subjects: List[str]
+) -> None:
+    m = compile_pattern(ends[0] + "|".join(words) + ends[1])
+    shape = literal_set(m.hir)
+    if shape is None:  # e.g. a common prefix was lifted out of the alternation
+        return
+    ls = LiteralSet(*shape)
+    for s in subjects:
+        assert ls.is_match(s) == m.dfa_is_match(s), (words, ends, s)
+
+
+# -- re's stack: patterns whose backtracking stack grows use the DFA on long values ----------
+
+
+def test_stack_growing_patterns_use_the_dfa_on_long_values() -> None:
+    m = compile_pattern("^(?:ab|cd)*$")
+    assert m.engine == "re" and _safety.grows_stack(m.hir)
+    fn = is_match_fn(m)
+    assert fn("ab" * 10) and not fn("ab" * 10 + "a")
+    dfa = m._get_dfa()
+    before = dfa.stats.states_built
+    long_value = "abcd" * (STACK_SAFE_LEN // 2)
+    assert fn(long_value) and not fn(long_value + "x")
+    assert dfa.stats.states_built > before  # the long values went to the DFA
+    assert not _safety.grows_stack(compile_pattern("^[a-z0-9_]+$").hir)
