@@ -1,41 +1,61 @@
-"""pytest plugin (entry point ``contractgate``): a local gateway for your test suite.
+"""pytest plugin (entry point ``contractgate``): a local gateway, contracts by name, and
+readable failures for contract verdicts. See ``docs/local-gateway.md``.
 
 Fixtures:
 
 ``contractgate_gateway`` (session)
     A started :class:`contractgate.gateway.LocalGateway` serving the contracts folder
-    (``--contractgate-contracts DIR`` on the command line, or ``contractgate_contracts``
-    in the ini file; default ``contracts``), with an in-memory database, on a free
-    loopback port. Use ``.base_url``, ``.api_key``, ``.contract_id(name)``, ``.faults``.
-``contractgate_client``
-    A :class:`contractgate.Client` bound to that gateway (closed after the test).
-``contractgate_async_client``
-    A :class:`contractgate.AsyncClient` bound to that gateway (needs pytest-asyncio).
+    (``--contractgate-contracts DIR``, or ``contractgate_contracts`` in the ini file;
+    default ``contracts``), in-memory database, free loopback port. Shared by the session:
+    tests see each other's rows.
+``contractgate_isolated_gateway``
+    The same gateway, with a fresh empty database (and no faults, full rate buckets, the
+    session's keys) for this test only; the shared rows are back afterwards. Costs one
+    in-memory SQLite database, not a server.
+``contractgate_client`` / ``contractgate_async_client``
+    A ``contractgate.Client`` / ``AsyncClient`` bound to that gateway. The async one needs
+    pytest-asyncio; a bare ``async def`` test using it runs in strict mode too.
+``contractgate_contract`` (session)
+    ``contractgate_contract("orders")`` → the ``CompiledContract`` of the latest stable
+    version in the same folder (``version="1.0.0"`` for another).
 
-The gateway is shared by the whole session, so tests see each other's rows: filter by
-contract, use fresh idempotency keys, or count deltas. Importing this plugin is cheap:
-neither httpx nor the server is imported until a fixture is used.
+Assertions: a failing ``assert result.passed`` (or ``assert resp.failed == 0``,
+``assert vr.violations == []``, ...) lists each violation as ``field  kind  message``;
+:mod:`contractgate.testing` has ``assert_valid`` / ``assert_invalid``.
+
+Importing this plugin is cheap: nothing of the gateway, the validator or httpx is
+imported until a fixture or a failing assertion needs it.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Iterator, List, Optional
 
 import pytest
 
 if TYPE_CHECKING:  # pragma: no cover
     from contractgate.gateway import LocalGateway
+    from contractgate.gateway._contracts import ContractRegistry
 
 __all__ = [
+    "ContractLoader",
     "contractgate_async_client",
     "contractgate_client",
+    "contractgate_contract",
     "contractgate_gateway",
+    "contractgate_isolated_gateway",
     "pytest_addoption",
+    "pytest_assertrepr_compare",
 ]
 
 _INI = "contractgate_contracts"
+_ADMIN = "contractgate_admin"
 _DEFAULT = "contracts"
+_ASYNC_FIXTURE = "contractgate_async_client"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,14 +65,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest=_INI,
         default=None,
         metavar="DIR",
-        help="folder of contract YAML files served by the contractgate_gateway fixture "
+        help="folder of contract YAML files for the contractgate fixtures "
         "(default: the contractgate_contracts ini value, else 'contracts')",
+    )
+    group.addoption(
+        "--contractgate-admin",
+        dest=_ADMIN,
+        action="store_true",
+        default=None,
+        help="start contractgate_gateway with its admin routes (/_admin/faults, "
+        "POST /_admin/reset), for tests driven from other processes",
     )
     parser.addini(
         _INI,
-        help="folder of contract YAML files for the contractgate_gateway fixture, relative "
-        "to the ini file (default: contracts)",
+        help="folder of contract YAML files for the contractgate fixtures, relative to the "
+        "ini file (default: contracts)",
         default=None,
+    )
+    parser.addini(
+        _ADMIN,
+        help="start contractgate_gateway with its admin routes (default: false)",
+        type="bool",
+        default=False,
     )
 
 
@@ -70,21 +104,29 @@ def _contracts_dir(config: pytest.Config) -> Path:
     return (config.rootpath / _DEFAULT).resolve()
 
 
+def _existing_contracts_dir(config: pytest.Config, fixture: str) -> Path:
+    folder = _contracts_dir(config)
+    if not folder.exists():
+        raise pytest.UsageError(
+            f"{fixture}: contracts folder not found: {folder} "
+            "(set --contractgate-contracts DIR or the contractgate_contracts ini option)"
+        )
+    return folder
+
+
+# ---------------------------------------------------------------------------- gateway
+
+
 @pytest.fixture(scope="session")
 def contractgate_gateway(request: pytest.FixtureRequest) -> Iterator[LocalGateway]:
     """A local gateway serving the project's contracts for the whole test session."""
     from contractgate.gateway import LocalGateway
 
-    folder = _contracts_dir(request.config)
-    if not folder.exists():
-        raise pytest.UsageError(
-            f"contractgate_gateway: contracts folder not found: {folder} "
-            "(set --contractgate-contracts DIR or the contractgate_contracts ini option)"
-        )
-    gw = LocalGateway(contracts_dir=folder)
+    config = request.config
+    folder = _existing_contracts_dir(config, "contractgate_gateway")
+    admin = config.getoption(_ADMIN, default=None) or bool(config.getini(_ADMIN))
+    gw = LocalGateway(contracts_dir=folder, admin=admin)
     for problem in gw.problems:
-        import warnings
-
         warnings.warn(f"contractgate_gateway: {problem}", stacklevel=1)
     gw.start()
     try:
@@ -93,26 +135,21 @@ def contractgate_gateway(request: pytest.FixtureRequest) -> Iterator[LocalGatewa
         gw.stop()
 
 
-def _client_class(name: str) -> Any:
-    try:
-        import contractgate
-
-        return getattr(contractgate, name)
-    except (ImportError, AttributeError) as e:
-        pytest.skip(f"contractgate.{name} is not available in this installation ({e})")
+@pytest.fixture
+def contractgate_isolated_gateway(contractgate_gateway: LocalGateway) -> Iterator[LocalGateway]:
+    """The session's gateway with a fresh, empty state for this test (see
+    :meth:`LocalGateway.isolated`): same server, port and API key."""
+    with contractgate_gateway.isolated() as gw:
+        yield gw
 
 
 @pytest.fixture
 def contractgate_client(contractgate_gateway: LocalGateway) -> Iterator[Any]:
     """A ``contractgate.Client`` talking to ``contractgate_gateway``."""
-    client_cls = _client_class("Client")
-    client = client_cls(
-        base_url=contractgate_gateway.base_url, api_key=contractgate_gateway.api_key
-    )
-    try:
-        yield client
-    finally:
-        client.close()
+    from contractgate import Client
+
+    with Client(base_url=contractgate_gateway.base_url, api_key=contractgate_gateway.api_key) as c:
+        yield c
 
 
 def _make_async_fixture() -> Callable[..., Any]:
@@ -120,28 +157,191 @@ def _make_async_fixture() -> Callable[..., Any]:
         import pytest_asyncio
     except ImportError:
 
-        @pytest.fixture(name="contractgate_async_client")
+        @pytest.fixture(name=_ASYNC_FIXTURE)
         def _skip_async_client(contractgate_gateway: LocalGateway) -> Any:
             """A ``contractgate.AsyncClient`` (needs pytest-asyncio)."""
-            pytest.skip(
-                "contractgate_async_client needs pytest-asyncio (pip install pytest-asyncio)"
-            )
+            pytest.skip(f"{_ASYNC_FIXTURE} needs pytest-asyncio (pip install pytest-asyncio)")
 
         return _skip_async_client
 
-    @pytest_asyncio.fixture(name="contractgate_async_client")
+    @pytest_asyncio.fixture(name=_ASYNC_FIXTURE)
     async def _async_client(contractgate_gateway: LocalGateway) -> Any:
         """A ``contractgate.AsyncClient`` talking to ``contractgate_gateway``."""
-        client_cls = _client_class("AsyncClient")
-        client = client_cls(
+        from contractgate import AsyncClient
+
+        async with AsyncClient(
             base_url=contractgate_gateway.base_url, api_key=contractgate_gateway.api_key
-        )
-        try:
+        ) as client:
             yield client
-        finally:
-            await client.aclose()
 
     return _async_client
 
 
 contractgate_async_client = _make_async_fixture()
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Generator[None, Any, None]:
+    """An ``async def`` test using ``contractgate_async_client`` is an asyncio test: mark
+    it, so pytest-asyncio runs it in strict mode too (unless another async runner's mark
+    is on it). Runs inside pytest-asyncio's own collection hook, which reads the mark."""
+    outcome = yield
+    if not inspect.iscoroutinefunction(obj):
+        return
+    result = outcome.get_result()
+    items = result if isinstance(result, list) else [result]
+    for item in items:
+        if (
+            isinstance(item, pytest.Function)
+            and _ASYNC_FIXTURE in item.fixturenames
+            and item.config.pluginmanager.has_plugin("asyncio")
+            and not any(item.get_closest_marker(m) for m in ("asyncio", "anyio", "trio"))
+        ):
+            item.add_marker(pytest.mark.asyncio)
+
+
+# ---------------------------------------------------------------------------- contracts
+
+
+class ContractLoader:
+    """``contractgate_contract(name, version=None)``: a compiled contract of the folder,
+    loaded once per session. No version: the latest stable one, as the gateway picks for
+    unpinned requests. ``loader.names`` lists the contracts."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._registry: Optional[ContractRegistry] = None
+
+    def _load(self) -> ContractRegistry:
+        if self._registry is None:
+            from contractgate.gateway._contracts import ContractRegistry
+
+            self._registry = ContractRegistry.load(self.folder, "contractgate-pytest")
+        return self._registry
+
+    @property
+    def names(self) -> List[str]:
+        return sorted(c.name for c in self._load().contracts.values())
+
+    def __repr__(self) -> str:
+        return f"<contractgate_contract {self.folder}>"
+
+    def __call__(self, name: str, version: Optional[str] = None) -> Any:
+        registry = self._load()
+        entry = registry.by_name(name)
+        if entry is None:
+            problems = "".join(f"\n  could not load {p}" for p in registry.problems)
+            pytest.fail(
+                f"contractgate_contract: no contract named {name!r} in {self.folder} "
+                f"(contracts: {', '.join(self.names) or 'none'}){problems}",
+                pytrace=False,
+            )
+        if version is None:
+            ve = entry.latest_stable()
+            if ve is None:
+                pytest.fail(
+                    f"contractgate_contract: {name!r} has no stable version; pass version= "
+                    f"(versions: {', '.join(sorted(entry.versions))})",
+                    pytrace=False,
+                )
+        else:
+            ve = entry.versions.get(version)
+            if ve is None:
+                pytest.fail(
+                    f"contractgate_contract: {name!r} has no version {version!r} "
+                    f"(versions: {', '.join(sorted(entry.versions))})",
+                    pytrace=False,
+                )
+        if ve.compiled is None:
+            pytest.fail(
+                f"contractgate_contract: {name!r} {ve.version} ({ve.source}) does not "
+                f"compile: {ve.compile_error}",
+                pytrace=False,
+            )
+        return ve.compiled
+
+
+@pytest.fixture(scope="session")
+def contractgate_contract(request: pytest.FixtureRequest) -> ContractLoader:
+    """Compiled contracts of the contracts folder by name:
+    ``contractgate_contract("orders")`` (latest stable) or ``(..., version="1.0.0")``."""
+    return ContractLoader(_existing_contracts_dir(request.config, "contractgate_contract"))
+
+
+# ---------------------------------------------------------------------------- assertions
+
+
+def _ours(value: object) -> bool:
+    """Cheap test for a contractgate verdict (or a list/tuple starting with one)."""
+    if isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return type(value).__module__.startswith("contractgate.")
+
+
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: object, right: object
+) -> Optional[List[str]]:
+    """``==`` / ``!=`` between verdicts or lists of violations: which violations are
+    only on one side, each as ``field  kind  message``."""
+    if op not in ("==", "!=") or not (_ours(left) or _ours(right)):
+        return None
+    from contractgate.testing import compare_explanation
+
+    return compare_explanation(op, left, right)
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed ``assert`` about a verdict gets the verdict's violations appended to its
+    message, in full (pytest's own rendering cuts reprs at 240 characters). The verdicts
+    are the values the failing statement computed or named."""
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, AssertionError):
+        _explain_failed_assert(excinfo)
+    yield
+
+
+def _squash(line: str) -> str:
+    """A line with its runs of spaces collapsed (column widths differ between tables)."""
+    return " ".join(line.split())
+
+
+def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    tb = excinfo.tb
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame_locals: Dict[str, Any] = dict(tb.tb_frame.f_locals)
+    try:
+        statement = str(excinfo.traceback[-1].statement)
+    except Exception:  # no source (e.g. exec'd code): only the rewrite's temporaries
+        statement = ""
+    named = set(_IDENT.findall(statement))
+    candidates = [v for k, v in frame_locals.items() if k.startswith("@py_assert")]
+    candidates += [v for k, v in frame_locals.items() if k in named]
+    if not any(_ours(v) for v in candidates):
+        return
+    from contractgate.testing import explain
+
+    exc = excinfo.value
+    message = str(exc.args[0]) if exc.args else ""
+    blocks: List[str] = []
+    shown = {_squash(line) for line in message.splitlines()}
+    seen: set[int] = set()
+    for value in candidates:
+        if id(value) in seen or not _ours(value):
+            continue
+        seen.add(id(value))
+        text = explain(value)
+        if text is None:
+            continue
+        rows = {_squash(line) for line in text.splitlines()[1:]}
+        if rows <= shown:
+            continue  # already in the message (a comparison's explanation, a helper's)
+        blocks.append(text)
+        shown |= rows
+    if blocks:
+        extra = "\n\n".join(f"contractgate: {b}" for b in blocks)
+        exc.args = (f"{message}\n\n{extra}" if message else extra, *exc.args[1:])

@@ -1,0 +1,344 @@
+"""Assertions for tests about contracts, with failure messages that list the violations.
+
+::
+
+    from contractgate.testing import assert_invalid, assert_valid
+
+    def test_orders(orders):                      # orders: a CompiledContract
+        assert_valid(orders, good_order)
+        assert_invalid(orders, {**good_order, "total": -1},
+                       kinds=["range_violation"], fields=["total"])
+
+A failing assertion reads::
+
+    event fails contract 'orders' 2.0.0 with 2 violations:
+      order_id  pattern_mismatch  Field 'order_id' does not match pattern ...
+      total     range_violation   Field 'total' value -1 is below minimum 0
+    event: {'order_id': 'x', ...}
+
+:func:`explain` renders any verdict (a ``ValidationResult``, an envelope result, the
+clients' ingest / egress / playground answers, or a list of violations) the same way;
+the pytest plugin uses it to make plain ``assert result.passed`` failures readable.
+This module needs neither pytest nor httpx.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections import Counter
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+
+from ._validation.violations import (
+    BatchValidationResult,
+    ValidationResult,
+    ViolationKind,
+)
+
+__all__ = [
+    "assert_invalid",
+    "assert_valid",
+    "compare_explanation",
+    "explain",
+    "format_violations",
+]
+
+Names = Union[None, str, Iterable[str]]
+
+_KNOWN_KINDS = tuple(k.value for k in ViolationKind)
+
+#: How much of an event a failure message shows.
+_EVENT_REPR_MAX = 240
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def _is_violation(v: Any) -> bool:
+    return all(hasattr(v, name) for name in ("field", "kind", "message"))
+
+
+def _rows(violations: Iterable[Any]) -> List[Tuple[str, ...]]:
+    rows: List[Tuple[str, ...]] = []
+    for v in violations:
+        field = str(v.field) or "(event)"
+        index = getattr(v, "record_index", None)
+        if isinstance(index, int):
+            rows.append((f"record {index}", field, str(v.kind), str(v.message)))
+        else:
+            rows.append((field, str(v.kind), str(v.message)))
+    return rows
+
+
+def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
+    """One line per violation, ``field  kind  message``, in aligned columns (envelope
+    violations start with their record). Fields at the event's root show ``(event)``."""
+    rows = _rows(violations)
+    if not rows:
+        return f"{indent}(no violations)"
+    n = max(len(r) for r in rows)
+    rows = [("",) * (n - len(r)) + r for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(n - 1)]
+    return "\n".join(
+        indent + "  ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]]) for r in rows
+    )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _model(name: str) -> Optional[type]:
+    """A class of :mod:`contractgate.models`, if that module is loaded (no object of it
+    can exist otherwise, and importing it here would cost the client's start-up)."""
+    models = sys.modules.get("contractgate.models")
+    cls = getattr(models, name, None)
+    return cls if isinstance(cls, type) else None
+
+
+def _is_a(obj: Any, *names: str) -> bool:
+    return any(cls is not None and isinstance(obj, cls) for cls in map(_model, names))
+
+
+def explain(obj: Any) -> Optional[str]:
+    """What failed in a verdict, as readable text; None when ``obj`` is not a verdict or
+    nothing in it failed.
+
+    Understands ``ValidationResult``, ``BatchValidationResult`` (envelopes), a list of
+    violations, and the clients' ``IngestEventResult``, ``PlaygroundResult``,
+    ``EgressOutcome``, ``EnvelopeIngestResponse``, ``BatchIngestResponse`` (each failing
+    event) and ``EgressResponse`` (each failing record)::
+
+        assert result.passed, explain(result)
+    """
+    if isinstance(obj, (list, tuple)):
+        if obj and all(_is_violation(v) for v in obj):
+            return f"{_count(len(obj), 'violation')}:\n{format_violations(obj)}"
+        return None
+    if isinstance(obj, ValidationResult) or _is_a(
+        obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome"
+    ):
+        violations = list(obj.violations)
+        if obj.passed or not violations:
+            return None
+        name = type(obj).__name__
+        where = f" (event {obj.index})" if isinstance(getattr(obj, "index", None), int) else ""
+        return f"{name}{where} has {_count(len(violations), 'violation')}:\n" + format_violations(
+            violations
+        )
+    if isinstance(obj, BatchValidationResult) or _is_a(obj, "EnvelopeIngestResponse"):
+        violations = list(obj.violations)
+        if not violations:
+            return None
+        return (
+            f"{type(obj).__name__}: {obj.passed} passed, {obj.quarantined} quarantined, "
+            f"{_count(len(violations), 'violation')}:\n{format_violations(violations)}"
+        )
+    if _is_a(obj, "BatchIngestResponse", "EgressResponse"):
+        items = obj.outcomes if hasattr(obj, "outcomes") else obj.results
+        failing = [it for it in items if it.passed is False]
+        if not failing:
+            return None
+        noun = "record" if hasattr(obj, "outcomes") else "event"
+        parts = [f"{type(obj).__name__}: {_count(len(failing), f'failing {noun}')} of {obj.total}:"]
+        for it in failing:
+            parts.append(f"  {noun} {it.index}:")
+            parts.append(format_violations(it.violations, indent="    "))
+        return "\n".join(parts)
+    return None
+
+
+def _violations_of(obj: Any) -> Optional[List[Any]]:
+    """The violations a value stands for in a comparison (None: not a verdict)."""
+    if isinstance(obj, (list, tuple)):
+        return list(obj) if all(_is_violation(v) for v in obj) else None
+    if isinstance(obj, (ValidationResult, BatchValidationResult)) or _is_a(
+        obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome", "EnvelopeIngestResponse"
+    ):
+        return list(obj.violations)
+    return None
+
+
+def _describe(obj: Any, violations: List[Any]) -> str:
+    what = _count(len(violations), "violation") if violations else "no violations"
+    if isinstance(obj, (list, tuple)):
+        return f"[{what}]"
+    return f"{type(obj).__name__}({what})"
+
+
+def _minus(a: List[Any], b: List[Any]) -> List[Any]:
+    """The violations of ``a`` that ``b`` does not have (as multisets; ``a``'s order)."""
+    unmatched = Counter(_rows(b))
+    out = []
+    for v, row in zip(a, _rows(a)):
+        if unmatched[row] > 0:
+            unmatched[row] -= 1
+        else:
+            out.append(v)
+    return out
+
+
+def compare_explanation(op: str, left: Any, right: Any) -> Optional[List[str]]:
+    """pytest's ``pytest_assertrepr_compare`` for ``==`` / ``!=`` between verdicts or
+    lists of violations: the violations found on one side only, or the shared ones.
+    None when either side is not a verdict."""
+    lv, rv = _violations_of(left), _violations_of(right)
+    if lv is None or rv is None or not (lv or rv):
+        return None
+    lines = [f"{_describe(left, lv)} {op} {_describe(right, rv)}"]
+    only_left, only_right = _minus(lv, rv), _minus(rv, lv)
+    if only_left:
+        lines += _section(f"only on the left ({len(only_left)}):", only_left)
+    if only_right:
+        lines += _section(f"only on the right ({len(only_right)}):", only_right)
+    if not (only_left or only_right):
+        if _rows(lv) == _rows(rv):
+            lines += _section("the same violations on both sides:", lv)
+        else:
+            lines += _section("the same violations in another order; left:", lv)
+            lines += _section("right:", rv)
+    return lines
+
+
+#: Rows per section of a comparison: pytest cuts explanations at 8 lines unless -vv
+#: (the full verdicts are appended to the failure by the pytest plugin).
+_COMPARE_ROWS = 4
+
+
+def _section(title: str, violations: List[Any]) -> List[str]:
+    rows = format_violations(violations[:_COMPARE_ROWS]).splitlines()
+    more = len(violations) - _COMPARE_ROWS
+    return [title, *rows] + ([f"  ... and {more} more"] if more > 0 else [])
+
+
+# ---------------------------------------------------------------------------- assertions
+
+
+def _compiled(contract: Any) -> Any:
+    """A ``CompiledContract`` from a compiled contract or a ``Contract``."""
+    if callable(getattr(contract, "validate", None)) and hasattr(contract, "contract"):
+        return contract
+    if callable(getattr(contract, "compile", None)):
+        return contract.compile()
+    raise TypeError(
+        "expected a CompiledContract (Contract.from_file(...).compile()) or a Contract, "
+        f"got {type(contract).__name__}"
+    )
+
+
+def _label(compiled: Any) -> str:
+    c = compiled.contract
+    return f"contract {c.name!r} {c.version}"
+
+
+def _validate(compiled: Any, event: Any, now: Any) -> ValidationResult:
+    if isinstance(event, (bytes, bytearray)):  # raw JSON, decoded as the gateway does
+        result: ValidationResult = compiled.validate_json(event, now=now)
+    else:
+        result = compiled.validate(event, now=now)
+    return result
+
+
+def _names(value: Names, what: str) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    items = (value,) if isinstance(value, str) else tuple(value)
+    out = []
+    for item in items:
+        text = str(item)
+        if what == "kinds" and text not in _KNOWN_KINDS:
+            close = difflib.get_close_matches(text, _KNOWN_KINDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"unknown violation kind {text!r}{hint} (kinds: {', '.join(_KNOWN_KINDS)})"
+            )
+        out.append(text)
+    return tuple(out)
+
+
+def _event_line(event: Any) -> str:
+    label = "event (JSON)" if isinstance(event, (bytes, bytearray)) else "event"
+    text = repr(bytes(event) if isinstance(event, bytearray) else event)
+    if len(text) > _EVENT_REPR_MAX:
+        text = text[: _EVENT_REPR_MAX - 3] + "..."
+    return f"{label}: {text}"
+
+
+def assert_valid(contract: Any, event: Any, *, now: Any = None) -> ValidationResult:
+    """Assert that ``event`` satisfies ``contract`` (a ``CompiledContract`` or a
+    ``Contract``); returns the result. ``event`` as ``bytes`` is raw JSON, decoded the
+    way the gateway decodes it. ``now`` pins the clock of freshness rules."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not this function's
+    compiled = _compiled(contract)
+    result = _validate(compiled, event, now)
+    if not result.passed:
+        raise AssertionError(
+            f"event fails {_label(compiled)} with "
+            f"{_count(len(result.violations), 'violation')}:\n"
+            f"{format_violations(result.violations)}\n{_event_line(event)}"
+        )
+    return result
+
+
+def assert_invalid(
+    contract: Any,
+    event: Any,
+    kinds: Names = None,
+    fields: Names = None,
+    *,
+    only: bool = False,
+    now: Any = None,
+) -> ValidationResult:
+    """Assert that ``event`` fails ``contract``; returns the result.
+
+    ``kinds`` (violation kinds, e.g. ``["range_violation"]``) and ``fields`` (dotted
+    paths, e.g. ``["customer.id"]``): each must appear among the violations. With
+    ``only=True`` every violation must also be of one of those kinds and on one of
+    those fields, so no other rule broke. A kind this SDK does not know is a
+    ``ValueError`` (a typo would otherwise fail every time).
+    """
+    __tracebackhide__ = True
+    want_kinds = _names(kinds, "kinds")
+    want_fields = _names(fields, "fields")
+    if only and not (want_kinds or want_fields):
+        raise ValueError("only=True needs kinds= or fields= to compare against")
+    compiled = _compiled(contract)
+    result = _validate(compiled, event, now)
+    expected = _expectation(want_kinds, want_fields)
+    if result.passed:
+        raise AssertionError(
+            f"event satisfies {_label(compiled)}; expected it to fail{expected}\n"
+            f"{_event_line(event)}"
+        )
+    seen_kinds = {str(v.kind) for v in result.violations}
+    seen_fields = {v.field for v in result.violations}
+    problems = [f"no {k} violation" for k in want_kinds if k not in seen_kinds]
+    problems += [f"no violation on field {f!r}" for f in want_fields if f not in seen_fields]
+    if only:
+        extra = [
+            v
+            for v in result.violations
+            if (want_kinds and str(v.kind) not in want_kinds)
+            or (want_fields and v.field not in want_fields)
+        ]
+        if extra:
+            others = ", ".join(f"{v.kind} on {v.field!r}" for v in extra)
+            problems.append(f"{_count(len(extra), 'other violation')} (only=True): {others}")
+    if problems:
+        raise AssertionError(
+            f"event fails {_label(compiled)}, but not as expected{expected}: "
+            + "; ".join(problems)
+            + f"\nits {_count(len(result.violations), 'violation')}:\n"
+            + format_violations(result.violations)
+            + f"\n{_event_line(event)}"
+        )
+    return result
+
+
+def _expectation(kinds: Sequence[str], fields: Sequence[str]) -> str:
+    parts = []
+    if kinds:
+        parts.append("kind " + " and ".join(kinds))
+    if fields:
+        parts.append("field " + " and ".join(repr(f) for f in fields))
+    return f" ({', '.join(parts)})" if parts else ""
