@@ -24,6 +24,28 @@ def test_top_level_help_lists_commands_and_exit_codes(cli) -> None:
     assert "exit codes:" in r.out and "3  configuration problem" in r.out
 
 
+def test_help_points_at_what_a_pip_user_has(cli, monkeypatch) -> None:
+    # docs/cli.md is not installed by pip: the help must not send users there
+    r = cli("--help")
+    assert "docs/cli.md" not in r.out
+    last = " ".join(r.out.split("\n\n")[-1].split())
+    assert last.startswith("Run 'contractgate COMMAND --help' for a command's options and output.")
+    # with a documentation URL in the package metadata, the help names it
+    import importlib.metadata as md
+
+    real = md.metadata
+
+    def metadata(name: str):
+        meta = real(name)
+        meta["Project-URL"] = "Documentation, https://docs.example.invalid/contractgate/cli"
+        return meta
+
+    monkeypatch.setattr(md, "metadata", metadata)
+    r = cli("--help")
+    assert "Documentation: https://docs.example.invalid/contractgate/cli" in " ".join(r.out.split())
+    assert "Documentation:" not in cli("validate", "--help").out  # the top-level help only
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_has_help(cli, command: str) -> None:
     r = cli(command, "--help")
@@ -34,6 +56,7 @@ def test_each_command_has_help(cli, command: str) -> None:
 
 def test_version_and_missing_command(cli) -> None:
     from contractgate import __version__
+
     r = cli("--version")
     assert (r.code, r.out.strip()) == (0, f"contractgate {__version__}")
     r = cli()

@@ -251,3 +251,16 @@ def test_streaming_keeps_memory_constant(project: Path, monkeypatch, fmt: str) -
         tracemalloc.stop()
     assert code == 0
     assert peak < 2_000_000, f"peak {peak} bytes while streaming ~{lines * pad // 1_000_000} MB"
+
+
+def test_empty_input_warns_and_fails_with_fail_on_empty(cli, project: Path) -> None:
+    r = cli("test", "-c", USER_EVENTS, "-d", "-", stdin=b"")
+    assert r.code == 0
+    assert r.lines[-1] == "✓ 0 records: 0 passed, 0 failed"
+    assert "contractgate: warning: <stdin>: no records to check" in r.err
+    r = cli("test", "-c", USER_EVENTS, "-d", "-", "--fail-on-empty", stdin=b"\n")
+    assert r.code == 1
+    assert r.lines[-1] == "✗ 0 records: 0 passed, 0 failed (--fail-on-empty)"
+    r = cli("test", "-c", USER_EVENTS, "-d", "-", "--fail-on-empty", "--format", "json", stdin=b"")
+    doc = r.json()
+    assert doc["exit_code"] == 1 and doc["error"] == "no records to check (--fail-on-empty)"

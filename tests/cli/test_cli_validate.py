@@ -290,3 +290,41 @@ def test_a_directory_stands_for_its_event_files(cli, project: Path) -> None:
         BAD,
         GOOD_NDJSON,
     ]
+
+
+def test_an_empty_fixture_warns_and_fails_with_fail_on_empty(cli, project: Path) -> None:
+    empty = "examples/fixtures/user_events.empty.ndjson"
+    (project / empty).write_text("\n\n")
+    r = cli("validate", empty)
+    assert r.code == 0
+    assert r.out.strip() == "✓ 0 records in 1 file: all passed (1 file without records)"
+    assert r.err == (
+        f"contractgate: warning: {empty}: no records to check "
+        "(--fail-on-empty makes this an error)\n"
+    )
+    r = cli("validate", empty, GOOD_YAML, "--fail-on-empty")
+    assert r.code == 1
+    assert r.lines[0] == f"{empty}: no records to check (--fail-on-empty) [empty_input]"
+    assert r.lines[-1] == "✗ 1 file without records"
+    r = cli("validate", empty, "--fail-on-empty", "--format", "json")
+    doc = r.json()
+    assert doc["exit_code"] == 1 and doc["summary"]["files_empty"] == 1
+    assert doc["errors"][0]["kind"] == "empty_input"
+    r = cli("validate", empty, "--format", "github")
+    assert r.code == 0
+    assert r.lines[0] == (
+        f"::warning file={empty}::{empty}: no records to check "
+        "(--fail-on-empty makes this an error)"
+    )
+    assert cli("validate", "-q", empty).err == ""  # -q: problems only
+
+
+def test_a_quoted_glob_is_expanded(cli, project: Path) -> None:
+    # pre-commit passes args: unexpanded; validate expands them itself
+    r = cli("validate", "--contract", USER_EVENTS, "examples/fixtures/user_events.*")
+    assert r.code == 1
+    assert r.lines[-1].startswith("✗ 2 of 6 records failed in 1 of 2 files")
+    r = cli("validate", "examples/**/*.yaml", "-v")
+    assert f"✓ {GOOD_YAML} → {ORDERS}" in r.out
+    r = cli("validate", "--contract", USER_EVENTS, "examples/fixtures/nothing.*")
+    assert r.code == 2 and "no file matches 'examples/fixtures/nothing.*'" in r.err

@@ -1,10 +1,11 @@
 """Checking records against one contract, in this process or in worker processes.
 
 The work for one record (decode its JSON text with the gateway's decoder, validate the
-value) is one function, :meth:`Checker.check_record`, whether it runs here (``--jobs 1``)
-or in a pool of processes (``--jobs N``): so ``--jobs N`` prints exactly what ``--jobs 1``
-prints, only sooner. Workers get chunks of raw JSON texts and send back plain verdicts;
-positions and findings are made here, where the file's text is.
+value, find where each violated field is in the text) is one function,
+:meth:`Checker.check_record` / :meth:`Checker.check_text`, whether it runs here
+(``--jobs 1``) or in a pool of processes (``--jobs N``): so ``--jobs N`` prints exactly
+what ``--jobs 1`` prints. Workers get chunks of raw JSON texts with their positions and
+send back positioned verdicts; reading the file and printing stay here.
 
 Memory stays bounded by a window: records are read as they are checked, at most
 ``2 × jobs`` chunks are in flight, and a record is dropped once its verdict is reported.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     Deque,
     Iterable,
     Iterator,
@@ -29,25 +31,33 @@ from typing import (
     Union,
 )
 
-from ._events import envelope_findings, parse_error_finding, violation_findings
+from ._common import Finding
+from ._events import parse_error_finding
+from ._readers import Position, text_locator
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    from ._common import Finding, LoadedContract
+    from ._common import LoadedContract
     from ._readers import Record
 
 #: records sent to a worker at a time with --jobs N
 CHUNK = 1000
 
+Text = Union[bytes, str]
+#: one record for a worker: its JSON text, where the record starts, where the text starts
+Item = Tuple[Text, int, Optional[int], int]
 
-class Violation(NamedTuple):
-    """One violation as it travels back from a worker (the validator's fields)."""
+
+class Located(NamedTuple):
+    """One violation, with the field as shown (envelope records get their
+    ``records_path[i]`` prefix) and its 1-based position in the file."""
 
     field: str
     message: str
     kind: str
-    record_index: Optional[int] = None  # envelope contracts: the record in the payload
+    line: Optional[int]
+    column: Optional[int]
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ class Outcome:
     decoder's message and its serde_json line and byte column inside the record's
     text). ``value`` is the decoded event when the caller needs it (batch rules)."""
 
-    violations: Tuple[Violation, ...] = ()
+    violations: Tuple[Located, ...] = ()
     error: Optional[Tuple[str, Optional[int], Optional[int]]] = None
     value: Any = None
 
@@ -65,74 +75,100 @@ _PASSED = Outcome()
 
 
 class Checker:
-    """Decodes and validates records against one compiled contract."""
+    """Decodes, validates and locates records against one compiled contract."""
 
     def __init__(self, compiled: Any, *, keep_values: bool = False) -> None:
         from .._validation.jsonvalue import loads
         from ..exceptions import EventDecodeError
 
         self._compiled = compiled
-        self._envelope = bool(getattr(compiled, "has_envelope", False))
+        envelope = compiled.contract.envelope
+        self._records_path = None if envelope is None else str(envelope.records_path)
         self._keep = keep_values
         self._loads = loads
         self._decode_error = EventDecodeError
 
-    def check_text(self, raw: Union[bytes, str]) -> Outcome:
+    def check_text(self, item: Item) -> Outcome:
+        raw, line, column, raw_column = item
         try:
             value = self._loads(raw)
         except self._decode_error as err:
-            line, column = getattr(err, "line", None), getattr(err, "column", None)
-            return Outcome(error=(str(getattr(err, "code", err)), line, column))
-        return self.check_value(value)
+            eline, ecol = getattr(err, "line", None), getattr(err, "column", None)
+            return Outcome(error=(str(getattr(err, "code", err)), eline, ecol))
 
-    def check_value(self, value: Any) -> Outcome:
-        if self._envelope:
+        def locate(path: str) -> Position:
+            if not path or path.startswith("<"):
+                return line, column
+            found = text_locator(raw, line, raw_column)(path)
+            return found if found[0] is not None else (line, column)
+
+        return self.check_value(value, locate)
+
+    def check_value(self, value: Any, locate: Callable[[str], Position]) -> Outcome:
+        if self._records_path is not None:
             result = self._compiled.validate_envelope(value)
-            found = tuple(
-                Violation(str(v.field), str(v.message), str(v.kind), v.record_index)
+            shown = [
+                (envelope_field(v, self._records_path), str(v.message), str(v.kind))
                 for v in result.violations
-            )
+            ]
         else:
             result = self._compiled.validate(value)
-            found = tuple(
-                Violation(str(v.field), str(v.message), str(v.kind)) for v in result.violations
-            )
-        if not found and not self._keep:
+            shown = [(str(v.field), str(v.message), str(v.kind)) for v in result.violations]
+        if not shown and not self._keep:
             return _PASSED
+        found = tuple(Located(f, m, k, *locate(f)) for f, m, k in shown)
         return Outcome(found, None, value if self._keep else None)
 
     def check_record(self, record: Record) -> Outcome:
         """The verdict on a record: pending ones are decoded, decoded ones validated,
         ones that already failed to read (YAML) need nothing more."""
-        if record.raw is not None:
-            return self.check_text(record.raw)
+        if not record.decoded and record.raw is not None and record.line is not None:
+            return self.check_text(item_of(record))
         if record.ok:
-            return self.check_value(record.value)
+            return self.check_value(record.value, record.locate)
         return _PASSED
 
 
+def item_of(record: Record) -> Item:
+    assert record.raw is not None and record.line is not None
+    return (record.raw, record.line, record.column, record.raw_column)
+
+
+def envelope_field(v: Any, records_path: str) -> str:
+    """The path of an envelope violation as the user finds it in the payload: record
+    violations get ``records_path[i]`` in front; wrapper ones keep theirs."""
+    field = str(v.field)
+    message = str(v.message)
+    is_record_violation = not (
+        message.startswith("Wrapper ")
+        or message.startswith("Envelope ")
+        or (field == "<root>" and message.startswith("Envelope payload"))
+    )
+    if not is_record_violation:
+        return field
+    shown = f"{records_path}[{v.record_index}]"
+    return shown if field == "<root>" else f"{shown}.{field}"
+
+
 def settle(record: Record, outcome: Outcome) -> None:
-    """Apply a verdict's decoding part to the record (error position, or done)."""
+    """Apply a verdict's decoding part to the record (error position, or decoded)."""
+    if record.decoded:
+        return
     if outcome.error is not None:
         record.fail(*outcome.error)
-    elif record.raw is not None:
-        record.raw = None
+    else:
         record.value = outcome.value
+        record.decoded = True
 
 
-def findings_for(
-    loaded: LoadedContract, record: Record, outcome: Outcome, file: str
-) -> List[Finding]:
-    """The findings for a settled record, positioned in the file."""
+def findings_for(record: Record, outcome: Outcome, file: str) -> List[Finding]:
+    """The findings for a settled record."""
     if not record.ok:
         return [parse_error_finding(record, file)]
-    if not outcome.violations:
-        return []
-    envelope = loaded.contract.envelope
-    if envelope is not None:
-        records_path = str(getattr(envelope, "records_path", ""))
-        return envelope_findings(record, outcome.violations, records_path, file)
-    return violation_findings(record, outcome.violations, file)
+    n = record.number
+    return [
+        Finding(v.kind, v.message, file, v.line, v.column, n, v.field) for v in outcome.violations
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -152,10 +188,10 @@ def _init_worker(source: str, path: str, keep_values: bool) -> None:
     _WORKER = Checker(Contract.from_yaml(source, filename=path).compile(), keep_values=keep_values)
 
 
-def _check_chunk(texts: List[Union[bytes, str]]) -> List[Outcome]:
+def _check_chunk(items: List[Item]) -> List[Outcome]:
     checker = _WORKER
     assert checker is not None, "worker not initialised"
-    return [checker.check_text(t) for t in texts]
+    return [checker.check_text(item) for item in items]
 
 
 def checked(
@@ -165,12 +201,14 @@ def checked(
     jobs: int = 1,
     keep_values: bool = False,
     chunk: int = CHUNK,
+    on_pool: Optional[Callable[[], None]] = None,
 ) -> Iterator[Tuple[Record, Outcome]]:
     """Each record with its verdict, in input order, settled (decoded or failed).
 
     With ``jobs > 1``, chunks of ``chunk`` pending records go to a process pool (started
-    only once a second chunk exists: a small input is checked here); chunks with records
-    that are already decoded (YAML) are checked here, in order.
+    only once a second chunk exists: a small input is checked here, and ``on_pool`` is
+    called when the pool starts); chunks with records that are already decoded (YAML)
+    are checked here, in order.
     """
     checker = Checker(loaded.compiled, keep_values=keep_values)
     if jobs <= 1:
@@ -193,10 +231,11 @@ def checked(
                 yield record, outcome
             return
         pool = _start_pool(loaded, jobs, keep_values)
+        if on_pool is not None:
+            on_pool()
         for batch in itertools.chain((first, second), iter(lambda: _take(it, chunk), [])):
-            texts = [r.raw for r in batch if r.raw is not None]
-            if len(texts) == len(batch):
-                window.append((batch, pool.submit(_check_chunk, texts)))
+            if all(not r.decoded and r.raw is not None and r.line is not None for r in batch):
+                window.append((batch, pool.submit(_check_chunk, [item_of(r) for r in batch])))
             else:
                 window.append((batch, [checker.check_record(r) for r in batch]))
             while len(window) >= 2 * jobs:

@@ -1,8 +1,8 @@
-"""Turning validator verdicts on records into findings (shared by validate/test/ingest)."""
+"""Findings and counts shared by validate, test and ingest."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ._common import PARSE_ERROR, PARSE_ERROR_FIELD, Finding
 from ._readers import Record
@@ -21,58 +21,6 @@ def parse_error_finding(record: Record, file: str) -> Finding:
         record=record.number,
         field=PARSE_ERROR_FIELD,
     )
-
-
-def violation_findings(record: Record, violations: Iterable[Any], file: str) -> List[Finding]:
-    """One finding per violation, positioned on the field when it can be located."""
-    out = []
-    for v in violations:
-        field = str(v.field)
-        line, col = record.locate(field)
-        out.append(
-            Finding(
-                str(v.kind),
-                str(v.message),
-                file=file,
-                line=line,
-                column=col,
-                record=record.number,
-                field=field,
-            )
-        )
-    return out
-
-
-def envelope_findings(
-    record: Record, violations: Iterable[Any], records_path: str, file: str
-) -> List[Finding]:
-    """Findings for an envelope payload: record violations get the path
-    ``records_path[i].field`` (so they can be located); wrapper ones keep theirs."""
-    out = []
-    for v in violations:
-        field = str(v.field)
-        message = str(v.message)
-        is_record_violation = not (
-            message.startswith("Wrapper ")
-            or message.startswith("Envelope ")
-            or (field == "<root>" and message.startswith("Envelope payload"))
-        )
-        shown = f"{records_path}[{v.record_index}]" if is_record_violation else field
-        if is_record_violation and field != "<root>":
-            shown = f"{shown}.{field}"
-        line, col = record.locate(shown)
-        out.append(
-            Finding(
-                str(v.kind),
-                message,
-                file=file,
-                line=line,
-                column=col,
-                record=record.number,
-                field=shown,
-            )
-        )
-    return out
 
 
 class Tally:

@@ -232,6 +232,11 @@ class Output:
         if self.is_github:
             self.stdout.write(github_annotation("warning", message, file=file) + "\n")
 
+    def info_note(self, message: str) -> None:
+        """A note shown only with ``-v``."""
+        if self.verbose:
+            self.note(message)
+
     def note(self, message: str) -> None:
         """Context about how a check ran (stderr, any format); silenced by ``-q``."""
         if self.quiet:

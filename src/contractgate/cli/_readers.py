@@ -72,11 +72,11 @@ class Record:
     ``index`` is its 0-based position in the file and :attr:`number` (``index + 1``) is
     what the command line shows ("record 1" is the first event).
 
-    A JSON or NDJSON record comes out of :meth:`RecordSource.pending` undecoded: ``raw``
-    holds its JSON text, starting at (``line``, ``raw_column``); :func:`decode_record`
-    (or a worker process, through :meth:`fail`) settles it. When ``error`` is set the
-    record did not decode (``value`` is None) and ``error_line``/``error_column`` point
-    at the problem.
+    A JSON or NDJSON record keeps its JSON text in ``raw``, which starts at (``line``,
+    ``raw_column``). Out of :meth:`RecordSource.pending` it is not ``decoded`` yet:
+    :func:`decode_record` (or a worker process, then :meth:`fail`) settles it. When
+    ``error`` is set the record did not decode (``value`` is None) and
+    ``error_line``/``error_column`` point at the problem.
     """
 
     index: int
@@ -88,6 +88,7 @@ class Record:
     error_column: Optional[int] = None
     raw: Union[bytes, str, None] = None
     raw_column: int = 1
+    decoded: bool = True
     _locator: Optional[Callable[[str], Position]] = None
 
     @property
@@ -100,7 +101,7 @@ class Record:
         return self.index + 1
 
     def fail(self, code: str, line: Optional[int], byte_column: Optional[int]) -> None:
-        """Mark the pending record as not decodable, from the decoder's ``code`` and its
+        """Mark the record as not decodable, from the decoder's ``code`` and its
         serde_json position inside ``raw`` (1-based line; column = bytes, 0 at a line
         start), turned into the file's 1-based line and character column."""
         raw = self.raw if self.raw is not None else ""
@@ -114,15 +115,18 @@ class Record:
             if line == 1:
                 col += self.raw_column - 1
             self.error_line, self.error_column = base_line + line - 1, col
-        self.raw = None
         self.value = None
+        self.decoded = True
 
     def locate(self, path: str) -> Position:
         """Where the field at violation path ``path`` (``items[0].sku``) is, or as close
         as the parser knows: the nearest existing parent, else the record's start."""
-        if self._locator is not None and path and not path.startswith("<"):
+        locator = self._locator
+        if locator is None and self.raw is not None and self.line is not None:
+            locator = self._locator = text_locator(self.raw, self.line, self.raw_column)
+        if locator is not None and path and not path.startswith("<"):
             try:
-                line, col = self._locator(path)
+                line, col = locator(path)
             except Exception:  # locating is best effort, never fatal
                 line, col = None, None
             if line is not None:
@@ -147,7 +151,7 @@ def char_column(line_text: Union[bytes, str], byte_column: Optional[int]) -> int
 
 def decode_record(record: Record) -> Record:
     """Decode a pending record in this process (the gateway's decoder); returns it."""
-    if record.raw is None:
+    if record.decoded or record.raw is None:
         return record
     loads, decode_error = _decoder()
     try:
@@ -156,9 +160,15 @@ def decode_record(record: Record) -> Record:
         code = str(getattr(err, "code", err))
         line, col = _decode_error_position(err)
         record.fail(code, line, col)
-    else:
-        record.raw = None
+    record.decoded = True
     return record
+
+
+def text_locator(raw: Union[bytes, str], line: int, column: int) -> Callable[[str], Position]:
+    """Find violation paths in one event's JSON text that starts at (``line``,
+    ``column``) of its file."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return _json_locator(text, _skip_ws(text, 0), _LineIndex(text, line, column))
 
 
 class _LineIndex:
@@ -419,10 +429,7 @@ def read_json_document(
         on_length(len(spans))
     for i, (start, end) in enumerate(spans):
         line, col = index.position(start)
-        record = Record(
-            i, line, col, raw=text[start:end], raw_column=col,
-            _locator=_json_locator(text, start, index),
-        )  # fmt: skip
+        record = Record(i, line, col, raw=text[start:end], raw_column=col, decoded=False)
         yield record if pending else decode_record(record)
 
 
@@ -496,20 +503,9 @@ def iter_ndjson(
         if not stripped.strip(b" \t\r\n"):
             continue
         col = len(stripped) - len(stripped.lstrip(b" \t")) + 1
-        record = Record(
-            index, lineno, col, raw=stripped, _locator=_ndjson_locator(stripped, lineno)
-        )
+        record = Record(index, lineno, col, raw=stripped, decoded=False)
         yield record if pending else decode_record(record)
         index += 1
-
-
-def _ndjson_locator(raw: bytes, lineno: int) -> Callable[[str], Position]:
-    def locate(path: str) -> Position:
-        text = raw.decode("utf-8", errors="replace")
-        start = _skip_ws(text, 0)
-        return _json_locator(text, start, _LineIndex(text, lineno))(path)
-
-    return locate
 
 
 def read_yaml(text: str, file: str) -> Iterator[Record]:

@@ -67,6 +67,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
             itertools.chain([first] if first is not None else [], pending),
             loaded,
             jobs=args.jobs,
+            on_pool=lambda: out.info_note(
+                f"{source.display}: checking in {args.jobs} worker processes"
+            ),
         )
         return _stream(args, out, loaded, source, records)
 
@@ -104,7 +107,7 @@ def _stream(
     stopped_early = False
 
     def handle(record: Record, outcome: Outcome) -> bool:
-        findings = findings_for(loaded, record, outcome, shown)
+        findings = findings_for(record, outcome, shown)
         tally.add(findings)
         if json_out is not None:
             json_out.item(

@@ -12,7 +12,7 @@ import os
 from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Tuple, Union
 
-from ._checking import Outcome, Violation, checked, findings_for
+from ._checking import Located, Outcome, checked, findings_for
 from ._common import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -141,11 +141,17 @@ class _FileCheck:
     def run(self, source: RecordSource) -> None:
         unique = _uniqueness_fields(self.loaded)
         records = checked(
-            source.pending(), self.loaded, jobs=self.args.jobs, keep_values=bool(unique)
+            source.pending(),
+            self.loaded,
+            jobs=self.args.jobs,
+            keep_values=bool(unique),
+            on_pool=lambda: self.out.info_note(
+                f"{source.display}: checking in {self.args.jobs} worker processes"
+            ),
         )
         if not unique:  # each record on its own: report it and let it go
             for record, outcome in records:
-                self.report(findings_for(self.loaded, record, outcome, source.display))
+                self.report(findings_for(record, outcome, source.display))
             return
         self._whole_batch(source.display, records, unique)
 
@@ -164,16 +170,18 @@ class _FileCheck:
                     "checked as one batch, held in memory"
                 )
         decoded = [i for i, (record, _) in enumerate(held) if record.ok]
-        extra: Dict[int, List[Violation]] = {}
+        extra: Dict[int, List[Located]] = {}
         values = [held[i][1].value for i in decoded]
         for i, v in self.loaded.compiled.uniqueness_violations(values):
+            record = held[decoded[i]][0]
+            field = str(v.field)
             extra.setdefault(decoded[i], []).append(
-                Violation(str(v.field), str(v.message), str(v.kind))
+                Located(field, str(v.message), str(v.kind), *record.locate(field))
             )
         for i, (record, outcome) in enumerate(held):
             if i in extra:
                 outcome = replace(outcome, violations=(*outcome.violations, *extra[i]))
-            self.report(findings_for(self.loaded, record, outcome, shown))
+            self.report(findings_for(record, outcome, shown))
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
