@@ -22,6 +22,7 @@ import httpx
 
 from ._http.base import BaseClient
 from ._http.body import BodyReader
+from ._http.chunking import BatchPlan
 from ._http.ingest_plan import IngestPlan, IngestRefused
 from ._http.pagination import AsyncPager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
@@ -264,7 +265,7 @@ class AsyncClient(BaseClient):
         slots = asyncio.Semaphore(max_concurrency)
         tasks: List[asyncio.Future[None]] = []
 
-        async def send_one(batch: Any) -> None:
+        async def send_one(batch: BatchPlan) -> None:
             try:
                 try:
                     part = await self._execute(plan.request(batch))
