@@ -20,7 +20,7 @@ def test_demo_runs_the_whole_story() -> None:
     assert out.returncode == 0, out.stderr
     text = out.stdout
     # 1. the offline report names the failing file, line, field and kind
-    assert "examples/fixtures/user_events.bad.json:3:4: record 1: user_id:" in text
+    assert "examples/fixtures/user_events.bad.json:3:4: record 2: user_id:" in text
     assert "[pattern_mismatch]" in text
     # 3.-6. ingest verdicts, fallback, quarantine and a replay
     assert "HTTP 207: 1 passed, 2 failed" in text

@@ -11,6 +11,7 @@ from cg_cli_testlib import GOOD_EVENT, ORDERS, USER_EVENTS, ndjson
 BAD = "examples/fixtures/user_events.bad.json"
 GOOD_NDJSON = "examples/fixtures/user_events.good.ndjson"
 GOOD_YAML = "examples/fixtures/orders.good.yaml"
+BAD_ORDERS = "examples/fixtures/orders.bad.yaml"
 
 
 def test_good_fixtures_pass(cli, project: Path) -> None:
@@ -47,7 +48,8 @@ def test_without_files_validates_every_mapped_fixture(cli, project: Path) -> Non
     assert r.code == 1
     assert f"✓ {GOOD_YAML} → {ORDERS} (orders 2.0.0): 1 record, all passed" in r.out
     assert f"✗ {BAD} → {USER_EVENTS}" in r.out
-    assert r.lines[-1].startswith("✗ 2 of 7 records failed in 1 of 3 files — 4 problems: ")
+    assert f"✗ {BAD_ORDERS} → {ORDERS} (orders 2.0.0): 2 records, 2 failed" in r.out
+    assert r.lines[-1].startswith("✗ 4 of 9 records failed in 2 of 4 files — 9 problems: ")
 
 
 def test_unmapped_files_are_skipped(cli, project: Path) -> None:
@@ -72,7 +74,7 @@ def test_a_changed_contract_rechecks_its_fixtures(cli, project: Path) -> None:
 def test_the_config_file_rechecks_everything(cli, project: Path) -> None:
     r = cli("validate", ".contractgate.yml")
     assert r.code == 1
-    assert "2 of 7 records failed in 1 of 3 files" in r.out
+    assert "4 of 9 records failed in 2 of 4 files" in r.out
 
 
 def test_explicit_contract(cli, project: Path) -> None:
@@ -283,9 +285,10 @@ def test_config_found_from_a_subdirectory(cli, project: Path, monkeypatch) -> No
 def test_a_directory_stands_for_its_event_files(cli, project: Path) -> None:
     r = cli("validate", "-v", "examples")
     assert r.code == 1
-    assert r.lines[-1].startswith("✗ 2 of 7 records failed in 1 of 3 files")
+    assert r.lines[-1].startswith("✗ 4 of 9 records failed in 2 of 4 files")
     r = cli("validate", "--contract", ORDERS, "examples/fixtures", "--format", "json")
     assert [f["file"] for f in r.json()["files"]] == [
+        BAD_ORDERS,
         "examples/fixtures/orders.good.yaml",
         BAD,
         GOOD_NDJSON,
@@ -328,3 +331,26 @@ def test_a_quoted_glob_is_expanded(cli, project: Path) -> None:
     assert f"✓ {GOOD_YAML} → {ORDERS}" in r.out
     r = cli("validate", "--contract", USER_EVENTS, "examples/fixtures/nothing.*")
     assert r.code == 2 and "no file matches 'examples/fixtures/nothing.*'" in r.err
+
+
+def test_every_contract_has_a_failing_example_fixture(cli, project: Path) -> None:
+    """The README promises a passing and a failing fixture per contract."""
+    r = cli("validate", "-v", "--format", "json")
+    files = {f["file"]: f for f in r.json()["files"]}
+    by_contract: dict = {}
+    for f in files.values():
+        by_contract.setdefault(f["contract"], []).append(f["failed"] > 0)
+    assert by_contract == {ORDERS: [True, False], USER_EVENTS: [True, False]}
+    r = cli("validate", BAD_ORDERS)
+    assert r.lines[:5] == [
+        f"{BAD_ORDERS}:5:3: record 1: placed_on: Field 'placed_on' value \"2026-02-30\" is not a "
+        "valid calendar date (expected YYYY-MM-DD) [pattern_mismatch]",
+        f"{BAD_ORDERS}:6:3: record 1: status: Field 'status' value \"lost\" not in allowed set: "
+        '["placed", "paid", "shipped", "cancelled"] [enum_violation]',
+        f"{BAD_ORDERS}:7:28: record 1: customer.country: Field 'customer.country' value \"nl\" "
+        "does not match required pattern [pattern_mismatch]",
+        f"{BAD_ORDERS}:9:20: record 1: items[0].qty: Field 'items[0].qty' value 0 is below "
+        "minimum 1 [range_violation]",
+        f"{BAD_ORDERS}:11:3: record 2: order_id: Quality uniqueness: duplicate value "
+        '"\\"ord_Q7R8S9T0\\"" for field \'order_id\' in batch [uniqueness_violation]',
+    ]
