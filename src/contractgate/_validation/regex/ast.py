@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Union
+from typing import List, Optional, Union
 
 from .errors import Span
 
@@ -56,8 +56,8 @@ class LiteralRun:
 
     The parser's compact form of what regex-syntax represents as one
     ``Literal`` per character (inside a ``Concat``): it means exactly that
-    sequence of verbatim literals, whose spans follow from ``span.start`` and
-    the text.  Repetition operators split off the last character.
+    sequence of verbatim literals, the one at ``span.start + i`` being
+    ``text[i]``.  A repetition operator splits off the last character.
     """
 
     __slots__ = ("span", "text")
@@ -65,83 +65,6 @@ class LiteralRun:
     def __init__(self, span: Span, text: str) -> None:
         self.span = span
         self.text = text
-
-
-class _Run:
-    """What ``TokenRun`` and ``BranchRun`` share: the text's pieces, the distinct
-    tokens' counts, the first capture index, the nesting depth and the mode."""
-
-    __slots__ = ("counts", "depth", "first_capture", "pieces", "span", "xmode")
-
-    def __init__(
-        self,
-        span: Span,
-        pieces: List[Tuple[int, int, int]],
-        counts: Dict[str, int],
-        first_capture: int,
-        depth: int,
-        xmode: bool,
-    ) -> None:
-        self.span = span
-        self.pieces = pieces
-        self.counts = counts
-        self.first_capture = first_capture
-        self.depth = depth
-        self.xmode = xmode
-
-
-class TokenRun(_Run):
-    """Many consecutive *simple tokens* of a concatenation (not in regex-syntax).
-
-    A simple token is one item the parser appends to a ``Concat`` whose
-    meaning does not depend on where it stands: a literal, an escape, ``.``,
-    ``^``, ``$``, a bracketed class without set operations, or a short group
-    (no name, no ``x`` flag, at most two deep) -- each with at most one
-    repetition operator (``_parser._grammar`` is the grammar).  The run means
-    exactly the sequence of nodes the parser would have produced for its
-    tokens one by one; it never ends right before a repetition operator.
-
-    ``pieces`` tiles the run's text as ``(start offset, length, repeat)``
-    triples (``pattern[start:start + length]`` repeated ``repeat`` times, in
-    order), ``counts`` maps each distinct token to its number of occurrences
-    (a run of plain characters counts as one token per character), and
-    ``first_capture`` is the capture index of the run's first capturing
-    group.  ``depth`` is the deepest nesting level reached inside one token
-    (0 for a plain literal), for the nest limit; ``xmode`` says whether the run
-    was read in ``x`` mode (whitespace and comments between the tokens).  Spans
-    of the tokens are only materialised (by parsing the one token again) when
-    an error needs one.
-    """
-
-    __slots__ = ()
-
-
-class BranchRun(_Run):
-    """Many consecutive alternation branches made of simple tokens (not in regex-syntax).
-
-    An entry of ``Alternation.asts`` that stands for ``count`` branches, each
-    a (possibly empty) sequence of simple tokens (see ``TokenRun``) followed
-    by ``|``.  ``pieces`` tiles the text including those bars, ``counts``
-    maps each distinct token to its number of occurrences in all the
-    branches together, ``first_capture`` is as for ``TokenRun``, and
-    ``depth`` bounds the nesting below the alternation (the deepest token
-    plus one for a branch's ``Concat``), ``xmode`` as for ``TokenRun``.
-    """
-
-    __slots__ = ("count",)
-
-    def __init__(
-        self,
-        span: Span,
-        pieces: List[Tuple[int, int, int]],
-        counts: Dict[str, int],
-        count: int,
-        first_capture: int,
-        depth: int,
-        xmode: bool,
-    ) -> None:
-        super().__init__(span, pieces, counts, first_capture, depth, xmode)
-        self.count = count
 
 
 class Empty:
@@ -278,38 +201,9 @@ class ClassSetUnion:
     def into_item(self) -> ClassSetItem:
         if not self.items:
             return Empty(self.span)
-        # A lone ClassItemRun stands for two or more items: still a union.
-        if len(self.items) == 1 and not isinstance(self.items[0], ClassItemRun):
+        if len(self.items) == 1:
             return self.items[0]
         return self
-
-
-class ClassItemRun:
-    """Many consecutive simple items of a class union (not in regex-syntax).
-
-    A simple item is a literal or a range of literals (escapes included), a
-    Perl or Unicode class, an ASCII class ``[:name:]`` with a known name, or
-    a nested class of such items: its parse and meaning do not depend on
-    where it stands (``_parser._class_item_grammar``).  The node means
-    exactly those items pushed one by one onto the union.  ``start``/``end`` are the offsets of
-    its text (in ``x`` mode with the whitespace after each item), ``counts``
-    maps each distinct item text to its number of occurrences, and ``span``
-    runs from the first item's start to the last item's end, as the union's
-    span would.  ``depth`` is the deepest nesting level inside one item (0, or
-    1-2 for a nested class), for the nest limit.
-    """
-
-    __slots__ = ("counts", "depth", "end", "span", "start", "xmode")
-
-    def __init__(
-        self, span: Span, start: int, end: int, counts: Dict[str, int], depth: int, xmode: bool
-    ) -> None:
-        self.span = span
-        self.start = start
-        self.end = end
-        self.counts = counts
-        self.depth = depth
-        self.xmode = xmode
 
 
 class ClassSetBinaryOp:
@@ -333,7 +227,7 @@ class ClassBracketed:
 
 ClassSetItem = Union[
     Empty, Literal, ClassSetRange, ClassAscii, ClassUnicode, ClassPerl, ClassBracketed,
-    ClassSetUnion, ClassItemRun,
+    ClassSetUnion,
 ]
 ClassSet = Union[ClassSetItem, ClassSetBinaryOp]
 
@@ -396,14 +290,14 @@ class Concat:
     def into_ast(self) -> Ast:
         if not self.asts:
             return Empty(self.span)
-        # A lone LiteralRun or TokenRun stands for two or more items: still a
-        # Concat (it counts for the nest limit).
-        if len(self.asts) == 1 and not isinstance(self.asts[0], (LiteralRun, TokenRun)):
+        # A lone LiteralRun stands for two or more items: still a Concat (it
+        # counts for the nest limit).
+        if len(self.asts) == 1 and not isinstance(self.asts[0], LiteralRun):
             return self.asts[0]
         return self
 
 
 Ast = Union[
-    Empty, SetFlags, Literal, LiteralRun, TokenRun, BranchRun, Dot, Assertion, ClassUnicode,
+    Empty, SetFlags, Literal, LiteralRun, Dot, Assertion, ClassUnicode,
     ClassPerl, ClassBracketed, Repetition, Group, Alternation, Concat,
 ]

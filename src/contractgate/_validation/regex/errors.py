@@ -15,7 +15,7 @@ in characters (``column``) and lines, exactly as the Rust parser counts them.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 SIZE_LIMIT = 10 * (1 << 20)
 
@@ -30,6 +30,13 @@ class Position:
         self.line = line
         self.column = column
 
+    @staticmethod
+    def at(pattern: str, offset: int) -> Position:
+        """The position at ``offset``: what regex-syntax's parser counts while it bumps
+        (a ``\\n`` starts the next line at column 1), derived from the offset alone."""
+        line = pattern.count("\n", 0, offset) + 1
+        return Position(offset, line, offset - pattern.rfind("\n", 0, offset))
+
     def key(self) -> tuple[int, int, int]:
         return (self.offset, self.line, self.column)
 
@@ -38,28 +45,33 @@ class Position:
 
 
 class Span:
-    """A half-open span ``[start, end)`` of the pattern."""
+    """A half-open span ``[start, end)`` of the pattern, as character offsets.
+
+    The parser keeps offsets only (a line and a column per node would cost
+    two more objects per node in a megabyte pattern); ``positions`` derives
+    regex-syntax's ``Position``s when an error is rendered.
+    """
 
     __slots__ = ("end", "start")
 
-    def __init__(self, start: Position, end: Position) -> None:
+    def __init__(self, start: int, end: int) -> None:
         self.start = start
         self.end = end
 
-    def with_end(self, end: Position) -> Span:
+    def with_end(self, end: int) -> Span:
         return Span(self.start, end)
 
-    def with_start(self, start: Position) -> Span:
+    def with_start(self, start: int) -> Span:
         return Span(start, self.end)
 
-    def is_one_line(self) -> bool:
-        return self.start.line == self.end.line
+    def positions(self, pattern: str) -> tuple[Position, Position]:
+        return Position.at(pattern, self.start), Position.at(pattern, self.end)
 
-    def key(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        return (self.start.key(), self.end.key())
+    def key(self) -> tuple[int, int]:
+        return (self.start, self.end)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"Span({self.start!r}, {self.end!r})"
+        return f"Span({self.start}, {self.end})"
 
 
 # regex-syntax 0.8 ast::ErrorKind / hir::ErrorKind Display texts.
@@ -162,16 +174,17 @@ def format_error(
     if pattern.endswith("\n"):
         line_count += 1
     width = 0 if line_count <= 1 else len(str(line_count))
-    by_line: List[List[Span]] = [[] for _ in range(line_count)]
-    multi: List[Span] = []
+    by_line: List[List[Tuple[Position, Position]]] = [[] for _ in range(line_count)]
+    multi: List[Tuple[Position, Position]] = []
     for sp in [span] + ([aux] if aux is not None else []):
-        if sp.is_one_line():
-            bucket = by_line[sp.start.line - 1]
-            bucket.append(sp)
-            bucket.sort(key=Span.key)
+        start, end = sp.positions(pattern)
+        if start.line == end.line:
+            bucket = by_line[start.line - 1]
+            bucket.append((start, end))
+            bucket.sort(key=_span_key)
         else:
-            multi.append(sp)
-            multi.sort(key=Span.key)
+            multi.append((start, end))
+            multi.sort(key=_span_key)
     pad = 4 if width == 0 else 2 + width
     notated: List[str] = []
     for i, line in enumerate(lines):
@@ -184,11 +197,11 @@ def format_error(
         if spans:
             notes = [" " * pad]
             pos = 0
-            for sp in spans:
-                while pos < sp.start.column - 1:
+            for start, end in spans:
+                while pos < start.column - 1:
                     notes.append(" ")
                     pos += 1
-                n = max(1, sp.end.column - sp.start.column)
+                n = max(1, end.column - start.column)
                 notes.append("^" * n)
                 pos += n
             notated.append("".join(notes) + "\n")
@@ -198,13 +211,17 @@ def format_error(
         out = "regex parse error:\n" + divider + "\n" + body + divider + "\n"
         if multi:
             notes_ml = [
-                f"on line {sp.start.line} (column {sp.start.column}) "
-                f"through line {sp.end.line} (column {sp.end.column - 1})"
-                for sp in multi
+                f"on line {start.line} (column {start.column}) "
+                f"through line {end.line} (column {end.column - 1})"
+                for start, end in multi
             ]
             out += "\n".join(notes_ml) + "\n"
         return out + "error: " + message
     return "regex parse error:\n" + body + "error: " + message
+
+
+def _span_key(span: Tuple[Position, Position]) -> Tuple[Tuple[int, int, int], Tuple[int, int, int]]:
+    return (span[0].key(), span[1].key())
 
 
 def parse_error(

@@ -24,7 +24,7 @@ with absolute ids and the real cache behaviour.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 from . import hir as H
 from .charset import Ranges
@@ -298,145 +298,198 @@ def _is_literal_alt(h: H.Hir) -> bool:
     return isinstance(h, H.HAlternation) and all(isinstance(s, H.HLiteral) for s in h.subs)
 
 
-def _min_len(h: H.Hir) -> Optional[int]:
-    if isinstance(h, (H.HEmpty, H.HLook)):
-        return 0
-    if isinstance(h, H.HLiteral):
-        return len(h.chars.encode("utf-8"))
-    if isinstance(h, H.HClass):
-        return 1 if h.ranges else None
-    if isinstance(h, H.HCapture):
-        return _min_len(h.sub)
-    if isinstance(h, H.HRepetition):
-        m = _min_len(h.sub)
-        return None if m is None else m * h.min
-    if isinstance(h, (H.HConcat, H.HRun)):
-        total = 0
-        for s, n in h.pairs if isinstance(h, H.HRun) else [(x, 1) for x in h.subs]:
-            m = _min_len(s)
-            if m is None:
-                return None
-            total += m * n
-        return total
-    if isinstance(h, H.HAltBag):
-        # Only in the lower bound, where a longer minimum is the cheaper
-        # assumption for x*: bags are left out (1 if nothing else is there).
-        parts = [x for x in h.parts if not isinstance(x, H.HBag)]
-        lens = [m for m in map(_min_len, parts) if m is not None]
-        return min(lens) if lens else (1 if len(parts) < len(h.parts) else None)
-    assert isinstance(h, H.HAlternation)
-    best: Optional[int] = None
-    for s in h.subs:
-        m = _min_len(s)
-        if m is not None and (best is None or m < best):
-            best = m
-    return best
+def _min_len(root: H.Hir) -> Optional[int]:
+    """The fewest UTF-8 bytes a match of ``root`` takes (None: it never matches)."""
+    out: List[Optional[int]] = []
+    stack: List[Tuple[H.Hir, bool]] = [(root, False)]
+    while stack:
+        h, done = stack.pop()
+        if isinstance(h, (H.HEmpty, H.HLook)):
+            out.append(0)
+            continue
+        if isinstance(h, H.HLiteral):
+            out.append(len(h.chars.encode("utf-8")))
+            continue
+        if isinstance(h, H.HClass):
+            out.append(1 if h.ranges else None)
+            continue
+        subs = H.children(h)
+        if not done:
+            stack.append((h, True))
+            stack.extend((x, False) for x in reversed(subs))
+            continue
+        vals = out[len(out) - len(subs):]
+        del out[len(out) - len(subs):]
+        value: Optional[int]
+        if isinstance(h, H.HCapture):
+            value = vals[0]
+        elif isinstance(h, H.HRepetition):
+            value = None if vals[0] is None else vals[0] * h.min
+        elif isinstance(h, H.HConcat):
+            value = None if any(v is None for v in vals) else sum(vals)  # type: ignore[arg-type]
+        else:
+            value = min((v for v in vals if v is not None), default=None)
+        out.append(value)
+    return out[0]
 
 
 _class_costs: Dict[Tuple[bool, Ranges], Cost] = {}
 
+# The simulator's tasks (a stack of tuples whose first item is one of these):
+# (_C, hir) compiles ``hir``; (_ADD, states, bytes); (_SEQ, items, next index,
+# reversed) compiles items one after the other; (_TIMES, hir, n) and
+# (_OPTIONAL, hir, n) are ``n`` copies of ``hir`` (the latter each after a
+# union, as ``c_bounded`` adds them); (_MEASURE, key, n, states, bytes)
+# records the cost of the copy just compiled and adds ``n`` more.
+_C, _ADD, _SEQ, _TIMES, _OPTIONAL, _MEASURE = range(6)
+_LEAF = frozenset([H.HEmpty, H.HLiteral, H.HClass, H.HLook])
+
 
 class _Sim:
-    """Replays ``Compiler::c`` in state-creation order."""
+    """Replays ``Compiler::c`` in state-creation order, over an explicit task stack
+    (no recursion, so nesting depth costs no Python frames).
 
-    def __init__(self, reverse: bool, exact: bool, bound: bool = False) -> None:
+    ``stop``: the replay ends as soon as the total exceeds it (the answer is
+    then known to be over the limit; totals only grow).
+    """
+
+    def __init__(
+        self, reverse: bool, exact: bool, bound: bool = False, stop: Optional[int] = None
+    ) -> None:
         self.reverse = reverse
         self.b = _Builder(exact)
         self.exact = exact
         self.bound = bound
+        self.stop = stop
         self._fast_cache: Dict[Tuple[int, int], Cost] = {}
         self._hash_free: Dict[int, bool] = {}
 
-    def over(self) -> bool:
-        return self.exact and self.b.total() > SIZE_LIMIT
-
-    def c(self, h: H.Hir) -> None:
+    def run(self, root: H.Hir) -> None:
         b = self.b
-        if self.over():
-            return
-        if isinstance(h, H.HEmpty):
+        stop = self.stop
+        tasks: List[Tuple[Any, ...]] = [(_C, root)]
+        while tasks:
+            if stop is not None and b.total() > stop:
+                return
+            t = tasks.pop()
+            op = t[0]
+            if op == _SEQ:
+                subs, i, rev = t[1], t[2], t[3]
+                n = len(subs)
+                while i < n:
+                    s = subs[n - 1 - i] if rev else subs[i]
+                    i += 1
+                    kind = type(s)
+                    if kind is H.HLiteral:
+                        chars = cast(H.HLiteral, s).chars
+                        b.n += len(chars) if chars.isascii() else len(chars.encode("utf-8"))
+                    elif kind is H.HEmpty or kind is H.HLook:
+                        b.n += 1
+                    elif kind is H.HClass:
+                        self.unicode_class(cast(H.HClass, s).ranges)
+                    elif kind is H.HCapture and type(cast(H.HCapture, s).sub) in _LEAF:  # (a)
+                        if not self.reverse:
+                            b.add()
+                        self.leaf(cast(H.HCapture, s).sub)
+                        if not self.reverse:
+                            b.add()
+                    else:
+                        # Copies of one shared node in a row (``a?`` repeated) are
+                        # priced once.
+                        k = 1
+                        while i < n and (subs[n - 1 - i] if rev else subs[i]) is s:
+                            i += 1
+                            k += 1
+                        tasks.append((_SEQ, subs, i, rev))
+                        tasks.append((_TIMES, s, k) if k > 1 else (_C, s))
+                        break
+                    if stop is not None and STATE * b.n + b.mem > stop:
+                        return
+            elif op == _C:
+                h = t[1]
+                if type(h) in _LEAF:
+                    self.leaf(h)
+                else:
+                    self.composite(h, tasks)
+            elif op == _ADD:
+                b.add(t[1], t[2])
+            elif op == _TIMES:
+                self.times(t[1], t[2], tasks)
+            elif op == _OPTIONAL:
+                self.optional(t[1], t[2], tasks)
+            else:
+                key, k, n0, m0 = t[1], t[2], t[3], t[4]
+                got = (b.n - n0, b.mem - m0)
+                self._fast_cache[key] = got
+                b.add(got[0] * k, got[1] * k)
+
+    def leaf(self, h: H.Hir) -> None:
+        b = self.b
+        if isinstance(h, (H.HEmpty, H.HLook)):
             b.add()
         elif isinstance(h, H.HLiteral):
             b.add(len(h.chars.encode("utf-8")))
-        elif isinstance(h, H.HClass):
-            rs = h.ranges
-            if not rs or rs[-1][1] <= 0x7F:
-                b.add(2, TRANSITION * len(rs))
-            elif self.bound:
-                nseq, total, _ = _class_bound(rs)
-                if self.reverse:
-                    b.add(2 + total, STATE_ID * nseq)
-                else:
-                    b.add(2 + total, TRANSITION * total)
-            elif self.exact:
-                if self.reverse:
-                    b.reverse_class(rs)
-                else:
-                    b.forward_class(rs)
-            else:
-                key = (self.reverse, rs)
-                got = _class_costs.get(key)
-                if got is None:
-                    tmp = _Builder(False)
-                    if self.reverse:
-                        tmp.reverse_class(rs)
-                    else:
-                        tmp.forward_class(rs)
-                    got = (tmp.n, tmp.mem)
-                    if len(_class_costs) > 256:
-                        _class_costs.clear()
-                    _class_costs[key] = got
-                b.add(got[0], got[1])
-        elif isinstance(h, H.HLook):
-            b.add()
-        elif isinstance(h, H.HCapture):
+        else:
+            assert isinstance(h, H.HClass)
+            self.unicode_class(h.ranges)
+
+    def unicode_class(self, rs: Ranges) -> None:
+        b = self.b
+        if not rs or rs[-1][1] <= 0x7F:
+            b.add(2, TRANSITION * len(rs))
+        elif self.bound:
+            nseq, total, _ = _class_bound(rs)
             if self.reverse:
-                self.c(h.sub)
+                b.add(2 + total, STATE_ID * nseq)
+            else:
+                b.add(2 + total, TRANSITION * total)
+        elif self.exact:
+            if self.reverse:
+                b.reverse_class(rs)
+            else:
+                b.forward_class(rs)
+        else:
+            key = (self.reverse, rs)
+            got = _class_costs.get(key)
+            if got is None:
+                tmp = _Builder(False)
+                if self.reverse:
+                    tmp.reverse_class(rs)
+                else:
+                    tmp.forward_class(rs)
+                got = (tmp.n, tmp.mem)
+                if len(_class_costs) > 256:
+                    _class_costs.clear()
+                _class_costs[key] = got
+            b.add(got[0], got[1])
+
+    def composite(self, h: H.Hir, tasks: List[Tuple[Any, ...]]) -> None:
+        """Push the tasks of ``h`` (the last pushed runs first)."""
+        b = self.b
+        if isinstance(h, H.HCapture):
+            if self.reverse:
+                tasks.append((_C, h.sub))
             else:
                 b.add()
-                self.c(h.sub)
-                b.add()
+                tasks.append((_ADD, 1, 0))
+                tasks.append((_C, h.sub))
         elif isinstance(h, H.HConcat):
-            for s in reversed(h.subs) if self.reverse else h.subs:
-                self.c(s)
-        elif isinstance(h, H.HRun):
-            # Compact nodes only reach the (non-exact) lower-bound estimate,
-            # where the order of the items does not matter.
-            assert not self.exact
-            for s, n in h.pairs:
-                self.times(s, n)
-        elif isinstance(h, H.HAltBag):
-            assert not self.exact
-            count = 0
-            for part in h.parts:
-                if isinstance(part, H.HBag):
-                    # Each branch is at least one state (an empty one too).
-                    n0 = b.n
-                    for s, n in part.items:
-                        self.times(s, n)
-                    b.add(max(0, part.count - (b.n - n0)))
-                    count += part.count
-                else:
-                    self.c(part)
-                    count += 1
-            b.add(2, STATE_ID * count)
+            tasks.append((_SEQ, h.subs, 0, self.reverse))
         elif isinstance(h, H.HAlternation):
             if _is_literal_alt(h):
                 lits = [s.chars.encode("utf-8") for s in h.subs]  # type: ignore[attr-defined]
                 if self.reverse:
                     lits = [x[::-1] for x in lits]
-                ns, nm = _trie(lits)
-                b.add(ns, nm)
+                b.add(*_trie(lits))
             else:
                 subs = h.subs
-                self.c(subs[0])
-                self.c(subs[1])
-                b.add(2, STATE_ID * len(subs))
-                for s in subs[2:]:
-                    self.c(s)
+                tasks.append((_SEQ, subs[2:], 0, False))
+                tasks.append((_ADD, 2, STATE_ID * len(subs)))
+                tasks.append((_C, subs[1]))
+                tasks.append((_C, subs[0]))
         else:
-            assert isinstance(h, H.HRepetition)
-            self.repetition(h)
+            assert isinstance(h, H.HRepetition), h
+            self.repetition(h, tasks)
 
     def hash_free(self, h: H.Hir) -> bool:
         """True if compiling ``h`` never consults an id-keyed cache (no non-ASCII class)."""
@@ -449,121 +502,91 @@ class _Sim:
                 x = stack.pop()
                 if isinstance(x, H.HClass):
                     got = not x.ranges or x.ranges[-1][1] <= 0x7F
-                elif isinstance(x, (H.HRepetition, H.HCapture)):
-                    stack.append(x.sub)
-                elif isinstance(x, (H.HConcat, H.HAlternation)):
-                    stack.extend(x.subs)
+                else:
+                    stack.extend(H.children(x))
             self._hash_free[key] = got
         return got
 
-    def times(self, h: H.Hir, n: int) -> None:
-        """``n`` consecutive copies of ``h`` (c_exactly without the empty case)."""
+    def times(self, h: H.Hir, n: int, tasks: List[Tuple[Any, ...]]) -> None:
+        """``n`` consecutive copies of ``h`` (c_exactly without the empty case): one
+        is compiled and the others priced alike, unless state ids matter."""
         if n <= 0:
             return
         if self.exact and not self.hash_free(h):
-            for _ in range(n):
-                self.c(h)
-                if self.over():
-                    return
+            tasks.append((_TIMES, h, n - 1))
+            tasks.append((_C, h))
             return
         key = (id(h), 0)
         got = self._fast_cache.get(key)
-        if got is None:
-            n0, m0 = self.b.n, self.b.mem
-            self.c(h)
-            got = (self.b.n - n0, self.b.mem - m0)
-            self._fast_cache[key] = got
-            n -= 1
-        self.b.add(got[0] * n, got[1] * n)
+        if got is not None:
+            self.b.add(got[0] * n, got[1] * n)
+            return
+        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem))
+        tasks.append((_C, h))
 
-    def exactly(self, h: H.Hir, n: int) -> None:
-        if n == 0:
-            self.b.add()
-        else:
-            self.times(h, n)
+    def optional(self, h: H.Hir, n: int, tasks: List[Tuple[Any, ...]]) -> None:
+        """``n`` copies of a union then ``h`` (the optional part of ``c_bounded``)."""
+        if n <= 0:
+            return
+        if self.exact and not self.hash_free(h):
+            tasks.append((_OPTIONAL, h, n - 1))
+            tasks.append((_C, h))
+            tasks.append((_ADD, 1, 2 * STATE_ID))
+            return
+        key = (id(h), 1)
+        got = self._fast_cache.get(key)
+        if got is not None:
+            self.b.add(got[0] * n, got[1] * n)
+            return
+        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem))
+        tasks.append((_C, h))
+        tasks.append((_ADD, 1, 2 * STATE_ID))
 
-    def repetition(self, h: H.HRepetition) -> None:
+    def repetition(self, h: H.HRepetition, tasks: List[Tuple[Any, ...]]) -> None:
         b = self.b
         rmin, rmax, sub = h.min, h.max, h.sub
         if rmin == 0 and rmax == 1:
             b.add()
-            self.c(sub)
-            b.add(1, 2 * STATE_ID)
+            tasks.append((_ADD, 1, 2 * STATE_ID))
+            tasks.append((_C, sub))
         elif rmax is None:
             if rmin == 0:
                 ml = _min_len(sub)
                 if ml is not None and ml > 0:
                     b.add(1, 2 * STATE_ID)
-                    self.c(sub)
+                    tasks.append((_C, sub))
                 else:
-                    self.c(sub)
-                    b.add(3, 4 * STATE_ID)
-            elif rmin == 1:
-                self.c(sub)
-                b.add(1, 2 * STATE_ID)
+                    tasks.append((_ADD, 3, 4 * STATE_ID))
+                    tasks.append((_C, sub))
             else:
-                self.times(sub, rmin)
-                b.add(1, 2 * STATE_ID)
-        elif rmin == rmax:
-            self.exactly(sub, rmin)
+                tasks.append((_ADD, 1, 2 * STATE_ID))
+                if rmin == 1:
+                    tasks.append((_C, sub))
+                else:
+                    tasks.append((_TIMES, sub, rmin))
         else:
-            self.exactly(sub, rmin)
-            b.add()
-            if self.exact and not self.hash_free(sub):
-                for _ in range(rmax - rmin):
-                    b.add(1, 2 * STATE_ID)
-                    self.c(sub)
-                    if self.over():
-                        return
+            if rmax > rmin:
+                tasks.append((_OPTIONAL, sub, rmax - rmin))
+                tasks.append((_ADD, 1, 0))
+            if rmin == 0:
+                tasks.append((_ADD, 1, 0))
             else:
-                key = (id(sub), 1)
-                got = self._fast_cache.get(key)
-                k = rmax - rmin
-                if got is None:
-                    n0, m0 = b.n, b.mem
-                    b.add(1, 2 * STATE_ID)
-                    self.c(sub)
-                    got = (b.n - n0, b.mem - m0)
-                    self._fast_cache[key] = got
-                    k -= 1
-                b.add(got[0] * k, got[1] * k)
-
-
-def _anchored_end(h: H.Hir) -> bool:
-    if isinstance(h, H.HLook):
-        return h.look == H.END
-    if isinstance(h, H.HCapture):
-        return _anchored_end(h.sub)
-    if isinstance(h, H.HRepetition):
-        return h.min > 0 and _anchored_end(h.sub)
-    if isinstance(h, H.HConcat):
-        for s in reversed(h.subs):
-            if _anchored_end(s):
-                return True
-            if H.max_len(s) != 0:
-                return False
-        return False
-    if isinstance(h, H.HAlternation):
-        return all(_anchored_end(s) for s in h.subs)
-    return False
+                tasks.append((_TIMES, sub, rmin))
 
 
 def _simulate(
-    h: H.Hir, reverse: bool, exact: bool, bound: bool = False, lower: bool = False
+    h: H.Hir, reverse: bool, exact: bool, bound: bool = False, stop: Optional[int] = None
 ) -> int:
-    sim = _Sim(reverse, exact, bound)
+    sim = _Sim(reverse, exact, bound, stop)
     b = sim.b
-    if lower:
-        anchored = True  # the cheaper start; the anchoring tests do not know compact nodes
-    else:
-        anchored = _anchored_end(h) if reverse else H.anchored_start(h)
+    anchored = H.anchored_end(h) if reverse else H.anchored_start(h)
     if anchored:
         b.add()
     else:
         b.add(3, 2 * STATE_ID + TRANSITION)  # (?s-u:.)*? : union, empty, sparse
     if not reverse:
         b.add()  # capture start of group 0
-    sim.c(h)
+    sim.run(h)
     if not reverse:
         b.add()  # capture end of group 0
     b.add()  # match
@@ -575,28 +598,22 @@ def estimate(h: H.Hir) -> Tuple[int, int]:
     return _simulate(h, False, False), _simulate(h, True, False)
 
 
-def exceeds_lower_bound(h: H.Hir) -> bool:
-    """True if the non-exact estimate (a lower bound) of ``h`` exceeds the limit.
-
-    Accepts the compact nodes of ``_hir`` (``HRun``, ``HAltBag``): each item
-    is costed once and multiplied by its count, so a multi-megabyte run is
-    decided without building its HIR.
-    """
-    return (
-        _simulate(h, False, False, lower=True) > SIZE_LIMIT
-        or _simulate(h, True, False, lower=True) > SIZE_LIMIT
-    )
-
-
 def exceeds_limit(h: H.Hir) -> bool:
+    """Whether either NFA ``Regex::new`` builds for ``h`` exceeds the size limit."""
+    limit = SIZE_LIMIT
     # A cheap upper bound settles most patterns without compiling any class.
-    fwd_bound = _simulate(h, False, False, True)
-    if fwd_bound <= SIZE_LIMIT and _simulate(h, True, False, True) <= SIZE_LIMIT:
+    if (
+        _simulate(h, False, False, True, limit) <= limit
+        and _simulate(h, True, False, True, limit) <= limit
+    ):
         return False
-    fwd, rev = estimate(h)
-    if fwd > SIZE_LIMIT or rev > SIZE_LIMIT:
+    fwd = _simulate(h, False, False, stop=limit)
+    if fwd > limit:
         return True
-    band = EXACT_BAND * SIZE_LIMIT
-    if fwd >= band and _simulate(h, False, True) > SIZE_LIMIT:
+    rev = _simulate(h, True, False, stop=limit)
+    if rev > limit:
         return True
-    return rev >= band and _simulate(h, True, True) > SIZE_LIMIT
+    band = EXACT_BAND * limit
+    if fwd >= band and _simulate(h, False, True, stop=limit) > limit:
+        return True
+    return rev >= band and _simulate(h, True, True, stop=limit) > limit

@@ -1,0 +1,176 @@
+# ruff: noqa: E501
+"""The matching engines: when stdlib ``re`` is allowed, the lazy DFA, and their agreement.
+
+(The front end -- parsing, translation, size limit -- is tested in
+``test_regex_parse.py``, ``test_regex_size.py`` and ``test_regex_huge.py``.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import List
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from regex_testlib import all_answers
+
+from contractgate._validation.regex import CompiledRegex, RegexCompileError, compile_pattern
+from contractgate._validation.regex import hir as H
+from contractgate._validation.regex import nfa as _nfa
+from contractgate._validation.regex import safety as _safety
+from contractgate._validation.regex.parser import parse
+
+# -- the linear-time guarantee ---------------------------------------------------------------
+
+SAFE = [
+    "^[a-z0-9_]+$", "^\\d{4}-\\d{2}-\\d{2}$", "colou?r", "\\bfoo\\b", "\\d{3}-\\d{4}", "^(foo|bar|baz)+$",
+    "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", "[a-z]+",
+    "^https?://[^\\s/$.?#][^\\s]*$", "^[a-zA-Z]+(?:-[a-zA-Z]+)*$", "^v\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.]+)?$",
+    "^(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}$", "\\p{Lu}+", "",
+]
+UNSAFE = [
+    "^(a+)+$", "(a|a)*b", "(a*)*b", "(\\w+\\s?)*$", "^(a|aa)+$", "(.*a){20}", "[a-z]+$", "a*a*a*a*a*b",
+    "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "\\w+@", "(x+x+)+y", "^(\\d+)*$", "(a|b|ab)*c", "(?:a?){30}a{30}",
+    # A failing run that shares its prefix with runs reaching sinks (quadratic in re).
+    "^(?:[xy]+c|x)*",
+]
+
+
+@pytest.mark.parametrize("pattern", SAFE)
+def test_safe_patterns_use_re(pattern: str) -> None:
+    assert compile_pattern(pattern).engine == "re"
+
+
+@pytest.mark.parametrize("pattern", UNSAFE)
+def test_unsafe_patterns_use_dfa(pattern: str) -> None:
+    assert compile_pattern(pattern).engine == "dfa"
+
+
+CATASTROPHIC = [
+    ("^(a+)+$", "a" * 50_000 + "!", False),
+    ("(a|a)*b", "a" * 100_000, False),
+    ("(a*)*b", "a" * 100_000, False),
+    ("(\\w+\\s?)*$", "a" * 100_000 + "!", True),
+    ("^(\\w+\\s?)*$", "a" * 100_000 + "!", False),
+    ("^(a|aa)+$", "a" * 100_000 + "!", False),
+    ("(.*a){20}", "a" * 100_000, True),
+    ("(.*a){20}b", "a" * 100_000, False),
+    ("[a-z]+$", "a" * 100_000 + "!", False),
+    ("a*a*a*a*a*b", "a" * 100_000, False),
+    ("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "a@" + "b." * 50_000 + "@", False),
+    ("(x+x+)+y", "x" * 100_000, False),
+    ("\\bfoo\\b", "foo" * 50_000, False),
+    ("(?i)\\p{L}+\\d", "é" * 100_000, False),
+    ("^(?:[xy]+c|x)*!", "x" * 100_000, False),
+    ("\\w+@\\w+", "a" * 100_000, False),
+]
+
+
+@pytest.mark.parametrize("pattern,haystack,want", CATASTROPHIC)
+def test_catastrophic_patterns_are_linear(pattern: str, haystack: str, want: bool) -> None:
+    m = compile_pattern(pattern)
+    t0 = time.perf_counter()
+    assert m.is_match(haystack) is want
+    assert time.perf_counter() - t0 < 1.0, (pattern, m.engine)
+
+
+def test_dfa_cache_reset_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_nfa, "MAX_DFA_STATES", 3)
+    monkeypatch.setattr(_nfa, "MAX_TRANSITIONS", 5)
+    m = CompiledRegex("(a|ab)(c|bcd)(d*)$", H.translate("x", parse("(a|ab)(c|bcd)(d*)$")), "dfa")
+    for s in ["abcd", "abcdx", "acd", "xabcddd", "ab", ""]:
+        assert m.is_match(s) == m.backtracking_is_match(s), s
+
+
+def test_dfa_threads() -> None:
+    m = compile_pattern("^(\\w+\\s?)*$")
+    values = ["hello world", "a b c d!", "x" * 200, "é ü ß", "tab\there", "x y z "]
+    want = {v: m.backtracking_is_match(v) for v in values}
+    errors: List[str] = []
+
+    def work() -> None:
+        for _ in range(300):
+            for v in values:
+                if m.is_match(v) != want[v]:
+                    errors.append(v)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+DEEP = [
+    "a" + "*" * 248,
+    "(" * 249 + "a" + ")" * 249,
+    "(?:" * 125 + "a" + ")*" * 125,
+    "(?:a|" * 124 + "b" + ")" * 124,
+    "[" * 124 + "a" + "]" * 124,
+    "(" * 124 + "a" + ")+" * 124,
+    "(?:(?:a|b)+" * 80 + ")" * 80,
+    "(?:(?:a?){2}" * 60 + ")" * 60,
+    "((((((((((((a{2}){2}){2}){2}){2}){2}){2}){2}){2}){2}){2}){2})",
+]
+
+
+@pytest.mark.parametrize("pattern", DEEP, ids=lambda p: p[:20])
+def test_deep_nesting(pattern: str) -> None:
+    t0 = time.perf_counter()
+    m = compile_pattern(pattern)
+    for s in ["", "a", "aab", "b" * 100]:
+        got = all_answers(m, s)
+        assert len(set(got)) == 1, (s, got)
+    assert time.perf_counter() - t0 < 5.0
+
+
+# -- differential: random patterns x random strings --------------------------------------
+
+_PIECES = [
+    "a", "b", "ab", "k", "K", "ß", "é", "_", " ", ".", "-", "\\.", "\\d", "\\w", "\\s", "\\D", "\\W", "\\S",
+    "[a-c]", "[^a]", "[[:alpha:]]", "[a-z&&[^b]]", "\\pL", "\\p{Greek}", "\\b", "\\B", "\\<", "\\>", "^", "$",
+    "\\A", "\\z", "(?i)", "(?m)", "(?s)", "(?R)", "(?-u)", "(?x)", "\\x{e9}", "\\n", "\\r",
+]
+_QUANTS = ["", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?", "??"]
+
+
+@st.composite
+def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    parts: List[str] = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 2 and draw(st.integers(0, 5)) == 0:
+            inner = "|".join(draw(st.lists(_patterns(depth + 1), min_size=1, max_size=3)))
+            parts.append(draw(st.sampled_from(["(", "(?:", "(?i:", "(?P<g>"])) + inner + ")")
+        else:
+            parts.append(draw(st.sampled_from(_PIECES)))
+        parts.append(draw(st.sampled_from(_QUANTS)))
+    return "".join(parts)
+
+
+_CHARS = st.sampled_from([*"abkKßé_ .-\n\rxAB1", "\u212a", "ſ", "\u0661", "\U0001f600", "α", "\u200d"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns(), st.lists(st.text(_CHARS, max_size=8), min_size=1, max_size=6))
+def test_differential_re_vs_dfa(pattern: str, haystacks: List[str]) -> None:
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError:
+        return
+    for s in haystacks:
+        got = all_answers(m, s)
+        assert len(set(got)) == 1, (pattern, s, got, m.engine)
+
+
+def test_safety_analysis_is_conservative_on_random_patterns() -> None:
+    # Every pattern the analysis accepts must finish quickly on adversarial input.
+    for pattern in ["(a|b)*c", "(ab|a)*c", "(a|ab)(c|bcd)(d*)", "a{1,30}a{1,30}$", "(?:a|b)+c?$"]:
+        m = compile_pattern(pattern)
+        h = H.translate(pattern, parse(pattern))
+        if _safety.is_linear(h):
+            t0 = time.perf_counter()
+            m.backtracking_is_match("ab" * 5000 + "x")
+            assert time.perf_counter() - t0 < 1.0, pattern
