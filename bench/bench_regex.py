@@ -10,17 +10,25 @@ Prints, per pattern, the per-call time of
   for scale only; ``-`` when ``re`` rejects the pattern);
 
 then the time for catastrophic patterns on long inputs (engine chosen by
-``compile_pattern``), and compile times.
+``compile_pattern``), compile times, and the *worst shapes*: the slowest
+patterns per character we know for each engine, each in a child process
+(``--shapes`` runs only those; ``--quick`` uses shorter subjects).  For each
+shape: the engine, µs per character of the first search (which builds the
+DFA states, the bit-parallel masks or the Aho-Corasick automaton) and the
+median of three more, and the child's peak RSS.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import statistics
+import subprocess
 import sys
 import time
 import timeit
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -71,7 +79,111 @@ def stdre(pattern: str) -> Optional[Callable[[str], object]]:
         return None
 
 
+# name -> (pattern builder, subject builder(n)); n = characters of the subject.
+def _words(seed: int, count: int) -> List[str]:
+    import random
+
+    r = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxy"
+    return sorted({"".join(r.choice(letters) for _ in range(r.randint(4, 10))) + "z"
+                   for _ in range(count)})
+
+
+def _prefixes(words: List[str], n: int) -> str:
+    """Concatenated proper prefixes of the words: many partial matches, no match."""
+    import random
+
+    r = random.Random(4)
+    parts: List[str] = []
+    total = 0
+    while total < n:
+        w = r.choice(words)
+        parts.append(w[: r.randint(1, len(w) - 1)])
+        total += len(parts[-1])
+    return "".join(parts)[:n]
+
+
+def _random_ab(n: int) -> str:
+    import random
+
+    r = random.Random(1)
+    return "".join(r.choice("ab") for _ in range(n))
+
+
+SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
+    # re: the most expensive shapes the safety analysis still accepts.
+    "re: (?:|){4}x": (lambda: "(?:|)" * 4 + "x", lambda n: "y" * n),
+    "re: (?:a|){6}x": (lambda: "(?:a|)" * 6 + "x", lambda n: "a" * n),
+    "re: [ab]{60}c": (lambda: "[ab]{60}c", lambda n: ("ab" * n)[:n]),
+    "re: (?:|||...){60}x": (lambda: "(?:" + "|" * 60 + ")x", lambda n: "y" * n),
+    "re: ^(?:ab|cd)*$ (<16K)": (lambda: "^(?:ab|cd)*$", lambda n: ("abcd" * n)[: min(n, 16_000)]),
+    "re: ^.{0,10000}$": (lambda: "^.{0,10000}$", lambda n: "a" * min(n, 10_000)),
+    # the issue's shapes (re before; DFA or literals now)
+    "(?:|){26}x": (lambda: "(?:|)" * 26 + "x", lambda n: "y" * n),
+    "(?:\\b|\\b){26}x": (lambda: "(?:\\b|\\b)" * 26 + "x", lambda n: "y" * n),
+    "((?:|){26})[^\\s\\S]z|y": (lambda: "(" + "(?:|)" * 26 + ")[^\\s\\S]z|y", lambda n: "x" * n),
+    "(?:|{50000})x": (lambda: "(?:" + "|" * 50_000 + ")x", lambda n: "y" * n),
+    "\\b{10000}x": (lambda: "\\b" * 10_000 + "x", lambda n: "y" * n),
+    # DFA: one new state per character, big closures, an exponential DFA.
+    "dfa: ^a{0,20000}b": (lambda: "^a{0,20000}b", lambda n: "a" * n),
+    "dfa: a.{0,10000}b": (lambda: "a.{0,10000}b", lambda n: "a" * n),
+    "dfa: (?:a?){3000}b": (lambda: "(?:a?){3000}b", lambda n: "a" * n),
+    "bits: [ab]*a[ab]{20000}c": (lambda: "[ab]*a[ab]{20000}c", _random_ab),
+    "bits: [ab]*a[ab]{140000}c": (lambda: "[ab]*a[ab]{140000}c", _random_ab),
+    "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
+                               lambda n: _prefixes(_words(2, 30_000), n)),
+}
+
+
+def _shape_child(name: str, n: int) -> None:
+    import resource
+
+    build, subject = SHAPES[name]
+    pattern = build()
+    s = subject(n)
+    t0 = time.perf_counter()
+    m = compile_pattern(pattern)
+    compile_s = time.perf_counter() - t0
+    fn = is_match_fn(m)
+    times = []
+    for _ in range(4):
+        t0 = time.perf_counter()
+        fn(s)
+        times.append(time.perf_counter() - t0)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({
+        "engine": m.engine, "n": len(s), "compile": compile_s,
+        "first": times[0] / max(1, len(s)) * 1e6,
+        "median": statistics.median(times[1:]) / max(1, len(s)) * 1e6, "rss": rss,
+    }))
+
+
+def shapes(quick: bool) -> None:
+    n = 65_536 if quick else 262_144
+    print(f"{'worst shape':<30} {'engine':<9} {'chars':>8} {'compile s':>9} "
+          f"{'first':>8} {'median':>8} {'RSS MB':>7}  (us/char)")
+    for name in SHAPES:
+        size = n if not name.startswith("re:") else 4 * n
+        out = subprocess.run(
+            [sys.executable, __file__, "--shape", name, str(size)],
+            capture_output=True, text=True, timeout=900,
+        )
+        if out.returncode != 0:
+            print(f"{name:<30} failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout)
+        print(f"{name:<30} {r['engine']:<9} {r['n']:>8} {r['compile']:>9.2f} "
+              f"{r['first']:>8.2f} {r['median']:>8.2f} {r['rss']:>7.0f}")
+
+
 def main() -> None:
+    if "--shape" in sys.argv:
+        i = sys.argv.index("--shape")
+        _shape_child(sys.argv[i + 1], int(sys.argv[i + 2]))
+        return
+    if "--shapes" in sys.argv:
+        shapes("--quick" in sys.argv)
+        return
     number = 2_000 if "--quick" in sys.argv else 20_000
     print(f"{'pattern':<58} {'engine':<6} {'fast':>7} {'re':>7} {'dfa':>7} {'stdre':>7}  (us/call)")
     for pattern in PATTERNS:
@@ -100,6 +212,9 @@ def main() -> None:
         t0 = time.perf_counter()
         compile_pattern(pattern + "(?:)")  # bypass the compile cache
         print(f"{pattern:<40} {(time.perf_counter() - t0) * 1e3:8.1f}")
+
+    print()
+    shapes("--quick" in sys.argv)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ MAX_BUILD_WORK = 6_000_000
 #: Large bicliques (one test per character each) the engine accepts.
 MAX_BICLIQUES = 64
 #: Bytes of cached per-character masks before the cache is dropped.
-MAX_CHARMASK_BYTES = 16 << 20
+MAX_CHARMASK_BYTES = 8 << 20
 
 # Next-character bits (shifted left by 5 in a context).
 N_END = 1
@@ -124,6 +124,7 @@ class _Builder:
         self.classes: List[Ranges] = []
         self._class_ids: Dict[Ranges, int] = {}
         self.bicliques: List[Tuple[Entries, Entries]] = []
+        self.chains: List[Tuple[int, int]] = []  # (a, b): edges p -> p + 1 for a <= p < b
         self.work = 0
 
     def _charge(self, n: int) -> None:
@@ -157,8 +158,7 @@ class _Builder:
             return _Frag(one, one, set())
         if isinstance(h, H.HLiteral):
             ps = [self.position(((ord(c), ord(c)),)) for c in h.chars]
-            for a, b in zip(ps, ps[1:]):
-                self.bicliques.append((Entries([(a, NO_COND)]), Entries([(b, NO_COND)])))
+            self.chains.append((ps[0], ps[-1]))
             self._charge(len(ps))
             return _Frag(Entries([(ps[0], NO_COND)]), Entries([(ps[-1], NO_COND)]), set())
         if isinstance(h, H.HCapture):
@@ -177,6 +177,8 @@ class _Builder:
             self._charge(len(h.subs))
             return _Frag(Entries(parts=firsts), Entries(parts=lasts), null)
         assert isinstance(h, H.HRepetition)
+        if _one_char(h.sub) is not None:
+            return self.run(h)
         if h.max is None:
             parts = [self.build(h.sub) for _ in range(max(0, h.min - 1))]
             loop = self.build(h.sub)
@@ -195,6 +197,27 @@ class _Builder:
         if tail is not None:
             parts.append(tail)
         return self.concat(parts)
+
+    def run(self, h: H.HRepetition) -> _Frag:
+        """``C{m,n}`` / ``C{m,}`` of one class: consecutive positions, one chain."""
+        rs = _one_char(h.sub)
+        assert rs is not None
+        count = h.max if h.max is not None else max(1, h.min)
+        if count == 0:
+            return _Frag(EMPTY, EMPTY, {NO_COND})
+        if len(self.cls) + count > MAX_POSITIONS:
+            raise Unavailable()
+        a = self.position(rs)
+        self.cls.extend([self.cls[a]] * (count - 1))
+        b = a + count - 1
+        self.chains.append((a, b))
+        self._charge(count)
+        if h.max is None:
+            self.link(Entries([(b, NO_COND)]), Entries([(b, NO_COND)]))  # the loop
+            last = Entries([(b, NO_COND)])
+        else:
+            last = Entries([(p, NO_COND) for p in range(a + max(0, h.min - 1), b + 1)])
+        return _Frag(Entries([(a, NO_COND)]), last, {NO_COND} if h.min == 0 else set())
 
     def concat(self, frags: List[_Frag]) -> _Frag:
         if not frags:
@@ -248,18 +271,22 @@ class BitNFA:
         self._top = top
         self._cls = b.cls
         self._class_ranges = [([lo for lo, _ in rs], [hi for _, hi in rs]) for rs in b.classes]
-        masks = [0] * len(b.classes)
+        by_class: List[List[int]] = [[] for _ in b.classes]
         for p, cid in enumerate(b.cls):
-            masks[cid] |= 1 << p
-        self._class_masks = masks
-        # Singleton edges p -> q (cond) and the bicliques kept whole.
-        edges: List[Tuple[int, int, Cond]] = []
+            by_class[cid].append(p)
+        self._class_masks = [_bits(ps) for ps in by_class]
+        # Singleton edges p -> p + d under a condition, as condition -> d -> sources,
+        # and the bicliques kept whole.
+        edges: Dict[Cond, Dict[int, List[int]]] = {}
+        ones = edges.setdefault(NO_COND, {}).setdefault(1, [])
+        for lo, hi in b.chains:
+            ones.extend(range(lo, hi))
         big: List[Tuple[Entries, Entries]] = []
         for last, first in b.bicliques:
             if last.size * first.size <= MAX_EXPANDED:
                 for p, c1 in last.flat():
                     for q, c2 in first.flat():
-                        edges.append((p, q, c1 | c2 if c2 else c1))
+                        edges.setdefault(c1 | c2, {}).setdefault(q - p, []).append(p)
             else:
                 big.append((last, first))
         # Each large biclique is a test per character, and its masks are built per
@@ -270,7 +297,7 @@ class BitNFA:
         self._edges = edges
         self._big = big
         looks: Set[str] = set()
-        for _, _, c in edges:
+        for c in edges:
             looks |= c
         for last, first in big:
             for _, c in (last + first).flat():
@@ -307,12 +334,12 @@ class BitNFA:
                 got = memo[c] = all(_holds(look, ctx) for look in c)
             return got
 
-        by_delta: Dict[int, int] = {}
-        for p, q, c in self._edges:
+        by_delta: Dict[int, List[int]] = {}
+        for c, deltas in self._edges.items():
             if ok(c):
-                d = q - p
-                by_delta[d] = by_delta.get(d, 0) | (1 << p)
-        groups = sorted(by_delta.items())
+                for d, sources in deltas.items():
+                    by_delta.setdefault(d, []).extend(sources)
+        groups = sorted((d, _bits(ps)) for d, ps in by_delta.items())
         bicliques: List[Tuple[int, int]] = []
         for last, first in self._big:
             lm = _mask(last, ok)
@@ -406,12 +433,30 @@ class BitNFA:
         return bool(d & t.last) or (t.null and (not anchored or i == 0))
 
 
+def _one_char(h: H.Hir) -> Optional[Ranges]:
+    """The class of ``h`` if it matches exactly one character from a class, else None."""
+    while isinstance(h, H.HCapture):
+        h = h.sub
+    if isinstance(h, H.HClass):
+        return h.ranges
+    if isinstance(h, H.HLiteral) and len(h.chars) == 1:
+        o = ord(h.chars)
+        return ((o, o),)
+    return None
+
+
 def _mask(entries: Entries, ok: Callable[[Cond], bool]) -> int:
-    m = 0
-    for p, c in entries.flat():
-        if ok(c):
-            m |= 1 << p
-    return m
+    return _bits([p for p, c in entries.flat() if ok(c)])
+
+
+def _bits(positions: List[int]) -> int:
+    """The int with exactly these bits set (one pass, not one big-int OR per bit)."""
+    if not positions:
+        return 0
+    buf = bytearray((max(positions) >> 3) + 1)
+    for p in positions:
+        buf[p >> 3] |= 1 << (p & 7)
+    return int.from_bytes(buf, "little")
 
 
 def _context_masks(looks: Set[str]) -> Tuple[int, int]:

@@ -42,13 +42,17 @@ MAX_DFA_STATES = 20_000
 MAX_TRANSITIONS = 400_000
 MAX_CACHE_BYTES = 8 << 20
 _STATE_BYTES = 400  # a _State dict, its frozenset and the interning entry
-_MEMBER_BYTES = 40  # per NFA state in the frozenset (slot + int + key tuple share)
+_MEMBER_BYTES = 40  # per NFA state in the frozenset (measured: estimate within 30 %)
 _TRANSITION_BYTES = 80  # per dict entry, amortised over resizes
 
 #: A search hands over to ``bitnfa`` once its cache misses have cost more than
-#: ``THRASH_SLACK + THRASH_PER_CHAR * characters`` closure steps.
-THRASH_PER_CHAR = 48
+#: ``THRASH_SLACK + THRASH_PER_CHAR * characters`` work units: a unit is an NFA
+#: state visited by a closure, and a miss costs ``MISS_UNITS`` on top (building a
+#: state is worth that many closure steps), so a search that misses at almost
+#: every character hands over even when its closures are small.
+THRASH_PER_CHAR = 32
 THRASH_SLACK = 50_000
+MISS_UNITS = 40
 #: Literal alternations with at least this many branches become a trie.
 TRIE_MIN_BRANCHES = 3
 
@@ -185,13 +189,18 @@ class Stats:
     """Work counters (instrumentation for tests and benchmarks; updated without a lock,
     so under concurrent use they are approximate)."""
 
-    __slots__ = ("closure_steps", "evictions", "handovers", "states_built")
+    __slots__ = ("closure_steps", "evictions", "handovers", "misses", "states_built")
 
     def __init__(self) -> None:
         self.states_built = 0  # DFA states created
+        self.misses = 0  # transitions computed (cache misses)
         self.closure_steps = 0  # NFA states visited while computing transitions
         self.evictions = 0  # times the cache was dropped because it was full
         self.handovers = 0  # searches handed to the bit-parallel simulation
+
+    def work(self) -> int:
+        """Work units of the thrash rule (closure steps plus ``MISS_UNITS`` per miss)."""
+        return self.closure_steps + MISS_UNITS * self.misses
 
     def snapshot(self) -> Dict[str, int]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -330,6 +339,7 @@ class LazyDFA:
             return self._intern(cache, frozenset(new), nctx)
 
     def compute(self, state: _State, c: str) -> object:
+        self.stats.misses += 1
         nxt = self._step(state, c)
         state[c] = nxt
         return nxt
@@ -346,13 +356,13 @@ class LazyDFA:
         st: Any = self._cache.start
         stats = self.stats
         watch = self._bits is not False  # False: the bit-parallel engine is unavailable
-        limit = stats.closure_steps + THRASH_SLACK
+        limit = stats.work() + THRASH_SLACK
         i = 0
         for c in s:
             nx = st.get(c)
             if nx is None:
                 nx = self.compute(st, c)
-                if watch and stats.closure_steps > limit + THRASH_PER_CHAR * i:
+                if watch and stats.work() > limit + THRASH_PER_CHAR * i:
                     got = self._hand_over(s)
                     if got is not None:
                         return got

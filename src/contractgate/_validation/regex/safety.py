@@ -54,7 +54,7 @@ from . import hir as H
 from .charset import Ranges
 
 #: Steps per input character that a pattern may cost on ``re`` (see ``cost_bound``).
-STEP_BUDGET = 96
+STEP_BUDGET = 64
 #: Graph nodes the analysis builds before giving up.
 MAX_NODES = 24_000
 #: Units of analysis work (follow-set merges, pair visits) before giving up.
