@@ -300,7 +300,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     are the values the failing statement computed or named."""
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, AssertionError):
-        _explain_failed_assert(excinfo)
+        try:
+            _explain_failed_assert(excinfo)
+        except Exception as e:  # an explanation must never cost the user their report
+            warnings.warn(f"contractgate: could not explain the failure: {e!r}", stacklevel=1)
     yield
 
 
@@ -316,7 +319,7 @@ def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException]) -> None
     frame_locals: Dict[str, Any] = dict(tb.tb_frame.f_locals)
     try:
         statement = str(excinfo.traceback[-1].statement)
-    except Exception:  # no source (e.g. exec'd code): only the rewrite's temporaries
+    except (AssertionError, OSError, IndexError, ValueError):  # no source (exec'd code)
         statement = ""
     named = set(_IDENT.findall(statement))
     candidates = [v for k, v in frame_locals.items() if k.startswith("@py_assert")]

@@ -293,6 +293,7 @@ def test_connections_beyond_the_bound_wait_and_are_served(tight_gw: LocalGateway
 
 def test_limits_are_checked(contracts_dir: Path) -> None:
     for bad in ({"max_connections": 0}, {"idle_timeout": -1}, {"header_timeout": 0},
-                {"max_connections": 2.5}, {"request_timeout": 0}):  # fmt: skip
+                {"max_connections": 2.5}, {"request_timeout": 0},
+                {"idle_timeout": float("inf")}, {"request_timeout": "30"}):  # fmt: skip
         with pytest.raises(ValueError, match=next(iter(bad))):
             LocalGateway(contracts_dir=None, **bad)  # type: ignore[arg-type]

@@ -94,10 +94,14 @@ def test_a_failed_passed_assert_lists_each_violation(project: pytest.Pytester) -
 
         def test_passes(contractgate_contract):
             assert contractgate_contract("signup").validate(GOOD).passed
+
+        def test_without_source(contractgate_contract):
+            exec("assert vr.passed", {"vr": contractgate_contract("signup").validate(BAD)})
         """,
     )
     result = project.runpytest_subprocess()
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=1, failed=3)
+    assert "could not explain" not in result.stdout.str()
     for name in ("test_inline", "test_named"):
         result.stdout.fnmatch_lines(
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from contextlib import contextmanager
@@ -84,8 +85,14 @@ class LocalGateway:
         header_timeout: float = ServerLimits.header_timeout,
         log_requests: bool = False,
     ) -> None:
-        if isinstance(request_timeout, bool) or not float(request_timeout) > 0:
-            raise ValueError(f"request_timeout must be greater than 0, got {request_timeout!r}")
+        if (
+            isinstance(request_timeout, bool)
+            or not isinstance(request_timeout, (int, float))
+            or not 0 < request_timeout < math.inf
+        ):
+            raise ValueError(
+                f"request_timeout must be a finite number greater than 0, got {request_timeout!r}"
+            )
         self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)

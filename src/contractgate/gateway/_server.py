@@ -27,6 +27,7 @@ processing), ``truncate`` sends half a body and closes.
 from __future__ import annotations
 
 import io
+import math
 import selectors
 import socket
 import sys
@@ -71,8 +72,12 @@ class ServerLimits:
     def __post_init__(self) -> None:
         for name in ("max_connections", "idle_timeout", "header_timeout"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a number greater than 0, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 < value < math.inf
+            ):
+                raise ValueError(f"{name} must be a finite number greater than 0, got {value!r}")
         if not isinstance(self.max_connections, int):
             raise ValueError(f"max_connections must be an integer, got {self.max_connections!r}")
 
