@@ -198,10 +198,10 @@ def test_try_repo_bad_fixture_and_broken_contract_fail(
     validate = _section(out, "contractgate validate fixtures")
     assert "Failed" in validate and "exit code: 1" in validate
     assert (
-        "fixtures/user_events.bad.json:3:4: record 1: user_id: Field 'user_id' value "
+        "fixtures/user_events.bad.json:3:4: record 2: user_id: Field 'user_id' value "
         '"Dave!" does not match required pattern [pattern_mismatch]'
     ) in validate
-    assert "fixtures/user_events.bad.json:4:52: record 2: timestamp:" in validate
+    assert "fixtures/user_events.bad.json:4:52: record 3: timestamp:" in validate
     contracts = _section(out, "contractgate check contracts")
     assert "Failed" in contracts
     assert "contracts/broken.yaml:16:13: YAML parse error: " in contracts
@@ -220,7 +220,7 @@ def test_changed_contract_rechecks_its_fixtures(
         hook_repo, pre_commit_home, user_repo, MAPPED, "contracts/user_events.yaml"
     )
     assert code == 1, out
-    assert "fixtures/user_events.bad.json:3:4: record 1: user_id:" in out
+    assert "fixtures/user_events.bad.json:3:4: record 2: user_id:" in out
 
 
 def test_all_files_with_the_config_mapping(
@@ -242,7 +242,7 @@ def test_explicit_contract_argument(
     )
     code, out = run_config(hook_repo, pre_commit_home, user_repo, hooks)
     assert code == 1, out
-    assert "fixtures/user_events.bad.json:3:24: record 1: event_type:" in out
+    assert "fixtures/user_events.bad.json:3:24: record 2: event_type:" in out
     assert "2 of 6 records failed in 1 of 2 files" in out
 
 
@@ -265,3 +265,96 @@ def test_strict_hook_catches_a_typo(
         "contracts/user_events.yaml:20:7: ontology.entities[3].requried: "
         "unknown key 'requried' (did you mean 'required'?)"
     ) in out
+
+
+# -- a commit that changes only a contract, in every documented mode ------------------
+
+GITHUB_URL = "https://github.com/contractgate/contractgate-python"
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A repository laid out like this one's examples, with the passing fixtures only."""
+    root = tmp_path / "example"
+    (root / "contracts" / "user_events").mkdir(parents=True)
+    (root / "examples" / "fixtures").mkdir(parents=True)
+    for rel in (
+        "contracts/user_events/1.1.0.yaml",
+        "contracts/orders.yaml",
+        "examples/fixtures/user_events.good.ndjson",
+        "examples/fixtures/orders.good.yaml",
+    ):
+        shutil.copy(REPO / rel, root / rel)
+    _git(root, "init", "-q")
+    return root
+
+
+def _commit_env(home: Path) -> Dict[str, str]:
+    env = _env(home)
+    # `repo: local` hooks run the `contractgate` of the project's environment
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def _commit(repo: Path, home: Path, message: str) -> Tuple[int, str]:
+    """``git commit`` with pre-commit's git hook installed: what a user does."""
+    git = ["git", "-c", "user.email=test@example.invalid", "-c", "user.name=test"]
+    proc = subprocess.run(
+        [*git, "commit", "-q", "-m", message],
+        cwd=repo,
+        capture_output=True,
+        env=_commit_env(home),
+        timeout=900,
+    )
+    return proc.returncode, proc.stdout.decode() + proc.stderr.decode()
+
+
+def _use_example(repo: Path, hook_repo: Path, home: Path, mode: str) -> None:
+    """Set ``repo`` up as hooks/README.md says for ``mode``: copy the example config,
+    point it at the hook repository, pin ``rev:`` with ``pre-commit autoupdate --freeze``
+    (mapped modes: also the .contractgate.yml mapping), install the git hook."""
+    text = (REPO / "hooks" / f"pre-commit-config.{mode}.yaml").read_text()
+    (repo / ".pre-commit-config.yaml").write_text(text.replace(GITHUB_URL, str(hook_repo)))
+    if mode != "explicit":
+        shutil.copy(REPO / ".contractgate.yml", repo / ".contractgate.yml")
+    if mode != "local":
+        proc = subprocess.run(
+            [*_pre_commit(), "autoupdate", "--freeze"],
+            cwd=repo,
+            capture_output=True,
+            env=_env(home),
+            timeout=900,
+        )
+        assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+        assert f"rev: '{_head(hook_repo)}'" in (repo / ".pre-commit-config.yaml").read_text()
+    proc = subprocess.run(
+        [*_pre_commit(), "install"], cwd=repo, capture_output=True, env=_env(home), timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+
+
+@pytest.mark.parametrize("mode", ["explicit", "mapping", "local"])
+def test_a_commit_that_changes_only_a_contract_rechecks_its_fixtures(
+    hook_repo: Path, pre_commit_home: Path, example_repo: Path, mode: str
+) -> None:
+    _use_example(example_repo, hook_repo, pre_commit_home, mode)
+    _git(example_repo, "add", "-A")
+    code, out = _commit(example_repo, pre_commit_home, "contracts and passing fixtures")
+    assert code == 0, out
+    first = _head(example_repo)
+
+    # drop `click` from the enum: carol_03's click event (record 3) no longer passes
+    contract = example_repo / "contracts/user_events/1.1.0.yaml"
+    contract.write_text(
+        contract.read_text().replace("[login, purchase, click]", "[login, purchase]")
+    )
+    _git(example_repo, "add", "contracts/user_events/1.1.0.yaml")
+    code, out = _commit(example_repo, pre_commit_home, "only the contract changes")
+    assert code != 0, out
+    assert _head(example_repo) == first  # the commit did not land
+    assert (
+        "examples/fixtures/user_events.good.ndjson:3:" in out
+        and "record 3: event_type: Field 'event_type' value \"click\" not in allowed set" in out
+    ), out
+    # the orders fixtures were not touched and are not the problem
+    assert "orders.good.yaml:" not in out
