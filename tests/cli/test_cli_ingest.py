@@ -72,6 +72,9 @@ def test_json_output(cli, gateway) -> None:
     }
     assert [f["record"] for f in doc["failures"]] == [2, 3]
     assert doc["failures"][0]["line"] == 3 and doc["failures"][0]["quarantine_id"]
+    # every violation has its own position (1-based line and column), as in validate/test
+    first = doc["failures"][0]["violations"][0]
+    assert (first["field"], first["line"], first["column"]) == ("user_id", 3, 4)
 
 
 def test_dry_run_quarantines_nothing_new(cli, gateway) -> None:

@@ -228,3 +228,39 @@ def test_uniqueness_contracts_say_the_file_is_held_whole(project: Path) -> None:
         "uniqueness rules"
         in run_module(["validate", "-c", ORDERS, "few.ndjson", "-v"], cwd=project).err
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
+    import os
+    import signal
+    import time
+
+    path = project / "long.ndjson"
+    path.write_text("".join(json.dumps(_event(i)) + "\n" for i in range(300_000)))
+    args = ["validate", "-q", "-c", USER_EVENTS, str(path), "--jobs", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "contractgate.cli", *args],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+    )
+    try:
+        children: List[int] = []
+        for _ in range(600):  # the pool starts once a second chunk is read
+            task = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            children = [int(x) for x in task.read_text().split()] if task.exists() else []
+            if children or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert children, "no worker process started"
+        os.kill(children[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 70, err
+    assert b"a worker process of --jobs ended abruptly" in err
+    assert b"Traceback" not in err

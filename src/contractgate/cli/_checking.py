@@ -31,7 +31,7 @@ from typing import (
     Union,
 )
 
-from ._common import Finding
+from ._common import EXIT_INTERNAL, CLIError, Finding
 from ._events import parse_error_finding
 from ._readers import Position, text_locator
 
@@ -259,8 +259,17 @@ def _take(it: Iterator[Record], n: int) -> List[Record]:
 def _drain(
     window: Deque[Tuple[List[Record], Union[Future[List[Outcome]], List[Outcome]]]],
 ) -> Iterator[Tuple[Record, Outcome]]:
+    from concurrent.futures.process import BrokenProcessPool
+
     batch, pending = window.popleft()
-    outcomes = pending if isinstance(pending, list) else pending.result()
+    try:
+        outcomes = pending if isinstance(pending, list) else pending.result()
+    except BrokenProcessPool as err:
+        raise CLIError(
+            f"a worker process of --jobs ended abruptly ({err}); it may have been killed "
+            "or run out of memory: try fewer --jobs",
+            EXIT_INTERNAL,
+        ) from None
     for record, outcome in zip(batch, outcomes):
         settle(record, outcome)
         yield record, outcome

@@ -260,11 +260,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
             number = rec.number if rec is not None else res.index + 1
             line = rec.line if rec is not None else None
+            located = []
             for v in res.violations:
                 vline, vcol = rec.locate(str(v.field)) if rec is not None else (None, None)
-                report_finding(
-                    Finding(str(v.kind), str(v.message), shown, vline, vcol, number, str(v.field))
-                )
+                f = Finding(str(v.kind), str(v.message), shown, vline, vcol, number, str(v.field))
+                report_finding(f)
+                located.append({**v.to_dict(), "line": vline, "column": vcol})
             failures.append(
                 {
                     "record": number,
@@ -272,7 +273,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     # the id of a row that exists: none after a dry run or a rejection
                     "quarantine_id": res.quarantine_id if resp.quarantined else None,
                     "contract_version": res.contract_version,
-                    "violations": [v.to_dict() for v in res.violations],
+                    "violations": located,
                 }
             )
         progress.update(totals.sent, totals.passed, totals.failed)
@@ -299,6 +300,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
                                     "field": "(record)",
                                     "message": record.error,
                                     "kind": "parse_error",
+                                    "line": record.error_line,
+                                    "column": record.error_column,
                                 }
                             ],
                         }
