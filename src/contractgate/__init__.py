@@ -29,6 +29,7 @@ from .exceptions import (
     ConflictError,
     ContractCompileError,
     ContractGateError,
+    DeployedContractError,
     DeprecatedVersionError,
     EgressRejectedError,
     EventDecodeError,
@@ -46,6 +47,7 @@ from .exceptions import (
     SDKError,
     ServerError,
     ServerTimeoutError,
+    StaleContractWarning,
     ValidationFailedError,
 )
 from .exceptions import (
@@ -71,6 +73,9 @@ _LAZY: dict[str, str] = {
     "EgressLeakageMode": ".contract",
     # compiled validator
     "CompiledContract": ".contract",
+    # contract diffs
+    "ContractDiff": ".contract",
+    "ContractChange": ".contract",
     # local gateway (standard library only)
     "LocalGateway": ".gateway",
     # HTTP clients (import httpx on first use)
@@ -114,6 +119,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .contract import (
         CompiledContract,
         Contract,
+        ContractChange,
+        ContractDiff,
         EgressLeakageMode,
         EnvelopeConfig,
         FieldDefinition,
@@ -193,11 +200,14 @@ __all__ = [
     "ConflictError",
     "ConnectionError",
     "Contract",
+    "ContractChange",
     "ContractCompileError",
+    "ContractDiff",
     "ContractGateError",
     "ContractResponse",
     "ContractSummary",
     "ContractVersionPointer",
+    "DeployedContractError",
     "DeprecatedVersionError",
     "EgressLeakageMode",
     "EgressOutcome",
@@ -243,6 +253,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServerTimeoutError",
+    "StaleContractWarning",
     "TopLevelReplayOutcome",
     "TopLevelReplayResponse",
     "Transform",

@@ -27,6 +27,7 @@ import math
 import os
 from dataclasses import dataclass, field, replace
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -42,16 +43,24 @@ from typing import (
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation import yaml_loader as _yl
 from ._validation.compiler import CompiledContract, compile_contract, preorder
+from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
 from .exceptions import ContractCompileError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
 __all__ = [
+    "ChangeKind",
     "CompiledContract",
     "Contract",
+    "ContractChange",
+    "ContractDiff",
     "EgressLeakageMode",
     "EnvelopeConfig",
     "FieldDefinition",
     "FieldType",
     "GlossaryEntry",
+    "Impact",
     "MaskStyle",
     "MetricDefinition",
     "MetricType",
@@ -449,6 +458,41 @@ class Contract:
         contract: Contract = _yl.read_python(data, _CONTRACT, file=filename)
         return replace(contract, filename=filename)
 
+    @classmethod
+    def from_gateway(
+        cls,
+        contract_id_or_name: str,
+        version: Optional[str] = None,
+        *,
+        client: Optional[Client] = None,
+        cache_dir: Optional[str] = None,
+        ttl: Optional[float] = None,
+        offline: Optional[bool] = None,
+    ) -> Contract:
+        """The contract as deployed on the gateway: ``version``, or the latest stable one
+        (``"orders@1.2.0"`` pins a version too). Cached on disk, so it keeps working
+        offline (with a :class:`~contractgate.exceptions.StaleContractWarning` once the
+        latest stable is due for a re-check); see ``docs/contracts-as-code.md``.
+
+        ``client`` defaults to one built from ``CONTRACTGATE_BASE_URL`` /
+        ``CONTRACTGATE_API_KEY``; ``cache_dir`` to ``$CONTRACTGATE_CACHE_DIR`` or the
+        user cache directory; ``ttl`` (seconds between re-checks of the latest stable) to
+        ``$CONTRACTGATE_CACHE_TTL`` or 60; ``offline=True`` never asks the gateway.
+        Raises :class:`~contractgate.exceptions.DeployedContractError` when no usable
+        copy can be had, :class:`ContractCompileError` when the YAML does not parse.
+        """
+        from ._deployed import fetch_deployed
+
+        got = fetch_deployed(
+            contract_id_or_name,
+            version,
+            client=client,
+            cache_dir=cache_dir,
+            ttl=ttl,
+            offline=offline,
+        )
+        return cls.from_yaml(got.yaml, filename=f"deployed:{got.label}")
+
     # -- serialisation ------------------------------------------------------------------
 
     def to_dict(self) -> Dict[str, Any]:
@@ -468,6 +512,16 @@ class Contract:
             "envelope": None if self.envelope is None else self.envelope.to_dict(),
             "null_as_absent": self.null_as_absent,
         }
+
+    # -- comparison -----------------------------------------------------------------------
+
+    def diff(self, other: Contract) -> ContractDiff:
+        """What changes from this contract to ``other`` (the newer one), each change with
+        whom it breaks: producers (events accepted before are rejected now) and consumers
+        (events rejected before pass now). See ``docs/contracts-as-code.md``."""
+        from ._validation.diff import diff_contracts
+
+        return diff_contracts(self, other)
 
     # -- compilation --------------------------------------------------------------------
 

@@ -539,3 +539,35 @@ def raise_for_status(status: int, body: Any, default_message: Optional[str] = No
                 break
     cls = status_to_exception(status)
     raise cls(message or default_message or f"HTTP {status}", status_code=status, body=body)
+
+
+# --------------------------------------------------------------------------------------
+# deployed contracts (Contract.from_gateway and its cache)
+
+__all__ += ["DeployedContractError", "StaleContractWarning"]
+
+
+class DeployedContractError(_Picklable, ContractGateError):
+    """A deployed contract could not be had: the gateway cannot be reached (or is not
+    configured) and the local cache holds no usable copy, a name matches no contract or
+    several, or the cached copy is corrupt while offline. ``contract`` and ``version``
+    name what was asked for; ``path`` is the cache file concerned, when there is one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        contract: Optional[str] = None,
+        version: Optional[str] = None,
+        path: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.contract = contract
+        self.version = version
+        self.path = path
+
+
+class StaleContractWarning(UserWarning):
+    """A deployed contract came from the local cache although its re-check was due: the
+    gateway could not be reached, so a newer version may be deployed."""
