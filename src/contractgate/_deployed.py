@@ -262,7 +262,13 @@ class _Fetch:
                         f"({self.root}) has never seen it; use the contract id",
                         contract=text,
                     ) from None
-                self._stale(f"contract name {text!r}", off.reason, cached.get("checked_at"))
+                # ids are permanent and renames rare: a note in the log, not a warning
+                logger.info(
+                    "contractgate: resolving %r with the cached contract list of %s (%s)",
+                    text,
+                    self.base_url,
+                    off.reason,
+                )
             else:
                 names = {}
                 for c in contracts:
