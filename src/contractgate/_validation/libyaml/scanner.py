@@ -108,18 +108,26 @@ class Scanner(ScalarScanner):
         if not self.stream_start_produced:
             self.fetch_stream_start()
             return
-        self.scan_to_next_token()
+        text = self.text
+        pos = self.pos
+        ch = text[pos]
+        if ch in _SKIPPABLE:
+            # (the commonest case of scan_to_next_token inline: one space)
+            if ch == " " and text[pos + 1] not in _SKIPPABLE and pos + 2 <= self.limit:
+                self.pos = pos = pos + 1
+                self.col += 1
+            else:
+                self.scan_to_next_token()
+                pos = self.pos
         possible = self.possible
         if possible:
             key = possible[0]
-            if key[4] < self.line or key[3] + 1024 < self.pos:
+            if key[4] < self.line or key[3] + 1024 < pos:
                 self.stale_simple_keys()
         if not self.flow_level and self.indent > self.col:
             self.unroll_indent(self.col)
-        pos = self.pos
         if pos + 4 > self.limit:  # CACHE(4)
             self.reader_failed()
-        text = self.text
         ch = text[pos]
         if ch not in _NOT_PLAIN_START and (self.col or ch != "."):
             # (C tests this last; no earlier test can match these characters)
@@ -382,7 +390,15 @@ class Scanner(ScalarScanner):
         self.tokens.append(self.scan_flow_scalar(single))
 
     def fetch_plain_scalar(self) -> None:
-        self.save_simple_key()
+        if self.simple_key_allowed:  # save_simple_key, inline
+            required = not self.flow_level and self.indent == self.col
+            token_number = self.tokens_parsed + len(self.tokens)
+            possible = self.possible
+            if possible and possible[-1][0] == self.flow_level:
+                self.remove_simple_key()
+            possible.append(
+                (self.flow_level, required, token_number, self.pos, self.line, self.col)
+            )
         self.simple_key_allowed = False
         self.tokens.append(self.scan_plain_scalar())
 
