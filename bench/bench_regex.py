@@ -113,9 +113,9 @@ def _random_ab(n: int) -> str:
 SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     # re: the most expensive shapes the safety analysis still accepts.
     "re: (?:|){4}x": (lambda: "(?:|)" * 4 + "x", lambda n: "y" * n),
-    "re: (?:a|){6}x": (lambda: "(?:a|)" * 6 + "x", lambda n: "a" * n),
+    "re: \\b{58}x": (lambda: "\\b" * 58 + "x", lambda n: "y" * n),
     "re: [ab]{60}c": (lambda: "[ab]{60}c", lambda n: ("ab" * n)[:n]),
-    "re: (?:|||...){60}x": (lambda: "(?:" + "|" * 60 + ")x", lambda n: "y" * n),
+    "re: (?:|||...){58}x": (lambda: "(?:" + "|" * 58 + ")x", lambda n: "y" * n),
     "re: ^(?:ab|cd)*$ (<16K)": (lambda: "^(?:ab|cd)*$", lambda n: ("abcd" * n)[: min(n, 16_000)]),
     "re: ^.{0,10000}$": (lambda: "^.{0,10000}$", lambda n: "a" * min(n, 10_000)),
     # the shapes (re before; DFA or literals now)
@@ -130,6 +130,9 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "dfa: (?:a?){3000}b": (lambda: "(?:a?){3000}b", lambda n: "a" * n),
     "bits: [ab]*a[ab]{20000}c": (lambda: "[ab]*a[ab]{20000}c", _random_ab),
     "bits: [ab]*a[ab]{140000}c": (lambda: "[ab]*a[ab]{140000}c", _random_ab),
+    "bits: x(?:a?){3000}c": (lambda: "x(?:a?){3000}c", lambda n: (("x" + "a" * 3000) * n)[:n]),
+    "bits: x(?:ab|c?){2000}d": (lambda: "x(?:ab|c?){2000}d",
+                                 lambda n: (("x" + "ab" * 1000) * n)[:n]),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
 }

@@ -9,6 +9,7 @@ through their ``stats``/``steps`` hooks.  Speed lives in ``bench/bench_regex.py`
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 from typing import Callable, List, Optional, Tuple
@@ -332,6 +333,35 @@ def test_exponential_dfa_hands_over_to_bit_parallel() -> None:
     bits = dfa._bits
     assert isinstance(bits, BitNFA)
     assert bits.stats.ops <= 8 * bits.stats.chars
+
+
+def test_nullable_copies_are_one_suffix_chain() -> None:
+    # Before: every DFA state held thousands of copies (2.6 ms per character).
+    m = compile_pattern("x(?:a?){3000}c")
+    subject = (("x" + "a" * 3000) * 8)[:20_000]
+    assert m.is_match(subject) is False and m.is_match(subject + "c") is True
+    dfa = m._get_dfa()
+    assert dfa.stats.handovers == 2
+    bits = dfa._bits
+    assert isinstance(bits, BitNFA) and len(bits._suffixes) == 1
+    assert bits.stats.ops <= 12 * bits.stats.chars
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["^(?:(?:ab|c)?){4}$", "^(?:(?:ab|c)?){4,5}$", "^(?:(?:ab|c)?){5,}$", "(?:(?:ab|c)?){4}x",
+     "^(?:a?b?){5}$", "^(?:a|){6,}b", "^(?:a?){4}(?:b?){4}$"],
+)
+def test_suffix_chains_keep_the_copy_count(pattern: str) -> None:
+    # A copy's own first positions are never re-entered from its last ones: every
+    # string over the alphabet up to length 7 gets the DFA's answer.
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert bits._suffixes
+    for n in range(8):
+        for t in itertools.product("abcx", repeat=n):
+            s = "".join(t)
+            assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
 
 
 def test_cache_is_bounded_by_memory(monkeypatch: pytest.MonkeyPatch) -> None:

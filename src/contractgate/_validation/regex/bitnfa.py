@@ -83,6 +83,8 @@ MAX_POSITIONS = 1_000_000
 MAX_BUILD_WORK = 6_000_000
 #: Large bicliques (one test per character each) the engine accepts.
 MAX_BICLIQUES = 64
+#: Repetitions of a nullable body with at least this many copies use a suffix chain.
+SUFFIX_MIN_COPIES = 4
 #: Bytes of cached per-character masks before the cache is dropped.
 MAX_CHARMASK_BYTES = 8 << 20
 
@@ -125,6 +127,8 @@ class _Builder:
         self._class_ids: Dict[Ranges, int] = {}
         self.bicliques: List[Tuple[Entries, Entries]] = []
         self.chains: List[Tuple[int, int]] = []  # (a, b): edges p -> p + 1 for a <= p < b
+        # (base, period, lasts, firsts) of nullable copies: see ``nullable_copies``.
+        self.suffixes: List[Tuple[int, int, Entries, Entries]] = []
         self.work = 0
 
     def _charge(self, n: int) -> None:
@@ -179,24 +183,60 @@ class _Builder:
         assert isinstance(h, H.HRepetition)
         if _one_char(h.sub) is not None:
             return self.run(h)
+        count = h.max if h.max is not None else max(1, h.min)
+        if count == 0:
+            return _Frag(EMPTY, EMPTY, {NO_COND})
+        base = len(self.cls)
+        x0 = self.build(h.sub)
+        if count >= SUFFIX_MIN_COPIES and _free_nullable(x0):
+            return self.nullable_copies(h, x0, base, count)
+        built = iter([x0])
+
+        def copy() -> _Frag:
+            return next(built, None) or self.build(h.sub)
+
         if h.max is None:
-            parts = [self.build(h.sub) for _ in range(max(0, h.min - 1))]
-            loop = self.build(h.sub)
+            parts = [copy() for _ in range(max(0, h.min - 1))]
+            loop = copy()
             self.link(loop.last, loop.first)
             null = set(loop.null)
             if h.min == 0:
                 null.add(NO_COND)
             parts.append(_Frag(loop.first, loop.last, null))
             return self.concat(parts)
-        parts = [self.build(h.sub) for _ in range(h.min)]
+        parts = [copy() for _ in range(h.min)]
         tail: Optional[_Frag] = None
         for _ in range(h.max - h.min):
-            x = self.build(h.sub)
+            x = copy()
             inner = self.concat([x, tail]) if tail is not None else x
             tail = _Frag(inner.first, inner.last, inner.null | {NO_COND})
         if tail is not None:
             parts.append(tail)
         return self.concat(parts)
+
+    def nullable_copies(self, h: H.HRepetition, x0: _Frag, base: int, count: int) -> _Frag:
+        """``X{m,n}`` / ``X{m,}`` of an unconditionally nullable ``X`` without looks at
+        its ends: from copy ``i`` every later copy can be entered (the ones between
+        match the empty string), so the inter-copy edges are one *suffix chain*
+        (``BitNFA``: all firsts of the copies after the lowest live last) instead of
+        a biclique per copy; every copy's first is a first and every last a last."""
+        period = len(self.cls) - base
+        frags = [x0] + [self.build(h.sub) for _ in range(count - 1)]
+        if period == 0 or len(self.cls) - base != period * count:  # pragma: no cover
+            raise Unavailable()  # copies are built identically; never happens
+        if count > 1:
+            self.suffixes.append((
+                base, period,
+                Entries(parts=[f.last for f in frags[:-1]]),
+                Entries(parts=[f.first for f in frags[1:]]),
+            ))
+        if h.max is None:
+            self.link(frags[-1].last, frags[-1].first)  # X{m,} = X^(m-1) X+
+        self._charge(count)
+        return _Frag(
+            Entries(parts=[f.first for f in frags]), Entries(parts=[f.last for f in frags]),
+            {NO_COND},
+        )
 
     def run(self, h: H.HRepetition) -> _Frag:
         """``C{m,n}`` / ``C{m,}`` of one class: consecutive positions, one chain."""
@@ -236,17 +276,19 @@ class _Builder:
 class _Table:
     """Masks for one boundary context."""
 
-    __slots__ = ("bicliques", "first", "groups", "last", "null")
+    __slots__ = ("bicliques", "cost", "first", "groups", "last", "null")
 
     def __init__(
         self, groups: List[Tuple[int, int]], bicliques: List[Tuple[int, int]],
         first: int, last: int, null: bool,
     ) -> None:
+        self.cost = 2 * len(groups) + len(bicliques)  # mask operations per character
         self.groups = groups
         self.bicliques = bicliques
         self.first = first
         self.last = last
         self.null = null
+        self.cost = 2 * len(groups) + len(bicliques)  # mask operations per character
 
 
 class Stats:
@@ -296,6 +338,10 @@ class BitNFA:
             raise Unavailable()
         self._edges = edges
         self._big = big
+        self._suffixes = [
+            (base, period, _mask(lasts, _always), _mask(firsts, _always))
+            for base, period, lasts, firsts in b.suffixes
+        ]
         looks: Set[str] = set()
         for c in edges:
             looks |= c
@@ -308,10 +354,8 @@ class BitNFA:
             looks |= c
         self._prev_mask, self._next_mask = _context_masks(looks)
         self._tables: Dict[int, _Table] = {}
-        self._charmasks: Dict[str, int] = {}
-        self._charmask_bytes = 0
-        self._prev_bits: Dict[str, int] = {}
-        self._next_bits: Dict[str, int] = {}
+        self._chars: Dict[str, Tuple[int, int, int]] = {}
+        self._char_bytes = 0
         self.stats = Stats()
 
     # -- per-context masks ---------------------------------------------------------
@@ -352,63 +396,54 @@ class BitNFA:
 
     # -- per-character data --------------------------------------------------------
 
-    def _charmask(self, c: str) -> int:
-        got = self._charmasks.get(c)
+    def _char(self, c: str) -> Tuple[int, int, int]:
+        """(previous-character bits, next-character bits << 5, positions whose class
+        holds ``c``), cached up to ``MAX_CHARMASK_BYTES`` of masks."""
+        got = self._chars.get(c)
         if got is None:
             o = ord(c)
-            got = 0
+            mask = 0
             for cid, (los, his) in enumerate(self._class_ranges):
                 i = bisect_right(los, o) - 1
                 if i >= 0 and o <= his[i]:
-                    got |= self._class_masks[cid]
-            size = (got.bit_length() >> 3) + 64
-            if self._charmask_bytes + size > MAX_CHARMASK_BYTES:
-                self._charmasks.clear()
-                self._charmask_bytes = 0
-            self._charmasks[c] = got
-            self._charmask_bytes += size
-        return got
-
-    def _bits_of(self, c: str) -> Tuple[int, int]:
-        """(previous-character bits, next-character bits << 5) for ``c``."""
-        prev = self._prev_bits.get(c)
-        if prev is None:
+                    mask |= self._class_masks[cid]
             word = U.is_word_char(c)
             aword = _is_aword(c)
             prev = (C_NL if c == "\n" else 0) | (C_CR if c == "\r" else 0)
             prev |= (C_UWORD if word else 0) | (C_AWORD if aword else 0)
             nxt = (N_NL if c == "\n" else 0) | (N_CR if c == "\r" else 0)
             nxt |= (N_UWORD if word else 0) | (N_AWORD if aword else 0)
-            prev &= self._prev_mask
-            nxt = (nxt & self._next_mask) << 5
-            if len(self._prev_bits) < 10_000:
-                self._prev_bits[c] = prev
-                self._next_bits[c] = nxt
-            return prev, nxt
-        return prev, self._next_bits[c]
+            got = (prev & self._prev_mask, (nxt & self._next_mask) << 5, mask)
+            size = (mask.bit_length() >> 3) + 200
+            if self._char_bytes + size > MAX_CHARMASK_BYTES:
+                self._chars.clear()
+                self._char_bytes = 0
+            self._chars[c] = got
+            self._char_bytes += size
+        return got
 
     # -- the search ------------------------------------------------------------------
 
     def is_match(self, s: str) -> bool:
         anchored = self.anchored
-        stats = self.stats
+        suffixes = self._suffixes
+        chars = self._chars
+        tables = self._tables
         d = 0
         prev = C_START & self._prev_mask
         ops = 0
         i = 0
         for c in s:
-            pb, nb = self._bits_of(c)
-            t = self._table(prev | nb)
-            if d & t.last:
-                stats.ops += ops
-                stats.chars += i
+            got = chars.get(c)
+            pb, nb, cm = got if got is not None else self._char(c)
+            t = tables.get(prev | nb)
+            if t is None:
+                t = self._table(prev | nb)
+            if d & t.last or (t.null and (not anchored or i == 0)):
+                self._count(ops, i)
                 return True
-            if t.null and (not anchored or i == 0):
-                stats.ops += ops
-                stats.chars += i
-                return True
-            f = 0
             if d:
+                f = 0
                 for delta, m in t.groups:
                     x = d & m
                     if x:
@@ -416,21 +451,41 @@ class BitNFA:
                 for lm, fm in t.bicliques:
                     if d & lm:
                         f |= fm
-                ops += 2 * len(t.groups) + len(t.bicliques)
-            if not anchored or i == 0:
-                f |= t.first
-            d = f & self._charmask(c)
-            ops += 2
-            i += 1
-            if not d and anchored:
-                stats.ops += ops
-                stats.chars += i
+                for base, period, lm, fm in suffixes:
+                    x = d & lm
+                    if x:
+                        low = (x & -x).bit_length() - 1
+                        start = base + ((low - base) // period + 1) * period
+                        f |= fm >> start << start
+                ops += t.cost + 4 * len(suffixes)
+                if not anchored:
+                    f |= t.first
+                d = f & cm
+            elif not anchored or i == 0:
+                d = t.first & cm
+            elif anchored:
+                self._count(ops, i)
                 return False
+            i += 1
             prev = pb
-        stats.ops += ops
-        stats.chars += i
+        self._count(ops, i)
         t = self._table(prev | (N_END & self._next_mask) << 5)
         return bool(d & t.last) or (t.null and (not anchored or i == 0))
+
+    def _count(self, ops: int, chars: int) -> None:
+        self.stats.ops += ops + 2 * chars  # plus the first-set OR and the class AND
+        self.stats.chars += chars
+
+
+def _always(_c: Cond) -> bool:
+    return True
+
+
+def _free_nullable(f: _Frag) -> bool:
+    """Nullable without a condition, and no condition on its first/last entries."""
+    if NO_COND not in f.null or f.first.size + f.last.size > 4 * MAX_EXPANDED:
+        return False
+    return all(not c for _, c in (f.first + f.last).flat())
 
 
 def _one_char(h: H.Hir) -> Optional[Ranges]:
