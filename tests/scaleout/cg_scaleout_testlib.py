@@ -88,17 +88,33 @@ def probe(items: Iterable[Any], compiled: Any) -> List[Tuple[int, int]]:
     return [(os.getpid(), id(compiled))]
 
 
+class DieOnce:
+    """A partition that kills the process iterating it after ``after`` items, the first
+    time (no ``flag`` file yet): a real mid-task crash. An object rather than a
+    generator, so that the engine may also ship the partition to another worker
+    before it is read (a generator cannot be pickled)."""
+
+    def __init__(self, items: Iterable[Any], partition: int, victim: int, after: int,
+                 flag: str) -> None:
+        self.items = list(items)
+        self.crash = partition == victim
+        self.after = after
+        self.flag = flag
+
+    def __iter__(self) -> Iterator[Any]:
+        for n, item in enumerate(self.items):
+            if self.crash and n == self.after and not os.path.exists(self.flag):
+                Path(self.flag).write_text(str(os.getpid()), encoding="utf-8")
+                os._exit(17)
+            yield item
+
+
 def die_once(
     items: Iterable[Any], ids: List[int], victim: int, after: int, flag: str
-) -> Iterator[Any]:
-    """Pass ``items`` through; in partition ``victim``, the first time (no ``flag`` file
-    yet), kill this worker process after ``after`` items: a real mid-task crash."""
+) -> DieOnce:
+    """``map_partitions`` form of :class:`DieOnce` (``ids`` is the partition's [index])."""
     (partition,) = ids
-    for n, item in enumerate(items):
-        if partition == victim and n == after and not os.path.exists(flag):
-            Path(flag).write_text(str(os.getpid()), encoding="utf-8")
-            os._exit(17)
-        yield item
+    return DieOnce(items, partition, victim, after, flag)
 
 
 def stored_ids(gw: Any, contract_id: str) -> List[str]:

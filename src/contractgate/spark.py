@@ -1,0 +1,377 @@
+"""Validate and ingest datasets with Spark (``pip install 'contractgate[spark]'``).
+
+The same partition functions as everywhere else
+(:func:`contractgate.validator.validate_chunk`) run in ``rdd.mapPartitionsWithIndex``
+and, for DataFrames, in ``mapInArrow``: a DataFrame validation gives a violations
+DataFrame (``partition, offset, field, kind, message``) and a
+:class:`~contractgate.validator.ValidationSummary` equal to a single process's.
+
+Positions are (partition index, offset within the partition), stable as long as the
+input's partitioning is (a file scan's is). The compiled contract travels inside each
+task's closure as the contract itself and is compiled once per Python worker.
+
+::
+
+    from contractgate import Contract
+    from contractgate.spark import validate_dataframe
+
+    compiled = Contract.from_file("contracts/orders.yaml").compile()
+    run = validate_dataframe(spark.read.text("day/"), compiled, json_column="value")
+    run.violations.write.parquet("violations/")
+    print(run.summary())
+"""
+
+from __future__ import annotations
+
+import operator
+import pickle
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Iterable, Iterator, List, Optional, Union
+
+try:
+    import pyarrow as pa  # type: ignore[import-untyped]
+    from pyspark import RDD, TaskContext
+    from pyspark.sql import DataFrame
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
+    ) from exc
+
+from ._scaleout.common import as_compiled
+from ._scaleout.ingest import (
+    ClientConfig,
+    IngestReport,
+    PartitionIngest,
+    ingest_partition,
+    partition_key,
+)
+from .contract import CompiledContract, Contract
+from .validator import (
+    EventOutcome,
+    Now,
+    PartitionReport,
+    ValidationSummary,
+    decode_event,
+    frame_records,
+    summarize_partition,
+    validate_chunk,
+    validate_partition,
+)
+
+__all__ = [
+    "VIOLATIONS_SCHEMA",
+    "ClientConfig",
+    "IngestReport",
+    "PartitionIngest",
+    "SparkValidation",
+    "ingest_dataframe",
+    "ingest_rdd",
+    "outcomes",
+    "summarize",
+    "validate_dataframe",
+    "validate_rdd",
+]
+
+#: The violations DataFrame: one row per violation, at the event's position.
+VIOLATIONS_SCHEMA = "partition INT, offset BIGINT, field STRING, kind STRING, message STRING"
+_ARROW_VIOLATIONS = pa.schema(
+    [
+        ("partition", pa.int32()),
+        ("offset", pa.int64()),
+        ("field", pa.string()),
+        ("kind", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+_PICKLED = "value BINARY"
+_FLUSH_ROWS = 8192
+
+
+@dataclass(frozen=True)
+class SparkValidation:
+    """A DataFrame validation: ``violations`` (lazy DataFrame, :data:`VIOLATIONS_SCHEMA`)
+    and :meth:`summary`. Each runs its own Spark job over the input, so ``cache()`` an
+    input that is costly to read twice."""
+
+    violations: DataFrame
+    summaries: DataFrame  # one row per partition: the pickled partition summary
+
+    def summary(self, depth: int = 2) -> ValidationSummary:
+        """The merged summary (runs a job; ``treeAggregate`` of the partition summaries)."""
+        parts = self.summaries.rdd.map(_unpickle_row)
+        return parts.treeAggregate(ValidationSummary(), operator.add, operator.add, depth)
+
+
+# ---------------------------------------------------------------------------- RDDs
+
+
+def validate_rdd(
+    rdd: RDD[Any],
+    contract: Union[Contract, CompiledContract],
+    *,
+    failures_only: bool = True,
+    max_examples: int = 5,
+    now: Now = None,
+) -> RDD[PartitionReport]:
+    """One :class:`~contractgate.validator.PartitionReport` per partition of an RDD of
+    events or raw JSON lines (``sc.textFile``). Take :func:`outcomes` and
+    :func:`summarize` from it; ``cache()`` it first to validate only once for both."""
+    task = partial(_rdd_report, as_compiled(contract), failures_only, max_examples, now)
+    return rdd.mapPartitionsWithIndex(task)
+
+
+def outcomes(reports: RDD[PartitionReport]) -> RDD[EventOutcome]:
+    """The event outcomes of :func:`validate_rdd`'s reports, in partition order."""
+    return reports.flatMap(_report_outcomes)
+
+
+def summarize(reports: RDD[PartitionReport], depth: int = 2) -> ValidationSummary:
+    """The merged summary of :func:`validate_rdd`'s reports (``treeAggregate``)."""
+    return reports.map(_report_summary).treeAggregate(
+        ValidationSummary(), operator.add, operator.add, depth
+    )
+
+
+# ---------------------------------------------------------------------------- DataFrames
+
+
+def validate_dataframe(
+    df: DataFrame,
+    contract: Union[Contract, CompiledContract],
+    *,
+    json_column: Optional[str] = None,
+    null_cells: str = "absent",
+    max_examples: int = 5,
+    now: Now = None,
+) -> SparkValidation:
+    """Validate a DataFrame through ``mapInArrow``.
+
+    With ``json_column`` (``spark.read.text(...)`` gives ``"value"``), that string
+    column holds one raw JSON event per row, decoded the gateway's way (null or blank
+    rows are skipped). Otherwise each row is the event: structs are objects, arrays are
+    arrays, and ``null_cells="absent"`` treats null cells and null struct fields as
+    absent keys (a frame cannot tell them apart; ``"null"`` keeps JSON null).
+    Timestamps, dates and decimals are no JSON values: cast them to strings or numbers
+    first, or they fail as ``not_json_value``.
+    """
+    compiled = as_compiled(contract)
+    frame_records((), null_cells)  # checks the option on the driver
+    if json_column is not None and json_column not in df.columns:
+        raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
+    violations = df.mapInArrow(
+        partial(_violation_batches, compiled, json_column, null_cells, now), VIOLATIONS_SCHEMA
+    )
+    summaries = df.mapInArrow(
+        partial(_summary_batches, compiled, json_column, null_cells, max_examples, now),
+        _PICKLED,
+    )
+    return SparkValidation(violations=violations, summaries=summaries)
+
+
+# ---------------------------------------------------------------------------- ingest
+
+
+def ingest_rdd(
+    rdd: RDD[Any],
+    contract_id: str,
+    *,
+    job_id: str,
+    client: ClientConfig,
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+) -> IngestReport:
+    """Ingest each partition of an RDD of events under its own idempotency key
+    (``<job_id>:<contract_id>:p<partition>``): a task Spark re-runs, or the whole job
+    re-run with the same ``job_id`` within 24 hours, replays the stored batches
+    instead of storing them again. Runs the job and returns the merged report."""
+    partition_key(job_id, contract_id, 0)  # checks the job id on the driver
+    task = partial(
+        _rdd_ingest, client, contract_id, job_id, version, max_batch_events, max_examples
+    )
+    parts: List[PartitionIngest] = rdd.mapPartitionsWithIndex(task).collect()
+    return IngestReport(tuple(parts))
+
+
+def ingest_dataframe(
+    df: DataFrame,
+    contract_id: str,
+    *,
+    job_id: str,
+    client: ClientConfig,
+    json_column: Optional[str] = None,
+    null_cells: str = "absent",
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+) -> IngestReport:
+    """:func:`ingest_rdd` for a DataFrame, rows read as in :func:`validate_dataframe`
+    (a ``json_column`` row that is not JSON fails its task: it cannot be sent)."""
+    partition_key(job_id, contract_id, 0)
+    frame_records((), null_cells)
+    task = partial(
+        _arrow_ingest, json_column, null_cells, client, contract_id, job_id, version,
+        max_batch_events, max_examples,
+    )
+    rows = df.mapInArrow(task, _PICKLED).collect()
+    return IngestReport(tuple(pickle.loads(r[0]) for r in rows))
+
+
+# ---------------------------------------------------------------------------- tasks
+# Module-level functions bound with functools.partial: workers import them by name.
+
+
+def _rdd_report(
+    compiled: CompiledContract,
+    failures_only: bool,
+    max_examples: int,
+    now: Now,
+    partition: int,
+    items: Iterable[Any],
+) -> Iterator[PartitionReport]:
+    yield validate_chunk(
+        compiled,
+        items,
+        partition=partition,
+        failures_only=failures_only,
+        max_examples=max_examples,
+        now=now,
+    )
+
+
+def _report_outcomes(report: PartitionReport) -> Iterable[EventOutcome]:
+    return report.outcomes
+
+
+def _report_summary(report: PartitionReport) -> ValidationSummary:
+    return report.summary
+
+
+def _arrow_events(
+    batches: Iterable[pa.RecordBatch], json_column: Optional[str], null_cells: str
+) -> Iterator[Any]:
+    """The events of a partition's Arrow batches, in row order."""
+    for batch in batches:
+        if json_column is not None:
+            for text in batch.column(json_column).to_pylist():
+                yield "" if text is None else text
+        else:
+            yield from frame_records(batch.to_pylist(), null_cells)
+
+
+def _partition_id() -> int:
+    ctx = TaskContext.get()
+    if ctx is None:  # pragma: no cover - only inside a Spark task
+        raise RuntimeError("not running inside a Spark task")
+    return int(ctx.partitionId())
+
+
+def _violation_batches(
+    compiled: CompiledContract,
+    json_column: Optional[str],
+    null_cells: str,
+    now: Now,
+    batches: Iterator[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    events = _arrow_events(batches, json_column, null_cells)
+    columns: List[List[Any]] = [[], [], [], [], []]
+    partition, offset, field, kind, message = columns
+    for o in validate_partition(
+        compiled, events, partition=_partition_id(), failures_only=True, now=now
+    ):
+        for v in o.violations:
+            partition.append(o.partition)
+            offset.append(o.offset)
+            field.append(v.field)
+            kind.append(str(v.kind))
+            message.append(v.message)
+        if len(offset) >= _FLUSH_ROWS:
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(c, t.type) for c, t in zip(columns, _ARROW_VIOLATIONS)],
+                schema=_ARROW_VIOLATIONS,
+            )
+            for c in columns:
+                c.clear()
+    if offset:
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(c, t.type) for c, t in zip(columns, _ARROW_VIOLATIONS)],
+            schema=_ARROW_VIOLATIONS,
+        )
+
+
+def _pickled_batch(value: Any) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict(
+        {"value": [pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)]},
+        schema=pa.schema([("value", pa.binary())]),
+    )
+
+
+def _unpickle_row(row: Any) -> Any:
+    return pickle.loads(row[0])
+
+
+def _summary_batches(
+    compiled: CompiledContract,
+    json_column: Optional[str],
+    null_cells: str,
+    max_examples: int,
+    now: Now,
+    batches: Iterator[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    events = _arrow_events(batches, json_column, null_cells)
+    summary = summarize_partition(
+        compiled, events, partition=_partition_id(), max_examples=max_examples, now=now
+    )
+    yield _pickled_batch(summary)
+
+
+def _rdd_ingest(
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    version: Optional[str],
+    max_batch_events: int,
+    max_examples: int,
+    partition: int,
+    items: Iterable[Any],
+) -> Iterator[PartitionIngest]:
+    yield ingest_partition(
+        items,
+        client=client,
+        contract_id=contract_id,
+        job_id=job_id,
+        partition=partition,
+        version=version,
+        max_batch_events=max_batch_events,
+        max_examples=max_examples,
+    )
+
+
+def _arrow_ingest(
+    json_column: Optional[str],
+    null_cells: str,
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    version: Optional[str],
+    max_batch_events: int,
+    max_examples: int,
+    batches: Iterator[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    events: Iterable[Any] = _arrow_events(batches, json_column, null_cells)
+    if json_column is not None:
+        events = _decoded(events)
+    part = next(
+        _rdd_ingest(
+            client, contract_id, job_id, version, max_batch_events, max_examples,
+            _partition_id(), events,
+        )
+    )
+    yield _pickled_batch(part)
+
+
+def _decoded(lines: Iterable[Any]) -> Iterator[Any]:
+    for line in lines:
+        if line.strip():
+            yield decode_event(line)
