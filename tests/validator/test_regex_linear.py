@@ -364,6 +364,37 @@ def test_suffix_chains_keep_the_copy_count(pattern: str) -> None:
             assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
 
 
+def test_copies_of_a_wide_alternation_are_one_family() -> None:
+    # Before: one biclique test per copy was too many for the bit-parallel engine and
+    # the DFA built a state of ~40 NFA states per character (44-150 us per character).
+    r = random.Random(1)
+    subject = "".join(r.choice(["a", "b", "c", "d", "ef"]) for _ in range(12_000))
+    m = compile_pattern("a(?:a|b|c|d|ef){300}x")
+    assert m.is_match(subject) is False
+    dfa = m._get_dfa()
+    bits = dfa._bits
+    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    assert len(bits._families) == 1 and not bits._big
+    assert bits.stats.ops <= 40 * bits.stats.chars
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["a(?:a|b|c|d|ef){5}x", "^(?:a|b|c|d|ef){4,8}$", "^(?:(?:ab|cd|ef|gh|ia)(?:k|l|m|n|op)){6}$",
+     "(?:\\ba|b|c|d|ef\\b){5}x", "(?:a|b|c|d|ef\\b){6,}x", "(?m)(?:^a|b|c$|d|ef){5}",
+     "(?:a|bb|ccc|dddd|eeeee){6}x"],
+)
+def test_biclique_families_agree_with_the_dfa(pattern: str) -> None:
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert bits._families
+    r = random.Random(pattern)
+    alphabet = sorted({c for c in pattern if c.isalpha()} | {"\n", " "})
+    for _ in range(600):
+        s = "".join(r.choice(alphabet) for _ in range(r.randint(0, 30)))
+        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+
+
 def test_cache_is_bounded_by_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_nfa, "MAX_CACHE_BYTES", 64 << 10)
     monkeypatch.setattr(_nfa, "THRASH_SLACK", 10**9)  # stay on the DFA

@@ -85,6 +85,8 @@ MAX_BUILD_WORK = 6_000_000
 MAX_BICLIQUES = 64
 #: Repetitions of a nullable body with at least this many copies use a suffix chain.
 SUFFIX_MIN_COPIES = 4
+#: Translations of one large biclique applied together (``_families``) from this many on.
+FAMILY_MIN = 4
 #: Bytes of cached per-character masks before the cache is dropped.
 MAX_CHARMASK_BYTES = 8 << 20
 
@@ -205,9 +207,11 @@ class _Builder:
             parts.append(_Frag(loop.first, loop.last, null))
             return self.concat(parts)
         parts = [copy() for _ in range(h.min)]
+        # Copies laid out in order (so their edges are translations of each other),
+        # then nested from the innermost: X{0,3} = (X(X(X)?)?)?.
+        optional = [copy() for _ in range(h.max - h.min)]
         tail: Optional[_Frag] = None
-        for _ in range(h.max - h.min):
-            x = copy()
+        for x in reversed(optional):
             inner = self.concat([x, tail]) if tail is not None else x
             tail = _Frag(inner.first, inner.last, inner.null | {NO_COND})
         if tail is not None:
@@ -276,19 +280,20 @@ class _Builder:
 class _Table:
     """Masks for one boundary context."""
 
-    __slots__ = ("bicliques", "cost", "first", "groups", "last", "null")
+    __slots__ = ("bicliques", "cost", "families", "first", "groups", "last", "null")
 
     def __init__(
         self, groups: List[Tuple[int, int]], bicliques: List[Tuple[int, int]],
-        first: int, last: int, null: bool,
+        families: List[Tuple[int, int, int, int, int]], first: int, last: int, null: bool,
     ) -> None:
-        self.cost = 2 * len(groups) + len(bicliques)  # mask operations per character
+        self.families = families
         self.groups = groups
         self.bicliques = bicliques
         self.first = first
         self.last = last
         self.null = null
-        self.cost = 2 * len(groups) + len(bicliques)  # mask operations per character
+        # mask operations per character
+        self.cost = 2 * len(groups) + len(bicliques) + 6 * len(families)
 
 
 class Stats:
@@ -334,10 +339,12 @@ class BitNFA:
         # Each large biclique is a test per character, and its masks are built per
         # context: too many (chains of nullable copies, ``(?:a?){3000}``) and this
         # engine would be no better than the DFA's closures.
-        if len(big) > MAX_BICLIQUES or sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
+        if sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
+            raise Unavailable()
+        self._big, self._families = _families(big)
+        if len(self._big) + len(self._families) > MAX_BICLIQUES:
             raise Unavailable()
         self._edges = edges
-        self._big = big
         self._suffixes = [
             (base, period, _mask(lasts, _always), _mask(firsts, _always))
             for base, period, lasts, firsts in b.suffixes
@@ -390,9 +397,16 @@ class BitNFA:
             fm = _mask(first, ok)
             if lm and fm:
                 bicliques.append((lm, fm))
+        families: List[Tuple[int, int, int, int, int]] = []
+        for rel_last, rel_first, offsets in self._families:
+            families.extend(_family_masks(
+                [o for o, c in rel_last if ok(c)], [o for o, c in rel_first if ok(c)], offsets,
+            ))
         top = self._top
         null = any(ok(c) for c in top.null)
-        return _Table(groups, bicliques, _mask(top.first, ok), _mask(top.last, ok), null)
+        return _Table(
+            groups, bicliques, families, _mask(top.first, ok), _mask(top.last, ok), null,
+        )
 
     # -- per-character data --------------------------------------------------------
 
@@ -451,6 +465,11 @@ class BitNFA:
                 for lm, fm in t.bicliques:
                     if d & lm:
                         f |= fm
+                for lm, ones, guards, shift, spread in t.families:
+                    x = d & lm
+                    if x:
+                        y = (x + ones) & guards  # a guard bit per block with a live last
+                        f |= (y >> shift if shift >= 0 else y << -shift) * spread
                 for base, period, lm, fm in suffixes:
                     x = d & lm
                     if x:
@@ -475,6 +494,65 @@ class BitNFA:
     def _count(self, ops: int, chars: int) -> None:
         self.stats.ops += ops + 2 * chars  # plus the first-set OR and the class AND
         self.stats.chars += chars
+
+
+Relative = List[Tuple[int, Cond]]
+
+
+def _families(
+    big: List[Tuple[Entries, Entries]],
+) -> Tuple[List[Tuple[Entries, Entries]], List[Tuple[Relative, Relative, List[int]]]]:
+    """Split large bicliques into lone ones and *families*: translations of one
+    biclique (the junctions between the copies of a counted repetition, or one
+    inside each copy), each applied to all its copies by ``_family_masks``."""
+    Shape = Tuple[Tuple[Tuple[int, Cond], ...], Tuple[Tuple[int, Cond], ...]]
+    members: Dict[Shape, List[Tuple[int, Tuple[Entries, Entries]]]] = {}
+    for last, first in big:
+        ls, fs = last.flat(), first.flat()
+        o = min(p for p, _ in ls)
+        key = (tuple(sorted((p - o, c) for p, c in ls)), tuple(sorted((q - o, c) for q, c in fs)))
+        members.setdefault(key, []).append((o, (last, first)))
+    singles: List[Tuple[Entries, Entries]] = []
+    families: List[Tuple[Relative, Relative, List[int]]] = []
+    for key, found in members.items():
+        if len(found) >= FAMILY_MIN:
+            families.append((list(key[0]), list(key[1]), sorted({o for o, _ in found})))
+        else:
+            singles.extend(pair for _, pair in found)
+    return singles, families
+
+
+def _family_masks(
+    rel_last: List[int], rel_first: List[int], offsets: List[int],
+) -> List[Tuple[int, int, int, int, int]]:
+    """Masks applying ``if D & (L + o): F + o`` for every offset ``o`` at once.
+
+    ``L``'s block ``[o + lo, o + hi]`` plus all ones carries into the guard bit
+    ``o + hi + 1`` exactly when it is non-zero; the guard bits, shifted to
+    ``o + min(F)`` and multiplied by ``F``'s pattern, set ``F + o``.  Blocks (and
+    patterns) of one group must not touch, so offsets closer than that are dealt
+    to several groups."""
+    if not rel_last or not rel_first:
+        return []
+    lo, hi = min(rel_last), max(rel_last)
+    fmin, fmax = min(rel_first), max(rel_first)
+    gap = max(hi - lo + 2, fmax - fmin + 1)
+    groups: List[List[int]] = []
+    for o in offsets:
+        for g in groups:
+            if o - g[-1] >= gap:
+                g.append(o)
+                break
+        else:
+            groups.append([o])
+    spread = _bits([f - fmin for f in rel_first])
+    out = []
+    for g in groups:
+        lm = _bits([o + r for o in g for r in rel_last])
+        ones = _bits([o + r for o in g for r in range(lo, hi + 1)])
+        guards = _bits([o + hi + 1 for o in g])
+        out.append((lm, ones, guards, hi + 1 - fmin, spread))
+    return out
 
 
 def _always(_c: Cond) -> bool:
