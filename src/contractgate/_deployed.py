@@ -137,7 +137,9 @@ def fetch_deployed(
     if version is None:
         contract, version = split_ref(contract)
     if not contract:
-        raise DeployedContractError("no contract id or name given", contract=contract)
+        raise DeployedContractError(
+            "no contract id or name given", contract=contract, reason="unknown_contract"
+        )
     if offline is None:
         offline = os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
     run = _Fetch(client, cache_dir, _ttl(ttl), offline, clock)
@@ -159,7 +161,7 @@ def _ttl(ttl: Optional[float]) -> float:
             return float(env)
         except ValueError:
             raise DeployedContractError(
-                f"{TTL_ENV} must be a number of seconds, not {env!r}"
+                f"{TTL_ENV} must be a number of seconds, not {env!r}", reason="setting"
             ) from None
     return DEFAULT_TTL
 
@@ -208,7 +210,8 @@ class _Fetch:
         if not base:
             raise DeployedContractError(
                 "no gateway configured: pass client= or set CONTRACTGATE_BASE_URL "
-                "(the cache is kept per gateway URL)"
+                "(the cache is kept per gateway URL)",
+                reason="no_gateway",
             )
         self.base_url = base.rstrip("/")
         root = os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else default_cache_dir()
@@ -227,7 +230,9 @@ class _Fetch:
             try:
                 self._own_client = Client(base_url=self.base_url)
             except ValueError as err:
-                raise DeployedContractError(f"cannot build a client: {err}") from None
+                raise DeployedContractError(
+                    f"cannot build a client: {err}", reason="no_gateway"
+                ) from None
         return self._own_client
 
     def ask(self, call: Callable[[Client], Any]) -> Any:
@@ -261,6 +266,7 @@ class _Fetch:
                         f"cannot resolve contract name {text!r}: {off.reason}, and the cache "
                         f"({self.root}) has never seen it; use the contract id",
                         contract=text,
+                        reason="unreachable",
                     ) from None
                 # ids are permanent and renames rare: a note in the log, not a warning
                 logger.info(
@@ -283,11 +289,13 @@ class _Fetch:
             raise DeployedContractError(
                 f"no contract named {text!r} on {self.base_url} (contracts: {known})",
                 contract=text,
+                reason="unknown_contract",
             )
         raise DeployedContractError(
             f"{len(ids)} contracts are named {text!r} on {self.base_url}: use one id "
             f"({', '.join(map(str, ids))})",
             contract=text,
+            reason="ambiguous_name",
         )
 
     # -- versions ---------------------------------------------------------------------
@@ -351,6 +359,7 @@ class _Fetch:
                 "a new version may have been promoted meanwhile: try again",
                 contract=name or str(got.contract_id),
                 version=str(got.version),
+                reason="hash_mismatch",
             )
         now = self.clock()
         entry = DeployedYaml(
@@ -405,7 +414,7 @@ class _Fetch:
         else:
             message = f"no cached copy of {what} in {self.root}, and {off.reason}"
         return DeployedContractError(
-            message, contract=name or contract_id, version=version, path=path
+            message, contract=name or contract_id, version=version, path=path, reason="unreachable"
         )
 
 

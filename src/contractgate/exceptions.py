@@ -551,7 +551,10 @@ class DeployedContractError(_Picklable, ContractGateError):
     """A deployed contract could not be had: the gateway cannot be reached (or is not
     configured) and the local cache holds no usable copy, a name matches no contract or
     several, or the cached copy is corrupt while offline. ``contract`` and ``version``
-    name what was asked for; ``path`` is the cache file concerned, when there is one."""
+    name what was asked for; ``path`` is the cache file concerned, when there is one;
+    ``reason`` is one of ``no_gateway``, ``unknown_contract``, ``ambiguous_name``,
+    ``unreachable`` (no copy, or an unusable one, and the gateway cannot answer),
+    ``hash_mismatch`` (the gateway's YAML and announced hash disagree) or ``setting``."""
 
     def __init__(
         self,
@@ -560,12 +563,14 @@ class DeployedContractError(_Picklable, ContractGateError):
         contract: Optional[str] = None,
         version: Optional[str] = None,
         path: Optional[str] = None,
+        reason: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.contract = contract
         self.version = version
         self.path = path
+        self.reason = reason
 
 
 class StaleContractWarning(UserWarning):

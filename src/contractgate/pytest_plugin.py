@@ -348,3 +348,40 @@ def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException]) -> None
     if blocks:
         extra = "\n\n".join(f"contractgate: {b}" for b in blocks)
         exc.args = (f"{message}\n\n{extra}" if message else extra, *exc.args[1:])
+
+
+# ---------------------------------------------------------------------------- deployed contracts
+
+
+class DeployedContractLoader:
+    """``contractgate_deployed_contract(name_or_id, version=None)``: the compiled contract
+    as deployed on the gateway named by ``CONTRACTGATE_BASE_URL`` /
+    ``CONTRACTGATE_API_KEY`` (latest stable unless ``version``), through the on-disk
+    cache (``Contract.from_gateway``): offline, the cached copy is used and a stale
+    latest stable shows up as a ``StaleContractWarning``. Loaded once per session."""
+
+    def __init__(self) -> None:
+        self._loaded: Dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return "<contractgate_deployed_contract>"
+
+    def __call__(self, contract: str, version: Optional[str] = None) -> Any:
+        key = (contract, version)
+        if key not in self._loaded:
+            from contractgate.contract import Contract
+            from contractgate.exceptions import ContractGateError
+
+            try:
+                self._loaded[key] = Contract.from_gateway(contract, version).compile()
+            except ContractGateError as err:
+                pytest.fail(f"contractgate_deployed_contract: {err}", pytrace=False)
+        return self._loaded[key]
+
+
+@pytest.fixture(scope="session")
+def contractgate_deployed_contract() -> DeployedContractLoader:
+    """Compiled contracts as deployed on the gateway, for tests that must follow the
+    deployed version: ``contractgate_deployed_contract("orders")`` (latest stable) or
+    ``(..., version="1.0.0")``."""
+    return DeployedContractLoader()

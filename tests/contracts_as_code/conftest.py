@@ -3,9 +3,13 @@ a client that counts the requests it sends, and an empty cache directory."""
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import httpx
 import pytest
@@ -87,3 +91,73 @@ def counting(gateway: LocalGateway) -> Iterator[CountingClient]:
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
     return tmp_path / "cache"
+
+
+# ------------------------------------------------------------------ the command line
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+class _Utf8IO(io.StringIO):
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run ``contractgate.cli.main`` in this process; returns exit code, stdout, stderr."""
+    from contractgate.cli import main
+
+    def run(*args: str) -> Result:
+        out, err = _Utf8IO(), _Utf8IO()
+        with monkeypatch.context() as m:
+            m.setattr(sys, "stdout", out)
+            m.setattr(sys, "stderr", err)
+            code = main(list(args))
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", "-c", "user.email=test@example.invalid", "-c", "user.name=test", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+    return proc.stdout.decode()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository with user_events 1.0.0 committed as contracts/user_events.yaml, its
+    fixtures mapped by .contractgate.yml; cwd is set to it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = tmp_path / "repo"
+    (root / "contracts").mkdir(parents=True)
+    (root / "fixtures").mkdir()
+    shutil.copy(REPO / "contracts/user_events/1.0.0.yaml", root / "contracts/user_events.yaml")
+    (root / "fixtures/user_events.ndjson").write_text(
+        '{"user_id": "alice_01", "event_type": "view", "timestamp": 1724252400}\n'
+        '{"user_id": "bob_02", "event_type": "click", "timestamp": 1724252401}\n'
+    )
+    (root / ".contractgate.yml").write_text(
+        'fixtures:\n  "fixtures/user_events.*": contracts/user_events.yaml\n'
+    )
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "user_events 1.0.0")
+    monkeypatch.chdir(root)
+    return root

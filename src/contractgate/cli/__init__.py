@@ -1,9 +1,10 @@
 """The ``contractgate`` command line.
 
-Sub-commands: ``check-contracts``, ``validate``, ``test``, ``ingest``, ``gateway`` and
-``schema``. Exit codes: 0 all good, 1 violations found, 2 usage or unreadable input (or a
-contract that cannot be loaded), 3 configuration problem, 4 authentication or
-connection problem, 5 other gateway error, 130 interrupted (see ``docs/cli.md``).
+Sub-commands: ``check-contracts``, ``validate``, ``test``, ``diff``, ``pull``,
+``ingest``, ``gateway`` and ``schema``. Exit codes: 0 all good, 1 violations found, 2
+usage or unreadable input (or a contract that cannot be loaded), 3 configuration
+problem, 4 authentication or connection problem, 5 other gateway error, 130 interrupted
+(see ``docs/cli.md``).
 
 Start-up is kept fast because pre-commit runs this on every commit: only ``argparse``
 is imported here; each sub-command imports what it needs when it runs, and nothing but
@@ -35,6 +36,8 @@ commands:
   check-contracts  parse and compile contracts (--strict: also against the JSON Schema)
   validate         validate event files (fixtures) against their contracts
   test             test events against one contract, streamed (the gateway CLI's 'cg test')
+  diff             compare two contract versions: what changes, whom it breaks, version policy
+  pull             write a deployed contract's YAML into the repository
   ingest           send events to a gateway: passed / failed / quarantined summary
   gateway          run the local gateway (the real HTTP API on this machine)
   schema           print the contract JSON Schema (or its path) for editors
@@ -243,6 +246,13 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "-c", "--contract", metavar="CONTRACT", help="validate every FILE against this contract"
     )
+    p.add_argument(
+        "--contract-id",
+        metavar="ID[@VERSION]",
+        help="validate every FILE against the contract deployed on the gateway (id or name; "
+        "latest stable unless @VERSION), cached for offline use; URL and key from "
+        "CONTRACTGATE_BASE_URL / CONTRACTGATE_API_KEY",
+    )
     p.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     _input_format_option(p)
     _jobs_option(p)
@@ -268,6 +278,12 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     _jobs_option(p)
     _fail_on_empty_option(p)
     p.set_defaults(handler="_test")
+
+    # diff -----------------------------------------------------------------------------
+    _register_diff(sub, common)
+
+    # pull -----------------------------------------------------------------------------
+    _register_pull(sub, common)
 
     # ingest ---------------------------------------------------------------------------
     p = sub.add_parser(
@@ -334,6 +350,75 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     else:
         sub.add_parser("gateway", add_help=False)
     return parser
+
+
+def _register_diff(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "diff",
+        parents=[common],
+        formatter_class=_Formatter,
+        usage="contractgate diff [options] OLD NEW\n       contractgate diff [options] --base REF "
+        "[FILE...]",
+        description="Compare two versions of a contract: every change (the gateway's change "
+        "kinds), and whom it breaks: producers (events the old version accepted are now "
+        "rejected) or consumers (events it rejected now pass).\n\n"
+        "OLD and NEW are contract files or git:REF:PATH. With --base REF, each FILE is "
+        "compared with its version at REF (the same path, or the highest other version of "
+        "the same contract name in its folder): this is the contractgate-breaking "
+        "pre-commit hook.\n\n"
+        "Fixtures the config maps to either version are run through both: they decide "
+        "changes that cannot be judged statically (two regexes) and show which fixtures "
+        "now fail. A breaking change fails (exit 1) unless the version step is one the "
+        "policy accepts ('breaking: {require: major}' in .contractgate.yml, the default).",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument("contracts", nargs="*", metavar="CONTRACT", help="OLD NEW, or FILEs with --base")
+    p.add_argument(
+        "--base", metavar="REF", help="compare each FILE with its version at this git revision"
+    )
+    p.add_argument(
+        "--require",
+        choices=("major", "minor", "patch", "any", "never"),
+        help="the version step a breaking change needs (overrides breaking.require)",
+    )
+    p.add_argument(
+        "--allow-breaking",
+        action="store_true",
+        help="report breaking changes without failing (also: CONTRACTGATE_ALLOW_BREAKING=1)",
+    )
+    p.add_argument(
+        "--no-fixtures", action="store_true", help="do not run mapped fixtures through both"
+    )
+    p.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
+    p.set_defaults(handler="_diff")
+
+
+def _register_pull(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "pull",
+        parents=[common],
+        formatter_class=_Formatter,
+        description="Write the YAML of a deployed contract into the repository, as "
+        "contracts/<name>/<version>.yaml (next to the config file, else in the current "
+        "directory). An existing file with other content is left alone unless --force.\n\n"
+        "The gateway URL and API key come from --base-url/--api-key or "
+        "CONTRACTGATE_BASE_URL/CONTRACTGATE_API_KEY. Fetched versions are cached; when the "
+        "gateway cannot be reached, the cached copy is used with a warning.",
+        epilog=_EXIT_CODES_HELP,
+    )
+    p.add_argument(
+        "contract",
+        metavar="ID[@VERSION]",
+        help="the contract's id or name; latest stable unless @VERSION",
+    )
+    p.add_argument("--dir", metavar="DIR", help="contracts folder (default: contracts)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead (- for stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite a file with other content")
+    p.add_argument(
+        "--base-url", metavar="URL", help="gateway URL (default: $CONTRACTGATE_BASE_URL)"
+    )
+    p.add_argument("--api-key", metavar="KEY", help="API key (default: $CONTRACTGATE_API_KEY)")
+    p.set_defaults(handler="_pull")
 
 
 def _more_help() -> str:

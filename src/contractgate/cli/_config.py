@@ -176,6 +176,11 @@ class FixtureRule:
     glob: str
     contract: str  # path relative to the config's directory, as written
     regex: Pattern[str]
+    deployed: Optional[str] = None  # ID|NAME[@VERSION] of a deployed contract instead
+
+
+#: how a deployed contract is named where a contract path is expected (see cli/_pull.py)
+DEPLOYED_PREFIX = "deployed:"
 
 
 @dataclass
@@ -184,6 +189,7 @@ class Config:
     root: str  # its directory; globs and contract paths are relative to it
     fixtures: List[FixtureRule] = field(default_factory=list)
     contracts: List[Tuple[str, Pattern[str]]] = field(default_factory=list)
+    breaking: Optional[Dict[str, Any]] = None  # the diff command's policy, checked there
 
     @property
     def display(self) -> str:
@@ -197,6 +203,8 @@ class Config:
         return rel.replace(os.sep, "/")
 
     def contract_path(self, rule: FixtureRule) -> str:
+        if rule.deployed is not None:
+            return DEPLOYED_PREFIX + rule.deployed
         return os.path.normpath(os.path.join(self.root, rule.contract))
 
     def contract_for(self, file: str) -> Optional[str]:
@@ -213,7 +221,8 @@ class Config:
         """Every contract the fixture mapping names (absolute, no duplicates, in order)."""
         seen: Dict[str, None] = {}
         for rule in self.fixtures:
-            seen.setdefault(self.contract_path(rule), None)
+            if rule.deployed is None:
+                seen.setdefault(self.contract_path(rule), None)
         return list(seen)
 
     def is_contract(self, file: str) -> bool:
@@ -237,7 +246,9 @@ class Config:
             mapped = self.contract_for(full)
             if mapped is None or self.is_contract(full):
                 continue
-            if target is None or os.path.normpath(mapped) == target:
+            if target is None or (
+                not mapped.startswith(DEPLOYED_PREFIX) and os.path.normpath(mapped) == target
+            ):
                 out.append(full)
         return out
 
@@ -364,9 +375,15 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
                 "'fixtures' must map globs to contract files (glob: contract.yaml)", file=shown
             )
         for glob, contract in fixtures.items():
+            deployed = _deployed_entry(glob, contract, shown)
+            if deployed is not None:
+                rule = FixtureRule(str(glob), "", glob_to_regex(str(glob)), deployed)
+                cfg.fixtures.append(rule)
+                continue
             if not isinstance(contract, str) or not contract.strip():
                 raise ConfigError(
-                    f"fixtures[{glob!r}] must be a contract file path, got {contract!r}",
+                    f"fixtures[{glob!r}] must be a contract file path or {{contract_id: "
+                    f"ID[@VERSION]}}, got {contract!r}",
                     file=shown,
                 )
             cfg.fixtures.append(FixtureRule(str(glob), contract.strip(), glob_to_regex(str(glob))))
@@ -377,7 +394,25 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
         if not isinstance(contracts, list) or not all(isinstance(c, str) for c in contracts):
             raise ConfigError("'contracts' must be a list of globs", file=shown)
         cfg.contracts = [(c, glob_to_regex(c)) for c in contracts]
+    breaking = data.get("breaking")
+    if breaking is not None and not isinstance(breaking, dict):
+        raise ConfigError("'breaking' must be a mapping (require, unknown, sides)", file=shown)
+    cfg.breaking = breaking
     return cfg
+
+
+def _deployed_entry(glob: Any, value: Any, shown: str) -> Optional[str]:
+    """``{contract_id: ID|NAME[@VERSION]}``: a fixture mapped to a deployed contract."""
+    if not isinstance(value, dict):
+        return None
+    ref = value.get("contract_id")
+    if set(value) != {"contract_id"} or not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(
+            f"fixtures[{glob!r}] must be a contract file path or {{contract_id: "
+            f"ID[@VERSION]}}, got {value!r}",
+            file=shown,
+        )
+    return ref.strip()
 
 
 # --------------------------------------------------------------------------------------

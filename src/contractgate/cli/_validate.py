@@ -42,6 +42,12 @@ def _plan(args: argparse.Namespace, out: Output) -> List[Tuple[str, str]]:
 
     files = expand_files(list(args.files), EVENT_EXTENSIONS)
     pairs: List[Tuple[str, str]] = []
+    if args.contract_id:
+        if args.contract:
+            raise CLIError("give --contract or --contract-id, not both", EXIT_USAGE)
+        from ._config import DEPLOYED_PREFIX
+
+        args.contract = DEPLOYED_PREFIX + args.contract_id
     if args.contract:
         if not files:
             raise CLIError(
@@ -198,7 +204,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         key = _norm(contract_path)
         if key not in contracts:
             try:
-                contracts[key] = load_contract(contract_path)
+                contracts[key] = _load(contract_path, out)
             except ContractLoadError as err:
                 contracts[key] = err
                 f = err.finding
@@ -259,6 +265,17 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     _summary(out, code, pairs, total, counts, file_reports, all_findings)
     return code
+
+
+def _load(contract: str, out: Output) -> LoadedContract:
+    """A contract file, or a deployed contract (``deployed:ID[@VERSION]``)."""
+    from ._config import DEPLOYED_PREFIX
+
+    if contract.startswith(DEPLOYED_PREFIX):
+        from ._pull import load_deployed
+
+        return load_deployed(contract[len(DEPLOYED_PREFIX) :], out)
+    return load_contract(contract)
 
 
 #: with uniqueness rules, files with more records than this say they are held whole
