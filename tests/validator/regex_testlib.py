@@ -56,3 +56,8 @@ def digest(pattern: str) -> str:
             span = tuple(p.key() for p in err.span.positions(err.pattern))
         return f"err {h(err.display)} {err.message} {span!r}"
     return "ok " + h(repr(m.hir.key()))
+
+
+#: Examples of the crate-oracle test (``test_regex_oracle.py``) when
+#: ``--regex-oracle-examples`` is not given: a deterministic run of a few seconds.
+ORACLE_DEFAULT_EXAMPLES = 200
