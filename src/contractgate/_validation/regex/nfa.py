@@ -301,25 +301,44 @@ class LazyDFA:
         return out
 
     def _step(self, state: _State, c: str) -> object:
-        """The next state after ``c`` (a _State), or True (matched) / False (dead)."""
-        closed = self._closure(state.states, state.ctx, c)
+        """The next state after ``c`` (a _State), or True (matched) / False (dead).
+
+        The closure (with look-arounds decided by ``c``) and the step over ``c``
+        are one walk: this is the cost of a cache miss."""
         nfa = self.nfa
-        kinds, trie = nfa.kind, nfa.trie
+        kinds, looks, nexts, trie, cls, classes = (
+            nfa.kind, nfa.look, nfa.nexts, nfa.trie, nfa.cls, nfa.classes
+        )
+        ctx = state.ctx
         o = ord(c)
         new: List[int] = []
-        for s in closed:
+        seen = set()
+        stack = list(state.states)
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
             k = kinds[s]
-            if k == K_MATCH:
-                return True
-            if k == K_TRIE:
+            if k == K_CHAR:
+                los, his = classes[cls[s]]
+                i = bisect_right(los, o) - 1
+                if i >= 0 and o <= his[i]:
+                    new.append(nexts[s][0])
+            elif k == K_SPLIT:
+                stack.extend(nexts[s])
+            elif k == K_LOOK:
+                if look_holds(looks[s], ctx, c):
+                    stack.append(nexts[s][0])
+            elif k == K_TRIE:
                 child = trie[s].get(c)
                 if child is not None:
                     new.append(child)
-                continue
-            los, his = nfa.classes[nfa.cls[s]]
-            i = bisect_right(los, o) - 1
-            if i >= 0 and o <= his[i]:
-                new.append(nfa.nexts[s][0])
+                stack.extend(nexts[s])
+            else:
+                self.stats.closure_steps += len(seen)
+                return True  # K_MATCH
+        self.stats.closure_steps += len(seen)
         if not self.anchored:
             new.append(self.start)
         elif not new:
