@@ -103,6 +103,17 @@ def _prefixes(words: List[str], n: int) -> str:
     return "".join(parts)[:n]
 
 
+def _cycle(unit: str, n: int) -> str:
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def _random_abcdef(n: int) -> str:
+    import random
+
+    r = random.Random(1)
+    return "".join(r.choice(["a", "b", "c", "d", "ef"]) for _ in range(n))[:n]
+
+
 def _random_ab(n: int) -> str:
     import random
 
@@ -114,9 +125,9 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     # re: the most expensive shapes the safety analysis still accepts.
     "re: (?:|){4}x": (lambda: "(?:|)" * 4 + "x", lambda n: "y" * n),
     "re: \\b{58}x": (lambda: "\\b" * 58 + "x", lambda n: "y" * n),
-    "re: [ab]{60}c": (lambda: "[ab]{60}c", lambda n: ("ab" * n)[:n]),
+    "re: [ab]{60}c": (lambda: "[ab]{60}c", lambda n: _cycle("ab", n)),
     "re: (?:|||...){58}x": (lambda: "(?:" + "|" * 58 + ")x", lambda n: "y" * n),
-    "re: ^(?:ab|cd)*$ (<16K)": (lambda: "^(?:ab|cd)*$", lambda n: ("abcd" * n)[: min(n, 16_000)]),
+    "re: ^(?:ab|cd)*$ (<16K)": (lambda: "^(?:ab|cd)*$", lambda n: _cycle("abcd", min(n, 16_000))),
     "re: ^.{0,10000}$": (lambda: "^.{0,10000}$", lambda n: "a" * min(n, 10_000)),
     # the shapes (re before; DFA or literals now)
     "(?:|){26}x": (lambda: "(?:|)" * 26 + "x", lambda n: "y" * n),
@@ -130,9 +141,10 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "dfa: (?:a?){3000}b": (lambda: "(?:a?){3000}b", lambda n: "a" * n),
     "bits: [ab]*a[ab]{20000}c": (lambda: "[ab]*a[ab]{20000}c", _random_ab),
     "bits: [ab]*a[ab]{140000}c": (lambda: "[ab]*a[ab]{140000}c", _random_ab),
-    "bits: x(?:a?){3000}c": (lambda: "x(?:a?){3000}c", lambda n: (("x" + "a" * 3000) * n)[:n]),
+    "bits: x(?:a?){3000}c": (lambda: "x(?:a?){3000}c", lambda n: _cycle("x" + "a" * 3000, n)),
     "bits: x(?:ab|c?){2000}d": (lambda: "x(?:ab|c?){2000}d",
-                                 lambda n: (("x" + "ab" * 1000) * n)[:n]),
+                                 lambda n: _cycle("x" + "ab" * 1000, n)),
+    "bits: a(?:a|b|c|d|ef){300}x": (lambda: "a(?:a|b|c|d|ef){300}x", _random_abcdef),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
 }
