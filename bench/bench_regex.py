@@ -14,8 +14,9 @@ then the time for catastrophic patterns on long inputs (engine chosen by
 patterns per character we know for each engine, each in a child process
 (``--shapes`` runs only those; ``--quick`` uses shorter subjects).  For each
 shape: the engine, µs per character of the first search (which builds the
-DFA states, the bit-parallel masks or the Aho-Corasick automaton) and the
-median of three more, and the child's peak RSS.
+DFA states or the bit-parallel masks) and the median of three more, the CPU
+time of the whole subject over that of its first half (≈ 2 when linear), and
+the child's peak RSS.
 """
 
 from __future__ import annotations
@@ -165,18 +166,29 @@ def _shape_child(name: str, n: int) -> None:
         t0 = time.perf_counter()
         fn(s)
         times.append(time.perf_counter() - t0)
+    # Linearity: CPU time of the whole subject over that of its first half (~2).
+    half = s[: len(s) // 2]
+    ratios = []
+    for _ in range(3):
+        t0 = time.process_time()
+        fn(half)
+        t1 = time.process_time()
+        fn(s)
+        t2 = time.process_time()
+        ratios.append((t2 - t1) / max(t1 - t0, 1e-6))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
         "engine": m.engine, "n": len(s), "compile": compile_s,
         "first": times[0] / max(1, len(s)) * 1e6,
         "median": statistics.median(times[1:]) / max(1, len(s)) * 1e6, "rss": rss,
+        "ratio": statistics.median(ratios),
     }))
 
 
 def shapes(quick: bool) -> None:
     n = 65_536 if quick else 262_144
     print(f"{'worst shape':<30} {'engine':<9} {'chars':>8} {'compile s':>9} "
-          f"{'first':>8} {'median':>8} {'RSS MB':>7}  (us/char)")
+          f"{'first':>8} {'median':>8} {'x2 CPU':>6} {'RSS MB':>7}  (us/char)")
     for name in SHAPES:
         size = n if not name.startswith("re:") else 4 * n
         out = subprocess.run(
@@ -188,7 +200,7 @@ def shapes(quick: bool) -> None:
             continue
         r = json.loads(out.stdout)
         print(f"{name:<30} {r['engine']:<9} {r['n']:>8} {r['compile']:>9.2f} "
-              f"{r['first']:>8.2f} {r['median']:>8.2f} {r['rss']:>7.0f}")
+              f"{r['first']:>8.2f} {r['median']:>8.2f} {r['ratio']:>6.2f} {r['rss']:>7.0f}")
 
 
 def main() -> None:

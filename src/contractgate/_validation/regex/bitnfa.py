@@ -390,7 +390,13 @@ class BitNFA:
             if ok(c):
                 for d, sources in deltas.items():
                     by_delta.setdefault(d, []).extend(sources)
-        groups = sorted((d, _bits(ps)) for d, ps in by_delta.items())
+        # A group whose sources are every position that has a position ``d`` away
+        # needs no mask: the bits it would clear are shifted off the end (or below 0).
+        m = self.positions
+        groups: List[Tuple[int, int]] = []
+        for d, ps in sorted(by_delta.items(), key=lambda item: -len(item[1])):
+            full = len(set(ps)) == (m - d if d >= 0 else m + d)
+            groups.append((d, -1 if full else _bits(ps)))
         bicliques: List[Tuple[int, int]] = []
         for last, first in self._big:
             lm = _mask(last, ok)
@@ -459,9 +465,10 @@ class BitNFA:
             if d:
                 f = 0
                 for delta, m in t.groups:
-                    x = d & m
+                    x = d if m < 0 else d & m
                     if x:
-                        f |= x << delta if delta >= 0 else x >> -delta
+                        x = x << delta if delta >= 0 else x >> -delta
+                        f = f | x if f else x
                 for lm, fm in t.bicliques:
                     if d & lm:
                         f |= fm
