@@ -23,6 +23,7 @@ without ``blocksize``, the file's index and its 0-based line number.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -95,7 +96,8 @@ def ship(contract: Union[Contract, CompiledContract]) -> Delayed:
     shared by every task there (a plain argument would travel with every task).
     A :class:`Contract` is compiled here first, so compile errors surface on the driver."""
     compiled = as_compiled(contract)
-    token = tokenize(compiled.contract.to_dict(), compiled.is_generated)
+    # a compiled contract pickles as its contract and compile options: the key names both
+    token = tokenize(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
     return delayed(compiled, name=f"contractgate-compiled-{token}")  # type: ignore[no-any-return]
 
 
