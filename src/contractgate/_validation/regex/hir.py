@@ -283,8 +283,8 @@ def _anchored(root: Hir, look: str, from_end: bool) -> bool:
 
     For a concatenation, the first item (from the end: the last) that has the
     look decides, unless a consuming item comes before it; an alternation
-    needs it in every branch.  Evaluated over an explicit stack: a pending
-    concatenation is ``(node, next index)``.
+    needs it in every branch.  Evaluated over an explicit stack, stopping
+    early: a pending concatenation or alternation is ``(node, next index)``.
     """
     memo: Dict[int, Tuple[Hir, Optional[int]]] = {}
     out: List[bool] = []
@@ -312,14 +312,16 @@ def _anchored(root: Hir, look: str, from_end: bool) -> bool:
                 continue
             stack.append((h, nxt))
             stack.append((subs[last - nxt if from_end else nxt], -1))
-        elif isinstance(h, HAlternation):
-            if state < 0:
-                stack.append((h, len(h.subs)))
-                stack.extend((s, -1) for s in h.subs)
-            else:
-                vals = out[len(out) - state:]
-                del out[len(out) - state:]
-                out.append(all(vals))
+        elif isinstance(h, HAlternation):  # every branch, up to the first that fails
+            if state >= 0 and not out.pop():
+                out.append(False)
+                continue
+            nxt = state + 1
+            if nxt >= len(h.subs):
+                out.append(True)
+                continue
+            stack.append((h, nxt))
+            stack.append((h.subs[nxt], -1))
         else:
             out.append(False)
     return out[0]

@@ -23,7 +23,7 @@ translation stay exactly the Rust parser's:
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Pattern, Tuple, Union
+from typing import Callable, Dict, List, Optional, Pattern, Tuple, Union
 
 from . import ast as A
 from . import errors as E
@@ -245,6 +245,21 @@ class Parser:
         """``parse_with_comments`` up to the nest limit check."""
         pattern, n = self.pattern, self.n
         plain = (_scanner(False), _scanner(True))
+        # The loop's ``match self.char()``, as a table of bound methods.
+        table: Dict[str, Callable[[A.Concat], A.Concat]] = {
+            "(": self.push_group,
+            ")": self.pop_group,
+            "|": self.push_alternate,
+            "[": self.push_set_class,
+            "?": self.parse_question,
+            "*": self.parse_star,
+            "+": self.parse_plus,
+            "{": self.parse_counted_repetition,
+            "\\": self.push_primitive,
+            ".": self.push_primitive,
+            "^": self.push_primitive,
+            "$": self.push_primitive,
+        }
         concat = A.Concat(self.span(), [])
         while True:
             if self.ignore_whitespace:
@@ -253,24 +268,9 @@ class Parser:
             if offset >= n:
                 break
             c = pattern[offset]
-            if c == "(":
-                concat = self.push_group(concat)
-            elif c == ")":
-                concat = self.pop_group(concat)
-            elif c == "|":
-                concat = self.push_alternate(concat)
-            elif c == "[":
-                concat.asts.append(self.parse_set_class())
-            elif c == "?":
-                concat = self.parse_uncounted_repetition(concat, 0, 1)
-            elif c == "*":
-                concat = self.parse_uncounted_repetition(concat, 0, None)
-            elif c == "+":
-                concat = self.parse_uncounted_repetition(concat, 1, None)
-            elif c == "{":
-                concat = self.parse_counted_repetition(concat)
-            elif c in "\\.^$":
-                concat.asts.append(self.parse_primitive())
+            step = table.get(c)
+            if step is not None:
+                concat = step(concat)
             elif offset + 1 < n and pattern[offset + 1] in _NOT_PLAIN:
                 # One plain character (what parse_primitive makes of it).
                 self.offset = offset + 1
@@ -285,20 +285,37 @@ class Parser:
                     concat.asts.append(A.Literal(Span(offset, end), A.LIT_VERBATIM, c))
         return self.pop_group_end(concat)
 
-    def push_alternate(self, concat: A.Concat) -> A.Concat:
-        concat.span.end = self.offset
-        self.push_or_add_alternation(concat)
-        self.bump()
-        return A.Concat(self.span(), [])
+    def push_set_class(self, concat: A.Concat) -> A.Concat:
+        concat.asts.append(self.parse_set_class())
+        return concat
 
-    def push_or_add_alternation(self, concat: A.Concat) -> None:
-        if self.stack_group:
-            alt = self.stack_group[-1].alternation
-            if alt is not None:
-                alt.asts.append(concat.into_ast())
-                return
-        alt = A.Alternation(Span(concat.span.start, self.offset), [concat.into_ast()])
-        self.stack_group.append(_GroupState(None, None, False, alt))
+    def push_primitive(self, concat: A.Concat) -> A.Concat:
+        concat.asts.append(self.parse_primitive())
+        return concat
+
+    def parse_question(self, concat: A.Concat) -> A.Concat:
+        return self.parse_uncounted_repetition(concat, 0, 1)
+
+    def parse_star(self, concat: A.Concat) -> A.Concat:
+        return self.parse_uncounted_repetition(concat, 0, None)
+
+    def parse_plus(self, concat: A.Concat) -> A.Concat:
+        return self.parse_uncounted_repetition(concat, 1, None)
+
+    def push_alternate(self, concat: A.Concat) -> A.Concat:
+        """``push_alternate`` with ``push_or_add_alternation``."""
+        offset = self.offset
+        concat.span.end = offset
+        ast = concat.into_ast()
+        stack = self.stack_group
+        alt = stack[-1].alternation if stack else None
+        if alt is not None:
+            alt.asts.append(ast)
+        else:
+            alt = A.Alternation(Span(concat.span.start, offset), [ast])
+            stack.append(_GroupState(None, None, False, alt))
+        self.offset = offset + 1
+        return A.Concat(Span(offset + 1, offset + 1), [])
 
     def push_group(self, concat: A.Concat) -> A.Concat:
         parsed = self.parse_group()
