@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import itertools
 import random
+import signal
 import sys
-from typing import Callable, List, Optional, Tuple
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -485,3 +488,57 @@ def test_stack_growing_patterns_use_the_dfa_on_long_values() -> None:
     assert fn(long_value) and not fn(long_value + "x")
     assert dfa.stats.states_built > before  # the long values went to the DFA
     assert not _safety.grows_stack(compile_pattern("^[a-z0-9_]+$").hir)
+
+
+# -- through the local gateway: the issue's events ------------------------------------------
+
+
+@contextmanager
+def _hang_guard(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (not a performance claim: before the fix these events
+    took minutes)."""
+    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_hostile_patterns_through_the_local_gateway(tmp_path: Path) -> None:
+    """Patterns that used to reach ``re`` with 2^30 empty paths (~50 s for a one-character
+    value, a worker held per event) get the engine's answer from the gateway."""
+    from contractgate import Client
+    from contractgate.gateway import LocalGateway
+
+    patterns = {
+        "e": "(?:|)" * 30 + "x",
+        "b": "(?:\\b|\\b)" * 30 + "x",
+        "c": "(" + "(?:|)" * 30 + ")[^\\s\\S]z|y",
+    }
+    fields = "".join(
+        f"    - {{name: {k}, type: string, pattern: '{p}'}}\n" for k, p in patterns.items()
+    )
+    (tmp_path / "hostile.yaml").write_text(
+        "version: '1.0.0'\nname: hostile\nontology:\n  entities:\n" + fields
+    )
+    for p in patterns.values():
+        assert compile_pattern(p).engine != "re"
+    events = [{"e": "y", "b": "y", "c": "x"}, {"e": "x", "b": "x", "c": "y"}]
+    with (
+        LocalGateway(contracts_dir=str(tmp_path), db=":memory:") as gw,
+        Client(gw.base_url, api_key=gw.api_key, timeout=120, max_retries=0) as client,
+        _hang_guard(120),
+    ):
+        res = client.ingest(gw.contract_id("hostile"), events)
+    assert [r.passed for r in res.results] == [False, True]
+    kinds = sorted(v.kind for v in res.results[0].violations)
+    assert kinds == ["pattern_mismatch"] * 3
