@@ -26,6 +26,7 @@ from ._http.chunking import BatchPlan
 from ._http.ingest_plan import IngestPlan, IngestRefused
 from ._http.pagination import AsyncPager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
+from ._http.responses import TRANSPORT_ERRORS
 from ._http.retry import Done, Fail
 from ._http.transport import Transport
 from .exceptions import ContractGateError
@@ -164,7 +165,7 @@ class AsyncClient(BaseClient):
             req = run.begin()
             try:
                 raw = await self._send(req)
-            except httpx.HTTPError as exc:
+            except TRANSPORT_ERRORS as exc:
                 step = run.on_exception(exc)
             else:
                 step = run.on_response(raw)

@@ -15,6 +15,7 @@ from ._http.deadline import DeadlineTransport, attempt_deadline
 from ._http.ingest_plan import IngestRefused
 from ._http.pagination import Pager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
+from ._http.responses import TRANSPORT_ERRORS
 from ._http.retry import Done, Fail
 from ._http.transport import Transport
 from .exceptions import ContractGateError
@@ -156,7 +157,7 @@ class Client(BaseClient):
             req = run.begin()
             try:
                 raw = self._send(req)
-            except httpx.HTTPError as exc:
+            except TRANSPORT_ERRORS as exc:
                 step = run.on_exception(exc)
             else:
                 step = run.on_response(raw)

@@ -41,9 +41,11 @@ from typing import (
 )
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
-from ._validation import yaml_loader as _yl
+from ._validation import serde_types as _st
 from ._validation.compiler import CompiledContract, compile_contract, preorder
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
+from ._validation.python_loader import json_to_python, read_python
+from ._validation.yaml_loader import read_yaml
 from .exceptions import ContractCompileError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,7 +133,7 @@ class FieldType(_StrEnum):
     def from_yaml(cls, raw: Any) -> FieldType:
         """The type for a YAML keyword (v0.1's helper): ``"number"`` is :attr:`FLOAT`;
         anything else unknown raises :class:`ContractCompileError`."""
-        result: FieldType = _yl.read_python(raw, _FIELD_TYPE)
+        result: FieldType = read_python(raw, _FIELD_TYPE)
         return result
 
 
@@ -192,7 +194,7 @@ class Transform:
     @classmethod
     def from_yaml(cls, raw: Any) -> Transform:
         """Read one ``transform`` mapping (already parsed), as v0.1's helper did."""
-        result: Transform = _yl.read_python(raw, _TRANSFORM)
+        result: Transform = read_python(raw, _TRANSFORM)
         return result
 
     def to_dict(self) -> Dict[str, Any]:
@@ -246,7 +248,7 @@ class FieldDefinition:
     def from_yaml(cls, raw: Any) -> FieldDefinition:
         """Read one field mapping (already parsed, e.g. by ``yaml.safe_load``), typed by
         the engine's rules, as v0.1's helper did."""
-        result: FieldDefinition = _yl.read_python(raw, _FIELD)
+        result: FieldDefinition = read_python(raw, _FIELD)
         return result
 
     def to_dict(self) -> Dict[str, Any]:
@@ -256,7 +258,7 @@ class FieldDefinition:
             "type": self.type.value,
             "required": self.required,
             "pattern": self.pattern,
-            "enum": None if self.enum is None else _yl.json_to_python(list(self.enum)),
+            "enum": None if self.enum is None else json_to_python(list(self.enum)),
             "min": _f64_json(self.min),
             "max": _f64_json(self.max),
             "min_length": self.min_length,
@@ -297,7 +299,7 @@ class GlossaryEntry:
     @classmethod
     def from_yaml(cls, raw: Any) -> GlossaryEntry:
         """Read one glossary mapping (already parsed), as v0.1's helper did."""
-        result: GlossaryEntry = _yl.read_python(raw, _GLOSSARY)
+        result: GlossaryEntry = read_python(raw, _GLOSSARY)
         return result
 
     def to_dict(self) -> Dict[str, Any]:
@@ -330,7 +332,7 @@ class MetricDefinition:
     @classmethod
     def from_yaml(cls, raw: Any) -> MetricDefinition:
         """Read one metric mapping (already parsed), as v0.1's helper did."""
-        result: MetricDefinition = _yl.read_python(raw, _METRIC)
+        result: MetricDefinition = read_python(raw, _METRIC)
         return result
 
     def to_dict(self) -> Dict[str, Any]:
@@ -431,7 +433,7 @@ class Contract:
             source = _decode_utf8(bytes(source), filename)
         elif not isinstance(source, str):
             raise TypeError(f"contract YAML must be str or bytes, not {type(source).__name__}")
-        contract: Contract = _yl.read_yaml(source, _CONTRACT, file=filename)
+        contract: Contract = read_yaml(source, _CONTRACT, file=filename)
         return replace(contract, filename=filename, source_text=source)
 
     @classmethod
@@ -455,7 +457,7 @@ class Contract:
         take non-negative ``int``, keywords are exact lowercase strings, absent options may
         be ``None``. The output of :meth:`to_dict` is accepted. Errors carry serde's path.
         """
-        contract: Contract = _yl.read_python(data, _CONTRACT, file=filename)
+        contract: Contract = read_python(data, _CONTRACT, file=filename)
         return replace(contract, filename=filename)
 
     @classmethod
@@ -567,11 +569,11 @@ def _decode_utf8(data: bytes, source: Optional[str]) -> str:
 
 def _keywords(
     enum_cls: Any, names: List[str], aliases: Optional[Dict[str, str]] = None
-) -> _yl.Enum:
+) -> _st.Enum:
     variants = {m.value: m for m in enum_cls}
     for alias, target in (aliases or {}).items():
         variants[alias] = variants[target]
-    return _yl.Enum(names, variants)
+    return _st.Enum(names, variants)
 
 
 _FIELD_TYPE = _keywords(
@@ -584,14 +586,14 @@ _MASK_STYLE = _keywords(MaskStyle, ["opaque", "format_preserving"])
 _METRIC_TYPE = _keywords(MetricType, ["integer", "float"])
 _QUALITY_TYPE = _keywords(QualityRuleType, ["completeness", "validity", "freshness", "uniqueness"])
 _EGRESS_MODE = _keywords(EgressLeakageMode, ["off", "strip", "fail"])
-_SCOPE = _yl.Enum(["batch"], {"batch": "batch"})
+_SCOPE = _st.Enum(["batch"], {"batch": "batch"})
 
-_STR = _yl.Str()
-_OPT_STR = _yl.Opt(_STR)
-_BOOL = _yl.Bool()
-_OPT_F64 = _yl.Opt(_yl.F64())
-_OPT_USIZE = _yl.Opt(_yl.UInt("usize"))
-_OPT_U64 = _yl.Opt(_yl.UInt("u64"))
+_STR = _st.Str()
+_OPT_STR = _st.Opt(_STR)
+_BOOL = _st.Bool()
+_OPT_F64 = _st.Opt(_st.F64())
+_OPT_USIZE = _st.Opt(_st.UInt("usize"))
+_OPT_U64 = _st.Opt(_st.UInt("u64"))
 
 
 def _build_transform(v: Dict[str, Any]) -> Transform:
@@ -696,72 +698,72 @@ def _empty() -> List[Any]:
     return []
 
 
-F = _yl.FieldSpec
+F = _st.FieldSpec
 
-_TRANSFORM = _yl.Struct("Transform", _build_transform)
-_TRANSFORM.set_fields([F("kind", _TRANSFORM_KIND, required=True), F("style", _yl.Opt(_MASK_STYLE))])
+_TRANSFORM = _st.Struct("Transform", _build_transform)
+_TRANSFORM.set_fields([F("kind", _TRANSFORM_KIND, required=True), F("style", _st.Opt(_MASK_STYLE))])
 
-_FIELD = _yl.Struct("FieldDefinition", _build_field)
+_FIELD = _st.Struct("FieldDefinition", _build_field)
 _FIELD.set_fields(
     [
         F("name", _STR, required=True),
         F("type", _FIELD_TYPE, required=True),
         F("required", _BOOL, default=_true),
         F("pattern", _OPT_STR, mark_key="_pattern_mark"),
-        F("enum", _yl.Opt(_yl.Seq(_yl.Json()))),
+        F("enum", _st.Opt(_st.Seq(_st.Json()))),
         F("min", _OPT_F64),
         F("max", _OPT_F64),
         F("min_length", _OPT_USIZE),
         F("max_length", _OPT_USIZE),
-        F("properties", _yl.Opt(_yl.Seq(_FIELD))),
-        F("items", _yl.Opt(_FIELD)),
-        F("transform", _yl.Opt(_TRANSFORM)),
+        F("properties", _st.Opt(_st.Seq(_FIELD))),
+        F("items", _st.Opt(_FIELD)),
+        F("transform", _st.Opt(_TRANSFORM)),
     ]
 )
 
-_ONTOLOGY = _yl.Struct("Ontology", _build_ontology)
-_ONTOLOGY.set_fields([F("entities", _yl.Seq(_FIELD), required=True)])
+_ONTOLOGY = _st.Struct("Ontology", _build_ontology)
+_ONTOLOGY.set_fields([F("entities", _st.Seq(_FIELD), required=True)])
 
-_GLOSSARY = _yl.Struct("GlossaryEntry", _build_glossary)
+_GLOSSARY = _st.Struct("GlossaryEntry", _build_glossary)
 _GLOSSARY.set_fields(
     [
         F("field", _STR, required=True, aliases=("term",)),
         F("description", _STR, required=True, aliases=("definition",)),
         F("constraints", _OPT_STR),
-        F("synonyms", _yl.Seq(_STR), default=_empty),
+        F("synonyms", _st.Seq(_STR), default=_empty),
     ]
 )
 
-_METRIC = _yl.Struct("MetricDefinition", _build_metric)
+_METRIC = _st.Struct("MetricDefinition", _build_metric)
 _METRIC.set_fields(
     [
         F("name", _STR, required=True),
         F("field", _OPT_STR),
-        F("type", _yl.Opt(_METRIC_TYPE)),
+        F("type", _st.Opt(_METRIC_TYPE)),
         F("formula", _OPT_STR),
         F("min", _OPT_F64),
         F("max", _OPT_F64),
     ]
 )
 
-_QUALITY = _yl.Struct("QualityRule", _build_quality)
+_QUALITY = _st.Struct("QualityRule", _build_quality)
 _QUALITY.set_fields(
     [
         F("field", _STR, required=True),
         F("type", _QUALITY_TYPE, required=True),
         F("description", _OPT_STR),
         F("max_age_seconds", _OPT_U64),
-        F("scope", _yl.Opt(_SCOPE)),
+        F("scope", _st.Opt(_SCOPE)),
         F("threshold", _OPT_F64),
     ]
 )
 
-_ENVELOPE = _yl.Struct("EnvelopeConfig", _build_envelope)
+_ENVELOPE = _st.Struct("EnvelopeConfig", _build_envelope)
 _ENVELOPE.set_fields(
     [F("records_path", _STR, required=True), F("validate_wrapper", _BOOL, default=_false)]
 )
 
-_CONTRACT = _yl.Struct("Contract", _build_contract)
+_CONTRACT = _st.Struct("Contract", _build_contract)
 _CONTRACT.set_fields(
     [
         F("version", _STR, required=True),
@@ -769,11 +771,11 @@ _CONTRACT.set_fields(
         F("description", _OPT_STR),
         F("compliance_mode", _BOOL, default=_false),
         F("ontology", _ONTOLOGY, required=True),
-        F("glossary", _yl.Seq(_GLOSSARY), default=_empty),
-        F("metrics", _yl.Seq(_METRIC), default=_empty),
-        F("quality", _yl.Seq(_QUALITY), default=_empty),
+        F("glossary", _st.Seq(_GLOSSARY), default=_empty),
+        F("metrics", _st.Seq(_METRIC), default=_empty),
+        F("quality", _st.Seq(_QUALITY), default=_empty),
         F("egress_leakage_mode", _EGRESS_MODE, default=lambda: EgressLeakageMode.OFF),
-        F("envelope", _yl.Opt(_ENVELOPE)),
+        F("envelope", _st.Opt(_ENVELOPE)),
         F("null_as_absent", _BOOL, default=_false),
     ]
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from cg_cli_testlib import REPO
+
+from contractgate._validation.yamldoc import load
 
 clientlib = pytest.importorskip("pre_commit.clientlib")
 
@@ -44,5 +45,5 @@ def test_example_mapping_files_load(tmp_path: Path) -> None:
         "contracts/user_events/1.1.0.yaml",
         "contracts/orders.yaml",
     ]
-    workflow = yaml.safe_load((REPO / "hooks" / "github-workflow.example.yml").read_text())
+    workflow = load((REPO / "hooks" / "github-workflow.example.yml").read_text())
     assert "--format github" in str(workflow)

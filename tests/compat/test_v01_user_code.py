@@ -115,7 +115,7 @@ def test_reading_violations_like_v01(compiled: CompiledContract) -> None:
     assert [v.field for v in result.violations] == ["user_id", "event_type", "amount"]
     first, *rest = result.violations
     assert first.kind == "missing_required_field" and len(rest) == 2
-    assert result.violations + [first] == [*result.violations, first]
+    assert result.violations + [first] == [*result.violations, first]  # noqa: RUF005
 
 
 def test_contract_attributes_have_their_v01_names() -> None:
@@ -199,7 +199,7 @@ def test_ingest_results_built_by_hand() -> None:
         total=2, passed=1, failed=1, dry_run=False, atomic=False, resolved_version="1.0",
         version_pin_source="default_stable", results=[ok, bad],
     )  # fmt: skip
-    assert resp.results == [ok, bad] and resp.results + [ok] == [ok, bad, ok]
+    assert resp.results == [ok, bad] and resp.results + [ok] == [ok, bad, ok]  # noqa: RUF005
     assert bad.violations == [Violation("user_id", "m", ViolationKind.PATTERN_MISMATCH)]
     out = dataclasses.asdict(resp)
     assert out["results"][1]["violations"][0]["field"] == "user_id"

@@ -38,6 +38,7 @@ from .request import PreparedRequest, RawResponse
 
 __all__ = [
     "MAX_WAIT_HINT",
+    "TRANSPORT_ERRORS",
     "body_over_limit",
     "connection_error",
     "decode_body",
@@ -374,6 +375,12 @@ def is_tls_error(exc: BaseException) -> bool:
 def is_pre_send(exc: BaseException) -> bool:
     """True when the request certainly never reached the server."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+#: What a send can raise when no (complete) answer came. httpx wraps socket errors, but a
+#: transport it does not own (a caller's, or an anyio/httpcore pair it does not map, as
+#: with httpx 0.25's) can let a raw ``OSError`` / ``ssl.SSLError`` through.
+TRANSPORT_ERRORS = (httpx.HTTPError, OSError)
 
 
 def connection_error(exc: BaseException, req: PreparedRequest[Any]) -> ConnectionError:

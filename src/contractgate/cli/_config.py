@@ -307,23 +307,18 @@ def load_config(path: Optional[str] = None) -> Optional[Config]:
 
 
 def _read_yaml_config(path: str, shown: str) -> Dict[str, Any]:
-    import yaml
-
-    from ._yamlcore import CoreLoader, error_position, error_text
+    from .._validation.yamldoc import YAMLError, error_position, error_text, load
 
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read config: {err}", file=shown) from None
-    loader = CoreLoader(text)
     try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as err:
+        data = load(text)
+    except YAMLError as err:
         line, _ = error_position(err)
         raise ConfigError(f"invalid YAML: {error_text(err)}", file=shown, line=line) from None
-    finally:
-        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):

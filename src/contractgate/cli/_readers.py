@@ -326,25 +326,23 @@ def _json_locator(text: str, start: int, index: _LineIndex) -> Callable[[str], P
 
 
 def _yaml_locator(node: Any) -> Callable[[str], Position]:
-    import yaml
-
-    from ._yamlcore import node_position
+    from .._validation.yamldoc import MappingNode, ScalarNode, SequenceNode
 
     def members(n: Any) -> List[Tuple[str, Any, Any]]:
-        return [(str(k.value), k, v) for k, v in n.value if isinstance(k, yaml.ScalarNode)]
+        return [(str(k.value), k, v) for k, v in n.value if isinstance(k, ScalarNode)]
 
     def locate(path: str) -> Position:
         found = _walk_path(
             path,
-            lambda n: isinstance(n, yaml.MappingNode),
+            lambda n: isinstance(n, MappingNode),
             members,
-            lambda n: isinstance(n, yaml.SequenceNode),
+            lambda n: isinstance(n, SequenceNode),
             lambda n: list(n.value),
             node,
         )
         if found is None:
             return None, None
-        return node_position(found)
+        return _node_position(found)
 
     return locate
 
@@ -508,56 +506,61 @@ def iter_ndjson(
         index += 1
 
 
+def _node_position(node: Any) -> Position:
+    """1-based (line, column) where a YAML node starts."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
 def read_yaml(text: str, file: str) -> Iterator[Record]:
     """Each document is one event, or a list of events."""
-    import yaml
-
-    from ._yamlcore import compose_documents, construct, error_position, error_text, node_position
+    from .._validation.yamldoc import (
+        SequenceNode,
+        YAMLError,
+        compose_documents,
+        construct,
+        error_position,
+        error_text,
+    )
 
     loads, decode_error = _decoder()
     try:
-        loader, documents = compose_documents(text)
-    except yaml.YAMLError as err:
+        documents = compose_documents(text)
+    except YAMLError as err:
         line, col = error_position(err)
         raise InputError(
             f"YAML parse error: {error_text(err)}", file=file, line=line, column=col
         ) from None
-    try:
-        index = 0
-        for doc in documents:
-            if isinstance(doc, yaml.ScalarNode) and doc.value == "" and doc.style is None:
-                continue  # an empty document (a trailing ``---``)
-            items = list(doc.value) if isinstance(doc, yaml.SequenceNode) else [doc]
-            for node in items:
-                line, col = node_position(node)
-                try:
-                    value = construct(loader, node)
-                    raw = json.dumps(value, ensure_ascii=False, allow_nan=False)
-                    event = loads(raw)
-                except yaml.YAMLError as err:
-                    eline, ecol = error_position(err)
-                    yield Record(
-                        index,
-                        line,
-                        col,
-                        error=f"YAML error: {error_text(err)}",
-                        error_line=eline or line,
-                        error_column=ecol if eline else col,
-                    )
-                except (TypeError, ValueError, decode_error) as err:
-                    yield Record(
-                        index,
-                        line,
-                        col,
-                        error=f"not representable as JSON: {_json_problem(err)}",
-                        error_line=line,
-                        error_column=col,
-                    )
-                else:
-                    yield Record(index, line, col, event, _locator=_yaml_locator(node))
-                index += 1
-    finally:
-        loader.dispose()
+    index = 0
+    for doc in documents:
+        items = list(doc.value) if isinstance(doc, SequenceNode) else [doc]
+        for node in items:
+            line, col = _node_position(node)
+            try:
+                value = construct(node)
+                raw = json.dumps(value, ensure_ascii=False, allow_nan=False)
+                event = loads(raw)
+            except YAMLError as err:
+                eline, ecol = error_position(err)
+                yield Record(
+                    index,
+                    line,
+                    col,
+                    error=f"YAML error: {error_text(err)}",
+                    error_line=eline or line,
+                    error_column=ecol if eline else col,
+                )
+            except (TypeError, ValueError, decode_error) as err:
+                yield Record(
+                    index,
+                    line,
+                    col,
+                    error=f"not representable as JSON: {_json_problem(err)}",
+                    error_line=line,
+                    error_column=col,
+                )
+            else:
+                yield Record(index, line, col, event, _locator=_yaml_locator(node))
+            index += 1
 
 
 def _json_problem(err: BaseException) -> str:

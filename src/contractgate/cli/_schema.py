@@ -87,19 +87,19 @@ def _render_path(path: Sequence[Any]) -> str:
 def _node_at(root: Any, path: Sequence[Any]) -> Tuple[Any, Any]:
     """(key node, value node) for ``path`` in a YAML node tree (key node None for the
     root and for sequence items)."""
-    import yaml
+    from .._validation.yamldoc import MappingNode, ScalarNode, SequenceNode
 
     key_node = None
     node = root
     for part in path:
-        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if isinstance(node, SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
                 break
             key_node, node = None, node.value[part]
-        elif isinstance(node, yaml.MappingNode):
+        elif isinstance(node, MappingNode):
             pair = None
             for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                if isinstance(k, ScalarNode) and k.value == part:
                     pair = (k, v)
             if pair is None:
                 break
@@ -138,24 +138,16 @@ def _resolve(root: Dict[str, Any], ref: str) -> Dict[str, Any]:
 def check_contract_schema(text: str, file: str) -> List[Finding]:
     """Schema findings for one contract's YAML text (empty when it conforms, or when the
     YAML does not parse at all — the engine reports that)."""
-    import yaml
-
-    from ._yamlcore import compose_documents, construct
+    from .._validation.yamldoc import YAMLError, compose_documents, construct
 
     try:
-        loader, documents = compose_documents(text)
-    except yaml.YAMLError:
-        return []
-    try:
+        documents = compose_documents(text)
         if len(documents) != 1:
             return []
         root_node = documents[0]
-        try:
-            instance = construct(loader, root_node)
-        except yaml.YAMLError:
-            return []
-    finally:
-        loader.dispose()
+        instance = construct(root_node)
+    except YAMLError:
+        return []
 
     schema = load_schema()
     validator = importlib.import_module("jsonschema").Draft202012Validator(schema)

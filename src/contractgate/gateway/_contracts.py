@@ -297,11 +297,11 @@ class ContractRegistry:
                 break
         else:
             return {}
-        import yaml
+        from .._validation.yamldoc import YAMLError, load
 
         try:
-            data = yaml.safe_load(mpath.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            data = load(mpath.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, YAMLError) as e:
             self.problems.append(LoadProblem(str(mpath), f"unreadable manifest: {e}"))
             return {}
         if data is None:

@@ -1,0 +1,195 @@
+"""Typing already-decoded Python data as a contract (``Contract.from_dict``).
+
+The same target descriptions as the YAML reader (:mod:`.serde_types`), with
+``serde_json::from_value``'s rules: the same messages and paths, no marks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Mapping, NoReturn, Optional, Union
+
+from ..exceptions import ContractCompileError
+from .render import render_debug_str
+from .serde_types import (
+    F64,
+    RECURSION_LIMIT,
+    Bool,
+    DeError,
+    Enum,
+    Json,
+    Opt,
+    PathT,
+    Seq,
+    Str,
+    Struct,
+    TypeSpec,
+    UInt,
+    invalid_type,
+    invalid_value,
+    unexpected_float,
+)
+
+__all__ = ["json_to_python", "read_python"]
+
+
+class _PyReader:
+    """Types plain Python data (e.g. ``json.load`` output) with the same descriptions.
+
+    Errors follow ``serde_json::from_value``: the same messages and paths, no marks.
+    """
+
+    def __init__(self) -> None:
+        self.depth = RECURSION_LIMIT
+
+    def _enter(self) -> None:
+        if self.depth == 0:
+            raise DeError("recursion limit exceeded", fixable=False)
+        self.depth -= 1
+
+    def _fail(self, value: Any, expected: str, path: PathT) -> NoReturn:
+        err = invalid_type(_describe_py(value), expected)
+        err.fix(None, path)
+        raise err
+
+    def de(self, ty: TypeSpec, value: Any, path: PathT) -> Any:
+        if isinstance(ty, Opt):
+            return None if value is None else self.de(ty.inner, value, path)
+        if isinstance(ty, Str):
+            if isinstance(value, str):
+                return value
+            self._fail(value, "a string", path)
+        if isinstance(ty, Bool):
+            if isinstance(value, bool):
+                return value
+            self._fail(value, "a boolean", path)
+        if isinstance(ty, F64):
+            if isinstance(value, float):
+                return value
+            if isinstance(value, int) and not isinstance(value, bool):
+                try:
+                    return float(value)
+                except OverflowError:
+                    err = DeError("number out of range")
+                    err.fix(None, path)
+                    raise err from None
+            self._fail(value, "f64", path)
+        if isinstance(ty, UInt):
+            if isinstance(value, int) and not isinstance(value, bool):
+                if 0 <= value < (1 << 64):
+                    return value
+                err = invalid_value(f"integer `{value}`", ty.expecting)
+                err.fix(None, path)
+                raise err
+            self._fail(value, ty.expecting, path)
+        if isinstance(ty, Enum):
+            if isinstance(value, str):
+                if value in ty.variants:
+                    return ty.variants[value]
+                err = DeError(f"unknown variant `{value}`, expected {ty.expected}")
+                err.fix(None, path)
+                raise err
+            self._fail(value, "string or map", path)
+        if isinstance(ty, Seq):
+            if isinstance(value, (list, tuple)):
+                self._enter()
+                out = [self.de(ty.elem, v, ("s", path, i)) for i, v in enumerate(value)]
+                self.depth += 1
+                return out
+            self._fail(value, "a sequence", path)
+        if isinstance(ty, Struct):
+            if isinstance(value, Mapping):
+                self._enter()
+                values: Dict[str, Any] = {}
+                for key, item in value.items():
+                    if not isinstance(key, str):
+                        self._fail(key, "field identifier", path)
+                    field = ty.by_key.get(key)
+                    if field is None:
+                        continue
+                    if field.name in values:
+                        err = DeError(f"duplicate field `{field.name}`")
+                        err.fix(None, path)
+                        raise err
+                    values[field.name] = self.de(field.ty, item, ("m", path, key))
+                self.depth += 1
+                try:
+                    return ty.finish(values)
+                except DeError as err:
+                    err.fix(None, path)
+                    raise
+            self._fail(value, ty.expecting, path)
+        if isinstance(ty, Json):
+            return self.json(value, path)
+        raise TypeError(f"unknown type spec {ty!r}")  # pragma: no cover
+
+    def json(self, value: Any, path: PathT) -> Any:
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int):
+            if -(1 << 63) <= value < (1 << 64):
+                return int(value)
+            # serde_json reads an integer literal outside i64/u64 as an f64.
+            try:
+                return float(value)
+            except OverflowError:
+                err = DeError("number out of range")
+                err.fix(None, path)
+                raise err from None
+        if isinstance(value, float):
+            return float(value) if math.isfinite(value) else None
+        if isinstance(value, (list, tuple)):
+            self._enter()
+            arr = [self.json(v, ("s", path, i)) for i, v in enumerate(value)]
+            self.depth += 1
+            return arr
+        if isinstance(value, Mapping):
+            self._enter()
+            obj: Dict[str, Any] = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    self._fail(key, "a string", path)
+                obj[key] = self.json(item, ("m", path, key))
+            self.depth += 1
+            return {k: obj[k] for k in sorted(obj)}
+        self._fail(value, "any valid JSON value", path)
+
+
+def _describe_py(value: Any) -> str:
+    if value is None:
+        return "unit value"
+    if isinstance(value, bool):
+        return f"boolean `{'true' if value else 'false'}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return unexpected_float(value)
+    if isinstance(value, str):
+        return f"string {render_debug_str(value)}"
+    if isinstance(value, (list, tuple)):
+        return "sequence"
+    if isinstance(value, Mapping):
+        return "map"
+    return f"Python value of type {type(value).__name__}"
+
+
+def read_python(data: Any, root: TypeSpec, *, file: Optional[str] = None) -> Any:
+    """Type already-decoded Python data as ``root`` (``Contract.from_dict``, the models'
+    ``from_yaml`` helpers)."""
+    try:
+        return _PyReader().de(root, data, None)
+    except DeError as err:
+        raise err.to_compile_error(file) from None
+    except RecursionError:
+        raise ContractCompileError("recursion limit exceeded", file=file) from None
+
+
+def json_to_python(value: Any) -> Union[bool, int, float, str, List[Any], Dict[str, Any], None]:
+    """A deep copy of a JSON value with tuples turned into lists (for ``to_dict``)."""
+    if isinstance(value, (list, tuple)):
+        return [json_to_python(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): json_to_python(value[k]) for k in sorted(value)}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value  # type: ignore[no-any-return]
