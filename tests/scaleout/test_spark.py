@@ -43,6 +43,11 @@ from contractgate.validator import frame_records
 
 COMPILED = ORDERS.compile()
 
+# PySpark 4.3 warns about pandas 3 whenever mapInArrow runs; these paths never use pandas.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning"
+)
+
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
