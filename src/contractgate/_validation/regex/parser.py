@@ -960,13 +960,25 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
         for child in reversed(children):
             if isinstance(child, _LEAVES):
                 continue
-            if depth < NEST_LIMIT and isinstance(
-                child.ast if isinstance(child, (A.Repetition, A.Group))
-                else child.kind if isinstance(child, A.ClassBracketed) else None,
-                _LEAVES,
-            ):
-                continue  # one level over a leaf, within the limit: nothing to see
+            if depth + 2 <= NEST_LIMIT and _shallow(child):
+                continue  # two levels at most, within the limit: nothing to see
             stack.append((child, depth))
+
+
+def _shallow(node: object) -> bool:
+    """Whether nothing below ``node`` is more than two levels deep (a common case:
+    ``a*``, ``(a)``, ``[ab]``, ``[a&&b]``), checked without walking it."""
+    children = _children(node)
+    if children is None:
+        return True
+    for child in children:
+        if not isinstance(child, _LEAVES):
+            grandchildren = _children(child)
+            if grandchildren is not None and not all(
+                isinstance(x, _LEAVES) for x in grandchildren
+            ):
+                return False
+    return True
 
 
 def parse(pattern: str) -> A.Ast:
