@@ -13,13 +13,9 @@ This module imports neither httpx nor the clients.
 
 from __future__ import annotations
 
-import collections.abc
-import dataclasses
-from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import (
     Any,
-    Callable,
     Dict,
     Iterator,
     List,
@@ -27,11 +23,6 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
-    TypeVar,
-    Union,
-    get_args,
-    get_origin,
-    get_type_hints,
 )
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
@@ -40,6 +31,19 @@ from ._validation.violations import (
     ValidationResult,
     Violation,
     ViolationKind,
+)
+from ._wire import (
+    EMPTY_MAPPING,
+    DictCompat,
+    Model,
+    new_object,
+    objects,
+    raw_field,
+    read_bool,
+    read_int,
+    read_optional_int,
+    read_optional_str,
+    violations_of,
 )
 
 __all__ = [
@@ -74,183 +78,7 @@ __all__ = [
     "ViolationKind",
 ]
 
-_EMPTY: Mapping[str, Any] = {}
 
-M = TypeVar("M", bound="_Model")
-
-
-# ---------------------------------------------------------------- tolerant field readers
-
-
-def _s(d: Mapping[str, Any], key: str, default: str = "") -> str:
-    v = d.get(key)
-    return v if isinstance(v, str) else default
-
-
-def _os(d: Mapping[str, Any], key: str) -> Optional[str]:
-    v = d.get(key)
-    return v if isinstance(v, str) else None
-
-
-def _i(d: Mapping[str, Any], key: str, default: int = 0) -> int:
-    v = d.get(key)
-    if isinstance(v, bool):
-        return default
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return default
-
-
-def _oi(d: Mapping[str, Any], key: str) -> Optional[int]:
-    v = d.get(key)
-    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return int(v)
-
-
-def _f(d: Mapping[str, Any], key: str, default: float = 0.0) -> float:
-    v = d.get(key)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return default
-    return float(v)
-
-
-def _of(d: Mapping[str, Any], key: str) -> Optional[float]:
-    v = d.get(key)
-    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v)
-
-
-def _b(d: Mapping[str, Any], key: str, default: bool = False) -> bool:
-    v = d.get(key)
-    return v if isinstance(v, bool) else default
-
-
-def _ob(d: Mapping[str, Any], key: str) -> Optional[bool]:
-    v = d.get(key)
-    return v if isinstance(v, bool) else None
-
-
-def _objs(v: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(v, list):
-        for item in v:
-            if type(item) is dict or isinstance(item, Mapping):
-                yield item
-
-
-_new_object = object.__new__
-
-
-def _violations(v: Any) -> Tuple[Violation, ...]:
-    if not v:
-        return EMPTY
-    return FrozenList(Violation.from_dict(x) for x in _objs(v))
-
-
-def _strs(v: Any) -> Tuple[str, ...]:
-    if not isinstance(v, list):
-        return EMPTY
-    return FrozenList(x for x in v if isinstance(x, str))
-
-
-def _models(cls: Any, v: Any) -> Tuple[Any, ...]:
-    return FrozenList(cls.from_dict(x) for x in _objs(v))
-
-
-def parse_list(cls: type[M], data: Any) -> list[M]:
-    """Parse a JSON array of objects (non-objects are skipped)."""
-    return [cls.from_dict(x) for x in _objs(data)]
-
-
-Reader = Callable[[Mapping[str, Any], str], Any]
-
-
-def _reader(hint: Any, default: Any) -> Reader:
-    """How a field of this annotation reads its JSON key, tolerantly (spec §9.2): a value
-    of the wrong type reads as the field's default, never as an error."""
-    args = get_args(hint)
-    optional = get_origin(hint) is Union and type(None) in args
-    if optional:
-        hint = next(a for a in args if a is not type(None))
-        args = get_args(hint)
-    scalars: Dict[Any, Tuple[Reader, Callable[[Mapping[str, Any], str, Any], Any]]] = {
-        str: (_os, _s), bool: (_ob, _b), int: (_oi, _i), float: (_of, _f)
-    }
-    if hint in scalars:
-        read_optional, read = scalars[hint]
-        if optional:
-            return read_optional
-        zero = hint() if default is None else default  # a required field reads as "", 0…
-        return lambda d, k: read(d, k, zero)
-    if get_origin(hint) in (tuple, collections.abc.Sequence):
-        item = args[0]
-        if item is Violation:
-            return lambda d, k: _violations(d.get(k))
-        if item is str:
-            return lambda d, k: _strs(d.get(k))
-        if isinstance(item, type) and hasattr(item, "from_dict"):
-            return lambda d, k: _models(item, d.get(k))
-        return lambda d, k: FrozenList(d[k]) if isinstance(d.get(k), list) else EMPTY
-    if get_origin(hint) in (Mapping, collections.abc.Mapping):
-        return lambda d, k: d[k] if isinstance(d.get(k), Mapping) else None
-    return lambda d, k: d.get(k)  # Any: the JSON value as it is
-
-
-_READERS: Dict[type, List[Tuple[str, Reader]]] = {}
-
-
-def _readers(cls: type) -> List[Tuple[str, Reader]]:
-    """One reader per wire field of a model class (``raw`` and SDK metadata excluded)."""
-    readers = _READERS.get(cls)
-    if readers is None:
-        hints = get_type_hints(cls)
-        readers = []
-        for f in dataclasses.fields(cls):
-            if not f.compare:  # raw, status_code …: not read from the body
-                continue
-            default = f.default if f.default is not dataclasses.MISSING else None
-            readers.append((f.name, _reader(hints[f.name], default)))
-        _READERS[cls] = readers
-    return readers
-
-
-class _Model:
-    """Shared behaviour. Subclasses are frozen dataclasses whose fields carry the JSON
-    names; ``raw`` keeps the decoded object (unknown keys included)."""
-
-    raw: Mapping[str, Any]
-
-    @classmethod
-    def from_dict(cls: type[M], raw: Mapping[str, Any]) -> M:
-        """Decode the gateway's JSON object, each field by its type (see :func:`_reader`)."""
-        values = {name: read(raw, name) for name, read in _readers(cls)}
-        return cls(raw=raw, **values)  # type: ignore[call-arg]
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON object this model was decoded from (unknown keys included)."""
-        return dict(self.raw)
-
-
-class _DictCompat(_Model, MappingABC):  # type: ignore[type-arg]
-    """v0.1 returned some answers as plain dicts: such a model is also a read-only
-    ``Mapping`` of the decoded JSON (``result["passed"]``, ``dict(result)``, ``items()``,
-    ``== {...}``), while its attributes are typed."""
-
-    def __getitem__(self, key: str) -> Any:
-        return self.raw[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-
-def _raw() -> Any:
-    return field(default_factory=dict, repr=False, compare=False)
 
 
 # ------------------------------------------------------------------------------ ingest
@@ -266,7 +94,7 @@ class RateLimitInfo:
 
 
 @dataclass(frozen=True)
-class IngestEventResult(_Model):
+class IngestEventResult(Model):
     """The verdict for one event.
 
     The first six fields are v0.1's, in v0.1's order. ``index`` is the event's position
@@ -285,7 +113,7 @@ class IngestEventResult(_Model):
     transformed_event: Any = None
     index: int = 0
     quarantine_id: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
     def __post_init__(self) -> None:
         freeze_fields(self, "violations")
@@ -295,11 +123,11 @@ class IngestEventResult(_Model):
         cls, raw: Mapping[str, Any], *, index: Optional[int] = None
     ) -> IngestEventResult:
         if index is None:
-            idx = _oi(raw, "index")
+            idx = read_optional_int(raw, "index")
             index = idx if idx is not None else 0
-        # The hot path of a 1000-event answer: the same tolerant reads as _b/_os/_i, with
-        # exact-type checks first (decoded JSON has exact types), and the frozen
-        # dataclass filled without one object.__setattr__ per field.
+        # The hot path of a 1000-event answer: the same tolerant reads as the _wire
+        # readers, with exact-type checks first (decoded JSON has exact types), and the
+        # frozen dataclass filled without one object.__setattr__ per field.
         get = raw.get
         passed = get("passed")
         violations = get("violations")
@@ -307,11 +135,11 @@ class IngestEventResult(_Model):
         quarantine_id = get("quarantine_id")
         forwarded = get("forwarded")
         vus = get("validation_us")
-        obj = _new_object(cls)
+        obj = new_object(cls)
         obj.__dict__.update(
             passed=passed if passed is True or passed is False else False,
-            violations=_violations(violations),
-            validation_us=vus if type(vus) is int else _i(raw, "validation_us"),
+            violations=violations_of(violations),
+            validation_us=vus if type(vus) is int else read_int(raw, "validation_us"),
             forwarded=forwarded if forwarded is True or forwarded is False else False,
             contract_version=contract_version
             if type(contract_version) is str or isinstance(contract_version, str)
@@ -357,7 +185,7 @@ def _build(parts: Sequence[_Part], failing_only: bool = False) -> Iterator[Inges
                 continue
             idx = raw.get("index")
             if type(idx) is not int:
-                idx = _oi(raw, "index")
+                idx = read_optional_int(raw, "index")
             yield make(raw, index=offset + (pos if idx is None else idx))
 
 
@@ -383,7 +211,7 @@ class IngestResults(FrozenList):
 
 
 @dataclass(frozen=True)
-class BatchIngestResponse(_Model):
+class BatchIngestResponse(Model):
     """Answer of ``ingest``: counts plus one :class:`IngestEventResult` per event, in order.
 
     The wire fields are ``total``, ``passed``, ``failed``, ``dry_run``, ``atomic``,
@@ -412,7 +240,7 @@ class BatchIngestResponse(_Model):
     # instance and builds it in __getattr__ (a class-level default would hide it).
     results: Sequence[IngestEventResult] = field(default_factory=IngestResults)
     error: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
     status_code: int = field(default=200, compare=False)
     rate_limit: Optional[RateLimitInfo] = field(default=None, compare=False)
     idempotent_replay: bool = field(default=False, compare=False)
@@ -432,10 +260,10 @@ class BatchIngestResponse(_Model):
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, index_offset: int = 0) -> BatchIngestResponse:
-        raws = list(_objs(raw.get("results")))
-        total = _oi(raw, "total")
-        passed = _oi(raw, "passed")
-        failed = _oi(raw, "failed")
+        raws = list(objects(raw.get("results")))
+        total = read_optional_int(raw, "total")
+        passed = read_optional_int(raw, "passed")
+        failed = read_optional_int(raw, "failed")
         if total is None:
             total = len(raws)
         if passed is None:
@@ -447,25 +275,25 @@ class BatchIngestResponse(_Model):
             total=total,
             passed=passed,
             failed=failed,
-            dry_run=_b(raw, "dry_run"),
-            atomic=_b(raw, "atomic"),
-            resolved_version=_os(raw, "resolved_version"),
-            version_pin_source=_os(raw, "version_pin_source"),
-            error=_os(raw, "error"),
+            dry_run=read_bool(raw, "dry_run"),
+            atomic=read_bool(raw, "atomic"),
+            resolved_version=read_optional_str(raw, "resolved_version"),
+            version_pin_source=read_optional_str(raw, "version_pin_source"),
+            error=read_optional_str(raw, "error"),
             raw=raw,
         )
 
     @classmethod
     def _decoded(cls, parts: Tuple[_Part, ...], **values: Any) -> BatchIngestResponse:
         """An instance whose ``results`` are built from ``parts`` when first read."""
-        obj = _new_object(cls)
+        obj = new_object(cls)
         obj.__dict__.update(
             dry_run=False,
             atomic=False,
             resolved_version=None,
             version_pin_source=None,
             error=None,
-            raw=_EMPTY,
+            raw=EMPTY_MAPPING,
             status_code=200,
             rate_limit=None,
             idempotent_replay=False,
@@ -484,7 +312,7 @@ class BatchIngestResponse(_Model):
 
     def with_meta(self, **changes: Any) -> BatchIngestResponse:
         """A copy with SDK metadata (or ``raw``) changed, results still undecoded."""
-        obj = _new_object(type(self))
+        obj = new_object(type(self))
         obj.__dict__.update(self.__dict__)
         obj.__dict__.update(changes)
         return obj
@@ -493,8 +321,8 @@ class BatchIngestResponse(_Model):
         """A copy that keeps the failing results only (``keep_results=False``)."""
         parts = self._parts_or_none()
         if parts is None:
-            return self.with_meta(results=IngestResults(self.failures), raw=_EMPTY)
-        obj = self.with_meta(raw=_EMPTY)
+            return self.with_meta(results=IngestResults(self.failures), raw=EMPTY_MAPPING)
+        obj = self.with_meta(raw=EMPTY_MAPPING)
         obj.__dict__["_parts"] = _failing(parts)
         return obj
 
@@ -565,7 +393,7 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
         atomic=first.atomic if first else False,
         resolved_version=first.resolved_version if first else None,
         version_pin_source=first.version_pin_source if first else None,
-        raw=_EMPTY,
+        raw=EMPTY_MAPPING,
         status_code=status,
         rate_limit=rate_limit,
         idempotent_replay=any(p.idempotent_replay for p in ordered),
@@ -580,30 +408,30 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
 
 
 @dataclass(frozen=True)
-class EnvelopeIngestResponse(_Model):
+class EnvelopeIngestResponse(Model):
     """Answer of the legacy route for an envelope contract (spec §3.1.7; always 200)."""
 
     passed: int
     quarantined: int
     validation_us: int = 0
     violations: Tuple[BatchRecordViolation, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 # ------------------------------------------------------------------------------ egress
 
 
 @dataclass(frozen=True)
-class EgressOutcome(_Model):
+class EgressOutcome(Model):
     index: int
     passed: bool
     violations: Tuple[Violation, ...] = EMPTY
     validation_us: int = 0
     action: str = ""  # included | blocked | rejected | tagged (open set)
     stripped_fields: Tuple[str, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class EgressResponse(_Model):
+class EgressResponse(Model):
     total: int
     passed: int
     failed: int
@@ -613,14 +441,14 @@ class EgressResponse(_Model):
     resolved_version: Optional[str] = None
     payload: Tuple[Any, ...] = EMPTY
     outcomes: Tuple[EgressOutcome, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
     status_code: int = field(default=200, compare=False)
 
 # -------------------------------------------------------------------------- playground
 
 
 @dataclass(frozen=True, eq=False)
-class PlaygroundResult(_DictCompat):
+class PlaygroundResult(DictCompat):
     """Answer of ``playground_validate``: typed attributes, and (v0.1 returned the raw
     dict) a read-only mapping of the gateway's JSON that compares equal to it."""
 
@@ -628,13 +456,13 @@ class PlaygroundResult(_DictCompat):
     violations: Tuple[Violation, ...] = EMPTY
     validation_us: int = 0
     transformed_event: Any = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 # --------------------------------------------------------------------------- contracts
 
 
 @dataclass(frozen=True)
-class ContractSummary(_Model):
+class ContractSummary(Model):
     """An element of ``GET /contracts`` (no description or timestamps: spec §3.5)."""
 
     id: str
@@ -643,10 +471,10 @@ class ContractSummary(_Model):
     latest_stable_version: Optional[str] = None
     version_count: int = 0
     store_event_payloads: bool = False
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class ContractResponse(_Model):
+class ContractResponse(Model):
     id: str
     name: str
     description: Optional[str] = None
@@ -655,10 +483,10 @@ class ContractResponse(_Model):
     updated_at: Optional[str] = None
     version_count: int = 0
     latest_stable_version: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class VersionSummary(_Model):
+class VersionSummary(Model):
     version: str
     state: str = ""  # draft | stable | deprecated (open set)
     created_at: Optional[str] = None
@@ -666,10 +494,10 @@ class VersionSummary(_Model):
     deprecated_at: Optional[str] = None
     import_source: str = "native"
     requires_review: bool = False
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class VersionResponse(_Model):
+class VersionResponse(Model):
     id: str
     contract_id: str
     version: str
@@ -682,21 +510,21 @@ class VersionResponse(_Model):
     egress_leakage_mode: str = "off"
     import_source: str = "native"
     requires_review: bool = False
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class ContractVersionPointer(_Model):
+class ContractVersionPointer(Model):
     """``GET /v1/contracts/{id}/version``: the latest stable and the SHA-256 of its YAML."""
 
     version: str
     hash: str = ""
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 # ---------------------------------------------------------------- audit and quarantine
 
 
 @dataclass(frozen=True)
-class AuditEntry(_Model):
+class AuditEntry(Model):
     """A row of ``GET /audit``. ``violation_details`` and ``raw_event`` are kept as JSON:
     summary rows (atomic, deprecated pin) use other shapes (spec §3.6)."""
 
@@ -710,15 +538,15 @@ class AuditEntry(_Model):
     validation_us: int = 0
     source_ip: Optional[str] = None
     created_at: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
     @property
     def violations(self) -> Tuple[Violation, ...]:
         """``violation_details`` as :class:`Violation` objects when it has that shape."""
-        return _violations(self.violation_details)
+        return violations_of(self.violation_details)
 
 
 @dataclass(frozen=True)
-class QuarantineEntry(_Model):
+class QuarantineEntry(Model):
     id: str
     contract_id: str
     contract_version: Optional[str] = None
@@ -731,17 +559,17 @@ class QuarantineEntry(_Model):
     replay_count: int = 0
     last_replayed_at: Optional[str] = None
     last_replay_passed: Optional[bool] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
     @property
     def violations(self) -> Tuple[Violation, ...]:
-        return _violations(self.violation_details)
+        return violations_of(self.violation_details)
 
 
 # ------------------------------------------------------------------------------ replay
 
 
 @dataclass(frozen=True)
-class ReplayResult(_Model):
+class ReplayResult(Model):
     """One id of a per-contract replay. ``outcome`` is ``replayed``,
     ``still_quarantined``, ``already_replayed``, ``not_found``, ``wrong_contract``,
     ``purged`` or ``redacted`` (open set); the other fields depend on it."""
@@ -754,10 +582,10 @@ class ReplayResult(_Model):
     contract_version_attempted: Optional[str] = None
     violation_count: Optional[int] = None
     violations: Tuple[Violation, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class ReplayResponse(_Model):
+class ReplayResponse(Model):
     total: int
     replayed: int = 0
     still_quarantined: int = 0
@@ -770,10 +598,10 @@ class ReplayResponse(_Model):
     target_version_source: Optional[str] = None
     target_is_draft: bool = False
     results: Tuple[ReplayResult, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class ReplayHistoryEntry(_Model):
+class ReplayHistoryEntry(Model):
     """An entry of per-contract replay history; ``kind`` is ``source``,
     ``failed_replay`` or ``passed_replay`` (open set)."""
 
@@ -785,10 +613,10 @@ class ReplayHistoryEntry(_Model):
     violation_count: Optional[int] = None
     replayed_at: Optional[str] = None
     replayed_into_audit_id: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class TopLevelReplayOutcome(_Model):
+class TopLevelReplayOutcome(Model):
     """An outcome of the lossy top-level replay (spec §3.7): every non-replayed reason
     shows ``passed=False``."""
 
@@ -797,22 +625,22 @@ class TopLevelReplayOutcome(_Model):
     passed: bool = False
     violations: Tuple[Violation, ...] = EMPTY
     replayed_at: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 TopLevelReplayHistoryEntry = TopLevelReplayOutcome
 
 
 @dataclass(frozen=True)
-class TopLevelReplayResponse(_Model):
+class TopLevelReplayResponse(Model):
     replayed: int
     outcomes: Tuple[TopLevelReplayOutcome, ...] = EMPTY
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 # ------------------------------------------------------------------ stats, usage, health
 
 
 @dataclass(frozen=True)
-class IngestionStats(_Model):
+class IngestionStats(Model):
     total_events: int = 0
     passed_events: int = 0
     failed_events: int = 0
@@ -821,10 +649,10 @@ class IngestionStats(_Model):
     p50_validation_us: int = 0
     p95_validation_us: int = 0
     p99_validation_us: int = 0
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class Usage(_Model):
+class Usage(Model):
     """Current UTC month usage. ``limit``/``remaining``/``pct`` are ``None`` when
     unlimited; ``pct`` is 0..100."""
 
@@ -835,17 +663,17 @@ class Usage(_Model):
     remaining: Optional[int] = None
     pct: Optional[float] = None
     unlimited: bool = False
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class Health(_Model):
+class Health(Model):
     status: str = ""
     version: Optional[str] = None
     service: Optional[str] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 @dataclass(frozen=True)
-class Ready(_Model):
+class Ready(Model):
     """``GET /ready``: returned for both 200 (``status == "ready"``) and the 503
     ``degraded`` answer; check :attr:`ok`."""
 
@@ -853,7 +681,7 @@ class Ready(_Model):
     db: Optional[str] = None
     version: Optional[str] = None
     pool: Optional[Mapping[str, Any]] = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
     status_code: int = field(default=200, compare=False)
 
     @property

@@ -31,6 +31,7 @@ from typing import (
 
 import httpx
 
+from .._wire import parse_list
 from ..exceptions import EgressRejectedError, InvalidResponseError
 from ..models import (
     AuditEntry,
@@ -51,7 +52,6 @@ from ..models import (
     Usage,
     VersionResponse,
     VersionSummary,
-    parse_list,
 )
 from .body import ACCEPT_ENCODING
 from .chunking import (
