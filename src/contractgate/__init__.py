@@ -71,8 +71,10 @@ _LAZY: dict[str, str] = {
     "QualityRuleType": ".contract",
     "EnvelopeConfig": ".contract",
     "EgressLeakageMode": ".contract",
-    # compiled validator
+    # compiled validator, datasets
     "CompiledContract": ".contract",
+    "ValidationSummary": ".validator",
+    "EventOutcome": ".validator",
     # contract diffs
     "ContractDiff": ".contract",
     "ContractChange": ".contract",
@@ -163,6 +165,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         VersionResponse,
         VersionSummary,
     )
+    from .validator import EventOutcome, ValidationSummary
 
 
 def __getattr__(name: str) -> Any:
@@ -217,6 +220,7 @@ __all__ = [
     "EnvelopeIngestResponse",
     "EventDecodeError",
     "EventEncodeError",
+    "EventOutcome",
     "EventTypeError",
     "FieldDefinition",
     "FieldType",
@@ -261,6 +265,7 @@ __all__ = [
     "Usage",
     "ValidationFailedError",
     "ValidationResult",
+    "ValidationSummary",
     "VersionResponse",
     "VersionSummary",
     "Violation",

@@ -38,20 +38,20 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
     ) from exc
 
-from ._scaleout.common import as_compiled
-from ._scaleout.ingest import (
+from .contract import CompiledContract, Contract
+from .partitions import (
     ClientConfig,
     IngestReport,
     PartitionIngest,
     ingest_partition,
     partition_key,
 )
-from .contract import CompiledContract, Contract
 from .validator import (
     EventOutcome,
     Now,
     PartitionReport,
     ValidationSummary,
+    as_compiled,
     decode_event,
     frame_records,
     summarize_partition,

@@ -33,6 +33,7 @@ from ._validation.summary import (
     field_group,
 )
 from ._validation.violations import ValidationResult
+from .contract import Contract
 
 __all__ = [
     "NOT_JSON_VALUE",
@@ -45,6 +46,7 @@ __all__ = [
     "PartitionReport",
     "ValidationResult",
     "ValidationSummary",
+    "as_compiled",
     "decode_event",
     "field_group",
     "frame_records",
@@ -53,6 +55,16 @@ __all__ = [
     "validate_chunk",
     "validate_partition",
 ]
+
+
+def as_compiled(contract: Union[Contract, CompiledContract]) -> CompiledContract:
+    """The compiled contract to ship to workers: a :class:`Contract` is compiled here, on
+    the driver, so a compile error surfaces before any task runs."""
+    if isinstance(contract, CompiledContract):
+        return contract
+    if isinstance(contract, Contract):
+        return contract.compile()
+    raise TypeError(f"expected a Contract or CompiledContract, got {type(contract).__name__}")
 
 
 def validate(compiled: CompiledContract, event: Any) -> ValidationResult:

@@ -1,4 +1,5 @@
-"""Ingest one partition of a dataset from a distributed task, exactly once per event.
+"""Ingest one partition of a dataset from any engine's task (Dask, Spark, a process pool),
+exactly once per event.
 
 Dask and Spark re-run a task when its worker dies. A task that ingests with fresh
 idempotency keys then stores the batches it had sent a second time. Here every
@@ -14,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
-from .._frozenlist import EMPTY, FrozenList, freeze_fields
-from ..client import Client
-from ..models import BatchAck
-from ..validator import EventOutcome, ValidationSummary
+from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from .client import Client
+from .models import BatchAck
+from .validator import EventOutcome, ValidationSummary
 
 __all__ = ["ClientConfig", "IngestReport", "PartitionIngest", "ingest_partition", "partition_key"]
 

@@ -1,1 +1,0 @@
-"""Private helpers of the scale-out integrations (``contractgate.dask``, ``contractgate.spark``)."""
