@@ -449,22 +449,6 @@ def _union_all(parts: List[Ranges]) -> Ranges:
 
 # -- translation ------------------------------------------------------------------
 
-_ASCII_CLASSES: Dict[str, Ranges] = {
-    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
-    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
-    "ascii": ((0x00, 0x7F),),
-    "blank": ((0x09, 0x09), (0x20, 0x20)),
-    "cntrl": ((0x00, 0x1F), (0x7F, 0x7F)),
-    "digit": ((0x30, 0x39),),
-    "graph": ((0x21, 0x7E),),
-    "lower": ((0x61, 0x7A),),
-    "print": ((0x20, 0x7E),),
-    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
-    "space": ((0x09, 0x0D), (0x20, 0x20)),
-    "upper": ((0x41, 0x5A),),
-    "word": ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)),
-    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
-}
 _PERL_ASCII = {"d": "digit", "s": "space", "w": "word"}
 _BYTES_ALL: Ranges = ((0, 0xFF),)
 _WORD_LOOKS = {
@@ -752,7 +736,7 @@ class Translator:
         if self.flags.unicode:
             rs = {"d": U.perl_digit, "s": U.perl_space, "w": U.perl_word}[ast.kind]()
             return C.negate(rs) if ast.negated else rs
-        rs = _ASCII_CLASSES[_PERL_ASCII[ast.kind]]
+        rs = U.ASCII_CLASSES[_PERL_ASCII[ast.kind]]
         if ast.negated:
             rs = _bytes_negate(rs)
         if not C.is_ascii(rs):
@@ -819,7 +803,7 @@ class Translator:
                 return C.canon([(ord(item.start.c), ord(item.end.c))])
             return C.canon([(self.class_byte(item.start), self.class_byte(item.end))])
         if isinstance(item, A.ClassAscii):
-            return self._fold_negate(item.span, item.negated, _ASCII_CLASSES[item.kind])
+            return self._fold_negate(item.span, item.negated, U.ASCII_CLASSES[item.kind])
         if isinstance(item, A.ClassUnicode):
             return self.unicode_class(item)
         assert isinstance(item, A.ClassPerl), item
