@@ -148,6 +148,8 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: a(?:a|b|c|d|ef){300}x": (lambda: "a(?:a|b|c|d|ef){300}x", _random_abcdef),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
+    "bits: (?i) 12,000 words": (lambda: "(?i)" + "|".join(_words(2, 12_000)),
+                                lambda n: _prefixes(_words(2, 12_000), n)),
 }
 
 

@@ -170,7 +170,7 @@ class _Builder:
         if isinstance(h, H.HCapture):
             return self.build(h.sub)
         if isinstance(h, H.HConcat):
-            return self.concat([self.build(s) for s in h.subs])
+            return self.concat(self.items(h.subs))
         if isinstance(h, H.HAlternation):
             firsts: List[Entries] = []
             lasts: List[Entries] = []
@@ -241,6 +241,30 @@ class _Builder:
             Entries(parts=[f.first for f in frags]), Entries(parts=[f.last for f in frags]),
             {NO_COND},
         )
+
+    def items(self, subs: List[H.Hir]) -> List[_Frag]:
+        """Fragments of a concatenation; a stretch of one-character items (the classes of
+        a case-insensitive word, say) is consecutive positions and one chain."""
+        out: List[_Frag] = []
+        i = 0
+        while i < len(subs):
+            j = i
+            while j < len(subs) and _one_char(subs[j]) is not None:
+                j += 1
+            if j - i < 2:
+                out.append(self.build(subs[i]))
+                i += 1
+                continue
+            ps = []
+            for x in subs[i:j]:
+                rs = _one_char(x)
+                assert rs is not None
+                ps.append(self.position(rs))
+            self.chains.append((ps[0], ps[-1]))
+            self._charge(len(ps))
+            out.append(_Frag(Entries([(ps[0], NO_COND)]), Entries([(ps[-1], NO_COND)]), set()))
+            i = j
+        return out
 
     def run(self, h: H.HRepetition) -> _Frag:
         """``C{m,n}`` / ``C{m,}`` of one class: consecutive positions, one chain."""
