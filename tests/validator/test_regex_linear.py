@@ -274,6 +274,20 @@ def test_patterns_sent_to_re_take_bounded_steps(pattern: str, seed: int) -> None
     _check_bounded(pattern, seed, 60)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns())
+def test_ascii_bound_never_exceeds_the_full_bound(pattern: str) -> None:
+    # CompiledRegex skips the ASCII analysis when the full one succeeds.
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError:
+        return
+    full = _safety.cost_bound(m.hir)
+    if full is not None:
+        ascii_bound = _safety.cost_bound(m.hir, ascii_only=True)
+        assert ascii_bound is not None and ascii_bound <= full, pattern
+
+
 @pytest.mark.parametrize(
     "pattern",
     [

@@ -132,10 +132,11 @@ class CompiledRegex:
         elif force is not None:
             engine = force
         else:
-            ascii_cost = cost_bound(hir, ascii_only=True)
+            # Cutting classes to ASCII only removes overlaps and weight, so a bound for
+            # the full pattern is one for the ASCII variant too.
+            full_cost = cost_bound(hir)
+            ascii_cost = full_cost if full_cost is not None else cost_bound(hir, ascii_only=True)
             engine = ENGINE_RE if ascii_cost is not None else ENGINE_DFA
-            if engine == ENGINE_RE:
-                full_cost = cost_bound(hir)
         self.steps_per_char = ascii_cost
         fast: Optional[Callable[[str], bool]] = None
         if engine == ENGINE_RE:
