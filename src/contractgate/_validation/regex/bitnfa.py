@@ -14,9 +14,13 @@ distance ``q - p``: ``follow(D) = OR_d shift(D & S_d, d)``.  Copies of a
 counted repetition are laid out one after the other, so their edges share
 distances and the number of groups does not grow with the count.  A large
 biclique (an alternation's branches, the exits of ``X{0,n}``) is one test
-``if D & L: acc |= F``.  Look-arounds sit on edges as conditions on the
-boundary between the previous and the next character; the masks are built
-once per distinct boundary context (a handful of bits) and cached.
+``if D & L: acc |= F``; the translated copies of one (a biclique in every
+copy of a repetition) are one *family*, applied to all copies with a carry
+into guard bits and a multiplication (``_family_masks``); the copies of a
+nullable body are one *suffix chain* (``_Builder.nullable_copies``).
+Look-arounds sit on edges as conditions on the boundary between the previous
+and the next character; the masks are built once per distinct boundary
+context (a handful of bits) and cached.
 
 Per character: ``D = (follow(D) | first) & chars[c]``, with ``first`` added
 at every boundary for an unanchored search; a match is a position of ``D`` in
@@ -31,7 +35,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tup
 from . import hir as H
 from . import unicode as U
 from .charset import Ranges
-from .nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, _is_aword
+from .nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, is_aword
 
 Cond = FrozenSet[str]
 Entry = Tuple[int, Cond]
@@ -340,7 +344,6 @@ class BitNFA:
         self.positions = len(b.cls)
         self.anchored = H.anchored_start(hir)
         self._top = top
-        self._cls = b.cls
         self._class_ranges = [([lo for lo, _ in rs], [hi for _, hi in rs]) for rs in b.classes]
         by_class: List[List[int]] = [[] for _ in b.classes]
         for p, cid in enumerate(b.cls):
@@ -452,7 +455,7 @@ class BitNFA:
                 if i >= 0 and o <= his[i]:
                     mask |= self._class_masks[cid]
             word = U.is_word_char(c)
-            aword = _is_aword(c)
+            aword = is_aword(c)
             prev = (C_NL if c == "\n" else 0) | (C_CR if c == "\r" else 0)
             prev |= (C_UWORD if word else 0) | (C_AWORD if aword else 0)
             nxt = (N_NL if c == "\n" else 0) | (N_CR if c == "\r" else 0)

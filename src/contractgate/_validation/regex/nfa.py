@@ -64,7 +64,8 @@ C_UWORD = 8
 C_AWORD = 16
 
 
-def _is_aword(c: str) -> bool:
+def is_aword(c: str) -> bool:
+    """ASCII word character (``[0-9A-Za-z_]``), as the ``Ascii`` word boundaries read it."""
     return c == "_" or ("0" <= c <= "9") or ("A" <= c <= "Z") or ("a" <= c <= "z")
 
 
@@ -266,15 +267,12 @@ class LazyDFA:
                 got |= C_CR
             if U.is_word_char(c):
                 got |= C_UWORD
-            if _is_aword(c):
+            if is_aword(c):
                 got |= C_AWORD
             got &= self.ctx_mask
             if len(self._ctx_cache) < 10_000:
                 self._ctx_cache[c] = got
         return got
-
-    def _look(self, look: str, ctx: int, nxt: Optional[str]) -> bool:
-        return look_holds(look, ctx, nxt)
 
     def _closure(self, states: FrozenSet[int], ctx: int, nxt: Optional[str]) -> List[int]:
         nfa = self.nfa
@@ -429,7 +427,7 @@ def look_holds(look: str, ctx: int, nxt: Optional[str]) -> bool:
         after = nxt is not None and U.is_word_char(nxt)
     else:
         before = bool(ctx & C_AWORD)
-        after = nxt is not None and _is_aword(nxt)
+        after = nxt is not None and is_aword(nxt)
     kind = look.replace("Unicode", "").replace("Ascii", "")
     if kind == "Word":
         return before != after
