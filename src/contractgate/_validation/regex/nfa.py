@@ -170,7 +170,7 @@ class _State(Dict[str, object]):
     __slots__ = ("ctx", "eoi", "states")
 
     def __init__(self, states: FrozenSet[int], ctx: int) -> None:
-        super().__init__()
+        # (dict.__new__ already made the empty mapping; no super().__init__ call.)
         self.states = states
         self.ctx = ctx
         self.eoi: Optional[bool] = None
@@ -341,7 +341,10 @@ class LazyDFA:
             new.append(self.start)
         elif not new:
             return False
-        nctx = self.ctx_of(c)
+        nctx = self._ctx_cache.get(c)
+        if nctx is None:
+            nctx = self.ctx_of(c)
+        key = (frozenset(new), nctx)
         with self._lock:
             cache = self._cache
             if (
@@ -353,7 +356,13 @@ class LazyDFA:
                 self.stats.evictions += 1
             cache.ntrans += 1
             cache.bytes += _TRANSITION_BYTES
-            return self._intern(cache, frozenset(new), nctx)
+            got = cache.ids.get(key)
+            if got is None:
+                got = _State(key[0], nctx)
+                cache.ids[key] = got
+                cache.bytes += _STATE_BYTES + _MEMBER_BYTES * len(key[0])
+                self.stats.states_built += 1
+            return got
 
     def compute(self, state: _State, c: str) -> object:
         self.stats.misses += 1
@@ -378,8 +387,11 @@ class LazyDFA:
         for c in s:
             nx = st.get(c)
             if nx is None:
-                nx = self.compute(st, c)
-                if watch and stats.work() > limit + THRASH_PER_CHAR * i:
+                stats.misses += 1
+                nx = st[c] = self._step(st, c)
+                if watch and stats.closure_steps + MISS_UNITS * stats.misses > (
+                    limit + THRASH_PER_CHAR * i
+                ):
                     got = self._hand_over(s)
                     if got is not None:
                         return got
