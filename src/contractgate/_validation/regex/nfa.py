@@ -364,12 +364,6 @@ class LazyDFA:
                 self.stats.states_built += 1
             return got
 
-    def compute(self, state: _State, c: str) -> object:
-        self.stats.misses += 1
-        nxt = self._step(state, c)
-        state[c] = nxt
-        return nxt
-
     def at_eoi(self, state: _State) -> bool:
         got = state.eoi
         if got is None:
