@@ -18,3 +18,8 @@ FAST_RETRY = RetryPolicy(
     keyed_min_delay=0.05,
     auth_retry_delay=0.01,
 )
+
+#: Examples per differential fuzz test and whether they are drawn at random; conftest sets
+#: them from ``--validator-fuzz-examples N`` (default: a deterministic few-second run).
+FUZZ_EXAMPLES = 50
+FUZZ_LONG_RUN = False

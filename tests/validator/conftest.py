@@ -11,11 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator
 
+import cg_validator_testlib
 import pytest
 from cg_validator_testlib import CONTRACTS
-
-#: examples per differential fuzz test when no option is given (a few seconds in all)
-DEFAULT_FUZZ_EXAMPLES = 150
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,16 +22,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="examples per differential validator fuzz test "
-        f"(default {DEFAULT_FUZZ_EXAMPLES}: a few seconds)",
+        help="examples per differential validator fuzz test, drawn at random "
+        f"(default: {cg_validator_testlib.FUZZ_EXAMPLES}, deterministic, a few seconds)",
+    )
+    parser.addoption(
+        "--regex-oracle-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="examples of the Rust-crate regex oracle test (test_regex_oracle.py), drawn at "
+        "random (default: a deterministic run of a few seconds)",
     )
 
 
-@pytest.fixture(scope="session")
-def fuzz_examples(pytestconfig: pytest.Config) -> int:
-    """How many examples the differential fuzz tests run."""
-    n = pytestconfig.getoption("--validator-fuzz-examples", default=None)
-    return DEFAULT_FUZZ_EXAMPLES if n is None else int(n)
+def pytest_configure(config: pytest.Config) -> None:
+    n = config.getoption("--validator-fuzz-examples", default=None)
+    if n is not None:  # read by the fuzz tests' @settings when they are collected
+        cg_validator_testlib.FUZZ_EXAMPLES = int(n)
+        cg_validator_testlib.FUZZ_LONG_RUN = True
 
 
 @pytest.fixture(scope="module")

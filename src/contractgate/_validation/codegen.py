@@ -17,10 +17,11 @@ branch. The list of violations is created by the first failing field, so a passi
 allocates nothing and returns a shared result. The pass expression may be conservative
 (False for a value that passes): the checking code then decides, so verdicts, messages
 and order come from one place. Field names are string literals; patterns, bounds, enum
-sets and pre-rendered messages are closure cells of a factory function.
+sets and pre-rendered messages are closure cells of a factory function. Message texts are
+the templates of :mod:`.messages`, shared with the reference path.
 
 Metrics, quality rules and compliance mode (rare, after the ontology walk) reuse the
-specialised closures from ``_compiler``. The code is written for Python 3.9+.
+closures of :mod:`.rules`. The code is written for Python 3.9+.
 """
 
 from __future__ import annotations
@@ -622,7 +623,7 @@ def generate(
     ``patterns`` is the path-keyed map of match callables (spec §2.2), ``runs`` the
     patterns among them that are tested inline (:data:`CharRun`); ``tail`` runs
     metrics, quality rules and compliance mode (or is None when the contract has none);
-    ``helpers`` are the run-time helpers and constants from ``_compiler``.
+    ``helpers`` are the run-time helpers and constants from :mod:`.compiler`.
     """
     name = "is_valid" if fail_fast else "validate"
     em = _Emitter(patterns, null_as_absent, helpers, fail_fast=fail_fast, runs=runs)
