@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from contractgate._http.transport import RetryPolicy
@@ -19,7 +20,10 @@ FAST_RETRY = RetryPolicy(
     auth_retry_delay=0.01,
 )
 
-#: Examples per differential fuzz test and whether they are drawn at random; conftest sets
-#: them from ``--validator-fuzz-examples N`` (default: a deterministic few-second run).
-FUZZ_EXAMPLES = 50
-FUZZ_LONG_RUN = False
+#: Examples per differential fuzz test and whether they are drawn at random: from
+#: ``--validator-fuzz-examples N`` (conftest; registered when pytest is pointed at
+#: tests/validator) or the environment variable ``CONTRACTGATE_VALIDATOR_FUZZ_EXAMPLES``
+#: (any invocation); by default a deterministic run of a few seconds.
+_FROM_ENV = os.environ.get("CONTRACTGATE_VALIDATOR_FUZZ_EXAMPLES", "").strip()
+FUZZ_EXAMPLES = int(_FROM_ENV) if _FROM_ENV else 50
+FUZZ_LONG_RUN = bool(_FROM_ENV)

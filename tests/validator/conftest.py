@@ -1,9 +1,11 @@
 """Fixtures and options of the validator tests.
 
 ``--validator-fuzz-examples N`` runs the differential fuzz test
-(``test_differential_fuzz.py``) with N examples per test instead of the few-second
-default; it is registered when pytest starts in (or is given) this directory, e.g.
-``pytest tests/validator --validator-fuzz-examples 20000``.
+(``test_differential_fuzz.py``) with N random examples instead of the deterministic
+few-second default; it is registered when pytest is given this directory or a file in it,
+e.g. ``pytest tests/validator/test_differential_fuzz.py --validator-fuzz-examples 20000``.
+From any invocation, ``CONTRACTGATE_VALIDATOR_FUZZ_EXAMPLES=20000 pytest tests`` does the
+same.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ exception fails the test.
 
 The default run is deterministic and takes a few seconds;
 ``pytest tests/validator/test_differential_fuzz.py --validator-fuzz-examples 20000``
-runs a long, randomised one.
+(or ``CONTRACTGATE_VALIDATOR_FUZZ_EXAMPLES=20000`` in the environment) runs a long,
+randomised one.
 """
 
 from __future__ import annotations
