@@ -553,6 +553,18 @@ class Translator:
                     if type(rep.ast) in _LEAVES:
                         results.append(self.repeat(rep, leaf(rep.ast)))
                         continue
+                elif t is A.Group:
+                    group = cast(A.Group, node)
+                    if type(group.ast) in _LEAVES:  # enter, the leaf, leave: in one go
+                        saved = self.flags
+                        if group.flags is not None:
+                            self.flags = saved.with_(group.flags)
+                        sub = leaf(group.ast)
+                        self.flags = saved
+                        if group.capture_index is not None:
+                            sub = HCapture(group.capture_index, group.name, sub)
+                        results.append(sub)
+                        continue
                 f.index = i
                 frames.append(self.enter(node))
                 break

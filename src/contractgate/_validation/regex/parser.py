@@ -318,6 +318,14 @@ class Parser:
         return A.Concat(Span(offset + 1, offset + 1), [])
 
     def push_group(self, concat: A.Concat) -> A.Concat:
+        o = self.offset
+        if not self.ignore_whitespace and not self.pattern.startswith("?", o + 1):
+            # A plain capturing group: what the steps below make of it, in one go.
+            span = Span(o, o + 1)
+            group = A.Group(span, self.next_capture_index(span), None, None, _PENDING)
+            self.stack_group.append(_GroupState(concat, group, False, None))
+            self.offset = o + 1
+            return A.Concat(Span(o + 1, o + 1), [])
         parsed = self.parse_group()
         if isinstance(parsed, A.SetFlags):
             ignore = parsed.flags.flag_state(A.F_X)
