@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 import uuid
+from collections import Counter
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
@@ -124,13 +125,16 @@ def test_async_client_batches_in_flight_may_be_stored(
     asyncio.run(_async_ingest(gw, cid, tags, concurrency, key))
     acked, first = _note(caplog)
     stored = _stored(gw, cid, tags)
-    assert acked == first and 0 < acked
-    assert STOP - acked <= (READ_AHEAD + concurrency) * PER_BATCH
-    assert stored[:acked] == list(range(acked))  # the acknowledged prefix, once
+    # With batches in flight, acknowledgements can come out of order: a later batch may
+    # be acknowledged while an earlier one is still unanswered.
+    assert 0 < first <= acked
+    assert STOP - first <= (READ_AHEAD + concurrency) * PER_BATCH
+    assert stored[:first] == list(range(first))  # everything before it, once
     assert len(stored) == len(set(stored)) and stored[-1] < STOP
-    # beyond it, at most the batches that were in flight, whole
-    assert stored == list(range(len(stored)))
-    assert len(stored) - acked <= concurrency * PER_BATCH and len(stored) % PER_BATCH == 0
+    # beyond it, at most the batches that were in flight, each stored whole
+    batches = Counter(i // PER_BATCH for i in stored)
+    assert set(batches.values()) == {PER_BATCH}
+    assert len(stored) >= acked and len(stored) - first <= concurrency * PER_BATCH
 
     with Client(gw.base_url, api_key=gw.api_key, retry_policy=FAST_RETRY) as c:
         for n in range(first // PER_BATCH, STOP // PER_BATCH):
