@@ -154,6 +154,8 @@ class _Emitter:
         self.consts: Dict[str, Any] = {}
         self._const_ids: Dict[int, str] = {}
         self._enum_names: Dict[int, Tuple[str, str, str]] = {}
+        self._makers: Dict[str, str] = {}
+        self.maker_lines: List[str] = []
         self._n = 0
 
     # -- plumbing -------------------------------------------------------------------
@@ -180,30 +182,70 @@ class _Emitter:
         path: _Path,
         template: M.Template,
         classify: Optional[str] = None,
+        *,
+        arg: Optional[str] = None,
+        when: Optional[str] = None,
         **holes: _Part,
     ) -> None:
         """Report a violation of ``template`` at ``path`` (or stop, in fail-fast mode).
         ``holes`` fill the template (``path`` is filled from ``path`` when it has one):
-        literal text or Python expressions evaluated on this failure branch.
+        literal text, or Python expressions of ``_a``, the value of the expression
+        ``arg`` (an immutable value: a ``str``, number or None).
+
+        The violation is not built here: the failing result holds ``(maker, path, arg)``
+        and builds it when its violations are first read (``pending_result``). ``when``
+        is the condition under which ``arg`` may wait (``type(v) is str``: a ``str``
+        subclass is rendered now). A violation without holes at a known path is one
+        shared constant.
 
         ``classify`` is a statement run in fail-fast mode before stopping: the part of
         the message that may raise a typed error for a value without a JSON form (a
         ``set``, an int beyond f64), so that ``is_valid`` raises where the reference
-        path, which builds the message, does."""
+        path, which builds the message, does. ``validate`` computes ``arg`` eagerly,
+        and non-``when`` values are rendered eagerly, so it raises there too."""
         if self.fail_fast:
             if classify is not None:
                 self.emit(ind, classify)
             self.emit(ind, "return False")
             return
         if "path" in template.holes:
-            holes["path"] = (True, path.text) if path.text is not None else (False, path.code())
+            holes["path"] = (True, path.text) if path.text is not None else (False, "_p")
         msg = _fill(template, holes)
-        kind = self.const(template.kind, "k")
         if path.text is not None and all(lit for lit, _ in msg):
             viol = self.h["Violation"](path.text, "".join(t for _, t in msg), template.kind)
             self.emit(ind, f"out.append({self.const(viol, 'v')})")
+            return
+        maker = self.maker(msg, template.kind)
+        at, value = path.code(), arg or "None"
+        pending = f"({maker}, {at}, {value})"
+        if when is not None:
+            self.emit(ind, f"out.append({pending} if {when} else {maker}({at}, {value}))")
         else:
-            self.emit(ind, f"out.append(Violation({path.code()}, {_concat(msg)}, {kind}))")
+            self.emit(ind, f"out.append({pending})")
+
+    def maker(self, msg: Sequence[_Part], kind: Any) -> str:
+        """A function ``(_p, _a) -> Violation`` building the message ``msg`` (its
+        expressions use ``_p``, the path, and ``_a``, the value); shared by equal sites."""
+        kind_name = self.const(kind, "k")
+        if "_new" in self.h:  # Violation is a plain dataclass: fill its __dict__
+            body = [
+                "_v = _new(_Violation)",
+                "_d = _v.__dict__",
+                "_d['field'] = _p",
+                f"_d['message'] = {_concat(msg)}",
+                f"_d['kind'] = {kind_name}",
+                "return _v",
+            ]
+        else:  # pragma: no cover - slotted dataclasses
+            body = [f"return Violation(_p, {_concat(msg)}, {kind_name})"]
+        key = "\n".join(body)
+        name = self._makers.get(key)
+        if name is None:
+            name = self.var("_mk")
+            self._makers[key] = name
+            self.maker_lines.append(f"    def {name}(_p, _a):")
+            self.maker_lines.extend(f"        {line}" for line in body)
+        return name
 
     def block(self, ind: int, start: int) -> None:
         """Make sure the block opened before ``start`` has a statement."""
@@ -254,12 +296,13 @@ class _Emitter:
         elif ft == "integer":
             bad = (
                 f"not ((type({v}) is int and {_I64_MIN} <= {v} <= {_U64_MAX}) "
-                f"or _accepts_integer({v}))"
+                f"or (type({v}) not in _NOT_INTEGER and _accepts_integer({v})))"
             )
         elif ft == "float":
             bad = (
                 f"not ((type({v}) is int and {_I64_MIN} <= {v} <= {_U64_MAX}) "
-                f"or (type({v}) is float and {v} - {v} == 0.0) or _accepts_number({v}))"
+                f"or (type({v}) is float and {v} - {v} == 0.0) "
+                f"or (type({v}) not in _NOT_NUMBER and _accepts_number({v})))"
             )
         elif ft == "boolean":
             bad = f"{v} is not True and {v} is not False"
@@ -278,8 +321,9 @@ class _Emitter:
                 path,
                 M.TYPE,
                 f"_jtype({v})",
+                arg=f"(_TYPE_NAMES.get(type({v})) or _jtype({v}))",
                 expected=_lit(type_name),
-                got=_expr(f"_jtype({v})"),
+                got=_expr("_a"),
             )
             self.emit(ind, "else:")
             ind += 1
@@ -333,25 +377,33 @@ class _Emitter:
         if has_len:
             n = self.var("n")
             self.emit(ind, f"{n} = len({v}) if {v}.isascii() else _utf8_len({v})")
-            length = _expr(f"str({n})")
+            length = _expr("str(_a)")
             if fd.min_length is not None:
                 self.emit(ind, f"if {n} < {int(fd.min_length)}:")
-                self.fail(ind + 1, path, M.LENGTH_MIN, length=length, min=_lit(fd.min_length))
+                self.fail(
+                    ind + 1, path, M.LENGTH_MIN, arg=n, length=length, min=_lit(fd.min_length)
+                )
             if fd.max_length is not None:
                 self.emit(ind, f"if {n} > {int(fd.max_length)}:")
-                self.fail(ind + 1, path, M.LENGTH_MAX, length=length, max=_lit(fd.max_length))
-        shown = _expr(f"_render_debug_str({v})")
+                self.fail(
+                    ind + 1, path, M.LENGTH_MAX, arg=n, length=length, max=_lit(fd.max_length)
+                )
+        shown = _expr("_render_debug_str(_a)")
+        exact = f"type({v}) is str"
         if matcher is not None:
-            self.emit(ind, f"if not {self.const(matcher, 'm')}({v}):")
-            self.fail(ind + 1, path, M.PATTERN, value=shown)
+            test = f"{self.const(matcher, 'm')}({v})"
+            if path.text in self.runs:  # the inline test when the type allows it
+                test = f"({self.match(path, v)} if {exact} else {test})"
+            self.emit(ind, f"if not {test}:")
+            self.fail(ind + 1, path, M.PATTERN, arg=v, when=exact, value=shown)
         elif dynamic:
             m = self.var("m")
             self.emit(ind, f"{m} = _patterns.get({path.code()})")
             self.emit(ind, f"if {m} is not None and not {m}({v}):")
-            self.fail(ind + 1, path, M.PATTERN, value=shown)
+            self.fail(ind + 1, path, M.PATTERN, arg=v, when=exact, value=shown)
         if is_date:
             self.emit(ind, f"if not _is_valid_date({v}):")
-            self.fail(ind + 1, path, M.DATE, value=shown)
+            self.fail(ind + 1, path, M.DATE, arg=v, when=exact, value=shown)
 
     def numbers(self, fd: Any, v: str, path: _Path, ind: int, ft: str) -> None:
         lo, hi = fd.min, fd.max
@@ -375,13 +427,13 @@ class _Emitter:
             self.emit(ind, "else:")
             self.emit(ind + 1, f"{x} = _f64({v})")
         render_f64 = self.h["render_f64"]
-        shown = _expr(f"_render_f64({x})")
+        shown = _expr("_render_f64(_a)")
         if lo is not None:
             self.emit(ind, f"if {x} < {self.const(lo, 'lo')}:")
-            self.fail(ind + 1, path, M.RANGE_MIN, value=shown, min=_lit(render_f64(lo)))
+            self.fail(ind + 1, path, M.RANGE_MIN, arg=x, value=shown, min=_lit(render_f64(lo)))
         if hi is not None:
             self.emit(ind, f"if {x} > {self.const(hi, 'hi')}:")
-            self.fail(ind + 1, path, M.RANGE_MAX, value=shown, max=_lit(render_f64(hi)))
+            self.fail(ind + 1, path, M.RANGE_MAX, arg=x, value=shown, max=_lit(render_f64(hi)))
 
     def enum_sets(self, fd: Any) -> Tuple[str, str, str]:
         """Names of the enum's hashed keys, its containers and its strings (cached per
@@ -413,7 +465,9 @@ class _Emitter:
             path,
             M.ENUM,
             f"if type({v}) is not str: _render_value({v})",
-            value=_expr(f"_render_value({v})"),
+            arg=v,
+            when=f"type({v}) is str",
+            value=_expr("_render_value(_a)"),
             allowed=_lit(allowed),
         )
 
@@ -633,7 +687,9 @@ def generate(
     consts["_tail"] = tail
     consts["_patterns"] = patterns
     params = ", ".join(sorted(consts))
-    source = "\n".join([f"def _factory({params}):", *body, f"    return {name}", ""])
+    source = "\n".join(
+        [f"def _factory({params}):", *em.maker_lines, *body, f"    return {name}", ""]
+    )
     namespace: Dict[str, Any] = {}
     exec(compile(source, filename, "exec"), namespace)
     return GeneratedValidator(namespace["_factory"](**consts), source)

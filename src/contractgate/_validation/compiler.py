@@ -60,7 +60,13 @@ from .reference import (
     enum_sets,
 )
 from .rules import Now, Tail
-from .violations import BatchValidationResult, ValidationResult, Violation, ViolationKind
+from .violations import (
+    BatchValidationResult,
+    ValidationResult,
+    Violation,
+    ViolationKind,
+    pending_result,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract, FieldDefinition
@@ -444,32 +450,37 @@ def _violation(field: str, message: str, kind: Any) -> Violation:
     return v
 
 
-def _failed(violations: Sequence[Violation]) -> ValidationResult:
-    """``ValidationResult(False, violations, 0)``, built the same way as :func:`_violation`
-    (its ``__post_init__`` only makes ``violations`` a FrozenList, done here)."""
-    r = _new(ValidationResult)
-    d = r.__dict__
-    d["passed"] = False
-    d["violations"] = FrozenList(violations)
-    d["validation_us"] = 0
-    return r
-
-
 def _plain_dataclasses() -> bool:
     """The fast constructors rely on instance ``__dict__``s (no slots, and no post-init
-    but ValidationResult's, which :func:`_failed` reproduces)."""
+    but ValidationResult's, which :func:`pending_result` makes unnecessary)."""
     kind = ViolationKind.TYPE_MISMATCH
     try:
         v = _violation("f", "m", kind)
-        r = _failed([v])
+        r = pending_result([v, (lambda p, a: _violation(p, a, kind), "g", "n")])
     except (AttributeError, TypeError):  # pragma: no cover - slotted dataclasses
         return False
     return (
         v == Violation("f", "m", kind)
-        and r == ValidationResult(False, [v], 0)
+        and r == ValidationResult(False, [v, Violation("g", "n", kind)], 0)
         and type(r.violations) is type(ValidationResult(False, [v], 0).violations)
         and not hasattr(Violation, "__post_init__")
     )
+
+
+#: The JSON type word of the exact types whose word needs no further test (``int`` and
+#: ``float`` do: big ints and NaN); what ``jtype`` answers for them.
+_TYPE_NAMES: Dict[type, str] = {
+    str: "string",
+    bool: "boolean",
+    type(None): "null",
+    dict: "object",
+    list: "array",
+    tuple: "array",
+}
+#: Exact types that never pass an ``integer`` / ``float`` type test (and whose test
+#: raises nothing): the generated code rejects them without calling the general test.
+_NOT_NUMBER = frozenset({str, bool, type(None), dict, list, tuple})
+_NOT_INTEGER = _NOT_NUMBER | {float}
 
 
 #: The names the generated code uses (parameters of its factory function).
@@ -493,12 +504,21 @@ _HELPERS: Dict[str, Any] = {
     "_render_value": render_value,
     "render_f64": render_f64,
     "render_json": render_json,
+    "_TYPE_NAMES": _TYPE_NAMES,
+    "_NOT_NUMBER": _NOT_NUMBER,
+    "_NOT_INTEGER": _NOT_INTEGER,
 }
 if _plain_dataclasses():
     _HELPERS["Violation"] = _violation
-    _HELPERS["_failed"] = _failed
+    _HELPERS["_failed"] = pending_result
+    _HELPERS["_new"] = _new
+    _HELPERS["_Violation"] = Violation
 else:  # pragma: no cover - slotted dataclasses
-    _HELPERS["_failed"] = lambda violations: ValidationResult(False, FrozenList(violations), 0)
+    _HELPERS["_failed"] = lambda items: ValidationResult(
+        False,
+        FrozenList([v if type(v) is Violation else v[0](v[1], v[2]) for v in items]),
+        0,
+    )
 
 
 def compile_contract(

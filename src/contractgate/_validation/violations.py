@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 
@@ -18,6 +18,7 @@ __all__ = [
     "ValidationResult",
     "Violation",
     "ViolationKind",
+    "pending_result",
 ]
 
 
@@ -59,6 +60,7 @@ class ViolationKind(str, enum.Enum):
 
 
 _KIND_BY_VALUE = {k.value: k for k in ViolationKind}
+_new_object = object.__new__
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,23 @@ class Violation:
         )
 
 
+#: A violation not built yet: ``(make, field, value)``; ``make(field, value)`` returns it.
+#: ``value`` is immutable (a ``str``, ``int``, ``float`` or None), so building it later
+#: gives the violation building it now would have given.
+PendingViolation = Tuple[Callable[[str, Any], Violation], str, Any]
+
+
 @dataclass(frozen=True)
 class ValidationResult:
     """The verdict for one event. ``passed`` is true exactly when ``violations`` is empty.
 
     ``validation_us`` is wall-clock microseconds, truncated (often 0); it is informational
     and excluded from equality so two verdicts compare by what they say.
+
+    The compiled validator returns failing results whose violations are built, messages
+    and all, when ``violations`` is first read (:func:`pending_result`): a bulk
+    validation often only counts failures. The attribute, equality, hash, repr and
+    pickles are those of an eagerly built result.
     """
 
     passed: bool
@@ -101,6 +114,9 @@ class ValidationResult:
     def __post_init__(self) -> None:
         if type(self.violations) is not FrozenList:
             freeze_fields(self, "violations")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self.passed, self.violations, self.validation_us))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ValidationResult:
@@ -140,6 +156,44 @@ class ValidationResult:
             "violations": [v.to_dict() for v in self.violations],
             "validation_us": self.validation_us,
         }
+
+
+class _PendingViolations:
+    """``ValidationResult.violations`` when the instance has none yet (a non-data
+    descriptor: an instance's own ``violations`` wins): builds them from ``_pending``,
+    once; on the class it is the field's default, as before."""
+
+    def __get__(self, obj: Optional[ValidationResult], cls: Any = None) -> Sequence[Violation]:
+        if obj is None:
+            return EMPTY
+        d = obj.__dict__
+        pending = d.get("_pending")
+        if pending is None:  # built by another thread meanwhile
+            built: Sequence[Violation] = d["violations"]
+            return built
+        items: List[Violation] = []
+        add = items.append
+        for v in pending:
+            add(v if type(v) is Violation else v[0](v[1], v[2]))
+        built = d.setdefault("violations", FrozenList(items))  # concurrent readers: one list
+        d.pop("_pending", None)
+        return built
+
+
+# Installed after @dataclass has read the field's default (EMPTY) for __init__.
+ValidationResult.violations = _PendingViolations()  # type: ignore[assignment]
+
+
+def pending_result(items: List[Union[Violation, PendingViolation]]) -> ValidationResult:
+    """A failing :class:`ValidationResult` whose ``violations`` are ``items``, each a
+    :class:`Violation` or a :data:`PendingViolation`, built when first read. ``items``
+    must not be empty and belongs to the result from now on. (No ``__init__``: the
+    generated validator calls this once per failing event.)"""
+    r = _new_object(ValidationResult)
+    d = r.__dict__
+    d["passed"] = False
+    d["_pending"] = items
+    return r
 
 
 @dataclass(frozen=True)
