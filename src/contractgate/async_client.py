@@ -127,14 +127,7 @@ class AsyncClient(BaseClient):
 
     # ------------------------------------------------------------------ I/O core
     async def _send(self, req: PreparedRequest[Any]) -> RawResponse:
-        request = self._http.build_request(
-            req.method,
-            req.url,
-            params=req.params or None,
-            headers=dict(req.headers),
-            content=req.content,
-            timeout=req.timeout,
-        )
+        request = self._build_request(req)
         budget = attempt_budget(req.timeout)
         try:
             return await asyncio.wait_for(self._receive(request, req), budget)

@@ -120,14 +120,7 @@ class Client(BaseClient):
 
     # ------------------------------------------------------------------ I/O core
     def _send(self, req: PreparedRequest[Any]) -> RawResponse:
-        request = self._http.build_request(
-            req.method,
-            req.url,
-            params=req.params or None,
-            headers=dict(req.headers),
-            content=req.content,
-            timeout=req.timeout,
-        )
+        request = self._build_request(req)
         budget = attempt_budget(req.timeout)
         start = time.monotonic()
         with attempt_deadline(budget):

@@ -18,9 +18,9 @@ from typing import (
     Any,
     Dict,
     Iterator,
-    List,
     Mapping,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
 )
@@ -167,37 +167,81 @@ class BatchAck:
     rate_limit: Optional[RateLimitInfo] = None
 
 
-# One decoded answer's results: (decoded result objects, index offset, positions or None).
-# Result i of a part gets ``index = offset + (its "index" field, else its position)``.
-_Part = Tuple[Sequence[Mapping[str, Any]], int, Optional[Sequence[int]]]
+class ResultStore(Protocol):
+    """The per-event results of one answer (or of part of one), kept undecoded until
+    asked for: :class:`DecodedResults` holds the gateway's decoded JSON; the clients keep
+    a more compact store of the same results (``contractgate._http.ingest_answer``).
+    Each builds exactly the :class:`IngestEventResult` objects that
+    ``IngestEventResult.from_dict`` builds from the gateway's JSON."""
+
+    def __len__(self) -> int: ...
+
+    def build(self, failing_only: bool = False) -> Iterator[IngestEventResult]:
+        """The results in order (only the failing ones with ``failing_only``)."""
+        ...
+
+    def failing(self) -> Optional[ResultStore]:
+        """A store of the failing results only (None when none failed)."""
+        ...
 
 
-def _is_failure(raw: Mapping[str, Any]) -> bool:
-    # IngestEventResult.from_dict reads anything but JSON true as "not passed"
+def is_failure(raw: Mapping[str, Any]) -> bool:
+    """Whether a decoded result is a failure: ``from_dict`` reads anything but JSON
+    ``true`` as "not passed"."""
     return raw.get("passed") is not True
 
 
-def _build(parts: Sequence[_Part], failing_only: bool = False) -> Iterator[IngestEventResult]:
-    make = IngestEventResult.from_dict
-    for raws, offset, positions in parts:
-        for pos, raw in zip(range(len(raws)) if positions is None else positions, raws):
-            if failing_only and not _is_failure(raw):
+def result_from_raw(raw: Mapping[str, Any], offset: int, pos: int) -> IngestEventResult:
+    """Result ``pos`` of an answer whose first event has index ``offset``: ``index`` is
+    ``offset`` plus the result's own ``index`` field, else plus its position."""
+    idx = raw.get("index")
+    if type(idx) is not int:
+        idx = read_optional_int(raw, "index")
+    return IngestEventResult.from_dict(raw, index=offset + (pos if idx is None else idx))
+
+
+class DecodedResults:
+    """Results as the gateway's decoded JSON objects (``BatchIngestResponse.from_dict``):
+    result ``k`` is at position ``positions[k]`` (``k`` when ``positions`` is None)."""
+
+    __slots__ = ("offset", "positions", "raws")
+
+    def __init__(
+        self,
+        raws: Sequence[Mapping[str, Any]],
+        offset: int,
+        positions: Optional[Sequence[int]] = None,
+    ) -> None:
+        self.raws = raws
+        self.offset = offset
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+    def _pairs(self) -> Iterator[Tuple[int, Mapping[str, Any]]]:
+        pos = range(len(self.raws)) if self.positions is None else self.positions
+        return zip(pos, self.raws)
+
+    def build(self, failing_only: bool = False) -> Iterator[IngestEventResult]:
+        offset = self.offset
+        for pos, raw in self._pairs():
+            if failing_only and not is_failure(raw):
                 continue
-            idx = raw.get("index")
-            if type(idx) is not int:
-                idx = read_optional_int(raw, "index")
-            yield make(raw, index=offset + (pos if idx is None else idx))
+            yield result_from_raw(raw, offset, pos)
+
+    def failing(self) -> Optional[DecodedResults]:
+        bad = [(p, r) for p, r in self._pairs() if is_failure(r)]
+        if not bad:
+            return None
+        return DecodedResults([r for _, r in bad], self.offset, [p for p, _ in bad])
 
 
-def _failing(parts: Sequence[_Part]) -> Tuple[_Part, ...]:
-    """The same parts minus the passing results (still undecoded)."""
-    out: List[_Part] = []
-    for raws, offset, positions in parts:
-        pos = range(len(raws)) if positions is None else positions
-        bad = [(p, r) for p, r in zip(pos, raws) if _is_failure(r)]
-        if bad:
-            out.append(([r for _, r in bad], offset, [p for p, _ in bad]))
-    return tuple(out)
+def _build(
+    stores: Sequence[ResultStore], failing_only: bool = False
+) -> Iterator[IngestEventResult]:
+    for store in stores:
+        yield from store.build(failing_only)
 
 
 class IngestResults(FrozenList):
@@ -225,8 +269,9 @@ class BatchIngestResponse(Model):
     gateway's idempotency cache) and ``batches`` (one :class:`BatchAck` per request).
 
     A 1000-event answer is often read only for its counts and failures, so a decoded
-    answer keeps the gateway's JSON and builds ``results`` on first access; ``failures``
-    builds only the failing ones.
+    answer keeps its results undecoded (a :class:`ResultStore`: the gateway's JSON, or the
+    clients' compact store of it, a few dozen bytes per passing event) and builds
+    ``results`` on first access; ``failures`` builds only the failing ones.
     """
 
     total: int
@@ -251,10 +296,10 @@ class BatchIngestResponse(Model):
             object.__setattr__(self, "results", IngestResults(self.results))
 
     def __getattr__(self, name: str) -> Any:
-        parts = self.__dict__.get("_parts")
-        if name != "results" or parts is None:
+        stores = self.__dict__.get("_stores")
+        if name != "results" or stores is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        results = IngestResults(_build(parts))
+        results = IngestResults(_build(stores))
         self.__dict__["results"] = results
         return results
 
@@ -267,25 +312,40 @@ class BatchIngestResponse(Model):
         if total is None:
             total = len(raws)
         if passed is None:
-            passed = sum(1 for r in raws if not _is_failure(r))
+            passed = sum(1 for r in raws if not is_failure(r))
         if failed is None:
             failed = total - passed
-        return cls._decoded(
-            ((raws, index_offset, None),),
-            total=total,
-            passed=passed,
-            failed=failed,
-            dry_run=read_bool(raw, "dry_run"),
-            atomic=read_bool(raw, "atomic"),
-            resolved_version=read_optional_str(raw, "resolved_version"),
-            version_pin_source=read_optional_str(raw, "version_pin_source"),
-            error=read_optional_str(raw, "error"),
-            raw=raw,
+        return cls.from_store(
+            raw, DecodedResults(raws, index_offset), total=total, passed=passed, failed=failed
         )
 
     @classmethod
-    def _decoded(cls, parts: Tuple[_Part, ...], **values: Any) -> BatchIngestResponse:
-        """An instance whose ``results`` are built from ``parts`` when first read."""
+    def from_store(
+        cls,
+        answer: Mapping[str, Any],
+        store: ResultStore,
+        *,
+        raw: Optional[Mapping[str, Any]] = None,
+        **counts: int,
+    ) -> BatchIngestResponse:
+        """A response to the decoded answer ``answer`` whose results are in ``store``,
+        with ``total``, ``passed`` and ``failed`` given (the clients check them against
+        the results; :meth:`from_dict` derives missing ones); ``raw`` defaults to
+        ``answer``."""
+        return cls._decoded(
+            (store,),
+            dry_run=read_bool(answer, "dry_run"),
+            atomic=read_bool(answer, "atomic"),
+            resolved_version=read_optional_str(answer, "resolved_version"),
+            version_pin_source=read_optional_str(answer, "version_pin_source"),
+            error=read_optional_str(answer, "error"),
+            raw=answer if raw is None else raw,
+            **counts,
+        )
+
+    @classmethod
+    def _decoded(cls, stores: Tuple[ResultStore, ...], **values: Any) -> BatchIngestResponse:
+        """An instance whose ``results`` are built from ``stores`` when first read."""
         obj = new_object(cls)
         obj.__dict__.update(
             dry_run=False,
@@ -300,15 +360,15 @@ class BatchIngestResponse(Model):
             batches=(),
         )
         obj.__dict__.update(values)
-        obj.__dict__["_parts"] = parts
+        obj.__dict__["_stores"] = stores
         return obj
 
-    def _parts_or_none(self) -> Optional[Tuple[_Part, ...]]:
+    def _stores_or_none(self) -> Optional[Tuple[ResultStore, ...]]:
         """The undecoded results, unless ``results`` was given or already built."""
         if "results" in self.__dict__:
             return None
-        parts: Tuple[_Part, ...] = self.__dict__["_parts"]
-        return parts
+        stores: Tuple[ResultStore, ...] = self.__dict__["_stores"]
+        return stores
 
     def with_meta(self, **changes: Any) -> BatchIngestResponse:
         """A copy with SDK metadata (or ``raw``) changed, results still undecoded."""
@@ -319,11 +379,12 @@ class BatchIngestResponse(Model):
 
     def failing_only(self) -> BatchIngestResponse:
         """A copy that keeps the failing results only (``keep_results=False``)."""
-        parts = self._parts_or_none()
-        if parts is None:
+        stores = self._stores_or_none()
+        if stores is None:
             return self.with_meta(results=IngestResults(self.failures), raw=EMPTY_MAPPING)
         obj = self.with_meta(raw=EMPTY_MAPPING)
-        obj.__dict__["_parts"] = _failing(parts)
+        failing = (s.failing() for s in stores)
+        obj.__dict__["_stores"] = tuple(f for f in failing if f is not None)
         return obj
 
     # ---- conveniences
@@ -346,16 +407,16 @@ class BatchIngestResponse(Model):
     @property
     def failures(self) -> Tuple[IngestEventResult, ...]:
         """Results of the events that failed (each with its ``index``)."""
-        parts = self._parts_or_none()
-        if parts is None:
+        stores = self._stores_or_none()
+        if stores is None:
             return FrozenList(r for r in self.results if not r.passed)
-        return FrozenList(_build(parts, failing_only=True))
+        return FrozenList(_build(stores, failing_only=True))
 
     def __len__(self) -> int:
-        parts = self._parts_or_none()
-        if parts is None:
+        stores = self._stores_or_none()
+        if stores is None:
             return len(self.results)
-        return sum(len(raws) for raws, _, _ in parts)
+        return sum(len(s) for s in stores)
 
     def __iter__(self) -> Iterator[IngestEventResult]:
         return iter(self.results)
@@ -399,10 +460,10 @@ def merge_batches(parts: Sequence[BatchIngestResponse]) -> BatchIngestResponse:
         idempotent_replay=any(p.idempotent_replay for p in ordered),
         batches=tuple(acks),
     )
-    undecoded = [p._parts_or_none() for p in ordered]
+    undecoded = [p._stores_or_none() for p in ordered]
     if all(u is not None for u in undecoded):
         return BatchIngestResponse._decoded(
-            tuple(part for u in undecoded if u is not None for part in u), **meta
+            tuple(store for u in undecoded if u is not None for store in u), **meta
         )
     return BatchIngestResponse(results=[r for p in ordered for r in p.results], **meta)
 

@@ -4,9 +4,12 @@ local gateway cannot script precisely). Sync and async share every test."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+import enum
 import json
 import math
 import time
+import uuid
 from typing import Any, Dict, Iterator, List
 
 import httpx
@@ -388,6 +391,14 @@ async def test_keep_results_false_keeps_counts_and_failures(make_api: Any) -> No
     assert full.failures == res.results
 
 
+class _Key(str):
+    """A str subclass: the stdlib encodes it as its text; orjson refuses it as a key."""
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
 _DEEP: Any = []
 for _ in range(130):
     _DEEP = [_DEEP]
@@ -401,7 +412,10 @@ for _ in range(130):
      {"big": 2**64 - 1, "neg": -(2**63)}, {"f": 1e-05, "g": [1e16, -0.0]}, {"f": 1e-05},
      {"f": 1.5, "g": 1e-4, "h": 9.999e15, "k": 1e16, "m": -0.0, "p": 123456.789},
      {"n": math.nan}, {"n": -math.inf}, {"s": "\ud800"}, {"\udfff": 1}, {"b": True, "z": None},
-     {"i": 2**64}, {"t": "a\x7f\u2028\x00\x1f\"\\"}, {"x": {1, 2}}, {"x": b"b"}],
+     {"i": 2**64}, {"t": "a\x7f\u2028\x00\x1f\"\\"}, {"x": {1, 2}}, {"x": b"b"},
+     {"f": -1e-4, "g": -9.999e15, "h": -123.5}, {"f": -1e16}, {"f": -1e-05}, {"f": 1e-4},
+     {_Key("k"): 1}, {"e": _Level.HIGH}, {"u": uuid.UUID(int=7)},
+     {"d": datetime.date(2024, 1, 2)}, {"s": _Key("v")}],
 )  # fmt: skip
 def test_fast_structure_check_agrees_with_the_walk(
     event: Any, monkeypatch: pytest.MonkeyPatch

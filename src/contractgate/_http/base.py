@@ -30,6 +30,7 @@ class BaseClient:
     _http: Any  # httpx.Client or httpx.AsyncClient
     _owns_http: bool
     _closed: bool
+    _last_url: Optional[Tuple[Tuple[str, Tuple[Tuple[str, str], ...]], httpx.URL]] = None
 
     def _configure(
         self,
@@ -121,6 +122,30 @@ class BaseClient:
         return self._t.org_id
 
     # ------------------------------------------------------------------ internals
+    def _build_request(self, req: PreparedRequest[Any]) -> httpx.Request:
+        """The httpx request for one attempt of ``req``.
+
+        httpx parses a URL given as text (and again to add the query): ~0.2 ms of client
+        CPU per request, 0.2 µs per event of an ingest. Consecutive requests to one URL
+        (the batches of an ingest) share one parsed ``httpx.URL``, unless the caller's own
+        httpx client has default params, which httpx would put in place of the query."""
+        url: Any = req.url
+        params: Any = req.params or None
+        if not self._http.params:
+            key = (req.url, req.params)
+            cached = self._last_url
+            if cached is None or cached[0] != key:
+                cached = self._last_url = (key, httpx.URL(req.url, params=params))
+            url, params = cached[1], None
+        return self._http.build_request(  # type: ignore[no-any-return]
+            req.method,
+            url,
+            params=params,
+            headers=req.headers,
+            content=req.content,
+            timeout=req.timeout,
+        )
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} is closed")

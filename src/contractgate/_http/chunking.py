@@ -182,30 +182,26 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
     return True
 
 
-_FLAT_SCALARS = frozenset({str, int, bool, type(None)})
-
 
 def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
     """Compact UTF-8 JSON for one event, or :class:`EventEncodeError`.
 
-    The fast path: a flat object whose keys are ``str`` and values plain JSON scalars
-    (exactly these types; floats only where both spell them alike) is encoded by orjson,
-    whose bytes are then the stdlib encoder's (compact, non-ASCII kept, the same escapes);
-    orjson refuses what the stdlib path must judge (lone surrogates, integers beyond 64
-    bits, whose ``i64``/``u64`` range is the gateway's). Anything else takes the stdlib
-    encoder and the structure checks."""
+    The fast path: a flat object whose values are plain JSON scalars (exactly these
+    types; floats only where both spell them alike) is encoded by orjson, whose bytes are
+    then the stdlib encoder's (compact, non-ASCII kept, the same escapes); orjson refuses
+    what the stdlib path must judge (keys that are not exactly ``str``, lone surrogates,
+    integers beyond 64 bits, whose ``i64``/``u64`` range is the gateway's). Anything else
+    takes the stdlib encoder and the structure checks."""
     dumps = _orjson_dumps
     if dumps is not None and type(event) is dict:
-        scalars = _FLAT_SCALARS
-        for key, value in event.items():
-            if type(key) is not str:
-                break
+        for value in event.values():
             t = type(value)
+            if t is str or t is int or t is bool or value is None:
+                continue
             # repr() and orjson spell a float alike in 1e-4 <= |x| < 1e16 (and 0.0)
-            if t not in scalars and (
-                t is not float or not (1e-4 <= abs(value) < 1e16 or value == 0.0)
-            ):
-                break
+            if t is float and (1e-4 <= value < 1e16 or -1e16 < value <= -1e-4 or value == 0.0):
+                continue
+            break
         else:
             try:
                 return dumps(event)

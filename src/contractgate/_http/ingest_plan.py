@@ -36,6 +36,7 @@ from .chunking import (
     BatchPlan,
     StreamPlanner,
 )
+from .ingest_answer import batch_answer_problem, read_batch_answer
 from .logging import logger
 from .request import PreparedRequest, RawResponse, RetryClass, path_segment
 from .responses import (
@@ -94,56 +95,6 @@ class IngestOptions:
     route: str
     max_batch_events: int
     max_batch_bytes: int
-
-
-_MISSING = object()
-_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
-
-
-def _kind(value: Any) -> str:
-    """``value`` named as JSON names it, for messages."""
-    if value is _MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    return _JSON_KINDS.get(type(value), "a number")
-
-
-def batch_answer_problem(data: Mapping[str, Any], count: int) -> Optional[str]:
-    """What makes ``data`` (an ingest answer with a ``results`` list) unusable as the
-    verdicts of the ``count`` events sent, or None. The gateway answers one result per
-    event, in order (``index`` = position when present), with counts that agree: anything
-    else would hand back verdicts for events that were not judged, or lose some."""
-    for name in ("total", "passed", "failed"):
-        value = data.get(name, _MISSING)
-        if type(value) is not int:
-            return f"'{name}' is {_kind(value)}, not a count"
-    results = data["results"]
-    if len(results) != count or data["total"] != count:
-        return (
-            f"it lists {len(results)} result(s) (total {data['total']}) "
-            f"for the {count} event(s) sent"
-        )
-    passed = 0
-    for i, r in enumerate(results):
-        if type(r) is not dict:
-            return f"result {i} is {_kind(r)}, not an object"
-        verdict = r.get("passed")
-        if verdict is True:
-            passed += 1
-        elif verdict is not False:
-            return f"result {i} has no true/false 'passed'"
-        index = r.get("index", i)
-        if type(index) is not int or index != i:
-            return f"result {i} has 'index' {index!r}, not its position {i}"
-    if data["passed"] != passed or data["failed"] != count - passed:
-        return (
-            f"its counts (passed {data['passed']}, failed {data['failed']}) disagree with "
-            f"its {count} results ({passed} passed)"
-        )
-    return None
 
 
 class IngestPlan:
@@ -340,8 +291,8 @@ class IngestPlan:
             raise invalid(
                 r, f"not an ingest batch answer (no 'results'){hint}", idempotency_key=key
             )
-        problem = batch_answer_problem(data, batch.count)
-        if problem is not None:
+        answer = read_batch_answer(data, batch.count, offset, compact=self.keep_results)
+        if isinstance(answer, str):
             last = offset + batch.count - 1
             resend = (
                 "resend them with the same idempotency key (err.idempotency_key) to stay "
@@ -351,10 +302,13 @@ class IngestPlan:
             )
             raise invalid(
                 r,
-                f"{problem}; the verdicts of events {offset}..{last} are unknown ({resend})",
+                f"{answer}; the verdicts of events {offset}..{last} are unknown ({resend})",
                 idempotency_key=key,
             )
-        parsed = BatchIngestResponse.from_dict(data, index_offset=offset)
+        store, raw = answer
+        parsed = BatchIngestResponse.from_store(
+            data, store, raw=raw, total=data["total"], passed=data["passed"], failed=data["failed"]
+        )
         replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
         rl = rate_limit_info(r.headers)
         ack = BatchAck(
