@@ -14,17 +14,15 @@ Deterministic on purpose: ``derandomize=True``, no deadline, a modest example co
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import string
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contractgate._validation.compiler as compiler_module
 from contractgate import Contract, ContractCompileError, EventDecodeError, ValidationResult
 
 SETTINGS = settings(
@@ -218,24 +216,12 @@ def test_arbitrary_raw_events_are_a_result_or_a_decode_error(raw: Any) -> None:
 # ------------------------------------------------------------------ reference path
 
 
-def _reference_compiler() -> Optional[Callable[[Any], Any]]:
-    """``compile_contract(contract, reference=True)`` -- the documented closure
-    interpreter kept for differential tests -- if this version of ``_compiler`` has it."""
-    fn = getattr(compiler_module, "compile_contract", None)
-    if fn is None or "reference" not in inspect.signature(fn).parameters:
-        return None
-    return lambda contract: fn(contract, reference=True)
-
-
-NO_REFERENCE = "contractgate._validation.compiler has no documented reference path (reference=True)"
-
-
-@pytest.mark.skipif(_reference_compiler() is None, reason=NO_REFERENCE)
 @SETTINGS
 @given(data=st.data(), doc=contracts)
 def test_compiled_path_agrees_with_the_reference(data: st.DataObject, doc: Dict[str, Any]) -> None:
-    make_reference = _reference_compiler()
-    assert make_reference is not None
+    def make_reference(contract: Contract) -> Any:
+        return contract.compile(reference=True)
+
     try:
         contract = Contract.from_yaml(json.dumps(doc, ensure_ascii=False))
         compiled = contract.compile()
