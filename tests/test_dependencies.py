@@ -1,0 +1,92 @@
+"""What the SDK relies on in its dependencies, each stated once, so that a new release
+that changes it fails here with a message naming the dependency, its version and the
+behaviour — before a user sees a different answer.
+
+YAML is not on this list: contracts, fixtures and config files are read by the SDK's own
+libyaml 0.2.5 port (tests/validator/test_libyaml_port.py holds the answers recorded from
+libyaml 0.2.5 itself), so no YAML library's release can change a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from typing import Any, Dict, List
+
+import pytest
+
+from contractgate._http import chunking
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "(not installed)"
+
+
+def test_httpcore_lets_the_sync_deadline_reach_the_socket() -> None:
+    """``DeadlineTransport`` caps each socket operation by the time left in the attempt
+    through httpcore's connection pool's ``_network_backend``; without it a server that
+    trickles response headers holds a sync call past its timeout."""
+    from contractgate._http.deadline import DeadlineTransport
+
+    transport = DeadlineTransport()
+    try:
+        assert transport.bounded, (
+            f"httpx {_version('httpx')} / httpcore {_version('httpcore')}: the connection "
+            "pool has no _network_backend any more, so the sync Client's per-attempt "
+            "deadline no longer reaches the socket (see _http/deadline.py)"
+        )
+    finally:
+        transport.close()
+
+
+FLAT_EVENTS: List[Dict[str, Any]] = [
+    {"user_id": "alice_01", "n": 1, "ok": True, "none": None},
+    {"s": 'quote " backslash \\ slash / tab \t newline \n nul \x00 del \x7f'},
+    {"u": "é 日本 🚀 \u2028 \u2029 \ufeff", "e": ""},
+    {"i": 2**63 - 1, "j": -(2**63), "k": 0},
+    {"f": 0.1, "g": -2.5, "h": 1e15, "m": 123456.789, "z": 0.0, "w": 1e-4, "v": 9999999999999998.0},
+]
+
+
+def test_orjson_spells_flat_events_as_the_stdlib_encoder() -> None:
+    """With ``contractgate[fast]``, flat events are encoded by orjson; a retry resends the
+    same bytes under the same Idempotency-Key, so its bytes must be the stdlib encoder's
+    (a difference between two releases' bytes would turn a retry into a 422 conflict)."""
+    if chunking._orjson_dumps is None:
+        pytest.skip("orjson is not installed (the stdlib encoder is used)")
+    for event in FLAT_EVENTS:
+        fast = chunking._orjson_dumps(event)
+        stdlib = json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        assert fast == stdlib.encode("utf-8"), (
+            f"orjson {_version('orjson')} encodes {event!r} as {fast!r}, the stdlib as "
+            f"{stdlib!r}: narrow the fast path in _http/chunking.py.encode_event"
+        )
+
+
+def test_orjson_refuses_what_the_stdlib_path_must_judge() -> None:
+    """The fast path relies on orjson raising (so the stdlib path decides) for lone
+    surrogates and integers beyond 64 bits."""
+    if chunking._orjson_dumps is None:
+        pytest.skip("orjson is not installed (the stdlib encoder is used)")
+    for event in ({"s": "\ud800"}, {"i": 2**64}, {"i": -(2**63) - 1}):
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do
+            chunking._orjson_dumps(event)
+
+
+def test_jsonschema_reports_what_check_contracts_strict_shows() -> None:
+    """``check-contracts --strict`` reads each error's ``path`` (to find the YAML line),
+    ``validator`` and ``message`` from jsonschema's Draft 2020-12 validator."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}},
+              "additionalProperties": False}  # fmt: skip
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors({"a": "x", "b": 1}),
+        key=lambda e: e.validator,
+    )
+    where = f"jsonschema {_version('jsonschema')}"
+    assert [e.validator for e in errors] == ["additionalProperties", "type"], where
+    assert list(errors[1].path) == ["a"], where
+    assert "'b' was unexpected" in errors[0].message, where
