@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple, TypeVar
 
 from contractgate._validation.regex import (
     CompiledRegex,
@@ -61,3 +62,21 @@ def digest(pattern: str) -> str:
 #: Examples of the crate-oracle test (``test_regex_oracle.py``) when
 #: ``--regex-oracle-examples`` is not given: a deterministic run of a few seconds.
 ORACLE_DEFAULT_EXAMPLES = 200
+
+
+T = TypeVar("T")
+
+
+def from_deep_stack(depth: int, f: Callable[[], T]) -> T:
+    """``f()`` called ``depth`` Python frames deeper than here."""
+    if depth == 0:
+        return f()
+    return from_deep_stack(depth - 1, f)
+
+
+_CONTRACT = "version: '1'\nname: t\nontology:\n  entities:\n    - {name: s, type: string%s}\n"
+
+
+def pattern_contract(pattern: str) -> str:
+    """The YAML of a contract whose one field ``s`` has ``pattern``."""
+    return _CONTRACT % f", pattern: {json.dumps(pattern)}"

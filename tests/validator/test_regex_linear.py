@@ -33,7 +33,7 @@ from contractgate._validation.regex import nfa as _nfa
 from contractgate._validation.regex import safety as _safety
 from contractgate._validation.regex.bitnfa import BitNFA, Unavailable
 from contractgate._validation.regex.literals import LiteralSet, literal_set
-from contractgate._validation.regex.nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, look_holds
+from contractgate._validation.regex.looks import AWORD, CR, EDGE, NL, UWORD, boundary, holds
 from contractgate._validation.regex.unicode import is_word_char
 
 # -- an instrumented backtracker: re's search, step by step ------------------------------
@@ -65,13 +65,13 @@ class Backtracker:
 
     def ctx(self, i: int) -> int:
         if i == 0:
-            return C_START
+            return EDGE
         c = self.s[i - 1]
-        bits = C_NL if c == "\n" else C_CR if c == "\r" else 0
+        bits = NL if c == "\n" else CR if c == "\r" else 0
         if is_word_char(c):
-            bits |= C_UWORD
+            bits |= UWORD
         if c == "_" or (c.isascii() and c.isalnum()):
-            bits |= C_AWORD
+            bits |= AWORD
         return bits
 
     def m(self, h: H.Hir, i: int, k: Callable[[int], bool]) -> bool:
@@ -92,7 +92,7 @@ class Backtracker:
         if isinstance(h, H.HLook):
             self.tick()
             nxt = s[i] if i < len(s) else None
-            return look_holds(h.look, self.ctx(i), nxt) and k(i)
+            return holds(h.look, boundary(self.ctx(i), nxt)) and k(i)
         if isinstance(h, H.HCapture):
             return self.m(h.sub, i, k)
         if isinstance(h, H.HConcat):

@@ -9,16 +9,15 @@ validator), see docs/design/regex.md.
 from __future__ import annotations
 
 import ast as pyast
-import json
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Set, TypeVar
+from typing import Dict, Iterator, List, Optional, Set
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from regex_testlib import display
+from regex_testlib import display, from_deep_stack, pattern_contract
 
 from contractgate._validation.regex import RegexCompileError, compile_pattern
 from contractgate._validation.regex import ast as A
@@ -465,19 +464,6 @@ def test_random_syntax_never_crashes(pattern: str) -> None:
 
 # -- depth: no Python recursion on the compile path (issue #14, item 4) ----------------------
 
-T = TypeVar("T")
-
-
-def _from_deep_stack(depth: int, f: Callable[[], T]) -> T:
-    """``f()`` called ``depth`` Python frames deeper than here."""
-    if depth == 0:
-        return f()
-    return _from_deep_stack(depth - 1, f)
-
-
-_HEAD = "version: '1'\nname: t\nontology:\n  entities:\n    - {name: s, type: string%s}\n"
-
-
 @pytest.mark.parametrize(
     "pattern, error",
     [
@@ -492,7 +478,7 @@ _HEAD = "version: '1'\nname: t\nontology:\n  entities:\n    - {name: s, type: st
 def test_contract_compile_from_a_deep_call_chain(pattern: str, error: str) -> None:
     # The caller is already 900 frames deep (CPython's limit is 1000 by default):
     # the compile path must not need Python frames per nesting level.
-    text = _HEAD % f", pattern: {json.dumps(pattern)}"
+    text = pattern_contract(pattern)
 
     def compile_contract() -> str:
         try:
@@ -501,7 +487,7 @@ def test_contract_compile_from_a_deep_call_chain(pattern: str, error: str) -> No
             return str(err)
         return "ok"
 
-    got = _from_deep_stack(sys.getrecursionlimit() - 100, compile_contract)
+    got = from_deep_stack(sys.getrecursionlimit() - 100, compile_contract)
     assert got.endswith(error), got[-200:]
 
 
@@ -530,7 +516,7 @@ def test_front_end_from_a_deep_call_chain(pattern: str) -> None:
         H.anchored_end(h)
         return _size.exceeds_limit(h)
 
-    assert _from_deep_stack(sys.getrecursionlimit() - 60, front_end) is False
+    assert from_deep_stack(sys.getrecursionlimit() - 60, front_end) is False
 
 
 # -- module structure ----------------------------------------------------------------------

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Callable, Dict, Optional, Tuple, cast
+from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from . import hir as H
-from .emit import emit, uses_unicode_word_boundary, wants_ascii_variant
+from .emit import emit, nesting, uses_unicode_word_boundary, wants_ascii_variant
 from .errors import RegexCompileError, size_limit_error
 from .literals import LiteralSet, literal_set
 from .nfa import LazyDFA
@@ -86,7 +86,14 @@ def _short_only(search: Callable[[str], bool], dfa: Callable[[str], bool]) -> Ca
     return bounded
 
 
+#: Deepest nesting of groups given to ``re``: ``re.compile`` recurses about three
+#: Python frames per level, so deeper patterns use the DFA (whose build keeps its own
+#: stack) and a pattern on ``re`` needs a couple of hundred frames at most.
+RE_MAX_NESTING = 64
+
+
 def _try_compile(text: str) -> Optional[re.Pattern[str]]:
+    # RecursionError: the caller left ``re.compile`` too little stack; the DFA answers.
     try:
         return re.compile(text)
     except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
@@ -112,8 +119,8 @@ class CompiledRegex:
     """
 
     __slots__ = (
-        "_can_match", "_dfa", "_fast", "_full", "ascii_pattern", "engine", "hir", "pattern",
-        "python_pattern", "steps_per_char",
+        "_can_match", "_dfa", "_fast", "_full", "_literals", "ascii_pattern", "engine", "hir",
+        "pattern", "python_pattern", "steps_per_char",
     )
 
     def __init__(self, pattern: str, hir: H.Hir, force: Optional[str] = None) -> None:
@@ -123,6 +130,7 @@ class CompiledRegex:
         self.ascii_pattern: Optional[str] = None
         self._full: Optional[re.Pattern[str]] = None
         self._dfa: Optional[LazyDFA] = None
+        self._literals: Optional[LiteralSet] = None
         self._can_match = H.can_match(hir)
         # Steps per character on ``re``: with the full classes (astral ranges are
         # scanned one by one) and on ASCII input (the ASCII variant, if any).
@@ -131,6 +139,8 @@ class CompiledRegex:
             engine = ENGINE_NEVER
         elif force is not None:
             engine = force
+        elif nesting(hir) > RE_MAX_NESTING:
+            engine = ENGINE_DFA
         else:
             # Cutting classes to ASCII only removes overlaps and weight, so a bound for
             # the full pattern is one for the ASCII variant too.
@@ -157,10 +167,10 @@ class CompiledRegex:
             if fast is None:
                 engine = ENGINE_DFA
         if engine == ENGINE_DFA and force is None:
-            words = literal_set(hir)
-            if words is not None:
+            literals = self.literal_engine()
+            if literals is not None:
                 engine = ENGINE_LITERALS
-                fast = LiteralSet(*words).is_match
+                fast = literals.is_match
         if engine == ENGINE_DFA:
             fast = self._get_dfa().is_match
         elif engine == ENGINE_NEVER:
@@ -169,10 +179,22 @@ class CompiledRegex:
         self.engine = engine
         self._fast = fast
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """Pickle as the pattern: the copy is ``compile_pattern(pattern)``."""
+        return (compile_pattern, (self.pattern,))
+
     def _get_dfa(self) -> LazyDFA:
         if self._dfa is None:
-            self._dfa = LazyDFA(self.hir)
+            self._dfa = LazyDFA(self.hir, (engine_of, self.pattern))
         return self._dfa
+
+    def literal_engine(self) -> Optional[LiteralSet]:
+        """The literal-set engine, if the pattern is an alternation of plain literals."""
+        if self._literals is None:
+            words = literal_set(self.hir)
+            if words is not None:
+                self._literals = LiteralSet(*words, source=(engine_of, self.pattern))
+        return self._literals
 
     def _get_full_search(self) -> Callable[[str], object]:
         if self._full is None:
@@ -238,6 +260,24 @@ def compile_pattern(pattern: str) -> CompiledRegex:
             _cache.clear()
         _cache[pattern] = compiled
     return compiled
+
+
+def engine_of(pattern: str, part: str) -> Any:
+    """The engine ``part`` (``"dfa"``, ``"bits"``, ``"literals"``) of ``pattern``: what
+    an engine pickles as (``origin.Rebuildable``)."""
+    m = compile_pattern(pattern)
+    if part == "dfa":
+        return m._get_dfa()
+    got: Any
+    if part == "bits":
+        got = m._get_dfa().bit_engine()
+    elif part == "literals":
+        got = m.literal_engine()
+    else:
+        raise ValueError(f"unknown regex engine {part!r}")
+    if got is None:  # it was built where it was pickled: never happens
+        raise ValueError(f"pattern {pattern!r} has no {part!r} engine")
+    return got
 
 
 def is_match_fn(m: CompiledRegex) -> Callable[[str], bool]:

@@ -30,12 +30,13 @@ at every boundary for an unanchored search; a match is a position of ``D`` in
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import hir as H
-from . import unicode as U
 from .charset import Ranges
-from .nfa import C_AWORD, C_CR, C_NL, C_START, C_UWORD, is_aword
+from .iterative import Walk, run
+from .looks import EDGE, NEXT_SHIFT, char_bits, context_masks, holds
+from .origin import Rebuildable, Source
 
 Cond = FrozenSet[str]
 Entry = Tuple[int, Cond]
@@ -93,13 +94,6 @@ SUFFIX_MIN_COPIES = 4
 FAMILY_MIN = 4
 #: Bytes of cached per-character masks before the cache is dropped.
 MAX_CHARMASK_BYTES = 8 << 20
-
-# Next-character bits (shifted left by 5 in a context).
-N_END = 1
-N_NL = 2
-N_CR = 4
-N_UWORD = 8
-N_AWORD = 16
 
 
 class Unavailable(Exception):
@@ -159,28 +153,38 @@ class _Builder:
             self._charge(1)
 
     def build(self, h: H.Hir) -> _Frag:
-        if isinstance(h, H.HEmpty):
+        """The fragment of ``h`` (positions laid out left to right)."""
+        frag: _Frag = run(self._step, h)
+        return frag
+
+    def _step(self, h: H.Hir) -> Any:
+        """A leaf's fragment, or the walk of a composite node."""
+        t = type(h)
+        if t is H.HEmpty:
             return _Frag(EMPTY, EMPTY, {NO_COND})
-        if isinstance(h, H.HLook):
-            return _Frag(EMPTY, EMPTY, {frozenset([h.look])})
-        if isinstance(h, H.HClass):
-            one = Entries([(self.position(h.ranges), NO_COND)])
+        if t is H.HLook:
+            return _Frag(EMPTY, EMPTY, {frozenset([h.look])})  # type: ignore[attr-defined]
+        if t is H.HClass:
+            one = Entries([(self.position(h.ranges), NO_COND)])  # type: ignore[attr-defined]
             return _Frag(one, one, set())
-        if isinstance(h, H.HLiteral):
-            ps = [self.position(((ord(c), ord(c)),)) for c in h.chars]
+        if t is H.HLiteral:
+            ps = [self.position(((ord(c), ord(c)),)) for c in h.chars]  # type: ignore[attr-defined]
             self.chains.append((ps[0], ps[-1]))
             self._charge(len(ps))
             return _Frag(Entries([(ps[0], NO_COND)]), Entries([(ps[-1], NO_COND)]), set())
+        return self._walk(h)
+
+    def _walk(self, h: H.Hir) -> Walk[_Frag]:
         if isinstance(h, H.HCapture):
-            return self.build(h.sub)
+            return (yield h.sub)  # type: ignore[no-any-return]
         if isinstance(h, H.HConcat):
-            return self.concat(self.items(h.subs))
+            return self.concat((yield from self.items(h.subs)))
         if isinstance(h, H.HAlternation):
             firsts: List[Entries] = []
             lasts: List[Entries] = []
             null: Set[Cond] = set()
             for s in h.subs:
-                f = self.build(s)
+                f = yield s
                 firsts.append(f.first)
                 lasts.append(f.last)
                 null |= f.null
@@ -193,43 +197,43 @@ class _Builder:
         if count == 0:
             return _Frag(EMPTY, EMPTY, {NO_COND})
         base = len(self.cls)
-        x0 = self.build(h.sub)
-        if count >= SUFFIX_MIN_COPIES and _free_nullable(x0):
-            return self.nullable_copies(h, x0, base, count)
-        built = iter([x0])
-
-        def copy() -> _Frag:
-            return next(built, None) or self.build(h.sub)
-
+        # The copies laid out one after the other (so their edges are translations of
+        # each other).
+        copies: List[_Frag] = [(yield h.sub)]
+        if count >= SUFFIX_MIN_COPIES and _free_nullable(copies[0]):
+            for _ in range(count - 1):
+                copies.append((yield h.sub))
+            return self.nullable_copies(h, copies, base)
         if h.max is None:
-            parts = [copy() for _ in range(max(0, h.min - 1))]
-            loop = copy()
+            for _ in range(max(0, h.min - 1)):
+                copies.append((yield h.sub))
+            loop = copies[-1]  # X{m,} = X^(m-1) X+
             self.link(loop.last, loop.first)
             null = set(loop.null)
             if h.min == 0:
                 null.add(NO_COND)
-            parts.append(_Frag(loop.first, loop.last, null))
-            return self.concat(parts)
-        parts = [copy() for _ in range(h.min)]
-        # Copies laid out in order (so their edges are translations of each other),
-        # then nested from the innermost: X{0,3} = (X(X(X)?)?)?.
-        optional = [copy() for _ in range(h.max - h.min)]
+            copies[-1] = _Frag(loop.first, loop.last, null)
+            return self.concat(copies)
+        for _ in range(h.max - 1):
+            copies.append((yield h.sub))
+        parts = copies[:h.min]
+        # Nested from the innermost: X{0,3} = (X(X(X)?)?)?.
         tail: Optional[_Frag] = None
-        for x in reversed(optional):
+        for x in reversed(copies[h.min:]):
             inner = self.concat([x, tail]) if tail is not None else x
             tail = _Frag(inner.first, inner.last, inner.null | {NO_COND})
         if tail is not None:
             parts.append(tail)
         return self.concat(parts)
 
-    def nullable_copies(self, h: H.HRepetition, x0: _Frag, base: int, count: int) -> _Frag:
+    def nullable_copies(self, h: H.HRepetition, frags: List[_Frag], base: int) -> _Frag:
         """``X{m,n}`` / ``X{m,}`` of an unconditionally nullable ``X`` without looks at
         its ends: from copy ``i`` every later copy can be entered (the ones between
         match the empty string), so the inter-copy edges are one *suffix chain*
         (``BitNFA``: all firsts of the copies after the lowest live last) instead of
         a biclique per copy; every copy's first is a first and every last a last."""
-        period = len(self.cls) - base
-        frags = [x0] + [self.build(h.sub) for _ in range(count - 1)]
+        count = len(frags)
+        period = (len(self.cls) - base) // count
         if period == 0 or len(self.cls) - base != period * count:  # pragma: no cover
             raise Unavailable()  # copies are built identically; never happens
         if count > 1:
@@ -246,7 +250,7 @@ class _Builder:
             {NO_COND},
         )
 
-    def items(self, subs: List[H.Hir]) -> List[_Frag]:
+    def items(self, subs: List[H.Hir]) -> Walk[List[_Frag]]:
         """Fragments of a concatenation; a stretch of one-character items (the classes of
         a case-insensitive word, say) is consecutive positions and one chain."""
         out: List[_Frag] = []
@@ -256,7 +260,7 @@ class _Builder:
             while j < len(subs) and _one_char(subs[j]) is not None:
                 j += 1
             if j - i < 2:
-                out.append(self.build(subs[i]))
+                out.append((yield subs[i]))
                 i += 1
                 continue
             ps = []
@@ -335,10 +339,15 @@ class Stats:
         self.tables = 0  # boundary contexts whose masks were built
 
 
-class BitNFA:
-    """``is_match`` by bit-parallel simulation (raises ``Unavailable`` if too large)."""
+class BitNFA(Rebuildable):
+    """``is_match`` by bit-parallel simulation (raises ``Unavailable`` if too large).
 
-    def __init__(self, hir: H.Hir) -> None:
+    Pickles by reference to its pattern (``source``), never its masks."""
+
+    part = "bits"
+
+    def __init__(self, hir: H.Hir, source: Optional[Source] = None) -> None:
+        self.source = source
         b = _Builder()
         top = b.build(hir)
         self.positions = len(b.cls)
@@ -386,7 +395,7 @@ class BitNFA:
             looks |= c
         for c in top.null:
             looks |= c
-        self._prev_mask, self._next_mask = _context_masks(looks)
+        self._prev_mask, self._next_mask = context_masks(looks)
         self._tables: Dict[int, _Table] = {}
         self._chars: Dict[str, Tuple[int, int, int]] = {}
         self._char_bytes = 0
@@ -409,7 +418,7 @@ class BitNFA:
                 return True
             got = memo.get(c)
             if got is None:
-                got = memo[c] = all(_holds(look, ctx) for look in c)
+                got = memo[c] = all(holds(look, ctx) for look in c)
             return got
 
         by_delta: Dict[int, List[int]] = {}
@@ -444,7 +453,7 @@ class BitNFA:
     # -- per-character data --------------------------------------------------------
 
     def _char(self, c: str) -> Tuple[int, int, int]:
-        """(previous-character bits, next-character bits << 5, positions whose class
+        """(previous-character bits, next-character bits << NEXT_SHIFT, positions whose class
         holds ``c``), cached up to ``MAX_CHARMASK_BYTES`` of masks."""
         got = self._chars.get(c)
         if got is None:
@@ -454,13 +463,8 @@ class BitNFA:
                 i = bisect_right(los, o) - 1
                 if i >= 0 and o <= his[i]:
                     mask |= self._class_masks[cid]
-            word = U.is_word_char(c)
-            aword = is_aword(c)
-            prev = (C_NL if c == "\n" else 0) | (C_CR if c == "\r" else 0)
-            prev |= (C_UWORD if word else 0) | (C_AWORD if aword else 0)
-            nxt = (N_NL if c == "\n" else 0) | (N_CR if c == "\r" else 0)
-            nxt |= (N_UWORD if word else 0) | (N_AWORD if aword else 0)
-            got = (prev & self._prev_mask, (nxt & self._next_mask) << 5, mask)
+            bits = char_bits(c)
+            got = (bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask)
             size = (mask.bit_length() >> 3) + 200
             if self._char_bytes + size > MAX_CHARMASK_BYTES:
                 self._chars.clear()
@@ -477,7 +481,7 @@ class BitNFA:
         chars = self._chars
         tables = self._tables
         d = 0
-        prev = C_START & self._prev_mask
+        prev = EDGE & self._prev_mask
         ops = 0
         i = 0
         for c in s:
@@ -522,7 +526,7 @@ class BitNFA:
             i += 1
             prev = pb
         self._count(ops, i)
-        t = self._table(prev | (N_END & self._next_mask) << 5)
+        t = self._table(prev | (EDGE & self._next_mask) << NEXT_SHIFT)
         return bool(d & t.last) or (t.null and (not anchored or i == 0))
 
     def _count(self, ops: int, chars: int) -> None:
@@ -624,65 +628,3 @@ def _bits(positions: List[int]) -> int:
     for p in positions:
         buf[p >> 3] |= 1 << (p & 7)
     return int.from_bytes(buf, "little")
-
-
-def _context_masks(looks: Set[str]) -> Tuple[int, int]:
-    """The previous/next-character bits that the looks in ``looks`` read."""
-    prev = nxt = 0
-    for lk in looks:
-        if lk in (H.START, H.START_LF, H.START_CRLF):
-            prev |= C_START
-        if lk in (H.START_LF, H.START_CRLF):
-            prev |= C_NL
-        if lk == H.START_CRLF:
-            prev |= C_CR
-            nxt |= N_NL
-        if lk in (H.END, H.END_LF, H.END_CRLF):
-            nxt |= N_END
-        if lk in (H.END_LF, H.END_CRLF):
-            nxt |= N_NL
-        if lk == H.END_CRLF:
-            nxt |= N_CR
-            prev |= C_CR
-        if "Unicode" in lk:
-            prev |= C_UWORD
-            nxt |= N_UWORD
-        if "Ascii" in lk:
-            prev |= C_AWORD
-            nxt |= N_AWORD
-    return prev, nxt
-
-
-def _holds(look: str, ctx: int) -> bool:
-    """``look`` at a boundary: previous-character bits in ``ctx``'s low 5 bits,
-    next-character bits (``N_*``) above them."""
-    nx = ctx >> 5
-    if look == H.START:
-        return bool(ctx & C_START)
-    if look == H.END:
-        return bool(nx & N_END)
-    if look == H.START_LF:
-        return bool(ctx & (C_START | C_NL))
-    if look == H.END_LF:
-        return bool(nx & (N_END | N_NL))
-    if look == H.START_CRLF:
-        return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and not nx & N_NL)
-    if look == H.END_CRLF:
-        return bool(nx & (N_END | N_CR)) or (bool(nx & N_NL) and not ctx & C_CR)
-    if "Unicode" in look:
-        before, after = bool(ctx & C_UWORD), bool(nx & N_UWORD)
-    else:
-        before, after = bool(ctx & C_AWORD), bool(nx & N_AWORD)
-    kind = look.replace("Unicode", "").replace("Ascii", "")
-    if kind == "Word":
-        return before != after
-    if kind == "WordNegate":
-        return before == after
-    if kind == "WordStart":
-        return not before and after
-    if kind == "WordEnd":
-        return before and not after
-    if kind == "WordStartHalf":
-        return not before
-    assert kind == "WordEndHalf"
-    return not after

@@ -9,12 +9,13 @@ look-arounds.  No flags are passed to ``re.compile``.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from . import charset as C
 from . import hir as H
 from . import unicode as U
 from .charset import Ranges
+from .iterative import Walk, run
 
 ASCII: Ranges = ((0, 0x7F),)
 
@@ -117,64 +118,94 @@ class Emitter:
         return table[kind]
 
     def emit(self, h: H.Hir) -> str:
-        if isinstance(h, H.HEmpty):
-            return ""
-        if isinstance(h, H.HLiteral):
-            if self.ascii_only and not h.chars.isascii():
+        text: str = run(self._step, h)
+        return text
+
+    def _step(self, h: H.Hir) -> Any:
+        """A leaf's text, or the walk of a composite node."""
+        t = type(h)
+        if t is H.HLiteral:
+            chars: str = h.chars  # type: ignore[attr-defined]
+            if self.ascii_only and not chars.isascii():
                 return "(?!)"
-            return "".join(esc(ord(c)) for c in h.chars)
-        if isinstance(h, H.HClass):
-            return class_re(self.cls(h.ranges))
-        if isinstance(h, H.HLook):
-            return self.look(h.look)
+            return "".join(esc(ord(c)) for c in chars)
+        if t is H.HClass:
+            return class_re(self.cls(h.ranges))  # type: ignore[attr-defined]
+        if t is H.HLook:
+            return self.look(h.look)  # type: ignore[attr-defined]
+        if t is H.HEmpty:
+            return ""
+        return self._walk(h)
+
+    def _walk(self, h: H.Hir) -> Walk[str]:
         if isinstance(h, H.HCapture):
-            return self.emit(h.sub)
+            text: str = yield h.sub
+            return text
         if isinstance(h, H.HConcat):
-            return "".join(self.group_alt(s) for s in h.subs)
+            parts: List[str] = []
+            step = self._step
+            for s in h.subs:
+                parts.append(step(s) if type(s) in _LEAVES else (yield s))
+            return "".join(parts)
         if isinstance(h, H.HAlternation):
-            return "(?:" + "|".join(self.emit(s) for s in h.subs) + ")"
+            branches: List[str] = []
+            for s in h.subs:
+                branches.append((yield s))
+            return "(?:" + "|".join(branches) + ")"
         assert isinstance(h, H.HRepetition)
-        return self.repetition(h)
-
-    def group_alt(self, h: H.Hir) -> str:
-        if isinstance(h, H.HCapture):
-            return self.group_alt(h.sub)
-        return self.emit(h)
-
-    def atom(self, h: H.Hir) -> str:
-        """``h`` as something a quantifier can follow."""
-        if isinstance(h, H.HCapture):
-            return self.atom(h.sub)
-        if isinstance(h, H.HLiteral) and len(h.chars) == 1:
-            o = ord(h.chars)
-            h = H.HClass(((o, o),))
-        if isinstance(h, H.HClass):
-            rs = self.cls(h.ranges)
-            return class_re(rs) if rs else "[^\\x00-\\U0010ffff]"
-        return "(?:" + self.emit(h) + ")"
-
-    def repetition(self, h: H.HRepetition) -> str:
-        rmin, rmax = h.min, h.max
         if H.max_len(h.sub) == 0:
             # Zero-width body: the smart constructor left only {0,1}.
-            return "(?:" + self.emit(h.sub) + "|)"
-        a = self.atom(h.sub)
-        if rmax is None:
-            if rmin == 0:
-                q = "*"
-            elif rmin == 1:
-                q = "+"
-            else:
-                q = f"{{{rmin},}}"
-        elif rmin == rmax:
-            q = f"{{{rmin}}}"
-        elif rmin == 0 and rmax == 1:
-            q = "?"
+            inner: str = yield h.sub
+            return "(?:" + inner + "|)"
+        sub = h.sub
+        while isinstance(sub, H.HCapture):
+            sub = sub.sub
+        if isinstance(sub, H.HLiteral) and len(sub.chars) == 1:
+            o = ord(sub.chars)
+            sub = H.HClass(((o, o),))
+        if isinstance(sub, H.HClass):
+            rs = self.cls(sub.ranges)
+            atom = class_re(rs) if rs else "[^\\x00-\\U0010ffff]"
         else:
-            q = f"{{{rmin},{rmax}}}"
-        if not h.greedy:
-            q += "?"
-        return a + q
+            atom = "(?:" + (yield sub) + ")"
+        return atom + quantifier(h)
+
+
+_LEAVES = frozenset([H.HLiteral, H.HClass, H.HLook, H.HEmpty])
+
+
+def quantifier(h: H.HRepetition) -> str:
+    """The ``re`` quantifier of ``h`` (its body made an atom)."""
+    rmin, rmax = h.min, h.max
+    if rmax is None:
+        if rmin == 0:
+            q = "*"
+        elif rmin == 1:
+            q = "+"
+        else:
+            q = f"{{{rmin},}}"
+    elif rmin == rmax:
+        q = f"{{{rmin}}}"
+    elif rmin == 0 and rmax == 1:
+        q = "?"
+    else:
+        q = f"{{{rmin},{rmax}}}"
+    return q if h.greedy else q + "?"
+
+
+def nesting(h: H.Hir) -> int:
+    """How deeply the groups ``emit`` writes for ``h`` can nest (an upper bound: the
+    depth of alternations and repetitions), which is how deeply ``re.compile``
+    recurses."""
+    deepest = 0
+    stack = [(h, 0)]
+    while stack:
+        x, depth = stack.pop()
+        if isinstance(x, (H.HAlternation, H.HRepetition)):
+            depth += 1
+            deepest = max(deepest, depth)
+        stack.extend((s, depth) for s in H.children(x))
+    return deepest
 
 
 def emit(h: H.Hir, ascii_only: bool = False) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from . import hir as H
+from .origin import Rebuildable, Source
 
 
 def literal_set(h: H.Hir) -> Optional[Tuple[bool, List[str], bool]]:
@@ -76,11 +77,16 @@ def _walk(goto: List[Dict[str, int]], hit: List[bool], chars: Iterable[str]) -> 
     return False
 
 
-class LiteralSet:
+class LiteralSet(Rebuildable):
     """``is_match`` for ``[\\A] (w1|...|wK) [\\z]`` with Rust semantics (every word
-    non-empty)."""
+    non-empty).  Pickles by reference to its pattern (``source``)."""
 
-    def __init__(self, starts: bool, words: List[str], ends: bool) -> None:
+    part = "literals"
+
+    def __init__(
+        self, starts: bool, words: List[str], ends: bool, *, source: Optional[Source] = None
+    ) -> None:
+        self.source = source
         self.starts = starts
         self.ends = ends
         self.words: FrozenSet[str] = frozenset(words)

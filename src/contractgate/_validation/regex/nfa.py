@@ -28,14 +28,10 @@ from bisect import bisect_right
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import hir as H
-from . import unicode as U
-from .charset import Ranges
-
-K_CHAR = 0
-K_SPLIT = 1
-K_LOOK = 2
-K_MATCH = 3
-K_TRIE = 4
+from .bitnfa import BitNFA, Unavailable
+from .looks import EDGE, NEXT_SHIFT, char_bits, context_masks, holds
+from .origin import Rebuildable, Source
+from .thompson import K_CHAR, K_LOOK, K_MATCH, K_SPLIT, K_TRIE, Graph
 
 #: Cache bounds: states, transitions, and estimated bytes (frozensets and dicts).
 MAX_DFA_STATES = 20_000
@@ -56,112 +52,15 @@ MISS_UNITS = 40
 #: Literal alternations with at least this many branches become a trie.
 TRIE_MIN_BRANCHES = 3
 
-# Context bits describing the previous character.
-C_START = 1
-C_NL = 2
-C_CR = 4
-C_UWORD = 8
-C_AWORD = 16
 
+class NFA(Graph):
+    """The Thompson NFA of the lazy DFA: literal alternations are tries."""
 
-def is_aword(c: str) -> bool:
-    """ASCII word character (``[0-9A-Za-z_]``), as the ``Ascii`` word boundaries read it."""
-    return c == "_" or ("0" <= c <= "9") or ("A" <= c <= "Z") or ("a" <= c <= "z")
+    trie_min = TRIE_MIN_BRANCHES
 
-
-class NFA:
-    """States are parallel lists: kind, class index, look kind, successors, trie edges."""
-
-    def __init__(self) -> None:
-        self.kind: List[int] = []
-        self.cls: List[int] = []
-        self.look: List[str] = []
-        self.nexts: List[List[int]] = []
-        self.trie: Dict[int, Dict[str, int]] = {}
-        self.classes: List[Tuple[List[int], List[int]]] = []
-        self._class_ids: Dict[Ranges, int] = {}
-
-    def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
-        self.kind.append(kind)
-        self.cls.append(cls)
-        self.look.append(look)
-        self.nexts.append(nexts)
-        return len(self.kind) - 1
-
-    def class_id(self, rs: Ranges) -> int:
-        got = self._class_ids.get(rs)
-        if got is None:
-            got = len(self.classes)
-            self.classes.append(([lo for lo, _ in rs], [hi for _, hi in rs]))
-            self._class_ids[rs] = got
-        return got
-
-    def compile(self, h: H.Hir, nxt: int) -> int:
-        """Compile ``h`` so that it continues at ``nxt``; return its start state."""
-        if isinstance(h, H.HEmpty):
-            return nxt
-        if isinstance(h, H.HLiteral):
-            for c in reversed(h.chars):
-                o = ord(c)
-                nxt = self.add(K_CHAR, [nxt], cls=self.class_id(((o, o),)))
-            return nxt
-        if isinstance(h, H.HClass):
-            return self.add(K_CHAR, [nxt], cls=self.class_id(h.ranges))
-        if isinstance(h, H.HLook):
-            return self.add(K_LOOK, [nxt], look=h.look)
-        if isinstance(h, H.HCapture):
-            return self.compile(h.sub, nxt)
-        if isinstance(h, H.HConcat):
-            for s in reversed(h.subs):
-                nxt = self.compile(s, nxt)
-            return nxt
-        if isinstance(h, H.HAlternation):
-            words = [s.chars for s in h.subs if isinstance(s, H.HLiteral)]
-            if len(words) == len(h.subs) and len(words) >= TRIE_MIN_BRANCHES:
-                return self.compile_trie(words, nxt)
-            outs = [self.compile(s, nxt) for s in h.subs]
-            return self.add(K_SPLIT, outs)
-        assert isinstance(h, H.HRepetition)
-        sub = h.sub
-        if h.max is None:
-            # X* is one looping copy; X{m,} is X^(m-1) X+ (as regex-automata's
-            # c_at_least), so nested unbounded repetitions stay linear in size.
-            loop = self.add(K_SPLIT, [])
-            body = self.compile(sub, loop)
-            self.nexts[loop] = [body, nxt]
-            if h.min == 0:
-                return loop
-            start = body
-            for _ in range(h.min - 1):
-                start = self.compile(sub, start)
-            return start
-        # X{m,n} = X^m (X(X(X)?)?)?: every skip goes straight to ``nxt``.
-        cur = nxt
-        for _ in range(h.max - h.min):
-            body = self.compile(sub, cur)
-            cur = self.add(K_SPLIT, [body, nxt])
-        for _ in range(h.min):
-            cur = self.compile(sub, cur)
-        return cur
-
-    def compile_trie(self, words: List[str], nxt: int) -> int:
-        """One ``K_TRIE`` state per distinct prefix; a node that ends a word has the
-        ε-successor ``nxt``."""
-        root = self.add(K_TRIE, [])
-        self.trie[root] = {}
-        for w in words:
-            node = root
-            for c in w:
-                edges = self.trie[node]
-                child = edges.get(c)
-                if child is None:
-                    child = self.add(K_TRIE, [])
-                    self.trie[child] = {}
-                    edges[c] = child
-                node = child
-            if not self.nexts[node]:
-                self.nexts[node] = [nxt]
-        return root
+    def bounds(self) -> List[Tuple[List[int], List[int]]]:
+        """Per class: the sorted lower and upper ends of its ranges (for bisection)."""
+        return [([lo for lo, _ in rs], [hi for _, hi in rs]) for rs in self.classes]
 
 
 class _State(Dict[str, object]):
@@ -207,44 +106,37 @@ class Stats:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
-class LazyDFA:
+class LazyDFA(Rebuildable):
     """``is_match`` over a compiled NFA (unanchored unless the pattern is anchored).
 
     Thread-safe: transitions are only ever added to a state's dict, new states
     are interned under a lock, and when the cache is full a fresh cache is
     swapped in while searches in flight keep using the states they hold.
+    Pickles by reference to its pattern (``source``), never its cache or lock.
     """
 
-    def __init__(self, hir: H.Hir) -> None:
+    part = "dfa"
+
+    def __init__(self, hir: H.Hir, source: Optional[Source] = None) -> None:
         nfa = NFA()
         match = nfa.add(K_MATCH, [])
         self.hir = hir
+        self.source = source
         self.nfa = nfa
         self.match_state = match
         self.start = nfa.compile(hir, match)
+        self._bounds = nfa.bounds()
         self.anchored = H.anchored_start(hir)
-        mask = 0
-        for lk in H.look_set(hir):
-            if lk in (H.START, H.START_LF, H.START_CRLF):
-                mask |= C_START
-            if lk in (H.START_LF, H.START_CRLF):
-                mask |= C_NL
-            if lk in (H.START_CRLF, H.END_CRLF):
-                mask |= C_CR
-            if "Unicode" in lk:
-                mask |= C_UWORD
-            if "Ascii" in lk:
-                mask |= C_AWORD
-        self.ctx_mask = mask
+        self.ctx_mask = context_masks(H.look_set(hir))[0]
         self.stats = Stats()
-        self._ctx_cache: Dict[str, int] = {}
+        self._char_bits: Dict[str, int] = {}
         self._lock = threading.Lock()
         self._bits: Any = None  # bitnfa.BitNFA built on the first hand-over; False: too large
         self._cache = self._new_cache()
 
     def _new_cache(self) -> _Cache:
         cache = _Cache()
-        cache.start = self._intern(cache, frozenset([self.start]), C_START & self.ctx_mask)
+        cache.start = self._intern(cache, frozenset([self.start]), EDGE & self.ctx_mask)
         return cache
 
     def _intern(self, cache: _Cache, states: FrozenSet[int], ctx: int) -> _State:
@@ -257,24 +149,21 @@ class LazyDFA:
             self.stats.states_built += 1
         return got
 
-    def ctx_of(self, c: str) -> int:
-        got = self._ctx_cache.get(c)
+    def bits_of(self, c: str) -> int:
+        """``looks.char_bits(c)``, cached for the first 10 000 distinct characters."""
+        got = self._char_bits.get(c)
         if got is None:
-            got = 0
-            if c == "\n":
-                got |= C_NL
-            elif c == "\r":
-                got |= C_CR
-            if U.is_word_char(c):
-                got |= C_UWORD
-            if is_aword(c):
-                got |= C_AWORD
-            got &= self.ctx_mask
-            if len(self._ctx_cache) < 10_000:
-                self._ctx_cache[c] = got
+            got = char_bits(c)
+            if len(self._char_bits) < 10_000:
+                self._char_bits[c] = got
         return got
 
-    def _closure(self, states: FrozenSet[int], ctx: int, nxt: Optional[str]) -> List[int]:
+    def ctx_of(self, c: str) -> int:
+        """The bits of ``c`` a state keeps about its previous character."""
+        return self.bits_of(c) & self.ctx_mask
+
+    def _closure(self, states: FrozenSet[int], b: int) -> List[int]:
+        """The states reached from ``states`` over ε-edges at the boundary ``b``."""
         nfa = self.nfa
         kinds, looks, nexts = nfa.kind, nfa.look, nfa.nexts
         seen = set()
@@ -289,7 +178,7 @@ class LazyDFA:
             if k == K_SPLIT:
                 stack.extend(nexts[s])
             elif k == K_LOOK:
-                if look_holds(looks[s], ctx, nxt):
+                if holds(looks[s], b):
                     stack.append(nexts[s][0])
             else:
                 out.append(s)
@@ -304,10 +193,13 @@ class LazyDFA:
         The closure (with look-arounds decided by ``c``) and the step over ``c``
         are one walk: this is the cost of a cache miss."""
         nfa = self.nfa
-        kinds, looks, nexts, trie, cls, classes = (
-            nfa.kind, nfa.look, nfa.nexts, nfa.trie, nfa.cls, nfa.classes
+        kinds, looks, nexts, trie, cls, bounds = (
+            nfa.kind, nfa.look, nfa.nexts, nfa.trie, nfa.cls, self._bounds
         )
-        ctx = state.ctx
+        cbits = self._char_bits.get(c)
+        if cbits is None:
+            cbits = self.bits_of(c)
+        b = state.ctx | cbits << NEXT_SHIFT
         o = ord(c)
         new: List[int] = []
         seen = set()
@@ -319,14 +211,14 @@ class LazyDFA:
             seen.add(s)
             k = kinds[s]
             if k == K_CHAR:
-                los, his = classes[cls[s]]
+                los, his = bounds[cls[s]]
                 i = bisect_right(los, o) - 1
                 if i >= 0 and o <= his[i]:
                     new.append(nexts[s][0])
             elif k == K_SPLIT:
                 stack.extend(nexts[s])
             elif k == K_LOOK:
-                if look_holds(looks[s], ctx, c):
+                if holds(looks[s], b):
                     stack.append(nexts[s][0])
             elif k == K_TRIE:
                 child = trie[s].get(c)
@@ -341,9 +233,7 @@ class LazyDFA:
             new.append(self.start)
         elif not new:
             return False
-        nctx = self._ctx_cache.get(c)
-        if nctx is None:
-            nctx = self.ctx_of(c)
+        nctx = cbits & self.ctx_mask
         key = (frozenset(new), nctx)
         with self._lock:
             cache = self._cache
@@ -367,7 +257,7 @@ class LazyDFA:
     def at_eoi(self, state: _State) -> bool:
         got = state.eoi
         if got is None:
-            closed = self._closure(state.states, state.ctx, None)
+            closed = self._closure(state.states, state.ctx | EDGE << NEXT_SHIFT)
             got = any(self.nfa.kind[s] == K_MATCH for s in closed)
             state.eoi = got
         return got
@@ -398,52 +288,22 @@ class LazyDFA:
             i += 1
         return self.at_eoi(st)
 
-    def _hand_over(self, s: str) -> Optional[bool]:
-        """The cache thrashes on this input: answer with the bit-parallel simulation
-        (``None`` if the pattern is too large for it; the DFA then goes on)."""
-        from .bitnfa import BitNFA, Unavailable  # bitnfa imports this module
-
+    def bit_engine(self) -> Optional[BitNFA]:
+        """The bit-parallel engine of this pattern, built on first use (None: the
+        pattern is too large for it)."""
         bits = self._bits
         if bits is None:
             try:
-                bits = self._bits = BitNFA(self.hir)
+                bits = self._bits = BitNFA(self.hir, self.source)
             except Unavailable:
-                self._bits = False
-                return None
+                bits = self._bits = False
+        return bits if bits is not False else None
+
+    def _hand_over(self, s: str) -> Optional[bool]:
+        """The cache thrashes on this input: answer with the bit-parallel simulation
+        (``None`` if the pattern is too large for it; the DFA then goes on)."""
+        bits = self.bit_engine()
+        if bits is None:
+            return None
         self.stats.handovers += 1
         return bool(bits.is_match(s))
-
-
-def look_holds(look: str, ctx: int, nxt: Optional[str]) -> bool:
-    """Does ``look`` hold between a previous character described by ``ctx`` and ``nxt``?"""
-    if look == H.START:
-        return bool(ctx & C_START)
-    if look == H.END:
-        return nxt is None
-    if look == H.START_LF:
-        return bool(ctx & (C_START | C_NL))
-    if look == H.END_LF:
-        return nxt is None or nxt == "\n"
-    if look == H.START_CRLF:
-        return bool(ctx & (C_START | C_NL)) or (bool(ctx & C_CR) and nxt != "\n")
-    if look == H.END_CRLF:
-        return nxt is None or nxt == "\r" or (nxt == "\n" and not ctx & C_CR)
-    if "Unicode" in look:
-        before = bool(ctx & C_UWORD)
-        after = nxt is not None and U.is_word_char(nxt)
-    else:
-        before = bool(ctx & C_AWORD)
-        after = nxt is not None and is_aword(nxt)
-    kind = look.replace("Unicode", "").replace("Ascii", "")
-    if kind == "Word":
-        return before != after
-    if kind == "WordNegate":
-        return before == after
-    if kind == "WordStart":
-        return not before and after
-    if kind == "WordEnd":
-        return before and not after
-    if kind == "WordStartHalf":
-        return not before
-    assert kind == "WordEndHalf"
-    return not after

@@ -52,6 +52,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from . import charset as C
 from . import hir as H
 from .charset import Ranges
+from .thompson import K_CHAR, K_LOOK, K_MATCH, K_SPLIT, Graph, TooLarge
 
 #: Steps per input character that a pattern may cost on ``re`` (see ``cost_bound``).
 STEP_BUDGET = 64
@@ -61,11 +62,6 @@ MAX_NODES = 24_000
 MAX_WORK = 400_000
 
 _ASCII: Ranges = ((0, 0x7F),)
-
-K_CHAR = 0
-K_SPLIT = 1
-K_LOOK = 2
-K_MATCH = 3
 
 Counts = Dict[int, int]
 
@@ -79,91 +75,58 @@ def step_weight(rs: Ranges) -> int:
     return 1 + sum(1 for _, hi in rs if hi > 0xFFFF) // 16
 
 
-class _Graph:
-    """The ε-NFA of the emitted pattern, counted repetitions unrolled."""
+class _Graph(Graph):
+    """The ε-NFA of the emitted pattern, counted repetitions unrolled (``Graph``: the
+    lazy DFA's construction; here without literal tries, as ``re`` tries branches one
+    by one)."""
+
+    max_states = MAX_NODES
 
     def __init__(self, ascii_only: bool = False) -> None:
-        self.kind: List[int] = []
-        self.cls: List[int] = []
-        self.look: List[str] = []
-        self.nexts: List[List[int]] = []
-        self.classes: List[Ranges] = []
-        self._class_ids: Dict[Ranges, int] = {}
+        super().__init__()
         self.ascii_only = ascii_only
+        self._nullable: Dict[int, Tuple[H.Hir, bool]] = {}
 
-    def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
-        if len(self.kind) >= MAX_NODES:
-            raise _Unsafe()
-        self.kind.append(kind)
-        self.cls.append(cls)
-        self.look.append(look)
-        self.nexts.append(nexts)
-        return len(self.kind) - 1
+    def class_ranges(self, rs: Ranges) -> Ranges:
+        # what ``emit(ascii_only=True)`` writes
+        return C.intersect(rs, _ASCII) if self.ascii_only else rs
 
-    def char(self, rs: Ranges, nxt: int) -> int:
-        if self.ascii_only:
-            rs = C.intersect(rs, _ASCII)  # what ``emit(ascii_only=True)`` writes
-        cid = self._class_ids.get(rs)
-        if cid is None:
-            cid = len(self.classes)
-            self.classes.append(rs)
-            self._class_ids[rs] = cid
-        return self.add(K_CHAR, [nxt], cls=cid)
-
-    def compile(self, h: H.Hir, nxt: int) -> int:
-        """Compile ``h`` to continue at ``nxt``; return its entry node."""
-        if isinstance(h, H.HEmpty):
-            return nxt
-        if isinstance(h, H.HLiteral):
-            for c in reversed(h.chars):
-                o = ord(c)
-                nxt = self.char(((o, o),), nxt)
-            return nxt
-        if isinstance(h, H.HClass):
-            return self.char(h.ranges, nxt)
-        if isinstance(h, H.HLook):
-            return self.add(K_LOOK, [nxt], look=h.look)
-        if isinstance(h, H.HCapture):
-            return self.compile(h.sub, nxt)
-        if isinstance(h, H.HConcat):
-            for s in reversed(h.subs):
-                nxt = self.compile(s, nxt)
-            return nxt
-        if isinstance(h, H.HAlternation):
-            return self.add(K_SPLIT, [self.compile(s, nxt) for s in h.subs])
-        assert isinstance(h, H.HRepetition), type(h)
-        sub = h.sub
-        if h.max is None:
-            if _nullable(sub):
-                raise _Unsafe()  # an ε-cycle: re's empty-loop guard is not modelled
-            loop = self.add(K_SPLIT, [])
-            body = self.compile(sub, loop)
-            self.nexts[loop] = [body, nxt]
-            start = loop if h.min == 0 else body
-            for _ in range(max(0, h.min - 1)):
-                start = self.compile(sub, start)
-            return start
-        cur = nxt
-        for _ in range(h.max - h.min):
-            cur = self.add(K_SPLIT, [self.compile(sub, cur), nxt])
-        for _ in range(h.min):
-            cur = self.compile(sub, cur)
-        return cur
+    def loop_body(self, sub: H.Hir) -> None:
+        if nullable(sub, self._nullable):
+            raise _Unsafe()  # an ε-cycle: re's empty-loop guard is not modelled
 
 
-def _nullable(h: H.Hir) -> bool:
-    if isinstance(h, (H.HEmpty, H.HLook)):
-        return True
-    if isinstance(h, (H.HLiteral, H.HClass)):
-        return False
-    if isinstance(h, H.HCapture):
-        return _nullable(h.sub)
-    if isinstance(h, H.HConcat):
-        return all(_nullable(s) for s in h.subs)
-    if isinstance(h, H.HAlternation):
-        return any(_nullable(s) for s in h.subs)
-    assert isinstance(h, H.HRepetition)
-    return h.min == 0 or _nullable(h.sub)
+def nullable(root: H.Hir, memo: Dict[int, Tuple[H.Hir, bool]]) -> bool:
+    """Whether ``root`` can match the empty string (classes count as consuming, even
+    empty ones), as a post-order walk; ``memo`` by identity (the node kept alive)."""
+    out: List[bool] = []
+    stack: List[Tuple[H.Hir, bool]] = [(root, False)]
+    while stack:
+        h, done = stack.pop()
+        if isinstance(h, (H.HEmpty, H.HLook)):
+            out.append(True)
+            continue
+        if isinstance(h, (H.HLiteral, H.HClass)):
+            out.append(False)
+            continue
+        if isinstance(h, H.HRepetition) and h.min == 0:
+            out.append(True)
+            continue
+        got = memo.get(id(h))
+        if got is not None and got[0] is h:
+            out.append(got[1])
+            continue
+        subs = H.children(h)
+        if not done:
+            stack.append((h, True))
+            stack.extend((x, False) for x in reversed(subs))
+            continue
+        vals = out[len(out) - len(subs):]
+        del out[len(out) - len(subs):]
+        value = any(vals) if isinstance(h, H.HAlternation) else all(vals)
+        memo[id(h)] = (h, value)
+        out.append(value)
+    return out[0]
 
 
 class Analysis:
@@ -204,16 +167,19 @@ def is_linear(h: H.Hir) -> bool:
 def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> Analysis:
     """Run the proof; raise ``_Unsafe`` if it fails or if a bound exceeds ``budget``."""
     g = _Graph(ascii_only)
-    match = g.add(K_MATCH, [])
-    start = g.compile(h, match)
-    out = Analysis()
-    out.anchored = H.anchored_start(h)
-    if out.anchored:
-        root = start
-    else:
-        root = g.add(K_SPLIT, [start])
-        dot = g.char(C.ANY, root)
-        g.nexts[root].append(dot)
+    try:
+        match = g.add(K_MATCH, [])
+        start = g.compile(h, match)
+        out = Analysis()
+        out.anchored = H.anchored_start(h)
+        if out.anchored:
+            root = start
+        else:
+            root = g.add(K_SPLIT, [start])
+            dot = g.add(K_CHAR, [root], g.class_id(C.ANY))
+            g.nexts[root].append(dot)
+    except TooLarge:
+        raise _Unsafe() from None
     cap = budget + 1
     e, follow, clean = _closures(g, cap)
     kind, cls, nexts, classes = g.kind, g.cls, g.nexts, g.classes

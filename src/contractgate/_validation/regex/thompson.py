@@ -1,0 +1,254 @@
+"""Thompson's construction over the HIR: the ε-NFA of the lazy DFA (``nfa``) and of the
+backtracking-cost analysis (``safety``), one construction for both.
+
+``X{m,}`` is ``X^(m-1) X+`` and ``X{m,n}`` is ``X^m (X(X(X)?)?)?`` with every skip edge
+going straight to the end (regex-automata's ``c_at_least``/``c_bounded``): a DFA state
+then holds the copy it is in, not every copy after it, and the analysis sees the
+choices ``re``'s repeat counter makes.
+
+A sub-expression compiled to continue at ``nxt`` only refers to its own states and to
+``nxt``, so the further copies of a repetition are clones of the first (its states
+with shifted ids) instead of new walks of the HIR, and runs of one-character items are
+laid out in bulk.  The walk keeps its own stack (``iterative.run``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import hir as H
+from .charset import Ranges
+from .iterative import Walk, run
+
+K_CHAR = 0
+K_SPLIT = 1
+K_LOOK = 2
+K_MATCH = 3
+K_TRIE = 4
+
+#: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clone``.
+Copy = Tuple[int, int, int, int]
+
+
+class TooLarge(Exception):
+    """The graph would have more than ``Graph.max_states`` states."""
+
+
+class Graph:
+    """States are parallel lists: kind, class index, look kind, successors; ``trie``
+    holds the edges of ``K_TRIE`` states."""
+
+    #: Fail with ``TooLarge`` beyond this many states (None: no limit).
+    max_states: Optional[int] = None
+    #: Alternations of at least this many plain literals become one trie (None: never).
+    trie_min: Optional[int] = None
+
+    def __init__(self) -> None:
+        self.kind: List[int] = []
+        self.cls: List[int] = []
+        self.look: List[str] = []
+        self.nexts: List[List[int]] = []
+        self.trie: Dict[int, Dict[str, int]] = {}
+        self.classes: List[Ranges] = []
+        self._class_ids: Dict[Ranges, int] = {}
+        self._by_id: Dict[int, Tuple[Ranges, int]] = {}  # id(ranges): (ranges, class)
+        self._chars: Dict[str, int] = {}
+
+    # -- hooks ------------------------------------------------------------------------
+
+    def class_ranges(self, rs: Ranges) -> Ranges:
+        """The set a class test of ``rs`` checks (subclasses may narrow it)."""
+        return rs
+
+    def loop_body(self, sub: H.Hir) -> None:
+        """Called for the body of every unbounded repetition (subclasses may refuse it)."""
+
+    # -- states -------------------------------------------------------------------------
+
+    def reserve(self, n: int) -> None:
+        if self.max_states is not None and len(self.kind) + n > self.max_states:
+            raise TooLarge()
+
+    def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
+        if self.max_states is not None and len(self.kind) >= self.max_states:
+            raise TooLarge()
+        self.kind.append(kind)
+        self.cls.append(cls)
+        self.look.append(look)
+        self.nexts.append(nexts)
+        return len(self.kind) - 1
+
+    def class_id(self, rs: Ranges) -> int:
+        """The index of ``rs``'s test (by identity first: hashing a big class is slow)."""
+        got = self._by_id.get(id(rs))
+        if got is not None and got[0] is rs:
+            return got[1]
+        narrowed = self.class_ranges(rs)
+        cid = self._class_ids.get(narrowed)
+        if cid is None:
+            cid = len(self.classes)
+            self.classes.append(narrowed)
+            self._class_ids[narrowed] = cid
+        self._by_id[id(rs)] = (rs, cid)
+        return cid
+
+    def char_id(self, c: str) -> int:
+        got = self._chars.get(c)
+        if got is None:
+            o = ord(c)
+            got = self._chars[c] = self.class_id(((o, o),))
+        return got
+
+    def chain(self, classes: List[int], nxt: int) -> int:
+        """Consecutive ``K_CHAR`` states testing ``classes`` in order, then ``nxt``."""
+        n = len(classes)
+        if not n:
+            return nxt
+        self.reserve(n)
+        first = len(self.kind)
+        # Built back to front (the last test first), as a recursive build would.
+        self.kind.extend([K_CHAR] * n)
+        self.cls.extend(reversed(classes))
+        self.look.extend([""] * n)
+        self.nexts.append([nxt])
+        self.nexts.extend([[j] for j in range(first, first + n - 1)])
+        return first + n - 1
+
+    def clones(self, copy: Copy, n: int, nxt: int, skip: Optional[int] = None) -> int:
+        """``n`` more copies of ``copy``, each continuing at the entry of the one made
+        before it (the first at ``nxt``); returns the last one's entry.  With ``skip``,
+        each copy's entry is a split to it or to ``skip`` (``X(X(X)?)?``)."""
+        a, b, entry, _old = copy  # every successor outside [a, b) is ``_old`` (< a)
+        if n <= 0:
+            return nxt
+        kinds, classes, looks = self.kind[a:b], self.cls[a:b], self.look[a:b]
+        if skip is not None:
+            kinds.append(K_SPLIT)
+            classes.append(-1)
+            looks.append("")
+        per = len(kinds)
+        if not per:
+            return nxt
+        self.reserve(per * n)
+        base = len(self.kind)
+        self.kind.extend(kinds * n)
+        self.cls.extend(classes * n)
+        self.look.extend(looks * n)
+        succs = self.nexts[a:b]
+        nexts: List[List[int]] = []
+        cur = nxt
+        for k in range(n):
+            shift = base + k * per - a
+            nexts.extend([[x + shift if x >= a else cur for x in succ] for succ in succs])
+            e = entry + shift if entry >= a else cur
+            if skip is not None:
+                nexts.append([e, skip])
+                e = base + k * per + per - 1
+            cur = e
+        self.nexts.extend(nexts)
+        if K_TRIE in kinds:
+            for j in range(a, b):
+                edges = self.trie.get(j)
+                if edges is not None:
+                    for k in range(n):
+                        shift = base + k * per - a
+                        self.trie[j + shift] = {c: x + shift for c, x in edges.items()}
+        return cur
+
+    # -- the construction ---------------------------------------------------------------
+
+    def compile(self, h: H.Hir, nxt: int) -> int:
+        """Compile ``h`` so that it continues at ``nxt``; return its entry state."""
+        entry: int = run(self._step, (h, nxt))
+        return entry
+
+    def _step(self, request: Tuple[H.Hir, int]) -> Any:
+        h, nxt = request
+        t = type(h)
+        if t is H.HLiteral:
+            return self.chain([self.char_id(c) for c in h.chars], nxt)  # type: ignore[attr-defined]
+        if t is H.HClass:
+            return self.add(K_CHAR, [nxt], self.class_id(h.ranges))  # type: ignore[attr-defined]
+        if t is H.HEmpty:
+            return nxt
+        if t is H.HLook:
+            return self.add(K_LOOK, [nxt], look=h.look)  # type: ignore[attr-defined]
+        return self._walk(h, nxt)
+
+    def _one_char(self, h: H.Hir) -> Optional[int]:
+        """The class index if ``h`` is one class or one character, else None."""
+        if type(h) is H.HClass:
+            return self.class_id(h.ranges)
+        if type(h) is H.HLiteral and len(h.chars) == 1:
+            return self.char_id(h.chars)
+        return None
+
+    def _walk(self, h: H.Hir, nxt: int) -> Walk[int]:
+        if isinstance(h, H.HCapture):
+            entry: int = yield (h.sub, nxt)
+            return entry
+        if isinstance(h, H.HConcat):
+            for s in reversed(h.subs):
+                got: int = yield (s, nxt)
+                nxt = got
+            return nxt
+        if isinstance(h, H.HAlternation):
+            if self.trie_min is not None and len(h.subs) >= self.trie_min:
+                words = [s.chars for s in h.subs if isinstance(s, H.HLiteral)]
+                if len(words) == len(h.subs):
+                    return self.compile_trie(words, nxt)
+            outs = []
+            for s in h.subs:
+                outs.append((yield (s, nxt)))
+            return self.add(K_SPLIT, outs)
+        assert isinstance(h, H.HRepetition), type(h)
+        sub = h.sub
+        one = self._one_char(sub)
+        if h.max is None:
+            self.loop_body(sub)
+            loop = self.add(K_SPLIT, [])
+            mark = len(self.kind)
+            body: int = yield (sub, loop)
+            self.nexts[loop] = [body, nxt]
+            if h.min <= 1:
+                return loop if h.min == 0 else body
+            if one is not None:
+                return self.chain([one] * (h.min - 1), body)
+            return self.clones((mark, len(self.kind), body, loop), h.min - 1, body)
+        cur = nxt
+        copy: Optional[Copy] = None
+        if h.max > h.min:
+            mark = len(self.kind)
+            body = yield (sub, cur)
+            copy = (mark, len(self.kind), body, cur)
+            cur = self.add(K_SPLIT, [body, nxt])
+            cur = self.clones(copy, h.max - h.min - 1, cur, skip=nxt)
+        if not h.min:
+            return cur
+        if one is not None:
+            return self.chain([one] * h.min, cur)
+        if copy is None:
+            mark = len(self.kind)
+            body = yield (sub, cur)
+            copy = (mark, len(self.kind), body, cur)
+            return self.clones(copy, h.min - 1, body)
+        return self.clones(copy, h.min, cur)
+
+    def compile_trie(self, words: List[str], nxt: int) -> int:
+        """One ``K_TRIE`` state per distinct prefix; a node that ends a word has the
+        ε-successor ``nxt``."""
+        root = self.add(K_TRIE, [])
+        self.trie[root] = {}
+        for w in words:
+            node = root
+            for c in w:
+                edges = self.trie[node]
+                child = edges.get(c)
+                if child is None:
+                    child = self.add(K_TRIE, [])
+                    self.trie[child] = {}
+                    edges[c] = child
+                node = child
+            if not self.nexts[node]:
+                self.nexts[node] = [nxt]
+        return root
