@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from contractgate.cli._config import (
-    ConfigError,
-    _mini_toml_loads,
-    find_config,
-    glob_to_regex,
-    load_config,
-)
+from contractgate.cli._config import ConfigError, find_config, load_config
+from contractgate.cli._globs import glob_to_regex
+from contractgate.cli._minitoml import mini_toml_loads
 
 
 @pytest.mark.parametrize(
@@ -121,7 +117,7 @@ ignored = 1
 
 
 def test_mini_toml_matches_tomllib() -> None:
-    mini = _mini_toml_loads(PYPROJECT)["tool"]["contractgate"]
+    mini = mini_toml_loads(PYPROJECT)["tool"]["contractgate"]
     if sys.version_info >= (3, 11):
         import tomllib
 
@@ -137,7 +133,7 @@ def test_mini_toml_matches_tomllib() -> None:
 def test_pyproject_config_with_the_fallback_reader(tmp_path: Path, monkeypatch) -> None:
     import contractgate.cli._config as config_module
 
-    monkeypatch.setattr(config_module, "_toml_loads", lambda: _mini_toml_loads)
+    monkeypatch.setattr(config_module, "_toml_loads", lambda: mini_toml_loads)
     path = tmp_path / "pyproject.toml"
     path.write_text(PYPROJECT)
     cfg = load_config(str(path))

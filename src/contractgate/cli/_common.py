@@ -112,7 +112,7 @@ def expand_files(files: List[str], extensions: Iterable[str]) -> List[str]:
     """Command-line FILEs as files: a directory stands for the files below it with one
     of ``extensions`` (sorted; hidden directories skipped), and a glob that is not an
     existing path is expanded (pre-commit's ``args:`` reach us unexpanded)."""
-    from ._config import expand_glob, is_glob
+    from ._globs import expand_glob, is_glob
 
     wanted = {e.lower() for e in extensions}
     out: List[str] = []
