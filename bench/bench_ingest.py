@@ -25,9 +25,10 @@ the stages of ``Client.ingest`` (encoding, send/receive, decoding the answer, ch
 keeping the results).
 
 Then a child process ingests a generator of 1,000,000 small events with ``Client.ingest``
-(keeping every result, then with ``keep_results=False``, then as 10,000-event slices) and
-reports its peak RSS (``resource.getrusage``) against its RSS before the call, and what
-that growth is per event.
+(keeping every result; the same with the timed rounds' events, a third of them failing;
+with ``keep_results=False``; as 10,000-event slices) and reports its RSS before the call,
+what it still holds after it (the response alive; per event), and its peak RSS
+(``resource.getrusage``).
 
 Numbers only: nothing here asserts a timing.
 """
@@ -64,25 +65,42 @@ gw.stop()
 """
 
 RSS_CHILD = r"""
-import json, resource, sys, time
+import json, random, resource, sys, time
 from contractgate import Client
 base_url, api_key, cid, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 mode = sys.argv[5]
 
 def events():
+    if mode == "mixed":  # like the timed rounds: random ids and amounts, a third failing
+        rng = random.Random(7)
+        for i in range(n):
+            ev = {"user_id": "user_%d" % rng.randint(1, 99999),
+                  "event_type": rng.choice(["login", "purchase", "click"]),
+                  "timestamp": 1712000000 + i, "amount": round(rng.uniform(0, 300), 2)}
+            if i % 3 == 2:
+                ev["event_type"] = "refund"
+            yield ev
+        return
     for i in range(n):
         yield {"user_id": "u%d" % (i % 1000), "event_type": "click", "timestamp": 1712000000 + i}
 
-def rss_mib():
+def peak_mib():
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 1024 if sys.platform != "darwin" else r / 2**20
+
+def now_mib():  # the current RSS where /proc tells it, else the peak
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return peak_mib()
 
 with Client(base_url=base_url, api_key=api_key) as cg:
     # warm up (imports, connection) before taking the baseline
     cg.ingest(cid, list(events())[:10] if n < 10 else [next(events())], dry_run=True)
-    before = rss_mib()
+    before = now_mib()
     t0 = time.perf_counter()
-    if mode == "whole":
+    if mode in ("whole", "mixed"):
         r = cg.ingest(cid, events(), dry_run=True)
         total, passed = r.total, r.passed
     elif mode == "lean":  # counts and failing results only
@@ -101,8 +119,9 @@ with Client(base_url=base_url, api_key=api_key) as cg:
             passed += r.passed
             del r, chunk
     el = time.perf_counter() - t0
-    print(json.dumps({"before_mib": before, "peak_mib": rss_mib(), "seconds": el,
-                      "total": total, "passed": passed}))
+    held = now_mib()  # the response is still referenced
+    print(json.dumps({"before_mib": before, "held_mib": held, "peak_mib": peak_mib(),
+                      "seconds": el, "total": total, "passed": passed}))
 """
 
 
@@ -389,6 +408,7 @@ def main() -> None:
             )
             for mode, label in (
                 ("whole", "Client.ingest(generator)"),
+                ("mixed", "the same, events of the timed rounds"),
                 ("lean", "Client.ingest(gen, keep_results=False)"),
                 ("chunked", "Client.ingest per 10,000-event slice"),
             ):
@@ -404,14 +424,13 @@ def main() -> None:
                     print(f"  {label}: child failed: {out.stderr[-2000:]}")
                     continue
                 d = json.loads(out.stdout.strip().splitlines()[-1])
-                grown = d["peak_mib"] - d["before_mib"]
+                held = d["held_mib"] - d["before_mib"]
                 print(
-                    f"  {label:38s} RSS before {d['before_mib']:6.1f} MiB, "
-                    f"peak {d['peak_mib']:7.1f} MiB (+{grown:.1f} MiB, "
-                    f"{grown * 2**20 / max(d['total'], 1):.0f} B/event); "
-                    f"{d['total']:,} events ({d['passed']:,} passed) in "
-                    f"{d['seconds']:.1f} s ({d['total'] / d['seconds']:,.0f}/s); "
-                    f"wall {time.perf_counter() - t0:.1f} s"
+                    f"  {label:38s} RSS {d['before_mib']:6.1f} MiB before, "
+                    f"+{held:6.1f} MiB held after ({held * 2**20 / max(d['total'], 1):4.0f} "
+                    f"B/event), peak {d['peak_mib']:6.1f} MiB; {d['total']:,} events "
+                    f"({d['passed']:,} passed) in {d['seconds']:.1f} s "
+                    f"({d['total'] / d['seconds']:,.0f}/s); wall {time.perf_counter() - t0:.1f} s"
                 )
     finally:
         if proc.stdin:

@@ -170,9 +170,9 @@ class BatchAck:
 class ResultStore(Protocol):
     """The per-event results of one answer (or of part of one), kept undecoded until
     asked for: :class:`DecodedResults` holds the gateway's decoded JSON; the clients keep
-    a more compact store of the same results (``contractgate._http.ingest_answer``).
-    Each builds exactly the :class:`IngestEventResult` objects that
-    ``IngestEventResult.from_dict`` builds from the gateway's JSON."""
+    the answer's bytes, compressed (``contractgate._http.ingest_answer``). Each builds
+    exactly the :class:`IngestEventResult` objects that ``IngestEventResult.from_dict``
+    builds from the gateway's JSON."""
 
     def __len__(self) -> int: ...
 
@@ -269,9 +269,9 @@ class BatchIngestResponse(Model):
     gateway's idempotency cache) and ``batches`` (one :class:`BatchAck` per request).
 
     A 1000-event answer is often read only for its counts and failures, so a decoded
-    answer keeps its results undecoded (a :class:`ResultStore`: the gateway's JSON, or the
-    clients' compact store of it, a few dozen bytes per passing event) and builds
-    ``results`` on first access; ``failures`` builds only the failing ones.
+    answer keeps its results undecoded (a :class:`ResultStore`: the gateway's decoded
+    JSON, or, in the clients, its bytes compressed: a few dozen bytes per event) and
+    builds ``results`` on first access; ``failures`` builds only the failing ones.
     """
 
     total: int

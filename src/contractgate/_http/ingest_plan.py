@@ -291,7 +291,7 @@ class IngestPlan:
             raise invalid(
                 r, f"not an ingest batch answer (no 'results'){hint}", idempotency_key=key
             )
-        answer = read_batch_answer(data, batch.count, offset, compact=self.keep_results)
+        answer = read_batch_answer(data, r.content, batch.count, offset, keep=self.keep_results)
         if isinstance(answer, str):
             last = offset + batch.count - 1
             resend = (

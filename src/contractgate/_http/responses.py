@@ -49,6 +49,7 @@ __all__ = [
     "is_ingest_verdict",
     "is_pre_send",
     "is_tls_error",
+    "loads_json",
     "parse_json",
     "rate_limit_info",
     "retry_after_seconds",
@@ -78,7 +79,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _orjson_loads = None
 
 
-def _loads(content: bytes) -> Any:
+def loads_json(content: bytes) -> Any:
     """``json.loads`` without Python's NaN/Infinity extension (the gateway's serde_json
     never writes them).
 
@@ -100,7 +101,7 @@ def decode_body(content: bytes) -> Any:
     if not content:
         return ""
     try:
-        return _loads(content)
+        return loads_json(content)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return redact(content.decode("utf-8", "replace"))
 
@@ -110,7 +111,7 @@ def parse_json(resp: RawResponse) -> Any:
     JSON at all (often cut short) is ``transient``; one that decodes to something the
     gateway never sends (NaN, nesting too deep for Python) is not."""
     try:
-        return _loads(resp.content)
+        return loads_json(resp.content)
     except RecursionError:
         reason, transient = "it is nested too deeply to decode", False
     except _NonFinite as exc:
