@@ -81,6 +81,16 @@ CharRun = Tuple[str, int, Optional[int]]
 _MAX_PASS_DEPTH = 12
 
 
+#: The renderings a pending violation's message may apply to its value (``_a``), and
+#: the helper each names: ``_a`` itself is already text (a JSON type word).
+_RENDERINGS = {
+    "_a": "_as_text",
+    "str(_a)": "_str",
+    "_render_debug_str(_a)": "_render_debug_str",
+    "_render_f64(_a)": "_render_f64",
+    "_render_value(_a)": "_render_value",
+}
+
 # The other exact types an ``any`` value may have (``tuple`` and subclasses: checking code).
 _ANY_OTHER = frozenset({bool, type(None), dict, list})
 _ANY_OTHER_NOT_NULL = _ANY_OTHER - {type(None)}
@@ -154,8 +164,7 @@ class _Emitter:
         self.consts: Dict[str, Any] = {}
         self._const_ids: Dict[int, str] = {}
         self._enum_names: Dict[int, Tuple[str, str, str]] = {}
-        self._makers: Dict[str, str] = {}
-        self.maker_lines: List[str] = []
+        self._makers: Dict[Tuple[Any, ...], str] = {}
         self._n = 0
 
     # -- plumbing -------------------------------------------------------------------
@@ -224,27 +233,37 @@ class _Emitter:
             self.emit(ind, f"out.append({pending})")
 
     def maker(self, msg: Sequence[_Part], kind: Any) -> str:
-        """A function ``(_p, _a) -> Violation`` building the message ``msg`` (its
-        expressions use ``_p``, the path, and ``_a``, the value); shared by equal sites."""
-        kind_name = self.const(kind, "k")
-        if "_new" in self.h:  # Violation is a plain dataclass: fill its __dict__
-            body = [
-                "_v = _new(_Violation)",
-                "_d = _v.__dict__",
-                "_d['field'] = _p",
-                f"_d['message'] = {_concat(msg)}",
-                f"_d['kind'] = {kind_name}",
-                "return _v",
-            ]
-        else:  # pragma: no cover - slotted dataclasses
-            body = [f"return Violation(_p, {_concat(msg)}, {kind_name})"]
-        key = "\n".join(body)
+        """A callable ``(path, value) -> Violation`` for the message ``msg``: literal text,
+        ``_p`` (the path) and at most one rendering of ``_a`` (the value), in that order.
+        It is ``functools.partial(make_violation, …)`` (no generated code: a contract
+        has many failure sites), shared by equal sites."""
+        pieces: List[str] = [""]
+        use_path = False
+        render: Optional[str] = None
+        for lit, text in msg:
+            if lit:
+                pieces[-1] += text
+            elif text == "_p" and not use_path and render is None and len(pieces) == 1:
+                use_path = True
+                pieces.append("")
+            elif render is None and text in _RENDERINGS:
+                render = _RENDERINGS[text]
+                pieces.append("")
+            else:  # pragma: no cover - every template has this shape
+                raise AssertionError(f"unexpected message part {text!r}")
+        head = pieces[0]
+        mid = pieces[1] if use_path else ""
+        tail = pieces[-1] if render is not None else ""
+        renderer = None if render is None else self.h[render]
+        key = (kind, head, use_path, mid, renderer, tail)
         name = self._makers.get(key)
         if name is None:
-            name = self.var("_mk")
+            name = self.const(
+                self.h["_partial"](self.h["_make_violation"], kind, head, use_path, mid,
+                                   renderer, tail),
+                "mk",
+            )
             self._makers[key] = name
-            self.maker_lines.append(f"    def {name}(_p, _a):")
-            self.maker_lines.extend(f"        {line}" for line in body)
         return name
 
     def block(self, ind: int, start: int) -> None:
@@ -687,9 +706,7 @@ def generate(
     consts["_tail"] = tail
     consts["_patterns"] = patterns
     params = ", ".join(sorted(consts))
-    source = "\n".join(
-        [f"def _factory({params}):", *em.maker_lines, *body, f"    return {name}", ""]
-    )
+    source = "\n".join([f"def _factory({params}):", *body, f"    return {name}", ""])
     namespace: Dict[str, Any] = {}
     exec(compile(source, filename, "exec"), namespace)
     return GeneratedValidator(namespace["_factory"](**consts), source)

@@ -14,7 +14,9 @@ imports :mod:`contractgate.contract` at run time (the model types are annotation
 
 from __future__ import annotations
 
+import re
 import time
+from functools import partial
 from types import MappingProxyType, MethodType
 from typing import (
     TYPE_CHECKING,
@@ -48,7 +50,6 @@ from .eventvalues import (
     utf8_len,
 )
 from .jsonvalue import is_valid_date, loads, render_debug_str, render_f64, render_json
-from .portable import CacheInfo, CompileCache, fingerprint
 from .reference import (
     PASSED,
     ROOT_RESULT,
@@ -70,6 +71,7 @@ from .violations import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract, FieldDefinition
+    from .portable import CacheInfo, CompileCache
     from .regex import CompiledRegex
 
 __all__ = ["CompiledContract", "Now", "compile_contract", "compiled_cache_info", "preorder"]
@@ -107,51 +109,126 @@ def _pattern_too_long(pattern: str) -> Optional[int]:
     return size if size > MAX_PATTERN_BYTES else None
 
 
+CharRun = Tuple[str, int, Optional[int]]
+
+# ``^[set]{min,max}$`` over letters, digits and ``_`` (single characters, or ranges within
+# a-z, A-Z or 0-9), with ``+``, ``*``, ``{n}``, ``{n,}`` or ``{n,m}``: the most common
+# contract patterns. Their match is a character run (``char_run``); recognising them here
+# spares a hook run importing the regex engine (its parser and Unicode tables).
+_SIMPLE_RUN = re.compile(
+    r"\^\[((?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|[A-Za-z0-9_])+)\]"
+    r"(?:(\+)|(\*)|\{([0-9]{1,3})(?:(,)([0-9]{1,3})?)?\})\$\Z"
+)
+_CLASS_ITEM = re.compile(r"(.)-(.)|(.)", re.S)
+
+
+def simple_run(pattern: str) -> Optional[CharRun]:
+    """The :data:`CharRun` of a pattern of the form above, or None (for every other
+    pattern, including ``{n,m}`` with ``n > m``, which the engine rejects). It equals
+    ``regex.char_run(regex.compile_pattern(pattern))`` (tested)."""
+    m = _SIMPLE_RUN.match(pattern)
+    if m is None:
+        return None
+    chars = set()
+    for item in _CLASS_ITEM.finditer(m.group(1)):
+        lo, hi, one = item.groups()
+        if one is not None:
+            chars.add(one)
+        elif lo > hi:
+            return None  # the engine's error
+        else:
+            chars.update(chr(c) for c in range(ord(lo), ord(hi) + 1))
+    plus, star, n, comma, top = m.group(2, 3, 4, 5, 6)
+    if plus:
+        lo_n, hi_n = 1, None
+    elif star:
+        lo_n, hi_n = 0, None
+    else:
+        lo_n = int(n)
+        hi_n = None if comma and top is None else int(top) if comma else lo_n
+        if hi_n is not None and (hi_n < lo_n or hi_n == 0):
+            return None  # the engine's error, or a pattern matching "" only
+    return "".join(sorted(chars)), lo_n, hi_n
+
+
+def run_matcher(run: CharRun) -> Callable[[str], bool]:
+    """``is_match`` of a character-run pattern, without ``re``."""
+    chars, lo, hi = run
+    top = -1 if hi is None else hi
+    strip, length = str.strip, str.__len__
+
+    def is_match(s: str) -> bool:
+        n = length(s)
+        return n >= lo and (top < 0 or n <= top) and not strip(s, chars)
+
+    return is_match
+
+
 def _compile_patterns(
     contract: Contract,
-) -> Tuple[Dict[str, CompiledRegex], Dict[str, Tuple[str, int, Optional[int]]]]:
-    """The path-keyed compiled patterns (a later field with the same dotted path wins,
-    spec §2.2), and those that are a plain run of one ASCII class (``^[a-z0-9_]+$``),
-    which the generated code tests without ``re``. Both maps hold the winner only: a
-    path's run is the run of the pattern that won that path, or absent."""
-    # Imported here: the regex engine's tables are the bulk of the validator's import time,
-    # and a contract without patterns never needs them.
-    from .regex import RegexCompileError, char_run, compile_pattern
-
-    patterns: Dict[str, CompiledRegex] = {}
-    runs: Dict[str, Tuple[str, int, Optional[int]]] = {}
+) -> Tuple[Dict[str, Callable[[str], Any]], Dict[str, CharRun], Dict[str, CompiledRegex]]:
+    """The path-keyed ``is_match`` callables of the patterns (a later field with the same
+    dotted path wins, spec §2.2); those that are a plain run of one ASCII class
+    (``^[a-z0-9_]+$``), which the generated code tests without ``re``; and the patterns
+    compiled by the regex engine so far (character runs are compiled by it only when
+    :attr:`CompiledContract.patterns` is read). The maps hold the winner only: a path's
+    run is the run of the pattern that won that path, or absent."""
+    matchers: Dict[str, Callable[[str], Any]] = {}
+    runs: Dict[str, CharRun] = {}
+    regexes: Dict[str, CompiledRegex] = {}
     for path, fd in preorder(contract.ontology.entities):
         if fd.pattern is None:
             continue
-        size = _pattern_too_long(fd.pattern)
-        if size is not None:
-            raise ContractCompileError(
-                M.PATTERN_TOO_LONG.format(path=path, size=size, limit=MAX_PATTERN_BYTES),
-                file=contract.filename,
-            )
-        try:
-            matcher = compile_pattern(fd.pattern)
-        except RegexCompileError as exc:
-            raise ContractCompileError(
-                M.INVALID_REGEX.format(pattern=fd.pattern, path=path, error=exc.display),
-                file=contract.filename,
-            ) from None
-        patterns[path] = matcher
-        run = char_run(matcher)
+        run = simple_run(fd.pattern)
+        if run is not None:
+            regexes.pop(path, None)  # an earlier pattern of this path lost
+            runs[path] = run
+            matchers[path] = run_matcher(run)
+            continue
+        compiled = _compile_regex(contract, path, fd.pattern)
+        regexes[path] = compiled
+        # Imported here: the regex engine is the bulk of the validator's import time,
+        # and a contract without (other than character-run) patterns never needs it.
+        from .regex import char_run, is_match_fn
+
+        matchers[path] = is_match_fn(compiled)
+        run = char_run(compiled)
         if run is not None:
             runs[path] = run
         else:  # an earlier field's run for this path must not outlive its pattern
             runs.pop(path, None)
-    return patterns, runs
+    return matchers, runs, regexes
 
 
-def _match_functions(regexes: Dict[str, CompiledRegex]) -> Dict[str, Callable[[str], Any]]:
-    """The fastest ``is_match`` callable of each compiled pattern."""
-    if not regexes:
-        return {}
-    from .regex import is_match_fn
+def _compile_regex(contract: Contract, path: str, pattern: str) -> CompiledRegex:
+    from .regex import RegexCompileError, compile_pattern
 
-    return {path: is_match_fn(r) for path, r in regexes.items()}
+    size = _pattern_too_long(pattern)
+    if size is not None:
+        raise ContractCompileError(
+            M.PATTERN_TOO_LONG.format(path=path, size=size, limit=MAX_PATTERN_BYTES),
+            file=contract.filename,
+        )
+    try:
+        return compile_pattern(pattern)
+    except RegexCompileError as exc:
+        raise ContractCompileError(
+            M.INVALID_REGEX.format(pattern=pattern, path=path, error=exc.display),
+            file=contract.filename,
+        ) from None
+
+
+def _all_regexes(contract: Contract, known: Dict[str, CompiledRegex]) -> Dict[str, CompiledRegex]:
+    """Every path's winning pattern compiled by the regex engine (``known`` reused)."""
+    out: Dict[str, CompiledRegex] = {}
+    for path, fd in preorder(contract.ontology.entities):
+        if fd.pattern is not None:
+            got = known.get(path)
+            out[path] = (
+                got if got is not None and got.pattern == fd.pattern
+                else _compile_regex(contract, path, fd.pattern)
+            )
+    return out
 
 
 def _check_transforms(contract: Contract) -> None:
@@ -193,6 +270,7 @@ class CompiledContract:
         "_pattern_runs",
         "_patterns",
         "_regexes",
+        "_regexes_complete",
         "_tail",
         "_timing",
         "_uniqueness_fields",
@@ -205,8 +283,7 @@ class CompiledContract:
     ) -> None:
         self.contract = contract
         self._options = {"reference": bool(reference), "timing": bool(timing)}
-        regexes, runs = _compile_patterns(contract)
-        patterns = _match_functions(regexes)
+        patterns, runs, regexes = _compile_patterns(contract)
         _check_transforms(contract)
         builder = Builder(patterns, contract.null_as_absent)
         self._checks = tuple(builder.field(fd, None, True) for fd in contract.ontology.entities)
@@ -222,6 +299,7 @@ class CompiledContract:
         self._gen: Callable[..., ValidationResult] = self._reference_validate
         self._fast: Callable[..., bool] = self._reference_is_valid
         self._regexes = regexes
+        self._regexes_complete = len(regexes) == len(patterns)
         self._patterns = patterns
         self._pattern_runs = runs
         if not reference:
@@ -255,6 +333,9 @@ class CompiledContract:
         Values are the engine's regex dialect (``.pattern``, ``.is_match(text)``), not
         ``re.Pattern``: Rust's ``regex`` syntax and semantics differ from ``re``'s.
         """
+        if self._regexes_complete is False:
+            self._regexes = _all_regexes(self.contract, self._regexes)
+            self._regexes_complete = True
         return MappingProxyType(self._regexes)
 
     @property
@@ -467,6 +548,30 @@ def _plain_dataclasses() -> bool:
     )
 
 
+def make_violation(
+    kind: Any,
+    head: str,
+    use_path: bool,
+    mid: str,
+    render: Optional[Callable[[Any], str]],
+    tail: str,
+    path: str,
+    value: Any,
+) -> Violation:
+    """A pending violation of the generated code, built: the message is ``head``, then
+    (``use_path``) the path and ``mid``, then (``render``) the rendered value and
+    ``tail``; the field is ``path``. Bound to a failure site with ``functools.partial``."""
+    message = head + path + mid if use_path else head
+    if render is not None:
+        message = message + render(value) + tail
+    v = _new(Violation)
+    d = v.__dict__
+    d["field"] = path
+    d["message"] = message
+    d["kind"] = kind
+    return v
+
+
 #: The JSON type word of the exact types whose word needs no further test (``int`` and
 #: ``float`` do: big ints and NaN); what ``jtype`` answers for them.
 _TYPE_NAMES: Dict[type, str] = {
@@ -505,15 +610,25 @@ _HELPERS: Dict[str, Any] = {
     "render_f64": render_f64,
     "render_json": render_json,
     "_TYPE_NAMES": _TYPE_NAMES,
+    "_partial": partial,
+    "_str": str,
+    "_as_text": str,
     "_NOT_NUMBER": _NOT_NUMBER,
     "_NOT_INTEGER": _NOT_INTEGER,
 }
 if _plain_dataclasses():
     _HELPERS["Violation"] = _violation
     _HELPERS["_failed"] = pending_result
-    _HELPERS["_new"] = _new
-    _HELPERS["_Violation"] = Violation
+    _HELPERS["_make_violation"] = make_violation
 else:  # pragma: no cover - slotted dataclasses
+    _HELPERS["_make_violation"] = lambda kind, head, use_path, mid, render, tail, path, value: (
+        Violation(
+            path,
+            (head + path + mid if use_path else head)
+            + ("" if render is None else render(value) + tail),
+            kind,
+        )
+    )
     _HELPERS["_failed"] = lambda items: ValidationResult(
         False,
         FrozenList([v if type(v) is Violation else v[0](v[1], v[2]) for v in items]),
@@ -533,14 +648,26 @@ def compile_contract(
 # --------------------------------------------------------------------------------------
 # Pickling: compile again on the receiving side, once per process.
 
-#: Compiled contracts restored from pickles in this process, by fingerprint.
-_RESTORED: CompileCache[CompiledContract] = CompileCache(maxsize=64)
+#: Compiled contracts restored from pickles in this process, by fingerprint (made on
+#: first use: ``portable`` imports hashlib, which a hook run never needs).
+_RESTORED: Optional[CompileCache[CompiledContract]] = None
+
+
+def _restored() -> CompileCache[CompiledContract]:
+    global _RESTORED
+    if _RESTORED is None:
+        from .portable import CompileCache
+
+        _RESTORED = CompileCache(maxsize=64)
+    return _RESTORED
 
 
 def _restore(contract: Contract, options: Dict[str, Any]) -> CompiledContract:
     """Unpickle a :class:`CompiledContract`: the process's compiled copy of this contract
     with these options, compiled on first use."""
-    return _RESTORED.get_or_build(
+    from .portable import fingerprint
+
+    return _restored().get_or_build(
         fingerprint(contract, options), lambda: CompiledContract(contract, **options)
     )
 
@@ -548,4 +675,4 @@ def _restore(contract: Contract, options: Dict[str, Any]) -> CompiledContract:
 def compiled_cache_info() -> CacheInfo:
     """Hits, misses (compilations) and size of this process's cache of compiled
     contracts restored from pickles."""
-    return _RESTORED.info()
+    return _restored().info()

@@ -39,6 +39,7 @@ __all__ = [
     "EventTypeError",
     "int_as_json_number",
     "loads",
+    "native_agrees",
     "number_from_literal",
     "to_event_value",
 ]
@@ -260,7 +261,145 @@ def loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
     Raises :class:`EventDecodeError` for every input serde_json rejects, and
     nothing else for any text (deep nesting, huge numbers and huge inputs included).
     Passing a non-text object raises :class:`EventTypeError`.
+
+    With orjson installed (``contractgate[fast]``), text that :func:`native_agrees`
+    proves orjson decodes to serde_json's value is decoded by orjson.
     """
+    native = _native if _native is not None else _warm_up(data)
+    if native is not False:
+        t = type(data)
+        if t is bytes:
+            raw: bytes = data  # type: ignore[assignment]
+            try:
+                text = raw.decode()
+            except UnicodeDecodeError:  # serde_json's error, from the exact decoder
+                return _exact_loads(raw)
+        elif t is str:
+            text = data  # type: ignore[assignment]
+            try:
+                raw = text.encode()
+            except UnicodeEncodeError:  # a lone surrogate: the exact decoder's error
+                return _exact_loads(text)
+        elif t is bytearray or t is memoryview:
+            return loads(bytes(data))  # type: ignore[arg-type]
+        else:
+            return _exact_loads(data)
+        # native_agrees(raw), inline (str searches are the cheap ones).
+        quick = raw.translate(_NUMBER_CHARS).decode()
+        if (
+            ("0e" not in quick and _LONG_RUN not in quick and "-0" not in text)
+            or _RISKY_NUMBER_B.search(_outside_strings(raw)) is None
+        ) and (len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)):
+            try:
+                return native(text)
+            except Exception:  # orjson rejects it: serde_json's error, or its value
+                pass
+        return _exact_loads(raw)
+    return _exact_loads(data)
+
+
+# --------------------------------------------------------------------------------------
+# The native fast path: orjson, where it provably decodes to serde_json's value.
+#
+# orjson (yyjson's number parser, correctly rounded) and serde_json agree on the grammar
+# (strict RFC 8259: no NaN, trailing commas, leading zeros, control characters, BOM or
+# lone surrogate escapes; invalid UTF-8 rejected; duplicate keys keep the last value) and
+# on every value except:
+#   * ``-0``: orjson gives the int 0, serde_json the float -0.0;
+#   * floats with more than 15 significant digits or an exponent, and integers beyond
+#     u64: serde_json's appendix-B arithmetic is not always correctly rounded. With at
+#     most 15 digits and no exponent, the significand and the power of ten are exact
+#     doubles, so serde_json's one multiplication or division is correctly rounded too;
+#   * nesting deeper than 127: serde_json's recursion limit (orjson allows 1024).
+# ``native_agrees`` rules these out (conservatively), and every text orjson rejects goes
+# to the exact decoder, which produces serde_json's error.
+
+_native: Any = None  # orjson.loads, False when orjson is not installed, None: not looked up
+
+# Quick view of a text: digits and '.' as '0', 'e'/'E' as 'e', everything else a space.
+_NUMBER_CHARS = bytes(
+    ord("0") if chr(c) in "0123456789." else ord("e") if chr(c) in "eE" else ord(" ")
+    for c in range(256)
+)
+_LONG_RUN = "0" * 17  # 16 digits and a point, or 17 digits
+_MIN_TOO_DEEP = 2 * (MAX_DEPTH + 1)  # the shortest valid JSON nested too deep
+# Outside strings, a number serde_json and orjson may decode differently: an exponent,
+# -0, an integer of 20+ digits, a float of 16+ digits.
+_RISKY_NUMBER_B = re.compile(rb"[0-9][eE]|-0(?![.0-9])|[0-9]{20}|(?=[0-9]*\.)[0-9.]{17}")
+
+
+# Importing orjson costs about as much as decoding 100 KB the exact way (it imports uuid,
+# platform …): a short run, such as a pre-commit hook over a few fixtures, does without.
+_WARM_UP_BYTES = 100_000
+_warm_up_left = _WARM_UP_BYTES
+
+
+def _warm_up(data: Any) -> Any:
+    """False (decode exactly) until ``_WARM_UP_BYTES`` of text were decoded, then
+    orjson's ``loads`` (or False for good, when orjson is not installed)."""
+    global _warm_up_left
+    try:
+        _warm_up_left -= len(data)
+    except TypeError:
+        return False
+    return load_native() if _warm_up_left <= 0 else False
+
+
+def load_native() -> Any:
+    """Look orjson up now (instead of after the warm-up): its ``loads``, or False."""
+    global _native
+    native: Any
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the environment
+        native = False
+    else:
+        native = orjson.loads
+    _native = native
+    return native
+
+
+def native_agrees(raw: bytes) -> bool:
+    """True if orjson's decoding of ``raw``, if it accepts it, is serde_json's value
+    (:func:`loads` runs this test inline).
+
+    A quick scan of the whole text first (no exponent, no run of 17 digits or points, no
+    ``-0``); only when it is inconclusive (an ID like ``"3e1f"`` or a date ``2026-01-05``
+    inside a string) are the numbers outside strings looked at one by one. For invalid
+    JSON the answer does not matter: orjson rejects it and the exact decoder reports
+    serde_json's error."""
+    quick = raw.translate(_NUMBER_CHARS).decode()
+    if "0e" in quick or _LONG_RUN in quick or b"-0" in raw:
+        if _RISKY_NUMBER_B.search(_outside_strings(raw)) is not None:
+            return False
+    return len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)
+
+
+def _outside_strings(raw: bytes) -> bytes:
+    """The text of valid JSON ``raw`` with every string literal removed."""
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"".join(raw.split(b'"')[::2])
+
+
+def _too_deep_b(raw: bytes) -> bool:
+    """:func:`_too_deep` for bytes (valid JSON deeper than 127 is at least 256 bytes)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    steps = _outside_strings(raw).translate(None, _NOT_BRACKET)
+    if len(steps) <= MAX_DEPTH:
+        return False
+    deltas = array("b")
+    deltas.frombytes(steps.translate(_BRACKET_STEPS))
+    return max(accumulate(deltas)) > MAX_DEPTH
+
+
+_NOT_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def _exact_loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
+    """:func:`loads` without the native fast path: the stdlib C decoder with serde_json's
+    number hooks, guarded, and the reference parser for everything else."""
     if isinstance(data, str):
         text = data
         if not text.isascii() and _SURROGATE_RE.search(text) is not None:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract
 
 # Exit codes (documented in docs/cli.md; keep them stable).
+#: how a deployed contract is named where a contract path is expected (see cli/_pull.py)
+DEPLOYED_PREFIX = "deployed:"
+
 EXIT_OK = 0  # everything checked passed
 EXIT_FAILED = 1  # violations found (or a contract failed check-contracts)
 EXIT_USAGE = 2  # bad usage, unreadable input, a contract that cannot be loaded

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Pattern, Tuple
 
-from ._common import EXIT_CONFIG, CLIError, display_path
+from ._common import DEPLOYED_PREFIX, EXIT_CONFIG, CLIError, display_path
 from ._globs import glob_to_regex, walk_globs
 from ._minitoml import mini_toml_loads
 
@@ -66,8 +66,7 @@ class FixtureRule:
     deployed: Optional[str] = None  # ID|NAME[@VERSION] of a deployed contract instead
 
 
-#: how a deployed contract is named where a contract path is expected (see cli/_pull.py)
-DEPLOYED_PREFIX = "deployed:"
+# DEPLOYED_PREFIX lives in _common (light to import); re-exported here, its first home.
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterator, List, Tuple, Union
 
 from ._checking import Located, Outcome, checked, findings_for
 from ._common import (
+    DEPLOYED_PREFIX,
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_OK,
@@ -45,8 +46,6 @@ def _plan(args: argparse.Namespace, out: Output) -> List[Tuple[str, str]]:
     if args.contract_id:
         if args.contract:
             raise CLIError("give --contract or --contract-id, not both", EXIT_USAGE)
-        from ._config import DEPLOYED_PREFIX
-
         args.contract = DEPLOYED_PREFIX + args.contract_id
     if args.contract:
         if not files:
@@ -269,8 +268,6 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
 def _load(contract: str, out: Output) -> LoadedContract:
     """A contract file, or a deployed contract (``deployed:ID[@VERSION]``)."""
-    from ._config import DEPLOYED_PREFIX
-
     if contract.startswith(DEPLOYED_PREFIX):
         from ._pull import load_deployed
 
