@@ -11,7 +11,13 @@ check-jsonschema is installed into a throw-away virtualenv from the package inde
 (``--check-jsonschema PATH`` to use an existing executable instead); when that is not
 possible the comparison is skipped with a message.
 
-    python bench/bench_hook.py [--rounds 15] [--files 5] [--check-jsonschema PATH]
+    python bench/bench_hook.py [--rounds 15] [--files 20] [--check-jsonschema PATH]
+
+The commands run in turn, round by round (a burst of load hits them alike), twice: with
+bytecode caches (a warm ``PYTHONPYCACHEPREFIX``: what an installed package has) and
+without (``PYTHONDONTWRITEBYTECODE=1`` and an empty cache prefix: every module, the
+standard library's too, compiled from source by both tools). Medians, and each median
+over check-jsonschema's.
 """
 
 from __future__ import annotations
@@ -51,12 +57,15 @@ EVENT_SCHEMA = {
 }
 
 
+EVENTS_PER_FILE = 10
+
+
 def make_fixtures(root: Path, count: int) -> List[str]:
     files = []
     for i in range(count):
         events = [
             {"user_id": f"user_{i}_{j}", "event_type": "click", "timestamp": 1724252400 + j}
-            for j in range(5)
+            for j in range(EVENTS_PER_FILE)
         ]
         path = root / f"user_events.{i}.json"
         path.write_text(json.dumps(events, indent=2) + "\n")
@@ -64,18 +73,23 @@ def make_fixtures(root: Path, count: int) -> List[str]:
     return files
 
 
-def time_command(argv: Sequence[str], rounds: int, env: Dict[str, str]) -> List[float]:
-    subprocess.run(argv, capture_output=True, env=env)  # warm the OS caches
-    times = []
+def time_commands(
+    commands: Dict[str, Sequence[str]], rounds: int, env: Dict[str, str]
+) -> Dict[str, List[float]]:
+    """Wall seconds of each command, run in turn round by round (after one warm-up)."""
+    times: Dict[str, List[float]] = {name: [] for name in commands}
+    for argv in commands.values():  # warm the OS caches (and the bytecode cache)
+        subprocess.run(argv, capture_output=True, env=env)
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, capture_output=True, env=env)
-        times.append(time.perf_counter() - t0)
-        if proc.returncode != 0:
-            sys.stderr.write(
-                f"warning: {argv[0]} exited {proc.returncode}: "
-                f"{(proc.stdout + proc.stderr).decode(errors='replace')[:300]}\n"
-            )
+        for name, argv in commands.items():
+            t0 = time.perf_counter()
+            proc = subprocess.run(argv, capture_output=True, env=env)
+            times[name].append(time.perf_counter() - t0)
+            if proc.returncode != 0:
+                sys.stderr.write(
+                    f"warning: {argv[0]} exited {proc.returncode}: "
+                    f"{(proc.stdout + proc.stderr).decode(errors='replace')[:300]}\n"
+                )
     return times
 
 
@@ -120,7 +134,7 @@ def report(name: str, times: List[float]) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--files", type=int, default=5)
+    parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--check-jsonschema", metavar="PATH", help="use this executable")
     args = parser.parse_args(argv)
 
@@ -133,38 +147,48 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         schema = root / "user_events.schema.json"
         schema.write_text(json.dumps(EVENT_SCHEMA))
 
-        print(
-            f"{args.files} fixture files x 5 events, {args.rounds} rounds, "
-            f"Python {sys.version.split()[0]} on {sys.platform}"
-        )
-        results = {}
-        results["python -c pass (interpreter start-up)"] = time_command(
-            [sys.executable, "-c", "pass"], args.rounds, env
-        )
-        base = [sys.executable, "-m", "contractgate.cli"]
-        if contractgate_exe:
-            base = [contractgate_exe]
-        results["contractgate validate --contract C FILES"] = time_command(
-            [*base, "validate", "--contract", str(CONTRACT), *files], args.rounds, env
-        )
-        results["contractgate check-contracts C"] = time_command(
-            [*base, "check-contracts", str(CONTRACT)], args.rounds, env
-        )
-        results["contractgate check-contracts --strict C"] = time_command(
-            [*base, "check-contracts", "--strict", str(CONTRACT)], args.rounds, env
-        )
-
         exe = args.check_jsonschema
         if exe is None:
             exe = install_check_jsonschema(root / "venv-cjs")
+        base = [sys.executable, "-m", "contractgate.cli"]
+        if contractgate_exe:
+            base = [contractgate_exe]
+        commands: Dict[str, Sequence[str]] = {
+            "python -c pass (interpreter start-up)": [sys.executable, "-c", "pass"],
+            "contractgate validate --contract C FILES": [
+                *base, "validate", "--contract", str(CONTRACT), *files
+            ],
+            "contractgate check-contracts C": [*base, "check-contracts", str(CONTRACT)],
+        }
         if exe is not None:
-            results["check-jsonschema --schemafile S FILES"] = time_command(
-                [exe, "--schemafile", str(schema), *files], args.rounds, env
-            )
-
-        print()
-        for name, times in results.items():
-            report(name, times)
+            commands["check-jsonschema --schemafile S FILES"] = [
+                exe, "--schemafile", str(schema), *files
+            ]
+        print(
+            f"{args.files} fixture files x {EVENTS_PER_FILE} events, {args.rounds} rounds, "
+            f"Python {sys.version.split()[0]} on {sys.platform}"
+        )
+        warm_cache = root / "pycache-warm"
+        for label, extra in (
+            ("bytecode cached", {"PYTHONPYCACHEPREFIX": str(warm_cache)}),
+            (
+                "no bytecode cache",
+                {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(root / "none")},
+            ),
+        ):
+            run_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            run_env.update(extra)
+            results = time_commands(commands, args.rounds, run_env)
+            print(f"\n== {label}")
+            for name, times in results.items():
+                report(name, times)
+            cjs = results.get("check-jsonschema --schemafile S FILES")
+            if cjs:
+                ours = results["contractgate validate --contract C FILES"]
+                print(
+                    "  contractgate validate / check-jsonschema (medians): "
+                    f"{statistics.median(ours) / statistics.median(cjs):.2f}x"
+                )
     return 0
 
 
