@@ -321,17 +321,11 @@ class BatchIngestResponse(Model):
 
     @classmethod
     def from_store(
-        cls,
-        answer: Mapping[str, Any],
-        store: ResultStore,
-        *,
-        raw: Optional[Mapping[str, Any]] = None,
-        **counts: int,
+        cls, answer: Mapping[str, Any], store: ResultStore, **counts: int
     ) -> BatchIngestResponse:
-        """A response to the decoded answer ``answer`` whose results are in ``store``,
-        with ``total``, ``passed`` and ``failed`` given (the clients check them against
-        the results; :meth:`from_dict` derives missing ones); ``raw`` defaults to
-        ``answer``."""
+        """A response to the decoded answer ``answer`` (its ``raw``) whose results are in
+        ``store``, with ``total``, ``passed`` and ``failed`` given (the clients check them
+        against the results; :meth:`from_dict` derives missing ones)."""
         return cls._decoded(
             (store,),
             dry_run=read_bool(answer, "dry_run"),
@@ -339,7 +333,7 @@ class BatchIngestResponse(Model):
             resolved_version=read_optional_str(answer, "resolved_version"),
             version_pin_source=read_optional_str(answer, "version_pin_source"),
             error=read_optional_str(answer, "error"),
-            raw=answer if raw is None else raw,
+            raw=answer,
             **counts,
         )
 
@@ -375,6 +369,21 @@ class BatchIngestResponse(Model):
         obj = new_object(type(self))
         obj.__dict__.update(self.__dict__)
         obj.__dict__.update(changes)
+        return obj
+
+    def result_stores(self) -> Tuple[ResultStore, ...]:
+        """The stores ``results`` are (or were) built from; () when given as objects."""
+        stores: Tuple[ResultStore, ...] = self.__dict__.get("_stores", ())
+        return stores
+
+    def with_results(
+        self, stores: Tuple[ResultStore, ...], raw: Mapping[str, Any]
+    ) -> BatchIngestResponse:
+        """A copy whose results are built from ``stores`` when first read, with ``raw``
+        (how the clients keep an acknowledged batch for the rest of an ingest)."""
+        obj = self.with_meta(raw=raw)
+        obj.__dict__.pop("results", None)
+        obj.__dict__["_stores"] = stores
         return obj
 
     def failing_only(self) -> BatchIngestResponse:

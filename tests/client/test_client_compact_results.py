@@ -22,8 +22,10 @@ from contractgate import Client
 from contractgate._http import responses
 from contractgate._http.ingest_answer import (
     AnswerRaw,
+    FreshResults,
     PackedResults,
     batch_answer_problem,
+    kept,
     read_batch_answer,
 )
 from contractgate.async_client import AsyncClient
@@ -115,16 +117,23 @@ def results_lists(draw: Any) -> List[Dict[str, Any]]:
     return out
 
 
-def kept(data: Dict[str, Any], offset: int = 0) -> Tuple[PackedResults, AnswerRaw]:
+def acknowledged(data: Dict[str, Any], content: bytes, offset: int = 0) -> BatchIngestResponse:
+    """The batch response the clients make of ``data`` (decoded from ``content``): fresh,
+    as ``on_batch`` gets it."""
+    fresh = read_batch_answer(data, content, len(data["results"]), offset)
+    assert isinstance(fresh, FreshResults)
+    counts = {k: data[k] for k in ("total", "passed", "failed")}
+    return BatchIngestResponse.from_store(data, fresh, **counts)
+
+
+def kept_answer(data: Dict[str, Any], offset: int = 0) -> Tuple[PackedResults, AnswerRaw]:
     """What the clients keep of ``data``, sent by the gateway as JSON (the stdlib's
     ASCII JSON can carry lone surrogates and integers beyond 64 bits)."""
     content = json.dumps(data).encode()
-    decoded = responses.loads_json(content)
-    got = read_batch_answer(decoded, content, len(data["results"]), offset)
-    assert not isinstance(got, str)
-    store, raw = got
-    assert isinstance(store, PackedResults) and isinstance(raw, AnswerRaw)
-    return store, raw
+    part = kept(acknowledged(responses.loads_json(content), content, offset))
+    (store,) = part.result_stores()
+    assert isinstance(store, PackedResults) and isinstance(part.raw, AnswerRaw)
+    return store, part.raw
 
 
 @settings(max_examples=150, deadline=None)
@@ -134,7 +143,7 @@ def test_a_kept_answer_builds_the_results_of_the_decoded_answer(
 ) -> None:
     data = answer(results)
     assert batch_answer_problem(data, len(results)) is None
-    store, raw = kept(data, offset)
+    store, raw = kept_answer(data, offset)
     decoded = responses.loads_json(json.dumps(data).encode())
     assert len(store) == len(results)
     want = expected(decoded["results"], offset)
@@ -150,19 +159,25 @@ def test_a_kept_answer_builds_the_results_of_the_decoded_answer(
 
 
 def test_an_answer_without_failures_is_not_decoded_for_its_failures() -> None:
-    store, _ = kept(answer([gateway_result(i, True, {"i": i}) for i in range(5)]))
+    store, _ = kept_answer(answer([gateway_result(i, True, {"i": i}) for i in range(5)]))
     store.packed = b"not zlib"  # would raise if it were decoded
     assert list(store.build(failing_only=True)) == [] and store.failing() is None
     assert len(store) == 5
 
 
-def test_keep_results_false_keeps_the_decoded_answer() -> None:
+def test_on_batch_reads_the_fresh_answer_and_the_ingest_keeps_it_packed() -> None:
     results = [gateway_result(i, i % 2 == 0, {"k": i}) for i in range(6)]
-    data = answer(results)
-    got = read_batch_answer(data, b"", 6, 0, keep=False)
-    assert not isinstance(got, str)
-    store, raw = got
-    assert raw is data and not isinstance(store, PackedResults)
+    content = json.dumps(answer(results)).encode()
+    data = responses.loads_json(content)
+    part = acknowledged(data, content, 10)
+    (fresh,) = part.result_stores()
+    assert isinstance(fresh, FreshResults) and fresh.raws is data["results"]  # no copy
+    assert part.raw is data and [r.index for r in part.results] == list(range(10, 16))
+    packed = kept(part)  # after on_batch read the results: packed all the same
+    assert isinstance(packed.result_stores()[0], PackedResults) and "results" not in vars(packed)
+    assert packed == part and packed.results == part.results and packed.raw == data
+    slim = part.failing_only()  # keep_results=False
+    assert [r.index for r in slim.results] == [11, 13, 15] and slim.raw == {}
 
 
 @pytest.mark.parametrize("failing", [0, 3])
@@ -191,16 +206,14 @@ def test_an_event_costs_a_few_dozen_bytes(failing: int) -> None:
         as_decoded = tracemalloc.get_traced_memory()[0] - base
         stores = []
         for b, (data, body) in enumerate(zip(decoded, bodies)):
-            got = read_batch_answer(data, body, 1000, b * 1000)
-            assert not isinstance(got, str)
-            stores.append(got[0])
-        del data, got, decoded
+            stores.append(kept(acknowledged(data, body, b * 1000)))
+        del data, decoded
         held = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
     assert as_decoded / 10_000 > 500  # what keeping the decoded answers cost
     assert held / 10_000 < 40, f"{held / 10_000:.1f} bytes per event"
-    assert [r.index for r in stores[3].build()][:2] == [3000, 3001]
+    assert [r.index for r in stores[3].results][:2] == [3000, 3001]
 
 
 # ---------------------------------------------------------------------- the check
@@ -237,7 +250,7 @@ def test_an_answer_the_check_refuses_is_never_kept(case: Tuple[Dict[str, Any], i
     data, count = case
     problem = batch_answer_problem(data, count)
     got = read_batch_answer(copy.deepcopy(data), b"", count, 0)
-    assert (got == problem) if problem is not None else not isinstance(got, str)
+    assert (got == problem) if problem is not None else isinstance(got, FreshResults)
 
 
 # ---------------------------------------------------------------------- real gateway
@@ -290,15 +303,25 @@ async def test_results_kept_from_the_local_gateway_are_its_answers(gw: Any, kind
     events differ from the input): the kept results are those of the answers' JSON."""
     cid = f"{gw.contract_id('user_events')}@1.0.0"
     events = _events(2500)
+    fresh: List[Any] = []
+
+    def on_batch(part: BatchIngestResponse) -> None:
+        fresh.extend(part.result_stores())
+
     if kind == "sync":
         rec: Any = _Recording()
         with Client(base_url=gw.base_url, api_key=gw.api_key, transport=rec) as cg:
-            resp = cg.ingest(cid, events, dry_run=True)
+            resp = cg.ingest(cid, events, dry_run=True, on_batch=on_batch)
     else:
         rec = _AsyncRecording()
         async with AsyncClient(base_url=gw.base_url, api_key=gw.api_key, transport=rec) as acg:
-            resp = await acg.ingest(cid, events, dry_run=True, max_concurrency=2)
+            resp = await acg.ingest(
+                cid, events, dry_run=True, max_concurrency=2, on_batch=on_batch
+            )
     assert len(rec.bodies) == 3 and resp.total == 2500
+    # on_batch read each answer as decoded; the response keeps them packed
+    assert [type(s) for s in fresh] == [FreshResults] * 3
+    assert [type(s) for s in resp.result_stores()] == [PackedResults] * 3
     answers = {}  # the index of the first event of each batch: its answer
     for sent, body in rec.bodies:
         first = json.loads(sent.split(b"\n", 1)[0])["timestamp"] - 1724252400

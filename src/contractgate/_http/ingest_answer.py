@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping as MappingABC
-from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterator, List, Mapping, Optional, Union
 
-from ..models import DecodedResults, IngestEventResult, ResultStore
+from ..models import BatchIngestResponse, DecodedResults, IngestEventResult, ResultStore
 from .responses import loads_json
 
-__all__ = ["AnswerRaw", "PackedResults", "batch_answer_problem", "read_batch_answer"]
+__all__ = [
+    "AnswerRaw",
+    "FreshResults",
+    "PackedResults",
+    "batch_answer_problem",
+    "kept",
+    "read_batch_answer",
+]
 
 #: zlib level of a kept answer: level 1, the fastest, already shrinks answers ~15x.
 COMPRESS_LEVEL = 1
@@ -141,18 +148,38 @@ class AnswerRaw(MappingABC):  # type: ignore[type-arg]
         return repr(dict(self))
 
 
+class FreshResults(DecodedResults):
+    """A just-decoded answer's results, with the answer's bytes: what ``on_batch`` reads
+    (no second decoding), until :func:`kept` packs them for the rest of the ingest."""
+
+    __slots__ = ("content", "failed")
+
+    def __init__(self, raws: List[Any], offset: int, content: bytes, failed: int) -> None:
+        super().__init__(raws, offset)
+        self.content = content
+        self.failed = failed
+
+    def pack(self) -> PackedResults:
+        return PackedResults(self.content, self.offset, len(self), self.failed)
+
+
+def kept(part: BatchIngestResponse) -> BatchIngestResponse:
+    """``part`` (an acknowledged batch) as it is kept for the rest of the ingest: a fresh
+    answer packed, its ``raw`` an :class:`AnswerRaw` of the packed bytes."""
+    stores = part.result_stores()
+    if len(stores) != 1 or not isinstance(stores[0], FreshResults):
+        return part
+    store = stores[0].pack()
+    return part.with_results((store,), AnswerRaw(part.raw, store))
+
+
 def read_batch_answer(
-    data: Mapping[str, Any], content: bytes, count: int, offset: int, *, keep: bool = True
-) -> Union[str, Tuple[ResultStore, Mapping[str, Any]]]:
+    data: Mapping[str, Any], content: bytes, count: int, offset: int
+) -> Union[str, FreshResults]:
     """The problem that makes ``data`` (decoded from ``content``) unusable as the
     verdicts of the ``count`` events sent (see :func:`batch_answer_problem`); else its
-    results and the ``raw`` of the batch response: packed when ``keep`` (they are kept
-    for the whole ingest), else as decoded (only the failing ones will be kept)."""
+    results, fresh (:func:`kept` packs the acknowledged ones)."""
     problem = batch_answer_problem(data, count)
     if problem is not None:
         return problem
-    results: List[Any] = data["results"]
-    if not keep:
-        return DecodedResults(results, offset), data
-    store = PackedResults(content, offset, count, data["failed"])
-    return store, AnswerRaw(data, store)
+    return FreshResults(data["results"], offset, content, data["failed"])

@@ -36,7 +36,7 @@ from .chunking import (
     BatchPlan,
     StreamPlanner,
 )
-from .ingest_answer import batch_answer_problem, read_batch_answer
+from .ingest_answer import batch_answer_problem, kept, read_batch_answer
 from .logging import logger
 from .request import PreparedRequest, RawResponse, RetryClass, path_segment
 from .responses import (
@@ -291,7 +291,7 @@ class IngestPlan:
             raise invalid(
                 r, f"not an ingest batch answer (no 'results'){hint}", idempotency_key=key
             )
-        answer = read_batch_answer(data, r.content, batch.count, offset, keep=self.keep_results)
+        answer = read_batch_answer(data, r.content, batch.count, offset)
         if isinstance(answer, str):
             last = offset + batch.count - 1
             resend = (
@@ -305,9 +305,8 @@ class IngestPlan:
                 f"{answer}; the verdicts of events {offset}..{last} are unknown ({resend})",
                 idempotency_key=key,
             )
-        store, raw = answer
         parsed = BatchIngestResponse.from_store(
-            data, store, raw=raw, total=data["total"], passed=data["passed"], failed=data["failed"]
+            data, answer, total=data["total"], passed=data["passed"], failed=data["failed"]
         )
         replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
         rl = rate_limit_info(r.headers)
@@ -338,9 +337,10 @@ class IngestPlan:
 
     # ------------------------------------------------------------------ outcome
     def acknowledge(self, batch: BatchPlan, part: BatchIngestResponse) -> None:
-        """Record the gateway's answer for ``batch``: all of it, or (``keep_results=False``)
-        its counts, metadata and failing results only."""
-        self._acked[batch.number] = part if self.keep_results else part.failing_only()
+        """Record the gateway's answer for ``batch``: all of it (packed: a few dozen bytes
+        per event), or (``keep_results=False``) its counts, metadata and failing results
+        only."""
+        self._acked[batch.number] = kept(part) if self.keep_results else part.failing_only()
 
     def record_failure(self, number: int, error: BaseException) -> None:
         """Batch ``number`` (or the event that would have opened it) failed with
