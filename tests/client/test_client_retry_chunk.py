@@ -415,7 +415,8 @@ for _ in range(130):
      {"i": 2**64}, {"t": "a\x7f\u2028\x00\x1f\"\\"}, {"x": {1, 2}}, {"x": b"b"},
      {"f": -1e-4, "g": -9.999e15, "h": -123.5}, {"f": -1e16}, {"f": -1e-05}, {"f": 1e-4},
      {_Key("k"): 1}, {"e": _Level.HIGH}, {"u": uuid.UUID(int=7)},
-     {"d": datetime.date(2024, 1, 2)}, {"s": _Key("v")}],
+     {"d": datetime.date(2024, 1, 2)}, {"s": _Key("v")}, [2**70, 1], 2**70, -(2**63) - 1,
+     "[{", {"a": "{[", "b": 2**64}, {"a": [2**64]}, {"a": {"b": -(2**63)}}, [1, (2, 3)]],
 )  # fmt: skip
 def test_fast_structure_check_agrees_with_the_walk(
     event: Any, monkeypatch: pytest.MonkeyPatch

@@ -23,7 +23,6 @@ event in the caller's iterable so results can be re-indexed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
@@ -134,7 +133,6 @@ def _check_structure(event: Any, index: int, max_depth: int) -> None:
                 stack.append((child, depth + 1))
 
 
-_DIGITS_19 = re.compile(rb"[0-9]{19}")
 # orjson, when installed (``contractgate[fast]``), encodes flat events (encode_event) and
 # checks the structure of nested ones (whose bytes come from the stdlib encoder).
 _orjson_dumps: Optional[Callable[..., bytes]]
@@ -156,23 +154,29 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
     """Cheap proof, from the encoded bytes, that :func:`_check_structure` would pass.
 
     ``data`` is the stdlib encoding of ``event``, so the event holds only JSON types and
-    no NaN/Infinity. An integer outside the gateway's range has at least 19 digits; the
-    nesting depth is at most the number of ``[`` and ``{`` bytes. Object keys are what
-    needs a look at the values: a flat dict's keys are checked here, and a nested event
-    is handed to orjson (which refuses non-string keys, integers beyond 64 bits and
-    subclasses); anything unusual returns False and gets the full walk."""
-    if _DIGITS_19.search(data) is not None:
-        return False
+    no NaN/Infinity; the nesting depth is at most the number of ``[`` and ``{`` bytes.
+    What is left to check are object keys and integers outside the gateway's range: a
+    flat event's are checked here, and a nested event is handed to orjson (which refuses
+    non-string keys, integers beyond the ``i64``/``u64`` range and subclasses); anything
+    unusual returns False and gets the full walk."""
     containers = data.count(b"{") + data.count(b"[")
     if containers > max_depth:
         return False
-    if containers <= 1:
-        if type(event) is dict:
-            for key in event:
-                if type(key) is not str:
+    if containers <= 1:  # at most one container, the event itself: its items are scalars
+        t = type(event)
+        if t is dict:
+            for key, value in event.items():
+                if type(key) is not str or (
+                    type(value) is int and not _I64_MIN <= value <= _U64_MAX
+                ):
                     return False
             return True
-        return type(event) is list or containers == 0
+        if t is not list and containers:
+            return False  # a tuple: the walk judges it
+        for value in event if t is list else (event,):
+            if type(value) is int and not _I64_MIN <= value <= _U64_MAX:
+                return False
+        return True
     if _orjson_dumps is None:
         return False
     try:
@@ -180,7 +184,6 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
     except Exception:
         return False
     return True
-
 
 
 def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
