@@ -186,7 +186,7 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
     return True
 
 
-def encode_event(event: Any, index: int = 0, *, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
+def encode_event(event: Any, index: int = 0, max_depth: int = MAX_NESTING_DEPTH) -> bytes:
     """Compact UTF-8 JSON for one event, or :class:`EventEncodeError`.
 
     The fast path: a flat object whose values are plain JSON scalars (exactly these
@@ -319,30 +319,37 @@ class StreamPlanner:
         encode = encode_event
         per_event = self.per_event_limit if self.per_event_limit is not None else 1 << 62
         max_events, max_body, max_depth = self.max_events, self.max_body_bytes, self.max_depth
-        for event in events:
-            self.events_read += 1
-            data = encode(event, self._index, max_depth=max_depth)
-            n = len(data)
-            if n > per_event or n + 2 > max_body:
-                _check_size(data, self._index, self.per_event_limit, max_body)
-            parts = self._parts
-            if parts and (len(parts) >= max_events or self._size + n + 2 > max_body):
-                batch, body = self._close()
-                self._batch_start = self._index
-                self._size = 1 + n
-                self._parts.append(data)
-                self._index += 1
-                if not on_close(batch, body):
-                    return False
-                continue
-            if not parts:
-                self._batch_start = self._index
-                self._size = 1 + n
-            else:
-                self._size += 1 + n
-            parts.append(data)
-            self._index += 1
-        return True
+        # the counters live in locals while the loop runs (written back on every exit)
+        parts, size, index, read = self._parts, self._size, self._index, self.events_read
+        try:
+            for event in events:
+                read += 1
+                data = encode(event, index, max_depth)
+                n = len(data)
+                if n > per_event or n + 2 > max_body:
+                    _check_size(data, index, self.per_event_limit, max_body)
+                if parts and (len(parts) >= max_events or size + n + 2 > max_body):
+                    self._size = size
+                    batch, body = self._close()
+                    parts = self._parts
+                    self._batch_start = index
+                    size = 1 + n
+                    parts.append(data)
+                    index += 1
+                    self._size, self._index, self.events_read = size, index, read
+                    if not on_close(batch, body):
+                        return False
+                    continue
+                if not parts:
+                    self._batch_start = index
+                    size = 1 + n
+                else:
+                    size += 1 + n
+                parts.append(data)
+                index += 1
+            return True
+        finally:
+            self._parts, self._size, self._index, self.events_read = parts, size, index, read
 
     def _close(self) -> Tuple[BatchPlan, bytes]:
         if self.ndjson:
