@@ -10,7 +10,12 @@ Prints, per pattern, the per-call time of
   for scale only; ``-`` when ``re`` rejects the pattern);
 
 then the time for catastrophic patterns on long inputs (engine chosen by
-``compile_pattern``), compile times, and the *worst shapes*: the slowest
+``compile_pattern``), compile times, the *compile shapes* (``--compile`` runs only
+those): patterns near the 10 MiB compiled-size limit and 1 MiB patterns of one
+repeated item, each compiled in a child process, CPU time (``time.process_time``,
+median of the repetitions; the first one, with cold per-process caches, apart) next to
+the Rust crate's (pydantic-core's ``pattern``, when installed; else the reference
+recorded in docs/design/regex.md), and the *worst shapes*: the slowest
 patterns per character we know for each engine, each in a child process
 (``--shapes`` runs only those; ``--quick`` uses shorter subjects).  For each
 shape: the engine, µs per character of the first search (which builds the
@@ -153,6 +158,116 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
 }
 
 
+# -- compile shapes ------------------------------------------------------------------------
+
+MIB = 1 << 20
+
+
+def _mib(unit: str) -> str:
+    return unit * (MIB // len(unit.encode("utf-8")))
+
+
+def _iwords(n: int) -> str:
+    return "(?i)" + "|".join(_words(2, n))
+
+
+# name -> pattern builder.  Near the limit: the largest count the crate accepts, and one
+# more (its size-limit error); the counts were found with the crate (pydantic-core).
+COMPILE_SHAPES: Dict[str, Callable[[], str]] = {
+    "a{100} x 3276 (ok)": lambda: "a{100}" * 3276,
+    "a{100} x 3277 (limit)": lambda: "a{100}" * 3277,
+    "\\pL{2} x 122 (ok)": lambda: "\\pL{2}" * 122,
+    "\\pL{2} x 123 (limit)": lambda: "\\pL{2}" * 123,
+    "\\w{3} x 70 (limit)": lambda: "\\w{3}" * 70,
+    "\\d{20} x 102 (ok)": lambda: "\\d{20}" * 102,
+    "(?:\\d\\pL){2} x 109 (ok)": lambda: "(?:\\d\\pL){2}" * 109,
+    "(?:[a-z]\\d){9} x 1800 (limit)": lambda: "(?:[a-z]\\d){9}" * 1800,
+    "(?:ab){50} x 2000": lambda: "(?:ab){50}" * 2000,
+    "[a-z]{20} x 1800": lambda: "[a-z]{20}" * 1800,
+    "(?i) 2000 words": lambda: _iwords(2000),
+    "(?i) 14542 words (ok)": lambda: _iwords(14542),
+    "(?i) 14543 words (limit)": lambda: _iwords(14543),
+    "1 MiB a": lambda: _mib("a"),
+    "1 MiB [a]": lambda: _mib("[a]"),
+    "1 MiB \\d": lambda: _mib("\\d"),
+    "1 MiB \\w": lambda: _mib("\\w"),
+    "1 MiB .": lambda: _mib("."),
+    "1 MiB (a)": lambda: _mib("(a)"),
+    "1 MiB a?": lambda: _mib("a?"),
+    "1 MiB a|": lambda: _mib("a|"),
+    "1 MiB (?i)a(?-i)b": lambda: _mib("(?i)a(?-i)b"),
+}
+
+#: The crate's CPU seconds (pydantic-core 2.50.5, regex 1.13; median of three, each a
+#: fresh pattern) on the development VM, recorded in docs/design/regex.md.
+CRATE_SECONDS: Dict[str, float] = {}
+
+
+def _crate_seconds(pattern: str, reps: int) -> Optional[float]:
+    """The crate's compile time, or None without pydantic-core.  pydantic-core caches
+    compiled patterns, so each repetition gets a new one: ``(?:)`` prefixes, which the
+    crate's translation drops (the NFA is the same)."""
+    try:
+        from pydantic_core import SchemaError, SchemaValidator
+    except ImportError:
+        return None
+    times = []
+    for k in range(reps):
+        fresh = "(?:)" * (k + 1) + pattern
+        t0 = time.process_time()
+        try:
+            SchemaValidator({"type": "str", "pattern": fresh})
+        except SchemaError:
+            pass
+        times.append(time.process_time() - t0)
+    return statistics.median(times)
+
+
+def _compile_child(name: str, reps: int) -> None:
+    import resource
+
+    import contractgate._validation.regex as R
+
+    pattern = COMPILE_SHAPES[name]()
+    times = []
+    outcome = ""
+    for _ in range(reps):
+        R._cache.clear()
+        t0 = time.process_time()
+        try:
+            m = compile_pattern(pattern)
+            outcome = m.engine
+        except R.RegexCompileError as err:
+            outcome = "size limit" if "size limit" in err.display else err.message
+        times.append(time.process_time() - t0)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    crate = _crate_seconds(pattern, reps)
+    print(json.dumps({
+        "chars": len(pattern), "outcome": outcome, "first": times[0],
+        "median": statistics.median(times[1:] or times), "rss": rss, "crate": crate,
+    }))
+
+
+def compile_shapes(quick: bool) -> None:
+    print(f"{'compile shape':<30} {'chars':>8} {'outcome':<10} {'first s':>8} {'median s':>8} "
+          f"{'RSS MB':>7} {'crate s':>8} {'ratio':>6}")
+    for name in COMPILE_SHAPES:
+        reps = 2 if quick or name.startswith("1 MiB") else 5
+        out = subprocess.run(
+            [sys.executable, __file__, "--compile-shape", name, str(reps)],
+            capture_output=True, text=True, timeout=900,
+        )
+        if out.returncode != 0:
+            print(f"{name:<30} failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout)
+        crate = r["crate"] if r["crate"] is not None else CRATE_SECONDS.get(name)
+        crate_t = f"{crate:8.3f}" if crate is not None else "       -"
+        ratio = f"{r['median'] / crate:6.1f}" if crate else "     -"
+        print(f"{name:<30} {r['chars']:>8} {r['outcome'][:10]:<10} {r['first']:>8.3f} "
+              f"{r['median']:>8.3f} {r['rss']:>7.0f} {crate_t} {ratio}")
+
+
 def _shape_child(name: str, n: int) -> None:
     import resource
 
@@ -210,8 +325,15 @@ def main() -> None:
         i = sys.argv.index("--shape")
         _shape_child(sys.argv[i + 1], int(sys.argv[i + 2]))
         return
+    if "--compile-shape" in sys.argv:
+        i = sys.argv.index("--compile-shape")
+        _compile_child(sys.argv[i + 1], int(sys.argv[i + 2]))
+        return
     if "--shapes" in sys.argv:
         shapes("--quick" in sys.argv)
+        return
+    if "--compile" in sys.argv:
+        compile_shapes("--quick" in sys.argv)
         return
     number = 2_000 if "--quick" in sys.argv else 20_000
     print(f"{'pattern':<58} {'engine':<6} {'fast':>7} {'re':>7} {'dfa':>7} {'stdre':>7}  (us/call)")
@@ -242,6 +364,8 @@ def main() -> None:
         compile_pattern(pattern + "(?:)")  # bypass the compile cache
         print(f"{pattern:<40} {(time.perf_counter() - t0) * 1e3:8.1f}")
 
+    print()
+    compile_shapes("--quick" in sys.argv)
     print()
     shapes("--quick" in sys.argv)
 

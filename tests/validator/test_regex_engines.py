@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import threading
-from typing import List
+from typing import Any, List, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -186,3 +186,95 @@ def test_safety_analysis_is_conservative_on_random_patterns() -> None:
         assert _safety.is_linear(h) == (bound is not None and bound <= _safety.STEP_BUDGET)
         if bound is not None:
             assert compile_pattern(pattern).engine == "re"
+
+
+# -- the Thompson construction: clones and chains build what plain recursion builds --------
+
+
+def _plain_thompson(h: H.Hir, trie_min: int) -> List[Tuple[Any, ...]]:
+    """The construction written recursively, one state at a time (small patterns only):
+    per state (kind, class ranges, look, successors)."""
+    from contractgate._validation.regex import thompson as T
+
+    states: List[List[Any]] = []
+
+    def add(kind: int, nexts: List[int], rs: object = None, look: str = "") -> int:
+        states.append([kind, rs, look, nexts])
+        return len(states) - 1
+
+    def c(x: H.Hir, nxt: int) -> int:
+        if isinstance(x, H.HEmpty):
+            return nxt
+        if isinstance(x, H.HLiteral):
+            for ch in reversed(x.chars):
+                nxt = add(T.K_CHAR, [nxt], ((ord(ch), ord(ch)),))
+            return nxt
+        if isinstance(x, H.HClass):
+            return add(T.K_CHAR, [nxt], x.ranges)
+        if isinstance(x, H.HLook):
+            return add(T.K_LOOK, [nxt], look=x.look)
+        if isinstance(x, H.HCapture):
+            return c(x.sub, nxt)
+        if isinstance(x, H.HConcat):
+            for s in reversed(x.subs):
+                nxt = c(s, nxt)
+            return nxt
+        if isinstance(x, H.HAlternation):
+            words = [s.chars for s in x.subs if isinstance(s, H.HLiteral)]
+            if len(words) == len(x.subs) >= trie_min:
+                root = add(T.K_TRIE, [], {})
+                for w in words:
+                    node = root
+                    for ch in w:
+                        edges = states[node][1]
+                        if ch not in edges:
+                            edges[ch] = add(T.K_TRIE, [], {})
+                        node = edges[ch]
+                    if not states[node][3]:
+                        states[node][3] = [nxt]
+                return root
+            return add(T.K_SPLIT, [c(s, nxt) for s in x.subs])
+        assert isinstance(x, H.HRepetition)
+        if x.max is None:
+            loop = add(T.K_SPLIT, [])
+            body = c(x.sub, loop)
+            states[loop][3] = [body, nxt]
+            if x.min == 0:
+                return loop
+            start = body
+            for _ in range(x.min - 1):
+                start = c(x.sub, start)
+            return start
+        cur = nxt
+        for _ in range(x.max - x.min):
+            cur = add(T.K_SPLIT, [c(x.sub, cur), nxt])
+        for _ in range(x.min):
+            cur = c(x.sub, cur)
+        return cur
+
+    match = add(T.K_MATCH, [])
+    start = c(h, match)
+    return [(k, rs, lk, tuple(n)) for k, rs, lk, n in states] + [("start", start)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns(), st.sampled_from(["", "{3}", "{2,4}", "{0,3}", "{2,}", "+"]))
+def test_clones_and_chains_build_the_plain_construction(pattern: str, outer: str) -> None:
+    from contractgate._validation.regex import thompson as T
+
+    pattern = f"(?:{pattern}|xyz|ab){outer}"
+    try:
+        h = H.translate(pattern, parse(pattern))
+    except RegexCompileError:
+        return
+    for trie_min in (3, 10**9):
+        g = T.Graph()
+        g.trie_min = trie_min if trie_min < 10**9 else None
+        start = g.compile(h, g.add(T.K_MATCH, []))
+        succ = g.successors()
+        got = [
+            (k, g.trie.get(s) if k == T.K_TRIE else (g.classes[g.cls[s]] if k == T.K_CHAR else None),
+             g.look[s], tuple(succ[s]))
+            for s, k in enumerate(g.kind)
+        ] + [("start", start)]
+        assert got == _plain_thompson(h, trie_min), pattern

@@ -57,3 +57,61 @@ def test_copies_of_one_shared_node_are_priced_once() -> None:
     assert isinstance(h, H.HConcat) and len({id(x) for x in h.subs}) == 1
     distinct = H.HConcat([H.HRepetition(0, 1, True, H.HLiteral("a")) for _ in range(3000)])
     assert _size.estimate(h) == _size.estimate(distinct)
+
+
+def _words(n: int) -> str:
+    """``bench/bench_regex.py``'s word list: distinct random words ending in z."""
+    import random
+
+    r = random.Random(2)
+    letters = "abcdefghijklmnopqrstuvwxy"
+    return "|".join(sorted({
+        "".join(r.choice(letters) for _ in range(r.randint(4, 10))) + "z" for _ in range(n)
+    }))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(a){5}\\w{3}", "(?i)" + _words(300), "(?:ab|cd|ef)+x", "^(?:\\pL\\d?){3,9}$", "(?:(a)|[é-ü]){0,4}\\z",
+     "a{100}" * 50, "(?:\\d\\pL){2}" * 20, "\\b(?:x|\\w+)*?$"],
+)
+def test_one_replay_of_both_nfas_is_two_replays(pattern: str) -> None:
+    # Both NFAs are priced in one walk (the reverse one's counts 2**96 higher in the
+    # same integers): the same as one walk per NFA, bound and estimate alike.
+    h = H.translate(pattern, parse(pattern))
+    for bound in (False, True):
+        both = _size._simulate(h, None, False, bound)
+        assert both == (
+            _size._simulate(h, False, False, bound)[0], _size._simulate(h, True, False, bound)[1]
+        )
+
+
+@pytest.mark.parametrize("n", [14542, 14543])
+def test_a_word_list_at_the_limit_is_decided_exactly(n: int) -> None:
+    # The largest case-insensitive list of these words the crate accepts (probed with
+    # regex 1.13.1): k and s fold to non-ASCII classes, whose states the exact replay
+    # counts with the crate's evicting hash caches.
+    pattern = "(?i)" + _words(n)
+    h = H.translate(pattern, parse(pattern))
+    want = n > 14542
+    assert _size.exceeds_limit(h) is want
+    assert _size.exceeds_limit(h, bound_first=False) is want
+    if not want:  # the estimate is within 2 % of the limit: the exact replay decides
+        _fwd, rev = _size._simulate(h, None, False)
+        assert _size.EXACT_BAND * _size.SIZE_LIMIT <= rev <= _size.SIZE_LIMIT
+
+
+def test_the_exact_replay_prices_hash_free_parts_from_records() -> None:
+    # Parts without non-ASCII classes do not depend on state ids: the exact replay adds
+    # the cost the estimate recorded instead of walking them again, to the same total.
+    pattern = "(?:ab|cd{2}|(e))\\pL" * 40
+    h = H.translate(pattern, parse(pattern))
+    records: _size.Records = {}
+    _size._simulate(h, None, False, records=records)
+    for reverse in (False, True):
+        walked = _size._Sim(reverse, True)
+        walked.run(h)
+        priced = _size._Sim(reverse, True, records=records)
+        priced.run(h)
+        assert priced.b.total() == walked.b.total()
+        assert priced.skipped == 40 and walked.skipped == 0

@@ -24,10 +24,11 @@ from typing import Any, Callable, Dict, Optional, Tuple, cast
 from . import hir as H
 from .emit import emit, nesting, uses_unicode_word_boundary, wants_ascii_variant
 from .errors import RegexCompileError, size_limit_error
+from .gc_pause import gc_paused
 from .literals import LiteralSet, literal_set
 from .nfa import LazyDFA
 from .parser import parse
-from .safety import cost_bound, grows_stack
+from .safety import cost_bounds, grows_stack
 from .size import exceeds_limit
 
 __all__ = [
@@ -139,13 +140,10 @@ class CompiledRegex:
             engine = ENGINE_NEVER
         elif force is not None:
             engine = force
-        elif nesting(hir) > RE_MAX_NESTING:
-            engine = ENGINE_DFA
         else:
-            # Cutting classes to ASCII only removes overlaps and weight, so a bound for
-            # the full pattern is one for the ASCII variant too.
-            full_cost = cost_bound(hir)
-            ascii_cost = full_cost if full_cost is not None else cost_bound(hir, ascii_only=True)
+            full_cost, ascii_cost = cost_bounds(hir)
+            if ascii_cost is not None and nesting(hir) > RE_MAX_NESTING:
+                full_cost = ascii_cost = None
             engine = ENGINE_RE if ascii_cost is not None else ENGINE_DFA
         self.steps_per_char = ascii_cost
         fast: Optional[Callable[[str], bool]] = None
@@ -237,6 +235,8 @@ class CompiledRegex:
 
 
 _cache: Dict[str, CompiledRegex] = {}
+#: From this length on, the size decision skips its cheap upper bound (``exceeds_limit``).
+_LONG_PATTERN = 4096
 _cache_lock = threading.Lock()
 _CACHE_MAX = 1024
 
@@ -250,11 +250,12 @@ def compile_pattern(pattern: str) -> CompiledRegex:
     got = _cache.get(pattern)
     if got is not None:
         return got
-    ast = parse(pattern)
-    hir = H.translate(pattern, ast)
-    if exceeds_limit(hir):
-        raise size_limit_error(pattern)
-    compiled = CompiledRegex(pattern, hir)
+    with gc_paused(pattern):
+        ast = parse(pattern)
+        hir = H.translate(pattern, ast)
+        if exceeds_limit(hir, bound_first=len(pattern) < _LONG_PATTERN):
+            raise size_limit_error(pattern)
+        compiled = CompiledRegex(pattern, hir)
     with _cache_lock:
         if len(_cache) >= _CACHE_MAX:
             _cache.clear()

@@ -144,13 +144,17 @@ class HAlternation(Hir):
         self.subs = subs
 
 
+_NO_CHILDREN: List[Hir] = []
+
+
 def children(h: Hir) -> List[Hir]:
-    """The direct sub-expressions of ``h``."""
-    if isinstance(h, (HConcat, HAlternation)):
-        return h.subs
-    if isinstance(h, (HRepetition, HCapture)):
-        return [h.sub]
-    return []
+    """The direct sub-expressions of ``h`` (a list the caller must not change)."""
+    t = type(h)
+    if t is HConcat or t is HAlternation:
+        return h.subs  # type: ignore[attr-defined, no-any-return]
+    if t is HRepetition or t is HCapture:
+        return [h.sub]  # type: ignore[attr-defined]
+    return _NO_CHILDREN
 
 
 def _key_of(root: Hir) -> Any:
@@ -243,29 +247,37 @@ def _max_lens(root: Hir, memo: Optional[Dict[int, Tuple[Hir, Optional[int]]]]) -
 
 
 def can_match(h: Hir) -> bool:
-    """False if ``h`` provably never matches (contains a mandatory empty class)."""
-    out: List[bool] = []
+    """False if ``h`` provably never matches (contains a mandatory empty class).
+
+    A post-order walk of the composite nodes (leaves are read where they stand), each
+    shared node evaluated once."""
+    known: Dict[int, bool] = {}
+
+    def value(x: Hir) -> bool:
+        t = type(x)
+        if t is HClass:
+            return bool(x.ranges)  # type: ignore[attr-defined]
+        return known[id(x)] if t in _COMPOSITE else True
+
     stack: List[Tuple[Hir, bool]] = [(h, False)]
     while stack:
         x, done = stack.pop()
-        if isinstance(x, HClass):
-            out.append(bool(x.ranges))
+        t = type(x)
+        if t not in _COMPOSITE or id(x) in known:
             continue
-        if isinstance(x, HRepetition) and x.min == 0:
-            out.append(True)
+        if t is HRepetition and x.min == 0:  # type: ignore[attr-defined]
+            known[id(x)] = True
             continue
-        subs = children(x)
-        if not subs and not isinstance(x, (HConcat, HAlternation)):
-            out.append(True)
-            continue
+        subs = x.subs if t is HConcat or t is HAlternation else [x.sub]  # type: ignore[attr-defined]
         if not done:
             stack.append((x, True))
-            stack.extend((s, False) for s in subs)
+            stack.extend((s, False) for s in subs if type(s) in _COMPOSITE)
             continue
-        vals = out[len(out) - len(subs):]
-        del out[len(out) - len(subs):]
-        out.append(any(vals) if isinstance(x, HAlternation) else all(vals))
-    return out[0]
+        known[id(x)] = (any if t is HAlternation else all)(map(value, subs))
+    return value(h)
+
+
+_COMPOSITE = frozenset([HConcat, HAlternation, HRepetition, HCapture])
 
 
 def anchored_start(h: Hir) -> bool:
@@ -333,10 +345,13 @@ def look_set(h: Hir) -> Tuple[str, ...]:
     stack = [h]
     while stack:
         x = stack.pop()
-        if isinstance(x, HLook):
-            found[x.look] = None
-        else:
-            stack.extend(children(x))
+        t = type(x)
+        if t is HConcat or t is HAlternation:
+            stack.extend(x.subs)  # type: ignore[attr-defined]
+        elif t is HRepetition or t is HCapture:
+            stack.append(x.sub)  # type: ignore[attr-defined]
+        elif t is HLook:
+            found[x.look] = None  # type: ignore[attr-defined]
     return tuple(found)
 
 
@@ -525,6 +540,7 @@ class Translator:
         self.pattern = pattern
         self.flags = Flags()
         self._memo: Dict[Tuple[Any, ...], Hir] = {}
+        self._folded: Dict[Tuple[bool, str], Hir] = {}  # (unicode, char) under ``i``
         self._lens: Dict[int, Tuple[Hir, Optional[int]]] = {}
         self._reps: Dict[Tuple[int, int, Optional[int], bool], Tuple[Hir, Hir]] = {}
 
@@ -678,10 +694,18 @@ class Translator:
         text = run.text
         if not self.flags.i:
             return HLiteral(text)
-        memo = {ch: self.literal_char(ord(ch)) for ch in set(text)}
-        if all(isinstance(h, HLiteral) for h in memo.values()):
+        folded, unicode = self._folded, self.flags.unicode
+        hirs = []
+        for ch in text:
+            h = folded.get((unicode, ch))
+            if h is None:
+                h = self.literal_char(ord(ch))
+                if len(folded) < _MEMO_MAX:
+                    folded[(unicode, ch)] = h
+            hirs.append(h)
+        if all(type(h) is HLiteral for h in hirs):
             return HLiteral(text)
-        return concat(list(map(memo.__getitem__, text)))
+        return concat(hirs)
 
     def literal_char(self, c: int) -> Hir:
         if self.flags.i:

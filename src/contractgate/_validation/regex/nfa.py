@@ -165,7 +165,7 @@ class LazyDFA(Rebuildable):
     def _closure(self, states: FrozenSet[int], b: int) -> List[int]:
         """The states reached from ``states`` over ε-edges at the boundary ``b``."""
         nfa = self.nfa
-        kinds, looks, nexts = nfa.kind, nfa.look, nfa.nexts
+        kinds, looks, nexts, alts = nfa.kind, nfa.look, nfa.out, nfa.alts
         seen = set()
         out: List[int] = []
         stack = list(states)
@@ -176,14 +176,14 @@ class LazyDFA(Rebuildable):
             seen.add(s)
             k = kinds[s]
             if k == K_SPLIT:
-                stack.extend(nexts[s])
+                stack.extend(alts[s])
             elif k == K_LOOK:
                 if holds(looks[s], b):
-                    stack.append(nexts[s][0])
+                    stack.append(nexts[s])
             else:
                 out.append(s)
-                if k == K_TRIE:
-                    stack.extend(nexts[s])
+                if k == K_TRIE and nexts[s] >= 0:
+                    stack.append(nexts[s])
         self.stats.closure_steps += len(seen)
         return out
 
@@ -193,8 +193,8 @@ class LazyDFA(Rebuildable):
         The closure (with look-arounds decided by ``c``) and the step over ``c``
         are one walk: this is the cost of a cache miss."""
         nfa = self.nfa
-        kinds, looks, nexts, trie, cls, bounds = (
-            nfa.kind, nfa.look, nfa.nexts, nfa.trie, nfa.cls, self._bounds
+        kinds, looks, nexts, alts, trie, cls, bounds = (
+            nfa.kind, nfa.look, nfa.out, nfa.alts, nfa.trie, nfa.cls, self._bounds
         )
         cbits = self._char_bits.get(c)
         if cbits is None:
@@ -214,17 +214,18 @@ class LazyDFA(Rebuildable):
                 los, his = bounds[cls[s]]
                 i = bisect_right(los, o) - 1
                 if i >= 0 and o <= his[i]:
-                    new.append(nexts[s][0])
+                    new.append(nexts[s])
             elif k == K_SPLIT:
-                stack.extend(nexts[s])
+                stack.extend(alts[s])
             elif k == K_LOOK:
                 if holds(looks[s], b):
-                    stack.append(nexts[s][0])
+                    stack.append(nexts[s])
             elif k == K_TRIE:
                 child = trie[s].get(c)
                 if child is not None:
                     new.append(child)
-                stack.extend(nexts[s])
+                if nexts[s] >= 0:
+                    stack.append(nexts[s])
             else:
                 self.stats.closure_steps += len(seen)
                 return True  # K_MATCH

@@ -70,6 +70,10 @@ class _Unsafe(Exception):
     pass
 
 
+class _TooLarge(_Unsafe):
+    """More graph nodes than ``MAX_NODES`` (as many for the ASCII variant)."""
+
+
 def step_weight(rs: Ranges) -> int:
     """Steps for one class test: ``re`` scans ranges above U+FFFF one by one."""
     return 1 + sum(1 for _, hi in rs if hi > 0xFFFF) // 16
@@ -158,6 +162,20 @@ def cost_bound(h: H.Hir, ascii_only: bool = False) -> Optional[int]:
     return a.worst + a.fail_cost
 
 
+def cost_bounds(h: H.Hir) -> Tuple[Optional[int], Optional[int]]:
+    """``cost_bound`` of the full pattern and of its ASCII variant, analysing once in the
+    common case: cutting classes to ASCII only removes overlaps and weight, so a bound
+    for the full pattern is one for the variant, and a graph too large for the
+    analysis is as large for the variant."""
+    try:
+        a = analyse(h)
+    except _TooLarge:
+        return None, None
+    except _Unsafe:
+        return None, cost_bound(h, ascii_only=True)
+    return a.worst + a.fail_cost, a.worst + a.fail_cost
+
+
 def is_linear(h: H.Hir) -> bool:
     """True if ``re`` may run ``h``: at most ``STEP_BUDGET`` steps per character."""
     got = cost_bound(h)
@@ -177,18 +195,19 @@ def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> An
         else:
             root = g.add(K_SPLIT, [start])
             dot = g.add(K_CHAR, [root], g.class_id(C.ANY))
-            g.nexts[root].append(dot)
+            g.alts[root].append(dot)
     except TooLarge:
-        raise _Unsafe() from None
+        raise _TooLarge() from None
     cap = budget + 1
-    e, follow, clean = _closures(g, cap)
-    kind, cls, nexts, classes = g.kind, g.cls, g.nexts, g.classes
+    nexts = g.successors()
+    e, follow, clean = _closures(g, nexts, cap)
+    kind, cls, classes = g.kind, g.cls, g.classes
     chars = [q for q in range(len(kind)) if kind[q] == K_CHAR]
     out.positions = len(chars)
     sinks: Set[int] = {q for q in chars if clean[nexts[q][0]]}
     out.sinks = len(sinks)
     if out.anchored:
-        out.fail_cost = _fail_cost(g, start, cap)
+        out.fail_cost = _fail_cost(g, nexts, start, cap)
         if out.fail_cost > budget:
             raise _Unsafe()
     cost = {q: e[nexts[q][0]] for q in chars if classes[cls[q]]}
@@ -211,12 +230,24 @@ def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> An
     pairs: Set[Tuple[int, int]] = set()
     todo: List[Tuple[int, int]] = []
     work = 0
+    # (3), kept up to date: the steps at one index of a post-state and all the ones
+    # co-live with it.  Pairs are only ever added, so the proof fails as soon as one
+    # total passes the budget.
+    total = dict(cost)
+    limit = budget - out.fail_cost
 
     def push(p: int, q: int) -> None:
         key = (p, q) if p < q else (q, p)
-        if key not in pairs:
-            pairs.add(key)
-            todo.append(key)
+        if key in pairs:
+            return
+        pairs.add(key)
+        todo.append(key)
+        if p in sinks and q in sinks:
+            return  # whichever is explored first succeeds
+        tp = total[p] = total.get(p, 0) + cost.get(q, 0)
+        tq = total[q] = total.get(q, 0) + cost.get(p, 0)
+        if tp > limit or tq > limit:
+            raise _Unsafe()
 
     # (1) one post-state: duplicate entries, and pairs of distinct entries.
     for v in [root] + [nexts[q][0] for q in cost]:
@@ -248,13 +279,6 @@ def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> An
             work += len(fq) + 1
         if work > MAX_WORK:
             raise _Unsafe()
-    # (3) the steps at one index: a post-state and all the ones co-live with it.
-    total = dict(cost)
-    for p, q in pairs:
-        if p in sinks and q in sinks:
-            continue
-        total[p] = total.get(p, 0) + cost.get(q, 0)
-        total[q] = total.get(q, 0) + cost.get(p, 0)
     out.worst = max([e[root], *total.values()])
     out.work = work
     if out.worst + out.fail_cost > budget:
@@ -262,12 +286,14 @@ def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> An
     return out
 
 
-def _closures(g: _Graph, cap: int) -> Tuple[List[int], List[Counts], List[bool]]:
+def _closures(
+    g: _Graph, nexts: List[List[int]], cap: int
+) -> Tuple[List[int], List[Counts], List[bool]]:
     """Per node: ε-tree size ``E`` (capped), follow multiplicities (capped at 2), and
     whether a look-free ε-path reaches ``MATCH``.  The ε-graph is acyclic (nullable
     loop bodies were rejected), so one post-order walk computes all three."""
     n = len(g.kind)
-    kind, nexts, cls, classes = g.kind, g.nexts, g.cls, g.classes
+    kind, cls, classes = g.kind, g.cls, g.classes
     e = [0] * n
     follow: List[Counts] = [{}] * n
     clean = [False] * n
@@ -315,7 +341,7 @@ def _closures(g: _Graph, cap: int) -> Tuple[List[int], List[Counts], List[bool]]
     return e, follow, clean
 
 
-def _fail_cost(g: _Graph, start: int, cap: int) -> int:
+def _fail_cost(g: _Graph, nexts: List[List[int]], start: int, cap: int) -> int:
     """ε-tree size from ``start`` when every ``\\A`` fails (a later start position)."""
     memo: Dict[int, int] = {}
     stack: List[Tuple[int, bool]] = [(start, False)]
@@ -329,9 +355,9 @@ def _fail_cost(g: _Graph, start: int, cap: int) -> int:
             continue
         if not expanded:
             stack.append((v, True))
-            stack.extend((u, False) for u in g.nexts[v] if u not in memo)
+            stack.extend((u, False) for u in nexts[v] if u not in memo)
             continue
-        memo[v] = min(cap, 1 + sum(memo[u] for u in g.nexts[v]))
+        memo[v] = min(cap, 1 + sum(memo[u] for u in nexts[v]))
     return memo[start]
 
 

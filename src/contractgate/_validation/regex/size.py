@@ -24,7 +24,7 @@ with absolute ids and the real cache behaviour.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, cast
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import hir as H
 from .charset import Ranges
@@ -104,13 +104,6 @@ def _sequences(rs: Ranges) -> List[List[Tuple[int, int]]]:
     return got
 
 
-def _fnv(values: List[int], slots: int) -> int:
-    h = _FNV_INIT
-    for v in values:
-        h = ((h ^ v) * _FNV_PRIME) & _M64
-    return h % slots
-
-
 _bounds: Dict[int, Tuple[Ranges, Tuple[int, int, int]]] = {}
 _bounds_by_value: Dict[Ranges, Tuple[int, int, int]] = {}
 
@@ -174,28 +167,35 @@ class _Builder:
     # -- Unicode classes -----------------------------------------------------------
 
     def forward_class(self, rs: Ranges) -> None:
+        """``Utf8Compiler`` over the class's sequences: nodes are compiled (hashed by
+        their transitions, next ids included) when the next sequence no longer shares
+        their prefix."""
+        exact = self.exact
         target = self.add()
-        slots: Dict[int, Tuple[Tuple[int, ...], int]] = {}
-        exact_map: Dict[Tuple[int, ...], int] = {}
+        keys: Dict[int, Tuple[int, ...]] = {}  # slot -> key (exact: 10 000 slots)
+        ids: Dict[Any, int] = {}  # slot -> state (exact), or key -> state
+        slots: Dict[Tuple[int, ...], int] = {}  # key -> slot (hashing is slow)
         unc: List[Tuple[List[int], Optional[Tuple[int, int]]]] = [([], None)]
 
         def compile_node(trans: List[int]) -> int:
             key = tuple(trans)
-            slot = -1
-            if self.exact:
-                slot = _fnv(trans, FORWARD_CACHE)
-                hit = slots.get(slot)
-                if hit is not None and hit[0] == key:
-                    return hit[1]
-            else:
-                got = exact_map.get(key)
+            if not exact:
+                got = ids.get(key)
                 if got is not None:
                     return got
+                sid = ids[key] = self.add(1, TRANSITION * (len(trans) // 3))
+                return sid
+            slot = slots.get(key)
+            if slot is None:
+                h = _FNV_INIT
+                for v in trans:
+                    h = ((h ^ v) * _FNV_PRIME) & _M64
+                slot = slots[key] = h % FORWARD_CACHE
+            elif keys.get(slot) == key:
+                return ids[slot]
             sid = self.add(1, TRANSITION * (len(trans) // 3))
-            if self.exact:
-                slots[slot] = (key, sid)
-            else:
-                exact_map[key] = sid
+            keys[slot] = key
+            ids[slot] = sid
             return sid
 
         def freeze(node: Tuple[List[int], Optional[Tuple[int, int]]], nxt: int) -> List[int]:
@@ -228,33 +228,45 @@ class _Builder:
         compile_node(root[0])
 
     def reverse_class(self, rs: Ranges) -> None:
+        """``c_unicode_class_reverse_with_suffix``: each sequence from its first byte
+        range, sharing the states cached under ``(next state, range)``."""
         self.add(2)  # union, alt_end
         alt_end = self.n - 1
-        slots: Dict[int, Tuple[Tuple[int, int, int], int]] = {}
-        exact_map: Dict[Tuple[int, int, int], int] = {}
-        for seq in _sequences(rs):
+        seqs = _sequences(rs)
+        self.mem += STATE_ID * len(seqs)
+        n = self.n
+        if not self.exact:
+            known: Dict[int, int] = {}
+            for seq in seqs:
+                end = alt_end
+                for s, e in seq:
+                    key = end << 16 | s << 8 | e
+                    got = known.get(key)
+                    if got is None:
+                        got = known[key] = n
+                        n += 1
+                    end = got
+            self.n = n
+            return
+        keys: Dict[int, int] = {}  # slot -> key in it
+        ids: Dict[int, int] = {}  # slot -> state
+        slots: Dict[int, int] = {}  # key -> slot (hashing is slow, keys recur)
+        for seq in seqs:
             end = alt_end
             for s, e in seq:
-                key = (end, s, e)
-                slot = -1
-                if self.exact:
-                    slot = _fnv([end, s, e], SUFFIX_CACHE)
-                    hit = slots.get(slot)
-                    if hit is not None and hit[0] == key:
-                        end = hit[1]
-                        continue
-                else:
-                    got = exact_map.get(key)
-                    if got is not None:
-                        end = got
-                        continue
-                sid = self.add()
-                if self.exact:
-                    slots[slot] = (key, sid)
-                else:
-                    exact_map[key] = sid
-                end = sid
-            self.mem += STATE_ID
+                key = end << 16 | s << 8 | e
+                slot = slots.get(key)
+                if slot is None:
+                    h = ((_FNV_INIT ^ end) * _FNV_PRIME ^ s) * _FNV_PRIME
+                    slot = slots[key] = (((h ^ e) * _FNV_PRIME) & _M64) % SUFFIX_CACHE
+                elif keys.get(slot) == key:
+                    end = ids[slot]
+                    continue
+                keys[slot] = key
+                ids[slot] = n
+                end = n
+                n += 1
+        self.n = n
 
 
 def _trie(literals: List[bytes]) -> Cost:
@@ -335,64 +347,121 @@ def _min_len(root: H.Hir) -> Optional[int]:
 
 _class_costs: Dict[Tuple[bool, Ranges], Cost] = {}
 
+#: A replay of both NFAs at once keeps the reverse NFA's counts ``LANE`` times higher in
+#: the same integers (sums of non-negative counts far below ``LANE`` never carry over).
+LANE_BITS = 96
+LANE = 1 << LANE_BITS
+LOW = LANE - 1
+BOTH = 1 + LANE
+
 # The simulator's tasks (a stack of tuples whose first item is one of these):
 # (_C, hir) compiles ``hir``; (_ADD, states, bytes); (_SEQ, items, next index,
 # reversed) compiles items one after the other; (_TIMES, hir, n) and
 # (_OPTIONAL, hir, n) are ``n`` copies of ``hir`` (the latter each after a
-# union, as ``c_bounded`` adds them); (_MEASURE, key, n, states, bytes)
-# records the cost of the copy just compiled and adds ``n`` more.
-_C, _ADD, _SEQ, _TIMES, _OPTIONAL, _MEASURE = range(6)
+# union, as ``c_bounded`` adds them); (_MEASURE, key, n, states, bytes, hashed)
+# records the cost of the copy just compiled and adds ``n`` more; (_RECORD, hir,
+# states, bytes, hashed) records what compiling ``hir`` cost.
+_C, _ADD, _SEQ, _TIMES, _OPTIONAL, _MEASURE, _RECORD = range(7)
+_CHECK_EVERY = 64
 _LEAF = frozenset([H.HEmpty, H.HLiteral, H.HClass, H.HLook])
+
+#: id(node) -> (node, states, bytes, hash-free) of the composite nodes a replay of both
+#: NFAs compiled (lanes packed): the exact replay adds a hash-free node's cost as it is.
+Records = Dict[int, Tuple[H.Hir, int, int, bool]]
 
 
 class _Sim:
     """Replays ``Compiler::c`` in state-creation order, over an explicit task stack
     (no recursion, so nesting depth costs no Python frames).
 
-    ``stop``: the replay ends as soon as the total exceeds it (the answer is
-    then known to be over the limit; totals only grow).
+    ``reverse``: the reverse NFA, the forward one, or ``None``: both at once (lanes,
+    without ``exact``).  ``stop``: the replay ends as soon as a total exceeds it (the
+    answer is then known to be over the limit; totals only grow).  ``records``: filled
+    by a replay of both NFAs, read by an exact one.
     """
 
     def __init__(
-        self, reverse: bool, exact: bool, bound: bool = False, stop: Optional[int] = None
+        self,
+        reverse: Optional[bool],
+        exact: bool,
+        bound: bool = False,
+        stop: Optional[int] = None,
+        records: Optional[Records] = None,
     ) -> None:
+        assert not (exact and reverse is None), "the exact replay is one NFA at a time"
         self.reverse = reverse
         self.b = _Builder(exact)
         self.exact = exact
         self.bound = bound
         self.stop = stop
-        self._fast_cache: Dict[Tuple[int, int], Cost] = {}
+        self.records = records
+        self.unit = BOTH if reverse is None else 1  # a state of every NFA replayed
+        self.cap = 0 if reverse else 1  # a capture state (forward NFA only)
+        self.hashed = 0  # classes compiled through an id-keyed cache (non-ASCII)
+        self.skipped = 0  # nodes an exact replay priced from ``records``
+        self._fast_cache: Dict[Tuple[int, int], Tuple[int, int, int]] = {}
         self._hash_free: Dict[int, bool] = {}
+
+    def totals(self) -> Tuple[int, int]:
+        """(forward, reverse) heap bytes so far (one of them 0 for a one-NFA replay)."""
+        t = self.b.total()
+        if self.reverse is None:
+            return t & LOW, t >> LANE_BITS
+        return (0, t) if self.reverse else (t, 0)
+
+    def over(self) -> bool:
+        stop = self.stop
+        if stop is None:
+            return False
+        t = STATE * self.b.n + self.b.mem
+        return t > stop and (self.reverse is not None or (t & LOW) > stop or t >> LANE_BITS > stop)
 
     def run(self, root: H.Hir) -> None:
         b = self.b
         stop = self.stop
+        unit, cap, rev = self.unit, self.cap, bool(self.reverse)
+        records = self.records
+        recording = records is not None and not self.exact
         tasks: List[Tuple[Any, ...]] = [(_C, root)]
+        # The stop is checked every ``_CHECK_EVERY`` steps (totals only grow: a later
+        # stop gives the same answer).
+        countdown = _CHECK_EVERY
         while tasks:
-            if stop is not None and b.total() > stop:
-                return
+            countdown -= 1
+            if not countdown:
+                countdown = _CHECK_EVERY
+                if stop is not None and self.over():
+                    return
             t = tasks.pop()
             op = t[0]
             if op == _SEQ:
-                subs, i, rev = t[1], t[2], t[3]
+                subs, i = t[1], t[2]
                 n = len(subs)
                 while i < n:
                     s = subs[n - 1 - i] if rev else subs[i]
                     i += 1
                     kind = type(s)
                     if kind is H.HLiteral:
-                        chars = cast(H.HLiteral, s).chars
-                        b.n += len(chars) if chars.isascii() else len(chars.encode("utf-8"))
-                    elif kind is H.HEmpty or kind is H.HLook:
-                        b.n += 1
+                        chars: str = s.chars
+                        k = len(chars) if chars.isascii() else len(chars.encode("utf-8"))
+                        b.n += k * unit
                     elif kind is H.HClass:
-                        self.unicode_class(cast(H.HClass, s).ranges)
-                    elif kind is H.HCapture and type(cast(H.HCapture, s).sub) in _LEAF:  # (a)
-                        if not self.reverse:
-                            b.add()
-                        self.leaf(cast(H.HCapture, s).sub)
-                        if not self.reverse:
-                            b.add()
+                        rs: Ranges = s.ranges
+                        if not rs or rs[-1][1] <= 0x7F:
+                            b.n += 2 * unit
+                            b.mem += TRANSITION * len(rs) * unit
+                        else:
+                            self.unicode_class(rs)
+                    elif kind is H.HEmpty or kind is H.HLook:
+                        b.n += unit
+                    elif kind is H.HCapture and type(s.sub) in _LEAF:
+                        b.n += cap  # (a)
+                        self.leaf(s.sub)
+                        b.n += cap
+                    elif kind is H.HConcat:  # (a nested concatenation: a word of a list)
+                        tasks.append((_SEQ, subs, i))
+                        tasks.append((_SEQ, s.subs, 0))
+                        break
                     else:
                         # Copies of one shared node in a row (``a?`` repeated) are
                         # priced once.
@@ -400,16 +469,21 @@ class _Sim:
                         while i < n and (subs[n - 1 - i] if rev else subs[i]) is s:
                             i += 1
                             k += 1
-                        tasks.append((_SEQ, subs, i, rev))
+                        tasks.append((_SEQ, subs, i))
                         tasks.append((_TIMES, s, k) if k > 1 else (_C, s))
                         break
-                    if stop is not None and STATE * b.n + b.mem > stop:
-                        return
+                    countdown -= 1
+                    if not countdown:
+                        countdown = _CHECK_EVERY
+                        if stop is not None and self.over():
+                            return
             elif op == _C:
                 h = t[1]
                 if type(h) in _LEAF:
                     self.leaf(h)
-                else:
+                elif not self.recorded(h):
+                    if recording:
+                        tasks.append((_RECORD, h, b.n, b.mem, self.hashed))
                     self.composite(h, tasks)
             elif op == _ADD:
                 b.add(t[1], t[2])
@@ -417,18 +491,38 @@ class _Sim:
                 self.times(t[1], t[2], tasks)
             elif op == _OPTIONAL:
                 self.optional(t[1], t[2], tasks)
-            else:
-                key, k, n0, m0 = t[1], t[2], t[3], t[4]
-                got = (b.n - n0, b.mem - m0)
+            elif op == _MEASURE:
+                key, k, n0, m0, c0 = t[1], t[2], t[3], t[4], t[5]
+                got = (b.n - n0, b.mem - m0, self.hashed - c0)
                 self._fast_cache[key] = got
                 b.add(got[0] * k, got[1] * k)
+                self.hashed += got[2] * k
+            else:
+                h, n0, m0, c0 = t[1], t[2], t[3], t[4]
+                assert records is not None
+                records[id(h)] = (h, b.n - n0, b.mem - m0, self.hashed == c0)
+
+    def recorded(self, h: H.Hir) -> bool:
+        """In an exact replay: add the recorded cost of a hash-free ``h`` instead of
+        compiling it (its states do not depend on ids)."""
+        if not self.exact or self.records is None:
+            return False
+        got = self.records.get(id(h))
+        if got is None or got[0] is not h or not got[3]:
+            return False
+        if self.reverse:
+            self.b.add(got[1] >> LANE_BITS, got[2] >> LANE_BITS)
+        else:
+            self.b.add(got[1] & LOW, got[2] & LOW)
+        self.skipped += 1
+        return True
 
     def leaf(self, h: H.Hir) -> None:
         b = self.b
         if isinstance(h, (H.HEmpty, H.HLook)):
-            b.add()
+            b.add(self.unit)
         elif isinstance(h, H.HLiteral):
-            b.add(len(h.chars.encode("utf-8")))
+            b.add(len(h.chars.encode("utf-8")) * self.unit)
         else:
             assert isinstance(h, H.HClass)
             self.unicode_class(h.ranges)
@@ -436,55 +530,50 @@ class _Sim:
     def unicode_class(self, rs: Ranges) -> None:
         b = self.b
         if not rs or rs[-1][1] <= 0x7F:
-            b.add(2, TRANSITION * len(rs))
-        elif self.bound:
+            b.add(2 * self.unit, TRANSITION * len(rs) * self.unit)
+            return
+        self.hashed += 1
+        if self.bound:
             nseq, total, _ = _class_bound(rs)
-            if self.reverse:
-                b.add(2 + total, STATE_ID * nseq)
-            else:
-                b.add(2 + total, TRANSITION * total)
+            fwd = (2 + total, TRANSITION * total)
+            rev = (2 + total, STATE_ID * nseq)
         elif self.exact:
             if self.reverse:
                 b.reverse_class(rs)
             else:
                 b.forward_class(rs)
+            return
         else:
-            key = (self.reverse, rs)
-            got = _class_costs.get(key)
-            if got is None:
-                tmp = _Builder(False)
-                if self.reverse:
-                    tmp.reverse_class(rs)
-                else:
-                    tmp.forward_class(rs)
-                got = (tmp.n, tmp.mem)
-                if len(_class_costs) > 256:
-                    _class_costs.clear()
-                _class_costs[key] = got
-            b.add(got[0], got[1])
+            fwd = _class_cost(False, rs) if not self.reverse else (0, 0)
+            rev = _class_cost(True, rs) if self.reverse is not False else (0, 0)
+        if self.reverse is None:
+            b.add(fwd[0] + (rev[0] << LANE_BITS), fwd[1] + (rev[1] << LANE_BITS))
+        else:
+            b.add(*(rev if self.reverse else fwd))
 
     def composite(self, h: H.Hir, tasks: List[Tuple[Any, ...]]) -> None:
         """Push the tasks of ``h`` (the last pushed runs first)."""
         b = self.b
+        unit = self.unit
         if isinstance(h, H.HCapture):
-            if self.reverse:
-                tasks.append((_C, h.sub))
-            else:
-                b.add()
-                tasks.append((_ADD, 1, 0))
-                tasks.append((_C, h.sub))
+            b.add(self.cap)
+            tasks.append((_ADD, self.cap, 0))
+            tasks.append((_C, h.sub))
         elif isinstance(h, H.HConcat):
-            tasks.append((_SEQ, h.subs, 0, self.reverse))
+            tasks.append((_SEQ, h.subs, 0))
         elif isinstance(h, H.HAlternation):
             if _is_literal_alt(h):
                 lits = [s.chars.encode("utf-8") for s in h.subs]  # type: ignore[attr-defined]
-                if self.reverse:
-                    lits = [x[::-1] for x in lits]
-                b.add(*_trie(lits))
+                if self.reverse is not False:
+                    rn, rm = _trie([x[::-1] for x in lits])
+                    shift = LANE_BITS if self.reverse is None else 0
+                    b.add(rn << shift, rm << shift)
+                if not self.reverse:
+                    b.add(*_trie(lits))
             else:
                 subs = h.subs
-                tasks.append((_SEQ, subs[2:], 0, False))
-                tasks.append((_ADD, 2, STATE_ID * len(subs)))
+                tasks.append((_SEQ, subs[2:], 0))
+                tasks.append((_ADD, 2 * unit, STATE_ID * len(subs) * unit))
                 tasks.append((_C, subs[1]))
                 tasks.append((_C, subs[0]))
         else:
@@ -520,14 +609,16 @@ class _Sim:
         got = self._fast_cache.get(key)
         if got is not None:
             self.b.add(got[0] * n, got[1] * n)
+            self.hashed += got[2] * n
             return
-        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem))
+        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem, self.hashed))
         tasks.append((_C, h))
 
     def optional(self, h: H.Hir, n: int, tasks: List[Tuple[Any, ...]]) -> None:
         """``n`` copies of a union then ``h`` (the optional part of ``c_bounded``)."""
         if n <= 0:
             return
+        unit = self.unit
         if self.exact and not self.hash_free(h):
             tasks.append((_OPTIONAL, h, n - 1))
             tasks.append((_C, h))
@@ -537,29 +628,31 @@ class _Sim:
         got = self._fast_cache.get(key)
         if got is not None:
             self.b.add(got[0] * n, got[1] * n)
+            self.hashed += got[2] * n
             return
-        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem))
+        tasks.append((_MEASURE, key, n - 1, self.b.n, self.b.mem, self.hashed))
         tasks.append((_C, h))
-        tasks.append((_ADD, 1, 2 * STATE_ID))
+        tasks.append((_ADD, unit, 2 * STATE_ID * unit))
 
     def repetition(self, h: H.HRepetition, tasks: List[Tuple[Any, ...]]) -> None:
         b = self.b
+        unit = self.unit
         rmin, rmax, sub = h.min, h.max, h.sub
         if rmin == 0 and rmax == 1:
-            b.add()
-            tasks.append((_ADD, 1, 2 * STATE_ID))
+            b.add(unit)
+            tasks.append((_ADD, unit, 2 * STATE_ID * unit))
             tasks.append((_C, sub))
         elif rmax is None:
             if rmin == 0:
                 ml = _min_len(sub)
                 if ml is not None and ml > 0:
-                    b.add(1, 2 * STATE_ID)
+                    b.add(unit, 2 * STATE_ID * unit)
                     tasks.append((_C, sub))
                 else:
-                    tasks.append((_ADD, 3, 4 * STATE_ID))
+                    tasks.append((_ADD, 3 * unit, 4 * STATE_ID * unit))
                     tasks.append((_C, sub))
             else:
-                tasks.append((_ADD, 1, 2 * STATE_ID))
+                tasks.append((_ADD, unit, 2 * STATE_ID * unit))
                 if rmin == 1:
                     tasks.append((_C, sub))
                 else:
@@ -567,53 +660,80 @@ class _Sim:
         else:
             if rmax > rmin:
                 tasks.append((_OPTIONAL, sub, rmax - rmin))
-                tasks.append((_ADD, 1, 0))
+                tasks.append((_ADD, unit, 0))
             if rmin == 0:
-                tasks.append((_ADD, 1, 0))
+                tasks.append((_ADD, unit, 0))
             else:
                 tasks.append((_TIMES, sub, rmin))
 
 
+def _class_cost(reverse: bool, rs: Ranges) -> Cost:
+    """States and bytes of one class's UTF-8 automaton with exact (non-evicting) caches,
+    cached per process (a pattern's classes are few and recur across patterns)."""
+    key = (reverse, rs)
+    got = _class_costs.get(key)
+    if got is None:
+        tmp = _Builder(False)
+        if reverse:
+            tmp.reverse_class(rs)
+        else:
+            tmp.forward_class(rs)
+        got = (tmp.n, tmp.mem)
+        if len(_class_costs) > 256:
+            _class_costs.clear()
+        _class_costs[key] = got
+    return got
+
+
+def _prefix(anchored: bool) -> Cost:
+    return (1, 0) if anchored else (3, 2 * STATE_ID + TRANSITION)
+
+
 def _simulate(
-    h: H.Hir, reverse: bool, exact: bool, bound: bool = False, stop: Optional[int] = None
-) -> int:
-    sim = _Sim(reverse, exact, bound, stop)
+    h: H.Hir,
+    reverse: Optional[bool],
+    exact: bool,
+    bound: bool = False,
+    stop: Optional[int] = None,
+    records: Optional[Records] = None,
+) -> Tuple[int, int]:
+    """(forward, reverse) heap bytes of the NFAs replayed (0 for the one not replayed)."""
+    sim = _Sim(reverse, exact, bound, stop, records)
     b = sim.b
-    anchored = H.anchored_end(h) if reverse else H.anchored_start(h)
-    if anchored:
-        b.add()
-    else:
-        b.add(3, 2 * STATE_ID + TRANSITION)  # (?s-u:.)*? : union, empty, sparse
-    if not reverse:
-        b.add()  # capture start of group 0
+    # The unanchored prefix (?s-u:.)*? : union, empty, sparse; one state if anchored.
+    if reverse is not True:
+        b.add(*_prefix(H.anchored_start(h)))
+    if reverse is not False:
+        n, mem = _prefix(H.anchored_end(h))
+        shift = LANE_BITS if reverse is None else 0
+        b.add(n << shift, mem << shift)
+    b.add(sim.cap)  # capture start of group 0
     sim.run(h)
-    if not reverse:
-        b.add()  # capture end of group 0
-    b.add()  # match
-    return b.total()
+    b.add(sim.cap)  # capture end of group 0
+    b.add(sim.unit)  # match
+    return sim.totals()
 
 
 def estimate(h: H.Hir) -> Tuple[int, int]:
     """(forward, reverse) NFA heap sizes in bytes, with exact (non-evicting) caches."""
-    return _simulate(h, False, False), _simulate(h, True, False)
+    return _simulate(h, None, False)
 
 
-def exceeds_limit(h: H.Hir) -> bool:
-    """Whether either NFA ``Regex::new`` builds for ``h`` exceeds the size limit."""
+def exceeds_limit(h: H.Hir, bound_first: bool = True) -> bool:
+    """Whether either NFA ``Regex::new`` builds for ``h`` exceeds the size limit.
+
+    ``bound_first``: try a cheap upper bound first, which settles most patterns
+    without compiling any class (for a long pattern, walking it once more costs more
+    than the classes).
+    """
     limit = SIZE_LIMIT
-    # A cheap upper bound settles most patterns without compiling any class.
-    if (
-        _simulate(h, False, False, True, limit) <= limit
-        and _simulate(h, True, False, True, limit) <= limit
-    ):
+    if bound_first and max(_simulate(h, None, False, True, limit)) <= limit:
         return False
-    fwd = _simulate(h, False, False, stop=limit)
-    if fwd > limit:
-        return True
-    rev = _simulate(h, True, False, stop=limit)
-    if rev > limit:
+    records: Records = {}
+    fwd, rev = _simulate(h, None, False, stop=limit, records=records)
+    if fwd > limit or rev > limit:
         return True
     band = EXACT_BAND * limit
-    if fwd >= band and _simulate(h, False, True, stop=limit) > limit:
+    if fwd >= band and _simulate(h, False, True, stop=limit, records=records)[0] > limit:
         return True
-    return rev >= band and _simulate(h, True, True, stop=limit) > limit
+    return rev >= band and _simulate(h, True, True, stop=limit, records=records)[1] > limit

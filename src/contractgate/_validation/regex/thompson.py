@@ -26,7 +26,9 @@ K_LOOK = 2
 K_MATCH = 3
 K_TRIE = 4
 
-#: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clone``.
+_LEAVES = frozenset([H.HLook, H.HEmpty])
+
+#: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clones``.
 Copy = Tuple[int, int, int, int]
 
 
@@ -35,8 +37,10 @@ class TooLarge(Exception):
 
 
 class Graph:
-    """States are parallel lists: kind, class index, look kind, successors; ``trie``
-    holds the edges of ``K_TRIE`` states."""
+    """States are parallel lists: kind, class index, look kind, and ``out``, the one
+    successor of a character test, a look or a trie node (-1: none); the successors of
+    a split are in ``alts``, the edges of a trie node in ``trie``.  (Flat lists of
+    ints: a chain of states is three ``extend`` calls, a copy a few slices.)"""
 
     #: Fail with ``TooLarge`` beyond this many states (None: no limit).
     max_states: Optional[int] = None
@@ -47,7 +51,8 @@ class Graph:
         self.kind: List[int] = []
         self.cls: List[int] = []
         self.look: List[str] = []
-        self.nexts: List[List[int]] = []
+        self.out: List[int] = []
+        self.alts: Dict[int, List[int]] = {}
         self.trie: Dict[int, Dict[str, int]] = {}
         self.classes: List[Ranges] = []
         self._class_ids: Dict[Ranges, int] = {}
@@ -72,11 +77,24 @@ class Graph:
     def add(self, kind: int, nexts: List[int], cls: int = -1, look: str = "") -> int:
         if self.max_states is not None and len(self.kind) >= self.max_states:
             raise TooLarge()
+        sid = len(self.kind)
         self.kind.append(kind)
         self.cls.append(cls)
         self.look.append(look)
-        self.nexts.append(nexts)
-        return len(self.kind) - 1
+        if kind == K_SPLIT:
+            self.alts[sid] = nexts
+            self.out.append(-1)
+        else:
+            self.out.append(nexts[0] if nexts else -1)
+        return sid
+
+    def successors(self) -> List[List[int]]:
+        """Every state's successors as a list (for the analysis of small graphs)."""
+        alts, out = self.alts, self.out
+        return [
+            alts[s] if k == K_SPLIT else ([out[s]] if out[s] >= 0 else [])
+            for s, k in enumerate(self.kind)
+        ]
 
     def class_id(self, rs: Ranges) -> int:
         """The index of ``rs``'s test (by identity first: hashing a big class is slow)."""
@@ -110,8 +128,8 @@ class Graph:
         self.kind.extend([K_CHAR] * n)
         self.cls.extend(reversed(classes))
         self.look.extend([""] * n)
-        self.nexts.append([nxt])
-        self.nexts.extend([[j] for j in range(first, first + n - 1)])
+        self.out.append(nxt)
+        self.out.extend(range(first, first + n - 1))
         return first + n - 1
 
     def clones(self, copy: Copy, n: int, nxt: int, skip: Optional[int] = None) -> int:
@@ -134,25 +152,39 @@ class Graph:
         self.kind.extend(kinds * n)
         self.cls.extend(classes * n)
         self.look.extend(looks * n)
-        succs = self.nexts[a:b]
-        nexts: List[List[int]] = []
+        # Copy k's states are ``shift + k * per`` further on, it continues at curs[k].
+        shift = base - a
+        curs: List[int] = []
         cur = nxt
         for k in range(n):
-            shift = base + k * per - a
-            nexts.extend([[x + shift if x >= a else cur for x in succ] for succ in succs])
-            e = entry + shift if entry >= a else cur
-            if skip is not None:
-                nexts.append([e, skip])
-                e = base + k * per + per - 1
-            cur = e
-        self.nexts.extend(nexts)
+            curs.append(cur)
+            e = entry + shift + k * per if entry >= a else cur
+            cur = base + k * per + per - 1 if skip is not None else e
+        template = self.out[a:b]
+        if skip is not None:
+            template.append(-1)
+        self.out.extend([
+            x + shift + k * per if x >= a else (curs[k] if x >= 0 else -1)
+            for k in range(n) for x in template
+        ])
+        splits = [j for j in range(a, b) if kinds[j - a] == K_SPLIT]
+        for j in splits:
+            succ = self.alts[j]
+            for k in range(n):
+                d = shift + k * per
+                self.alts[j + d] = [x + d if x >= a else curs[k] for x in succ]
+        if skip is not None:
+            for k in range(n):
+                d = shift + k * per
+                e = entry + d if entry >= a else curs[k]
+                self.alts[base + k * per + per - 1] = [e, skip]
         if K_TRIE in kinds:
             for j in range(a, b):
                 edges = self.trie.get(j)
                 if edges is not None:
                     for k in range(n):
-                        shift = base + k * per - a
-                        self.trie[j + shift] = {c: x + shift for c, x in edges.items()}
+                        d = shift + k * per
+                        self.trie[j + d] = {c: x + d for c, x in edges.items()}
         return cur
 
     # -- the construction ---------------------------------------------------------------
@@ -188,9 +220,25 @@ class Graph:
             entry: int = yield (h.sub, nxt)
             return entry
         if isinstance(h, H.HConcat):
+            # Back to front; stretches of characters and classes are one chain.
+            run: List[int] = []  # class indexes, the last item's first
             for s in reversed(h.subs):
-                got: int = yield (s, nxt)
+                t = type(s)
+                if t is H.HClass:
+                    run.append(self.class_id(s.ranges))  # type: ignore[attr-defined]
+                    continue
+                if t is H.HLiteral:
+                    run.extend([self.char_id(c) for c in reversed(s.chars)])  # type: ignore[attr-defined]
+                    continue
+                if run:
+                    run.reverse()
+                    nxt = self.chain(run, nxt)
+                    run = []
+                got: int = self._step((s, nxt)) if t in _LEAVES else (yield (s, nxt))
                 nxt = got
+            if run:
+                run.reverse()
+                nxt = self.chain(run, nxt)
             return nxt
         if isinstance(h, H.HAlternation):
             if self.trie_min is not None and len(h.subs) >= self.trie_min:
@@ -209,7 +257,7 @@ class Graph:
             loop = self.add(K_SPLIT, [])
             mark = len(self.kind)
             body: int = yield (sub, loop)
-            self.nexts[loop] = [body, nxt]
+            self.alts[loop] = [body, nxt]
             if h.min <= 1:
                 return loop if h.min == 0 else body
             if one is not None:
@@ -249,6 +297,6 @@ class Graph:
                     self.trie[child] = {}
                     edges[c] = child
                 node = child
-            if not self.nexts[node]:
-                self.nexts[node] = [nxt]
+            if self.out[node] < 0:
+                self.out[node] = nxt
         return root
