@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
-from .jsondecode import EventTypeError, int_as_json_number
+from ..exceptions import EventTypeError
 from .jsonvalue import json_equal, render_json
+from .pyjson import int_as_json_number
 
 __all__ = [
     "I64_MAX",

@@ -7,7 +7,7 @@ keys). :func:`loads` produces them from JSON text with serde_json's exact decodi
 
 Implementation is split by topic and re-exported here:
 
-* :mod:`._jsondecode` — :func:`loads`, :func:`to_event_value`, the error types and the
+* :mod:`.jsondecode` — :func:`loads`, the error types and the
   appendix-B number algorithm;
 * :mod:`._render` — :func:`render_f64` (``{F:}``), :func:`render_json` (``{J:}``),
   :func:`render_debug_str` (``{D:}``);
@@ -27,8 +27,8 @@ from .jsondecode import (
     EventTypeError,
     loads,
     number_from_literal,
-    to_event_value,
 )
+from .pyjson import to_event_value
 from .render import (
     render_debug_str,
     render_f64,
