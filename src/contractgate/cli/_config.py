@@ -66,7 +66,6 @@ class FixtureRule:
     deployed: Optional[str] = None  # ID|NAME[@VERSION] of a deployed contract instead
 
 
-# DEPLOYED_PREFIX lives in _common (light to import); re-exported here, its first home.
 
 
 @dataclass

@@ -19,6 +19,7 @@ import warnings
 from typing import Any, Optional, Tuple
 
 from ._common import (
+    DEPLOYED_PREFIX,
     EXIT_AUTH,
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -31,7 +32,6 @@ from ._common import (
     LoadedContract,
     display_path,
 )
-from ._config import DEPLOYED_PREFIX
 from ._output import Output
 
 _EXIT_FOR_REASON = {
