@@ -399,7 +399,8 @@ _RUN_ATOMS = [
     "+", "{2}", "{1,3}", "{ 2 }", "{", "}", "(", ")", "(?x)", "(?-x)", "(?i)", "(?x:", "(?:", "|",
     "[a-z]", "[ a-c]", "[-a]", "]", "\\", "\\x41", "\\x{ 41 }", "\\d", "\\b{start}", ".", "^",
     "$", "-", "&&", "~", "(?P<n>", "(?-u)", "\\xFF", "x y\nz", "\n\n", "é\n", "\\p {L}", "[a]",
-    "[^a]", "[]", "[^]", "[-]", "[\\]", "[#]", "[ ]", "[^^]",
+    "[^a]", "[]", "[^]", "[-]", "[\\]", "[#]", "[ ]", "[^^]", "\\.", "\\W", "\\-", "\\$", "??",
+    "+?", "*?", "a?", "(a)", "\\d+", ".*",
 ]
 
 
@@ -423,9 +424,10 @@ def _run_patterns() -> Iterator[str]:
 
 
 def test_compact_forms_parse_like_the_step_by_step_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The parser reads runs of plain characters as one LiteralRun node and
-    # ``[c]`` in one go; with both shortcuts off it takes regex-syntax's own
-    # steps (one Literal per character, the class stack).  Same HIR, same errors.
+    # The parser reads runs of plain characters as one LiteralRun node, ``[c]`` in
+    # one go and the commonest steps inline; with the shortcuts off it takes
+    # regex-syntax's own steps (one Literal per character, the class stack, the
+    # methods).  Same HIR, same errors.
     from contractgate._validation.regex import parser as P
 
     patterns = list(_run_patterns())
@@ -433,6 +435,7 @@ def test_compact_forms_parse_like_the_step_by_step_parser(monkeypatch: pytest.Mo
     monkeypatch.setattr(P, "_scanner", lambda _x: re.compile("(?s:.)"))
     monkeypatch.setattr(P, "_NOT_PLAIN", "")
     monkeypatch.setattr(P.Parser, "one_char_class", lambda self: None)
+    monkeypatch.setattr(P, "_FAST_STEPS", False)
     for p, got in zip(patterns, with_shortcuts):
         assert got == _outcome(p), p
 

@@ -37,11 +37,26 @@ F_X = "x"
 F_NEGATION = "-"
 
 
-class Literal:
-    __slots__ = ("c", "kind", "span")
+class Offsets:
+    """A node that keeps its span as two offsets: primitives and repetitions are the
+    bulk of a megabyte pattern, and a ``Span`` object each would double their count.
+    ``span`` makes one when asked (errors); to move an end, set ``start``/``end``."""
 
-    def __init__(self, span: Span, kind: str, c: str) -> None:
-        self.span = span
+    __slots__ = ("end", "start")
+    start: int
+    end: int
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+class Literal(Offsets):
+    __slots__ = ("c", "kind")
+
+    def __init__(self, start: int, end: int, kind: str, c: str) -> None:
+        self.start = start
+        self.end = end
         self.kind = kind
         self.c = c
 
@@ -74,18 +89,20 @@ class Empty:
         self.span = span
 
 
-class Dot:
-    __slots__ = ("span",)
+class Dot(Offsets):
+    __slots__ = ()
 
-    def __init__(self, span: Span) -> None:
-        self.span = span
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
 
 
-class Assertion:
-    __slots__ = ("kind", "span")
+class Assertion(Offsets):
+    __slots__ = ("kind",)
 
-    def __init__(self, span: Span, kind: str) -> None:
-        self.span = span
+    def __init__(self, start: int, end: int, kind: str) -> None:
+        self.start = start
+        self.end = end
         self.kind = kind
 
 
@@ -158,11 +175,12 @@ class ClassUnicode:
         return self.negated
 
 
-class ClassPerl:
-    __slots__ = ("kind", "negated", "span")
+class ClassPerl(Offsets):
+    __slots__ = ("kind", "negated")
 
-    def __init__(self, span: Span, kind: str, negated: bool) -> None:
-        self.span = span
+    def __init__(self, start: int, end: int, kind: str, negated: bool) -> None:
+        self.start = start
+        self.end = end
         self.kind = kind  # 'd', 's' or 'w'
         self.negated = negated
 
@@ -232,20 +250,16 @@ ClassSetItem = Union[
 ClassSet = Union[ClassSetItem, ClassSetBinaryOp]
 
 
-class Repetition:
-    __slots__ = ("ast", "greedy", "max", "min", "op_span", "span")
+class Repetition(Offsets):
+    """(regex-syntax's ``op.span`` is not kept: nothing reads it.)"""
+
+    __slots__ = ("ast", "greedy", "max", "min")
 
     def __init__(
-        self,
-        span: Span,
-        op_span: Span,
-        rmin: int,
-        rmax: Optional[int],
-        greedy: bool,
-        ast: Ast,
+        self, start: int, end: int, rmin: int, rmax: Optional[int], greedy: bool, ast: Ast
     ) -> None:
-        self.span = span
-        self.op_span = op_span
+        self.start = start
+        self.end = end
         self.min = rmin
         self.max = rmax
         self.greedy = greedy

@@ -389,15 +389,24 @@ def concat(subs: List[Hir]) -> Hir:
     new: List[Hir] = []
     lit: List[str] = []
     for s in subs:
-        for h in s.subs if type(s) is HConcat else (s,):
-            t = type(h)
-            if t is HLiteral:
-                lit.append(h.chars)  # type: ignore[attr-defined]
-            elif t is not HEmpty:
-                if lit:
-                    new.append(HLiteral("".join(lit)))
-                    lit = []
-                new.append(h)
+        t = type(s)
+        if t is HConcat:
+            for h in s.subs:  # type: ignore[attr-defined]
+                u = type(h)
+                if u is HLiteral:
+                    lit.append(h.chars)
+                elif u is not HEmpty:
+                    if lit:
+                        new.append(HLiteral("".join(lit)))
+                        lit = []
+                    new.append(h)
+        elif t is HLiteral:
+            lit.append(s.chars)  # type: ignore[attr-defined]
+        elif t is not HEmpty:
+            if lit:
+                new.append(HLiteral("".join(lit)))
+                lit = []
+            new.append(s)
     if lit:
         new.append(HLiteral("".join(lit)))
     if not new:

@@ -52,6 +52,12 @@ _WORD_BOUNDARIES = {
     "end-half": A.A_WORD_END_HALF,
 }
 
+#: The parse loop's inline steps (``Parser.parse_items``); the tests turn them off to
+#: compare with the methods they stand for.
+_FAST_STEPS = True
+# What ``_pop_repeatable`` does not give back as it is.
+_NOT_PLAIN_REPEATABLE = (A.LiteralRun, A.Empty, A.SetFlags)
+
 # Characters the top-level loop does not treat as plain literals: the ones
 # ``parse`` dispatches on, plus the ones ``parse_primitive`` handles specially.
 _NOT_PLAIN = "\\.^$()|[?*+{"
@@ -270,11 +276,60 @@ class Parser:
             c = pattern[offset]
             step = table.get(c)
             if step is not None:
+                if _FAST_STEPS:
+                    # The commonest steps without the method calls (what they do, inline).
+                    asts = concat.asts
+                    if c == ".":
+                        self.offset = offset + 1
+                        asts.append(A.Dot(offset, offset + 1))
+                        continue
+                    if c in "?*+":  # parse_uncounted_repetition of a plain item
+                        if asts and type(asts[-1]) not in _NOT_PLAIN_REPEATABLE:
+                            ast = asts[-1]
+                            end = offset + 1
+                            greedy = not pattern.startswith("?", end)
+                            if not greedy:
+                                end += 1
+                            self.offset = end
+                            asts[-1] = A.Repetition(
+                                ast.start if isinstance(ast, A.Offsets) else ast.span.start,
+                                end, 1 if c == "+" else 0, 1 if c == "?" else None, greedy, ast,
+                            )
+                            continue
+                    elif c == "\\" and offset + 1 < n:  # parse_escape: \d, \. ...
+                        e = pattern[offset + 1]
+                        if e in "dswDSW":
+                            self.offset = offset + 2
+                            asts.append(A.ClassPerl(offset, offset + 2, e.lower(), e.isupper()))
+                            continue
+                        if e in _META:
+                            self.offset = offset + 2
+                            asts.append(A.Literal(offset, offset + 2, A.LIT_META, e))
+                            continue
+                    elif c == "[":
+                        short = self.one_char_class()
+                        if short is not None:
+                            asts.append(short)
+                            continue
+                    elif c == ")":  # pop_group closing a group without alternation
+                        stack = self.stack_group
+                        if stack and stack[-1].alternation is None:
+                            top = stack.pop()
+                            group = top.group
+                            assert group is not None and top.concat is not None
+                            self.ignore_whitespace = top.ignore_whitespace
+                            concat.span.end = offset
+                            self.offset = offset + 1
+                            group.span.end = offset + 1
+                            group.ast = concat.into_ast()
+                            concat = top.concat
+                            concat.asts.append(group)
+                            continue
                 concat = step(concat)
             elif offset + 1 < n and pattern[offset + 1] in _NOT_PLAIN:
                 # One plain character (what parse_primitive makes of it).
                 self.offset = offset + 1
-                concat.asts.append(A.Literal(Span(offset, offset + 1), A.LIT_VERBATIM, c))
+                concat.asts.append(A.Literal(offset, offset + 1, A.LIT_VERBATIM, c))
             else:
                 m = plain[self.ignore_whitespace].match(pattern, offset, n)
                 assert m is not None  # (c is plain: not syntax, not x-mode whitespace)
@@ -282,7 +337,7 @@ class Parser:
                 if end - offset > 1:
                     concat.asts.append(A.LiteralRun(Span(offset, end), m.group()))
                 else:
-                    concat.asts.append(A.Literal(Span(offset, end), A.LIT_VERBATIM, c))
+                    concat.asts.append(A.Literal(offset, end, A.LIT_VERBATIM, c))
         return self.pop_group_end(concat)
 
     def push_set_class(self, concat: A.Concat) -> A.Concat:
@@ -494,11 +549,11 @@ class Parser:
             text, start, last = ast.text, ast.span.start, ast.span.end - 1
             head: A.Ast
             if len(text) == 2:
-                head = A.Literal(Span(start, last), A.LIT_VERBATIM, text[0])
+                head = A.Literal(start, last, A.LIT_VERBATIM, text[0])
             else:
                 head = A.LiteralRun(Span(start, last), text[:-1])
             concat.asts.append(head)
-            return A.Literal(Span(last, last + 1), A.LIT_VERBATIM, text[-1])
+            return A.Literal(last, last + 1, A.LIT_VERBATIM, text[-1])
         if isinstance(ast, (A.Empty, A.SetFlags)):
             raise self.error(self.span(), E.REPETITION_MISSING)
         return ast
@@ -514,7 +569,7 @@ class Parser:
             end += 1
         self.offset = end
         concat.asts.append(
-            A.Repetition(Span(ast.span.start, end), Span(op_start, end), rmin, rmax, greedy, ast)
+            A.Repetition(ast.span.start, end, rmin, rmax, greedy, ast)
         )
         return concat
 
@@ -545,7 +600,7 @@ class Parser:
         if rmax is not None and rmin > rmax:
             raise self.error(op_span, E.REPETITION_COUNT_INVALID)
         concat.asts.append(
-            A.Repetition(Span(ast.span.start, self.offset), op_span, rmin, rmax, greedy, ast)
+            A.Repetition(ast.span.start, self.offset, rmin, rmax, greedy, ast)
         )
         return concat
 
@@ -584,15 +639,15 @@ class Parser:
         c = self.pattern[self.offset]
         if c == "\\":
             return self.parse_escape()
-        span = Span(self.offset, self.offset + 1)
-        self.offset += 1
+        start = self.offset
+        end = self.offset = start + 1
         if c == ".":
-            return A.Dot(span)
+            return A.Dot(start, end)
         if c == "^":
-            return A.Assertion(span, A.A_START_LINE)
+            return A.Assertion(start, end, A.A_START_LINE)
         if c == "$":
-            return A.Assertion(span, A.A_END_LINE)
-        return A.Literal(span, A.LIT_VERBATIM, c)
+            return A.Assertion(start, end, A.A_END_LINE)
+        return A.Literal(start, end, A.LIT_VERBATIM, c)
 
     def parse_escape(self) -> Primitive:
         start = self.offset
@@ -601,45 +656,45 @@ class Parser:
         c = self.pattern[self.offset]
         if c in "dswDSW":
             self.offset += 1
-            return A.ClassPerl(Span(start, self.offset), c.lower(), c.isupper())
+            return A.ClassPerl(start, self.offset, c.lower(), c.isupper())
         if "0" <= c <= "9":
             raise self.error(Span(start, self.offset + 1), E.UNSUPPORTED_BACKREFERENCE)
         if c in "xuU":
             lit = self.parse_hex()
-            lit.span.start = start
+            lit.start = start
             return lit
         if c in "pP":
             cls = self.parse_unicode_class()
             cls.span.start = start
             return cls
         self.bump()
-        span = Span(start, self.offset)
+        end = self.offset
         if is_meta_character(c):
-            return A.Literal(span, A.LIT_META, c)
+            return A.Literal(start, end, A.LIT_META, c)
         if is_escapeable_character(c):
-            return A.Literal(span, A.LIT_SUPERFLUOUS, c)
+            return A.Literal(start, end, A.LIT_SUPERFLUOUS, c)
         special = _SPECIAL.get(c)
         if special is not None:
-            return A.Literal(span, A.LIT_SPECIAL, special)
+            return A.Literal(start, end, A.LIT_SPECIAL, special)
         if c == "A":
-            return A.Assertion(span, A.A_START_TEXT)
+            return A.Assertion(start, end, A.A_START_TEXT)
         if c == "z":
-            return A.Assertion(span, A.A_END_TEXT)
+            return A.Assertion(start, end, A.A_END_TEXT)
         if c == "b":
-            wb = A.Assertion(span, A.A_WORD)
+            wb = A.Assertion(start, end, A.A_WORD)
             if not self.is_eof() and self.char() == "{":
                 kind = self.maybe_parse_special_word_boundary(start)
                 if kind is not None:
                     wb.kind = kind
-                    wb.span.end = self.offset
+                    wb.end = self.offset
             return wb
         if c == "B":
-            return A.Assertion(span, A.A_NOT_WORD)
+            return A.Assertion(start, end, A.A_NOT_WORD)
         if c == "<":
-            return A.Assertion(span, A.A_WORD_START)
+            return A.Assertion(start, end, A.A_WORD_START)
         if c == ">":
-            return A.Assertion(span, A.A_WORD_END)
-        raise self.error(span, E.ESCAPE_UNRECOGNIZED)
+            return A.Assertion(start, end, A.A_WORD_END)
+        raise self.error(Span(start, end), E.ESCAPE_UNRECOGNIZED)
 
     def maybe_parse_special_word_boundary(self, wb_start: int) -> Optional[str]:
         def is_valid_char(ch: str) -> bool:
@@ -689,7 +744,9 @@ class Parser:
         value = _scalar("".join(scratch))
         if value is None:
             raise self.error(span, E.ESCAPE_HEX_INVALID)
-        return A.Literal(span, A.LIT_HEX_FIXED_X if x_kind else A.LIT_HEX_OTHER, chr(value))
+        return A.Literal(
+            start, self.offset, A.LIT_HEX_FIXED_X if x_kind else A.LIT_HEX_OTHER, chr(value)
+        )
 
     def parse_hex_brace(self) -> A.Literal:
         brace_pos = self.offset
@@ -708,7 +765,7 @@ class Parser:
         value = _scalar("".join(scratch))
         if value is None:
             raise self.error(Span(start, end), E.ESCAPE_HEX_INVALID)
-        return A.Literal(Span(start, self.offset), A.LIT_HEX_OTHER, chr(value))
+        return A.Literal(start, self.offset, A.LIT_HEX_OTHER, chr(value))
 
     def parse_unicode_class(self) -> A.ClassUnicode:
         negated = self.char() == "P"
@@ -789,7 +846,7 @@ class Parser:
         ):
             return None
         self.offset = i + 2
-        lit = A.Literal(Span(i, i + 1), A.LIT_VERBATIM, pattern[i])
+        lit = A.Literal(i, i + 1, A.LIT_VERBATIM, pattern[i])
         return A.ClassBracketed(Span(o, i + 2), negated, lit)
 
     def parse_set_class_range(self) -> A.ClassSetItem:
@@ -813,7 +870,7 @@ class Parser:
         c = self.pattern[self.offset]
         if c == "\\":
             return self.parse_escape()
-        lit = A.Literal(Span(self.offset, self.offset + 1), A.LIT_VERBATIM, c)
+        lit = A.Literal(self.offset, self.offset + 1, A.LIT_VERBATIM, c)
         self.offset += 1
         return lit
 
@@ -838,11 +895,11 @@ class Parser:
                 raise self.error(Span(start, self.offset), E.CLASS_UNCLOSED)
         union = A.ClassSetUnion(self.span())
         while self.char() == "-":
-            union.push(A.Literal(self.span_char(), A.LIT_VERBATIM, "-"))
+            union.push(A.Literal(self.offset, self.offset + 1, A.LIT_VERBATIM, "-"))
             if not self.bump_and_bump_space():
                 raise self.error(Span(start, start), E.CLASS_UNCLOSED)
         if not union.items and self.char() == "]":
-            union.push(A.Literal(self.span_char(), A.LIT_VERBATIM, "]"))
+            union.push(A.Literal(self.offset, self.offset + 1, A.LIT_VERBATIM, "]"))
             if not self.bump_and_bump_space():
                 raise self.error(Span(start, self.offset), E.CLASS_UNCLOSED)
         empty_union = A.ClassSetUnion(Span(union.span.start, union.span.start))
@@ -950,6 +1007,7 @@ _LEAVES = (
     A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassPerl, A.ClassUnicode, A.Empty,
     A.SetFlags, A.ClassSetRange, A.ClassAscii,
 )
+_LEAF_TYPES = frozenset(_LEAVES)
 
 
 def check_nest_limit(p: Parser, ast: A.Ast) -> None:
@@ -965,10 +1023,16 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
         if depth > NEST_LIMIT:
             span = node.span  # type: ignore[attr-defined]
             raise p.error(span, E.NEST_LIMIT_EXCEEDED.format(NEST_LIMIT))
+        roomy = depth + 2 <= NEST_LIMIT
         for child in reversed(children):
-            if isinstance(child, _LEAVES):
+            t = type(child)
+            if t in _LEAF_TYPES:
                 continue
-            if depth + 2 <= NEST_LIMIT and _shallow(child):
+            if roomy and (
+                ((t is A.Repetition or t is A.Group) and type(child.ast) in _LEAF_TYPES)  # type: ignore[attr-defined]
+                or (t is A.ClassBracketed and type(child.kind) in _LEAF_TYPES)  # type: ignore[attr-defined]
+                or _shallow(child)
+            ):
                 continue  # two levels at most, within the limit: nothing to see
             stack.append((child, depth))
 

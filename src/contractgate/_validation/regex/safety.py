@@ -293,7 +293,8 @@ def _closures(
     whether a look-free ε-path reaches ``MATCH``.  The ε-graph is acyclic (nullable
     loop bodies were rejected), so one post-order walk computes all three."""
     n = len(g.kind)
-    kind, cls, classes = g.kind, g.cls, g.classes
+    kind, cls = g.kind, g.cls
+    weights = [step_weight(rs) for rs in g.classes]
     e = [0] * n
     follow: List[Counts] = [{}] * n
     clean = [False] * n
@@ -309,7 +310,7 @@ def _closures(
                 continue
             k = kind[v]
             if k == K_CHAR:
-                e[v] = step_weight(classes[cls[v]])
+                e[v] = weights[cls[v]]
                 follow[v] = {v: 1}
                 done[v] = True
                 continue

@@ -108,6 +108,20 @@ _bounds: Dict[int, Tuple[Ranges, Tuple[int, int, int]]] = {}
 _bounds_by_value: Dict[Ranges, Tuple[int, int, int]] = {}
 
 
+_packed_cache: Dict[Ranges, List[Tuple[Tuple[int, int, int], ...]]] = {}
+
+
+def _packed_sequences(rs: Ranges) -> List[Tuple[Tuple[int, int, int], ...]]:
+    """``_sequences`` with each byte range as ``(start << 8 | end, start, end)``."""
+    got = _packed_cache.get(rs)
+    if got is None:
+        got = [tuple((s << 8 | e, s, e) for s, e in seq) for seq in _sequences(rs)]
+        if len(_packed_cache) > 64:
+            _packed_cache.clear()
+        _packed_cache[rs] = got
+    return got
+
+
 def _class_bound(rs: Ranges) -> Tuple[int, int, int]:
     """Cheap upper bounds: (UTF-8 sequences, total sequence length) of a class.
 
@@ -248,18 +262,18 @@ class _Builder:
                     end = got
             self.n = n
             return
-        keys: Dict[int, int] = {}  # slot -> key in it
-        ids: Dict[int, int] = {}  # slot -> state
+        keys: List[Optional[int]] = [None] * SUFFIX_CACHE  # slot -> key in it
+        ids = [0] * SUFFIX_CACHE  # slot -> state
         slots: Dict[int, int] = {}  # key -> slot (hashing is slow, keys recur)
-        for seq in seqs:
+        for packed in _packed_sequences(rs):
             end = alt_end
-            for s, e in seq:
-                key = end << 16 | s << 8 | e
+            for se, s, e in packed:
+                key = end << 16 | se
                 slot = slots.get(key)
                 if slot is None:
                     h = ((_FNV_INIT ^ end) * _FNV_PRIME ^ s) * _FNV_PRIME
                     slot = slots[key] = (((h ^ e) * _FNV_PRIME) & _M64) % SUFFIX_CACHE
-                elif keys.get(slot) == key:
+                elif keys[slot] == key:
                     end = ids[slot]
                     continue
                 keys[slot] = key
@@ -454,10 +468,13 @@ class _Sim:
                             self.unicode_class(rs)
                     elif kind is H.HEmpty or kind is H.HLook:
                         b.n += unit
-                    elif kind is H.HCapture and type(s.sub) in _LEAF:
-                        b.n += cap  # (a)
-                        self.leaf(s.sub)
-                        b.n += cap
+                    elif kind is H.HCapture and type(s.sub) in _LEAF:  # (a)
+                        sub = s.sub
+                        if type(sub) is H.HLiteral and sub.chars.isascii():
+                            b.n += 2 * cap + len(sub.chars) * unit
+                        else:
+                            b.n += 2 * cap
+                            self.leaf(sub)
                     elif kind is H.HConcat:  # (a nested concatenation: a word of a list)
                         tasks.append((_SEQ, subs, i))
                         tasks.append((_SEQ, s.subs, 0))
