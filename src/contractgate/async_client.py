@@ -234,6 +234,7 @@ class AsyncClient(BaseClient):
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
             keep_results=keep_results,
+            on_batch=on_batch is not None,
             allow_async=True,
         )
         with plan:

@@ -217,6 +217,7 @@ class Client(BaseClient):
             max_batch_events=max_batch_events,
             max_batch_bytes=max_batch_bytes,
             keep_results=keep_results,
+            on_batch=on_batch is not None,
         )
         assert it is not None
         with plan:

@@ -7,6 +7,7 @@ an answer the check refuses is an error, never a result."""
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import pickle
 import tracemalloc
@@ -29,6 +30,7 @@ from contractgate._http.ingest_answer import (
     read_batch_answer,
 )
 from contractgate.async_client import AsyncClient
+from contractgate.exceptions import InvalidResponseError
 from contractgate.models import BatchIngestResponse, IngestEventResult, result_from_raw
 
 KEYS = ("index", "passed", "violations", "validation_us", "forwarded", "contract_version",
@@ -340,3 +342,25 @@ def test_a_single_batch_keeps_its_answer_as_raw(gw: Any) -> None:
     assert isinstance(resp.raw, AnswerRaw)
     answer = json.loads(rec.bodies[0][1])
     assert resp.raw == answer and resp.to_dict() == answer
+
+
+def test_the_garbage_collector_is_left_as_it_was(gw: Any) -> None:
+    """Answers are decoded and freed with the collector paused; it is running again
+    afterwards (after an unusable answer too), and stays disabled if it was."""
+    cid = gw.contract_id("user_events")
+    with Client(base_url=gw.base_url, api_key=gw.api_key) as cg:
+        assert cg.ingest(cid, _events(5), dry_run=True).total == 5 and gc.isenabled()
+        gc.disable()
+        try:
+            assert cg.ingest(cid, _events(5), dry_run=True).total == 5
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+    def shorter(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer([gateway_result(0, True, {})]))
+
+    with Client(base_url="http://gw.test", transport=httpx.MockTransport(shorter)) as cg:
+        with pytest.raises(InvalidResponseError, match="1 result"):
+            cg.ingest("cid", _events(2), dry_run=True)
+    assert gc.isenabled()

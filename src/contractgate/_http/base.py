@@ -176,6 +176,7 @@ class BaseClient:
         max_batch_events: int,
         max_batch_bytes: Optional[int],
         keep_results: bool,
+        on_batch: bool = False,
         allow_async: bool = False,
     ) -> Tuple[IngestPlan, Optional[Iterator[Any]]]:
         """Check an ingest's arguments before any event is read; the plan and the
@@ -194,6 +195,9 @@ class BaseClient:
         )
         it = None if allow_async and hasattr(events, "__aiter__") else iter_events(events)
         plan = self._t.start_ingest(
-            options, keep_results=keep_results, input_length=input_length(events)
+            options,
+            keep_results=keep_results,
+            input_length=input_length(events),
+            on_batch=on_batch,
         )
         return plan, it

@@ -28,7 +28,7 @@ from typing import (
 import httpx
 
 from ..exceptions import ContractGateError, PartialIngestError
-from ..models import BatchAck, BatchIngestResponse, merge_batches
+from ..models import BatchAck, BatchIngestResponse, ResultStore, merge_batches
 from .chunking import (
     PER_EVENT_LIMIT,
     READ_AHEAD_BATCHES,
@@ -36,12 +36,19 @@ from .chunking import (
     BatchPlan,
     StreamPlanner,
 )
-from .ingest_answer import batch_answer_problem, kept, read_batch_answer
+from .ingest_answer import (
+    AnswerRaw,
+    FreshResults,
+    batch_answer_problem,
+    kept,
+    read_batch_answer,
+)
 from .logging import logger
 from .request import PreparedRequest, RawResponse, RetryClass, path_segment
 from .responses import (
     atomic_rejected,
     error_from_response,
+    gc_paused,
     invalid,
     is_ingest_verdict,
     parse_json,
@@ -112,11 +119,15 @@ class IngestPlan:
         *,
         keep_results: bool = True,
         input_length: Optional[int] = None,
+        on_batch: bool = False,
     ) -> None:
         self._t = transport
         self.options = options
         self.route = options.route
         self.keep_results = keep_results
+        #: an ``on_batch`` callback reads each acknowledged answer: it gets it as decoded
+        #: (packed only when acknowledged); without one, answers are packed at once.
+        self.on_batch = on_batch
         #: ``len()`` of the caller's input when it has one: a failure then lists every
         #: unsent position without reading the rest of the input.
         self.input_length = input_length
@@ -275,9 +286,58 @@ class IngestPlan:
 
     def _decode(self, r: RawResponse, batch: BatchPlan, key: Optional[str]) -> BatchIngestResponse:
         """A batch answer, checked against what was sent: a verdict per event or an error
-        that carries the batch's idempotency key (never a shorter result)."""
+        that carries the batch's idempotency key (never a shorter result).
+
+        The decoded answer lives within this call, with the garbage collector paused,
+        unless ``on_batch`` will read it or only failing results are kept."""
+        with gc_paused():
+            data = parse_json(r)
+            answer = self._checked(r, data, batch, key)
+            store: ResultStore = answer
+            raw: Mapping[str, Any] = data
+            if self.keep_results and not self.on_batch:
+                store = answer.pack()
+                raw = AnswerRaw(data, store)
+            parsed = BatchIngestResponse.from_store(
+                data, store, total=data["total"], passed=data["passed"], failed=data["failed"]
+            )
+            del data, answer  # freed here when packed
+        replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
+        rl = rate_limit_info(r.headers)
+        ack = BatchAck(
+            number=batch.number,
+            start_index=batch.start_index,
+            count=batch.count,
+            status_code=r.status_code,
+            idempotency_key=key,
+            idempotent_replay=replay,
+            rate_limit=rl,
+        )
+        parsed = parsed.with_meta(
+            raw=raw,
+            status_code=r.status_code,
+            rate_limit=rl,
+            idempotent_replay=replay,
+            batches=(ack,),
+        )
+        if parsed.atomic and parsed.failed and r.status_code == 422:
+            raise atomic_rejected(
+                r,
+                parsed,
+                status_code=422,
+                body=parse_json(r),
+                headers=r.headers,
+                method=r.method,
+                url=r.url,
+                idempotency_key=key,
+            )
+        return parsed
+
+    def _checked(
+        self, r: RawResponse, data: Any, batch: BatchPlan, key: Optional[str]
+    ) -> FreshResults:
+        """The results of ``data``, or the error that makes it unusable."""
         offset = batch.start_index
-        data = parse_json(r)
         if not is_ingest_verdict(data):
             if r.status_code == 422 or (
                 not isinstance(data, Mapping) and not 200 <= r.status_code < 300
@@ -305,35 +365,7 @@ class IngestPlan:
                 f"{answer}; the verdicts of events {offset}..{last} are unknown ({resend})",
                 idempotency_key=key,
             )
-        parsed = BatchIngestResponse.from_store(
-            data, answer, total=data["total"], passed=data["passed"], failed=data["failed"]
-        )
-        replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
-        rl = rate_limit_info(r.headers)
-        ack = BatchAck(
-            number=batch.number,
-            start_index=batch.start_index,
-            count=batch.count,
-            status_code=r.status_code,
-            idempotency_key=key,
-            idempotent_replay=replay,
-            rate_limit=rl,
-        )
-        parsed = parsed.with_meta(
-            status_code=r.status_code, rate_limit=rl, idempotent_replay=replay, batches=(ack,)
-        )
-        if parsed.atomic and parsed.failed and r.status_code == 422:
-            raise atomic_rejected(
-                r,
-                parsed,
-                status_code=422,
-                body=data,
-                headers=r.headers,
-                method=r.method,
-                url=r.url,
-                idempotency_key=key,
-            )
-        return parsed
+        return answer
 
     # ------------------------------------------------------------------ outcome
     def acknowledge(self, batch: BatchPlan, part: BatchIngestResponse) -> None:

@@ -10,12 +10,14 @@ a server sends, the result is a value or a :class:`~contractgate.ContractGateErr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import json
 import math
 import ssl
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 import httpx
 
@@ -45,6 +47,7 @@ __all__ = [
     "error_from_response",
     "expect_array",
     "expect_object",
+    "gc_paused",
     "invalid",
     "is_ingest_verdict",
     "is_pre_send",
@@ -94,6 +97,25 @@ def loads_json(content: bytes) -> Any:
         except ValueError:
             pass
     return json.loads(content, parse_constant=_reject_constant)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (when it runs) while a decoded answer lives.
+
+    A 1,000-event answer decodes to ~10,000 containers. Made and freed while the
+    collector runs, they trigger collections that scan them and, once promoted, the
+    caller's whole heap: for nothing, since JSON has no cycles (reference counting frees
+    them). Paused, the decoding, checking and freeing of an ingest answer costs ~0.5 µs
+    less per event. Left disabled if it was."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def decode_body(content: bytes) -> Any:

@@ -679,10 +679,18 @@ class Transport:
         *,
         keep_results: bool = True,
         input_length: Optional[int] = None,
+        on_batch: bool = False,
     ) -> IngestPlan:
         """An empty streaming plan: feed it events with ``fill()``/``add()`` and
-        ``flush()``; ``input_length`` is ``len()`` of the input when it has one."""
-        return IngestPlan(self, options, keep_results=keep_results, input_length=input_length)
+        ``flush()``; ``input_length`` is ``len()`` of the input when it has one;
+        ``on_batch``: a callback reads each acknowledged batch."""
+        return IngestPlan(
+            self,
+            options,
+            keep_results=keep_results,
+            input_length=input_length,
+            on_batch=on_batch,
+        )
 
     def prepare_ingest(self, contract_id: str, events: Any, **kwargs: Any) -> IngestPlan:
         """``ingest_options`` + encode every event of ``events`` into a plan whose
