@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import REPO, Result
 
+from conftest import REPO, Result
 from contractgate.gateway import LocalGateway
 
 pytest_plugins = ["pytester"]

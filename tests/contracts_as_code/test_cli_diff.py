@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+
 from conftest import REPO, Result, git
 
 Run = Callable[..., Result]

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from conftest import REPO, CountingClient
 
+from conftest import REPO, CountingClient
 from contractgate import Client, Contract, DeployedContractError, StaleContractWarning
 from contractgate._deployed import default_cache_dir, fetch_deployed
 from contractgate.gateway import LocalGateway

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
+
 from conftest import REPO, git
 
 pytestmark = pytest.mark.slow
