@@ -569,7 +569,7 @@ def bench_raw_json(events_valid: List[Any], events_mixed: List[Any], min_s: floa
     Struct, pydantic's ``model_validate_json``, and orjson alone for scale."""
     import json
 
-    from contractgate._validation import jsondecode
+    from contractgate._validation.values import jsondecode
 
     compiled = Contract.from_file(USER_EVENTS).compile()
     valid = [json.dumps(e).encode() for e in events_valid]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record libyaml 0.2.5's answers for tests/data/libyaml-0.2.5-oracle.jsonl.
 
-The port in ``contractgate._validation.libyaml`` must give exactly the events and errors
+The port in ``contractgate._validation.loading.libyaml`` must give exactly the events and errors
 of libyaml 0.2.5 as serde_yaml drives it. This script asks the real libyaml 0.2.5 (via
 PyYAML's C extension) about a few thousand texts and writes one JSON line per text; the
 test ``tests/validator/test_libyaml_port.py`` compares the port with that file, so CI needs

@@ -41,11 +41,11 @@ from typing import (
 )
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
-from ._validation import serde_types as _st
 from ._validation.compiler import CompiledContract, compile_contract, preorder
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
-from ._validation.python_loader import json_to_python, read_python
-from ._validation.yaml_loader import read_yaml
+from ._validation.loading import serde_types as _st
+from ._validation.loading.python_loader import json_to_python, read_python
+from ._validation.loading.yaml_loader import read_yaml
 from .exceptions import ContractCompileError
 
 if TYPE_CHECKING:  # pragma: no cover

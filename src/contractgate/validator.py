@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any, Union
 
 from ._validation.compiler import CompiledContract, Now
-from ._validation.jsondecode import loads
 from ._validation.partition import (
     EventOutcome,
     PartitionReport,
@@ -32,6 +31,7 @@ from ._validation.summary import (
     ValidationSummary,
     field_group,
 )
+from ._validation.values.jsondecode import loads
 from ._validation.violations import ValidationResult
 from .contract import Contract
 

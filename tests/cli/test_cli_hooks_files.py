@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cg_cli_testlib import REPO
 
-from contractgate._validation.yamldoc import load
+from contractgate._validation.loading.yamldoc import load
 
 clientlib = pytest.importorskip("pre_commit.clientlib")
 

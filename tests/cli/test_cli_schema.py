@@ -13,7 +13,7 @@ from cg_cli_testlib import REPO
 from jsonschema import Draft202012Validator
 
 from contractgate import contract as model
-from contractgate._validation import serde_types as yl
+from contractgate._validation.loading import serde_types as yl
 from contractgate.cli._schema import check_contract_schema, load_schema, schema_path
 
 SCHEMA = load_schema()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contractgate import CompiledContract, Contract, ContractCompileError
-from contractgate._validation.jsonvalue import EventTypeError, loads
+from contractgate._validation.values.jsonvalue import EventTypeError, loads
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]

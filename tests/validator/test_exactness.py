@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import pytest
 
 from contractgate import CompiledContract, Contract, EventDecodeError
-from contractgate._validation.jsonvalue import loads
+from contractgate._validation.values.jsonvalue import loads
 
 LOWER = "^[a-z]+$"  # a character run: tested inline by the pass expressions
 DIGITS = r"^\d+$"  # Unicode \d: not a run, goes through the regex

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contractgate import Contract
-from contractgate._validation import jsondecode
 from contractgate._validation.compiler import simple_run
+from contractgate._validation.values import jsondecode
 from contractgate.exceptions import EventDecodeError
 
 orjson = pytest.importorskip("orjson")

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contractgate._validation.jsondecode import _reference_loads
-from contractgate._validation.jsonvalue import (
+from contractgate._validation.values.jsondecode import _reference_loads
+from contractgate._validation.values.jsonvalue import (
     MAX_DEPTH,
     EventDecodeError,
     EventTypeError,
@@ -297,7 +297,7 @@ def test_render_f64_matches_rust_stream() -> None:
 
 
 def test_debug_table_shipped_unchanged() -> None:
-    from contractgate._validation import render as _render
+    from contractgate._validation.values import render as _render
     shipped = Path(_render.__file__).parent / "data" / "rust_str_debug_escapes.txt"
     assert shipped.read_bytes() == (DATA / "rust-str-debug-escapes.txt").read_bytes()
     ranges = _render.debug_escape_ranges()
@@ -340,7 +340,7 @@ def test_dates_extra(s: str, valid: bool) -> None:
 def test_the_four_digit_year_shortcut_agrees_with_the_grammar() -> None:
     """Every month/day text around the valid range, on leap and common years of each
     century rule, plus non-ASCII digits and separators in each place."""
-    from contractgate._validation.dates import _parse_valid
+    from contractgate._validation.values.dates import _parse_valid
 
     years = ["0000", "0004", "0100", "0400", "1900", "2000", "2023", "2024", "9999", "20x6"]
     parts = [f"{n:02d}" for n in range(0, 34)] + ["1", "001", "٠١", "0x", " 1"]
@@ -356,7 +356,7 @@ def test_the_four_digit_year_shortcut_agrees_with_the_grammar() -> None:
 
 @given(st.text(alphabet="0123456789-+ /٠\u00a0", max_size=12))
 def test_date_shortcut_property(s: str) -> None:
-    from contractgate._validation.dates import _parse_valid
+    from contractgate._validation.values.dates import _parse_valid
 
     assert is_valid_date(s) is _parse_valid(s)
 

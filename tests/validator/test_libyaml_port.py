@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from contractgate._validation.libyaml import (
+from contractgate._validation.loading.libyaml import (
     ALIAS,
     DOCUMENT_END,
     DOCUMENT_START,
@@ -34,7 +34,7 @@ from contractgate._validation.libyaml import (
     YAMLSyntaxError,
     iter_events,
 )
-from contractgate._validation.libyaml import scanner as scanner_module
+from contractgate._validation.loading.libyaml import scanner as scanner_module
 
 ORACLE = Path(__file__).resolve().parent.parent / "data" / "libyaml-0.2.5-oracle.jsonl"
 

@@ -19,7 +19,8 @@ import cloudpickle
 import pytest
 
 from contractgate import Contract, ContractCompileError
-from contractgate._validation.jsonvalue import (
+from contractgate._validation.portable import fingerprint
+from contractgate._validation.values.jsonvalue import (
     EventDecodeError,
     is_valid_date,
     loads,
@@ -27,7 +28,6 @@ from contractgate._validation.jsonvalue import (
     render_f64,
     render_json,
 )
-from contractgate._validation.portable import fingerprint
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"

@@ -22,8 +22,8 @@ from cg_validator_testlib import CONTRACTS, DATA
 
 from contractgate import Contract
 from contractgate._validation.compiler import compiled_cache_info
-from contractgate._validation.jsonvalue import EventDecodeError, loads
 from contractgate._validation.portable import fingerprint
+from contractgate._validation.values.jsonvalue import EventDecodeError, loads
 
 PROTOCOLS = list(range(pickle.HIGHEST_PROTOCOL + 1))
 

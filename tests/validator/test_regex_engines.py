@@ -20,6 +20,7 @@ from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import nfa as _nfa
 from contractgate._validation.regex import safety as _safety
 from contractgate._validation.regex.parser import parse
+from contractgate._validation.regex.translate import translate
 
 # -- the linear-time guarantee ---------------------------------------------------------------
 
@@ -93,7 +94,7 @@ def test_catastrophic_patterns_are_linear(pattern: str, haystack: str, want: boo
 def test_dfa_cache_reset_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_nfa, "MAX_DFA_STATES", 3)
     monkeypatch.setattr(_nfa, "MAX_TRANSITIONS", 5)
-    m = CompiledRegex("(a|ab)(c|bcd)(d*)$", H.translate("x", parse("(a|ab)(c|bcd)(d*)$")), "dfa")
+    m = CompiledRegex("(a|ab)(c|bcd)(d*)$", translate("x", parse("(a|ab)(c|bcd)(d*)$")), "dfa")
     for s in ["abcd", "abcdx", "acd", "xabcddd", "ab", ""]:
         assert m.is_match(s) == m.backtracking_is_match(s), s
 
@@ -181,7 +182,7 @@ def test_safety_analysis_is_conservative_on_random_patterns() -> None:
     # Accepted patterns carry a proven per-character bound; the bound itself is checked
     # against an instrumented backtracker in test_regex_linear.py.
     for pattern in ["(a|b)*c", "(ab|a)*c", "(a|ab)(c|bcd)(d*)", "a{1,30}a{1,30}$", "(?:a|b)+c?$"]:
-        h = H.translate(pattern, parse(pattern))
+        h = translate(pattern, parse(pattern))
         bound = _safety.cost_bound(h)
         assert _safety.is_linear(h) == (bound is not None and bound <= _safety.STEP_BUDGET)
         if bound is not None:
@@ -264,7 +265,7 @@ def test_clones_and_chains_build_the_plain_construction(pattern: str, outer: str
 
     pattern = f"(?:{pattern}|xyz|ab){outer}"
     try:
-        h = H.translate(pattern, parse(pattern))
+        h = translate(pattern, parse(pattern))
     except RegexCompileError:
         return
     for trie_min in (3, 10**9):

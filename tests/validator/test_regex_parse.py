@@ -24,6 +24,7 @@ from contractgate._validation.regex import ast as A
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import size as _size
 from contractgate._validation.regex.parser import parse
+from contractgate._validation.regex.translate import translate
 from contractgate.contract import Contract
 from contractgate.exceptions import ContractCompileError
 
@@ -406,7 +407,7 @@ _RUN_ATOMS = [
 
 def _outcome(pattern: str) -> str:
     try:
-        return repr(H.translate(pattern, parse(pattern)).key())
+        return repr(translate(pattern, parse(pattern)).key())
     except RegexCompileError as err:
         return "error: " + str(err)
 
@@ -511,7 +512,7 @@ def test_front_end_from_a_deep_call_chain(pattern: str) -> None:
     # Parse, translation, size decision, keys and properties near the nest limit
     # with almost no Python stack left.
     def front_end() -> bool:
-        h = H.translate(pattern, parse(pattern))
+        h = translate(pattern, parse(pattern))
         h.key()
         H.max_len(h)
         H.can_match(h)

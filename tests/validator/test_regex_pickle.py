@@ -23,12 +23,12 @@ from regex_testlib import SRC, data_file
 
 import contractgate._validation.regex as R
 from contractgate import Contract, ContractCompileError
-from contractgate._validation.jsonvalue import EventDecodeError, loads
-from contractgate._validation.regex import hir as H
 from contractgate._validation.regex.bitnfa import BitNFA
 from contractgate._validation.regex.literals import LiteralSet
 from contractgate._validation.regex.nfa import LazyDFA
 from contractgate._validation.regex.parser import parse
+from contractgate._validation.regex.translate import translate
+from contractgate._validation.values.jsonvalue import EventDecodeError, loads
 
 PROTOCOLS = list(range(pickle.HIGHEST_PROTOCOL + 1))
 
@@ -160,7 +160,7 @@ def test_the_engines_pickle_by_reference(copier: str) -> None:
 
 
 def test_an_engine_without_a_pattern_refuses_clearly() -> None:
-    h = H.translate("a+b", parse("a+b"))
+    h = translate("a+b", parse("a+b"))
     for engine in (LazyDFA(h), BitNFA(h), LiteralSet(False, ["a", "b"], False)):
         with pytest.raises(TypeError, match="pickle the CompiledRegex"):
             pickle.dumps(engine)

@@ -10,6 +10,7 @@ from regex_testlib import display
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import size as _size
 from contractgate._validation.regex.parser import parse
+from contractgate._validation.regex.translate import translate
 
 
 @pytest.mark.parametrize(
@@ -30,8 +31,8 @@ def test_below_size_limit(pattern: str) -> None:
 def test_size_estimate_matches_rust_thresholds() -> None:
     # Largest counts the Rust crate accepts (probed with the crate itself).
     for fmt, n in [(".{%d}", 10485), ("(a){%d}", 109224), ("(?i)k{%d}", 44430), ("a{0,%d}", 145631)]:
-        below = H.translate(fmt % n, parse(fmt % n))
-        above = H.translate(fmt % (n + 1), parse(fmt % (n + 1)))
+        below = translate(fmt % n, parse(fmt % n))
+        above = translate(fmt % (n + 1), parse(fmt % (n + 1)))
         assert not _size.exceeds_limit(below), fmt % n
         assert _size.exceeds_limit(above), fmt % (n + 1)
 
@@ -40,7 +41,7 @@ def test_size_decision_stops_once_over_the_limit() -> None:
     # Totals only grow, so the replay stops when the limit is passed; the public
     # estimate still counts everything.
     pattern = "\\w" * 6000
-    h = H.translate(pattern, parse(pattern))
+    h = translate(pattern, parse(pattern))
     full = _size.estimate(h)
     assert min(full) > 10 * _size.SIZE_LIMIT
     sim = _size._Sim(False, False, stop=_size.SIZE_LIMIT)
@@ -53,7 +54,7 @@ def test_copies_of_one_shared_node_are_priced_once() -> None:
     # ``a?`` repeated translates to one shared HIR node; the estimate is the same
     # as for distinct equal nodes.
     pattern = "a?" * 3000
-    h = H.translate(pattern, parse(pattern))
+    h = translate(pattern, parse(pattern))
     assert isinstance(h, H.HConcat) and len({id(x) for x in h.subs}) == 1
     distinct = H.HConcat([H.HRepetition(0, 1, True, H.HLiteral("a")) for _ in range(3000)])
     assert _size.estimate(h) == _size.estimate(distinct)
@@ -78,7 +79,7 @@ def _words(n: int) -> str:
 def test_one_replay_of_both_nfas_is_two_replays(pattern: str) -> None:
     # Both NFAs are priced in one walk (the reverse one's counts 2**96 higher in the
     # same integers): the same as one walk per NFA, bound and estimate alike.
-    h = H.translate(pattern, parse(pattern))
+    h = translate(pattern, parse(pattern))
     for bound in (False, True):
         both = _size._simulate(h, None, False, bound)
         assert both == (
@@ -92,7 +93,7 @@ def test_a_word_list_at_the_limit_is_decided_exactly(n: int) -> None:
     # regex 1.13.1): k and s fold to non-ASCII classes, whose states the exact replay
     # counts with the crate's evicting hash caches.
     pattern = "(?i)" + _words(n)
-    h = H.translate(pattern, parse(pattern))
+    h = translate(pattern, parse(pattern))
     want = n > 14542
     assert _size.exceeds_limit(h) is want
     assert _size.exceeds_limit(h, bound_first=False) is want
@@ -105,7 +106,7 @@ def test_the_exact_replay_prices_hash_free_parts_from_records() -> None:
     # Parts without non-ASCII classes do not depend on state ids: the exact replay adds
     # the cost the estimate recorded instead of walking them again, to the same total.
     pattern = "(?:ab|cd{2}|(e))\\pL" * 40
-    h = H.translate(pattern, parse(pattern))
+    h = translate(pattern, parse(pattern))
     records: _size.Records = {}
     _size._simulate(h, None, False, records=records)
     for reverse in (False, True):

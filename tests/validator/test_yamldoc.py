@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contractgate._validation.yamldoc import (
+from contractgate._validation.loading.yamldoc import (
     MappingNode,
     ScalarNode,
     SequenceNode,

@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from .._frozenlist import FrozenList
 from . import messages as M
-from .eventvalues import MISSING, is_number, jtype, render_value, resolve
-from .jsonvalue import render_debug_str
+from .values.eventvalues import MISSING, is_number, jtype, render_value, resolve
+from .values.jsonvalue import render_debug_str
 from .violations import BatchRecordViolation, BatchValidationResult, ValidationResult, Violation
 
 __all__ = ["uniqueness_violations", "validate_envelope"]

@@ -38,18 +38,6 @@ from .._frozenlist import EMPTY, FrozenList
 from ..exceptions import ContractCompileError
 from . import batch as _batch
 from . import messages as M
-from .eventvalues import (
-    MISSING,
-    accepts_integer,
-    accepts_number,
-    enum_ok,
-    f64,
-    is_number,
-    jtype,
-    render_value,
-    utf8_len,
-)
-from .jsonvalue import is_valid_date, loads, render_debug_str, render_f64, render_json
 from .reference import (
     PASSED,
     ROOT_RESULT,
@@ -61,6 +49,18 @@ from .reference import (
     enum_sets,
 )
 from .rules import Now, Tail
+from .values.eventvalues import (
+    MISSING,
+    accepts_integer,
+    accepts_number,
+    enum_ok,
+    f64,
+    is_number,
+    jtype,
+    render_value,
+    utf8_len,
+)
+from .values.jsonvalue import is_valid_date, loads, render_debug_str, render_f64, render_json
 from .violations import (
     BatchValidationResult,
     ValidationResult,

@@ -31,7 +31,6 @@ import math
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .._frozenlist import FrozenList
-from .dates import is_valid_date
 from .diff_model import (
     ChangeKind,
     ContractChange,
@@ -41,8 +40,9 @@ from .diff_model import (
     show_value,
     version_bump,
 )
-from .eventvalues import TYPE_TESTS, enum_key, render_value
-from .jsonvalue import json_equal
+from .values.dates import is_valid_date
+from .values.eventvalues import TYPE_TESTS, enum_key, render_value
+from .values.jsonvalue import json_equal
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract, FieldDefinition

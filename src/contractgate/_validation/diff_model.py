@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
-from .eventvalues import render_value
-from .render import render_f64
+from .values.eventvalues import render_value
+from .values.render import render_f64
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiler import CompiledContract

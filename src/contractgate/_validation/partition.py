@@ -15,9 +15,9 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
 from .compiler import CompiledContract, Now
-from .jsondecode import loads
-from .pyjson import to_event_value
 from .summary import NOT_JSON_VALUE, PARSE_ERROR, ROOT_FIELD, Tally, ValidationSummary
+from .values.jsondecode import loads
+from .values.pyjson import to_event_value
 from .violations import Violation
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from .._frozenlist import EMPTY, FrozenList
 from . import messages as M
-from .eventvalues import (
+from .values.eventvalues import (
     MISSING,
     TYPE_TESTS,
     enum_key,
@@ -24,7 +24,7 @@ from .eventvalues import (
     render_value,
     utf8_len,
 )
-from .jsonvalue import is_valid_date, render_debug_str, render_f64, render_json
+from .values.jsonvalue import is_valid_date, render_debug_str, render_f64, render_json
 from .violations import ValidationResult, Violation
 
 if TYPE_CHECKING:  # pragma: no cover

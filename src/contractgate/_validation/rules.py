@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Sequence, Union
 
 from . import messages as M
-from .eventvalues import I64_MAX, I64_MIN, MISSING, f64, is_number, resolve
-from .jsonvalue import EventTypeError, render_f64
+from .values.eventvalues import I64_MAX, I64_MIN, MISSING, f64, is_number, resolve
+from .values.jsonvalue import EventTypeError, render_f64
 from .violations import Violation
 
 if TYPE_CHECKING:  # pragma: no cover

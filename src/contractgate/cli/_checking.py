@@ -78,7 +78,7 @@ class Checker:
     """Decodes, validates and locates records against one compiled contract."""
 
     def __init__(self, compiled: Any, *, keep_values: bool = False) -> None:
-        from .._validation.jsonvalue import loads
+        from .._validation.values.jsonvalue import loads
         from ..exceptions import EventDecodeError
 
         self._compiled = compiled

@@ -192,7 +192,7 @@ def load_config(path: Optional[str] = None) -> Optional[Config]:
 
 
 def _read_yaml_config(path: str, shown: str) -> Dict[str, Any]:
-    from .._validation.yamldoc import YAMLError, error_position, error_text, load
+    from .._validation.loading.yamldoc import YAMLError, error_position, error_text, load
 
     try:
         with open(path, encoding="utf-8") as fh:

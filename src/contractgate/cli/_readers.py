@@ -326,7 +326,7 @@ def _json_locator(text: str, start: int, index: _LineIndex) -> Callable[[str], P
 
 
 def _yaml_locator(node: Any) -> Callable[[str], Position]:
-    from .._validation.yamldoc import MappingNode, ScalarNode, SequenceNode
+    from .._validation.loading.yamldoc import MappingNode, ScalarNode, SequenceNode
 
     def members(n: Any) -> List[Tuple[str, Any, Any]]:
         return [(str(k.value), k, v) for k, v in n.value if isinstance(k, ScalarNode)]
@@ -352,7 +352,7 @@ def _yaml_locator(node: Any) -> Callable[[str], Position]:
 
 
 def _decoder() -> Tuple[Callable[[Any], Any], Type[Exception]]:
-    from .._validation.jsonvalue import loads
+    from .._validation.values.jsonvalue import loads
     from ..exceptions import EventDecodeError
 
     return loads, EventDecodeError
@@ -513,7 +513,7 @@ def _node_position(node: Any) -> Position:
 
 def read_yaml(text: str, file: str) -> Iterator[Record]:
     """Each document is one event, or a list of events."""
-    from .._validation.yamldoc import (
+    from .._validation.loading.yamldoc import (
         SequenceNode,
         YAMLError,
         compose_documents,

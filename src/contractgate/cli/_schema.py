@@ -87,7 +87,7 @@ def _render_path(path: Sequence[Any]) -> str:
 def _node_at(root: Any, path: Sequence[Any]) -> Tuple[Any, Any]:
     """(key node, value node) for ``path`` in a YAML node tree (key node None for the
     root and for sequence items)."""
-    from .._validation.yamldoc import MappingNode, ScalarNode, SequenceNode
+    from .._validation.loading.yamldoc import MappingNode, ScalarNode, SequenceNode
 
     key_node = None
     node = root
@@ -138,7 +138,7 @@ def _resolve(root: Dict[str, Any], ref: str) -> Dict[str, Any]:
 def check_contract_schema(text: str, file: str) -> List[Finding]:
     """Schema findings for one contract's YAML text (empty when it conforms, or when the
     YAML does not parse at all — the engine reports that)."""
-    from .._validation.yamldoc import YAMLError, compose_documents, construct
+    from .._validation.loading.yamldoc import YAMLError, compose_documents, construct
 
     try:
         documents = compose_documents(text)

@@ -297,7 +297,7 @@ class ContractRegistry:
                 break
         else:
             return {}
-        from .._validation.yamldoc import YAMLError, load
+        from .._validation.loading.yamldoc import YAMLError, load
 
         try:
             data = load(mpath.read_text(encoding="utf-8"))

@@ -177,7 +177,7 @@ def _is_json_content_type(value: Optional[str]) -> bool:
 
 def decode_json(data: bytes) -> Any:
     """serde_json decoding of one JSON document (raises ``EventDecodeError``)."""
-    from .._validation.jsonvalue import loads
+    from .._validation.values.jsonvalue import loads
 
     return loads(data)
 

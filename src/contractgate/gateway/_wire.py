@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from string import hexdigits
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from .._validation.jsonvalue import render_json_float
+from .._validation.values.jsonvalue import render_json_float
 
 __all__ = [
     "NIL_UUID",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Mapping, NoReturn, Optional, Union
 
-from ..exceptions import ContractCompileError
-from .render import render_debug_str
+from ...exceptions import ContractCompileError
+from ..values.render import render_debug_str
 from .serde_types import (
     F64,
     RECURSION_LIMIT,

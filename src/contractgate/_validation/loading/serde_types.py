@@ -15,8 +15,8 @@ import math
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..exceptions import ContractCompileError
-from .render import render_debug_str, render_f64
+from ...exceptions import ContractCompileError
+from ..values.render import render_debug_str, render_f64
 
 RECURSION_LIMIT = 128  # serde's remaining_depth (serde_yaml and serde_json alike)
 

@@ -33,10 +33,10 @@ from typing import (
     Optional,
 )
 
-from ..exceptions import ContractCompileError
+from ...exceptions import ContractCompileError
+from ..values.render import render_debug_str
 from . import libyaml as Y
 from .libyaml import YAMLError, YAMLReaderError, YAMLSyntaxError, iter_events
-from .render import render_debug_str
 from .serde_types import (
     BOOLS,
     F64,

@@ -30,6 +30,7 @@ from .nfa import LazyDFA
 from .parser import parse
 from .safety import cost_bounds, grows_stack
 from .size import exceeds_limit
+from .translate import translate
 
 __all__ = [
     "CharRun",
@@ -252,7 +253,7 @@ def compile_pattern(pattern: str) -> CompiledRegex:
         return got
     with gc_paused(pattern):
         ast = parse(pattern)
-        hir = H.translate(pattern, ast)
+        hir = translate(pattern, ast)
         if exceeds_limit(hir, bound_first=len(pattern) < _LONG_PATTERN):
             raise size_limit_error(pattern)
         compiled = CompiledRegex(pattern, hir)

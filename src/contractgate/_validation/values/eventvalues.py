@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
-from ..exceptions import EventTypeError
+from ...exceptions import EventTypeError
 from .jsonvalue import json_equal, render_json
 from .pyjson import int_as_json_number
 

@@ -31,7 +31,7 @@ from array import array
 from itertools import accumulate
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from ..exceptions import EventDecodeError, EventTypeError
+from ...exceptions import EventDecodeError, EventTypeError
 
 __all__ = [
     "MAX_DEPTH",

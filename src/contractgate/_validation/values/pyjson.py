@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Mapping, Tuple, Union
 
-from ..exceptions import EventDecodeError, EventTypeError
+from ...exceptions import EventDecodeError, EventTypeError
 from .jsondecode import (
     _I64_MIN,
     _NUMBER_OUT_OF_RANGE,

@@ -1,0 +1,439 @@
+"""The AST -> HIR translation of regex-syntax 0.8 (its ``Translator``).
+
+Flags (``i m s U u R``) apply the way regex-syntax applies them: flags set by
+``(?flags)`` last until the end of the enclosing group (they leak into later
+alternation branches), classes are case folded before they are negated, and with
+``u`` off only ASCII may be matched. The walk keeps its own stack instead of
+recursing, and a translation is shared by every occurrence of the same primitive
+under the same flags (``'\\\\w' * N`` costs one class, not N).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple, cast
+
+from . import ast as A
+from . import charset as C
+from . import errors as E
+from . import unicode as U
+from .charset import Ranges
+from .errors import RegexCompileError, Span
+from .gc_pause import gc_paused
+from .hir import (
+    END,
+    END_CRLF,
+    END_LF,
+    START,
+    START_CRLF,
+    START_LF,
+    WORD_ASCII,
+    WORD_ASCII_NEGATE,
+    WORD_END_ASCII,
+    WORD_END_HALF_ASCII,
+    WORD_END_HALF_UNICODE,
+    WORD_END_UNICODE,
+    WORD_START_ASCII,
+    WORD_START_HALF_ASCII,
+    WORD_START_HALF_UNICODE,
+    WORD_START_UNICODE,
+    WORD_UNICODE,
+    WORD_UNICODE_NEGATE,
+    HCapture,
+    HEmpty,
+    Hir,
+    HLiteral,
+    HLook,
+    alternation,
+    cls,
+    concat,
+    repetition,
+    union_all,
+)
+
+_PERL_ASCII = {"d": "digit", "s": "space", "w": "word"}
+_BYTES_ALL: Ranges = ((0, 0xFF),)
+_WORD_LOOKS = {
+    A.A_WORD: (WORD_UNICODE, WORD_ASCII),
+    A.A_NOT_WORD: (WORD_UNICODE_NEGATE, WORD_ASCII_NEGATE),
+    A.A_WORD_START: (WORD_START_UNICODE, WORD_START_ASCII),
+    A.A_WORD_END: (WORD_END_UNICODE, WORD_END_ASCII),
+    A.A_WORD_START_HALF: (WORD_START_HALF_UNICODE, WORD_START_HALF_ASCII),
+    A.A_WORD_END_HALF: (WORD_END_HALF_UNICODE, WORD_END_HALF_ASCII),
+}
+
+
+def _bytes_negate(rs: Ranges) -> Ranges:
+    return C.intersect(C.negate(rs), _BYTES_ALL)
+
+
+class Flags:
+    """The translator's flags; never changed once made (``with_`` makes new ones)."""
+
+    __slots__ = ("crlf", "dot_nl", "i", "key", "m", "swap_greed", "unicode")
+
+    def __init__(
+        self,
+        i: bool = False,
+        m: bool = False,
+        dot_nl: bool = False,
+        swap_greed: bool = False,
+        unicode: bool = True,
+        crlf: bool = False,
+    ) -> None:
+        self.i = i
+        self.m = m
+        self.dot_nl = dot_nl
+        self.swap_greed = swap_greed
+        self.unicode = unicode
+        self.crlf = crlf
+        self.key = (i, m, dot_nl, swap_greed, unicode, crlf)
+
+    def with_(self, flags: A.Flags) -> Flags:
+        """These flags with the items of ``(?flags)`` applied."""
+        state = dict(zip(("i", "m", "s", "U", "u", "R"), self.key))
+        on = True
+        for item in flags.items:
+            if item.kind == A.F_NEGATION:
+                on = False
+            elif item.kind in state:
+                state[item.kind] = on
+        return Flags(state["i"], state["m"], state["s"], state["U"], state["u"], state["R"])
+
+
+class _Frame:
+    """A composite node being translated: its children, the next one, their HIR."""
+
+    __slots__ = ("children", "index", "node", "results", "saved")
+
+    def __init__(self, node: Optional[A.Ast], kids: List[A.Ast], saved: Optional[Flags]) -> None:
+        self.node = node
+        self.children = kids
+        self.index = 0
+        self.results: List[Hir] = []
+        self.saved = saved
+
+
+_MEMO_MAX = 4096  # distinct primitives remembered per translation
+_NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
+_LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
+                     A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
+
+
+class Translator:
+    """regex-syntax's ``TranslatorI``, over explicit stacks."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.flags = Flags()
+        self._memo: Dict[Tuple[Any, ...], Hir] = {}
+        self._folded: Dict[Tuple[bool, str], Hir] = {}  # (unicode, char) under ``i``
+        self._lens: Dict[int, Tuple[Hir, Optional[int]]] = {}
+        self._reps: Dict[Tuple[int, int, Optional[int], bool], Tuple[Hir, Hir]] = {}
+
+    def error(self, span: Span, message: str) -> RegexCompileError:
+        return E.parse_error(self.pattern, message, span)
+
+    def translate(self, root: A.Ast) -> Hir:
+        """The HIR of ``root``, children before parents and left to right, as the
+        Rust visitor goes (so the first error met is the crate's)."""
+        top = _Frame(None, [root], None)
+        frames = [top]
+        leaf = self.leaf
+        while True:
+            f = frames[-1]
+            kids, results = f.children, f.results
+            i, n = f.index, len(kids)
+            while i < n:
+                node = kids[i]
+                i += 1
+                t = type(node)
+                if t in _LEAVES:
+                    results.append(leaf(node))
+                    continue
+                if t is A.Repetition:
+                    rep = cast(A.Repetition, node)
+                    if type(rep.ast) in _LEAVES:
+                        results.append(self.repeat(rep, leaf(rep.ast)))
+                        continue
+                elif t is A.Group:
+                    group = cast(A.Group, node)
+                    if type(group.ast) in _LEAVES:  # enter, the leaf, leave: in one go
+                        saved = self.flags
+                        if group.flags is not None:
+                            self.flags = saved.with_(group.flags)
+                        sub = leaf(group.ast)
+                        self.flags = saved
+                        if group.capture_index is not None:
+                            sub = HCapture(group.capture_index, group.name, sub)
+                        results.append(sub)
+                        continue
+                f.index = i
+                frames.append(self.enter(node))
+                break
+            else:
+                frames.pop()
+                if f.node is None:
+                    return results[0]
+                frames[-1].results.append(self.leave(f))
+
+    def enter(self, node: A.Ast) -> _Frame:
+        if isinstance(node, A.Group):
+            saved = self.flags
+            if node.flags is not None:
+                self.flags = saved.with_(node.flags)
+            return _Frame(node, [node.ast], saved)
+        if isinstance(node, A.Repetition):
+            return _Frame(node, [node.ast], None)
+        assert isinstance(node, (A.Concat, A.Alternation)), node
+        return _Frame(node, node.asts, None)
+
+    def leave(self, f: _Frame) -> Hir:
+        node = f.node
+        if isinstance(node, A.Group):
+            assert f.saved is not None
+            self.flags = f.saved
+            sub = f.results[0]
+            if node.capture_index is None:
+                return sub
+            return HCapture(node.capture_index, node.name, sub)
+        if isinstance(node, A.Repetition):
+            return self.repeat(node, f.results[0])
+        if isinstance(node, A.Concat):
+            return concat(f.results)
+        return alternation(f.results)
+
+    def repeat(self, node: A.Repetition, sub: Hir) -> Hir:
+        """The repetition of ``sub``; shared by equal repetitions of a shared ``sub``."""
+        greedy = (not node.greedy) if self.flags.swap_greed else node.greedy
+        key = (id(sub), node.min, node.max, greedy)
+        got = self._reps.get(key)
+        if got is not None and got[0] is sub:
+            return got[1]
+        h = repetition(node.min, node.max, greedy, sub, self._lens)
+        if len(self._reps) < _MEMO_MAX:
+            self._reps[key] = (sub, h)
+        return h
+
+    def leaf(self, node: A.Ast) -> Hir:
+        """The HIR of a primitive, shared by equal primitives under equal flags."""
+        t = type(node)
+        fk = self.flags.key
+        key: Tuple[Any, ...]
+        if t is A.Literal:
+            lit = cast(A.Literal, node)
+            key = (fk, lit.c, lit.kind == A.LIT_HEX_FIXED_X)
+        elif t is A.Dot:
+            key = (fk, ".")
+        elif t is A.LiteralRun:
+            return self.literal_run(cast(A.LiteralRun, node))
+        elif t is A.ClassPerl:
+            perl = cast(A.ClassPerl, node)
+            key = (fk, "\\", perl.kind, perl.negated)
+        elif t is A.Assertion:
+            key = (fk, "$", cast(A.Assertion, node).kind)
+        elif t is A.ClassUnicode:
+            u = cast(A.ClassUnicode, node)
+            key = (fk, "p", u.negated, u.name, u.one_letter, u.op, u.value)
+        elif t is A.ClassBracketed:
+            text = self.pattern[node.span.start:node.span.end]
+            if _NO_MEMO.search(text):
+                return cls(self.bracketed(cast(A.ClassBracketed, node)))
+            key = (fk, "[", text)
+        elif t is A.SetFlags:
+            self.flags = self.flags.with_(cast(A.SetFlags, node).flags)
+            return HEmpty()
+        else:
+            assert t is A.Empty, node
+            return HEmpty()
+        got = self._memo.get(key)
+        if got is None:
+            got = self.primitive(node)
+            if len(self._memo) < _MEMO_MAX:
+                self._memo[key] = got
+        return got
+
+    def primitive(self, node: A.Ast) -> Hir:
+        if isinstance(node, A.Literal):
+            return self.literal_char(self.literal_scalar(node))
+        if isinstance(node, A.Dot):
+            return self.dot(node.span)
+        if isinstance(node, A.Assertion):
+            return HLook(self.assertion(node.kind))
+        if isinstance(node, A.ClassPerl):
+            return cls(self.perl_class(node))
+        if isinstance(node, A.ClassUnicode):
+            return cls(self.unicode_class(node))
+        assert isinstance(node, A.ClassBracketed)
+        return cls(self.bracketed(node))
+
+    def literal_scalar(self, lit: A.Literal) -> int:
+        """ast_literal_to_scalar: a char (as int); errors for non-UTF-8 bytes."""
+        if self.flags.unicode:
+            return ord(lit.c)
+        b = lit.byte()
+        if b is None or b <= 0x7F:
+            return ord(lit.c)
+        raise self.error(lit.span, E.INVALID_UTF8)
+
+    def literal_run(self, run: A.LiteralRun) -> Hir:
+        """A run of verbatim literals: what their ``Concat`` would translate to."""
+        text = run.text
+        if not self.flags.i:
+            return HLiteral(text)
+        folded, unicode = self._folded, self.flags.unicode
+        hirs = []
+        for ch in text:
+            h = folded.get((unicode, ch))
+            if h is None:
+                h = self.literal_char(ord(ch))
+                if len(folded) < _MEMO_MAX:
+                    folded[(unicode, ch)] = h
+            hirs.append(h)
+        if all(type(h) is HLiteral for h in hirs):
+            return HLiteral(text)
+        return concat(hirs)
+
+    def literal_char(self, c: int) -> Hir:
+        if self.flags.i:
+            if self.flags.unicode:
+                if U.has_simple_fold(c):
+                    return cls(U.case_fold_simple(((c, c),)))
+            elif c < 0x80 and chr(c).isalpha():
+                return cls(U.ascii_case_fold(((c, c),)))
+        return HLiteral(chr(c))
+
+    def dot(self, span: Span) -> Hir:
+        f = self.flags
+        if not f.unicode:
+            raise self.error(span, E.INVALID_UTF8)
+        if f.dot_nl:
+            return cls(C.ANY)
+        if f.crlf:
+            return cls(C.difference(C.ANY, ((0x0A, 0x0A), (0x0D, 0x0D))))
+        return cls(C.difference(C.ANY, ((0x0A, 0x0A),)))
+
+    def assertion(self, kind: str) -> str:
+        f = self.flags
+        if kind == A.A_START_LINE:
+            return (START_CRLF if f.crlf else START_LF) if f.m else START
+        if kind == A.A_END_LINE:
+            return (END_CRLF if f.crlf else END_LF) if f.m else END
+        if kind == A.A_START_TEXT:
+            return START
+        if kind == A.A_END_TEXT:
+            return END
+        return _WORD_LOOKS[kind][0 if f.unicode else 1]
+
+    # -- classes ------------------------------------------------------------------
+
+    def _fold_negate(self, span: Span, negated: bool, rs: Ranges) -> Ranges:
+        if self.flags.unicode:
+            if self.flags.i:
+                rs = U.case_fold_simple(rs)
+            if negated:
+                rs = C.negate(rs)
+            return rs
+        if self.flags.i:
+            rs = U.ascii_case_fold(rs)
+        if negated:
+            rs = _bytes_negate(rs)
+        if not C.is_ascii(rs):
+            raise self.error(span, E.INVALID_UTF8)
+        return rs
+
+    def unicode_class(self, ast: A.ClassUnicode) -> Ranges:
+        if not self.flags.unicode:
+            raise self.error(ast.span, E.UNICODE_NOT_ALLOWED)
+        try:
+            if ast.op is None:
+                rs = U.class_query(ast.name, None, ast.one_letter)
+            else:
+                rs = U.class_query(ast.name, ast.value)
+        except U.PropertyError as exc:
+            msg = E.UNICODE_PROPERTY_VALUE_NOT_FOUND if exc.value else E.UNICODE_PROPERTY_NOT_FOUND
+            raise self.error(ast.span, msg) from None
+        return self._fold_negate(ast.span, ast.is_negated(), rs)
+
+    def perl_class(self, ast: A.ClassPerl) -> Ranges:
+        if self.flags.unicode:
+            rs = {"d": U.perl_digit, "s": U.perl_space, "w": U.perl_word}[ast.kind]()
+            return C.negate(rs) if ast.negated else rs
+        rs = U.ASCII_CLASSES[_PERL_ASCII[ast.kind]]
+        if ast.negated:
+            rs = _bytes_negate(rs)
+        if not C.is_ascii(rs):
+            raise self.error(ast.span, E.INVALID_UTF8)
+        return rs
+
+    def class_byte(self, lit: A.Literal) -> int:
+        c = self.literal_scalar(lit)
+        if c > 0x7F:
+            b = lit.byte()
+            if b is not None:
+                return b
+            raise self.error(lit.span, E.UNICODE_NOT_ALLOWED)
+        return c
+
+    def bracketed(self, root: A.ClassBracketed) -> Ranges:
+        """The set of a bracketed class, as a post-order walk over an explicit stack
+        (left operands and earlier items first: the crate's first error)."""
+        vals: List[Ranges] = []
+        stack: List[Tuple[A.ClassSet, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if isinstance(node, A.ClassSetBinaryOp):
+                if not done:
+                    stack.extend([(node, True), (node.rhs, False), (node.lhs, False)])
+                    continue
+                rhs, lhs = vals.pop(), vals.pop()
+                if self.flags.i:
+                    fold = U.case_fold_simple if self.flags.unicode else U.ascii_case_fold
+                    rhs, lhs = fold(rhs), fold(lhs)
+                if node.kind == "&&":
+                    vals.append(C.intersect(lhs, rhs))
+                elif node.kind == "--":
+                    vals.append(C.difference(lhs, rhs))
+                else:
+                    vals.append(C.symmetric_difference(lhs, rhs))
+            elif isinstance(node, A.ClassSetUnion):
+                if not done:
+                    stack.append((node, True))
+                    stack.extend((x, False) for x in reversed(node.items))
+                    continue
+                k = len(node.items)
+                parts = vals[len(vals) - k:]
+                del vals[len(vals) - k:]
+                vals.append(union_all(parts))
+            elif isinstance(node, A.ClassBracketed):
+                if not done:
+                    stack.extend([(node, True), (node.kind, False)])
+                    continue
+                vals.append(self._fold_negate(node.span, node.negated, vals.pop()))
+            else:
+                vals.append(self.class_item(node))
+        return vals[0]
+
+    def class_item(self, item: A.ClassSetItem) -> Ranges:
+        """A class item that holds no other item."""
+        if isinstance(item, A.Empty):
+            return ()
+        if isinstance(item, A.Literal):
+            c = ord(item.c) if self.flags.unicode else self.class_byte(item)
+            return ((c, c),)
+        if isinstance(item, A.ClassSetRange):
+            if self.flags.unicode:
+                return C.canon([(ord(item.start.c), ord(item.end.c))])
+            return C.canon([(self.class_byte(item.start), self.class_byte(item.end))])
+        if isinstance(item, A.ClassAscii):
+            return self._fold_negate(item.span, item.negated, U.ASCII_CLASSES[item.kind])
+        if isinstance(item, A.ClassUnicode):
+            return self.unicode_class(item)
+        assert isinstance(item, A.ClassPerl), item
+        return self.perl_class(item)
+
+
+def translate(pattern: str, ast: A.Ast) -> Hir:
+    """The HIR of ``ast`` (parsed from ``pattern``); raises translation errors."""
+    with gc_paused(pattern):
+        return Translator(pattern).translate(ast)
