@@ -17,6 +17,7 @@ from cg_client_testlib import CONTRACTS, FAST_RETRY, Api, Recorder
 
 from contractgate.async_client import AsyncClient
 from contractgate.client import Client
+from contractgate.gateway import LocalGateway
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -52,26 +53,9 @@ def recorder() -> Recorder:
 # ---------------------------------------------------------------------- real gateway
 
 
-def _gateway_available() -> bool:
-    try:
-        from contractgate.gateway import LocalGateway  # noqa: F401
-    except Exception:
-        return False
-    return True
-
-
-requires_gateway = pytest.mark.skipif(
-    not _gateway_available(), reason="contractgate.gateway.LocalGateway is not available yet"
-)
-
-
 @pytest.fixture(scope="session")
 def gateway() -> Iterator[Any]:
     """One local gateway (in-memory SQLite) for the session; faults cleared per test."""
-    if not _gateway_available():
-        pytest.skip("contractgate.gateway.LocalGateway is not available yet")
-    from contractgate.gateway import LocalGateway
-
     os.environ.pop("CONTRACTGATE_BASE_URL", None)
     with LocalGateway(contracts_dir=str(CONTRACTS), db=":memory:") as gw:
         yield gw

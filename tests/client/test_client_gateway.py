@@ -250,11 +250,11 @@ async def test_truncated_answer_is_retried_without_double_write(
 
 
 async def test_slow_response_hits_the_timeout(gapi: Api, gw: Any) -> None:
-    gw.faults.delay_next(1, seconds=1.0, path_prefix="/health")
+    gw.faults.delay_next(1, seconds=5.0, path_prefix="/health")
     t0 = time.monotonic()
     with pytest.raises(E.ClientTimeoutError) as ei:
         await _no_retry(gapi).health(timeout=0.3)
-    assert time.monotonic() - t0 < 0.9
+    assert time.monotonic() - t0 < 4.0  # gave up long before the answer came
     assert isinstance(ei.value, E.APITimeoutError) and isinstance(ei.value, E.ConnectionError)
     # with retries, a GET simply succeeds on the next attempt
     gw.faults.delay_next(1, seconds=1.0, path_prefix="/health")

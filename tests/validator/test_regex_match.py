@@ -13,9 +13,9 @@ import re
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-import yaml
 from regex_testlib import all_answers, data_file, display
 
+from contractgate._validation.loading import yamldoc
 from contractgate._validation.regex import compile_pattern, is_match_fn
 
 MATCH_STRINGS = [
@@ -296,7 +296,7 @@ def _parity_regex_cases() -> List[Dict[str, Any]]:
 
 
 def _only_pattern(contract_yaml: str) -> str:
-    doc = yaml.safe_load(contract_yaml)
+    doc = yamldoc.load(contract_yaml)
     pattern = doc["ontology"]["entities"][0]["pattern"]
     assert isinstance(pattern, str)
     return pattern
@@ -357,7 +357,7 @@ def _fuzz_match_expectations() -> List[Tuple[str, str, bool]]:
         if "results" not in case["expect"]:
             continue
         try:
-            doc = yaml.safe_load(case["contract_yaml"])
+            doc = yamldoc.load(case["contract_yaml"])
             entities = doc["ontology"]["entities"]
         except Exception:
             continue

@@ -482,13 +482,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stderr.write(f"contractgate: error: {err.message}\n")
         return err.code
     try:
-        if command == "gateway":
-            # the stand-in for an unavailable gateway accepts any arguments
-            args, extra = parser.parse_known_args(args_list)
-            if extra and not getattr(args, "gateway_unavailable", False):
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        else:
-            args = parser.parse_args(args_list)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # --help, --version, usage errors
         code = exc.code
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
