@@ -18,6 +18,10 @@ bytecode caches (a warm ``PYTHONPYCACHEPREFIX``: what an installed package has) 
 without (``PYTHONDONTWRITEBYTECODE=1`` and an empty cache prefix: every module, the
 standard library's too, compiled from source by both tools). Medians, and each median
 over check-jsonschema's.
+
+Then the peak RSS of ``contractgate validate`` over one NDJSON file of 100 events and
+one of ``--rss-events`` (default 200,000; a quarter failing): records are checked one at
+a time, so both should peak alike (``--rss-events 0`` skips it).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import tempfile
 import time
 import venv
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = REPO / "contracts" / "user_events" / "1.1.0.yaml"
@@ -123,6 +127,25 @@ def install_check_jsonschema(where: Path) -> Optional[str]:
     return str(exe)
 
 
+def make_ndjson(path: Path, count: int) -> None:
+    """``count`` user_events, every fourth one failing (a bad user_id and event_type)."""
+    with path.open("w") as out:
+        for j in range(count):
+            event = {"user_id": f"user_{j}", "event_type": "click", "timestamp": 1724252400 + j}
+            if j % 4 == 3:
+                event.update(user_id=f"User {j}", event_type="scroll")
+            out.write(json.dumps(event) + "\n")
+
+
+def peak_rss_mib(argv: Sequence[str], env: Dict[str, str]) -> Tuple[float, int]:
+    """Peak RSS of one run of ``argv`` (its own rusage via ``wait4``) and its exit code."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    per_mib = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, else KiB
+    return usage.ru_maxrss / per_mib, proc.returncode
+
+
 def report(name: str, times: List[float]) -> None:
     ms = [t * 1000 for t in times]
     print(
@@ -136,6 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--check-jsonschema", metavar="PATH", help="use this executable")
+    parser.add_argument("--rss-events", type=int, default=200_000, metavar="N")
     args = parser.parse_args(argv)
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPROFILEIMPORTTIME",)}
@@ -189,6 +213,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     "  contractgate validate / check-jsonschema (medians): "
                     f"{statistics.median(ours) / statistics.median(cjs):.2f}x"
                 )
+        if args.rss_events:
+            print("\n== peak RSS of contractgate validate over one NDJSON file (a quarter failing)")
+            for count in (100, args.rss_events):
+                path = root / f"events.{count}.ndjson"
+                make_ndjson(path, count)
+                mib, code = peak_rss_mib([*base, "validate", "--contract", str(CONTRACT),
+                                          str(path)], env)  # fmt: skip
+                print(f"  {count:>9,} events: {mib:6.1f} MiB peak RSS (exit {code})")
+                path.unlink()
     return 0
 
 
