@@ -286,7 +286,7 @@ def loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
         quick = raw.translate(_NUMBER_CHARS).decode()
         if (
             ("0e" not in quick and _LONG_RUN not in quick and "-0" not in text)
-            or _RISKY_NUMBER_B.search(_outside_strings(raw)) is None
+            or not _risky_numbers(raw)
         ) and (len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)):
             try:
                 return native(text)
@@ -367,10 +367,21 @@ def native_agrees(raw: bytes) -> bool:
     JSON the answer does not matter: orjson rejects it and the exact decoder reports
     serde_json's error."""
     quick = raw.translate(_NUMBER_CHARS).decode()
-    if "0e" in quick or _LONG_RUN in quick or b"-0" in raw:
-        if _RISKY_NUMBER_B.search(_outside_strings(raw)) is not None:
+    if "0e" in quick or _LONG_RUN in quick or raw.find(b"-0") >= 0:
+        if _risky_numbers(raw):
             return False
     return len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)
+
+
+def _risky_numbers(raw: bytes) -> bool:
+    """True if a number outside the strings of ``raw`` may decode differently: the quick
+    scan again without the strings (an ID like ``"3e1f"`` no longer counts), and the
+    exact search (``_RISKY_NUMBER_B``, ~30x dearer) only if that is inconclusive too."""
+    outside = _outside_strings(raw)
+    quick = outside.translate(_NUMBER_CHARS).decode()
+    if "0e" not in quick and _LONG_RUN not in quick and outside.find(b"-0") < 0:
+        return False
+    return _RISKY_NUMBER_B.search(outside) is not None
 
 
 def _outside_strings(raw: bytes) -> bytes:
