@@ -10,7 +10,7 @@ list.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsIndex
 
 __all__ = ["FrozenList"]
 
@@ -46,6 +46,16 @@ class FrozenList(tuple):  # type: ignore[type-arg]
         if isinstance(other, tuple):
             return FrozenList((*other, *self))
         return NotImplemented
+
+    def __getitem__(self, index: Any) -> Any:
+        # a slice of a v0.1 list was a list: keep it comparable (vr.violations[1:] == [...])
+        item = tuple.__getitem__(self, index)
+        return FrozenList(item) if isinstance(index, slice) else item
+
+    def __mul__(self, count: SupportsIndex) -> FrozenList:
+        return FrozenList(tuple.__mul__(self, count))
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         return "[" + ", ".join(repr(x) for x in self) + "]"

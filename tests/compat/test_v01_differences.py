@@ -8,6 +8,7 @@ test_v01_surface.py).
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -16,10 +17,12 @@ import pytest
 
 from contractgate import (
     Client,
+    CompiledContract,
     Contract,
     ContractSummary,
     EventTypeError,
     LocalGateway,
+    NotFoundError,
     Ontology,
     ValidationFailedError,
 )
@@ -123,3 +126,45 @@ def test_contract_takes_ontology_third_when_positional() -> None:
     contract = Contract("1", "t", Ontology([]))
     assert contract.entities == [] and contract.description is None
     assert Contract(version="1", name="t", entities=[]) == contract
+
+
+def test_result_lists_are_read_only_but_compare_slice_and_add_as_lists() -> None:
+    compiled = Contract.from_file(REPO / "contracts/user_events/1.1.0.yaml").compile()
+    vr = compiled.validate({**BAD, "event_type": "scroll"})
+    assert len(vr.violations) == 2
+    with pytest.raises(AttributeError):
+        vr.violations.append(vr.violations[0])  # type: ignore[attr-defined]
+    assert vr.violations[1:] == [vr.violations[1]] and vr.violations[:0] == []
+    assert vr.violations * 2 == list(vr.violations) + list(vr.violations)
+    copy = list(vr.violations)  # the one-line change: a mutable copy
+    copy.append(copy[0])
+    assert len(copy) == 3 and len(vr.violations) == 2
+
+
+def test_compiled_contracts_are_built_by_compile() -> None:
+    contract = Contract.from_file(REPO / "contracts/user_events/1.1.0.yaml")
+    with pytest.raises(TypeError):
+        CompiledContract(contract, {}, [])  # type: ignore[call-arg]
+    compiled = contract.compile()
+    assert compiled.contract is contract
+    assert sorted(compiled.patterns) == ["user_id"]
+
+
+def test_http_error_text_names_the_call_and_the_body_keeps_the_gateways_text(
+    client: Client,
+) -> None:
+    with pytest.raises(NotFoundError) as ei:
+        client.get_contract("00000000-0000-0000-0000-000000000000")
+    err = ei.value
+    assert err.status == 404
+    assert "HTTP 404" in str(err) and "GET /contracts/00000000-" in str(err)
+    assert isinstance(err.body, dict) and err.body["error"] in str(err)
+
+
+def test_an_api_key_over_plain_http_to_a_remote_host_warns() -> None:
+    with pytest.warns(UserWarning, match="plain http://"):
+        Client(base_url="http://gateway.example.com", api_key="k").close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loopback and https: no warning
+        Client(base_url="http://127.0.0.1:9", api_key="k").close()
+        Client(base_url="https://gateway.example.com", api_key="k").close()
