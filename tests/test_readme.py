@@ -33,8 +33,11 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_block_runs(index: int, gateway: LocalGateway, monkeypatch: Any) -> None:
+def test_readme_block_runs(
+    index: int, gateway: LocalGateway, monkeypatch: Any, tmp_path: Path
+) -> None:
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("CONTRACTGATE_CACHE_DIR", str(tmp_path / "cache"))  # from_gateway
     clients: List[Client] = []
 
     def fresh_client() -> Client:

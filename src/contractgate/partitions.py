@@ -23,6 +23,7 @@ from .validator import EventOutcome, ValidationSummary
 __all__ = ["ClientConfig", "IngestReport", "PartitionIngest", "ingest_partition", "partition_key"]
 
 _JOB_ID = re.compile(r"^[!-~]{1,128}$")  # printable ASCII, no spaces
+_CONTRACT_ID = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,13 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
         )
     if not isinstance(partition, int) or isinstance(partition, bool) or partition < 0:
         raise ValueError(f"partition must be an int >= 0, got {partition!r}")
+    if not isinstance(contract_id, str) or not _CONTRACT_ID.match(contract_id):
+        # checked on the driver: otherwise every task, and every retry, fails with a 400
+        raise ValueError(
+            f"contract_id must be the contract's id (a UUID), got {contract_id!r}; for a "
+            "name, look the id up on the driver: next(c.id for c in "
+            "Client().list_contracts() if c.name == NAME)"
+        )
     return f"{job_id}:{contract_id}:p{partition}"
 
 

@@ -200,6 +200,8 @@ def test_ingest_dataframe_and_report_merge(cluster: Client, gateway: LocalGatewa
     assert sum([report], IngestReport()) == report
     with pytest.raises(ValueError, match="job_id"):
         ingest_bag(db.from_sequence([1]), cid, job_id="has space", client=config)
+    with pytest.raises(ValueError, match="contract_id must be the contract's id"):
+        ingest_bag(db.from_sequence([1]), "orders", job_id="job", client=config)
 
 
 def test_compile_errors_surface_on_the_driver(cluster: Client) -> None:

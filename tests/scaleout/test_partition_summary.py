@@ -222,3 +222,13 @@ def test_event_outcome_forms() -> None:
     assert o.to_dict()["violations"][0]["kind"] == "enum_violation"
     assert pickle.loads(pickle.dumps(o)) == o
     assert EventOutcome(0, 0, True) == EventOutcome(0, 0, True, [])
+
+
+def test_partition_keys_need_a_contract_id_not_a_name() -> None:
+    from contractgate.partitions import partition_key
+
+    cid = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+    assert partition_key("job-1", cid, 2) == f"job-1:{cid}:p2"
+    for bad in ("orders", "", cid + "0", None):
+        with pytest.raises(ValueError, match="contract_id must be the contract's id"):
+            partition_key("job-1", bad, 0)  # type: ignore[arg-type]
