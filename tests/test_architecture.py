@@ -5,7 +5,8 @@
 * the direction of imports: applications (cli, gateway, pytest plugin, integrations) ->
   clients -> the HTTP wing -> models -> contract/validator -> the validation wing ->
   exceptions; the validation wing never imports httpx or the HTTP wing, and the local
-  gateway writes its own wire JSON instead of using the clients;
+  gateway writes its own wire JSON instead of using the clients; the one upward edge
+  allowed on purpose is listed in UPWARD_OK with its reason;
 * modules stay small (one job each), except generated tables and faithful ports;
 * every public import path of today and of v0.1 works.
 """
@@ -251,3 +252,43 @@ def test_import_contractgate_stays_light() -> None:
 def test_no_module_uses_a_yaml_library(module: str) -> None:
     """All YAML goes through the libyaml 0.2.5 port (PyYAML is not a dependency)."""
     assert not _third_party(module) & {"yaml", "ruamel"}, module
+
+
+#: Imports against the direction allowed on purpose (importer, imported), and why.
+UPWARD_OK = {
+    ("contractgate.contract", "contractgate._deployed"): (
+        "Contract.from_gateway(), a constructor users expect on the model, imports the "
+        "deployed-contract cache (which talks through a Client) only when it is called"
+    ),
+}
+_ABOVE_THE_MODELS = ("contractgate.client", "contractgate.async_client", "contractgate._http",
+                     "contractgate._deployed", "contractgate.cli", "contractgate.gateway",
+                     "contractgate.pytest_plugin", "contractgate.testing", "contractgate.dask",
+                     "contractgate.spark", "contractgate.partitions")  # fmt: skip
+
+
+_MODELS = ["contractgate.models", "contractgate._wire", "contractgate.contract",
+           "contractgate.validator"]  # fmt: skip
+
+
+@pytest.mark.parametrize("module", _MODELS)
+def test_the_public_models_sit_below_the_clients(module: str) -> None:
+    seen: Set[str] = set()
+    todo = [module]
+    while todo:
+        here = todo.pop()
+        for d in GRAPH.get(here, ()):
+            if (here, d) not in UPWARD_OK and d not in seen:
+                seen.add(d)
+                todo.append(d)
+    bad = {m for m in seen if any(m == a or m.startswith(a + ".") for a in _ABOVE_THE_MODELS)}
+    assert not bad, f"{module} reaches {sorted(bad)} (allowed upward edges: UPWARD_OK)"
+
+
+def test_the_allowed_upward_edges_are_lazy_and_still_there() -> None:
+    for importer, imported in UPWARD_OK:
+        assert imported in GRAPH[importer], f"{importer} no longer imports {imported}: drop it"
+        tree = ast.parse(MODULES[importer].read_text(encoding="utf-8"))
+        top = {d for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+               for d in _resolve(importer, False, node)}  # fmt: skip
+        assert imported not in top, f"{importer} imports {imported} at module level"

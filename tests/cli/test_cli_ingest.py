@@ -8,14 +8,15 @@ from typing import Any, Iterator
 import pytest
 from cg_cli_testlib import GOOD_EVENT, ndjson
 
+from contractgate.gateway import LocalGateway
+
 BAD = "examples/fixtures/user_events.bad.json"
 GOOD = "examples/fixtures/user_events.good.ndjson"
 
 
 @pytest.fixture
 def gateway(project: Path, monkeypatch) -> Iterator[Any]:
-    gw_module = pytest.importorskip("contractgate.gateway")
-    with gw_module.LocalGateway(contracts_dir=project / "contracts") as gw:
+    with LocalGateway(contracts_dir=project / "contracts") as gw:
         monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
         monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
         gw.user_events = next(

@@ -135,3 +135,13 @@ def verdict_for(
         "results": results,
     }
     return httpx.Response(status, json=body)
+
+
+def retry_delays(caplog: Any) -> List[float]:
+    """The delays the client decided before each retry (its DEBUG log: "retrying … in
+    0.30 s …"): what it will sleep, asserted as a step rather than timed."""
+    import re
+
+    pattern = re.compile(r"^retrying \S+ \S+ in ([0-9.]+) s ")
+    found = (pattern.search(r.getMessage()) for r in caplog.records)
+    return [float(m.group(1)) for m in found if m]

@@ -7,11 +7,11 @@ written twice or lost" is checked where it matters, not inferred from responses.
 
 from __future__ import annotations
 
-import time
+import logging
 from typing import Any, Dict, List
 
 import pytest
-from cg_client_testlib import Api
+from cg_client_testlib import Api, retry_delays
 
 import contractgate.exceptions as E
 from contractgate import RetryPolicy
@@ -194,14 +194,17 @@ async def test_503_then_success_writes_once(gapi: Api, gw: Any, cid: str) -> Non
     assert rows.delta() == {"audit": 2, "quarantine": 1, "forwarded": 1}
 
 
-async def test_429_with_wait_hint(gapi: Api, gw: Any, cid: str) -> None:
+async def test_429_with_wait_hint(
+    gapi: Api, gw: Any, cid: str, caplog: pytest.LogCaptureFixture
+) -> None:
     rows = Rows(gw, cid)
     body = {"error": "rate_limit_exceeded", "detail": "Retry after 300ms.", "retry_after_ms": 300}
     gw.faults.fail_next(1, status=429, body=body, headers={"X-RateLimit-Remaining": "0"},
                         path_prefix="/v1/ingest")  # fmt: skip
-    t0 = time.monotonic()
-    res = await gapi.ingest(cid, [good(1)])
-    assert time.monotonic() - t0 >= 0.3
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await gapi.ingest(cid, [good(1)])
+    (delay,) = retry_delays(caplog)
+    assert 0.3 <= delay <= 0.3 * 1.1 + 0.01  # the hint (+ jitter), not the shorter back-off
     assert res.passed == 1 and rows.delta()["audit"] == 1
 
 
@@ -251,10 +254,8 @@ async def test_truncated_answer_is_retried_without_double_write(
 
 async def test_slow_response_hits_the_timeout(gapi: Api, gw: Any) -> None:
     gw.faults.delay_next(1, seconds=5.0, path_prefix="/health")
-    t0 = time.monotonic()
     with pytest.raises(E.ClientTimeoutError) as ei:
         await _no_retry(gapi).health(timeout=0.3)
-    assert time.monotonic() - t0 < 4.0  # gave up long before the answer came
     assert isinstance(ei.value, E.APITimeoutError) and isinstance(ei.value, E.ConnectionError)
     # with retries, a GET simply succeeds on the next attempt
     gw.faults.delay_next(1, seconds=1.0, path_prefix="/health")

@@ -7,6 +7,7 @@ import asyncio
 import datetime
 import enum
 import json
+import logging
 import math
 import time
 import uuid
@@ -14,7 +15,7 @@ from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
-from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, batch_events, verdict_for
+from cg_client_testlib import API_KEY, FAST_RETRY, Recorder, batch_events, retry_delays, verdict_for
 
 import contractgate._http.chunking as chunking
 import contractgate.exceptions as E
@@ -127,14 +128,15 @@ async def test_401_is_retried_once(make_api: Any) -> None:
     assert len(rec.requests) == 2
 
 
-async def test_429_waits_for_the_hint(make_api: Any) -> None:
+async def test_429_waits_for_the_hint(make_api: Any, caplog: pytest.LogCaptureFixture) -> None:
     body = {"error": "rate_limit_exceeded", "detail": "d", "retry_after_ms": 300}
     rec = Recorder(verdict_for)
     rec.script = [httpx.Response(429, json=body, headers={"X-RateLimit-Remaining": "0"})]
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
-    t0 = time.monotonic()
-    res = await api.ingest(CID, [{}])
-    assert time.monotonic() - t0 >= 0.3
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await api.ingest(CID, [{}])
+    (delay,) = retry_delays(caplog)
+    assert 0.3 <= delay <= 0.3 * 1.1 + 0.01  # the hint (+ jitter), not the shorter back-off
     assert res.total == 1 and len(rec.requests) == 2
     assert rec.bodies[0] == rec.bodies[1]
 

@@ -160,13 +160,7 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester, contracts_dir: Path) 
     """)
     )
     result = pytester.runpytest_subprocess("-p", "asyncio", "--asyncio-mode=auto", "-rs")
-    import contractgate
-
-    if hasattr(contractgate, "Client") and hasattr(contractgate, "AsyncClient"):
-        result.assert_outcomes(passed=4)
-    else:  # the clients are not exported yet: the fixtures skip with a clear reason
-        result.assert_outcomes(passed=2, skipped=2)
-        result.stdout.fnmatch_lines(["*contractgate.Client is not available*"])
+    result.assert_outcomes(passed=4)
 
 
 def test_pytest_plugin_missing_folder(pytester: pytest.Pytester, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -515,9 +514,7 @@ def test_gateway_starts_despite_hostile_contract_files(tmp_path: Path) -> None:
     (tmp_path / "latin.yaml").write_bytes(VALID.replace("name: t", "name: latin").encode("latin-1"))
     (tmp_path / "deep.yaml").write_text("x: " + "[" * DEEP + "]" * DEEP + "\n" + HEAD % "")
     (tmp_path / "good.yaml").write_text(HEAD.replace("name: t", "name: good") % "")
-    t0 = time.monotonic()
     with bounded(60), LocalGateway(contracts_dir=str(tmp_path), db=":memory:") as gw:
-        assert time.monotonic() - t0 < 60
         problems = " ".join(str(p) for p in gw.problems)
         for name in ("pwn.yaml", "latin.yaml", "deep.yaml"):
             assert name in problems, problems

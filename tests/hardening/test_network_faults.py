@@ -51,15 +51,17 @@ def _assert_each_once(gw: Any, cid: str, tags: List[str]) -> None:
 # ------------------------------------------------------------------ refused / DNS
 
 
-def test_connection_refused_with_retries_on_ends_typed(kind: str) -> None:
+def test_connection_refused_with_retries_on_ends_typed(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    t0 = time.monotonic()
-    with pytest.raises(E.APIConnectionError) as ei:
+    with pytest.raises(E.APIConnectionError) as ei, caplog.at_level(10, logger="contractgate"):
         run_client(kind, {"base_url": url, "api_key": "cg_test_" + "x" * 24}, "ingest",
                    "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93", [event("a")])  # fmt: skip
     assert not isinstance(ei.value, E.HTTPError)
     assert ei.value.idempotency_key  # resend under the same key to stay deduplicated
-    assert time.monotonic() - t0 < 30  # gave up after the retries, did not spin
+    retries = [r for r in caplog.records if r.getMessage().startswith("retrying ")]
+    assert len(retries) == FAST_RETRY.max_retries  # gave up after the retries, no spinning
 
 
 def test_gateway_gone_mid_session(kind: str, tmp_path: Path) -> None:
@@ -263,11 +265,12 @@ def test_slow_loris_response_always_ends_in_a_typed_error(kind: str) -> None:
 @pytest.mark.parametrize("payload", [SLOW_HEADERS, SLOW_BODY], ids=["headers", "body"])
 def test_slow_loris_response_is_cut_by_the_timeout(kind: str, payload: bytes) -> None:
     srv = _RawServer(_trickle(payload, budget=3.0, interval=0.05))
-    t0 = time.monotonic()
     try:
+        # A timeout, not a connection error: the client hung up first. Had it waited for
+        # the server, which stops after 3 s mid-response, it would have got a truncated
+        # answer (APIConnectionError, not a ClientTimeoutError).
         with pytest.raises(E.ClientTimeoutError):
             run_client(kind, {"base_url": srv.url, "timeout": 0.5, "max_retries": 0}, "health")
-        assert time.monotonic() - t0 < 2.5  # 5x the timeout; the server dribbles for 3 s
     finally:
         srv.close()
 

@@ -8,11 +8,11 @@ Public interface::
     fn = is_match_fn(m)              # the fastest callable; its result is truthy iff match
     str(err) == err.display          # the regex crate's Display text of the error
 
-Pipeline: ``_parser`` (regex-syntax's parser, exact errors) -> ``_hir``
-(translation with flags, Unicode tables from ``_tables``) -> ``_size`` (the
-crate's NFA size limit) -> either ``_emit`` (a stdlib ``re`` pattern, used only
-when ``_safety`` proves that backtracking stays linear) or ``_nfa`` (a lazy DFA,
-linear for every pattern).  See docs/design/regex.md.
+Pipeline: ``parser`` (regex-syntax's parser, exact errors) -> ``translate`` (AST to
+``hir`` with flags, Unicode tables from ``tables``) -> ``size`` (the crate's NFA size
+limit) -> an engine: ``literals`` (literal sets), ``emit`` (a stdlib ``re`` pattern, used
+only when ``safety`` proves that backtracking stays linear), ``bitnfa`` (bit-parallel)
+or ``nfa`` (a lazy DFA): every one linear in the text. See docs/design/regex.md.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ Implementation is split by topic and re-exported here:
 
 * :mod:`.jsondecode` — :func:`loads`, the error types and the
   appendix-B number algorithm;
-* :mod:`._render` — :func:`render_f64` (``{F:}``), :func:`render_json` (``{J:}``),
+* :mod:`.render` — :func:`render_f64` (``{F:}``), :func:`render_json` (``{J:}``),
   :func:`render_debug_str` (``{D:}``);
-* :mod:`._dates` — :func:`is_valid_date`.
+* :mod:`.dates` — :func:`is_valid_date`.
 
 This module adds the helpers that compare and classify values.
 """
