@@ -48,6 +48,7 @@ import regex_testlib
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from contractgate import Contract, ContractCompileError
 from contractgate._validation.regex import RegexCompileError, compile_pattern
 
 flpc = pytest.importorskip("flpc", reason="the oracle needs flpc (dev extra; no 3.13 wheel)")
@@ -247,7 +248,9 @@ def compare(
     """None if we answer like the crate (or the difference is waived), else what differs.
 
     Compiling may raise nothing but ``RegexCompileError``, matching nothing at all: any
-    other exception propagates and fails the test.
+    other exception propagates and fails the test. The pattern also goes through a
+    contract: ``ContractCompileError`` exactly when it does not compile, and ``validate``
+    answers as ``is_match`` does.
     """
     ours, theirs = _ours(pattern), _theirs(pattern)
     if ours[0] != theirs[0] or (ours[0] == "error" and ours[1] != theirs[1]):
@@ -256,6 +259,7 @@ def compare(
             return None
         return f"compile: ours {ours[1]!r}\ncrate {theirs[1]!r}"
     stats[ours[0]] = stats.get(ours[0], 0) + 1
+    validate = _through_a_contract(pattern, ours[0] == "error")
     if ours[0] == "error":
         note("error: " + ours[1].rsplit("\n", 1)[-1])
         return None
@@ -274,8 +278,31 @@ def compare(
         want = flpc.search(crate, text) is not None
         if got != want:
             return f"is_match({text!r}): ours {got}, crate {want}"
+        if validate is not None and validate(text) != got:
+            return f"validate({text!r}) through a contract: passed {not got}, is_match {got}"
         stats["match" if got else "no match"] = stats.get("match" if got else "no match", 0) + 1
     return None
+
+
+def _through_a_contract(pattern: str, fails: bool) -> Optional[Callable[[str], bool]]:
+    """The same pattern in a contract: compiling it raises ``ContractCompileError`` iff
+    the pattern does not compile (nothing else), and ``validate`` never raises; returns
+    whether a value passes, for patterns that compile."""
+    spec = {"version": "1", "name": "t",
+            "ontology": {"entities": [{"name": "s", "type": "string", "pattern": pattern}]}}
+    try:
+        compiled = Contract.from_dict(spec).compile()
+    except ContractCompileError:
+        assert fails, f"{pattern!r} compiles alone but not in a contract"
+        return None
+    assert not fails, f"{pattern!r} does not compile alone but does in a contract"
+
+    def passes(text: str) -> bool:
+        result = compiled.validate({"s": text})
+        assert result.passed or [v.kind for v in result.violations] == ["pattern_mismatch"]
+        return result.passed
+
+    return passes
 
 
 @pytest.fixture(scope="module")
