@@ -7,9 +7,9 @@ The same target descriptions as the YAML reader (:mod:`.serde_types`), with
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Mapping, NoReturn, Optional, Union
+from types import GeneratorType
+from typing import Any, Dict, Generator, List, Mapping, NoReturn, Optional, Union
 
-from ...exceptions import ContractCompileError
 from ..values.render import render_debug_str
 from .serde_types import (
     F64,
@@ -30,13 +30,59 @@ from .serde_types import (
     unexpected_float,
 )
 
-__all__ = ["json_to_python", "read_python"]
+__all__ = ["Walk", "json_to_python", "read_python", "walk"]
+
+
+#: A walk of one composite value: yields what ``walk`` answers (a value, or another walk
+#: to run first), receives the answer, returns its own value.
+Walk = Generator[Any, Any, Any]
+
+
+def walk(first: Any) -> Any:
+    """Run a recursive walk without Python recursion: ``first`` is a value (the answer)
+    or a generator that yields sub-walks (each one a value or a generator) and receives
+    their answers. Suspended walks wait on a list, so the depth a walk reaches never
+    depends on the caller's stack or on the recursion limit. An exception leaving a
+    sub-walk is thrown into its parent at the ``yield`` (its ``except`` and ``finally``
+    run as with a call); the depth limits are the readers' own counters."""
+    if type(first) is not GeneratorType:
+        return first
+    stack: List[Walk] = [first]
+    value: Any = None
+    error: Optional[BaseException] = None
+    while True:
+        top = stack[-1]
+        try:
+            if error is not None:
+                got = top.throw(error)
+                error = None
+            else:
+                got = top.send(value)
+        except StopIteration as stop:
+            stack.pop()
+            if not stack:
+                return stop.value
+            value = stop.value
+            continue
+        except BaseException as exc:
+            stack.pop()
+            if not stack:
+                raise
+            error = exc
+            continue
+        if type(got) is GeneratorType:
+            stack.append(got)
+            value = None
+        else:
+            value = got
 
 
 class _PyReader:
     """Types plain Python data (e.g. ``json.load`` output) with the same descriptions.
 
     Errors follow ``serde_json::from_value``: the same messages and paths, no marks.
+    ``de`` and ``json`` answer a scalar at once and a container with a :data:`Walk`
+    (run by :func:`walk`), so nesting costs no Python frames.
     """
 
     def __init__(self) -> None:
@@ -53,6 +99,7 @@ class _PyReader:
         raise err
 
     def de(self, ty: TypeSpec, value: Any, path: PathT) -> Any:
+        """The typed value, or a :data:`Walk` that returns it."""
         if isinstance(ty, Opt):
             return None if value is None else self.de(ty.inner, value, path)
         if isinstance(ty, Str):
@@ -93,37 +140,46 @@ class _PyReader:
         if isinstance(ty, Seq):
             if isinstance(value, (list, tuple)):
                 self._enter()
-                out = [self.de(ty.elem, v, ("s", path, i)) for i, v in enumerate(value)]
-                self.depth += 1
-                return out
+                return self._seq(ty, value, path)
             self._fail(value, "a sequence", path)
         if isinstance(ty, Struct):
             if isinstance(value, Mapping):
                 self._enter()
-                values: Dict[str, Any] = {}
-                for key, item in value.items():
-                    if not isinstance(key, str):
-                        self._fail(key, "field identifier", path)
-                    field = ty.by_key.get(key)
-                    if field is None:
-                        continue
-                    if field.name in values:
-                        err = DeError(f"duplicate field `{field.name}`")
-                        err.fix(None, path)
-                        raise err
-                    values[field.name] = self.de(field.ty, item, ("m", path, key))
-                self.depth += 1
-                try:
-                    return ty.finish(values)
-                except DeError as err:
-                    err.fix(None, path)
-                    raise
+                return self._struct(ty, value, path)
             self._fail(value, ty.expecting, path)
         if isinstance(ty, Json):
             return self.json(value, path)
         raise TypeError(f"unknown type spec {ty!r}")  # pragma: no cover
 
+    def _seq(self, ty: Seq, value: Any, path: PathT) -> Walk:
+        out: List[Any] = []
+        for i, v in enumerate(value):
+            out.append((yield self.de(ty.elem, v, ("s", path, i))))
+        self.depth += 1
+        return out
+
+    def _struct(self, ty: Struct, value: Mapping[Any, Any], path: PathT) -> Walk:
+        values: Dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                self._fail(key, "field identifier", path)
+            field = ty.by_key.get(key)
+            if field is None:
+                continue
+            if field.name in values:
+                err = DeError(f"duplicate field `{field.name}`")
+                err.fix(None, path)
+                raise err
+            values[field.name] = yield self.de(field.ty, item, ("m", path, key))
+        self.depth += 1
+        try:
+            return ty.finish(values)
+        except DeError as err:
+            err.fix(None, path)
+            raise
+
     def json(self, value: Any, path: PathT) -> Any:
+        """The JSON value, or a :data:`Walk` that returns it."""
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, int):
@@ -140,19 +196,27 @@ class _PyReader:
             return float(value) if math.isfinite(value) else None
         if isinstance(value, (list, tuple)):
             self._enter()
-            arr = [self.json(v, ("s", path, i)) for i, v in enumerate(value)]
-            self.depth += 1
-            return arr
+            return self._json_array(value, path)
         if isinstance(value, Mapping):
             self._enter()
-            obj: Dict[str, Any] = {}
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    self._fail(key, "a string", path)
-                obj[key] = self.json(item, ("m", path, key))
-            self.depth += 1
-            return {k: obj[k] for k in sorted(obj)}
+            return self._json_object(value, path)
         self._fail(value, "any valid JSON value", path)
+
+    def _json_array(self, value: Any, path: PathT) -> Walk:
+        arr: List[Any] = []
+        for i, v in enumerate(value):
+            arr.append((yield self.json(v, ("s", path, i))))
+        self.depth += 1
+        return arr
+
+    def _json_object(self, value: Mapping[Any, Any], path: PathT) -> Walk:
+        obj: Dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                self._fail(key, "a string", path)
+            obj[key] = yield self.json(item, ("m", path, key))
+        self.depth += 1
+        return {k: obj[k] for k in sorted(obj)}
 
 
 def _describe_py(value: Any) -> str:
@@ -177,11 +241,9 @@ def read_python(data: Any, root: TypeSpec, *, file: Optional[str] = None) -> Any
     """Type already-decoded Python data as ``root`` (``Contract.from_dict``, the models'
     ``from_yaml`` helpers)."""
     try:
-        return _PyReader().de(root, data, None)
+        return walk(_PyReader().de(root, data, None))
     except DeError as err:
         raise err.to_compile_error(file) from None
-    except RecursionError:
-        raise ContractCompileError("recursion limit exceeded", file=file) from None
 
 
 def json_to_python(value: Any) -> Union[bool, int, float, str, List[Any], Dict[str, Any], None]:

@@ -37,6 +37,7 @@ from ...exceptions import ContractCompileError
 from ..values.render import render_debug_str
 from . import libyaml as Y
 from .libyaml import YAMLError, YAMLReaderError, YAMLSyntaxError, iter_events
+from .python_loader import Walk, walk
 from .serde_types import (
     BOOLS,
     F64,
@@ -267,6 +268,21 @@ class _EventReader:
             self.in_alias -= 1
             self.pos = saved
 
+    def jump_walk(self, target: int, then: Callable[[], Any]) -> Walk:
+        """:meth:`jump` for a composite node: ``then()`` may answer with a walk, run
+        (by :func:`~.python_loader.walk`) while the position is at ``target``."""
+        self.jumpcount += 1
+        if self.jumpcount > self.jump_limit:
+            raise DeError("repetition limit exceeded", fixable=False)
+        saved = self.pos
+        self.pos = target
+        self.in_alias += 1
+        try:
+            return (yield then())
+        finally:
+            self.in_alias -= 1
+            self.pos = saved
+
     def _enter(self, mark: Mark) -> None:
         if self.depth == 0:
             raise DeError("recursion limit exceeded", mark, fixable=False)
@@ -309,6 +325,8 @@ class _EventReader:
     # -- dispatch -------------------------------------------------------------------
 
     def de(self, ty: TypeSpec, path: PathT) -> Any:
+        """The typed value, or (for a node that may nest) a :data:`~.python_loader.Walk`
+        that returns it: nesting costs no Python frames."""
         if isinstance(ty, Str):
             return self.de_str(path, "a string")
         if isinstance(ty, Opt):
@@ -387,7 +405,7 @@ class _EventReader:
         ev = self.peek()
         if ev.kind == ALIAS:
             self.pos += 1
-            return self.jump(ev.target, lambda: self.de_option(ty, path))
+            return self.jump_walk(ev.target, lambda: self.de_option(ty, path))
         if ev.kind == SCALAR:
             if not ev.plain:
                 is_some = True
@@ -409,16 +427,16 @@ class _EventReader:
         self.next()
         return None
 
-    def de_seq(self, ty: Seq, path: PathT) -> List[Any]:
+    def de_seq(self, ty: Seq, path: PathT) -> Walk:
         ev = self.next()
         if ev.kind == ALIAS:
-            return list(self.jump(ev.target, lambda: self.de_seq(ty, path)))
+            return list((yield self.jump_walk(ev.target, lambda: self.de_seq(ty, path))))
         try:
             if ev.kind == SEQ_START:
                 self._enter(ev.mark)
                 out: List[Any] = []
                 while self.peek().kind != SEQ_END:
-                    out.append(self.de(ty.elem, ("s", path, len(out))))
+                    out.append((yield self.de(ty.elem, ("s", path, len(out)))))
                 self.next()
                 self._leave()
                 return out
@@ -429,10 +447,10 @@ class _EventReader:
             err.fix(ev.mark, path)
             raise
 
-    def de_struct(self, ty: Struct, path: PathT) -> Any:
+    def de_struct(self, ty: Struct, path: PathT) -> Walk:
         ev = self.next()
         if ev.kind == ALIAS:
-            return self.jump(ev.target, lambda: self.de_struct(ty, path))
+            return (yield self.jump_walk(ev.target, lambda: self.de_struct(ty, path)))
         try:
             values: Dict[str, Any] = {}
             if ev.kind == MAP_START:
@@ -451,7 +469,7 @@ class _EventReader:
                     if field.mark_key is not None:
                         line, column = self._value_mark()
                         values[field.mark_key] = (line + 1, column + 1)
-                    values[field.name] = self.de(field.ty, value_path)
+                    values[field.name] = yield self.de(field.ty, value_path)
                 self.next()
                 self._leave()
             elif not (ev.kind == VOID or (ev.kind == SCALAR and ev.plain and ev.value == "")):
@@ -502,10 +520,10 @@ class _EventReader:
             err.fix(ev.mark, path)
             raise
 
-    def de_any(self, path: PathT) -> Any:
+    def de_any(self, path: PathT) -> Walk:
         ev = self.next()
         if ev.kind == ALIAS:
-            return self.jump(ev.target, lambda: self.de_any(path))
+            return (yield self.jump_walk(ev.target, lambda: self.de_any(path)))
         try:
             if ev.tag is not None and ev.tag.startswith("!"):
                 raise invalid_type("enum", "any valid JSON value")
@@ -515,7 +533,7 @@ class _EventReader:
                 self._enter(ev.mark)
                 arr: List[Any] = []
                 while self.peek().kind != SEQ_END:
-                    arr.append(self.de_any(("s", path, len(arr))))
+                    arr.append((yield self.de_any(("s", path, len(arr)))))
                 self.next()
                 self._leave()
                 return arr
@@ -529,7 +547,7 @@ class _EventReader:
                     key = self.de_str(path, "a string key" if first else "a string")
                     first = False
                     value_path = ("m", path, key_text) if key_text is not None else ("u", path)
-                    obj[key] = self.de_any(value_path)
+                    obj[key] = yield self.de_any(value_path)
                 self.next()
                 self._leave()
                 return {k: obj[k] for k in sorted(obj)}
@@ -570,10 +588,7 @@ def read_yaml(text: str, root: Struct, *, file: Optional[str] = None) -> Any:
     try:
         doc = source.first_document()
         reader = _EventReader(doc)
-        try:
-            result = reader.de_struct(root, None)
-        except RecursionError:
-            raise DeError("recursion limit exceeded", fixable=False) from None
+        result = walk(reader.de_struct(root, None))
         if doc.error is not None:
             raise doc.error
         if source.has_another_document():
