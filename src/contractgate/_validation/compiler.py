@@ -47,6 +47,7 @@ from .reference import (
     Stop,
     allowed_text,
     enum_sets,
+    run_checks,
 )
 from .rules import Now, Tail
 from .values.eventvalues import (
@@ -87,11 +88,19 @@ def preorder(
     """The compile walk (spec §2.2): depth-first pre-order over entities and object
     properties, never into ``items``, with each field's dotted path. As in the engine, a
     name joins its parent's path with ``.`` only under a non-empty parent path."""
-    for fd in defs:
-        path = f"{prefix}.{fd.name}" if prefix else fd.name
+    # An explicit stack of (remaining siblings, their parent's path): no recursion, so
+    # the walk works at any nesting depth from any caller.
+    stack: List[Tuple[Iterator[FieldDefinition], Optional[str]]] = [(iter(defs), prefix)]
+    while stack:
+        siblings, parent = stack[-1]
+        fd = next(siblings, None)
+        if fd is None:
+            stack.pop()
+            continue
+        path = f"{parent}.{fd.name}" if parent else fd.name
         yield path, fd
         if fd.type.value == "object" and fd.properties is not None:
-            yield from preorder(fd.properties, path)
+            stack.append((iter(fd.properties), path))
 
 
 #: The longest ``pattern`` compiled, in UTF-8 bytes. Every gateway route that stores a
@@ -352,8 +361,7 @@ class CompiledContract:
     # -- one event ------------------------------------------------------------------
 
     def _run(self, event: Any, out: Out, now: Now) -> None:
-        for check in self._checks:
-            check(event, "", out)
+        run_checks(self._checks, event, out)
         self._tail(event, out, now)
 
     def validate(self, event: Any, *, now: Now = None) -> ValidationResult:

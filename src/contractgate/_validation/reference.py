@@ -5,6 +5,11 @@ plain reading of spec §4 it is tested against (differential tests over the pari
 and random contracts), and the fallback when a contract nests too deeply for Python's
 compiler. Both paths share the value helpers (:mod:`.eventvalues`), the message templates
 (:mod:`.messages`) and the rules after the walk (:mod:`.rules`).
+
+Neither building the closures nor running them recurses per nesting level: the builder
+is a walk run by :func:`~.loading.python_loader.walk`, and a value's check pushes its
+children onto a to-do list that :func:`run_checks` drains (last in, first out, so the
+order is still depth-first), so a deep contract compiles and validates from any caller.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from .._frozenlist import EMPTY, FrozenList
 from . import messages as M
+from .loading.python_loader import Walk, walk
 from .values.eventvalues import (
     MISSING,
     TYPE_TESTS,
@@ -30,10 +36,12 @@ from .violations import ValidationResult, Violation
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import FieldDefinition
 
-__all__ = ["PASSED", "ROOT_RESULT", "Builder", "FailFast", "Out", "Stop"]
+__all__ = ["PASSED", "ROOT_RESULT", "Builder", "FailFast", "Out", "Stop", "run_checks"]
 
 Out = List[Violation]
-Check = Callable[[Any, str, Out], None]
+#: Checks waiting to run: ``(check, value, path)``, the next one last.
+Todo = List[Tuple[Any, Any, str]]
+Check = Callable[[Any, str, Out, Todo], None]
 
 #: The verdicts both paths share: every passing event returns the same object.
 PASSED = ValidationResult(True, EMPTY, 0)
@@ -49,6 +57,15 @@ class FailFast(List[Violation]):
 
     def append(self, v: Violation) -> None:
         raise Stop
+
+
+def run_checks(checks: Sequence[Check], event: Any, out: Out) -> None:
+    """Run the top-level field checks on ``event`` and, in depth-first order, every
+    check they push onto the to-do list (a value's properties or elements)."""
+    todo: Todo = [(check, event, "") for check in reversed(checks)]
+    while todo:
+        check, v, path = todo.pop()
+        check(v, path, out, todo)
 
 
 class Builder:
@@ -70,6 +87,10 @@ class Builder:
     def field(self, fd: FieldDefinition, parent: Optional[str], static: bool) -> Check:
         """Look ``fd.name`` up in an object and check it. ``parent`` is the parent's path
         (None at the root); when ``static`` it is known now, else it arrives at run time."""
+        check: Check = walk(self._field(fd, parent, static))
+        return check
+
+    def _field(self, fd: FieldDefinition, parent: Optional[str], static: bool) -> Walk:
         name = fd.name
         required = fd.required
         null_as_absent = self.null_as_absent
@@ -78,35 +99,36 @@ class Builder:
         path: Optional[str] = None
         if static:
             path = f"{parent}.{name}" if parent else name
-        value_check = self.value(fd, path)
+        value_check: Check = yield self._value(fd, path)
         if path is not None:
             fixed_path = path
             missing = M.MISSING.violation(fixed_path, name=name)
 
-            def check_static(obj: Any, _parent: str, out: Out) -> None:
+            def check_static(obj: Any, _parent: str, out: Out, todo: Todo) -> None:
                 v = obj.get(name, MISSING)
                 if v is MISSING or (v is None and null_as_absent):
                     if required:
                         out.append(missing)
                     return
-                value_check(v, fixed_path, out)
+                value_check(v, fixed_path, out, todo)
 
             return check_static
 
-        def check_dynamic(obj: Any, parent_path: str, out: Out) -> None:
+        def check_dynamic(obj: Any, parent_path: str, out: Out, todo: Todo) -> None:
             v = obj.get(name, MISSING)
             here = f"{parent_path}.{name}" if parent_path else name
             if v is MISSING or (v is None and null_as_absent):
                 if required:
                     out.append(M.MISSING.violation(here, name=name))
                 return
-            value_check(v, here, out)
+            value_check(v, here, out, todo)
 
         return check_dynamic
 
-    def value(self, fd: FieldDefinition, static_path: Optional[str]) -> Check:
+    def _value(self, fd: FieldDefinition, static_path: Optional[str]) -> Walk:
         """Checks on one present value (spec §4.2.1, in order). ``static_path`` is the
-        value's path when known at compile time."""
+        value's path when known at compile time. The check runs the value's own checks
+        and pushes its properties (or elements) onto the to-do list, first one last."""
         ftype = fd.type.value
         type_name = fd.type.variant_name
         lo = fd.min
@@ -128,10 +150,13 @@ class Builder:
         children: Optional[List[Check]] = None
         if ftype == "object" and fd.properties is not None:
             static = static_path is not None
-            children = [self.field(p, static_path, static) for p in fd.properties]
+            children = []
+            for p in fd.properties:
+                children.append((yield self._field(p, static_path, static)))
+            children.reverse()  # pushed onto the to-do list, so the first runs first
         item_check: Optional[Check] = None
         if ftype == "array" and fd.items is not None:
-            item_check = self.value(fd.items, None)
+            item_check = yield self._value(fd.items, None)
 
         accepts = TYPE_TESTS[ftype]
         has_range = lo is not None or hi is not None
@@ -139,7 +164,7 @@ class Builder:
         min_text = None if lo is None else render_f64(lo)
         max_text = None if hi is None else render_f64(hi)
 
-        def check_value(v: Any, path: str, out: Out) -> None:
+        def check_value(v: Any, path: str, out: Out, todo: Todo) -> None:
             if not accepts(v):
                 out.append(M.TYPE.violation(path, path=path, expected=type_name, got=jtype(v)))
                 return
@@ -168,11 +193,11 @@ class Builder:
             if enum_check is not None:
                 enum_check(v, path, out)
             if children is not None:
-                for child in children:
-                    child(v, path, out)
+                todo.extend([(child, v, path) for child in children])
             if item_check is not None:
-                for i, item in enumerate(v):
-                    item_check(item, f"{path}[{i}]", out)
+                items = [(item_check, item, f"{path}[{i}]") for i, item in enumerate(v)]
+                items.reverse()
+                todo.extend(items)
 
         return check_value
 
@@ -190,7 +215,7 @@ def allowed_text(enum: Sequence[Any]) -> str:
     return "[" + ", ".join(render_json(e) for e in enum) + "]"
 
 
-def _enum_checker(enum: Optional[Sequence[Any]]) -> Optional[Check]:
+def _enum_checker(enum: Optional[Sequence[Any]]) -> Optional[Callable[[Any, str, Out], None]]:
     if enum is None:
         return None
     allowed = allowed_text(enum)
