@@ -15,6 +15,7 @@ imports :mod:`contractgate.contract` at run time (the model types are annotation
 from __future__ import annotations
 
 import re
+import threading
 import time
 from functools import partial
 from types import MappingProxyType, MethodType
@@ -493,11 +494,17 @@ def _code_filename(contract: Contract) -> str:
 def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
     """Generate the specialised ``validate`` (or, with ``fail_fast``, ``is_valid``) with
     ``codegen``; None if the contract is too deeply nested for Python's compiler, in which
-    case the closures are used."""
+    case the closures are used.
+
+    Whether code is generated depends on the contract only, never on the caller's stack:
+    generating (a recursive walk, and Python's compiler) from a caller whose stack is
+    too short to finish is done again in a fresh thread (:func:`_in_fresh_thread`), whose
+    stack depth is what any caller at the top of its stack has."""
     from . import codegen as _codegen
 
     c = compiled.contract
-    try:
+
+    def build() -> Any:
         return _codegen.generate(
             c.ontology.entities,
             compiled._patterns,
@@ -508,8 +515,49 @@ def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
             fail_fast=fail_fast,
             filename=_code_filename(c),
         )
-    except (SyntaxError, RecursionError, MemoryError):  # pragma: no cover - nesting limits
+
+    try:
+        return build()
+    except RecursionError:
+        return _in_fresh_thread(build)
+    except (SyntaxError, MemoryError):  # nesting limits of Python's parser and compiler
         return None
+
+
+#: The stack of the thread that generates code when the caller's stack is too short: the
+#: compiler's C recursion gets room whatever the platform's default thread stack is.
+_CODEGEN_STACK_BYTES = 16 * 1024 * 1024
+_STACK_SIZE_LOCK = threading.Lock()
+
+
+def _in_fresh_thread(build: Callable[[], Any]) -> Any:
+    """``build()`` run at the bottom of a new thread's stack; None when even there
+    the contract nests too deeply for Python's compiler."""
+    box: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["gen"] = build()
+        except (SyntaxError, RecursionError, MemoryError):
+            box["gen"] = None
+        except BaseException as exc:  # pragma: no cover - re-raised in the caller
+            box["error"] = exc
+
+    with _STACK_SIZE_LOCK:
+        try:
+            previous: Optional[int] = threading.stack_size(_CODEGEN_STACK_BYTES)
+        except (ValueError, RuntimeError):  # pragma: no cover - platform refuses the size
+            previous = None
+        try:
+            thread = threading.Thread(target=target, name="contractgate-codegen", daemon=True)
+            thread.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
+    thread.join()
+    if "error" in box:  # pragma: no cover - a bug in codegen, not a nesting limit
+        raise box["error"]
+    return box.get("gen")
 
 
 def _render_f64_fast(x: float) -> str:

@@ -212,7 +212,41 @@ def enum_sets(enum: Sequence[Any]) -> Tuple[FrozenSet[Tuple[str, Any]], Tuple[An
 
 def allowed_text(enum: Sequence[Any]) -> str:
     """The ``{allowed}`` hole of the enum message: the enum as a JSON array."""
-    return "[" + ", ".join(render_json(e) for e in enum) + "]"
+    return "[" + ", ".join(render_nested(e) for e in enum) + "]"
+
+
+def render_nested(value: Any) -> str:
+    """:func:`~.jsonvalue.render_json` of a value that may nest as deeply as a contract
+    allows (an enum element: 124 levels), without recursion: arrays and objects (keys
+    sorted) are written here from an explicit stack, everything else by ``render_json``."""
+    t = type(value)
+    if t is not list and t is not tuple and t is not dict:
+        return render_json(value)
+    out: List[str] = []
+    stack: List[Tuple[bool, Any]] = [(False, value)]  # (is literal text, text or value)
+    while stack:
+        literal, item = stack.pop()
+        t = type(item)
+        if literal:
+            out.append(item)
+        elif t is list or t is tuple:
+            parts: List[Tuple[bool, Any]] = [(True, "[")]
+            for i, x in enumerate(item):
+                if i:
+                    parts.append((True, ","))
+                parts.append((False, x))
+            parts.append((True, "]"))
+            stack.extend(reversed(parts))
+        elif t is dict:
+            parts = [(True, "{")]
+            for i, k in enumerate(sorted(item)):
+                parts.append((True, ("," if i else "") + render_json(k) + ":"))
+                parts.append((False, item[k]))
+            parts.append((True, "}"))
+            stack.extend(reversed(parts))
+        else:
+            out.append(render_json(item))
+    return "".join(out)
 
 
 def _enum_checker(enum: Optional[Sequence[Any]]) -> Optional[Callable[[Any, str, Out], None]]:
