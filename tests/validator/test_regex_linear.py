@@ -31,7 +31,7 @@ from contractgate._validation.regex import (
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import nfa as _nfa
 from contractgate._validation.regex import safety as _safety
-from contractgate._validation.regex.bitnfa import BitNFA, Unavailable
+from contractgate._validation.regex.bitnfa import MAX_BICLIQUES, BitNFA, Unavailable
 from contractgate._validation.regex.literals import LiteralSet, literal_set
 from contractgate._validation.regex.looks import AWORD, CR, EDGE, NL, UWORD, boundary, holds
 from contractgate._validation.regex.unicode import is_word_char
@@ -393,6 +393,67 @@ def test_copies_of_a_wide_alternation_are_one_family() -> None:
     assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
     assert len(bits._families) == 1 and not bits._big
     assert bits.stats.ops <= 40 * bits.stats.chars
+
+
+def _tail(groups: int) -> str:
+    return "".join(f"(?:x{{{i}}}y|xz|zy|zz|yx)*" for i in range(1, groups + 1))
+
+
+def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> None:
+    # Before: 139 lone large bicliques (70 loops, 69 junctions of the nullable tail) were
+    # more than the bit-parallel engine took, and the DFA thrashed with nothing to hand
+    # over to (640 us per character at [ab]{5000}, 1.8 ms at [ab]{20000}).
+    m = compile_pattern("[ab]*a[ab]{3000}c" + _tail(70))
+    dfa = m._get_dfa()
+    r = random.Random(5)
+    subject = "".join(r.choice("ab") for _ in range(12_000))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    # The tail's junctions are one nullable chain; its 70 distinct loops (and the edge
+    # into the chain) are lone bicliques in disjoint blocks: one group, one carry test.
+    assert len(bits._nullable_chains) == 1 and not bits._families
+    assert len(bits._big) > MAX_BICLIQUES and len(bits._lone) == 1
+    assert bits.stats.ops <= 16 * bits.stats.chars
+    # The DFA's work before the hand-over is capped as usual, no cache evictions.
+    per_call = _nfa.THRASH_SLACK + _nfa.THRASH_PER_CHAR * len(subject) + 3 * 3_003
+    assert dfa.stats.work() <= per_call + _nfa.MISS_UNITS and dfa.stats.evictions == 0
+    assert m.is_match(subject[:5000] + "a" + "b" * 3000 + "czzxxyw") is True
+    assert dfa.stats.handovers == 2
+
+
+def test_live_lone_bicliques_cost_one_step_each() -> None:
+    # Past the prefix the tail's loops are all live: one carry test per group, then
+    # the first positions of each live loop (a bounded number per character).
+    m = compile_pattern("[ab]*a[ab]{300}c" + _tail(70) + "w")
+    bits = BitNFA(m.hir)
+    r = random.Random(6)
+    subject = "a" + "".join(r.choice("ab") for _ in range(300)) + "c" + "zz" * 2000
+    assert bits.is_match(subject) is False and bits.is_match(subject + "w") is True
+    assert bits.stats.ops <= 2 * (6 + 4 * 71) * bits.stats.chars
+    assert m.dfa_is_match(subject) is False and m.dfa_is_match(subject + "w") is True
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["^a(?:ab|ba|bb|ax|xx)*(?:x|ab|bb|ba|aa)*(?:b|ba|xx|ab|aa)*$", "^a*b?(?:ab)*x?[ab]{0,2}$",
+     "x(?:ab|ba|xa|bx|aa)*(?:xx|ab|bb|a|b)?(?:b|x|ab)*x{2}", "^(?:\\ba|b|x)*(?:a|b\\b|x)*(?:a|x)*$",
+     "(?m)^(?:a$|b|x|ab|ba)*(?:^x|a|b|bb|ax)*(?:a|b)*x$", "^(?:(?:ab|xb|aa|bx|ba)*x?a*){3}$",
+     "^(?:x{2}a|xb|bb|ab)*(?:x{3}a|xb|bb|ab)*(?:x{4}b|xa|ba|aa)*$",
+     "^(?:aa|ab|ba|bx|xb)(?:aaa|abx|bab|xb|x)(?:ax|xa|bbb|abab|b)(?:x|a|bb|xab|ba)$"],
+)
+def test_nullable_chains_and_lone_groups_agree_with_the_dfa(pattern: str) -> None:
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert bits._nullable_chains or any(len(g) > 1 for g in bits._lone)
+    for n in range(7):
+        for t in itertools.product("abx", repeat=n):
+            s = "".join(t)
+            assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+    r = random.Random(pattern)
+    for _ in range(300):
+        s = "".join(r.choice("abx \n") for _ in range(r.randint(0, 30)))
+        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
 
 
 @pytest.mark.parametrize(

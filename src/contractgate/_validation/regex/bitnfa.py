@@ -29,6 +29,7 @@ at every boundary for an unanchored search; a match is a position of ``D`` in
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
@@ -86,10 +87,16 @@ MAX_EXPANDED = 16
 #: Construction limits (positions, entry-list work); beyond them the engine is unavailable.
 MAX_POSITIONS = 1_000_000
 MAX_BUILD_WORK = 6_000_000
-#: Large bicliques (one test per character each) the engine accepts.
+#: Groups of large bicliques and families (one test per character each) the engine
+#: accepts, and lone large bicliques (one test each while their group is live).
 MAX_BICLIQUES = 64
+MAX_LONE = 4096
+#: Bits of the lone bicliques' first positions (their spans) the engine accepts.
+MAX_LONE_BITS = 1 << 26
 #: Repetitions of a nullable body with at least this many copies use a suffix chain.
 SUFFIX_MIN_COPIES = 4
+#: Runs of at least this many nullable items of a concatenation use a nullable chain.
+CHAIN_MIN = 3
 #: Translations of one large biclique applied together (``_families``) from this many on.
 FAMILY_MIN = 4
 #: Bytes of cached per-character masks before the cache is dropped.
@@ -129,6 +136,8 @@ class _Builder:
         self.chains: List[Tuple[int, int]] = []  # (a, b): edges p -> p + 1 for a <= p < b
         # (base, period, lasts, firsts) of nullable copies: see ``nullable_copies``.
         self.suffixes: List[Tuple[int, int, Entries, Entries]] = []
+        # (lasts, firsts, item starts) of runs of nullable items: see ``nullable_chain``.
+        self.chains_nullable: List[Tuple[Entries, Entries, List[int]]] = []
         self.work = 0
 
     def _charge(self, n: int) -> None:
@@ -250,6 +259,37 @@ class _Builder:
             {NO_COND},
         )
 
+    def nullable_chain(self, frags: List[_Frag], k: int) -> int:
+        """The last index of a run ``frags[k..e]`` of at least ``CHAIN_MIN`` items that are
+        nullable without a condition (``-1`` if there is none).  Its inner edges (every
+        last of an item to every first of each later item, the items between matching
+        the empty string) are one *nullable chain* (``BitNFA``: all firsts of the items
+        after the lowest live last's item) instead of a biclique per item.  An edge's
+        condition is its last's and its first's together, so the chain's masks are
+        built per boundary context like a biclique's."""
+        e = k
+        spans: List[Tuple[int, int]] = []
+        while e < len(frags):
+            f = frags[e]
+            if f.null != {NO_COND} or not f.first.size or not f.last.size:
+                break
+            both = (f.first + f.last).flat()
+            self._charge(len(both))
+            lo, hi = min(p for p, _ in both), max(p for p, _ in both)
+            if spans and lo <= spans[-1][1]:  # pragma: no cover - items are laid out in order
+                break
+            spans.append((lo, hi))
+            e += 1
+        if e - k < CHAIN_MIN:
+            return -1
+        run = frags[k:e]
+        self.chains_nullable.append((
+            Entries(parts=[f.last for f in run[:-1]]),
+            Entries(parts=[f.first for f in run[1:]]),
+            [lo for lo, _ in spans[1:]],
+        ))
+        return e - 1
+
     def items(self, subs: List[H.Hir]) -> Walk[List[_Frag]]:
         """Fragments of a concatenation; a stretch of one-character items (the classes of
         a case-insensitive word, say) is consecutive positions and one chain."""
@@ -299,8 +339,17 @@ class _Builder:
         if not frags:
             return _Frag(EMPTY, EMPTY, {NO_COND})
         acc = frags[0]
-        for f in frags[1:]:
-            self.link(acc.last, f.first)
+        chained = -1  # frags[k] with k <= chained are linked by a nullable chain
+        for k in range(1, len(frags)):
+            f = frags[k]
+            if k > chained:
+                chained = self.nullable_chain(frags, k)
+                if chained >= k:
+                    # ``acc.last`` reaches the first positions of every item in the
+                    # chain (they are all nullable): one biclique.
+                    self.link(acc.last, Entries(parts=[g.first for g in frags[k:chained + 1]]))
+            if k > chained:
+                self.link(acc.last, f.first)
             first = acc.first + _with(f.first, acc.null) if acc.null else acc.first
             last = f.last + _with(acc.last, f.null) if f.null else f.last
             null = {a | b for a in acc.null for b in f.null}
@@ -312,20 +361,28 @@ class _Builder:
 class _Table:
     """Masks for one boundary context."""
 
-    __slots__ = ("bicliques", "cost", "families", "first", "groups", "last", "null")
+    __slots__ = (
+        "bicliques", "chains", "cost", "families", "first", "groups", "last", "lone", "null",
+    )
 
     def __init__(
         self, groups: List[Tuple[int, int]], bicliques: List[Tuple[int, int]],
-        families: List[Tuple[int, int, int, int, int]], first: int, last: int, null: bool,
+        lone: List[Tuple[int, int, int, Dict[int, Tuple[int, int]]]],
+        families: List[Tuple[int, int, int, int, int]], chains: List[Tuple[int, int, List[int]]],
+        first: int, last: int, null: bool,
     ) -> None:
+        self.chains = chains
         self.families = families
         self.groups = groups
         self.bicliques = bicliques
+        self.lone = lone
         self.first = first
         self.last = last
         self.null = null
         # mask operations per character
-        self.cost = 2 * len(groups) + len(bicliques) + 6 * len(families)
+        self.cost = (
+            2 * len(groups) + len(bicliques) + 3 * len(lone) + 6 * len(families) + 4 * len(chains)
+        )
 
 
 class Stats:
@@ -335,7 +392,8 @@ class Stats:
 
     def __init__(self) -> None:
         self.chars = 0  # characters simulated
-        self.ops = 0  # big-integer mask operations (each over one bit per position)
+        # big-integer mask operations (each over at most one bit per position)
+        self.ops = 0
         self.tables = 0  # boundary contexts whose masks were built
 
 
@@ -378,18 +436,29 @@ class BitNFA(Rebuildable):
         if sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
             raise Unavailable()
         self._big, self._families = _families(big)
-        if len(self._big) + len(self._families) > MAX_BICLIQUES:
+        self._lone = _lone_groups(self._big)
+        if len(self._lone) + len(self._families) > MAX_BICLIQUES or len(self._big) > MAX_LONE:
+            raise Unavailable()
+        spans = 0
+        for _, first in self._big:
+            fs = [q for q, _ in first.flat()]
+            spans += max(fs) - min(fs) + 1
+        if spans > MAX_LONE_BITS:  # their first positions are kept per boundary context
             raise Unavailable()
         self._edges = edges
         self._suffixes = [
             (base, period, _mask(lasts, _always), _mask(firsts, _always))
             for base, period, lasts, firsts in b.suffixes
         ]
+        self._nullable_chains = b.chains_nullable
         looks: Set[str] = set()
         for c in edges:
             looks |= c
         for last, first in big:
             for _, c in (last + first).flat():
+                looks |= c
+        for lasts, firsts, _ in b.chains_nullable:
+            for _, c in (lasts + firsts).flat():
                 looks |= c
         for _, c in (top.first + top.last).flat():
             looks |= c
@@ -434,20 +503,34 @@ class BitNFA(Rebuildable):
             full = len(set(ps)) == (m - d if d >= 0 else m + d)
             groups.append((d, -1 if full else _bits(ps)))
         bicliques: List[Tuple[int, int]] = []
-        for last, first in self._big:
-            lm = _mask(last, ok)
-            fm = _mask(first, ok)
-            if lm and fm:
-                bicliques.append((lm, fm))
+        lone: List[Tuple[int, int, int, Dict[int, Tuple[int, int]]]] = []
+        for group in self._lone:
+            live = []
+            for lo, hi, last, first in group:
+                lm = _mask(last, ok)
+                fm = _mask(first, ok)
+                if lm and fm:
+                    live.append((lo, hi, lm, fm))
+            if len(live) == 1:
+                bicliques.append(live[0][2:])
+            elif live:
+                lone.append(_lone_masks(live))
         families: List[Tuple[int, int, int, int, int]] = []
         for rel_last, rel_first, offsets in self._families:
             families.extend(_family_masks(
                 [o for o, c in rel_last if ok(c)], [o for o, c in rel_first if ok(c)], offsets,
             ))
+        chains: List[Tuple[int, int, List[int]]] = []
+        for lasts, firsts, starts in self._nullable_chains:
+            lm = _mask(lasts, ok)
+            fm = _mask(firsts, ok)
+            if lm and fm:
+                chains.append((lm, fm, starts))
         top = self._top
         null = any(ok(c) for c in top.null)
         return _Table(
-            groups, bicliques, families, _mask(top.first, ok), _mask(top.last, ok), null,
+            groups, bicliques, lone, families, chains, _mask(top.first, ok), _mask(top.last, ok),
+            null,
         )
 
     # -- per-character data --------------------------------------------------------
@@ -478,6 +561,7 @@ class BitNFA(Rebuildable):
     def is_match(self, s: str) -> bool:
         anchored = self.anchored
         suffixes = self._suffixes
+        fixed = 4 * len(suffixes)
         chars = self._chars
         tables = self._tables
         d = 0
@@ -503,6 +587,16 @@ class BitNFA(Rebuildable):
                 for lm, fm in t.bicliques:
                     if d & lm:
                         f |= fm
+                for lm, ones, guards, fmap in t.lone:
+                    x = d & lm
+                    if x:
+                        y = (x + ones) & guards  # a guard bit per biclique with a live last
+                        while y:
+                            low = y & -y
+                            fo, fm = fmap[low.bit_length()]
+                            f |= fm << fo
+                            y ^= low
+                            ops += 4
                 for lm, ones, guards, shift, spread in t.families:
                     x = d & lm
                     if x:
@@ -514,7 +608,14 @@ class BitNFA(Rebuildable):
                         low = (x & -x).bit_length() - 1
                         start = base + ((low - base) // period + 1) * period
                         f |= fm >> start << start
-                ops += t.cost + 4 * len(suffixes)
+                for lm, fm, starts in t.chains:
+                    x = d & lm
+                    if x:
+                        k = bisect_right(starts, (x & -x).bit_length() - 1)
+                        if k < len(starts):
+                            start = starts[k]
+                            f |= fm >> start << start
+                ops += t.cost + fixed
                 if not anchored:
                     f |= t.first
                 d = f & cm
@@ -591,6 +692,49 @@ def _family_masks(
         guards = _bits([o + hi + 1 for o in g])
         out.append((lm, ones, guards, hi + 1 - fmin, spread))
     return out
+
+
+Lone = Tuple[int, int, Entries, Entries]
+
+
+def _lone_groups(big: List[Tuple[Entries, Entries]]) -> List[List[Lone]]:
+    """Deal lone large bicliques to groups whose last positions lie in disjoint blocks
+    ``[lo, hi]`` with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
+    one addition finds every biclique of a group with a live last (``_lone_masks``)."""
+    spans: List[Lone] = []
+    for last, first in big:
+        ps = [p for p, _ in last.flat()]
+        spans.append((min(ps), max(ps), last, first))
+    spans.sort(key=lambda x: x[0])
+    groups: List[List[Lone]] = []
+    ends: List[Tuple[int, int]] = []  # heap of (hi of the group's last block, group)
+    for item in spans:
+        if ends and ends[0][0] + 2 <= item[0]:
+            _, g = heapq.heappop(ends)
+        else:
+            g = len(groups)
+            groups.append([])
+        groups[g].append(item)
+        heapq.heappush(ends, (item[1], g))
+    return groups
+
+
+def _lone_masks(
+    live: List[Tuple[int, int, int, int]],
+) -> Tuple[int, int, int, Dict[int, Tuple[int, int]]]:
+    """(lasts, ones, guards, guard -> first positions) of a group of lone bicliques:
+    ``(D & lasts) + ones`` carries into the guard bit ``hi + 1`` of a block exactly
+    when the block has a live last; the first positions are kept shifted down to
+    their lowest (``(offset, mask)``), so the group costs memory by its spans."""
+    lm = 0
+    fmap: Dict[int, Tuple[int, int]] = {}
+    for _, hi, m, fm in live:
+        lm |= m
+        fo = (fm & -fm).bit_length() - 1
+        fmap[hi + 2] = (fo, fm >> fo)  # keyed by the bit length of the guard bit
+    guards = _bits([hi + 1 for _, hi, _, _ in live])
+    ones = guards - _bits([lo for lo, _, _, _ in live])
+    return lm, ones, guards, fmap
 
 
 def _always(_c: Cond) -> bool:
