@@ -351,7 +351,7 @@ class IngestPlan:
             raise invalid(
                 r, f"not an ingest batch answer (no 'results'){hint}", idempotency_key=key
             )
-        answer = read_batch_answer(data, r.content, batch.count, offset)
+        answer = read_batch_answer(data, r.content, batch.count, offset, typed=True)
         if isinstance(answer, str):
             last = offset + batch.count - 1
             resend = (
