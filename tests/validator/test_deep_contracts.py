@@ -267,3 +267,34 @@ def test_reference_order_is_depth_first() -> None:
     fields = [v.field for v in ref.violations]
     assert fields == ["top.x.p", "top.x.q", "top.y[0].r", "top.y[1].r", "top.y[2].r", "top.z", "w"]
     assert _result(gen) == _result(ref)
+
+
+@pytest.mark.parametrize("depth", [40, MAX_OBJECTS, MAX_OBJECTS + 1])
+def test_low_recursion_limit(depth: int) -> None:
+    """With the recursion limit lowered to ~80 frames above the caller, loading, compiling
+    and validating give the answers of the default limit; only the choice of generated
+    code may change (Python's compiler needs the room), never a verdict or message."""
+    data = object_contract(depth)
+    text = to_yaml(data) + "\n"
+    events = object_events(depth)
+    texts = [json.dumps(event) for event in events]
+
+    def verdicts(answer: Answer) -> Answer:
+        if answer[0] != "ok":
+            return answer
+        return ("ok", tuple(results for _generated, results in answer[1]))
+
+    expected = [
+        verdicts(answers(load, events, texts))
+        for load in (lambda: Contract.from_dict(data), lambda: Contract.from_yaml(text))
+    ]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_frames() + 80)
+    try:
+        got = [
+            verdicts(answers(load, events, texts))
+            for load in (lambda: Contract.from_dict(data), lambda: Contract.from_yaml(text))
+        ]
+    finally:
+        sys.setrecursionlimit(limit)
+    assert got == expected
