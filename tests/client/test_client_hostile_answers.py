@@ -9,7 +9,10 @@ once per client kind.
 * an ingest answer of the wrong shape, or with fewer verdicts than events sent:
   ``InvalidResponseError`` naming what is missing and carrying the batch's idempotency key
   (was a success with a log warning), and inside a chunked ingest a
-  ``PartialIngestError`` from which the caller resumes without writing anything twice.
+  ``PartialIngestError`` from which the caller resumes without writing anything twice;
+* a result field of the wrong type (``"violations": [1, 2]``, ``"forwarded": "x"``,
+  ``"quarantine_id": 5``...): the same ``InvalidResponseError``, naming the result and the
+  field (was a success with made-up values); what the spec allows is still accepted.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from collections import Counter
 from typing import Any, Dict, List
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import contractgate.exceptions as E
+from contractgate._http import ingest_answer
 from contractgate._http.responses import MAX_WAIT_HINT
 
 pytestmark = pytest.mark.usefixtures("gw")
@@ -218,3 +224,196 @@ async def test_a_short_answer_inside_a_chunked_ingest_is_a_partial_ingest(
     assert rest.total == 20 and rest.passed == 20
     stored = _stored(gw, cid, tag)
     assert len(stored) == 30 and set(stored.values()) == {1}
+
+
+# ------------------------------------------------------------------ item 10: result fields
+
+
+def _result(i: int, ok: bool, **changes: Any) -> Dict[str, Any]:
+    """Result ``i`` as ``/v1/ingest`` writes it (gateway-api.md §3.2), with ``changes``."""
+    r: Dict[str, Any] = {
+        "index": i, "passed": ok,
+        "violations": [] if ok else [
+            {"field": "user_id", "message": "no match", "kind": "pattern_mismatch"}
+        ],
+        "validation_us": 7, "forwarded": ok, "contract_version": "1.1.0",
+        "quarantine_id": None if ok else f"00000000-0000-4000-8000-00000000000{i}",
+        "transformed_event": {"user_id": f"u{i}"},
+    }  # fmt: skip
+    r.update(changes)
+    return r
+
+
+def _answer(*results: Dict[str, Any]) -> Dict[str, Any]:
+    passed = sum(1 for r in results if r["passed"] is True)
+    return {"total": len(results), "passed": passed, "failed": len(results) - passed,
+            "dry_run": False, "atomic": False, "resolved_version": "1.1.0",
+            "version_pin_source": "default_stable", "results": list(results)}  # fmt: skip
+
+
+def _fields_case(i: int, **changes: Any) -> Dict[str, Any]:
+    """A 3-event answer (result 1 failing) whose result ``i`` has ``changes``."""
+    return _answer(*(_result(k, k != 1, **(changes if k == i else {})) for k in range(3)))
+
+
+V = {"field": "user_id", "message": "m", "kind": "pattern_mismatch"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        (_fields_case(1, violations=[1, 2]),
+         "result 1 has 'violations' item 0 a number, not an object"),
+        (_fields_case(1, violations="zzz"),
+         "result 1 has 'violations' a string, not an array of violations"),
+        (_fields_case(1, violations=None),
+         "result 1 has 'violations' null, not an array of violations"),
+        (_fields_case(1, violations=[V, {"field": 1, "message": None, "kind": []}]),
+         "result 1 has 'violations' item 1 with 'field' a number, not a string"),
+        (_fields_case(1, violations=[{"field": "a", "message": None, "kind": "k"}]),
+         "result 1 has 'violations' item 0 with 'message' null, not a string"),
+        (_fields_case(1, violations=[{"field": "a", "message": "m"}]),
+         "result 1 has 'violations' item 0 with 'kind' missing, not a string"),
+        (_fields_case(0, violations=[["user_id"]]),
+         "result 0 has 'violations' item 0 an array, not an object"),
+        (_fields_case(0, forwarded="x"),
+         "result 0 has 'forwarded' a string, not true or false"),
+        (_fields_case(2, forwarded=1), "result 2 has 'forwarded' a number, not true or false"),
+        (_fields_case(0, quarantine_id=5),
+         "result 0 has 'quarantine_id' a number, not a string or null"),
+        (_fields_case(1, quarantine_id={"id": "q"}),
+         "result 1 has 'quarantine_id' an object, not a string or null"),
+        (_fields_case(2, validation_us=1.5),
+         "result 2 has 'validation_us' the number 1.5, not an integer"),
+        (_fields_case(2, validation_us=True),
+         "result 2 has 'validation_us' a boolean, not an integer"),
+        (_fields_case(0, contract_version=None),
+         "result 0 has 'contract_version' null, not a string"),
+        (_fields_case(1, contract_version=110),
+         "result 1 has 'contract_version' a number, not a string"),
+    ],
+    ids=["violations-numbers", "violations-string", "violations-null", "violation-field-number",
+         "violation-message-null", "violation-no-kind", "violation-array", "forwarded-string",
+         "forwarded-number", "quarantine-id-number", "quarantine-id-object",
+         "validation-us-float", "validation-us-bool", "contract-version-null",
+         "contract-version-number"],
+)  # fmt: skip
+async def test_a_result_field_of_the_wrong_type_is_an_error(
+    gw: Any, cid: str, make_api: Any, answer: Dict[str, Any], named: str
+) -> None:
+    """Returned as a success before, with made-up values (``"violations": [1, 2]`` read as
+    none, ``"forwarded": "x"`` as false, ``"quarantine_id": 5`` as None). Now the error
+    names the result, the field and what it holds, and carries the batch's key; resending
+    with it stays deduplicated."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    tag = f"field_{uuid.uuid4().hex[:8]}"
+    gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
+    err = ei.value
+    assert named in str(err) and "events 0..2" in str(err)
+    assert err.idempotency_key == f"{tag}-key" and err.status_code == 200
+    assert len(gw.faults.pending()) == 0  # answered once: not retried
+    res = await api.ingest(cid, _events(tag, 3), idempotency_key=err.idempotency_key)
+    assert res.total == 3 and [r.index for r in res.results] == [0, 1, 2]
+    assert set(_stored(gw, cid, tag).values()) == {1}
+
+
+async def test_a_failing_result_of_the_wrong_type_inside_a_chunked_ingest_is_partial(
+    gw: Any, cid: str, make_api: Any
+) -> None:
+    """Batch 1 of 2 answers a failing verdict whose violations are ``"zzz"``: the ingest
+    stops with a ``PartialIngestError`` naming event 10 (result 0 of that batch) and
+    carrying that batch's key."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    tag = f"chunkf_{uuid.uuid4().hex[:8]}"
+    events = _events(tag, 20)
+    bad = _answer(_result(0, False, violations="zzz"), *(_result(k, True) for k in range(1, 10)))
+
+    def arm_after_batch_0(part: Any) -> None:
+        if part.batches[0].number == 0:
+            gw.faults.fail_next(1, status=200, body=bad, path_prefix="/v1/ingest")
+
+    extra = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(cid, events, max_batch_events=10, idempotency_key=f"{tag}-k",
+                         on_batch=arm_after_batch_0, **extra)  # fmt: skip
+    err = ei.value
+    assert isinstance(err.cause, E.InvalidResponseError)
+    assert "result 0 has 'violations' a string" in str(err.cause)
+    assert "events 10..19" in str(err.cause)
+    assert err.failed_idempotency_key == f"{tag}-k#1" == err.cause.idempotency_key
+    assert list(err.unsent_indexes) == list(range(10, 20))
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        # what the spec allows: null quarantine_id, keys it does not name (kept, unchecked),
+        # extra violation keys, any transformed_event, an empty violations list on failure
+        [_result(0, True, quarantine_id=None, new_field=[1, {"x": None}]),
+         _result(1, False, violations=[{**V, "line": 3, "extra": None}], transformed_event=7),
+         _result(2, False, violations=[], transformed_event=None)],
+        # fields missing (read with defaults, as before), the /ingest shape (no index nor
+        # quarantine_id)
+        [{"passed": True}, {"passed": False, "violations": [V]}, {"index": 2, "passed": True}],
+        [{k: v for k, v in _result(i, i != 1).items() if k not in ("index", "quarantine_id")}
+         for i in range(3)],
+    ],
+    ids=["spec-allows", "fields-missing", "ingest-route-shape"],
+)  # fmt: skip
+async def test_what_the_spec_allows_in_a_result_is_accepted(
+    gw: Any, cid: str, make_api: Any, results: List[Dict[str, Any]]
+) -> None:
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    tag = f"ok_{uuid.uuid4().hex[:8]}"
+    gw.faults.fail_next(1, status=200, body=_answer(*results), path_prefix="/v1/ingest")
+    res = await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
+    assert [r.passed for r in res.results] == [r["passed"] for r in results]
+    assert [r.index for r in res.results] == [0, 1, 2]
+    for got, sent in zip(res.results, results):
+        assert [v.field for v in got.violations] == [v["field"] for v in sent.get("violations", [])]
+        assert got.quarantine_id == sent.get("quarantine_id")
+        assert got.forwarded is sent.get("forwarded", False)
+        assert dict(got.raw) == sent
+
+
+# ------------------------------------------------------------------ the two passes agree
+
+odd_values = st.sampled_from(
+    [None, True, False, 0, 1, 7, -1, 1.5, 2.0, "", "x", "1.1.0", [], [1], ["a"], {}, {"a": 1},
+     [V], [V, V], [{"field": 1, "message": "m", "kind": "k"}], [{"field": "f"}], [None]]
+)  # fmt: skip
+FIELDS = ("passed", "index", "validation_us", "forwarded", "contract_version",
+          "quarantine_id", "violations", "transformed_event")  # fmt: skip
+
+
+@st.composite
+def results_maybe_odd(draw: Any) -> List[Any]:
+    out: List[Any] = []
+    for i in range(draw(st.integers(1, 6))):
+        r: Any = _result(i, draw(st.booleans()))
+        for _ in range(draw(st.integers(0, 2))):
+            key = draw(st.sampled_from(FIELDS))
+            if draw(st.booleans()):
+                r[key] = draw(odd_values)
+            else:
+                r.pop(key, None)
+        if draw(st.integers(0, 9)) == 0:
+            r = draw(odd_values)
+        out.append(r)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(results=results_maybe_odd())
+def test_the_fast_pass_never_accepts_what_the_exact_pass_refuses(results: List[Any]) -> None:
+    """The usual ``/v1`` answer is proved by a fast pass; anything it does not prove goes to
+    the pass that names the problem. They agree wherever the fast pass decides."""
+    exact = ingest_answer._results_problem(results, True)
+    fast = ingest_answer._plain_passed(results)
+    assert fast is None or fast == exact
+    data = _answer(*results) if all(type(r) is dict and "passed" in r for r in results) else None
+    if data is not None:
+        problem = ingest_answer.batch_answer_problem(data, len(results), typed=True)
+        assert (problem is None) == (not isinstance(exact, str) and exact == data["passed"])
