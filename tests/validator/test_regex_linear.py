@@ -31,7 +31,7 @@ from contractgate._validation.regex import (
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import nfa as _nfa
 from contractgate._validation.regex import safety as _safety
-from contractgate._validation.regex.bitnfa import MAX_BICLIQUES, BitNFA, Unavailable
+from contractgate._validation.regex.bitnfa import BitNFA, Unavailable
 from contractgate._validation.regex.literals import LiteralSet, literal_set
 from contractgate._validation.regex.looks import AWORD, CR, EDGE, NL, UWORD, boundary, holds
 from contractgate._validation.regex.unicode import is_word_char
@@ -401,8 +401,8 @@ def _tail(groups: int) -> str:
 
 def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> None:
     # Before: 139 lone large bicliques (70 loops, 69 junctions of the nullable tail) were
-    # more than the bit-parallel engine took, and the DFA thrashed with nothing to hand
-    # over to (640 us per character at [ab]{5000}, 1.8 ms at [ab]{20000}).
+    # more than the bit-parallel engine took (64), and the DFA thrashed with nothing to
+    # hand over to (640 us per character at [ab]{5000}, 1.8 ms at [ab]{20000}).
     m = compile_pattern("[ab]*a[ab]{3000}c" + _tail(70))
     dfa = m._get_dfa()
     r = random.Random(5)
@@ -413,13 +413,31 @@ def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> Non
     # The tail's junctions are one nullable chain; its 70 distinct loops (and the edge
     # into the chain) are lone bicliques in disjoint blocks: one group, one carry test.
     assert len(bits._nullable_chains) == 1 and not bits._families
-    assert len(bits._big) > MAX_BICLIQUES and len(bits._lone) == 1
+    assert len(bits._big) > 64 and len(bits._lone) == 1
     assert bits.stats.ops <= 16 * bits.stats.chars
     # The DFA's work before the hand-over is capped as usual, no cache evictions.
     per_call = _nfa.THRASH_SLACK + _nfa.THRASH_PER_CHAR * len(subject) + 3 * 3_003
     assert dfa.stats.work() <= per_call + _nfa.MISS_UNITS and dfa.stats.evictions == 0
     assert m.is_match(subject[:5000] + "a" + "b" * 3000 + "czzxxyw") is True
     assert dfa.stats.handovers == 2
+
+
+def test_conditional_junctions_are_groups_of_lone_bicliques() -> None:
+    # A look-around between the loops breaks the nullable chain: the junctions are
+    # lone bicliques whose blocks nest (70 groups, more than the 64 once allowed).
+    m = compile_pattern("[ab]*a[ab]{2000}c" + "".join(
+        f"(?:x{{{i}}}y|xz|zy|zz|yx)*\\b" for i in range(1, 71)))
+    dfa = m._get_dfa()
+    r = random.Random(7)
+    subject = "".join(r.choice("ab") for _ in range(8_000))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    assert len(bits._lone) == 70 and not bits._nullable_chains
+    # A group is tested with one operation while none of its lasts is live.
+    assert bits.stats.ops <= (len(bits._lone) + 16) * bits.stats.chars
+    assert dfa.stats.evictions == 0
+    assert m.is_match(subject[:3000] + "a" + "b" * 2000 + "c zz yx") is True
 
 
 def test_live_lone_bicliques_cost_one_step_each() -> None:
@@ -440,7 +458,8 @@ def test_live_lone_bicliques_cost_one_step_each() -> None:
      "x(?:ab|ba|xa|bx|aa)*(?:xx|ab|bb|a|b)?(?:b|x|ab)*x{2}", "^(?:\\ba|b|x)*(?:a|b\\b|x)*(?:a|x)*$",
      "(?m)^(?:a$|b|x|ab|ba)*(?:^x|a|b|bb|ax)*(?:a|b)*x$", "^(?:(?:ab|xb|aa|bx|ba)*x?a*){3}$",
      "^(?:x{2}a|xb|bb|ab)*(?:x{3}a|xb|bb|ab)*(?:x{4}b|xa|ba|aa)*$",
-     "^(?:aa|ab|ba|bx|xb)(?:aaa|abx|bab|xb|x)(?:ax|xa|bbb|abab|b)(?:x|a|bb|xab|ba)$"],
+     "^(?:aa|ab|ba|bx|xb)(?:aaa|abx|bab|xb|x)(?:ax|xa|bbb|abab|b)(?:x|a|bb|xab|ba)$",
+     "a(?:ab|ba|bb|ax|xx)*\\b(?:x|ab|bb|ba|aa)*\\B(?:b|ba|xx|ab|aa)*\\b(?:a|xb|bx|xx|ab)*$"],
 )
 def test_nullable_chains_and_lone_groups_agree_with_the_dfa(pattern: str) -> None:
     m = compile_pattern(pattern)

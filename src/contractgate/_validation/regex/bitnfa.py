@@ -87,9 +87,12 @@ MAX_EXPANDED = 16
 #: Construction limits (positions, entry-list work); beyond them the engine is unavailable.
 MAX_POSITIONS = 1_000_000
 MAX_BUILD_WORK = 6_000_000
-#: Groups of large bicliques and families (one test per character each) the engine
-#: accepts, and lone large bicliques (one test each while their group is live).
-MAX_BICLIQUES = 64
+#: Groups of lone large bicliques and families (a few mask operations per character
+#: each) the engine accepts: at most ``MAX_GROUPS``, and at most ``MAX_GROUP_BITS``
+#: over all positions (groups x positions: the per-character cost and the masks'
+#: memory); lone large bicliques (a few operations each while live): ``MAX_LONE``.
+MAX_GROUPS = 4096
+MAX_GROUP_BITS = 64 << 20
 MAX_LONE = 4096
 #: Bits of the lone bicliques' first positions (their spans) the engine accepts.
 MAX_LONE_BITS = 1 << 26
@@ -437,7 +440,12 @@ class BitNFA(Rebuildable):
             raise Unavailable()
         self._big, self._families = _families(big)
         self._lone = _lone_groups(self._big)
-        if len(self._lone) + len(self._families) > MAX_BICLIQUES or len(self._big) > MAX_LONE:
+        groups = len(self._lone) + len(self._families)
+        if (
+            groups > MAX_GROUPS
+            or groups * self.positions > MAX_GROUP_BITS
+            or len(self._big) > MAX_LONE
+        ):
             raise Unavailable()
         spans = 0
         for _, first in self._big:
