@@ -94,6 +94,9 @@ MAX_BUILD_WORK = 6_000_000
 MAX_GROUPS = 4096
 MAX_GROUP_BITS = 64 << 20
 MAX_LONE = 4096
+#: Lone bicliques and groups are tested in chunks of this many (by position), each
+#: skipped with one test while none of its last positions is live.
+CHUNK = 16
 #: Bits of the lone bicliques' first positions (their spans) the engine accepts.
 MAX_LONE_BITS = 1 << 26
 #: Repetitions of a nullable body with at least this many copies use a suffix chain.
@@ -364,27 +367,23 @@ class _Builder:
 class _Table:
     """Masks for one boundary context."""
 
-    __slots__ = (
-        "bicliques", "chains", "cost", "families", "first", "groups", "last", "lone", "null",
-    )
+    __slots__ = ("chains", "chunks", "cost", "families", "first", "groups", "last", "null")
 
     def __init__(
-        self, groups: List[Tuple[int, int]], bicliques: List[Tuple[int, int]],
-        lone: List[Tuple[int, int, int, Dict[int, Tuple[int, int]]]],
+        self, groups: List[Tuple[int, int]], chunks: List[Chunk],
         families: List[Tuple[int, int, int, int, int]], chains: List[Tuple[int, int, List[int]]],
         first: int, last: int, null: bool,
     ) -> None:
         self.chains = chains
         self.families = families
         self.groups = groups
-        self.bicliques = bicliques
-        self.lone = lone
+        self.chunks = chunks
         self.first = first
         self.last = last
         self.null = null
         # mask operations per character
         self.cost = (
-            2 * len(groups) + len(bicliques) + 3 * len(lone) + 6 * len(families) + 4 * len(chains)
+            2 * len(groups) + len(chunks) + 6 * len(families) + 4 * len(chains)
         )
 
 
@@ -510,8 +509,7 @@ class BitNFA(Rebuildable):
         for d, ps in sorted(by_delta.items(), key=lambda item: -len(item[1])):
             full = len(set(ps)) == (m - d if d >= 0 else m + d)
             groups.append((d, -1 if full else _bits(ps)))
-        bicliques: List[Tuple[int, int]] = []
-        lone: List[Tuple[int, int, int, Dict[int, Tuple[int, int]]]] = []
+        tests: List[Tuple[int, Any]] = []  # (lowest last, a biclique or a group's masks)
         for group in self._lone:
             live = []
             for lo, hi, last, first in group:
@@ -520,9 +518,19 @@ class BitNFA(Rebuildable):
                 if lm and fm:
                     live.append((lo, hi, lm, fm))
             if len(live) == 1:
-                bicliques.append(live[0][2:])
+                tests.append((live[0][0], live[0][2:]))
             elif live:
-                lone.append(_lone_masks(live))
+                tests.append((live[0][0], _lone_masks(live)))
+        tests.sort(key=lambda x: x[0])
+        chunks: List[Chunk] = []
+        for i in range(0, len(tests), CHUNK):
+            part = [x for _, x in tests[i:i + CHUNK]]
+            union = 0
+            for x in part:
+                union |= x[0]
+            chunks.append((
+                union, [x for x in part if len(x) == 2], [x for x in part if len(x) == 4],
+            ))
         families: List[Tuple[int, int, int, int, int]] = []
         for rel_last, rel_first, offsets in self._families:
             families.extend(_family_masks(
@@ -537,7 +545,7 @@ class BitNFA(Rebuildable):
         top = self._top
         null = any(ok(c) for c in top.null)
         return _Table(
-            groups, bicliques, lone, families, chains, _mask(top.first, ok), _mask(top.last, ok),
+            groups, chunks, families, chains, _mask(top.first, ok), _mask(top.last, ok),
             null,
         )
 
@@ -592,19 +600,23 @@ class BitNFA(Rebuildable):
                     if x:
                         x = x << delta if delta >= 0 else x >> -delta
                         f = f | x if f else x
-                for lm, fm in t.bicliques:
-                    if d & lm:
-                        f |= fm
-                for lm, ones, guards, fmap in t.lone:
-                    x = d & lm
-                    if x:
-                        y = (x + ones) & guards  # a guard bit per biclique with a live last
-                        while y:
-                            low = y & -y
-                            fo, fm = fmap[low.bit_length()]
-                            f |= fm << fo
-                            y ^= low
-                            ops += 4
+                for union, bicliques, lone in t.chunks:
+                    if not d & union:
+                        continue
+                    ops += len(bicliques) + 3 * len(lone)
+                    for lm, fm in bicliques:
+                        if d & lm:
+                            f |= fm
+                    for lm, ones, guards, fmap in lone:
+                        x = d & lm
+                        if x:
+                            y = (x + ones) & guards  # a guard bit per biclique with a live last
+                            while y:
+                                low = y & -y
+                                fo, fm = fmap[low.bit_length()]
+                                f |= fm << fo
+                                y ^= low
+                                ops += 4
                 for lm, ones, guards, shift, spread in t.families:
                     x = d & lm
                     if x:
@@ -703,6 +715,9 @@ def _family_masks(
 
 
 Lone = Tuple[int, int, Entries, Entries]
+LoneMasks = Tuple[int, int, int, Dict[int, Tuple[int, int]]]
+#: (union of the lasts, bicliques (lasts, firsts), groups' masks): see ``CHUNK``.
+Chunk = Tuple[int, List[Tuple[int, int]], List[LoneMasks]]
 
 
 def _lone_groups(big: List[Tuple[Entries, Entries]]) -> List[List[Lone]]:
@@ -727,9 +742,7 @@ def _lone_groups(big: List[Tuple[Entries, Entries]]) -> List[List[Lone]]:
     return groups
 
 
-def _lone_masks(
-    live: List[Tuple[int, int, int, int]],
-) -> Tuple[int, int, int, Dict[int, Tuple[int, int]]]:
+def _lone_masks(live: List[Tuple[int, int, int, int]]) -> LoneMasks:
     """(lasts, ones, guards, guard -> first positions) of a group of lone bicliques:
     ``(D & lasts) + ones`` carries into the guard bit ``hi + 1`` of a block exactly
     when the block has a live last; the first positions are kept shifted down to
