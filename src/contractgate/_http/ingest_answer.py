@@ -68,6 +68,7 @@ _VIOLATION_FIELDS = ("field", "message", "kind")
 _VIOLATION_ROW = itemgetter(*_VIOLATION_FIELDS)
 #: What every result of a ``/v1/ingest`` answer holds (the fast check's row).
 _ROW_KEYS = ("passed", "index", *_FIELD_TYPES, "violations")
+_V1_ONLY = ("index", "quarantine_id")
 _NO_VIOLATIONS: List[Any] = []  # a missing ``violations`` (never changed)
 
 
@@ -115,20 +116,23 @@ def batch_answer_problem(
 
 
 def _plain_passed(results: List[Any]) -> Optional[int]:
-    """How many of ``results`` passed, when each is the usual ``/v1/ingest`` result: an
-    object with every field of :data:`_ROW_KEYS`, ``index`` its position, each field of
-    its type. None when any is not (:func:`_results_problem` then says what, if
-    anything, is wrong). Never accepts what :func:`_results_problem` refuses."""
+    """How many of ``results`` passed, when each is the usual result: an object with every
+    field of :data:`_ROW_KEYS` (``/v1/ingest``; ``index`` its position) or every one but
+    ``index`` and ``quarantine_id`` and neither of those (``/ingest``), each field of its
+    type. None when any is not (:func:`_results_problem` then says what, if anything, is
+    wrong). Never accepts what :func:`_results_problem` refuses."""
     if not results or type(results[0]) is not dict:
         return None
     # the decoder's own key objects: equal keys are one object across an answer (orjson
     # and json), so each lookup is decided by identity
     own = {k: k for k in results[0]}
-    row = itemgetter(*(own.get(k, k) for k in _ROW_KEYS))
     passed = 0
     violations: List[List[Any]] = []
-    i = -1
     try:
+        if "index" not in own:
+            return _plain_passed_unindexed(results, own)
+        row = itemgetter(*(own.get(k, k) for k in _ROW_KEYS))
+        i = -1
         for verdict, index, vus, forwarded, version, quarantine_id, vs in map(row, results):
             i += 1
             if verdict is True:
@@ -147,12 +151,44 @@ def _plain_passed(results: List[Any]) -> Optional[int]:
                 return None
             if vs:
                 violations.append(vs)
-        if violations:
-            # TypeError unless every violation is an object whose fields are all strings
-            "".join(chain.from_iterable(map(_VIOLATION_ROW, chain.from_iterable(violations))))
+        _check_violations(violations)
     except (KeyError, TypeError):  # a missing field; a result or violation not an object
         return None
     return passed
+
+
+def _plain_passed_unindexed(results: List[Any], own: Mapping[str, str]) -> Optional[int]:
+    """:func:`_plain_passed` for ``/ingest`` results (no ``index``, no ``quarantine_id``);
+    raises KeyError or TypeError as it does."""
+    row = itemgetter(*(own.get(k, k) for k in _ROW_KEYS if k not in _V1_ONLY))
+    passed = 0
+    violations: List[List[Any]] = []
+    for r in results:
+        verdict, vus, forwarded, version, vs = row(r)
+        if verdict is True:
+            passed += 1
+        elif verdict is not False:
+            return None
+        if (
+            "index" in r
+            or "quarantine_id" in r
+            or type(vus) is not int
+            or (forwarded is not True and forwarded is not False)
+            or type(version) is not str
+            or type(vs) is not list
+        ):
+            return None
+        if vs:
+            violations.append(vs)
+    _check_violations(violations)
+    return passed
+
+
+def _check_violations(violations: List[List[Any]]) -> None:
+    """Raises TypeError (or KeyError) unless every item of these lists is an object with
+    string ``field``, ``message`` and ``kind``: C passes, no Python per violation."""
+    if violations:
+        "".join(chain.from_iterable(map(_VIOLATION_ROW, chain.from_iterable(violations))))
 
 
 def _results_problem(results: List[Any], typed: bool) -> Union[str, int]:
