@@ -219,14 +219,16 @@ class BitNFA(Rebuildable):
             groups.append((d, -1 if full else _bits(ps)))
         tests: List[Tuple[int, Any]] = []  # (lowest last, a biclique or a group's masks)
         for group in self._lone:
+            # Position lists, not masks: a member's masks would each be as wide as
+            # the pattern, and a group may have thousands of members.
             live = []
             for lo, hi, last, first in group:
-                lm = _mask(last, ok)
-                fm = _mask(first, ok)
-                if lm and fm:
-                    live.append((lo, hi, lm, fm))
+                lps = [p for p, c in last.flat() if ok(c)]
+                fps = [q for q, c in first.flat() if ok(c)]
+                if lps and fps:
+                    live.append((lo, hi, lps, fps))
             if len(live) == 1:
-                tests.append((live[0][0], live[0][2:]))
+                tests.append((live[0][0], (_bits(live[0][2]), _bits(live[0][3]))))
             elif live:
                 tests.append((live[0][0], _lone_masks(live)))
         tests.sort(key=lambda x: x[0])
@@ -454,21 +456,21 @@ def _lone_groups(big: List[Tuple[Entries, Entries]]) -> List[List[Lone]]:
     return groups
 
 
-def _lone_masks(live: List[Tuple[int, int, int, int]]) -> LoneMasks:
+def _lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
     """(lasts, ones, guards, lowest guard, lowest first, guard -> first positions) of a
     group of lone bicliques: ``(D & lasts) + ones`` carries into the guard bit
     ``hi + 1`` of a block exactly when the block has a live last.  The live firsts are
     gathered relative to the group's lowest first (so the loop works on the group's
     span, not on every position), each kept shifted down to its own lowest
     (``(offset, mask)``: the group costs memory by its members' spans)."""
-    lm = 0
     gbase = min(hi for _, hi, _, _ in live) + 1
-    fbase = min((fm & -fm).bit_length() - 1 for _, _, _, fm in live)
+    fbase = min(min(fps) for _, _, _, fps in live)
     fmap: Dict[int, Tuple[int, int]] = {}
-    for _, hi, m, fm in live:
-        lm |= m
-        fo = (fm & -fm).bit_length() - 1
-        fmap[hi + 2 - gbase] = (fo - fbase, fm >> fo)  # keyed by the guard's bit length
+    for _, hi, _, fps in live:
+        fo = min(fps)
+        # keyed by the bit length of the guard bit (shifted down by ``gbase``)
+        fmap[hi + 2 - gbase] = (fo - fbase, _bits([q - fo for q in fps]))
+    lm = _bits([p for _, _, lps, _ in live for p in lps])
     guards = _bits([hi + 1 for _, hi, _, _ in live])
     ones = guards - _bits([lo for lo, _, _, _ in live])
     return lm, ones, guards, gbase, fbase, fmap
