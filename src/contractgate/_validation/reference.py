@@ -7,7 +7,7 @@ compiler. Both paths share the value helpers (:mod:`.eventvalues`), the message 
 (:mod:`.messages`) and the rules after the walk (:mod:`.rules`).
 
 Neither building the closures nor running them recurses per nesting level: the builder
-is a walk run by :func:`~.loading.python_loader.walk`, and a value's check pushes its
+is a walk run by :func:`~.walks.walk`, and a value's check pushes its
 children onto a to-do list that :func:`run_checks` drains (last in, first out, so the
 order is still depth-first), so a deep contract compiles and validates from any caller.
 """
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from .._frozenlist import EMPTY, FrozenList
 from . import messages as M
-from .loading.python_loader import Walk, walk
 from .values.eventvalues import (
     MISSING,
     TYPE_TESTS,
@@ -32,6 +31,7 @@ from .values.eventvalues import (
 )
 from .values.jsonvalue import is_valid_date, render_debug_str, render_f64, render_json
 from .violations import ValidationResult, Violation
+from .walks import Walk, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import FieldDefinition
@@ -90,7 +90,7 @@ class Builder:
         check: Check = walk(self._field(fd, parent, static))
         return check
 
-    def _field(self, fd: FieldDefinition, parent: Optional[str], static: bool) -> Walk:
+    def _field(self, fd: FieldDefinition, parent: Optional[str], static: bool) -> Walk[Any]:
         name = fd.name
         required = fd.required
         null_as_absent = self.null_as_absent
@@ -125,7 +125,7 @@ class Builder:
 
         return check_dynamic
 
-    def _value(self, fd: FieldDefinition, static_path: Optional[str]) -> Walk:
+    def _value(self, fd: FieldDefinition, static_path: Optional[str]) -> Walk[Any]:
         """Checks on one present value (spec §4.2.1, in order). ``static_path`` is the
         value's path when known at compile time. The check runs the value's own checks
         and pushes its properties (or elements) onto the to-do list, first one last."""

@@ -7,10 +7,10 @@ The same target descriptions as the YAML reader (:mod:`.serde_types`), with
 from __future__ import annotations
 
 import math
-from types import GeneratorType
-from typing import Any, Dict, Generator, List, Mapping, NoReturn, Optional, Union
+from typing import Any, Dict, List, Mapping, NoReturn, Optional, Union
 
 from ..values.render import render_debug_str
+from ..walks import Walk, walk
 from .serde_types import (
     F64,
     RECURSION_LIMIT,
@@ -30,51 +30,7 @@ from .serde_types import (
     unexpected_float,
 )
 
-__all__ = ["Walk", "json_to_python", "read_python", "walk"]
-
-
-#: A walk of one composite value: yields what ``walk`` answers (a value, or another walk
-#: to run first), receives the answer, returns its own value.
-Walk = Generator[Any, Any, Any]
-
-
-def walk(first: Any) -> Any:
-    """Run a recursive walk without Python recursion: ``first`` is a value (the answer)
-    or a generator that yields sub-walks (each one a value or a generator) and receives
-    their answers. Suspended walks wait on a list, so the depth a walk reaches never
-    depends on the caller's stack or on the recursion limit. An exception leaving a
-    sub-walk is thrown into its parent at the ``yield`` (its ``except`` and ``finally``
-    run as with a call); the depth limits are the readers' own counters."""
-    if type(first) is not GeneratorType:
-        return first
-    stack: List[Walk] = [first]
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        top = stack[-1]
-        try:
-            if error is not None:
-                got = top.throw(error)
-                error = None
-            else:
-                got = top.send(value)
-        except StopIteration as stop:
-            stack.pop()
-            if not stack:
-                return stop.value
-            value = stop.value
-            continue
-        except BaseException as exc:
-            stack.pop()
-            if not stack:
-                raise
-            error = exc
-            continue
-        if type(got) is GeneratorType:
-            stack.append(got)
-            value = None
-        else:
-            value = got
+__all__ = ["json_to_python", "read_python"]
 
 
 class _PyReader:
@@ -151,14 +107,14 @@ class _PyReader:
             return self.json(value, path)
         raise TypeError(f"unknown type spec {ty!r}")  # pragma: no cover
 
-    def _seq(self, ty: Seq, value: Any, path: PathT) -> Walk:
+    def _seq(self, ty: Seq, value: Any, path: PathT) -> Walk[Any]:
         out: List[Any] = []
         for i, v in enumerate(value):
             out.append((yield self.de(ty.elem, v, ("s", path, i))))
         self.depth += 1
         return out
 
-    def _struct(self, ty: Struct, value: Mapping[Any, Any], path: PathT) -> Walk:
+    def _struct(self, ty: Struct, value: Mapping[Any, Any], path: PathT) -> Walk[Any]:
         values: Dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
@@ -202,14 +158,14 @@ class _PyReader:
             return self._json_object(value, path)
         self._fail(value, "any valid JSON value", path)
 
-    def _json_array(self, value: Any, path: PathT) -> Walk:
+    def _json_array(self, value: Any, path: PathT) -> Walk[Any]:
         arr: List[Any] = []
         for i, v in enumerate(value):
             arr.append((yield self.json(v, ("s", path, i))))
         self.depth += 1
         return arr
 
-    def _json_object(self, value: Mapping[Any, Any], path: PathT) -> Walk:
+    def _json_object(self, value: Mapping[Any, Any], path: PathT) -> Walk[Any]:
         obj: Dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):

@@ -35,9 +35,9 @@ from typing import (
 
 from ...exceptions import ContractCompileError
 from ..values.render import render_debug_str
+from ..walks import Walk, walk
 from . import libyaml as Y
 from .libyaml import YAMLError, YAMLReaderError, YAMLSyntaxError, iter_events
-from .python_loader import Walk, walk
 from .serde_types import (
     BOOLS,
     F64,
@@ -268,9 +268,9 @@ class _EventReader:
             self.in_alias -= 1
             self.pos = saved
 
-    def jump_walk(self, target: int, then: Callable[[], Any]) -> Walk:
+    def jump_walk(self, target: int, then: Callable[[], Any]) -> Walk[Any]:
         """:meth:`jump` for a composite node: ``then()`` may answer with a walk, run
-        (by :func:`~.python_loader.walk`) while the position is at ``target``."""
+        (by :func:`~contractgate._validation.walks.walk`) while the position is at ``target``."""
         self.jumpcount += 1
         if self.jumpcount > self.jump_limit:
             raise DeError("repetition limit exceeded", fixable=False)
@@ -427,7 +427,7 @@ class _EventReader:
         self.next()
         return None
 
-    def de_seq(self, ty: Seq, path: PathT) -> Walk:
+    def de_seq(self, ty: Seq, path: PathT) -> Walk[Any]:
         ev = self.next()
         if ev.kind == ALIAS:
             return list((yield self.jump_walk(ev.target, lambda: self.de_seq(ty, path))))
@@ -447,7 +447,7 @@ class _EventReader:
             err.fix(ev.mark, path)
             raise
 
-    def de_struct(self, ty: Struct, path: PathT) -> Walk:
+    def de_struct(self, ty: Struct, path: PathT) -> Walk[Any]:
         ev = self.next()
         if ev.kind == ALIAS:
             return (yield self.jump_walk(ev.target, lambda: self.de_struct(ty, path)))
@@ -520,7 +520,7 @@ class _EventReader:
             err.fix(ev.mark, path)
             raise
 
-    def de_any(self, path: PathT) -> Walk:
+    def de_any(self, path: PathT) -> Walk[Any]:
         ev = self.next()
         if ev.kind == ALIAS:
             return (yield self.jump_walk(ev.target, lambda: self.de_any(path)))
