@@ -358,3 +358,20 @@ def test_a_commit_that_changes_only_a_contract_rechecks_its_fixtures(
     ), out
     # the orders fixtures were not touched and are not the problem
     assert "orders.good.yaml:" not in out
+
+
+def test_hook_examples_pin_no_tag_that_does_not_exist() -> None:
+    """No release is tagged yet: every example leaves ``rev: ''`` (or names a commit SHA)
+    and says to pin with ``pre-commit autoupdate --freeze``; none pins a made-up tag."""
+    import re
+
+    tags = subprocess.run(["git", "tag"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    texts = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")),
+             *sorted((REPO / "hooks").glob("*"))]  # fmt: skip
+    pins = []
+    for path in texts:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = re.match(r"\s*rev:\s*['\"]?([^'\"\s#]*)", line)
+            if m and m.group(1) and not m.group(1).startswith("<"):
+                pins.append((path.name, n, m.group(1)))
+    assert all(rev in tags or re.fullmatch(r"[0-9a-f]{40}", rev) for _, _, rev in pins), pins
