@@ -28,6 +28,7 @@ from contractgate._validation.regex import (
     compile_pattern,
     is_match_fn,
 )
+from contractgate._validation.regex import bitnfa as _bitnfa
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import nfa as _nfa
 from contractgate._validation.regex import safety as _safety
@@ -410,10 +411,11 @@ def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> Non
     assert m.is_match(subject) is False
     bits = dfa._bits
     assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
-    # The tail's junctions are one nullable chain; its 70 distinct loops (and the edge
-    # into the chain) are lone bicliques in disjoint blocks: one group, one carry test.
+    # The tail's junctions are one nullable chain; its 70 distinct loops are two fill
+    # groups of disjoint blocks (one carry test each), the edge into the chain is lone.
     assert len(bits._nullable_chains) == 1 and not bits._families
-    assert len(bits._big) > 64 and len(bits._lone) == 1
+    assert len(bits._big) > 64 and [len(g[0]) for g in bits._fills] == [35, 35]
+    assert len(bits._lone) == 1
     assert bits.stats.ops <= 16 * bits.stats.chars
     # The DFA's work before the hand-over is capped as usual, no cache evictions.
     per_call = _nfa.THRASH_SLACK + _nfa.THRASH_PER_CHAR * len(subject) + 3 * 3_003
@@ -424,7 +426,7 @@ def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> Non
 
 def test_conditional_junctions_are_groups_of_lone_bicliques() -> None:
     # A look-around between the loops breaks the nullable chain: the junctions are
-    # lone bicliques whose blocks nest (70 groups, more than the 64 once allowed).
+    # lone bicliques whose blocks nest (69 groups, more than the 64 once allowed).
     m = compile_pattern("[ab]*a[ab]{2000}c" + "".join(
         f"(?:x{{{i}}}y|xz|zy|zz|yx)*\\b" for i in range(1, 71)))
     dfa = m._get_dfa()
@@ -433,23 +435,70 @@ def test_conditional_junctions_are_groups_of_lone_bicliques() -> None:
     assert m.is_match(subject) is False
     bits = dfa._bits
     assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
-    assert len(bits._lone) == 70 and not bits._nullable_chains
+    # The 70 loops are two fill groups; the 69 nested junctions one group each.
+    assert len(bits._lone) == 69 and len(bits._fills) == 2 and not bits._nullable_chains
     # Groups are tested 16 at a time, one operation while none of their lasts is live.
     assert bits.stats.ops <= 24 * bits.stats.chars
     assert dfa.stats.evictions == 0
     assert m.is_match(subject[:3000] + "a" + "b" * 2000 + "c zz yx") is True
 
 
-def test_live_lone_bicliques_cost_one_step_each() -> None:
-    # Past the prefix the tail's loops are all live: one carry test per group, then
-    # the first positions of each live loop (a bounded number per character).
+def test_live_loops_cost_a_few_steps_per_fill_group() -> None:
+    # Past the prefix the tail's loops are all live.  Before: one carry test per group,
+    # then four operations per live loop (~300 per character).  Now the loops are two
+    # fill groups: a carry, then their blocks filled by 7 doubling shifts (~40).
     m = compile_pattern("[ab]*a[ab]{300}c" + _tail(70) + "w")
     bits = BitNFA(m.hir)
+    assert [len(g[0]) for g in bits._fills] == [35, 35]
     r = random.Random(6)
     subject = "a" + "".join(r.choice("ab") for _ in range(300)) + "c" + "zz" * 2000
     assert bits.is_match(subject) is False and bits.is_match(subject + "w") is True
-    assert bits.stats.ops <= 2 * (6 + 4 * 71) * bits.stats.chars
+    assert bits.stats.ops <= 50 * bits.stats.chars
     assert m.dfa_is_match(subject) is False and m.dfa_is_match(subject + "w") is True
+
+
+FILL_PATTERNS = [
+    "".join(f"(?:x{{{i}}}a|xb|ba|bb|ab)*" for i in range(1, 9)) + "x$",
+    "".join(f"(?:x{{{i}}}a|xb|ba|bb|ab)*\\b" for i in range(1, 9)) + "x",
+    "^(?:" + "|".join(f"(?:a{{{i}}}b|ab|ba|bb|xa)*" for i in range(1, 7)) + ")+x$",
+    "(?m)^" + "".join(f"(?:a{{{i}}}b|a$|ba|^b|xa)*" for i in range(1, 7)) + "$",
+    "^a(?:ab|ba|bb|ax|xx)*(?:x|ab|bb|ba|aa)*(?:b|ba|xx|ab|aa)*$",
+    "a(?:ab|ba|bb|ax|xx)*\\b(?:x|ab|bb|ba|aa)*\\B(?:b|ba|xx|ab|aa)*\\b(?:a|xb|bx|xx|ab)*$",
+    "(?:ab|ba|xb|bx|aa)*x(?:ba|xa|bb|ax|a)*b(?:b|xx|ab|ba|aa)*$",
+]
+
+
+@pytest.mark.parametrize("serial", [0, 1, 64])
+@pytest.mark.parametrize("pattern", FILL_PATTERNS)
+def test_fill_groups_agree_with_the_dfa(
+    pattern: str, serial: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Live members of a fill group taken one by one (64), the rest filled (1), or every
+    # live member filled (0): the same answers as the DFA.
+    monkeypatch.setattr(_bitnfa, "FILL_SERIAL", serial)
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert bits._fills
+    for n in range(7):
+        for t in itertools.product("abx", repeat=n):
+            s = "".join(t)
+            assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+    r = random.Random(pattern)
+    for _ in range(300):
+        s = "".join(r.choice("aabbx \n") for _ in range(r.randint(0, 40)))
+        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+
+
+def test_fill_groups_fall_back_to_lone_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Beyond the fill budget the loops are lone bicliques again, with the same answers.
+    monkeypatch.setattr(_bitnfa, "MAX_FILL_BITS", 0)
+    m = compile_pattern(FILL_PATTERNS[0])
+    bits = BitNFA(m.hir)
+    assert not bits._fills and any(len(g) > 1 for g in bits._lone)
+    r = random.Random(9)
+    for _ in range(300):
+        s = "".join(r.choice("aabbx") for _ in range(r.randint(0, 40)))
+        assert bits.is_match(s) == m.dfa_is_match(s), s
 
 
 @pytest.mark.parametrize(
@@ -464,7 +513,7 @@ def test_live_lone_bicliques_cost_one_step_each() -> None:
 def test_nullable_chains_and_lone_groups_agree_with_the_dfa(pattern: str) -> None:
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
-    assert bits._nullable_chains or any(len(g) > 1 for g in bits._lone)
+    assert bits._nullable_chains or bits._fills or any(len(g) > 1 for g in bits._lone)
     for n in range(7):
         for t in itertools.product("abx", repeat=n):
             s = "".join(t)

@@ -19,7 +19,10 @@ copy of a repetition) are one *family*, applied to all copies with a carry
 into guard bits and a multiplication (``_family_masks``); the other large
 bicliques are dealt to groups whose last positions lie in disjoint blocks, so
 one addition finds a group's bicliques with a live last (``_lone_masks``), and
-groups are tested in chunks skipped with one test while dead.  The copies of a
+groups are tested in chunks skipped with one test while dead.  Loop-like
+bicliques (firsts within their own block) go to *fill groups* (``_fill_groups``),
+whose live members' blocks are filled by a few doubling shifts, whatever their
+number.  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
@@ -66,6 +69,15 @@ MAX_LONE = 4096
 CHUNK = 16
 #: Bits of the lone bicliques' first positions (their spans) the engine accepts.
 MAX_LONE_BITS = 1 << 26
+#: A loop-like biclique (its first positions within its own block of positions, at most
+#: this wide) is dealt to a *fill group* (``_fill_groups``): many live members cost a
+#: few operations per doubling of the width instead of a few each.
+MAX_FILL_WIDTH = 256
+#: Bits of the fill groups' segment masks (steps x span, shared by every context).
+MAX_FILL_BITS = 1 << 24
+#: Live members of a fill group taken one by one (at most this many, and at most its
+#: number of doubling steps) before the rest are filled.
+FILL_SERIAL = 1
 #: Translations of one large biclique applied together (``_families``) from this many on.
 FAMILY_MIN = 4
 #: Bytes of cached per-character masks before the cache is dropped.
@@ -146,8 +158,9 @@ class BitNFA(Rebuildable):
         if sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
             raise Unavailable()
         self._big, self._families = _families(big)
-        self._lone = _lone_groups(self._big)
-        groups = len(self._lone) + len(self._families)
+        self._fills, rest = _fill_groups(self._big)
+        self._lone = _lone_groups(_last_blocks(rest))
+        groups = len(self._lone) + len(self._families) + len(self._fills)
         if (
             groups > MAX_GROUPS
             or groups * self.positions > MAX_GROUP_BITS
@@ -231,6 +244,15 @@ class BitNFA(Rebuildable):
                 tests.append((live[0][0], (_bits(live[0][2]), _bits(live[0][3]))))
             elif live:
                 tests.append((live[0][0], _lone_masks(live)))
+        for members, base, steps in self._fills:
+            live = []
+            for lo, hi, last, first in members:
+                lps = [p for p, c in last.flat() if ok(c)]
+                fps = [q for q, c in first.flat() if ok(c)]
+                if lps and fps:
+                    live.append((lo, hi, lps, fps))
+            if live:
+                tests.append((min(live[0][2]), _fill_masks(live, base, steps)))
         tests.sort(key=lambda x: x[0])
         chunks: List[Chunk] = []
         for i in range(0, len(tests), CHUNK):
@@ -239,7 +261,8 @@ class BitNFA(Rebuildable):
             for x in part:
                 union |= x[0]
             chunks.append((
-                union, [x for x in part if len(x) == 2], [x for x in part if len(x) > 2],
+                union, [x for x in part if len(x) == 2], [x for x in part if len(x) == 6],
+                [x for x in part if len(x) == 8],
             ))
         families: List[Tuple[int, int, int, int, int]] = []
         for rel_last, rel_first, offsets in self._families:
@@ -310,10 +333,10 @@ class BitNFA(Rebuildable):
                     if x:
                         x = x << delta if delta >= 0 else x >> -delta
                         f = f | x if f else x
-                for union, bicliques, lone in t.chunks:
+                for union, bicliques, lone, fills in t.chunks:
                     if not d & union:
                         continue
-                    ops += len(bicliques) + 3 * len(lone)
+                    ops += len(bicliques) + 3 * len(lone) + 3 * len(fills)
                     for lm, fm in bicliques:
                         if d & lm:
                             f |= fm
@@ -331,6 +354,26 @@ class BitNFA(Rebuildable):
                                 ops += 4
                             f |= acc << fbase
                             ops += 1
+                    for lm, ones, guards, base, fmap, steps, fmr, budget in fills:
+                        x = d & lm
+                        if x:
+                            y = ((x + ones) & guards) >> base
+                            acc = 0
+                            n = budget
+                            # few live members: one by one; many: fill their blocks
+                            while y and n:
+                                low = y & -y
+                                fo, fm = fmap[low.bit_length()]
+                                acc |= fm << fo
+                                y ^= low
+                                n -= 1
+                            ops += 4 * (budget - n) + 1
+                            if y:
+                                for sh, seg in steps:
+                                    y |= (y >> sh) & seg
+                                acc |= y & fmr
+                                ops += 3 * len(steps) + 1
+                            f |= acc << base
                 for lm, ones, guards, shift, spread in t.families:
                     x = d & lm
                     if x:
@@ -431,18 +474,99 @@ def _family_masks(
 Lone = Tuple[int, int, Entries, Entries]
 LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]]]
 #: (union of the lasts, bicliques (lasts, firsts), groups' masks): see ``CHUNK``.
-Chunk = Tuple[int, List[Tuple[int, int]], List[LoneMasks]]
+FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
+Chunk = Tuple[int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks]]
+#: (members, lowest position, segment masks ``(shift, mask)``): see ``_fill_groups``.
+Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
 
-def _lone_groups(big: List[Tuple[Entries, Entries]]) -> List[List[Lone]]:
-    """Deal lone large bicliques to groups whose last positions lie in disjoint blocks
-    ``[lo, hi]`` with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
-    one addition finds every biclique of a group with a live last (``_lone_masks``)."""
+def _last_blocks(big: List[Tuple[Entries, Entries]]) -> List[Lone]:
     spans: List[Lone] = []
     for last, first in big:
         ps = [p for p, _ in last.flat()]
         spans.append((min(ps), max(ps), last, first))
-    spans.sort(key=lambda x: x[0])
+    return spans
+
+
+def _fill_groups(
+    big: List[Tuple[Entries, Entries]],
+) -> Tuple[List[Fill], List[Tuple[Entries, Entries]]]:
+    """Deal the loop-like large bicliques (every first position within the block
+    ``[lo, hi + 1]`` of the biclique's positions, ``hi`` its highest last, at most
+    ``MAX_FILL_WIDTH`` wide) to groups of disjoint blocks.  Per character one addition
+    puts a guard bit ``hi + 1`` on every member with a live last (``_fill_masks``), and
+    the guard bits are spread down over their own blocks by doubling shifts, each
+    masked to stay within its block (``steps``): the firsts of every live member are
+    then one AND, whatever the number of live members.  Groups of one member and those
+    beyond ``MAX_FILL_BITS`` go back to the lone bicliques."""
+    spans: List[Lone] = []
+    rest: List[Tuple[Entries, Entries]] = []
+    for last, first in big:
+        lps = [p for p, _ in last.flat()]
+        fps = [q for q, _ in first.flat()]
+        lo, hi = min(min(lps), min(fps)), max(lps)
+        if max(fps) <= hi + 1 and hi + 2 - lo <= MAX_FILL_WIDTH:
+            spans.append((lo, hi, last, first))
+        else:
+            rest.append((last, first))
+    fills: List[Fill] = []
+    budget = MAX_FILL_BITS
+    for members in _lone_groups(spans):
+        base = members[0][0]
+        width = max(hi + 2 - lo for lo, hi, _, _ in members)
+        shifts = []
+        sh = 1
+        while sh < width:
+            shifts.append(sh)
+            sh <<= 1
+        cost = len(shifts) * (members[-1][1] + 2 - base)
+        if len(members) < 2 or cost > budget:
+            rest.extend((last, first) for _, _, last, first in members)
+            continue
+        budget -= cost
+        steps = [
+            (sh, _runs([(lo - base, hi + 1 - sh - base) for lo, hi, _, _ in members]))
+            for sh in shifts
+        ]
+        fills.append((members, base, steps))
+    return fills, rest
+
+
+def _fill_masks(
+    live: List[Tuple[int, int, List[int], List[int]]], base: int, steps: List[Tuple[int, int]],
+) -> FillMasks:
+    """(lasts, ones, guards, base, guard -> first positions, segment masks, firsts,
+    members taken one by one before filling) of a fill group, relative to ``base``
+    after the carry (see ``_fill_groups`` and ``_lone_masks``)."""
+    fmap: Dict[int, Tuple[int, int]] = {}
+    ones: List[Tuple[int, int]] = []
+    for lo, hi, _, fps in live:
+        fo = min(fps)
+        fmap[hi + 2 - base] = (fo - base, _bits([q - fo for q in fps]))
+        ones.append((min(lo, min(fps)), hi))
+    lm = _bits([p for _, _, lps, _ in live for p in lps])
+    guards = _bits([hi + 1 for _, hi, _, _ in live])
+    fmr = _bits([q - base for _, _, _, fps in live for q in fps])
+    return lm, _runs(ones), guards, base, fmap, steps, fmr, min(len(steps), FILL_SERIAL)
+
+
+def _runs(ranges: List[Tuple[int, int]]) -> int:
+    """The int with the bits ``a..b`` of every ``(a, b)`` set (empty ranges skipped)."""
+    top = max((b for a, b in ranges if a <= b), default=-1)
+    if top < 0:
+        return 0
+    buf = bytearray(b"0" * (top + 1))
+    for a, b in ranges:
+        if a <= b:
+            buf[top - b:top - a + 1] = b"1" * (b - a + 1)
+    return int(buf, 2)
+
+
+def _lone_groups(spans: List[Lone]) -> List[List[Lone]]:
+    """Deal large bicliques to groups whose blocks ``[lo, hi]`` (of last positions) are
+    disjoint with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
+    one addition finds every biclique of a group with a live last (``_lone_masks``)."""
+    spans = sorted(spans, key=lambda x: x[0])
     groups: List[List[Lone]] = []
     ends: List[Tuple[int, int]] = []  # heap of (hi of the group's last block, group)
     for item in spans:
