@@ -685,3 +685,23 @@ def test_hostile_patterns_through_the_local_gateway(tmp_path: Path) -> None:
     assert [r.passed for r in res.results] == [False, True]
     kinds = sorted(v.kind for v in res.results[0].violations)
     assert kinds == ["pattern_mismatch"] * 3
+
+
+def test_conditional_junctions_share_their_conditions() -> None:
+    # The lasts of a run of conditional nullable items are copied with the condition
+    # added at every item (quadratic in the items): each copy shares one condition
+    # object per distinct union instead of making a frozenset per entry (~200 bytes
+    # each; 700 such loops after [ab]{100000}: 515 -> 129 MB before the engine declined).
+    from contractgate._validation.regex.glushkov import Builder
+
+    m = compile_pattern("(?:ay|xz|zy|zz|yx)*\\b" * 60 + "q")
+    b = Builder()
+    b.build(m.hir)
+    entries = [e for last, _ in b.bicliques for e in last.flat()]
+    assert len(entries) > 5_000
+    assert len({id(c) for _, c in entries}) <= 2 * 60 + 2
+    bits = BitNFA(m.hir)
+    r = random.Random(4)
+    for _ in range(200):
+        s = "".join(r.choice(["ay", "zz", "yx", " ", "q", "x"]) for _ in range(r.randint(0, 12)))
+        assert bits.is_match(s) == m.dfa_is_match(s), s

@@ -423,12 +423,20 @@ def _families(
     inside each copy), each applied to all its copies by ``_family_masks``."""
     Shape = Tuple[Tuple[Tuple[int, Cond], ...], Tuple[Tuple[int, Cond], ...]]
     members: Dict[Shape, List[Tuple[int, Tuple[Entries, Entries]]]] = {}
+    singles: List[Tuple[Entries, Entries]] = []
+    # Only bicliques of a size shared by FAMILY_MIN of them get a shape key (a key is
+    # a tuple per entry: nested bicliques of distinct sizes would cost one each).
+    sizes: Dict[Tuple[int, int], int] = {}
     for last, first in big:
+        sizes[(last.size, first.size)] = sizes.get((last.size, first.size), 0) + 1
+    for last, first in big:
+        if sizes[(last.size, first.size)] < FAMILY_MIN:
+            singles.append((last, first))
+            continue
         ls, fs = last.flat(), first.flat()
         o = min(p for p, _ in ls)
         key = (tuple(sorted((p - o, c) for p, c in ls)), tuple(sorted((q - o, c) for q, c in fs)))
         members.setdefault(key, []).append((o, (last, first)))
-    singles: List[Tuple[Entries, Entries]] = []
     families: List[Tuple[Relative, Relative, List[int]]] = []
     for key, found in members.items():
         if len(found) >= FAMILY_MIN:

@@ -89,9 +89,16 @@ def _with(entries: Entries, nulls: Set[Cond]) -> Entries:
     if nulls == {NO_COND}:
         return entries
     out: Dict[Entry, None] = {}
+    # One union per distinct pair (a frozenset per entry would be ~200 bytes each).
+    unions: Dict[Tuple[Cond, Cond], Cond] = {}
     for nc in nulls:
         for p, c in entries.flat():
-            out[(p, c | nc if nc else c)] = None
+            if nc:
+                u = unions.get((c, nc))
+                if u is None:
+                    u = unions[(c, nc)] = c | nc
+                c = u
+            out[(p, c)] = None
     return Entries(list(out))
 
 
