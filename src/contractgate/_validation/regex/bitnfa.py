@@ -87,10 +87,12 @@ MAX_CHARMASK_BYTES = 8 << 20
 class _Table:
     """Masks for one boundary context."""
 
-    __slots__ = ("chains", "chunks", "cost", "families", "first", "groups", "last", "null")
+    __slots__ = (
+        "chains", "chunks", "cost", "families", "first", "groups", "last", "last_low", "null",
+    )
 
     def __init__(
-        self, groups: List[Tuple[int, int]], chunks: List[Chunk],
+        self, groups: List[Tuple[int, int, int]], chunks: List[Chunk],
         families: List[Tuple[int, int, int, int, int]], chains: List[Tuple[int, int, List[int]]],
         first: int, last: int, null: bool,
     ) -> None:
@@ -100,6 +102,8 @@ class _Table:
         self.chunks = chunks
         self.first = first
         self.last = last
+        # the lowest last position (the match test is skipped while ``D`` is below it)
+        self.last_low = _low(last)
         self.null = null
         # mask operations per character
         self.cost = (
@@ -226,10 +230,13 @@ class BitNFA(Rebuildable):
         # A group whose sources are every position that has a position ``d`` away
         # needs no mask: the bits it would clear are shifted off the end (or below 0).
         m = self.positions
-        groups: List[Tuple[int, int]] = []
+        groups: List[Tuple[int, int, int]] = []  # (distance, sources or -1, lowest source)
         for d, ps in sorted(by_delta.items(), key=lambda item: -len(item[1])):
             full = len(set(ps)) == (m - d if d >= 0 else m + d)
-            groups.append((d, -1 if full else _bits(ps)))
+            if full:
+                groups.append((d, -1, 0))
+            elif ps:
+                groups.append((d, _bits(ps), min(ps)))
         tests: List[Tuple[int, Any]] = []  # (lowest last, a biclique or a group's masks)
         for group in self._lone:
             # Position lists, not masks: a member's masks would each be as wide as
@@ -261,7 +268,8 @@ class BitNFA(Rebuildable):
             for x in part:
                 union |= x[0]
             chunks.append((
-                union, [x for x in part if len(x) == 2], [x for x in part if len(x) == 6],
+                tests[i][0], union, [x for x in part if len(x) == 2],
+                [x for x in part if len(x) == 6],
                 [x for x in part if len(x) == 8],
             ))
         families: List[Tuple[int, int, int, int, int]] = []
@@ -323,17 +331,24 @@ class BitNFA(Rebuildable):
             t = tables.get(prev | nb)
             if t is None:
                 t = self._table(prev | nb)
-            if d & t.last or (t.null and (not anchored or i == 0)):
+            # ``D`` has no position at or above ``top``: masks above it are skipped (an AND
+            # costs the narrower operand's width, a prefix's ``D`` may be much narrower)
+            top = d.bit_length()
+            if (t.last_low < top and d & t.last) or (t.null and (not anchored or i == 0)):
                 self._count(ops, i)
                 return True
             if d:
                 f = 0
-                for delta, m in t.groups:
+                for delta, m, low in t.groups:
+                    if low >= top:
+                        continue
                     x = d if m < 0 else d & m
                     if x:
                         x = x << delta if delta >= 0 else x >> -delta
                         f = f | x if f else x
-                for union, bicliques, lone, fills in t.chunks:
+                for low, union, bicliques, lone, fills in t.chunks:
+                    if low >= top:
+                        break  # chunks are sorted by their lowest last: the rest are dead
                     if not d & union:
                         continue
                     ops += len(bicliques) + 3 * len(lone) + 3 * len(fills)
@@ -481,9 +496,10 @@ def _family_masks(
 
 Lone = Tuple[int, int, Entries, Entries]
 LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]]]
-#: (union of the lasts, bicliques (lasts, firsts), groups' masks): see ``CHUNK``.
+#: (lowest last, union of the lasts, bicliques (lasts, firsts), groups' masks, fill
+#: groups' masks): see ``CHUNK``.
 FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
-Chunk = Tuple[int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks]]
+Chunk = Tuple[int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks]]
 #: (members, lowest position, segment masks ``(shift, mask)``): see ``_fill_groups``.
 Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
@@ -606,6 +622,11 @@ def _lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
     guards = _bits([hi + 1 for _, hi, _, _ in live])
     ones = guards - _bits([lo for lo, _, _, _ in live])
     return lm, ones, guards, gbase, fbase, fmap
+
+
+def _low(mask: int) -> int:
+    """The lowest set bit of ``mask`` (0 if none)."""
+    return (mask & -mask).bit_length() - 1 if mask else 0
 
 
 def _always(_c: Cond) -> bool:
