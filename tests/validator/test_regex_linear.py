@@ -705,3 +705,24 @@ def test_conditional_junctions_share_their_conditions() -> None:
     for _ in range(200):
         s = "".join(r.choice(["ay", "zz", "yx", " ", "q", "x"]) for _ in range(r.randint(0, 12)))
         assert bits.is_match(s) == m.dfa_is_match(s), s
+
+
+def test_conditional_copies_count_towards_the_build_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before: the lasts copied with a condition at every conditional nullable item
+    # (quadratic in the items) were not charged, and 5 000 such loops (an accepted
+    # pattern) built for minutes before the engine declined them.
+    from contractgate._validation.regex import glushkov
+    from contractgate._validation.regex.glushkov import Builder
+
+    m = compile_pattern("(?:ay|xz|zy|zz|yx)*\\b" * 200 + "q")
+    b = Builder()
+    b.build(m.hir)
+    assert b.work > 8 * 5 * 200 * 200 // 2
+    monkeypatch.setattr(glushkov, "MAX_BUILD_WORK", 50_000)
+    with pytest.raises(Unavailable):
+        Builder().build(m.hir)
+    with pytest.raises(Unavailable):
+        BitNFA(m.hir)
+    assert m.is_match("ay zz q") is True and m.is_match("ay zz") is False

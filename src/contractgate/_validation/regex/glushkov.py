@@ -66,6 +66,9 @@ MAX_EXPANDED = 16
 #: Construction limits (positions, entry-list work); beyond them the engine is unavailable.
 MAX_POSITIONS = 1_000_000
 MAX_BUILD_WORK = 6_000_000
+#: Build units per entry copied with a condition added (a new tuple each, kept: ~70
+#: bytes), so that the copies stay under ~50 MB.
+COPY_WEIGHT = 8
 #: Repetitions of a nullable body with at least this many copies use a suffix chain.
 SUFFIX_MIN_COPIES = 4
 #: Runs of at least this many nullable items of a concatenation use a nullable chain.
@@ -325,6 +328,12 @@ class Builder:
                     self.link(acc.last, Entries(parts=[g.first for g in frags[k:chained + 1]]))
             if k > chained:
                 self.link(acc.last, f.first)
+            # A conditional null copies the entries with the condition added: charged,
+            # as a run of conditional nullable items copies its lasts at every item.
+            if acc.null and acc.null != {NO_COND}:
+                self._charge(COPY_WEIGHT * len(acc.null) * f.first.size)
+            if f.null and f.null != {NO_COND}:
+                self._charge(COPY_WEIGHT * len(f.null) * acc.last.size)
             first = acc.first + _with(f.first, acc.null) if acc.null else acc.first
             last = f.last + _with(acc.last, f.null) if f.null else f.last
             null = {a | b for a in acc.null for b in f.null}
