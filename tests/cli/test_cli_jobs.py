@@ -264,3 +264,30 @@ def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
     assert proc.returncode == 70, err
     assert b"a worker process of --jobs ended abruptly" in err
     assert b"Traceback" not in err
+
+
+def test_a_pool_broken_before_a_submit_is_the_same_clear_error(
+    project: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed between two chunks breaks the pool before the next ``submit``
+    (not only before a ``result()``): the same message, exit code 70, no traceback. The
+    timing cannot be forced with a real kill, so the pool is a stand-in here; the real
+    kill is ``test_a_killed_worker_is_a_clear_error``."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from contractgate.cli import _checking
+
+    class BrokenPool:
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+        def shutdown(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    monkeypatch.setattr(_checking, "_start_pool", lambda *args: BrokenPool())
+    path = project / "big.ndjson"
+    path.write_text("".join(json.dumps(_event(i)) + "\n" for i in range(3 * CHUNK)))
+    res = cli("validate", "-q", "-c", USER_EVENTS, str(path), "--jobs", "2")
+    assert res.code == 70, res.err
+    assert "a worker process of --jobs ended abruptly" in res.err
+    assert "Traceback" not in res.err and "internal error" not in res.err

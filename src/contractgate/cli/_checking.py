@@ -218,6 +218,8 @@ def checked(
             yield record, outcome
         return
 
+    from concurrent.futures.process import BrokenProcessPool
+
     pool: Optional[ProcessPoolExecutor] = None
     window: Deque[Tuple[List[Record], Union[Future[List[Outcome]], List[Outcome]]]] = deque()
     it = iter(records)
@@ -242,6 +244,12 @@ def checked(
                 yield from _drain(window)
         while window:
             yield from _drain(window)
+    except BrokenProcessPool as err:  # from a result, or from submitting after a death
+        raise CLIError(
+            f"a worker process of --jobs ended abruptly ({err}); it may have been killed "
+            "or run out of memory: try fewer --jobs",
+            EXIT_INTERNAL,
+        ) from None
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -259,17 +267,8 @@ def _take(it: Iterator[Record], n: int) -> List[Record]:
 def _drain(
     window: Deque[Tuple[List[Record], Union[Future[List[Outcome]], List[Outcome]]]],
 ) -> Iterator[Tuple[Record, Outcome]]:
-    from concurrent.futures.process import BrokenProcessPool
-
     batch, pending = window.popleft()
-    try:
-        outcomes = pending if isinstance(pending, list) else pending.result()
-    except BrokenProcessPool as err:
-        raise CLIError(
-            f"a worker process of --jobs ended abruptly ({err}); it may have been killed "
-            "or run out of memory: try fewer --jobs",
-            EXIT_INTERNAL,
-        ) from None
+    outcomes = pending if isinstance(pending, list) else pending.result()
     for record, outcome in zip(batch, outcomes):
         settle(record, outcome)
         yield record, outcome
