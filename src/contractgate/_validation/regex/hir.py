@@ -12,7 +12,7 @@ shared by many places in a tree.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import charset as C
 from .charset import Ranges
@@ -147,33 +147,67 @@ def children(h: Hir) -> List[Hir]:
     return _NO_CHILDREN
 
 
-def _key_of(root: Hir) -> Any:
-    """``root.key()``: a post-order walk over an explicit stack."""
+#: What a :func:`fold` leaf function answers for a node whose value its children decide.
+DEFER: Any = object()
+
+
+def fold(
+    root: Hir,
+    leaf: Callable[[Hir], Any],
+    combine: Callable[[Hir, List[Any]], Any],
+    memo: Optional[Dict[int, Tuple[Hir, Any]]] = None,
+) -> Any:
+    """A post-order fold of ``root`` over an explicit stack (no recursion): ``leaf(h)``
+    is a node's value outright, or :data:`DEFER`, and then ``combine(h, values)`` makes
+    it from its children's values. ``memo`` (by identity, the node kept alive beside its
+    value) spares folding a shared or nested sub-expression again."""
     out: List[Any] = []
     stack: List[Tuple[Hir, bool]] = [(root, False)]
     while stack:
         h, done = stack.pop()
-        known = getattr(h, "_key", None)
-        if known is not None:
-            out.append(known)
+        if done:
+            n = len(children(h))
+            vals = out[len(out) - n:]
+            del out[len(out) - n:]
+            value = combine(h, vals)
+            if memo is not None:
+                memo[id(h)] = (h, value)
+            out.append(value)
             continue
-        subs = children(h)
-        if not subs and not isinstance(h, (HConcat, HAlternation)):
-            out.append(h.leaf_key())
+        value = leaf(h)
+        if value is not DEFER:
+            out.append(value)
             continue
-        if not done:
-            stack.append((h, True))
-            stack.extend((x, False) for x in reversed(subs))
-            continue
-        got = tuple(out[len(out) - len(subs):])
-        del out[len(out) - len(subs):]
-        if isinstance(h, HRepetition):
-            out.append(("r", h.min, h.max, h.greedy, got[0]))
-        elif isinstance(h, HCapture):
-            out.append(("g", h.index, h.name, got[0]))
-        else:
-            out.append(("cat" if isinstance(h, HConcat) else "alt", got))
+        if memo is not None:
+            got = memo.get(id(h))
+            if got is not None and got[0] is h:
+                out.append(got[1])
+                continue
+        stack.append((h, True))
+        stack.extend((x, False) for x in reversed(children(h)))
     return out[0]
+
+
+def _leaf_key(h: Hir) -> Any:
+    known = getattr(h, "_key", None)
+    if known is not None:
+        return known
+    if not children(h) and not isinstance(h, (HConcat, HAlternation)):
+        return h.leaf_key()
+    return DEFER
+
+
+def _combine_key(h: Hir, got: List[Any]) -> Any:
+    if isinstance(h, HRepetition):
+        return ("r", h.min, h.max, h.greedy, got[0])
+    if isinstance(h, HCapture):
+        return ("g", h.index, h.name, got[0])
+    return ("cat" if isinstance(h, HConcat) else "alt", tuple(got))
+
+
+def _key_of(root: Hir) -> Any:
+    """``root.key()``: a post-order fold."""
+    return fold(root, _leaf_key, _combine_key)
 
 
 # -- properties ------------------------------------------------------------------
@@ -184,56 +218,39 @@ def max_len(h: Hir) -> Optional[int]:
     return _max_lens(h, None)
 
 
-def _max_lens(root: Hir, memo: Optional[Dict[int, Tuple[Hir, Optional[int]]]]) -> Optional[int]:
-    """``max_len`` as a post-order walk; ``memo`` (by identity, the node kept alive
-    beside its value) spares walking a shared or nested sub-expression again."""
-    out: List[Optional[int]] = []
-    stack: List[Tuple[Hir, bool]] = [(root, False)]
-    while stack:
-        h, done = stack.pop()
-        if isinstance(h, (HEmpty, HLook)):
-            out.append(0)
-            continue
-        if isinstance(h, HLiteral):
-            out.append(len(h.chars))
-            continue
-        if isinstance(h, HClass):
-            out.append(1 if h.ranges else None)
-            continue
-        if isinstance(h, HRepetition) and h.max == 0:
-            out.append(0)
-            continue
-        if memo is not None:
-            got = memo.get(id(h))
-            if got is not None and got[0] is h:
-                out.append(got[1])
-                continue
-        subs = children(h)
-        if not done:
-            stack.append((h, True))
-            stack.extend((x, False) for x in reversed(subs))
-            continue
-        vals = out[len(out) - len(subs):]
-        del out[len(out) - len(subs):]
-        value: Optional[int]
-        if isinstance(h, HCapture):
-            value = vals[0]
-        elif isinstance(h, HRepetition):
-            sub = vals[0]
-            if sub is None or h.max is None:
-                value = 0 if sub == 0 else None
-            else:
-                value = sub * h.max
-        elif any(v is None for v in vals):
-            value = None
-        elif isinstance(h, HConcat):
-            value = sum(vals)  # type: ignore[arg-type]
-        else:
-            value = max(vals, default=0)  # type: ignore[type-var]
-        if memo is not None:
-            memo[id(h)] = (h, value)
-        out.append(value)
-    return out[0]
+def _max_len_leaf(h: Hir) -> Any:
+    t = type(h)
+    if t is HEmpty or t is HLook:
+        return 0
+    if t is HLiteral:
+        return len(h.chars)  # type: ignore[attr-defined]
+    if t is HClass:
+        return 1 if h.ranges else None  # type: ignore[attr-defined]
+    if t is HRepetition and h.max == 0:  # type: ignore[attr-defined]
+        return 0
+    return DEFER
+
+
+def _max_len_combine(h: Hir, vals: List[Optional[int]]) -> Optional[int]:
+    if isinstance(h, HCapture):
+        return vals[0]
+    if isinstance(h, HRepetition):
+        sub = vals[0]
+        if sub is None or h.max is None:
+            return 0 if sub == 0 else None
+        return sub * h.max
+    if any(v is None for v in vals):
+        return None
+    if isinstance(h, HConcat):
+        return sum(vals)  # type: ignore[arg-type]
+    return max(vals, default=0)  # type: ignore[type-var]
+
+
+def _max_lens(root: Hir, memo: Optional[Dict[int, Tuple[Hir, Any]]]) -> Optional[int]:
+    """``max_len`` as a post-order fold; ``memo`` spares folding a shared or nested
+    sub-expression again."""
+    value: Optional[int] = fold(root, _max_len_leaf, _max_len_combine, memo)
+    return value
 
 
 def can_match(h: Hir) -> bool:

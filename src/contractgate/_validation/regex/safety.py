@@ -47,7 +47,7 @@ rejected outright; too many nodes or too much analysis work give up
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import charset as C
 from . import hir as H
@@ -100,37 +100,24 @@ class _Graph(Graph):
             raise _Unsafe()  # an ε-cycle: re's empty-loop guard is not modelled
 
 
-def nullable(root: H.Hir, memo: Dict[int, Tuple[H.Hir, bool]]) -> bool:
+def _nullable_leaf(h: H.Hir) -> Any:
+    if isinstance(h, (H.HEmpty, H.HLook)):
+        return True
+    if isinstance(h, (H.HLiteral, H.HClass)):
+        return False
+    if isinstance(h, H.HRepetition) and h.min == 0:
+        return True
+    return H.DEFER
+
+
+def _nullable_combine(h: H.Hir, vals: List[bool]) -> bool:
+    return any(vals) if isinstance(h, H.HAlternation) else all(vals)
+
+
+def nullable(root: H.Hir, memo: Dict[int, Tuple[H.Hir, Any]]) -> bool:
     """Whether ``root`` can match the empty string (classes count as consuming, even
-    empty ones), as a post-order walk; ``memo`` by identity (the node kept alive)."""
-    out: List[bool] = []
-    stack: List[Tuple[H.Hir, bool]] = [(root, False)]
-    while stack:
-        h, done = stack.pop()
-        if isinstance(h, (H.HEmpty, H.HLook)):
-            out.append(True)
-            continue
-        if isinstance(h, (H.HLiteral, H.HClass)):
-            out.append(False)
-            continue
-        if isinstance(h, H.HRepetition) and h.min == 0:
-            out.append(True)
-            continue
-        got = memo.get(id(h))
-        if got is not None and got[0] is h:
-            out.append(got[1])
-            continue
-        subs = H.children(h)
-        if not done:
-            stack.append((h, True))
-            stack.extend((x, False) for x in reversed(subs))
-            continue
-        vals = out[len(out) - len(subs):]
-        del out[len(out) - len(subs):]
-        value = any(vals) if isinstance(h, H.HAlternation) else all(vals)
-        memo[id(h)] = (h, value)
-        out.append(value)
-    return out[0]
+    empty ones), as a post-order fold; ``memo`` by identity (the node kept alive)."""
+    return bool(H.fold(root, _nullable_leaf, _nullable_combine, memo))
 
 
 class Analysis:

@@ -324,39 +324,30 @@ def _is_literal_alt(h: H.Hir) -> bool:
     return isinstance(h, H.HAlternation) and all(isinstance(s, H.HLiteral) for s in h.subs)
 
 
+def _min_len_leaf(h: H.Hir) -> Any:
+    if isinstance(h, (H.HEmpty, H.HLook)):
+        return 0
+    if isinstance(h, H.HLiteral):
+        return len(h.chars.encode("utf-8"))
+    if isinstance(h, H.HClass):
+        return 1 if h.ranges else None
+    return H.DEFER
+
+
+def _min_len_combine(h: H.Hir, vals: List[Optional[int]]) -> Optional[int]:
+    if isinstance(h, H.HCapture):
+        return vals[0]
+    if isinstance(h, H.HRepetition):
+        return None if vals[0] is None else vals[0] * h.min
+    if isinstance(h, H.HConcat):
+        return None if any(v is None for v in vals) else sum(vals)  # type: ignore[arg-type]
+    return min((v for v in vals if v is not None), default=None)
+
+
 def _min_len(root: H.Hir) -> Optional[int]:
     """The fewest UTF-8 bytes a match of ``root`` takes (None: it never matches)."""
-    out: List[Optional[int]] = []
-    stack: List[Tuple[H.Hir, bool]] = [(root, False)]
-    while stack:
-        h, done = stack.pop()
-        if isinstance(h, (H.HEmpty, H.HLook)):
-            out.append(0)
-            continue
-        if isinstance(h, H.HLiteral):
-            out.append(len(h.chars.encode("utf-8")))
-            continue
-        if isinstance(h, H.HClass):
-            out.append(1 if h.ranges else None)
-            continue
-        subs = H.children(h)
-        if not done:
-            stack.append((h, True))
-            stack.extend((x, False) for x in reversed(subs))
-            continue
-        vals = out[len(out) - len(subs):]
-        del out[len(out) - len(subs):]
-        value: Optional[int]
-        if isinstance(h, H.HCapture):
-            value = vals[0]
-        elif isinstance(h, H.HRepetition):
-            value = None if vals[0] is None else vals[0] * h.min
-        elif isinstance(h, H.HConcat):
-            value = None if any(v is None for v in vals) else sum(vals)  # type: ignore[arg-type]
-        else:
-            value = min((v for v in vals if v is not None), default=None)
-        out.append(value)
-    return out[0]
+    value: Optional[int] = H.fold(root, _min_len_leaf, _min_len_combine)
+    return value
 
 
 _class_costs: Dict[Tuple[bool, Ranges], Cost] = {}
