@@ -12,7 +12,7 @@ of new rows (gateway-api.md §5; the gateway keeps keys 24 hours).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional, Sequence
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
@@ -207,14 +207,7 @@ def ingest_partition(
 def _plain_ack(b: BatchAck) -> BatchAck:
     """The ack without its rate-limit snapshot (dropped: it is meaningless once merged
     across workers, and keeps the per-task answer small)."""
-    return BatchAck(
-        number=b.number,
-        start_index=b.start_index,
-        count=b.count,
-        status_code=b.status_code,
-        idempotency_key=b.idempotency_key,
-        idempotent_replay=b.idempotent_replay,
-    )
+    return replace(b, rate_limit=None)
 
 
 def merge_reports(parts: Iterable[PartitionIngest]) -> IngestReport:

@@ -620,12 +620,7 @@ def make_violation(
     message = head + path + mid if use_path else head
     if render is not None:
         message = message + render(value) + tail
-    v = _new(Violation)
-    d = v.__dict__
-    d["field"] = path
-    d["message"] = message
-    d["kind"] = kind
-    return v
+    return _violation(path, message, kind)
 
 
 #: The JSON type word of the exact types whose word needs no further test (``int`` and
