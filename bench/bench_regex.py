@@ -127,6 +127,20 @@ def _random_ab(n: int) -> str:
     return "".join(r.choice("ab") for _ in range(n))
 
 
+#: The widest shape measured: an exponential prefix of 100 000 positions followed by a
+#: run of 700 loops each behind a word boundary (107 003 positions, a 15 KB pattern).
+_WIDE_TAIL = "[ab]*a[ab]{100000}c" + "(?:ay|xz|zy|zz|yx)*\\b" * 700
+
+
+def _live_tail(n: int) -> str:
+    """Past the prefix every loop of ``_WIDE_TAIL``'s tail is live at once."""
+    import random
+
+    r = random.Random(2)
+    tail = "".join(r.choice(["ay", "zz", "yx", "xz", "zy", "a", "b"]) for _ in range(n // 2))
+    return (_random_ab(100_001) + "c" + tail)[:max(n, 100_003)]
+
+
 SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     # re: the most expensive shapes the safety analysis still accepts.
     "re: (?:|){4}x": (lambda: "(?:|)" * 4 + "x", lambda n: "y" * n),
@@ -151,6 +165,8 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: x(?:ab|c?){2000}d": (lambda: "x(?:ab|c?){2000}d",
                                  lambda n: _cycle("x" + "ab" * 1000, n)),
     "bits: a(?:a|b|c|d|ef){300}x": (lambda: "a(?:a|b|c|d|ef){300}x", _random_abcdef),
+    "bits: [ab]{100000}c + 700 \\b loops": (lambda: _WIDE_TAIL, _random_ab),
+    "bits: ... loops live": (lambda: _WIDE_TAIL, _live_tail),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
     "bits: (?i) 12,000 words": (lambda: "(?i)" + "|".join(_words(2, 12_000)),

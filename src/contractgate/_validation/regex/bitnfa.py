@@ -26,7 +26,8 @@ number.  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
-later copies or items.  The construction is ``glushkov``'s.
+later copies or items (for a chain, up to the next item whose null condition
+fails at the boundary: ``_chain_blocks``).  The construction is ``glushkov``'s.
 Look-arounds sit on edges as conditions on the boundary between the previous
 and the next character; the masks are built once per distinct boundary
 context (a handful of bits) and cached.
@@ -48,6 +49,7 @@ from .glushkov import (
     MAX_EXPANDED,
     NO_COND,
     Builder,
+    ChainItem,
     Cond,
     Entries,
     Unavailable,
@@ -57,13 +59,14 @@ from .origin import Rebuildable, Source
 
 __all__ = ["BitNFA", "Stats", "Unavailable"]
 
-#: Groups of lone large bicliques and families (a few mask operations per character
-#: each) the engine accepts: at most ``MAX_GROUPS``, and at most ``MAX_GROUP_BITS``
-#: over all positions (groups x positions: the per-character cost and the masks'
-#: memory); lone large bicliques (a few operations each while live): ``MAX_LONE``.
+#: Groups of lone large bicliques, families and blocks of nullable chains (a few mask
+#: operations per character each) the engine accepts: at most ``MAX_GROUPS``, and at
+#: most ``MAX_GROUP_BITS`` over all positions (groups x positions: the per-character
+#: cost and the masks' memory); lone large bicliques (dealt to groups, a few operations
+#: each only while live): ``MAX_LONE``.
 MAX_GROUPS = 4096
 MAX_GROUP_BITS = 64 << 20
-MAX_LONE = 4096
+MAX_LONE = 1 << 16
 #: Lone bicliques and groups are tested in chunks of this many (by position), each
 #: skipped with one test while none of its last positions is live.
 CHUNK = 16
@@ -93,7 +96,7 @@ class _Table:
 
     def __init__(
         self, groups: List[Tuple[int, int, int]], chunks: List[Chunk],
-        families: List[Tuple[int, int, int, int, int]], chains: List[Tuple[int, int, List[int]]],
+        families: List[FamilyMasks], chains: List[ChainBlock],
         first: int, last: int, null: bool,
     ) -> None:
         self.chains = chains
@@ -164,7 +167,12 @@ class BitNFA(Rebuildable):
         self._big, self._families = _families(big)
         self._fills, rest = _fill_groups(self._big)
         self._lone = _lone_groups(_last_blocks(rest))
-        groups = len(self._lone) + len(self._families) + len(self._fills)
+        self._nullable_chains = b.chains_nullable
+        # Each block of a chain is a test per character, like a group.
+        groups = (
+            len(self._lone) + len(self._families) + len(self._fills)
+            + sum(_chain_block_bound(items) for items in self._nullable_chains)
+        )
         if (
             groups > MAX_GROUPS
             or groups * self.positions > MAX_GROUP_BITS
@@ -182,16 +190,18 @@ class BitNFA(Rebuildable):
             (base, period, _mask(lasts, _always), _mask(firsts, _always))
             for base, period, lasts, firsts in b.suffixes
         ]
-        self._nullable_chains = b.chains_nullable
         looks: Set[str] = set()
         for c in edges:
             looks |= c
         for last, first in big:
             for _, c in (last + first).flat():
                 looks |= c
-        for lasts, firsts, _ in b.chains_nullable:
-            for _, c in (lasts + firsts).flat():
-                looks |= c
+        for items in b.chains_nullable:
+            for nulls, first, last, _ in items:
+                for c in nulls:
+                    looks |= c
+                for _, c in (first + last).flat():
+                    looks |= c
         for _, c in (top.first + top.last).flat():
             looks |= c
         for c in top.null:
@@ -272,17 +282,14 @@ class BitNFA(Rebuildable):
                 [x for x in part if len(x) == 6],
                 [x for x in part if len(x) == 8],
             ))
-        families: List[Tuple[int, int, int, int, int]] = []
+        families: List[FamilyMasks] = []
         for rel_last, rel_first, offsets in self._families:
             families.extend(_family_masks(
                 [o for o, c in rel_last if ok(c)], [o for o, c in rel_first if ok(c)], offsets,
             ))
-        chains: List[Tuple[int, int, List[int]]] = []
-        for lasts, firsts, starts in self._nullable_chains:
-            lm = _mask(lasts, ok)
-            fm = _mask(firsts, ok)
-            if lm and fm:
-                chains.append((lm, fm, starts))
+        chains: List[ChainBlock] = []
+        for items in self._nullable_chains:
+            chains.extend(_chain_blocks(items, ok))
         top = self._top
         null = any(ok(c) for c in top.null)
         return _Table(
@@ -389,7 +396,9 @@ class BitNFA(Rebuildable):
                                 acc |= y & fmr
                                 ops += 3 * len(steps) + 1
                             f |= acc << base
-                for lm, ones, guards, shift, spread in t.families:
+                for low, lm, ones, guards, shift, spread in t.families:
+                    if low >= top:
+                        continue
                     x = d & lm
                     if x:
                         y = (x + ones) & guards  # a guard bit per block with a live last
@@ -400,7 +409,9 @@ class BitNFA(Rebuildable):
                         low = (x & -x).bit_length() - 1
                         start = base + ((low - base) // period + 1) * period
                         f |= fm >> start << start
-                for lm, fm, starts in t.chains:
+                for low, lm, fm, starts in t.chains:
+                    if low >= top:
+                        continue
                     x = d & lm
                     if x:
                         k = bisect_right(starts, (x & -x).bit_length() - 1)
@@ -428,6 +439,8 @@ class BitNFA(Rebuildable):
 
 
 Relative = List[Tuple[int, Cond]]
+#: (lowest last, lasts, ones, guards, shift, first pattern): see ``_family_masks``.
+FamilyMasks = Tuple[int, int, int, int, int, int]
 
 
 def _families(
@@ -463,7 +476,7 @@ def _families(
 
 def _family_masks(
     rel_last: List[int], rel_first: List[int], offsets: List[int],
-) -> List[Tuple[int, int, int, int, int]]:
+) -> List[FamilyMasks]:
     """Masks applying ``if D & (L + o): F + o`` for every offset ``o`` at once.
 
     ``L``'s block ``[o + lo, o + hi]`` plus all ones carries into the guard bit
@@ -490,7 +503,7 @@ def _family_masks(
         lm = _bits([o + r for o in g for r in rel_last])
         ones = _bits([o + r for o in g for r in range(lo, hi + 1)])
         guards = _bits([o + hi + 1 for o in g])
-        out.append((lm, ones, guards, hi + 1 - fmin, spread))
+        out.append((_low(lm), lm, ones, guards, hi + 1 - fmin, spread))
     return out
 
 
@@ -622,6 +635,65 @@ def _lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
     guards = _bits([hi + 1 for _, hi, _, _ in live])
     ones = guards - _bits([lo for lo, _, _, _ in live])
     return lm, ones, guards, gbase, fbase, fmap
+
+
+#: (lowest last, lasts, firsts, item starts) of a block of a nullable chain.
+ChainBlock = Tuple[int, int, int, List[int]]
+
+
+def _chain_blocks(
+    items: List[ChainItem], ok: Callable[[Cond], bool], masks: bool = True,
+) -> List[ChainBlock]:
+    """A nullable chain's blocks under one boundary context.  An item whose null
+    condition fails here is a *wall*: a last reaches the firsts of the later items up
+    to the next wall (inclusive), so between walls the firsts after the lowest live
+    last's item follow (``BitNFA.is_match``: the first item start above it).  Blocks
+    in which no last reaches a first are left out (``masks=False``: counted only)."""
+    out: List[ChainBlock] = []
+    lasts: List[int] = []
+    firsts: List[int] = []
+    starts: List[int] = []
+
+    def close() -> None:
+        if lasts and firsts:
+            low = min(lasts)
+            k = bisect_right(starts, low)
+            if k < len(starts) and max(firsts) >= starts[k]:
+                out.append((low, _bits(lasts), _bits(firsts), starts) if masks else (0, 0, 0, []))
+
+    for j, (nulls, first, last, lo) in enumerate(items):
+        if j:
+            firsts.extend(q for q, c in first.flat() if ok(c))
+            if lo >= 0:
+                starts.append(lo)
+            if not any(ok(c) for c in nulls):
+                close()
+                lasts, firsts, starts = [], [], []
+        lasts.extend(p for p, c in last.flat() if ok(c))
+    close()
+    return out
+
+
+#: Entries x truth assignments ``_chain_block_bound`` tries before it takes the coarse bound.
+MAX_BOUND_WORK = 1 << 20
+
+
+def _chain_block_bound(items: List[ChainItem]) -> int:
+    """The most blocks ``_chain_blocks`` can give in any boundary context: the walls
+    under every truth assignment of the looks of the null conditions (a superset of
+    the contexts; other looks true, which only adds blocks), or, for chains too large
+    to try, every conditional item a wall."""
+    looks = frozenset(lk for nulls, _, _, _ in items for c in nulls for lk in c)
+    coarse = sum(1 for nulls, _, _, _ in items if NO_COND not in nulls) + 1
+    size = sum(1 + first.size + last.size for _, first, last, _ in items)
+    if size << len(looks) > MAX_BOUND_WORK:
+        return coarse
+    order = sorted(looks)
+    most = 0
+    for bits in range(1 << len(order)):
+        false = {lk for i, lk in enumerate(order) if not bits >> i & 1}
+        most = max(most, len(_chain_blocks(items, false.isdisjoint, masks=False)))
+    return most
 
 
 def _low(mask: int) -> int:

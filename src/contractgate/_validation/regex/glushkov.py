@@ -12,7 +12,7 @@ The construction is a walk over an explicit stack (``iterative.run``).
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import hir as H
 from .charset import Ranges
@@ -59,6 +59,8 @@ class Entries:
 
 
 EMPTY = Entries()
+#: An item of a nullable chain: (its null conditions, firsts, lasts, lowest position or -1).
+ChainItem = Tuple[FrozenSet[Cond], Entries, Entries, int]
 
 NO_COND: Cond = frozenset()
 #: Single edges a biclique may expand to before it is kept as one test.
@@ -71,7 +73,8 @@ MAX_BUILD_WORK = 6_000_000
 COPY_WEIGHT = 8
 #: Repetitions of a nullable body with at least this many copies use a suffix chain.
 SUFFIX_MIN_COPIES = 4
-#: Runs of at least this many nullable items of a concatenation use a nullable chain.
+#: Runs of nullable items of a concatenation with at least this many items holding
+#: positions use a nullable chain.
 CHAIN_MIN = 3
 
 class Unavailable(Exception):
@@ -114,8 +117,8 @@ class Builder:
         self.chains: List[Tuple[int, int]] = []  # (a, b): edges p -> p + 1 for a <= p < b
         # (base, period, lasts, firsts) of nullable copies: see ``nullable_copies``.
         self.suffixes: List[Tuple[int, int, Entries, Entries]] = []
-        # (lasts, firsts, item starts) of runs of nullable items: see ``nullable_chain``.
-        self.chains_nullable: List[Tuple[Entries, Entries, List[int]]] = []
+        # the items of runs of nullable items: see ``nullable_chain``.
+        self.chains_nullable: List[List[ChainItem]] = []
         self.work = 0
 
     def _charge(self, n: int) -> None:
@@ -237,36 +240,63 @@ class Builder:
             {NO_COND},
         )
 
-    def nullable_chain(self, frags: List[_Frag], k: int) -> int:
-        """The last index of a run ``frags[k..e]`` of at least ``CHAIN_MIN`` items that are
-        nullable without a condition (``-1`` if there is none).  Its inner edges (every
-        last of an item to every first of each later item, the items between matching
-        the empty string) are one *nullable chain* (``BitNFA``: all firsts of the items
-        after the lowest live last's item) instead of a biclique per item.  An edge's
-        condition is its last's and its first's together, so the chain's masks are
-        built per boundary context like a biclique's."""
+    def nullable_chain(self, frags: List[_Frag], k: int) -> Tuple[int, Optional[_Frag]]:
+        """A run ``frags[k..e]`` of nullable items (under any condition: a loop, ``\\b``,
+        ``(?:ab|\\b)``) with at least ``CHAIN_MIN`` items holding positions, as
+        ``(e, fragment)``; ``(e, None)`` if there is none (nor from any later item of
+        the run, which ends at item ``e - 1`` then: the items need not be scanned again).
+
+        Its inner edges (every last of an item to every first of each later item, the
+        items between matching the empty string) are one *nullable chain* (``BitNFA``:
+        per boundary context the items whose null condition fails are walls, and
+        between two walls every first after the lowest live last's item follows)
+        instead of a biclique per pair of items.  The fragment's firsts and lasts are
+        each item's, copied once with the null conditions of the items before (after)
+        it: linear in the run, where item-by-item concatenation copies the lasts
+        gathered so far at every conditional item (quadratic)."""
         e = k
-        spans: List[Tuple[int, int]] = []
+        items: List[ChainItem] = []
+        top = -1
         while e < len(frags):
             f = frags[e]
-            if f.null != {NO_COND} or not f.first.size or not f.last.size:
+            if not f.null:
                 break
-            both = (f.first + f.last).flat()
-            self._charge(len(both))
-            lo, hi = min(p for p, _ in both), max(p for p, _ in both)
-            if spans and lo <= spans[-1][1]:  # pragma: no cover - items are laid out in order
-                break
-            spans.append((lo, hi))
+            lo = -1
+            if f.first.size or f.last.size:
+                both = (f.first + f.last).flat()
+                self._charge(len(both))
+                lo = min(p for p, _ in both)
+                if lo <= top:  # pragma: no cover - items are laid out in order
+                    break
+                top = max(p for p, _ in both)
+            items.append((frozenset(f.null), f.first, f.last, lo))
             e += 1
-        if e - k < CHAIN_MIN:
-            return -1
-        run = frags[k:e]
-        self.chains_nullable.append((
-            Entries(parts=[f.last for f in run[:-1]]),
-            Entries(parts=[f.first for f in run[1:]]),
-            [lo for lo, _ in spans[1:]],
-        ))
-        return e - 1
+        if sum(1 for it in items if it[3] >= 0) < CHAIN_MIN:
+            return e, None  # nor does one start later in the run: it is a suffix
+        self.chains_nullable.append(items)
+        firsts: List[Entries] = []
+        before: Set[Cond] = {NO_COND}
+        for nulls, first, _, _ in items:
+            firsts.append(self._with_charged(first, before))
+            before = self._conj(before, nulls)
+        lasts: List[Entries] = []
+        after: Set[Cond] = {NO_COND}
+        for nulls, _, last, _ in reversed(items):
+            lasts.append(self._with_charged(last, after))
+            after = self._conj(after, nulls)
+        lasts.reverse()
+        return e - 1, _Frag(Entries(parts=firsts), Entries(parts=lasts), before)
+
+    def _with_charged(self, entries: Entries, nulls: Set[Cond]) -> Entries:
+        if nulls != {NO_COND} and entries.size:
+            self._charge(COPY_WEIGHT * len(nulls) * entries.size)
+        return _with(entries, nulls)
+
+    def _conj(self, a: AbstractSet[Cond], b: AbstractSet[Cond]) -> Set[Cond]:
+        """The ways through two nullable parts in a row (both conditions hold)."""
+        out = {x | y for x in a for y in b}
+        self._charge(1 + len(out))
+        return out
 
     def items(self, subs: List[H.Hir]) -> Walk[List[_Frag]]:
         """Fragments of a concatenation; a stretch of one-character items (the classes of
@@ -317,28 +347,23 @@ class Builder:
         if not frags:
             return _Frag(EMPTY, EMPTY, {NO_COND})
         acc = frags[0]
-        chained = -1  # frags[k] with k <= chained are linked by a nullable chain
-        for k in range(1, len(frags)):
-            f = frags[k]
-            if k > chained:
-                chained = self.nullable_chain(frags, k)
-                if chained >= k:
-                    # ``acc.last`` reaches the first positions of every item in the
-                    # chain (they are all nullable): one biclique.
-                    self.link(acc.last, Entries(parts=[g.first for g in frags[k:chained + 1]]))
-            if k > chained:
-                self.link(acc.last, f.first)
+        k = 1
+        plain = 1  # frags[k] for k < plain start no chain
+        while k < len(frags):
+            chain = None
+            if k >= plain:
+                e, chain = self.nullable_chain(frags, k)
+                plain = e
+            if chain is not None:
+                f, k = chain, plain + 1
+            else:
+                f, k = frags[k], k + 1
+            self.link(acc.last, f.first)
             # A conditional null copies the entries with the condition added: charged,
             # as a run of conditional nullable items copies its lasts at every item.
-            if acc.null and acc.null != {NO_COND}:
-                self._charge(COPY_WEIGHT * len(acc.null) * f.first.size)
-            if f.null and f.null != {NO_COND}:
-                self._charge(COPY_WEIGHT * len(f.null) * acc.last.size)
-            first = acc.first + _with(f.first, acc.null) if acc.null else acc.first
-            last = f.last + _with(acc.last, f.null) if f.null else f.last
-            null = {a | b for a in acc.null for b in f.null}
-            self._charge(1 + len(null))
-            acc = _Frag(first, last, null)
+            first = acc.first + self._with_charged(f.first, acc.null) if acc.null else acc.first
+            last = f.last + self._with_charged(acc.last, f.null) if f.null else f.last
+            acc = _Frag(first, last, self._conj(acc.null, f.null))
         return acc
 
 
