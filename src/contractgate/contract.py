@@ -30,6 +30,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
+    ClassVar,
     Dict,
     List,
     Mapping,
@@ -228,8 +229,9 @@ class FieldDefinition:
     items: Optional[FieldDefinition] = None
     transform: Optional[Transform] = None
     # 1-based (line, column) of the ``pattern`` value in the source YAML, when read from
-    # YAML. Private: used for "file:line" messages; not part of equality.
-    _pattern_mark: Optional[Tuple[int, int]] = field(default=None, compare=False, repr=False)
+    # YAML, for "file:line" messages. Set by the loader on the instance, not a dataclass
+    # field: asdict(), fields(), replace() and equality never see it.
+    _pattern_mark: ClassVar[Optional[Tuple[int, int]]] = None
 
     def __post_init__(self) -> None:
         freeze_fields(self, "enum", "properties")
@@ -601,7 +603,7 @@ def _build_transform(v: Dict[str, Any]) -> Transform:
 
 
 def _build_field(v: Dict[str, Any]) -> FieldDefinition:
-    return FieldDefinition(
+    fd = FieldDefinition(
         name=v["name"],
         type=v["type"],
         required=v["required"],
@@ -614,8 +616,11 @@ def _build_field(v: Dict[str, Any]) -> FieldDefinition:
         properties=None if v["properties"] is None else FrozenList(v["properties"]),
         items=v["items"],
         transform=v["transform"],
-        _pattern_mark=v.get("_pattern_mark"),
     )
+    mark = v.get("_pattern_mark")
+    if mark is not None:
+        object.__setattr__(fd, "_pattern_mark", mark)
+    return fd
 
 
 def _build_ontology(v: Dict[str, Any]) -> Ontology:

@@ -129,6 +129,17 @@ def test_contract_attributes_have_their_v01_names() -> None:
     assert contract.glossary == [] and contract.compliance_mode is False
 
 
+def test_a_loaded_field_shows_only_its_model_fields() -> None:
+    # The YAML position of a pattern (for "file:line" messages) once showed in asdict()
+    # and fields() as a private dataclass field.
+    user_id = Contract.from_yaml(CONTRACT_YAML).entities[0]
+    names = [f.name for f in dataclasses.fields(FieldDefinition)]
+    assert not [n for n in names if n.startswith("_")]
+    assert list(dataclasses.asdict(user_id)) == names
+    by_hand = FieldDefinition(name="user_id", type=FieldType.STRING, pattern="^[a-z0-9_]+$")
+    assert dataclasses.asdict(user_id) == dataclasses.asdict(by_hand) and user_id == by_hand
+
+
 def test_compiled_contract_attributes(compiled: CompiledContract) -> None:
     assert isinstance(compiled.contract, Contract)
     assert set(compiled.patterns) == {"user_id"}
