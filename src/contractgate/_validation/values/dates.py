@@ -46,10 +46,12 @@ def is_valid_date(s: str) -> bool:
     ``2026-1-5``, ``26-01-05``, ``+10000-01-01`` and `` 2026-01-05`` are valid;
     ``10000-01-01``, ``2026-001-01``, ``2026-01-05 `` and ``２０２６-01-01`` are not.
     """
-    if len(s) == 10 and s[4] == "-" and s.isascii():
+    if len(s) == 10 and s[4] == "-" and s.isascii() and s[:4].isdigit():
         md = s[5:]
-        if md in _MONTH_DAYS and s[:4].isdigit():
+        if md in _MONTH_DAYS:
             return md != "02-29" or _valid_ymd(int(s[:4]), 2, 29)
+        if md[2] == "-" and md[:2].isdigit() and md[3:].isdigit():
+            return False  # well formed, but no such day (2026-02-30, 2026-13-01)
     return _parse_valid(s)
 
 
