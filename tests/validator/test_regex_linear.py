@@ -353,16 +353,37 @@ def test_exponential_dfa_hands_over_to_bit_parallel() -> None:
     assert bits.stats.ops <= 8 * bits.stats.chars
 
 
-def test_nullable_copies_are_one_suffix_chain() -> None:
-    # Before: every DFA state held thousands of copies (2.6 ms per character).
-    m = compile_pattern("x(?:a?){3000}c")
-    subject = (("x" + "a" * 3000) * 8)[:20_000]
-    assert m.is_match(subject) is False and m.is_match(subject + "c") is True
-    dfa = m._get_dfa()
-    assert dfa.stats.handovers == 2
-    bits = dfa._bits
-    assert isinstance(bits, BitNFA) and len(bits._suffixes) == 1
-    assert bits.stats.ops <= 12 * bits.stats.chars
+def test_nullable_copies_are_one_chain() -> None:
+    # Before: every DFA state held thousands of copies (2.6 ms per character).  The
+    # copies of a bounded repetition are one nullable chain (of an unbounded one, a
+    # suffix chain: ``x(?:a?){3000,}c``).
+    for pattern, chains, suffixes in (("x(?:a?){3000}c", 1, 0), ("x(?:a?){3000,}c", 0, 1)):
+        m = compile_pattern(pattern)
+        subject = (("x" + "a" * 3000) * 8)[:20_000]
+        assert m.is_match(subject) is False and m.is_match(subject + "c") is True
+        dfa = m._get_dfa()
+        assert dfa.stats.handovers == 2
+        bits = dfa._bits
+        assert isinstance(bits, BitNFA)
+        assert (len(bits._nullable_chains), len(bits._suffixes)) == (chains, suffixes)
+        assert bits.stats.ops <= 12 * bits.stats.chars
+
+
+def test_chains_of_chains_are_one_chain() -> None:
+    # (?:x?){4} is a chain of four optional copies; 20 000 of them in a row were 20 000
+    # tests per character, each mask as wide as the pattern (600 MB, 4 ms per
+    # character).  A chain that is an item of a chain gives it its items.
+    m = compile_pattern("[ab]*a[ab]{200}c" + "(?:x?){4}" * 5000 + "(?:xy?){3}q")
+    bits = BitNFA(m.hir)
+    assert len(bits._nullable_chains) == 1 and not bits._suffixes
+    assert len(bits._nullable_chains[0]) == 4 * 5000  # (?:xy?){3} is not nullable
+    rs = random.Random(8)
+    subject = "".join(rs.choice("ab") for _ in range(3_000))
+    assert bits.is_match(subject) is False
+    assert bits.stats.ops <= 24 * bits.stats.chars
+    for s in ["a" + "b" * 200 + "c" + "x" * 9 + "xyxq", "a" + "b" * 200 + "cxq",
+              "a" + "b" * 200 + "c" + "x" * 20005 + "q", "a" + "b" * 200 + "cyq"]:
+        assert bits.is_match(s) == m.dfa_is_match(s), s
 
 
 @pytest.mark.parametrize(
@@ -370,12 +391,12 @@ def test_nullable_copies_are_one_suffix_chain() -> None:
     ["^(?:(?:ab|c)?){4}$", "^(?:(?:ab|c)?){4,5}$", "^(?:(?:ab|c)?){5,}$", "(?:(?:ab|c)?){4}x",
      "^(?:a?b?){5}$", "^(?:a|){6,}b", "^(?:a?){4}(?:b?){4}$"],
 )
-def test_suffix_chains_keep_the_copy_count(pattern: str) -> None:
+def test_nullable_copies_keep_the_copy_count(pattern: str) -> None:
     # A copy's own first positions are never re-entered from its last ones: every
     # string over the alphabet up to length 7 gets the DFA's answer.
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
-    assert bits._suffixes
+    assert bits._suffixes or bits._nullable_chains
     for n in range(8):
         for t in itertools.product("abcx", repeat=n):
             s = "".join(t)
@@ -469,6 +490,64 @@ def test_thousands_of_distinct_junctions_hand_over() -> None:
     assert dfa.stats.handovers == 3
 
 
+@pytest.mark.parametrize(
+    "tail", ["(?:xy){0,4000}", "(?:ab|\\b){0,3000}", "(?:\\b|\\B|x){0,2000}", "(?:xy|z){5,3000}"],
+)
+def test_bounded_repetitions_are_one_chain_of_optional_copies(tail: str) -> None:
+    # Before: X{m,n} was nested, X(X(X)?)?, and each level flattened (and, with a look
+    # in X, copied) the whole tail: quadratic build work, so the engine declined a
+    # plain (?:xy){0,3500} after ~4 s and the DFA thrashed on at 300-700 us/char.
+    # X^m (X?)^(n-m) has the same language; its optional copies are one nullable chain.
+    from contractgate._validation.regex.glushkov import Builder
+
+    m = compile_pattern("[ab]*a[ab]{2000}c" + tail)
+    b = Builder()
+    b.build(m.hir)
+    assert b.work < 600_000  # nested: 8-110 M
+    assert len([c for c in b.chains_nullable if c]) == 1
+    dfa = m._get_dfa()
+    rs = random.Random(2)
+    subject = "".join(rs.choice("ab") for _ in range(8_000))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    assert bits.stats.ops <= 24 * bits.stats.chars
+
+
+@pytest.mark.parametrize(
+    "pattern", ["[ab]*a[ab]{2000}c(?:ab|\\b){5000}", "(?:ab|\\b){4000}[ab]*a[ab]{2000}c"],
+)
+def test_repeated_conditional_items_cost_a_few_steps(pattern: str) -> None:
+    # (?:ab|\b) is nullable only where \b holds: elsewhere every copy is a wall of the
+    # chain.  Before: 4 999 blocks were more than the engine took (the DFA thrashed at
+    # 250 us/char), or ~4 000 block tests per character (880 us/char).  Blocks of at
+    # most 16 edges are single edges, grouped by distance with the others.
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert _bitnfa._chain_block_bound(bits._nullable_chains[0]) <= 1
+    rs = random.Random(3)
+    subject = "".join(rs.choice("ab") for _ in range(6_000))
+    assert bits.is_match(subject) is False
+    assert bits.stats.ops <= 24 * bits.stats.chars
+    for s in ["ab" * 2001 + "c", "a" + "b" * 2000 + "cab ab", "ab ab a" + "b" * 2000 + "c"]:
+        assert bits.is_match(s) == m.dfa_is_match(s), s
+
+
+def test_a_new_character_costs_a_look_up_not_a_pass_over_every_class() -> None:
+    # 5 000 distinct classes and a text of 20 000 distinct characters (each a DFA miss,
+    # so the search hands over): each new character passed over every class (1.1 ms
+    # per character).  Between two class boundaries every class holds or not alike: one
+    # mask per interval, computed once.
+    m = compile_pattern("".join(f"[^\\x{{{0x100 + i:x}}}]" for i in range(5000)) + "q")
+    bits = BitNFA(m.hir)
+    text = "".join(chr(0x4E00 + i) for i in range(20_000))
+    assert bits.is_match(text) is False and len(bits._intervals) == 1
+    assert bits.is_match(text[:6000] + "q") is True
+    near = "".join(chr(0x100 + i) for i in range(0, 5000, 7)) + "ab"
+    for s in [near, near[1:] + "q", "\u0100" * 5001 + "q", "a" * 5000 + "q"]:
+        assert bits.is_match(s) == m.dfa_is_match(s), s[-20:]
+
+
 def test_live_loops_cost_a_few_steps_per_fill_group() -> None:
     # Past the prefix the tail's loops are all live.  Before: one carry test per group,
     # then four operations per live loop (~300 per character).  Now the loops are two
@@ -515,9 +594,14 @@ def test_fill_groups_agree_with_the_dfa(
         assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
 
 
-def test_fill_groups_fall_back_to_lone_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Beyond the fill budget the loops are lone bicliques again, with the same answers.
+@pytest.mark.parametrize("serial", [0, 1, 4])
+def test_fill_groups_fall_back_to_lone_groups(
+    serial: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Beyond the fill budget the loops are lone bicliques again, with the same answers,
+    # their live members taken one by one (4) or gathered at once (0).
     monkeypatch.setattr(_bitnfa, "MAX_FILL_BITS", 0)
+    monkeypatch.setattr(_bitnfa, "LONE_SERIAL", serial)
     m = compile_pattern(FILL_PATTERNS[0])
     bits = BitNFA(m.hir)
     assert not bits._fills and any(len(g) > 1 for g in bits._lone)
@@ -534,7 +618,8 @@ def test_fill_groups_fall_back_to_lone_groups(monkeypatch: pytest.MonkeyPatch) -
      "(?m)^(?:a$|b|x|ab|ba)*(?:^x|a|b|bb|ax)*(?:a|b)*x$", "^(?:(?:ab|xb|aa|bx|ba)*x?a*){3}$",
      "^(?:x{2}a|xb|bb|ab)*(?:x{3}a|xb|bb|ab)*(?:x{4}b|xa|ba|aa)*$",
      "^(?:aa|ab|ba|bx|xb)(?:aaa|abx|bab|xb|x)(?:ax|xa|bbb|abab|b)(?:x|a|bb|xab|ba)$",
-     "a(?:ab|ba|bb|ax|xx)*\\b(?:x|ab|bb|ba|aa)*\\B(?:b|ba|xx|ab|aa)*\\b(?:a|xb|bx|xx|ab)*$"],
+     "a(?:ab|ba|bb|ax|xx)*\\b(?:x|ab|bb|ba|aa)*\\B(?:b|ba|xx|ab|aa)*\\b(?:a|xb|bx|xx|ab)*$",
+     "^(?:a|b|c|d|ef){4,8}$", "x(?:ab|\\b){2,9}x", "(?:\\ba|b\\B|x){0,7}$"],
 )
 def test_nullable_chains_and_lone_groups_agree_with_the_dfa(pattern: str) -> None:
     m = compile_pattern(pattern)
@@ -577,7 +662,7 @@ def test_conditional_nullable_chains_agree_with_the_dfa() -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    ["a(?:a|b|c|d|ef){5}x", "^(?:a|b|c|d|ef){4,8}$", "^(?:(?:ab|cd|ef|gh|ia)(?:k|l|m|n|op)){6}$",
+    ["a(?:a|b|c|d|ef){5}x", "^(?:a|b|c|d|ef){6}(?:a|b|c|d|ef)*$", "^(?:(?:ab|cd|ef|gh|ia)(?:k|l|m|n|op)){6}$",
      "(?:\\ba|b|c|d|ef\\b){5}x", "(?:a|b|c|d|ef\\b){6,}x", "(?m)(?:^a|b|c$|d|ef){5}",
      "(?:a|bb|ccc|dddd|eeeee){6}x"],
 )

@@ -40,7 +40,7 @@ at every boundary for an unanchored search; a match is a position of ``D`` in
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import hir as H
@@ -81,6 +81,9 @@ MAX_FILL_BITS = 1 << 24
 #: Live members of a fill group taken one by one (at most this many, and at most its
 #: number of doubling steps) before the rest are filled.
 FILL_SERIAL = 1
+#: Live members of a lone group taken one by one before the rest are gathered at once
+#: (``_gather``).
+LONE_SERIAL = 4
 #: Translations of one large biclique applied together (``_families``) from this many on.
 FAMILY_MIN = 4
 #: Bytes of cached per-character masks before the cache is dropped.
@@ -145,6 +148,12 @@ class BitNFA(Rebuildable):
         for p, cid in enumerate(b.cls):
             by_class[cid].append(p)
         self._class_masks = [_bits(ps) for ps in by_class]
+        # The code points where some class starts or stops: between two of them every
+        # class holds or not alike, so a character's mask is its interval's (computed
+        # once per interval: a text of thousands of distinct characters, each a new
+        # character, costs a look-up each, not a pass over every class).
+        self._bounds = sorted({x for rs in b.classes for lo, hi in rs for x in (lo, hi + 1)})
+        self._intervals: Dict[int, int] = {}
         # Singleton edges p -> p + d under a condition, as condition -> d -> sources,
         # and the bicliques kept whole.
         edges: Dict[Cond, Dict[int, List[int]]] = {}
@@ -167,7 +176,7 @@ class BitNFA(Rebuildable):
         self._big, self._families = _families(big)
         self._fills, rest = _fill_groups(self._big)
         self._lone = _lone_groups(_last_blocks(rest))
-        self._nullable_chains = b.chains_nullable
+        self._nullable_chains = [items for items in b.chains_nullable if items]
         # Each block of a chain is a test per character, like a group.
         groups = (
             len(self._lone) + len(self._families) + len(self._fills)
@@ -237,6 +246,12 @@ class BitNFA(Rebuildable):
             if ok(c):
                 for d, sources in deltas.items():
                     by_delta.setdefault(d, []).extend(sources)
+        chains: List[ChainBlock] = []
+        small: List[Tuple[int, int]] = []
+        for items in self._nullable_chains:
+            chains.extend(_chain_blocks(items, ok, small))
+        for p, d in small:
+            by_delta.setdefault(d, []).append(p)
         # A group whose sources are every position that has a position ``d`` away
         # needs no mask: the bits it would clear are shifted off the end (or below 0).
         m = self.positions
@@ -287,9 +302,6 @@ class BitNFA(Rebuildable):
             families.extend(_family_masks(
                 [o for o, c in rel_last if ok(c)], [o for o, c in rel_first if ok(c)], offsets,
             ))
-        chains: List[ChainBlock] = []
-        for items in self._nullable_chains:
-            chains.extend(_chain_blocks(items, ok))
         top = self._top
         null = any(ok(c) for c in top.null)
         return _Table(
@@ -305,19 +317,26 @@ class BitNFA(Rebuildable):
         got = self._chars.get(c)
         if got is None:
             o = ord(c)
-            mask = 0
-            for cid, (los, his) in enumerate(self._class_ranges):
-                i = bisect_right(los, o) - 1
-                if i >= 0 and o <= his[i]:
-                    mask |= self._class_masks[cid]
+            interval = bisect_right(self._bounds, o)
+            mask = self._intervals.get(interval)
+            size = 0
+            if mask is None:
+                mask = 0
+                for cid, (los, his) in enumerate(self._class_ranges):
+                    i = bisect_right(los, o) - 1
+                    if i >= 0 and o <= his[i]:
+                        mask |= self._class_masks[cid]
+                size = (mask.bit_length() >> 3) + 100
             bits = char_bits(c)
             got = (bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask)
-            size = (mask.bit_length() >> 3) + 200
-            if self._char_bytes + size > MAX_CHARMASK_BYTES:
+            if self._char_bytes + size + 100 > MAX_CHARMASK_BYTES:
                 self._chars.clear()
+                self._intervals.clear()
                 self._char_bytes = 0
+                size = (mask.bit_length() >> 3) + 100
+            self._intervals[interval] = mask
             self._chars[c] = got
-            self._char_bytes += size
+            self._char_bytes += size + 100
         return got
 
     # -- the search ------------------------------------------------------------------
@@ -368,12 +387,18 @@ class BitNFA(Rebuildable):
                             # a guard bit per biclique with a live last
                             y = ((x + ones) & guards) >> gbase
                             acc = 0
-                            while y:
+                            n = LONE_SERIAL
+                            while y and n:
                                 low = y & -y
                                 fo, fm = fmap[low.bit_length()]
                                 acc |= fm << fo
                                 y ^= low
+                                n -= 1
                                 ops += 4
+                            if y:  # many live: each step above costs the group's span
+                                gathered, live = _gather(y, fmap)
+                                acc |= gathered
+                                ops += 2 * live
                             f |= acc << fbase
                             ops += 1
                     for lm, ones, guards, base, fmap, steps, fmr, budget in fills:
@@ -599,6 +624,33 @@ def _runs(ranges: List[Tuple[int, int]]) -> int:
     return int(buf, 2)
 
 
+def _gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
+    """The union of ``fm << fo`` over the guard bits of ``y`` (``fmap`` keyed by bit
+    length), and their number: the bits are read from one binary string, and the
+    pieces, in the order of their offsets, are merged pairwise, each merge as wide as
+    the two pieces' span, so many live members cost the group's span a few times (and
+    a few small operations each), not the span once each."""
+    bs = bin(y)
+    n = len(bs)
+    pieces = []
+    j = bs.find("1", 2)
+    while j >= 0:
+        pieces.append(fmap[n - j])
+        j = bs.find("1", j + 1)
+    pieces.sort()
+    n_live = len(pieces)
+    while len(pieces) > 1:
+        merged = []
+        for i in range(0, len(pieces) - 1, 2):
+            (fo1, fm1), (fo2, fm2) = pieces[i], pieces[i + 1]
+            merged.append((fo1, fm1 | fm2 << (fo2 - fo1)))
+        if len(pieces) % 2:
+            merged.append(pieces[-1])
+        pieces = merged
+    fo, fm = pieces[0]
+    return fm << fo, n_live
+
+
 def _lone_groups(spans: List[Lone]) -> List[List[Lone]]:
     """Deal large bicliques to groups whose blocks ``[lo, hi]`` (of last positions) are
     disjoint with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
@@ -642,24 +694,44 @@ ChainBlock = Tuple[int, int, int, List[int]]
 
 
 def _chain_blocks(
-    items: List[ChainItem], ok: Callable[[Cond], bool], masks: bool = True,
+    items: List[ChainItem], ok: Callable[[Cond], bool],
+    edges: Optional[List[Tuple[int, int]]] = None,
 ) -> List[ChainBlock]:
     """A nullable chain's blocks under one boundary context.  An item whose null
     condition fails here is a *wall*: a last reaches the firsts of the later items up
     to the next wall (inclusive), so between walls the firsts after the lowest live
-    last's item follow (``BitNFA.is_match``: the first item start above it).  Blocks
-    in which no last reaches a first are left out (``masks=False``: counted only)."""
+    last's item follow (``BitNFA.is_match``: the first item start above it).  A block
+    of at most ``MAX_EXPANDED`` edges (the copies of ``(?:ab|\\b){n}`` where ``\\b``
+    fails) goes to ``edges`` as ``(last, distance)`` pairs, joining the single edges
+    grouped by distance; blocks in which no last reaches a first are left out.
+    Without ``edges`` the large blocks are only counted (their masks are empty)."""
     out: List[ChainBlock] = []
     lasts: List[int] = []
     firsts: List[int] = []
     starts: List[int] = []
 
     def close() -> None:
-        if lasts and firsts:
-            low = min(lasts)
-            k = bisect_right(starts, low)
-            if k < len(starts) and max(firsts) >= starts[k]:
-                out.append((low, _bits(lasts), _bits(firsts), starts) if masks else (0, 0, 0, []))
+        if not lasts or not firsts:
+            return
+        fs = sorted(firsts)
+        reach = []  # (last, first position it reaches from)
+        n = 0
+        for p in lasts:
+            k = bisect_right(starts, p)
+            if k < len(starts):
+                i = bisect_left(fs, starts[k])
+                if i < len(fs):
+                    reach.append((p, i))
+                    n += len(fs) - i
+        if not n:
+            return
+        if n <= MAX_EXPANDED:
+            if edges is not None:
+                edges.extend((p, q - p) for p, i in reach for q in fs[i:])
+        elif edges is None:
+            out.append((0, 0, 0, []))
+        else:
+            out.append((min(lasts), _bits(lasts), _bits(firsts), starts))
 
     for j, (nulls, first, last, lo) in enumerate(items):
         if j:
@@ -679,7 +751,7 @@ MAX_BOUND_WORK = 1 << 20
 
 
 def _chain_block_bound(items: List[ChainItem]) -> int:
-    """The most blocks ``_chain_blocks`` can give in any boundary context: the walls
+    """The most large blocks ``_chain_blocks`` can give in any boundary context: the walls
     under every truth assignment of the looks of the null conditions (a superset of
     the contexts; other looks true, which only adds blocks), or, for chains too large
     to try, every conditional item a wall."""
@@ -692,7 +764,7 @@ def _chain_block_bound(items: List[ChainItem]) -> int:
     most = 0
     for bits in range(1 << len(order)):
         false = {lk for i, lk in enumerate(order) if not bits >> i & 1}
-        most = max(most, len(_chain_blocks(items, false.isdisjoint, masks=False)))
+        most = max(most, len(_chain_blocks(items, false.isdisjoint)))
     return most
 
 

@@ -82,12 +82,18 @@ class Unavailable(Exception):
 
 
 class _Frag:
-    __slots__ = ("first", "last", "null")
+    __slots__ = ("chain", "first", "last", "null")
 
-    def __init__(self, first: Entries, last: Entries, null: Set[Cond]) -> None:
+    def __init__(
+        self, first: Entries, last: Entries, null: Set[Cond],
+        chain: Optional[List[ChainItem]] = None,
+    ) -> None:
         self.first = first
         self.last = last
         self.null = null
+        # the items of the nullable chain this fragment is, wholly: a chain it is an
+        # item of takes them over (``Builder.nullable_chain``)
+        self.chain = chain
 
 
 def _with(entries: Entries, nulls: Set[Cond]) -> Entries:
@@ -190,7 +196,7 @@ class Builder:
         # The copies laid out one after the other (so their edges are translations of
         # each other).
         copies: List[_Frag] = [(yield h.sub)]
-        if count >= SUFFIX_MIN_COPIES and _free_nullable(copies[0]):
+        if h.max is None and count >= SUFFIX_MIN_COPIES and _free_nullable(copies[0]):
             for _ in range(count - 1):
                 copies.append((yield h.sub))
             return self.nullable_copies(h, copies, base)
@@ -206,14 +212,12 @@ class Builder:
             return self.concat(copies)
         for _ in range(h.max - 1):
             copies.append((yield h.sub))
-        parts = copies[:h.min]
-        # Nested from the innermost: X{0,3} = (X(X(X)?)?)?.
-        tail: Optional[_Frag] = None
-        for x in reversed(copies[h.min:]):
-            inner = self.concat([x, tail]) if tail is not None else x
-            tail = _Frag(inner.first, inner.last, inner.null | {NO_COND})
-        if tail is not None:
-            parts.append(tail)
+        # X{m,n} = X^m (X?)^(n-m): the same language as the nested (X(X(X)?)?)? (the
+        # lazy DFA's form), and a run of optional copies is one nullable chain, built in
+        # linear work (nested, each level flattened and copied the tail: quadratic).
+        parts = copies[:h.min] + [
+            _Frag(x.first, x.last, x.null | {NO_COND}) for x in copies[h.min:]
+        ]
         return self.concat(parts)
 
     def nullable_copies(self, h: H.HRepetition, frags: List[_Frag], base: int) -> _Frag:
@@ -256,11 +260,19 @@ class Builder:
         gathered so far at every conditional item (quadratic)."""
         e = k
         items: List[ChainItem] = []
+        inner: List[List[ChainItem]] = []
         top = -1
         while e < len(frags):
             f = frags[e]
             if not f.null:
                 break
+            if f.chain and min(it[3] for it in f.chain if it[3] >= 0) > top:
+                # a chain itself (``(?:x?){4}``): its items join this one
+                inner.append(f.chain)
+                items.extend(f.chain)
+                top = max(top, max(_top(it) for it in f.chain))
+                e += 1
+                continue
             lo = -1
             if f.first.size or f.last.size:
                 both = (f.first + f.last).flat()
@@ -273,6 +285,8 @@ class Builder:
             e += 1
         if sum(1 for it in items if it[3] >= 0) < CHAIN_MIN:
             return e, None  # nor does one start later in the run: it is a suffix
+        for absorbed in inner:
+            absorbed.clear()  # no longer a chain of its own
         self.chains_nullable.append(items)
         firsts: List[Entries] = []
         before: Set[Cond] = {NO_COND}
@@ -285,7 +299,7 @@ class Builder:
             lasts.append(self._with_charged(last, after))
             after = self._conj(after, nulls)
         lasts.reverse()
-        return e - 1, _Frag(Entries(parts=firsts), Entries(parts=lasts), before)
+        return e - 1, _Frag(Entries(parts=firsts), Entries(parts=lasts), before, items)
 
     def _with_charged(self, entries: Entries, nulls: Set[Cond]) -> Entries:
         if nulls != {NO_COND} and entries.size:
@@ -346,9 +360,9 @@ class Builder:
     def concat(self, frags: List[_Frag]) -> _Frag:
         if not frags:
             return _Frag(EMPTY, EMPTY, {NO_COND})
-        acc = frags[0]
-        k = 1
-        plain = 1  # frags[k] for k < plain start no chain
+        acc: Optional[_Frag] = None
+        k = 0
+        plain = 0  # frags[k] for k < plain start no chain
         while k < len(frags):
             chain = None
             if k >= plain:
@@ -358,13 +372,25 @@ class Builder:
                 f, k = chain, plain + 1
             else:
                 f, k = frags[k], k + 1
+            if acc is None:
+                acc = f
+                continue
             self.link(acc.last, f.first)
             # A conditional null copies the entries with the condition added: charged,
             # as a run of conditional nullable items copies its lasts at every item.
             first = acc.first + self._with_charged(f.first, acc.null) if acc.null else acc.first
             last = f.last + self._with_charged(acc.last, f.null) if f.null else f.last
             acc = _Frag(first, last, self._conj(acc.null, f.null))
+        assert acc is not None
         return acc
+
+
+def _top(item: ChainItem) -> int:
+    """The highest position of a chain item (-1 if it has none)."""
+    _, first, last, lo = item
+    if lo < 0:
+        return -1
+    return max(p for p, _ in (first + last).flat())
 
 
 def _free_nullable(f: _Frag) -> bool:
