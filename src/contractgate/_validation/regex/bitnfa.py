@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, bisect_right
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from . import hir as H
 from .glushkov import (
@@ -81,6 +81,10 @@ MAX_FILL_BITS = 1 << 24
 #: Live members of a fill group taken one by one (at most this many, and at most its
 #: number of doubling steps) before the rest are filled.
 FILL_SERIAL = 1
+#: Distances whose edges are always one mask operation each (the busiest); past them,
+#: a distance with at most ``SPARSE_SOURCES`` sources is tested like lone bicliques.
+DISTANCES = 16
+SPARSE_SOURCES = 16
 #: Live members of a lone group taken one by one before the rest are gathered at once
 #: (``_gather``).
 LONE_SERIAL = 4
@@ -256,13 +260,29 @@ class BitNFA(Rebuildable):
         # needs no mask: the bits it would clear are shifted off the end (or below 0).
         m = self.positions
         groups: List[Tuple[int, int, int]] = []  # (distance, sources or -1, lowest source)
-        for d, ps in sorted(by_delta.items(), key=lambda item: -len(item[1])):
-            full = len(set(ps)) == (m - d if d >= 0 else m + d)
+        # Past the ``DISTANCES`` busiest distances, the edges of a distance with few
+        # sources (the loop-backs of 400 distinct ``(?:x[ab]{k})*``) are tested like lone
+        # bicliques: grouped, a carry per group and a step per live source, instead of
+        # three operations over every position per distance.
+        sparse: Dict[int, List[int]] = {}
+        for rank, (d, ps) in enumerate(sorted(by_delta.items(), key=lambda item: -len(item[1]))):
+            distinct = set(ps)
+            full = len(distinct) == (m - d if d >= 0 else m + d)
             if full:
                 groups.append((d, -1, 0))
+            elif rank >= DISTANCES and len(distinct) <= SPARSE_SOURCES:
+                for p in distinct:
+                    sparse.setdefault(p, []).append(p + d)
             elif ps:
                 groups.append((d, _bits(ps), min(ps)))
         tests: List[Tuple[int, Any]] = []  # (lowest last, a biclique or a group's masks)
+        edge_groups = _lone_groups([(p, p, [p], qs) for p, qs in sparse.items()])
+        for edges in edge_groups:
+            if len(edges) == 1:
+                _, _, lps, fps = edges[0]
+                tests.append((lps[0], (_bits(lps), _bits(fps))))
+            else:
+                tests.append((edges[0][0], _lone_masks(edges)))
         for group in self._lone:
             # Position lists, not masks: a member's masks would each be as wide as
             # the pattern, and a group may have thousands of members.
@@ -651,12 +671,15 @@ def _gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
     return fm << fo, n_live
 
 
-def _lone_groups(spans: List[Lone]) -> List[List[Lone]]:
+Spanned = TypeVar("Spanned", bound=Tuple[Any, ...])
+
+
+def _lone_groups(spans: List[Spanned]) -> List[List[Spanned]]:
     """Deal large bicliques to groups whose blocks ``[lo, hi]`` (of last positions) are
     disjoint with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
     one addition finds every biclique of a group with a live last (``_lone_masks``)."""
     spans = sorted(spans, key=lambda x: x[0])
-    groups: List[List[Lone]] = []
+    groups: List[List[Spanned]] = []
     ends: List[Tuple[int, int]] = []  # heap of (hi of the group's last block, group)
     for item in spans:
         if ends and ends[0][0] + 2 <= item[0]:
