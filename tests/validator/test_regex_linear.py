@@ -417,6 +417,18 @@ def test_copies_of_a_wide_alternation_are_one_family() -> None:
     assert bits.stats.ops <= 40 * bits.stats.chars
 
 
+def _handed_over(m: CompiledRegex, n: int, seed: int) -> Tuple[Any, BitNFA, str]:
+    """Search ``n`` random ``ab`` characters (no match): the DFA's cache thrashes and it
+    hands the search over to the bit-parallel engine, once.  (dfa, engine, subject)."""
+    dfa = m._get_dfa()
+    rs = random.Random(seed)
+    subject = "".join(rs.choice("ab") for _ in range(n))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    return dfa, bits, subject
+
+
 def _tail(groups: int) -> str:
     return "".join(f"(?:x{{{i}}}y|xz|zy|zz|yx)*" for i in range(1, groups + 1))
 
@@ -426,12 +438,7 @@ def test_many_distinct_wide_loops_after_an_exponential_prefix_hand_over() -> Non
     # more than the bit-parallel engine took (64), and the DFA thrashed with nothing to
     # hand over to (640 us per character at [ab]{5000}, 1.8 ms at [ab]{20000}).
     m = compile_pattern("[ab]*a[ab]{3000}c" + _tail(70))
-    dfa = m._get_dfa()
-    r = random.Random(5)
-    subject = "".join(r.choice("ab") for _ in range(12_000))
-    assert m.is_match(subject) is False
-    bits = dfa._bits
-    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    dfa, bits, subject = _handed_over(m, 12_000, seed=5)
     # The tail's junctions are one nullable chain; its 70 distinct loops are two fill
     # groups of disjoint blocks (one carry test each), the edge into the chain is lone.
     assert len(bits._nullable_chains) == 1 and not bits._families
@@ -453,12 +460,7 @@ def test_conditional_junctions_are_one_nullable_chain() -> None:
     # where \b fails, so one block per boundary context.
     m = compile_pattern("[ab]*a[ab]{2000}c" + "".join(
         f"(?:x{{{i}}}y|xz|zy|zz|yx)*\\b" for i in range(1, 71)))
-    dfa = m._get_dfa()
-    r = random.Random(7)
-    subject = "".join(r.choice("ab") for _ in range(8_000))
-    assert m.is_match(subject) is False
-    bits = dfa._bits
-    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    dfa, bits, subject = _handed_over(m, 8_000, seed=7)
     # The 70 loops are two fill groups, the edge into the chain is lone.
     assert len(bits._lone) == 1 and len(bits._fills) == 2
     assert len(bits._nullable_chains) == 1
@@ -476,12 +478,7 @@ def test_thousands_of_distinct_junctions_hand_over() -> None:
     r = random.Random(3)
     alts = [["x" * r.randint(0, 2) + c for c in "yzwvuq"] for _ in range(5000)]
     m = compile_pattern("[ab]*a[ab]{2000}c" + "".join("(?:" + "|".join(a) + ")" for a in alts))
-    dfa = m._get_dfa()
-    rs = random.Random(5)
-    subject = "".join(rs.choice("ab") for _ in range(12_000))
-    assert m.is_match(subject) is False
-    bits = dfa._bits
-    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    dfa, bits, subject = _handed_over(m, 12_000, seed=5)
     assert len(bits._big) > 4096 and len(bits._lone) <= 4 and len(bits._families) <= 2
     assert bits.stats.ops <= 64 * bits.stats.chars
     tail = "".join(r.choice(a) for a in alts)
@@ -505,12 +502,7 @@ def test_bounded_repetitions_are_one_chain_of_optional_copies(tail: str) -> None
     b.build(m.hir)
     assert b.work < 600_000  # nested: 8-110 M
     assert len([c for c in b.chains_nullable if c]) == 1
-    dfa = m._get_dfa()
-    rs = random.Random(2)
-    subject = "".join(rs.choice("ab") for _ in range(8_000))
-    assert m.is_match(subject) is False
-    bits = dfa._bits
-    assert dfa.stats.handovers == 1 and isinstance(bits, BitNFA)
+    _, bits, _ = _handed_over(m, 8_000, seed=2)
     assert bits.stats.ops <= 24 * bits.stats.chars
 
 
