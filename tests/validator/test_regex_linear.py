@@ -28,6 +28,7 @@ from contractgate._validation.regex import (
     compile_pattern,
     is_match_fn,
 )
+from contractgate._validation.regex import bitgroups as _bitgroups
 from contractgate._validation.regex import bitnfa as _bitnfa
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import nfa as _nfa
@@ -464,7 +465,7 @@ def test_conditional_junctions_are_one_nullable_chain() -> None:
     # The 70 loops are two fill groups, the edge into the chain is lone.
     assert len(bits._lone) == 1 and len(bits._fills) == 2
     assert len(bits._nullable_chains) == 1
-    assert _bitnfa._chain_block_bound(bits._nullable_chains[0]) == 1
+    assert _bitgroups.chain_block_bound(bits._nullable_chains[0]) == 1
     assert bits.stats.ops <= 16 * bits.stats.chars
     assert dfa.stats.evictions == 0
     assert m.is_match(subject[:3000] + "a" + "b" * 2000 + "c zz yx") is True
@@ -516,7 +517,7 @@ def test_repeated_conditional_items_cost_a_few_steps(pattern: str) -> None:
     # most 16 edges are single edges, grouped by distance with the others.
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
-    assert _bitnfa._chain_block_bound(bits._nullable_chains[0]) <= 1
+    assert _bitgroups.chain_block_bound(bits._nullable_chains[0]) <= 1
     rs = random.Random(3)
     subject = "".join(rs.choice("ab") for _ in range(6_000))
     assert bits.is_match(subject) is False
@@ -587,7 +588,7 @@ def test_fill_groups_agree_with_the_dfa(
 ) -> None:
     # Live members of a fill group taken one by one (64), the rest filled (1), or every
     # live member filled (0): the same answers as the DFA.
-    monkeypatch.setattr(_bitnfa, "FILL_SERIAL", serial)
+    monkeypatch.setattr(_bitgroups, "FILL_SERIAL", serial)
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
     assert bits._fills
@@ -607,7 +608,7 @@ def test_fill_groups_fall_back_to_lone_groups(
 ) -> None:
     # Beyond the fill budget the loops are lone bicliques again, with the same answers,
     # their live members taken one by one (4) or gathered at once (0).
-    monkeypatch.setattr(_bitnfa, "MAX_FILL_BITS", 0)
+    monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", 0)
     monkeypatch.setattr(_bitnfa, "LONE_SERIAL", serial)
     m = compile_pattern(FILL_PATTERNS[0])
     bits = BitNFA(m.hir)

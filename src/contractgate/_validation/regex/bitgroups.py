@@ -1,0 +1,356 @@
+"""The masks of the bit-parallel engine's tests (``bitnfa``), built from the position
+automaton's follow relation: *families* of translated bicliques, *fill groups* of
+loop-like bicliques, groups of *lone* bicliques found by one carry each, and the blocks
+of *nullable chains* per boundary context; with the bit-set helpers they share.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left, bisect_right
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+
+from .glushkov import MAX_EXPANDED, NO_COND, ChainItem, Cond, Entries
+
+#: A loop-like biclique (its first positions within its own block of positions, at most
+#: this wide) is dealt to a *fill group* (``fill_groups``): many live members cost a
+#: few operations per doubling of the width instead of a few each.
+MAX_FILL_WIDTH = 256
+#: Bits of the fill groups' segment masks (steps x span, shared by every context).
+MAX_FILL_BITS = 1 << 24
+#: Live members of a fill group taken one by one (at most this many, and at most its
+#: number of doubling steps) before the rest are filled.
+FILL_SERIAL = 1
+#: Translations of one large biclique applied together (``families``) from this many on.
+FAMILY_MIN = 4
+
+
+Relative = List[Tuple[int, Cond]]
+#: (lowest last, lasts, ones, guards, shift, first pattern): see ``family_masks``.
+FamilyMasks = Tuple[int, int, int, int, int, int]
+
+
+def families(
+    big: List[Tuple[Entries, Entries]],
+) -> Tuple[List[Tuple[Entries, Entries]], List[Tuple[Relative, Relative, List[int]]]]:
+    """Split large bicliques into lone ones and *families*: translations of one
+    biclique (the junctions between the copies of a counted repetition, or one
+    inside each copy), each applied to all its copies by ``family_masks``."""
+    Shape = Tuple[Tuple[Tuple[int, Cond], ...], Tuple[Tuple[int, Cond], ...]]
+    members: Dict[Shape, List[Tuple[int, Tuple[Entries, Entries]]]] = {}
+    singles: List[Tuple[Entries, Entries]] = []
+    # Only bicliques of a size shared by FAMILY_MIN of them get a shape key (a key is
+    # a tuple per entry: nested bicliques of distinct sizes would cost one each).
+    sizes: Dict[Tuple[int, int], int] = {}
+    for last, first in big:
+        sizes[(last.size, first.size)] = sizes.get((last.size, first.size), 0) + 1
+    for last, first in big:
+        if sizes[(last.size, first.size)] < FAMILY_MIN:
+            singles.append((last, first))
+            continue
+        ls, fs = last.flat(), first.flat()
+        o = min(p for p, _ in ls)
+        key = (tuple(sorted((p - o, c) for p, c in ls)), tuple(sorted((q - o, c) for q, c in fs)))
+        members.setdefault(key, []).append((o, (last, first)))
+    families: List[Tuple[Relative, Relative, List[int]]] = []
+    for key, found in members.items():
+        if len(found) >= FAMILY_MIN:
+            families.append((list(key[0]), list(key[1]), sorted({o for o, _ in found})))
+        else:
+            singles.extend(pair for _, pair in found)
+    return singles, families
+
+
+def family_masks(
+    rel_last: List[int], rel_first: List[int], offsets: List[int],
+) -> List[FamilyMasks]:
+    """Masks applying ``if D & (L + o): F + o`` for every offset ``o`` at once.
+
+    ``L``'s block ``[o + lo, o + hi]`` plus all ones carries into the guard bit
+    ``o + hi + 1`` exactly when it is non-zero; the guard bits, shifted to
+    ``o + min(F)`` and multiplied by ``F``'s pattern, set ``F + o``.  Blocks (and
+    patterns) of one group must not touch, so offsets closer than that are dealt
+    to several groups."""
+    if not rel_last or not rel_first:
+        return []
+    lo, hi = min(rel_last), max(rel_last)
+    fmin, fmax = min(rel_first), max(rel_first)
+    gap = max(hi - lo + 2, fmax - fmin + 1)
+    groups: List[List[int]] = []
+    for o in offsets:
+        for g in groups:
+            if o - g[-1] >= gap:
+                g.append(o)
+                break
+        else:
+            groups.append([o])
+    spread = bitset([f - fmin for f in rel_first])
+    out = []
+    for g in groups:
+        lm = bitset([o + r for o in g for r in rel_last])
+        ones = bitset([o + r for o in g for r in range(lo, hi + 1)])
+        guards = bitset([o + hi + 1 for o in g])
+        out.append((lowest_bit(lm), lm, ones, guards, hi + 1 - fmin, spread))
+    return out
+
+
+Lone = Tuple[int, int, Entries, Entries]
+LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]]]
+#: (lowest last, union of the lasts, bicliques (lasts, firsts), groups' masks, fill
+#: groups' masks): see ``CHUNK``.
+FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
+Chunk = Tuple[int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks]]
+#: (members, lowest position, segment masks ``(shift, mask)``): see ``fill_groups``.
+Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
+
+
+def last_blocks(big: List[Tuple[Entries, Entries]]) -> List[Lone]:
+    spans: List[Lone] = []
+    for last, first in big:
+        ps = [p for p, _ in last.flat()]
+        spans.append((min(ps), max(ps), last, first))
+    return spans
+
+
+def fill_groups(
+    big: List[Tuple[Entries, Entries]],
+) -> Tuple[List[Fill], List[Tuple[Entries, Entries]]]:
+    """Deal the loop-like large bicliques (every first position within the block
+    ``[lo, hi + 1]`` of the biclique's positions, ``hi`` its highest last, at most
+    ``MAX_FILL_WIDTH`` wide) to groups of disjoint blocks.  Per character one addition
+    puts a guard bit ``hi + 1`` on every member with a live last (``fill_masks``), and
+    the guard bits are spread down over their own blocks by doubling shifts, each
+    masked to stay within its block (``steps``): the firsts of every live member are
+    then one AND, whatever the number of live members.  Groups of one member and those
+    beyond ``MAX_FILL_BITS`` go back to the lone bicliques."""
+    spans: List[Lone] = []
+    rest: List[Tuple[Entries, Entries]] = []
+    for last, first in big:
+        lps = [p for p, _ in last.flat()]
+        fps = [q for q, _ in first.flat()]
+        lo, hi = min(min(lps), min(fps)), max(lps)
+        if max(fps) <= hi + 1 and hi + 2 - lo <= MAX_FILL_WIDTH:
+            spans.append((lo, hi, last, first))
+        else:
+            rest.append((last, first))
+    fills: List[Fill] = []
+    budget = MAX_FILL_BITS
+    for members in lone_groups(spans):
+        base = members[0][0]
+        width = max(hi + 2 - lo for lo, hi, _, _ in members)
+        shifts = []
+        sh = 1
+        while sh < width:
+            shifts.append(sh)
+            sh <<= 1
+        cost = len(shifts) * (members[-1][1] + 2 - base)
+        if len(members) < 2 or cost > budget:
+            rest.extend((last, first) for _, _, last, first in members)
+            continue
+        budget -= cost
+        steps = [
+            (sh, runs([(lo - base, hi + 1 - sh - base) for lo, hi, _, _ in members]))
+            for sh in shifts
+        ]
+        fills.append((members, base, steps))
+    return fills, rest
+
+
+def fill_masks(
+    live: List[Tuple[int, int, List[int], List[int]]], base: int, steps: List[Tuple[int, int]],
+) -> FillMasks:
+    """(lasts, ones, guards, base, guard -> first positions, segment masks, firsts,
+    members taken one by one before filling) of a fill group, relative to ``base``
+    after the carry (see ``fill_groups`` and ``lone_masks``)."""
+    fmap: Dict[int, Tuple[int, int]] = {}
+    ones: List[Tuple[int, int]] = []
+    for lo, hi, _, fps in live:
+        fo = min(fps)
+        fmap[hi + 2 - base] = (fo - base, bitset([q - fo for q in fps]))
+        ones.append((min(lo, min(fps)), hi))
+    lm = bitset([p for _, _, lps, _ in live for p in lps])
+    guards = bitset([hi + 1 for _, hi, _, _ in live])
+    fmr = bitset([q - base for _, _, _, fps in live for q in fps])
+    return lm, runs(ones), guards, base, fmap, steps, fmr, min(len(steps), FILL_SERIAL)
+
+
+def runs(ranges: List[Tuple[int, int]]) -> int:
+    """The int with the bits ``a..b`` of every ``(a, b)`` set (empty ranges skipped)."""
+    top = max((b for a, b in ranges if a <= b), default=-1)
+    if top < 0:
+        return 0
+    buf = bytearray(b"0" * (top + 1))
+    for a, b in ranges:
+        if a <= b:
+            buf[top - b:top - a + 1] = b"1" * (b - a + 1)
+    return int(buf, 2)
+
+
+def gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
+    """The union of ``fm << fo`` over the guard bits of ``y`` (``fmap`` keyed by bit
+    length), and their number: the bits are read from one binary string, and the
+    pieces, in the order of their offsets, are merged pairwise, each merge as wide as
+    the two pieces' span, so many live members cost the group's span a few times (and
+    a few small operations each), not the span once each."""
+    bs = bin(y)
+    n = len(bs)
+    pieces = []
+    j = bs.find("1", 2)
+    while j >= 0:
+        pieces.append(fmap[n - j])
+        j = bs.find("1", j + 1)
+    pieces.sort()
+    n_live = len(pieces)
+    while len(pieces) > 1:
+        merged = []
+        for i in range(0, len(pieces) - 1, 2):
+            (fo1, fm1), (fo2, fm2) = pieces[i], pieces[i + 1]
+            merged.append((fo1, fm1 | fm2 << (fo2 - fo1)))
+        if len(pieces) % 2:
+            merged.append(pieces[-1])
+        pieces = merged
+    fo, fm = pieces[0]
+    return fm << fo, n_live
+
+
+Spanned = TypeVar("Spanned", bound=Tuple[Any, ...])
+
+
+def lone_groups(spans: List[Spanned]) -> List[List[Spanned]]:
+    """Deal large bicliques to groups whose blocks ``[lo, hi]`` (of last positions) are
+    disjoint with a free guard bit ``hi + 1`` between them (first fit by ``lo``), so
+    one addition finds every biclique of a group with a live last (``lone_masks``)."""
+    spans = sorted(spans, key=lambda x: x[0])
+    groups: List[List[Spanned]] = []
+    ends: List[Tuple[int, int]] = []  # heap of (hi of the group's last block, group)
+    for item in spans:
+        if ends and ends[0][0] + 2 <= item[0]:
+            _, g = heapq.heappop(ends)
+        else:
+            g = len(groups)
+            groups.append([])
+        groups[g].append(item)
+        heapq.heappush(ends, (item[1], g))
+    return groups
+
+
+def lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
+    """(lasts, ones, guards, lowest guard, lowest first, guard -> first positions) of a
+    group of lone bicliques: ``(D & lasts) + ones`` carries into the guard bit
+    ``hi + 1`` of a block exactly when the block has a live last.  The live firsts are
+    gathered relative to the group's lowest first (so the loop works on the group's
+    span, not on every position), each kept shifted down to its own lowest
+    (``(offset, mask)``: the group costs memory by its members' spans)."""
+    gbase = min(hi for _, hi, _, _ in live) + 1
+    fbase = min(min(fps) for _, _, _, fps in live)
+    fmap: Dict[int, Tuple[int, int]] = {}
+    for _, hi, _, fps in live:
+        fo = min(fps)
+        # keyed by the bit length of the guard bit (shifted down by ``gbase``)
+        fmap[hi + 2 - gbase] = (fo - fbase, bitset([q - fo for q in fps]))
+    lm = bitset([p for _, _, lps, _ in live for p in lps])
+    guards = bitset([hi + 1 for _, hi, _, _ in live])
+    ones = guards - bitset([lo for lo, _, _, _ in live])
+    return lm, ones, guards, gbase, fbase, fmap
+
+
+#: (lowest last, lasts, firsts, item starts) of a block of a nullable chain.
+ChainBlock = Tuple[int, int, int, List[int]]
+
+
+def chain_blocks(
+    items: List[ChainItem], ok: Callable[[Cond], bool],
+    edges: Optional[List[Tuple[int, int]]] = None,
+) -> List[ChainBlock]:
+    """A nullable chain's blocks under one boundary context.  An item whose null
+    condition fails here is a *wall*: a last reaches the firsts of the later items up
+    to the next wall (inclusive), so between walls the firsts after the lowest live
+    last's item follow (``BitNFA.is_match``: the first item start above it).  A block
+    of at most ``MAX_EXPANDED`` edges (the copies of ``(?:ab|\\b){n}`` where ``\\b``
+    fails) goes to ``edges`` as ``(last, distance)`` pairs, joining the single edges
+    grouped by distance; blocks in which no last reaches a first are left out.
+    Without ``edges`` the large blocks are only counted (their masks are empty)."""
+    out: List[ChainBlock] = []
+    lasts: List[int] = []
+    firsts: List[int] = []
+    starts: List[int] = []
+
+    def close() -> None:
+        if not lasts or not firsts:
+            return
+        fs = sorted(firsts)
+        reach = []  # (last, first position it reaches from)
+        n = 0
+        for p in lasts:
+            k = bisect_right(starts, p)
+            if k < len(starts):
+                i = bisect_left(fs, starts[k])
+                if i < len(fs):
+                    reach.append((p, i))
+                    n += len(fs) - i
+        if not n:
+            return
+        if n <= MAX_EXPANDED:
+            if edges is not None:
+                edges.extend((p, q - p) for p, i in reach for q in fs[i:])
+        elif edges is None:
+            out.append((0, 0, 0, []))
+        else:
+            out.append((min(lasts), bitset(lasts), bitset(firsts), starts))
+
+    for j, (nulls, first, last, lo) in enumerate(items):
+        if j:
+            firsts.extend(q for q, c in first.flat() if ok(c))
+            if lo >= 0:
+                starts.append(lo)
+            if not any(ok(c) for c in nulls):
+                close()
+                lasts, firsts, starts = [], [], []
+        lasts.extend(p for p, c in last.flat() if ok(c))
+    close()
+    return out
+
+
+#: Entries x truth assignments ``chain_block_bound`` tries before it takes the coarse bound.
+MAX_BOUND_WORK = 1 << 20
+
+
+def chain_block_bound(items: List[ChainItem]) -> int:
+    """The most large blocks ``chain_blocks`` can give in any boundary context: the walls
+    under every truth assignment of the looks of the null conditions (a superset of
+    the contexts; other looks true, which only adds blocks), or, for chains too large
+    to try, every conditional item a wall."""
+    looks = frozenset(lk for nulls, _, _, _ in items for c in nulls for lk in c)
+    coarse = sum(1 for nulls, _, _, _ in items if NO_COND not in nulls) + 1
+    size = sum(1 + first.size + last.size for _, first, last, _ in items)
+    if size << len(looks) > MAX_BOUND_WORK:
+        return coarse
+    order = sorted(looks)
+    most = 0
+    for bits in range(1 << len(order)):
+        false = {lk for i, lk in enumerate(order) if not bits >> i & 1}
+        most = max(most, len(chain_blocks(items, false.isdisjoint)))
+    return most
+
+
+def lowest_bit(mask: int) -> int:
+    """The lowest set bit of ``mask`` (0 if none)."""
+    return (mask & -mask).bit_length() - 1 if mask else 0
+
+
+def always(_c: Cond) -> bool:
+    return True
+
+
+def mask_of(entries: Entries, ok: Callable[[Cond], bool]) -> int:
+    return bitset([p for p, c in entries.flat() if ok(c)])
+
+
+def bitset(positions: List[int]) -> int:
+    """The int with exactly these bits set (one pass, not one big-int OR per bit)."""
+    if not positions:
+        return 0
+    buf = bytearray((max(positions) >> 3) + 1)
+    for p in positions:
+        buf[p >> 3] |= 1 << (p & 7)
+    return int.from_bytes(buf, "little")
