@@ -308,7 +308,12 @@ class Builder:
 
     def _conj(self, a: AbstractSet[Cond], b: AbstractSet[Cond]) -> Set[Cond]:
         """The ways through two nullable parts in a row (both conditions hold)."""
-        out = {x | y for x in a for y in b}
+        if len(a) == 1 and NO_COND in a:  # the common case: a part nullable as it is
+            out = set(b)
+        elif len(b) == 1 and NO_COND in b:
+            out = set(a)
+        else:
+            out = {x | y for x in a for y in b}
         self._charge(1 + len(out))
         return out
 
