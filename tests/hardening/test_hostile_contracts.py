@@ -8,39 +8,24 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, ContextManager, Dict, List, Optional
 
 import pytest
 
 from contractgate import Contract, ContractCompileError
+from hang_guard import hang_guard
 
 HEAD = "version: '1'\nname: t\nontology:\n  entities:\n    - {name: s, type: string%s}\n"
 CASE_SECONDS = 30  # a hang guard, not a performance claim
 
 
-@contextmanager
-def bounded(seconds: int = CASE_SECONDS) -> Iterator[None]:
+def bounded(seconds: int = CASE_SECONDS) -> ContextManager[None]:
     """Fail (instead of hanging) if the block runs longer than ``seconds``."""
-    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+    return hang_guard(seconds)
 
 
 def outcome(text: Any) -> str:

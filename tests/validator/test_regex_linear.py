@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import itertools
 import random
-import signal
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,6 +35,7 @@ from contractgate._validation.regex.bitnfa import BitNFA, Unavailable
 from contractgate._validation.regex.literals import LiteralSet, literal_set
 from contractgate._validation.regex.looks import AWORD, CR, EDGE, NL, UWORD, boundary, holds
 from contractgate._validation.regex.unicode import is_word_char
+from hang_guard import hang_guard
 
 # -- an instrumented backtracker: re's search, step by step ------------------------------
 
@@ -789,26 +788,6 @@ def test_stack_growing_patterns_use_the_dfa_on_long_values() -> None:
 # -- through the local gateway: the issue's events ------------------------------------------
 
 
-@contextmanager
-def _hang_guard(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging (not a performance claim: before the fix these events
-    took minutes)."""
-    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def test_hostile_patterns_through_the_local_gateway(tmp_path: Path) -> None:
     """Patterns that used to reach ``re`` with 2^30 empty paths (~50 s for a one-character
     value, a worker held per event) get the engine's answer from the gateway."""
@@ -832,7 +811,7 @@ def test_hostile_patterns_through_the_local_gateway(tmp_path: Path) -> None:
     with (
         LocalGateway(contracts_dir=str(tmp_path), db=":memory:") as gw,
         Client(gw.base_url, api_key=gw.api_key, timeout=120, max_retries=0) as client,
-        _hang_guard(120),
+        hang_guard(120),
     ):
         res = client.ingest(gw.contract_id("hostile"), events)
     assert [r.passed for r in res.results] == [False, True]
