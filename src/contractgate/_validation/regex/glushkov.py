@@ -3,9 +3,10 @@
 Positions are laid out left to right (the copies of a counted repetition one after
 the other), and the follow relation is kept as Glushkov builds it: runs of one class
 and literals are *chains* (``p -> p + 1``), every concatenation and loop adds a
-*biclique* ``last(X) x first(Y)``, the copies of a nullable body are a *suffix
-chain* (``Builder.nullable_copies``) and a run of nullable items of a
-concatenation a *nullable chain* (``Builder.nullable_chain``).  Entries carry the
+*biclique* ``last(X) x first(Y)``, the copies of a nullable body under an unbounded
+repetition are a *suffix chain* (``Builder.nullable_copies``) and a run of nullable
+items of a concatenation (the optional copies of ``X{m,n}`` among them) a *nullable
+chain* (``Builder.nullable_chain``).  Entries carry the
 look-around conditions on the way to them (``Cond``: all must hold at the boundary).
 The construction is a walk over an explicit stack (``iterative.run``).
 """
@@ -71,7 +72,8 @@ MAX_BUILD_WORK = 6_000_000
 #: Build units per entry copied with a condition added (a new tuple each, kept: ~70
 #: bytes), so that the copies stay under ~50 MB.
 COPY_WEIGHT = 8
-#: Repetitions of a nullable body with at least this many copies use a suffix chain.
+#: Unbounded repetitions of a nullable body with at least this many copies use a suffix
+#: chain (bounded ones are a nullable chain of optional copies).
 SUFFIX_MIN_COPIES = 4
 #: Runs of nullable items of a concatenation with at least this many items holding
 #: positions use a nullable chain.
@@ -199,7 +201,7 @@ class Builder:
         if h.max is None and count >= SUFFIX_MIN_COPIES and _free_nullable(copies[0]):
             for _ in range(count - 1):
                 copies.append((yield h.sub))
-            return self.nullable_copies(h, copies, base)
+            return self.nullable_copies(copies, base)
         if h.max is None:
             for _ in range(max(0, h.min - 1)):
                 copies.append((yield h.sub))
@@ -220,12 +222,13 @@ class Builder:
         ]
         return self.concat(parts)
 
-    def nullable_copies(self, h: H.HRepetition, frags: List[_Frag], base: int) -> _Frag:
-        """``X{m,n}`` / ``X{m,}`` of an unconditionally nullable ``X`` without looks at
-        its ends: from copy ``i`` every later copy can be entered (the ones between
-        match the empty string), so the inter-copy edges are one *suffix chain*
-        (``BitNFA``: all firsts of the copies after the lowest live last) instead of
-        a biclique per copy; every copy's first is a first and every last a last."""
+    def nullable_copies(self, frags: List[_Frag], base: int) -> _Frag:
+        """``X{m,}`` of an unconditionally nullable ``X`` without looks at its ends
+        (``X{m,n}`` is a chain of optional copies): from copy ``i`` every later copy can
+        be entered (the ones between match the empty string), so the inter-copy edges
+        are one *suffix chain* (``BitNFA``: all firsts of the copies after the lowest
+        live last) instead of a biclique per copy; every copy's first is a first and
+        every last a last."""
         count = len(frags)
         period = (len(self.cls) - base) // count
         if period == 0 or len(self.cls) - base != period * count:  # pragma: no cover
@@ -236,8 +239,7 @@ class Builder:
                 Entries(parts=[f.last for f in frags[:-1]]),
                 Entries(parts=[f.first for f in frags[1:]]),
             ))
-        if h.max is None:
-            self.link(frags[-1].last, frags[-1].first)  # X{m,} = X^(m-1) X+
+        self.link(frags[-1].last, frags[-1].first)  # X{m,} = X^(m-1) X+
         self._charge(count)
         return _Frag(
             Entries(parts=[f.first for f in frags]), Entries(parts=[f.last for f in frags]),
