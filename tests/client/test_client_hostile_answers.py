@@ -153,6 +153,26 @@ async def test_a_nan_wait_hint_is_no_hint(gw: Any, make_api: Any) -> None:
 # ------------------------------------------------------------------ item 10
 
 
+async def _refused_then_resent(
+    gw: Any, cid: str, make_api: Any, answer: Dict[str, Any], named: str, prefix: str
+) -> None:
+    """One batch answered ``answer`` with a 200: an InvalidResponseError that names
+    ``named`` and carries the batch's key, not retried; resent with that key, the three
+    events are stored once."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
+    tag = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
+    err = ei.value
+    assert named in str(err) and "events 0..2" in str(err)
+    assert err.idempotency_key == f"{tag}-key" and err.status_code == 200
+    assert len(gw.faults.pending()) == 0  # answered once: not retried
+    res = await api.ingest(cid, _events(tag, 3), idempotency_key=err.idempotency_key)
+    assert res.total == 3 and [r.index for r in res.results] == [0, 1, 2]
+    assert set(_stored(gw, cid, tag).values()) == {1}
+
+
 @pytest.mark.parametrize(
     ("answer", "named"),
     [
@@ -180,18 +200,7 @@ async def test_an_ingest_answer_that_does_not_judge_every_event_is_an_error(
     """Returned as a success before (a log warning at most): the caller lost the verdicts
     of events the gateway may have stored. Now the error names what is wrong and carries
     the batch's key; resending with it stays deduplicated."""
-    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
-    tag = f"shape_{uuid.uuid4().hex[:8]}"
-    gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
-    with pytest.raises(E.InvalidResponseError) as ei:
-        await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
-    err = ei.value
-    assert named in str(err) and "events 0..2" in str(err)
-    assert err.idempotency_key == f"{tag}-key" and err.status_code == 200
-    assert len(gw.faults.pending()) == 0  # answered once: not retried
-    res = await api.ingest(cid, _events(tag, 3), idempotency_key=err.idempotency_key)
-    assert res.total == 3 and [r.index for r in res.results] == [0, 1, 2]
-    assert set(_stored(gw, cid, tag).values()) == {1}
+    await _refused_then_resent(gw, cid, make_api, answer, named, "shape")
 
 
 async def test_a_short_answer_inside_a_chunked_ingest_is_a_partial_ingest(
@@ -305,18 +314,7 @@ async def test_a_result_field_of_the_wrong_type_is_an_error(
     none, ``"forwarded": "x"`` as false, ``"quarantine_id": 5`` as None). Now the error
     names the result, the field and what it holds, and carries the batch's key; resending
     with it stays deduplicated."""
-    api = make_api(base_url=gw.base_url, api_key=gw.api_key)
-    tag = f"field_{uuid.uuid4().hex[:8]}"
-    gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
-    with pytest.raises(E.InvalidResponseError) as ei:
-        await api.ingest(cid, _events(tag, 3), idempotency_key=f"{tag}-key")
-    err = ei.value
-    assert named in str(err) and "events 0..2" in str(err)
-    assert err.idempotency_key == f"{tag}-key" and err.status_code == 200
-    assert len(gw.faults.pending()) == 0  # answered once: not retried
-    res = await api.ingest(cid, _events(tag, 3), idempotency_key=err.idempotency_key)
-    assert res.total == 3 and [r.index for r in res.results] == [0, 1, 2]
-    assert set(_stored(gw, cid, tag).values()) == {1}
+    await _refused_then_resent(gw, cid, make_api, answer, named, "field")
 
 
 async def test_a_failing_result_of_the_wrong_type_inside_a_chunked_ingest_is_partial(

@@ -165,44 +165,44 @@ def _check(load: Callable[[], Contract], events: List[Any], ok: bool) -> Answer:
     return top
 
 
+def _check_both_loaders(data: Dict[str, Any], events: List[Any], ok: bool) -> Any:
+    """``_check`` through ``from_dict`` and through ``from_yaml`` of the same contract:
+    the same answers, or the same depth error (with a line number from YAML). Returns
+    the ``from_dict`` answers."""
+    text = to_yaml(data) + "\n"
+    from_dict = _check(lambda: Contract.from_dict(data), events, ok)
+    from_yaml = _check(lambda: Contract.from_yaml(text), events, ok)
+    if ok:
+        assert from_dict == from_yaml
+    else:
+        assert from_dict == ("error", "recursion limit exceeded")
+        assert from_yaml[1].startswith("recursion limit exceeded at line ")
+    return from_dict
+
+
 # -- tests ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("depth", [1, 10, 40, 45, 60, MAX_OBJECTS, MAX_OBJECTS + 1, 70, 200])
 def test_nested_objects(depth: int) -> None:
-    data = object_contract(depth)
-    text = to_yaml(data) + "\n"
     events = object_events(depth)
     ok = depth <= MAX_OBJECTS
-    from_dict = _check(lambda: Contract.from_dict(data), events, ok)
-    from_yaml = _check(lambda: Contract.from_yaml(text), events, ok)
+    from_dict = _check_both_loaders(object_contract(depth), events, ok)
     if ok:
-        assert from_dict == from_yaml
         (gen, gen_results), (ref, ref_results) = from_dict[1]
         assert ref is False and gen_results == ref_results
         assert gen is (depth <= 40)  # deeper, Python's parser refuses the indentation
         failing = [r for (r, _valid) in gen_results if not r[0]]
         assert len(failing) == len(events) - 1
-    else:
-        assert from_dict == ("error", "recursion limit exceeded")
-        assert from_yaml[1].startswith("recursion limit exceeded at line ")
 
 
 @pytest.mark.parametrize("depth", [1, 10, 25, 60, 123, MAX_ARRAYS, MAX_ARRAYS + 1, 127, 300])
 def test_nested_arrays(depth: int) -> None:
-    data = array_contract(depth)
-    text = to_yaml(data) + "\n"
-    events = array_events(depth)
     ok = depth <= MAX_ARRAYS
-    from_dict = _check(lambda: Contract.from_dict(data), events, ok)
-    from_yaml = _check(lambda: Contract.from_yaml(text), events, ok)
+    from_dict = _check_both_loaders(array_contract(depth), array_events(depth), ok)
     if ok:
-        assert from_dict == from_yaml
         (_gen, gen_results), (_ref, ref_results) = from_dict[1]
         assert gen_results == ref_results
-    else:
-        assert from_dict == ("error", "recursion limit exceeded")
-        assert from_yaml[1].startswith("recursion limit exceeded at line ")
 
 
 @pytest.mark.parametrize("depth", [126, 127, 128, 1000])

@@ -569,6 +569,19 @@ def test_live_loops_cost_a_few_steps_per_fill_group() -> None:
     assert m.dfa_is_match(subject) is False and m.dfa_is_match(subject + "w") is True
 
 
+def _assert_agrees(bits: BitNFA, m: CompiledRegex, alphabet: str, longest: int) -> None:
+    """The bit-parallel engine answers as the DFA on every string over ``abx`` up to
+    length 6 and on 300 random strings over ``alphabet`` up to ``longest`` characters."""
+    for n in range(7):
+        for t in itertools.product("abx", repeat=n):
+            s = "".join(t)
+            assert bits.is_match(s) == m.dfa_is_match(s), (m.pattern, s)
+    r = random.Random(m.pattern)
+    for _ in range(300):
+        s = "".join(r.choice(alphabet) for _ in range(r.randint(0, longest)))
+        assert bits.is_match(s) == m.dfa_is_match(s), (m.pattern, s)
+
+
 FILL_PATTERNS = [
     "".join(f"(?:x{{{i}}}a|xb|ba|bb|ab)*" for i in range(1, 9)) + "x$",
     "".join(f"(?:x{{{i}}}a|xb|ba|bb|ab)*\\b" for i in range(1, 9)) + "x",
@@ -591,14 +604,7 @@ def test_fill_groups_agree_with_the_dfa(
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
     assert bits._fills
-    for n in range(7):
-        for t in itertools.product("abx", repeat=n):
-            s = "".join(t)
-            assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
-    r = random.Random(pattern)
-    for _ in range(300):
-        s = "".join(r.choice("aabbx \n") for _ in range(r.randint(0, 40)))
-        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+    _assert_agrees(bits, m, "aabbx \n", 40)
 
 
 @pytest.mark.parametrize("serial", [0, 1, 4])
@@ -632,14 +638,7 @@ def test_nullable_chains_and_lone_groups_agree_with_the_dfa(pattern: str) -> Non
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
     assert bits._nullable_chains or bits._fills or any(len(g) > 1 for g in bits._lone)
-    for n in range(7):
-        for t in itertools.product("abx", repeat=n):
-            s = "".join(t)
-            assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
-    r = random.Random(pattern)
-    for _ in range(300):
-        s = "".join(r.choice("abx \n") for _ in range(r.randint(0, 30)))
-        assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
+    _assert_agrees(bits, m, "abx \n", 30)
 
 
 _CHAIN_ITEMS = [

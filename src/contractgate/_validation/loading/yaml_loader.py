@@ -24,10 +24,12 @@ Everything here is private; the public model lives in :mod:`contractgate.contrac
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import (
     Any,
     Callable,
     Dict,
+    Iterator,
     List,
     NoReturn,
     Optional,
@@ -255,7 +257,9 @@ class _EventReader:
                 )
         return ev
 
-    def jump(self, target: int, then: Callable[[], Any]) -> Any:
+    @contextmanager
+    def _at(self, target: int) -> Iterator[None]:
+        """Read from the event at ``target`` (an alias's anchor) inside the block."""
         self.jumpcount += 1
         if self.jumpcount > self.jump_limit:
             raise DeError("repetition limit exceeded", fixable=False)
@@ -263,25 +267,20 @@ class _EventReader:
         self.pos = target
         self.in_alias += 1
         try:
-            return then()
+            yield
         finally:
             self.in_alias -= 1
             self.pos = saved
 
+    def jump(self, target: int, then: Callable[[], Any]) -> Any:
+        with self._at(target):
+            return then()
+
     def jump_walk(self, target: int, then: Callable[[], Any]) -> Walk[Any]:
         """:meth:`jump` for a composite node: ``then()`` may answer with a walk, run
         (by :func:`~contractgate._validation.walks.walk`) while the position is at ``target``."""
-        self.jumpcount += 1
-        if self.jumpcount > self.jump_limit:
-            raise DeError("repetition limit exceeded", fixable=False)
-        saved = self.pos
-        self.pos = target
-        self.in_alias += 1
-        try:
+        with self._at(target):
             return (yield then())
-        finally:
-            self.in_alias -= 1
-            self.pos = saved
 
     def _enter(self, mark: Mark) -> None:
         if self.depth == 0:
