@@ -328,24 +328,26 @@ class BitNFA(Rebuildable):
             o = ord(c)
             interval = bisect_right(self._bounds, o)
             mask = self._intervals.get(interval)
-            size = 0
+            new = mask is None
             if mask is None:
                 mask = 0
                 for cid, (los, his) in enumerate(self._class_ranges):
                     i = bisect_right(los, o) - 1
                     if i >= 0 and o <= his[i]:
                         mask |= self._class_masks[cid]
-                size = (mask.bit_length() >> 3) + 100
             bits = char_bits(c)
             got = (bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask)
-            if self._char_bytes + size + 100 > MAX_CHARMASK_BYTES:
+            size = (mask.bit_length() >> 3) + 100  # an interval's entry; a character's: 100
+            if self._char_bytes + new * size + 100 > MAX_CHARMASK_BYTES:
                 self._chars.clear()
                 self._intervals.clear()
                 self._char_bytes = 0
-                size = (mask.bit_length() >> 3) + 100
-            self._intervals[interval] = mask
+                new = True
+            if new:
+                self._intervals[interval] = mask
+                self._char_bytes += size
             self._chars[c] = got
-            self._char_bytes += size + 100
+            self._char_bytes += 100
         return got
 
     # -- the search ------------------------------------------------------------------
