@@ -153,6 +153,23 @@ async def test_a_nan_wait_hint_is_no_hint(gw: Any, make_api: Any) -> None:
 # ------------------------------------------------------------------ item 10
 
 
+async def _partial_after_batch_0(
+    api: Any, gw: Any, cid: str, events: List[Dict[str, Any]], answer: Dict[str, Any], tag: str
+) -> Any:
+    """Ingest ``events`` in batches of 10, one at a time, the second batch answered
+    ``answer`` with a 200: the PartialIngestError raised."""
+
+    def arm_after_batch_0(part: Any) -> None:
+        if part.batches[0].number == 0:
+            gw.faults.fail_next(1, status=200, body=answer, path_prefix="/v1/ingest")
+
+    extra = {"max_concurrency": 1} if api.is_async else {}
+    with pytest.raises(E.PartialIngestError) as ei:
+        await api.ingest(cid, events, max_batch_events=10, idempotency_key=f"{tag}-k",
+                         on_batch=arm_after_batch_0, **extra)  # fmt: skip
+    return ei.value
+
+
 async def _refused_then_resent(
     gw: Any, cid: str, make_api: Any, answer: Dict[str, Any], named: str, prefix: str
 ) -> None:
@@ -213,21 +230,14 @@ async def test_a_short_answer_inside_a_chunked_ingest_is_a_partial_ingest(
     events = _events(tag, 30)
     short = {"total": 9, "passed": 9, "failed": 0, "results": [{"passed": True}] * 9}
 
-    def arm_after_batch_0(part: Any) -> None:
-        if part.batches[0].number == 0:
-            gw.faults.fail_next(1, status=200, body=short, path_prefix="/v1/ingest")
-
-    extra = {"max_concurrency": 1} if api.is_async else {}
-    with pytest.raises(E.PartialIngestError) as ei:
-        await api.ingest(cid, events, max_batch_events=10, idempotency_key=f"{tag}-k",
-                         on_batch=arm_after_batch_0, **extra)  # fmt: skip
-    err = ei.value
+    err = await _partial_after_batch_0(api, gw, cid, events, short, tag)
     assert err.accepted.total == 10 and list(err.unsent_indexes) == list(range(10, 30))
     assert isinstance(err.cause, E.InvalidResponseError)
     assert "for the 10 event(s) sent" in str(err.cause)
     assert err.failed_idempotency_key == f"{tag}-k#1" == err.cause.idempotency_key
     assert sorted(_stored(gw, cid, tag)) == sorted(e["user_id"] for e in events[:10])
 
+    extra = {"max_concurrency": 1} if api.is_async else {}
     rest = await api.ingest(cid, events[err.first_unsent_index :], max_batch_events=10,
                             idempotency_key=err.failed_idempotency_key, **extra)  # fmt: skip
     assert rest.total == 20 and rest.passed == 20
@@ -328,15 +338,7 @@ async def test_a_failing_result_of_the_wrong_type_inside_a_chunked_ingest_is_par
     events = _events(tag, 20)
     bad = _answer(_result(0, False, violations="zzz"), *(_result(k, True) for k in range(1, 10)))
 
-    def arm_after_batch_0(part: Any) -> None:
-        if part.batches[0].number == 0:
-            gw.faults.fail_next(1, status=200, body=bad, path_prefix="/v1/ingest")
-
-    extra = {"max_concurrency": 1} if api.is_async else {}
-    with pytest.raises(E.PartialIngestError) as ei:
-        await api.ingest(cid, events, max_batch_events=10, idempotency_key=f"{tag}-k",
-                         on_batch=arm_after_batch_0, **extra)  # fmt: skip
-    err = ei.value
+    err = await _partial_after_batch_0(api, gw, cid, events, bad, tag)
     assert isinstance(err.cause, E.InvalidResponseError)
     assert "result 0 has 'violations' a string" in str(err.cause)
     assert "events 10..19" in str(err.cause)
