@@ -8,7 +8,7 @@ from typing import List
 import pytest
 
 #: The runtime dependencies (pyproject.toml) and the optional ones the tests exercise.
-_DEPENDENCIES = ("httpx", "httpcore", "jsonschema", "orjson", "dask", "pyspark")
+_DEPENDENCIES = ("httpx", "httpcore", "jsonschema", "orjson", "msgspec", "dask", "pyspark")
 
 
 def pytest_report_header(config: pytest.Config) -> List[str]:

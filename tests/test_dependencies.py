@@ -76,6 +76,41 @@ def test_orjson_refuses_what_the_stdlib_path_must_judge() -> None:
             chunking._orjson_dumps(event)
 
 
+def test_msgspec_decodes_as_the_native_event_path_relies_on() -> None:
+    """With ``contractgate[fast]``, events are decoded by msgspec (``jsondecode``): every
+    float literal goes through the float hook, integer literals come back exact, nesting
+    past serde_json's limit of 127 is accepted (so the guard's own check must run), and
+    what serde_json rejects msgspec refuses too (the exact decoder then reports it)."""
+    msgspec = pytest.importorskip("msgspec")
+    where = f"msgspec {_version('msgspec')}"
+    seen: List[str] = []
+
+    def hook(literal: str) -> float:
+        seen.append(literal)
+        return 0.0
+
+    decode = msgspec.json.Decoder(float_hook=hook).decode
+    value = decode('[1.5, 1e5, -0.0, 2E-3, 12345678901234567890.5, 7, -0, 98765432109876543210]')
+    assert seen == ["1.5", "1e5", "-0.0", "2E-3", "12345678901234567890.5"], where
+    assert value[5:] == [7, 0, 98765432109876543210], where
+    assert type(value[6]) is int and type(value[7]) is int, where
+    assert decode("[" * 128 + "]" * 128) is not None, where
+    assert decode('{"a":1,"a":2,"b":3}') == {"a": 2, "b": 3}, where
+    assert list(decode('{"a":1,"b":2,"a":3}')) == ["a", "b"], where
+    bad_texts = [
+        "[1,]", '{"a":1,}', "01", "1.", ".5", "+1", "NaN", "Infinity", '"\\u12"',
+        '"\\ud800"', '"\\udc00"', '"\\ud800\\u0041"', '"a\\x"', '"a\x01"', "\ufeff1",
+        "1 2", "", "\x0c1", "{1:2}", "tru",
+    ]  # fmt: skip
+    bad_texts.append('"' + chr(0xD800) + '"')  # a lone surrogate in a str
+    for bad in bad_texts:  # (bytes never reach msgspec: they are decoded to str first)
+        try:
+            decode(bad)
+        except Exception:  # any refusal: the exact decoder then decides
+            continue
+        pytest.fail(f"{where} accepts {bad!r}: narrow jsondecode's native fast path")
+
+
 def test_jsonschema_reports_what_check_contracts_strict_shows() -> None:
     """``check-contracts --strict`` reads each error's ``path`` (to find the YAML line),
     ``validator`` and ``message`` from jsonschema's Draft 2020-12 validator."""

@@ -1,14 +1,17 @@
-"""The native JSON fast path (orjson, ``contractgate[fast]``) against the exact decoder.
+"""The native JSON fast path (msgspec, ``contractgate[fast]``) against the exact decoder.
 
-``loads`` hands a text to orjson only when ``native_agrees`` proves orjson decodes it to
-serde_json's value; everything else, and every error, goes to the exact decoder (the
-stdlib C decoder with serde_json's number hooks, and the reference parser). The
-differential test feeds both adversarial texts: long mantissas, exponents, ``-0``,
-integers around the 64-bit limits, duplicate keys, nesting around the 127 limit, escapes,
-lone surrogates, invalid UTF-8, truncations and stray bytes. Any difference fails.
+``loads`` and ``loads_for_validation`` hand a text to msgspec (whose float hook applies
+serde_json's float rule) only when cheap checks rule out what msgspec decodes differently
+(``-0``, integers beyond 64 bits, nesting deeper than 127); everything else, and every
+error, goes to the exact decoder (the stdlib C decoder with serde_json's number hooks,
+and the reference parser). The differential tests feed both adversarial texts: long
+mantissas, exponents, ``-0``, integers around the 64-bit limits, duplicate keys, nesting
+around the 127 limit, escapes, lone surrogates, invalid UTF-8, truncations and stray
+bytes; and compare ``validate_json`` with validating the exact decoder's value over a
+contract with every field type. Any difference fails.
 
 Also here: the start-up promises of a hook run (a contract whose patterns are character
-runs never imports the regex engine; orjson is imported only after a warm-up) and the
+runs never imports the regex engine; msgspec is imported only after a warm-up) and the
 character-run recogniser, checked against the regex engine's own ``char_run``.
 """
 
@@ -28,21 +31,34 @@ from hypothesis import strategies as st
 from contractgate import Contract
 from contractgate._validation.compiler import simple_run
 from contractgate._validation.values import jsondecode
+from contractgate._validation.values.pyjson import to_event_value
 from contractgate.exceptions import EventDecodeError
 
-orjson = pytest.importorskip("orjson")
+pytest.importorskip("msgspec")
 
 EXAMPLES = int(os.environ.get("CONTRACTGATE_FAST_JSON_EXAMPLES", "400"))
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
+class Spy:
+    """The native decoder, counting the texts it was handed."""
+
+    def __init__(self, native: Callable[[str], Any]) -> None:
+        self.native = native
+        self.calls = 0
+
+    def __call__(self, text: str) -> Any:
+        self.calls += 1
+        return self.native(text)
+
+
 @pytest.fixture(autouse=True)
-def native_on() -> Any:
-    """Skip the warm-up: every call may take the native path."""
+def native() -> Any:
+    """Skip the warm-up: every call may take the native path (through a spy)."""
     before = jsondecode._native
-    jsondecode.load_native()
-    assert jsondecode._native is orjson.loads
-    yield
+    spy = Spy(jsondecode.load_native())
+    jsondecode._native = spy
+    yield spy
     jsondecode._native = before
 
 
@@ -67,13 +83,19 @@ def outcome(decode: Callable[[Any], Any], text: Union[str, bytes]) -> Tuple[str,
 
 
 def assert_agree(text: Union[str, bytes]) -> None:
-    got = outcome(jsondecode.loads, text)
+    """``loads`` gives the exact decoder's value or error; ``loads_for_validation`` too,
+    up to integers beyond 64 bits, which the validator reads as serde_json's floats."""
     want = outcome(jsondecode._exact_loads, text)
-    assert got[0] == want[0], (text, got, want)
-    if got[0] == "error":
-        assert got[1] == want[1], (text, got, want)
-    else:
-        assert same(got[1], want[1]), (text, got, want)
+    for decode, canonical in (
+        (jsondecode.loads, lambda v: v),
+        (jsondecode.loads_for_validation, to_event_value),
+    ):
+        got = outcome(decode, text)
+        assert got[0] == want[0], (decode.__name__, text, got, want)
+        if got[0] == "error":
+            assert got[1] == want[1], (decode.__name__, text, got, want)
+        else:
+            assert same(canonical(got[1]), want[1]), (decode.__name__, text, got, want)
 
 
 # -- adversarial texts ---------------------------------------------------------------
@@ -97,19 +119,52 @@ _numbers = st.one_of(
     ),
     st.sampled_from(
         [
-            "-0", "0", "-0.0", "0.0", "-0e0", "0e999999999999", "1e400", "-1e400", "1e-400",
-            "18446744073709551615", "18446744073709551616", "-9223372036854775808",
-            "-9223372036854775809", "99999999999999999999", "9007199254740993",
-            "0.30000000000000004", "2.2250738585072011e-308", "1.7976931348623157e308",
-            "123456789012345.6", "1234567890123456.7", "0.1000000000000000055511151231257827",
-            "4.35", "1e22", "1e23", "123456789012345678", "1E5", "1.5e-7",
+            "-0",
+            "0",
+            "-0.0",
+            "0.0",
+            "-0e0",
+            "0e999999999999",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "9007199254740993",
+            "0.30000000000000004",
+            "2.2250738585072011e-308",
+            "1.7976931348623157e308",
+            "123456789012345.6",
+            "1234567890123456.7",
+            "0.1000000000000000055511151231257827",
+            "4.35",
+            "1e22",
+            "1e23",
+            "123456789012345678",
+            "1E5",
+            "1.5e-7",
         ]
     ),
 )
 _escapes = st.sampled_from(
     [
-        "\\n", "\\\"", "\\\\", "\\/", "\\u0041", "\\u00e9", "\\ud83d\\ude00", "\\ud800",
-        "\\udc00", "\\ud800\\u0041", "\\uD83D\\uDE00", "\\u0000", "\\x", "\\u12",
+        "\\n",
+        '\\"',
+        "\\\\",
+        "\\/",
+        "\\u0041",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\ud800",
+        "\\udc00",
+        "\\ud800\\u0041",
+        "\\uD83D\\uDE00",
+        "\\u0000",
+        "\\x",
+        "\\u12",
     ]
 )
 _string_bodies = st.lists(
@@ -152,9 +207,7 @@ def _nested(depth: int, inner: str, kind: str) -> str:
     return '{"k":' * depth + inner + "}" * depth
 
 
-_deep = st.builds(
-    _nested, st.integers(120, 135), _scalars, st.sampled_from(["[", "{"])
-)
+_deep = st.builds(_nested, st.integers(120, 135), _scalars, st.sampled_from(["[", "{"]))
 
 
 @st.composite
@@ -166,8 +219,26 @@ def _mutated(draw: st.DrawFn) -> bytes:
     if not text or how == "keep":
         return text
     i = draw(st.integers(0, len(text) - 1))
-    junk = draw(st.sampled_from([b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", b"\x00", b",", b"]",
-                                 b"}", b"-", b"e", b".", b"0", b'"', b"\\", b" "]))
+    junk = draw(
+        st.sampled_from(
+            [
+                b"\xff",
+                b"\xed\xa0\x80",
+                b"\xc0\xaf",
+                b"\x00",
+                b",",
+                b"]",
+                b"}",
+                b"-",
+                b"e",
+                b".",
+                b"0",
+                b'"',
+                b"\\",
+                b" ",
+            ]
+        )
+    )
     if how == "replace":
         return text[:i] + junk + text[i + 1 :]
     if how == "insert":
@@ -201,43 +272,130 @@ def test_str_decode_like_the_exact_decoder(text: str) -> None:
 
 # -- the guard --------------------------------------------------------------------------
 
+# msgspec would decode these differently: they never reach it.
 _RISKY = [
-    b'{"a":-0}', b'[-0 ]', b"-0", b'{"a":1e5}', b'[1E-5]', b'{"a":0.1234567890123456}',
-    b'{"a":18446744073709551616}', b'[12345678901234567890]', b'{"a":-0e0}',
-    b'[' * 128 + b']' * 128, b'{"a":' * 128 + b"1" + b"}" * 128,
+    b'{"a":-0}',
+    b"[-0 ]",
+    b"-0",
+    b'{"a":-0e0,"b":-0}',
+    b'{"s":"x","a":-0}',
+    b"[" * 128 + b"]" * 128,
+    b'{"a":' * 128 + b"1" + b"}" * 128,
+    b"[" + b"1" * 309 + b"]",
+    b'{"a":-' + b"9" * 400 + b"}",
 ]
+# msgspec may decode these differently for loads (integers beyond 64 bits): loads decodes
+# them again exactly; loads_for_validation keeps msgspec's ints.
+_WIDE = [
+    b'{"a":18446744073709551616}',
+    b"[98765432109876543210]",
+    b"[-9223372036854775809]",
+    b'{"a":' + b"7" * 308 + b"}",
+]
+# msgspec decodes these as serde_json does (floats through serde_json's rule).
 _SAFE = [
-    b'{"a":-0.5}', b'{"day":"2026-01-05","id":"3e1f0000000000000000"}', b'[1.5,-2,0]',
-    b'{"ts":1712000000000000000}', b'{"a":12345678901234.5}', b'{"s":"-0 1e5"}',
-    b'[' * 127 + b']' * 127, b'{"s":"\\" 1e5 \\\\"}',
+    b'{"a":-0.5}',
+    b'{"day":"2026-01-05","id":"3e1f0000000000000000"}',
+    b"[1.5,-2,0]",
+    b'{"ts":1712000000000000000}',
+    b'{"a":12345678901234.5}',
+    b'{"s":"-0 1e5"}',
+    b"[" * 127 + b"]" * 127,
+    b'{"s":"\\" 1e5 \\\\"}',
+    b'{"a":1e5}',
+    b"[1E-5,-0.0,-0e0]",
+    b'{"a":0.1234567890123456}',
+    b'{"a":0.1000000000000000055511151231257827}',
+    b"[2.2250738585072011e-308, 1e-400, 1.7976931348623157e308]",
+    b"[9223372036854775807,-9223372036854775808,18446744073709551615]",
+    b'{"id":"12345678901234567890123"}',
 ]
 
 
 @pytest.mark.parametrize("text", _RISKY)
-def test_risky_texts_take_the_exact_decoder(text: bytes) -> None:
-    assert not jsondecode.native_agrees(text)
+def test_risky_texts_take_the_exact_decoder(text: bytes, native: Spy) -> None:
     assert_agree(text)
+    assert native.calls == 0
+
+
+@pytest.mark.parametrize("text", _WIDE)
+def test_wide_integers_are_exact_for_loads_and_read_alike_by_the_validator(
+    text: bytes, native: Spy
+) -> None:
+    assert_agree(text)
+    assert native.calls == 2  # both decoders asked msgspec; loads decoded again exactly
+    assert any(type(v) is int for v in _scalars_of(jsondecode.loads_for_validation(text)))
+    assert not any(type(v) is int for v in _scalars_of(jsondecode.loads(text)))
+
+
+def _scalars_of(value: Any) -> List[Any]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [x for v in value for x in _scalars_of(v)] if isinstance(value, list) else [value]
 
 
 @pytest.mark.parametrize("text", _SAFE)
-def test_safe_texts_take_the_native_decoder(text: bytes) -> None:
-    assert jsondecode.native_agrees(text)
+def test_safe_texts_take_the_native_decoder(text: bytes, native: Spy) -> None:
     assert_agree(text)
+    assert native.calls == 2
 
 
-def test_validate_json_answers_as_before() -> None:
-    compiled = Contract.from_file(
-        Path(__file__).resolve().parents[2] / "contracts" / "user_events" / "1.1.0.yaml"
-    ).compile()
-    texts = [
-        b'{"user_id":"ab_1","event_type":"login","timestamp":1712000000,"amount":4.5}',
-        b'{"user_id":"Bad!","event_type":"refund","timestamp":-0,"amount":-1e-400}',
-        b'{"user_id":"a","event_type":"click","timestamp":18446744073709551616}',
-        b'{"user_id":"a","user_id":"B","event_type":"click","timestamp":1,"amount":-0.0}',
-        '{"user_id":"é","event_type":"click","timestamp":1}',
-    ]
-    for text in texts:
-        assert compiled.validate_json(text) == compiled.validate(jsondecode._exact_loads(text))
+def test_a_float_hook_error_is_serde_jsons_error() -> None:
+    with pytest.raises(EventDecodeError, match=r"^number out of range at line 1 column 10$"):
+        jsondecode.loads_for_validation(b'{"a":1e400}')
+
+
+# -- validate_json against the exact decoder's value ---------------------------------------
+
+_EVERY_TYPE = Contract.from_yaml(
+    """
+version: "1.0"
+name: every_type
+ontology:
+  entities:
+    - {name: s, type: string, required: false, pattern: "^[a-z0-9-]*$"}
+    - {name: i, type: integer, required: false, min: -5, max: 1.0e+19}
+    - {name: f, type: float, required: false, min: 0.1}
+    - {name: b, type: boolean, required: false}
+    - {name: e, type: any, required: false, enum: [0, 1.5, "a", -1.0e+20, 1.8446744073709552e+19]}
+    - {name: a, type: any, required: false}
+    - {name: d, type: date, required: false}
+    - name: o
+      type: object
+      required: false
+      properties:
+        - {name: n, type: float, required: false, max: 1.0e+300}
+    - name: l
+      type: array
+      required: false
+      items: {name: item, type: integer, min: 0}
+"""
+).compile()
+_fields = st.sampled_from(["s", "i", "f", "b", "e", "a", "d", "o", "l", "x"])
+_events = st.one_of(
+    st.lists(
+        st.tuples(_fields.map(lambda k: f'"{k}"'), st.one_of(_values, _numbers)), max_size=6
+    ).map(_object),
+    st.builds(lambda n, m: f'{{"o":{{"n":{n}}},"l":[{m}]}}', _numbers, _numbers),
+    _values,
+)
+
+
+@_SETTINGS
+@given(_events)
+def test_validate_json_is_validate_of_the_exact_value(text: str) -> None:
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        try:
+            want: Any = _EVERY_TYPE.validate(jsondecode._exact_loads(data))
+        except EventDecodeError as err:
+            want = ("error", str(err))
+        try:
+            got: Any = _EVERY_TYPE.validate_json(data)
+        except EventDecodeError as err:
+            got = ("error", str(err))
+        assert got == want, (data, got, want)
+        if not isinstance(got, tuple):
+            assert [v.message for v in got.violations] == [v.message for v in want.violations]
 
 
 # -- start-up of a hook run ---------------------------------------------------------------
@@ -259,7 +417,7 @@ def test_character_run_patterns_do_not_import_the_regex_engine() -> None:
         "    - {name: b, type: string, required: false, pattern: '^[A-Z]{2,3}$'}\\n''').compile()\n"
         "r = c.validate({'a': 'Bad', 'b': 'x'})\n"
         "print([v.kind for v in r.violations], 'contractgate._validation.regex' in sys.modules, "
-        "'orjson' in sys.modules, c.validate_json('{\"a\": \"ok\"}').passed)\n"
+        "'msgspec' in sys.modules, c.validate_json('{\"a\": \"ok\"}').passed)\n"
         "print(sorted(c.patterns), c.patterns['a'].is_match('ok_1'), "
         "'contractgate._validation.regex' in sys.modules)\n"
     )
@@ -268,7 +426,7 @@ def test_character_run_patterns_do_not_import_the_regex_engine() -> None:
     assert second == "['a', 'b'] True True"
 
 
-def test_orjson_is_imported_after_the_warm_up() -> None:
+def test_msgspec_is_imported_after_the_warm_up() -> None:
     code = (
         "import sys\n"
         "from contractgate.validator import decode_event\n"
@@ -276,7 +434,7 @@ def test_orjson_is_imported_after_the_warm_up() -> None:
         "seen = []\n"
         "for _ in range(30):\n"
         "    decode_event(text)\n"
-        "    seen.append('orjson' in sys.modules)\n"
+        "    seen.append('msgspec' in sys.modules)\n"
         "print(seen.index(True))\n"
     )
     assert 10 <= int(_run(code)) <= 30

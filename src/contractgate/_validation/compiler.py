@@ -36,7 +36,7 @@ from typing import (
 )
 
 from .._frozenlist import EMPTY, FrozenList
-from ..exceptions import ContractCompileError
+from ..exceptions import ContractCompileError, EventDecodeError
 from . import batch as _batch
 from . import messages as M
 from .reference import (
@@ -62,6 +62,7 @@ from .values.eventvalues import (
     render_value,
     utf8_len,
 )
+from .values.jsondecode import loads_for_validation
 from .values.jsonvalue import is_valid_date, loads, render_debug_str, render_f64, render_json
 from .violations import (
     BatchValidationResult,
@@ -396,12 +397,16 @@ class CompiledContract:
         return ValidationResult(False, FrozenList(out), us)
 
     def validate_json(
-        self, raw: Union[str, bytes, bytearray], *, now: Now = None
+        self, raw: Union[str, bytes, bytearray, memoryview], *, now: Now = None
     ) -> ValidationResult:
         """Decode ONE JSON value the way the gateway does (serde_json: integer/float
         classification, duplicate keys, depth limit) and validate it. Text the gateway
         would reject raises :class:`~contractgate.EventDecodeError`."""
-        return self.validate(loads(raw), now=now)
+        value = loads_for_validation(raw)
+        try:
+            return self.validate(value) if now is None else self.validate(value, now=now)
+        except EventDecodeError:  # an integer beyond f64's range, read without a position
+            return self.validate(loads(raw), now=now)
 
     def is_valid(self, event: Any, *, now: Now = None) -> bool:
         """True when the event passes; stops at the first violation."""
@@ -474,7 +479,7 @@ class CompiledContract:
         )
 
     def validate_envelope_json(
-        self, raw: Union[str, bytes, bytearray], *, now: Now = None
+        self, raw: Union[str, bytes, bytearray, memoryview], *, now: Now = None
     ) -> BatchValidationResult:
         """:meth:`validate_envelope` on raw JSON text, decoded the gateway's way."""
         return self.validate_envelope(loads(raw), now=now)

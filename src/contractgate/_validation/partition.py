@@ -16,7 +16,6 @@ from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
 from .compiler import CompiledContract, Now
 from .summary import NOT_JSON_VALUE, PARSE_ERROR, ROOT_FIELD, Tally, ValidationSummary
-from .values.jsondecode import loads
 from .values.pyjson import to_event_value
 from .violations import Violation
 
@@ -104,6 +103,7 @@ def _outcomes(
     """The one loop every entry point runs. Blank lines are skipped (their offsets stay
     taken, so an offset is still a line number within the partition)."""
     validate = compiled.validate
+    validate_json = compiled.validate_json
     timed = now is not None
     total = passed = 0
     offset = start - 1
@@ -113,14 +113,13 @@ def _outcomes(
             try:
                 if isinstance(item, _TEXT):
                     try:
-                        value = loads(item)
+                        r = validate_json(item, now=now) if timed else validate_json(item)
                     except EventDecodeError as err:
                         if _blank(item):
                             continue
                         violations: Sequence[Violation] = _error(PARSE_ERROR, err)
                         ok = False
                     else:
-                        r = validate(value, now=now) if timed else validate(value)
                         ok, violations = r.passed, r.violations
                 else:
                     # what the client would send: tuples as arrays, a set refused

@@ -3,9 +3,11 @@
 :func:`loads` answers exactly what ``serde_json::from_slice::<Value>`` answers (without
 the ``float_roundtrip``, ``arbitrary_precision`` and ``preserve_order`` features):
 
-* the fast path is the stdlib C decoder with ``parse_int``/``parse_float``/
-  ``parse_constant`` hooks that apply serde_json's number rules, guarded by cheap C-speed
-  pre-checks (nesting depth, lone surrogates);
+* with msgspec installed (``contractgate[fast]``), msgspec's decoder with serde_json's
+  float rule as its float hook, for texts cheap checks prove it decodes alike (below);
+* otherwise the stdlib C decoder with ``parse_int``/``parse_float``/``parse_constant``
+  hooks that apply serde_json's number rules, guarded by cheap C-speed pre-checks
+  (nesting depth, lone surrogates);
 * whenever the fast path rejects the text, or a pre-check says it might be wrong, an
   iterative pure-Python re-implementation of serde_json's parser runs instead. It is the
   reference: it decides acceptance and produces serde_json's error text and position
@@ -38,7 +40,7 @@ __all__ = [
     "EventDecodeError",
     "EventTypeError",
     "loads",
-    "native_agrees",
+    "loads_for_validation",
     "number_from_literal",
 ]
 
@@ -260,81 +262,93 @@ def loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
     nothing else for any text (deep nesting, huge numbers and huge inputs included).
     Passing a non-text object raises :class:`EventTypeError`.
 
-    With orjson installed (``contractgate[fast]``), text that :func:`native_agrees`
-    proves orjson decodes to serde_json's value is decoded by orjson.
+    With msgspec installed (``contractgate[fast]``), text msgspec provably decodes to
+    serde_json's value is decoded by msgspec (see the native fast path below).
+    """
+    value = loads_for_validation(data)
+    if _native and _holds_wide_ints(data):
+        return _exact_loads(data)
+    return value
+
+
+def loads_for_validation(data: Union[str, bytes, bytearray, memoryview]) -> Any:
+    """:func:`loads`, except that integer literals beyond 64 bits may come back as
+    Python ints (from the native decoder) instead of serde_json's float.
+
+    Only for the validator, which reads such an int in an event as serde_json's float
+    for its digits, the way it reads one in a dict. When that float is out of range the
+    validator raises :class:`EventDecodeError` without a position: decode with
+    :func:`loads` then, for serde_json's error. This spares the native path its dearest
+    check (the scan for long integers) on texts shorter than 309 characters.
     """
     native = _native if _native is not None else _warm_up(data)
-    if native is not False:
-        t = type(data)
-        if t is bytes:
-            raw: bytes = data  # type: ignore[assignment]
-            try:
-                text = raw.decode()
-            except UnicodeDecodeError:  # serde_json's error, from the exact decoder
-                return _exact_loads(raw)
-        elif t is str:
-            text = data  # type: ignore[assignment]
-            try:
-                raw = text.encode()
-            except UnicodeEncodeError:  # a lone surrogate: the exact decoder's error
-                return _exact_loads(text)
-        elif t is bytearray or t is memoryview:
-            return loads(bytes(data))  # type: ignore[arg-type]
-        else:
+    if native is False:
+        return _exact_loads(data)
+    t = type(data)
+    if t is bytes:
+        try:
+            text = data.decode()  # type: ignore[union-attr]
+        except UnicodeDecodeError:  # serde_json's error, from the exact decoder
             return _exact_loads(data)
-        # native_agrees(raw), inline (str searches are the cheap ones).
-        quick = raw.translate(_NUMBER_CHARS).decode()
-        if (
-            ("0e" not in quick and _LONG_RUN not in quick and "-0" not in text)
-            or not _risky_numbers(raw)
-        ) and (len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)):
-            try:
-                return native(text)
-            except Exception:  # orjson rejects it: serde_json's error, or its value
-                pass
-        return _exact_loads(raw)
+    elif t is str:
+        text = data
+    elif t is bytearray or t is memoryview:
+        return loads_for_validation(bytes(data))  # type: ignore[arg-type]
+    else:
+        return _exact_loads(data)
+    n = len(text)
+    if (
+        ("-0" not in text or not _minus_zero(text))
+        and (
+            n < _WIDE_INT_DIGITS
+            or not _long_ints(text.encode("utf-8", "surrogatepass"), _WIDE_INT_DIGITS)
+        )
+        and (n < _MIN_TOO_DEEP or not _too_deep(text))
+    ):
+        try:
+            return native(text)
+        except Exception:  # msgspec rejects it, or the float hook met serde_json's error
+            pass
     return _exact_loads(data)
 
 
 # --------------------------------------------------------------------------------------
-# The native fast path: orjson, where it provably decodes to serde_json's value.
+# The native fast path: msgspec, with serde_json's float rule as its float hook.
 #
-# orjson (yyjson's number parser, correctly rounded) and serde_json agree on the grammar
-# (strict RFC 8259: no NaN, trailing commas, leading zeros, control characters, BOM or
-# lone surrogate escapes; invalid UTF-8 rejected; duplicate keys keep the last value) and
-# on every value except:
-#   * ``-0``: orjson gives the int 0, serde_json the float -0.0;
-#   * floats with more than 15 significant digits or an exponent, and integers beyond
-#     u64: serde_json's appendix-B arithmetic is not always correctly rounded. With at
-#     most 15 digits and no exponent, the significand and the power of ten are exact
-#     doubles, so serde_json's one multiplication or division is correctly rounded too;
-#   * nesting deeper than 127: serde_json's recursion limit (orjson allows 1024).
-# ``native_agrees`` rules these out (conservatively), and every text orjson rejects goes
-# to the exact decoder, which produces serde_json's error.
+# msgspec and serde_json agree on the grammar (strict RFC 8259: no NaN, trailing commas,
+# leading zeros, control characters, BOM or lone surrogate escapes; invalid UTF-8
+# rejected; a duplicate key keeps the last value in the first one's place). msgspec hands
+# every float literal (a fraction or an exponent) to ``_hook_float``, which returns
+# serde_json's value or raises (and the exact decoder then reports serde_json's error),
+# and decodes integer literals to exact Python ints. The values differ only on:
+#   * ``-0``: msgspec gives the int 0, serde_json the float -0.0;
+#   * integers outside [i64 min, u64 max] (19 digits or more): msgspec gives the exact
+#     int, serde_json a float, or "number out of range" from 309 digits on;
+#   * nesting deeper than 127: serde_json's recursion limit (msgspec allows 1,000).
+# ``loads_for_validation`` rules out the first and the last (and integer literals of 309
+# digits or more), conservatively; ``loads`` also the rest. Every text msgspec rejects
+# goes to the exact decoder, which produces serde_json's error.
 
-_native: Any = None  # orjson.loads, False when orjson is not installed, None: not looked up
+_native: Any = None  # msgspec's decode, False when msgspec is not installed, None: not looked up
 
-# Quick view of a text: digits and '.' as '0', 'e'/'E' as 'e', everything else a space.
-_NUMBER_CHARS = bytes(
-    ord("0") if chr(c) in "0123456789." else ord("e") if chr(c) in "eE" else ord(" ")
-    for c in range(256)
-)
-_LONG_RUN = "0" * 17  # 16 digits and a point, or 17 digits
 _MIN_TOO_DEEP = 2 * (MAX_DEPTH + 1)  # the shortest valid JSON nested too deep
-# Outside strings, a number serde_json and orjson may decode differently: an exponent,
-# -0, an integer of 20+ digits, a float of 16+ digits.
-_RISKY_NUMBER_B = re.compile(rb"[0-9][eE]|-0(?![.0-9])|[0-9]{20}|(?=[0-9]*\.)[0-9.]{17}")
+_LONG_INT_DIGITS = 19  # the shortest integer literal outside [i64 min, u64 max]
+_WIDE_INT_DIGITS = 309  # the shortest one serde_json finds out of f64's range
+_DIGIT_CHARS = bytes(ord("0") if chr(c) in "0123456789" else ord(" ") for c in range(256))
+_RUNS = {n: "0" * n for n in (_LONG_INT_DIGITS, _WIDE_INT_DIGITS)}
+_INT_LITERAL = re.compile(r"-?[0-9]{19,}")  # or a float's integer part
+_MINUS_ZERO = re.compile(r"-0(?![.0-9eE])")
 
 
-# Importing orjson costs about as much as decoding 100 KB the exact way (it imports uuid,
-# platform …): a short run, such as a pre-commit hook over a few fixtures, does without.
+# Importing msgspec costs about as much as decoding 100 KB the exact way: a short run,
+# such as a pre-commit hook over a few fixtures, does without.
 _WARM_UP_BYTES = 100_000
 _warm_up_left = _WARM_UP_BYTES
 
 
 def _warm_up(data: Any) -> Any:
     """False (decode exactly) until ``_WARM_UP_BYTES`` of text were decoded, then
-    orjson's ``loads`` (or False for good, when orjson is not installed)."""
+    msgspec's decode (or False for good, when msgspec is not installed)."""
     global _warm_up_left
     try:
         _warm_up_left -= len(data)
@@ -344,66 +358,64 @@ def _warm_up(data: Any) -> Any:
 
 
 def load_native() -> Any:
-    """Look orjson up now (instead of after the warm-up): its ``loads``, or False."""
+    """Look msgspec up now (instead of after the warm-up): its decode, or False."""
     global _native
     native: Any
     try:
-        import orjson
+        import msgspec.json
     except ImportError:  # pragma: no cover - depends on the environment
         native = False
     else:
-        native = orjson.loads
+        native = msgspec.json.Decoder(float_hook=_hook_float).decode
     _native = native
     return native
 
 
-def native_agrees(raw: bytes) -> bool:
-    """True if orjson's decoding of ``raw``, if it accepts it, is serde_json's value
-    (:func:`loads` runs this test inline).
-
-    A quick scan of the whole text first (no exponent, no run of 17 digits or points, no
-    ``-0``); only when it is inconclusive (an ID like ``"3e1f"`` or a date ``2026-01-05``
-    inside a string) are the numbers outside strings looked at one by one. For invalid
-    JSON the answer does not matter: orjson rejects it and the exact decoder reports
-    serde_json's error."""
-    quick = raw.translate(_NUMBER_CHARS).decode()
-    if "0e" in quick or _LONG_RUN in quick or raw.find(b"-0") >= 0:
-        if _risky_numbers(raw):
-            return False
-    return len(raw) < _MIN_TOO_DEEP or not _too_deep_b(raw)
+def _minus_zero(text: str) -> bool:
+    """True if ``text`` may hold the literal ``-0`` outside its strings (a date such as
+    ``2026-01-05`` does not count, nor does ``-0.5``)."""
+    return _MINUS_ZERO.search(text) is not None and (
+        _MINUS_ZERO.search(_outside_strings(text)) is not None
+    )
 
 
-def _risky_numbers(raw: bytes) -> bool:
-    """True if a number outside the strings of ``raw`` may decode differently: the quick
-    scan again without the strings (an ID like ``"3e1f"`` no longer counts), and the
-    exact search (``_RISKY_NUMBER_B``, ~30x dearer) only if that is inconclusive too."""
-    outside = _outside_strings(raw)
-    quick = outside.translate(_NUMBER_CHARS).decode()
-    if "0e" not in quick and _LONG_RUN not in quick and outside.find(b"-0") < 0:
+def _holds_wide_ints(data: Union[str, bytes, bytearray, memoryview]) -> bool:
+    """True if the (valid JSON) text may hold an integer literal outside [i64 min,
+    u64 max], which :func:`loads_for_validation` may have left a Python int."""
+    t = type(data)
+    if t is bytes:
+        raw: bytes = data  # type: ignore[assignment]
+    elif t is str:
+        raw = data.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
+    else:
+        raw = bytes(data)  # type: ignore[arg-type]
+    return _long_ints(raw, _LONG_INT_DIGITS)
+
+
+def _long_ints(raw: bytes, digits: int) -> bool:
+    """True if the UTF-8 text ``raw`` may hold an integer literal msgspec and serde_json
+    decode differently: outside [i64 min, u64 max] (``digits`` 19), or one that may be
+    beyond f64's range (``digits`` 309). A quick scan of the whole text first: a run of
+    digits inside a string (an ID, a timestamp) counts only if one outside is as long."""
+    if len(raw) < digits or _RUNS[digits] not in raw.translate(_DIGIT_CHARS).decode():
         return False
-    return _RISKY_NUMBER_B.search(outside) is not None
+    outside = _outside_strings(raw.decode("utf-8", "surrogatepass"))
+    for m in _INT_LITERAL.finditer(outside):
+        literal = m.group()
+        if len(literal.lstrip("-")) >= digits and (
+            digits > _LONG_INT_DIGITS
+            or len(literal) > 21
+            or not _I64_MIN <= int(literal) <= _U64_MAX
+        ):
+            return True
+    return False
 
 
-def _outside_strings(raw: bytes) -> bytes:
-    """The text of valid JSON ``raw`` with every string literal removed."""
-    if b"\\" in raw:
-        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"".join(raw.split(b'"')[::2])
-
-
-def _too_deep_b(raw: bytes) -> bool:
-    """:func:`_too_deep` for bytes (valid JSON deeper than 127 is at least 256 bytes)."""
-    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
-        return False
-    steps = _outside_strings(raw).translate(None, _NOT_BRACKET)
-    if len(steps) <= MAX_DEPTH:
-        return False
-    deltas = array("b")
-    deltas.frombytes(steps.translate(_BRACKET_STEPS))
-    return max(accumulate(deltas)) > MAX_DEPTH
-
-
-_NOT_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
+def _outside_strings(text: str) -> str:
+    """The text of valid JSON ``text`` with every string literal removed."""
+    if "\\" in text:
+        text = text.replace("\\\\", "").replace('\\"', "")
+    return "".join(text.split('"')[::2])
 
 
 def _exact_loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
