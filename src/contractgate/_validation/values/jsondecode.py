@@ -286,30 +286,27 @@ def loads_for_validation(data: Union[str, bytes, bytearray, memoryview]) -> Any:
         return _exact_loads(data)
     t = type(data)
     if t is bytes:
-        try:
-            text = data.decode()  # type: ignore[union-attr]
-        except UnicodeDecodeError:  # serde_json's error, from the exact decoder
-            return _exact_loads(data)
+        # msgspec reads UTF-8 itself (and refuses what is invalid): the text is decoded
+        # only when a check needs it, for a '-' (45) or a long text.
+        if 45 in data or len(data) >= _MIN_TOO_DEEP:
+            try:
+                text = data.decode()  # type: ignore[union-attr]
+            except UnicodeDecodeError:  # serde_json's error, from the exact decoder
+                return _exact_loads(data)
+            if not _native_agrees(text):
+                return _exact_loads(data)
     elif t is str:
         text = data
+        if ("-" in text or len(text) >= _MIN_TOO_DEEP) and not _native_agrees(text):  # type: ignore[arg-type]
+            return _exact_loads(data)
     elif t is bytearray or t is memoryview:
         return loads_for_validation(bytes(data))  # type: ignore[arg-type]
     else:
         return _exact_loads(data)
-    n = len(text)
-    if (
-        ("-0" not in text or not _minus_zero(text))
-        and (
-            n < _WIDE_INT_DIGITS
-            or not _long_ints(text.encode("utf-8", "surrogatepass"), _WIDE_INT_DIGITS)
-        )
-        and (n < _MIN_TOO_DEEP or not _too_deep(text))
-    ):
-        try:
-            return native(text)
-        except Exception:  # msgspec rejects it, or the float hook met serde_json's error
-            pass
-    return _exact_loads(data)
+    try:
+        return native(data)
+    except Exception:  # msgspec refuses it, or the float hook met serde_json's error
+        return _exact_loads(data)
 
 
 # --------------------------------------------------------------------------------------
@@ -369,6 +366,21 @@ def load_native() -> Any:
         native = msgspec.json.Decoder(float_hook=_hook_float).decode
     _native = native
     return native
+
+
+def _native_agrees(text: str) -> bool:
+    """True if msgspec's decoding of ``text``, if it accepts it, is serde_json's value up
+    to integers beyond 64 bits (:func:`loads_for_validation`). The caller skips this for
+    texts without ``-`` shorter than 256 characters: it could only say yes."""
+    n = len(text)
+    return (
+        ("-0" not in text or not _minus_zero(text))
+        and (
+            n < _WIDE_INT_DIGITS
+            or not _long_ints(text.encode("utf-8", "surrogatepass"), _WIDE_INT_DIGITS)
+        )
+        and (n < _MIN_TOO_DEEP or not _too_deep(text))
+    )
 
 
 def _minus_zero(text: str) -> bool:
