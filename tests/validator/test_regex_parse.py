@@ -435,10 +435,57 @@ def test_compact_forms_parse_like_the_step_by_step_parser(monkeypatch: pytest.Mo
     with_shortcuts = [_outcome(p) for p in patterns]
     monkeypatch.setattr(P, "_scanner", lambda _x: re.compile("(?s:.)"))
     monkeypatch.setattr(P, "_NOT_PLAIN", "")
-    monkeypatch.setattr(P.Parser, "one_char_class", lambda self: None)
+    monkeypatch.setattr(P.Parser, "simple_class", lambda self: None)
     monkeypatch.setattr(P, "_FAST_STEPS", False)
     for p, got in zip(patterns, with_shortcuts):
         assert got == _outcome(p), p
+
+
+# Atoms for the one-go forms of counted repetitions and bracketed classes, with their
+# near misses (spaces, ranges backwards, class operators, x mode).
+_SHORTCUT_ATOMS = [
+    *_RUN_ATOMS, "{2,}", "{0,07}", "{3,1}", "{2}?", "{1,3}?", "{,3}", "{999999999}",
+    "{4294967295}", "{4294967296}", "{ 2,3}", "{2 }", "{2,3 }", "{1,}?", "[a-z]", "[a-z0-9_]",
+    "[^a-c_x]", "[a-]", "[0-9a-f]", "[z-a]", "[a-a]", "[é-ü]", "[a-z&&b]", "[[:alpha:]]",
+    "[a^]", "[^-a]", "[]a]", "[a-z\\d]", "[x]", "[^x]", "[a b]", "[a-c-e]", "[\u3000-\u3001]",
+    "(?:ab)", "a{0}", "(?i)[a-z]{2}",
+]
+
+
+def _ast_key(node: object) -> object:
+    """A node as nested tuples: its type and every slot, spans included."""
+    if node is None or isinstance(node, (str, int, float)):
+        return node
+    if isinstance(node, (list, tuple)):
+        return tuple(_ast_key(x) for x in node)
+    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
+    if slots:
+        return (type(node).__name__, tuple((s, _ast_key(getattr(node, s, None))) for s in slots))
+    return (type(node).__name__, repr(node))
+
+
+def _parsed(pattern: str) -> object:
+    try:
+        return _ast_key(parse(pattern))
+    except RegexCompileError as err:
+        return "error: " + str(err)
+
+
+def test_one_go_forms_build_the_steps_ast(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The inline steps of the parse loop and the one-go bracketed classes build the very
+    # nodes (spans included) that regex-syntax's steps build, and raise the same errors.
+    import random
+
+    from contractgate._validation.regex import parser as P
+
+    rnd = random.Random(20261206)
+    patterns = ["".join(rnd.choice(_SHORTCUT_ATOMS) for _ in range(rnd.randint(1, 10)))
+                for _ in range(3000)]  # fmt: skip
+    fast = [_parsed(p) for p in patterns]
+    monkeypatch.setattr(P.Parser, "simple_class", lambda self: None)
+    monkeypatch.setattr(P, "_FAST_STEPS", False)
+    for p, got in zip(patterns, fast):
+        assert got == _parsed(p), p
 
 
 def test_literal_run_split_by_repetition() -> None:

@@ -44,6 +44,11 @@ _ASCII_CLASSES = frozenset(
 _HEX = frozenset("0123456789abcdefABCDEF")
 _ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]]*")  # ASCII capture name characters
 _DIGITS = re.compile("[0-9]+")
+# ``{n}``, ``{n,}``, ``{n,m}`` (and lazy) without spaces, counts far below u32's limit.
+_COUNTED = re.compile(r"\{([0-9]{1,9})(?:(,)([0-9]{1,9})?)?\}(\?)?")
+# ``[...]`` of plain characters and ranges (``[c]``, ``[^a-z0-9_]``), outside x mode.
+_PLAIN_IN_CLASS = r"[^\\\[\]\-&~^\s]"
+_SIMPLE_CLASS = re.compile(rf"\[(\^?)((?:{_PLAIN_IN_CLASS}(?:-{_PLAIN_IN_CLASS})?)+)\]")
 _SPECIAL = {"a": "\x07", "f": "\x0c", "t": "\t", "n": "\n", "r": "\r", "v": "\x0b"}
 _WORD_BOUNDARIES = {
     "start": A.A_WORD_START,
@@ -307,10 +312,29 @@ class Parser:
                             asts.append(A.Literal(offset, offset + 2, A.LIT_META, e))
                             continue
                     elif c == "[":
-                        short = self.one_char_class()
+                        short = self.simple_class()
                         if short is not None:
                             asts.append(short)
                             continue
+                    elif c == "{":  # parse_counted_repetition of a plain item, no spaces
+                        m = _COUNTED.match(pattern, offset)
+                        if (
+                            m is not None
+                            and asts
+                            and type(asts[-1]) not in _NOT_PLAIN_REPEATABLE
+                            and not self.ignore_whitespace
+                        ):
+                            lo, comma, hi, lazy = m.groups()
+                            rmin = int(lo)
+                            rmax = rmin if comma is None else None if hi is None else int(hi)
+                            if rmax is None or rmin <= rmax:  # (else the step's error)
+                                ast = asts[-1]
+                                self.offset = end = m.end()
+                                asts[-1] = A.Repetition(
+                                    ast.start if isinstance(ast, A.Offsets) else ast.span.start,
+                                    end, rmin, rmax, lazy is None, ast,
+                                )
+                                continue
                     elif c == ")":  # pop_group closing a group without alternation
                         stack = self.stack_group
                         if stack and stack[-1].alternation is None:
@@ -798,7 +822,7 @@ class Parser:
     # -- bracketed classes ---------------------------------------------------
 
     def parse_set_class(self) -> A.ClassBracketed:
-        short = self.one_char_class()
+        short = self.simple_class()
         if short is not None:
             return short
         union = A.ClassSetUnion(self.span())
@@ -831,23 +855,41 @@ class Parser:
             else:
                 union.push(self.parse_set_class_range())
 
-    def one_char_class(self) -> Optional[A.ClassBracketed]:
-        """``[c]`` or ``[^c]`` for a plain ``c``, outside x mode: the node the steps
-        below build for it, made in one go (a common shape, and a big share of the
-        parsing time of a pattern made of many such classes)."""
-        pattern, o = self.pattern, self.offset
-        negated = pattern.startswith("^", o + 1)
-        i = o + 2 if negated else o + 1
-        if (
-            self.ignore_whitespace
-            or not pattern.startswith("]", i + 1)
-            or i >= self.n
-            or pattern[i] in "\\[]-&~^"
-        ):
+    def simple_class(self) -> Optional[A.ClassBracketed]:
+        """``[...]`` or ``[^...]`` of plain characters and ranges (``[c]``,
+        ``[a-z0-9_]``), outside x mode: the node the steps below build for it, made in
+        one go (a common shape, and a big share of the parsing time of a pattern made
+        of many such classes). None, and no move, for anything else."""
+        if self.ignore_whitespace:
             return None
-        self.offset = i + 2
-        lit = A.Literal(i, i + 1, A.LIT_VERBATIM, pattern[i])
-        return A.ClassBracketed(Span(o, i + 2), negated, lit)
+        pattern, o = self.pattern, self.offset
+        m = _SIMPLE_CLASS.match(pattern, o)
+        if m is None:
+            return None
+        i, end = m.span(2)
+        items: List[A.ClassSetItem] = []
+        while i < end:
+            c = pattern[i]
+            if i + 1 < end and pattern[i + 1] == "-":
+                d = pattern[i + 2]
+                if c > d:
+                    return None  # the steps report the invalid range
+                start, stop = A.Literal(i, i + 1, A.LIT_VERBATIM, c), A.Literal(
+                    i + 2, i + 3, A.LIT_VERBATIM, d
+                )
+                items.append(A.ClassSetRange(Span(i, i + 3), start, stop))
+                i += 3
+            else:
+                items.append(A.Literal(i, i + 1, A.LIT_VERBATIM, c))
+                i += 1
+        kind: A.ClassSet
+        if len(items) == 1:
+            kind = items[0]
+        else:
+            kind = A.ClassSetUnion(Span(m.start(2), end))
+            kind.items = items
+        self.offset = m.end()
+        return A.ClassBracketed(Span(o, m.end()), m.group(1) == "^", kind)
 
     def parse_set_class_range(self) -> A.ClassSetItem:
         prim1 = self.parse_set_class_item()
