@@ -863,6 +863,12 @@ class Parser:
         if self.ignore_whitespace:
             return None
         pattern, o = self.pattern, self.offset
+        negated = pattern.startswith("^", o + 1)
+        i = o + 2 if negated else o + 1
+        if pattern.startswith("]", i + 1) and i < self.n and pattern[i] not in "\\[]-&~^":
+            self.offset = i + 2  # [c] or [^c], the commonest: without the regex
+            lit = A.Literal(i, i + 1, A.LIT_VERBATIM, pattern[i])
+            return A.ClassBracketed(Span(o, i + 2), negated, lit)
         m = _SIMPLE_CLASS.match(pattern, o)
         if m is None:
             return None
