@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union
 
 try:
     import dask.bag as db
@@ -115,12 +115,14 @@ def validate_bag(
     ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
     ``None`` reads each worker's clock per event, as ``validate`` does."""
     shipped = _shipped(contract)
-    n = bag.npartitions
-    ids = db.range(n, npartitions=n)  # type: ignore[no-untyped-call]
-    reports = bag.map_partitions(  # type: ignore[no-untyped-call]
-        _bag_report, ids, shipped, failures_only, max_examples, now
-    )
-    return _validation(reports, split_every)
+    # Each partition's task gets its index as a literal: an index bag (``db.range``)
+    # would make every task depend on a partition of it, and the scheduler would place
+    # the tasks where those tiny partitions happen to be, not spread over the workers.
+    tasks = [
+        delayed(_bag_report)(part, i, shipped, failures_only, max_examples, now)
+        for i, part in enumerate(bag.to_delayed())  # type: ignore[no-untyped-call]
+    ]
+    return _validation(db.from_delayed(tasks), split_every)  # type: ignore[no-untyped-call]
 
 
 def validate_dataframe(
@@ -165,11 +167,14 @@ def ingest_bag(
     a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
     replays the stored batches instead of storing them again."""
     partition_key(job_id, contract_id, 0)  # checks the job id on the driver
-    n = bag.npartitions
-    ids = db.range(n, npartitions=n)  # type: ignore[no-untyped-call]
-    parts = bag.map_partitions(  # type: ignore[no-untyped-call]
-        _bag_ingest, ids, client, contract_id, job_id, version, max_batch_events, max_examples
-    )
+    # Indexes as literals, as in validate_bag.
+    tasks = [
+        delayed(_bag_ingest)(
+            part, i, client, contract_id, job_id, version, max_batch_events, max_examples
+        )
+        for i, part in enumerate(bag.to_delayed())  # type: ignore[no-untyped-call]
+    ]
+    parts = db.from_delayed(tasks)  # type: ignore[no-untyped-call]
     item: db.Item = parts.reduction(_report_of, _sum_reports, split_every=split_every)
     return item
 
@@ -208,13 +213,12 @@ def ingest_dataframe(
 
 def _bag_report(
     items: Iterable[Any],
-    ids: Sequence[int],
+    partition: int,
     compiled: CompiledContract,
     failures_only: bool,
     max_examples: int,
     now: Now,
 ) -> List[PartitionReport]:
-    (partition,) = ids
     return [
         validate_chunk(
             compiled,
@@ -237,16 +241,7 @@ def _frame_report(
     now: Now,
 ) -> List[PartitionReport]:
     rows = frame_records(pdf.to_dict(orient="records"), null_cells)
-    return [
-        validate_chunk(
-            compiled,
-            rows,
-            partition=partition,
-            failures_only=failures_only,
-            max_examples=max_examples,
-            now=now,
-        )
-    ]
+    return _bag_report(rows, partition, compiled, failures_only, max_examples, now)
 
 
 def _outcomes_of(reports: Iterable[PartitionReport]) -> List[EventOutcome]:
@@ -266,7 +261,7 @@ def _sum_summaries(summaries: Iterable[ValidationSummary]) -> ValidationSummary:
 
 def _bag_ingest(
     items: Iterable[Any],
-    ids: Sequence[int],
+    partition: int,
     client: ClientConfig,
     contract_id: str,
     job_id: str,
@@ -274,7 +269,6 @@ def _bag_ingest(
     max_batch_events: int,
     max_examples: int,
 ) -> List[PartitionIngest]:
-    (partition,) = ids
     return [
         ingest_partition(
             items,
@@ -302,8 +296,7 @@ def _frame_ingest(
 ) -> List[PartitionIngest]:
     rows = frame_records(pdf.to_dict(orient="records"), null_cells)
     return _bag_ingest(
-        rows, (partition,), client, contract_id, job_id, version, max_batch_events,
-        max_examples,
+        rows, partition, client, contract_id, job_id, version, max_batch_events, max_examples
     )
 
 

@@ -144,6 +144,29 @@ def test_each_worker_compiles_the_contract_once(cluster: Client) -> None:
     assert 1 <= len(per_worker) <= 2
 
 
+def test_each_partition_task_takes_its_data_and_the_contract_only() -> None:
+    """A partition's task depends on that partition (and the shipped contract), nothing
+    else: with a key per index (an index bag), the scheduler placed the tasks where
+    those tiny keys happened to be computed, and two workers got 9 and 7 of 16 equal
+    partitions (or worse) instead of 8 each."""
+    from dask.core import get_dependencies
+
+    shipped = ship(COMPILED)
+    bag = db.from_sequence(range(40), npartitions=4)
+    data = bag.__dask_keys__()
+    reports = validate_bag(bag, shipped).reports
+    graph = dict(reports.__dask_graph__())
+    for i, key in enumerate(reports.__dask_keys__()):
+        (task,) = get_dependencies(graph, key)
+        assert get_dependencies(graph, task) == {data[i], shipped.key}
+    config = ClientConfig(base_url="http://127.0.0.1:9")
+    item = ingest_bag(bag, "00000000-0000-4000-8000-000000000000", job_id="j", client=config)
+    graph = dict(item.__dask_graph__())
+    tasks = [k for k in graph if str(k).startswith("_bag_ingest")]
+    assert sorted(get_dependencies(graph, t).pop() for t in tasks) == data
+    assert all(len(get_dependencies(graph, t)) == 1 for t in tasks)
+
+
 def test_ingest_survives_a_worker_crash_exactly_once(
     cluster: Client, gateway: LocalGateway, tmp_path: Path
 ) -> None:
