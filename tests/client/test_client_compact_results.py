@@ -122,7 +122,7 @@ def results_lists(draw: Any) -> List[Dict[str, Any]]:
 def acknowledged(data: Dict[str, Any], content: bytes, offset: int = 0) -> BatchIngestResponse:
     """The batch response the clients make of ``data`` (decoded from ``content``): fresh,
     as ``on_batch`` gets it."""
-    fresh = read_batch_answer(data, content, len(data["results"]), offset)
+    fresh = read_batch_answer(data, content, len(data["results"]), offset, typed=False)
     assert isinstance(fresh, FreshResults)
     counts = {k: data[k] for k in ("total", "passed", "failed")}
     return BatchIngestResponse.from_store(data, fresh, **counts)
@@ -144,7 +144,7 @@ def test_a_kept_answer_builds_the_results_of_the_decoded_answer(
     results: List[Dict[str, Any]], offset: int
 ) -> None:
     data = answer(results)
-    assert batch_answer_problem(data, len(results)) is None
+    assert batch_answer_problem(data, len(results), typed=False) is None
     store, raw = kept_answer(data, offset)
     decoded = responses.loads_json(json.dumps(data).encode())
     assert len(store) == len(results)
@@ -250,8 +250,8 @@ def answers_maybe_wrong(draw: Any) -> Tuple[Dict[str, Any], int]:
 @given(case=answers_maybe_wrong())
 def test_an_answer_the_check_refuses_is_never_kept(case: Tuple[Dict[str, Any], int]) -> None:
     data, count = case
-    problem = batch_answer_problem(data, count)
-    got = read_batch_answer(copy.deepcopy(data), b"", count, 0)
+    problem = batch_answer_problem(data, count, typed=False)
+    got = read_batch_answer(copy.deepcopy(data), b"", count, 0, typed=False)
     assert (got == problem) if problem is not None else isinstance(got, FreshResults)
 
 

@@ -73,14 +73,15 @@ _NO_VIOLATIONS: List[Any] = []  # a missing ``violations`` (never changed)
 
 
 def batch_answer_problem(
-    data: Mapping[str, Any], count: int, *, typed: bool = False
+    data: Mapping[str, Any], count: int, *, typed: bool
 ) -> Optional[str]:
     """What makes ``data`` (an ingest answer with a ``results`` list) unusable as the
     verdicts of the ``count`` events sent, or None. The gateway answers one result per
     event, in order (``index`` = position when present), with counts that agree: anything
     else would hand back verdicts for events that were not judged, or lose some.
 
-    ``typed`` (what the clients ask): each result's fields also have the spec's types
+    ``typed`` (what the clients ask; no default, so that no caller gets the lax check
+    by omission): each result's fields also have the spec's types
     (a ``quarantine_id`` may be null; ``violations``: objects with string ``field``,
     ``message`` and ``kind``); else the clients would make up values (``"forwarded":
     "x"`` read as false, ``"violations": "zzz"`` as none). Without it, only what
@@ -339,7 +340,7 @@ def kept(part: BatchIngestResponse) -> BatchIngestResponse:
 
 
 def read_batch_answer(
-    data: Mapping[str, Any], content: bytes, count: int, offset: int, *, typed: bool = False
+    data: Mapping[str, Any], content: bytes, count: int, offset: int, *, typed: bool
 ) -> Union[str, FreshResults]:
     """The problem that makes ``data`` (decoded from ``content``) unusable as the
     verdicts of the ``count`` events sent (see :func:`batch_answer_problem`; the clients
