@@ -66,6 +66,34 @@ def test_raw_lines_decode_the_gateway_way_and_bad_lines_are_counted() -> None:
     assert s.counts[(ROOT_FIELD, PARSE_ERROR)] == 3
 
 
+def test_raw_lines_answer_alike_with_and_without_the_native_decoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lines go through ``validate_json``: with msgspec (``contractgate[fast]``) integers
+    beyond 64 bits reach the validator as ints, and a line whose integer is out of f64's
+    range is still serde_json's positioned parse error, wherever the integer is."""
+    from contractgate._validation.values import jsondecode
+
+    pytest.importorskip("msgspec")
+    big = "7" * 400
+    lines: List[Any] = [
+        json.dumps(order(1))[:-1] + ', "x": ' + big + "}",  # unknown field: out of range
+        json.dumps({**order(2), "order_id": 10**25}),  # beyond u64: a float to serde_json
+        json.dumps({**order(3), "total": -(10**30)}),
+        json.dumps(order(4))[:-1] + ', "x": -0}',
+        b'{"order_id": "' + b"-0" * 3 + b'", "total": 1e5}',
+        json.dumps({**order(5), "items": [{"sku": "a", "qty": 2**64, "price": 1}]}),
+    ]
+    answers = []
+    for native in (False, jsondecode.load_native()):
+        monkeypatch.setattr(jsondecode, "_native", native)
+        report = validate_chunk(COMPILED, lines, partition=0, failures_only=False)
+        answers.append([(o.offset, o.passed, o.violations) for o in report.outcomes])
+    assert answers[0] == answers[1]
+    (first, *_) = answers[1]
+    assert first[2][0].message.startswith("number out of range at line 1 column ")
+
+
 def test_python_values_are_mapped_as_the_client_sends_them() -> None:
     tupled = order(1)
     tupled["items"] = tuple(tupled["items"])  # a tuple is a JSON array
