@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
 
 try:
     import dask.bag as db
@@ -114,15 +114,11 @@ def validate_bag(
     partition. ``failures_only=False`` keeps a passing outcome for every event too.
     ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
     ``None`` reads each worker's clock per event, as ``validate`` does."""
-    shipped = _shipped(contract)
-    # Each partition's task gets its index as a literal: an index bag (``db.range``)
-    # would make every task depend on a partition of it, and the scheduler would place
-    # the tasks where those tiny partitions happen to be, not spread over the workers.
-    tasks = [
-        delayed(_bag_report)(part, i, shipped, failures_only, max_examples, now)
-        for i, part in enumerate(bag.to_delayed())  # type: ignore[no-untyped-call]
-    ]
-    return _validation(db.from_delayed(tasks), split_every)  # type: ignore[no-untyped-call]
+    reports = _per_partition(
+        bag.to_delayed(),  # type: ignore[no-untyped-call]
+        _bag_report, _shipped(contract), failures_only, max_examples, now,
+    )
+    return _validation(reports, split_every)
 
 
 def validate_dataframe(
@@ -142,12 +138,11 @@ def validate_dataframe(
     float64 column turns 1 into 1.0, which an ``integer`` field rejects, as the gateway
     does)."""
     frame_records((), null_cells)  # checks the option on the driver
-    shipped = _shipped(contract)
-    tasks = [
-        delayed(_frame_report)(part, i, shipped, null_cells, failures_only, max_examples, now)
-        for i, part in enumerate(df.to_delayed())
-    ]
-    return _validation(db.from_delayed(tasks), split_every)  # type: ignore[no-untyped-call]
+    reports = _per_partition(
+        df.to_delayed(),
+        _frame_report, _shipped(contract), null_cells, failures_only, max_examples, now,
+    )
+    return _validation(reports, split_every)
 
 
 def ingest_bag(
@@ -167,16 +162,11 @@ def ingest_bag(
     a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
     replays the stored batches instead of storing them again."""
     partition_key(job_id, contract_id, 0)  # checks the job id on the driver
-    # Indexes as literals, as in validate_bag.
-    tasks = [
-        delayed(_bag_ingest)(
-            part, i, client, contract_id, job_id, version, max_batch_events, max_examples
-        )
-        for i, part in enumerate(bag.to_delayed())  # type: ignore[no-untyped-call]
-    ]
-    parts = db.from_delayed(tasks)  # type: ignore[no-untyped-call]
-    item: db.Item = parts.reduction(_report_of, _sum_reports, split_every=split_every)
-    return item
+    parts = _per_partition(
+        bag.to_delayed(),  # type: ignore[no-untyped-call]
+        _bag_ingest, client, contract_id, job_id, version, max_batch_events, max_examples,
+    )
+    return _ingest_report(parts, split_every)
 
 
 def ingest_dataframe(
@@ -195,16 +185,12 @@ def ingest_dataframe(
     :func:`validate_dataframe`."""
     partition_key(job_id, contract_id, 0)
     frame_records((), null_cells)
-    tasks = [
-        delayed(_frame_ingest)(
-            part, i, null_cells, client, contract_id, job_id, version, max_batch_events,
-            max_examples,
-        )
-        for i, part in enumerate(df.to_delayed())
-    ]
-    parts = db.from_delayed(tasks)  # type: ignore[no-untyped-call]
-    item: db.Item = parts.reduction(_report_of, _sum_reports, split_every=split_every)
-    return item
+    parts = _per_partition(
+        df.to_delayed(),
+        _frame_ingest, null_cells, client, contract_id, job_id, version, max_batch_events,
+        max_examples,
+    )
+    return _ingest_report(parts, split_every)
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -312,8 +298,25 @@ def _sum_reports(reports: Iterable[IngestReport]) -> IngestReport:
 
 
 
+def _per_partition(parts: Iterable[Delayed], task: Callable[..., Any], *args: Any) -> db.Bag:
+    """A bag of ``task(partition, index, *args)`` for each partition (``task`` returns a
+    one-item list). The index is a literal of each task: an index bag (``db.range``)
+    would make every task depend on a partition of it, and the scheduler would place the
+    tasks where those tiny partitions happen to be, not spread over the workers."""
+    tasks = [delayed(task)(part, i, *args) for i, part in enumerate(parts)]
+    bag: db.Bag = db.from_delayed(tasks)  # type: ignore[no-untyped-call]
+    return bag
+
+
 def _shipped(contract: Union[Contract, CompiledContract, Delayed]) -> Delayed:
     return contract if isinstance(contract, Delayed) else ship(contract)
+
+
+def _ingest_report(parts: db.Bag, split_every: Optional[int]) -> db.Item:
+    item: db.Item = parts.reduction(  # type: ignore[no-untyped-call]
+        _report_of, _sum_reports, split_every=split_every
+    )
+    return item
 
 
 def _validation(reports: db.Bag, split_every: Optional[int]) -> DaskValidation:
