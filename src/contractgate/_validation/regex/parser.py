@@ -104,6 +104,24 @@ def _space_skipper() -> Pattern[str]:
     return _space_re[0]
 
 
+def _plain_count(pattern: str, offset: int) -> Tuple[int, int, Optional[int], bool]:
+    """``(end, min, max, greedy)`` of the counted repetition at ``offset`` when it is
+    written without spaces and is valid; else an ``end`` of -1, for the steps to decide
+    (and report)."""
+    m = _COUNTED.match(pattern, offset)
+    if m is None:
+        return _NO_COUNT
+    lo, comma, hi, lazy = m.groups()
+    rmin = int(lo)
+    rmax = rmin if comma is None else None if hi is None else int(hi)
+    if rmax is not None and rmin > rmax:
+        return _NO_COUNT
+    return m.end(), rmin, rmax, lazy is None
+
+
+_NO_COUNT: Tuple[int, int, Optional[int], bool] = (-1, 0, None, True)
+
+
 def is_meta_character(c: str) -> bool:
     return c in _META
 
@@ -288,19 +306,27 @@ class Parser:
                         self.offset = offset + 1
                         asts.append(A.Dot(offset, offset + 1))
                         continue
-                    if c in "?*+":  # parse_uncounted_repetition of a plain item
+                    if c in "?*+{":  # parse_(un)counted_repetition of a plain item
                         if asts and type(asts[-1]) not in _NOT_PLAIN_REPEATABLE:
-                            ast = asts[-1]
-                            end = offset + 1
-                            greedy = not pattern.startswith("?", end)
-                            if not greedy:
-                                end += 1
-                            self.offset = end
-                            asts[-1] = A.Repetition(
-                                ast.start if isinstance(ast, A.Offsets) else ast.span.start,
-                                end, 1 if c == "+" else 0, 1 if c == "?" else None, greedy, ast,
-                            )
-                            continue
+                            if c != "{":
+                                end = offset + 1
+                                greedy = not pattern.startswith("?", end)
+                                if not greedy:
+                                    end += 1
+                                rmin = 1 if c == "+" else 0
+                                rmax = 1 if c == "?" else None
+                            elif self.ignore_whitespace:
+                                end = -1
+                            else:
+                                end, rmin, rmax, greedy = _plain_count(pattern, offset)
+                            if end >= 0:  # (else the step decides)
+                                ast = asts[-1]
+                                self.offset = end
+                                asts[-1] = A.Repetition(
+                                    ast.start if isinstance(ast, A.Offsets) else ast.span.start,
+                                    end, rmin, rmax, greedy, ast,
+                                )
+                                continue
                     elif c == "\\" and offset + 1 < n:  # parse_escape: \d, \. ...
                         e = pattern[offset + 1]
                         if e in "dswDSW":
@@ -316,25 +342,6 @@ class Parser:
                         if short is not None:
                             asts.append(short)
                             continue
-                    elif c == "{":  # parse_counted_repetition of a plain item, no spaces
-                        m = _COUNTED.match(pattern, offset)
-                        if (
-                            m is not None
-                            and asts
-                            and type(asts[-1]) not in _NOT_PLAIN_REPEATABLE
-                            and not self.ignore_whitespace
-                        ):
-                            lo, comma, hi, lazy = m.groups()
-                            rmin = int(lo)
-                            rmax = rmin if comma is None else None if hi is None else int(hi)
-                            if rmax is None or rmin <= rmax:  # (else the step's error)
-                                ast = asts[-1]
-                                self.offset = end = m.end()
-                                asts[-1] = A.Repetition(
-                                    ast.start if isinstance(ast, A.Offsets) else ast.span.start,
-                                    end, rmin, rmax, lazy is None, ast,
-                                )
-                                continue
                     elif c == ")":  # pop_group closing a group without alternation
                         stack = self.stack_group
                         if stack and stack[-1].alternation is None:
@@ -880,10 +887,9 @@ class Parser:
                 d = pattern[i + 2]
                 if c > d:
                     return None  # the steps report the invalid range
-                start, stop = A.Literal(i, i + 1, A.LIT_VERBATIM, c), A.Literal(
-                    i + 2, i + 3, A.LIT_VERBATIM, d
-                )
-                items.append(A.ClassSetRange(Span(i, i + 3), start, stop))
+                lo = A.Literal(i, i + 1, A.LIT_VERBATIM, c)
+                hi = A.Literal(i + 2, i + 3, A.LIT_VERBATIM, d)
+                items.append(A.ClassSetRange(Span(i, i + 3), lo, hi))
                 i += 3
             else:
                 items.append(A.Literal(i, i + 1, A.LIT_VERBATIM, c))
