@@ -141,6 +141,27 @@ def _live_tail(n: int) -> str:
     return (_random_ab(100_001) + "c" + tail)[:max(n, 100_003)]
 
 
+def _branches(k: int, then: str) -> str:
+    """``k`` branches ``(?:a|b{p}|c{q}|dd|ee|kk)`` + ``then`` (``{r}`` filled in) with
+    random counts, after an exponential prefix that keeps the DFA from holding them."""
+    import random
+
+    r = random.Random(3)
+    return "[ab]*a[ab]{200}c|" + "|".join(
+        f"(?:a|b{{{r.randint(1, 40)}}}|c{{{r.randint(1, 40)}}}|dd|ee|kk)"
+        + then.replace("{r}", f"{{{r.randint(1, 40)}}}")
+        for _ in range(k)
+    )
+
+
+def _a_heavy(n: int) -> str:
+    """Random ``a``/``b`` text, three ``a`` in four: most branches live, none matching."""
+    import random
+
+    r = random.Random(4)
+    return "".join(r.choice("aaab") for _ in range(n))
+
+
 SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     # re: the most expensive shapes the safety analysis still accepts.
     "re: (?:|){4}x": (lambda: "(?:|)" * 4 + "x", lambda n: "y" * n),
@@ -167,6 +188,10 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: a(?:a|b|c|d|ef){300}x": (lambda: "a(?:a|b|c|d|ef){300}x", _random_abcdef),
     "bits: [ab]{100000}c + 700 \\b loops": (lambda: _WIDE_TAIL, _random_ab),
     "bits: ... loops live": (lambda: _WIDE_TAIL, _live_tail),
+    # hundreds of distinct junctions or loops live at once
+    "bits: lone(300) junctions": (lambda: _branches(300, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
+    "bits: lone(1000) junctions": (lambda: _branches(1000, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
+    "bits: fill(1000) loops + z": (lambda: _branches(1000, "+z"), _a_heavy),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
     "bits: (?i) 12,000 words": (lambda: "(?i)" + "|".join(_words(2, 12_000)),

@@ -624,6 +624,107 @@ def test_fill_groups_fall_back_to_lone_groups(
         assert bits.is_match(s) == m.dfa_is_match(s), s
 
 
+def _junctions(k: int, seed: int, most: int = 40) -> str:
+    """``k`` branches ``X Y`` of random counts after an exponential prefix: each
+    junction ``last(X) x first(Y)`` is a large biclique, all in one lone group."""
+    r = random.Random(seed)
+
+    def n() -> int:
+        return r.randint(1, most)
+
+    return "[ab]*a[ab]{200}c|" + "|".join(
+        f"(?:a|b{{{n()}}}|c{{{n()}}}|dd|ee|kk)(?:az|f{{{n()}}}|gg|hh|ii)" for _ in range(k)
+    )
+
+
+def _lone_windows(bits: BitNFA) -> List[Any]:
+    return [
+        lone[6] for t in bits._tables.values() for chunk in t.chunks for lone in chunk[3]
+    ]
+
+
+def test_many_live_lone_bicliques_cost_a_look_up_per_window() -> None:
+    # On a-heavy text about 225 of the 300 junctions are live at once.  Before: four
+    # operations per live member, or two each gathered from a binary string (~470 per
+    # character, 165 us).  Now a look-up per window of WINDOW members (38).
+    m = compile_pattern(_junctions(300, 3))
+    bits = BitNFA(m.hir)
+    assert [len(g) for g in bits._lone] == [300]
+    r = random.Random(4)
+    subject = "".join(r.choice("aaab") for _ in range(3_000))
+    assert bits.is_match(subject) is False
+    (windows,) = _lone_windows(bits)
+    assert windows.count <= 300 // _bitgroups.WINDOW + 2
+    assert bits.stats.ops <= 60 * bits.stats.chars
+    # Each window keeps at most 2 ** WINDOW unions, bounded before any text is read.
+    assert all(
+        len(w[4]) <= _bitgroups.WINDOW and len(w[2]) <= 1 << len(w[4])
+        for _, ws in windows.runs for w in ws
+    )
+    assert bits._budget.left < _bitgroups.MAX_WINDOW_BYTES
+    assert bits.is_match(subject + "azz") is True
+
+
+def test_loops_into_one_character_are_carry_groups() -> None:
+    # 300 distinct loops, each then ``z``: a loop's six lasts reach its ``z`` at six
+    # distances, so the edges into the ``z``s were dozens of distances, three operations
+    # over every position each (~120 per character; 321 us at 1 000 loops).  Each is a
+    # carry biclique now: one carry group, three operations.
+    r = random.Random(3)
+
+    def n() -> int:
+        return r.randint(1, 40)
+
+    m = compile_pattern(
+        "[ab]*a[ab]{200}c|"
+        + "|".join(f"(?:a|b{{{n()}}}|c{{{n()}}}|dd|ee|kk)+z" for _ in range(300))
+    )
+    bits = BitNFA(m.hir)
+    assert len(bits._carries) == 1 and len(bits._carries[0]) == 300
+    rs = random.Random(4)
+    subject = "".join(rs.choice("aaab") for _ in range(3_000))
+    assert bits.is_match(subject) is False
+    assert all(len(t.groups) <= 2 for t in bits._tables.values())
+    assert bits.stats.ops <= 50 * bits.stats.chars
+    assert bits.is_match(subject + "az") is True
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(?:a|b\\b|xx)z", "(?:a\\b|bb)\\bz", "(?:ab|b|xa)\\Bx", "((?:a|b)x|bb)a",
+     "(?m)(?:a$|bx)\\n?z", "(?:a|bb|xab)(?:x|b)(?:a|x)b", "(?:(?:a|b)x|ab)*(?:a|bb)x$",
+     "^(?:a|bx){2,4}b", "(?:(?:ab|b){3}a|x)+z"],
+)
+def test_carry_groups_agree_with_the_dfa(pattern: str) -> None:
+    m = compile_pattern(pattern)
+    bits = BitNFA(m.hir)
+    assert bits._carries
+    _assert_agrees(bits, m, "aabbxz \n", 30)
+
+
+@pytest.mark.parametrize(
+    ("window", "fold", "threshold", "budget"),
+    [(8, 4096, 8, 16 << 20), (2, 0, 1 << 30, 16 << 20), (3, 64, 0, 16 << 20), (8, 4096, 8, 0)],
+)
+def test_lone_windows_agree_with_the_dfa(
+    window: int, fold: int, threshold: int, budget: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Windows of 8, 2 or 3 members, runs of one window or of 64 bits, every live set
+    # looked up (threshold huge) or taken one by one (0), or no windows at all (no
+    # budget: gathered from a binary string): the same answers as the DFA.
+    monkeypatch.setattr(_bitgroups, "WINDOW", window)
+    monkeypatch.setattr(_bitgroups, "FOLD_SPAN", fold)
+    monkeypatch.setattr(_bitgroups, "MAX_WINDOW_BYTES", budget)
+    monkeypatch.setattr(_bitnfa, "WINDOW", threshold)
+    monkeypatch.setattr(_bitnfa, "LONE_SERIAL", 0)
+    for seed in range(3):
+        m = compile_pattern(_junctions(12, seed, most=3))
+        bits = BitNFA(m.hir)
+        _assert_agrees(bits, m, "aaabbcdekfghiz", 40)
+        found = _lone_windows(bits)
+        assert found and all((w is None) == (budget == 0) for w in found)
+
+
 @pytest.mark.parametrize(
     "pattern",
     ["^a(?:ab|ba|bb|ax|xx)*(?:x|ab|bb|ba|aa)*(?:b|ba|xx|ab|aa)*$", "^a*b?(?:ab)*x?[ab]{0,2}$",
@@ -672,6 +773,67 @@ def test_conditional_nullable_chains_agree_with_the_dfa(
             s = "".join(r.choice("abx \n") for _ in range(r.randint(0, 10)))
             assert bits.is_match(s) == m.dfa_is_match(s), (pattern, s)
     assert chains > 150
+
+
+def _families_of_blocks(bits: BitNFA) -> int:
+    return sum(len(t.chain_families) for t in bits._tables.values())
+
+
+def test_thousands_of_chains_are_one_family() -> None:
+    # 3 000 chains (?:x?y?){4}, each then z: one block each, all disjoint.  Before: a
+    # test per block was more than the engine took, and the DFA built a state per
+    # character (35-66 us).  Now every block is tested at once: a dozen operations.
+    m = compile_pattern("[ab]*a[ab]{200}c" + "(?:(?:x?y?){4}z)" * 3000)
+    _, bits, subject = _handed_over(m, 6_000, seed=8)
+    assert len(bits._nullable_chains) == 3000
+    assert bits.stats.ops <= 40 * bits.stats.chars
+    tail = "xyz" * 2999 + "yyz"
+    assert bits.is_match(subject + "a" + "b" * 200 + "c" + tail) is True
+    assert bits.is_match(subject + "a" + "b" * 200 + "c" + tail[:-1]) is False
+    assert [len(t.chain_families) for t in bits._tables.values()] == [1] * len(bits._tables)
+
+
+#: Chain items and what each may match (a wall, a look, matches the empty string).
+_CHAIN_PARTS = {
+    "x?": ["", "x"], "y?": ["", "y"], "a?": ["", "a"], "(?:ab)?": ["", "ab"],
+    "(?:xa|b)*": ["", "xa", "b", "bxa", "xab"], "b*": ["", "b", "bb"],
+    "(?:ab|\\b)": ["", "ab"], "(?:a|\\B)": ["", "a"], "(?m:^)": [""],
+    "(?:ba|\\b)": ["", "ba"], "\\b": [""],
+}
+_WALLED = ["(?:ab|\\b)", "(?:a|\\B)", "(?m:^)", "(?:ba|\\b)", "\\b"]
+
+
+def test_families_of_chain_blocks_agree_with_the_dfa() -> None:
+    # Several chains in a row, long enough for blocks of more than MAX_EXPANDED edges,
+    # some items walls in some boundary contexts: the blocks of one context dealt to
+    # families (tested at once) answer as the DFA, on texts the pattern nearly matches.
+    r = random.Random(12)
+    families = matched = 0
+    for _ in range(150):
+        chains = []
+        for _ in range(r.randint(2, 4)):
+            items = [r.choice(list(_CHAIN_PARTS)[:6]) for _ in range(r.randint(6, 10))]
+            for _ in range(r.randint(0, 2)):
+                items.insert(r.randint(1, len(items) - 1), r.choice(_WALLED))
+            chains.append(items)
+        sep = r.choice(["z", "q", " "])
+        pattern = "^" + sep.join("".join(items) for items in chains) + "$"
+        m = compile_pattern(pattern)
+        bits = BitNFA(m.hir)
+        for _ in range(60):
+            s = sep.join(
+                "".join(r.choice(_CHAIN_PARTS[item]) for item in items) for items in chains
+            )
+            if r.random() < 0.5:  # a character dropped, doubled or changed
+                k = r.randrange(len(s) + 1)
+                s = s[:k] + r.choice(["", "a", "b", "x", s[k:k + 1]]) + s[k + 1:]
+            got = bits.is_match(s)
+            assert got == m.dfa_is_match(s), (pattern, s)
+            matched += got
+        families += _families_of_blocks(bits) > 0
+        bound = _bitgroups.chain_family_bound(bits._nullable_chains)
+        assert all(len(t.chain_families) + len(t.chains) <= bound for t in bits._tables.values())
+    assert families > 60 and 1_000 < matched < 8_000
 
 
 @pytest.mark.parametrize(

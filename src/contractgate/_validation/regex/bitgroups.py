@@ -7,6 +7,7 @@ of *nullable chains* per boundary context; with the bit-set helpers they share.
 from __future__ import annotations
 
 import heapq
+import sys
 from bisect import bisect_left, bisect_right
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
@@ -23,6 +24,14 @@ MAX_FILL_BITS = 1 << 24
 FILL_SERIAL = 1
 #: Translations of one large biclique applied together (``families``) from this many on.
 FAMILY_MIN = 4
+
+
+if sys.version_info >= (3, 10):
+    popcount = int.bit_count
+else:  # pragma: no cover - Python 3.9
+
+    def popcount(v: int) -> int:
+        return bin(v).count("1")
 
 
 Relative = List[Tuple[int, Cond]]
@@ -95,7 +104,7 @@ def family_masks(
 
 
 Lone = Tuple[int, int, Entries, Entries]
-LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]]]
+LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]], Optional["Windows"]]
 #: (lowest last, union of the lasts, bicliques (lasts, firsts), groups' masks, fill
 #: groups' masks): see ``CHUNK``.
 FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
@@ -188,10 +197,8 @@ def runs(ranges: List[Tuple[int, int]]) -> int:
 
 def gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
     """The union of ``fm << fo`` over the guard bits of ``y`` (``fmap`` keyed by bit
-    length), and their number: the bits are read from one binary string, and the
-    pieces, in the order of their offsets, are merged pairwise, each merge as wide as
-    the two pieces' span, so many live members cost the group's span a few times (and
-    a few small operations each), not the span once each."""
+    length), and their number: the bits are read from one binary string (the fallback
+    of a group without ``Windows``)."""
     bs = bin(y)
     n = len(bs)
     pieces = []
@@ -200,7 +207,13 @@ def gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
         pieces.append(fmap[n - j])
         j = bs.find("1", j + 1)
     pieces.sort()
-    n_live = len(pieces)
+    return merge(pieces), len(pieces)
+
+
+def merge(pieces: List[Tuple[int, int]]) -> int:
+    """The union of ``fm << fo`` over ``pieces`` sorted by ``fo``: merged pairwise, each
+    merge as wide as the two pieces' span, so many pieces cost the group's span a few
+    times (and a few small operations each), not the span once each."""
     while len(pieces) > 1:
         merged = []
         for i in range(0, len(pieces) - 1, 2):
@@ -210,7 +223,118 @@ def gather(y: int, fmap: Dict[int, Tuple[int, int]]) -> Tuple[int, int]:
             merged.append(pieces[-1])
         pieces = merged
     fo, fm = pieces[0]
-    return fm << fo, n_live
+    return fm << fo
+
+
+#: Members of a lone group per window of its guard bits (``Windows``): a window has at
+#: most ``2 ** WINDOW`` keys.
+WINDOW = 8
+#: Bytes the windows of one engine's lone groups may cache at most (over every boundary
+#: context): a group whose windows would pass it is gathered bit by bit instead.
+MAX_WINDOW_BYTES = 16 << 20
+#: Widest run of window unions OR-ed together before it joins the group's union.
+FOLD_SPAN = 4096
+
+
+class Budget:
+    """Bytes left for ``Windows`` caches (one per engine)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+#: (first byte, end byte, key -> union of firsts, offset, members (guard bit in the key,
+#: first offset, firsts)): the unions and the members' offsets are relative to the
+#: window's lowest first, which is ``offset`` above its run's base.
+Window = Tuple[int, int, Dict[bytes, int], int, List[Tuple[int, int, int]]]
+
+
+class Windows:
+    """The firsts of a lone group's live members, a look-up per window of its guard bits.
+
+    With hundreds of members live at once (``lone(300)``: 300 branches, each a biclique
+    ``last(X) x first(Y)``) a step per live member was most of a character's cost. The
+    guard bits are cut into byte ranges holding at most ``WINDOW`` members each; a
+    window's bytes are the key of the union of its live members' firsts, computed on
+    first sight and kept (at most ``2 ** WINDOW`` keys per window: the memory is bounded
+    before any text is read, see ``Budget``). Per character: one ``to_bytes``, then a
+    slice and a look-up per window.  The windows, in the order of their lowest firsts,
+    form *runs* at most ``FOLD_SPAN`` bits wide: a window's union is OR-ed into its run
+    (a narrow operation), each run into the group's union once."""
+
+    __slots__ = ("count", "nbytes", "runs")
+
+    def __init__(self, nbytes: int, runs: List[Tuple[int, List[Window]]]) -> None:
+        self.nbytes = nbytes
+        self.runs = runs
+        self.count = sum(len(windows) for _, windows in runs)  # windows (look-ups)
+
+    @staticmethod
+    def build(
+        members: List[Tuple[int, int, int]], budget: Budget,
+    ) -> Optional[Windows]:
+        """From the members' ``(guard bit, lowest first, firsts)`` (guard bits relative to
+        the group's lowest one, firsts to its lowest first); None past the budget."""
+        members = sorted(members)
+        cut: List[Tuple[int, int, int, List[Tuple[int, int, int]]]] = []
+        cost = 0
+        i = 0
+        while i < len(members):
+            a = members[i][0] >> 3
+            j = i
+            # whole bytes (at most 4 guard bits each: a block and its guard are 2 bits
+            # or more) while the window holds at most WINDOW members
+            while j < len(members):
+                k = j
+                byte = members[j][0] >> 3
+                while k < len(members) and members[k][0] >> 3 == byte:
+                    k += 1
+                if k - i > WINDOW:
+                    break
+                j = k
+            b = (members[j - 1][0] >> 3) + 1
+            part = members[i:j]
+            fo = min(f for _, f, _ in part)
+            span = max(f + fm.bit_length() for _, f, fm in part) - fo
+            cost += (1 << len(part)) * (200 + (b - a) + (span >> 3))
+            cut.append((fo, a, b, [(g - 8 * a, f - fo, fm) for g, f, fm in part]))
+            i = j
+        if cost > budget.left:
+            return None
+        budget.left -= cost
+        cut.sort(key=lambda w: w[0])
+        runs: List[Tuple[int, List[Window]]] = []
+        for fo, a, b, part in cut:
+            if not runs or fo - runs[-1][0] > FOLD_SPAN:
+                runs.append((fo, []))
+            base, windows = runs[-1]
+            windows.append((a, b, {bytes(b - a): 0}, fo - base, part))
+        return Windows((members[-1][0] >> 3) + 1, runs)
+
+    def gather(self, y: int) -> int:
+        """The union of the firsts of the members whose guard bit ``y`` holds, relative to
+        the group's lowest first."""
+        yb = y.to_bytes(self.nbytes, "little")
+        out = 0
+        for base, windows in self.runs:
+            acc = 0
+            for a, b, table, rel, members in windows:
+                key = yb[a:b]
+                fm = table.get(key)
+                if fm is None:
+                    bits = int.from_bytes(key, "little")
+                    fm = 0
+                    for g, f, m in members:
+                        if bits >> g & 1:
+                            fm |= m << f
+                    table[key] = fm
+                if fm:
+                    acc |= fm << rel
+            if acc:
+                out |= acc << base
+        return out
 
 
 Spanned = TypeVar("Spanned", bound=Tuple[Any, ...])
@@ -234,13 +358,16 @@ def lone_groups(spans: List[Spanned]) -> List[List[Spanned]]:
     return groups
 
 
-def lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
-    """(lasts, ones, guards, lowest guard, lowest first, guard -> first positions) of a
-    group of lone bicliques: ``(D & lasts) + ones`` carries into the guard bit
-    ``hi + 1`` of a block exactly when the block has a live last.  The live firsts are
-    gathered relative to the group's lowest first (so the loop works on the group's
+def lone_masks(
+    live: List[Tuple[int, int, List[int], List[int]]], budget: Budget,
+) -> LoneMasks:
+    """(lasts, ones, guards, lowest guard, lowest first, guard -> first positions,
+    windows) of a group of lone bicliques: ``(D & lasts) + ones`` carries into the guard
+    bit ``hi + 1`` of a block exactly when the block has a live last.  The live firsts
+    are gathered relative to the group's lowest first (so the loop works on the group's
     span, not on every position), each kept shifted down to its own lowest
-    (``(offset, mask)``: the group costs memory by its members' spans)."""
+    (``(offset, mask)``: the group costs memory by its members' spans); many live at
+    once are looked up by ``Windows`` (None past the budget: ``gather``)."""
     gbase = min(hi for _, hi, _, _ in live) + 1
     fbase = min(min(fps) for _, _, _, fps in live)
     fmap: Dict[int, Tuple[int, int]] = {}
@@ -251,11 +378,45 @@ def lone_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> LoneMasks:
     lm = bitset([p for _, _, lps, _ in live for p in lps])
     guards = bitset([hi + 1 for _, hi, _, _ in live])
     ones = guards - bitset([lo for lo, _, _, _ in live])
-    return lm, ones, guards, gbase, fbase, fmap
+    windows = Windows.build([(n - 1, fo, fm) for n, (fo, fm) in fmap.items()], budget)
+    return lm, ones, guards, gbase, fbase, fmap, windows
 
 
-#: (lowest last, lasts, firsts, item starts) of a block of a nullable chain.
-ChainBlock = Tuple[int, int, int, List[int]]
+def carries(last: Entries, first: Entries) -> bool:
+    """True for a biclique whose one first is just above its highest last, of two lasts
+    or more (``(?:a|b{p}|c{q})z``: X's lasts, then ``z``): a *carry* biclique.  Its
+    edges would be as many distances as lasts; instead ``(D & lasts) + ones``
+    carries into the first itself, the block's guard bit (``carry_masks``)."""
+    if first.size != 1 or last.size < 2:
+        return False
+    (q, _), = first.flat()
+    return q == max(p for p, _ in last.flat()) + 1
+
+
+def carry_masks(
+    group: List[Lone], ok: Callable[[Cond], bool],
+) -> List[Tuple[int, int, int, int]]:
+    """(lowest last, lasts, ones, guards) of a group of carry bicliques (disjoint blocks,
+    ``lone_groups``) in one boundary context: ``((D & lasts) + ones) & guards`` is the
+    firsts of the members with a live last; [] if none can be."""
+    lps: List[int] = []
+    blocks: List[Tuple[int, int]] = []
+    firsts: List[int] = []
+    for lo, hi, last, first in group:
+        (q, c), = first.flat()
+        live = [p for p, c1 in last.flat() if ok(c1)]
+        if live and ok(c):
+            lps.extend(live)
+            blocks.append((lo, hi))
+            firsts.append(q)
+    if not lps:
+        return []
+    return [(min(lps), bitset(lps), runs(blocks), bitset(firsts))]
+
+
+#: (lowest last, lasts, firsts, item starts, start of the first item or -1) of a block of
+#: a nullable chain.
+ChainBlock = Tuple[int, int, int, List[int], int]
 
 
 def chain_blocks(
@@ -274,6 +435,7 @@ def chain_blocks(
     lasts: List[int] = []
     firsts: List[int] = []
     starts: List[int] = []
+    start = -1  # of the block's first item (the wall the block starts at)
 
     def close() -> None:
         if not lasts or not firsts:
@@ -294,9 +456,9 @@ def chain_blocks(
             if edges is not None:
                 edges.extend((p, q - p) for p, i in reach for q in fs[i:])
         elif edges is None:
-            out.append((0, 0, 0, []))
+            out.append((0, 0, 0, [], -1))
         else:
-            out.append((min(lasts), bitset(lasts), bitset(firsts), starts))
+            out.append((min(lasts), bitset(lasts), bitset(firsts), starts, start))
 
     for j, (nulls, first, last, lo) in enumerate(items):
         if j:
@@ -305,10 +467,61 @@ def chain_blocks(
                 starts.append(lo)
             if not any(ok(c) for c in nulls):
                 close()
-                lasts, firsts, starts = [], [], []
+                lasts, firsts, starts, start = [], [], [], lo
+        else:
+            start = lo
         lasts.extend(p for p, c in last.flat() if ok(c))
     close()
     return out
+
+
+#: (lowest last, lasts, even items' lasts, their ones, their guards, odd items' lasts,
+#: their ones, their guards, the blocks' spans, firsts): see ``chain_families``.
+ChainFamily = Tuple[int, int, int, int, int, int, int, int, int, int]
+
+
+def chain_families(
+    blocks: List[ChainBlock],
+) -> Tuple[List[ChainBlock], List[ChainFamily]]:
+    """Deal large blocks of nullable chains (``chain_blocks``) to families of disjoint
+    blocks, each tested at once (a block alone keeps its own test).
+
+    A block's rule: from the lowest live last, the firsts at or above the start of the
+    next item.  For every block of a family at once: an item with a live last carries
+    into the start of the next item (``(lasts & D) + ones``, the items' ranges as
+    blocks; the even items and the odd ones in two additions, so a carry never lands on
+    a live last), and the lowest such start is spread up to the block's end
+    (``((spans + y) ^ spans) | y``: the carry from it clears the span above it).  So
+    thousands of chains (``(?:(?:x?y?){4}z){3000}``) cost a dozen operations, not a
+    few each."""
+    spans: List[Tuple[int, int, ChainBlock]] = []
+    for block in blocks:
+        _, _, fm, starts, start = block
+        bounds = ([start] if start >= 0 else []) + starts
+        spans.append((bounds[0], max(fm.bit_length() - 1, bounds[-1]), block))
+    singles: List[ChainBlock] = []
+    out: List[ChainFamily] = []
+    for group in lone_groups(spans):
+        if len(group) == 1:
+            singles.append(group[0][2])
+            continue
+        lm = fm = spread = 0
+        ranges: List[List[Tuple[int, int]]] = [[], []]
+        guards: List[List[int]] = [[], []]
+        for _, top, (_, lasts, firsts, starts, start) in group:
+            lm |= lasts
+            fm |= firsts
+            bounds = ([start] if start >= 0 else []) + starts
+            for i in range(len(bounds) - 1):
+                ranges[i & 1].append((bounds[i], bounds[i + 1] - 1))
+                guards[i & 1].append(bounds[i + 1])
+            spread |= runs([(bounds[1], top)])
+        even, odd = runs(ranges[0]), runs(ranges[1])
+        out.append((
+            lowest_bit(lm), lm, lm & even, even, bitset(guards[0]),
+            lm & odd, odd, bitset(guards[1]), spread, fm,
+        ))
+    return singles, out
 
 
 #: Entries x truth assignments ``chain_block_bound`` tries before it takes the coarse bound.
@@ -331,6 +544,26 @@ def chain_block_bound(items: List[ChainItem]) -> int:
         false = {lk for i, lk in enumerate(order) if not bits >> i & 1}
         most = max(most, len(chain_blocks(items, false.isdisjoint)))
     return most
+
+
+def chain_family_bound(chains: List[List[ChainItem]]) -> int:
+    """The most families ``chain_families`` can give in any boundary context.  Blocks
+    that meet at a point (with their guard bits) share no family, and at most three
+    blocks of one chain do (two overlap at the wall between them, the next may touch
+    the first); so three per chain at the deepest point of the chains' nesting, or one
+    per block of each chain (``chain_block_bound``) if that is fewer."""
+    ends: List[Tuple[int, int]] = []
+    for items in chains:
+        positioned = [it for it in items if it[3] >= 0]
+        if positioned:
+            top = max(p for p, _ in (positioned[-1][1] + positioned[-1][2]).flat())
+            ends.append((positioned[0][3], 1))
+            ends.append((top + 2, -1))  # the guard bit above the chain still counts
+    depth = most = 0
+    for _, step in sorted(ends):  # a chain's end sorts before a start at the same point
+        depth += step
+        most = max(most, depth)
+    return min(3 * most, sum(chain_block_bound(items) for items in chains))
 
 
 def lowest_bit(mask: int) -> int:

@@ -45,6 +45,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import bitgroups as G
 from . import hir as H
+from .bitgroups import WINDOW
 from .glushkov import (
     MAX_BUILD_WORK,
     MAX_EXPANDED,
@@ -77,7 +78,7 @@ MAX_LONE_BITS = 1 << 26
 DISTANCES = 16
 SPARSE_SOURCES = 16
 #: Live members of a lone group taken one by one before the rest are gathered at once
-#: (``gather``).
+#: (``Windows.gather``, or ``gather``).
 LONE_SERIAL = 4
 #: Bytes of cached per-character masks before the cache is dropped.
 MAX_CHARMASK_BYTES = 8 << 20
@@ -87,14 +88,18 @@ class _Table:
     """Masks for one boundary context."""
 
     __slots__ = (
-        "chains", "chunks", "cost", "families", "first", "groups", "last", "last_low", "null",
+        "carries", "chain_families", "chains", "chunks", "cost", "families", "first", "groups",
+        "last", "last_low", "null",
     )
 
     def __init__(
         self, groups: List[Tuple[int, int, int]], chunks: List[G.Chunk],
         families: List[G.FamilyMasks], chains: List[G.ChainBlock],
+        chain_families: List[G.ChainFamily], carries: List[Tuple[int, int, int, int]],
         first: int, last: int, null: bool,
     ) -> None:
+        self.carries = carries
+        self.chain_families = chain_families
         self.chains = chains
         self.families = families
         self.groups = groups
@@ -107,6 +112,7 @@ class _Table:
         # mask operations per character
         self.cost = (
             2 * len(groups) + len(chunks) + 6 * len(families) + 4 * len(chains)
+            + 3 * len(carries) + 12 * len(chain_families)
         )
 
 
@@ -154,8 +160,11 @@ class BitNFA(Rebuildable):
         for lo, hi in b.chains:
             ones.extend(range(lo, hi))
         big: List[Tuple[Entries, Entries]] = []
+        carry: List[Tuple[Entries, Entries]] = []
         for last, first in b.bicliques:
-            if last.size * first.size <= MAX_EXPANDED:
+            if G.carries(last, first):
+                carry.append((last, first))
+            elif last.size * first.size <= MAX_EXPANDED:
                 for p, c1 in last.flat():
                     for q, c2 in first.flat():
                         edges.setdefault(c1 | c2, {}).setdefault(q - p, []).append(p)
@@ -170,10 +179,11 @@ class BitNFA(Rebuildable):
         self._fills, rest = G.fill_groups(self._big)
         self._lone = G.lone_groups(G.last_blocks(rest))
         self._nullable_chains = [items for items in b.chains_nullable if items]
-        # Each block of a chain is a test per character, like a group.
+        self._carries = G.lone_groups(G.last_blocks(carry))
+        # Each family of blocks of chains is a test per character, like a group.
         groups = (
-            len(self._lone) + len(self._families) + len(self._fills)
-            + sum(G.chain_block_bound(items) for items in self._nullable_chains)
+            len(self._lone) + len(self._families) + len(self._fills) + len(self._carries)
+            + G.chain_family_bound(self._nullable_chains)
         )
         if (
             groups > MAX_GROUPS
@@ -195,7 +205,7 @@ class BitNFA(Rebuildable):
         looks: Set[str] = set()
         for c in edges:
             looks |= c
-        for last, first in big:
+        for last, first in big + carry:
             for _, c in (last + first).flat():
                 looks |= c
         for items in b.chains_nullable:
@@ -211,6 +221,7 @@ class BitNFA(Rebuildable):
         self._prev_mask, self._next_mask = context_masks(looks)
         self._tables: Dict[int, _Table] = {}
         self._chars: Dict[str, Tuple[int, int, int]] = {}
+        self._budget = G.Budget(G.MAX_WINDOW_BYTES)
         self._char_bytes = 0
         self.stats = Stats()
 
@@ -245,6 +256,7 @@ class BitNFA(Rebuildable):
             chains.extend(G.chain_blocks(items, ok, small))
         for p, d in small:
             by_delta.setdefault(d, []).append(p)
+        chains, chain_families = G.chain_families(chains)
         # A group whose sources are every position that has a position ``d`` away
         # needs no mask: the bits it would clear are shifted off the end (or below 0).
         m = self.positions
@@ -271,7 +283,7 @@ class BitNFA(Rebuildable):
                 _, _, lps, fps = edges[0]
                 tests.append((lps[0], (G.bitset(lps), G.bitset(fps))))
             else:
-                tests.append((edges[0][0], G.lone_masks(edges)))
+                tests.append((edges[0][0], G.lone_masks(edges, self._budget)))
         for group in self._lone:
             # Position lists, not masks: a member's masks would each be as wide as
             # the pattern, and a group may have thousands of members.
@@ -284,7 +296,7 @@ class BitNFA(Rebuildable):
             if len(live) == 1:
                 tests.append((live[0][0], (G.bitset(live[0][2]), G.bitset(live[0][3]))))
             elif live:
-                tests.append((live[0][0], G.lone_masks(live)))
+                tests.append((live[0][0], G.lone_masks(live, self._budget)))
         for members, base, steps in self._fills:
             live = []
             for lo, hi, last, first in members:
@@ -303,7 +315,7 @@ class BitNFA(Rebuildable):
                 union |= x[0]
             chunks.append((
                 tests[i][0], union, [x for x in part if len(x) == 2],
-                [x for x in part if len(x) == 6],
+                [x for x in part if len(x) == 7],
                 [x for x in part if len(x) == 8],
             ))
         families: List[G.FamilyMasks] = []
@@ -311,11 +323,12 @@ class BitNFA(Rebuildable):
             families.extend(G.family_masks(
                 [o for o, c in rel_last if ok(c)], [o for o, c in rel_first if ok(c)], offsets,
             ))
+        carries = [masks for group in self._carries for masks in G.carry_masks(group, ok)]
         top = self._top
         null = any(ok(c) for c in top.null)
         return _Table(
-            groups, chunks, families, chains, G.mask_of(top.first, ok), G.mask_of(top.last, ok),
-            null,
+            groups, chunks, families, chains, chain_families, carries, G.mask_of(top.first, ok),
+            G.mask_of(top.last, ok), null,
         )
 
     # -- per-character data --------------------------------------------------------
@@ -361,6 +374,7 @@ class BitNFA(Rebuildable):
         d = 0
         prev = EDGE & self._prev_mask
         ops = 0
+        popcount = G.popcount
         i = 0
         for c in s:
             got = chars.get(c)
@@ -392,13 +406,19 @@ class BitNFA(Rebuildable):
                     for lm, fm in bicliques:
                         if d & lm:
                             f |= fm
-                    for lm, ones, guards, gbase, fbase, fmap in lone:
+                    for lm, ones, guards, gbase, fbase, fmap, windows in lone:
                         x = d & lm
                         if x:
                             # a guard bit per biclique with a live last
                             y = ((x + ones) & guards) >> gbase
-                            acc = 0
-                            n = LONE_SERIAL
+                            if windows is not None and popcount(y) * WINDOW > windows.count:
+                                # more live than a step per window costs: look them up
+                                acc = windows.gather(y)
+                                ops += windows.count
+                                y = 0
+                            else:
+                                acc = 0
+                                n = LONE_SERIAL if windows is None else windows.count  # all
                             while y and n:
                                 low = y & -y
                                 fo, fm = fmap[low.bit_length()]
@@ -439,13 +459,27 @@ class BitNFA(Rebuildable):
                     if x:
                         y = (x + ones) & guards  # a guard bit per block with a live last
                         f |= (y >> shift if shift >= 0 else y << -shift) * spread
+                for low, lm, ones, guards in t.carries:
+                    if low < top:
+                        x = d & lm
+                        if x:
+                            f |= (x + ones) & guards
                 for base, period, lm, fm in suffixes:
                     x = d & lm
                     if x:
                         low = (x & -x).bit_length() - 1
                         start = base + ((low - base) // period + 1) * period
                         f |= fm >> start << start
-                for low, lm, fm, starts in t.chains:
+                for low, lm, le, oe, ge, lo, oo, go, spread, fm in t.chain_families:
+                    if low >= top:
+                        continue
+                    x = d & lm
+                    if x:
+                        # the start of the item after each item with a live last...
+                        y = ((x & le) + oe) & ge | ((x & lo) + oo) & go
+                        # ... and from the lowest one, every first up to the block's end
+                        f |= (((spread + y) ^ spread) | y) & fm
+                for low, lm, fm, starts, _ in t.chains:
                     if low >= top:
                         continue
                     x = d & lm
