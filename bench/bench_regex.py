@@ -120,6 +120,13 @@ def _random_abcdef(n: int) -> str:
     return "".join(r.choice(["a", "b", "c", "d", "ef"]) for _ in range(n))[:n]
 
 
+def _random_from(alphabet: str, n: int) -> str:
+    import random
+
+    r = random.Random(5)
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
 def _random_ab(n: int) -> str:
     import random
 
@@ -192,6 +199,11 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: lone(300) junctions": (lambda: _branches(300, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: lone(1000) junctions": (lambda: _branches(1000, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: fill(1000) loops + z": (lambda: _branches(1000, "+z"), _a_heavy),
+    "bits: 3,000 chains (?:x?y?){4}z": (
+        lambda: "[ab]*a[ab]{200}c" + "(?:(?:x?y?){4}z)" * 3000, _random_ab),
+    "bits: 400 loops (?:x[ab]{k})*": (
+        lambda: "".join(f"(?:x[ab]{{{k}}})*" for k in range(1, 401)) + "q",
+        lambda n: _random_from("xababababab", n)),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
     "bits: (?i) 12,000 words": (lambda: "(?i)" + "|".join(_words(2, 12_000)),

@@ -287,8 +287,8 @@ def loads_for_validation(data: Union[str, bytes, bytearray, memoryview]) -> Any:
     t = type(data)
     if t is bytes:
         # msgspec reads UTF-8 itself (and refuses what is invalid): the text is decoded
-        # only when a check needs it, for a '-' (45) or a long text.
-        if 45 in data or len(data) >= _MIN_TOO_DEEP:
+        # only when a check needs it, for a '-0' or a long text ('-' first: a memchr).
+        if (45 in data and data.find(b"-0") >= 0) or len(data) >= _MIN_TOO_DEEP:  # type: ignore[union-attr,arg-type]
             try:
                 text = data.decode()  # type: ignore[union-attr]
             except UnicodeDecodeError:  # serde_json's error, from the exact decoder
@@ -297,7 +297,7 @@ def loads_for_validation(data: Union[str, bytes, bytearray, memoryview]) -> Any:
                 return _exact_loads(data)
     elif t is str:
         text = data
-        if ("-" in text or len(text) >= _MIN_TOO_DEEP) and not _native_agrees(text):  # type: ignore[arg-type]
+        if ("-0" in text or len(text) >= _MIN_TOO_DEEP) and not _native_agrees(text):  # type: ignore[arg-type]
             return _exact_loads(data)
     elif t is bytearray or t is memoryview:
         return loads_for_validation(bytes(data))  # type: ignore[arg-type]
@@ -371,7 +371,7 @@ def load_native() -> Any:
 def _native_agrees(text: str) -> bool:
     """True if msgspec's decoding of ``text``, if it accepts it, is serde_json's value up
     to integers beyond 64 bits (:func:`loads_for_validation`). The caller skips this for
-    texts without ``-`` shorter than 256 characters: it could only say yes."""
+    texts without ``-0`` shorter than 256 characters: it could only say yes."""
     n = len(text)
     return (
         ("-0" not in text or not _minus_zero(text))
