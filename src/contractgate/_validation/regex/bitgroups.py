@@ -1,7 +1,8 @@
 """The masks of the bit-parallel engine's tests (``bitnfa``), built from the position
 automaton's follow relation: *families* of translated bicliques, *fill groups* of
-loop-like bicliques, groups of *lone* bicliques found by one carry each, and the blocks
-of *nullable chains* per boundary context; with the bit-set helpers they share.
+loop-like bicliques, groups of *lone* bicliques found by one carry each (and their
+``Windows``), groups of *carry* bicliques, and the blocks of *nullable chains* per
+boundary context and their families; with the bit-set helpers they share.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ copy of a repetition) are one *family*, applied to all copies with a carry
 into guard bits and a multiplication (``family_masks``); the other large
 bicliques are dealt to groups whose last positions lie in disjoint blocks, so
 one addition finds a group's bicliques with a live last (``lone_masks``), and
-groups are tested in chunks skipped with one test while dead.  Loop-like
+groups are tested in chunks skipped with one test while dead; many live members of
+a group are looked up per window of 8 (``Windows``).  A biclique into one first just
+above its lasts (``X z``) is a *carry* (``carry_masks``): the addition's guard bit is
+that first.  Loop-like
 bicliques (firsts within their own block) go to *fill groups* (``fill_groups``),
 whose live members' blocks are filled by a few doubling shifts, whatever their
 number.  The copies of a
@@ -27,7 +30,8 @@ nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
 later copies or items (for a chain, up to the next item whose null condition
-fails at the boundary: ``chain_blocks``).  The construction is ``glushkov``'s, the
+fails at the boundary: ``chain_blocks``); disjoint blocks of chains are tested as one
+family (``chain_families``).  The construction is ``glushkov``'s, the
 masks of the tests ``bitgroups``'.
 Look-arounds sit on edges as conditions on the boundary between the previous
 and the next character; the masks are built once per distinct boundary
@@ -77,8 +81,10 @@ MAX_LONE_BITS = 1 << 26
 #: a distance with at most ``SPARSE_SOURCES`` sources is tested like lone bicliques.
 DISTANCES = 16
 SPARSE_SOURCES = 16
-#: Live members of a lone group taken one by one before the rest are gathered at once
-#: (``Windows.gather``, or ``gather``).
+#: Live members of a lone group without ``Windows`` (past their memory budget) taken one
+#: by one before the rest are gathered at once (``gather``).  A group with windows takes
+#: its live members one by one while they are at most its windows over ``WINDOW`` (a
+#: step per member costs about ``WINDOW`` look-ups) and looks up every window otherwise.
 LONE_SERIAL = 4
 #: Bytes of cached per-character masks before the cache is dropped.
 MAX_CHARMASK_BYTES = 8 << 20
