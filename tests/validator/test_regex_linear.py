@@ -555,6 +555,26 @@ def test_hundreds_of_distances_cost_a_few_steps() -> None:
         assert bits.is_match(s) == m.dfa_is_match(s), s
 
 
+def test_a_search_stays_on_the_dfa_while_it_is_cheaper_than_the_bit_engine() -> None:
+    # 400 distinct loops: 80 000 positions, so the bit-parallel engine costs about 70
+    # closure steps' worth per character (20-25 us), while the DFA needs a few hundred
+    # states, built in a burst of misses at the start.  Before: the burst handed the
+    # first search over, 23 us per character instead of about 2.
+    m = compile_pattern("".join(f"(?:x[ab]{{{k}}})*" for k in range(1, 401)) + "q")
+    dfa = m._get_dfa()
+    rs = random.Random(5)
+    subject = "".join(rs.choice("xababababab") for _ in range(20_000))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert isinstance(bits, BitNFA) and bits.work_per_char() > 2 * _nfa.THRASH_PER_CHAR
+    assert dfa.stats.handovers == 0 and dfa._per_char == bits.work_per_char()
+    # The DFA's work stays within the raised allowance: linear, its slack scaled alike.
+    per_char = dfa._per_char
+    slack = _nfa.THRASH_SLACK * per_char // _nfa.THRASH_PER_CHAR
+    assert dfa.stats.work() <= slack + per_char * len(subject) + _nfa.MISS_UNITS
+    assert m.is_match(subject + "xaq") is True and dfa.stats.handovers == 0
+
+
 def test_live_loops_cost_a_few_steps_per_fill_group() -> None:
     # Past the prefix the tail's loops are all live.  Before: one carry test per group,
     # then four operations per live loop (~300 per character).  Now the loops are two

@@ -18,7 +18,9 @@ Three things keep the cost per character small, not just linear:
 * the cache is bounded by an estimate of its memory (``MAX_CACHE_BYTES``)
   and is dropped when full, and a search whose misses cost more than
   ``THRASH_PER_CHAR`` closure steps per character (adversarial input on an
-  exponential DFA) hands over to the bit-parallel simulation of ``bitnfa``.
+  exponential DFA), or more than the bit-parallel engine's own cost per character
+  when that is higher (``BitNFA.work_per_char``), hands over to the bit-parallel
+  simulation of ``bitnfa``.
 """
 
 from __future__ import annotations
@@ -132,6 +134,9 @@ class LazyDFA(Rebuildable):
         self._char_bits: Dict[str, int] = {}
         self._lock = threading.Lock()
         self._bits: Any = None  # bitnfa.BitNFA built on the first hand-over; False: too large
+        # work units per character a search may spend on misses before it hands over
+        # (raised to the bit-parallel engine's own cost once that is built)
+        self._per_char = THRASH_PER_CHAR
         self._cache = self._new_cache()
 
     def _new_cache(self) -> _Cache:
@@ -267,7 +272,10 @@ class LazyDFA(Rebuildable):
         st: Any = self._cache.start
         stats = self.stats
         watch = self._bits is not False  # False: the bit-parallel engine is unavailable
-        limit = stats.work() + THRASH_SLACK
+        per_char = self._per_char
+        # the slack is as many characters of that allowance as THRASH_SLACK is of the
+        # default one (a warm-up burst of misses is not thrashing)
+        limit = stats.work() + THRASH_SLACK * per_char // THRASH_PER_CHAR
         i = 0
         for c in s:
             nx = st.get(c)
@@ -275,12 +283,20 @@ class LazyDFA(Rebuildable):
                 stats.misses += 1
                 nx = st[c] = self._step(st, c)
                 if watch and stats.closure_steps + MISS_UNITS * stats.misses > (
-                    limit + THRASH_PER_CHAR * i
+                    limit + per_char * i
                 ):
-                    got = self._hand_over(s)
-                    if got is not None:
-                        return got
-                    watch = False
+                    bits = self.bit_engine()
+                    if bits is None:
+                        watch = False
+                    else:
+                        # hand over only if the bit-parallel engine is cheaper per character
+                        if per_char < bits.work_per_char():
+                            raised = self._per_char = bits.work_per_char()
+                            limit += THRASH_SLACK * (raised - per_char) // THRASH_PER_CHAR
+                            per_char = raised
+                        if stats.work() > limit + per_char * i:
+                            stats.handovers += 1
+                            return bool(bits.is_match(s))
             if nx is True:
                 return True
             if nx is False:
@@ -300,11 +316,3 @@ class LazyDFA(Rebuildable):
                 bits = self._bits = False
         return bits if bits is not False else None
 
-    def _hand_over(self, s: str) -> Optional[bool]:
-        """The cache thrashes on this input: answer with the bit-parallel simulation
-        (``None`` if the pattern is too large for it; the DFA then goes on)."""
-        bits = self.bit_engine()
-        if bits is None:
-            return None
-        self.stats.handovers += 1
-        return bool(bits.is_match(s))
