@@ -302,6 +302,31 @@ def test_step_bound_on_known_shapes(pattern: str) -> None:
         assert compile_pattern(pattern).engine != "re"
 
 
+def test_a_start_wider_than_the_budget_is_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2 000 alternatives: the epsilon-tree from the start passes the budget with every
+    # class test one step, and the ASCII variant's graph has the same shape, so it is not
+    # analysed a second time (a fifth of compiling a (?i) word list).  Classes that
+    # cost more than one step (16 or more astral ranges) still get the second analysis.
+    wide = compile_pattern("|".join(f"w{i}x" for i in range(2000))).hir
+    # 40 distinct classes of 17 astral ranges each (two steps per test: 81 at the start)
+    heavy = compile_pattern("|".join(
+        "[" + "".join(chr(0x10000 + 64 * i + 2 * j) for j in range(17)) + "]" + chr(97 + i % 26)
+        for i in range(40)
+    )).hir
+    calls: List[bool] = []
+    real = _safety.analyse
+
+    def counted(h: H.Hir, *args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("ascii_only")))
+        return real(h, *args, **kwargs)
+
+    monkeypatch.setattr(_safety, "analyse", counted)
+    assert _safety.cost_bounds(wide) == (None, None) and calls == [False]
+    assert _safety.cost_bound(wide, ascii_only=True) is None  # what it would have said
+    calls.clear()
+    assert _safety.cost_bounds(heavy) == (None, 43) and calls == [False, True]
+
+
 def test_analysis_bound_is_per_character_not_per_pattern() -> None:
     # The work of a window of characters does not depend on how many came before.
     m = compile_pattern("[0-9a-f]{8}-[0-9a-f]{4}")

@@ -74,6 +74,11 @@ class _TooLarge(_Unsafe):
     """More graph nodes than ``MAX_NODES`` (as many for the ASCII variant)."""
 
 
+class _TooWide(_Unsafe):
+    """The ε-tree from the start passes the budget with every class test one step: the
+    ASCII variant's graph has the same shape and no dearer tests, so it fails alike."""
+
+
 def step_weight(rs: Ranges) -> int:
     """Steps for one class test: ``re`` scans ranges above U+FFFF one by one."""
     return 1 + sum(1 for _, hi in rs if hi > 0xFFFF) // 16
@@ -156,7 +161,7 @@ def cost_bounds(h: H.Hir) -> Tuple[Optional[int], Optional[int]]:
     analysis is as large for the variant."""
     try:
         a = analyse(h)
-    except _TooLarge:
+    except (_TooLarge, _TooWide):
         return None, None
     except _Unsafe:
         return None, cost_bound(h, ascii_only=True)
@@ -198,6 +203,8 @@ def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> An
         if out.fail_cost > budget:
             raise _Unsafe()
     cost = {q: e[nexts[q][0]] for q in chars if classes[cls[q]]}
+    if e[root] > budget and all(step_weight(rs) == 1 for rs in classes):
+        raise _TooWide()  # (an alternation of more than ``budget`` branches, say)
     if e[root] > budget or any(c > budget for c in cost.values()):
         raise _Unsafe()
 
