@@ -14,6 +14,7 @@ laid out in bulk.  The walk keeps its own stack (``iterative.run``).
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import hir as H
@@ -152,21 +153,32 @@ class Graph:
         self.kind.extend(kinds * n)
         self.cls.extend(classes * n)
         self.look.extend(looks * n)
-        # Copy k's states are ``shift + k * per`` further on, it continues at curs[k].
+        # Copy k's states are ``shift + k * per`` further on, it continues at curs[k]: the
+        # entry of copy k - 1 (its split with ``skip``), or ``nxt`` throughout when the
+        # entry lies outside the copied states.
         shift = base - a
-        curs: List[int] = []
-        cur = nxt
-        for k in range(n):
-            curs.append(cur)
-            e = entry + shift + k * per if entry >= a else cur
-            cur = base + k * per + per - 1 if skip is not None else e
+        if skip is not None:
+            step = base + per - 1  # copy k's split: step + k * per
+        elif entry >= a:
+            step = entry + shift  # copy k's entry: step + k * per
+        else:
+            step = -1
+        if step >= 0:
+            curs: List[int] = [nxt, *range(step, step + (n - 1) * per, per)]
+            cur = step + (n - 1) * per
+        else:
+            curs = [nxt] * n
+            cur = nxt
         template = self.out[a:b]
         if skip is not None:
             template.append(-1)
-        self.out.extend([
-            x + shift + k * per if x >= a else (curs[k] if x >= 0 else -1)
-            for k in range(n) for x in template
-        ])
+        # the copies' successors column by column (a range per inner successor), then
+        # interleaved copy by copy
+        columns = [
+            range(x + shift, x + shift + n * per, per) if x >= a else (curs if x >= 0 else [-1] * n)
+            for x in template
+        ]
+        self.out.extend(chain.from_iterable(zip(*columns)))
         splits = [j for j in range(a, b) if kinds[j - a] == K_SPLIT]
         for j in splits:
             succ = self.alts[j]
