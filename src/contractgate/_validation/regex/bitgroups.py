@@ -495,32 +495,33 @@ def chain_families(
     (``((spans + y) ^ spans) | y``: the carry from it clears the span above it).  So
     thousands of chains (``(?:(?:x?y?){4}z){3000}``) cost a dozen operations, not a
     few each."""
-    spans: List[Tuple[int, int, ChainBlock]] = []
+    # (lowest position, top: the highest first or item start, item starts, block)
+    spans: List[Tuple[int, int, List[int], ChainBlock]] = []
     for block in blocks:
         _, _, fm, starts, start = block
         bounds = ([start] if start >= 0 else []) + starts
-        spans.append((bounds[0], max(fm.bit_length() - 1, bounds[-1]), block))
+        spans.append((bounds[0], max(fm.bit_length() - 1, bounds[-1]), bounds, block))
     singles: List[ChainBlock] = []
     out: List[ChainFamily] = []
     for group in lone_groups(spans):
         if len(group) == 1:
-            singles.append(group[0][2])
+            singles.append(group[0][3])
             continue
-        lm = fm = spread = 0
+        lm = fm = 0
         ranges: List[List[Tuple[int, int]]] = [[], []]
         guards: List[List[int]] = [[], []]
-        for _, top, (_, lasts, firsts, starts, start) in group:
+        spans_up: List[Tuple[int, int]] = []
+        for _, top, bounds, (_, lasts, firsts, _, _) in group:
             lm |= lasts
             fm |= firsts
-            bounds = ([start] if start >= 0 else []) + starts
             for i in range(len(bounds) - 1):
                 ranges[i & 1].append((bounds[i], bounds[i + 1] - 1))
                 guards[i & 1].append(bounds[i + 1])
-            spread |= runs([(bounds[1], top)])
+            spans_up.append((bounds[1], top))
         even, odd = runs(ranges[0]), runs(ranges[1])
         out.append((
             lowest_bit(lm), lm, lm & even, even, bitset(guards[0]),
-            lm & odd, odd, bitset(guards[1]), spread, fm,
+            lm & odd, odd, bitset(guards[1]), runs(spans_up), fm,
         ))
     return singles, out
 

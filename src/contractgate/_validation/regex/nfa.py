@@ -290,10 +290,10 @@ class LazyDFA(Rebuildable):
                         watch = False
                     else:
                         # hand over only if the bit-parallel engine is cheaper per character
-                        if per_char < bits.work_per_char():
-                            raised = self._per_char = bits.work_per_char()
-                            limit += THRASH_SLACK * (raised - per_char) // THRASH_PER_CHAR
-                            per_char = raised
+                        cost = bits.work_per_char()
+                        if per_char < cost:
+                            limit += THRASH_SLACK * (cost - per_char) // THRASH_PER_CHAR
+                            per_char = self._per_char = cost
                         if stats.work() > limit + per_char * i:
                             stats.handovers += 1
                             return bool(bits.is_match(s))
