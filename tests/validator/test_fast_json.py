@@ -398,6 +398,106 @@ def test_validate_json_is_validate_of_the_exact_value(text: str) -> None:
             assert [v.message for v in got.violations] == [v.message for v in want.violations]
 
 
+# -- the generated validate_json's inline decoding ----------------------------------------
+
+
+def _native_calls(decode: Callable[[Any], Any], data: Any, native: Spy) -> Tuple[Any, int]:
+    before = native.calls
+    try:
+        got: Any = decode(data)
+    except EventDecodeError as err:
+        got = ("error", str(err))
+    return got, native.calls - before
+
+
+_REFUSED = [b'{"a":1,}', b'{"a":NaN}', b"\xff", rb'{"a":"\ud800"}', b'{"f":1e400}', b"[1] x"]
+
+
+@pytest.mark.parametrize(
+    "text", [*_RISKY, *_WIDE, *_SAFE, *_REFUSED, b'{"s":"ab","i":3}', b"[]", b'"s"']
+)
+@pytest.mark.parametrize("form", [bytes, bytearray, memoryview, bytes.decode])
+def test_generated_validate_json_decodes_as_loads_for_validation(
+    text: bytes, form: Callable[[bytes], Any], native: Spy
+) -> None:
+    """The generated function hands msgspec exactly the texts loads_for_validation hands
+    it, once each (twice for a text msgspec refuses: the general path asks again), and
+    answers what validating the exact value answers: one rule in two places, held here."""
+    compiled = _EVERY_TYPE
+    assert compiled.validate_json.__name__ == "validate_json"  # generated, in use
+    data = form(text) if form is not bytes.decode else text.decode("utf-8", "replace")
+    decoded, plain_calls = _native_calls(jsondecode.loads_for_validation, data, native)
+    got, calls = _native_calls(compiled.validate_json, data, native)
+    # A refused text: the inline call, then the general path's own.
+    asked_twice = isinstance(decoded, tuple) and type(data) is bytes and plain_calls == 1
+    assert calls == (2 if asked_twice else plain_calls)
+    try:
+        want: Any = compiled.validate(jsondecode.loads(data))
+    except EventDecodeError as err:
+        want = ("error", str(err))
+    assert got == want
+
+
+def test_generated_validate_json_without_msgspec_or_before_the_warm_up() -> None:
+    """Until msgspec is loaded (``_native`` None), and without it (False), every text
+    goes through the general path, which decodes exactly."""
+    text = b'{"s":"ab","i":-0,"f":0.05}'
+    want = _EVERY_TYPE.validate(jsondecode.loads(text))
+    assert not want.passed
+    before = jsondecode._warm_up_left
+    jsondecode._warm_up_left = 10**9  # the warm-up does not end during this test
+    try:
+        for state in (None, False):
+            jsondecode._native = state
+            assert _EVERY_TYPE.validate_json(text) == want
+            plain = text.replace(b"-0", b"0")
+            assert _EVERY_TYPE.validate_json(plain) == _EVERY_TYPE.validate(
+                {"s": "ab", "i": 0, "f": 0.05}
+            )
+            assert jsondecode._native is state
+    finally:
+        jsondecode._warm_up_left = before
+
+
+def test_an_out_of_range_value_met_while_checking_decodes_again_exactly(native: Spy) -> None:
+    """A value the validator cannot read as f64 (here planted by the decoder: msgspec's
+    int of 309 digits only reaches the validator from a text that the checks send to the
+    exact decoder) makes validate_json validate the exact decoder's value."""
+    seen: List[Any] = []
+
+    def decode(raw: Any) -> Any:  # the fault shape, on the first decoding of each text
+        seen.append(raw)
+        return {"f": 10**400} if seen.count(raw) == 1 else native(raw)
+
+    jsondecode._native = decode
+    assert _EVERY_TYPE.validate_json(b'{"f":1}').passed
+    assert not _EVERY_TYPE.validate_json(b'{"f":0.05}').passed
+    assert seen == [b'{"f":1}', b'{"f":1}', b'{"f":0.05}', b'{"f":0.05}']
+
+
+def test_validate_json_is_generated_on_first_access_and_pickles() -> None:
+    """A reference taken before any call is already the generated function (no stub
+    frame on every call); the reference and timing paths keep the general method."""
+    import pickle
+
+    compiled = _EVERY_TYPE.contract.compile()
+    hoisted = compiled.validate_json
+    assert hoisted.__func__.__qualname__ == "_factory.<locals>.validate_json"
+    assert compiled.validate_json is hoisted
+    again = pickle.loads(pickle.dumps(hoisted))
+    assert again(b'{"i":-6}') == hoisted(b'{"i":-6}')
+    assert not again(b'{"i":-6}').passed
+    for other in (
+        _EVERY_TYPE.contract.compile(reference=True),
+        _EVERY_TYPE.contract.compile(timing=True),
+    ):
+        assert other.validate_json.__func__.__name__ == "_validate_json"
+        assert other.validate_json(b'{"i":-6}') == hoisted(b'{"i":-6}')
+        assert pickle.loads(pickle.dumps(other.validate_json))(b'{"i":-6}') == hoisted(
+            b'{"i":-6}'
+        )
+
+
 # -- start-up of a hook run ---------------------------------------------------------------
 
 

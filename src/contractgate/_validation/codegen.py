@@ -1,12 +1,14 @@
 """Generate specialised Python source for one contract (the compiled validator).
 
-:func:`generate` turns a contract's ontology into the source of two functions, compiled
+:func:`generate` turns a contract's ontology into the source of a function, compiled
 once with ``exec``:
 
 * ``validate(event, *, now=None) -> ValidationResult`` — straight-line code per field
-  that collects every violation in the engine's order (spec §4, §6), or
+  that collects every violation in the engine's order (spec §4, §6);
 * ``is_valid(event, *, now=None) -> bool`` — the same checks, returning ``False`` at the
-  first failure (generated on first use, so compiling a contract pays for one function).
+  first failure (generated on first use, so compiling a contract pays for one function);
+* ``validate_json(raw, *, now=None) -> ValidationResult`` — ``validate``'s checks after
+  decoding the text, in one function (also generated on first use).
 
 Each top-level field is first tested by its *pass expression*: one boolean expression,
 True only when the field certainly passes (exact types, every check inlined, values bound
@@ -660,37 +662,60 @@ class _Emitter:
         return ""
 
 
-def _function(em: _Emitter, entities: Sequence[Any], has_tail: bool, name: str) -> List[str]:
+def _function(
+    em: _Emitter,
+    entities: Sequence[Any],
+    has_tail: bool,
+    name: str,
+    decode: Optional[Sequence[str]],
+) -> List[str]:
     """The function's lines: per top-level field, its pass expression, and the checking
-    code under ``if not (...)``; ``out`` is created by the first failing field."""
+    code under ``if not (...)``; ``out`` is created by the first failing field.
+
+    With ``decode`` (lines that bind ``event`` from ``raw``: see
+    :func:`.values.jsondecode.decode_lines`), the function is ``validate_json``: it
+    decodes ``raw`` first, and an integer beyond f64's range (met while checking,
+    without a position) makes it validate ``_loads(raw)``, for serde_json's error."""
     em.lines = []
     root = _Path("")
-    # Root (spec §4.1): dict subclasses are objects; anything else is the root violation.
     # ``_self``: the function is bound to its CompiledContract as a method (so that it
-    # pickles by reference to it); the code never uses it.
-    em.emit(1, f"def {name}(_self, event, *, now=None):")
-    em.emit(2, "if type(event) is not dict and not isinstance(event, dict):")
-    em.emit(3, "_jtype(event)")
-    em.emit(3, "return False" if em.fail_fast else "return _ROOT_RESULT")
+    # pickles by reference to it); only validate_json's fallback uses it.
+    ind = 2
+    if decode is None:
+        em.emit(1, f"def {name}(_self, event, *, now=None):")
+    else:
+        assert not em.fail_fast
+        em.emit(1, f"def {name}(_self, raw, *, now=None):")
+        for line in decode:
+            em.emit(2, line)
+        em.emit(2, "try:")
+        ind = 3
+    # Root (spec §4.1): dict subclasses are objects; anything else is the root violation.
+    em.emit(ind, "if type(event) is not dict and not isinstance(event, dict):")
+    em.emit(ind + 1, "_jtype(event)")
+    em.emit(ind + 1, "return False" if em.fail_fast else "return _ROOT_RESULT")
     if not em.fail_fast:
-        em.emit(2, "out = None")
+        em.emit(ind, "out = None")
     for fd in entities:
-        em.guarded_field(fd, "event", root, 2, first=True)
+        em.guarded_field(fd, "event", root, ind, first=True)
     if has_tail:
         if em.fail_fast:
-            em.emit(2, "tail = []")
-            em.emit(2, "_tail(event, tail, now)")
-            em.emit(2, "return not tail")
+            em.emit(ind, "tail = []")
+            em.emit(ind, "_tail(event, tail, now)")
+            em.emit(ind, "return not tail")
             return em.lines
-        em.emit(2, "if out is None:")
-        em.emit(3, "out = []")
-        em.emit(2, "_tail(event, out, now)")
+        em.emit(ind, "if out is None:")
+        em.emit(ind + 1, "out = []")
+        em.emit(ind, "_tail(event, out, now)")
     if em.fail_fast:
-        em.emit(2, "return True")
+        em.emit(ind, "return True")
     else:
-        em.emit(2, "if out:")
-        em.emit(3, "return _failed(out)")
-        em.emit(2, "return _PASSED")
+        em.emit(ind, "if out:")
+        em.emit(ind + 1, "return _failed(out)")
+        em.emit(ind, "return _PASSED")
+    if decode is not None:
+        em.emit(2, "except _EventDecodeError:")
+        em.emit(3, "return _self.validate(_loads(raw), now=now)")
     return em.lines
 
 
@@ -703,19 +728,21 @@ def generate(
     helpers: Dict[str, Any],
     *,
     fail_fast: bool = False,
+    decode: Optional[Sequence[str]] = None,
     filename: str = "<contractgate>",
 ) -> GeneratedValidator:
     """Generate and compile ``validate`` (all violations) or, with ``fail_fast``,
-    ``is_valid`` (first failure) for ``entities``.
+    ``is_valid`` (first failure) for ``entities``; with ``decode``, ``validate_json``
+    (raw JSON in: see :func:`_function`).
 
     ``patterns`` is the path-keyed map of match callables (spec §2.2), ``runs`` the
     patterns among them that are tested inline (:data:`CharRun`); ``tail`` runs
     metrics, quality rules and compliance mode (or is None when the contract has none);
     ``helpers`` are the run-time helpers and constants from :mod:`.compiler`.
     """
-    name = "is_valid" if fail_fast else "validate"
+    name = "is_valid" if fail_fast else "validate" if decode is None else "validate_json"
     em = _Emitter(patterns, null_as_absent, helpers, fail_fast=fail_fast, runs=runs)
-    body = _function(em, entities, tail is not None, name)
+    body = _function(em, entities, tail is not None, name, decode)
     consts: Dict[str, Any] = dict(helpers)
     consts.update(em.consts)
     consts["_tail"] = tail

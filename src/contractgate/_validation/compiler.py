@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from functools import partial
+from functools import cached_property, partial
 from types import MappingProxyType, MethodType
 from typing import (
     TYPE_CHECKING,
@@ -30,9 +30,11 @@ from typing import (
     List,
     Mapping,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
     Union,
+    cast,
 )
 
 from .._frozenlist import EMPTY, FrozenList
@@ -51,6 +53,7 @@ from .reference import (
     run_checks,
 )
 from .rules import Now, Tail
+from .values import jsondecode as _jsondecode
 from .values.eventvalues import (
     MISSING,
     accepts_integer,
@@ -62,7 +65,7 @@ from .values.eventvalues import (
     render_value,
     utf8_len,
 )
-from .values.jsondecode import loads_for_validation
+from .values.jsondecode import decode_lines, loads_for_validation
 from .values.jsonvalue import is_valid_date, loads, render_debug_str, render_f64, render_json
 from .violations import (
     BatchValidationResult,
@@ -77,7 +80,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .portable import CacheInfo, CompileCache
     from .regex import CompiledRegex
 
-__all__ = ["CompiledContract", "Now", "compile_contract", "compiled_cache_info", "preorder"]
+__all__ = [
+    "CompiledContract",
+    "JsonValidate",
+    "Now",
+    "compile_contract",
+    "compiled_cache_info",
+    "preorder",
+]
 
 
 # --------------------------------------------------------------------------------------
@@ -254,6 +264,14 @@ def _check_transforms(contract: Contract) -> None:
 # --------------------------------------------------------------------------------------
 
 
+class JsonValidate(Protocol):
+    """The type of ``CompiledContract.validate_json``."""
+
+    def __call__(
+        self, raw: Union[str, bytes, bytearray, memoryview], *, now: Now = None
+    ) -> ValidationResult: ...
+
+
 class CompiledContract:
     """A contract ready to validate events; build it with ``Contract.compile()``.
 
@@ -396,12 +414,25 @@ class CompiledContract:
             return PASSED if us == 0 else ValidationResult(True, EMPTY, us)
         return ValidationResult(False, FrozenList(out), us)
 
-    def validate_json(
+    @cached_property
+    def validate_json(self) -> JsonValidate:
+        """``validate_json(raw, *, now=None)``: decode ONE JSON value the way the gateway
+        does (serde_json: integer/float classification, duplicate keys, depth limit) and
+        validate it. Text the gateway would reject raises
+        :class:`~contractgate.EventDecodeError`.
+
+        Generated on first access (``validate``'s checks after the decoding, in one
+        function), so a reference taken before the first call is the fast one too."""
+        if self.source is not None and not self._timing:
+            gen = _generate(self, False, decode=True)
+            if gen is not None:
+                return cast(JsonValidate, MethodType(gen.function, self))
+        return self._validate_json
+
+    def _validate_json(
         self, raw: Union[str, bytes, bytearray, memoryview], *, now: Now = None
     ) -> ValidationResult:
-        """Decode ONE JSON value the way the gateway does (serde_json: integer/float
-        classification, duplicate keys, depth limit) and validate it. Text the gateway
-        would reject raises :class:`~contractgate.EventDecodeError`."""
+        """The general ``validate_json`` (the reference path, ``timing=True``)."""
         value = loads_for_validation(raw)
         try:
             return self.validate(value) if now is None else self.validate(value, now=now)
@@ -496,7 +527,7 @@ def _code_filename(contract: Contract) -> str:
     return "<contractgate " + label.encode("unicode_escape").decode("ascii") + ">"
 
 
-def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
+def _generate(compiled: CompiledContract, fail_fast: bool, decode: bool = False) -> Any:
     """Generate the specialised ``validate`` (or, with ``fail_fast``, ``is_valid``) with
     ``codegen``; None if the contract is too deeply nested for Python's compiler, in which
     case the closures are used.
@@ -518,6 +549,7 @@ def _generate(compiled: CompiledContract, fail_fast: bool) -> Any:
             compiled._tail if compiled._tail else None,
             _HELPERS,
             fail_fast=fail_fast,
+            decode=decode_lines("raw", "event", "_jsondecode") if decode else None,
             filename=_code_filename(c),
         )
 
@@ -671,6 +703,9 @@ _HELPERS: Dict[str, Any] = {
     "_as_text": str,
     "_NOT_NUMBER": _NOT_NUMBER,
     "_NOT_INTEGER": _NOT_INTEGER,
+    "_jsondecode": _jsondecode,
+    "_loads": loads,
+    "_EventDecodeError": EventDecodeError,
 }
 if _plain_dataclasses():
     _HELPERS["Violation"] = _violation
