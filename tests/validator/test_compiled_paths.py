@@ -318,7 +318,7 @@ def test_validate_many_is_lazy_and_accepts_now() -> None:
 def test_generated_source_is_plain_python() -> None:
     gen = Contract.from_file(ROOT / "contracts" / "user_events" / "1.1.0.yaml").compile()
     src = gen.source or ""
-    assert "def validate(_self, event, *, now=None):" in src
+    assert "def validate(_self, event, now=None):" in src
     assert "'user_id'" in src
     compile(src, "<check>", "exec")
 
