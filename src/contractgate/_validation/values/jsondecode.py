@@ -274,17 +274,18 @@ def loads(data: Union[str, bytes, bytearray, memoryview]) -> Any:
 
 def decode_lines(raw: str, out: str, module: str) -> List[str]:
     """Python source binding ``out`` to :func:`loads_for_validation` of ``raw``, with its
-    commonest case inline: bytes without ``-0``, shorter than the shortest text nested
-    too deep, go straight to msgspec once it is loaded (``module`` names this module in
-    the generated code). Every other text, and every text msgspec refuses, goes through
-    :func:`loads_for_validation`.
+    commonest cases inline: bytes and str without ``-0``, shorter than the shortest text
+    nested too deep, go straight to msgspec once it is loaded (``module`` names this
+    module in the generated code). Every other text, and every text msgspec refuses, goes
+    through :func:`loads_for_validation`.
 
     The generated ``validate_json`` starts with these lines, which saves two calls per
     event. ``tests/validator/test_fast_json.py`` holds the test here and the one in
     :func:`loads_for_validation` to the same rule."""
     short = (
-        f"type({raw}) is bytes and len({raw}) < {_MIN_TOO_DEEP}"
+        f"(type({raw}) is bytes and len({raw}) < {_MIN_TOO_DEEP}"
         f" and (45 not in {raw} or {raw}.find(b'-0') < 0)"
+        f" or type({raw}) is str and len({raw}) < {_MIN_TOO_DEEP} and '-0' not in {raw})"
     )
     general = f"{out} = {module}.loads_for_validation({raw})"
     return [
