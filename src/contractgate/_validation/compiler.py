@@ -528,9 +528,9 @@ def _code_filename(contract: Contract) -> str:
 
 
 def _generate(compiled: CompiledContract, fail_fast: bool, decode: bool = False) -> Any:
-    """Generate the specialised ``validate`` (or, with ``fail_fast``, ``is_valid``) with
-    ``codegen``; None if the contract is too deeply nested for Python's compiler, in which
-    case the closures are used.
+    """Generate the specialised ``validate`` (or, with ``fail_fast``, ``is_valid``; with
+    ``decode``, ``validate_json``) with ``codegen``; None if the contract is too deeply
+    nested for Python's compiler, in which case the closures are used.
 
     Whether code is generated depends on the contract only, never on the caller's stack:
     generating (a recursive walk, and Python's compiler) from a caller whose stack is
