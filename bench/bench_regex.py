@@ -20,8 +20,10 @@ patterns per character we know for each engine, each in a child process
 (``--shapes`` runs only those; ``--quick`` uses shorter subjects).  For each
 shape: the engine, µs per character of the first search (which builds the
 DFA states or the bit-parallel masks) and the median of three more, the CPU
-time of the whole subject over that of its first half (≈ 2 when linear), and
-the child's peak RSS.
+time of the whole subject over that of its first half (≈ 2 when linear), the
+child's peak RSS, and the Rust crate's µs per character on the same subject
+(pydantic-core's ``pattern``, when installed; on the first 16 K characters when the
+whole subject would take it over a minute) with our median over it.
 """
 
 from __future__ import annotations
@@ -370,19 +372,63 @@ def _shape_child(name: str, n: int) -> None:
         fn(s)
         t2 = time.process_time()
         ratios.append((t2 - t1) / max(t1 - t0, 1e-6))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the crate's
+    crate = _crate_search(pattern, s, bool(fn(s)))
     print(json.dumps({
         "engine": m.engine, "n": len(s), "compile": compile_s,
         "first": times[0] / max(1, len(s)) * 1e6,
         "median": statistics.median(times[1:]) / max(1, len(s)) * 1e6, "rss": rss,
-        "ratio": statistics.median(ratios),
+        "ratio": statistics.median(ratios), "crate": crate,
     }))
+
+
+#: The crate's search is timed on the subject's first characters only when the whole
+#: subject would take it longer than this (seconds, estimated from those characters).
+_CRATE_BUDGET_S = 60.0
+_CRATE_HEAD = 16_384
+
+
+def _crate_search(pattern: str, s: str, ours: bool) -> Optional[Tuple[float, int, bool]]:
+    """The Rust crate's search (pydantic-core's ``pattern``: ``Regex::is_match``) on the
+    same subject: (us per character, characters searched, agrees with ours), the median
+    of three searches after two of the first ``_CRATE_HEAD`` characters (one when three
+    would take over ``_CRATE_BUDGET_S``), and on those characters only when the whole
+    subject would; None without pydantic-core."""
+    try:
+        from pydantic_core import SchemaError, SchemaValidator, ValidationError
+    except ImportError:
+        return None
+    try:
+        v = SchemaValidator({"type": "str", "pattern": pattern})
+    except SchemaError:
+        return None
+
+    def search(text: str) -> Tuple[float, bool]:
+        t0 = time.perf_counter()
+        try:
+            v.validate_python(text)
+            found = True
+        except ValidationError:
+            found = False
+        return time.perf_counter() - t0, found
+
+    head = s[:_CRATE_HEAD]
+    search(head)  # builds what the crate caches
+    per_char = search(head)[0] / max(1, len(head))
+    text = head if per_char * len(s) > _CRATE_BUDGET_S else s
+    first, found = search(text)
+    times = [first]
+    if per_char * len(text) * 3 <= _CRATE_BUDGET_S:
+        times += [search(text)[0] for _ in range(2)]
+    agrees = found == (ours if text is s else bool(compile_pattern(pattern).is_match(text)))
+    return statistics.median(times) / max(1, len(text)) * 1e6, len(text), agrees
 
 
 def shapes(quick: bool) -> None:
     n = 65_536 if quick else 262_144
     print(f"{'worst shape':<30} {'engine':<9} {'chars':>8} {'compile s':>9} "
-          f"{'first':>8} {'median':>8} {'x2 CPU':>6} {'RSS MB':>7}  (us/char)")
+          f"{'first':>8} {'median':>8} {'x2 CPU':>6} {'RSS MB':>7} {'crate':>8} "
+          f"{'median/crate':>12}  (us/char)")
     for name in SHAPES:
         size = n if not name.startswith("re:") else 4 * n
         out = subprocess.run(
@@ -393,8 +439,18 @@ def shapes(quick: bool) -> None:
             print(f"{name:<30} failed: {out.stderr.strip().splitlines()[-1:]}")
             continue
         r = json.loads(out.stdout)
+        crate = r["crate"]
+        if crate is None:
+            versus = f"{'-':>8} {'-':>12}"
+        else:
+            us, chars, agrees = crate
+            note = ("" if chars == r["n"] else f" (first {chars:,})") + (
+                "" if agrees else " DISAGREES"
+            )
+            versus = f"{us:>8.3f} {r['median'] / max(us, 1e-9):>12.2f}{note}"
         print(f"{name:<30} {r['engine']:<9} {r['n']:>8} {r['compile']:>9.2f} "
-              f"{r['first']:>8.2f} {r['median']:>8.2f} {r['ratio']:>6.2f} {r['rss']:>7.0f}")
+              f"{r['first']:>8.2f} {r['median']:>8.2f} {r['ratio']:>6.2f} {r['rss']:>7.0f} "
+              f"{versus}")
 
 
 def main() -> None:
