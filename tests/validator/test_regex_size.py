@@ -102,6 +102,27 @@ def test_a_word_list_at_the_limit_is_decided_exactly(n: int) -> None:
         assert _size.EXACT_BAND * _size.SIZE_LIMIT <= rev <= _size.SIZE_LIMIT
 
 
+@pytest.mark.parametrize(
+    ("unit", "count", "over"),
+    [("\\w{3}", 69, False), ("\\w{3}", 70, True), ("\\pL{2}", 122, False),
+     ("\\pL{2}", 123, True), ("(?:\\d\\pL){2}", 109, False), ("(?:\\d\\pL){2}", 110, True),
+     ("\\d{20}", 102, False), ("\\d{20}", 103, True)],
+)
+def test_unicode_class_copies_at_the_limit_are_decided_exactly(
+    unit: str, count: int, over: bool
+) -> None:
+    # The largest counts the crate accepts and one more (probed with pydantic-core's
+    # regex 1.13). Every copy of a multi-byte class is replayed through the crate's
+    # evicting suffix cache in the reverse NFA: a replay that kept an evicted state, or
+    # did not store the states of a sequence after its first miss, accepts \w{3} x 70.
+    pattern = unit * count
+    h = translate(pattern, parse(pattern))
+    assert _size.exceeds_limit(h) is over
+    if not over:
+        _fwd, rev = _size._simulate(h, None, False)
+        assert _size.EXACT_BAND * _size.SIZE_LIMIT <= rev <= _size.SIZE_LIMIT
+
+
 def test_the_exact_replay_prices_hash_free_parts_from_records() -> None:
     # Parts without non-ASCII classes do not depend on state ids: the exact replay adds
     # the cost the estimate recorded instead of walking them again, to the same total.
