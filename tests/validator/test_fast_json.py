@@ -438,6 +438,18 @@ def test_generated_validate_json_decodes_as_loads_for_validation(
     assert got == want
 
 
+def test_generated_validate_json_refuses_a_lone_surrogate_in_str_input(native: Spy) -> None:
+    """A str holding a lone surrogate character (no UTF-8 form) takes the inline path,
+    which msgspec refuses: the general path gives serde_json's error."""
+    text = '{"s":"a\ud800"}'
+    with pytest.raises(EventDecodeError) as got:
+        _EVERY_TYPE.validate_json(text)
+    with pytest.raises(EventDecodeError) as want:
+        jsondecode._exact_loads(text)
+    assert str(got.value) == str(want.value)
+    assert native.calls == 2  # the inline call, then loads_for_validation's
+
+
 def test_generated_validate_json_without_msgspec_or_before_the_warm_up() -> None:
     """Until msgspec is loaded (``_native`` None), and without it (False), every text
     goes through the general path, which decodes exactly."""
