@@ -442,6 +442,34 @@ def test_copies_of_a_wide_alternation_are_one_family() -> None:
     assert bits.stats.ops <= 40 * bits.stats.chars
 
 
+def test_equal_loops_far_apart_are_left_to_the_fill_group() -> None:
+    # Among 1 000 loops of random counts, some have the same shape by chance: four
+    # equal ones thousands of positions apart were a family, six operations over the
+    # whole pattern per character (20 of 53 us).  Far apart for their number, they are
+    # members of the fill group with the others now, at no cost; close copies (a
+    # counted repetition's) stay a family.
+    m = compile_pattern(_branches_plus_z(1000))
+    bits = BitNFA(m.hir)
+    assert not bits._families and len(bits._fills) == 1
+    r = random.Random(4)
+    subject = "".join(r.choice("aaab") for _ in range(2_000))
+    assert bits.is_match(subject) is False
+    assert bits.stats.ops <= 45 * bits.stats.chars
+    assert bits.is_match(subject + "az") is True
+    # four equal junctions 500 positions apart, or 1 apart
+    spaced = "(?:(?:a|b|c|d|ef)(?:a|b|c|d|ef)y{500})" * 4
+    dense = "(?:(?:a|b|c|d|ef)(?:a|b|c|d|ef)y)" * 4
+    assert not BitNFA(compile_pattern(spaced).hir)._families
+    assert len(BitNFA(compile_pattern(dense).hir)._families) == 1
+
+
+def _branches_plus_z(k: int) -> str:
+    r = random.Random(3)
+    return "[ab]*a[ab]{200}c|" + "|".join(
+        f"(?:a|b{{{r.randint(1, 40)}}}|c{{{r.randint(1, 40)}}}|dd|ee|kk)+z" for _ in range(k)
+    )
+
+
 def _handed_over(m: CompiledRegex, n: int, seed: int) -> Tuple[Any, BitNFA, str]:
     """Search ``n`` random ``ab`` characters (no match): the DFA's cache thrashes and it
     hands the search over to the bit-parallel engine, once.  (dfa, engine, subject)."""
@@ -688,10 +716,39 @@ def _lone_windows(bits: BitNFA) -> List[Any]:
     ]
 
 
-def test_many_live_lone_bicliques_cost_a_look_up_per_window() -> None:
-    # On a-heavy text about 225 of the 300 junctions are live at once.  Before: four
-    # operations per live member, or two each gathered from a binary string (~470 per
-    # character, 165 us).  Now a look-up per window of WINDOW members (38).
+def _spreads(bits: BitNFA) -> List[Any]:
+    return [
+        spread for t in bits._tables.values() for chunk in t.chunks for spread in chunk[5]
+    ]
+
+
+def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
+    # On a-heavy text about 225 of the 300 junctions are live at once.  Looked up per
+    # window of 8 members, that was 38 look-ups per character (28 us; 125 and 89 us
+    # for 1 000 junctions); their firsts lie above their guard bits in disjoint spans,
+    # so one subtraction from the spans' ends finds them all (one chain, four
+    # operations).
+    m = compile_pattern(_junctions(300, 3))
+    bits = BitNFA(m.hir)
+    assert [len(g) for g in bits._lone] == [300]
+    r = random.Random(4)
+    subject = "".join(r.choice("aaab") for _ in range(3_000))
+    assert bits.is_match(subject) is False
+    assert not _lone_windows(bits)
+    (spread,) = _spreads(bits)
+    assert len(spread[3]) == 1
+    assert bits.stats.ops <= 20 * bits.stats.chars
+    assert bits.is_match(subject + "azz") is True
+
+
+def test_many_live_lone_bicliques_cost_a_look_up_per_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without chains (the firsts of a group's members below their guard bits, or their
+    # spans overlapping past MAX_SPREAD_CHAINS), many live members are looked up per
+    # window of WINDOW members: before, four operations per live member, or two each
+    # gathered from a binary string (~470 per character, 165 us); with windows, 38.
+    monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", 0)
     m = compile_pattern(_junctions(300, 3))
     bits = BitNFA(m.hir)
     assert [len(g) for g in bits._lone] == [300]
@@ -762,12 +819,89 @@ def test_lone_windows_agree_with_the_dfa(
     monkeypatch.setattr(_bitgroups, "MAX_WINDOW_BYTES", budget)
     monkeypatch.setattr(_bitnfa, "WINDOW", threshold)
     monkeypatch.setattr(_bitnfa, "LONE_SERIAL", 0)
+    monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", 0)
     for seed in range(3):
         m = compile_pattern(_junctions(12, seed, most=3))
         bits = BitNFA(m.hir)
         _assert_agrees(bits, m, "aaabbcdekfghiz", 40)
         found = _lone_windows(bits)
         assert found and all((w is None) == (budget == 0) for w in found)
+
+
+def test_spread_masks_find_exactly_the_live_members_firsts() -> None:
+    # Random groups (last blocks with a free guard bit above each, firsts anywhere at or
+    # above the guard): for every live subset the chains give the union of the live
+    # members' firsts, nothing else; a first below a guard (a loop's) means no chains.
+    r = random.Random(5)
+    for _ in range(300):
+        live, lo = [], 0
+        for _ in range(r.randint(2, 8)):
+            hi = lo + r.randint(0, 3)
+            g = hi + 1
+            fps = sorted(set(r.randint(g, g + 12) for _ in range(r.randint(1, 4))))
+            live.append((lo, hi, list(range(lo, hi + 1)), fps))
+            lo = g + 1 + r.randint(0, 6)
+        got = _bitgroups.spread_masks(live)
+        if got is None:
+            continue
+        lm, ones, guards, chains = got
+        for _ in range(20):
+            on = [m for m in live if r.random() < 0.6]
+            d = 0
+            for m in on:
+                d |= 1 << r.choice(m[2])
+            y = ((d & lm) + ones) & guards
+            f = 0
+            for gm, ends, fm in chains:
+                f |= (ends - (y if gm < 0 else y & gm)) & fm
+            assert f == _bitgroups.bitset([q for m in on for q in m[3]]), (live, on)
+    members = [(0, 1, [0, 1], [2, 5]), (4, 5, [4, 5], [6, 7])]
+    assert _bitgroups.spread_masks(members) is not None
+    assert _bitgroups.spread_masks([(0, 1, [0, 1], [1, 5]), members[1]]) is None
+    assert _bitgroups.spread_masks([(2, 3, [2, 3], [0, 5]), (7, 8, [7, 8], [9])]) is None
+    # a span ending where the next one starts (2..5 and 6..7, ends 6 and 8): two chains
+    (_, _, _, chains) = _bitgroups.spread_masks(
+        [(0, 1, [0, 1], [2, 5]), (3, 5, [3, 4, 5], [6, 7])]
+    ) or (0, 0, 0, [])
+    assert len(chains) == 2
+
+
+def _nested_junctions(r: random.Random, depth: int) -> str:
+    """A random concatenation of alternations whose branches nest more of them: the
+    junctions of a group's members then have spans of firsts that overlap (an outer
+    junction's firsts around an inner one's guard), which takes several chains; some
+    are loops, whose firsts lie below their guard bits (no chains)."""
+
+    def word() -> str:
+        c = r.choice("abx")
+        return c * r.randint(1, 3)
+
+    def alt(d: int) -> str:
+        branches = [word() for _ in range(r.randint(2, 3))]
+        if d > 0:
+            branches[r.randrange(len(branches))] = alt(d - 1) + alt(d - 1) + word()
+        if r.random() < 0.3:
+            branches.append(r.choice(["\\b", "\\B", "$", "^"]) + word())
+        return "(?:" + "|".join(branches) + ")" + r.choice(["", "", "", "*", "+"])
+
+    return "".join(alt(depth) for _ in range(r.randint(2, 4)))
+
+
+@pytest.mark.parametrize("chains", [1, 2, 4])
+def test_spread_chains_agree_with_the_dfa(chains: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Groups of junctions spread by one to four chains (or, past that, windows), with
+    # spans nested and overlapping, loops (without fill groups: lone bicliques) and
+    # looks on the way: the same answers as the DFA; and every chain count is met.
+    monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", chains)
+    r = random.Random(chains)
+    seen = set()
+    for i in range(60):
+        monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", (i % 2) << 24)
+        m = compile_pattern(_nested_junctions(r, 2))
+        bits = BitNFA(m.hir)
+        _assert_agrees(bits, m, "aabx \n", 30)
+        seen.update(len(spread[3]) for spread in _spreads(bits))
+    assert seen == set(range(1, chains + 1))
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The masks of the bit-parallel engine's tests (``bitnfa``), built from the position
 automaton's follow relation: *families* of translated bicliques, *fill groups* of
-loop-like bicliques, groups of *lone* bicliques found by one carry each (and their
-``Windows``), groups of *carry* bicliques, and the blocks of *nullable chains* per
+loop-like bicliques, groups of *lone* bicliques found by one carry each (spread by
+chains, or looked up by ``Windows``), groups of *carry* bicliques, and the blocks of *nullable chains* per
 boundary context and their families; with the bit-set helpers they share.
 """
 
@@ -23,8 +23,13 @@ MAX_FILL_BITS = 1 << 24
 #: Live members of a fill group taken one by one (at most this many, and at most its
 #: number of doubling steps) before the rest are filled.
 FILL_SERIAL = 1
-#: Translations of one large biclique applied together (``families``) from this many on.
+#: Translations of one large biclique applied together (``families``) from this many on,
+#: when they lie close together: a family costs a few operations over its whole span,
+#: so members more than ``FAMILY_STRIDE`` times their own width apart on average (four
+#: equal loops among 1 000 others, 10 000 positions apart) are left to the groups,
+#: where they cost next to nothing more.
 FAMILY_MIN = 4
+FAMILY_STRIDE = 8
 
 
 if sys.version_info >= (3, 10):
@@ -64,8 +69,12 @@ def families(
         members.setdefault(key, []).append((o, (last, first)))
     families: List[Tuple[Relative, Relative, List[int]]] = []
     for key, found in members.items():
-        if len(found) >= FAMILY_MIN:
-            families.append((list(key[0]), list(key[1]), sorted({o for o, _ in found})))
+        offsets = sorted({o for o, _ in found})
+        width = max(r for r, _ in key[0] + key[1]) + 2
+        if len(found) >= FAMILY_MIN and (
+            offsets[-1] - offsets[0] <= FAMILY_STRIDE * width * len(offsets)
+        ):
+            families.append((list(key[0]), list(key[1]), offsets))
         else:
             singles.extend(pair for _, pair in found)
     return singles, families
@@ -106,10 +115,15 @@ def family_masks(
 
 Lone = Tuple[int, int, Entries, Entries]
 LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]], Optional["Windows"]]
+#: (lasts, ones, guards, chains ``(guards or -1 for all, ends, firsts)``): see
+#: ``spread_masks``.
+SpreadMasks = Tuple[int, int, int, List[Tuple[int, int, int]]]
 #: (lowest last, union of the lasts, bicliques (lasts, firsts), groups' masks, fill
-#: groups' masks): see ``CHUNK``.
+#: groups' masks, spread groups' masks): see ``CHUNK``.
 FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
-Chunk = Tuple[int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks]]
+Chunk = Tuple[
+    int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks], List[SpreadMasks]
+]
 #: (members, lowest position, segment masks ``(shift, mask)``): see ``fill_groups``.
 Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
@@ -381,6 +395,45 @@ def lone_masks(
     ones = guards - bitset([lo for lo, _, _, _ in live])
     windows = Windows.build([(n - 1, fo, fm) for n, (fo, fm) in fmap.items()], budget)
     return lm, ones, guards, gbase, fbase, fmap, windows
+
+
+#: Chains a group of lone bicliques may be split into by ``spread_masks`` (three
+#: operations each per character while the group is live); past them, ``lone_masks``.
+MAX_SPREAD_CHAINS = 4
+
+
+def spread_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> Optional[SpreadMasks]:
+    """(lasts, ones, guards, chains) of a group of lone bicliques whose firsts all lie
+    at or above their guard bit ``g = hi + 1`` (the junction ``last(X) x first(Y)`` of
+    a concatenation), or None.  The members are dealt to chains in which the spans
+    ``[g, e]`` (``e`` one above the member's highest first) are disjoint; per chain, a
+    subtraction ``E - y`` of the live guard bits ``y`` from the ends ``E`` borrows
+    through exactly the spans of the live members, and one AND with the chain's firsts
+    gives them all: three operations whatever the number of live members, where
+    ``Windows`` costs a look-up per window (1 000 junctions: 125)."""
+    chains: List[List[Tuple[int, int, List[int]]]] = []
+    for g, e, fps in sorted((hi + 1, max(fps) + 1, fps) for _, hi, _, fps in live):
+        if min(fps) < g:
+            return None
+        for chain in chains:
+            if chain[-1][1] < g:
+                chain.append((g, e, fps))
+                break
+        else:
+            if len(chains) >= MAX_SPREAD_CHAINS:
+                return None
+            chains.append([(g, e, fps)])
+    lm = bitset([p for _, _, lps, _ in live for p in lps])
+    guards = bitset([hi + 1 for _, hi, _, _ in live])
+    ones = guards - bitset([lo for lo, _, _, _ in live])
+    return lm, ones, guards, [
+        (
+            bitset([g for g, _, _ in chain]) if len(chains) > 1 else -1,
+            bitset([e for _, e, _ in chain]),
+            bitset([q for _, _, fps in chain for q in fps]),
+        )
+        for chain in chains
+    ]
 
 
 def carries(last: Entries, first: Entries) -> bool:

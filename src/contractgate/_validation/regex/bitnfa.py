@@ -19,8 +19,10 @@ copy of a repetition) are one *family*, applied to all copies with a carry
 into guard bits and a multiplication (``family_masks``); the other large
 bicliques are dealt to groups whose last positions lie in disjoint blocks, so
 one addition finds a group's bicliques with a live last (``lone_masks``), and
-groups are tested in chunks skipped with one test while dead; many live members of
-a group are looked up per window of 8 (``Windows``).  A biclique into one first just
+groups are tested in chunks skipped with one test while dead.  A group of junctions
+(every member's firsts at or above its guard bit, in spans that do not overlap) finds
+all its live members' firsts by one subtraction per chain (``spread_masks``); in the
+others, many live members are looked up per window of 8 (``Windows``).  A biclique into one first just
 above its lasts (``X z``) is a *carry* (``carry_masks``): the addition's guard bit is
 that first.  Loop-like
 bicliques (firsts within their own block) go to *fill groups* (``fill_groups``),
@@ -45,7 +47,7 @@ at every boundary for an unanchored search; a match is a position of ``D`` in
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from . import bitgroups as G
 from . import hir as H
@@ -295,7 +297,7 @@ class BitNFA(Rebuildable):
                 _, _, lps, fps = edges[0]
                 tests.append((lps[0], (G.bitset(lps), G.bitset(fps))))
             else:
-                tests.append((edges[0][0], G.lone_masks(edges, self._budget)))
+                tests.append((edges[0][0], self._lone_masks(edges)))
         for group in self._lone:
             # Position lists, not masks: a member's masks would each be as wide as
             # the pattern, and a group may have thousands of members.
@@ -308,7 +310,7 @@ class BitNFA(Rebuildable):
             if len(live) == 1:
                 tests.append((live[0][0], (G.bitset(live[0][2]), G.bitset(live[0][3]))))
             elif live:
-                tests.append((live[0][0], G.lone_masks(live, self._budget)))
+                tests.append((live[0][0], self._lone_masks(live)))
         for members, base, steps in self._fills:
             live = []
             for lo, hi, last, first in members:
@@ -329,6 +331,7 @@ class BitNFA(Rebuildable):
                 tests[i][0], union, [x for x in part if len(x) == 2],
                 [x for x in part if len(x) == 7],
                 [x for x in part if len(x) == 8],
+                [x for x in part if len(x) == 4],
             ))
         families: List[G.FamilyMasks] = []
         for rel_last, rel_first, offsets in self._families:
@@ -342,6 +345,14 @@ class BitNFA(Rebuildable):
             groups, chunks, families, chains, chain_families, carries, G.mask_of(top.first, ok),
             G.mask_of(top.last, ok), null,
         )
+
+    def _lone_masks(
+        self, live: List[Tuple[int, int, List[int], List[int]]],
+    ) -> Union[G.SpreadMasks, G.LoneMasks]:
+        """A group of lone bicliques: spread by chains when its firsts allow, else taken
+        one by one or looked up per window."""
+        spread = G.spread_masks(live)
+        return spread if spread is not None else G.lone_masks(live, self._budget)
 
     def work_per_char(self) -> int:
         """What this engine costs per character, in the lazy DFA's work units (a closure
@@ -420,15 +431,23 @@ class BitNFA(Rebuildable):
                     if x:
                         x = x << delta if delta >= 0 else x >> -delta
                         f = f | x if f else x
-                for low, union, bicliques, lone, fills in t.chunks:
+                for low, union, bicliques, lone, fills, spreads in t.chunks:
                     if low >= top:
                         break  # chunks are sorted by their lowest last: the rest are dead
                     if not d & union:
                         continue
-                    ops += len(bicliques) + 3 * len(lone) + 3 * len(fills)
+                    ops += len(bicliques) + 3 * (len(lone) + len(fills) + len(spreads))
                     for lm, fm in bicliques:
                         if d & lm:
                             f |= fm
+                    for lm, ones, guards, chains in spreads:
+                        x = d & lm
+                        if x:
+                            y = (x + ones) & guards  # a guard bit per live member
+                            for gm, ends, fm in chains:
+                                # the borrow from each live guard stops at its end
+                                f |= (ends - (y if gm < 0 else y & gm)) & fm
+                            ops += 4 * len(chains)
                     for lm, ones, guards, gbase, fbase, fmap, windows in lone:
                         x = d & lm
                         if x:
