@@ -150,15 +150,16 @@ def _live_tail(n: int) -> str:
     return (_random_ab(100_001) + "c" + tail)[:max(n, 100_003)]
 
 
-def _branches(k: int, then: str) -> str:
+def _branches(k: int, then: str, lo: int = 1, hi: int = 40) -> str:
     """``k`` branches ``(?:a|b{p}|c{q}|dd|ee|kk)`` + ``then`` (``{r}`` filled in) with
-    random counts, after an exponential prefix that keeps the DFA from holding them."""
+    random counts from ``lo`` to ``hi``, after an exponential prefix that keeps the DFA
+    from holding them."""
     import random
 
     r = random.Random(3)
     return "[ab]*a[ab]{200}c|" + "|".join(
-        f"(?:a|b{{{r.randint(1, 40)}}}|c{{{r.randint(1, 40)}}}|dd|ee|kk)"
-        + then.replace("{r}", f"{{{r.randint(1, 40)}}}")
+        f"(?:a|b{{{r.randint(lo, hi)}}}|c{{{r.randint(lo, hi)}}}|dd|ee|kk)"
+        + then.replace("{r}", f"{{{r.randint(lo, hi)}}}")
         for _ in range(k)
     )
 
@@ -201,6 +202,8 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: lone(300) junctions": (lambda: _branches(300, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: lone(1000) junctions": (lambda: _branches(1000, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: fill(1000) loops + z": (lambda: _branches(1000, "+z"), _a_heavy),
+    # loops too wide for a fill group (blocks of 270-410 positions): windows
+    "bits: 300 wide loops + z": (lambda: _branches(300, "+z", 130, 200), _a_heavy),
     "bits: 3,000 chains (?:x?y?){4}z": (
         lambda: "[ab]*a[ab]{200}c" + "(?:(?:x?y?){4}z)" * 3000, _random_ab),
     "bits: 400 loops (?:x[ab]{k})*": (

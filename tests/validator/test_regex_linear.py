@@ -685,8 +685,10 @@ def test_fill_groups_fall_back_to_lone_groups(
     serial: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Beyond the fill budget the loops are lone bicliques again, with the same answers,
-    # their live members taken one by one (4) or gathered at once (0).
+    # their live members taken one by one (4) or gathered at once (0) when chains
+    # cannot take them (test_spread_chains_agree_with_the_dfa has the chains).
     monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", 0)
+    monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", 0)
     monkeypatch.setattr(_bitnfa, "LONE_SERIAL", serial)
     m = compile_pattern(FILL_PATTERNS[0])
     bits = BitNFA(m.hir)
@@ -739,6 +741,28 @@ def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
     assert len(spread[3]) == 1
     assert bits.stats.ops <= 20 * bits.stats.chars
     assert bits.is_match(subject + "azz") is True
+
+
+def test_wide_loops_are_spread_down_by_chains() -> None:
+    # 300 loops of 270-410 positions each, too wide for a fill group: lone bicliques
+    # whose firsts lie below their guard bits.  Looked up per window they cost 65 us
+    # per character (the Rust crate 32); spread down by two chains of every other loop
+    # (``y - (y >> w)`` fills each live loop's block), 40.
+    r = random.Random(3)
+    m = compile_pattern("[ab]*a[ab]{200}c|" + "|".join(
+        f"(?:a|b{{{r.randint(130, 200)}}}|c{{{r.randint(130, 200)}}}|dd|ee|kk)+z"
+        for _ in range(300)
+    ))
+    bits = BitNFA(m.hir)
+    assert not bits._fills and [len(g) for g in bits._lone] == [300]
+    rs = random.Random(4)
+    subject = "".join(rs.choice("aaab") for _ in range(2_000))
+    assert bits.is_match(subject) is False
+    assert not _lone_windows(bits)
+    (spread,) = _spreads(bits)
+    assert [w >= 0 for _, _, w, _ in spread[3]] == [True, True]
+    assert bits.stats.ops <= 30 * bits.stats.chars
+    assert bits.is_match(subject + "az") is True
 
 
 def test_many_live_lone_bicliques_cost_a_look_up_per_window(
@@ -828,42 +852,79 @@ def test_lone_windows_agree_with_the_dfa(
         assert found and all((w is None) == (budget == 0) for w in found)
 
 
+def _spread(y: int, chains: List[Tuple[int, int, int, int]]) -> int:
+    """The firsts the chains give for the live guard bits ``y`` (``bitnfa``'s loop)."""
+    f = 0
+    for gm, ends, w, fm in chains:
+        yc = y if gm < 0 else y & gm
+        f |= ((ends - yc) if w < 0 else yc - (yc >> w)) & fm
+    return f
+
+
 def test_spread_masks_find_exactly_the_live_members_firsts() -> None:
-    # Random groups (last blocks with a free guard bit above each, firsts anywhere at or
-    # above the guard): for every live subset the chains give the union of the live
-    # members' firsts, nothing else; a first below a guard (a loop's) means no chains.
+    # Random groups (last blocks with a free guard bit above each, firsts above the
+    # guard, or below it within the block and the gap under it, or both): for every
+    # live subset the chains give the union of the live members' firsts, nothing else.
     r = random.Random(5)
-    for _ in range(300):
-        live, lo = [], 0
-        for _ in range(r.randint(2, 8)):
-            hi = lo + r.randint(0, 3)
+    shapes = {"none": 0, "up": 0, "down": 0, "both": 0}
+    for _ in range(600):
+        live, lo = [], 4
+        mode = r.choice(["up", "down", "mixed"])
+        for _ in range(r.randint(2, 12)):
+            hi = lo + r.randint(0, 5)
             g = hi + 1
-            fps = sorted(set(r.randint(g, g + 12) for _ in range(r.randint(1, 4))))
+            side = mode if mode != "mixed" else r.choice(["up", "down", "both"])
+            low = g if side == "up" else lo - r.randint(0, 3)
+            high = g - 1 if side == "down" else g + 12
+            fps = sorted(set(r.randint(low, high) for _ in range(r.randint(1, 4))))
             live.append((lo, hi, list(range(lo, hi + 1)), fps))
             lo = g + 1 + r.randint(0, 6)
         got = _bitgroups.spread_masks(live)
         if got is None:
+            shapes["none"] += 1
             continue
         lm, ones, guards, chains = got
+        kinds = {w < 0 for _, _, w, _ in chains}
+        shapes["both" if len(kinds) == 2 else "up" if True in kinds else "down"] += 1
         for _ in range(20):
             on = [m for m in live if r.random() < 0.6]
             d = 0
             for m in on:
                 d |= 1 << r.choice(m[2])
             y = ((d & lm) + ones) & guards
-            f = 0
-            for gm, ends, fm in chains:
-                f |= (ends - (y if gm < 0 else y & gm)) & fm
-            assert f == _bitgroups.bitset([q for m in on for q in m[3]]), (live, on)
-    members = [(0, 1, [0, 1], [2, 5]), (4, 5, [4, 5], [6, 7])]
-    assert _bitgroups.spread_masks(members) is not None
-    assert _bitgroups.spread_masks([(0, 1, [0, 1], [1, 5]), members[1]]) is None
-    assert _bitgroups.spread_masks([(2, 3, [2, 3], [0, 5]), (7, 8, [7, 8], [9])]) is None
+            assert _spread(y, chains) == _bitgroups.bitset(
+                [q for m in on for q in m[3]]
+            ), (live, on)
+    assert min(shapes.values()) >= 5, shapes
     # a span ending where the next one starts (2..5 and 6..7, ends 6 and 8): two chains
-    (_, _, _, chains) = _bitgroups.spread_masks(
-        [(0, 1, [0, 1], [2, 5]), (3, 5, [3, 4, 5], [6, 7])]
-    ) or (0, 0, 0, [])
-    assert len(chains) == 2
+    members = [(0, 1, [0, 1], [2, 5]), (3, 5, [3, 4, 5], [6, 7])]
+    assert len((_bitgroups.spread_masks(members) or (0, 0, 0, []))[3]) == 2
+    # loops 4 wide with guards 4 apart (4, 8, 12): every other one in a chain
+    members = [(1, 3, [1, 2, 3], [0]), (5, 7, [5, 6, 7], [4]), (9, 11, [9, 10, 11], [8])]
+    chains = (_bitgroups.spread_masks(members) or (0, 0, 0, []))[3]
+    assert [(gm, w, fm) for gm, _, w, fm in chains] == [
+        (1 << 12 | 1 << 4, 4, 1 << 8 | 1 << 0), (1 << 8, 4, 1 << 4),
+    ]
+    # a loop 5 wide far above one whose guard is 1: not in its chain (y >> 5 would
+    # drop the guard bit 1)
+    members = [(0, 0, [0], [0]), (20, 24, [20, 24], [20])]
+    assert len((_bitgroups.spread_masks(members) or (0, 0, 0, []))[3]) == 2
+    # Loops 3 wide with guards 4 apart (10, 14, 18), then 4 wide ones (25, 29): in chains
+    # as wide as their widest member the wider ones fit in none (3 chains); in chains
+    # all 4 wide, in two.  With a loop whose guard (2) is below 4 first, chains all 4
+    # wide would drop its guard bit: each as wide as its own then (4 chains).
+    loops = [(7, 9, [7, 9], [7]), (11, 13, [11, 13], [11]), (15, 17, [15, 17], [15]),
+             (21, 24, [21, 24], [21]), (26, 28, [26, 28], [25])]
+    for members, count in [(loops, 2), ([(1, 1, [1], [1]), *loops], 4)]:
+        got = _bitgroups.spread_masks(members)
+        assert got is not None and len(got[3]) == count
+        lm, ones, guards, chains = got
+        for on in itertools.product([False, True], repeat=len(members)):
+            d = sum(1 << m[2][0] for m, live in zip(members, on) if live)
+            y = ((d & lm) + ones) & guards
+            assert _spread(y, chains) == _bitgroups.bitset(
+                [q for m, live in zip(members, on) if live for q in m[3]]
+            ), on
 
 
 def _nested_junctions(r: random.Random, depth: int) -> str:
@@ -895,13 +956,15 @@ def test_spread_chains_agree_with_the_dfa(chains: int, monkeypatch: pytest.Monke
     monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", chains)
     r = random.Random(chains)
     seen = set()
+    down = 0
     for i in range(60):
         monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", (i % 2) << 24)
         m = compile_pattern(_nested_junctions(r, 2))
         bits = BitNFA(m.hir)
         _assert_agrees(bits, m, "aabx \n", 30)
         seen.update(len(spread[3]) for spread in _spreads(bits))
-    assert seen == set(range(1, chains + 1))
+        down += sum(w >= 0 for spread in _spreads(bits) for _, _, w, _ in spread[3])
+    assert seen == set(range(1, chains + 1)) and down > 0
 
 
 @pytest.mark.parametrize(

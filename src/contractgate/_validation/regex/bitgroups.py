@@ -1,8 +1,9 @@
 """The masks of the bit-parallel engine's tests (``bitnfa``), built from the position
 automaton's follow relation: *families* of translated bicliques, *fill groups* of
 loop-like bicliques, groups of *lone* bicliques found by one carry each (spread by
-chains, or looked up by ``Windows``), groups of *carry* bicliques, and the blocks of *nullable chains* per
-boundary context and their families; with the bit-set helpers they share.
+chains, or looked up by ``Windows``), groups of *carry* bicliques, and the blocks of
+*nullable chains* per boundary context and their families; with the bit-set helpers
+they share.
 """
 
 from __future__ import annotations
@@ -115,9 +116,9 @@ def family_masks(
 
 Lone = Tuple[int, int, Entries, Entries]
 LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]], Optional["Windows"]]
-#: (lasts, ones, guards, chains ``(guards or -1 for all, ends, firsts)``): see
-#: ``spread_masks``.
-SpreadMasks = Tuple[int, int, int, List[Tuple[int, int, int]]]
+#: (lasts, ones, guards, chains ``(guards or -1 for all, ends, width or -1, firsts)``):
+#: see ``spread_masks``.
+SpreadMasks = Tuple[int, int, int, List[Tuple[int, int, int, int]]]
 #: (lowest last, union of the lasts, bicliques (lasts, firsts), groups' masks, fill
 #: groups' masks, spread groups' masks): see ``CHUNK``.
 FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, int]
@@ -403,37 +404,92 @@ MAX_SPREAD_CHAINS = 4
 
 
 def spread_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> Optional[SpreadMasks]:
-    """(lasts, ones, guards, chains) of a group of lone bicliques whose firsts all lie
-    at or above their guard bit ``g = hi + 1`` (the junction ``last(X) x first(Y)`` of
-    a concatenation), or None.  The members are dealt to chains in which the spans
-    ``[g, e]`` (``e`` one above the member's highest first) are disjoint; per chain, a
-    subtraction ``E - y`` of the live guard bits ``y`` from the ends ``E`` borrows
-    through exactly the spans of the live members, and one AND with the chain's firsts
-    gives them all: three operations whatever the number of live members, where
-    ``Windows`` costs a look-up per window (1 000 junctions: 125)."""
-    chains: List[List[Tuple[int, int, List[int]]]] = []
-    for g, e, fps in sorted((hi + 1, max(fps) + 1, fps) for _, hi, _, fps in live):
-        if min(fps) < g:
-            return None
-        for chain in chains:
-            if chain[-1][1] < g:
-                chain.append((g, e, fps))
+    """(lasts, ones, guards, chains) of a group of lone bicliques, or None past
+    ``MAX_SPREAD_CHAINS`` chains.  Each member's firsts at or above its guard bit
+    ``g = hi + 1`` (the junction ``last(X) x first(Y)`` of a concatenation: all of
+    them) and those below it (a loop's, within its own block) are spread separately:
+
+    * *up*: in a chain whose spans ``[g, e]`` (``e`` one above the highest first)
+      are disjoint, ``E - y`` (the ends ``E``, the live guard bits ``y``) borrows
+      through exactly the spans of the live members;
+    * *down*: in a chain whose guard bits are more than ``w`` apart (``w`` its widest
+      member's distance from its guard down to its lowest first), ``y - (y >> w)``
+      sets exactly ``[g - w, g - 1]`` for each live member.
+
+    One AND with the chain's firsts then gives them all: a few operations per chain,
+    whatever the number of live members, where ``Windows`` costs a look-up per window
+    (1 000 junctions: 125)."""
+    ups: List[List[Tuple[int, int, List[int]]]] = []  # per chain: (g, e, firsts)
+    up_parts = []
+    down_parts = []
+    for _, hi, _, fps in live:
+        g = hi + 1
+        above = [q for q in fps if q >= g]
+        below = [q for q in fps if q < g]
+        if above:
+            up_parts.append((g, max(above) + 1, above))
+        if below:
+            down_parts.append((g, g - min(below), below))
+    for g, e, qs in sorted(up_parts):
+        for up in ups:
+            if up[-1][1] < g:
+                up.append((g, e, qs))
                 break
         else:
-            if len(chains) >= MAX_SPREAD_CHAINS:
-                return None
-            chains.append([(g, e, fps)])
+            ups.append([(g, e, qs)])
+    down_parts.sort()
+    downs = _down_chains(down_parts, False)
+    uniform = _down_chains(down_parts, True)
+    if uniform is not None and len(uniform) < len(downs):
+        downs = uniform
+    if len(ups) + len(downs) > MAX_SPREAD_CHAINS:
+        return None
     lm = bitset([p for _, _, lps, _ in live for p in lps])
     guards = bitset([hi + 1 for _, hi, _, _ in live])
     ones = guards - bitset([lo for lo, _, _, _ in live])
-    return lm, ones, guards, [
+
+    def select(gs: List[int]) -> int:
+        gm = bitset(gs)
+        return -1 if gm == guards else gm
+
+    chains = [
         (
-            bitset([g for g, _, _ in chain]) if len(chains) > 1 else -1,
-            bitset([e for _, e, _ in chain]),
-            bitset([q for _, _, fps in chain for q in fps]),
+            select([g for g, _, _ in up]),
+            bitset([e for _, e, _ in up]),
+            -1,
+            bitset([q for _, _, qs in up for q in qs]),
         )
-        for chain in chains
+        for up in ups
+    ] + [
+        (select([g for g, _ in members]), 0, width, bitset([q for _, qs in members for q in qs]))
+        for members, width, _, _ in downs
     ]
+    return lm, ones, guards, chains
+
+
+def _down_chains(parts: List[Tuple[int, int, List[int]]], uniform: bool) -> Any:
+    """Chains ``[members (g, firsts), width, last guard, least gap between guards]`` of
+    the *down* parts ``(g, w, firsts)``, sorted by ``g``, first fit: each chain as wide
+    as its widest member (narrow and wide loops apart), or all as wide as the widest
+    (fewer chains when widths vary little: then regions are intervals of one width,
+    and first fit by their start is optimal; None if a guard is below that width)."""
+    top = max((w for _, w, _ in parts), default=0)
+    if uniform and parts and parts[0][0] < top:
+        return None
+    chains: List[List[Any]] = []
+    for g, w, qs in parts:
+        w = top if uniform else w
+        for chain in chains:
+            members, width, last, gap = chain
+            wide = max(width, w)
+            # regions [g - w, g - 1] apart, and none below 0 (``y >> w`` drops no guard)
+            if g - last > wide and gap > wide and members[0][0] >= wide:
+                members.append((g, qs))
+                chain[1:] = [wide, g, min(gap, g - last)]
+                break
+        else:  # (w <= g: every first is at or above 0)
+            chains.append([[(g, qs)], w, g, 1 << 62])
+    return chains
 
 
 def carries(last: Entries, first: Entries) -> bool:

@@ -19,15 +19,16 @@ copy of a repetition) are one *family*, applied to all copies with a carry
 into guard bits and a multiplication (``family_masks``); the other large
 bicliques are dealt to groups whose last positions lie in disjoint blocks, so
 one addition finds a group's bicliques with a live last (``lone_masks``), and
-groups are tested in chunks skipped with one test while dead.  A group of junctions
-(every member's firsts at or above its guard bit, in spans that do not overlap) finds
-all its live members' firsts by one subtraction per chain (``spread_masks``); in the
-others, many live members are looked up per window of 8 (``Windows``).  A biclique into one first just
-above its lasts (``X z``) is a *carry* (``carry_masks``): the addition's guard bit is
-that first.  Loop-like
-bicliques (firsts within their own block) go to *fill groups* (``fill_groups``),
-whose live members' blocks are filled by a few doubling shifts, whatever their
-number.  The copies of a
+groups are tested in chunks skipped with one test while dead.  A group finds all its
+live members' firsts with a subtraction or two per chain (``spread_masks``: those at
+or above the guard bits in spans that do not overlap, the junctions of
+concatenations; those below them in blocks far enough apart, wide loops); in the
+other groups, many live members are looked up per window of 8 (``Windows``).  A
+biclique into one first just above its lasts (``X z``) is a *carry*
+(``carry_masks``): the addition's guard bit is that first.  Loop-like bicliques
+(firsts within their own block, at most 256 wide) go to *fill groups*
+(``fill_groups``), whose live members' blocks are filled by a few doubling shifts,
+whatever their number.  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
@@ -444,10 +445,16 @@ class BitNFA(Rebuildable):
                         x = d & lm
                         if x:
                             y = (x + ones) & guards  # a guard bit per live member
-                            for gm, ends, fm in chains:
-                                # the borrow from each live guard stops at its end
-                                f |= (ends - (y if gm < 0 else y & gm)) & fm
-                            ops += 4 * len(chains)
+                            for gm, ends, w, fm in chains:
+                                yc = y if gm < 0 else y & gm
+                                if not yc:
+                                    continue
+                                if w < 0:  # the borrow from each live guard stops at its end
+                                    f |= (ends - yc) & fm
+                                    ops += 4
+                                else:  # each live guard, minus the bit w below it
+                                    f |= (yc - (yc >> w)) & fm
+                                    ops += 5
                     for lm, ones, guards, gbase, fbase, fmap, windows in lone:
                         x = d & lm
                         if x:
