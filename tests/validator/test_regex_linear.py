@@ -724,18 +724,25 @@ def _spreads(bits: BitNFA) -> List[Any]:
     ]
 
 
-def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
-    # On a-heavy text about 225 of the 300 junctions are live at once.  Looked up per
-    # window of 8 members, that was 38 look-ups per character (28 us; 125 and 89 us
-    # for 1 000 junctions); their firsts lie above their guard bits in disjoint spans,
-    # so one subtraction from the spans' ends finds them all (one chain, four
-    # operations).
+def _searched_junctions() -> Tuple[BitNFA, str]:
+    """The engine of 300 junctions (one lone group) after a search of 3 000 `a`-heavy
+    characters it does not match, and that text."""
     m = compile_pattern(_junctions(300, 3))
     bits = BitNFA(m.hir)
     assert [len(g) for g in bits._lone] == [300]
     r = random.Random(4)
     subject = "".join(r.choice("aaab") for _ in range(3_000))
     assert bits.is_match(subject) is False
+    return bits, subject
+
+
+def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
+    # On a-heavy text about 225 of the 300 junctions are live at once.  Looked up per
+    # window of 8 members, that was 38 look-ups per character (28 us; 125 and 89 us
+    # for 1 000 junctions); their firsts lie above their guard bits in disjoint spans,
+    # so one subtraction from the spans' ends finds them all (one chain, four
+    # operations).
+    bits, subject = _searched_junctions()
     assert not _lone_windows(bits)
     (spread,) = _spreads(bits)
     assert len(spread[3]) == 1
@@ -773,12 +780,7 @@ def test_many_live_lone_bicliques_cost_a_look_up_per_window(
     # window of WINDOW members: before, four operations per live member, or two each
     # gathered from a binary string (~470 per character, 165 us); with windows, 38.
     monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", 0)
-    m = compile_pattern(_junctions(300, 3))
-    bits = BitNFA(m.hir)
-    assert [len(g) for g in bits._lone] == [300]
-    r = random.Random(4)
-    subject = "".join(r.choice("aaab") for _ in range(3_000))
-    assert bits.is_match(subject) is False
+    bits, subject = _searched_junctions()
     (windows,) = _lone_windows(bits)
     assert windows.count <= 300 // _bitgroups.WINDOW + 2
     assert bits.stats.ops <= 60 * bits.stats.chars
