@@ -463,6 +463,39 @@ def test_equal_loops_far_apart_are_left_to_the_fill_group() -> None:
     assert len(BitNFA(compile_pattern(dense).hir)._families) == 1
 
 
+def test_fill_groups_start_with_one_subtraction() -> None:
+    # The 1 000 loops' guard bits are 10 or more apart: ``y - (y >> 9)`` fills the 9
+    # positions under every live guard at once, then 4 doublings (10, 20, 40, 80)
+    # instead of 7 (1, 2, ..., 64).
+    (fill,) = BitNFA(compile_pattern(_branches_plus_z(1000)).hir)._fills
+    guards = sorted(hi + 1 for _, hi, _, _ in fill[0])
+    assert min(b - a for a, b in zip(guards, guards[1:])) == 10
+    assert [sh for sh, _ in fill[2]] == [-9, 10, 20, 40, 80]
+
+
+@pytest.mark.parametrize("serial", [0, 1])
+def test_fill_subtraction_steps_agree_with_the_dfa(
+    serial: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Random loops of random widths (guards 3 to 30 apart, the lowest near the base),
+    # every live member filled (0) or one taken first (1): the same answers as the DFA;
+    # and the subtraction step is met with several widths.
+    monkeypatch.setattr(_bitgroups, "FILL_SERIAL", serial)
+    r = random.Random(7 + serial)
+    ks = set()
+    for _ in range(40):
+        loops = []
+        for _ in range(r.randint(2, 6)):
+            branches = ["a" * r.randint(1, 6), "b" * r.randint(1, 6), "ab", "x", "ba"]
+            r.shuffle(branches)
+            loops.append("(?:" + "|".join(branches) + ")*" + r.choice(["", "x", "\\b"]))
+        m = compile_pattern("".join(loops) + "y")
+        bits = BitNFA(m.hir)
+        ks.update(-fill[2][0][0] for fill in bits._fills if fill[2] and fill[2][0][0] < 0)
+        _assert_agrees(bits, m, "aabxy ", 40)
+    assert len(ks) >= 3, ks
+
+
 def _branches_plus_z(k: int) -> str:
     r = random.Random(3)
     return "[ab]*a[ab]{200}c|" + "|".join(

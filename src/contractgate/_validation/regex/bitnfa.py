@@ -497,7 +497,10 @@ class BitNFA(Rebuildable):
                             ops += 4 * (budget - n) + 1
                             if y:
                                 for sh, seg in steps:
-                                    y |= (y >> sh) & seg
+                                    if sh > 0:
+                                        y |= (y >> sh) & seg
+                                    else:  # the -sh positions under each live guard
+                                        y |= y - (y >> -sh)
                                 acc |= y & fmr
                                 ops += 3 * len(steps) + 1
                             f |= acc << base
