@@ -125,7 +125,8 @@ FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int
 Chunk = Tuple[
     int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks], List[SpreadMasks]
 ]
-#: (members, lowest position, segment masks ``(shift, mask)``): see ``fill_groups``.
+#: (members, lowest position, segment masks ``(shift, mask)``, the subtraction step
+#: ``(-k, 0)`` first if any): see ``fill_groups``.
 Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
 
@@ -144,9 +145,10 @@ def fill_groups(
     ``[lo, hi + 1]`` of the biclique's positions, ``hi`` its highest last, at most
     ``MAX_FILL_WIDTH`` wide) to groups of disjoint blocks.  Per character one addition
     puts a guard bit ``hi + 1`` on every member with a live last (``fill_masks``), and
-    the guard bits are spread down over their own blocks by a subtraction and doubling
-    shifts, each masked to stay within its block (``steps``): the firsts of every live member are
-    then one AND, whatever the number of live members.  Groups of one member and those
+    the guard bits are spread down over their own blocks by doubling shifts, each masked
+    to stay within its block, after one subtraction when the guard bits are far enough
+    apart (``steps``): the firsts of every live member are then one AND, whatever the
+    number of live members.  Groups of one member and those
     beyond ``MAX_FILL_BITS`` go back to the lone bicliques."""
     spans: List[Lone] = []
     rest: List[Tuple[Entries, Entries]] = []
@@ -406,7 +408,7 @@ def lone_masks(
     return lm, ones, guards, gbase, fbase, fmap, windows
 
 
-#: Chains a group of lone bicliques may be split into by ``spread_masks`` (three
+#: Chains a group of lone bicliques may be split into by ``spread_masks`` (four or five
 #: operations each per character while the group is live); past them, ``lone_masks``.
 MAX_SPREAD_CHAINS = 4
 
@@ -446,7 +448,7 @@ def spread_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> Optional[
         else:
             ups.append([(g, e, qs)])
     down_parts.sort()
-    downs = _down_chains(down_parts, False)
+    downs = _down_chains(down_parts, False) or []
     uniform = _down_chains(down_parts, True)
     if uniform is not None and len(uniform) < len(downs):
         downs = uniform
@@ -475,7 +477,9 @@ def spread_masks(live: List[Tuple[int, int, List[int], List[int]]]) -> Optional[
     return lm, ones, guards, chains
 
 
-def _down_chains(parts: List[Tuple[int, int, List[int]]], uniform: bool) -> Any:
+def _down_chains(
+    parts: List[Tuple[int, int, List[int]]], uniform: bool,
+) -> Optional[List[List[Any]]]:
     """Chains ``[members (g, firsts), width, last guard, least gap between guards]`` of
     the *down* parts ``(g, w, firsts)``, sorted by ``g``, first fit: each chain as wide
     as its widest member (narrow and wide loops apart), or all as wide as the widest

@@ -27,8 +27,9 @@ other groups, many live members are looked up per window of 8 (``Windows``).  A
 biclique into one first just above its lasts (``X z``) is a *carry*
 (``carry_masks``): the addition's guard bit is that first.  Loop-like bicliques
 (firsts within their own block, at most 256 wide) go to *fill groups*
-(``fill_groups``), whose live members' blocks are filled by a few doubling shifts,
-whatever their number.  The copies of a
+(``fill_groups``), whose live members' blocks are filled by a few doubling shifts
+(after one subtraction when their guard bits are far enough apart), whatever their
+number.  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
