@@ -496,10 +496,12 @@ def test_fill_subtraction_steps_agree_with_the_dfa(
     assert len(ks) >= 3, ks
 
 
-def _branches_plus_z(k: int) -> str:
+def _branches_plus_z(k: int, lo: int = 1, hi: int = 40) -> str:
+    """``k`` loops ``(?:a|b{p}|c{q}|dd|ee|kk)+z`` with counts from ``lo`` to ``hi``,
+    after an exponential prefix that keeps the DFA from holding them."""
     r = random.Random(3)
     return "[ab]*a[ab]{200}c|" + "|".join(
-        f"(?:a|b{{{r.randint(1, 40)}}}|c{{{r.randint(1, 40)}}}|dd|ee|kk)+z" for _ in range(k)
+        f"(?:a|b{{{r.randint(lo, hi)}}}|c{{{r.randint(lo, hi)}}}|dd|ee|kk)+z" for _ in range(k)
     )
 
 
@@ -787,12 +789,8 @@ def test_wide_loops_are_spread_down_by_chains() -> None:
     # 300 loops of 270-410 positions each, too wide for a fill group: lone bicliques
     # whose firsts lie below their guard bits.  Looked up per window they cost 65 us
     # per character (the Rust crate 32); spread down by two chains of every other loop
-    # (``y - (y >> w)`` fills each live loop's block), 40.
-    r = random.Random(3)
-    m = compile_pattern("[ab]*a[ab]{200}c|" + "|".join(
-        f"(?:a|b{{{r.randint(130, 200)}}}|c{{{r.randint(130, 200)}}}|dd|ee|kk)+z"
-        for _ in range(300)
-    ))
+    # (``y - (y >> w)`` fills each live loop's block), 30.
+    m = compile_pattern(_branches_plus_z(300, 130, 200))
     bits = BitNFA(m.hir)
     assert not bits._fills and [len(g) for g in bits._lone] == [300]
     rs = random.Random(4)
@@ -831,15 +829,7 @@ def test_loops_into_one_character_are_carry_groups() -> None:
     # distances, so the edges into the ``z``s were dozens of distances, three operations
     # over every position each (~120 per character; 321 us at 1 000 loops).  Each is a
     # carry biclique now: one carry group, three operations.
-    r = random.Random(3)
-
-    def n() -> int:
-        return r.randint(1, 40)
-
-    m = compile_pattern(
-        "[ab]*a[ab]{200}c|"
-        + "|".join(f"(?:a|b{{{n()}}}|c{{{n()}}}|dd|ee|kk)+z" for _ in range(300))
-    )
+    m = compile_pattern(_branches_plus_z(300))
     bits = BitNFA(m.hir)
     assert len(bits._carries) == 1 and len(bits._carries[0]) == 300
     rs = random.Random(4)
