@@ -43,7 +43,8 @@ context (a handful of bits) and cached.
 
 Per character: ``D = (follow(D) | first) & chars[c]``, with ``first`` added
 at every boundary for an unanchored search; a match is a position of ``D`` in
-``last`` (or an empty match) under the boundary's context.
+``last`` (or an empty match) under the boundary's context, tested only when the
+character's class holds a last position.
 """
 
 from __future__ import annotations
@@ -235,7 +236,11 @@ class BitNFA(Rebuildable):
             looks |= c
         self._prev_mask, self._next_mask = context_masks(looks)
         self._tables: Dict[int, _Table] = {}
-        self._chars: Dict[str, Tuple[int, int, int]] = {}
+        self._chars: Dict[str, Tuple[int, int, int, bool]] = {}
+        # Every last position under any boundary context: a character whose class holds
+        # none of them cannot end a match, and the next step skips the match test (one
+        # operation over the pattern per character of a search that finds nothing).
+        self._last_any = G.mask_of(top.last, G.always)
         self._budget = G.Budget(G.MAX_WINDOW_BYTES)
         self._work: Optional[int] = None
         self._char_bytes = 0
@@ -373,9 +378,10 @@ class BitNFA(Rebuildable):
 
     # -- per-character data --------------------------------------------------------
 
-    def _char(self, c: str) -> Tuple[int, int, int]:
+    def _char(self, c: str) -> Tuple[int, int, int, bool]:
         """(previous-character bits, next-character bits << NEXT_SHIFT, positions whose class
-        holds ``c``), cached up to ``MAX_CHARMASK_BYTES`` of masks."""
+        holds ``c``, whether some of them are last positions), cached up to
+        ``MAX_CHARMASK_BYTES`` of masks."""
         got = self._chars.get(c)
         if got is None:
             o = ord(c)
@@ -389,7 +395,10 @@ class BitNFA(Rebuildable):
                     if i >= 0 and o <= his[i]:
                         mask |= self._class_masks[cid]
             bits = char_bits(c)
-            got = (bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask)
+            got = (
+                bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask,
+                mask & self._last_any != 0,
+            )
             size = (mask.bit_length() >> 3) + 100  # an interval's entry; a character's: 100
             if self._char_bytes + new * size + 100 > MAX_CHARMASK_BYTES:
                 self._chars.clear()
@@ -416,16 +425,20 @@ class BitNFA(Rebuildable):
         ops = 0
         popcount = G.popcount
         i = 0
+        may_end = False  # whether ``D`` may hold a last position (its character's class does)
         for c in s:
             got = chars.get(c)
-            pb, nb, cm = got if got is not None else self._char(c)
+            pb, nb, cm, ending = got if got is not None else self._char(c)
             t = tables.get(prev | nb)
             if t is None:
                 t = self._table(prev | nb)
             # ``D`` has no position at or above ``top``: masks above it are skipped (an AND
             # costs the narrower operand's width, a prefix's ``D`` may be much narrower)
             top = d.bit_length()
-            if (t.last_low < top and d & t.last) or (t.null and (not anchored or i == 0)):
+            if (
+                (may_end and t.last_low < top and d & t.last)
+                or (t.null and (not anchored or i == 0))
+            ):
                 self._count(ops, i)
                 return True
             if d:
@@ -553,6 +566,7 @@ class BitNFA(Rebuildable):
                 return False
             i += 1
             prev = pb
+            may_end = ending
         self._count(ops, i)
         t = self._table(prev | (EDGE & self._next_mask) << NEXT_SHIFT)
         return bool(d & t.last) or (t.null and (not anchored or i == 0))
