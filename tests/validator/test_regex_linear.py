@@ -865,13 +865,15 @@ def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
     # On a-heavy text about 225 of the 300 junctions are live at once.  Looked up per
     # window of 8 members, that was 38 look-ups per character (28 us; 125 and 89 us
     # for 1 000 junctions); their firsts lie above their guard bits in disjoint spans,
-    # so one subtraction from the spans' ends finds them all (one chain, four
-    # operations).
+    # so one subtraction from the spans' ends finds them all (one chain).  Whole
+    # junctions (lowest last to end) are disjoint too: the subtraction takes the live
+    # lasts themselves, without the carry into guard bits (a direct chain: 4 operations,
+    # was 7, and 13 per character in all, now 10).
     bits, subject = _searched_junctions()
     assert not _lone_windows(bits)
     (spread,) = _spreads(bits)
-    assert len(spread[3]) == 1
-    assert bits.stats.ops <= 20 * bits.stats.chars
+    assert [w for _, _, w, _ in spread[3]] == [_bitgroups.DIRECT] and spread[1:3] == (0, 0)
+    assert bits.stats.ops <= 10 * bits.stats.chars
     assert bits.is_match(subject + "azz") is True
 
 
@@ -967,10 +969,16 @@ def test_lone_windows_agree_with_the_dfa(
         assert found and all((w is None) == (budget == 0) for w in found)
 
 
-def _spread(y: int, chains: List[Tuple[int, int, int, int]]) -> int:
-    """The firsts the chains give for the live guard bits ``y`` (``bitnfa``'s loop)."""
+def _spread(d: int, masks: Tuple[int, int, int, List[Tuple[int, int, int, int]]]) -> int:
+    """The firsts a spread group gives for the live positions ``d`` (``bitnfa``'s loop)."""
+    lm, ones, guards, chains = masks
+    x = d & lm
+    y = (x + ones) & guards
     f = 0
     for gm, ends, w, fm in chains:
+        if w == _bitgroups.DIRECT:
+            f |= (ends - (x if gm < 0 else x & gm)) & fm
+            continue
         yc = y if gm < 0 else y & gm
         f |= ((ends - yc) if w < 0 else yc - (yc >> w)) & fm
     return f
@@ -981,8 +989,8 @@ def test_spread_masks_find_exactly_the_live_members_firsts() -> None:
     # guard, or below it within the block and the gap under it, or both): for every
     # live subset the chains give the union of the live members' firsts, nothing else.
     r = random.Random(5)
-    shapes = {"none": 0, "up": 0, "down": 0, "both": 0}
-    for _ in range(600):
+    shapes = {"none": 0, "up": 0, "down": 0, "both": 0, "direct": 0}
+    for i in range(1200):
         live, lo = [], 4
         mode = r.choice(["up", "down", "mixed"])
         for _ in range(r.randint(2, 12)):
@@ -994,26 +1002,38 @@ def test_spread_masks_find_exactly_the_live_members_firsts() -> None:
             fps = sorted(set(r.randint(low, high) for _ in range(r.randint(1, 4))))
             live.append((lo, hi, list(range(lo, hi + 1)), fps))
             lo = g + 1 + r.randint(0, 6)
-        got = _bitgroups.spread_masks(live)
+        got = _bitgroups.spread_masks(live, direct=i % 2 == 0)
         if got is None:
             shapes["none"] += 1
             continue
-        lm, ones, guards, chains = got
-        kinds = {w < 0 for _, _, w, _ in chains}
-        shapes["both" if len(kinds) == 2 else "up" if True in kinds else "down"] += 1
+        kinds = {w for _, _, w, _ in got[3]}
+        if _bitgroups.DIRECT in kinds:
+            assert kinds == {_bitgroups.DIRECT} and got[1:3] == (0, 0)
+            shapes["direct"] += 1
+        else:
+            ups = -1 in kinds
+            shapes["both" if ups and len(kinds) > 1 else "up" if ups else "down"] += 1
         for _ in range(20):
             on = [m for m in live if r.random() < 0.6]
             d = 0
             for m in on:
                 d |= 1 << r.choice(m[2])
-            y = ((d & lm) + ones) & guards
-            assert _spread(y, chains) == _bitgroups.bitset(
+            assert _spread(d, got) == _bitgroups.bitset(
                 [q for m in on for q in m[3]]
             ), (live, on)
     assert min(shapes.values()) >= 5, shapes
+    # direct chains: whole members [lowest last, end] apart; a first at or below its
+    # member's highest last (a loop's) takes none
+    members = [(0, 1, [0, 1], [2, 5]), (7, 8, [7, 8], [9]), (10, 11, [11], [12])]
+    assert _bitgroups.direct_chains(members) == [
+        [(0, 6, [0, 1], [2, 5]), (7, 10, [7, 8], [9]), (11, 13, [11], [12])],
+    ]
+    members[1] = (6, 8, [6, 8], [9])  # touches the first member's end (6)
+    assert [len(c) for c in _bitgroups.direct_chains(members) or []] == [2, 1]
+    assert _bitgroups.direct_chains([*members, (14, 15, [14, 15], [15])]) is None
     # a span ending where the next one starts (2..5 and 6..7, ends 6 and 8): two chains
     members = [(0, 1, [0, 1], [2, 5]), (3, 5, [3, 4, 5], [6, 7])]
-    assert len((_bitgroups.spread_masks(members) or (0, 0, 0, []))[3]) == 2
+    assert len((_bitgroups.spread_masks(members, direct=False) or (0, 0, 0, []))[3]) == 2
     # loops 4 wide with guards 4 apart (4, 8, 12): every other one in a chain
     members = [(1, 3, [1, 2, 3], [0]), (5, 7, [5, 6, 7], [4]), (9, 11, [9, 10, 11], [8])]
     chains = (_bitgroups.spread_masks(members) or (0, 0, 0, []))[3]
@@ -1033,11 +1053,9 @@ def test_spread_masks_find_exactly_the_live_members_firsts() -> None:
     for members, count in [(loops, 2), ([(1, 1, [1], [1]), *loops], 4)]:
         got = _bitgroups.spread_masks(members)
         assert got is not None and len(got[3]) == count
-        lm, ones, guards, chains = got
         for on in itertools.product([False, True], repeat=len(members)):
             d = sum(1 << m[2][0] for m, live in zip(members, on) if live)
-            y = ((d & lm) + ones) & guards
-            assert _spread(y, chains) == _bitgroups.bitset(
+            assert _spread(d, got) == _bitgroups.bitset(
                 [q for m, live in zip(members, on) if live for q in m[3]]
             ), on
 
@@ -1063,15 +1081,23 @@ def _nested_junctions(r: random.Random, depth: int) -> str:
     return "".join(alt(depth) for _ in range(r.randint(2, 4)))
 
 
+@pytest.mark.parametrize("direct", [True, False])
 @pytest.mark.parametrize("chains", [1, 2, 4])
-def test_spread_chains_agree_with_the_dfa(chains: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spread_chains_agree_with_the_dfa(
+    chains: int, direct: bool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Groups of junctions spread by one to four chains (or, past that, windows), with
     # spans nested and overlapping, loops (without fill groups: lone bicliques) and
-    # looks on the way: the same answers as the DFA; and every chain count is met.
+    # looks on the way, with direct chains where they fit or never: the same answers as
+    # the DFA; and every chain count is met.
     monkeypatch.setattr(_bitgroups, "MAX_SPREAD_CHAINS", chains)
+    spread_masks = _bitgroups.spread_masks
+    monkeypatch.setattr(
+        _bitgroups, "spread_masks", lambda live: spread_masks(live, direct=direct),
+    )
     r = random.Random(chains)
     seen = set()
-    down = 0
+    down = direct_chains = 0
     for i in range(60):
         monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", (i % 2) << 24)
         m = compile_pattern(_nested_junctions(r, 2))
@@ -1079,7 +1105,11 @@ def test_spread_chains_agree_with_the_dfa(chains: int, monkeypatch: pytest.Monke
         _assert_agrees(bits, m, "aabx \n", 30)
         seen.update(len(spread[3]) for spread in _spreads(bits))
         down += sum(w >= 0 for spread in _spreads(bits) for _, _, w, _ in spread[3])
+        direct_chains += sum(
+            w == _bitgroups.DIRECT for spread in _spreads(bits) for _, _, w, _ in spread[3]
+        )
     assert seen == set(range(1, chains + 1)) and down > 0
+    assert (direct_chains > 0) is direct
 
 
 @pytest.mark.parametrize(

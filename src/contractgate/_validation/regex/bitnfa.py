@@ -22,7 +22,8 @@ one addition finds a group's bicliques with a live last (``lone_masks``), and
 groups are tested in chunks skipped with one test while dead.  A group finds all its
 live members' firsts with a subtraction or two per chain (``spread_masks``: those at
 or above the guard bits in spans that do not overlap, the junctions of
-concatenations; those below them in blocks far enough apart, wide loops); in the
+concatenations, or from the live lasts themselves when whole members do not overlap;
+those below them in blocks far enough apart, wide loops); in the
 other groups, many live members are looked up per window of 8 (``Windows``).  A
 biclique into one first just above its lasts (``X z``) is a *carry*
 (``carry_masks``): the addition's guard bit is that first.  Loop-like bicliques
@@ -455,15 +456,24 @@ class BitNFA(Rebuildable):
                         break  # chunks are sorted by their lowest last: the rest are dead
                     if union and not d & union:
                         continue
-                    ops += len(bicliques) + 3 * (len(lone) + len(fills) + len(spreads))
+                    ops += len(bicliques) + 3 * (len(lone) + len(fills)) + len(spreads)
                     for lm, fm in bicliques:
                         if d & lm:
                             f |= fm
                     for lm, ones, guards, chains in spreads:
                         x = d & lm
                         if x:
-                            y = (x + ones) & guards  # a guard bit per live member
+                            y = 0  # a guard bit per live member (not for direct chains)
+                            if guards:
+                                y = (x + ones) & guards
+                                ops += 2
                             for gm, ends, w, fm in chains:
+                                if w < -1:  # direct: the borrow from the live lasts
+                                    xc = x if gm < 0 else x & gm
+                                    if xc:
+                                        f |= (ends - xc) & fm
+                                        ops += 3 + (gm >= 0)
+                                    continue
                                 yc = y if gm < 0 else y & gm
                                 if not yc:
                                     continue
