@@ -202,7 +202,7 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: lone(300) junctions": (lambda: _branches(300, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: lone(1000) junctions": (lambda: _branches(1000, "(?:az|f{r}|gg|hh|ii)"), _a_heavy),
     "bits: fill(1000) loops + z": (lambda: _branches(1000, "+z"), _a_heavy),
-    # loops too wide for a fill group (blocks of 270-410 positions): down chains
+    # loops too wide for a narrow fill group (blocks of 270-410 positions): a wide one
     "bits: 300 wide loops + z": (lambda: _branches(300, "+z", 130, 200), _a_heavy),
     "bits: 3,000 chains (?:x?y?){4}z": (
         lambda: "[ab]*a[ab]{200}c" + "(?:(?:x?y?){4}z)" * 3000, _random_ab),

@@ -877,22 +877,57 @@ def test_many_live_junctions_are_spread_by_one_subtraction() -> None:
     assert bits.is_match(subject + "azz") is True
 
 
-def test_wide_loops_are_spread_down_by_chains() -> None:
-    # 300 loops of 270-410 positions each, too wide for a fill group: lone bicliques
-    # whose firsts lie below their guard bits.  Looked up per window they cost 65 us
-    # per character (the Rust crate 32); spread down by two chains of every other loop
-    # (``y - (y >> w)`` fills each live loop's block), 30.
+@pytest.mark.parametrize("wide_fills", [True, False])
+def test_wide_loops_are_spread_down_by_chains_or_filled(
+    wide_fills: bool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 300 loops of 270-410 positions each, wider than a narrow fill group's 256: lone
+    # bicliques whose firsts lie below their guard bits.  Looked up per window they cost
+    # 65 us per character (the Rust crate 32); spread down by two chains of every other
+    # loop (``y - (y >> w)`` fills each live loop's block), 30 (13 operations for the
+    # group); their guard bits are at least 270 apart, so as a fill group of their own
+    # they take a subtraction and one doubling, 23 (11 operations).
+    if not wide_fills:
+        monkeypatch.setattr(_bitgroups, "MAX_WIDE_FILL_WIDTH", _bitgroups.MAX_FILL_WIDTH)
     m = compile_pattern(_branches_plus_z(300, 130, 200))
     bits = BitNFA(m.hir)
-    assert not bits._fills and [len(g) for g in bits._lone] == [300]
     rs = random.Random(4)
     subject = "".join(rs.choice("aaab") for _ in range(2_000))
     assert bits.is_match(subject) is False
     assert not _lone_windows(bits)
-    (spread,) = _spreads(bits)
-    assert [w >= 0 for _, _, w, _ in spread[3]] == [True, True]
-    assert bits.stats.ops <= 30 * bits.stats.chars
+    if wide_fills:
+        ((members, _, steps),) = bits._fills
+        assert len(members) == 300 and not _spreads(bits)
+        ((k, _), (sh, _)) = steps
+        assert -k >= 269 and sh == 1 - k
+        assert bits.stats.ops <= 20 * bits.stats.chars
+    else:
+        assert not bits._fills and [len(g) for g in bits._lone] == [300]
+        (spread,) = _spreads(bits)
+        assert [w >= 0 for _, _, w, _ in spread[3]] == [True, True]
+        assert bits.stats.ops <= 30 * bits.stats.chars
     assert bits.is_match(subject + "az") is True
+
+
+def test_wide_loops_far_apart_stay_in_a_chain() -> None:
+    # Two loops 300 wide, 2 000 positions apart (and above position 500: ``y >> w``
+    # drops no guard bit): one down chain (4 operations) costs less than a fill group's
+    # subtraction and doubling (8); and the same answers as the DFA.  Three narrow
+    # loops before them are a fill group still (grouped with the wide ones, all would
+    # have been chains).
+    narrow = "(?:a|b{5}|c{6}|dd|ee|kk)+z" * 3
+    m = compile_pattern(
+        f"y{{500}}{narrow}(?:(?:a|b{{150}}|c{{150}}|dd|ee|kk)+zx{{2000}})"
+        "(?:a|b{150}|c{160}|dd|kk)+z"
+    )
+    bits = BitNFA(m.hir)
+    assert [len(members) for members, _, _ in bits._fills] == [3]
+    bits.is_match("a")
+    (spread,) = _spreads(bits)
+    assert [(gm, w >= 0) for gm, _, w, _ in spread[3]] == [(-1, True)]
+    s = "y" * 500 + "az" * 3 + "a" + "b" * 150 + "c" * 150 + "dd" + "z" + "x" * 2000
+    assert bits.is_match(s + "kkbbz") is False and bits.is_match(s + "kkz") is True
+    assert m.dfa_is_match(s + "kkbbz") is False and m.dfa_is_match(s + "kkz") is True
 
 
 def test_many_live_lone_bicliques_cost_a_look_up_per_window(

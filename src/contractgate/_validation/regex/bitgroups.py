@@ -19,6 +19,11 @@ from .glushkov import MAX_EXPANDED, NO_COND, ChainItem, Cond, Entries
 #: this wide) is dealt to a *fill group* (``fill_groups``): many live members cost a
 #: few operations per doubling of the width instead of a few each.
 MAX_FILL_WIDTH = 256
+#: Wider loop-like bicliques (up to this) are fill groups of their own where their steps
+#: cost less than the chains of ``spread_masks`` would: guard bits far apart take few
+#: steps (300 loops 270-410 wide: a subtraction and one doubling, 11 operations per
+#: character against two down chains' 13).
+MAX_WIDE_FILL_WIDTH = 1 << 12
 #: Bits of the fill groups' segment masks (steps x span, shared by every context).
 MAX_FILL_BITS = 1 << 24
 #: A fill group with one live member (its guard bits a power of two, a cheap test) looks
@@ -147,26 +152,28 @@ def fill_groups(
 ) -> Tuple[List[Fill], List[Tuple[Entries, Entries]]]:
     """Deal the loop-like large bicliques (every first position within the block
     ``[lo, hi + 1]`` of the biclique's positions, ``hi`` its highest last, at most
-    ``MAX_FILL_WIDTH`` wide) to groups of disjoint blocks.  Per character one addition
+    ``MAX_FILL_WIDTH`` wide, or up to ``MAX_WIDE_FILL_WIDTH`` in groups of their own
+    that pay) to groups of disjoint blocks.  Per character one addition
     puts a guard bit ``hi + 1`` on every member with a live last (``fill_masks``), and
     the guard bits are spread down over their own blocks by doubling shifts, each masked
     to stay within its block, after one subtraction when the guard bits are far enough
     apart (``steps``): the firsts of every live member are then one AND, whatever the
     number of live members.  Groups of one member and those
     beyond ``MAX_FILL_BITS`` go back to the lone bicliques."""
-    spans: List[Lone] = []
+    narrow: List[Lone] = []
+    wide: List[Lone] = []
     rest: List[Tuple[Entries, Entries]] = []
     for last, first in big:
         lps = [p for p, _ in last.flat()]
         fps = [q for q, _ in first.flat()]
         lo, hi = min(min(lps), min(fps)), max(lps)
-        if max(fps) <= hi + 1 and hi + 2 - lo <= MAX_FILL_WIDTH:
-            spans.append((lo, hi, last, first))
+        if max(fps) <= hi + 1 and hi + 2 - lo <= MAX_WIDE_FILL_WIDTH:
+            (narrow if hi + 2 - lo <= MAX_FILL_WIDTH else wide).append((lo, hi, last, first))
         else:
             rest.append((last, first))
     fills: List[Fill] = []
     budget = MAX_FILL_BITS
-    for members in lone_groups(spans):
+    for members in lone_groups(narrow) + lone_groups(wide):
         width = max(hi + 2 - lo for lo, hi, _, _ in members)
         # The steps may run on the guard bits shifted down to the group's lowest position
         # (``>> base``, then ``<< base``): two operations over the whole width, worth it
@@ -188,7 +195,10 @@ def fill_groups(
             shifts.append(sh)
             sh <<= 1
         cost = len(shifts) * (members[-1][1] + 2 - base)
-        if len(members) < 2 or cost > budget:
+        if (
+            len(members) < 2 or cost > budget
+            or (width > MAX_FILL_WIDTH and not _fill_pays(members, len(shifts)))
+        ):
             rest.extend((last, first) for _, _, last, first in members)
             continue
         budget -= cost
@@ -199,6 +209,20 @@ def fill_groups(
         ]
         fills.append((members, base, steps))
     return fills, rest
+
+
+def _fill_pays(members: List[Lone], steps: int) -> bool:
+    """Whether a fill group of ``steps`` steps costs no more operations per character
+    than the chains ``spread_masks`` would deal its members to (if any)."""
+    spread = spread_masks([
+        (lo, hi, [p for p, _ in last.flat()], [q for q, _ in first.flat()])
+        for lo, hi, last, first in members
+    ])
+    if spread is None:
+        return True
+    # the carry (3), then 3 per step and 2, or 3 or 4 per chain and 1 if it is not alone
+    chains = spread[3]
+    return 3 * steps + 2 <= sum((3 if w < 0 else 4) + (gm >= 0) for gm, _, w, _ in chains)
 
 
 def fill_masks(

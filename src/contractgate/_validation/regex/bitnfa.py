@@ -27,7 +27,8 @@ those below them in blocks far enough apart, wide loops); in the
 other groups, many live members are looked up per window of 8 (``Windows``).  A
 biclique into one first just above its lasts (``X z``) is a *carry*
 (``carry_masks``): the addition's guard bit is that first.  Loop-like bicliques
-(firsts within their own block, at most 256 wide) go to *fill groups*
+(firsts within their own block, at most 256 wide, or wider where that pays) go to
+*fill groups*
 (``fill_groups``), whose live members' blocks are filled by a few doubling shifts
 (after one subtraction when their guard bits are far enough apart), whatever their
 number (one live member is looked up).  The copies of a
