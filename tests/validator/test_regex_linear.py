@@ -505,9 +505,9 @@ def test_a_lone_live_member_of_a_fill_group_is_looked_up(
         return bits
 
     looked_up, filled = engine(True), engine(False)
-    assert [len(members) for members, _, _ in filled._fills] == [2, 2]
+    assert [len(members) for members, _, _, _ in filled._fills] == [2, 2]
     # the c loop's (positions 14 to 28; every other loop is in the other group)
-    (steps,) = [steps for members, _, steps in filled._fills if members[0][0] == 14]
+    (steps,) = [steps for members, _, steps, _ in filled._fills if members[0][0] == 14]
 
     def ops(bits: BitNFA, subject: str) -> int:
         assert bits.is_match(subject + "z") is True
@@ -896,7 +896,7 @@ def test_wide_loops_are_spread_down_by_chains_or_filled(
     assert bits.is_match(subject) is False
     assert not _lone_windows(bits)
     if wide_fills:
-        ((members, _, steps),) = bits._fills
+        ((members, _, steps, _),) = bits._fills
         assert len(members) == 300 and not _spreads(bits)
         ((k, _), (sh, _)) = steps
         assert -k >= 269 and sh == 1 - k
@@ -921,7 +921,7 @@ def test_wide_loops_far_apart_stay_in_a_chain() -> None:
         "(?:a|b{150}|c{160}|dd|kk)+z"
     )
     bits = BitNFA(m.hir)
-    assert [len(members) for members, _, _ in bits._fills] == [3]
+    assert [len(members) for members, _, _, _ in bits._fills] == [3]
     bits.is_match("a")
     (spread,) = _spreads(bits)
     assert [(gm, w >= 0) for gm, _, w, _ in spread[3]] == [(-1, True)]
@@ -951,20 +951,45 @@ def test_many_live_lone_bicliques_cost_a_look_up_per_window(
     assert bits.is_match(subject + "azz") is True
 
 
-def test_loops_into_one_character_are_carry_groups() -> None:
+@pytest.mark.parametrize("fills", [True, False])
+def test_loops_into_one_character_are_carry_groups(
+    fills: bool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # 300 distinct loops, each then ``z``: a loop's six lasts reach its ``z`` at six
     # distances, so the edges into the ``z``s were dozens of distances, three operations
     # over every position each (~120 per character; 321 us at 1 000 loops).  Each is a
-    # carry biclique now: one carry group, three operations.
+    # carry biclique now: one carry group, four operations; or, with the loops in a fill
+    # group, whose addition finds the same guard bits (the ``z``s), one.
+    if not fills:
+        monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", 0)
     m = compile_pattern(_branches_plus_z(300))
     bits = BitNFA(m.hir)
-    assert len(bits._carries) == 1 and len(bits._carries[0]) == 300
+    if fills:
+        assert not bits._carries
+        ((members, _, _, shared),) = bits._fills
+        assert len(members) == 300 and all(shared)
+    else:
+        assert len(bits._carries) == 1 and len(bits._carries[0]) == 300
     rs = random.Random(4)
     subject = "".join(rs.choice("aaab") for _ in range(3_000))
     assert bits.is_match(subject) is False
     assert all(len(t.groups) <= 2 for t in bits._tables.values())
     assert bits.stats.ops <= 50 * bits.stats.chars
     assert bits.is_match(subject + "az") is True
+    for tail in ("b" * 40 + "z", "cz", "ddeez", "kkd"):
+        assert bits.is_match(subject[:100] + tail) == m.dfa_is_match(subject[:100] + tail)
+
+
+def test_fill_groups_share_only_unconditional_carries() -> None:
+    # A loop's ``z`` under a look-around (``\bz``) or with conditional firsts stays a
+    # carry of its own; the others are found by the fill group's addition.  The same
+    # answers as the DFA.
+    loops = [f"(?:a|{c}{{{n}}}|{c}y|{c}x|{c}w|{c}v)+" for c, n in zip("bceg", range(5, 9))]
+    m = compile_pattern(f"{loops[0]}z{loops[1]}\\bz{loops[2]}z(?:\\ba|e{{7}}|ey|ex|ew|ev)+z")
+    bits = BitNFA(m.hir)
+    shared = [flag for _, _, _, flags in bits._fills for flag in flags]
+    assert sorted(shared) == [False, False, True, True] and len(bits._carries) == 1
+    _assert_agrees(bits, m, "abcegyxz ", 30)
 
 
 @pytest.mark.parametrize(

@@ -194,7 +194,8 @@ class BitNFA(Rebuildable):
         if sum(x.size + y.size for x, y in big) > MAX_BUILD_WORK:
             raise Unavailable()
         self._big, self._families = G.families(big)
-        self._fills, rest = G.fill_groups(self._big)
+        fills, rest = G.fill_groups(self._big)
+        self._fills, carry = G.share_carries(fills, carry)
         self._lone = G.lone_groups(G.last_blocks(rest))
         self._nullable_chains = [items for items in b.chains_nullable if items]
         self._carries = G.lone_groups(G.last_blocks(carry))
@@ -320,15 +321,18 @@ class BitNFA(Rebuildable):
                 tests.append((live[0][0], (G.bitset(live[0][2]), G.bitset(live[0][3]))))
             elif live:
                 tests.append((live[0][0], self._lone_masks(live)))
-        for members, base, steps in self._fills:
+        for members, base, steps, shared in self._fills:
             live = []
-            for lo, hi, last, first in members:
+            carried = []
+            for (lo, hi, last, first), is_first in zip(members, shared):
                 lps = [p for p, c in last.flat() if ok(c)]
                 fps = [q for q, c in first.flat() if ok(c)]
                 if lps and fps:
                     live.append((lo, hi, lps, fps))
+                    if is_first:
+                        carried.append(hi + 1)
             if live:
-                tests.append((min(live[0][2]), G.fill_masks(live, base, steps)))
+                tests.append((min(live[0][2]), G.fill_masks(live, base, steps, carried)))
         tests.sort(key=lambda x: x[0])
         chunks: List[G.Chunk] = []
         for i in range(0, len(tests), CHUNK):
@@ -343,7 +347,7 @@ class BitNFA(Rebuildable):
             chunks.append((
                 tests[i][0], union, [x for x in part if len(x) == 2],
                 [x for x in part if len(x) == 7],
-                [x for x in part if len(x) == 8],
+                [x for x in part if len(x) == 9],
                 [x for x in part if len(x) == 4],
             ))
         families: List[G.FamilyMasks] = []
@@ -510,10 +514,13 @@ class BitNFA(Rebuildable):
                                 ops += 2 * live
                             f |= acc << fbase
                             ops += 1
-                    for lm, ones, guards, base, fmap, steps, fmr, single in fills:
+                    for lm, ones, guards, base, fmap, steps, fmr, single, carried in fills:
                         x = d & lm
                         if x:
                             y = (x + ones) & guards  # a guard bit per live member
+                            if carried:  # guard bits that are firsts: the ``z`` of ``X+z``
+                                f |= y if carried < 0 else y & carried
+                                ops += 1 + (carried > 0)
                             if base:
                                 y >>= base
                             n = y.bit_length()
