@@ -26,6 +26,7 @@ from contractgate._validation.regex import (
     compile_pattern,
     is_match_fn,
 )
+from contractgate._validation.regex import bitchains as _bitchains
 from contractgate._validation.regex import bitgroups as _bitgroups
 from contractgate._validation.regex import bitnfa as _bitnfa
 from contractgate._validation.regex import hir as H
@@ -642,7 +643,7 @@ def test_conditional_junctions_are_one_nullable_chain() -> None:
     # The 70 loops are two fill groups, the edge into the chain is lone.
     assert len(bits._lone) == 1 and len(bits._fills) == 2
     assert len(bits._nullable_chains) == 1
-    assert _bitgroups.chain_block_bound(bits._nullable_chains[0]) == 1
+    assert _bitchains.chain_block_bound(bits._nullable_chains[0]) == 1
     assert bits.stats.ops <= 16 * bits.stats.chars
     assert dfa.stats.evictions == 0
     assert m.is_match(subject[:3000] + "a" + "b" * 2000 + "c zz yx") is True
@@ -694,7 +695,7 @@ def test_repeated_conditional_items_cost_a_few_steps(pattern: str) -> None:
     # most 16 edges are single edges, grouped by distance with the others.
     m = compile_pattern(pattern)
     bits = BitNFA(m.hir)
-    assert _bitgroups.chain_block_bound(bits._nullable_chains[0]) <= 1
+    assert _bitchains.chain_block_bound(bits._nullable_chains[0]) <= 1
     rs = random.Random(3)
     subject = "".join(rs.choice("ab") for _ in range(6_000))
     assert bits.is_match(subject) is False
@@ -1278,7 +1279,7 @@ def test_families_of_chain_blocks_agree_with_the_dfa() -> None:
             assert got == m.dfa_is_match(s), (pattern, s)
             matched += got
         families += _families_of_blocks(bits) > 0
-        bound = _bitgroups.chain_family_bound(bits._nullable_chains)
+        bound = _bitchains.chain_family_bound(bits._nullable_chains)
         assert all(len(t.chain_families) + len(t.chains) <= bound for t in bits._tables.values())
     assert families > 60 and 1_000 < matched < 8_000
 

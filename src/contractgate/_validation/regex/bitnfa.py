@@ -36,9 +36,9 @@ nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
 later copies or items (for a chain, up to the next item whose null condition
-fails at the boundary: ``chain_blocks``); disjoint blocks of chains are tested as one
-family (``chain_families``).  The construction is ``glushkov``'s, the
-masks of the tests ``bitgroups``'.
+fails at the boundary: ``bitchains.chain_blocks``); disjoint blocks of chains are tested
+as one family (``chain_families``).  The construction is ``glushkov``'s, the
+masks of the tests ``bitgroups``' and ``bitchains``'.
 Look-arounds sit on edges as conditions on the boundary between the previous
 and the next character; the masks are built once per distinct boundary
 context (a handful of bits) and cached.
@@ -54,6 +54,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
+from . import bitchains as C
 from . import bitgroups as G
 from . import hir as H
 from .bitgroups import WINDOW
@@ -112,8 +113,8 @@ class _Table:
 
     def __init__(
         self, groups: List[Tuple[int, int, int]], chunks: List[G.Chunk],
-        families: List[G.FamilyMasks], chains: List[G.ChainBlock],
-        chain_families: List[G.ChainFamily], carries: List[Tuple[int, int, int, int]],
+        families: List[G.FamilyMasks], chains: List[C.ChainBlock],
+        chain_families: List[C.ChainFamily], carries: List[Tuple[int, int, int, int]],
         first: int, last: int, null: bool,
     ) -> None:
         self.carries = carries
@@ -202,7 +203,7 @@ class BitNFA(Rebuildable):
         # Each family of blocks of chains is a test per character, like a group.
         groups = (
             len(self._lone) + len(self._families) + len(self._fills) + len(self._carries)
-            + G.chain_family_bound(self._nullable_chains)
+            + C.chain_family_bound(self._nullable_chains)
         )
         if (
             groups > MAX_GROUPS
@@ -274,13 +275,13 @@ class BitNFA(Rebuildable):
             if ok(c):
                 for d, sources in deltas.items():
                     by_delta.setdefault(d, []).extend(sources)
-        chains: List[G.ChainBlock] = []
+        chains: List[C.ChainBlock] = []
         small: List[Tuple[int, int]] = []
         for items in self._nullable_chains:
-            chains.extend(G.chain_blocks(items, ok, small))
+            chains.extend(C.chain_blocks(items, ok, small))
         for p, d in small:
             by_delta.setdefault(d, []).append(p)
-        chains, chain_families = G.chain_families(chains)
+        chains, chain_families = C.chain_families(chains)
         # A group whose sources are every position that has a position ``d`` away
         # needs no mask: the bits it would clear are shifted off the end (or below 0).
         m = self.positions
