@@ -488,6 +488,12 @@ def test_fill_groups_shift_down_only_past_a_wide_prefix() -> None:
     _assert_agrees(bits, m, "aabbx", 40)
 
 
+def _letter_loops(op: str) -> List[str]:
+    """Four loops ``(?:a|b{5}|by|bx|bw|bv)`` + ``op``, for ``b``, ``c``, ``e``, ``g``
+    (5 to 8 copies): each large enough for a fill group, live alone on its own letter."""
+    return [f"(?:a|{c}{{{n}}}|{c}y|{c}x|{c}w|{c}v){op}" for c, n in zip("bceg", range(5, 9))]
+
+
 def test_a_lone_live_member_of_a_fill_group_is_looked_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -495,9 +501,7 @@ def test_a_lone_live_member_of_a_fill_group_is_looked_up(
     # firsts are looked up, without the fill steps (3 operations each per character);
     # on ``aaa...`` all four are, and filled either way.  The same answers as the DFA
     # both ways.
-    m = compile_pattern("".join(
-        f"(?:a|{c}{{{n}}}|{c}y|{c}x|{c}w|{c}v)*" for c, n in zip("bceg", (5, 6, 7, 8))
-    ) + "z")
+    m = compile_pattern("".join(_letter_loops("*")) + "z")
 
     def engine(single: bool) -> BitNFA:
         monkeypatch.setattr(_bitgroups, "FILL_SINGLE", single)
@@ -526,7 +530,7 @@ def test_a_chunk_of_one_test_is_not_tested_twice() -> None:
     # one group that is the group's own first test, one operation more per character
     # (0.7-1.4 us over 50 000-100 000 positions): such a chunk has no union (0).  A
     # biclique's test costs no more than the union's, which skips the chunk's loops.
-    loops = "".join(f"(?:a|{c}{{{n}}}|{c}y|{c}x|{c}w|{c}v)*" for c, n in zip("bceg", range(5, 9)))
+    loops = "".join(_letter_loops("*"))
     for pattern, kinds, union in (
         (_branches_plus_z(1000), [0, 0, 1, 0], False),  # a fill group
         (_junctions(300, 3), [0, 0, 0, 1], False),  # a spread group
@@ -985,7 +989,7 @@ def test_fill_groups_share_only_unconditional_carries() -> None:
     # A loop's ``z`` under a look-around (``\bz``) or with conditional firsts stays a
     # carry of its own; the others are found by the fill group's addition.  The same
     # answers as the DFA.
-    loops = [f"(?:a|{c}{{{n}}}|{c}y|{c}x|{c}w|{c}v)+" for c, n in zip("bceg", range(5, 9))]
+    loops = _letter_loops("+")
     m = compile_pattern(f"{loops[0]}z{loops[1]}\\bz{loops[2]}z(?:\\ba|e{{7}}|ey|ex|ew|ev)+z")
     bits = BitNFA(m.hir)
     shared = [flag for _, _, _, flags in bits._fills for flag in flags]

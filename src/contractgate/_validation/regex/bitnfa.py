@@ -28,10 +28,10 @@ other groups, many live members are looked up per window of 8 (``Windows``).  A
 biclique into one first just above its lasts (``X z``) is a *carry*
 (``carry_masks``): the addition's guard bit is that first.  Loop-like bicliques
 (firsts within their own block, at most 256 wide, or wider where that pays) go to
-*fill groups*
-(``fill_groups``), whose live members' blocks are filled by a few doubling shifts
-(after one subtraction when their guard bits are far enough apart), whatever their
-number (one live member is looked up).  The copies of a
+*fill groups* (``fill_groups``), whose live members' blocks are filled by a few
+doubling shifts (after one subtraction when their guard bits are far enough apart),
+whatever their number (one live member is looked up); a loop's carry into the next
+character is the group's own (``share_carries``).  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
