@@ -510,9 +510,9 @@ def test_a_lone_live_member_of_a_fill_group_is_looked_up(
         return bits
 
     looked_up, filled = engine(True), engine(False)
-    assert [len(members) for members, _, _, _ in filled._fills] == [2, 2]
+    assert [len(members) for members, _, _ in filled._fills] == [2, 2]
     # the c loop's (positions 14 to 28; every other loop is in the other group)
-    (steps,) = [steps for members, _, steps, _ in filled._fills if members[0][0] == 14]
+    (steps,) = [steps for members, _, steps in filled._fills if members[0][0] == 14]
 
     def ops(bits: BitNFA, subject: str) -> int:
         assert bits.is_match(subject + "z") is True
@@ -901,7 +901,7 @@ def test_wide_loops_are_spread_down_by_chains_or_filled(
     assert bits.is_match(subject) is False
     assert not _lone_windows(bits)
     if wide_fills:
-        ((members, _, steps, _),) = bits._fills
+        ((members, _, steps),) = bits._fills
         assert len(members) == 300 and not _spreads(bits)
         ((k, _), (sh, _)) = steps
         assert -k >= 269 and sh == 1 - k
@@ -926,7 +926,7 @@ def test_wide_loops_far_apart_stay_in_a_chain() -> None:
         "(?:a|b{150}|c{160}|dd|kk)+z"
     )
     bits = BitNFA(m.hir)
-    assert [len(members) for members, _, _, _ in bits._fills] == [3]
+    assert [len(members) for members, _, _ in bits._fills] == [3]
     bits.is_match("a")
     (spread,) = _spreads(bits)
     assert [(gm, w >= 0) for gm, _, w, _ in spread[3]] == [(-1, True)]
@@ -964,15 +964,16 @@ def test_loops_into_one_character_are_carry_groups(
     # distances, so the edges into the ``z``s were dozens of distances, three operations
     # over every position each (~120 per character; 321 us at 1 000 loops).  Each is a
     # carry biclique now: one carry group, four operations; or, with the loops in a fill
-    # group, whose addition finds the same guard bits (the ``z``s), one.
+    # group, a first of its loop there (the guard bit above its lasts): none.
     if not fills:
         monkeypatch.setattr(_bitgroups, "MAX_FILL_BITS", 0)
     m = compile_pattern(_branches_plus_z(300))
     bits = BitNFA(m.hir)
     if fills:
         assert not bits._carries
-        ((members, _, _, shared),) = bits._fills
-        assert len(members) == 300 and all(shared)
+        ((members, _, _),) = bits._fills
+        assert len(members) == 300
+        assert all(hi + 1 in [q for q, _ in first.flat()] for _, hi, _, first in members)
     else:
         assert len(bits._carries) == 1 and len(bits._carries[0]) == 300
     rs = random.Random(4)
@@ -985,15 +986,24 @@ def test_loops_into_one_character_are_carry_groups(
         assert bits.is_match(subject[:100] + tail) == m.dfa_is_match(subject[:100] + tail)
 
 
-def test_fill_groups_share_only_unconditional_carries() -> None:
-    # A loop's ``z`` under a look-around (``\bz``) or with conditional firsts stays a
-    # carry of its own; the others are found by the fill group's addition.  The same
-    # answers as the DFA.
+def test_a_loops_next_character_is_a_first_of_its_fill_member() -> None:
+    # ``X+z``: ``z`` is the loop's guard bit, and the carry biclique into it has the
+    # loop's lasts: ``z`` joins the loop's firsts (also for a loop with a conditional
+    # first, ``\ba``).  Before ``\bz`` the carry's lasts hold the ``\b``, so they are
+    # not the loop's: that carry stays, and ``\b`` still decides (after ``c `` but not
+    # after ``cy``).  The same answers as the DFA.
     loops = _letter_loops("+")
-    m = compile_pattern(f"{loops[0]}z{loops[1]}\\bz{loops[2]}z(?:\\ba|e{{7}}|ey|ex|ew|ev)+z")
+    m = compile_pattern(
+        f"{loops[0]}z(?:a|c{{6}}|cy|cx|c |cv)+\\bz{loops[2]}z(?:\\ba|e{{7}}|ey|ex|ew|ev)+z"
+    )
     bits = BitNFA(m.hir)
-    shared = [flag for _, _, _, flags in bits._fills for flag in flags]
-    assert sorted(shared) == [False, False, True, True] and len(bits._carries) == 1
+    joined = [
+        hi + 1 in [q for q, _ in first.flat()]
+        for members, _, _ in bits._fills for _, hi, _, first in members
+    ]
+    assert sorted(joined) == [False, True, True, True] and len(bits._carries) == 1
+    for subject, found in [("azc zazeyz", True), ("azcyzazeyz", False), ("xazc zaaazeyeyz", True)]:
+        assert bits.is_match(subject) is found and m.dfa_is_match(subject) is found, subject
     _assert_agrees(bits, m, "abcegyxz ", 30)
 
 

@@ -124,20 +124,17 @@ LoneMasks = Tuple[int, int, int, int, int, Dict[int, Tuple[int, int]], Optional[
 #: (lasts, ones, guards, chains ``(guards or -1 for all, ends, width or -1 or DIRECT
 #: (then lasts, not guards), firsts)``): see ``spread_masks``.
 SpreadMasks = Tuple[int, int, int, List[Tuple[int, int, int, int]]]
-#: (lasts, ones, guards, base, guard -> first positions, steps, firsts, single, guard
-#: bits that are firsts too): see ``fill_masks``.
-FillMasks = Tuple[
-    int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, bool, int
-]
+#: (lasts, ones, guards, base, guard -> first positions, steps, firsts, single): see
+#: ``fill_masks``.
+FillMasks = Tuple[int, int, int, int, Dict[int, Tuple[int, int]], List[Tuple[int, int]], int, bool]
 #: (lowest last, union of the lasts or 0 for a chunk of one group, bicliques (lasts,
 #: firsts), groups' masks, fill groups' masks, spread groups' masks): see ``CHUNK``.
 Chunk = Tuple[
     int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks], List[SpreadMasks]
 ]
 #: (members, base (their lowest position, or 0: no shift), segment masks ``(shift,
-#: mask)``, the subtraction step ``(-k, 0)`` first if any, whether each member's guard
-#: bit is a first too): see ``fill_groups`` and ``share_carries``.
-Fill = Tuple[List[Lone], int, List[Tuple[int, int]], List[bool]]
+#: mask)``, the subtraction step ``(-k, 0)`` first if any): see ``fill_groups``.
+Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
 
 def last_blocks(big: List[Tuple[Entries, Entries]]) -> List[Lone]:
@@ -208,7 +205,7 @@ def fill_groups(
             if sh > 0 else (sh, 0)
             for sh in shifts
         ]
-        fills.append((members, base, steps, [False] * len(members)))
+        fills.append((members, base, steps))
     return fills, rest
 
 
@@ -216,28 +213,26 @@ def share_carries(
     fills: List[Fill], carry: List[Tuple[Entries, Entries]],
 ) -> Tuple[List[Fill], List[Tuple[Entries, Entries]]]:
     """A loop then one character (``(?:a|b{p}|dd)+z``) is a fill member and a carry
-    biclique with the same lasts, whose first ``z`` is the member's guard bit: the fill
-    group's addition finds it already.  Marks such members (their firsts and ``z``
-    unconditional, so they are live alike in every context) and drops their carry
-    bicliques: one operation per character instead of a carry group's four."""
+    biclique with the same lasts (look conditions included), whose first ``z`` is the
+    member's guard bit, inside its block: ``z`` joins the member's firsts (under its
+    own condition, as every first is) and the carry biclique is dropped.  The fill
+    steps keep every live guard bit, so the group's last AND finds ``z`` with the
+    loop's firsts: nothing per character instead of a carry group's four operations."""
     by_last: Dict[Tuple[Any, ...], int] = {}
-    for i, (last, first) in enumerate(carry):
-        ((_, c),) = first.flat()
-        if not c:
-            by_last.setdefault(tuple(last.flat()), i)
+    for i, (last, _) in enumerate(carry):
+        by_last.setdefault(tuple(last.flat()), i)
     shared = set()
-    marked: List[Fill] = []
-    for members, base, steps, _ in fills:
-        flags = []
-        for _, _, last, first in members:
-            key = tuple(last.flat())
-            found = by_last.get(key) if not any(c for _, c in first.flat()) else None
+    merged: List[Fill] = []
+    for members, base, steps in fills:
+        joined: List[Lone] = []
+        for lo, hi, last, first in members:
+            found = by_last.pop(tuple(last.flat()), None)  # one carry biclique per member
             if found is not None:
-                del by_last[key]  # one carry biclique per member
                 shared.add(found)
-            flags.append(found is not None)
-        marked.append((members, base, steps, flags))
-    return marked, [x for i, x in enumerate(carry) if i not in shared]
+                first = first + carry[found][1]
+            joined.append((lo, hi, last, first))
+        merged.append((joined, base, steps))
+    return merged, [x for i, x in enumerate(carry) if i not in shared]
 
 
 def _fill_pays(members: List[Lone], steps: int) -> bool:
@@ -256,12 +251,10 @@ def _fill_pays(members: List[Lone], steps: int) -> bool:
 
 def fill_masks(
     live: List[Tuple[int, int, List[int], List[int]]], base: int, steps: List[Tuple[int, int]],
-    carried: List[int],
 ) -> FillMasks:
     """(lasts, ones, guards, base, guard -> first positions, segment masks, firsts,
-    whether one live member is looked up, the guard bits ``carried`` that are firsts
-    too: -1 for all, 0 for none) of a fill group, relative to ``base`` after the carry
-    (see ``fill_groups``, ``share_carries`` and ``lone_masks``)."""
+    whether one live member is looked up) of a fill group, relative to ``base`` after
+    the carry (see ``fill_groups`` and ``lone_masks``)."""
     fmap: Dict[int, Tuple[int, int]] = {}
     ones: List[Tuple[int, int]] = []
     for lo, hi, _, fps in live:
@@ -271,8 +264,7 @@ def fill_masks(
     lm = bitset([p for _, _, lps, _ in live for p in lps])
     guards = bitset([hi + 1 for _, hi, _, _ in live])
     fmr = bitset([q - base for _, _, _, fps in live for q in fps])
-    shared = -1 if len(carried) == len(live) else bitset(carried)
-    return lm, runs(ones), guards, base, fmap, steps, fmr, FILL_SINGLE, shared
+    return lm, runs(ones), guards, base, fmap, steps, fmr, FILL_SINGLE
 
 
 def runs(ranges: List[Tuple[int, int]]) -> int:

@@ -30,8 +30,8 @@ biclique into one first just above its lasts (``X z``) is a *carry*
 (firsts within their own block, at most 256 wide, or wider where that pays) go to
 *fill groups* (``fill_groups``), whose live members' blocks are filled by a few
 doubling shifts (after one subtraction when their guard bits are far enough apart),
-whatever their number (one live member is looked up); a loop's carry into the next
-character is the group's own (``share_carries``).  The copies of a
+whatever their number (one live member is looked up); the character after a loop is
+one of its firsts there (``share_carries``).  The copies of a
 nullable body are one *suffix chain* (``Builder.nullable_copies``) and a run of
 nullable items of a concatenation one *nullable chain*
 (``Builder.nullable_chain``): from the lowest live last, every first of the
@@ -322,18 +322,15 @@ class BitNFA(Rebuildable):
                 tests.append((live[0][0], (G.bitset(live[0][2]), G.bitset(live[0][3]))))
             elif live:
                 tests.append((live[0][0], self._lone_masks(live)))
-        for members, base, steps, shared in self._fills:
+        for members, base, steps in self._fills:
             live = []
-            carried = []
-            for (lo, hi, last, first), is_first in zip(members, shared):
+            for lo, hi, last, first in members:
                 lps = [p for p, c in last.flat() if ok(c)]
                 fps = [q for q, c in first.flat() if ok(c)]
                 if lps and fps:
                     live.append((lo, hi, lps, fps))
-                    if is_first:
-                        carried.append(hi + 1)
             if live:
-                tests.append((min(live[0][2]), G.fill_masks(live, base, steps, carried)))
+                tests.append((min(live[0][2]), G.fill_masks(live, base, steps)))
         tests.sort(key=lambda x: x[0])
         chunks: List[G.Chunk] = []
         for i in range(0, len(tests), CHUNK):
@@ -348,7 +345,7 @@ class BitNFA(Rebuildable):
             chunks.append((
                 tests[i][0], union, [x for x in part if len(x) == 2],
                 [x for x in part if len(x) == 7],
-                [x for x in part if len(x) == 9],
+                [x for x in part if len(x) == 8],
                 [x for x in part if len(x) == 4],
             ))
         families: List[G.FamilyMasks] = []
@@ -515,13 +512,10 @@ class BitNFA(Rebuildable):
                                 ops += 2 * live
                             f |= acc << fbase
                             ops += 1
-                    for lm, ones, guards, base, fmap, steps, fmr, single, carried in fills:
+                    for lm, ones, guards, base, fmap, steps, fmr, single in fills:
                         x = d & lm
                         if x:
                             y = (x + ones) & guards  # a guard bit per live member
-                            if carried:  # guard bits that are firsts: the ``z`` of ``X+z``
-                                f |= y if carried < 0 else y & carried
-                                ops += 1 + (carried > 0)
                             if base:
                                 y >>= base
                             n = y.bit_length()
