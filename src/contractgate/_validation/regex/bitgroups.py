@@ -242,11 +242,9 @@ def _fill_pays(members: List[Lone], steps: int) -> bool:
         (lo, hi, [p for p, _ in last.flat()], [q for q, _ in first.flat()])
         for lo, hi, last, first in members
     ])
-    if spread is None:
-        return True
-    # the carry (3), then 3 per step and 2, or 3 or 4 per chain and 1 if it is not alone
-    chains = spread[3]
-    return 3 * steps + 2 <= sum((3 if w < 0 else 4) + (gm >= 0) for gm, _, w, _ in chains)
+    # the AND with the lasts and the carry (3), 3 per step, the AND with the firsts and
+    # the OR (2)
+    return spread is None or 3 * steps + 5 <= _spread_ops(spread)
 
 
 def fill_masks(
@@ -498,8 +496,7 @@ def spread_masks(
     ``E - x`` borrows from each live member's lowest live last (``x``) through its
     span, two operations fewer for one chain (``direct_chains``; guards and ones 0;
     not with ``direct=False``)."""
-    ups: List[List[Tuple[int, int, List[int]]]] = []  # per chain: (g, e, firsts)
-    up_parts = []
+    up_parts: List[Tuple[int, int, List[int]]] = []  # (g, e, firsts)
     down_parts = []
     for _, hi, _, fps in live:
         g = hi + 1
@@ -509,13 +506,7 @@ def spread_masks(
             up_parts.append((g, max(above) + 1, above))
         if below:
             down_parts.append((g, g - min(below), below))
-    for g, e, qs in sorted(up_parts):
-        for up in ups:
-            if up[-1][1] < g:
-                up.append((g, e, qs))
-                break
-        else:
-            ups.append([(g, e, qs)])
+    ups = _first_fit(up_parts)
     down_parts.sort()
     downs = _down_chains(down_parts, False) or []
     uniform = _down_chains(down_parts, True)
@@ -524,22 +515,6 @@ def spread_masks(
     if len(ups) + len(downs) > MAX_SPREAD_CHAINS:
         return None
     lm = bitset([p for _, _, lps, _ in live for p in lps])
-    borrows = direct_chains(live) if direct and not down_parts else None
-    # operations per character while live: the carry (3) and 3 or 4 per chain, or 1 and
-    # 3 or 4 per direct chain (4 for a chain that is not the only one: its own mask);
-    # direct chains are never fewer than up chains, so at most MAX_SPREAD_CHAINS win
-    if borrows is not None and 1 + 3 * len(borrows) + (len(borrows) > 1) * len(borrows) <= (
-        3 + 3 * len(ups) + (len(ups) > 1) * len(ups)
-    ):
-        return lm, 0, 0, [
-            (
-                -1 if len(borrows) == 1 else bitset([p for _, _, lps, _ in chain for p in lps]),
-                bitset([e for _, e, _, _ in chain]),
-                DIRECT,
-                bitset([q for _, _, _, fps in chain for q in fps]),
-            )
-            for chain in borrows
-        ]
     guards = bitset([hi + 1 for _, hi, _, _ in live])
     ones = guards - bitset([lo for lo, _, _, _ in live])
 
@@ -559,7 +534,44 @@ def spread_masks(
         (select([g for g, _ in members]), 0, width, bitset([q for _, qs in members for q in qs]))
         for members, width, _, _ in downs
     ]
-    return lm, ones, guards, chains
+    carried: SpreadMasks = (lm, ones, guards, chains)
+    borrows = direct_chains(live) if direct and not down_parts else None
+    if borrows is None:
+        return carried
+    # direct chains are never fewer than up chains: at most MAX_SPREAD_CHAINS win
+    direct_masks: SpreadMasks = (lm, 0, 0, [
+        (
+            -1 if len(borrows) == 1 else bitset([p for _, _, lps, _ in chain for p in lps]),
+            bitset([e for _, e, _, _ in chain]),
+            DIRECT,
+            bitset([q for _, _, _, fps in chain for q in fps]),
+        )
+        for chain in borrows
+    ])
+    return direct_masks if _spread_ops(direct_masks) <= _spread_ops(carried) else carried
+
+
+def _spread_ops(masks: SpreadMasks) -> int:
+    """Operations per character of a live spread group: the AND with its lasts, the
+    carry into guard bits (two; none for direct chains), and per chain its subtraction,
+    AND and OR, a down chain's shift, and a chain's own mask when it is not alone."""
+    _, _, guards, chains = masks
+    return 1 + 2 * (guards != 0) + sum(3 + (w >= 0) + (gm >= 0) for gm, _, w, _ in chains)
+
+
+def _first_fit(parts: List[Spanned]) -> List[List[Spanned]]:
+    """Intervals ``(start, end, ...)`` dealt, by start, to the first chain whose last
+    interval ends before the start: as few chains as intervals that meet at one point,
+    the fewest any dealing can give."""
+    chains: List[List[Spanned]] = []
+    for part in sorted(parts):
+        for chain in chains:
+            if chain[-1][1] < part[0]:
+                chain.append(part)
+                break
+        else:
+            chains.append([part])
+    return chains
 
 
 def direct_chains(
@@ -577,15 +589,7 @@ def direct_chains(
         if min(fps) <= hi:
             return None
         parts.append((min(lps), max(fps) + 1, lps, fps))
-    chains: List[List[Tuple[int, int, List[int], List[int]]]] = []
-    for part in sorted(parts):
-        for chain in chains:
-            if chain[-1][1] < part[0]:
-                chain.append(part)
-                break
-        else:
-            chains.append([part])
-    return chains
+    return _first_fit(parts)
 
 
 def _down_chains(
