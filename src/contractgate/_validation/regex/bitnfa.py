@@ -101,6 +101,8 @@ MAX_CHARMASK_BYTES = 8 << 20
 #: over 80 000 positions).
 OP_WORK = 0.2
 POSITION_WORK = 1 / 50_000
+#: The kinds of a chunk's tests, in the order of its lists (``bitgroups.Chunk``).
+_BICLIQUE, _LONE, _FILL, _SPREAD = range(4)
 
 
 class _Table:
@@ -301,14 +303,15 @@ class BitNFA(Rebuildable):
                     sparse.setdefault(p, []).append(p + d)
             elif ps:
                 groups.append((d, G.bitset(ps), min(ps)))
-        tests: List[Tuple[int, Any]] = []  # (lowest last, a biclique or a group's masks)
+        # (lowest last, kind, masks): kinds index a chunk's lists (``_BICLIQUE`` ...)
+        tests: List[Tuple[int, int, Any]] = []
         edge_groups = G.lone_groups([(p, p, [p], qs) for p, qs in sparse.items()])
         for edges in edge_groups:
             if len(edges) == 1:
                 _, _, lps, fps = edges[0]
-                tests.append((lps[0], (G.bitset(lps), G.bitset(fps))))
+                tests.append((lps[0], _BICLIQUE, (G.bitset(lps), G.bitset(fps))))
             else:
-                tests.append((edges[0][0], self._lone_masks(edges)))
+                tests.append((edges[0][0], *self._lone_masks(edges)))
         for group in self._lone:
             # Position lists, not masks: a member's masks would each be as wide as
             # the pattern, and a group may have thousands of members.
@@ -319,9 +322,11 @@ class BitNFA(Rebuildable):
                 if lps and fps:
                     live.append((lo, hi, lps, fps))
             if len(live) == 1:
-                tests.append((live[0][0], (G.bitset(live[0][2]), G.bitset(live[0][3]))))
+                tests.append(
+                    (live[0][0], _BICLIQUE, (G.bitset(live[0][2]), G.bitset(live[0][3]))),
+                )
             elif live:
-                tests.append((live[0][0], self._lone_masks(live)))
+                tests.append((live[0][0], *self._lone_masks(live)))
         for members, base, steps in self._fills:
             live = []
             for lo, hi, last, first in members:
@@ -330,24 +335,22 @@ class BitNFA(Rebuildable):
                 if lps and fps:
                     live.append((lo, hi, lps, fps))
             if live:
-                tests.append((min(live[0][2]), G.fill_masks(live, base, steps)))
+                tests.append((min(live[0][2]), _FILL, G.fill_masks(live, base, steps)))
         tests.sort(key=lambda x: x[0])
         chunks: List[G.Chunk] = []
         for i in range(0, len(tests), CHUNK):
-            part = [x for _, x in tests[i:i + CHUNK]]
+            part = tests[i:i + CHUNK]
+            kinds: Tuple[List[Any], List[Any], List[Any], List[Any]] = ([], [], [], [])
+            for _, kind, masks in part:
+                kinds[kind].append(masks)
             # A chunk of one group (not a biclique, whose test is as cheap as the chunk's)
             # tests its lasts once, not twice: no union (0), one operation over the group
             # less per character (0.7-1.4 us at 50 000-100 000 positions).
             union = 0
-            if len(part) > 1 or len(part[0]) == 2:
-                for x in part:
-                    union |= x[0]
-            chunks.append((
-                tests[i][0], union, [x for x in part if len(x) == 2],
-                [x for x in part if len(x) == 7],
-                [x for x in part if len(x) == 8],
-                [x for x in part if len(x) == 4],
-            ))
+            if len(part) > 1 or part[0][1] == _BICLIQUE:
+                for _, _, masks in part:
+                    union |= masks[0]
+            chunks.append((tests[i][0], union, *kinds))
         families: List[G.FamilyMasks] = []
         for rel_last, rel_first, offsets in self._families:
             families.extend(G.family_masks(
@@ -363,11 +366,13 @@ class BitNFA(Rebuildable):
 
     def _lone_masks(
         self, live: List[Tuple[int, int, List[int], List[int]]],
-    ) -> Union[G.SpreadMasks, G.LoneMasks]:
-        """A group of lone bicliques: spread by chains when its firsts allow, else taken
-        one by one or looked up per window."""
+    ) -> Tuple[int, Union[G.SpreadMasks, G.LoneMasks]]:
+        """A group of lone bicliques, with its kind: spread by chains when its firsts
+        allow, else taken one by one or looked up per window."""
         spread = G.spread_masks(live)
-        return spread if spread is not None else G.lone_masks(live, self._budget)
+        if spread is not None:
+            return _SPREAD, spread
+        return _LONE, G.lone_masks(live, self._budget)
 
     def work_per_char(self) -> int:
         """What this engine costs per character, in the lazy DFA's work units (a closure
