@@ -591,6 +591,49 @@ def test_fill_subtraction_steps_agree_with_the_dfa(
     assert len(ks) >= 3, ks
 
 
+def test_fill_doubling_steps_agree_with_the_dfa() -> None:
+    # A second loop one position wider than the subtraction covers, then exactly as
+    # wide as the doubling step reaches: its lowest first (the ``b`` of ``ba``) lies
+    # where the step lands, then at the end of its reach. A shift one too far leaves a
+    # gap at the first, one too short falls short of the second: the tests above
+    # missed both.
+    for k, n in [(3, 7), (3, 19), (9, 13), (9, 31), (15, 19), (15, 43)]:  # n: k + 4, 2k + 13
+        m = compile_pattern(f"(?:{'d' * k}|x|ab|cccc|ba)*y(?:ba|x|{'c' * n}|ab|b)+yy")
+        bits = BitNFA(m.hir)
+        assert [[sh for sh, _ in steps] for _, _, steps in bits._fills] == [[-(k + 9), k + 10]]
+        assert bits.is_match("yxbayy") is True and bits.is_match("yxaayy") is False
+        _assert_agrees(bits, m, "bcdxy", 60)
+    # Each step stays within its member's block (``& seg``): after ``xy`` the two upper
+    # loops are live, and the middle one's run, doubled past its block, must not reach
+    # the firsts of the lowest loop, which is not live.
+    m = compile_pattern(
+        "^(?:(?:a|xa|ay|aw|av)+z|(?:e|xy|ey|ew|ev|eu)+z|(?:" + "c" * 30 + "|xy|cy|cw|cv)+z)$"
+    )
+    bits = BitNFA(m.hir)
+    assert [len(members) for members, _, steps in bits._fills if len(steps) == 3] == [3]
+    assert bits.is_match("xyaz") is False and bits.is_match("xyez") is True
+    _assert_agrees(bits, m, "acexyz", 40)
+    # Random loops whose blocks are up to 30 positions wide, some two or three times
+    # their closest guard distance: the fill groups double their filled run (``y |= (y
+    # >> sh) & seg``) after the subtraction.
+    r = random.Random(11)
+    doubling = 0
+    for _ in range(40):
+        loops = []
+        for _ in range(r.randint(2, 8)):
+            branches = [
+                r.choice("abcd") * r.randint(1, 30), r.choice("abcd") * r.randint(1, 8), "ab",
+                "x", "ba",
+            ]
+            r.shuffle(branches)
+            loops.append("(?:" + "|".join(branches) + ")" + r.choice("*+") + r.choice(["", "x"]))
+        m = compile_pattern("".join(loops) + "y")
+        bits = BitNFA(m.hir)
+        doubling += sum(sh > 0 for _, _, steps in bits._fills for sh, _ in steps)
+        _assert_agrees(bits, m, "abcdxy", 80)
+    assert doubling >= 10, doubling
+
+
 def _branches_plus_z(k: int, lo: int = 1, hi: int = 40) -> str:
     """``k`` loops ``(?:a|b{p}|c{q}|dd|ee|kk)+z`` with counts from ``lo`` to ``hi``,
     after an exponential prefix that keeps the DFA from holding them."""
