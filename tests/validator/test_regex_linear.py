@@ -568,6 +568,19 @@ def test_characters_that_end_no_match_skip_the_match_test() -> None:
     assert BitNFA(compile_pattern("(?:ab|cd)*x\\b").hir)._char("x")[3] is True
 
 
+def _random_loops(
+    r: random.Random, most: int, branches: Callable[[], List[str]], suffix: Callable[[], str],
+) -> str:
+    """2 to ``most`` loops ``(?:...)``, each of the ``branches()`` in random order then
+    ``suffix()``, and ``y``."""
+    loops = []
+    for _ in range(r.randint(2, most)):
+        words = branches()
+        r.shuffle(words)
+        loops.append("(?:" + "|".join(words) + ")" + suffix())
+    return "".join(loops) + "y"
+
+
 @pytest.mark.parametrize("single", [False, True])
 def test_fill_subtraction_steps_agree_with_the_dfa(
     single: bool, monkeypatch: pytest.MonkeyPatch,
@@ -579,12 +592,10 @@ def test_fill_subtraction_steps_agree_with_the_dfa(
     r = random.Random(7 + single)
     ks = set()
     for _ in range(40):
-        loops = []
-        for _ in range(r.randint(2, 6)):
-            branches = ["a" * r.randint(1, 6), "b" * r.randint(1, 6), "ab", "x", "ba"]
-            r.shuffle(branches)
-            loops.append("(?:" + "|".join(branches) + ")*" + r.choice(["", "x", "\\b"]))
-        m = compile_pattern("".join(loops) + "y")
+        m = compile_pattern(_random_loops(
+            r, 6, lambda: ["a" * r.randint(1, 6), "b" * r.randint(1, 6), "ab", "x", "ba"],
+            lambda: "*" + r.choice(["", "x", "\\b"]),
+        ))
         bits = BitNFA(m.hir)
         ks.update(-fill[2][0][0] for fill in bits._fills if fill[2] and fill[2][0][0] < 0)
         _assert_agrees(bits, m, "aabxy ", 40)
@@ -619,15 +630,14 @@ def test_fill_doubling_steps_agree_with_the_dfa() -> None:
     r = random.Random(11)
     doubling = 0
     for _ in range(40):
-        loops = []
-        for _ in range(r.randint(2, 8)):
-            branches = [
+        m = compile_pattern(_random_loops(
+            r, 8,
+            lambda: [
                 r.choice("abcd") * r.randint(1, 30), r.choice("abcd") * r.randint(1, 8), "ab",
                 "x", "ba",
-            ]
-            r.shuffle(branches)
-            loops.append("(?:" + "|".join(branches) + ")" + r.choice("*+") + r.choice(["", "x"]))
-        m = compile_pattern("".join(loops) + "y")
+            ],
+            lambda: r.choice("*+") + r.choice(["", "x"]),
+        ))
         bits = BitNFA(m.hir)
         doubling += sum(sh > 0 for _, _, steps in bits._fills for sh, _ in steps)
         _assert_agrees(bits, m, "abcdxy", 80)
