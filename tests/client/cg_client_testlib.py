@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import httpx
 
@@ -84,6 +86,51 @@ class Recorder:
                 return item(request)  # type: ignore[no-any-return]
             return item  # type: ignore[no-any-return]
         return self.responder(request)
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 recording each request (method, path with its query,
+    lower-cased headers, body) and answering from ``routes`` (path without the query ->
+    status, headers, body; ``{"status":"ok"}`` otherwise)."""
+
+    def __init__(self) -> None:
+        self.seen: List[Tuple[str, str, Dict[str, str]]] = []
+        self.bodies: List[bytes] = []
+        self.routes: Dict[str, Tuple[int, Dict[str, str], bytes]] = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                n = int(self.headers.get("content-length") or 0)
+                outer.bodies.append(self.rfile.read(n) if n else b"")
+                outer.seen.append((self.command, self.path, {k.lower(): v for k, v in
+                                                              self.headers.items()}))  # fmt: skip
+                status, headers, body = outer.routes.get(
+                    self.path.split("?")[0], (200, {}, b'{"status":"ok"}')
+                )
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def batch_events(request: httpx.Request) -> List[Any]:

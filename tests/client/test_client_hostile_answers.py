@@ -207,9 +207,21 @@ async def _refused_then_resent(
         ({"total": 3, "passed": 1, "failed": 2,
           "results": [{"passed": True}, {"passed": "no"}, {"passed": False}]},
          "result 1 has no true/false 'passed'"),
+        ({"total": True, "passed": 3, "failed": 0, "results": [{"passed": True}] * 3},
+         "'total' is a boolean, not a count"),
+        ({"total": 4, "passed": 3, "failed": 0, "results": [{"passed": True}] * 3},
+         "it lists 3 result(s) (total 4) for the 3 event(s) sent"),
+        ({"total": 3, "passed": 2, "failed": 0, "results": [{"passed": True}] * 3},
+         "counts (passed 2, failed 0) disagree"),
+        ({"total": 3, "passed": 3, "failed": 1, "results": [{"passed": True}] * 3},
+         "counts (passed 3, failed 1) disagree"),
+        ({"total": 3, "passed": 3, "failed": 0,
+          "results": [{"passed": True, "index": 0}, {"passed": True, "index": 1.0},
+                      {"passed": True, "index": 2}]},
+         "result 1 has 'index' 1.0, not its position 1"),
     ],
     ids=["wrong-types", "null-count", "not-objects", "fewer-results", "counts", "index",
-         "verdict"],
+         "verdict", "boolean-count", "total", "passed-count", "failed-count", "index-float"],
 )  # fmt: skip
 async def test_an_ingest_answer_that_does_not_judge_every_event_is_an_error(
     gw: Any, cid: str, make_api: Any, answer: Dict[str, Any], named: str
@@ -408,10 +420,49 @@ def results_maybe_odd(draw: Any) -> List[Any]:
     return out
 
 
+def _near_misses(position: int) -> Dict[str, List[Any]]:
+    """Per field, values of a wrong type that a check is likeliest to let through (equal
+    to a right value, or a list holding one bad item)."""
+    return {
+        "passed": [0, 1, None, "true"],
+        "index": [float(position), bool(position), position + 1, str(position)],
+        "validation_us": [7.0, True, "7", None],
+        "forwarded": [0, 1, "true", None],
+        "contract_version": [None, 110, ["1.1.0"]],
+        "quarantine_id": [5, True, {"id": "q"}, []],
+        "violations": [None, "zzz", [V, 1], [V, {"field": 1, "message": "m", "kind": "k"}],
+                       [{"field": "f", "message": "m"}], [[V]]],
+        "transformed_event": [None, 7, [1]],
+    }  # fmt: skip
+
+
 def test_the_usual_answers_take_the_fast_pass() -> None:
     v1 = [_result(i, i % 3 != 1) for i in range(6)]
     unindexed = [{k: v for k, v in r.items() if k not in ("index", "quarantine_id")} for r in v1]
     assert ingest_answer._plain_passed(v1) == ingest_answer._plain_passed(unindexed) == 4
+
+
+@pytest.mark.parametrize("unindexed", [False, True], ids=["v1-ingest", "ingest"])
+def test_the_fast_pass_refuses_every_near_miss(unindexed: bool) -> None:
+    """A usual answer with one field of one result a near miss (or missing): wherever the
+    fast pass decides, it says what the exact pass says."""
+    decided = 0
+    for position in range(3):
+        for key, values in _near_misses(position).items():
+            for value in [*values, Ellipsis]:  # Ellipsis: the field removed
+                results = [_result(i, i != 1) for i in range(3)]
+                if unindexed:
+                    for r in results:
+                        del r["index"], r["quarantine_id"]
+                if value is Ellipsis:
+                    results[position].pop(key, None)
+                else:
+                    results[position][key] = value
+                fast = ingest_answer._plain_passed(results)
+                exact = ingest_answer._results_problem(results, True)
+                assert fast is None or fast == exact, (position, key, value)
+                decided += fast is not None
+    assert decided  # the pass is exercised: a changed transformed_event, say, is no problem
 
 
 @settings(max_examples=300, deadline=None)

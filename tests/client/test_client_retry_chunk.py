@@ -71,7 +71,10 @@ async def test_keyed_ingest_retries_same_bytes_same_key(make_api: Any) -> None:
 
 async def test_legacy_write_is_not_retried_on_ambiguous_failures(make_api: Any) -> None:
     for failure in (_std(503), httpx.Response(502, text="bad gateway"), httpx.Response(408),
-                    httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped")):  # fmt: skip
+                    httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"),
+                    # only the gateway's own JSON 500 is known to come before any write
+                    httpx.Response(503, json={"error": "boom", "status": 500}),
+                    httpx.Response(500, json={"error": "boom"})):  # fmt: skip
         rec = Recorder(lambda r: verdict_for(r, v1=False))
         rec.script = [failure]
         api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
@@ -126,6 +129,51 @@ async def test_401_is_retried_once(make_api: Any) -> None:
     with pytest.raises(E.AuthError):
         await api.health()
     assert len(rec.requests) == 2
+
+
+async def test_401_with_no_retries_left_is_raised_at_once(make_api: Any) -> None:
+    rec = Recorder(lambda r: _std(401, "Unauthorized: missing or invalid API key"))
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    with pytest.raises(E.AuthError):
+        await api.health()
+    assert len(rec.requests) == 1
+
+
+async def test_a_keyed_retry_waits_the_keyed_minimum_only_after_an_ambiguous_failure(
+    make_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch that never left (connection refused) is resent after the back-off; one the
+    gateway may be processing still (a read timeout, a 408) waits at least
+    ``keyed_min_delay`` before the same key arrives again."""
+    rec = Recorder(verdict_for)
+    rec.script = [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(408)]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
+                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01, max_delay=0.02,
+                                            keyed_min_delay=0.25))  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await api.ingest(CID, [{"user_id": "a"}])
+    assert res.total == 1 and len(rec.requests) == 4
+    refused, timed_out, status_408 = retry_delays(caplog)
+    assert refused <= 0.02 and timed_out >= 0.25 and status_408 >= 0.25
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [httpx.LocalProtocolError("bad header"), httpx.UnsupportedProtocol("no such scheme"),
+     httpx.ProxyError("proxy refused")],
+    ids=["local-protocol", "unsupported-protocol", "proxy"],
+)  # fmt: skip
+async def test_a_request_that_cannot_be_sent_as_built_is_not_retried(
+    make_api: Any, exc: Exception
+) -> None:
+    """Sending it again would fail the same way: the first error is raised, typed."""
+    rec = Recorder()
+    rec.script = [exc]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
+    with pytest.raises(E.ConnectionError) as ei:
+        await api.health()
+    assert len(rec.requests) == 1
+    assert type(ei.value.__cause__) is type(exc)
 
 
 async def test_429_waits_for_the_hint(make_api: Any, caplog: pytest.LogCaptureFixture) -> None:

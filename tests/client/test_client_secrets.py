@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import httpx
 import pytest
-from cg_client_testlib import API_KEY, Recorder, verdict_for
+from cg_client_testlib import API_KEY, LoopbackServer, Recorder, verdict_for
 
 import contractgate._http.logging as cglog
 import contractgate.exceptions as E
@@ -24,59 +22,16 @@ from contractgate.client import Client
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
 
 
-class _Server:
-    """A loopback HTTP server recording request headers; answers from ``routes``."""
-
-    def __init__(self) -> None:
-        self.seen: List[Tuple[str, str, Dict[str, str]]] = []
-        self.routes: Dict[str, Tuple[int, Dict[str, str], bytes]] = {}
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                n = int(self.headers.get("content-length") or 0)
-                if n:
-                    self.rfile.read(n)
-                outer.seen.append((self.command, self.path, {k.lower(): v for k, v in
-                                                              self.headers.items()}))  # fmt: skip
-                status, headers, body = outer.routes.get(
-                    self.path.split("?")[0], (200, {}, b'{"status":"ok"}')
-                )
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def servers() -> Iterator[Tuple[_Server, _Server]]:
-    a, b = _Server(), _Server()
+def servers() -> Iterator[Tuple[LoopbackServer, LoopbackServer]]:
+    a, b = LoopbackServer(), LoopbackServer()
     yield a, b
     a.close()
     b.close()
 
 
 async def test_cross_origin_redirect_drops_the_key(
-    make_api: Any, servers: Tuple[_Server, _Server]
+    make_api: Any, servers: Tuple[LoopbackServer, LoopbackServer]
 ) -> None:
     a, b = servers
     other = f"http://localhost:{b.port}"
@@ -99,7 +54,7 @@ async def test_cross_origin_redirect_drops_the_key(
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_own_http_client_following_redirects_still_protects_the_key(
-    servers: Tuple[_Server, _Server], kind: str
+    servers: Tuple[LoopbackServer, LoopbackServer], kind: str
 ) -> None:
     a, b = servers
     a.routes["/usage"] = (308, {"location": f"http://localhost:{b.port}/usage"}, b"")

@@ -135,7 +135,12 @@ class BaseClient:
             key = (req.url, req.params)
             cached = self._last_url
             if cached is None or cached[0] != key:
-                cached = self._last_url = (key, httpx.URL(req.url, params=params))
+                # ``URL(text, params=...)`` replaces the text's query, even with no params:
+                # a redirect's ``Location`` carries its query in the URL itself
+                parsed = httpx.URL(req.url)
+                if params:
+                    parsed = parsed.copy_merge_params(params)
+                cached = self._last_url = (key, parsed)
             url, params = cached[1], None
         return self._http.build_request(  # type: ignore[no-any-return]
             req.method,
