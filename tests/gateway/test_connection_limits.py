@@ -20,6 +20,7 @@ import pytest
 from cg_gateway_testlib import GOOD, make_client
 
 from contractgate.gateway import LocalGateway
+from contractgate.gateway._server import DRAIN_MAX
 
 CONN_THREAD = "contractgate-gateway-conn"
 
@@ -126,11 +127,70 @@ def test_unsupported_transfer_coding_is_501(fresh_gw: LocalGateway) -> None:
     assert _status(data) == 501 and closed
 
 
-def test_bad_chunk_size_is_400(fresh_gw: LocalGateway) -> None:
+@pytest.mark.parametrize("size", [b"zz", b"+2", b"-0"], ids=["not-hex", "plus", "minus"])
+def test_bad_chunk_size_is_400(fresh_gw: LocalGateway, size: bytes) -> None:
     with _connect(fresh_gw) as sock:
-        sock.sendall(_head(fresh_gw, "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n")
+        sock.sendall(_head(fresh_gw, "Transfer-Encoding: chunked") + size + b"\r\n{}\r\n0\r\n\r\n")
         data, closed = _read_all(sock)
     assert _status(data) == 400 and closed
+    assert fresh_gw.count_rows("audit") == 0
+
+
+@pytest.mark.parametrize("digit", [b"\xb2", b"\xb9"], ids=["superscript-two", "superscript-one"])
+def test_a_length_of_digits_outside_ascii_is_400(fresh_gw: LocalGateway, digit: bytes) -> None:
+    """``str.isdigit`` holds for ``²`` (the header is read as Latin-1): not a length."""
+    head = _head(fresh_gw).replace(b"\r\n\r\n", b"\r\nContent-Length: " + digit + b"\r\n\r\n")
+    with _connect(fresh_gw) as sock:
+        sock.sendall(head + BODY)
+        data, closed = _read_all(sock)
+    assert _status(data) == 400 and closed
+
+
+def test_a_chunked_body_with_trailers_keeps_the_connection_usable(fresh_gw: LocalGateway) -> None:
+    chunked = f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\nX-Checksum: 1\r\nX-More: 2\r\n\r\n"
+    with _connect(fresh_gw) as sock:
+        sock.sendall(_head(fresh_gw, "Transfer-Encoding: chunked") + chunked)
+        sock.settimeout(10)
+        first = sock.recv(65536)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        second = sock.recv(65536)
+    assert _status(first) == 200 and b"connection: close" not in first.lower()
+    assert _status(second) == 200
+    assert fresh_gw.count_rows("audit") == 1
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_beyond_what_is_drained_is_413_and_closes(
+    tight_gw: LocalGateway, chunked: bool
+) -> None:
+    """Over 64 MiB the body is not read to its end: the 413 comes at once, then the
+    connection is closed (what follows on it is the rest of that body)."""
+    size = DRAIN_MAX + 1
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    start = f"{size:x}\r\n".encode() if chunked else b""
+    with _connect(tight_gw) as sock:
+        sock.sendall(_head(tight_gw, framing) + start + b"x" * 1000)
+        data, closed = _read_all(sock)
+    assert data.count(b"HTTP/1.1 ") == 1 and _status(data) == 413, data
+    assert b"connection: close" in data.lower() and closed
+    assert tight_gw.count_rows("audit") == 0
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_at_the_cap_is_read_one_byte_more_is_413(
+    fresh_gw: LocalGateway, chunked: bool
+) -> None:
+    """``/playground/validate`` buffers at most 1 MiB (axum's default)."""
+    for extra, over in ((0, False), (1, True)):
+        pad = 1_048_576 + extra - len(b'{"yaml_content":"","event":{}}')
+        body = b'{"yaml_content":"' + b" " * pad + b'","event":{}}'
+        framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
+        payload = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" if chunked else body
+        with _connect(fresh_gw) as sock:
+            sock.sendall(_head(fresh_gw, framing, path="/playground/validate") + payload)
+            sock.settimeout(10)
+            data = sock.recv(65536)
+        assert (_status(data) == 413) is over, (extra, data[:200])
 
 
 def test_repeated_identical_lengths_are_one_length(fresh_gw: LocalGateway) -> None:
@@ -201,6 +261,58 @@ def test_trickled_headers_cannot_hold_the_connection(tight_gw: LocalGateway) -> 
             sent += 1
     assert closed
     assert sent < len(trickle)  # the server gave up long before the trickle ended
+
+
+@pytest.fixture(scope="module")
+def patient_gw(contracts_dir: Path) -> Iterator[LocalGateway]:
+    """Idle connections may wait 5 s; a head must arrive in 0.3 s, a body in 0.6 s."""
+    with LocalGateway(
+        contracts_dir=contracts_dir, idle_timeout=5, header_timeout=0.3, request_timeout=0.6
+    ) as g:
+        yield g
+
+
+def _trickle(sock: socket.socket, data: bytes) -> Tuple[int, bool]:
+    """Send ``data`` a byte every 20 ms until the server answers 408 or closes: (bytes
+    sent, closed)."""
+    sent = 0
+    for byte in data:
+        readable, _, _ = select.select([sock], [], [], 0.02)
+        if readable:
+            answer, closed = _read_all(sock)
+            assert answer == b"" or _status(answer) == 408
+            return sent, closed
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:  # reset: the server is gone
+            return sent, True
+        sent += 1
+    return sent, False
+
+
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_a_trickled_head_or_body_is_cut_at_its_timeout_not_the_idle_one(
+    patient_gw: LocalGateway, part: str
+) -> None:
+    """A byte every 20 ms, well inside the idle timeout: the server closes the
+    connection at the head's (about 15 bytes) or the body's timeout (about 30 bytes),
+    long before 5 s of trickling (250 bytes)."""
+    with _connect(patient_gw) as sock:
+        if part == "head":
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            sent, closed = _trickle(sock, b"X-Slow: " + b"a" * 500)
+        else:
+            sock.sendall(_head(patient_gw, "Content-Length: 600"))
+            sent, closed = _trickle(sock, b" " * 600)
+    assert closed and sent < 150
+    assert patient_gw.count_rows("audit") == 0
+
+
+def test_a_request_line_over_64_kib_is_414(fresh_gw: LocalGateway) -> None:
+    with _connect(fresh_gw) as sock:
+        sock.sendall(b"GET /health?" + b"a" * 65_530 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        data, _ = _read_all(sock)
+    assert _status(data) == 414
 
 
 def test_trickled_body_gets_408(tight_gw: LocalGateway) -> None:

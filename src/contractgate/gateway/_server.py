@@ -17,7 +17,8 @@ Framing: conflicting ``Content-Length`` values, a negative or non-numeric one, a
 ``Transfer-Encoding`` whose last coding is not ``chunked`` are answered ``400`` (a
 coding other than ``chunked`` ``501``), then the connection is closed (RFC 9112 §6.3). A
 body over a cap is still drained (up to 64 MiB) so the connection stays usable, and the
-application answers the right 413 at the right step.
+application answers the right 413 at the right step; past 64 MiB it is not read further,
+and the connection is closed after the 413.
 
 Fault injection happens here because it needs the socket: ``fail`` answers before any
 processing, ``delay`` sleeps first, ``drop`` closes without answering (before or after
@@ -268,8 +269,9 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                 break
             total += size
-            if total > DRAIN_MAX:
-                raise _BodyGone("chunked body too large to drain")
+            if total > DRAIN_MAX:  # not drained: the rest of the stream cannot be trusted
+                self.close_connection = True
+                return b"", BODY_BUFFER
             data = self._read_exact(size)
             self._read_exact(2)
             if not over:
