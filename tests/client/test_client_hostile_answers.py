@@ -150,6 +150,27 @@ async def test_a_nan_wait_hint_is_no_hint(gw: Any, make_api: Any) -> None:
     assert ei.value.retry_after is None
 
 
+@pytest.mark.parametrize(
+    ("body", "headers", "wait"),
+    [
+        ({"error": "x", "retry_after_ms": -5.0}, {}, None),
+        ({"error": "x", "retry_after_ms": True}, {}, None),
+        ({"error": "x"}, {"X-RateLimit-Reset": str(int(time.time()) - 100)}, 0.0),
+        ({"error": "x"}, {"Retry-After": "-3"}, 0.0),
+    ],
+    ids=["negative-ms", "boolean-ms", "reset-passed", "negative-retry-after"],
+)  # fmt: skip
+async def test_a_wait_hint_is_never_negative(
+    gw: Any, make_api: Any, body: Any, headers: Dict[str, str], wait: Any
+) -> None:
+    """A negative wait would make the retry's sleep raise; a boolean is no number."""
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, max_retries=0)
+    gw.faults.fail_next(1, status=429, body=body, headers=headers, path_prefix="/health")
+    with pytest.raises(E.RateLimitError) as ei:
+        await api.health()
+    assert ei.value.retry_after == wait
+
+
 # ------------------------------------------------------------------ item 10
 
 

@@ -157,6 +157,29 @@ async def test_a_keyed_retry_waits_the_keyed_minimum_only_after_an_ambiguous_fai
     assert refused <= 0.02 and timed_out >= 0.25 and status_408 >= 0.25
 
 
+async def test_a_dry_run_has_no_key_and_is_retried_as_a_read(
+    make_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing is stored for a dry run: it carries no idempotency key, and any failure is
+    retried after the plain back-off, on either route (a legacy write is not)."""
+    rec = Recorder(verdict_for)
+    rec.script = [httpx.ReadTimeout("slow")]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
+                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01, max_delay=0.02,
+                                            keyed_min_delay=0.25))  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await api.ingest(CID, [{"user_id": "a"}], dry_run=True)
+    assert res.total == 1 and len(rec.requests) == 2
+    assert all("idempotency-key" not in r.headers for r in rec.requests)
+    (delay,) = retry_delays(caplog)
+    assert delay <= 0.02  # not keyed_min_delay: nothing can be stored twice
+    legacy = Recorder(lambda r: verdict_for(r, v1=False))
+    legacy.script = [_std(503)]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=legacy)
+    res = await api.ingest(CID, [{"a": 1}], route="legacy", dry_run=True)
+    assert res.total == 1 and len(legacy.requests) == 2
+
+
 @pytest.mark.parametrize(
     "exc",
     [httpx.LocalProtocolError("bad header"), httpx.UnsupportedProtocol("no such scheme"),
@@ -412,6 +435,39 @@ async def test_ingest_streams_a_generator(make_api: Any) -> None:
     assert res.total == 5000 and len(rec.requests) == 500
 
 
+@pytest.mark.parametrize("by", ["batches", "bytes"])
+async def test_the_read_ahead_is_exactly_the_window(make_api: Any, by: str) -> None:
+    """Before the first request, ``READ_AHEAD_BATCHES`` batches (or, of big events, the
+    batches reaching ``READ_AHEAD_BYTES``) are encoded and waiting, and the event that
+    closed the last one opens the next: no more is read."""
+    pulled = 0
+    at_first_request: List[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        at_first_request.append(pulled)
+        return verdict_for(request)
+
+    pad = "p" * (999_000 if by == "bytes" else 0)  # two such events fill a 2 MB body
+
+    def gen() -> Any:
+        nonlocal pulled
+        for i in range(20):
+            pulled += 1
+            yield {"i": i, "pad": pad}
+
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=handler)
+    kwargs = {"max_concurrency": 1} if api.is_async else {}
+    per_batch = 2 if by == "bytes" else 1
+    res = await api.ingest(CID, gen(), max_batch_events=per_batch, **kwargs)
+    assert res.total == 20
+    if by == "batches":
+        window = chunking.READ_AHEAD_BATCHES
+    else:  # the first batch count whose bytes reach the limit, fewer than the count limit
+        window = -(-chunking.READ_AHEAD_BYTES // (2 * 999_030))
+        assert window < chunking.READ_AHEAD_BATCHES
+    assert at_first_request[0] == window * per_batch + 1
+
+
 async def test_keep_results_false_keeps_counts_and_failures(make_api: Any) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         events = batch_events(request)
@@ -532,6 +588,13 @@ async def test_caller_key_derivation(make_api: Any) -> None:
     for bad in ("clé", "has space", "x" * 256):
         with pytest.raises(ValueError):
             await api.ingest(CID, [{}], idempotency_key=bad)
+    # 253 characters leave no room for batch 10's "#10": refused before that batch is sent
+    rec.requests.clear()
+    with pytest.raises((E.PartialIngestError, ValueError)) as ei:
+        await api.ingest(CID, [{"i": i} for i in range(11)], idempotency_key="k" * 253,
+                         max_batch_events=1)  # fmt: skip
+    assert "idempotency_key is too long" in str(ei.value)
+    assert rec.requests and all(len(r.headers["idempotency-key"]) <= 255 for r in rec.requests)
 
 
 async def test_on_batch_callback(make_api: Any) -> None:

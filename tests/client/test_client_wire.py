@@ -7,6 +7,7 @@ statuses, v1 rate-limit bodies...). Every test runs against Client and AsyncClie
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -118,6 +119,22 @@ async def test_ingest_request_v1(make_api: Any) -> None:
         "atomic": "true",
     }
     assert "idempotency-key" not in rec.requests[1].headers  # dry runs are never stored
+
+
+@pytest.mark.parametrize(("header", "replay"), [("true", True), (" True ", True),
+                                              ("false", False), (None, False)])  # fmt: skip
+async def test_an_answer_from_the_idempotency_record_is_flagged(
+    make_api: Any, header: Any, replay: bool
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = verdict_for(request)
+        if header is not None:
+            answer.headers["X-Idempotency-Replay"] = header
+        return answer
+
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=handler)
+    res = await api.ingest(CID, [{"user_id": "a"}], idempotency_key="k-1")
+    assert res.idempotent_replay is replay and res.batches[0].idempotent_replay is replay
 
 
 async def test_ingest_request_legacy_route(make_api: Any) -> None:
@@ -261,6 +278,11 @@ async def test_idempotency_conflict(make_api: Any) -> None:
         (422, {"error": "Invalid contract YAML: bad", "status": 422},
          E.ValidationFailedError, "Invalid contract YAML"),
         (502, "<html>Bad gateway</html>", E.ServerError, "Bad gateway"),
+        (400, {"error": "bad_request", "detail": "limit must be positive"}, E.BadRequestError,
+         "bad_request: limit must be positive"),
+        (400, {"message": "the proxy said no"}, E.BadRequestError, "the proxy said no"),
+        (503, "x" * 290 + " overflowing the three hundred characters", E.ServerError,
+         "x" * 290 + " overflowi…"),
     ],
 )  # fmt: skip
 async def test_error_mapping(make_api: Any, status: int, body: Any, cls: type, text: str) -> None:
@@ -277,7 +299,7 @@ async def test_error_mapping(make_api: Any, status: int, body: Any, cls: type, t
     assert isinstance(err, E.APIStatusError) and isinstance(err, E.ContractGateError)
     assert err.status_code == status == err.status
     assert text in err.message and text in str(err)
-    assert f"HTTP {status}" in str(err)
+    assert f"HTTP {status} {HTTPStatus(status).phrase}" in str(err)
     assert err.body == body
     assert err.method == "GET"
 
@@ -346,6 +368,17 @@ async def test_invalid_json_success_is_typed(make_api: Any) -> None:
     with pytest.raises(E.InvalidResponseError) as ei:
         await api.usage()
     assert ei.value.transient and "not valid JSON" in str(ei.value)
+
+
+async def test_a_success_of_the_wrong_json_type_names_it(make_api: Any) -> None:
+    api = make_api(base_url=BASE, api_key=API_KEY, max_retries=0,
+                   handler=lambda r: _json(200, [] if r.url.path == "/health" else {}))  # fmt: skip
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.health()
+    assert "expected a JSON object, got list" in str(ei.value)
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.audit()
+    assert "expected a JSON array, got dict" in str(ei.value)
 
 
 async def test_ready_degraded_is_returned(make_api: Any) -> None:
