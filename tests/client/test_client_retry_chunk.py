@@ -146,15 +146,18 @@ async def test_a_keyed_retry_waits_the_keyed_minimum_only_after_an_ambiguous_fai
     gateway may be processing still (a read timeout, a 408) waits at least
     ``keyed_min_delay`` before the same key arrives again."""
     rec = Recorder(verdict_for)
-    rec.script = [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(408)]
+    rec.script = [httpx.ConnectError("refused"), httpx.ConnectTimeout("no answer"),
+                  httpx.PoolTimeout("pool full"), httpx.ReadTimeout("slow"),
+                  httpx.Response(408)]  # fmt: skip
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
-                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01, max_delay=0.02,
+                   retry_policy=RetryPolicy(max_retries=5, initial_delay=0.01, max_delay=0.02,
                                             keyed_min_delay=0.25))  # fmt: skip
     with caplog.at_level(logging.DEBUG, logger="contractgate"):
         res = await api.ingest(CID, [{"user_id": "a"}])
-    assert res.total == 1 and len(rec.requests) == 4
-    refused, timed_out, status_408 = retry_delays(caplog)
-    assert refused <= 0.02 and timed_out >= 0.25 and status_408 >= 0.25
+    assert res.total == 1 and len(rec.requests) == 6
+    *never_sent, timed_out, status_408 = retry_delays(caplog)
+    assert len(never_sent) == 3 and max(never_sent) <= 0.02
+    assert timed_out >= 0.25 and status_408 >= 0.25
 
 
 async def test_a_dry_run_has_no_key_and_is_retried_as_a_read(
@@ -243,6 +246,25 @@ async def test_connection_errors_are_typed(make_api: Any) -> None:
         await api2.health()
     assert isinstance(ei2.value, E.ConnectionError)  # v0.1 raised ConnectionError
     assert isinstance(ei2.value, E.APITimeoutError)
+    dropped = "connection dropped before a complete response to GET /health"
+    for exc, says in [(httpx.WriteTimeout("w"), "client timeout while sending the request"),
+                      (httpx.RemoteProtocolError("gone"), dropped)]:  # fmt: skip
+        rec3 = Recorder(lambda r, exc=exc: (_ for _ in ()).throw(exc))
+        api3 = make_api(base_url=BASE, api_key=API_KEY, handler=rec3, max_retries=0)
+        with pytest.raises(E.ConnectionError, match=says):
+            await api3.health()
+
+
+@pytest.mark.parametrize("exc", [httpx.ReadTimeout("slow"), httpx.ConnectError("refused")],
+                         ids=["timeout", "refused"])  # fmt: skip
+async def test_a_connection_error_carries_the_batch_key(make_api: Any, exc: Exception) -> None:
+    """What to resend with, when the gateway may have stored the batch (a timeout)."""
+    rec = Recorder()
+    rec.script = [exc]
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, max_retries=0)
+    with pytest.raises(E.ConnectionError) as ei:
+        await api.ingest(CID, [{"user_id": "a"}], idempotency_key="batch-9")
+    assert ei.value.idempotency_key == "batch-9"
 
 
 async def test_truncated_success_body_is_retried_for_reads(make_api: Any) -> None:
@@ -656,6 +678,26 @@ async def test_async_partial_failure_with_concurrency() -> None:
     assert acked.isdisjoint(unsent) and acked | unsent == set(range(10_000))
     assert set(range(2000, 3000)) <= unsent
     assert seen < 10  # no batch was started after the failure was seen
+
+
+async def test_of_two_failed_batches_in_flight_the_first_is_the_cause() -> None:
+    """Batches 1 and 2 fail while both are in flight, batch 1 first: the error names batch
+    1 and its key, where a resume must start (batch 0 is acknowledged)."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        first = batch_events(request)[0]["i"]
+        if first == 2:
+            await asyncio.sleep(0.2)
+        return _std(400, f"Invalid request: batch {first}") if first else verdict_for(request)
+
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(handler),
+                           retry_policy=FAST_RETRY) as cg:  # fmt: skip
+        with pytest.raises(E.PartialIngestError) as ei:
+            await cg.ingest(CID, [{"i": i} for i in range(3)], max_batch_events=1,
+                            max_concurrency=3, idempotency_key="run-7")  # fmt: skip
+    err = ei.value
+    assert err.failed_idempotency_key == "run-7#1" and "batch 1" in str(err.cause)
+    assert list(err.unsent_indexes) == [1, 2] and err.accepted.total == 1
 
 
 async def test_cancelled_async_ingest_logs_progress(caplog: pytest.LogCaptureFixture) -> None:

@@ -370,6 +370,16 @@ async def test_invalid_json_success_is_typed(make_api: Any) -> None:
     assert ei.value.transient and "not valid JSON" in str(ei.value)
 
 
+async def test_an_envelope_answer_to_ingest_says_which_call_to_use(make_api: Any) -> None:
+    body = {"total": 1, "passed": 1, "failed": 0, "quarantined": 0}
+    api = make_api(base_url=BASE, api_key=API_KEY, max_retries=0,
+                   handler=lambda r: _json(200, body))  # fmt: skip
+    with pytest.raises(E.InvalidResponseError) as ei:
+        await api.ingest(CID, [{"a": 1}])
+    assert "not an ingest batch answer (no 'results')" in str(ei.value)
+    assert "use ingest_envelope()" in str(ei.value)
+
+
 async def test_a_success_of_the_wrong_json_type_names_it(make_api: Any) -> None:
     api = make_api(base_url=BASE, api_key=API_KEY, max_retries=0,
                    handler=lambda r: _json(200, [] if r.url.path == "/health" else {}))  # fmt: skip
