@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from typing import Any, Iterator, List, Tuple
 
 import httpx
@@ -72,6 +73,51 @@ async def test_own_http_client_following_redirects_still_protects_the_key(
         ):
             await acg.usage()
     assert b.seen and "x-api-key" not in b.seen[0][2]
+
+
+@pytest.mark.parametrize(
+    ("base", "target", "trusted"),
+    [
+        ("http://gw.example.com", "http://gw.example.com/x", True),
+        ("http://gw.example.com", "https://gw.example.com/x", True),  # the https upgrade
+        ("http://gw.example.com:80", "https://gw.example.com:443/x", True),
+        ("https://gw.example.com", "https://gw.example.com:443/x", True),
+        ("http://gw.example.com", "https://other.example.com/x", False),
+        ("http://gw.example.com:8080", "https://gw.example.com/x", False),
+        ("http://gw.example.com", "https://gw.example.com:8443/x", False),
+        ("http://gw.example.com", "http://gw.example.com:8080/x", False),
+        ("https://gw.example.com", "http://gw.example.com/x", False),  # a downgrade
+        ("https://gw.example.com:8443", "https://gw.example.com/x", False),
+        ("https://gw.example.com:80", "https://gw.example.com/x", False),
+    ],
+)  # fmt: skip
+def test_credentials_go_to_the_configured_origin_or_its_https_upgrade_only(
+    base: str, target: str, trusted: bool
+) -> None:
+    """Which redirect targets get the key, ``x-org-id`` and credential-like default
+    headers (any spelling); other default headers go everywhere."""
+    defaults = {"Cookie": "s=1", "Proxy-Authorization": "Basic eA==", "X-Trace": "t"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plain http to a remote host warns
+        client = Client(base, API_KEY, org_id="o", default_headers=defaults)
+    headers = {k.lower(): v for k, v in client._t.headers_for(httpx.URL(target)).items()}
+    client.close()
+    for name in ("x-api-key", "x-org-id", "cookie", "proxy-authorization"):
+        assert (name in headers) is trusted, name
+    assert headers["x-trace"] == "t"
+
+
+@pytest.mark.parametrize(
+    ("base", "warns"),
+    [("http://127.0.0.1:9", False), ("http://localhost:9", False),
+     ("http://gw.localhost:9", False), ("http://[::1]:9", False),
+     ("http://10.0.0.1", True), ("http://gw.example.com", True)],
+)  # fmt: skip
+def test_a_key_over_plain_http_warns_unless_the_host_is_loopback(base: str, warns: bool) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Client(base, API_KEY).close()
+    assert any("plain http://" in str(w.message) for w in caught) is warns
 
 
 def test_key_absent_from_reprs() -> None:
