@@ -104,6 +104,26 @@ def test_size_limits(gw: LocalGateway, client: httpx.Client) -> None:
     assert r.text == "Failed to buffer the request body: length limit exceeded"
 
 
+def test_an_event_of_exactly_the_per_event_limit_is_accepted(
+    gw: LocalGateway, client: httpx.Client
+) -> None:
+    uid = gw.contract_id("user_events")
+    for extra, too_large in ((0, False), (1, True)):
+        pad = 1_048_576 + extra - len('{"user_id":"a","pad":""}')
+        line = json.dumps({"user_id": "a", "pad": "x" * pad}, separators=(",", ":")).encode()
+        for content, headers in ((b"[" + line + b"]", {}), (line + b"\n", NDJSON)):
+            r = client.post(f"/v1/ingest/{uid}?dry_run=true", content=content, headers=headers)
+            assert (r.status_code == 413) is too_large, (extra, headers, r.text[:200])
+
+
+def test_ndjson_with_content_type_parameters(gw: LocalGateway, client: httpx.Client) -> None:
+    uid = gw.contract_id("user_events")
+    lines = json.dumps(GOOD) + "\n" + json.dumps(BAD)
+    ctype = {"content-type": "application/x-ndjson; charset=utf-8"}
+    r = client.post(f"/v1/ingest/{uid}?dry_run=true", content=lines, headers=ctype)
+    assert r.status_code == 207 and len(r.json()["results"]) == 2
+
+
 def test_idempotent_replay_and_conflict(fresh_gw: LocalGateway, fresh_client: httpx.Client) -> None:
     uid = fresh_gw.contract_id("user_events")
     key = str(uuid.uuid4())
@@ -166,27 +186,54 @@ def test_idempotency_key_rules(gw: LocalGateway, client: httpx.Client) -> None:
     assert r.status_code == 200
 
 
-def test_concurrent_same_key_is_written_once(fresh_gw: LocalGateway) -> None:
+def test_a_key_with_spaces_or_tabs_is_honoured(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
     uid = fresh_gw.contract_id("user_events")
-    key = str(uuid.uuid4())
-    body = json.dumps([GOOD, BAD]).encode()
-    statuses: List[int] = []
-    replays: List[bool] = []
-
-    def send() -> None:
-        with make_client(fresh_gw) as c:
-            r = c.post(f"/v1/ingest/{uid}", content=body, headers={"Idempotency-Key": key})
-            statuses.append(r.status_code)
-            replays.append(r.headers.get("x-idempotency-replay") == "true")
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [207] * 8
-    assert replays.count(False) == 1
+    for key in ("batch 7", "batch\t8"):
+        headers = {"Idempotency-Key": key}
+        first = fresh_client.post(f"/v1/ingest/{uid}", json=[GOOD], headers=headers)
+        again = fresh_client.post(f"/v1/ingest/{uid}", json=[GOOD], headers=headers)
+        assert "x-idempotency-replay" not in first.headers, key
+        assert again.headers["x-idempotency-replay"] == "true", key
     assert fresh_gw.count_rows("audit") == 2
+
+
+def test_concurrent_same_key_is_written_once(fresh_gw: LocalGateway) -> None:
+    """Eight connections send the same keyed batch at the same moment, five times over
+    (a batch of 300 events keeps each request busy long enough to overlap): every time,
+    one is processed and seven are replays of its answer."""
+    uid = fresh_gw.contract_id("user_events")
+    body = json.dumps([GOOD, BAD] * 150).encode()
+    clients = [make_client(fresh_gw) for _ in range(8)]
+
+    def send(
+        c: httpx.Client, key: str, start: threading.Barrier, out: List[httpx.Response]
+    ) -> None:
+        c.get("/health")  # connected before the barrier
+        start.wait()
+        out.append(c.post(f"/v1/ingest/{uid}", content=body, headers={"Idempotency-Key": key}))
+
+    try:
+        for _ in range(5):
+            key = str(uuid.uuid4())
+            start = threading.Barrier(len(clients))
+            answers: List[httpx.Response] = []
+            threads = [
+                threading.Thread(target=send, args=(c, key, start, answers)) for c in clients
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert [r.status_code for r in answers] == [207] * 8
+            replays = [r.headers.get("x-idempotency-replay") == "true" for r in answers]
+            assert replays.count(False) == 1
+            assert len({r.content for r in answers}) == 1
+    finally:
+        for c in clients:
+            c.close()
+    assert fresh_gw.count_rows("audit") == 5 * 300
 
 
 def test_v1_deprecated_pin_shape(fresh_gw: LocalGateway, fresh_client: httpx.Client) -> None:
