@@ -4,7 +4,9 @@ a batch that fails mid-write leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any, List
@@ -15,6 +17,26 @@ from cg_gateway_testlib import BAD, GOOD, make_client
 
 from contractgate.gateway import LocalGateway
 from contractgate.gateway._storage import Storage, Tx
+
+
+def test_an_expired_idempotency_record_is_not_replayed(
+    contracts_dir: Path, tmp_path: Path
+) -> None:
+    """Records are kept 24 h (§5.2): one whose time is up is a new request."""
+    db = tmp_path / "gw.sqlite3"
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    with LocalGateway(contracts_dir=contracts_dir, db=db) as gw, make_client(gw) as c:
+        uid = gw.contract_id("user_events")
+        c.post(f"/v1/ingest/{uid}", json=[GOOD], headers=headers)
+        kept = c.post(f"/v1/ingest/{uid}", json=[GOOD], headers=headers)
+        assert kept.headers["x-idempotency-replay"] == "true"
+        with sqlite3.connect(db) as conn:
+            (expires,) = conn.execute("SELECT expires_at FROM idempotency").fetchone()
+            assert 24 * 3600 - 60 < expires - time.time() <= 24 * 3600
+            conn.execute("UPDATE idempotency SET expires_at = ?", (time.time() - 1,))
+        late = c.post(f"/v1/ingest/{uid}", json=[GOOD], headers=headers)
+        assert "x-idempotency-replay" not in late.headers
+        assert gw.count_rows("audit") == 2
 
 
 def test_file_database_survives_a_restart(contracts_dir: Path, tmp_path: Path) -> None:
