@@ -44,6 +44,48 @@ def test_isolated_swaps_in_a_fresh_state_and_restores_the_shared_one(
         assert other.get("/contracts").status_code == 401
 
 
+def test_isolated_blocks_start_and_end_with_no_faults_and_full_buckets(
+    fresh_gw: LocalGateway,
+) -> None:
+    """A fault armed before the block does not fire inside it, and a rate-limit bucket
+    emptied before (or inside) is full again inside (and after)."""
+    key = fresh_gw.add_api_key(rate_limit_rps=0.01, rate_limit_burst=3)  # one dry run each
+    uid = fresh_gw.contract_id("user_events")
+    url = f"/v1/ingest/{uid}?dry_run=true"
+    with make_client(fresh_gw, key) as c:
+        assert c.post(url, json=GOOD).status_code == 200
+        assert c.post(url, json=GOOD).status_code == 429  # the bucket is empty
+        fresh_gw.faults.fail_next(1, status=503, path_prefix="/health")
+        with fresh_gw.isolated():
+            assert c.get("/health").status_code == 200
+            assert c.post(url, json=GOOD).status_code == 200
+            assert c.post(url, json=GOOD).status_code == 429
+        assert c.post(url, json=GOOD).status_code == 200
+        assert c.post(url, json=GOOD).status_code == 429
+        fresh_gw.reset()
+        assert c.post(url, json=GOOD).status_code == 200
+
+
+def test_a_key_added_inside_an_isolated_block_is_gone_after_a_restart(
+    contracts_dir: Path,
+) -> None:
+    gw = LocalGateway(contracts_dir=contracts_dir)
+    gw.start()
+    try:
+        with gw.isolated():
+            extra = gw.add_api_key()
+    finally:
+        gw.stop()
+    gw.start()
+    try:
+        with make_client(gw, key=extra) as other:
+            assert other.get("/contracts").status_code == 401
+        with make_client(gw) as own:
+            assert own.get("/contracts").status_code == 200
+    finally:
+        gw.stop()
+
+
 def test_isolated_blocks_do_not_see_each_other(fresh_gw: LocalGateway) -> None:
     uid = fresh_gw.contract_id("user_events")
     for _ in range(2):
