@@ -312,6 +312,7 @@ def test_an_empty_fixture_warns_and_fails_with_fail_on_empty(cli, project: Path)
     r = cli("validate", empty, "--fail-on-empty", "--format", "json")
     doc = r.json()
     assert doc["exit_code"] == 1 and doc["summary"]["files_empty"] == 1
+    assert doc["summary"]["files_failed"] == 1
     assert doc["errors"][0]["kind"] == "empty_input"
     r = cli("validate", empty, "--format", "github")
     assert r.code == 0
@@ -320,6 +321,15 @@ def test_an_empty_fixture_warns_and_fails_with_fail_on_empty(cli, project: Path)
         "(--fail-on-empty makes this an error)"
     )
     assert cli("validate", "-q", empty).err == ""  # -q: problems only
+
+
+def test_an_unreadable_file_outranks_violations_in_the_exit_code(cli, project: Path) -> None:
+    """Violations exit 1, a file that cannot be checked 2, in either order."""
+    for files in ((BAD, "examples/fixtures/missing.ndjson"),
+                  ("examples/fixtures/missing.ndjson", BAD)):  # fmt: skip
+        r = cli("validate", "--contract", USER_EVENTS, *files)
+        assert r.code == 2, files
+        assert "1 file could not be checked" in r.lines[-1]
 
 
 def test_a_quoted_glob_is_expanded(cli, project: Path) -> None:

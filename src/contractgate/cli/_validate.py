@@ -249,7 +249,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if empty:
             counts.empty += 1
             counts.empty_failed += bool(args.fail_on_empty)
-            code = _empty_file(out, args, shown, code, all_findings)
+            _empty_file(out, args, shown, all_findings)
         if tally.failed or (empty and args.fail_on_empty):
             counts.failed += 1
             code = severity_code(code, EXIT_FAILED)
@@ -294,17 +294,16 @@ class _Counts:
 
 
 def _empty_file(
-    out: Output, args: argparse.Namespace, shown: str, code: int, findings: List[Finding]
-) -> int:
-    """A fixture with no events checks nothing: a warning, or a failure with
-    ``--fail-on-empty``."""
+    out: Output, args: argparse.Namespace, shown: str, findings: List[Finding]
+) -> None:
+    """A fixture with no events checks nothing: a warning, or (``--fail-on-empty``, which
+    fails the run) an error."""
     if args.fail_on_empty:
         f = Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown)
         out.finding(f)
         findings.append(f)
-        return severity_code(code, EXIT_FAILED)
+        return
     out.warning(f"{shown}: no records to check (--fail-on-empty makes this an error)", file=shown)
-    return code
 
 
 def _summary(
