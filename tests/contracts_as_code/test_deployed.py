@@ -4,13 +4,15 @@ pinned versions, and a new stable version being picked up."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
 import warnings
 from pathlib import Path
-from typing import List
+from typing import Callable, List
 
+import httpx
 import pytest
 
 from conftest import REPO, CountingClient
@@ -100,6 +102,72 @@ def test_a_corrupt_copy_is_fetched_again_while_online(
     assert counting.take() == [f"/contracts/{cid}/versions/1.0.0"]
     assert json.loads(entry.read_text())["version"] == "1.0.0"  # repaired in place
     assert [p.name for p in entry.parent.iterdir()] == ["1.0.0.json"]  # no temp files left
+
+
+def test_a_copy_that_is_not_the_one_latest_json_names_is_not_used(
+    gateway: LocalGateway, counting: CountingClient, cache: Path
+) -> None:
+    """A version file replaced by another YAML with its own (matching) hash: within the
+    TTL it is not taken, the gateway's hash decides, and the right YAML is fetched."""
+    cid = gateway.contract_id("user_events")
+    Contract.from_gateway("user_events", client=counting.client, cache_dir=str(cache))
+    entry = next(p for p in version_files(cache) if p.name == "1.1.0.json")
+    doc = json.loads(entry.read_text())
+    doc["yaml"] = doc["yaml"].replace("login", "logout")
+    doc["sha256"] = hashlib.sha256(doc["yaml"].encode("utf-8")).hexdigest()
+    entry.write_text(json.dumps(doc))
+    counting.take()
+    again = Contract.from_gateway("user_events", client=counting.client, cache_dir=str(cache))
+    assert again == USER_EVENTS_1_1
+    assert counting.take() == [f"/v1/contracts/{cid}/version", f"/contracts/{cid}/versions/1.1.0"]
+
+
+class _Announces(httpx.HTTPTransport):
+    """Real answers, but the latest-version hash rewritten (a version promoted between
+    the two requests, or another spelling of the same hash)."""
+
+    def __init__(self, rewrite: Callable[[str], str]) -> None:
+        super().__init__()
+        self.rewrite = rewrite
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if not request.url.path.endswith("/version"):
+            return response
+        body = json.loads(response.read())
+        body["hash"] = self.rewrite(body["hash"])
+        return httpx.Response(response.status_code, json=body)
+
+
+@pytest.mark.parametrize("announced", ["another", "uppercase"])
+def test_the_yaml_must_have_the_hash_the_gateway_announced(
+    gateway: LocalGateway, cache: Path, announced: str
+) -> None:
+    rewrite = (lambda h: "0" * 64) if announced == "another" else str.upper
+    with httpx.Client(transport=_Announces(rewrite)) as http, Client(
+        base_url=gateway.base_url, api_key=gateway.api_key, http_client=http
+    ) as client:
+        if announced == "uppercase":  # the same hash
+            got = Contract.from_gateway("user_events", client=client, cache_dir=str(cache))
+            assert got == USER_EVENTS_1_1
+            return
+        with pytest.raises(DeployedContractError) as err:
+            Contract.from_gateway("user_events", client=client, cache_dir=str(cache))
+    assert err.value.reason == "hash_mismatch"
+    assert "does not match the SHA-256 it announced" in str(err.value)
+    assert version_files(cache) == []  # nothing kept
+
+
+def test_a_clock_that_went_back_is_no_proof_of_freshness(
+    gateway: LocalGateway, counting: CountingClient, cache: Path
+) -> None:
+    cid = gateway.contract_id("user_events")
+    for now in (1_000_000.0, 1_000_001.0, 999_000.0):
+        fetch_deployed("user_events", client=counting.client, cache_dir=str(cache),
+                       clock=lambda now=now: now)  # fmt: skip
+        asked = counting.take()
+        # first: fetched; a second later: within the TTL; checked again when time runs back
+        assert (f"/v1/contracts/{cid}/version" in asked) is (now != 1_000_001.0), now
 
 
 def test_a_new_stable_version_is_picked_up(
