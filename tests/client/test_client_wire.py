@@ -304,6 +304,29 @@ async def test_error_mapping(make_api: Any, status: int, body: Any, cls: type, t
     assert err.method == "GET"
 
 
+@pytest.mark.parametrize("header", ["x-request-id", "fly-request-id", "x-amzn-requestid", "cf-ray"])
+async def test_the_request_id_of_an_error_comes_from_any_known_header(
+    make_api: Any, header: str
+) -> None:
+    api = make_api(base_url=BASE, api_key=API_KEY, max_retries=0,
+                   handler=lambda r: httpx.Response(404, headers={header: "req-7"}))  # fmt: skip
+    with pytest.raises(E.NotFoundError) as ei:
+        await api.get_contract(CID)
+    assert ei.value.request_id == "req-7"
+
+
+async def test_rate_limit_headers_are_read_even_when_only_some_come(make_api: Any) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = verdict_for(request)
+        answer.headers["X-RateLimit-Remaining"] = " 5 "
+        return answer
+
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=handler)
+    res = await api.ingest(CID, [{"user_id": "a"}])
+    assert res.rate_limit is not None
+    assert (res.rate_limit.limit, res.rate_limit.remaining, res.rate_limit.reset) == (None, 5, None)
+
+
 async def test_408_is_a_timeout_and_an_http_error(make_api: Any) -> None:
     api = make_api(base_url=BASE, api_key=API_KEY, max_retries=0,
                    handler=lambda r: httpx.Response(408))  # fmt: skip
