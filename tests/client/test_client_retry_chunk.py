@@ -24,6 +24,8 @@ from contractgate.async_client import AsyncClient
 
 BASE = "http://127.0.0.1:9"  # never contacted: every test uses a mock transport
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+#: Back-off of at most 0.02 s, but 0.25 s before a key the gateway may be processing.
+KEYED_GAP = RetryPolicy(max_retries=5, initial_delay=0.01, max_delay=0.02, keyed_min_delay=0.25)
 
 
 def _std(status: int, msg: str = "boom") -> httpx.Response:
@@ -149,9 +151,7 @@ async def test_a_keyed_retry_waits_the_keyed_minimum_only_after_an_ambiguous_fai
     rec.script = [httpx.ConnectError("refused"), httpx.ConnectTimeout("no answer"),
                   httpx.PoolTimeout("pool full"), httpx.ReadTimeout("slow"),
                   httpx.Response(408)]  # fmt: skip
-    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
-                   retry_policy=RetryPolicy(max_retries=5, initial_delay=0.01, max_delay=0.02,
-                                            keyed_min_delay=0.25))  # fmt: skip
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, retry_policy=KEYED_GAP)
     with caplog.at_level(logging.DEBUG, logger="contractgate"):
         res = await api.ingest(CID, [{"user_id": "a"}])
     assert res.total == 1 and len(rec.requests) == 6
@@ -167,9 +167,7 @@ async def test_a_dry_run_has_no_key_and_is_retried_as_a_read(
     retried after the plain back-off, on either route (a legacy write is not)."""
     rec = Recorder(verdict_for)
     rec.script = [httpx.ReadTimeout("slow")]
-    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec,
-                   retry_policy=RetryPolicy(max_retries=3, initial_delay=0.01, max_delay=0.02,
-                                            keyed_min_delay=0.25))  # fmt: skip
+    api = make_api(base_url=BASE, api_key=API_KEY, handler=rec, retry_policy=KEYED_GAP)
     with caplog.at_level(logging.DEBUG, logger="contractgate"):
         res = await api.ingest(CID, [{"user_id": "a"}], dry_run=True)
     assert res.total == 1 and len(rec.requests) == 2
@@ -485,7 +483,8 @@ async def test_the_read_ahead_is_exactly_the_window(make_api: Any, by: str) -> N
     if by == "batches":
         window = chunking.READ_AHEAD_BATCHES
     else:  # the first batch count whose bytes reach the limit, fewer than the count limit
-        window = -(-chunking.READ_AHEAD_BYTES // (2 * 999_030))
+        batch_bytes = 2 * len(chunking.encode_event({"i": 10, "pad": pad})) + 1
+        window = -(-chunking.READ_AHEAD_BYTES // batch_bytes)
         assert window < chunking.READ_AHEAD_BATCHES
     assert at_first_request[0] == window * per_batch + 1
 

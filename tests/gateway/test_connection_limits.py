@@ -62,6 +62,29 @@ def _status(data: bytes) -> int:
     return int(data.split(b" ", 2)[1])
 
 
+def _trickle(sock: socket.socket, data: bytes) -> Tuple[int, bool]:
+    """Send ``data`` a byte every 20 ms until the server answers 408 or closes: (bytes
+    sent, closed)."""
+    sent = 0
+    for byte in data:
+        readable, _, _ = select.select([sock], [], [], 0.02)
+        if readable:
+            answer, closed = _read_all(sock)
+            assert answer == b"" or _status(answer) == 408
+            return sent, closed
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:  # reset: the server is gone
+            return sent, True
+        sent += 1
+    return sent, False
+
+
+def _chunked(body: bytes, trailers: bytes = b"") -> bytes:
+    """``body`` as one chunk, then the last chunk (and ``trailers``)."""
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n" + trailers + b"\r\n"
+
+
 def _head(gw: LocalGateway, *headers: str, path: Optional[str] = None) -> bytes:
     uid = gw.contract_id("user_events")
     lines = [
@@ -147,7 +170,7 @@ def test_a_length_of_digits_outside_ascii_is_400(fresh_gw: LocalGateway, digit: 
 
 
 def test_a_chunked_body_with_trailers_keeps_the_connection_usable(fresh_gw: LocalGateway) -> None:
-    chunked = f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\nX-Checksum: 1\r\nX-More: 2\r\n\r\n"
+    chunked = _chunked(BODY, trailers=b"X-Checksum: 1\r\nX-More: 2\r\n")
     with _connect(fresh_gw) as sock:
         sock.sendall(_head(fresh_gw, "Transfer-Encoding: chunked") + chunked)
         sock.settimeout(10)
@@ -185,7 +208,7 @@ def test_a_body_at_the_cap_is_read_one_byte_more_is_413(
         pad = 1_048_576 + extra - len(b'{"yaml_content":"","event":{}}')
         body = b'{"yaml_content":"' + b" " * pad + b'","event":{}}'
         framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
-        payload = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" if chunked else body
+        payload = _chunked(body) if chunked else body
         with _connect(fresh_gw) as sock:
             sock.sendall(_head(fresh_gw, framing, path="/playground/validate") + payload)
             sock.settimeout(10)
@@ -204,7 +227,7 @@ def test_repeated_identical_lengths_are_one_length(fresh_gw: LocalGateway) -> No
 
 
 def test_chunked_with_a_length_is_served_then_closed(fresh_gw: LocalGateway) -> None:
-    chunked = f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\n\r\n"
+    chunked = _chunked(BODY)
     with _connect(fresh_gw) as sock:
         sock.sendall(_head(fresh_gw, "Transfer-Encoding: chunked", "Content-Length: 3") + chunked)
         data, closed = _read_all(sock)
@@ -243,22 +266,9 @@ def test_trickled_headers_cannot_hold_the_connection(tight_gw: LocalGateway) -> 
     """One header byte at a time, each well inside the idle timeout: the server still
     closes the connection once the whole head has taken too long."""
     trickle = b"X-Slow: " + b"a" * 4000
-    sent = 0
     with _connect(tight_gw) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-        closed = False
-        for byte in trickle:
-            readable, _, _ = select.select([sock], [], [], 0.02)
-            if readable:
-                data, closed = _read_all(sock)
-                assert data == b"" or _status(data) == 408
-                break
-            try:
-                sock.sendall(bytes([byte]))
-            except OSError:  # reset: the server is gone
-                closed = True
-                break
-            sent += 1
+        sent, closed = _trickle(sock, trickle)
     assert closed
     assert sent < len(trickle)  # the server gave up long before the trickle ended
 
@@ -270,24 +280,6 @@ def patient_gw(contracts_dir: Path) -> Iterator[LocalGateway]:
         contracts_dir=contracts_dir, idle_timeout=5, header_timeout=0.3, request_timeout=0.6
     ) as g:
         yield g
-
-
-def _trickle(sock: socket.socket, data: bytes) -> Tuple[int, bool]:
-    """Send ``data`` a byte every 20 ms until the server answers 408 or closes: (bytes
-    sent, closed)."""
-    sent = 0
-    for byte in data:
-        readable, _, _ = select.select([sock], [], [], 0.02)
-        if readable:
-            answer, closed = _read_all(sock)
-            assert answer == b"" or _status(answer) == 408
-            return sent, closed
-        try:
-            sock.sendall(bytes([byte]))
-        except OSError:  # reset: the server is gone
-            return sent, True
-        sent += 1
-    return sent, False
 
 
 @pytest.mark.parametrize("part", ["head", "body"])

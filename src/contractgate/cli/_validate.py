@@ -302,8 +302,10 @@ def _empty_file(
         f = Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown)
         out.finding(f)
         findings.append(f)
-        return
-    out.warning(f"{shown}: no records to check (--fail-on-empty makes this an error)", file=shown)
+    else:
+        out.warning(
+            f"{shown}: no records to check (--fail-on-empty makes this an error)", file=shown
+        )
 
 
 def _summary(
