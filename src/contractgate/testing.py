@@ -61,7 +61,7 @@ def _is_violation(v: Any) -> bool:
 def _rows(violations: Iterable[Any]) -> List[Tuple[str, ...]]:
     rows: List[Tuple[str, ...]] = []
     for v in violations:
-        field = str(v.field) or "(event)"
+        field = str(v.field) or "''"  # an entity named "" (the root is "<root>")
         index = getattr(v, "record_index", None)
         if isinstance(index, int):
             rows.append((f"record {index}", field, str(v.kind), str(v.message)))
@@ -72,7 +72,7 @@ def _rows(violations: Iterable[Any]) -> List[Tuple[str, ...]]:
 
 def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
     """One line per violation, ``field  kind  message``, in aligned columns (envelope
-    violations start with their record). Fields at the event's root show ``(event)``."""
+    violations start with their record). A field named by the empty string shows as ``''``."""
     rows = _rows(violations)
     if not rows:
         return f"{indent}(no violations)"

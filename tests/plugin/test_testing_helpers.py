@@ -212,3 +212,97 @@ def test_compare_explanation(signup: Any) -> None:
     assert lines is not None and lines[-1] == "  ... and 2 more"  # pytest shows 8 lines
     assert compare_explanation("==", good, good) is None  # nothing to say
     assert compare_explanation("==", bad, 3) is None
+
+
+BLANK = """\
+version: "1.0.0"
+name: blank
+ontology:
+  entities:
+    - {name: "", type: integer, required: true}
+    - {name: a, type: integer}
+"""
+
+
+def test_a_field_named_by_the_empty_string_is_quoted_and_the_root_is_its_own() -> None:
+    blank = Contract.from_yaml(BLANK).compile()
+    assert format_violations(blank.validate({"a": "x"}).violations).splitlines() == [
+        "  ''  missing_required_field  Required field '' is missing",
+        "  a   type_mismatch           Field 'a' expected type Integer, got string",
+    ]
+    assert format_violations(blank.validate([1]).violations) == (
+        "  <root>  type_mismatch  Event must be a JSON object"
+    )
+
+
+def test_rows_with_and_without_a_record_share_the_columns() -> None:
+    compiled = Contract.from_yaml(WRAPPED).compile()
+    records = compiled.validate_envelope({"data": [{"id": 5}]}).violations
+    plain = compiled.validate({"id": 6}).violations
+    assert format_violations([*records, *plain]).splitlines() == [
+        "  record 0  id  type_mismatch  Field 'id' expected type String, got integer",
+        "            id  type_mismatch  Field 'id' expected type String, got integer",
+    ]
+
+
+def test_a_long_event_is_cut_in_the_failure_message(signup: Any) -> None:
+    event = {**BAD, "note": "x" * 500}
+    with pytest.raises(AssertionError) as ei:
+        assert_valid(signup, event)
+    last = str(ei.value).splitlines()[-1]
+    assert last == "event: " + repr(event)[:237] + "..."
+    assert len(last) == len("event: ") + 240
+
+
+def test_a_bytearray_is_raw_json_too(signup: Any) -> None:
+    assert_valid(signup, bytearray(b'{"email": "a@b", "age": 13, "plan": "free"}'))
+    with pytest.raises(AssertionError) as ei:
+        assert_valid(signup, bytearray(b'{"email": "a@b", "age": 1, "plan": "free"}'))
+    assert str(ei.value).splitlines()[-1] == (
+        "event (JSON): b'{\"email\": \"a@b\", \"age\": 1, \"plan\": \"free\"}'"
+    )
+
+
+def test_only_with_fields_alone_compares_fields_alone(signup: Any) -> None:
+    assert_invalid(signup, {**GOOD, "age": 1}, fields="age", only=True)
+    with pytest.raises(AssertionError) as ei:
+        assert_invalid(signup, BAD, fields="age", only=True)
+    assert str(ei.value).splitlines()[0] == (
+        "event fails contract 'signup' 1.0.0, but not as expected (field 'age'): "
+        "1 other violation (only=True): pattern_mismatch on 'email'"
+    )
+
+
+def test_a_kind_with_nothing_close_gets_no_suggestion(signup: Any) -> None:
+    with pytest.raises(ValueError) as ei:
+        assert_invalid(signup, BAD, kinds="zzz")
+    assert str(ei.value).startswith("unknown violation kind 'zzz' (kinds: missing_required_field, ")
+
+
+def test_only_contracts_are_accepted(signup: Any) -> None:
+    from types import SimpleNamespace
+
+    with pytest.raises(TypeError, match=r"expected a CompiledContract .* got SimpleNamespace"):
+        assert_valid(SimpleNamespace(contract=signup.contract), GOOD)
+
+
+def test_explain_and_compare_leave_other_values_alone(signup: Any) -> None:
+    violation = signup.validate(BAD).violations[0]
+    assert explain([1, 2]) is None and explain([violation, "x"]) is None
+    assert compare_explanation("==", [1], []) is None
+    assert compare_explanation("==", [], [violation, 2]) is None
+    wrapped = Contract.from_yaml(WRAPPED).compile()
+    assert explain(wrapped.validate_envelope({"data": [{"id": "a"}]})) is None
+
+
+def test_compare_counts_repeated_violations(signup: Any) -> None:
+    email = signup.validate(BAD).violations[0]
+    assert compare_explanation("==", [email, email], [email]) == [
+        "[2 violations] == [1 violation]",
+        "only on the left (1):",
+        EMAIL_ROW,
+    ]
+    four = signup.validate({"email": 1, "age": "x", "plan": 2, "extra": None}).violations
+    four = [*four, *four][:4]
+    lines = compare_explanation("==", four, [])
+    assert lines is not None and len(lines) == 6 and "more" not in lines[-1]
