@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional, Sequence
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._validation.summary import check_count
 from .client import Client
 from .models import BatchAck
 from .validator import EventOutcome, ValidationSummary
@@ -147,8 +148,7 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
         raise ValueError(
             f"job_id must be 1-128 printable ASCII characters without spaces, got {job_id!r}"
         )
-    if not isinstance(partition, int) or isinstance(partition, bool) or partition < 0:
-        raise ValueError(f"partition must be an int >= 0, got {partition!r}")
+    check_count("partition", partition)
     if not isinstance(contract_id, str) or not _CONTRACT_ID.match(contract_id):
         # checked on the driver: otherwise every task, and every retry, fails with a 400
         raise ValueError(

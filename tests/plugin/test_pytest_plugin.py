@@ -126,10 +126,22 @@ def test_comparing_verdicts_shows_the_difference(project: pytest.Pytester) -> No
         def test_two_verdicts(contractgate_contract):
             signup = contractgate_contract("signup")
             assert signup.validate(BAD) == signup.validate({**BAD, "age": 20})
+
+        def test_plain_list(contractgate_contract):
+            vr = contractgate_contract("signup").validate({**BAD, "email": "a@b"})
+            assert list(vr.violations) == []
+
+        def test_verdict_on_the_right(contractgate_contract):
+            vr = contractgate_contract("signup").validate({**BAD, "email": "a@b"})
+            assert [] == vr.violations
+
+        def test_not_equal(contractgate_contract):
+            signup = contractgate_contract("signup")
+            assert signup.validate(BAD) != signup.validate(BAD)
         """,
     )
     result = project.runpytest_subprocess()
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=5)
     result.stdout.fnmatch_lines(
         [
             "*_ test_no_violations _*",
@@ -141,6 +153,16 @@ def test_comparing_verdicts_shows_the_difference(project: pytest.Pytester) -> No
             "E       assert ValidationResult(2 violations) == ValidationResult(1 violation)",
             "E         only on the left (1):",
             "E           age  range_violation  Field 'age' value 9 is below minimum 13",
+            "*_ test_plain_list _*",
+            # (pytest keeps "AssertionError: " before some messages, by their quotes)
+            "E       *assert [[]1 violation] == [[]no violations]",
+            "E         only on the left (1):",
+            "*_ test_verdict_on_the_right _*",
+            "E       *assert [[]no violations] == [[]1 violation]",
+            "E         only on the right (1):",
+            "*_ test_not_equal _*",
+            "E       assert ValidationResult(2 violations) != ValidationResult(2 violations)",
+            "E         the same violations on both sides:",
         ]
     )
     # the comparison already showed everything: no second copy of the table. Count in
@@ -221,6 +243,30 @@ def test_assert_valid_and_assert_invalid(project: pytest.Pytester) -> None:
     assert "contractgate: ValidationResult" not in result.stdout.str()
 
 
+def test_an_explanation_that_fails_leaves_the_report_alone(project: pytest.Pytester) -> None:
+    """A verdict the explanation cannot read (a hand-made one holding no violation)
+    costs a warning, not the user's failure report."""
+    _test_file(
+        project,
+        """
+        from contractgate import ValidationResult
+
+        def test_odd():
+            vr = ValidationResult(passed=False, violations=[1])
+            assert vr.passed
+        """,
+    )
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_odd _*",
+            "E       assert False",
+            "*contractgate: could not explain the failure: AttributeError(*",
+        ]
+    )
+
+
 # ---------------------------------------------------------------------------- contracts by name
 
 
@@ -232,6 +278,7 @@ def test_contract_fixture_loads_by_name_and_version(project: pytest.Pytester) ->
             signup = contractgate_contract("signup")
             assert (signup.contract.name, signup.contract.version) == ("signup", "1.0.0")
             assert signup.validate({**GOOD, "age": 14}).passed
+            assert contractgate_contract("signup") is signup  # loaded once a session
 
         def test_pinned(contractgate_contract):
             old = contractgate_contract("signup", version="0.9.0")
@@ -253,12 +300,14 @@ def test_contract_fixture_loads_by_name_and_version(project: pytest.Pytester) ->
             contractgate_contract("broken")
         """,
     )
+    (project.path / "contracts" / "unreadable.yaml").write_text("version: [\n")
     result = project.runpytest_subprocess()
     result.assert_outcomes(passed=3, failed=4)
     result.stdout.fnmatch_lines_random(
         [
             "*contractgate_contract: no contract named 'sign_up' in *contracts "
             "(contracts: broken, drafty, signup)",
+            "  could not load *unreadable.yaml*",
             "*contractgate_contract: 'drafty' has no stable version; pass version= "
             "(versions: 0.1.0)",
             "*contractgate_contract: 'signup' has no version '3.0.0' (versions: 0.9.0, 1.0.0)",
@@ -272,6 +321,43 @@ def test_contract_fixture_needs_the_folder(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--contractgate-contracts=nowhere")
     result.stdout.fnmatch_lines(["*contractgate_contract: contracts folder not found:*nowhere*"])
     assert result.ret != 0
+
+
+def test_contracts_folder_relative_to_the_ini_file(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The ini value is relative to the ini file, wherever the rootdir is."""
+    _test_file(
+        project,
+        """
+        def test_found(contractgate_contract):
+            assert contractgate_contract.names == ["broken", "drafty", "signup"]
+        """,
+    )
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    project.runpytest_subprocess(f"--rootdir={elsewhere}").assert_outcomes(passed=1)
+
+
+def test_contracts_folder_of_the_working_directory_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an option: ``contracts`` in the working directory, then in the rootdir;
+    when neither exists, the error names the rootdir's."""
+    pytester.makeini("[pytest]\n")
+    sub = pytester.mkdir("sub")
+    (sub / "contracts").mkdir()
+    (sub / "contracts" / "signup.yaml").write_text(SIGNUP.format(version="1.0.0", min_age=13))
+    (sub / "test_sub.py").write_text(
+        "def test_found(contractgate_contract):\n"
+        "    assert contractgate_contract.names == ['signup']\n"
+    )
+    monkeypatch.chdir(sub)
+    pytester.runpytest_subprocess("test_sub.py").assert_outcomes(passed=1)
+    monkeypatch.chdir(pytester.mkdir("other"))
+    result = pytester.runpytest_subprocess(str(sub / "test_sub.py"))
+    result.stdout.fnmatch_lines(
+        [f"*contractgate_contract: contracts folder not found: {pytester.path / 'contracts'} *"]
+    )
 
 
 # ---------------------------------------------------------------------------- isolation
@@ -309,6 +395,9 @@ def test_isolated_gateway_per_test(project: pytest.Pytester) -> None:
     )
     result = project.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["*UserWarning: contractgate_gateway: *broken.yaml: does not compile (ingest will *"]
+    )
 
 
 def test_admin_reset_over_http(project: pytest.Pytester) -> None:
@@ -326,6 +415,7 @@ def test_admin_reset_over_http(project: pytest.Pytester) -> None:
         """,
     )
     project.runpytest_subprocess("--contractgate-admin").assert_outcomes(passed=1)
+    project.runpytest_subprocess("-o", "contractgate_admin=true").assert_outcomes(passed=1)
     without = project.runpytest_subprocess()
     without.assert_outcomes(failed=1)
     without.stdout.fnmatch_lines(["*assert (404 == 200*"])

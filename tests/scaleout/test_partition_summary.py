@@ -260,3 +260,78 @@ def test_partition_keys_need_a_contract_id_not_a_name() -> None:
     for bad in ("orders", "", cid + "0", None):
         with pytest.raises(ValueError, match="contract_id must be the contract's id"):
             partition_key("job-1", bad, 0)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- the summary itself
+
+KEY = ("f", "k")
+
+
+def _one(p: int, o: int, field: str = "f") -> ValidationSummary:
+    return ValidationSummary(
+        total=1, passed=0, counts={(field, "k"): 1},
+        examples={(field, "k"): (Example(p, o, field, "m"),)}, max_examples=2,
+    )
+
+
+def test_a_summary_is_checked_when_it_is_made() -> None:
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=r"max_examples must be an int >= 0, got "):
+            ValidationSummary(max_examples=bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=r"max_examples must be an int >= 0, got "):
+            ValidationSummary.of([], max_examples=bad)  # type: ignore[arg-type]
+    def unread() -> Any:
+        raise AssertionError("a bad limit must fail before any event is read")
+        yield  # pragma: no cover
+
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
+        validate_chunk(COMPILED, unread(), max_examples=-1)
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
+        summarize_partition(COMPILED, unread(), max_examples=-1)
+    with pytest.raises(ValueError, match="a summary with examples needs max_examples"):
+        ValidationSummary(total=1, counts={KEY: 1}, examples={KEY: (Example(0, 0, "f", "m"),)})
+    for total, passed in ((1, 2), (1, -1)):
+        with pytest.raises(ValueError, match=rf"passed={passed} must lie in 0\.\.total={total}"):
+            ValidationSummary(total=total, passed=passed)
+    # the caller's dicts are copied: changing them later changes no summary
+    counts = {KEY: 1}
+    s = ValidationSummary(total=1, counts=counts)
+    counts[KEY] = 5
+    assert s.counts[KEY] == 1 and s.violations == 1
+
+
+def test_equal_summaries_agree_on_everything() -> None:
+    assert _one(0, 1) != _one(0, 2)  # same counts, another example
+    assert ValidationSummary(max_examples=2) != ValidationSummary(max_examples=3)
+    assert _one(0, 1) == _one(0, 1) and hash(_one(0, 1)) == hash(_one(0, 1))
+    assert ValidationSummary.from_dict(ValidationSummary().to_dict()) == ValidationSummary()
+    kept_none = ValidationSummary(total=2, counts={KEY: 2}, max_examples=0)
+    assert ValidationSummary.from_dict(kept_none.to_dict()) == kept_none
+    with pytest.raises(ValueError, match="not a ValidationSummary dict"):
+        ValidationSummary.from_dict({"total": None, "passed": 0})
+    with pytest.raises(TypeError):
+        1 + _one(0, 0)  # type: ignore[operator]  # only sum()'s 0 starts a sum
+
+
+def test_rows_of_equal_counts_come_by_name() -> None:
+    s = _one(0, 0, "b") + _one(0, 1, "a") + _one(0, 2, "c") + _one(0, 3, "c")
+    assert [(f, n) for f, _, n, _ in s.rows()] == [("c", 2), ("a", 1), ("b", 1)]
+
+
+def test_examples_arriving_in_any_order_are_the_smallest_in_order() -> None:
+    outcomes = list(validate_partition(COMPILED, order_lines(300), partition=1))
+    forward = ValidationSummary.of(outcomes, max_examples=3)
+    assert ValidationSummary.of(reversed(outcomes), max_examples=3) == forward
+    shuffled = outcomes[:]
+    random.Random(11).shuffle(shuffled)
+    assert ValidationSummary.of(shuffled, max_examples=3) == forward
+    for ex in forward.examples.values():
+        assert list(ex) == sorted(ex)
+    none_kept = ValidationSummary.of(outcomes, max_examples=0)
+    assert dict(none_kept.examples) == {} and none_kept.counts == forward.counts
+
+
+def test_a_summary_where_everything_passed_says_so() -> None:
+    s = ValidationSummary.of(validate_partition(COMPILED, [order(1), order(2)]))
+    assert s.failed == 0
+    assert str(s) == "2 events: 2 passed, 0 failed (0.00% failed)"

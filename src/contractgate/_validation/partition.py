@@ -15,7 +15,14 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
 from .compiler import CompiledContract, Now
-from .summary import NOT_JSON_VALUE, PARSE_ERROR, ROOT_FIELD, Tally, ValidationSummary
+from .summary import (
+    NOT_JSON_VALUE,
+    PARSE_ERROR,
+    ROOT_FIELD,
+    Tally,
+    ValidationSummary,
+    check_count,
+)
 from .values.pyjson import to_event_value
 from .violations import Violation
 
@@ -78,9 +85,8 @@ class PartitionReport:
 
 
 def _check_position(partition: int, start: int) -> None:
-    for name, value in (("partition", partition), ("start", start)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+    check_count("partition", partition)
+    check_count("start", start)
 
 
 def _blank(item: Any) -> bool:

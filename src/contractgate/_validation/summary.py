@@ -24,6 +24,7 @@ __all__ = [
     "ROOT_FIELD",
     "Example",
     "ValidationSummary",
+    "check_count",
     "field_group",
 ]
 
@@ -39,6 +40,13 @@ _INDEX = re.compile(r"\[\d+\]")
 
 #: (field group, kind): one row of the summary.
 Key = Tuple[str, str]
+
+
+def check_count(name: str, value: object) -> None:
+    """The one rule for positions and example limits: an int >= 0, not a bool (checked
+    where a caller hands one in, so a bad value fails before any work)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
 
 
 def field_group(path: str) -> str:
@@ -85,10 +93,8 @@ class ValidationSummary:
     max_examples: Optional[int] = None
 
     def __post_init__(self) -> None:
-        if self.max_examples is not None and (
-            not isinstance(self.max_examples, int) or self.max_examples < 0
-        ):
-            raise ValueError(f"max_examples must be an int >= 0, got {self.max_examples!r}")
+        if self.max_examples is not None:
+            check_count("max_examples", self.max_examples)
         if self.max_examples is None and any(self.examples.values()):
             raise ValueError("a summary with examples needs max_examples")
         if not 0 <= self.passed <= self.total:
@@ -256,8 +262,7 @@ class Tally:
     __slots__ = ("_counts", "_examples", "_groups", "max_examples", "passed", "total")
 
     def __init__(self, max_examples: int) -> None:
-        if not isinstance(max_examples, int) or max_examples < 0:
-            raise ValueError(f"max_examples must be an int >= 0, got {max_examples!r}")
+        check_count("max_examples", max_examples)
         self.max_examples = max_examples
         self.total = 0
         self.passed = 0

@@ -179,19 +179,16 @@ def _stream(
         if empty and args.fail_on_empty:
             tail["error"] = "no records to check (--fail-on-empty)"
         json_out.close(tail)
-    elif not out.quiet or code != EXIT_OK:
-        if not out.quiet:
-            line = (
-                f"{plural(tally.records, 'record')}: {tally.passed} passed, {tally.failed} failed"
-            )
-            if tally.violations:
-                line += f" — {tally.kinds_text()}"
-            if stopped_early:
-                line += " (stopped at the first failure: --fail-fast)"
-            if empty and args.fail_on_empty:
-                line += " (--fail-on-empty)"
-            mark = style.ok_mark if code == EXIT_OK else style.fail_mark
-            out.write(f"{mark} {line}")
+    elif not out.quiet:  # -q: the failing records above are the output
+        line = f"{plural(tally.records, 'record')}: {tally.passed} passed, {tally.failed} failed"
+        if tally.violations:
+            line += f" — {tally.kinds_text()}"
+        if stopped_early:
+            line += " (stopped at the first failure: --fail-fast)"
+        if empty and args.fail_on_empty:
+            line += " (--fail-on-empty)"
+        mark = style.ok_mark if code == EXIT_OK else style.fail_mark
+        out.write(f"{mark} {line}")
     if read_error is not None:
         raise read_error
     return code
