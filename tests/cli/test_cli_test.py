@@ -3,8 +3,10 @@ parse_error records, and streaming from stdin."""
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -171,7 +173,8 @@ def test_stdin_ndjson_is_validated_as_it_arrives(project: Path) -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=subprocess_env(),
+        # stdout is a pipe, block-buffered unless the CLI flushes each record itself
+        env={k: v for k, v in subprocess_env().items() if k != "PYTHONUNBUFFERED"},
     )
     assert proc.stdin is not None and proc.stdout is not None
     q: queue.Queue[str] = queue.Queue()
@@ -264,3 +267,102 @@ def test_empty_input_warns_and_fails_with_fail_on_empty(cli, project: Path) -> N
     r = cli("test", "-c", USER_EVENTS, "-d", "-", "--fail-on-empty", "--format", "json", stdin=b"")
     doc = r.json()
     assert doc["exit_code"] == 1 and doc["error"] == "no records to check (--fail-on-empty)"
+
+
+def test_fail_fast_says_so_in_text(cli, project: Path) -> None:
+    r = cli("test", "-c", USER_EVENTS, "-d", BAD, "--fail-fast")
+    assert r.code == 1
+    assert r.lines[-1] == (
+        "✗ 2 records: 1 passed, 1 failed — 1 enum_violation, 1 pattern_mismatch "
+        "(stopped at the first failure: --fail-fast)"
+    )
+
+
+def test_contract_path_shown_relative_to_the_working_directory(cli, project: Path) -> None:
+    r = cli("test", "-c", str(project / USER_EVENTS), "-d", BAD, "--format", "json")
+    assert r.json()["contract"]["file"] == USER_EVENTS
+
+
+def test_empty_input_in_github_format(cli, project: Path) -> None:
+    r = cli("test", "-c", USER_EVENTS, "-d", "-", "--format", "github", stdin=b"")
+    assert r.code == 0
+    assert "::warning::<stdin>: no records to check (--fail-on-empty makes this an error)" in (
+        r.lines
+    )
+    (project / "empty.ndjson").write_text("")
+    r = cli("test", "-c", USER_EVENTS, "-d", "empty.ndjson", "--format", "github")
+    assert "::warning file=empty.ndjson::empty.ndjson: no records to check" in r.out
+    r = cli("test", "-c", USER_EVENTS, "-d", "empty.ndjson", "--format", "github",
+            "--fail-on-empty")
+    assert r.code == 1
+    assert r.lines[0].startswith("::error file=empty.ndjson,title=contractgate%3A empty_input::")
+
+
+class _BreaksAfter(io.RawIOBase):
+    """NDJSON that fails with EIO after some lines: a disk or a network mount giving
+    way midway, which no local file can be made to do."""
+
+    def __init__(self, lines: List[bytes]) -> None:
+        self._data = b"".join(lines)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if not self._data:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        n = min(len(b), len(self._data))
+        b[:n] = self._data[:n]
+        self._data = self._data[n:]
+        return n
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_read_error_midway_keeps_what_was_checked(
+    project: Path, monkeypatch, capsys, fmt: str
+) -> None:
+    from contractgate.cli import main
+
+    bad = dict(GOOD_EVENT, user_id="NOPE")
+    lines = [(json.dumps(e) + "\n").encode() for e in (GOOD_EVENT, bad)]
+    stdin = io.TextIOWrapper(io.BufferedReader(_BreaksAfter(lines)), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code = main(["test", "-c", USER_EVENTS, "-d", "-", "--input-format", "ndjson",
+                 "--format", fmt, "--color", "never"])
+    out, err = capsys.readouterr()
+    assert code == 2  # the input broke: a usage-class error, even with a failing record
+    assert "contractgate: error: <stdin>: cannot read: Input/output error" in err
+    if fmt == "json":
+        doc = json.loads(out)
+        assert [r["passed"] for r in doc["results"]] == [True, False]
+        assert doc["summary"]["total"] == 2 and doc["exit_code"] == 2
+        assert doc["error"] == "cannot read: Input/output error"
+        assert "stopped_early" not in doc
+    else:
+        assert out.splitlines()[-1] == "✗ 2 records: 1 passed, 1 failed — 1 pattern_mismatch"
+        assert "no records to check" not in err
+
+
+def test_a_terminal_on_stdin_gets_a_hint(project: Path) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "contractgate.cli", "test", "-c", USER_EVENTS, "-d", "-",
+         "--format", "json"],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+    )
+    os.close(secondary)
+    try:
+        os.write(primary, (json.dumps(GOOD_EVENT) + "\n").encode() + b"\x04")  # Ctrl-D
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(primary)
+    assert proc.returncode == 0, err
+    assert b"contractgate: warning: reading events from the terminal; end with Ctrl-D" in err
+    assert json.loads(out)["summary"]["total"] == 1

@@ -400,6 +400,24 @@ def test_isolated_gateway_per_test(project: pytest.Pytester) -> None:
     )
 
 
+def test_the_session_gateway_stops_with_the_session(project: pytest.Pytester) -> None:
+    """In-process, as an IDE or a test of a test runs pytest: nothing keeps serving."""
+    import httpx
+
+    noted = project.path / "gateway_url"
+    _test_file(
+        project,
+        f"""
+        def test_note_the_url(contractgate_gateway):
+            open({str(noted)!r}, "w").write(contractgate_gateway.base_url)
+        """,
+    )
+    project.runpytest_inprocess().assert_outcomes(passed=1)
+    url = noted.read_text()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/health", timeout=5)
+
+
 def test_admin_reset_over_http(project: pytest.Pytester) -> None:
     _test_file(
         project,
