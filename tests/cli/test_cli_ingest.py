@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -61,6 +63,7 @@ def test_json_output(cli, gateway) -> None:
         "quarantined": 2,
         "stored": 3,
         "unparsed": 0,
+        "unsendable": 0,
         "batches": 2,
         "rejected_batches": 0,
         "by_kind": {
@@ -292,3 +295,158 @@ def test_progress_shows_rate_and_eta(cli, gateway) -> None:
     data = ndjson(GOOD_EVENT, GOOD_EVENT).encode()
     r = cli("ingest", "--contract-id", gateway.user_events, "-", "--progress", "always", stdin=data)
     assert "ingesting … 2 sent · 2 passed · 0 failed · " in r.err and "ETA" not in r.err
+
+
+# -- batches the gateway can take -------------------------------------------------------
+
+
+def test_batch_size_is_the_gateways_limit_at_most(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, "--batch-size", "1001")
+    assert r.code == 2
+    assert "--batch-size: must be at most 1000 (the gateway's limit per request)" in r.err
+    assert "internal error" not in r.err and gateway.count_rows("audit") == 0
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, "--batch-size", "1000")
+    assert r.code == 0, r.err
+
+
+def _write_ndjson(path: Path, events: list) -> str:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path.name
+
+
+def test_atomic_batches_beyond_one_requests_bytes_go_in_parts(cli, gateway, project) -> None:
+    """500 events of ~5 KB are ~2.5 MB, over the 2 MB a request may carry: with --atomic
+    the batch is sent in halves, each accepted or rejected whole (nothing is lost or sent
+    twice, and no internal error)."""
+    fat = [{**GOOD_EVENT, "email": f"{i}@" + "x" * 5000} for i in range(600)]
+    fat[10]["user_id"] = "Bad!"
+    name = _write_ndjson(project / "fat.ndjson", fat)
+    r = cli("ingest", "--contract-id", gateway.user_events, name, "--atomic", "--format", "json")
+    assert r.code == 1, r.err
+    assert "a batch of 500 events is over one request's bytes: with --atomic it is sent " \
+           "in parts, each accepted or rejected whole" in r.err
+    summary = r.json()["summary"]
+    assert (summary["sent"], summary["passed"], summary["failed"]) == (600, 599, 1)
+    # records 1-250 rejected together; 251-500 and 501-600 stored
+    assert (summary["batches"], summary["rejected_batches"], summary["stored"]) == (3, 1, 350)
+    assert [f["record"] for f in r.json()["failures"]] == [11]
+
+
+def test_an_event_the_gateway_cannot_take_is_a_problem_of_its_record(
+    cli, gateway, project
+) -> None:
+    events = [GOOD_EVENT, {**GOOD_EVENT, "email": "x" * 1_100_000}, GOOD_EVENT]
+    name = _write_ndjson(project / "huge.ndjson", events)
+    r = cli("ingest", "--contract-id", gateway.user_events, name)
+    assert r.code == 1
+    size = len(json.dumps(events[1], separators=(",", ":")))
+    assert r.lines[0] == (
+        f"{name}:2:1: record 2: (record): {size} bytes encoded, over the gateway's "
+        "per-event limit of 1048576 bytes [unsendable]"
+    )
+    assert r.lines[-1].endswith(
+        ": 2 passed, 0 failed, 0 quarantined, 1 not sent (too large or too deep for the gateway)"
+    )
+    assert gateway.count_rows("audit") == 2
+    doc = cli("ingest", "--contract-id", gateway.user_events, name, "--format", "json").json()
+    assert doc["summary"]["unsendable"] == 1 and doc["summary"]["sent"] == 2
+    (failure,) = doc["failures"]
+    assert (failure["record"], failure["line"], failure["quarantine_id"]) == (2, 2, None)
+    assert failure["violations"][0]["kind"] == "unsendable"
+
+
+# -- what the summary shows ------------------------------------------------------------
+
+
+def test_twenty_problems_then_a_count_and_all_with_v(cli, gateway, project) -> None:
+    bad = [{**GOOD_EVENT, "user_id": f"Bad{i}!"} for i in range(25)]
+    name = _write_ndjson(project / "many.ndjson", bad)
+    r = cli("ingest", "--contract-id", gateway.user_events, name)
+    problems = [line for line in r.lines if "[pattern_mismatch]" in line]
+    assert len(problems) == 20
+    assert "… and 5 more problems (use -v to list them all)" in r.lines
+    r = cli("ingest", "--contract-id", gateway.user_events, name, "-v")
+    assert len([line for line in r.lines if "[pattern_mismatch]" in line]) == 25
+    assert not any("more problems" in line for line in r.lines)
+
+
+def test_quiet_still_reports_failures(cli, gateway) -> None:
+    r = cli("ingest", "-q", "--contract-id", gateway.user_events, BAD)
+    assert r.code == 1
+    assert r.lines[0].startswith(f"{BAD}:3:4: record 2: user_id:")
+    assert r.lines[-2].startswith("✗ 3 events sent to ")
+
+
+def test_violations_by_kind_most_frequent_first(cli, gateway, project) -> None:
+    events = [{**GOOD_EVENT, "event_type": "refund"}] * 2 + [{**GOOD_EVENT, "user_id": "B!"}]
+    name = _write_ndjson(project / "kinds.ndjson", events)
+    r = cli("ingest", "--contract-id", gateway.user_events, name)
+    assert r.lines[-1] == "  violations: 2 enum_violation, 1 pattern_mismatch"
+
+
+def test_version_option_pins_the_version(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, "--version", "1.0.0",
+            "--format", "json")
+    assert r.json()["resolved_version"] == "1.0.0"
+
+
+def test_unknown_name_lists_the_contracts_by_name(cli, gateway) -> None:
+    r = cli("ingest", "--contract-id", "nope", GOOD)
+    assert r.err.index("orders (") < r.err.index("user_events (")
+
+
+def test_json_names_the_contract_asked_for_when_none_was_reached(cli, project) -> None:
+    r = cli("ingest", "--contract-id", "x", GOOD, "--base-url", "http://127.0.0.1:9",
+            "--format", "json")
+    assert r.code == 4 and r.json()["contract_id"] == "x"
+    assert r.json()["contract_name"] is None
+
+
+def test_an_error_after_parse_errors_still_shows_the_summary(cli, project) -> None:
+    (project / "broken.ndjson").write_text("{broken\n" + json.dumps(GOOD_EVENT) + "\n")
+    cid = "0b0e1f3c-0000-4000-8000-000000000001"  # an id: no contract list to fetch first
+    r = cli("ingest", "--contract-id", cid, "broken.ndjson", "--base-url", "http://127.0.0.1:9")
+    assert r.code == 4
+    assert r.lines[-1] == (
+        f"✗ 0 events sent to {cid}: 0 passed, 0 failed, 0 quarantined, "
+        "1 not sent (parse errors)"
+    )
+
+
+def test_no_progress_bar_when_quiet_json_or_a_dumb_terminal(cli, gateway, monkeypatch) -> None:
+    for extra in (["-q"], ["--format", "json"]):
+        r = cli("ingest", "--contract-id", gateway.user_events, GOOD, *extra, tty=True)
+        assert "ingesting" not in r.err
+    monkeypatch.setenv("TERM", "dumb")
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, tty=True)
+    assert "ingesting" not in r.err
+
+
+def test_progress_counts_lines_with_an_event(cli, gateway, project) -> None:
+    (project / "gaps.ndjson").write_text(
+        "\n" + json.dumps(GOOD_EVENT) + "\n\n  \n" + json.dumps(GOOD_EVENT) + "\n"
+    )
+    r = cli("ingest", "--contract-id", gateway.user_events, "gaps.ndjson", tty=True)
+    assert "2/2" in r.err and "/4" not in r.err
+
+
+def test_the_progress_line() -> None:
+    from contractgate.cli._ingest import Progress, _duration_text, _rate_text
+
+    stream = io.StringIO()
+    bar = Progress(stream, True, total=4)
+    bar.update(1, 1, 0)
+    bar.update(2, 2, 0)  # within 0.1 s of the last frame: not drawn
+    assert stream.getvalue().count("ingesting") == 1
+    bar.update(6, 6, 0, force=True)  # more than counted (the file grew): the bar is full
+    last = stream.getvalue().split("\r\x1b[2K")[-1]
+    assert last.startswith("ingesting [" + "█" * 24 + "] 100% 6/4")
+    bar.finish()
+    assert stream.getvalue().endswith("\r\x1b[2K")
+    quiet = io.StringIO()
+    Progress(quiet, True, total=None).finish()  # nothing drawn: nothing to clear
+    assert quiet.getvalue() == ""
+    assert [_rate_text(r) for r in (9.94, 10, 12345.6)] == [
+        "9.9 events/s", "10 events/s", "12,346 events/s"]
+    assert [_duration_text(s) for s in (0.4, 0.5, 59.4, 59.5, 3599.4, 3599.5, 7385)] == [
+        "0s", "1s", "59s", "1m00s", "59m59s", "1h00m", "2h03m"]

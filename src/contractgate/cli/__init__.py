@@ -313,10 +313,11 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--atomic", action="store_true", help="reject a whole batch if any event fails")
     p.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=_batch_size,
         default=500,
         metavar="N",
-        help="events per request (default 500)",
+        help="events per request, 1..1000 (default 500); with --atomic each request is "
+        "accepted or rejected whole",
     )
     p.add_argument(
         "--base-url", metavar="URL", help="gateway URL (default: $CONTRACTGATE_BASE_URL)"
@@ -458,6 +459,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    from .._http.chunking import MAX_EVENTS_PER_BATCH
+
+    value = _positive_int(text)
+    if value > MAX_EVENTS_PER_BATCH:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_EVENTS_PER_BATCH} (the gateway's limit per request)"
+        )
     return value
 
 

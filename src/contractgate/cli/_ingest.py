@@ -31,6 +31,10 @@ from ._output import Output
 from ._readers import Record, RecordSource
 
 _SHOW_FAILURES = 20  # failing events listed in text output without -v
+#: The problem of a record the gateway could never take (over its per-event limit,
+#: nested too deeply): reported like a parse error, and not sent.
+UNSENDABLE = "unsendable"
+UNSENDABLE_FIELD = "(record)"
 
 
 class Progress:
@@ -118,6 +122,7 @@ class _Totals:
         self.quarantined = 0  # quarantine rows actually written
         self.stored = 0  # events the gateway wrote (audit or quarantine rows)
         self.unparsed = 0
+        self.unsendable = 0  # parsed, but the gateway could never take them
         self.batches = 0
         self.rejected_batches = 0  # atomic rejections: nothing written
         self.by_kind: Dict[str, int] = {}
@@ -175,11 +180,13 @@ def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Option
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
+    from .._http.ingest_plan import IngestRefused
     from ..exceptions import (
         AtomicRejectedError,
         AuthError,
         ContractGateError,
         DeprecatedVersionError,
+        EventEncodeError,
         PartialIngestError,
     )
     from ..exceptions import ConnectionError as GatewayConnectionError
@@ -205,6 +212,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     error: Optional[BaseException] = None
     progress = Progress(out.stderr, show_progress, total_hint)
     target: Optional[_Target] = None
+    split_noted = False
 
     def report_finding(f: Finding) -> None:
         nonlocal printed_failures
@@ -215,30 +223,75 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.finding(f)
         printed_failures += 1
 
-    def send(batch: List[Record]) -> None:
-        events = [r.value for r in batch]
-        if progress.total is None and source.length is not None:
-            progress.total = source.length  # a JSON document: known once it was read
+    def post(part: List[Record]) -> Any:
+        """One request (the client refuses to make more: ``max_batch_events``)."""
         assert target is not None
         try:
-            resp = client.ingest(
+            return client.ingest(
                 target.contract_id,
-                events,
+                [r.value for r in part],
                 version=target.version,
                 dry_run=args.dry_run,
                 atomic=args.atomic,
-                max_batch_events=max(len(events), 1),
+                max_batch_events=len(part),
             )
         except AtomicRejectedError as err:
-            resp = err.result
-            if resp is None:
+            if err.result is None:
                 raise
             totals.rejected_batches += 1
+            return err.result
         except DeprecatedVersionError as err:
-            resp = err.result
             out.warning(str(err))
-            if resp is None:
+            if err.result is None:
                 raise
+            return err.result
+
+    def not_sent(record: Record, reason: str) -> None:
+        totals.unsendable += 1
+        f = Finding(UNSENDABLE, reason, shown, record.line, record.column, record.number,
+                    UNSENDABLE_FIELD)
+        report_finding(f)
+        failures.append(_failure(record.number, record.line, None, None, [
+            {"field": f.field, "message": reason, "kind": f.kind,
+             "line": f.line, "column": f.column},
+        ]))
+
+    def send(batch: List[Record]) -> None:
+        """``batch`` in one request, but for what cannot be: an event that cannot be
+        sent (too large, nested too deeply) is reported as its record's problem and left
+        out, and with --atomic a batch beyond one request's bytes is halved until each
+        part fits (each part is then accepted or rejected whole). The client raises
+        either before it sends anything of the part."""
+        nonlocal split_noted
+        parts = [batch]
+        while parts:
+            part = parts.pop()
+            try:
+                resp = post(part)
+            except EventEncodeError as err:
+                not_sent(part[err.index], err.reason)
+                rest = part[: err.index] + part[err.index + 1 :]
+                if rest:
+                    parts.append(rest)
+                continue
+            except IngestRefused:
+                if len(part) < 2:  # pragma: no cover - one event fits, or is unsendable
+                    raise
+                half = len(part) // 2
+                parts += [part[half:], part[:half]]
+                if not split_noted:
+                    split_noted = True
+                    out.note(
+                        f"a batch of {plural(len(part), 'event')} is over one request's "
+                        "bytes: with --atomic it is sent in parts, each accepted or "
+                        "rejected whole"
+                    )
+                continue
+            take(part, resp)
+
+    def take(part: List[Record], resp: Any) -> None:
+        if progress.total is None and source.length is not None:
+            progress.total = source.length  # a JSON document: known once it was read
         totals.batches += 1
         totals.quarantined += resp.quarantined
         totals.stored += _stored(resp)
@@ -247,7 +300,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             totals.version_pin_source = resp.version_pin_source
         for res in resp.results:
             totals.sent += 1
-            rec = batch[res.index] if 0 <= res.index < len(batch) else None
+            rec = part[res.index]  # the client checked: one verdict per event, in order
             if res.contract_version:
                 totals.versions[res.contract_version] = (
                     totals.versions.get(res.contract_version, 0) + 1
@@ -256,26 +309,17 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 totals.passed += 1
                 continue
             totals.failed += 1
-            for v in res.violations:
-                totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
-            number = rec.number if rec is not None else res.index + 1
-            line = rec.line if rec is not None else None
             located = []
             for v in res.violations:
-                vline, vcol = rec.locate(str(v.field)) if rec is not None else (None, None)
-                f = Finding(str(v.kind), str(v.message), shown, vline, vcol, number, str(v.field))
+                totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
+                vline, vcol = rec.locate(str(v.field))
+                f = Finding(str(v.kind), str(v.message), shown, vline, vcol, rec.number,
+                            str(v.field))
                 report_finding(f)
                 located.append({**v.to_dict(), "line": vline, "column": vcol})
-            failures.append(
-                {
-                    "record": number,
-                    "line": line,
-                    # the id of a row that exists: none after a dry run or a rejection
-                    "quarantine_id": res.quarantine_id if resp.quarantined else None,
-                    "contract_version": res.contract_version,
-                    "violations": located,
-                }
-            )
+            # the id of a row that exists: none after a dry run or a rejection
+            qid = res.quarantine_id if resp.quarantined else None
+            failures.append(_failure(rec.number, rec.line, qid, res.contract_version, located))
         progress.update(totals.sent, totals.passed, totals.failed)
 
     batch: List[Record] = []
@@ -288,24 +332,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
             for record in source:
                 if not record.ok:
                     totals.unparsed += 1
-                    report_finding(parse_error_finding(record, shown))
-                    failures.append(
-                        {
-                            "record": record.number,
-                            "line": record.line,
-                            "quarantine_id": None,
-                            "contract_version": None,
-                            "violations": [
-                                {
-                                    "field": "(record)",
-                                    "message": record.error,
-                                    "kind": "parse_error",
-                                    "line": record.error_line,
-                                    "column": record.error_column,
-                                }
-                            ],
-                        }
-                    )
+                    f = parse_error_finding(record, shown)
+                    report_finding(f)
+                    failures.append(_failure(record.number, record.line, None, None, [
+                        {"field": f.field, "message": record.error, "kind": f.kind,
+                         "line": record.error_line, "column": record.error_column},
+                    ]))
                     continue
                 batch.append(record)
                 if len(batch) >= args.batch_size:
@@ -320,7 +352,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         progress.update(totals.sent, totals.passed, totals.failed, force=True)
         progress.finish()
 
-    code = EXIT_OK if totals.failed == 0 and totals.unparsed == 0 else EXIT_FAILED
+    code = EXIT_OK if totals.failed == totals.unparsed == totals.unsendable == 0 else EXIT_FAILED
     err_text = None
     if error is not None:
         cause = error.cause if isinstance(error, PartialIngestError) else error
@@ -369,6 +401,7 @@ def _summary(
                 "quarantined": t.quarantined,
                 "stored": t.stored,
                 "unparsed": t.unparsed,
+                "unsendable": t.unsendable,
                 "batches": t.batches,
                 "rejected_batches": t.rejected_batches,
                 "by_kind": dict(t.kinds()),
@@ -380,7 +413,8 @@ def _summary(
             doc["error"] = err_text
         out.json_document(doc)
         return
-    if (out.quiet and code == EXIT_OK) or (err_text is not None and t.sent == 0 and not t.unparsed):
+    nothing = t.sent == t.unparsed == t.unsendable == 0
+    if (out.quiet and code == EXIT_OK) or (err_text is not None and nothing):
         return  # nothing was sent: the error says it all
     style = out.style
     hidden = printed - _SHOW_FAILURES
@@ -399,11 +433,30 @@ def _summary(
     )
     if t.unparsed:
         line += f", {t.unparsed} not sent (parse errors)"
+    if t.unsendable:
+        line += f", {t.unsendable} not sent (too large or too deep for the gateway)"
     out.write(line)
     if t.by_kind:
         out.write("  violations: " + ", ".join(f"{n} {k}" for k, n in t.kinds()))
     if len(t.versions) > 1:
         out.write("  decided by: " + ", ".join(f"{v} ({n})" for v, n in sorted(t.versions.items())))
+
+
+def _failure(
+    number: int,
+    line: Optional[int],
+    quarantine_id: Optional[str],
+    version: Optional[str],
+    violations: List[Dict[str, Any]],
+) -> Dict[str, Any]:
+    """One entry of the JSON output's ``failures``."""
+    return {
+        "record": number,
+        "line": line,
+        "quarantine_id": quarantine_id,
+        "contract_version": version,
+        "violations": violations,
+    }
 
 
 def _stored(resp: Any) -> int:
