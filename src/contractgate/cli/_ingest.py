@@ -224,7 +224,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         printed_failures += 1
 
     def post(part: List[Record]) -> Any:
-        """One request (the client refuses to make more: ``max_batch_events``)."""
+        """``part`` in one request (at most 1000 events: ``--batch-size``), or in a
+        request per 2 MB of it (with --atomic, refused: :class:`IngestRefused`)."""
         assert target is not None
         try:
             return client.ingest(
@@ -233,7 +234,6 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 version=target.version,
                 dry_run=args.dry_run,
                 atomic=args.atomic,
-                max_batch_events=len(part),
             )
         except AtomicRejectedError as err:
             if err.result is None:
