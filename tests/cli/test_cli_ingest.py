@@ -456,3 +456,18 @@ def test_the_progress_line() -> None:
         "9.9 events/s", "10 events/s", "12,346 events/s"]
     assert [_duration_text(s) for s in (0.4, 0.5, 59.4, 59.5, 3599.4, 3599.5, 7385)] == [
         "0s", "1s", "59s", "1m00s", "59m59s", "1h00m", "2h03m"]
+
+
+def test_a_deprecated_pin_is_said_once(cli, project: Path, monkeypatch) -> None:
+    (project / "contracts" / "_gateway.yaml").write_text(
+        'contracts:\n  user_events:\n    versions:\n      "1.0.0": deprecated\n'
+    )
+    with LocalGateway(contracts_dir=project / "contracts") as gw:
+        monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
+        monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
+        r = cli("ingest", "--contract-id", "user_events@1.0.0", GOOD, "--batch-size", "1")
+        assert r.code == 1  # the gateway quarantined every batch
+        assert r.err.count("contractgate: warning: Version 1.0.0 on contract ") == 1
+        assert "is deprecated; batch quarantined." in r.err
+        assert r.lines[-1].endswith(": 0 passed, 3 failed, 3 quarantined")
+        assert gw.count_rows("quarantine") == 3

@@ -212,7 +212,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     error: Optional[BaseException] = None
     progress = Progress(out.stderr, show_progress, total_hint)
     target: Optional[_Target] = None
-    split_noted = False
+    noted = {"deprecated": False, "split": False}
 
     def report_finding(f: Finding) -> None:
         nonlocal printed_failures
@@ -241,9 +241,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
             totals.rejected_batches += 1
             return err.result
         except DeprecatedVersionError as err:
-            out.warning(str(err))
             if err.result is None:
                 raise
+            if not noted["deprecated"]:  # the same for every batch: said once
+                noted["deprecated"] = True
+                out.warning(str(err))
             return err.result
 
     def not_sent(record: Record, reason: str) -> None:
@@ -262,7 +264,6 @@ def run(args: argparse.Namespace, out: Output) -> int:
         out, and with --atomic a batch beyond one request's bytes is halved until each
         part fits (each part is then accepted or rejected whole). The client raises
         either before it sends anything of the part."""
-        nonlocal split_noted
         parts = [batch]
         while parts:
             part = parts.pop()
@@ -279,8 +280,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     raise
                 half = len(part) // 2
                 parts += [part[half:], part[:half]]
-                if not split_noted:
-                    split_noted = True
+                if not noted["split"]:
+                    noted["split"] = True
                     out.note(
                         f"a batch of {plural(len(part), 'event')} is over one request's "
                         "bytes: with --atomic it is sent in parts, each accepted or "
