@@ -204,3 +204,44 @@ def test_no_config_checks_the_repository_contracts_folder(cli, tmp_path: Path, m
     assert r.code == 0
     shown = (tmp_path / "contracts" / "a.yml").resolve()  # above the cwd: shown absolute
     assert f"✓ {shown} (demo 1.0.0)" in r.out
+
+
+def test_files_pre_commit_passes_are_filtered_by_the_contracts_globs(cli, project: Path) -> None:
+    (project / ".contractgate.yml").write_text(
+        (project / ".contractgate.yml").read_text() + 'contracts:\n  - "contracts/*.yaml"\n'
+    )
+    (project / "notes.yaml").write_text("just: notes\n")
+    r = cli("check-contracts", ORDERS, "notes.yaml", "-v")
+    assert r.code == 0, r.out + r.err
+    assert "skipped notes.yaml (not a contract according to .contractgate.yml)" in r.out
+    assert r.lines[-1] == "✓ 1 contract OK"
+
+
+def test_a_broken_config_hides_no_file_given(cli, project: Path) -> None:
+    """pre-commit passes files: a broken config must not stop them being checked, unless
+    it was asked for by --config, which then fails loudly."""
+    (project / ".contractgate.yml").write_text("fixtures: [\n")
+    r = cli("check-contracts", ORDERS)
+    assert r.code == 0, r.err
+    assert r.lines[-1] == "✓ 1 contract OK"
+    r = cli("check-contracts", "--config", ".contractgate.yml", ORDERS)
+    assert r.code == 3 and ".contractgate.yml:2: invalid YAML" in r.err and r.out == ""
+
+
+def test_quiet_prints_nothing_when_everything_passes(cli, project: Path) -> None:
+    assert cli("check-contracts", "-q", ORDERS).out == ""
+    write(project, "broken.yaml", GOOD.replace("type: string", "type: strin"))
+    r = cli("check-contracts", "-q", ORDERS, "contracts/broken.yaml")
+    assert r.code == 1
+    assert r.lines == [r.lines[0]] and r.lines[0].startswith("contracts/broken.yaml:6:13: ")
+
+
+def test_an_empty_contracts_folder_is_named_in_the_warning(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "contracts").mkdir()
+    monkeypatch.chdir(tmp_path)
+    r = cli("check-contracts")
+    assert r.code == 0
+    assert "contractgate: warning: no contracts found in contracts/" in r.err

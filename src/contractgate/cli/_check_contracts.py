@@ -75,7 +75,7 @@ def _every_contract(cfg: Optional[Config], out: Output) -> List[str]:
         files = expand_files([folder], _CONTRACT_EXTENSIONS) if os.path.isdir(folder) else []
         if cfg is not None:
             files.extend(cfg.contract_files())
-        if cfg is None and not files:
+        if cfg is None and not os.path.isdir(folder):
             raise CLIError(
                 f"no contract files given, no {display_path(folder)}/ directory and no "
                 "config found (.contractgate.yml or [tool.contractgate] in pyproject.toml)",
@@ -178,13 +178,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 "errors": [f.to_dict() for f in all_findings],
             }
         )
-    elif not out.quiet or code != EXIT_OK:
+    elif not out.quiet:  # -q: the findings above are the output
         what = "contract" if total == 1 else "contracts"
         mode = " (strict)" if strict else ""
         if code == EXIT_OK:
-            if not out.quiet:
-                out.write(f"{out.style.ok_mark} {total} {what} OK{mode}")
-        elif not out.quiet:
+            out.write(f"{out.style.ok_mark} {total} {what} OK{mode}")
+        else:
             errs = len(all_findings)
             out.write(
                 f"{out.style.fail_mark} {failed} of {total} {what} failed{mode}: "
