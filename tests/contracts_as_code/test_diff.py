@@ -467,3 +467,56 @@ def test_probe_attributes_each_event_to_the_change_it_hits() -> None:
 )
 def test_version_bump(old: str, new: str, bump: Any) -> None:
     assert contract(ID, version=old).diff(contract(ID, version=new)).bump == bump
+
+
+# ------------------------------------------------------------------ corners (mutation sweep)
+
+
+def test_a_type_change_away_from_object_compares_no_nested_fields() -> None:
+    obj = contract("- {name: v, type: object, properties: [{name: a, type: integer}]}")
+    c = one(obj, contract("- {name: v, type: string}"))
+    assert c.kind is ChangeKind.TYPE_CHANGED
+    assert "the nested definitions of 'v' were not compared" in c.reason
+
+
+def test_items_that_check_nothing_are_no_change() -> None:
+    bare = contract("- {name: tags, type: array}")
+    free = contract("- {name: tags, type: array, items: {name: t, type: any}}")
+    assert changes(bare, free) == [] and changes(free, bare) == []
+
+
+def test_narrowing_behind_an_enum_rejects_nothing_new() -> None:
+    c = one(
+        contract("- {name: v, type: float, enum: [1, 2]}"),
+        contract("- {name: v, type: integer, enum: [1, 2]}"),
+    )
+    assert sides(c) == (N, N)
+    assert c.reason == "float narrowed to integer, but the old enum admitted only integer values"
+
+
+def test_an_enum_value_the_type_can_never_pass_breaks_nobody_when_added() -> None:
+    c = one(
+        contract("- {name: v, type: integer, enum: [1]}"),
+        contract("- {name: v, type: integer, enum: [1, x]}"),
+    )
+    assert (c.kind, sides(c)) == (ChangeKind.ENUM_VALUE_ADDED, (N, N))
+    assert c.reason == '"x" can never pass the integer type check'
+
+
+def test_length_bounds_on_types_they_never_apply_to() -> None:
+    c = one(
+        contract("- {name: v, type: integer, min_length: 1}"),
+        contract("- {name: v, type: integer, min_length: 5}"),
+    )
+    assert sides(c) == (N, N) and c.reason == "'min_length' has no effect on integer values"
+
+
+def test_null_as_absent_with_a_required_any_field_flips_both_ways() -> None:
+    fields = "- {name: v, type: any}"  # required by default
+    base, loose = contract(fields), contract(fields, "null_as_absent: true\n")
+    on, off = one(base, loose), one(loose, base)
+    # null passed the required 'any' field; as if absent, it is now missing: and back
+    assert on.producers is B and off.consumers is B
+    assert on.reason.endswith("; a null on a required 'any' field flips the other way")
+    assert base.compile().validate({"v": None}).passed
+    assert not loose.compile().validate({"v": None}).passed
