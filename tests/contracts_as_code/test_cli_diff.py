@@ -175,3 +175,91 @@ def test_new_contracts_and_bad_revisions(cli: Run, repo: Path) -> None:
     assert r.code == 2 and "git knows no such revision" in r.err
     r = cli("diff", "git:HEAD:contracts/missing.yaml", "contracts/orders.yaml")
     assert r.code == 2 and "does not exist at HEAD" in r.err
+
+
+# -- the verdict, as a function (each from a surviving mutant) ---------------------------
+
+
+@pytest.mark.parametrize(
+    "version, require, suggested",
+    [
+        ("1.4.2", "major", "2.0.0"),
+        ("0.4.2", "major", "0.5.0"),  # below 1.0 a minor step is the breaking one
+        ("0.4.2", "minor", "0.5.0"),
+        ("1.4.2", "minor", "1.5.0"),
+        ("1.4.2", "patch", "1.4.3"),
+        ("v2", "major", "v3.0.0"),
+        ("next", "major", None),
+    ],
+)
+def test_the_suggested_version(version: str, require: str, suggested: str) -> None:
+    from contractgate.cli._diff import _next_version
+
+    assert _next_version(version, require) == suggested
+
+
+def _decide(old: str, new: str, **policy: object) -> object:
+    from contractgate.cli._diff import Policy, decide
+    from contractgate.contract import Contract
+
+    diff = Contract.from_file(old).diff(Contract.from_file(new))
+    allow = bool(policy.pop("allow", False))
+    return decide(diff, Policy(**policy), allow=allow)  # type: ignore[arg-type]
+
+
+def test_decide_advice_and_overrides() -> None:
+    never = _decide(OLD, NEW, require="never")
+    assert never.blocking and len(never.advice) == 1  # no version step can be suggested
+    assert never.advice[0].startswith("or accept it once: --allow-breaking")
+    allowed = _decide(OLD, NEW, allow=True)
+    assert not allowed.blocking and allowed.advice == []
+    assert allowed.summary == "breaking change allowed by override"
+
+
+def test_decide_on_undecided_changes(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    new = tmp_path / "new.yaml"
+    text = (REPO / "contracts/user_events/1.0.0.yaml").read_text()
+    old.write_text(text)
+    new.write_text(text.replace("^[a-z0-9_]+$", "^[a-z0-9_]{8,}$"))
+    failing = _decide(str(old), str(new), unknown="fail")
+    assert failing.blocking and failing.warnings == []  # failing, not also warned about
+    assert failing.summary.startswith("undecided change with the same version (1.0.0 -> 1.0.0)")
+    warned = _decide(str(old), str(new))
+    assert not warned.blocking and len(warned.warnings) == 1
+
+
+def test_the_base_version_is_the_highest_older_one_of_the_same_name(
+    cli: Run, repo: Path
+) -> None:
+    folder = repo / "contracts/user_events"
+    folder.mkdir()
+    git(repo, "mv", "contracts/user_events.yaml", "contracts/user_events/1.0.0.yaml")
+    text = (REPO / "contracts/user_events/1.1.0.yaml").read_text()
+    (folder / "1.1.0.yaml").write_text(text)
+    (folder / "3.0.0.yaml").write_text(text.replace('version: "1.1.0"', 'version: "3.0.0"'))
+    (folder / "2.0.0-draft.yaml").write_text(text.replace('version: "1.1.0"', 'version: "2.0.0"'))
+    (folder / "_notes.yaml").write_text(text.replace('version: "1.1.0"', 'version: "1.9.0"'))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "versions")
+    (folder / "2.0.0.yaml").write_text(text.replace('version: "1.1.0"', 'version: "2.0.0"'))
+    r = cli("diff", "--base", "HEAD", "contracts/user_events/2.0.0.yaml", "--color", "never")
+    # not 3.0.0 (newer), not the other 2.0.0 (the same version), not _notes.yaml
+    assert "against contracts/user_events/1.1.0.yaml@HEAD" in r.out, r.out
+
+
+def test_git_paths_from_the_current_directory_and_a_repository_without_commits(
+    cli: Run, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo / "contracts")
+    r = cli("diff", "git:HEAD:./user_events.yaml", "user_events.yaml")
+    assert r.code == 0, r
+    assert "contracts/user_events.yaml@HEAD" in r.out
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q")
+    (fresh / "a.yaml").write_text((REPO / "contracts/orders.yaml").read_text())
+    monkeypatch.chdir(fresh)
+    r = cli("diff", "--base", "HEAD", "a.yaml", "-v")
+    assert r.code == 0, r
+    assert "no HEAD yet: every contract is new" in r.out

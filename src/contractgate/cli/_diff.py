@@ -262,7 +262,7 @@ def _next_version(version: str, require: str) -> Optional[str]:
     if m is None:
         return None
     v, major, minor, patch = m.group(1), int(m.group(2)), int(m.group(3) or 0), int(m.group(4) or 0)
-    if require == "major" or (require == "minor" and major == 0):
+    if require == "major":  # below 1.0 the minor step is the major one
         return f"{v}{major + 1}.0.0" if major > 0 else f"{v}0.{minor + 1}.0"
     if require == "minor":
         return f"{v}{major}.{minor + 1}.0"
