@@ -258,3 +258,23 @@ def test_ready_reports_a_broken_database(fresh_gw: LocalGateway) -> None:
         r = anon.get("/ready")
         assert r.status_code == 503 and r.json() == {"status": "degraded", "db": "error"}
         assert anon.get("/health").status_code == 200
+
+
+def test_egress_dry_run_writes_nothing_and_rows_follow_the_payload_setting(
+    contracts_dir,
+) -> None:
+    from cg_gateway_testlib import BAD
+
+    for store in (True, False):
+        with LocalGateway(contracts_dir=contracts_dir, store_payloads=store) as g, make_client(
+            g
+        ) as c:
+            uid = g.contract_id("user_events")
+            r = c.post(f"/egress/{uid}?disposition=tag&dry_run=true", json=[GOOD, BAD])
+            assert r.status_code == 207
+            assert (g.count_rows("audit"), g.count_rows("quarantine")) == (0, 0)
+            assert c.post(f"/egress/{uid}?disposition=tag", json=[GOOD, BAD]).status_code == 207
+            assert (g.count_rows("audit"), g.count_rows("quarantine")) == (2, 1)
+            (q,) = g.quarantine_rows(uid)
+            assert (q["raw_event"] is None) is (not store)
+            assert all((a["raw_event"] == {}) is (not store) for a in g.audit_rows(uid))
