@@ -27,6 +27,18 @@ from contractgate.cli._minitoml import mini_toml_loads
         ("fixtures/[ab].json", "fixtures/b.json", True),
         ("fixtures/[!ab].json", "fixtures/b.json", False),
         ("fixtures/*.json", "fixtures/a.yaml", False),
+        # classes as fnmatch reads them: a leading "]" is a member, an unclosed "[" is
+        # itself, and no character of a class is regex syntax (these raised re.error)
+        ("f/[]a].json", "f/].json", True),
+        ("f/[]a].json", "f/a.json", True),
+        ("f/[!]a].json", "f/].json", False),
+        ("f/[!]a].json", "f/b.json", True),
+        ("f/x[].json", "f/x[].json", True),
+        ("f/[[]x.json", "f/[x.json", True),
+        ("f/[&&~]x.json", "f/~x.json", True),
+        ("f/[a-].json", "f/-.json", True),
+        ("f/[^a].json", "f/a.json", False),
+        ("f/a[b.json", "f/a[b.json", True),
     ],
 )
 def test_globs(glob: str, path: str, matches: bool) -> None:
@@ -142,3 +154,10 @@ def test_pyproject_config_with_the_fallback_reader(tmp_path: Path, monkeypatch) 
     path.write_text("[tool.contractgate]\nfixtures = 3\n")
     with pytest.raises(ConfigError):
         load_config(str(path))
+
+
+def test_a_glob_argument_with_an_odd_class(cli, project) -> None:
+    (project / "examples" / "fixtures" / "a].json").write_text("{}")
+    r = cli("validate", "--contract", "contracts/orders.yaml", "examples/fixtures/a[]].json")
+    assert r.code == 1, r.err  # the file was found and checked ({} fails orders)
+    assert "internal error" not in r.err and "a].json" in r.out

@@ -42,14 +42,16 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
         elif c == "?":
             out.append("[^/]")
         elif c == "[":
-            j = pat.find("]", i + 2 if pat[i + 1 : i + 2] in ("!", "^") else i + 1)
+            # as fnmatch: the first character of a class (after ! or ^) is a member even
+            # when it is "]"; an unclosed "[" is itself
+            start = i + 2 if pat[i + 1 : i + 2] in ("!", "^") else i + 1
+            j = pat.find("]", start + 1)
             if j < 0:
                 out.append(re.escape(c))
             else:
-                body = pat[i + 1 : j]
-                if body[:1] in ("!", "^"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                negate = "^" if start == i + 2 else ""
+                members = "".join(ch if ch == "-" else re.escape(ch) for ch in pat[start:j])
+                out.append(f"[{negate}{members}]")
                 i = j
         else:
             out.append(re.escape(c))
