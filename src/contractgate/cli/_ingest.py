@@ -250,13 +250,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def not_sent(record: Record, reason: str) -> None:
         totals.unsendable += 1
-        f = Finding(UNSENDABLE, reason, shown, record.line, record.column, record.number,
-                    UNSENDABLE_FIELD)
+        f = Finding(
+            UNSENDABLE, reason, shown, record.line, record.column, record.number, UNSENDABLE_FIELD
+        )
         report_finding(f)
-        failures.append(_failure(record.number, record.line, None, None, [
-            {"field": f.field, "message": reason, "kind": f.kind,
-             "line": f.line, "column": f.column},
-        ]))
+        failures.append(_failure(record.number, record.line, None, None, [_problem(f)]))
 
     def send(batch: List[Record]) -> None:
         """``batch`` in one request, but for what cannot be: an event that cannot be
@@ -314,8 +312,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
             for v in res.violations:
                 totals.by_kind[str(v.kind)] = totals.by_kind.get(str(v.kind), 0) + 1
                 vline, vcol = rec.locate(str(v.field))
-                f = Finding(str(v.kind), str(v.message), shown, vline, vcol, rec.number,
-                            str(v.field))
+                f = Finding(
+                    str(v.kind), str(v.message), shown, vline, vcol, rec.number, str(v.field)
+                )
                 report_finding(f)
                 located.append({**v.to_dict(), "line": vline, "column": vcol})
             # the id of a row that exists: none after a dry run or a rejection
@@ -335,10 +334,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     totals.unparsed += 1
                     f = parse_error_finding(record, shown)
                     report_finding(f)
-                    failures.append(_failure(record.number, record.line, None, None, [
-                        {"field": f.field, "message": record.error, "kind": f.kind,
-                         "line": record.error_line, "column": record.error_column},
-                    ]))
+                    failures.append(_failure(record.number, record.line, None, None, [_problem(f)]))
                     continue
                 batch.append(record)
                 if len(batch) >= args.batch_size:
@@ -457,6 +453,17 @@ def _failure(
         "quarantine_id": quarantine_id,
         "contract_version": version,
         "violations": violations,
+    }
+
+
+def _problem(f: Finding) -> Dict[str, Any]:
+    """A record's own problem (it was not sent) in the JSON output's ``violations``."""
+    return {
+        "field": f.field,
+        "message": f.message,
+        "kind": f.kind,
+        "line": f.line,
+        "column": f.column,
     }
 
 
