@@ -84,6 +84,17 @@ class Finding:
             "message": self.message,
         }
 
+    def record_dict(self) -> Dict[str, Any]:
+        """The finding inside its record's JSON entry (``test`` results, ``ingest``
+        failures): the gateway's violation keys, then its own position."""
+        return {
+            "field": self.field,
+            "message": self.message,
+            "kind": self.kind,
+            "line": self.line,
+            "column": self.column,
+        }
+
 
 def format_location(file: Optional[str], line: Optional[int], column: Optional[int]) -> str:
     """``file:line:col`` with the unknown parts left out (empty string if no file)."""

@@ -254,7 +254,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             UNSENDABLE, reason, shown, record.line, record.column, record.number, UNSENDABLE_FIELD
         )
         report_finding(f)
-        failures.append(_failure(record.number, record.line, None, None, [_problem(f)]))
+        failures.append(_failure(record.number, record.line, None, None, [f.record_dict()]))
 
     def send(batch: List[Record]) -> None:
         """``batch`` in one request, but for what cannot be: an event that cannot be
@@ -316,7 +316,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     str(v.kind), str(v.message), shown, vline, vcol, rec.number, str(v.field)
                 )
                 report_finding(f)
-                located.append({**v.to_dict(), "line": vline, "column": vcol})
+                located.append(f.record_dict())
             # the id of a row that exists: none after a dry run or a rejection
             qid = res.quarantine_id if resp.quarantined else None
             failures.append(_failure(rec.number, rec.line, qid, res.contract_version, located))
@@ -334,7 +334,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     totals.unparsed += 1
                     f = parse_error_finding(record, shown)
                     report_finding(f)
-                    failures.append(_failure(record.number, record.line, None, None, [_problem(f)]))
+                    problem = [f.record_dict()]
+                    failures.append(_failure(record.number, record.line, None, None, problem))
                     continue
                 batch.append(record)
                 if len(batch) >= args.batch_size:
@@ -453,17 +454,6 @@ def _failure(
         "quarantine_id": quarantine_id,
         "contract_version": version,
         "violations": violations,
-    }
-
-
-def _problem(f: Finding) -> Dict[str, Any]:
-    """A record's own problem (it was not sent) in the JSON output's ``violations``."""
-    return {
-        "field": f.field,
-        "message": f.message,
-        "kind": f.kind,
-        "line": f.line,
-        "column": f.column,
     }
 
 

@@ -46,16 +46,6 @@ def _load(path: str) -> LoadedContract:
         ) from None
 
 
-def _wire(f: Finding) -> Dict[str, Any]:
-    return {
-        "field": f.field,
-        "message": f.message,
-        "kind": f.kind,
-        "line": f.line,
-        "column": f.column,
-    }
-
-
 def run(args: argparse.Namespace, out: Output) -> int:
     loaded = _load(args.contract)
     if args.data == "-" and _isatty(sys.stdin):
@@ -115,7 +105,7 @@ def _stream(
                     "record": record.number,
                     "line": record.line,
                     "passed": not findings,
-                    "violations": [_wire(f) for f in findings],
+                    "violations": [f.record_dict() for f in findings],
                 }
             )
         elif out.is_github:
