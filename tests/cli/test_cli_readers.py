@@ -167,3 +167,69 @@ def test_not_utf8_and_missing_files(tmp_path: Path) -> None:
     assert "No such file" in exc.value.message
     with pytest.raises(InputError):
         RecordSource(str(tmp_path))
+
+
+def test_json_element_error_at_a_line_start_is_column_1(tmp_path: Path) -> None:
+    # serde_json puts a raw newline inside a string at column 0 of the next line
+    recs = read(tmp_path, "x.json", '[{"a": 1},\n {"a": "x\ny"}]')
+    assert recs[0].ok and not recs[1].ok
+    assert (recs[1].error_line, recs[1].error_column) == (3, 1)
+
+
+def test_locating_stops_at_the_nearest_existing_parent(tmp_path: Path) -> None:
+    (rec,) = read(tmp_path, "x.json", '[\n  {"a": {"b": 1,\n         "c": {}}}\n]')
+    assert rec.locate("a.c.missing") == (3, 10)  # the object that lacks it
+    assert rec.locate("a.b.deeper") == (2, 10)  # a scalar has no members
+    assert rec.locate("a.zzz") == (2, 4)
+
+
+def test_pretty_printed_single_object_locates_fields(tmp_path: Path) -> None:
+    (rec,) = read(tmp_path, "x.json", '{\n  "a": 1,\n  "b": {"c": 2}\n}\n')
+    assert rec.locate("b.c") == (3, 9)
+
+
+def test_two_scalars_in_one_element_break_the_array(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        read(tmp_path, "x.json", "[1 2]")
+    assert exc.value.message.startswith("JSON parse error: ") and exc.value.column == 4
+
+
+def test_ndjson_column_counts_leading_tabs(tmp_path: Path) -> None:
+    recs = read(tmp_path, "x.ndjson", '\t {"a": 1}\n\tbroken\n')
+    assert recs[0].column == 3
+    assert (recs[1].error_line, recs[1].error_column) == (2, 2)
+
+
+def test_yaml_record_error_points_inside_the_record(tmp_path: Path) -> None:
+    recs = read(tmp_path, "x.yaml", "- a: 1\n- b: 2\n  ? [x]\n  : 3\n")
+    assert recs[0].ok and not recs[1].ok
+    assert (recs[1].line, recs[1].error_line, recs[1].error_column) == (2, 3, 5)
+
+
+def test_byte_order_mark_does_not_hide_ndjson_from_the_sniffer() -> None:
+    fmt, recs = read_stdin(b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n')
+    assert fmt == "ndjson"
+    assert not recs[0].ok and recs[1].value == {"a": 2}  # JSON has no BOM (serde_json)
+
+
+def test_byte_order_mark_is_named_in_a_document_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(b'\xef\xbb\xbf[{"a": 1}]')
+    with pytest.raises(InputError) as exc:
+        with RecordSource(str(path)) as src:
+            list(src)
+    assert exc.value.message == (
+        "JSON parse error: expected value (the input starts with a UTF-8 byte order mark, "
+        "which JSON does not allow: save it without one)"
+    )
+
+
+def test_dot_json_file_is_not_read_as_yaml(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        read(tmp_path, "x.json", "a: 1\n")
+    assert exc.value.message.startswith("JSON parse error: ")
+
+
+def test_dot_json_file_of_one_line_objects_is_read_as_ndjson(tmp_path: Path) -> None:
+    recs = read(tmp_path, "x.json", '{"a": 1}\n{"a": 2}\n')
+    assert [(r.line, r.value) for r in recs] == [(1, {"a": 1}), (2, {"a": 2})]

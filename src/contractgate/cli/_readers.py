@@ -375,6 +375,11 @@ def _document_error(err: BaseException, text: str, file: str) -> InputError:
     code = str(getattr(err, "code", err))
     line, col = _decode_error_position(err)
     column = char_column(_nth_line(text, line), col) if line is not None else None
+    if text.startswith("\ufeff"):  # invisible in an editor, so say it
+        code += (
+            " (the input starts with a UTF-8 byte order mark, which JSON does not allow:"
+            " save it without one)"
+        )
     return InputError(f"JSON parse error: {code}", file=file, line=line, column=column)
 
 
