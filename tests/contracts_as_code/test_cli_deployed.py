@@ -4,7 +4,9 @@ contract, against a real local gateway (then stopped: the cache answers); and th
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -49,6 +51,25 @@ def test_pull_writes_the_repository_layout(cli: Run, env: Path, gateway: LocalGa
     assert r.json()["status"] == "overwritten" and "# local edit" not in target.read_text()
     r = cli("pull", gateway.contract_id("orders"), "-o", "-")
     assert r.out == (REPO / "contracts/orders.yaml").read_text()
+
+
+def test_pulled_files_get_the_permissions_of_any_new_file(cli: Run, env: Path) -> None:
+    """Not the private 0600 of a temporary file: a pulled contract is repository content;
+    an overwritten file keeps its own mode."""
+    old = os.umask(0o022)
+    try:
+        assert cli("pull", "user_events").code == 0
+        target = env / "contracts/user_events/1.1.0.yaml"
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        os.umask(0o027)
+        assert cli("pull", "user_events@1.0.0").code == 0
+        assert stat.S_IMODE((env / "contracts/user_events/1.0.0.yaml").stat().st_mode) == 0o640
+        target.write_text("# local edit\n")
+        target.chmod(0o664)
+        assert cli("pull", "user_events", "--force").code == 0
+        assert stat.S_IMODE(target.stat().st_mode) == 0o664
+    finally:
+        os.umask(old)
 
 
 def test_pull_errors_and_offline(cli: Run, env: Path, gateway: LocalGateway) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import stat
 import tempfile
 import warnings
 from typing import Any, Optional, Tuple
@@ -131,13 +132,26 @@ def target_path(args: argparse.Namespace, name: str, version: str) -> str:
     return os.path.join(folder, _component(name, "name"), _component(version, "version") + ".yaml")
 
 
+def _file_mode(path: str) -> int:
+    """The mode the written file should have: an existing file's own, else that of any
+    new file (0666 less the umask), not the 0600 of the temporary file it starts as."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _write(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=".pull-", suffix=".yaml", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
