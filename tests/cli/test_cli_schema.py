@@ -210,3 +210,60 @@ def test_editor_style_yaml_typing() -> None:
     findings = check_contract_schema(text.replace("[]", "[{name: a, type: strin}]"), "x")
     assert [f.kind for f in findings] == ["wrong_value"]
     assert "did you mean 'string'?" in findings[0].message
+
+
+def test_every_missing_required_key_is_reported() -> None:
+    findings = check_contract_schema("ontology:\n  entities:\n    - type: string\n", "x")
+    assert [(f.message, f.line, f.field) for f in findings] == [
+        ("missing required key 'name'", 1, None),
+        ("missing required key 'version'", 1, None),
+        ("missing required key 'name'", 3, "ontology.entities[0]"),
+    ]
+
+
+def test_finding_messages_name_the_value_and_what_was_expected() -> None:
+    text = (
+        'version: "1.0"\nname: x\ndescription: [a, b]\nx-owner: team\ndescripton: typo\n'
+        "ontology:\n  entities:\n    - name: a\n      type: 5\n      required: ~\n"
+        "      min_length: -1\n"
+        "      pattern: {aaaaaaaaaaaaaaaaaaaa: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb}\n"
+        "glossary:\n  - field: a\n    term: b\n    description: d\n  - description: d\n"
+    )
+    found = [(f.line, f.kind, f.message) for f in check_contract_schema(text, "x")]
+    assert found == [
+        (3, "wrong_type", 'expected text (a string, number or boolean), got a list ["a", "b"]'),
+        (
+            5,
+            "unknown_key",
+            "unknown key 'descripton' (did you mean 'description'?) — the gateway ignores it"
+            " silently",
+        ),  # and not x-owner: x- keys are extensions
+        (
+            9,
+            "wrong_value",
+            "5 is not one of: string, integer, float, number, boolean, object, array, any, date",
+        ),
+        (10, "wrong_type", "expected a boolean (true/false), got null"),
+        (11, "wrong_value", "must be at least 0, got -1"),
+        (
+            12,
+            "wrong_type",
+            "expected text (a string, number or boolean), got a mapping "
+            '{"aaaaaaaaaaaaaaaaaaaa": "bbbbbbbbbbb...',
+        ),
+        (14, "wrong_shape", "give only one of: field, term (they are aliases)"),
+        (17, "wrong_shape", "needs one of: field, term"),
+    ]
+
+
+def test_findings_point_at_the_value_and_name_its_json_type() -> None:
+    text = (
+        'version: "1.0"\nname: x\nontology:\n  entities:\n'
+        "    - {name: a, type: string, min_length: true}\n"
+        "    - name: b\n      type: string\n      max_length:   1.5\n"
+    )
+    found = [(f.line, f.column, f.message) for f in check_contract_schema(text, "x")]
+    assert found == [
+        (5, 43, "expected an integer, got a boolean (true/false) true"),
+        (8, 21, "expected an integer, got a number 1.5"),
+    ]

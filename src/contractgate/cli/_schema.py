@@ -241,12 +241,25 @@ def _to_findings(err: Any, root_node: Any, schema: Dict[str, Any], file: str) ->
             msg += f" (did you mean '{hint[0]}'?)"
         kind = "wrong_value"
     elif validator == "required":
+        # one error per missing key, none saying which: report each (duplicates merge)
         missing = [
             k
             for k in err.validator_value
             if isinstance(err.instance, dict) and k not in err.instance
         ]
-        msg = f"missing required key '{missing[0]}'" if missing else err.message
+        if missing:
+            return [
+                Finding(
+                    "missing_key",
+                    f"missing required key '{k}'",
+                    file=file,
+                    line=line,
+                    column=col,
+                    field=where or None,
+                )
+                for k in missing
+            ]
+        msg = err.message
         kind = "missing_key"
     elif validator == "minimum":
         msg = f"must be at least {err.validator_value}, got {_short(err.instance)}"
