@@ -23,8 +23,9 @@ from .validator import EventOutcome, ValidationSummary
 
 __all__ = ["ClientConfig", "IngestReport", "PartitionIngest", "ingest_partition", "partition_key"]
 
-_JOB_ID = re.compile(r"^[!-~]{1,128}$")  # printable ASCII, no spaces
-_CONTRACT_ID = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
+# both used with fullmatch: "$" would let a trailing newline through
+_JOB_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
+_CONTRACT_ID = re.compile(r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,12 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
     drawn per run would make a re-run store everything again); the contract id is part
     of the key because the gateway's key namespace is global across contracts.
     """
-    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
         raise ValueError(
             f"job_id must be 1-128 printable ASCII characters without spaces, got {job_id!r}"
         )
     check_count("partition", partition)
-    if not isinstance(contract_id, str) or not _CONTRACT_ID.match(contract_id):
+    if not isinstance(contract_id, str) or not _CONTRACT_ID.fullmatch(contract_id):
         # checked on the driver: otherwise every task, and every retry, fails with a 400
         raise ValueError(
             f"contract_id must be the contract's id (a UUID), got {contract_id!r}; for a "

@@ -257,9 +257,13 @@ def test_partition_keys_need_a_contract_id_not_a_name() -> None:
 
     cid = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
     assert partition_key("job-1", cid, 2) == f"job-1:{cid}:p2"
-    for bad in ("orders", "", cid + "0", None):
+    for bad in ("orders", "", cid + "0", cid + "\n", None):
         with pytest.raises(ValueError, match="contract_id must be the contract's id"):
             partition_key("job-1", bad, 0)  # type: ignore[arg-type]
+    for bad_job in ("", "job 1", "job-1\n", "x" * 129, None):
+        with pytest.raises(ValueError, match="job_id must be 1-128 printable ASCII"):
+            partition_key(bad_job, cid, 0)  # type: ignore[arg-type]
+    assert partition_key("x" * 128, cid, 0).startswith("x" * 128 + ":")
 
 
 # ---------------------------------------------------------------------------- the summary itself
