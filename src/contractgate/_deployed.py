@@ -213,6 +213,15 @@ class _Fetch:
                 "(the cache is kept per gateway URL)",
                 reason="no_gateway",
             )
+        if client is None:  # checked as a client would check it, even offline
+            from ._http.transport import normalise_base_url
+
+            try:
+                base = normalise_base_url(base)
+            except ValueError as err:
+                raise DeployedContractError(
+                    f"CONTRACTGATE_BASE_URL: {err}", reason="setting"
+                ) from None
         self.base_url = base.rstrip("/")
         root = os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else default_cache_dir()
         self.root = os.path.join(root, _gateway_dir(self.base_url))

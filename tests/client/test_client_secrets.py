@@ -120,6 +120,28 @@ def test_a_key_over_plain_http_warns_unless_the_host_is_loopback(base: str, warn
     assert any("plain http://" in str(w.message) for w in caught) is warns
 
 
+@pytest.mark.parametrize(
+    "base", ["http://user:pw-s3cret@127.0.0.1:9", "https://pw-s3cret@gw.example.com", "http://user:@127.0.0.1:9"]
+)
+def test_credentials_in_the_base_url_are_refused(
+    base: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A URL's user:password would travel into reprs, log lines, error messages and the
+    deployed-contract cache's folder names; the gateway authenticates with the API key."""
+    for make in (Client, AsyncClient):
+        with pytest.raises(ValueError) as exc:
+            make(base, API_KEY)
+        assert "must not carry a user name or password" in str(exc.value)
+        assert "s3cret" not in str(exc.value)
+    from contractgate._deployed import fetch_deployed
+
+    monkeypatch.setenv("CONTRACTGATE_BASE_URL", base)
+    with pytest.raises(E.DeployedContractError) as dexc:
+        fetch_deployed("orders@1.0.0", cache_dir=str(tmp_path), offline=True)
+    assert "must not carry a user name or password" in str(dexc.value)
+    assert "s3cret" not in str(dexc.value) and list(tmp_path.iterdir()) == []
+
+
 def test_key_absent_from_reprs() -> None:
     c = Client("http://127.0.0.1:9", API_KEY, org_id="o")
     for text in (repr(c), str(c), repr(c.with_options(max_retries=0)), repr(c._t)):

@@ -105,6 +105,23 @@ def split_contract_ref(contract_id: str, version: Optional[str]) -> Tuple[str, O
     return cid, pin
 
 
+def normalise_base_url(base_url: object) -> str:
+    """The gateway's base URL without a trailing slash, or a ``ValueError`` saying what is
+    wrong with it (never echoing it: it may hold a password)."""
+    url = httpx.URL(str(base_url).strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("base_url must be an absolute http:// or https:// URL")
+    if url.query or url.fragment:
+        raise ValueError("base_url must not carry a query or fragment")
+    if url.userinfo:
+        raise ValueError(
+            "base_url must not carry a user name or password (user:password@host): a URL "
+            "ends up in reprs, log lines and error messages; the gateway authenticates "
+            "with api_key"
+        )
+    return str(url.copy_with(path=url.path.rstrip("/") or "/")).rstrip("/")
+
+
 def _origin(url: httpx.URL) -> Tuple[str, str, int]:
     port = url.port or (443 if url.scheme == "https" else 80)
     return (url.scheme, url.host, port)
@@ -143,12 +160,7 @@ class Transport:
             )
         if api_key is None:
             api_key = os.environ.get("CONTRACTGATE_API_KEY") or None
-        url = httpx.URL(str(base_url).strip())
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("base_url must be an absolute http:// or https:// URL")
-        if url.query or url.fragment:
-            raise ValueError("base_url must not carry a query or fragment")
-        self._base = str(url.copy_with(path=url.path.rstrip("/") or "/")).rstrip("/")
+        self._base = normalise_base_url(base_url)
         self._base_url = httpx.URL(self._base)
         self._api_key = api_key
         if api_key is not None:
