@@ -38,13 +38,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'contractgate[dask]'"
     ) from exc
 
+from ._validation.summary import check_count
 from .contract import CompiledContract, Contract
 from .partitions import (
     ClientConfig,
     IngestReport,
     PartitionIngest,
+    check_ingest_arguments,
     ingest_partition,
-    partition_key,
 )
 from .validator import (
     EventOutcome,
@@ -114,6 +115,7 @@ def validate_bag(
     partition. ``failures_only=False`` keeps a passing outcome for every event too.
     ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
     ``None`` reads each worker's clock per event, as ``validate`` does."""
+    check_count("max_examples", max_examples)  # on the driver, not in every task
     reports = _per_partition(
         bag.to_delayed(),  # type: ignore[no-untyped-call]
         _bag_report, _shipped(contract), failures_only, max_examples, now,
@@ -138,6 +140,7 @@ def validate_dataframe(
     float64 column turns 1 into 1.0, which an ``integer`` field rejects, as the gateway
     does)."""
     frame_records((), null_cells)  # checks the option on the driver
+    check_count("max_examples", max_examples)
     reports = _per_partition(
         df.to_delayed(),
         _frame_report, _shipped(contract), null_cells, failures_only, max_examples, now,
@@ -161,7 +164,7 @@ def ingest_bag(
     to one :class:`IngestReport` (an Item: ``.compute(retries=2)``). A task re-run after
     a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
     replays the stored batches instead of storing them again."""
-    partition_key(job_id, contract_id, 0)  # checks the job id on the driver
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
     parts = _per_partition(
         bag.to_delayed(),  # type: ignore[no-untyped-call]
         _bag_ingest, client, contract_id, job_id, version, max_batch_events, max_examples,
@@ -183,7 +186,7 @@ def ingest_dataframe(
 ) -> db.Item:
     """:func:`ingest_bag` for a Dask DataFrame, rows converted as in
     :func:`validate_dataframe`."""
-    partition_key(job_id, contract_id, 0)
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
     frame_records((), null_cells)
     parts = _per_partition(
         df.to_delayed(),

@@ -16,12 +16,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional, Sequence
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._http.chunking import check_max_batch_events
 from ._validation.summary import check_count
 from .client import Client
 from .models import BatchAck
 from .validator import EventOutcome, ValidationSummary
 
-__all__ = ["ClientConfig", "IngestReport", "PartitionIngest", "ingest_partition", "partition_key"]
+__all__ = [
+    "ClientConfig",
+    "IngestReport",
+    "PartitionIngest",
+    "check_ingest_arguments",
+    "ingest_partition",
+    "partition_key",
+]
 
 # both used with fullmatch: "$" would let a trailing newline through
 _JOB_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
@@ -158,6 +166,16 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
             "Client().list_contracts() if c.name == NAME)"
         )
     return f"{job_id}:{contract_id}:p{partition}"
+
+
+def check_ingest_arguments(
+    job_id: str, contract_id: str, max_batch_events: int, max_examples: int
+) -> None:
+    """What every task of a partitioned ingest would check, checked once on the driver:
+    otherwise each task fails, and is retried, with the same error."""
+    partition_key(job_id, contract_id, 0)
+    check_max_batch_events(max_batch_events)
+    check_count("max_examples", max_examples)
 
 
 def ingest_partition(

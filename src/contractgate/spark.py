@@ -38,13 +38,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
     ) from exc
 
+from ._validation.summary import check_count
 from .contract import CompiledContract, Contract
 from .partitions import (
     ClientConfig,
     IngestReport,
     PartitionIngest,
+    check_ingest_arguments,
     ingest_partition,
-    partition_key,
 )
 from .validator import (
     EventOutcome,
@@ -117,6 +118,7 @@ def validate_rdd(
     """One :class:`~contractgate.validator.PartitionReport` per partition of an RDD of
     events or raw JSON lines (``sc.textFile``). Take :func:`outcomes` and
     :func:`summarize` from it; ``cache()`` it first to validate only once for both."""
+    check_count("max_examples", max_examples)  # on the driver, not in every task
     task = partial(_rdd_report, as_compiled(contract), failures_only, max_examples, now)
     return rdd.mapPartitionsWithIndex(task)
 
@@ -157,6 +159,7 @@ def validate_dataframe(
     """
     compiled = as_compiled(contract)
     frame_records((), null_cells)  # checks the option on the driver
+    check_count("max_examples", max_examples)
     if json_column is not None and json_column not in df.columns:
         raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
     violations = df.mapInArrow(
@@ -186,7 +189,7 @@ def ingest_rdd(
     (``<job_id>:<contract_id>:p<partition>``): a task Spark re-runs, or the whole job
     re-run with the same ``job_id`` within 24 hours, replays the stored batches
     instead of storing them again. Runs the job and returns the merged report."""
-    partition_key(job_id, contract_id, 0)  # checks the job id on the driver
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
     task = partial(
         _rdd_ingest, client, contract_id, job_id, version, max_batch_events, max_examples
     )
@@ -208,7 +211,7 @@ def ingest_dataframe(
 ) -> IngestReport:
     """:func:`ingest_rdd` for a DataFrame, rows read as in :func:`validate_dataframe`
     (a ``json_column`` row that is not JSON fails its task: it cannot be sent)."""
-    partition_key(job_id, contract_id, 0)
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
     frame_records((), null_cells)
     task = partial(
         _arrow_ingest, json_column, null_cells, client, contract_id, job_id, version,

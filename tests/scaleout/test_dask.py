@@ -245,3 +245,19 @@ def test_dask_results_are_json_ready(cluster: Client) -> None:
     failures, summary = validate_bag(bag, COMPILED).compute()
     json.dumps([o.to_dict() for o in failures])
     assert json.loads(summary.to_json())["total"] == 200
+
+
+def test_bad_arguments_fail_on_the_driver() -> None:
+    """When the graph is built, not in every task at compute time."""
+    bag = db.from_sequence([order(1)], npartitions=1)
+    ddf = dd.from_pandas(pd.DataFrame([{"order_id": "x"}]), npartitions=1)
+    cfg = ClientConfig(base_url="http://127.0.0.1:9", api_key="cg_never_sent")
+    cid = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
+        validate_bag(bag, COMPILED, max_examples=-1)
+    with pytest.raises(ValueError, match=r"max_examples must be an int >= 0, got 1\.5"):
+        validate_dataframe(ddf, COMPILED, max_examples=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+        ingest_bag(bag, cid, job_id="j", client=cfg, max_batch_events=1001)
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
+        ingest_dataframe(ddf, cid, job_id="j", client=cfg, max_examples=-1)

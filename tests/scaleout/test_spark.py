@@ -180,3 +180,24 @@ def test_probe_helper_types() -> None:
     # the probe used above answers (pid, identity) pairs
     got: List[Any] = probe(iter(()), COMPILED)
     assert got == [(os.getpid(), id(COMPILED))]
+
+
+def test_bad_arguments_fail_on_the_driver_before_any_job(spark: SparkSession) -> None:
+    """Not in every task (each retried, then a Py4J error wrapping the worker's trace)."""
+    sc = spark.sparkContext
+    rdd = sc.parallelize([order(1)], 1)
+    df = spark.createDataFrame([(json.dumps(order(1)),)], ["value"])
+    cfg = ClientConfig(base_url="http://127.0.0.1:9", api_key="cg_never_sent")
+    cid = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
+    jobs = len(sc.statusTracker().getJobIdsForGroup())
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
+        validate_rdd(rdd, COMPILED, max_examples=-1)
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got True"):
+        validate_dataframe(df, COMPILED, json_column="value", max_examples=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+        ingest_rdd(rdd, cid, job_id="j", client=cfg, max_batch_events=0)
+    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+        ingest_rdd(rdd, cid, job_id="j", client=cfg, max_batch_events=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -2"):
+        ingest_dataframe(df, cid, job_id="j", client=cfg, json_column="value", max_examples=-2)
+    assert len(sc.statusTracker().getJobIdsForGroup()) == jobs

@@ -39,6 +39,7 @@ __all__ = [
     "V1_MAX_BODY_BYTES",
     "BatchPlan",
     "StreamPlanner",
+    "check_max_batch_events",
     "encode_event",
     "encode_single_body",
     "encode_whole_body",
@@ -59,6 +60,13 @@ MAX_NESTING_DEPTH = MAX_EVENT_DEPTH - 1
 # before the first request, as in v0.2; a longer one streams with bounded memory.
 READ_AHEAD_BATCHES = 8
 READ_AHEAD_BYTES = 8 * 1024 * 1024
+
+
+def check_max_batch_events(n: object) -> None:
+    """``max_batch_events`` as ``ingest`` takes it: an int in 1..1000, not a bool."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_EVENTS_PER_BATCH:
+        raise ValueError(f"max_batch_events must be in 1..{MAX_EVENTS_PER_BATCH}, got {n!r}")
+
 
 _I64_MIN = -(2**63)
 _U64_MAX = 2**64 - 1

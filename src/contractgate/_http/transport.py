@@ -58,6 +58,7 @@ from .chunking import (
     LEGACY_MAX_BODY_BYTES,
     MAX_EVENTS_PER_BATCH,
     V1_MAX_BODY_BYTES,
+    check_max_batch_events,
     encode_single_body,
     encode_whole_body,
     input_length,
@@ -665,10 +666,7 @@ class Transport:
             if not 3 <= max_batch_bytes <= cap:
                 raise ValueError(f"max_batch_bytes must be in 3..{cap} on route {route!r}")
             cap = max_batch_bytes
-        if not isinstance(max_batch_events, int) or not (
-            1 <= max_batch_events <= MAX_EVENTS_PER_BATCH
-        ):
-            raise ValueError(f"max_batch_events must be in 1..{MAX_EVENTS_PER_BATCH}")
+        check_max_batch_events(max_batch_events)
         if idempotency_key is not None:
             if route != "v1":
                 raise ValueError("idempotency keys exist only on route='v1'")
