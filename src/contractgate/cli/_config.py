@@ -166,12 +166,28 @@ def find_config(start: Optional[str] = None) -> Optional[str]:
 
 
 def _has_tool_table(path: str) -> bool:
+    """Whether ``path`` holds a ``[tool.contractgate]`` table, however TOML spells it
+    (``[tool."contractgate"]``, ``contractgate.x = …`` in ``[tool]``); a file that does
+    not read as TOML counts when it has the header, so that loading it says what is
+    wrong (not UTF-8, invalid TOML) instead of the search passing over it."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError):
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
         return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*contractgate\s*[.\]]", text, re.M) is not None
+    if b"contractgate" not in raw:
+        return False
+    text = raw.decode("utf-8", "replace")
+    try:
+        return _tool_table(_toml_loads()(text)) is not None
+    except ValueError:  # tomllib.TOMLDecodeError is a ValueError
+        return re.search(r"^\s*\[\s*tool\s*\.\s*contractgate\s*[.\]]", text, re.M) is not None
+
+
+def _tool_table(doc: Dict[str, Any]) -> Any:
+    """``doc["tool"]["contractgate"]``, or None when there is none."""
+    tool = doc.get("tool")
+    return tool.get("contractgate") if isinstance(tool, dict) else None
 
 
 def load_config(path: Optional[str] = None) -> Optional[Config]:
@@ -219,15 +235,18 @@ def _read_pyproject(path: str, shown: str) -> Dict[str, Any]:
         raise ConfigError(f"cannot read config: {err}", file=shown) from None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("pyproject.toml is not valid UTF-8", file=shown) from None
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        message = f"not valid UTF-8 (byte offset {err.start})"
+        raise ConfigError(message, file=shown, line=line) from None
     loads = _toml_loads()
     try:
         doc = loads(text)
     except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
         raise ConfigError(f"invalid TOML: {err}", file=shown) from None
-    tool = doc.get("tool", {})
-    table = tool.get("contractgate", {}) if isinstance(tool, dict) else {}
+    table = _tool_table(doc)
+    if table is None:
+        raise ConfigError("no [tool.contractgate] table", file=shown)
     if not isinstance(table, dict):
         raise ConfigError("[tool.contractgate] must be a table", file=shown)
     return table
@@ -255,10 +274,10 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
                 "'fixtures' must map globs to contract files (glob: contract.yaml)", file=shown
             )
         for glob, contract in fixtures.items():
+            regex = _glob_regex(str(glob), "fixtures", shown)
             deployed = _deployed_entry(glob, contract, shown)
             if deployed is not None:
-                rule = FixtureRule(str(glob), "", glob_to_regex(str(glob)), deployed)
-                cfg.fixtures.append(rule)
+                cfg.fixtures.append(FixtureRule(str(glob), "", regex, deployed))
                 continue
             if not isinstance(contract, str) or not contract.strip():
                 raise ConfigError(
@@ -266,19 +285,29 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
                     f"ID[@VERSION]}}, got {contract!r}",
                     file=shown,
                 )
-            cfg.fixtures.append(FixtureRule(str(glob), contract.strip(), glob_to_regex(str(glob))))
+            cfg.fixtures.append(FixtureRule(str(glob), contract.strip(), regex))
     contracts = data.get("contracts")
     if contracts is not None:
         if isinstance(contracts, str):
             contracts = [contracts]
         if not isinstance(contracts, list) or not all(isinstance(c, str) for c in contracts):
             raise ConfigError("'contracts' must be a list of globs", file=shown)
-        cfg.contracts = [(c, glob_to_regex(c)) for c in contracts]
+        cfg.contracts = [(c, _glob_regex(c, "contracts", shown)) for c in contracts]
     breaking = data.get("breaking")
     if breaking is not None and not isinstance(breaking, dict):
         raise ConfigError("'breaking' must be a mapping (require, unknown, sides)", file=shown)
     cfg.breaking = breaking
     return cfg
+
+
+def _glob_regex(glob: str, key: str, shown: str) -> Pattern[str]:
+    """The regex of a config glob; one that names no file (empty, or a directory:
+    ``fixtures/``) is an error rather than a rule that silently never applies."""
+    pattern = glob.strip()
+    if not pattern or pattern.endswith("/"):
+        hint = f" (a glob names files; {pattern + '**'!r} names those below)" if pattern else ""
+        raise ConfigError(f"{key}: the glob {glob!r} can never match a file{hint}", file=shown)
+    return glob_to_regex(glob)
 
 
 def _deployed_entry(glob: Any, value: Any, shown: str) -> Optional[str]:

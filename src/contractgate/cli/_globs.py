@@ -49,9 +49,7 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
             if j < 0:
                 out.append(re.escape(c))
             else:
-                negate = "^" if start == i + 2 else ""
-                members = "".join(ch if ch == "-" else re.escape(ch) for ch in pat[start:j])
-                out.append(f"[{negate}{members}]")
+                out.append(_class_to_regex(pat[start:j], negate=start == i + 2))
                 i = j
         else:
             out.append(re.escape(c))
@@ -60,6 +58,26 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
     if not anchored:
         body = "(?:.*/)?" + body
     return re.compile(body + r"\Z")
+
+
+def _class_to_regex(members: str, negate: bool) -> str:
+    """A glob class's members (``a-z0``) as a regex class. As fnmatch: a reversed range
+    (``z-a``) is empty, and a ``-`` first or last is itself. Like ``?``, a negated class
+    stays within one path segment."""
+    parts = []
+    k = 0
+    while k < len(members):
+        if members[k + 1 : k + 2] == "-" and k + 2 < len(members):
+            lo, hi = members[k], members[k + 2]
+            if lo <= hi:
+                parts.append(f"{re.escape(lo)}-{re.escape(hi)}")
+            k += 3
+        else:
+            parts.append(re.escape(members[k]))
+            k += 1
+    if negate:
+        return "[^/" + "".join(parts) + "]"
+    return "[" + "".join(parts) + "]" if parts else "(?!)"
 
 
 def _literal_prefix(pattern: str) -> str:

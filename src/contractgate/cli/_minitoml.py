@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 __all__ = ["MiniTomlError", "mini_toml_loads"]
-
 
 
 class MiniTomlError(ValueError):
@@ -14,48 +13,96 @@ class MiniTomlError(ValueError):
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_OURS = ["tool", "contractgate"]
+# a scalar runs to the next space, separator or comment; we read booleans and decimal
+# integers (as TOML writes them: no leading zero, "_" only between digits) and refuse
+# the rest (floats, dates, times, hex/octal/binary, inf, nan) by name
+_SCALAR = re.compile(r"[^\s,\]}#]+")
+_INTEGER = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)")
+
+Path = Tuple[str, ...]
 
 
 def mini_toml_loads(text: str) -> Dict[str, Any]:
-    """Read just the ``[tool.contractgate]`` tables: keys (bare, quoted, dotted) with
-    string, array, inline-table, boolean and integer values. Other tables are skipped."""
+    """Read just the ``[tool.contractgate]`` table, however TOML spells it (headers,
+    dotted keys, inline tables): keys (bare, quoted, dotted) with string, array,
+    inline-table, boolean and integer values. Other tables are skipped, and arrays of
+    tables below ours too. What this reader does not support in our table, or finds
+    invalid, raises :class:`MiniTomlError` with its line and column."""
     root: Dict[str, Any] = {}
-    current: Optional[Dict[str, Any]] = None
+    assigned: Set[Path] = set()  # paths given a value by ``key = value``
+    declared: Set[Path] = set()  # tables given a ``[header]``
+    table: Optional[List[str]] = []  # the current table; None below an array of tables
     pos = 0
     n = len(text)
-    while pos < n:
+    while True:
         pos = _toml_skip_blank(text, pos)
         if pos >= n:
-            break
+            return root
+        start = pos
         if text[pos] == "[":
-            end = text.find("\n", pos)
-            header = text[pos : n if end < 0 else end]
-            m = re.match(r"\[\s*([^\[\]]+?)\s*\](?:\s*#.*)?\s*$", header)
-            if header.startswith("[["):
-                current = None
-            elif m:
-                keys, _ = _toml_key(m.group(1), 0)
-                if keys[:2] == ["tool", "contractgate"]:
-                    current = root.setdefault("tool", {}).setdefault("contractgate", {})
-                    for k in keys[2:]:
-                        current = current.setdefault(k, {})
-                else:
-                    current = None
-            pos = n if end < 0 else end + 1
+            array = text.startswith("[[", pos)
+            close = "]]" if array else "]"
+            keys, pos = _toml_key(text, pos + len(close))
+            if not text.startswith(close, pos):
+                raise _error(text, pos, f"expected {close!r} at the end of a table header")
+            pos = _toml_end_of_line(text, pos + len(close))
+            table = keys
+            if array:
+                if keys in (_OURS, _OURS[:1]):
+                    raise _error(
+                        text, start, "[tool.contractgate] must be a table, not an array of tables"
+                    )
+                table = None
+            elif _related(keys):
+                if tuple(keys) in declared:
+                    raise _error(text, start, f"table [{'.'.join(keys)}] is declared twice")
+                declared.add(tuple(keys))
+                _toml_table(root, keys, assigned, text, start)
             continue
-        if current is None:
+        if table is None or not _related(table):
             pos = _toml_skip_statement(text, pos)
             continue
         keys, pos = _toml_key(text, pos)
-        pos = _toml_skip_spaces(text, pos)
-        if text[pos : pos + 1] != "=":
-            raise MiniTomlError(f"expected '=' at offset {pos}")
-        value, pos = _toml_value(text, _toml_skip_spaces(text, pos + 1))
-        target = current
-        for k in keys[:-1]:
-            target = target.setdefault(k, {})
-        target[keys[-1]] = value
-    return root
+        if not _related(table + keys):
+            pos = _toml_skip_statement(text, start)
+            continue
+        value, pos = _toml_key_value(text, pos)
+        _toml_put(root, table + keys, value, assigned, text, start)
+        pos = _toml_end_of_line(text, pos)
+
+
+def _related(path: List[str]) -> bool:
+    """True for a path at, above or below ``tool.contractgate``."""
+    return path[: len(_OURS)] == _OURS[: len(path)]
+
+
+def _error(text: str, pos: int, message: str) -> MiniTomlError:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return MiniTomlError(f"{message} (at line {line}, column {column})")
+
+
+def _toml_table(
+    root: Dict[str, Any], path: List[str], assigned: Set[Path], text: str, pos: int
+) -> Dict[str, Any]:
+    """The table at ``path`` (created as needed); a value on the way is an error."""
+    table = root
+    for i, key in enumerate(path):
+        if tuple(path[: i + 1]) in assigned:
+            raise _error(text, pos, f"cannot add keys to {'.'.join(path[: i + 1])}, a value")
+        table = table.setdefault(key, {})
+    return table
+
+
+def _toml_put(
+    root: Dict[str, Any], path: List[str], value: Any, assigned: Set[Path], text: str, pos: int
+) -> None:
+    table = _toml_table(root, path[:-1], assigned, text, pos)
+    if path[-1] in table:
+        raise _error(text, pos, f"{'.'.join(path)} is defined twice")
+    table[path[-1]] = value
+    assigned.add(tuple(path))
 
 
 def _toml_skip_spaces(text: str, pos: int) -> int:
@@ -78,6 +125,19 @@ def _toml_skip_blank(text: str, pos: int) -> int:
     return pos
 
 
+def _toml_end_of_line(text: str, pos: int) -> int:
+    """Past the end of a statement's line (spaces and a comment allowed before it)."""
+    pos = _toml_skip_spaces(text, pos)
+    if text.startswith("#", pos):
+        end = text.find("\n", pos)
+        return len(text) if end < 0 else end + 1
+    if text.startswith("\r\n", pos):
+        return pos + 2
+    if pos < len(text) and text[pos] != "\n":
+        raise _error(text, pos, "expected the end of the line")
+    return pos + 1
+
+
 def _toml_skip_statement(text: str, pos: int) -> int:
     """Skip a key = value line of a table we do not read (multi-line strings and
     arrays included)."""
@@ -87,7 +147,9 @@ def _toml_skip_statement(text: str, pos: int) -> int:
         if text.startswith('"""', pos) or text.startswith("'''", pos):
             q = text[pos : pos + 3]
             end = text.find(q, pos + 3)
-            pos = n if end < 0 else end + 3
+            if end < 0:
+                raise _error(text, pos, "unterminated string")
+            pos = end + 3
             continue
         c = text[pos]
         if c in "\"'":
@@ -116,7 +178,7 @@ def _toml_key(text: str, pos: int) -> Tuple[List[str], int]:
         else:
             m = _BARE_KEY.match(text, pos)
             if not m:
-                raise MiniTomlError(f"bad key at offset {pos}")
+                raise _error(text, pos, "bad key")
             key, pos = m.group(), m.end()
         keys.append(key)
         pos = _toml_skip_spaces(text, pos)
@@ -126,7 +188,16 @@ def _toml_key(text: str, pos: int) -> Tuple[List[str], int]:
         return keys, pos
 
 
+def _toml_key_value(text: str, pos: int) -> Tuple[Any, int]:
+    """The value after a key: ``= VALUE``."""
+    pos = _toml_skip_spaces(text, pos)
+    if text[pos : pos + 1] != "=":
+        raise _error(text, pos, "expected '=' after a key")
+    return _toml_value(text, _toml_skip_spaces(text, pos + 1))
+
+
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_HEX = re.compile(r"[0-9A-Fa-f]*")
 
 
 def _toml_string(text: str, pos: int) -> Tuple[str, int]:
@@ -134,41 +205,49 @@ def _toml_string(text: str, pos: int) -> Tuple[str, int]:
     if text.startswith(quote * 3, pos):
         end = text.find(quote * 3, pos + 3)
         if end < 0:
-            raise MiniTomlError("unterminated string")
-        body = text[pos + 3 : end]
-        if body.startswith("\n"):
-            body = body[1:]
-        return (body if quote == "'" else _toml_unescape(body)), end + 3
+            raise _error(text, pos, "unterminated string")
+        first = pos + 3
+        for newline in ("\n", "\r\n"):  # a newline right after the quotes is trimmed
+            if text.startswith(newline, first):
+                first += len(newline)
+                break
+        return _toml_string_body(text, quote, first, end), end + 3
     end = pos + 1
     while end < len(text) and text[end] != quote and text[end] != "\n":
         if quote == '"' and text[end] == "\\":
             end += 1
         end += 1
     if end >= len(text) or text[end] != quote:
-        raise MiniTomlError("unterminated string")
-    body = text[pos + 1 : end]
-    return (body if quote == "'" else _toml_unescape(body)), end + 1
+        raise _error(text, pos, "unterminated string")
+    return _toml_string_body(text, quote, pos + 1, end), end + 1
 
 
-def _toml_unescape(body: str) -> str:
+def _toml_string_body(text: str, quote: str, start: int, end: int) -> str:
+    """``text[start:end]``, with the escapes of a basic (``"``) string decoded."""
+    if quote == "'":
+        return text[start:end]
     out = []
-    i = 0
-    while i < len(body):
-        c = body[i]
+    i = start
+    while i < end:
+        c = text[i]
         if c != "\\":
             out.append(c)
             i += 1
             continue
-        nxt = body[i + 1 : i + 2]
+        nxt = text[i + 1 : min(i + 2, end)]
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt in ("u", "U"):
-            width = 4 if nxt == "u" else 8
-            out.append(chr(int(body[i + 2 : i + 2 + width], 16)))
-            i += 2 + width
-        else:
-            raise MiniTomlError(f"bad escape \\{nxt}")
+            continue
+        if nxt not in ("u", "U"):
+            raise _error(text, i, f"bad escape '{text[i : i + 2].rstrip()}'")
+        width = 4 if nxt == "u" else 8
+        digits = _HEX.match(text, i + 2, min(i + 2 + width, end))
+        code = int(digits.group(), 16) if digits and len(digits.group()) == width else -1
+        if not (0 <= code < 0xD800 or 0xDFFF < code <= 0x10FFFF):
+            raise _error(text, i, f"bad escape '{text[i : i + 2 + width]}'")
+        out.append(chr(code))
+        i += 2 + width
     return "".join(out)
 
 
@@ -186,31 +265,34 @@ def _toml_value(text: str, pos: int) -> Tuple[Any, int]:
             if text[pos : pos + 1] == ",":
                 pos = _toml_skip_blank(text, pos + 1)
             elif text[pos : pos + 1] != "]":
-                raise MiniTomlError(f"expected ',' or ']' at offset {pos}")
+                raise _error(text, pos, "expected ',' or ']'")
         return items, pos + 1
     if c == "{":
         table: Dict[str, Any] = {}
+        assigned: Set[Path] = set()
         pos = _toml_skip_spaces(text, pos + 1)
         while text[pos : pos + 1] != "}":
+            start = pos
             keys, pos = _toml_key(text, pos)
-            pos = _toml_skip_spaces(text, pos)
-            if text[pos : pos + 1] != "=":
-                raise MiniTomlError(f"expected '=' at offset {pos}")
-            value, pos = _toml_value(text, _toml_skip_spaces(text, pos + 1))
-            target = table
-            for k in keys[:-1]:
-                target = target.setdefault(k, {})
-            target[keys[-1]] = value
+            value, pos = _toml_key_value(text, pos)
+            _toml_put(table, keys, value, assigned, text, start)
             pos = _toml_skip_spaces(text, pos)
             if text[pos : pos + 1] == ",":
                 pos = _toml_skip_spaces(text, pos + 1)
             elif text[pos : pos + 1] != "}":
-                raise MiniTomlError(f"expected ',' or '}}' at offset {pos}")
+                raise _error(text, pos, "expected ',' or '}'")
         return table, pos + 1
-    m = re.compile(r"true|false|[-+]?[0-9_]+").match(text, pos)
+    m = _SCALAR.match(text, pos)
     if not m:
-        raise MiniTomlError(f"unsupported value at offset {pos}")
+        raise _error(text, pos, "missing value")
     word = m.group()
     if word in ("true", "false"):
         return word == "true", m.end()
-    return int(word.replace("_", "")), m.end()
+    if _INTEGER.fullmatch(word):
+        return int(word.replace("_", "")), m.end()
+    raise _error(
+        text,
+        pos,
+        f"unsupported value {word!r}: the built-in reader takes strings, arrays, inline "
+        "tables, booleans and integers (install tomli for the rest of TOML)",
+    )
