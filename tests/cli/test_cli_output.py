@@ -43,6 +43,12 @@ def test_finding_text_parts() -> None:
     f = Finding("yaml_error", "x.y: invalid type", file="c.yaml", line=1, field="x.y")
     assert finding_text(f, plain) == "c.yaml:1: x.y: invalid type [yaml_error]"
     assert "\x1b[31m" in finding_text(f, Style(True))
+    f = Finding("yaml_error", "YAML parse error: x.y: missing", file="c.yaml", field="x.y")
+    assert finding_text(f, plain) == "c.yaml: YAML parse error: x.y: missing [yaml_error]"
+    # a value that happens to hold "field: " does not hide the field
+    message = "Field 'id' value \"id: 5\" does not match required pattern"
+    f = Finding("pattern_mismatch", message, file="f.json", line=1, column=2, record=1, field="id")
+    assert finding_text(f, plain) == f"f.json:1:2: record 1: id: {message} [pattern_mismatch]"
 
 
 def test_use_color(monkeypatch) -> None:

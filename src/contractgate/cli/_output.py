@@ -108,9 +108,13 @@ def github_annotation(
 
 
 def _show_field(f: Finding) -> bool:
-    """Show the field unless it is empty or the message already starts with it (serde
-    errors do: ``ontology.entities[0].required: invalid type…``)."""
-    return bool(f.field) and f"{f.field}: " not in f.message
+    """Show the field unless it is empty or the message already names it first, after
+    any prefix (serde errors do: ``YAML parse error: ontology.entities[0].required:
+    invalid type…``); a value quoted later in the message does not count."""
+    if not f.field:
+        return False
+    head = f"{f.field}: "
+    return not (f.message.startswith(head) or f": {head}" in f.message.split('"', 1)[0])
 
 
 def finding_text(f: Finding, style: Style, *, with_file: bool = True) -> str:
