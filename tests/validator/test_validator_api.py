@@ -186,6 +186,22 @@ def test_is_valid_and_validate_many(compiled: CompiledContract) -> None:
     assert results[1] == compiled.validate(bad)
 
 
+def test_many_and_batch_read_events_as_ingest_does(compiled: CompiledContract) -> None:
+    """One mapping is one event, as ``Client.ingest`` takes it; text is no list of
+    events (a str was checked character by character, a dict key by key)."""
+    (one,) = compiled.validate_many(GOOD)
+    assert one.passed
+    assert [r.passed for r in compiled.validate_batch(GOOD)] == [True]
+    for text in ("abc", b"abc", bytearray(b"a")):
+        with pytest.raises(TypeError, match="events must be an iterable of JSON values"):
+            compiled.validate_many(text)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="events must be an iterable of JSON values"):
+            compiled.validate_batch(text)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="events must be an iterable of JSON values, not int"):
+        compiled.validate_many(5)  # type: ignore[arg-type]
+    assert list(compiled.validate_many(iter([GOOD]))) == [compiled.validate(GOOD)]
+
+
 UNIQUE = """
 version: "1"
 name: t

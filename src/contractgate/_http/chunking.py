@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
+from .._validation.inputs import iter_events
 from ..exceptions import EventEncodeError
 
 __all__ = [
@@ -72,23 +73,6 @@ _I64_MIN = -(2**63)
 _U64_MAX = 2**64 - 1
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def iter_events(events: Any) -> Iterator[Any]:
-    """The events of ``events``: a mapping is one event, any other iterable many."""
-    if isinstance(events, Mapping):
-        return iter((events,))
-    if isinstance(events, (str, bytes, bytearray, memoryview)):
-        raise TypeError(
-            "events must be an iterable of JSON values (or one mapping), not "
-            f"{type(events).__name__}"
-        )
-    try:
-        return iter(events)
-    except TypeError:
-        raise TypeError(
-            f"events must be an iterable of JSON values, not {type(events).__name__}"
-        ) from None
 
 
 def input_length(events: Any) -> Optional[int]:

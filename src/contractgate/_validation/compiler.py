@@ -41,6 +41,7 @@ from .._frozenlist import EMPTY, FrozenList
 from ..exceptions import ContractCompileError, EventDecodeError
 from . import batch as _batch
 from . import messages as M
+from .inputs import iter_events
 from .reference import (
     PASSED,
     ROOT_RESULT,
@@ -465,10 +466,12 @@ class CompiledContract:
     def validate_many(
         self, events: Iterable[Any], *, now: Now = None
     ) -> Iterator[ValidationResult]:
-        """Validate each event independently, lazily (no batch rules)."""
+        """Validate each event independently, lazily (no batch rules). ``events`` as
+        ``ingest`` takes them: one mapping is one event; text is refused."""
+        it = iter_events(events)
         if now is None and not self._timing:
-            return map(self._gen, events)
-        return self._validate_each(events, now)
+            return map(self._gen, it)
+        return self._validate_each(it, now)
 
     def _validate_each(self, events: Iterable[Any], now: Now) -> Iterator[ValidationResult]:
         validate = self.validate
@@ -485,7 +488,7 @@ class CompiledContract:
     def validate_batch(self, events: Iterable[Any], *, now: Now = None) -> List[ValidationResult]:
         """Validate a request's worth of events as ``/ingest`` does: each event, then the
         batch uniqueness rules, whose violations are appended to the events they hit."""
-        batch = list(events)
+        batch = list(iter_events(events))
         results = [self.validate(e, now=now) for e in batch]
         for i, v in self.uniqueness_violations(batch):
             r = results[i]
