@@ -339,3 +339,15 @@ def test_a_summary_where_everything_passed_says_so() -> None:
     s = ValidationSummary.of(validate_partition(COMPILED, [order(1), order(2)]))
     assert s.failed == 0
     assert str(s) == "2 events: 2 passed, 0 failed (0.00% failed)"
+
+
+def test_a_partition_is_read_as_ingest_reads_events() -> None:
+    """One mapping is one event; a str is no partition of characters (refused at once,
+    even by the lazy entry point)."""
+    (o,) = validate_partition(COMPILED, order(3))
+    assert (o.offset, o.passed) == (0, False)
+    assert validate_chunk(COMPILED, order(1)).summary.total == 1
+    assert summarize_partition(COMPILED, order(1)).total == 1
+    for entry in (validate_partition, validate_chunk, summarize_partition):
+        with pytest.raises(TypeError, match="events must be an iterable of JSON values"):
+            entry(COMPILED, '{"order_id": "x"}')  # type: ignore[operator]

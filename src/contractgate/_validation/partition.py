@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
 from .compiler import CompiledContract, Now
+from .inputs import iter_events
 from .summary import (
     NOT_JSON_VALUE,
     PARSE_ERROR,
@@ -166,12 +167,15 @@ def validate_partition(
     tuples are arrays, a ``set`` or ``datetime`` anywhere is refused), or raw JSON text
     (``str``/``bytes``, one event per item, e.g. NDJSON lines) decoded the gateway's
     way; blank lines are skipped. Bad text or a non-JSON value is a failing outcome,
-    never an exception, so one bad row does not fail a partition. For a global index,
+    never an exception, so one bad row does not fail a partition. ``events`` itself is
+    read as ``ingest`` reads it: one mapping is one event, a ``str`` is a ``TypeError``
+    (not a partition of characters). For a global index,
     pass ``partition=0`` and ``start=<index of the first item>``. Batch rules
     (uniqueness within a request) are not applied: a dataset has no requests.
     """
     _check_position(partition, start)
-    return _outcomes(compiled, events, partition, start, failures_only, None, now)
+    it = iter_events(events)  # a str or a mapping is refused or taken now, not when read
+    return _outcomes(compiled, it, partition, start, failures_only, None, now)
 
 
 def validate_chunk(
@@ -195,7 +199,7 @@ def validate_chunk(
     _check_position(partition, start)
     tally = Tally(max_examples)
     outcomes = FrozenList(
-        _outcomes(compiled, items, partition, start, failures_only, tally, now)
+        _outcomes(compiled, iter_events(items), partition, start, failures_only, tally, now)
     )
     return PartitionReport(partition, outcomes, tally.summary())
 
@@ -213,7 +217,7 @@ def summarize_partition(
     events fail)."""
     _check_position(partition, start)
     tally = Tally(max_examples)
-    for _ in _outcomes(compiled, items, partition, start, True, tally, now):
+    for _ in _outcomes(compiled, iter_events(items), partition, start, True, tally, now):
         pass
     return tally.summary()
 
