@@ -3,6 +3,9 @@
 The gateway pages by ``limit``/``offset`` over a live table whose sort key has ties, so
 pages can overlap (spec §3.6): the pagers drop rows whose ``id`` they already yielded
 (remembering the most recent ids, enough to cover any overlap the gateway can produce).
+More rows in a row that were already yielded than that can only come from a server that
+does not page by ``offset`` (a proxy that drops the query string): asking again would
+never end, so the pager raises :class:`InvalidResponseError` instead.
 
 ``limit`` is the maximum number of rows to yield in total (``None``: all), ``offset``
 where to start, ``page_size`` how many rows each request asks for (≤ 500, the gateway's
@@ -28,6 +31,8 @@ from typing import (
     TypeVar,
 )
 
+from ..exceptions import InvalidResponseError
+
 __all__ = ["AsyncPager", "PageCursor", "Pager", "page_size_for"]
 
 T = TypeVar("T")
@@ -39,27 +44,32 @@ MAX_PAGE_SIZE = 500
 DEDUPE_WINDOW = 10_000
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def page_size_for(limit: int) -> int:
     """The page size that fetches ``limit`` rows in as few requests as the gateway allows."""
-    return min(max(limit, 1), MAX_PAGE_SIZE) if isinstance(limit, int) else MAX_PAGE_SIZE
+    return min(max(limit, 1), MAX_PAGE_SIZE) if _is_int(limit) else MAX_PAGE_SIZE
 
 
 class PageCursor:
     """Pure paging state: which page to ask for next and which rows to keep."""
 
     def __init__(self, *, limit: Optional[int], offset: int, page_size: int) -> None:
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise ValueError("limit must be None or an int >= 0")
-        if not isinstance(offset, int) or offset < 0:
-            raise ValueError("offset must be an int >= 0")
-        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be in 1..{MAX_PAGE_SIZE}")
+        if limit is not None and (not _is_int(limit) or limit < 0):
+            raise ValueError(f"limit must be None or an int >= 0, got {limit!r}")
+        if not _is_int(offset) or offset < 0:
+            raise ValueError(f"offset must be an int >= 0, got {offset!r}")
+        if not _is_int(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be an int in 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self.remaining = limit
         self.offset = offset
         self.page_size = page_size
         self.done = limit == 0
         self._seen: Set[str] = set()
         self._order: Deque[str] = deque()
+        self._repeats = 0  # rows in a row that were already yielded
 
     def next_page(self) -> Optional[Tuple[int, int]]:
         """``(offset, limit)`` of the next request, or ``None`` when finished."""
@@ -72,6 +82,9 @@ class PageCursor:
 
     def accept(self, rows: List[Any], requested: int) -> List[Any]:
         """Record a page; return the rows to yield (new ids only, within ``limit``)."""
+        # a server that ignores ``limit`` may send more than asked for: keep no more than
+        # the ids remembered, so a page sent again is still recognised as a repeat
+        rows = rows[:DEDUPE_WINDOW]
         self.offset += len(rows)
         if len(rows) < requested:
             self.done = True
@@ -83,16 +96,25 @@ class PageCursor:
             rid = getattr(row, "id", None)
             if isinstance(rid, str) and rid:
                 if rid in self._seen:
+                    self._repeats += 1
                     continue
                 self._seen.add(rid)
                 self._order.append(rid)
                 if len(self._order) > DEDUPE_WINDOW:
                     self._seen.discard(self._order.popleft())
+            self._repeats = 0
             out.append(row)
             if self.remaining is not None:
                 self.remaining -= 1
         if self.remaining is not None and self.remaining <= 0:
             self.done = True
+        if not self.done and self._repeats > DEDUPE_WINDOW:
+            raise InvalidResponseError(
+                f"the server sent {self._repeats} rows in a row that were already listed "
+                f"(up to offset {self.offset}): it does not page by offset, so asking for "
+                "the next page would never end",
+                status_code=200,
+            )
         return out
 
 
