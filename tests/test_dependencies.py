@@ -42,6 +42,31 @@ def test_httpcore_lets_the_sync_deadline_reach_the_socket() -> None:
         transport.close()
 
 
+def test_httpx_lets_the_sync_deadline_reach_proxied_sockets(monkeypatch: Any) -> None:
+    """The sync Client lets httpx build its transports (so that the environment's proxies
+    are read as httpx reads them) and then bounds each one, found in ``_transport`` and
+    ``_mounts``; if a new httpx keeps them elsewhere, proxied calls would lose the
+    per-attempt deadline silently."""
+    from contractgate._http.deadline import _DeadlineBackend, deadline_client
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    http = deadline_client()
+    try:
+        mounts = getattr(http, "_mounts", None)
+        transports = [getattr(http, "_transport", None), *(mounts or {}).values()]
+        found = [t for t in transports if t is not None]
+        assert isinstance(mounts, dict) and len(found) >= 2, (
+            f"httpx {_version('httpx')}: httpx.Client no longer keeps its transports in "
+            "_transport/_mounts, so the sync Client cannot bound proxied sockets "
+            "(see _http/deadline.py)"
+        )
+        for t in found:
+            backend = getattr(getattr(t, "_pool", None), "_network_backend", None)
+            assert isinstance(backend, _DeadlineBackend), f"{t!r} is not bounded"
+    finally:
+        http.close()
+
+
 FLAT_EVENTS: List[Dict[str, Any]] = [
     {"user_id": "alice_01", "n": 1, "ok": True, "none": None},
     {"s": 'quote " backslash \\ slash / tab \t newline \n nul \x00 del \x7f'},

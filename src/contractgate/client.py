@@ -11,7 +11,7 @@ import httpx
 
 from ._http.base import BaseClient
 from ._http.body import BodyReader
-from ._http.deadline import DeadlineTransport, attempt_deadline
+from ._http.deadline import attempt_deadline, deadline_client
 from ._http.ingest_plan import IngestRefused
 from ._http.pagination import Pager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
@@ -97,12 +97,13 @@ class Client(BaseClient):
         )  # fmt: skip
         if not given:
             kwargs = self._http_options()
-            if transport is None:
-                # httpx's transport, with each attempt's total deadline down to the socket
-                transport = DeadlineTransport(verify=True if verify is None else verify)
-            elif verify is not None:
+            if verify is not None:
                 kwargs["verify"] = verify
-            self._http = httpx.Client(transport=transport, **kwargs)
+            if transport is None:
+                # httpx's transports, with each attempt's total deadline down to the socket
+                self._http = deadline_client(**kwargs)
+            else:
+                self._http = httpx.Client(transport=transport, **kwargs)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:

@@ -99,3 +99,36 @@ async def test_tls_with_the_callers_ca_bundle(
         cafile=str(cert)))  # fmt: skip
     assert (await api.health()).status == "ok"
     assert len(hits) == before + 1
+
+
+async def test_both_clients_send_through_the_environments_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``HTTP_PROXY`` & co. as httpx reads them, for the sync client too (its deadline
+    transport used to make httpx skip the environment's proxies; the async one used them)."""
+    from cg_client_testlib import LoopbackServer
+
+    from contractgate.async_client import AsyncClient
+    from contractgate.client import Client
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    proxy = LoopbackServer()
+    proxy.routes["http://gw.example:8080/health"] = (
+        200, {}, b'{"status":"ok","version":"0.1.0","service":"contractgate"}'
+    )  # fmt: skip
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        with Client("http://gw.example:8080", max_retries=0) as c:
+            assert c.health().status == "ok"
+        async with AsyncClient("http://gw.example:8080", max_retries=0) as a:
+            assert (await a.health()).status == "ok"
+        assert [path for _, path, _ in proxy.seen] == ["http://gw.example:8080/health"] * 2
+        monkeypatch.setenv("NO_PROXY", "gw.example")
+        with Client("http://gw.example:8080", max_retries=0) as c:
+            with pytest.raises(E.ConnectionError):
+                c.health()  # straight to a host that does not resolve
+        assert len(proxy.seen) == 2
+    finally:
+        proxy.close()

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional
 import httpcore
 import httpx
 
-__all__ = ["DeadlineTransport", "attempt_deadline"]
+__all__ = ["DeadlineTransport", "attempt_deadline", "bound", "deadline_client"]
 
 _local = threading.local()
 
@@ -115,17 +115,37 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+def bound(transport: Any) -> bool:
+    """Make the socket operations of ``transport`` (an ``httpx.HTTPTransport``, a proxy's
+    included) end by the attempt deadline; False when this httpx/httpcore keeps the
+    network backend elsewhere (then only the per-operation timeouts apply)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, _DeadlineBackend):
+        return True
+    if not isinstance(backend, httpcore.NetworkBackend):
+        return False
+    pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return True
+
+
 class DeadlineTransport(httpx.HTTPTransport):
     """``httpx.HTTPTransport`` (same arguments) whose socket operations also end by the
     deadline set with :func:`attempt_deadline`."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        pool = getattr(self, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        #: False when this httpx/httpcore keeps the network backend elsewhere: then only
-        #: the per-operation timeouts apply to response headers.
-        self.bounded = False
-        if isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-            self.bounded = True
+        #: False when the deadline cannot reach the socket (see :func:`bound`)
+        self.bounded = bound(self)
+
+
+def deadline_client(**kwargs: Any) -> httpx.Client:
+    """``httpx.Client(**kwargs)`` with httpx's own transports, the environment's proxies
+    (``HTTP_PROXY``, ``NO_PROXY``…) read as httpx reads them, each bounded by the attempt
+    deadline. (A client given a ``transport=`` skips the environment's proxies.)"""
+    http = httpx.Client(**kwargs)
+    mounts = getattr(http, "_mounts", {})
+    for transport in (getattr(http, "_transport", None), *mounts.values()):
+        if transport is not None:
+            bound(transport)
+    return http
