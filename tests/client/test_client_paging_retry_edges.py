@@ -24,7 +24,7 @@ import pytest
 from cg_client_testlib import API_KEY, Api, retry_delays
 
 import contractgate.exceptions as E
-from contractgate import RetryPolicy
+from contractgate import AsyncClient, Client, RetryPolicy
 from contractgate._http.deadline import DeadlineTransport, _DeadlineBackend, attempt_deadline
 from contractgate._http.pagination import DEDUPE_WINDOW, MAX_PAGE_SIZE, PageCursor
 
@@ -667,3 +667,26 @@ def test_an_operation_starting_after_the_deadline_raises_its_phases_timeout(
     assert type(ei.value) is error
     assert str(ei.value) == f"the attempt's total time limit ran out while {phase}"
     assert backend.stream.timeouts == [("connect", None)]  # nothing reached the stream
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("max_retries", True), ("max_retries", -1), ("max_retries", 1.0),
+        ("initial_delay", float("nan")), ("max_delay", float("inf")), ("max_delay", -1.0),
+        ("max_retry_after", float("nan")), ("keyed_min_delay", float("inf")),
+        ("auth_retry_delay", -0.5), ("initial_delay", True), ("max_delay", "1"),
+    ],
+)  # fmt: skip
+def test_a_retry_policy_takes_finite_delays_and_a_count(field: str, value: Any) -> None:
+    """An infinite delay made the sync client raise a raw OverflowError from time.sleep
+    and the async one sleep forever; NaN compared false everywhere."""
+    with pytest.raises((ValueError, TypeError), match=f"RetryPolicy.{field} must be"):
+        RetryPolicy(**{field: value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0, -1.0])
+def test_a_timeout_is_a_finite_positive_number(value: float) -> None:
+    for make in (Client, AsyncClient):
+        with pytest.raises(ValueError, match="timeout must be a finite number of seconds > 0"):
+            make("http://127.0.0.1:9", timeout=value)

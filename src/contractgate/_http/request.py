@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import http
+import math
 import random
 import uuid
 from dataclasses import dataclass
@@ -110,10 +111,26 @@ class RetryPolicy:
     auth_retry_delay: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if self.initial_delay < 0 or self.max_delay < 0:
-            raise ValueError("delays must be >= 0")
+        n = self.max_retries
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"RetryPolicy.max_retries must be an int >= 0, got {n!r}")
+        for name in (
+            "initial_delay", "max_delay", "max_retry_after", "keyed_min_delay",
+            "auth_retry_delay",
+        ):  # fmt: skip
+            v = getattr(self, name)
+            # an infinite delay never ends (sync: OverflowError from time.sleep); NaN
+            # compares false with every bound
+            if not _is_seconds(v) or v < 0:
+                raise ValueError(
+                    f"RetryPolicy.{name} must be a finite number of seconds >= 0, got {v!r}"
+                )
+
+
+def _is_seconds(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    )
 
 
 def compute_backoff(
@@ -133,8 +150,11 @@ def normalise_timeout(timeout: TimeoutTypes, default: httpx.Timeout) -> httpx.Ti
     if isinstance(timeout, httpx.Timeout):
         return timeout
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        if timeout <= 0:
-            raise ValueError("timeout must be > 0")
+        if not _is_seconds(timeout) or timeout <= 0:
+            raise ValueError(
+                "timeout must be a finite number of seconds > 0 (httpx.Timeout(None) for "
+                f"no limit), got {timeout!r}"
+            )
         return httpx.Timeout(float(timeout))
     raise TypeError("timeout must be a number of seconds or an httpx.Timeout")
 
