@@ -525,6 +525,11 @@ class Contract:
         (events rejected before pass now). See ``docs/contracts-as-code.md``."""
         from ._validation.diff import diff_contracts
 
+        if not isinstance(other, Contract):
+            hint = " (its .contract)" if isinstance(other, CompiledContract) else ""
+            raise TypeError(
+                f"Contract.diff() takes a Contract{hint}, not {type(other).__name__}"
+            )
         return diff_contracts(self, other)
 
     # -- compilation --------------------------------------------------------------------

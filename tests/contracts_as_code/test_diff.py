@@ -42,6 +42,14 @@ def sides(c: ContractChange) -> Tuple[Impact, Impact]:
 ID = "- {name: id, type: string}"
 
 
+def test_diff_takes_a_contract() -> None:
+    old = contract(ID)
+    with pytest.raises(TypeError, match=r"takes a Contract \(its \.contract\), not Compiled"):
+        old.diff(old.compile())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Contract\.diff\(\) takes a Contract, not str"):
+        old.diff("contracts/orders.yaml")  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------ field_added / removed
 
 
