@@ -78,6 +78,33 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "contracts folder not found" in err
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--port", "70000"], "port must be an integer in 0..65535, got 70000"),
+        (["--port", "-1"], "port must be an integer in 0..65535, got -1"),
+        (["--rate-limit-rps", "nan"], "rate_limit_rps must be a finite number greater than 0"),
+        (["--rate-limit-rps", "-5"], "rate_limit_rps must be a finite number greater than 0"),
+        (["--rate-limit-burst", "inf"], "rate_limit_burst must be a finite number greater than"),
+        (["--request-timeout", "nan"], "request_timeout must be a finite number greater than 0"),
+        (["--db", "{tmp}/no/such/dir/x.db"], "cannot open the database {tmp}/no/such/dir/x.db: "),
+        (["--db", "{tmp}"], "cannot open the database {tmp}: "),
+    ],
+)
+def test_bad_settings_are_usage_errors(tmp_path: Path, args: List[str], message: str) -> None:
+    """Each was an internal error (OverflowError, sqlite3.OperationalError) or, for the
+    rate limits, accepted and then compared as NaN or negative on every request."""
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    argv = ["--contracts", str(contracts), "--port", "0"]
+    argv += [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = _start(argv)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2, err
+    assert message.replace("{tmp}", str(tmp_path)) in err
+    assert "internal error" not in err
+
+
 def test_help_has_the_cli_layout() -> None:
     """Same layout as the other sub-commands: wide options column, an exit-codes epilog;
     ``python -m contractgate.gateway`` is the same command."""

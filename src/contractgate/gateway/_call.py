@@ -9,6 +9,7 @@ splits one request across two databases).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
@@ -38,6 +39,7 @@ __all__ = [
     "compile_error",
     "legacy_pin",
     "no_stable",
+    "positive_number",
     "resolve",
     "usage_period",
     "version_not_found",
@@ -55,6 +57,14 @@ UPGRADE_URL = "https://app.datacontractgate.com/pricing"
 
 MSG_UNAUTHORIZED = "Unauthorized: missing or invalid API key"
 MSG_RATE_LIMITED = "Rate limit exceeded — too many requests"
+
+
+def positive_number(name: str, value: Any) -> float:
+    """``value`` as a float when it is a finite number greater than 0 (not a bool), else
+    a ``ValueError`` naming ``name`` (NaN would compare false with every bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a finite number greater than 0, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)

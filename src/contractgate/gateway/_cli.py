@@ -233,8 +233,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for problem in gw.problems:
         print(f"contractgate gateway: warning: {problem}", file=sys.stderr)
+    import sqlite3  # present: the gateway imported it
+
     try:
         gw.start()
+    except sqlite3.Error as e:  # the database file cannot be opened or is no database
+        print(f"contractgate gateway: cannot open the database {args.db}: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as e:
         print(
             f"contractgate gateway: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr

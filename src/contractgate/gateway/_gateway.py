@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import uuid
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ from types import TracebackType
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Type, Union
 
 from ._app import GatewayApp, generate_api_key, valid_key_format
-from ._call import ApiKey, GatewayConfig
+from ._call import ApiKey, GatewayConfig, positive_number
 from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
 from ._faults import FaultInjector
 from ._server import GatewayServer, ServerLimits
@@ -26,6 +25,15 @@ __all__ = ["DEFAULT_ORG_ID", "LocalGateway"]
 DEFAULT_ORG_ID = str(uuid.uuid5(CONTRACT_NAMESPACE, "contractgate-local-org"))
 
 ApiKeysArg = Union[None, str, Iterable[str], Mapping[str, Optional[Mapping[str, Any]]]]
+
+
+def _check_key(spec: Mapping[str, Any]) -> None:
+    """An API key's spec as given: its format, and its own bucket when it has one."""
+    if not isinstance(spec["key"], str) or not valid_key_format(spec["key"]):
+        raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
+    for name in ("rate_limit_rps", "rate_limit_burst"):
+        if spec.get(name) is not None:
+            positive_number(name, spec[name])
 
 
 class LocalGateway:
@@ -85,14 +93,8 @@ class LocalGateway:
         header_timeout: float = ServerLimits.header_timeout,
         log_requests: bool = False,
     ) -> None:
-        if (
-            isinstance(request_timeout, bool)
-            or not isinstance(request_timeout, (int, float))
-            or not 0 < request_timeout < math.inf
-        ):
-            raise ValueError(
-                f"request_timeout must be a finite number greater than 0, got {request_timeout!r}"
-            )
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be an integer in 0..65535, got {port!r}")
         self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)
@@ -108,9 +110,9 @@ class LocalGateway:
             store_payloads=store_payloads,
             plan=plan,
             monthly_event_limit=monthly_event_limit,
-            request_timeout=float(request_timeout),
-            rate_limit_rps=float(rate_limit_rps),
-            rate_limit_burst=float(rate_limit_burst),
+            request_timeout=positive_number("request_timeout", request_timeout),
+            rate_limit_rps=positive_number("rate_limit_rps", rate_limit_rps),
+            rate_limit_burst=positive_number("rate_limit_burst", rate_limit_burst),
         )
         self.log_requests = log_requests
         # keys given to the constructor (else a generated dev key), then add_api_key()'s
@@ -136,8 +138,7 @@ class LocalGateway:
         else:
             items = [{"key": k} for k in api_keys]
         for spec in items:
-            if not isinstance(spec["key"], str) or not valid_key_format(spec["key"]):
-                raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
+            _check_key(spec)
             unknown = set(spec) - {
                 "key",
                 "org_id",
@@ -311,8 +312,6 @@ class LocalGateway:
         ``allowed_contract_ids``: ids (or contract names) the key may ingest/egress to.
         """
         key = key or generate_api_key()
-        if not valid_key_format(key):
-            raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
         spec = {
             "key": key,
             "org_id": None if org_id is None else str(org_id),
@@ -320,6 +319,7 @@ class LocalGateway:
             "rate_limit_burst": rate_limit_burst,
             "allowed_contract_ids": self._allowed(allowed_contract_ids),
         }
+        _check_key(spec)
         with self._lock:
             self._added_specs = [s for s in self._added_specs if s["key"] != key] + [spec]
             if self._app is not None:

@@ -28,7 +28,6 @@ processing), ``truncate`` sends half a body and closes.
 from __future__ import annotations
 
 import io
-import math
 import selectors
 import socket
 import sys
@@ -41,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ._app import GatewayApp, body_caps
-from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED
+from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, positive_number
 from ._faults import Fault
 from ._http import BODY_BUFFER, BODY_LAYER, Request
 from ._wire import Response, dumps, empty, std_error
@@ -72,13 +71,7 @@ class ServerLimits:
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "idle_timeout", "header_timeout"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not 0 < value < math.inf
-            ):
-                raise ValueError(f"{name} must be a finite number greater than 0, got {value!r}")
+            positive_number(name, getattr(self, name))
         if not isinstance(self.max_connections, int):
             raise ValueError(f"max_connections must be an integer, got {self.max_connections!r}")
 
