@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from typing import Any, Iterator, List, Tuple
 
@@ -140,6 +141,21 @@ def test_credentials_in_the_base_url_are_refused(
         fetch_deployed("orders@1.0.0", cache_dir=str(tmp_path), offline=True)
     assert "must not carry a user name or password" in str(dexc.value)
     assert "s3cret" not in str(dexc.value) and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "base, message",
+    [
+        ("http://[::1", "base_url is not a valid URL: Invalid port"),
+        ("http://127.0.0.1:70000", "base_url has no valid port: 70000 is not in 1..65535"),
+        ("http://127.0.0.1:0", "base_url has no valid port: 0 is not in 1..65535"),
+        ("ftp://127.0.0.1", "base_url must be an absolute http:// or https:// URL"),
+    ],
+)
+def test_a_base_url_that_cannot_be_reached_is_refused_at_once(base: str, message: str) -> None:
+    for make in (Client, AsyncClient):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            make(base, API_KEY)
 
 
 def test_key_absent_from_reprs() -> None:

@@ -109,9 +109,14 @@ def split_contract_ref(contract_id: str, version: Optional[str]) -> Tuple[str, O
 def normalise_base_url(base_url: object) -> str:
     """The gateway's base URL without a trailing slash, or a ``ValueError`` saying what is
     wrong with it (never echoing it: it may hold a password)."""
-    url = httpx.URL(str(base_url).strip())
+    try:
+        url = httpx.URL(str(base_url).strip())
+    except httpx.InvalidURL as err:  # its message names the part, not the whole URL
+        raise ValueError(f"base_url is not a valid URL: {err}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("base_url must be an absolute http:// or https:// URL")
+    if url.port is not None and not 0 < url.port <= 65535:
+        raise ValueError(f"base_url has no valid port: {url.port} is not in 1..65535")
     if url.query or url.fragment:
         raise ValueError("base_url must not carry a query or fragment")
     if url.userinfo:
