@@ -108,9 +108,7 @@ class LoopbackServer:
                 outer.bodies.append(self.rfile.read(n) if n else b"")
                 outer.seen.append((self.command, self.path, {k.lower(): v for k, v in
                                                               self.headers.items()}))  # fmt: skip
-                status, headers, body = outer.routes.get(
-                    self.path.split("?")[0], (200, {}, b'{"status":"ok"}')
-                )
+                status, headers, body = outer.respond(self.path)
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -127,6 +125,15 @@ class LoopbackServer:
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def respond(self, path: str) -> Tuple[int, Dict[str, str], bytes]:
+        """The answer to a request for ``path`` (with its query): from ``routes`` here;
+        subclasses answer by other rules."""
+        return self.routes.get(path.split("?")[0], (200, {}, b'{"status":"ok"}'))
 
     def close(self) -> None:
         self.httpd.shutdown()

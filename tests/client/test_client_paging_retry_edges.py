@@ -14,14 +14,13 @@ import json
 import logging
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import httpcore
 import httpx
 import pytest
-from cg_client_testlib import API_KEY, Api, retry_delays
+from cg_client_testlib import API_KEY, Api, LoopbackServer, retry_delays
 
 import contractgate.exceptions as E
 from contractgate import AsyncClient, Client, RetryPolicy
@@ -38,48 +37,26 @@ Answer = Tuple[int, Dict[str, str], bytes]
 RUNAWAY = 200
 
 
-class PageServer:
-    """A real HTTP server on 127.0.0.1 whose answer to ``GET path?query`` is
-    ``answer(path, params)``; it records the path and query of every request."""
+class PageServer(LoopbackServer):
+    """A :class:`LoopbackServer` whose answer to ``GET path?query`` is
+    ``answer(path, params)``; ``pages`` records the path and query of every request."""
 
     def __init__(self, answer: Callable[[str, Dict[str, str]], Answer]) -> None:
-        self.seen: List[Tuple[str, Dict[str, str]]] = []
-        outer = self
+        self.pages: List[Tuple[str, Dict[str, str]]] = []
+        self._answer = answer
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                params = dict(parse_qsl(parts.query))
-                outer.seen.append((parts.path, params))
-                if len(outer.seen) > RUNAWAY:
-                    status, headers, body = _json([])
-                else:
-                    status, headers, body = answer(parts.path, params)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+    def respond(self, path: str) -> Answer:
+        parts = urlsplit(path)
+        params = dict(parse_qsl(parts.query))
+        self.pages.append((parts.path, params))
+        if len(self.pages) > RUNAWAY:
+            return _json([])
+        return self._answer(parts.path, params)
 
     def offsets(self) -> List[Tuple[int, int]]:
         """``(offset, limit)`` of every request, in order."""
-        return [(int(p["offset"]), int(p["limit"])) for _, p in self.seen]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return [(int(p["offset"]), int(p["limit"])) for _, p in self.pages]
 
 
 def _rows(n: int, prefix: str = "row") -> List[Dict[str, Any]]:
@@ -133,8 +110,8 @@ async def test_a_server_that_ignores_the_offset_ends_in_a_typed_error_not_an_end
         await _drain(api, route, got, page_size=MAX_PAGE_SIZE)
     assert [r.id for r in got] == [r["id"] for r in rows]
     # the first page, then repeats until more than the de-duplication window came back
-    assert len(srv.seen) == 1 + DEDUPE_WINDOW // MAX_PAGE_SIZE + 1
-    assert {path for path, _ in srv.seen} == {f"/{route}"}
+    assert len(srv.pages) == 1 + DEDUPE_WINDOW // MAX_PAGE_SIZE + 1
+    assert {path for path, _ in srv.pages} == {f"/{route}"}
     assert "already listed" in str(ei.value) and "offset" in str(ei.value)
     assert API_KEY not in str(ei.value) and API_KEY not in repr(ei.value)
 
@@ -261,7 +238,7 @@ async def test_a_limit_of_zero_sends_nothing(make_api: Any, servers: List[PageSe
     assert await api.audit(limit=0) == []
     assert await api.quarantine(CID, 0) == []
     assert await api.rows("audit", limit=0) == []
-    assert srv.seen == []
+    assert srv.pages == []
 
 
 async def test_the_list_call_without_a_limit_reads_every_row_in_the_largest_pages(
@@ -306,7 +283,7 @@ async def test_a_bad_paging_argument_is_refused_before_any_request(
     if "page_size" not in kwargs:
         with pytest.raises(ValueError, match=named):
             await api.audit(**kwargs)
-    assert srv.seen == []
+    assert srv.pages == []
 
 
 def test_a_cursor_yields_each_row_once_across_a_window_of_repeats() -> None:
@@ -508,7 +485,7 @@ async def test_a_redirect_is_followed_without_using_a_retry(
     servers.append(srv)
     api = make_api(base_url=srv.url, max_retries=0)
     assert (await api.health()).status == "ok"
-    assert [p for p, _ in srv.seen] == ["/health"]
+    assert [p for p, _ in srv.pages] == ["/health"]
 
 
 # ----------------------------------------------------------------------- deadlines
@@ -546,9 +523,9 @@ def test_an_expired_deadline_stops_the_sync_attempt_before_connecting(
                 cg.replay(CID, ["q1"], timeout=httpx.Timeout(1e-9))  # an unsafe write
         assert "connecting" in str(ei.value)
         assert len(retry_delays(caplog)) == 2
-        assert srv.seen == []
+        assert srv.pages == []
         assert cg.health().status == "ok"  # the next call has its own deadline
-    assert [p for p, _ in srv.seen] == ["/health"]
+    assert [p for p, _ in srv.pages] == ["/health"]
     assert API_KEY not in caplog.text
 
 
@@ -567,7 +544,7 @@ def test_the_deadline_caps_every_socket_operation_of_a_reused_connection(
             with pytest.raises(httpx.TimeoutException) as ei:
                 http.get("/audit", params={"offset": 0, "limit": 1})
         assert "total time limit ran out" in str(ei.value)
-        assert len(srv.seen) == 1  # the second request never got out
+        assert len(srv.pages) == 1  # the second request never got out
         assert http.get("/audit", params={"offset": 0, "limit": 1}).json() == []
 
 
