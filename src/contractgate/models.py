@@ -36,6 +36,7 @@ from ._wire import (
     EMPTY_MAPPING,
     DictCompat,
     Model,
+    WrongValue,
     new_object,
     objects,
     raw_field,
@@ -43,6 +44,7 @@ from ._wire import (
     read_int,
     read_optional_int,
     read_optional_str,
+    violation_shaped,
     violations_of,
 )
 
@@ -228,7 +230,11 @@ class DecodedResults:
         for pos, raw in self._pairs():
             if failing_only and not is_failure(raw):
                 continue
-            yield result_from_raw(raw, offset, pos)
+            try:
+                result = result_from_raw(raw, offset, pos)
+            except WrongValue as exc:
+                raise exc.within(f"'results' item {pos}") from None
+            yield result
 
     def failing(self) -> Optional[DecodedResults]:
         bad = [(p, r) for p, r in self._pairs() if is_failure(r)]
@@ -611,8 +617,9 @@ class AuditEntry(Model):
     raw: Mapping[str, Any] = raw_field()
     @property
     def violations(self) -> Tuple[Violation, ...]:
-        """``violation_details`` as :class:`Violation` objects when it has that shape."""
-        return violations_of(self.violation_details)
+        """The items of ``violation_details`` that are violations, as :class:`Violation`
+        objects (a summary row's items have other shapes: none)."""
+        return violation_shaped(self.violation_details)
 
 
 @dataclass(frozen=True)
@@ -632,7 +639,8 @@ class QuarantineEntry(Model):
     raw: Mapping[str, Any] = raw_field()
     @property
     def violations(self) -> Tuple[Violation, ...]:
-        return violations_of(self.violation_details)
+        """As :attr:`AuditEntry.violations`."""
+        return violation_shaped(self.violation_details)
 
 
 # ------------------------------------------------------------------------------ replay

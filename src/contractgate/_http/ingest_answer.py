@@ -24,6 +24,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, Iterator, List, Mapping, Optional, Union
 
+from .._wire import MISSING, VIOLATION_FIELDS, json_kind, violations_problem
 from ..models import BatchIngestResponse, DecodedResults, IngestEventResult, ResultStore
 from .responses import loads_json
 
@@ -39,21 +40,6 @@ __all__ = [
 #: zlib level of a kept answer: level 1, the fastest, already shrinks answers ~15x.
 COMPRESS_LEVEL = 1
 
-_MISSING = object()
-_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
-
-
-def _kind(value: Any) -> str:
-    """``value`` named as JSON names it, for messages."""
-    if value is _MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    return _JSON_KINDS.get(type(value), "a number")
-
-
 #: Result fields of a known type (gateway-api.md §3.1, §3.2) but ``violations``, with the
 #: type messages name. A field may be missing (the clients read a default, as before);
 #: ``transformed_event`` is any JSON; keys the spec does not name are kept, unchecked.
@@ -63,9 +49,7 @@ _FIELD_TYPES = {
     "contract_version": "a string",
     "quarantine_id": "a string or null",
 }
-#: A ``Violation`` object's fields, all strings (§3.1); other keys are kept.
-_VIOLATION_FIELDS = ("field", "message", "kind")
-_VIOLATION_ROW = itemgetter(*_VIOLATION_FIELDS)
+_VIOLATION_ROW = itemgetter(*VIOLATION_FIELDS)  # other keys of a violation are kept
 #: What every result of a ``/v1/ingest`` answer holds (the fast check's row).
 _ROW_KEYS = ("passed", "index", *_FIELD_TYPES, "violations")
 _V1_ONLY = ("index", "quarantine_id")
@@ -93,9 +77,9 @@ def batch_answer_problem(
     ~0.35 µs per result when all pass, ~0.5 µs for the bench's answers (a third failing);
     anything else by the pass that says what is wrong (:func:`_results_problem`)."""
     for name in ("total", "passed", "failed"):
-        value = data.get(name, _MISSING)
+        value = data.get(name, MISSING)
         if type(value) is not int:
-            return f"'{name}' is {_kind(value)}, not a count"
+            return f"'{name}' is {json_kind(value)}, not a count"
     results = data["results"]
     if len(results) != count or data["total"] != count:
         return (
@@ -198,7 +182,7 @@ def _results_problem(results: List[Any], typed: bool) -> Union[str, int]:
     passed = 0
     for i, r in enumerate(results):
         if type(r) is not dict:
-            return f"result {i} is {_kind(r)}, not an object"
+            return f"result {i} is {json_kind(r)}, not an object"
         get = r.get
         verdict = get("passed")
         if verdict is True:
@@ -226,32 +210,24 @@ def _results_problem(results: List[Any], typed: bool) -> Union[str, int]:
         if vs or type(vs) is not list:
             problem = _violations_problem(vs)
             if problem is not None:
-                return f"result {i} has {problem}"
+                return f"result {i}: {problem}"
     return passed
 
 
 def _field_problem(i: int, name: str, value: Any) -> str:
-    return f"result {i} has '{name}' {_kind(value)}, not {_FIELD_TYPES[name]}"
+    return f"result {i} has '{name}' {json_kind(value)}, not {_FIELD_TYPES[name]}"
 
 
 def _violations_problem(vs: Any) -> Optional[str]:
-    """What makes ``vs`` not a ``violations`` array (of objects with string ``field``,
-    ``message``, ``kind``), or None."""
-    if type(vs) is not list:
-        return f"'violations' {_kind(vs)}, not an array of violations"
-    try:  # the usual case, in C: TypeError unless all are objects with string fields
-        "".join(chain.from_iterable(map(_VIOLATION_ROW, vs)))
-        return None
-    except (KeyError, TypeError):
-        pass
-    for j, v in enumerate(vs):
-        if type(v) is not dict:
-            return f"'violations' item {j} {_kind(v)}, not an object"
-        for name in _VIOLATION_FIELDS:
-            value = v.get(name, _MISSING)
-            if type(value) is not str:
-                return f"'violations' item {j} with '{name}' {_kind(value)}, not a string"
-    return None
+    """What makes ``vs`` not a ``violations`` array, or None: the models' rule
+    (``_wire.violations_problem``), after a check of the usual case in C."""
+    if type(vs) is list:
+        try:  # TypeError (or KeyError) unless all are objects with string fields
+            "".join(chain.from_iterable(map(_VIOLATION_ROW, vs)))
+            return None
+        except (KeyError, TypeError):
+            pass
+    return violations_problem(vs)
 
 
 class PackedResults:

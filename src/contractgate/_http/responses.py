@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 import httpx
 
+from .._wire import WrongValue
 from ..exceptions import (
     AtomicRejectedError,
     ClientTimeoutError,
@@ -175,13 +176,11 @@ def invalid(
 def undecodable(
     resp: RawResponse, exc: BaseException, *, idempotency_key: Optional[str] = None
 ) -> InvalidResponseError:
-    """The error for an answer whose decoding failed in an unforeseen way (the exception
-    is chained as the cause by the caller)."""
-    return invalid(
-        resp,
-        f"it cannot be read ({type(exc).__name__}: {exc})",
-        idempotency_key=idempotency_key,
-    )
+    """The error for an answer whose decoding failed: a value the models refuse
+    (:class:`~contractgate._wire.WrongValue`, whose message names it), or a failure no
+    rule foresaw (the exception is chained as the cause by the caller)."""
+    what = str(exc) if isinstance(exc, WrongValue) else f"{type(exc).__name__}: {exc}"
+    return invalid(resp, f"it cannot be read ({what})", idempotency_key=idempotency_key)
 
 
 def body_over_limit(
@@ -325,6 +324,14 @@ def is_ingest_verdict(body: Any) -> bool:
     )
 
 
+def _rejected_batch(body: Mapping[str, Any], index_offset: int) -> BatchIngestResponse:
+    """The batch a rejection carries, its results built now: one the models cannot read
+    fails this answer (``InvalidResponseError``), not a later read of ``err.result``."""
+    parsed = BatchIngestResponse.from_dict(body, index_offset=index_offset)
+    parsed.results  # noqa: B018 - built here, on purpose
+    return parsed
+
+
 def atomic_rejected(
     resp: RawResponse, parsed: BatchIngestResponse, **common: Any
 ) -> AtomicRejectedError:
@@ -366,14 +373,14 @@ def error_from_response(
         if isinstance(body, Mapping) and isinstance(err_code, str):
             batch = body.get("batch")
             if isinstance(batch, Mapping):
-                parsed = BatchIngestResponse.from_dict(batch, index_offset=index_offset)
+                parsed = _rejected_batch(batch, index_offset)
                 return DeprecatedVersionError(message, result=parsed, **common)
             if isinstance(body.get("results"), list):
-                parsed = BatchIngestResponse.from_dict(body, index_offset=index_offset)
+                parsed = _rejected_batch(body, index_offset)
                 return DeprecatedVersionError(message, result=parsed, **common)
         if is_ingest_verdict(body):
             assert isinstance(body, Mapping)
-            parsed = BatchIngestResponse.from_dict(body, index_offset=index_offset)
+            parsed = _rejected_batch(body, index_offset)
             parsed = dataclasses.replace(parsed, status_code=422)
             if parsed.atomic:
                 return atomic_rejected(resp, parsed, **common)
