@@ -471,3 +471,30 @@ def test_a_deprecated_pin_is_said_once(cli, project: Path, monkeypatch) -> None:
         assert "is deprecated; batch quarantined." in r.err
         assert r.lines[-1].endswith(": 0 passed, 3 failed, 3 quarantined")
         assert gw.count_rows("quarantine") == 3
+
+
+def test_a_batch_that_stops_midway_counts_what_the_gateway_stored(
+    cli, project: Path, monkeypatch
+) -> None:
+    """One CLI batch over 2 MB goes out in two requests; when the second fails (here a
+    rate limit too long to wait for), the first request's events were stored: they are
+    counted, and their failures reported, so nobody resends them blindly."""
+    with LocalGateway(
+        contracts_dir=project / "contracts", rate_limit_rps=0.001, rate_limit_burst=2
+    ) as gw:  # one /v1/ingest takes two tokens: the second request gets a 429
+        monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
+        monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
+        cid = next(c.id for c in gw.registry.contracts.values() if c.name == "user_events")
+        pad = "x" * 5000
+        events = [dict(GOOD_EVENT, pad=pad) for _ in range(500)]
+        events[3] = dict(events[3], user_id="Bad!")
+        (project / "big.ndjson").write_text(ndjson(*events))
+        r = cli("ingest", "--contract-id", cid, "big.ndjson", "--format", "json")
+        doc = r.json()
+        stored = gw.count_rows("audit")
+    assert r.code == 5, r.err
+    assert 0 < stored < 500
+    assert doc["summary"]["sent"] == stored
+    assert doc["summary"]["failed"] == 1 and doc["failures"][0]["record"] == 4
+    assert doc["error"].startswith("RateLimitError: ")
+    assert doc["error"].endswith(f"(stopped after {stored} events were acknowledged)")

@@ -267,6 +267,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
             part = parts.pop()
             try:
                 resp = post(part)
+            except PartialIngestError as err:  # a part over 2 MB stopped midway: what the
+                take(part, err.accepted)  # gateway stored counts, then the run stops
+                raise
             except EventEncodeError as err:
                 not_sent(part[err.index], err.reason)
                 rest = part[: err.index] + part[err.index + 1 :]
