@@ -275,3 +275,34 @@ def test_no_stored_bodies_means_redacted(contracts_dir: Path) -> None:
         assert q["raw_event"] is None and q["payload_redacted"] is True
         r = c.post(f"/contracts/{uid}/quarantine/replay", json={"ids": [q["id"]]}).json()
         assert r["redacted"] == 1 and r["results"][0]["outcome"] == "redacted"
+
+
+def test_stats_percentiles_interpolate_and_empty_stats_are_zero(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
+    """``percentile_cont`` between neighbours, truncated (§3.6); with no events every
+    figure is 0 (no division by zero, no ``NaN``)."""
+    from contractgate.gateway._reads import _stats_body
+
+    body = _stats_body(4, 3, [10, 20, 30, 40])
+    assert (body["p50_validation_us"], body["p95_validation_us"]) == (25, 38)
+    assert body["p99_validation_us"] == 39 and body["avg_validation_us"] == 25.0
+    assert list(_stats_body(101, 101, list(range(101))).values())[-3:] == [50, 95, 99]
+    empty = fresh_client.get("/stats").json()
+    assert empty["pass_rate"] == 0.0 and empty["avg_validation_us"] == 0.0
+    assert empty["total_events"] == 0 and empty["p99_validation_us"] == 0
+
+
+def test_audit_pages_hold_at_most_500_rows(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
+    uid = fresh_gw.contract_id("user_events")
+    assert fresh_client.post(f"/v1/ingest/{uid}", json=[GOOD] * 501).status_code == 200
+    assert len(fresh_client.get("/audit?limit=999").json()) == 500
+    assert len(fresh_client.get("/audit?limit=999&offset=500").json()) == 1
+
+
+def test_usage_with_a_cap_of_zero(contracts_dir: Path) -> None:
+    with LocalGateway(contracts_dir=contracts_dir, monthly_event_limit=0) as g, make_client(g) as c:
+        usage = c.get("/usage").json()
+    assert (usage["limit"], usage["used"], usage["remaining"], usage["pct"]) == (0, 0, 0, 100.0)
