@@ -105,6 +105,24 @@ def test_bad_settings_are_usage_errors(tmp_path: Path, args: List[str], message:
     assert "internal error" not in err
 
 
+def test_the_port_from_the_environment(tmp_path: Path) -> None:
+    """``$CONTRACTGATE_GATEWAY_PORT`` that is no number was a raw traceback from building
+    the parser; out of range, the gateway's own check."""
+    (tmp_path / "contracts").mkdir()
+    for value, message in (
+        ("abc", "CONTRACTGATE_GATEWAY_PORT must be a port number, got 'abc'"),
+        ("99999", "port must be an integer in 0..65535, got 99999"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "contractgate.cli", "gateway", "--contracts",
+             str(tmp_path / "contracts")],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, CONTRACTGATE_GATEWAY_PORT=value),
+        )  # fmt: skip
+        assert proc.returncode == 2, proc.stderr
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_help_has_the_cli_layout() -> None:
     """Same layout as the other sub-commands: wide options column, an exit-codes epilog;
     ``python -m contractgate.gateway`` is the same command."""

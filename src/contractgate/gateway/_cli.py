@@ -36,6 +36,21 @@ exit codes:
 """
 
 
+DEFAULT_PORT = 8080
+
+
+def _port(args: argparse.Namespace) -> int:
+    """``--port``, else ``$CONTRACTGATE_GATEWAY_PORT``, else 8080 (the range is the
+    gateway's to check); an environment value that is no number is a usage error."""
+    if args.port is not None:
+        return int(args.port)
+    env = os.environ.get("CONTRACTGATE_GATEWAY_PORT", "").strip()
+    try:
+        return int(env) if env else DEFAULT_PORT
+    except ValueError:
+        raise ValueError(f"CONTRACTGATE_GATEWAY_PORT must be a port number, got {env!r}") from None
+
+
 def _positive(kind: Type[Any]) -> Any:
     def parse(text: str) -> Any:
         try:
@@ -59,8 +74,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("CONTRACTGATE_GATEWAY_PORT", "8080")),
-        help="TCP port, 0 for a free one (default: %(default)s, or $CONTRACTGATE_GATEWAY_PORT)",
+        default=None,
+        help=f"TCP port, 0 for a free one (default: {DEFAULT_PORT}, or "
+        "$CONTRACTGATE_GATEWAY_PORT)",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     p.add_argument(
@@ -212,10 +228,11 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None
     }
     try:
+        port = _port(args)
         gw = LocalGateway(
             contracts_dir=args.contracts,
             db=args.db,
-            port=args.port,
+            port=port,
             host=args.host,
             api_keys=args.api_keys,
             admin=args.admin,
@@ -242,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except OSError as e:
         print(
-            f"contractgate gateway: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr
+            f"contractgate gateway: cannot listen on {args.host}:{port}: {e}", file=sys.stderr
         )
         return EXIT_USAGE
     stop = threading.Event()
