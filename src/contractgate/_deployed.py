@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -153,17 +154,23 @@ def fetch_deployed(
 
 
 def _ttl(ttl: Optional[float]) -> float:
-    if ttl is not None:
-        return float(ttl)
-    env = os.environ.get(TTL_ENV)
-    if env:
-        try:
-            return float(env)
-        except ValueError:
-            raise DeployedContractError(
-                f"{TTL_ENV} must be a number of seconds, not {env!r}", reason="setting"
-            ) from None
-    return DEFAULT_TTL
+    """``ttl=``, else ``$CONTRACTGATE_CACHE_TTL``, else 60 s: seconds >= 0 (``inf``: never
+    re-check); NaN, which no age compares with, and negatives are refused."""
+    name: str = "ttl"
+    value: Any = ttl
+    if ttl is None:
+        name, value = TTL_ENV, os.environ.get(TTL_ENV) or None
+        if value is None:
+            return DEFAULT_TTL
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not seconds >= 0:
+        raise DeployedContractError(
+            f"{name} must be a number of seconds >= 0, not {value!r}", reason="setting"
+        )
+    return seconds
 
 
 def _is_uuid(text: str) -> bool:

@@ -278,3 +278,26 @@ def test_cache_folders_are_per_gateway(
             with Client(base_url=gw.base_url, api_key=gw.api_key) as client:
                 Contract.from_gateway("orders", client=client, cache_dir=str(cache))
     assert len({p.parts[-4] for p in version_files(cache)}) == 2
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "-1", ""])
+def test_a_ttl_that_is_no_duration_is_a_setting_error(
+    value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """NaN compared false with every age (a copy was never fresh), a negative TTL the
+    same; ``inf`` stays allowed (never re-check) and an empty variable means the default."""
+    monkeypatch.setenv("CONTRACTGATE_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CONTRACTGATE_CACHE_TTL", value)
+    if value == "":
+        with pytest.raises(DeployedContractError) as ei:  # offline, nothing cached
+            fetch_deployed("orders@1.0.0", cache_dir=str(tmp_path), offline=True)
+        assert ei.value.reason == "unreachable"
+        return
+    with pytest.raises(DeployedContractError) as ei:
+        fetch_deployed("orders@1.0.0", cache_dir=str(tmp_path), offline=True)
+    assert ei.value.reason == "setting"
+    assert "CONTRACTGATE_CACHE_TTL must be a number of seconds >= 0" in str(ei.value)
+    monkeypatch.delenv("CONTRACTGATE_CACHE_TTL")
+    for bad in (float("nan"), -5):
+        with pytest.raises(DeployedContractError, match="ttl must be a number of seconds >= 0"):
+            fetch_deployed("orders@1.0.0", cache_dir=str(tmp_path), offline=True, ttl=bad)
