@@ -26,14 +26,16 @@ def _version(name: str) -> str:
 
 
 def test_httpcore_lets_the_sync_deadline_reach_the_socket() -> None:
-    """``DeadlineTransport`` caps each socket operation by the time left in the attempt
-    through httpcore's connection pool's ``_network_backend``; without it a server that
-    trickles response headers holds a sync call past its timeout."""
-    from contractgate._http.deadline import DeadlineTransport
+    """The sync Client's transports cap each socket operation by the time left in the
+    attempt through httpcore's connection pool's ``_network_backend``; without it a
+    server that trickles response headers holds a sync call past its timeout."""
+    import httpx
 
-    transport = DeadlineTransport()
+    from contractgate._http.deadline import bound
+
+    transport = httpx.HTTPTransport()
     try:
-        assert transport.bounded, (
+        assert bound(transport), (
             f"httpx {_version('httpx')} / httpcore {_version('httpcore')}: the connection "
             "pool has no _network_backend any more, so the sync Client's per-attempt "
             "deadline no longer reaches the socket (see _http/deadline.py)"

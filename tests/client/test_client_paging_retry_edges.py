@@ -24,7 +24,7 @@ from cg_client_testlib import API_KEY, Api, LoopbackServer, retry_delays
 
 import contractgate.exceptions as E
 from contractgate import AsyncClient, Client, RetryPolicy
-from contractgate._http.deadline import DeadlineTransport, _DeadlineBackend, attempt_deadline
+from contractgate._http.deadline import _DeadlineBackend, attempt_deadline, bound
 from contractgate._http.pagination import DEDUPE_WINDOW, MAX_PAGE_SIZE, PageCursor
 
 CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
@@ -536,8 +536,8 @@ def test_the_deadline_caps_every_socket_operation_of_a_reused_connection(
     that attempt's deadline (a read past it raises at once, nothing is waited for)."""
     srv = _table_server([])
     servers.append(srv)
-    transport = DeadlineTransport()
-    assert transport.bounded
+    transport = httpx.HTTPTransport()
+    assert bound(transport)
     with httpx.Client(transport=transport, base_url=srv.url) as http:
         assert http.get("/audit", params={"offset": 0, "limit": 1}).json() == []
         with attempt_deadline(-1.0):

@@ -3,16 +3,17 @@
 httpx's timeouts bound each socket operation: a server that sends one byte of its
 response headers every few seconds never trips them. ``AsyncClient`` wraps every attempt
 in ``asyncio.wait_for``; a thread cannot be interrupted that way, so the sync
-:class:`~contractgate.Client` sends through :class:`DeadlineTransport` instead: httpx's
-own transport whose network streams cap every ``connect``/``read``/``write`` timeout by
-the time left until the deadline of the attempt running in *this thread*
-(:func:`attempt_deadline`). Past the deadline the next socket operation raises the
-matching httpcore timeout, which httpx reports as ``ReadTimeout`` & co.
+:class:`~contractgate.Client` sends through :func:`deadline_client` instead: httpx's own
+transports (proxies included) whose network streams cap every ``connect``/``read``/
+``write`` timeout by the time left until the deadline of the attempt running in *this
+thread* (:func:`attempt_deadline`). Past the deadline the next socket operation raises
+the matching httpcore timeout, which httpx reports as ``ReadTimeout`` & co.
 
-The backend is installed on the connection pool that ``httpx.HTTPTransport`` builds (its
-``_pool._network_backend``, the one private attribute this relies on; present in every
-httpcore since 0.14). If a future httpx moves it, the transport still works, bounded per
-socket operation only, and :attr:`DeadlineTransport.bounded` says so.
+The backend is installed on the connection pool of each ``httpx.HTTPTransport`` (its
+``_pool._network_backend``; present in every httpcore since 0.14), found in the client's
+``_transport`` and ``_mounts``. If a future httpx moves them, the client still works,
+bounded per socket operation only, and :func:`bound` returns False (the dependency tests
+say so).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, Iterator, Optional
 import httpcore
 import httpx
 
-__all__ = ["DeadlineTransport", "attempt_deadline", "bound", "deadline_client"]
+__all__ = ["attempt_deadline", "bound", "deadline_client"]
 
 _local = threading.local()
 
@@ -127,16 +128,6 @@ def bound(transport: Any) -> bool:
         return False
     pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
     return True
-
-
-class DeadlineTransport(httpx.HTTPTransport):
-    """``httpx.HTTPTransport`` (same arguments) whose socket operations also end by the
-    deadline set with :func:`attempt_deadline`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        #: False when the deadline cannot reach the socket (see :func:`bound`)
-        self.bounded = bound(self)
 
 
 def deadline_client(**kwargs: Any) -> httpx.Client:
