@@ -31,6 +31,7 @@ from typing import (
     TypeVar,
 )
 
+from .._validation.summary import check_count
 from ..exceptions import InvalidResponseError
 
 __all__ = ["AsyncPager", "PageCursor", "Pager", "page_size_for"]
@@ -57,10 +58,9 @@ class PageCursor:
     """Pure paging state: which page to ask for next and which rows to keep."""
 
     def __init__(self, *, limit: Optional[int], offset: int, page_size: int) -> None:
-        if limit is not None and (not _is_int(limit) or limit < 0):
-            raise ValueError(f"limit must be None or an int >= 0, got {limit!r}")
-        if not _is_int(offset) or offset < 0:
-            raise ValueError(f"offset must be an int >= 0, got {offset!r}")
+        if limit is not None:
+            check_count("limit", limit)
+        check_count("offset", offset)
         if not _is_int(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be an int in 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self.remaining = limit
