@@ -12,7 +12,8 @@ from typing import Any, Iterator, Mapping, Optional, Tuple, Type, TypeVar
 
 import httpx
 
-from .chunking import input_length, iter_events
+from .._validation.inputs import iter_events
+from .chunking import input_length
 from .ingest_plan import IngestPlan
 from .logging import setup_logging
 from .request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes

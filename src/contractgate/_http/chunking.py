@@ -45,7 +45,6 @@ __all__ = [
     "encode_single_body",
     "encode_whole_body",
     "input_length",
-    "iter_events",
 ]
 
 MAX_EVENTS_PER_BATCH = 1000

@@ -31,6 +31,7 @@ from typing import (
 
 import httpx
 
+from .._validation.inputs import iter_events
 from .._wire import parse_list
 from ..exceptions import EgressRejectedError, InvalidResponseError
 from ..models import (
@@ -62,7 +63,6 @@ from .chunking import (
     encode_single_body,
     encode_whole_body,
     input_length,
-    iter_events,
 )
 from .ingest_plan import IngestOptions, IngestPlan, check_idempotency_key
 from .logging import logger, redact, register_secret
