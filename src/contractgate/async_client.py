@@ -220,8 +220,12 @@ class AsyncClient(BaseClient):
         version fails once), and reading and encoding the next batches overlaps with
         them. After a failure no new batch is started; those in flight finish.
         """
-        if not isinstance(max_concurrency, int) or max_concurrency < 1:
-            raise ValueError("max_concurrency must be an int >= 1")
+        if (
+            not isinstance(max_concurrency, int)
+            or isinstance(max_concurrency, bool)
+            or max_concurrency < 1
+        ):
+            raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
         plan, it = self._start_ingest(
             contract_id,
             events,
@@ -259,6 +263,7 @@ class AsyncClient(BaseClient):
         every concurrent request), then up to ``max_concurrency`` are in flight."""
         slots = asyncio.Semaphore(max_concurrency)
         tasks: List[asyncio.Future[None]] = []
+        broken: List[Exception] = []  # the caller's callback (or a bug) failed in a task
 
         async def send_one(batch: BatchPlan) -> None:
             try:
@@ -272,6 +277,8 @@ class AsyncClient(BaseClient):
                     res = on_batch(part)
                     if inspect.isawaitable(res):
                         await res
+            except Exception as exc:  # raised once the batches in flight finish
+                broken.append(exc)
             finally:
                 slots.release()
 
@@ -285,7 +292,7 @@ class AsyncClient(BaseClient):
                 plan.add(event)
 
         try:
-            while not plan.failed:
+            while not plan.failed and not broken:
                 try:
                     if ait is not None:
                         await read_async(ait)
@@ -299,7 +306,7 @@ class AsyncClient(BaseClient):
                 if batch is None:
                     break
                 await slots.acquire()
-                if plan.failed:
+                if plan.failed or broken:
                     slots.release()
                     break
                 if batch.number == 0:
@@ -309,6 +316,8 @@ class AsyncClient(BaseClient):
                     tasks[:] = [t for t in tasks if not t.done()]
             if tasks:
                 await asyncio.gather(*tasks)
+            if broken:
+                raise broken[0]
         except BaseException:
             for t in tasks:
                 t.cancel()

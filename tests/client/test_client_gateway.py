@@ -183,6 +183,31 @@ async def test_partial_ingest_error_on_real_gateway(gapi: Api, gw: Any, cid: str
     assert rows.delta()["audit"] == 1000
 
 
+async def test_on_batch_error_stops_the_ingest_and_is_raised(
+    gapi: Api, gw: Any, cid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller's callback failing on a later batch ends the ingest with its error, as
+    on the sync client (AsyncClient ran such a batch as a task and dropped its error: the
+    ingest went on and returned success)."""
+    rows = Rows(gw, cid)
+    seen: List[int] = []
+
+    def callback(part: BatchIngestResponse) -> None:
+        seen.append(part.batches[0].number)
+        if len(seen) == 3:
+            raise RuntimeError("callback broke")
+
+    kwargs: Dict[str, Any] = {"max_concurrency": 2} if gapi.is_async else {}
+    with caplog.at_level(logging.WARNING, logger="contractgate"):
+        with pytest.raises(RuntimeError, match="callback broke"):
+            await gapi.ingest(cid, [good(i) for i in range(20)], max_batch_events=1,
+                              on_batch=callback, **kwargs)  # fmt: skip
+    # no batch starts after the failure; the one still in flight (async) finishes
+    assert 3 <= len(seen) <= 4
+    assert rows.delta()["audit"] == len(seen)
+    assert "ingest interrupted (RuntimeError)" in caplog.text
+
+
 # --------------------------------------------------------------------------- faults
 
 
