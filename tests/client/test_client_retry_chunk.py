@@ -655,6 +655,20 @@ async def test_async_ingest_bounded_concurrency_and_async_iterables() -> None:
         assert all(o.total == 1 for o in outs)
 
 
+@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "2", None])
+async def test_async_max_concurrency_is_checked_before_reading(bad: Any) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:  # pragma: no cover - unused
+        raise AssertionError("nothing is sent")
+
+    def events() -> Any:
+        raise AssertionError("nothing is read")
+        yield  # pragma: no cover
+
+    async with AsyncClient(BASE, API_KEY, transport=httpx.MockTransport(handler)) as cg:
+        with pytest.raises(ValueError, match=f"max_concurrency must be an int >= 1, got {bad!r}"):
+            await cg.ingest(CID, events(), max_concurrency=bad)
+
+
 async def test_async_partial_failure_with_concurrency() -> None:
     seen = 0
 
