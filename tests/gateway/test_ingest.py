@@ -242,6 +242,24 @@ def test_envelope_contract(fresh_gw: LocalGateway, fresh_client: httpx.Client) -
     assert r.status_code == 400 and r.json()["error"].startswith("Invalid request: ")
 
 
+def test_envelope_rows_and_usage(fresh_gw: LocalGateway, fresh_client: httpx.Client) -> None:
+    """Records of a sound wrapper are stored and metered one by one; a wrapper that fails
+    its own checks is quarantined whole, as one row and one metered event, even when its
+    records would pass."""
+    wid = fresh_gw.contract_id("wrapped")
+    payload = {"success": True, "data": [{"id": "a"}, {"id": "b"}, {"id": "C"}]}
+    assert fresh_client.post(f"/ingest/{wid}", json=payload).status_code == 200
+    assert fresh_gw.count_rows("audit") == 3 and fresh_gw.count_rows("quarantine") == 1
+    assert fresh_client.get("/usage").json()["used"] == 3
+    broken = {"data": [{"id": "a"}, {"id": "b"}]}  # no `success`: the wrapper fails
+    r = fresh_client.post(f"/ingest/{wid}", json=broken)
+    assert r.status_code == 200 and r.json()["violations"][0]["field"] == "success"
+    assert fresh_gw.count_rows("audit") == 4 and fresh_gw.count_rows("quarantine") == 2
+    rows = [q for q in fresh_gw.quarantine_rows() if q["raw_event"] == broken]
+    assert len(rows) == 1
+    assert fresh_client.get("/usage").json()["used"] == 4
+
+
 def test_error_shapes(gw: LocalGateway, client: httpx.Client) -> None:
     uid = gw.contract_id("user_events")
     # 415 plain text without a JSON content type

@@ -134,3 +134,42 @@ def test_gateway_constructor_checks(tmp_path: Path) -> None:
         g.stop()
         g.stop()  # idempotent
     assert not g.running
+
+
+def test_keyed_locks_serialise_one_key_and_forget_it_after() -> None:
+    """A second request with the same Idempotency-Key waits for the first; once both are
+    done the key's lock is dropped (a long-running gateway would otherwise keep one lock
+    per key it ever saw)."""
+    import threading
+
+    from contractgate.gateway._ingest import KeyedLocks
+
+    locks = KeyedLocks()
+    inside = threading.Event()
+    release = threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with locks.hold("k"):
+            inside.set()
+            release.wait(5)
+            order.append("first")
+
+    def second() -> None:
+        inside.wait(5)
+        with locks.hold("k"):
+            order.append("second")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(5)
+    with locks.hold("other"):  # another key does not wait
+        order.append("other")
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["other", "first", "second"]
+    assert locks._locks == {}
+    with locks.hold(None):  # no key: nothing to hold
+        assert locks._locks == {}

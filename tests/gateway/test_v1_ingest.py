@@ -161,6 +161,32 @@ def test_idempotent_replay_and_conflict(fresh_gw: LocalGateway, fresh_client: ht
     assert "x-idempotency-replay" not in c.headers
 
 
+def test_idempotency_entry_lives_24_hours(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
+    import time
+
+    uid = fresh_gw.contract_id("user_events")
+    key = str(uuid.uuid4())
+    fresh_client.post(f"/v1/ingest/{uid}", json=[GOOD], headers={"Idempotency-Key": key})
+    storage = fresh_gw._ensure_storage()
+    hour = 3600.0
+    assert storage.get_idempotency(key, uid, time.time() + 23.9 * hour) is not None
+    assert storage.get_idempotency(key, uid, time.time() + 24.1 * hour) is None
+
+
+def test_atomic_rejection_forwards_nothing(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
+    uid = fresh_gw.contract_id("user_events")
+    r = fresh_client.post(f"/v1/ingest/{uid}?atomic=true", json=[GOOD, BAD])
+    assert r.status_code == 422
+    assert [x["forwarded"] for x in r.json()["results"]] == [False, False]
+    assert fresh_gw.count_rows("forwarded") == 0
+    r = fresh_client.post(f"/v1/ingest/{uid}?atomic=true", json=[GOOD, GOOD])
+    assert [x["forwarded"] for x in r.json()["results"]] == [True, True]
+
+
 def test_dry_run_is_not_stored(fresh_gw: LocalGateway, fresh_client: httpx.Client) -> None:
     uid = fresh_gw.contract_id("user_events")
     key = str(uuid.uuid4())
