@@ -263,7 +263,7 @@ class AsyncClient(BaseClient):
         every concurrent request), then up to ``max_concurrency`` are in flight."""
         slots = asyncio.Semaphore(max_concurrency)
         tasks: List[asyncio.Future[None]] = []
-        broken: List[Exception] = []  # the caller's callback (or a bug) failed in a task
+        broken: List[Exception] = []  # the caller's iterator or callback (or a bug) failed
 
         async def send_one(batch: BatchPlan) -> None:
             try:
@@ -301,6 +301,9 @@ class AsyncClient(BaseClient):
                         plan.fill(it)  # a plain iterable is read without awaiting
                 except (ContractGateError, IngestRefused) as err:
                     plan.record_failure(len(plan.batches), err)
+                    break
+                except Exception as exc:  # the caller's iterator: as a callback's error
+                    broken.append(exc)
                     break
                 batch = plan.next_ready()
                 if batch is None:

@@ -7,7 +7,9 @@ written twice or lost" is checked where it matters, not inferred from responses.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from typing import Any, Dict, List
 
 import pytest
@@ -206,6 +208,33 @@ async def test_on_batch_error_stops_the_ingest_and_is_raised(
     assert 3 <= len(seen) <= 4
     assert rows.delta()["audit"] == len(seen)
     assert "ingest interrupted (RuntimeError)" in caplog.text
+
+
+async def test_iterator_error_lets_batches_in_flight_finish(
+    gw: Any, cid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AsyncClient: the caller's iterator failing (not Ctrl-C) ends the ingest like a
+    callback's error: the batches in flight are answered before it propagates, so the
+    warning's count is every event stored, not a lower bound."""
+    from contractgate import AsyncClient
+
+    rows = Rows(gw, cid)
+
+    async def events() -> Any:
+        for i in range(60):
+            if i == 40:
+                raise ValueError("source broke")
+            yield good(i)
+            await asyncio.sleep(0)
+
+    caplog.set_level(logging.WARNING, logger="contractgate")
+    async with AsyncClient(gw.base_url, api_key=gw.api_key) as cg:
+        with pytest.raises(ValueError, match="source broke"):
+            await cg.ingest(cid, events(), max_batch_events=1, max_concurrency=4)
+    (note,) = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
+    m = re.search(r"acknowledged \((\d+) event", note)
+    assert m and "ingest interrupted (ValueError)" in note
+    assert rows.delta()["audit"] == int(m[1]) > 0
 
 
 # --------------------------------------------------------------------------- faults
@@ -432,7 +461,6 @@ async def test_playground_and_egress(gapi: Api, cid: str) -> None:
 
 
 async def test_many_concurrent_ingests_share_one_client(gapi: Api, gw: Any, cid: str) -> None:
-    import asyncio
     import concurrent.futures
 
     rows = Rows(gw, cid)
