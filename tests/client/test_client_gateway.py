@@ -389,6 +389,13 @@ async def test_contract_reads(gapi: Api, cid: str) -> None:
     assert pointer.version == "1.1.0" and len(pointer.hash) == 64
     with pytest.raises(E.NotFoundError):
         await gapi.get_version(cid, "1.0.0+build/7")  # encoded, so a clean 404
+    # "." and ".." stay data: unencoded, the URL would drop them (GET /contracts/{cid},
+    # read as a made-up VersionResponse; GET /contracts, a list)
+    for dots in (".", ".."):
+        with pytest.raises(E.NotFoundError, match=f"Version {re.escape(dots)} not found"):
+            await gapi.get_version(cid, dots)
+    with pytest.raises(E.BadRequestError, match="UUID parsing failed"):
+        await gapi.get_contract(".")
 
 
 async def test_audit_and_quarantine_pagination(gapi: Api, gw: Any, cid: str) -> None:

@@ -90,10 +90,19 @@ async def test_base_url_with_path_prefix(make_api: Any) -> None:
 
 
 async def test_version_is_url_encoded(make_api: Any) -> None:
-    rec = Recorder(lambda r: _json(200, {"version": "1.0.0+b/2"}))
+    def answer(r: httpx.Request) -> httpx.Response:
+        return _json(200, [] if r.url.path.endswith("/replay-history") else {"version": "x"})
+
+    rec = Recorder(answer)
     api = make_api(base_url=BASE, api_key=API_KEY, handler=rec)
     await api.get_version(CID, "1.0.0+b/2")
     assert rec.requests[0].url.raw_path.decode() == f"/contracts/{CID}/versions/1.0.0%2Bb%2F2"
+    await api.get_version(CID, "..")  # a dot-segment the URL would drop
+    await api.replay_history(CID, ".")
+    assert [r.url.raw_path.decode() for r in rec.requests[1:]] == [
+        f"/contracts/{CID}/versions/%2E%2E",
+        f"/contracts/{CID}/quarantine/%2E/replay-history",
+    ]
 
 
 async def test_ingest_request_v1(make_api: Any) -> None:

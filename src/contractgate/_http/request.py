@@ -177,7 +177,10 @@ def path_segment(value: Any, what: str) -> str:
         value = str(value)
     if not isinstance(value, str) or not value:
         raise ValueError(f"{what} must be a non-empty string")
-    return quote(value, safe="")
+    segment = quote(value, safe="")
+    if segment in (".", ".."):  # dot-segments: a URL drops them ("/v/x/.." is "/v")
+        return segment.replace(".", "%2E")
+    return segment
 
 
 def path_of(url: str) -> str:
