@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'contractgate[dask]'"
     ) from exc
 
+from ._validation.rules import check_now
 from ._validation.summary import check_count
 from .contract import CompiledContract, Contract
 from .partitions import (
@@ -116,6 +117,7 @@ def validate_bag(
     ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
     ``None`` reads each worker's clock per event, as ``validate`` does."""
     check_count("max_examples", max_examples)  # on the driver, not in every task
+    check_now(now)
     reports = _per_partition(
         bag.to_delayed(),  # type: ignore[no-untyped-call]
         _bag_report, _shipped(contract), failures_only, max_examples, now,
@@ -141,6 +143,7 @@ def validate_dataframe(
     does)."""
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
+    check_now(now)
     reports = _per_partition(
         df.to_delayed(),
         _frame_report, _shipped(contract), null_cells, failures_only, max_examples, now,

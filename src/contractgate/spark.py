@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
     ) from exc
 
+from ._validation.rules import check_now
 from ._validation.summary import check_count
 from .contract import CompiledContract, Contract
 from .partitions import (
@@ -119,6 +120,7 @@ def validate_rdd(
     events or raw JSON lines (``sc.textFile``). Take :func:`outcomes` and
     :func:`summarize` from it; ``cache()`` it first to validate only once for both."""
     check_count("max_examples", max_examples)  # on the driver, not in every task
+    check_now(now)
     task = partial(_rdd_report, as_compiled(contract), failures_only, max_examples, now)
     return rdd.mapPartitionsWithIndex(task)
 
@@ -160,6 +162,7 @@ def validate_dataframe(
     compiled = as_compiled(contract)
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
+    check_now(now)
     if json_column is not None and json_column not in df.columns:
         raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
     violations = df.mapInArrow(

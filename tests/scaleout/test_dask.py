@@ -261,3 +261,7 @@ def test_bad_arguments_fail_on_the_driver() -> None:
         ingest_bag(bag, cid, job_id="j", client=cfg, max_batch_events=1001)
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
         ingest_dataframe(ddf, cid, job_id="j", client=cfg, max_examples=-1)
+    with pytest.raises(TypeError, match="now must be Unix seconds"):
+        validate_bag(bag, COMPILED, now="today")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="now must be a finite number"):
+        validate_dataframe(ddf, COMPILED, now=float("inf"))

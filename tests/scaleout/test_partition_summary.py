@@ -292,6 +292,11 @@ def test_a_summary_is_checked_when_it_is_made() -> None:
         validate_chunk(COMPILED, unread(), max_examples=-1)
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
         summarize_partition(COMPILED, unread(), max_examples=-1)
+    for entry in (validate_chunk, summarize_partition, validate_partition):
+        with pytest.raises(TypeError, match=r"now must be Unix seconds .* not str: 'today'"):
+            entry(COMPILED, unread(), now="today")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="now must be a finite number"):
+            entry(COMPILED, unread(), now=float("nan"))
     with pytest.raises(ValueError, match="a summary with examples needs max_examples"):
         ValidationSummary(total=1, counts={KEY: 1}, examples={KEY: (Example(0, 0, "f", "m"),)})
     for total, passed in ((1, 2), (1, -1)):

@@ -200,4 +200,8 @@ def test_bad_arguments_fail_on_the_driver_before_any_job(spark: SparkSession) ->
         ingest_rdd(rdd, cid, job_id="j", client=cfg, max_batch_events=True)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -2"):
         ingest_dataframe(df, cid, job_id="j", client=cfg, json_column="value", max_examples=-2)
+    with pytest.raises(TypeError, match="now must be Unix seconds"):
+        validate_rdd(rdd, COMPILED, now="today")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="now must be a finite number"):
+        validate_dataframe(df, COMPILED, json_column="value", now=float("nan"))
     assert len(sc.statusTracker().getJobIdsForGroup()) == jobs

@@ -4,7 +4,7 @@ envelope entry points, the clock, and bad input of every shape."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +252,28 @@ def test_the_clock_is_injectable(now: Any) -> None:
     )
     vr = c.validate({"ts": 1_750_000_001}, now=now)
     assert "is -1s old" in vr.violations[0].message
+
+
+@pytest.mark.parametrize(
+    ("now", "error", "said"),
+    [
+        ("2024", TypeError, "not str: '2024'"),
+        (True, TypeError, "not bool: True"),
+        (date(2024, 1, 1), TypeError, "not date: "),
+        (float("nan"), ValueError, "finite number of Unix seconds, got nan"),
+        (float("inf"), ValueError, "finite number of Unix seconds, got inf"),
+    ],
+)
+def test_a_bad_clock_is_named(now: Any, error: type, said: str) -> None:
+    """Not a raw ``must be real number`` / ``cannot convert float NaN to integer``."""
+    for reference in (False, True):
+        c = Contract.from_yaml(FRESH).compile(reference=reference)
+        for call in (c.validate, c.is_valid):
+            with pytest.raises(error, match="now must be ") as ei:
+                call({"ts": 1_750_000_000}, now=now)
+            assert said in str(ei.value)
+        with pytest.raises(error, match="now must be "):
+            c.validate_json(b'{"ts": 1750000000}', now=now)
 
 
 ENVELOPE = """

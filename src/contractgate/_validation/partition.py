@@ -16,6 +16,7 @@ from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
 from .compiler import CompiledContract, Now
 from .inputs import iter_events
+from .rules import check_now
 from .summary import (
     NOT_JSON_VALUE,
     PARSE_ERROR,
@@ -85,9 +86,10 @@ class PartitionReport:
             freeze_fields(self, "outcomes")
 
 
-def _check_position(partition: int, start: int) -> None:
+def _check_arguments(partition: int, start: int, now: Now) -> None:
     check_count("partition", partition)
     check_count("start", start)
+    check_now(now)
 
 
 def _blank(item: Any) -> bool:
@@ -173,7 +175,7 @@ def validate_partition(
     pass ``partition=0`` and ``start=<index of the first item>``. Batch rules
     (uniqueness within a request) are not applied: a dataset has no requests.
     """
-    _check_position(partition, start)
+    _check_arguments(partition, start, now)
     it = iter_events(events)  # a str or a mapping is refused or taken now, not when read
     return _outcomes(compiled, it, partition, start, failures_only, None, now)
 
@@ -196,7 +198,7 @@ def validate_chunk(
     compiled, lines, partition=i)``), and what the Dask and Spark integrations run
     per partition. Add the reports' summaries up in any order for the whole dataset.
     """
-    _check_position(partition, start)
+    _check_arguments(partition, start, now)
     tally = Tally(max_examples)
     outcomes = FrozenList(
         _outcomes(compiled, iter_events(items), partition, start, failures_only, tally, now)
@@ -215,7 +217,7 @@ def summarize_partition(
 ) -> ValidationSummary:
     """The summary of a chunk alone (no outcomes kept: memory stays flat however many
     events fail)."""
-    _check_position(partition, start)
+    _check_arguments(partition, start, now)
     tally = Tally(max_examples)
     for _ in _outcomes(compiled, iter_events(items), partition, start, True, tally, now):
         pass

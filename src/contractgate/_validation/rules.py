@@ -21,7 +21,7 @@ from .violations import Violation
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract, MetricDefinition, QualityRule
 
-__all__ = ["Now", "Tail", "metric_applies"]
+__all__ = ["Now", "Tail", "check_now", "metric_applies"]
 
 #: ``now`` of the validate methods: Unix seconds, a ``datetime``, or None (the clock).
 Now = Union[None, int, float, datetime]
@@ -148,11 +148,27 @@ def compliance_check(declared: FrozenSet[str]) -> EventRule:
     return check_compliance
 
 
+def check_now(now: object) -> None:
+    """The one rule for ``now``: None (the clock), a ``datetime``, or a finite number of
+    Unix seconds (not a bool). Checked where a rule reads it and where a caller hands it
+    to many events at once (partitions, Dask, Spark), so a bad value fails early, named."""
+    if now is None or isinstance(now, datetime):
+        return
+    if not isinstance(now, (int, float)) or isinstance(now, bool):
+        raise TypeError(
+            f"now must be Unix seconds (an int or float), a datetime or None, "
+            f"not {type(now).__name__}: {now!r}"
+        )
+    if not math.isfinite(now):
+        raise ValueError(f"now must be a finite number of Unix seconds, got {now!r}")
+
+
 def _now_seconds(now: Now) -> int:
     if now is None:
         return int(time.time() // 1)
     if isinstance(now, datetime):
         return math.floor(now.timestamp())
+    check_now(now)
     return math.floor(now)
 
 
