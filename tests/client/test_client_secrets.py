@@ -158,6 +158,37 @@ def test_a_base_url_that_cannot_be_reached_is_refused_at_once(base: str, message
             make(base, API_KEY)
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"api_key": API_KEY + "\x00"}, "api_key holds a character that is not printable ASCII"),
+        ({"api_key": API_KEY + "\t"}, "api_key starts or ends with whitespace"),
+        ({"api_key": " " + API_KEY}, "api_key starts or ends with whitespace"),
+        ({"api_key": API_KEY + "\r\n"}, "api_key holds a character that is not printable ASCII"),
+        ({"api_key": "cg_clé_" + API_KEY}, "api_key holds a character that is not printable ASCII"),
+        ({"org_id": "org\n1"}, "org_id holds a character that is not printable ASCII"),
+        ({"org_id": "orgé"}, "org_id holds a character that is not printable ASCII"),
+        ({"default_headers": {"X-Trace": "a\nb"}},
+         "default_headers['X-Trace'] holds a character that is not printable ASCII"),
+        ({"default_headers": {"X-Trace": "é"}},
+         "default_headers['X-Trace'] holds a character that is not printable ASCII"),
+        ({"default_headers": {"X Trace": "1"}},
+         "default_headers: 'X Trace' is not a valid header name"),
+    ],
+)
+def test_header_values_that_http_cannot_carry_are_refused_at_once(
+    options: Any, message: str
+) -> None:
+    """They failed at the first call: a raw UnicodeEncodeError for non-ASCII text, or a
+    ConnectionError (retried) whose message showed the key (``Illegal header value
+    b'cg_...\\x00'``: the escaped bytes escaped redaction)."""
+    for make in (Client, AsyncClient):
+        kwargs = {"api_key": API_KEY, **options}
+        with pytest.raises(ValueError, match=re.escape(message)) as ei:
+            make("http://127.0.0.1:9", **kwargs)
+        assert API_KEY not in str(ei.value)
+
+
 def test_key_absent_from_reprs() -> None:
     c = Client("http://127.0.0.1:9", API_KEY, org_id="o")
     for text in (repr(c), str(c), repr(c.with_options(max_retries=0)), repr(c._t)):

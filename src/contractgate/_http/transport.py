@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import uuid
 import warnings
 from typing import (
@@ -142,6 +143,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: An HTTP header name (RFC 9110 token).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def check_header_value(what: str, value: str) -> None:
+    """Refuse, when the client is made, a value HTTP/1.1 cannot carry in a header (h11's
+    rule: printable ASCII, inner spaces and tabs): at the first call it was a raw
+    ``UnicodeEncodeError``, or a retried connection error quoting the value. The value
+    itself is never repeated (it may be a key)."""
+    if not all(c == "\t" or " " <= c <= "~" for c in value):
+        raise ValueError(
+            f"{what} holds a character that is not printable ASCII (a line break, a "
+            "control character or a non-ASCII letter); HTTP headers cannot carry it"
+        )
+    if value != value.strip(" \t"):
+        raise ValueError(f"{what} starts or ends with whitespace")
+
+
 class Transport:
     """Immutable client configuration plus request builders and decoders."""
 
@@ -172,9 +191,10 @@ class Transport:
         if api_key is not None:
             if not isinstance(api_key, str) or not api_key.strip():
                 raise ValueError("api_key must be a non-empty string")
-            if any(c in api_key for c in "\r\n"):
-                raise ValueError("api_key contains a line break")
+            check_header_value("api_key", api_key)  # never echoed: it is a secret
             register_secret(api_key)
+        if org_id is not None:
+            check_header_value("org_id", str(org_id))
         self._org_id = org_id
         self._timeout = normalise_timeout(timeout, DEFAULT_TIMEOUT)
         policy = retry_policy or RetryPolicy()
@@ -192,7 +212,11 @@ class Transport:
         self._max_response_bytes = max_response_bytes
         headers: Dict[str, str] = {}
         for k, v in (default_headers or {}).items():
-            headers[str(k)] = str(v)
+            name, value = str(k), str(v)
+            if not _TOKEN.fullmatch(name):
+                raise ValueError(f"default_headers: {name!r} is not a valid header name")
+            check_header_value(f"default_headers[{name!r}]", value)  # values may be secrets
+            headers[name] = value
         lowered = {k.lower() for k in headers}
         if api_key is not None and "authorization" in lowered:
             raise ValueError(
