@@ -319,16 +319,16 @@ class _Fetch:
     def version(self, contract_id: str, name: Optional[str], version: str) -> DeployedYaml:
         path = self._version_path(contract_id, version)
         entry, problem = _read_entry(path)
-        if entry is not None and (entry.state != "draft" or self._fresh(entry.checked_at)):
+        if entry is not None and (entry.state in _IMMUTABLE or self._fresh(entry.checked_at)):
             return _with(entry, name=name or entry.name, source="cache", cache_path=path)
         try:
             got = self.ask(lambda c: c.get_version(contract_id, version))
         except _Offline as off:
-            if entry is not None:  # a draft past its TTL
-                self._stale(f"{entry.label} (draft)", off.reason, entry.checked_at)
+            if entry is not None:  # a draft (or an unknown state) past its TTL
+                self._stale(f"{entry.label} ({entry.state})", off.reason, entry.checked_at)
                 return _with(entry, name=name or entry.name, source="stale-cache")
             raise self._no_copy(contract_id, name, version, path, problem, off) from None
-        return self._store(got, name, path)
+        return self._store(got, contract_id, version, name, path)
 
     def latest(self, contract_id: str, name: Optional[str]) -> DeployedYaml:
         pointer_path = os.path.join(self.root, _safe(contract_id), "latest.json")
@@ -352,21 +352,41 @@ class _Fetch:
             where = pointer_path if version is None else self._version_path(contract_id, version)
             raise self._no_copy(contract_id, name, version, where, problem, off) from None
         version, digest = str(head.version), str(head.hash).lower()
+        if not version or not _SHA256.fullmatch(digest):
+            raise _wrong_answer(
+                name or contract_id, None, "its latest-stable pointer has no version or no "
+                f"SHA-256 (version {head.version!r}, hash {head.hash!r})",
+            )  # fmt: skip
         vpath = self._version_path(contract_id, version)
         cached, _ = _read_entry(vpath)
         if cached is not None and cached.sha256 == digest:
             result = _with(cached, name=name or cached.name, source="cache", cache_path=vpath)
         else:
             got = self.ask(lambda c: c.get_version(contract_id, version))
-            result = self._store(got, name, vpath, expected=digest)
+            result = self._store(got, contract_id, version, name, vpath, expected=digest)
         now = self.clock()
         _write_json(pointer_path, {"version": version, "sha256": digest, "checked_at": now})
         return _with(result, checked_at=now)
 
     def _store(
-        self, got: Any, name: Optional[str], path: str, expected: Optional[str] = None
+        self,
+        got: Any,
+        contract_id: str,
+        version: str,
+        name: Optional[str],
+        path: str,
+        expected: Optional[str] = None,
     ) -> DeployedYaml:
-        text = str(got.yaml_content)
+        """Cache the gateway's answer for ``contract_id@version``: only if it is that
+        version (a proxy's ``{}`` read as a version with no YAML would stay cached)."""
+        text = got.yaml_content
+        if str(got.version) != version or not _same_id(str(got.contract_id), contract_id):
+            raise _wrong_answer(
+                name or contract_id, version, f"it answered contract {got.contract_id!r} "
+                f"version {got.version!r}",
+            )  # fmt: skip
+        if not isinstance(text, str) or not text.strip():
+            raise _wrong_answer(name or contract_id, version, "it holds no YAML")
         digest = _sha256(text)
         if expected is not None and digest != expected:
             raise DeployedContractError(
@@ -436,6 +456,29 @@ class _Fetch:
 
 # --------------------------------------------------------------------------------------
 # files
+
+
+#: States whose YAML never changes (spec §6.1): their copies are used without asking.
+_IMMUTABLE = ("stable", "deprecated")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _same_id(a: str, b: str) -> bool:
+    """Contract ids compare as UUIDs (case and hyphens aside), else as text."""
+    try:
+        return uuid.UUID(a) == uuid.UUID(b)
+    except ValueError:
+        return a == b
+
+
+def _wrong_answer(contract: str, version: Optional[str], what: str) -> DeployedContractError:
+    label = f"{contract}@{version}" if version else f"{contract} (latest stable)"
+    return DeployedContractError(
+        f"the gateway's answer for {label} is not usable: {what}; nothing was cached",
+        contract=contract,
+        version=version,
+        reason="invalid_answer",
+    )
 
 
 def _gateway_dir(base_url: str) -> str:

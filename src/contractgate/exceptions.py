@@ -554,7 +554,9 @@ class DeployedContractError(_Picklable, ContractGateError):
     name what was asked for; ``path`` is the cache file concerned, when there is one;
     ``reason`` is one of ``no_gateway``, ``unknown_contract``, ``ambiguous_name``,
     ``unreachable`` (no copy, or an unusable one, and the gateway cannot answer),
-    ``hash_mismatch`` (the gateway's YAML and announced hash disagree) or ``setting``."""
+    ``hash_mismatch`` (the gateway's YAML and announced hash disagree),
+    ``invalid_answer`` (the answer is not the version asked for, or has no YAML or no
+    hash; nothing is cached) or ``setting``."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ import shutil
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import httpx
 import pytest
@@ -123,29 +123,35 @@ def test_a_copy_that_is_not_the_one_latest_json_names_is_not_used(
     assert counting.take() == [f"/v1/contracts/{cid}/version", f"/contracts/{cid}/versions/1.1.0"]
 
 
-class _Announces(httpx.HTTPTransport):
-    """Real answers, but the latest-version hash rewritten (a version promoted between
-    the two requests, or another spelling of the same hash)."""
+class _Rewrites(httpx.HTTPTransport):
+    """Real answers, but the JSON body of those whose path ends with ``suffix``
+    rewritten (a version promoted between two requests, another spelling of a hash, a
+    proxy answering something else)."""
 
-    def __init__(self, rewrite: Callable[[str], str]) -> None:
+    def __init__(self, suffix: str, rewrite: Callable[[Any], Any]) -> None:
         super().__init__()
-        self.rewrite = rewrite
+        self.suffix, self.rewrite = suffix, rewrite
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = super().handle_request(request)
-        if not request.url.path.endswith("/version"):
+        if not request.url.path.endswith(self.suffix):
             return response
-        body = json.loads(response.read())
-        body["hash"] = self.rewrite(body["hash"])
+        body = self.rewrite(json.loads(response.read()))
         return httpx.Response(response.status_code, json=body)
 
 
 @contextmanager
-def _announcing(gateway: LocalGateway, rewrite: Callable[[str], str]) -> Iterator[Client]:
-    with httpx.Client(transport=_Announces(rewrite)) as http, Client(
+def _rewriting(
+    gateway: LocalGateway, suffix: str, rewrite: Callable[[Any], Any]
+) -> Iterator[Client]:
+    with httpx.Client(transport=_Rewrites(suffix, rewrite)) as http, Client(
         base_url=gateway.base_url, api_key=gateway.api_key, http_client=http
     ) as client:
         yield client
+
+
+def _announcing(gateway: LocalGateway, rewrite: Callable[[str], str]) -> Any:
+    return _rewriting(gateway, "/version", lambda body: {**body, "hash": rewrite(body["hash"])})
 
 
 def test_a_yaml_without_the_hash_the_gateway_announced_is_refused(
@@ -158,6 +164,36 @@ def test_a_yaml_without_the_hash_the_gateway_announced_is_refused(
     assert err.value.reason == "hash_mismatch"
     assert "does not match the SHA-256 it announced" in str(err.value)
     assert version_files(cache) == []  # nothing kept
+
+
+@pytest.mark.parametrize(
+    ("suffix", "rewrite", "said"),
+    [
+        ("/versions/1.0.0", lambda body: {}, "it answered contract '' version ''"),
+        ("/versions/1.0.0", lambda body: {**body, "version": "1.1.0"}, "version '1.1.0'"),
+        ("/versions/1.0.0", lambda body: {**body, "contract_id": "6" * 32}, "contract '666"),
+        ("/versions/1.0.0", lambda body: {**body, "yaml_content": " "}, "it holds no YAML"),
+        ("/versions/1.0.0", lambda body: {**body, "yaml_content": None}, "it holds no YAML"),
+        ("/version", lambda body: {"status": "ok"}, "pointer has no version or no SHA-256"),
+        ("/version", lambda body: {**body, "hash": "abc"}, "pointer has no version or no SHA-256"),
+    ],
+)
+def test_an_answer_that_is_not_the_version_asked_for_is_not_cached(
+    gateway: LocalGateway, cache: Path, suffix: str, rewrite: Callable[[Any], Any], said: str
+) -> None:
+    """A proxy's ``{}`` was read as a version with no YAML and cached for good (a stable
+    version is never asked for again)."""
+    version = "1.0.0" if suffix != "/version" else None
+    with _rewriting(gateway, suffix, rewrite) as client:
+        with pytest.raises(DeployedContractError) as err:
+            fetch_deployed("user_events", version, client=client, cache_dir=str(cache))
+    assert err.value.reason == "invalid_answer" and said in str(err.value)
+    assert "nothing was cached" in str(err.value)
+    assert version_files(cache) == []
+    with Client(base_url=gateway.base_url, api_key=gateway.api_key) as client:
+        got = fetch_deployed("user_events", version, client=client, cache_dir=str(cache))
+    assert got.source == "gateway"  # the real answer, then cached
+    assert len(version_files(cache)) == 1
 
 
 def test_the_announced_hash_may_be_spelled_in_uppercase(gateway: LocalGateway, cache: Path) -> None:
