@@ -79,6 +79,18 @@ def test_a_directory_stands_for_its_contracts(cli, project: Path) -> None:
     assert (r.code, r.lines[-1]) == (0, "✓ 2 contracts OK")
     r = cli("check-contracts", "contracts/nothing-*.yaml")
     assert r.code == 2 and "no file matches 'contracts/nothing-*.yaml'" in r.err
+    # a folder holding no contract checks nothing: a usage error, as for a glob (it
+    # printed "✓ 0 contracts OK"); so for event files given to validate
+    (project / "empty" / ".hidden").mkdir(parents=True)
+    (project / "empty" / "notes.txt").write_text("x")
+    (project / "empty" / ".hidden" / "c.yaml").write_text("x")
+    r = cli("check-contracts", "empty")
+    assert r.code == 2
+    assert "contractgate: error: empty: no .yaml or .yml file in this folder" in r.err
+    assert r.out == ""
+    r = cli("validate", "--contract", "contracts/orders.yaml", "empty", "contracts/user_events")
+    assert r.code == 2
+    assert "empty: no .json, .jsonl, .ndjson, .yaml or .yml file in this folder" in r.err
 
 
 def test_gateway_registry_file_is_skipped(cli, project: Path) -> None:

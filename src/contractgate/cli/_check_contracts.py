@@ -72,7 +72,11 @@ def _every_contract(cfg: Optional[Config], out: Output) -> List[str]:
     else:
         root = cfg.root if cfg is not None else _repository_root()
         folder = os.path.join(root, CONTRACTS_DIR)
-        files = expand_files([folder], _CONTRACT_EXTENSIONS) if os.path.isdir(folder) else []
+        files = (
+            expand_files([folder], _CONTRACT_EXTENSIONS, empty_dirs=True)
+            if os.path.isdir(folder)
+            else []
+        )
         if cfg is not None:
             files.extend(cfg.contract_files())
         if cfg is None and not os.path.isdir(folder):

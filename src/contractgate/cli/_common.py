@@ -122,10 +122,14 @@ def display_path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def expand_files(files: List[str], extensions: Iterable[str]) -> List[str]:
+def expand_files(
+    files: List[str], extensions: Iterable[str], *, empty_dirs: bool = False
+) -> List[str]:
     """Command-line FILEs as files: a directory stands for the files below it with one
     of ``extensions`` (sorted; hidden directories skipped), and a glob that is not an
-    existing path is expanded (pre-commit's ``args:`` reach us unexpanded)."""
+    existing path is expanded (pre-commit's ``args:`` reach us unexpanded). A directory
+    holding no such file is a usage error, as a glob matching nothing is (unless
+    ``empty_dirs``): checking nothing must not read as a pass."""
     from ._globs import expand_glob, is_glob
 
     wanted = {e.lower() for e in extensions}
@@ -140,6 +144,10 @@ def expand_files(files: List[str], extensions: Iterable[str]) -> List[str]:
                     for name in filenames
                     if os.path.splitext(name)[1].lower() in wanted
                 )
+            if not found and not empty_dirs:
+                *rest, last = sorted(wanted)
+                kinds = f"{', '.join(rest)} or {last}" if rest else last
+                raise CLIError(f"{display_path(f)}: no {kinds} file in this folder", EXIT_USAGE)
             out.extend(sorted(found))
         elif f != "-" and not os.path.exists(f) and is_glob(f):
             matched = expand_glob(f)
