@@ -7,7 +7,7 @@ Fixtures:
     A started :class:`contractgate.gateway.LocalGateway` serving the contracts folder
     (``--contractgate-contracts DIR``, or ``contractgate_contracts`` in the ini file;
     default ``contracts``), in-memory database, free loopback port. Shared by the session:
-    tests see each other's rows.
+    tests see each other's rows; each test starts with full rate-limit buckets.
 ``contractgate_isolated_gateway``
     The same gateway, with a fresh empty database (and no faults, full rate buckets, the
     session's keys) for this test only; the shared rows are back afterwards. Costs one
@@ -18,6 +18,8 @@ Fixtures:
 ``contractgate_contract`` (session)
     ``contractgate_contract("orders")`` → the ``CompiledContract`` of the latest stable
     version in the same folder (``version="1.0.0"`` for another).
+``contractgate_deployed_contract`` (session)
+    The same, as deployed on the gateway named by ``CONTRACTGATE_BASE_URL``.
 
 Assertions: a failing ``assert result.passed`` (or ``assert resp.failed == 0``,
 ``assert vr.violations == []``, ...) lists each violation as ``field  kind  message``;
@@ -33,7 +35,17 @@ import inspect
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Iterator, List, Optional
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generator,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+)
 
 import pytest
 
@@ -43,13 +55,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ContractLoader",
+    "DeployedContractLoader",
     "contractgate_async_client",
     "contractgate_client",
     "contractgate_contract",
+    "contractgate_deployed_contract",
     "contractgate_gateway",
     "contractgate_isolated_gateway",
     "pytest_addoption",
     "pytest_assertrepr_compare",
+    "pytest_configure",
 ]
 
 _INI = "contractgate_contracts"
@@ -90,31 +105,53 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _contracts_dir(config: pytest.Config) -> Path:
+def pytest_configure(config: pytest.Config) -> None:
+    """A ``contractgate_admin`` ini value that is no boolean stops the run at once (a
+    usage error naming it), as a bad command-line option would."""
+    _admin_routes(config)
+
+
+def _admin_routes(config: pytest.Config) -> bool:
+    """Whether the session's gateway serves the admin routes."""
+    try:
+        ini = bool(config.getini(_ADMIN))
+    except (ValueError, pytest.UsageError) as err:  # ValueError before pytest 9
+        raise pytest.UsageError(f"{_ADMIN}: {err} (use true or false)") from None
+    return bool(config.getoption(_ADMIN, default=None)) or ini
+
+
+def _contracts_dir(config: pytest.Config) -> Tuple[Path, str]:
+    """The contracts folder, and what chose it (for the error when it is missing)."""
     opt: Optional[str] = config.getoption(_INI, default=None)
     if opt:
-        return Path(opt).expanduser().resolve()
+        return Path(opt).expanduser().resolve(), f"given by --contractgate-contracts {opt!r}"
     ini: Any = config.getini(_INI)
     base = Path(config.inipath).parent if config.inipath is not None else config.rootpath
     if ini:
-        return (base / str(ini)).expanduser().resolve()
+        where = f"given by the {_INI} ini option {str(ini)!r}, relative to {base}"
+        return (base / str(ini)).expanduser().resolve(), where
     for candidate in (Path.cwd() / _DEFAULT, config.rootpath / _DEFAULT):
         if candidate.exists():
-            return candidate.resolve()
-    return (config.rootpath / _DEFAULT).resolve()
+            return candidate.resolve(), "the default"
+    return (config.rootpath / _DEFAULT).resolve(), (
+        "the default; set --contractgate-contracts DIR or the contractgate_contracts ini option"
+    )
 
 
 def _existing_contracts_dir(config: pytest.Config, fixture: str) -> Path:
-    folder = _contracts_dir(config)
+    """The contracts folder; a missing one fails the test with a message naming the
+    option that chose it (no traceback: the test's code is not at fault)."""
+    folder, where = _contracts_dir(config)
     if not folder.exists():
-        raise pytest.UsageError(
-            f"{fixture}: contracts folder not found: {folder} "
-            "(set --contractgate-contracts DIR or the contractgate_contracts ini option)"
-        )
+        pytest.fail(f"{fixture}: contracts folder not found: {folder} ({where})", pytrace=False)
     return folder
 
 
 # ---------------------------------------------------------------------------- gateway
+
+
+#: The session's gateway while it runs, for the per-test refill of its rate buckets.
+_SESSION_GATEWAY = pytest.StashKey["LocalGateway"]()
 
 
 @pytest.fixture(scope="session")
@@ -124,14 +161,15 @@ def contractgate_gateway(request: pytest.FixtureRequest) -> Iterator[LocalGatewa
 
     config = request.config
     folder = _existing_contracts_dir(config, "contractgate_gateway")
-    admin = config.getoption(_ADMIN, default=None) or bool(config.getini(_ADMIN))
-    gw = LocalGateway(contracts_dir=folder, admin=admin)
+    gw = LocalGateway(contracts_dir=folder, admin=_admin_routes(config))
     for problem in gw.problems:
         warnings.warn(f"contractgate_gateway: {problem}", stacklevel=1)
     gw.start()
+    config.stash[_SESSION_GATEWAY] = gw
     try:
         yield gw
     finally:
+        del config.stash[_SESSION_GATEWAY]
         gw.stop()
 
 
@@ -152,15 +190,38 @@ def contractgate_client(contractgate_gateway: LocalGateway) -> Iterator[Any]:
         yield c
 
 
+def _skip_without_asyncio(config: pytest.Config) -> None:
+    """Skip the test when pytest-asyncio is not installed, or installed but disabled
+    (``-p no:asyncio``): nothing would run the async client's fixture then."""
+    if not config.pluginmanager.has_plugin("asyncio"):
+        pytest.skip(
+            f"{_ASYNC_FIXTURE} needs pytest-asyncio, installed (pip install pytest-asyncio) "
+            "and not disabled (-p no:asyncio)"
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of the test is set up: the session's gateway gets full rate
+    buckets, so the requests of earlier tests cannot make this one's answer a 429; a
+    test using ``contractgate_async_client`` without an active pytest-asyncio is
+    skipped (else pytest fails it, or errors internally)."""
+    gw = item.config.stash.get(_SESSION_GATEWAY, None)
+    if gw is not None:
+        gw.refill_rate_limits()
+    if _ASYNC_FIXTURE in getattr(item, "fixturenames", ()):
+        _skip_without_asyncio(item.config)
+
+
 def _make_async_fixture() -> Callable[..., Any]:
     try:
         import pytest_asyncio
     except ImportError:
 
         @pytest.fixture(name=_ASYNC_FIXTURE)
-        def _skip_async_client(contractgate_gateway: LocalGateway) -> Any:
+        def _skip_async_client(request: pytest.FixtureRequest) -> Any:
             """A ``contractgate.AsyncClient`` (needs pytest-asyncio)."""
-            pytest.skip(f"{_ASYNC_FIXTURE} needs pytest-asyncio (pip install pytest-asyncio)")
+            _skip_without_asyncio(request.config)
 
         return _skip_async_client
 
@@ -203,6 +264,16 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Generat
 # ---------------------------------------------------------------------------- contracts
 
 
+def _check_arguments(fixture: str, name: object, version: object) -> None:
+    """A contract name and a version are strings: anything else is a ``TypeError``
+    naming the fixture and the value, not an error from deep inside the lookup."""
+    __tracebackhide__ = True
+    if not isinstance(name, str):
+        raise TypeError(f"{fixture}: the contract name must be a str, got {name!r}")
+    if version is not None and not isinstance(version, str):
+        raise TypeError(f"{fixture}: version must be a str or None, got {version!r}")
+
+
 class ContractLoader:
     """``contractgate_contract(name, version=None)``: a compiled contract of the folder,
     loaded once per session. No version: the latest stable one, as the gateway picks for
@@ -227,6 +298,7 @@ class ContractLoader:
         return f"<contractgate_contract {self.folder}>"
 
     def __call__(self, name: str, version: Optional[str] = None) -> Any:
+        _check_arguments("contractgate_contract", name, version)
         registry = self._load()
         entry = registry.by_name(name)
         if entry is None:
@@ -372,10 +444,13 @@ class DeployedContractLoader:
             from contractgate.contract import Contract
             from contractgate.exceptions import ContractGateError
 
+            _check_arguments("contractgate_deployed_contract", contract, version)
             try:
                 self._loaded[key] = Contract.from_gateway(contract, version).compile()
-            except ContractGateError as err:
-                pytest.fail(f"contractgate_deployed_contract: {err}", pytrace=False)
+            except ContractGateError as err:  # its message once, without the chain
+                raise pytest.fail.Exception(
+                    f"contractgate_deployed_contract: {err}", pytrace=False
+                ) from None
         return self._loaded[key]
 
 

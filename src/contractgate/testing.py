@@ -181,7 +181,8 @@ def _minus(a: List[Any], b: List[Any]) -> List[Any]:
 def compare_explanation(op: str, left: Any, right: Any) -> Optional[List[str]]:
     """pytest's ``pytest_assertrepr_compare`` for ``==`` / ``!=`` between verdicts or
     lists of violations: the violations found on one side only, or the shared ones.
-    None when either side is not a verdict."""
+    None when either side is not a verdict, or for ``==`` when both sides have the same
+    violations (what differs is another attribute, or the type)."""
     lv, rv = _violations_of(left), _violations_of(right)
     if lv is None or rv is None or not (lv or rv):
         return None
@@ -193,6 +194,8 @@ def compare_explanation(op: str, left: Any, right: Any) -> Optional[List[str]]:
         lines += _section(f"only on the right ({len(only_right)}):", only_right)
     if not (only_left or only_right):
         if _rows(lv) == _rows(rv):
+            if op == "==":
+                return None  # the difference is elsewhere: pytest's own comparison shows it
             lines += _section("the same violations on both sides:", lv)
         else:
             lines += _section("the same violations in another order; left:", lv)

@@ -343,6 +343,13 @@ class LocalGateway:
         with self._lock:
             self._ensure_app().reset()
 
+    def refill_rate_limits(self) -> None:
+        """Fill every API key's rate-limit bucket, keeping the data: what earlier
+        requests spent cannot turn a later one into a 429 (the pytest plugin does this
+        before each test)."""
+        with self._lock:
+            self._ensure_app().limiter.reset()
+
     @contextmanager
     def isolated(self) -> Iterator[LocalGateway]:
         """A fresh, empty state for the ``with`` block, on the same server and port::
