@@ -13,12 +13,22 @@ Bounds (:class:`ServerLimits`):
 * a body must arrive within the gateway's ``request_timeout`` (its global timeout,
   spec §4.3); else ``408`` and the connection is closed.
 
-Framing: conflicting ``Content-Length`` values, a negative or non-numeric one, and a
+Parsing (RFC 9112, as hyper and h11 do it): empty lines before a request line are
+skipped; a request line without a version, a header line without a colon or with
+whitespace before it, an obs-fold, a field name that is not a token and a control
+character in a value are answered ``400``; any method that is a token is routed (the
+application answers 404/405). Every such framework-level answer has an empty body.
+
+Framing: conflicting ``Content-Length`` values, a negative or non-numeric one, a chunk
+size that is not plain hex, chunk data not followed by CRLF, and a
 ``Transfer-Encoding`` whose last coding is not ``chunked`` are answered ``400`` (a
-coding other than ``chunked`` ``501``), then the connection is closed (RFC 9112 §6.3). A
-body over a cap is still drained (up to 64 MiB) so the connection stays usable, and the
-application answers the right 413 at the right step; past 64 MiB it is not read further,
-and the connection is closed after the 413.
+coding other than ``chunked`` ``501``), then the connection is closed (RFC 9112 §6.3).
+A body over a cap is answered (the application picks the right 413 at the right step)
+as soon as that is known, by ``Content-Length`` before any of it is read, then drained
+(up to 64 MiB in all) so the connection stays usable; past 64 MiB it is not read
+further, and the connection is closed. ``Expect: 100-continue`` is answered when the
+body is about to be read: a body over a cap by its ``Content-Length`` is refused
+without it, and the connection is then closed.
 
 Fault injection happens here because it needs the socket: ``fail`` answers before any
 processing, ``delay`` sleeps first, ``drop`` closes without answering (before or after
@@ -28,6 +38,7 @@ processing), ``truncate`` sends half a body and closes.
 from __future__ import annotations
 
 import io
+import re
 import selectors
 import socket
 import sys
@@ -37,18 +48,25 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ._app import GatewayApp, body_caps
 from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, positive_number
 from ._faults import Fault
 from ._http import BODY_BUFFER, BODY_LAYER, Request
-from ._wire import Response, dumps, empty, std_error
+from ._wire import FIELD_CTL, HTTP_TOKEN, Response, dumps, empty, std_error
 
 __all__ = ["GatewayServer", "ServerLimits"]
 
 #: Bodies larger than this are not drained; the connection is closed after the answer.
 DRAIN_MAX = 64 * 1024 * 1024
+
+#: RFC 9112 §3: method SP request-target SP version (whose form parse_request checks).
+_REQUEST_LINE = re.compile(rf"{HTTP_TOKEN.pattern} [^\x00-\x20\x7f]+ HTTP/\S+")
+#: RFC 9112 §7.1: chunk-size (hex digits only), then BWS and extensions, then the line end.
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r?\n")
+#: The longest request line, header line or chunk line read.
+_LINE_MAX = 65536
 
 _FAULT_MESSAGES = {
     400: "Invalid request: injected fault",
@@ -78,6 +96,10 @@ class ServerLimits:
 
 class _BodyGone(Exception):
     """The client went away while we read the body."""
+
+
+class _TooLong(Exception):
+    """A body past :data:`DRAIN_MAX`: not read further; the connection is closed."""
 
 
 class _BadFraming(Exception):
@@ -132,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "contractgate-local-gateway"
     timeout = None  # reads are bounded by _TimedReader's deadlines, writes by _writable()
     server: GatewayServer
+    _continue = False  # a "100 Continue" is owed before the body is read
+    _rest: Optional[Iterator[bytes]] = None  # what is left of a body answered unread
 
     # -- connection bookkeeping -------------------------------------------------------
 
@@ -163,60 +187,93 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(
         self, code: int, message: Optional[str] = None, explain: Optional[str] = None
     ) -> None:
-        self._writable()
-        super().send_error(code, message, explain)
+        """The base class's parse errors (400, 431, 505) and ours: an empty body, as
+        hyper answers them (spec §2.3), never an HTML page."""
+        self._send_bare(code)
 
     def handle_expect_100(self) -> bool:
-        self._writable()
-        return super().handle_expect_100()
+        """Deferred: ``100 Continue`` is sent when the body is about to be read."""
+        return True
 
     # -- one request --------------------------------------------------------------------
 
     def handle_one_request(self) -> None:
         limits = self.server.limits
         reader = self._reader
+        self._continue = False
+        self._rest = None
         reader.deadline = time.monotonic() + limits.idle_timeout
         try:
-            if not self._buffered.peek(1):  # the peer closed the connection
-                self.close_connection = True
-                return
+            first = self._buffered.peek(1)[:1]
+            while first in (b"\r", b"\n"):  # empty lines before a request (RFC 9112 §2.2)
+                self._buffered.read(1)
+                first = self._buffered.peek(1)[:1]
         except OSError:  # idle for too long (socket.timeout), or reset
+            first = b""
+        if not first:  # the peer closed the connection, or stayed idle
             self.close_connection = True
             return
         reader.deadline = time.monotonic() + limits.header_timeout
         try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
+            self.raw_requestline = self.rfile.readline(_LINE_MAX + 1)
+            if len(self.raw_requestline) > _LINE_MAX:
                 self.requestline = self.request_version = self.command = ""
                 self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
                 return
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if not self.parse_request():  # the error was answered
+            if not self.parse_request() or not self._head_is_valid():  # answered
                 return
         except socket.timeout:
             self._send_bare(408)  # the head trickled in too slowly
             return
-        if not hasattr(self, "do_" + self.command):
-            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
-            return
         reader.deadline = time.monotonic() + self.server.app.config.request_timeout
-        getattr(self, "do_" + self.command)()
-
-    def do_GET(self) -> None:  # every method the routes use; dispatch decides 404/405
         self._dispatch()
+        self._discard_rest()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
+    def _head_is_valid(self) -> bool:
+        """Check what ``parse_request`` lets through but HTTP/1.1 forbids (answering 400):
+        a request line other than method, target and version split by single spaces
+        (HTTP/0.9 has no version; a method must be a token, a target has no space or
+        control character), and header lines the parser skipped or kept malformed (no
+        colon, whitespace before it, obs-fold, a name that is not a token, a control
+        character in a value). Then settle persistence from every ``Connection``
+        option and note ``Expect``."""
+        head = self.headers
+        if (
+            not _REQUEST_LINE.fullmatch(self.requestline)
+            or head.defects
+            or head.get_payload()  # lines after one that is not a field
+            or head.get_unixfrom() is not None  # a first line "From ...", as in a mailbox
+            or any(not HTTP_TOKEN.fullmatch(k) or FIELD_CTL.search(v) for k, v in head.items())
+        ):
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return False
+        # the target as sent: parse_request collapses a leading "//" (spec §0)
+        self.path = self.requestline.split(" ")[1]
+        options = self._tokens("Connection")
+        if self._http11():
+            self.close_connection = "close" in options
+            self._continue = "100-continue" in self._tokens("Expect")
+        else:
+            self.close_connection = "close" in options or "keep-alive" not in options
+        return True
+
+    def _http11(self) -> bool:
+        """HTTP/1.1 or later (``parse_request`` checked the version's form)."""
+        major, minor = (int(n) for n in self.request_version[5:].split("."))
+        return (major, minor) >= (1, 1)
+
+    def _tokens(self, name: str) -> List[str]:
+        """The comma-separated options of every ``name`` field, trimmed, lower-case."""
+        values = self.headers.get_all(name) or []
+        return [t.strip(" \t").lower() for v in values for t in v.split(",") if t.strip(" \t")]
 
     # -- body -------------------------------------------------------------------------
 
     def _framing(self) -> Tuple[Optional[int], bool]:
         """(Content-Length, chunked) of the request body, or :class:`_BadFraming`."""
-        te_values = self.headers.get_all("Transfer-Encoding") or []
         cl_values = self.headers.get_all("Content-Length") or []
-        if te_values:
-            codings = [c.strip().lower() for v in te_values for c in v.split(",") if c.strip()]
+        if "Transfer-Encoding" in self.headers:
+            codings = self._tokens("Transfer-Encoding")
             if codings != ["chunked"]:
                 if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
                     raise _BadFraming(400)
@@ -234,71 +291,92 @@ class _Handler(BaseHTTPRequestHandler):
             raise _BadFraming(400)  # negative, empty or not a number
         return int(text), False
 
-    def _read_exact(self, n: int) -> bytes:
-        data = self.rfile.read(n)
-        if len(data) != n:
-            raise _BodyGone("short read")
-        return data
+    def _read_body(self, path: str) -> Tuple[bytes, Optional[str]]:
+        """The body, or the 413 text when it is over a cap (spec §4.1). Past the cap it
+        is not read: what is left of it is kept in ``_rest``, dropped after the answer."""
+        layer_cap, buffer_cap = body_caps(path)
+        length, chunked = self._framing()
+        if chunked:
+            self._send_continue()
+            return self._read_chunked(buffer_cap)
+        if not length:
+            return b"", None
+        if length > layer_cap and (self._continue or length > DRAIN_MAX):
+            self.close_connection = True  # refused unread: it may never be sent
+            return b"", BODY_LAYER
+        self._send_continue()
+        if length > buffer_cap:
+            self._rest = self._pieces(length)
+            return b"", BODY_LAYER if length > layer_cap else BODY_BUFFER
+        return b"".join(self._pieces(length)), None
+
+    def _send_continue(self) -> None:
+        """The ``100 Continue`` the client waits for, if it asked (RFC 9110 §10.1.1)."""
+        if self._continue:
+            self._continue = False
+            self._writable()
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def _read_chunked(self, cap: int) -> Tuple[bytes, Optional[str]]:
         parts: List[bytes] = []
         total = 0
-        over = False
+        chunks = self._chunks()
+        try:
+            for piece in chunks:
+                total += len(piece)
+                if total > cap:
+                    self._rest = chunks
+                    return b"", BODY_BUFFER
+                parts.append(piece)
+        except _TooLong:
+            return b"", BODY_BUFFER
+        return b"".join(parts), None
+
+    def _chunks(self) -> Iterator[bytes]:
+        """A chunked body's data in pieces, then its trailers are skipped (unused).
+        Raises :class:`_BadFraming`, or :class:`_TooLong` (closing the connection)
+        rather than read past :data:`DRAIN_MAX` in all."""
+        total = 0
         while True:
-            line = self.rfile.readline(65537)
+            line = self.rfile.readline(_LINE_MAX + 1)
             if not line:
                 raise _BodyGone("eof in chunk header")
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise _BadFraming(400) from None
-            if size < 0 or size_text.startswith((b"+", b"-")):
+            match = _CHUNK_LINE.fullmatch(line)
+            if match is None:
                 raise _BadFraming(400)
+            size = int(match.group(1), 16)
             if size == 0:
-                while True:  # trailers
-                    t = self.rfile.readline(65537)
-                    if t in (b"\r\n", b"\n", b""):
-                        break
                 break
             total += size
             if total > DRAIN_MAX:  # not drained: the rest of the stream cannot be trusted
                 self.close_connection = True
-                return b"", BODY_BUFFER
-            data = self._read_exact(size)
-            self._read_exact(2)
-            if not over:
-                if total > cap:
-                    over = True
-                    parts = []
-                else:
-                    parts.append(data)
-        return b"".join(parts), (BODY_BUFFER if over else None)
+                raise _TooLong
+            yield from self._pieces(size)
+            if b"".join(self._pieces(2)) != b"\r\n":
+                raise _BadFraming(400)
+        while self.rfile.readline(_LINE_MAX + 1) not in (b"\r\n", b"\n", b""):
+            pass
 
-    def _read_body(self, path: str) -> Tuple[bytes, Optional[str]]:
-        layer_cap, buffer_cap = body_caps(path)
-        length, chunked = self._framing()
-        if chunked:
-            return self._read_chunked(buffer_cap)
-        if length is None:
-            return b"", None
-        if length > DRAIN_MAX:
-            self.close_connection = True
-            return b"", BODY_LAYER
-        if length > layer_cap:
-            self._drain(length)
-            return b"", BODY_LAYER
-        if length > buffer_cap:
-            self._drain(length)
-            return b"", BODY_BUFFER
-        return self._read_exact(length), None
-
-    def _drain(self, n: int) -> None:
+    def _pieces(self, n: int) -> Iterator[bytes]:
+        """The next ``n`` bytes of the body, in pieces of at most 64 KiB."""
         while n > 0:
-            chunk = self.rfile.read(min(n, 1 << 16))
-            if not chunk:
-                raise _BodyGone("short read while draining")
-            n -= len(chunk)
+            piece = self.rfile.read(min(n, 1 << 16))
+            if not piece:
+                raise _BodyGone("short read")
+            n -= len(piece)
+            yield piece
+
+    def _discard_rest(self) -> None:
+        """Read and drop what is left of a body answered unread, so the connection can
+        serve the next request; close it if that fails."""
+        rest, self._rest = self._rest, None
+        if rest is None:
+            return
+        try:
+            for _ in rest:
+                pass
+        except (_BadFraming, _BodyGone, _TooLong, OSError):
+            self.close_connection = True
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -313,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raw_path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
             headers: Dict[str, str] = {}
             for k, v in self.headers.items():
-                headers.setdefault(k.lower(), v)
+                headers.setdefault(k.lower(), v.strip(" \t"))  # OWS is not the value
             try:
                 body, body_error = self._read_body(raw_path)
             except _BadFraming as e:
@@ -397,6 +475,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if self.close_connection:
             lines.append("connection: close")
+        elif not self._http11():  # an HTTP/1.0 peer keeps the connection only if told
+            lines.append("connection: keep-alive")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         if self.command == "HEAD":
             payload = head

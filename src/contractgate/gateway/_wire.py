@@ -9,6 +9,7 @@ shortest round-trip form (``1e-7`` rather than Python's ``1e-07``, ``0.00001`` r
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +19,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from .._validation.values.jsonvalue import render_json_float
 
 __all__ = [
+    "FIELD_CTL",
+    "HTTP_TOKEN",
     "NIL_UUID",
     "Abort",
     "Response",
@@ -35,6 +38,11 @@ __all__ = [
 ]
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+#: RFC 9110 §5.6.2: a method or a header field name.
+HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: RFC 9110 §5.5: a control character other than HTAB cannot be in a field value.
+FIELD_CTL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 _encode_str = json.encoder.encode_basestring
 
