@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -83,6 +84,35 @@ def test_fail_next_bodies(fresh_gw: LocalGateway, fresh_client: httpx.Client) ->
     fresh_gw.faults.fail_next(status=408)
     r = fresh_client.get("/contracts")
     assert r.status_code == 408 and r.content == b""
+
+
+@pytest.mark.parametrize(
+    ("arm", "said"),
+    [
+        (lambda f: f.fail_next(status=100), "status must be an HTTP status code in 200..599"),
+        (lambda f: f.fail_next(status=True), "got True"),
+        (lambda f: f.fail_next(status="503"), "got '503'"),
+        (lambda f: f.fail_next(headers={"x": "€"}), "header x: '€' is not Latin-1 text"),
+        (lambda f: f.fail_next(headers={"x": "a\r\nset-cookie: y"}), "holds a control char"),
+        (lambda f: f.fail_next(headers={"x y": "1"}), "header name 'x y' is not an HTTP token"),
+        (lambda f: f.delay_next(seconds=float("nan")), "finite number >= 0, got nan"),
+        (lambda f: f.delay_next(seconds=float("inf")), "finite number >= 0, got inf"),
+        (lambda f: f.delay_next(seconds=-1), "finite number >= 0, got -1"),
+        (lambda f: f.delay_next(seconds="1"), "seconds must be a number, got '1'"),
+    ],
+)
+def test_a_fault_the_server_cannot_answer_is_refused_when_armed(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client, arm: Any, said: str
+) -> None:
+    """A 1xx left the client waiting for the answer that follows; a non-Latin-1 header
+    killed the answer midway (a traceback, the connection closed); a line break in one
+    split the answer; NaN seconds failed in the server's thread."""
+    with pytest.raises(ValueError, match=re.escape(said)):
+        arm(fresh_gw.faults)
+    assert fresh_gw.faults.pending() == []
+    assert fresh_client.get("/health").status_code == 200
+    r = fresh_client.post("/_admin/faults", json={"action": "fail", "headers": {"x": "\n"}})
+    assert r.status_code == 400 and "holds a control character" in r.json()["error"]
 
 
 def test_path_prefix_and_clear(fresh_gw: LocalGateway, fresh_client: httpx.Client) -> None:

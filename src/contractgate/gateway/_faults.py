@@ -7,9 +7,12 @@ Rules are consumed first-in first-out: each incoming request takes the oldest ru
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from ._wire import FIELD_CTL, HTTP_TOKEN
 
 __all__ = ["Fault", "FaultInjector"]
 
@@ -47,6 +50,21 @@ class Fault:
         return d
 
 
+def _header(name: str, value: str) -> Tuple[str, str]:
+    """A header the fault's answer can carry: its head is Latin-1, a line per field (a
+    line break in a value would split the answer; another letter made the server die
+    mid-answer)."""
+    if not HTTP_TOKEN.fullmatch(name):
+        raise ValueError(f"header name {name!r} is not an HTTP token")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"header {name}: {value!r} is not Latin-1 text") from None
+    if FIELD_CTL.search(value):
+        raise ValueError(f"header {name}: {value!r} holds a control character")
+    return name, value
+
+
 def _count(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -77,18 +95,11 @@ class FaultInjector:
         ``body``: a dict (or list) is sent as JSON, a str as text/plain, None as the
         gateway's standard error JSON ``{"error": ..., "status": ...}`` (empty for 408).
         """
-        if not 100 <= int(status) <= 599:
-            raise ValueError(f"status must be an HTTP status code, got {status!r}")
-        self._add(
-            Fault(
-                "fail",
-                _count(n),
-                path_prefix,
-                status=int(status),
-                body=body,
-                headers={str(k): str(v) for k, v in (headers or {}).items()},
-            )
-        )
+        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+            # a 1xx is no answer: the client would wait for the one that follows
+            raise ValueError(f"status must be an HTTP status code in 200..599, got {status!r}")
+        checked = dict(_header(str(k), str(v)) for k, v in (headers or {}).items())
+        self._add(Fault("fail", _count(n), path_prefix, status=status, body=body, headers=checked))
 
     def delay_next(
         self, n: int = 1, seconds: float = 1.0, path_prefix: Optional[str] = None
@@ -98,8 +109,10 @@ class FaultInjector:
         A delay longer than the gateway's request timeout (30 s by default) ends in the
         gateway's own ``408`` with an empty body, as the real one does.
         """
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(f"seconds must be a number, got {seconds!r}")
+        if not 0 <= seconds < math.inf:  # NaN too
+            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         self._add(Fault("delay", _count(n), path_prefix, seconds=float(seconds)))
 
     def drop_next(
