@@ -28,9 +28,21 @@ validation wing never imports :mod:`contractgate.contract` at run time).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+)
 
 from .._frozenlist import FrozenList
+from .compiler import preorder
 from .diff_model import (
     ChangeKind,
     ContractChange,
@@ -40,12 +52,13 @@ from .diff_model import (
     show_value,
     version_bump,
 )
+from .rules import wrap_i64
 from .values.dates import is_valid_date
 from .values.eventvalues import TYPE_TESTS, enum_key, render_value
 from .values.jsonvalue import json_equal
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..contract import Contract, FieldDefinition
+    from ..contract import Contract, FieldDefinition, MetricDefinition, QualityRule
 
 __all__ = [
     "ChangeKind",
@@ -65,7 +78,7 @@ N, B, U = Impact.NONE, Impact.BREAKING, Impact.UNKNOWN
 
 def diff_contracts(old: Contract, new: Contract) -> ContractDiff:
     """Every verdict-relevant change from ``old`` to ``new`` (see the module docstring)."""
-    w = _Walk()
+    w = _Walk(_patterns(old), _patterns(new))
     w.fields(
         old.ontology.entities,
         new.ontology.entities,
@@ -89,8 +102,12 @@ _NUMERIC = frozenset({"integer", "float", "any"})
 
 
 class _Walk:
-    def __init__(self) -> None:
+    def __init__(self, old_patterns: Dict[str, str], new_patterns: Dict[str, str]) -> None:
         self.out: List[ContractChange] = []
+        #: each path's pattern as the engine applies it (see :func:`_patterns`)
+        self.old_patterns = old_patterns
+        self.new_patterns = new_patterns
+        self._patterns_seen: Set[Tuple[Any, ...]] = set()
 
     def add(
         self,
@@ -120,21 +137,19 @@ class _Walk:
     ) -> None:
         """Match fields by name (the n-th duplicate with the n-th) and compare. A key the
         old level does not declare was free (open object) or forbidden (compliance mode,
-        top level only): ``old_closed``/``new_closed``."""
-        olds = _by_name(old)
-        news = _by_name(new)
-        for name, defs in olds.items():
+        top level only): ``old_closed``/``new_closed``; a duplicate of a name the other
+        side still declares is neither."""
+        olds, news = _by_name(old), _by_name(new)
+        for name, a, b in _pairs(olds, news):
             path = _join(prefix, name)
-            others = news.get(name, [])
-            for i, a in enumerate(defs):
-                if i < len(others):
-                    self.field(path, a, others[i], in_items=in_items)
-                else:
-                    self.removed(path, a, in_items=in_items, closed=new_closed)
-        for name, defs in news.items():
-            path = _join(prefix, name)
-            for b in defs[len(olds.get(name, [])) :]:
-                self.added(path, b, in_items=in_items, closed=old_closed)
+            if b is None:
+                assert a is not None
+                closed = new_closed and name not in news
+                self.removed(path, a, in_items=in_items, closed=closed)
+            elif a is None:
+                self.added(path, b, in_items=in_items, closed=old_closed and name not in olds)
+            else:
+                self.field(path, a, b, in_items=in_items)
 
     def added(self, path: str, d: FieldDefinition, *, in_items: bool, closed: bool) -> None:
         summary = _summary(d)
@@ -145,12 +160,12 @@ class _Walk:
             )
             self.add(ChangeKind.FIELD_ADDED, path, None, summary, (producers, B), reason)
         elif d.required:
-            reason = f"events without '{path}' are now rejected (new required {summary})"
+            reason = f"events without '{path}' are now rejected (new {summary})"
             self.add(ChangeKind.FIELD_ADDED, path, None, summary, (B, N), reason)
         elif _constrains(d, in_items):
             reason = (
                 f"'{path}' was not checked; events that already send it in another shape "
-                f"are now rejected (new optional {summary})"
+                f"are now rejected (new {summary})"
             )
             self.add(ChangeKind.FIELD_ADDED, path, None, summary, (U, N), reason)
         else:
@@ -175,12 +190,23 @@ class _Walk:
             reason = f"'{path}' accepted any value before, and still does"
             self.add(ChangeKind.FIELD_REMOVED, path, summary, None, (N, N), reason)
 
-    def field(self, path: str, a: FieldDefinition, b: FieldDefinition, *, in_items: bool) -> None:
+    def field(
+        self,
+        path: str,
+        a: FieldDefinition,
+        b: FieldDefinition,
+        *,
+        in_items: bool,
+        element: bool = False,
+    ) -> None:
+        """Compare two definitions of one field. ``in_items``: under an array's ``items``
+        (patterns are never applied there, at any depth); ``element``: the ``items``
+        definition itself (never missing: ``required`` has no effect)."""
         ta, tb = a.type.value, b.type.value
         if ta != tb:
             self.type_changed(path, a, b)
         if a.required != b.required:
-            if in_items:
+            if element:
                 sides, reason = (N, N), "'required' has no effect on array elements"
             elif b.required:
                 sides, reason = (B, N), f"events without '{path}' are now rejected"
@@ -200,15 +226,22 @@ class _Walk:
                 "transforms change what the gateway stores, not which events pass",
                 "transform",
             )
-        if ta == tb == "object":
-            self.fields(a.properties or (), b.properties or (), prefix=path, in_items=in_items)
-        elif ta == tb == "array":
-            self.items(path, a.items, b.items)
+        # 'any' checks nothing inside a value: against an object (array) it compares as
+        # one without properties (items)
+        shape = _shape(ta, tb)
+        if shape == "object":
+            old_props = a.properties if ta == "object" else None
+            new_props = b.properties if tb == "object" else None
+            self.fields(old_props or (), new_props or (), prefix=path, in_items=in_items)
+        elif shape == "array":
+            old_items = a.items if ta == "array" else None
+            new_items = b.items if tb == "array" else None
+            self.items(path, old_items, new_items)
 
     def items(self, path: str, a: Optional[FieldDefinition], b: Optional[FieldDefinition]) -> None:
         ipath = f"{path}[]"
         if a is not None and b is not None:
-            self.field(ipath, a, b, in_items=True)
+            self.field(ipath, a, b, in_items=True, element=True)
         elif b is not None and _constrains(b, True):
             reason = f"elements of '{path}' are now checked ({_summary(b)})"
             self.add(
@@ -237,18 +270,23 @@ class _Walk:
         else:
             sides = (B, B)
             reason = f"{ta} values are now rejected and {tb} values now pass"
-        if {ta, tb} & {"object", "array"}:
+        if {ta, tb} & {"object", "array"} and _shape(ta, tb) is None:
             reason += f"; the nested definitions of '{path}' were not compared"
         self.add(ChangeKind.TYPE_CHANGED, path, ta, tb, sides, reason)
 
     def pattern(self, path: str, a: FieldDefinition, b: FieldDefinition, *, in_items: bool) -> None:
-        pa, pb = a.pattern, b.pattern
+        if in_items:
+            pa, pb = a.pattern, b.pattern
+        else:  # the pattern the engine applies at this path, whichever field declared it
+            pa, pb = self.old_patterns.get(path), self.new_patterns.get(path)
         if pa == pb:
             return
         if in_items:
             sides: Tuple[Impact, Impact] = (N, N)
             reason = "patterns under array items are never compiled nor applied (spec §2.2)"
         elif a.type.value not in _STRINGISH and b.type.value not in _STRINGISH:
+            if a.pattern == b.pattern:  # another field of this path changed it
+                return
             sides, reason = (N, N), f"a pattern never applies to {b.type.value} values"
         else:
             ea, eb = _live_pattern(pa), _live_pattern(pb)
@@ -261,7 +299,10 @@ class _Walk:
             else:
                 sides = (U, U)
                 reason = "two different patterns: which strings each accepts is not compared"
-        self.add(ChangeKind.PATTERN_CHANGED, path, pa, pb, sides, reason)
+        seen = (path, pa, pb, sides)
+        if seen not in self._patterns_seen:  # duplicate fields share their path's pattern
+            self._patterns_seen.add(seen)
+            self.add(ChangeKind.PATTERN_CHANGED, path, pa, pb, sides, reason)
 
     def enum(self, path: str, a: FieldDefinition, b: FieldDefinition) -> None:
         ea, eb = a.enum, b.enum
@@ -384,8 +425,10 @@ def _contract_settings(w: _Walk, old: Contract, new: Contract) -> None:
                 "compliance_mode",
             )
     if old.null_as_absent != new.null_as_absent:
+        # a null on a required 'any' field passes, unless null_as_absent makes it missing
+        on = new if new.null_as_absent else old
         any_required = any(
-            d.required and d.type.value == "any" for _, d in _lookups(new.ontology.entities)
+            d.required and d.type.value == "any" for _, d in _lookups(on.ontology.entities)
         )
         if new.null_as_absent:
             sides = (B if any_required else N, B)
@@ -429,88 +472,108 @@ def _envelope(w: _Walk, old: Contract, new: Contract) -> None:
 def _metrics(w: _Walk, old: Contract, new: Contract) -> None:
     """Checked metrics (a ``field`` and a bound, spec §4.9), matched by name."""
 
-    def checked(c: Contract) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
+    def checked(c: Contract) -> Dict[str, List[MetricDefinition]]:
+        out: Dict[str, List[MetricDefinition]] = {}
         for m in c.metrics:
-            lo, hi = _lower(m.min), _upper(m.max)
             if m.field is not None and (m.min is not None or m.max is not None):
-                out.setdefault(m.name, (m.field, lo, hi, m))
+                out.setdefault(m.name, []).append(m)
         return out
 
-    ma, mb = checked(old), checked(new)
     C = ChangeKind.CONSTRAINT_CHANGED
-    for name, (fa, loa, hia, a) in ma.items():
+    for name, a, b in _pairs(checked(old), checked(new)):
         label = f"metric {name}"
-        if name not in mb:
-            w.add(C, fa, a.to_dict(), None, (N, B), f"metric '{name}' is no longer checked", label)
+        if b is None:
+            assert a is not None and a.field is not None
+            reason = f"metric '{name}' is no longer checked"
+            w.add(C, a.field, a.to_dict(), None, (N, B), reason, label)
             continue
-        fb, lob, hib, b = mb[name]
-        if fa != fb:
-            w.add(
-                C, fb, fa, fb, (B, B), f"metric '{name}' now reads another field", f"{label} field"
-            )
+        assert b.field is not None
+        if a is None:
+            reason = f"events without a number in range at '{b.field}' are now rejected"
+            w.add(C, b.field, None, b.to_dict(), (B, N), reason, label)
+            continue
+        if a.field != b.field:
+            reason = f"metric '{name}' now reads another field"
+            w.add(C, b.field, a.field, b.field, (B, B), reason, f"{label} field")
             continue
         for bound, x, y, is_lower, ra, rb in (
-            ("min", loa, lob, True, a.min, b.min),
-            ("max", hia, hib, False, a.max, b.max),
+            ("min", _lower(a.min), _lower(b.min), True, a.min, b.min),
+            ("max", _upper(a.max), _upper(b.max), False, a.max, b.max),
         ):
             if not _same(ra, rb):
-                sides, reason = _bound_change(fa, bound, x, y, is_lower)
-                w.add(C, fa, ra, rb, sides, reason, f"{label} {bound}")
-    for name, (fb, _, _, b) in mb.items():
-        if name not in ma:
-            reason = f"events without a number in range at '{fb}' are now rejected"
-            w.add(C, fb, None, b.to_dict(), (B, N), reason, f"metric {name}")
+                sides, reason = _bound_change(b.field, bound, x, y, is_lower)
+                w.add(C, b.field, ra, rb, sides, reason, f"{label} {bound}")
 
 
 def _quality(w: _Walk, old: Contract, new: Contract) -> None:
     """Rules that judge events (completeness, freshness with a max age, uniqueness),
     matched by (type, field)."""
 
-    def rules(c: Contract) -> Dict[Tuple[str, str], Any]:
-        out: Dict[Tuple[str, str], Any] = {}
+    def rules(c: Contract) -> Dict[Tuple[str, str], List[QualityRule]]:
+        out: Dict[Tuple[str, str], List[QualityRule]] = {}
         for q in c.quality:
             t = q.type.value
             if t == "validity" or (t == "freshness" and q.max_age_seconds is None):
                 continue
-            out.setdefault((t, q.field), q)
+            out.setdefault((t, q.field), []).append(q)
         return out
 
-    ra, rb = rules(old), rules(new)
     C = ChangeKind.CONSTRAINT_CHANGED
-    for key, a in ra.items():
-        label = f"quality {key[0]}"
-        b = rb.get(key)
+    for (kind, field), a, b in _pairs(rules(old), rules(new)):
+        label = f"quality {kind}"
         if b is None:
-            w.add(C, key[1], a.to_dict(), None, (N, B), f"the {key[0]} rule is gone", label)
-        elif key[0] == "freshness" and a.max_age_seconds != b.max_age_seconds:
-            tighter = b.max_age_seconds < a.max_age_seconds
-            sides = (B, N) if tighter else (N, B)
-            reason = f"events up to {b.max_age_seconds}s old pass (was {a.max_age_seconds}s)"
+            assert a is not None
+            w.add(C, field, a.to_dict(), None, (N, B), f"the {kind} rule is gone", label)
+        elif a is None:
+            reason = f"a new {kind} rule rejects events it finds wanting"
+            w.add(C, field, None, b.to_dict(), (B, N), reason, label)
+        elif kind == "freshness" and a.max_age_seconds != b.max_age_seconds:
+            assert a.max_age_seconds is not None and b.max_age_seconds is not None
+            sides, reason = _max_age_change(a.max_age_seconds, b.max_age_seconds)
             w.add(
                 C,
-                key[1],
+                field,
                 a.max_age_seconds,
                 b.max_age_seconds,
                 sides,
                 reason,
                 f"{label} max_age_seconds",
             )
-    for key, b in rb.items():
-        if key not in ra:
-            w.add(
-                C,
-                key[1],
-                None,
-                b.to_dict(),
-                (B, N),
-                f"a new {key[0]} rule rejects events it finds wanting",
-                f"quality {key[0]}",
-            )
+
+
+def _max_age_change(a: int, b: int) -> Tuple[Tuple[Impact, Impact], str]:
+    """The engine compares ages with ``max_age_seconds`` cast to i64: from 2**63 on it
+    is negative, and every timestamp fails (spec §4.10)."""
+    ea, eb = max(wrap_i64(a), -1), max(wrap_i64(b), -1)
+    if eb < 0:
+        reason = f"max_age_seconds {b} is negative as an i64: every timestamp is rejected"
+    else:
+        reason = f"events up to {b}s old pass (was {a}s)"
+    if ea == eb:
+        return (N, N), reason
+    return ((B, N) if eb < ea else (N, B)), reason
 
 
 # --------------------------------------------------------------------------------------
 # helpers
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _pairs(
+    old: Dict[K, List[V]], new: Dict[K, List[V]]
+) -> Iterator[Tuple[K, Optional[V], Optional[V]]]:
+    """Items grouped by key, the n-th old one with the n-th new one; an item without a
+    counterpart is paired with None (removed, or added: those come last)."""
+    for key, olds in old.items():
+        news = new.get(key, [])
+        for i, a in enumerate(olds):
+            yield key, a, news[i] if i < len(news) else None
+    for key, news in new.items():
+        for b in news[len(old.get(key, [])) :]:
+            yield key, None, b
 
 
 def _by_name(defs: Sequence[FieldDefinition]) -> Dict[str, List[FieldDefinition]]:
@@ -525,12 +588,31 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _lookups(defs: Sequence[FieldDefinition], prefix: str = "") -> Iterator[Tuple[str, Any]]:
-    """Fields looked up by name (entities and object properties; not array items)."""
+    """Fields looked up by name: entities and object properties, also those of array
+    elements (but not the elements themselves, which are never missing)."""
     for d in defs:
         path = _join(prefix, d.name)
         yield path, d
+        while d.type.value == "array" and d.items is not None:
+            d, path = d.items, f"{path}[]"
         if d.type.value == "object" and d.properties:
             yield from _lookups(d.properties, path)
+
+
+def _patterns(c: Contract) -> Dict[str, str]:
+    """Each path's pattern as the engine applies it: patterns are keyed by path, and a
+    later field with the same path wins, for every field there (spec §2.2)."""
+    return {path: d.pattern for path, d in preorder(c.ontology.entities) if d.pattern is not None}
+
+
+def _shape(ta: str, tb: str) -> Optional[str]:
+    """``object`` or ``array`` when the nested definitions of the two types can be
+    compared: both are that container, or one is and the other is ``any`` (which checks
+    nothing inside, like a container without properties or items)."""
+    for shape in ("object", "array"):
+        if shape in (ta, tb) and {ta, tb} <= {shape, "any"}:
+            return shape
+    return None
 
 
 def _summary(d: FieldDefinition) -> str:

@@ -243,31 +243,45 @@ class ContractDiff:
 # version steps
 
 
-_SEMVER = re.compile(r"^[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
+_SEMVER = re.compile(r"^[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([^+]*))?(?:\+.*)?$")
 
 
 def version_bump(old: str, new: str) -> Optional[str]:
-    """``major``, ``minor``, ``patch``, ``prerelease`` (same numbers, other suffix),
-    ``none`` (same text) or ``downgrade``; None when either is not a version number
-    (``1``, ``1.2`` and a leading ``v`` are read as ``1.0.0``, ``1.2.0``). Under 1.0.0 a
-    minor step counts as major and a patch step as minor, as semver's 0.y.z allows any
-    change."""
+    """``major``, ``minor``, ``patch``, ``prerelease`` (same numbers, a later pre-release
+    or the release itself), ``none`` (the same version: same text, or the same numbers
+    and pre-release, build metadata aside) or ``downgrade`` (semver precedence); None
+    when either is not a version number (``1``, ``1.2`` and a leading ``v`` are read as
+    ``1.0.0``, ``1.2.0``). Under 1.0.0 a minor step counts as major and a patch step as
+    minor, as semver's 0.y.z allows any change."""
     if old == new:
         return "none"
     a, b = _SEMVER.match(old.strip()), _SEMVER.match(new.strip())
     if a is None or b is None:
         return None
-    va = tuple(int(x or 0) for x in a.groups())
-    vb = tuple(int(x or 0) for x in b.groups())
+    va = tuple(int(x or 0) for x in a.groups()[:3])
+    vb = tuple(int(x or 0) for x in b.groups()[:3])
     if vb < va:
         return "downgrade"
     if vb == va:
-        return "prerelease"
+        pa, pb = _prerelease_key(a.group(4)), _prerelease_key(b.group(4))
+        return "none" if pa == pb else "downgrade" if pb < pa else "prerelease"
     steps = ("major", "minor", "patch")
     first = next(i for i in range(3) if va[i] != vb[i])
     if va[0] == 0 and vb[0] == 0 and first > 0:
         first -= 1
     return steps[first]
+
+
+def _prerelease_key(pre: Optional[str]) -> Tuple[Any, ...]:
+    """Semver precedence among versions with the same numbers: a pre-release comes
+    before the release; its dot-separated identifiers compare numerically when they are
+    digits (which come before the others), else as text."""
+    if pre is None:
+        return (1,)
+    ids = tuple(
+        (0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in pre.split(".")
+    )
+    return (0, ids)
 
 
 def show_value(v: Any) -> str:

@@ -21,7 +21,7 @@ from .violations import Violation
 if TYPE_CHECKING:  # pragma: no cover
     from ..contract import Contract, MetricDefinition, QualityRule
 
-__all__ = ["Now", "Tail", "check_now", "metric_applies"]
+__all__ = ["Now", "Tail", "check_now", "metric_applies", "wrap_i64"]
 
 #: ``now`` of the validate methods: Unix seconds, a ``datetime``, or None (the clock).
 Now = Union[None, int, float, datetime]
@@ -109,7 +109,7 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
         return check_completeness
     if kind == "freshness" and q.max_age_seconds is not None:
         max_age: int = q.max_age_seconds
-        max_i64 = _wrap_i64(max_age)
+        max_i64 = wrap_i64(max_age)
         not_ts = M.FRESHNESS_NOT_TIMESTAMP.violation(field, field=field)
 
         def check_freshness(event: Any, out: Out, now: Now) -> None:
@@ -122,7 +122,7 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
             ts = int(v)
             if ts > 1_700_000_000_000:
                 ts //= 1000
-            age = _wrap_i64(_now_seconds(now) - ts)
+            age = wrap_i64(_now_seconds(now) - ts)
             if age < 0 or age > max_i64:
                 out.append(M.FRESHNESS_AGE.violation(field, field=field, age=age, max=max_age))
 
@@ -172,6 +172,7 @@ def _now_seconds(now: Now) -> int:
     return math.floor(now)
 
 
-def _wrap_i64(x: int) -> int:
+def wrap_i64(x: int) -> int:
+    """``x`` as the engine's i64 arithmetic leaves it (two's complement wrap-around)."""
     x &= (1 << 64) - 1
     return x - (1 << 64) if x >= (1 << 63) else x
