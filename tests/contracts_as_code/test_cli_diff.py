@@ -190,6 +190,8 @@ def test_new_contracts_and_bad_revisions(cli: Run, repo: Path) -> None:
         ("1.4.2", "patch", "1.4.3"),
         ("v2", "major", "v3.0.0"),
         ("next", "major", None),
+        ("1.4.2-rc.1+b7", "patch", "1.4.3"),
+        ("1.4.2junk", "major", None),  # read as version_bump reads it: no version number
     ],
 )
 def test_the_suggested_version(version: str, require: str, suggested: str) -> None:

@@ -190,6 +190,8 @@ def test_version_steps_follow_semver_precedence() -> None:
     assert version_bump("1.0.0-rc.1", "1.0.0-rc.2") == "prerelease"
     assert version_bump("1.0.0-rc.9", "1.0.0-rc.10") == "prerelease"
     assert version_bump("1.0.0-rc1", "1.0.0") == "prerelease"
+    # digits are ASCII digits: "١.0.0" (Arabic-Indic one) is no version number
+    assert version_bump("\u0661.0.0", "2.0.0") is None
 
 
 # ------------------------------------------------------------------ differential property

@@ -243,27 +243,37 @@ class ContractDiff:
 # version steps
 
 
-_SEMVER = re.compile(r"^[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([^+]*))?(?:\+.*)?$")
+_SEMVER = re.compile(r"([vV]?)([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([^+]*))?(?:\+.*)?")
+
+
+def parse_version(text: str) -> Optional[Tuple[str, Tuple[int, int, int], Optional[str]]]:
+    """(``v`` prefix or "", (major, minor, patch), pre-release or None) of a version
+    number (``1`` and ``1.2`` read as ``1.0.0``, ``1.2.0``; build metadata ignored), or
+    None when ``text`` is not one. The one reading of versions for steps and advice."""
+    m = _SEMVER.fullmatch(text.strip())
+    if m is None:
+        return None
+    numbers = (int(m.group(2)), int(m.group(3) or 0), int(m.group(4) or 0))
+    return m.group(1), numbers, m.group(5)
 
 
 def version_bump(old: str, new: str) -> Optional[str]:
     """``major``, ``minor``, ``patch``, ``prerelease`` (same numbers, a later pre-release
     or the release itself), ``none`` (the same version: same text, or the same numbers
     and pre-release, build metadata aside) or ``downgrade`` (semver precedence); None
-    when either is not a version number (``1``, ``1.2`` and a leading ``v`` are read as
-    ``1.0.0``, ``1.2.0``). Under 1.0.0 a minor step counts as major and a patch step as
-    minor, as semver's 0.y.z allows any change."""
+    when either is not a version number (see :func:`parse_version`). Under 1.0.0 a minor
+    step counts as major and a patch step as minor, as semver's 0.y.z allows any
+    change."""
     if old == new:
         return "none"
-    a, b = _SEMVER.match(old.strip()), _SEMVER.match(new.strip())
+    a, b = parse_version(old), parse_version(new)
     if a is None or b is None:
         return None
-    va = tuple(int(x or 0) for x in a.groups()[:3])
-    vb = tuple(int(x or 0) for x in b.groups()[:3])
+    (_, va, pre_a), (_, vb, pre_b) = a, b
     if vb < va:
         return "downgrade"
     if vb == va:
-        pa, pb = _prerelease_key(a.group(4)), _prerelease_key(b.group(4))
+        pa, pb = _prerelease_key(pre_a), _prerelease_key(pre_b)
         return "none" if pa == pb else "downgrade" if pb < pa else "prerelease"
     steps = ("major", "minor", "patch")
     first = next(i for i in range(3) if va[i] != vb[i])

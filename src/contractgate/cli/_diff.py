@@ -256,12 +256,12 @@ def _fixture_events(cfg: Optional[Config], sides: List[Side]) -> Iterator[Tuple[
 
 
 def _next_version(version: str, require: str) -> Optional[str]:
-    import re
+    from .._validation.diff_model import parse_version
 
-    m = re.match(r"^([vV]?)(\d+)(?:\.(\d+))?(?:\.(\d+))?", version.strip())
-    if m is None:
+    parsed = parse_version(version)
+    if parsed is None:
         return None
-    v, major, minor, patch = m.group(1), int(m.group(2)), int(m.group(3) or 0), int(m.group(4) or 0)
+    v, (major, minor, patch), _ = parsed
     if require == "major":  # below 1.0 the minor step is the major one
         return f"{v}{major + 1}.0.0" if major > 0 else f"{v}0.{minor + 1}.0"
     if require == "minor":
