@@ -153,6 +153,72 @@ def test_gateway_error_midway_exits_5_with_partial_summary(cli, gateway, monkeyp
     assert "contractgate: error: BadRequestError: Invalid request: injected fault" in r.err
 
 
+def _interrupt_after(monkeypatch, calls: int) -> None:
+    """Ctrl-C arriving while the answer to request ``calls`` is being read: the gateway
+    stored that batch, the run never saw its answer (the timing of a real Ctrl-C cannot
+    be had reliably, so the client's ingest is wrapped)."""
+    import contractgate.cli._ingest as ingest_module
+
+    real = ingest_module._make_client
+    seen = []
+
+    def make_client(args: Any) -> Any:
+        client = real(args)
+        original = client.ingest
+
+        def ingest(*a: Any, **kw: Any) -> Any:
+            result = original(*a, **kw)
+            seen.append(result)
+            if len(seen) == calls:
+                raise KeyboardInterrupt
+            return result
+
+        client.ingest = ingest
+        return client
+
+    monkeypatch.setattr(ingest_module, "_make_client", make_client)
+
+
+def test_ctrl_c_says_what_was_stored_by_record(cli, gateway, project: Path, monkeypatch) -> None:
+    """It said only "contractgate: interrupted": whoever ran it again sent every stored
+    event a second time."""
+    (project / "ten.ndjson").write_text(ndjson(*[dict(GOOD_EVENT, n=i) for i in range(10)]))
+    _interrupt_after(monkeypatch, 3)
+    r = cli("ingest", "--contract-id", gateway.user_events, "ten.ndjson", "--batch-size", "2")
+    assert r.code == 130
+    assert "4 events sent" in r.out and "4 passed" in r.out
+    assert r.err.strip().splitlines()[-1] == (
+        "contractgate: interrupted (stopped after 4 events were acknowledged, through record "
+        "4; records 5-6 were being sent and may have been stored)"
+    )
+    assert gateway.count_rows("audit") == 6  # the note's "may" was a "were"
+    _interrupt_after(monkeypatch, 1)
+    r = cli("ingest", "--contract-id", gateway.user_events, "ten.ndjson", "--format", "json",
+            "--batch-size", "1")  # fmt: skip
+    assert r.code == 130 and r.json()["error"] == (
+        "interrupted (nothing was acknowledged; record 1 was being sent and may have been "
+        "stored)"
+    )
+
+
+def test_a_connection_lost_after_processing_names_the_records_in_doubt(
+    cli, gateway, project: Path
+) -> None:
+    (project / "six.ndjson").write_text(ndjson(*[dict(GOOD_EVENT, n=i) for i in range(6)]))
+    stored = gateway.count_rows("audit")
+    gateway.faults.drop_next(1, path_prefix="/v1/ingest")  # a retry gets through
+    assert cli("ingest", "--contract-id", gateway.user_events, "six.ndjson").code == 0
+    assert gateway.count_rows("audit") == stored + 6
+    gateway.faults.clear()
+    gateway.faults.drop_next(10, path_prefix="/v1/ingest", after_processing=True)
+    r = cli("ingest", "--contract-id", gateway.user_events, "six.ndjson", "--batch-size", "4")
+    assert r.code == 4
+    assert r.err.strip().endswith(
+        "(nothing was acknowledged; records 1-4 were being sent and may have been stored)"
+    )
+    assert gateway.count_rows("audit") == stored + 6 + 4  # stored once, retries replayed
+
+
 def test_unreadable_input_exits_2(cli, gateway) -> None:
     r = cli("ingest", "--contract-id", gateway.user_events, "nope.ndjson")
     assert r.code == 2 and "cannot read" in r.err
@@ -497,4 +563,6 @@ def test_a_batch_that_stops_midway_counts_what_the_gateway_stored(
     assert doc["summary"]["sent"] == stored
     assert doc["summary"]["failed"] == 1 and doc["failures"][0]["record"] == 4
     assert doc["error"].startswith("RateLimitError: ")
-    assert doc["error"].endswith(f"(stopped after {stored} events were acknowledged)")
+    assert doc["error"].endswith(
+        f"(stopped after {stored} events were acknowledged, through record {stored})"
+    )

@@ -21,6 +21,7 @@ from ._common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_GATEWAY,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     CLIError,
@@ -182,12 +183,14 @@ def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Option
 def run(args: argparse.Namespace, out: Output) -> int:
     from .._http.ingest_plan import IngestRefused
     from ..exceptions import (
+        APITimeoutError,
         AtomicRejectedError,
         AuthError,
         ContractGateError,
         DeprecatedVersionError,
         EventEncodeError,
         PartialIngestError,
+        ServerError,
     )
     from ..exceptions import ConnectionError as GatewayConnectionError
 
@@ -213,6 +216,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
     progress = Progress(out.stderr, show_progress, total_hint)
     target: Optional[_Target] = None
     noted = {"deprecated": False, "split": False}
+    acked: Optional[Record] = None  # the last record of the last acknowledged part
+    sending: Optional[List[Record]] = None  # the part whose request is out
 
     def report_finding(f: Finding) -> None:
         nonlocal printed_failures
@@ -262,21 +267,26 @@ def run(args: argparse.Namespace, out: Output) -> int:
         out, and with --atomic a batch beyond one request's bytes is halved until each
         part fits (each part is then accepted or rejected whole). The client raises
         either before it sends anything of the part."""
+        nonlocal sending
         parts = [batch]
         while parts:
             part = parts.pop()
+            sending = part
             try:
                 resp = post(part)
             except PartialIngestError as err:  # a part over 2 MB stopped midway: what the
                 take(part, err.accepted)  # gateway stored counts, then the run stops
+                sending = part[len(err.accepted.results) :]
                 raise
             except EventEncodeError as err:
+                sending = None  # refused before anything was sent
                 not_sent(part[err.index], err.reason)
                 rest = part[: err.index] + part[err.index + 1 :]
                 if rest:
                     parts.append(rest)
                 continue
             except IngestRefused:
+                sending = None
                 if len(part) < 2:  # pragma: no cover - one event fits, or is unsendable
                     raise
                 half = len(part) // 2
@@ -290,8 +300,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     )
                 continue
             take(part, resp)
+            sending = None
 
     def take(part: List[Record], resp: Any) -> None:
+        nonlocal acked
+        if resp.results:
+            acked = part[len(resp.results) - 1]
         if progress.total is None and source.length is not None:
             progress.total = source.length  # a JSON document: known once it was read
         totals.batches += 1
@@ -326,6 +340,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         progress.update(totals.sent, totals.passed, totals.failed)
 
     batch: List[Record] = []
+    interrupted = False
     try:
         with client, source:
             contract_id, name, pin = resolve_contract(client, args.contract_id)
@@ -349,6 +364,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 batch = []
     except (AuthError, GatewayConnectionError, PartialIngestError, ContractGateError) as err:
         error = err
+    except KeyboardInterrupt:  # the summary says what was stored, so a resume doubles nothing
+        interrupted = True
     finally:
         progress.update(totals.sent, totals.passed, totals.failed, force=True)
         progress.finish()
@@ -358,9 +375,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if error is not None:
         cause = error.cause if isinstance(error, PartialIngestError) else error
         code = EXIT_AUTH if isinstance(cause, (AuthError, GatewayConnectionError)) else EXIT_GATEWAY
+        in_doubt = isinstance(cause, (GatewayConnectionError, APITimeoutError, ServerError))
         err_text = f"{type(cause).__name__}: {cause}"
-        if totals.sent:
-            err_text += f" (stopped after {plural(totals.sent, 'event')} were acknowledged)"
+        if totals.sent or in_doubt:
+            err_text += f" ({_stop_note(totals.sent, acked, sending if in_doubt else None)})"
+    elif interrupted:
+        code = EXIT_INTERRUPTED
+        err_text = f"interrupted ({_stop_note(totals.sent, acked, sending)})"
 
     label = args.contract_id
     if target is not None:
@@ -368,9 +389,29 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if target.name is not None:
             label = f"{target.name} ({target.contract_id})"
     _summary(out, args, shown, label, totals, failures, printed_failures, code, err_text)
-    if err_text is not None:
+    if interrupted:
+        out.stderr.write(f"contractgate: {err_text}\n")
+    elif err_text is not None:
         out.error(err_text)
     return code
+
+
+def _stop_note(sent: int, acked: Optional[Record], sending: Optional[List[Record]]) -> str:
+    """What a stopped run left behind, by record number, so that resuming sends neither
+    less nor more: the events acknowledged, and the records whose request was out when
+    it stopped (the gateway may have stored them)."""
+    if acked is not None:
+        note = (
+            f"stopped after {plural(sent, 'event')} were acknowledged, "
+            f"through record {acked.number}"
+        )
+    else:
+        note = "nothing was acknowledged"
+    if sending:
+        first, last = sending[0].number, sending[-1].number
+        span = f"record {first} was" if first == last else f"records {first}-{last} were"
+        note += f"; {span} being sent and may have been stored"
+    return note
 
 
 def _summary(
