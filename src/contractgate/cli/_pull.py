@@ -42,6 +42,7 @@ _EXIT_FOR_REASON = {
     "ambiguous_name": EXIT_USAGE,
     "unreachable": EXIT_AUTH,
     "hash_mismatch": EXIT_GATEWAY,
+    "invalid_answer": EXIT_GATEWAY,
 }
 
 
