@@ -64,6 +64,7 @@ def test_json_output(cli, gateway) -> None:
         "stored": 3,
         "unparsed": 0,
         "unsendable": 0,
+        "replayed": 0,
         "batches": 2,
         "rejected_batches": 0,
         "by_kind": {
@@ -199,6 +200,54 @@ def test_ctrl_c_says_what_was_stored_by_record(cli, gateway, project: Path, monk
         "interrupted (nothing was acknowledged; record 1 was being sent and may have been "
         "stored)"
     )
+
+
+def test_a_job_id_makes_a_stopped_run_resumable(cli, gateway, project: Path, monkeypatch) -> None:
+    """Interrupted with a batch in flight, then run again: every event is stored once,
+    the batches of the first run answered from the idempotency cache."""
+    events = [dict(GOOD_EVENT, n=i) for i in range(10)]
+    events[7] = dict(events[7], user_id="Bad!")
+    (project / "ten.ndjson").write_text(ndjson(*events))
+    args = ("ingest", "--contract-id", gateway.user_events, "ten.ndjson", "--batch-size", "2",
+            "--job-id", "nightly-2026-12-07")  # fmt: skip
+    real = __import__("contractgate.cli._ingest", fromlist=["_make_client"])._make_client
+    _interrupt_after(monkeypatch, 3)
+    r = cli(*args)
+    assert r.code == 130 and gateway.count_rows("audit") == 6
+    assert r.err.strip().endswith(
+        "to resume, run the same command again (--job-id nightly-2026-12-07): what was "
+        "stored is answered from the gateway's idempotency cache, not stored twice)"
+    )
+    monkeypatch.setattr("contractgate.cli._ingest._make_client", real)
+    r = cli(*args, "--format", "json")
+    doc = r.json()
+    assert r.code == 1 and doc["summary"]["sent"] == 10 and doc["summary"]["replayed"] == 6
+    assert [f["record"] for f in doc["failures"]] == [8]
+    assert gateway.count_rows("audit") == 10 and gateway.count_rows("quarantine") == 1
+    r = cli(*args)
+    assert "10 events sent" in r.out and "(10 stored by an earlier run of --job-id " in r.out
+    assert gateway.count_rows("audit") == 10
+    # another file under the same job: the gateway's conflict, not a silent mix
+    (project / "ten.ndjson").write_text(ndjson(*events[::-1]))
+    r = cli(*args)
+    assert r.code == 5 and "IdempotencyConflictError" in r.err
+    assert "differ from those of the earlier run of --job-id nightly-2026-12-07: to send " in r.err
+    assert gateway.count_rows("audit") == 10
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (("--job-id", "two words"), "--job-id: job_id must be 1-128 printable ASCII"),
+        (("--job-id", "j", "--dry-run"), "--job-id makes a run resumable; a dry run stores"),
+    ],
+)
+def test_a_job_id_that_cannot_key_a_run_is_a_usage_error(
+    cli, gateway, extra: Any, said: str
+) -> None:
+    r = cli("ingest", "--contract-id", gateway.user_events, GOOD, *extra)
+    assert r.code == 2 and said in r.err
+    assert gateway.count_rows("audit") == 0
 
 
 def test_a_connection_lost_after_processing_names_the_records_in_doubt(

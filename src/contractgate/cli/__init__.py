@@ -324,6 +324,14 @@ def build_parser(*, with_gateway: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("--api-key", metavar="KEY", help="API key (default: $CONTRACTGATE_API_KEY)")
     p.add_argument(
+        "--job-id",
+        metavar="ID",
+        help="make the run resumable: every request's idempotency key derives from ID, so "
+        "running the same command again (same file, options and ID, within 24 h) gets the "
+        "batches already stored answered from the gateway's idempotency cache instead of "
+        "stored twice",
+    )
+    p.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",

@@ -125,6 +125,8 @@ class _Totals:
         self.unparsed = 0
         self.unsendable = 0  # parsed, but the gateway could never take them
         self.batches = 0
+        self.requests = 0  # parts sent (or tried): the partition numbers of --job-id
+        self.replayed = 0  # answered from the idempotency cache: stored by an earlier run
         self.rejected_batches = 0  # atomic rejections: nothing written
         self.by_kind: Dict[str, int] = {}
         self.resolved_version: Optional[str] = None
@@ -189,11 +191,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
         ContractGateError,
         DeprecatedVersionError,
         EventEncodeError,
+        IdempotencyConflictError,
         PartialIngestError,
         ServerError,
     )
     from ..exceptions import ConnectionError as GatewayConnectionError
+    from ..partitions import partition_key
 
+    if args.job_id is not None:
+        if args.dry_run:
+            raise CLIError("--job-id makes a run resumable; a dry run stores nothing", EXIT_USAGE)
+        try:
+            partition_key(args.job_id, "0" * 32, 0)
+        except ValueError as err:
+            raise CLIError(f"--job-id: {err}", EXIT_USAGE) from None
     source = RecordSource(args.file, args.input_format)
     try:
         client = _make_client(args)
@@ -230,8 +241,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def post(part: List[Record]) -> Any:
         """``part`` in one request (at most 1000 events: ``--batch-size``), or in a
-        request per 2 MB of it (with --atomic, refused: :class:`IngestRefused`)."""
+        request per 2 MB of it (with --atomic, refused: :class:`IngestRefused`). With
+        ``--job-id`` the n-th part sent has the key of partition n of that job, the
+        same on every run of the same command."""
         assert target is not None
+        key = None
+        if args.job_id is not None:
+            key = partition_key(args.job_id, target.contract_id, totals.requests)
+        totals.requests += 1
         try:
             return client.ingest(
                 target.contract_id,
@@ -239,6 +256,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 version=target.version,
                 dry_run=args.dry_run,
                 atomic=args.atomic,
+                idempotency_key=key,
             )
         except AtomicRejectedError as err:
             if err.result is None:
@@ -309,6 +327,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if progress.total is None and source.length is not None:
             progress.total = source.length  # a JSON document: known once it was read
         totals.batches += 1
+        if resp.idempotent_replay:
+            totals.replayed += len(resp.results)
         totals.quarantined += resp.quarantined
         totals.stored += _stored(resp)
         if totals.resolved_version is None:
@@ -377,11 +397,17 @@ def run(args: argparse.Namespace, out: Output) -> int:
         code = EXIT_AUTH if isinstance(cause, (AuthError, GatewayConnectionError)) else EXIT_GATEWAY
         in_doubt = isinstance(cause, (GatewayConnectionError, APITimeoutError, ServerError))
         err_text = f"{type(cause).__name__}: {cause}"
+        if isinstance(cause, IdempotencyConflictError) and args.job_id is not None:
+            err_text += (
+                f"; the input or the options differ from those of the earlier run of "
+                f"--job-id {args.job_id}: to send this input, use another --job-id"
+            )
         if totals.sent or in_doubt:
-            err_text += f" ({_stop_note(totals.sent, acked, sending if in_doubt else None)})"
+            doubt = sending if in_doubt else None
+            err_text += f" ({_stop_note(totals.sent, acked, doubt, args.job_id)})"
     elif interrupted:
         code = EXIT_INTERRUPTED
-        err_text = f"interrupted ({_stop_note(totals.sent, acked, sending)})"
+        err_text = f"interrupted ({_stop_note(totals.sent, acked, sending, args.job_id)})"
 
     label = args.contract_id
     if target is not None:
@@ -396,10 +422,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
-def _stop_note(sent: int, acked: Optional[Record], sending: Optional[List[Record]]) -> str:
+def _stop_note(
+    sent: int, acked: Optional[Record], sending: Optional[List[Record]], job_id: Optional[str]
+) -> str:
     """What a stopped run left behind, by record number, so that resuming sends neither
     less nor more: the events acknowledged, and the records whose request was out when
-    it stopped (the gateway may have stored them)."""
+    it stopped (the gateway may have stored them); with ``--job-id``, how to resume."""
     if acked is not None:
         note = (
             f"stopped after {plural(sent, 'event')} were acknowledged, "
@@ -411,6 +439,11 @@ def _stop_note(sent: int, acked: Optional[Record], sending: Optional[List[Record
         first, last = sending[0].number, sending[-1].number
         span = f"record {first} was" if first == last else f"records {first}-{last} were"
         note += f"; {span} being sent and may have been stored"
+    if job_id is not None:
+        note += (
+            f"; to resume, run the same command again (--job-id {job_id}): what was "
+            "stored is answered from the gateway's idempotency cache, not stored twice"
+        )
     return note
 
 
@@ -444,6 +477,7 @@ def _summary(
                 "stored": t.stored,
                 "unparsed": t.unparsed,
                 "unsendable": t.unsendable,
+                "replayed": t.replayed,
                 "batches": t.batches,
                 "rejected_batches": t.rejected_batches,
                 "by_kind": dict(t.kinds()),
@@ -473,6 +507,8 @@ def _summary(
         f"{mark} {plural(t.sent, 'event')} sent to {label}{version}{mode}: "
         f"{t.passed} passed, {t.failed} failed{_stored_text(args, t)}"
     )
+    if t.replayed:
+        line += f" ({t.replayed} stored by an earlier run of --job-id {args.job_id})"
     if t.unparsed:
         line += f", {t.unparsed} not sent (parse errors)"
     if t.unsendable:
