@@ -142,3 +142,21 @@ def test_schema_command(cli) -> None:
     assert r.code == 0 and json.loads(r.out)["title"] == "ContractGate data contract"
     r = cli("schema", "--path")
     assert r.out.strip().endswith("contract.schema.json") and Path(r.out.strip()).is_file()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["schema"], ["check-contracts", ORDERS], ["check-contracts", ORDERS, "--format", "json"]],
+)
+def test_output_that_cannot_be_written_is_an_error_not_a_bug(args: list, project: Path) -> None:
+    """A full disk under stdout was an "internal error ... a bug in contractgate" (exit
+    70), or, for a short output, Python's "Exception ignored" at exit (exit 120)."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "contractgate.cli", *args],
+            cwd=project, stdout=full, stderr=subprocess.PIPE, env=subprocess_env(), timeout=120,
+        )  # fmt: skip
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert err == "contractgate: error: cannot write the output: No space left on device\n"

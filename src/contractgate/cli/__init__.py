@@ -530,8 +530,17 @@ def _dispatch(handler_name: str, args: argparse.Namespace, out: Any) -> int:
 def _run_guarded(func: Callable[[], int], out: Any, stderr: TextIO) -> int:
     """Run a command: known errors become one line and their exit code, never a
     traceback; a broken pipe (``| head``) ends quietly."""
+    from ._output import OutputError
+
     try:
-        return func()
+        code = func()
+        if out is not None:
+            out.flush()  # a write error surfaces here, not at the interpreter's exit
+        return code
+    except OutputError as err:
+        _silence_stdout()  # what is left in the buffer must not fail again at exit
+        stderr.write(f"contractgate: error: cannot write the output: {err}\n")
+        return EXIT_USAGE
     except CLIError as err:
         if out is not None:
             out.error(err.message, location=err.location())

@@ -144,6 +144,41 @@ def finding_message(f: Finding) -> str:
     return ": ".join([*head, f.message])
 
 
+class OutputError(Exception):
+    """The command's output could not be written (a full disk, a vanished terminal):
+    the machine's problem, not a bug of contractgate. ``| head`` closing the pipe stays a
+    :class:`BrokenPipeError` (ended quietly)."""
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(err.strerror or str(err))
+
+
+class _Guarded:
+    """A text stream whose write errors are :class:`OutputError` (the rest delegated)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(err) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(err) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 class Output:
     """Where a command writes. ``verbosity`` is -1 for ``-q``, 0 normally, 1+ for ``-v``."""
 
@@ -158,7 +193,7 @@ class Output:
     ) -> None:
         self.fmt = fmt
         self.verbosity = verbosity
-        self.stdout = stdout
+        self.stdout: TextIO = _Guarded(stdout)  # type: ignore[assignment]
         self.stderr = stderr
         self.style = Style(use_color(color, stdout), _supports_unicode(stdout))
         self.err_style = Style(use_color(color, stderr), _supports_unicode(stderr))
