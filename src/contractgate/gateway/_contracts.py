@@ -2,8 +2,9 @@
 
 Layout rules:
 
-* every ``*.yaml`` / ``*.yml`` below the folder (recursively) is one contract *version*;
-  files and directories whose name starts with ``_`` or ``.`` are skipped;
+* every ``*.yaml`` / ``*.yml`` below the folder (recursively, through symlinked
+  directories, each real directory once) is one contract *version*; files and
+  directories whose name starts with ``_`` or ``.`` are skipped;
 * the contract name and the version string come from the YAML's ``name`` / ``version``;
 * an optional ``_gateway.yaml`` manifest at the top of the folder sets, per contract name,
   ``multi_stable_resolution`` (``strict`` | ``fallback``), ``store_event_payloads``
@@ -12,10 +13,12 @@ Layout rules:
 * versions are created and promoted in natural version order (``1.2.0`` < ``1.10.0``,
   ``1.0.0-rc1`` < ``1.0.0``), so the highest stable version is the latest stable one.
 
-A file that cannot be read or parsed as a contract is reported in
-:attr:`ContractRegistry.problems` (path + error) and skipped; the others still load. A
-file that parses but does not compile (a bad regex, a transform on a non-string field)
-is loaded with its compile error: ingest against that version answers 422
+A file (or directory, or a symlink leading nowhere) that cannot be read or parsed as a
+contract is reported in :attr:`ContractRegistry.problems` (path + error) and skipped; the
+others still load. The manifest's mistakes (unknown keys, wrong types, unknown states,
+versions no file declares, a second manifest) are reported the same way. A file that
+parses but does not compile (a bad regex, a transform on a non-string field) is loaded
+with its compile error: ingest against that version answers 422
 ``Invalid contract YAML: could not compile contract <uuid>@<version>: <error>``, as the
 real gateway does at first use.
 """
@@ -23,12 +26,13 @@ real gateway does at first use.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from ._wire import format_ts
 
@@ -46,6 +50,8 @@ __all__ = [
 CONTRACT_NAMESPACE = uuid.UUID("6f1c2a3e-9b1d-5c3e-8f47-0a6c1e2d3b4f")
 
 MANIFEST_NAMES = ("_gateway.yaml", "_gateway.yml")
+MANIFEST_KEYS = ("contracts",)
+CONTRACT_KEYS = ("multi_stable_resolution", "store_event_payloads", "description", "versions")
 STATES = ("draft", "stable", "deprecated")
 RESOLUTIONS = ("strict", "fallback")
 
@@ -55,18 +61,26 @@ def contract_uuid(name: str) -> str:
     return str(uuid.uuid5(CONTRACT_NAMESPACE, name))
 
 
+_DIGIT_RUNS = re.compile(r"([0-9]+)")
+
+
 def version_sort_key(version: str) -> Tuple[Any, ...]:
-    """Natural ordering: digit runs compare as numbers; a pre-release (``-rc1``) sorts
-    before the release; build metadata (``+...``) is ignored for ordering."""
+    """Natural ordering: runs of ASCII digits compare as numbers (of any length); a
+    pre-release (``-rc1``) sorts before the release; build metadata (``+...``) is
+    ignored for ordering (the full string breaks ties)."""
     core = version.split("+", 1)[0]
     main, dash, pre = core.partition("-")
 
-    def parts(s: str) -> Tuple[Tuple[int, Union[int, str]], ...]:
-        out: List[Tuple[int, Union[int, str]]] = []
-        for tok in re.split(r"(\d+)", s):
+    def parts(s: str) -> Tuple[Tuple[int, int, str], ...]:
+        out: List[Tuple[int, int, str]] = []
+        for i, tok in enumerate(_DIGIT_RUNS.split(s)):
             if not tok:
                 continue
-            out.append((0, int(tok)) if tok.isdigit() else (1, tok))
+            if i % 2:  # a digit run: shorter (without leading zeros) is smaller
+                number = tok.lstrip("0")
+                out.append((0, len(number), number))
+            else:
+                out.append((1, 0, tok))
         return tuple(out)
 
     return (parts(main), 0 if dash else 1, parts(pre), version)
@@ -254,7 +268,7 @@ class ContractRegistry:
             files = [root]
             manifest_dir = root.parent
         else:
-            files = sorted(reg._contract_files(root), key=lambda p: str(p))
+            files = sorted(reg._contract_files(root), key=str)
             manifest_dir = root
         manifest = reg._load_manifest(manifest_dir)
         loaded: Dict[str, Dict[str, _Loaded]] = {}
@@ -278,25 +292,57 @@ class ContractRegistry:
         reg._build(loaded, manifest, base)
         return reg
 
-    @staticmethod
-    def _contract_files(root: Path) -> List[Path]:
+    def _contract_files(self, root: Path) -> List[Path]:
+        """The ``*.yaml`` / ``*.yml`` files below ``root``. Symlinked directories are
+        followed, but each real directory is walked once (a link back up ends there);
+        names starting with ``_`` or ``.`` are not entered. A link that leads nowhere is
+        listed too, so that reading it reports why; an unreadable directory is reported."""
+
+        def identity(path: str) -> Optional[Tuple[int, int]]:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            return (st.st_dev, st.st_ino)
+
+        def unreadable(e: OSError) -> None:
+            self.problems.append(
+                LoadProblem(str(e.filename), f"cannot read directory: {e.strerror or e}")
+            )
+
         out: List[Path] = []
-        for p in root.rglob("*"):
-            if p.suffix.lower() not in (".yaml", ".yml") or not p.is_file():
-                continue
-            rel = p.relative_to(root).parts
-            if any(part.startswith(("_", ".")) for part in rel):
-                continue
-            out.append(p)
+        seen: Set[Optional[Tuple[int, int]]] = {identity(str(root))}
+        for top, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
+            keep: List[str] = []
+            for d in sorted(dirs):
+                ident = identity(os.path.join(top, d))
+                if d.startswith(("_", ".")) or ident is None or ident in seen:
+                    continue
+                seen.add(ident)
+                keep.append(d)
+            dirs[:] = keep
+            for n in names:
+                p = Path(top, n)
+                if n.startswith(("_", ".")) or p.suffix.lower() not in (".yaml", ".yml"):
+                    continue
+                # a dangling link is kept (reading it reports why); a FIFO or device is
+                # not (reading it could block start-up)
+                if p.is_file() or not p.exists():
+                    out.append(p)
         return out
 
     def _load_manifest(self, folder: Path) -> Dict[str, Dict[str, Any]]:
-        for name in MANIFEST_NAMES:
-            mpath = folder / name
-            if mpath.is_file():
-                break
-        else:
+        # a link that leads nowhere counts, so that reading it reports why
+        found = [p for p in (folder / n for n in MANIFEST_NAMES) if p.is_file() or p.is_symlink()]
+        if not found:
             return {}
+        mpath = found[0]
+        for extra in found[1:]:
+            self.problems.append(
+                LoadProblem(
+                    str(extra), f"ignored: {mpath.name} is the manifest in use; keep only one"
+                )
+            )
         from .._validation.loading.yamldoc import YAMLError, load
 
         try:
@@ -306,6 +352,8 @@ class ContractRegistry:
             return {}
         if data is None:
             return {}
+        if isinstance(data, dict):
+            self._unknown_keys(str(mpath), data, MANIFEST_KEYS)
         contracts = data.get("contracts") if isinstance(data, dict) else None
         if not isinstance(contracts, dict):
             self.problems.append(
@@ -320,6 +368,7 @@ class ContractRegistry:
             if not isinstance(spec, dict):
                 self.problems.append(LoadProblem(where, "entry must be a mapping; ignored"))
                 continue
+            self._unknown_keys(where, spec, CONTRACT_KEYS)
             clean: Dict[str, Any] = {"_where": where}
             res = spec.get("multi_stable_resolution")
             if res is not None:
@@ -343,9 +392,15 @@ class ContractRegistry:
                         )
                     )
             desc = spec.get("description")
-            if desc is not None:
-                clean["description"] = str(desc)
-            versions = spec.get("versions") or {}
+            if isinstance(desc, str):
+                clean["description"] = desc
+            elif desc is not None:
+                self.problems.append(
+                    LoadProblem(where, f"description must be a string, got {desc!r}; ignored")
+                )
+            versions = spec.get("versions")
+            if versions is None:
+                versions = {}
             states: Dict[str, str] = {}
             if not isinstance(versions, dict):
                 self.problems.append(LoadProblem(where, "versions must be a mapping"))
@@ -365,12 +420,21 @@ class ContractRegistry:
             out[str(cname)] = clean
         return out
 
+    def _unknown_keys(self, where: str, mapping: Dict[Any, Any], known: Tuple[str, ...]) -> None:
+        for key in mapping:
+            if key not in known:
+                self.problems.append(
+                    LoadProblem(
+                        where, f"unknown key {key!r} ignored (known keys: {', '.join(known)})"
+                    )
+                )
+
     def _load_file(self, path: Path) -> Optional[_Loaded]:
         from ..contract import Contract
         from ..exceptions import ContractCompileError
 
-        try:
-            text = path.read_text(encoding="utf-8")
+        try:  # the text as written: read_text() would turn "\r\n" into "\n"
+            text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             self.problems.append(LoadProblem(str(path), f"cannot read file: {e}"))
             return None
