@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
 from .._validation.inputs import iter_events
-from ..exceptions import EventEncodeError
+from ..exceptions import EventDecodeError, EventEncodeError
 
 __all__ = [
     "LEGACY_MAX_BODY_BYTES",
@@ -87,14 +87,40 @@ def input_length(events: Any) -> Optional[int]:
     return None
 
 
+def _unusual_int(value: Any) -> bool:
+    """An int the gateway may not read as the same integer: one beyond [i64 min, u64 max]
+    (serde_json reads it as a float, or refuses it), or of a subclass (the encoder writes
+    its digits, whatever its own comparisons say); never a bool."""
+    t = type(value)
+    if t is int:
+        return not _I64_MIN <= value <= _U64_MAX
+    return t is not bool and isinstance(value, int)
+
+
+def _check_int(value: int, index: int) -> None:
+    """:class:`EventEncodeError` when serde_json finds the digits the encoder writes for
+    ``value`` out of range (its own rounding decides, not ``float()``'s)."""
+    from .._validation.values.pyjson import int_as_json_number  # rare: wide ints only
+
+    try:
+        int_as_json_number(int.__int__(value))
+    except EventDecodeError:
+        raise EventEncodeError(index, "integer too large for the gateway's JSON parser") from None
+
+
 def _check_structure(event: Any, index: int, max_depth: int) -> None:
     """Reject what the gateway's parser rejects for the whole batch: deep nesting and
-    integers that overflow a double."""
+    integers beyond what it decodes; and object keys that are not strings.
+
+    Containers are read as the stdlib encoder reads them: a dict (a subclass too, whatever
+    its ``__iter__``, ``keys()`` or ``values()``) through ``items()``, a list or tuple by
+    iteration."""
     stack: List[tuple[Any, int]] = [(event, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict):
-            for key in value:
+            values: List[Any] = []
+            for key, child in value.items():
                 if not isinstance(key, str):
                     # json.dumps would turn 1, True or None into a string and could
                     # collide with a real key; the gateway would keep only one value.
@@ -103,24 +129,18 @@ def _check_structure(event: Any, index: int, max_depth: int) -> None:
                         f"object key {key!r} is a {type(key).__name__}; "
                         "JSON object keys must be strings",
                     )
-            children: Iterable[Any] = value.values()
+                values.append(child)
+            children: Iterable[Any] = values
         elif isinstance(value, (list, tuple)):
             children = value
         else:
-            if type(value) is int and not (_I64_MIN <= value <= _U64_MAX):
-                try:
-                    float(value)
-                except OverflowError:
-                    raise EventEncodeError(
-                        index, "integer too large for the gateway's JSON parser"
-                    ) from None
+            if _unusual_int(value):
+                _check_int(value, index)
             continue
         if depth > max_depth:
             raise EventEncodeError(index, f"nested deeper than {max_depth} arrays/objects")
         for child in children:
-            if isinstance(child, (dict, list, tuple)):
-                stack.append((child, depth + 1))
-            elif type(child) is int and not (_I64_MIN <= child <= _U64_MAX):
+            if isinstance(child, (dict, list, tuple)) or _unusual_int(child):
                 stack.append((child, depth + 1))
 
 
@@ -156,17 +176,21 @@ def _structure_is_plain(event: Any, data: bytes, max_depth: int) -> bool:
     if containers <= 1:  # at most one container, the event itself: its items are scalars
         t = type(event)
         if t is dict:
-            for key, value in event.items():
-                if type(key) is not str or (
-                    type(value) is int and not _I64_MIN <= value <= _U64_MAX
-                ):
+            for key in event:
+                if type(key) is not str:
                     return False
-            return True
-        if t is not list and containers:
-            return False  # a tuple: the walk judges it
-        for value in event if t is list else (event,):
-            if type(value) is int and not _I64_MIN <= value <= _U64_MAX:
-                return False
+            scalars: Iterable[Any] = event.values()
+        elif t is list or not containers:
+            scalars = event if t is list else (event,)
+        else:
+            return False  # a tuple or a subclass: the walk judges it
+        for value in scalars:
+            vt = type(value)
+            if vt is int:
+                if not _I64_MIN <= value <= _U64_MAX:
+                    return False
+            elif vt is not str and vt is not float and vt is not bool and value is not None:
+                return False  # a subclass of a JSON type: the walk judges it
         return True
     if _orjson_dumps is None:
         return False
@@ -386,6 +410,6 @@ def encode_single_body(
 def encode_whole_body(value: Any, *, max_body_bytes: int) -> bytes:
     """One JSON value sent as the whole body (an envelope object): :func:`encode_event`'s
     encoding and checks, within ``max_body_bytes``."""
-    data = encode_event(value, 0)
+    data = encode_event(value, 0, MAX_EVENT_DEPTH)  # the whole document: no batch array
     _check_size(data, 0, None, max_body_bytes, framing=0)
     return data

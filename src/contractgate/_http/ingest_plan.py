@@ -74,9 +74,12 @@ class IngestRefused(ValueError):
     the caller's iterator, which they let through untouched."""
 
 
-def check_idempotency_key(key: str) -> None:
+def check_idempotency_key(key: str) -> str:
+    """The key's text, as sent (a str subclass's own ``__str__``/``__format__`` aside:
+    a redacting secret type would make batch *n*'s key ``****#n``), once checked."""
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key must be a non-empty string")
+    key = str.__str__(key)
     if not key.isascii() or any(not (32 < ord(c) < 127) for c in key):
         raise ValueError(
             "idempotency_key must be printable ASCII without spaces (the gateway silently "
@@ -87,6 +90,7 @@ def check_idempotency_key(key: str) -> None:
             "idempotency_key is too long: the gateway accepts at most 255 bytes, including "
             "the '#<n>' suffix the SDK adds for batches after the first"
         )
+    return key
 
 
 @dataclass(frozen=True)
@@ -413,9 +417,13 @@ class IngestPlan:
         ranges = [b.indexes for b in self.batches if b.number not in acked_numbers]
         end = self.batches[-1].start_index + self.batches[-1].count if self.batches else 0
         # The rest of the input is not read: with a length, the unsent positions are
-        # known anyway; without one, ``unread_from`` says where reading stopped.
-        known = self.input_length if self.input_length is not None else self.seen
-        unread_from = None if self.exhausted or self.input_length is not None else self.seen
+        # known anyway; without one, ``unread_from`` says where reading stopped. A length
+        # the reading went past (the input grew while it was read) says nothing.
+        length = self.input_length
+        if self.exhausted or (length is not None and length < self.seen):
+            length = None
+        known = length if length is not None else self.seen
+        unread_from = None if self.exhausted or length is not None else self.seen
         if known > end:
             ranges.append(range(end, known))
         if ranges and all(x.stop == y.start for x, y in zip(ranges, ranges[1:])):

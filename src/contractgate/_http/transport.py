@@ -699,7 +699,7 @@ class Transport:
         if idempotency_key is not None:
             if route != "v1":
                 raise ValueError("idempotency keys exist only on route='v1'")
-            check_idempotency_key(idempotency_key)
+            idempotency_key = check_idempotency_key(idempotency_key)  # its text
         return IngestOptions(
             contract_id=cid,
             version=pin,
