@@ -13,7 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-__all__ = ["Decision", "RateLimiter"]
+__all__ = ["MAX_RESET_UNIX", "Decision", "RateLimiter"]
+
+#: The latest ``X-RateLimit-Reset`` (and the longest ``retry_after_ms``) announced:
+#: 9999-12-31T23:59:59Z, the last second common date types (Python's datetime, SQL
+#: timestamps) can hold. A key whose rps is so small that its next token comes later (or
+#: never: ``1 / 5e-324`` is infinite) is told this instead.
+MAX_RESET_UNIX = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,11 @@ class _Bucket:
         self.stamp = now
 
     def refill(self, now: float) -> None:
+        """Add what ``now - stamp`` earned; a reading not after ``stamp`` adds nothing and
+        leaves ``stamp`` alone (moving it back would have the span earned twice)."""
         if now > self.stamp:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rps)
-        self.stamp = now
+            self.stamp = now
 
 
 class RateLimiter:
@@ -67,8 +75,8 @@ class RateLimiter:
 
     def take(self, identity: str, rps: float, burst: float) -> Decision:
         """Debit one token if one is available and say how the bucket stands."""
-        now = self._clock()
         with self._lock:
+            now = self._clock()  # under the lock: buckets see readings in order
             bucket = self._buckets.get(identity)
             if bucket is None:
                 bucket = self._buckets[identity] = _Bucket(rps, burst, now)
@@ -82,12 +90,14 @@ class RateLimiter:
                 bucket.tokens -= 1.0
             tokens = bucket.tokens
         wall = self._wall()
-        if tokens >= 1.0 or rps <= 0:
-            wait_s = 0.0
+        if allowed:
+            retry_ms, reset = 0, int(wall)
         else:
-            wait_s = (1.0 - tokens) / rps
-        retry_ms = 0 if allowed else max(1, math.ceil(wait_s * 1000.0))
-        reset = int(wall) if allowed else math.ceil(wall + wait_s)
+            # (1 - tokens) / rps overflows to inf for a vanishing rps: cap the wait.
+            wait_s = (1.0 - tokens) / rps if rps > 0 else math.inf
+            wait_s = min(wait_s, max(0.0, MAX_RESET_UNIX - wall))
+            retry_ms = max(1, math.ceil(wait_s * 1000.0))
+            reset = min(MAX_RESET_UNIX, math.ceil(wall + wait_s))
         return Decision(
             allowed=allowed,
             limit=rps,

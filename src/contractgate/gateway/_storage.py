@@ -5,7 +5,8 @@ every batch's writes go through :meth:`Storage.transaction`, which runs ``BEGIN
 IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any error), so a crash mid-batch leaves
 nothing half-written and concurrent clients never lose or duplicate rows. A file
 database uses WAL journaling and survives restarts; ``":memory:"`` lives as long as the
-gateway.
+gateway. A file that already has tables must be this gateway's database, of this
+schema version: another is refused with :class:`StorageSchemaError`, untouched.
 
 Ordering: list queries sort by ``created_at`` descending and break ties (all rows of one
 batch share one ``created_at``, as on the real gateway) by ``id`` descending, so offset
@@ -22,7 +23,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ._wire import dumps_str
 
-__all__ = ["Storage", "Tx"]
+__all__ = ["Storage", "StorageSchemaError", "Tx"]
 
 SCHEMA_VERSION = "1"
 
@@ -117,6 +118,12 @@ DATA_TABLES = ("audit_log", "quarantine", "forwarded_events", "idempotency", "us
 
 _JSON_COLUMNS = ("violation_details", "raw_event", "payload")
 _BOOL_COLUMNS = ("passed", "payload_redacted", "last_replay_passed")
+
+
+class StorageSchemaError(sqlite3.DatabaseError):
+    """The database file is not one this gateway can use: another tool's database, or
+    one of another schema version. (A ``sqlite3.DatabaseError``, as a file that is no
+    database at all is.)"""
 
 
 def _j(value: Any) -> str:
@@ -283,16 +290,52 @@ class Storage:
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
         self._conn.row_factory = sqlite3.Row
-        if self.path != ":memory:" and not self.path.startswith("file::memory:"):
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        with self.transaction() as tx:
-            tx.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (SCHEMA_VERSION,),
-            )
+        try:
+            self._check_schema()  # before WAL: another tool's file is left as it was
+            if self.path != ":memory:" and not self.path.startswith("file::memory:"):
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            with self.transaction() as tx:  # two processes opening a new file: one creates
+                self._check_schema()
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        tx.execute(statement)
+                tx.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (SCHEMA_VERSION,),
+                )
+        except BaseException:
+            self._conn.close()
+            raise
         self.closed = False
+
+    def _check_schema(self) -> None:
+        """A database with tables must be this gateway's, of this schema version, else
+        :class:`StorageSchemaError` (nothing is written to it)."""
+        tables = {
+            str(r[0])
+            for r in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if not tables:
+            return
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no "meta" table, or one of another shape
+            row = None
+        if row is None:
+            raise StorageSchemaError(
+                f"{self.path} is not a contractgate gateway database (it has the tables "
+                f"{', '.join(sorted(tables))}); use another file"
+            )
+        if str(row[0]) != SCHEMA_VERSION:
+            raise StorageSchemaError(
+                f"{self.path} has schema version {str(row[0])!r}; this contractgate gateway "
+                f"uses {SCHEMA_VERSION}: use another file"
+            )
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -303,10 +346,13 @@ class Storage:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn)
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk, an I/O error); a
+                # COMMIT refused as busy leaves the transaction open.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> List[sqlite3.Row]:
         with self._lock:
@@ -353,9 +399,10 @@ class Storage:
             if current is not None:
                 return current
             value = str(make())
-            with self.transaction() as tx:
-                tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
-            return value
+            with self.transaction() as tx:  # another process may have stored one since
+                tx.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+                row = tx.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return str(row[0])
 
     # -- reads -------------------------------------------------------------------------
 
