@@ -44,6 +44,43 @@ def test_isolated_swaps_in_a_fresh_state_and_restores_the_shared_one(
         assert other.get("/contracts").status_code == 401
 
 
+def test_a_request_still_running_when_the_block_ends_finishes_on_its_database(
+    fresh_gw: LocalGateway, fresh_client: httpx.Client
+) -> None:
+    """As the docs say; the block's database was closed under it (a 500, "Cannot
+    operate on a closed database"). The request is held just before it writes, by a
+    hook on the block's storage: the timing cannot be had otherwise."""
+    import threading
+    from contextlib import contextmanager
+
+    uid = fresh_gw.contract_id("user_events")
+    before = fresh_gw.count_rows("audit")
+    writing, go = threading.Event(), threading.Event()
+    answers: list = []
+    with fresh_gw.isolated():
+        storage = fresh_gw._storage
+        assert storage is not None
+        original = storage.transaction
+
+        @contextmanager
+        def held() -> Iterator[object]:
+            writing.set()
+            go.wait(10)
+            with original() as tx:
+                yield tx
+
+        storage.transaction = held  # type: ignore[method-assign]
+        worker = threading.Thread(
+            target=lambda: answers.append(fresh_client.post(f"/v1/ingest/{uid}", json=[GOOD]))
+        )
+        worker.start()
+        assert writing.wait(10)
+    go.set()
+    worker.join(10)
+    assert [a.status_code for a in answers] == [200]
+    assert fresh_gw.count_rows("audit") == before  # written to the block's database
+
+
 def test_isolated_blocks_start_and_end_with_no_faults_and_full_buckets(
     fresh_gw: LocalGateway,
 ) -> None:

@@ -382,7 +382,8 @@ class LocalGateway:
                 self._storage = saved_storage
                 self.faults.clear()
                 app.limiter.reset()
-                fresh.close()
+                # not closed here: a request still running writes to it; the in-memory
+                # database goes with the last reference to it
 
     # ------------------------------------------------------------------ inspection
 
