@@ -86,6 +86,7 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
         (["--rate-limit-rps", "nan"], "rate_limit_rps must be a finite number greater than 0"),
         (["--rate-limit-rps", "-5"], "rate_limit_rps must be a finite number greater than 0"),
         (["--rate-limit-burst", "inf"], "rate_limit_burst must be a finite number greater than"),
+        (["--rate-limit-burst", "0.5"], "rate_limit_burst must be at least 1 (a request takes"),
         (["--request-timeout", "nan"], "request_timeout must be a finite number greater than 0"),
         (["--db", "{tmp}/no/such/dir/x.db"], "cannot open the database {tmp}/no/such/dir/x.db: "),
         (["--db", "{tmp}"], "cannot open the database {tmp}: "),

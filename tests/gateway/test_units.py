@@ -173,3 +173,13 @@ def test_keyed_locks_serialise_one_key_and_forget_it_after() -> None:
     assert locks._locks == {}
     with locks.hold(None):  # no key: nothing to hold
         assert locks._locks == {}
+
+
+def test_a_bucket_below_one_token_is_refused(contracts_dir: Path) -> None:
+    """It refused every request for ever (a request takes a whole token)."""
+    with pytest.raises(ValueError, match=r"rate_limit_burst must be at least 1 .*got 0\.5"):
+        LocalGateway(contracts_dir=contracts_dir, rate_limit_burst=0.5)
+    gw = LocalGateway(contracts_dir=contracts_dir)
+    with pytest.raises(ValueError, match=r"rate_limit_burst must be at least 1 .*got 0\.99"):
+        gw.add_api_key(rate_limit_burst=0.99)
+    gw.add_api_key(rate_limit_burst=1)  # one token: enough for /ingest

@@ -67,6 +67,18 @@ def positive_number(name: str, value: Any) -> float:
     return float(value)
 
 
+def bucket_size(name: str, value: Any) -> float:
+    """A rate-limit burst: a :func:`positive_number` of at least 1 (a smaller bucket
+    never holds the token a request takes, so every request would be refused)."""
+    size = positive_number(name, value)
+    if size < 1:
+        raise ValueError(
+            f"{name} must be at least 1 (a request takes one token, /v1/ingest two), "
+            f"got {value!r}"
+        )
+    return size
+
+
 @dataclass(frozen=True)
 class ApiKey:
     """An accepted API key: its org, its token bucket and the contracts it may use."""

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Type, Union
 
 from ._app import GatewayApp, generate_api_key, valid_key_format
-from ._call import ApiKey, GatewayConfig, positive_number
+from ._call import ApiKey, GatewayConfig, bucket_size, positive_number
 from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
 from ._faults import FaultInjector
 from ._server import GatewayServer, ServerLimits
@@ -31,9 +31,10 @@ def _check_key(spec: Mapping[str, Any]) -> None:
     """An API key's spec as given: its format, and its own bucket when it has one."""
     if not isinstance(spec["key"], str) or not valid_key_format(spec["key"]):
         raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
-    for name in ("rate_limit_rps", "rate_limit_burst"):
-        if spec.get(name) is not None:
-            positive_number(name, spec[name])
+    if spec.get("rate_limit_rps") is not None:
+        positive_number("rate_limit_rps", spec["rate_limit_rps"])
+    if spec.get("rate_limit_burst") is not None:
+        bucket_size("rate_limit_burst", spec["rate_limit_burst"])
 
 
 class LocalGateway:
@@ -112,7 +113,7 @@ class LocalGateway:
             monthly_event_limit=monthly_event_limit,
             request_timeout=positive_number("request_timeout", request_timeout),
             rate_limit_rps=positive_number("rate_limit_rps", rate_limit_rps),
-            rate_limit_burst=positive_number("rate_limit_burst", rate_limit_burst),
+            rate_limit_burst=bucket_size("rate_limit_burst", rate_limit_burst),
         )
         self.log_requests = log_requests
         # keys given to the constructor (else a generated dev key), then add_api_key()'s
