@@ -18,12 +18,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._contracts import LoadProblem
     from ._faults import FaultInjector
     from ._gateway import DEFAULT_ORG_ID, LocalGateway
+    from ._storage import StorageSchemaError
 
 __all__ = [
     "DEFAULT_ORG_ID",
     "FaultInjector",
     "LoadProblem",
     "LocalGateway",
+    "StorageSchemaError",
     "generate_api_key",
 ]
 
@@ -32,6 +34,7 @@ _HOMES = {
     "FaultInjector": "._faults",
     "LoadProblem": "._contracts",
     "LocalGateway": "._gateway",
+    "StorageSchemaError": "._storage",
     "generate_api_key": "._app",
 }
 
