@@ -7,11 +7,12 @@ what only the whole request can tell.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
 
 from .._frozenlist import FrozenList
 from . import messages as M
-from .values.eventvalues import MISSING, is_number, jtype, render_value, resolve
+from .inputs import iter_events
+from .values.eventvalues import MISSING, accepts_number, jtype, render_value, resolve
 from .values.jsonvalue import render_debug_str
 from .violations import BatchRecordViolation, BatchValidationResult, ValidationResult, Violation
 
@@ -19,14 +20,17 @@ __all__ = ["uniqueness_violations", "validate_envelope"]
 
 
 def uniqueness_violations(
-    fields: Sequence[str], events: Sequence[Any]
+    fields: Sequence[str], events: Iterable[Any]
 ) -> List[Tuple[int, Violation]]:
     """The batch uniqueness step (§7.1): ``(event_index, violation)`` pairs, grouped by
-    rule in declared order, then by index. Values compare by their JSON text."""
+    rule in declared order, then by index. Values compare by their JSON text. ``events``
+    as ``validate_batch`` takes them; each rule walks all of them, so a one-shot iterator
+    is read once, up front."""
+    batch = list(iter_events(events))  # checked (text refused) even without rules
     found: List[Tuple[int, Violation]] = []
     for field in fields:
         seen: set[str] = set()
-        for i, event in enumerate(events):
+        for i, event in enumerate(batch):
             v = resolve(event, field)
             if v is MISSING or v is None:
                 continue
@@ -118,7 +122,7 @@ def _wrapper_checks(payload: Dict[str, Any], out: List[BatchRecordViolation]) ->
         v = pagination.get(k, MISSING)
         if v is MISSING:
             out.append(_record(M.PAGINATION_MISSING, f"pagination.{k}", name=k))
-        elif not is_number(v):
+        elif not accepts_number(v):  # NaN, ±inf, ints beyond f64: typed errors
             out.append(
                 _record(
                     M.PAGINATION_TYPE, f"pagination.{k}", name=k, expected="a number", got=jtype(v)

@@ -480,9 +480,10 @@ class CompiledContract:
 
     # -- whole batches ----------------------------------------------------------------
 
-    def uniqueness_violations(self, events: Sequence[Any]) -> List[Tuple[int, Violation]]:
+    def uniqueness_violations(self, events: Iterable[Any]) -> List[Tuple[int, Violation]]:
         """The batch uniqueness step alone (spec §7.1): ``(event_index, violation)`` pairs,
-        grouped by rule in declared order, then by index."""
+        grouped by rule in declared order, then by index (``events`` read as
+        :meth:`validate_batch` reads them)."""
         return _batch.uniqueness_violations(self._uniqueness_fields, events)
 
     def validate_batch(self, events: Iterable[Any], *, now: Now = None) -> List[ValidationResult]:
