@@ -1,17 +1,18 @@
 """What an answer means: a model, or the typed error for it.
 
 Success bodies are decoded strictly (:func:`parse_json`: JSON without NaN/Infinity,
-nesting Python can decode); error bodies tolerantly (:func:`decode_body`: the JSON, else
-the text). :func:`error_from_response` picks the error class by status *and* body shape
-(spec §2.4), :func:`retry_after_seconds` reads the gateway's wait hints (bounded), and
-:func:`connection_error` maps an httpx exception to the SDK's connection errors. Whatever
-a server sends, the result is a value or a :class:`~contractgate.ContractGateError`.
+nesting Python can decode; :func:`expect_object` refuses the gateway's error object on a
+success status, which a tolerant model would read as defaults); error bodies tolerantly
+(:func:`decode_body`: the JSON, else the text). :func:`error_from_response` picks the
+error class by status *and* body shape (spec §2.4), :func:`retry_after_seconds` reads the
+gateway's wait hints (bounded), and :func:`connection_error` maps an httpx exception to
+the SDK's connection errors. Whatever a server sends, the result is a value or a
+:class:`~contractgate.ContractGateError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import json
 import math
@@ -50,6 +51,7 @@ __all__ = [
     "expect_object",
     "gc_paused",
     "invalid",
+    "is_error_object",
     "is_ingest_verdict",
     "is_pre_send",
     "is_tls_error",
@@ -204,9 +206,12 @@ def body_over_limit(
 
 
 def expect_object(resp: RawResponse) -> Mapping[str, Any]:
+    """A JSON object, not the gateway's error object on a success status."""
     data = parse_json(resp)
     if not isinstance(data, Mapping):
         raise invalid(resp, f"expected a JSON object, got {type(data).__name__}")
+    if _is_success(resp.status_code) and is_error_object(data):
+        raise _unusable_success(resp, data)
     return data
 
 
@@ -296,25 +301,51 @@ _EMPTY_BODY_HINTS = {
 }
 
 
-def _message(resp: RawResponse, body: Any) -> str:
-    msg = ""
+#: How much of a body an error message quotes, in characters (of a body that is not
+#: text, the characters decoded from its first ``4 *`` that many bytes).
+_QUOTED_CHARS = 300
+
+
+def _said(resp: RawResponse, body: Any) -> str:
+    """What the server said: the strings under ``error``, ``message`` and ``detail``,
+    else the start of the body's text (whitespace collapsed), else ``""``."""
     if isinstance(body, Mapping):
-        err = body.get("error")
-        detail = body.get("detail")
-        parts = [p for p in (err, detail) if isinstance(p, str) and p]
-        if parts:
-            msg = ": ".join(parts)
-        else:
-            m = body.get("message")
-            if isinstance(m, str):
-                msg = m
-    elif isinstance(body, str) and body.strip():
-        text = " ".join(body.split())
-        msg = text if len(text) <= 300 else text[:300] + "…"
-    if not msg:
-        msg = _EMPTY_BODY_HINTS.get(resp.status_code, "empty or unrecognised body")
+        parts = [body.get(k) for k in ("error", "message", "detail")]
+        said = ": ".join(p for p in parts if isinstance(p, str) and p)
+        if said:
+            return said
+    text = (
+        body
+        if isinstance(body, str)
+        else resp.content[: _QUOTED_CHARS * 4].decode("utf-8", "replace")
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
+
+
+def _message(resp: RawResponse, body: Any) -> str:
+    msg = _said(resp, body) or _EMPTY_BODY_HINTS.get(resp.status_code, "empty or unrecognised body")
     reason = f" {resp.reason}" if resp.reason else ""
     return redact(f"{msg} (HTTP {resp.status_code}{reason} from {resp.method} {resp.path})")
+
+
+def _is_success(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def is_error_object(body: Any) -> bool:
+    """Whether ``body`` is an error object (a string ``error``: spec §2.1, §2.2)."""
+    return isinstance(body, Mapping) and isinstance(body.get("error"), str)
+
+
+def _unusable_success(
+    resp: RawResponse, body: Any, *, idempotency_key: Optional[str] = None
+) -> InvalidResponseError:
+    """The error for a success status whose (decoded) body is not the route's answer:
+    an error object, or a shape the route never sends."""
+    what = "an error object" if is_error_object(body) else "not what the route answers"
+    said = _said(resp, body) or "empty body"
+    return invalid(resp, f"it is {what}: {said}", idempotency_key=idempotency_key)
 
 
 def is_ingest_verdict(body: Any) -> bool:
@@ -324,10 +355,14 @@ def is_ingest_verdict(body: Any) -> bool:
     )
 
 
-def _rejected_batch(body: Mapping[str, Any], index_offset: int) -> BatchIngestResponse:
-    """The batch a rejection carries, its results built now: one the models cannot read
-    fails this answer (``InvalidResponseError``), not a later read of ``err.result``."""
+def _rejected_batch(
+    resp: RawResponse, body: Mapping[str, Any], index_offset: int
+) -> BatchIngestResponse:
+    """The batch a rejection carries, with the answer's status, its results built now: one
+    the models cannot read fails this answer (``InvalidResponseError``), not a later read
+    of ``err.result``."""
     parsed = BatchIngestResponse.from_dict(body, index_offset=index_offset)
+    parsed = parsed.with_meta(status_code=resp.status_code)
     parsed.results  # noqa: B018 - built here, on purpose
     return parsed
 
@@ -353,8 +388,11 @@ def error_from_response(
     now: Optional[float] = None,
 ) -> HTTPError:
     """The typed error for a non-success answer, decided by status and body shape
-    (spec §2.4)."""
+    (spec §2.4); for a success status whose body a decoder refused (an error object, a
+    shape the route never sends), an :class:`InvalidResponseError`."""
     body = decode_body(resp.content)
+    if _is_success(resp.status_code):
+        return _unusable_success(resp, body, idempotency_key=idempotency_key)
     message = _message(resp, body)
     common: Dict[str, Any] = {
         "status_code": resp.status_code,
@@ -373,15 +411,14 @@ def error_from_response(
         if isinstance(body, Mapping) and isinstance(err_code, str):
             batch = body.get("batch")
             if isinstance(batch, Mapping):
-                parsed = _rejected_batch(batch, index_offset)
+                parsed = _rejected_batch(resp, batch, index_offset)
                 return DeprecatedVersionError(message, result=parsed, **common)
             if isinstance(body.get("results"), list):
-                parsed = _rejected_batch(body, index_offset)
+                parsed = _rejected_batch(resp, body, index_offset)
                 return DeprecatedVersionError(message, result=parsed, **common)
         if is_ingest_verdict(body):
             assert isinstance(body, Mapping)
-            parsed = _rejected_batch(body, index_offset)
-            parsed = dataclasses.replace(parsed, status_code=422)
+            parsed = _rejected_batch(resp, body, index_offset)
             if parsed.atomic:
                 return atomic_rejected(resp, parsed, **common)
             return ValidationFailedError(message, result=parsed, **common)

@@ -53,6 +53,7 @@ from .responses import (
     decode_body,
     error_from_response,
     invalid,
+    is_ingest_verdict,
     is_pre_send,
     is_tls_error,
     undecodable,
@@ -170,6 +171,8 @@ class RequestRun(Generic[T]):
                 if err.idempotency_key is None:  # whatever the decoder found, say which batch
                     err.idempotency_key = req.idempotency_key
                 if not 200 <= resp.status_code < 300:
+                    if is_ingest_verdict(err.body):  # a verdict, but not one per event sent:
+                        return Fail(err)  # what the decoder found is the error, as for a 200
                     # an accepted error status whose body is not the expected shape
                     error = error_from_response(resp, idempotency_key=req.idempotency_key)
                     return self._on_http_error(error, resp)
