@@ -206,6 +206,9 @@ async def test_a_plan_cap_body_of_odd_types_keeps_none_of_them(
                              "used": None, "period": 2026, "upgrade_url": ["x"]})  # fmt: skip
     err = await _raises(api, CALLS["v1"][1], E.PlanLimitExceededError)
     assert (err.plan, err.limit, err.used, err.period, err.upgrade_url) == (None,) * 5
+    _serve(server, V1, 429, {"error": "plan_limit_exceeded", "limit": True, "used": False})
+    err = await _raises(api, CALLS["v1"][1], E.PlanLimitExceededError)
+    assert (err.limit, err.used) == (None, None)  # a JSON boolean is no count
 
 
 @pytest.mark.parametrize("status", [400, 409, 429, 500])

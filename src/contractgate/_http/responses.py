@@ -329,6 +329,11 @@ def _message(resp: RawResponse, body: Any) -> str:
     return redact(f"{msg} (HTTP {resp.status_code}{reason} from {resp.method} {resp.path})")
 
 
+def _count_or_none(value: Any) -> Optional[int]:
+    """A JSON integer (a bool is none: ``true`` is no event count), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _is_success(status: int) -> bool:
     return 200 <= status < 300
 
@@ -427,8 +432,8 @@ def error_from_response(
             return PlanLimitExceededError(
                 message,
                 plan=body.get("plan") if isinstance(body.get("plan"), str) else None,
-                limit=body.get("limit") if isinstance(body.get("limit"), int) else None,
-                used=body.get("used") if isinstance(body.get("used"), int) else None,
+                limit=_count_or_none(body.get("limit")),
+                used=_count_or_none(body.get("used")),
                 period=body.get("period") if isinstance(body.get("period"), str) else None,
                 upgrade_url=(
                     body.get("upgrade_url") if isinstance(body.get("upgrade_url"), str) else None
