@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import threading
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -33,7 +36,7 @@ from typing import (
 
 from ._common import EXIT_INTERNAL, CLIError, Finding
 from ._events import parse_error_finding
-from ._readers import Position, text_locator
+from ._readers import InputError, Position, text_locator
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -222,7 +225,8 @@ def checked(
 
     pool: Optional[ProcessPoolExecutor] = None
     window: Deque[Tuple[List[Record], Union[Future[List[Outcome]], List[Outcome]]]] = deque()
-    it = iter(records)
+    broke: List[BaseException] = []
+    it = _until_broken(records, broke)
     try:
         first = _take(it, chunk)
         second = _take(it, chunk) if len(first) == chunk else []
@@ -231,19 +235,23 @@ def checked(
                 outcome = checker.check_record(record)
                 settle(record, outcome)
                 yield record, outcome
-            return
-        pool = _start_pool(loaded, jobs, keep_values)
-        if on_pool is not None:
-            on_pool()
-        for batch in itertools.chain((first, second), iter(lambda: _take(it, chunk), [])):
-            if all(not r.decoded and r.raw is not None and r.line is not None for r in batch):
-                window.append((batch, pool.submit(_check_chunk, [item_of(r) for r in batch])))
-            else:
-                window.append((batch, [checker.check_record(r) for r in batch]))
-            while len(window) >= 2 * jobs:
+        else:
+            pool = _start_pool(loaded, jobs, keep_values)
+            if on_pool is not None:
+                on_pool()
+            for batch in itertools.chain((first, second), iter(lambda: _take(it, chunk), [])):
+                if all(not r.decoded and r.raw is not None and r.line is not None for r in batch):
+                    items = [item_of(r) for r in batch]
+                    with _ctrl_c_held():
+                        window.append((batch, pool.submit(_check_chunk, items)))
+                else:
+                    window.append((batch, [checker.check_record(r) for r in batch]))
+                while len(window) >= 2 * jobs:
+                    yield from _drain(window)
+            while window:
                 yield from _drain(window)
-        while window:
-            yield from _drain(window)
+        if broke:  # as with --jobs 1: after every record read before the input stopped
+            raise broke[0]
     except BrokenProcessPool as err:  # from a result, or from submitting after a death
         raise CLIError(
             f"a worker process of --jobs ended abruptly ({err}); it may have been killed "
@@ -253,6 +261,34 @@ def checked(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _until_broken(records: Iterable[Record], broke: List[BaseException]) -> Iterator[Record]:
+    """The records up to an input that breaks midway (a read error, or Ctrl-C while
+    waiting for input), which is kept in ``broke``: the records read ahead before it
+    are still checked and reported, as ``--jobs 1`` reports them."""
+    try:
+        yield from records
+    except (InputError, KeyboardInterrupt) as err:
+        broke.append(err)
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C while ``submit`` starts the pool's processes and thread, and deliver
+    it right after: an interrupt in between leaves a pool that cannot be shut down (and
+    a forked worker would die with a traceback before it ignores SIGINT)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: List[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(signal.SIGINT, None)
 
 
 def _take(it: Iterator[Record], n: int) -> List[Record]:

@@ -12,6 +12,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 from ._checking import Outcome, checked, findings_for
 from ._common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     CLIError,
@@ -23,7 +24,7 @@ from ._common import (
 )
 from ._events import EMPTY_INPUT, Tally, plural
 from ._output import JsonStream, Output
-from ._readers import InputError, Record, RecordSource
+from ._readers import Record, RecordSource
 
 _STAGE_TEXT = {
     "parse": "invalid contract YAML: ",
@@ -93,7 +94,8 @@ def _stream(
             f"{style.paint(loaded.label, 'bold')} ({display_path(loaded.path)})"
         )
     flush_each = source.is_stdin
-    read_error: Optional[InputError] = None
+    #: what ended the run midway: a read error, a worker that died, Ctrl-C
+    broke: Optional[BaseException] = None
     stopped_early = False
 
     def handle(record: Record, outcome: Outcome) -> bool:
@@ -131,28 +133,30 @@ def _stream(
             if not handle(record, outcome) and args.fail_fast:
                 stopped_early = True
                 break
-    except InputError as err:  # the stream broke midway (NDJSON keeps what it had)
-        read_error = err
+    except (CLIError, KeyboardInterrupt) as err:
+        # the stream broke midway (NDJSON keeps what it had), a worker died, or Ctrl-C:
+        # what was checked is still summed up (and the JSON document closed)
+        broke = err
     finally:
         close = getattr(records, "close", None)
         if close is not None:
             close()  # stop the worker processes of --jobs now (--fail-fast)
 
     code = EXIT_OK if tally.failed == 0 else EXIT_FAILED
-    empty = tally.records == 0 and read_error is None
+    empty = tally.records == 0 and broke is None
     if empty:
         if args.fail_on_empty:
             code = EXIT_FAILED
-            f = Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown)
-            if out.is_github:
-                out.finding(f)
+            out.finding(Finding(EMPTY_INPUT, "no records to check (--fail-on-empty)", file=shown))
         else:
             out.warning(
                 f"{shown}: no records to check (--fail-on-empty makes this an error)",
                 file=None if source.is_stdin else shown,
             )
-    if read_error is not None:
-        code = EXIT_USAGE
+    if isinstance(broke, CLIError):
+        code = broke.code
+    elif broke is not None:
+        code = EXIT_INTERRUPTED
     summary = {
         "total": tally.records,
         "passed": tally.passed,
@@ -164,8 +168,8 @@ def _stream(
         tail: Dict[str, Any] = {"summary": summary, "exit_code": code}
         if stopped_early:
             tail["stopped_early"] = True
-        if read_error is not None:
-            tail["error"] = read_error.message
+        if broke is not None:
+            tail["error"] = broke.message if isinstance(broke, CLIError) else "interrupted"
         if empty and args.fail_on_empty:
             tail["error"] = "no records to check (--fail-on-empty)"
         json_out.close(tail)
@@ -177,10 +181,12 @@ def _stream(
             line += " (stopped at the first failure: --fail-fast)"
         if empty and args.fail_on_empty:
             line += " (--fail-on-empty)"
+        if isinstance(broke, KeyboardInterrupt):
+            line += " (interrupted)"
         mark = style.ok_mark if code == EXIT_OK else style.fail_mark
         out.write(f"{mark} {line}")
-    if read_error is not None:
-        raise read_error
+    if broke is not None:
+        raise broke  # its message on stderr, and its exit code
     return code
 
 
