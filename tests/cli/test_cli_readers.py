@@ -212,6 +212,25 @@ def test_byte_order_mark_does_not_hide_ndjson_from_the_sniffer() -> None:
     assert not recs[0].ok and recs[1].value == {"a": 2}  # JSON has no BOM (serde_json)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\nb: [2]\n", "- a: 1\n  b: [2]\n", "---\na: 1\nb: [2]\n", "{a: 1, b: [2]}\n"],
+)
+def test_yaml_skips_a_byte_order_mark(tmp_path: Path, text: str) -> None:
+    """As docs/cli.md says: a mapping of more than one line after a BOM was a parse
+    error (the mark counted as a column, so the next line's indentation was wrong)."""
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    with RecordSource(str(path)) as src:
+        (rec,) = list(src)
+    assert rec.ok and rec.value == {"a": 1, "b": [2]}
+    first = 2 if text.startswith("---") else 1
+    assert rec.line == first
+    if not text.startswith("{"):  # stdin: "{" is sniffed as JSON, with or without a BOM
+        fmt, recs = read_stdin(b"\xef\xbb\xbf" + text.encode())
+        assert fmt == "yaml" and [r.value for r in recs] == [{"a": 1, "b": [2]}]
+
+
 def test_byte_order_mark_is_named_in_a_document_error(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_bytes(b'\xef\xbb\xbf[{"a": 1}]')

@@ -528,6 +528,9 @@ def read_yaml(text: str, file: str) -> Iterator[Record]:
     )
 
     loads, decode_error = _decoder()
+    # YAML allows a byte order mark; the libyaml port, like the engine reading contracts
+    # (spec §1.1), counts it as a column and then misreads the next line's indentation
+    text = text[1:] if text.startswith("\ufeff") else text
     try:
         documents = compose_documents(text)
     except YAMLError as err:
