@@ -77,3 +77,20 @@ GOOD_EVENT = {"user_id": "alice_01", "event_type": "click", "timestamp": 1724252
 
 def ndjson(*events: Any) -> str:
     return "".join(json.dumps(e) + "\n" for e in events)
+
+
+def break_the_pool(monkeypatch: Any) -> None:
+    """Make ``--jobs`` get a process pool whose worker died before the next ``submit``
+    (the timing cannot be forced with a real kill; the real kill is tested too)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from contractgate.cli import _checking
+
+    class BrokenPool:
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+        def shutdown(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    monkeypatch.setattr(_checking, "_start_pool", lambda *args: BrokenPool())

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from cg_cli_testlib import GOOD_EVENT, ORDERS, USER_EVENTS, run_module, subprocess_env
+from cg_cli_testlib import (
+    GOOD_EVENT,
+    ORDERS,
+    USER_EVENTS,
+    break_the_pool,
+    run_module,
+    subprocess_env,
+)
 
 from contractgate.cli._checking import CHUNK
 
@@ -273,18 +280,7 @@ def test_a_pool_broken_before_a_submit_is_the_same_clear_error(
     (not only before a ``result()``): the same message, exit code 70, no traceback. The
     timing cannot be forced with a real kill, so the pool is a stand-in here; the real
     kill is ``test_a_killed_worker_is_a_clear_error``."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    from contractgate.cli import _checking
-
-    class BrokenPool:
-        def submit(self, *args: Any, **kwargs: Any) -> Any:
-            raise BrokenProcessPool("A child process terminated abruptly")
-
-        def shutdown(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    monkeypatch.setattr(_checking, "_start_pool", lambda *args: BrokenPool())
+    break_the_pool(monkeypatch)
     path = project / "big.ndjson"
     path.write_text("".join(json.dumps(_event(i)) + "\n" for i in range(3 * CHUNK)))
     res = cli("validate", "-q", "-c", USER_EVENTS, str(path), "--jobs", "2")

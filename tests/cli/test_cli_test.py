@@ -300,7 +300,7 @@ def test_empty_input_in_github_format(cli, project: Path) -> None:
 
 class _BreaksAfter(io.RawIOBase):
     """NDJSON that fails with EIO after some lines: a disk or a network mount giving
-    way midway, which no local file can be made to do."""
+    way midway, which no local file can be made to do (subclasses raise otherwise)."""
 
     def __init__(self, lines: List[bytes]) -> None:
         self._data = b"".join(lines)
@@ -308,9 +308,12 @@ class _BreaksAfter(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def breaks(self) -> BaseException:
+        return OSError(errno.EIO, os.strerror(errno.EIO))
+
     def readinto(self, b: Any) -> int:
         if not self._data:
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
+            raise self.breaks()
         n = min(len(b), len(self._data))
         b[:n] = self._data[:n]
         self._data = self._data[n:]

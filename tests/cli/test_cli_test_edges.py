@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
-from cg_cli_testlib import GOOD_EVENT, USER_EVENTS, ndjson
+from cg_cli_testlib import GOOD_EVENT, USER_EVENTS, break_the_pool, ndjson
 from test_cli_test import _BreaksAfter
 
 from contractgate.cli._checking import CHUNK
@@ -120,22 +120,11 @@ def test_jobs_keeps_the_records_read_before_the_input_stops(
 # -- Ctrl-C -----------------------------------------------------------------------------
 
 
-class _InterruptedAfter(io.RawIOBase):
+class _InterruptedAfter(_BreaksAfter):
     """NDJSON whose reader gets Ctrl-C after some lines (a ``tail -f`` ended by hand)."""
 
-    def __init__(self, lines: List[bytes]) -> None:
-        self._data = b"".join(lines)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        if not self._data:
-            raise KeyboardInterrupt
-        n = min(len(b), len(self._data))
-        b[:n] = self._data[:n]
-        self._data = self._data[n:]
-        return n
+    def breaks(self) -> BaseException:
+        return KeyboardInterrupt()
 
 
 def test_ctrl_c_midway_keeps_the_json_document_whole(
@@ -192,18 +181,7 @@ def test_ctrl_c_while_the_worker_pool_starts_exits_130(
 def test_a_worker_that_dies_still_ends_the_json_document(
     cli, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from contractgate.cli import _checking
-
-    class BrokenPool:
-        def submit(self, *args: Any, **kwargs: Any) -> Any:
-            raise BrokenProcessPool("A child process terminated abruptly")
-
-        def shutdown(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    monkeypatch.setattr(_checking, "_start_pool", lambda *args: BrokenPool())
+    break_the_pool(monkeypatch)
     (project / "big.ndjson").write_text(ndjson(*[GOOD_EVENT] * (2 * CHUNK + 1)))
     r = cli("test", "-c", USER_EVENTS, "-d", "big.ndjson", "-j", "2", "--format", "json")
     assert r.code == 70

@@ -13,7 +13,7 @@ from typing import Any, Iterator, List
 
 import httpx
 import pytest
-from cg_client_testlib import CONTRACTS, FAST_RETRY, Api, Recorder
+from cg_client_testlib import CONTRACTS, FAST_RETRY, Api, LoopbackServer, Recorder
 
 from contractgate.async_client import AsyncClient
 from contractgate.client import Client
@@ -48,6 +48,14 @@ async def make_api(client_kind: str) -> Any:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 for this test (``routes`` say what it answers)."""
+    srv = LoopbackServer()
+    yield srv
+    srv.close()
 
 
 # ---------------------------------------------------------------------- real gateway

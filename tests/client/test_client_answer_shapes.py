@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Tuple, Union
 
 import pytest
 from cg_client_testlib import API_KEY, LoopbackServer
@@ -46,13 +46,6 @@ V = {"field": "user_id", "message": "no match", "kind": "pattern_mismatch"}
 
 Body = Union[str, bytes, Any]
 Call = Callable[[Any], Awaitable[Any]]
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    srv = LoopbackServer()
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, Iterator, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 import pytest
 from cg_client_testlib import API_KEY, FAST_RETRY, LoopbackServer
@@ -33,13 +33,6 @@ CID = "3f2b8c1e-5d4a-4e7b-9a61-2c8d0f1e7a93"
 V1 = f"/v1/ingest/{CID}"
 LEGACY = f"/ingest/{CID}"
 ERROR_OBJECT = {"error": "Database error", "status": 500}
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    srv = LoopbackServer()
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ than HTTP(S), a loop). Where the key goes after a redirect: test_client_secrets.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from cg_client_testlib import API_KEY, LoopbackServer
@@ -14,13 +14,6 @@ import contractgate.exceptions as E
 from contractgate._http.request import MAX_REDIRECTS
 
 VERDICT = json.dumps({"passed": True, "violations": [], "validation_us": 1}).encode()
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    s = LoopbackServer()
-    yield s
-    s.close()
 
 
 @pytest.mark.parametrize(
