@@ -149,6 +149,23 @@ def test_github_format(cli, project: Path) -> None:
     )
 
 
+def test_an_error_that_ends_the_command_is_pinned_to_its_file_in_github(
+    cli, project: Path
+) -> None:
+    """A contract that does not load: the annotation had no ``file=``/``line=`` (the
+    position was only in the text), so GitHub showed it on no file."""
+    (project / "broken.yaml").write_text(
+        'version: "1"\nname: a\nontology:\n  entities:\n    - name: x\n      type: strin\n'
+    )
+    r = cli("test", "-c", "broken.yaml", "-d", BAD, "--format", "github")
+    assert r.code == 2
+    assert r.lines[0].startswith(
+        "::error file=broken.yaml,line=6,col=13::contractgate: invalid contract YAML: "
+        "ontology.entities[0].type: unknown variant `strin`"
+    )
+    assert "contractgate: error: broken.yaml:6:13: invalid contract YAML: " in r.err
+
+
 def _reader(stream: Any, q: queue.Queue[str]) -> None:
     for line in iter(stream.readline, b""):
         q.put(line.decode())

@@ -543,7 +543,7 @@ def _run_guarded(func: Callable[[], int], out: Any, stderr: TextIO) -> int:
         return EXIT_USAGE
     except CLIError as err:
         if out is not None:
-            out.error(err.message, location=err.location())
+            out.error(err.message, file=err.file, line=err.line, column=err.column)
         else:
             stderr.write(f"contractgate: error: {err.message}\n")
         return err.code

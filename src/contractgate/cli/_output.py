@@ -253,13 +253,25 @@ class Output:
         for f in items:
             self.finding(f)
 
-    def error(self, message: str, *, location: str = "") -> None:
-        """A message that ends the command: stderr, in every format."""
+    def error(
+        self,
+        message: str,
+        *,
+        file: Optional[str] = None,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+    ) -> None:
+        """A message that ends the command: stderr, in every format (with ``--format
+        github``, an annotation pinned to the file, line and column when known)."""
         prefix = self.err_style.paint("error:", "red", "bold")
+        location = format_location(file, line, column)
         loc = f"{location}: " if location else ""
         self.stderr.write(f"contractgate: {prefix} {loc}{message}\n")
         if self.is_github:
-            self.stdout.write(github_annotation("error", f"contractgate: {loc}{message}") + "\n")
+            note = github_annotation(
+                "error", f"contractgate: {message}", file=file, line=line, column=column
+            )
+            self.stdout.write(note + "\n")
 
     def warning(self, message: str, *, file: Optional[str] = None) -> None:
         """Something the user should know that does not fail the command: stderr (and
