@@ -27,6 +27,7 @@ __all__ = [
     "IngestReport",
     "PartitionIngest",
     "check_ingest_arguments",
+    "check_job_id",
     "ingest_partition",
     "partition_key",
 ]
@@ -146,6 +147,15 @@ class IngestReport:
         )
 
 
+def check_job_id(job_id: object) -> None:
+    """A job id keys every request of a job (:func:`partition_key`): 1-128 printable
+    ASCII characters without spaces."""
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
+        raise ValueError(
+            f"job_id must be 1-128 printable ASCII characters without spaces, got {job_id!r}"
+        )
+
+
 def partition_key(job_id: str, contract_id: str, partition: int) -> str:
     """The idempotency key of one partition: ``<job_id>:<contract_id>:p<partition>``.
 
@@ -153,10 +163,7 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
     drawn per run would make a re-run store everything again); the contract id is part
     of the key because the gateway's key namespace is global across contracts.
     """
-    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
-        raise ValueError(
-            f"job_id must be 1-128 printable ASCII characters without spaces, got {job_id!r}"
-        )
+    check_job_id(job_id)
     check_count("partition", partition)
     if not isinstance(contract_id, str) or not _CONTRACT_ID.fullmatch(contract_id):
         # checked on the driver: otherwise every task, and every retry, fails with a 400

@@ -196,13 +196,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
         ServerError,
     )
     from ..exceptions import ConnectionError as GatewayConnectionError
-    from ..partitions import partition_key
+    from ..partitions import check_job_id, partition_key
 
     if args.job_id is not None:
         if args.dry_run:
             raise CLIError("--job-id makes a run resumable; a dry run stores nothing", EXIT_USAGE)
         try:
-            partition_key(args.job_id, "0" * 32, 0)
+            check_job_id(args.job_id)
         except ValueError as err:
             raise CLIError(f"--job-id: {err}", EXIT_USAGE) from None
     source = RecordSource(args.file, args.input_format)
