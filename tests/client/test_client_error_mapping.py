@@ -104,6 +104,8 @@ CALLS: Dict[str, Tuple[str, Any]] = {
     "playground": ("/playground/validate", lambda a: a.playground_validate("x: 1", {})),
     "v1": (V1, lambda a: a.ingest(CID, [{"a": 1}])),
     "legacy": (LEGACY, lambda a: a.ingest(CID, [{"a": 1}], route="legacy")),
+    "replay": (f"/contracts/{CID}/quarantine/replay", lambda a: a.replay(CID, ["q1"])),
+    "replay_events": ("/quarantine/replay", lambda a: a.replay_events(["q1"])),
 }
 
 # (call, status, body, error class, attempts with two retries allowed, text in the message)
@@ -146,6 +148,12 @@ TABLE = [
     ("legacy", 503, {"error": "Database error", "status": 503}, E.ServerError, 1, "Database"),
     ("get", 408, b"", E.ServerTimeoutError, 3, "the gateway's 30 s request timeout expired"),
     ("legacy", 408, b"", E.ServerTimeoutError, 1, "30 s request timeout"),
+    # §10.3: replay's JSON 500 can come after its rows were written: never retried
+    ("replay", 500, ERROR_OBJECT, E.ServerError, 1, "Database error"),
+    ("replay_events", 500, ERROR_OBJECT, E.ServerError, 1, "Database error"),
+    ("replay", 502, b"<html>Bad gateway</html>", E.ServerError, 1, "Bad gateway"),
+    ("replay", 429, RATE_MW, E.RateLimitError, 3, "Rate limit exceeded"),
+    ("replay", 401, UNAUTH, E.AuthError, 2, "Unauthorized"),
     # statuses outside the spec: the base class (5xx: ServerError), never a raw exception
     ("get", 418, b"I'm a teapot", E.HTTPError, 1, "I'm a teapot (HTTP 418 I'm a Teapot from"),
     ("get", 451, {"error": "blocked"}, E.HTTPError, 1, "blocked (HTTP 451 Unavailable For"),

@@ -79,10 +79,15 @@ class RetryClass(enum.Enum):
     #: failure, but wait at least ``RetryPolicy.keyed_min_delay`` after an ambiguous one so
     #: the gateway's asynchronous idempotency store has caught up (spec §5.3).
     KEYED = "keyed"
-    #: Writes without deduplication (legacy ``/ingest``, replay): retry only failures
-    #: known to happen before any write (connection never made, 429, the gateway's own
-    #: JSON 500). Timeouts, dropped connections, 408 and proxy 5xx are not retried.
+    #: Writes without deduplication (legacy ``/ingest``, ``/v1/ingest`` without a key):
+    #: retry only failures known to happen before any write (connection never made,
+    #: 429, the gateway's own JSON 500). Timeouts, dropped connections, 408 and proxy
+    #: 5xx are not retried.
     UNSAFE = "unsafe"
+    #: Replay (spec §10.3): as ``UNSAFE``, but the gateway's JSON 500 can come after the
+    #: audit and forward rows were written (a database error before the source row is
+    #: stamped), and a retry would write them again: not retried either.
+    REPLAY = "replay"
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ class Fail:
 Step = Union[Done[T], Retry, Fail]
 
 _REDIRECTS = (301, 302, 303, 307, 308)
+#: writes a retry may duplicate: only failures known to come before any write are retried
+_UNSAFE = (RetryClass.UNSAFE, RetryClass.REPLAY)
 
 
 class RequestRun(Generic[T]):
@@ -205,7 +207,9 @@ class RequestRun(Generic[T]):
                 and isinstance(body.get("error"), str)
                 and body.get("status") == 500
             )
-            return self._retry_or_fail(err, ambiguous=not gateway_json, pre_write=gateway_json)
+            # raised before any write, but on replay (spec §10.3)
+            pre_write = gateway_json and self.request.retry_class is not RetryClass.REPLAY
+            return self._retry_or_fail(err, ambiguous=not gateway_json, pre_write=pre_write)
         return Fail(err)
 
     def _retry_rate_limited(self, err: RateLimitError) -> Step[T]:
@@ -224,7 +228,7 @@ class RequestRun(Generic[T]):
         cls = self.request.retry_class
         if self.attempt >= self._policy.max_retries:
             return Fail(err)
-        if cls is RetryClass.UNSAFE and not pre_write:
+        if cls in _UNSAFE and not pre_write:
             return Fail(err)
         delay = compute_backoff(self._policy, self.attempt, self._rng)
         if cls is RetryClass.KEYED and ambiguous:

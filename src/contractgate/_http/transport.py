@@ -591,7 +591,7 @@ class Transport:
             lambda r: ReplayResponse.from_dict(expect_object(r)),
             content=_encode_json(body),
             timeout=timeout,
-            retry_class=RetryClass.UNSAFE,
+            retry_class=RetryClass.REPLAY,
         )
 
     def replay_history(
@@ -623,7 +623,7 @@ class Transport:
             lambda r: TopLevelReplayResponse.from_dict(expect_object(r)),
             content=_encode_json(body),
             timeout=timeout,
-            retry_class=RetryClass.UNSAFE,
+            retry_class=RetryClass.REPLAY,
         )
 
     def event_replay_history(
