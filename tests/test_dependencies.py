@@ -44,6 +44,50 @@ def test_httpcore_lets_the_sync_deadline_reach_the_socket() -> None:
         transport.close()
 
 
+def test_httpx_shows_the_async_pool_connections_of_another_loop() -> None:
+    """``AsyncClient`` refuses, before sending, to use connections an earlier event loop
+    opened (httpx would fail with "Event loop is closed", possibly after sending the
+    request on a new connection): it finds them in the httpcore pools of the httpx
+    client's ``_transport``/``_mounts``. If a new httpx keeps them elsewhere, the check
+    sees none and only the error httpx raises is reworded."""
+    import asyncio
+    import socket
+    import threading
+
+    import httpx
+
+    from contractgate.async_client import _holds_connections
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+            conn.recv(65536)  # until the client closes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    async def use() -> bool:
+        async with httpx.AsyncClient() as http:
+            assert not _holds_connections(http)
+            await http.get(f"http://127.0.0.1:{port}/")
+            return _holds_connections(http)
+
+    try:
+        assert asyncio.run(use()), (
+            f"httpx {_version('httpx')} / httpcore {_version('httpcore')}: an AsyncClient's "
+            "pooled connections are no longer in _transport._pool.connections (see "
+            "async_client._holds_connections)"
+        )
+    finally:
+        listener.close()
+        thread.join(5)
+
+
 def test_httpx_lets_the_sync_deadline_reach_proxied_sockets(monkeypatch: Any) -> None:
     """The sync Client lets httpx build its transports (so that the environment's proxies
     are read as httpx reads them) and then bounds each one, found in ``_transport`` and

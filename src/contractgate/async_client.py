@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from typing import (
     Any,
     AsyncIterator,
@@ -57,6 +58,46 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 DEFAULT_MAX_CONCURRENCY = 4
+
+#: The event loop each connection pool (an ``httpx.AsyncClient``, shared by the clients
+#: ``with_options`` derives) last sent a request in: its connections belong to it.
+_POOL_LOOPS: weakref.WeakKeyDictionary[Any, weakref.ref[asyncio.AbstractEventLoop]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pool_loop(pool: Any) -> Optional[asyncio.AbstractEventLoop]:
+    """The loop ``pool`` last sent a request in, or None (never, or that loop is gone,
+    and with it every connection it opened)."""
+    ref = _POOL_LOOPS.get(pool)
+    return ref() if ref is not None else None
+
+
+def _holds_connections(pool: Any) -> bool:
+    """Whether ``pool`` (an ``httpx.AsyncClient``) keeps open connections, in the
+    connection pools of httpx's own transports (``_transport``, ``_mounts``: where every
+    httpx since 0.18 keeps them; others, such as a mock transport, hold none)."""
+    mounts = getattr(pool, "_mounts", {})
+    for transport in (getattr(pool, "_transport", None), *mounts.values()):
+        if getattr(getattr(transport, "_pool", None), "connections", None):
+            return True
+    return False
+
+
+def _loop_error(before: Optional[asyncio.AbstractEventLoop]) -> Optional[RuntimeError]:
+    """What to raise when the pool's connections belong to ``before``, another loop than
+    the running one (None otherwise), instead of what httpx does with them: a connection
+    of a closed loop fails with "Event loop is closed" (after the request may have gone
+    out on a new one), one of a loop running in another thread with an object "bound to
+    a different event loop"."""
+    if before is None or before is asyncio.get_running_loop():
+        return None
+    state = "a closed event loop" if before.is_closed() else "another event loop"
+    return RuntimeError(
+        f"this AsyncClient's connections belong to {state}: an AsyncClient works in one "
+        "event loop at a time; create one in each event loop (e.g. `async with "
+        "AsyncClient(...) as cg:` inside the coroutine that asyncio.run() runs)"
+    )
 
 
 class AsyncClient(BaseClient):
@@ -113,7 +154,18 @@ class AsyncClient(BaseClient):
         to the client this one was derived from with ``with_options``)."""
         self._closed = True
         if self._owns_http:
-            await self._http.aclose()
+            before = _pool_loop(self._http)
+            try:
+                await self._http.aclose()
+            except RuntimeError as exc:
+                error = _loop_error(before)
+                if error is None:
+                    raise
+                if before is not None and before.is_closed():
+                    # connections of a closed loop cannot be closed in it any more: their
+                    # sockets are released with them by the garbage collector
+                    return
+                raise error from exc
 
     async def close(self) -> None:
         """Same as :meth:`aclose`."""
@@ -137,7 +189,22 @@ class AsyncClient(BaseClient):
             ) from None
 
     async def _receive(self, request: httpx.Request, req: PreparedRequest[Any]) -> RawResponse:
-        response = await self._http.send(request, follow_redirects=False, stream=True)
+        pool = self._http
+        before = _pool_loop(pool)
+        loop = asyncio.get_running_loop()
+        if before is not loop and _holds_connections(pool):
+            error = _loop_error(before)
+            if error is not None:
+                raise error  # before anything is sent
+        try:
+            response = await pool.send(request, follow_redirects=False, stream=True)
+        except RuntimeError as exc:
+            error = _loop_error(before)
+            if error is None:
+                raise
+            raise error from exc
+        if before is not loop:
+            _POOL_LOOPS[pool] = weakref.ref(loop)
         try:
             body = BodyReader(response.headers, req.max_response_bytes)
             if response.is_stream_consumed:  # read by the transport itself
