@@ -408,19 +408,27 @@ def _raw(status: int, body: Any, **headers: str) -> RawResponse:
         ({"retry_after_ms": "1500"}, {"x-ratelimit-reset": "1030", "retry-after": "9"}, 30.0),
         ({"retry_after_ms": -1}, {"x-ratelimit-reset": " 1002.5 "}, 2.5),
         ({}, {"x-ratelimit-reset": "soon", "retry-after": " 4 "}, 4.0),
-        ({}, {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}, None),
+        ({}, {"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 30.0),
+        ({}, {"retry-after": "Sun Oct 21 07:28:00 2015"}, 30.0),
+        ({}, {"retry-after": "Wed, 21 Oct 2015 07:27:00 GMT"}, 0.0),
+        ({}, {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}, MAX_WAIT_HINT),
+        ({}, {"retry-after": "Wed, 21 Oct 99999 07:28:00 GMT"}, None),
+        ({}, {"retry-after": "soon"}, None),
         ([1500], {}, None),
         ({"retry_after_ms": 86_400_000}, {}, MAX_WAIT_HINT),
         ({"retry_after_ms": 86_399_999}, {}, 86_399.999),
         ({"retry_after_ms": 9e99}, {}, MAX_WAIT_HINT),
     ],
     ids=["body-first", "float-ms", "zero-ms", "string-ms", "negative-ms", "retry-after",
-         "http-date", "not-an-object", "a-day", "under-a-day", "huge-float"],
+         "http-date", "asctime-date", "past-date", "far-date", "bad-year", "no-date",
+         "not-an-object", "a-day", "under-a-day", "huge-float"],
 )  # fmt: skip
 def test_the_wait_hint_comes_from_the_body_then_the_reset_then_retry_after(
     body: Any, headers: Dict[str, str], wait: Optional[float]
 ) -> None:
-    got = retry_after_seconds(body, headers, now=1000.0)
+    # 2015-10-21 07:27:30 UTC for the 2015 HTTP dates (RFC 9110 §10.2.3), else 1000
+    now = 1445412450.0 if "2015" in headers.get("retry-after", "") else 1000.0
+    got = retry_after_seconds(body, headers, now=now)
     assert got == (pytest.approx(wait) if wait is not None else None)
 
 

@@ -266,7 +266,7 @@ def retry_after_seconds(
 ) -> Optional[float]:
     """The gateway's wait hint in seconds, at most :data:`MAX_WAIT_HINT`:
     ``retry_after_ms`` in the body, else ``X-RateLimit-Reset`` (unix seconds), else
-    ``Retry-After`` (seconds) should a proxy add one."""
+    ``Retry-After`` should a proxy add one (seconds, or an HTTP date: RFC 9110 §10.2.3)."""
     if isinstance(body, Mapping):
         ms = body.get("retry_after_ms")
         if isinstance(ms, int) and not isinstance(ms, bool) and ms >= 0:
@@ -289,6 +289,17 @@ def retry_after_seconds(
             return _bounded_wait(float(ra.strip()))
         except ValueError:
             pass
+        import datetime  # rare: a proxy's date
+        import email.utils
+
+        try:
+            when = email.utils.parsedate_to_datetime(ra.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000" or an asctime date: HTTP dates are in GMT
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        now = time.time() if now is None else now
+        return _bounded_wait(when.timestamp() - now)
     return None
 
 
