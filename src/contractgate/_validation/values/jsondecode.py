@@ -422,13 +422,10 @@ def _minus_zero(text: str) -> bool:
 def _holds_wide_ints(data: Union[str, bytes, bytearray, memoryview]) -> bool:
     """True if the (valid JSON) text may hold an integer literal outside [i64 min,
     u64 max], which :func:`loads_for_validation` may have left a Python int."""
-    t = type(data)
-    if t is bytes:
-        raw: bytes = data  # type: ignore[assignment]
-    elif t is str:
-        raw = data.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
+    if isinstance(data, str):  # subclasses too: bytes() of a str raises TypeError
+        raw = data.encode("utf-8", "surrogatepass")
     else:
-        raw = bytes(data)  # type: ignore[arg-type]
+        raw = bytes(data)  # no copy of an exact bytes object
     return _long_ints(raw, _LONG_INT_DIGITS)
 
 
