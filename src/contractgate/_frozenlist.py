@@ -61,7 +61,8 @@ class FrozenList(tuple):  # type: ignore[type-arg]
         return "[" + ", ".join(repr(x) for x in self) + "]"
 
     def __reduce__(self) -> Any:
-        return (FrozenList, (tuple(self),))
+        # type(self): a subclass (``models.IngestResults``) comes back as itself
+        return (type(self), (tuple(self),))
 
 
 def freeze_fields(obj: Any, *names: str) -> None:

@@ -33,7 +33,7 @@ from typing import (
     get_type_hints,
 )
 
-from ._frozenlist import EMPTY, FrozenList
+from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation.violations import BatchRecordViolation, Violation
 
 M = TypeVar("M", bound="Model")
@@ -231,13 +231,21 @@ def _violations_reader(cls: Any, ints: Tuple[str, ...] = ()) -> Reader:
     return read
 
 
+def object_items(v: List[Any], where: str) -> List[Mapping[str, Any]]:
+    """The items of the array ``v``, all objects: an item that is not is WrongValue
+    naming it (``where`` names the array), never skipped (the items after it would take
+    its place)."""
+    for i, item in enumerate(v):
+        if not (type(item) is dict or isinstance(item, Mapping)):
+            raise WrongValue(f"{where}item {i} is {json_kind(item)}, not an object")
+    return v
+
+
 def _models(cls: Any, v: List[Any], where: str) -> List[Any]:
     """One model per item of the array ``v``; an item that is not an object, or that
     the model cannot read, is WrongValue naming the item (``where`` names the array)."""
     out = []
-    for i, item in enumerate(v):
-        if not isinstance(item, Mapping):
-            raise WrongValue(f"{where}item {i} is {json_kind(item)}, not an object")
+    for i, item in enumerate(object_items(v, where)):
         try:
             out.append(cls.from_dict(item))
         except WrongValue as exc:
@@ -258,6 +266,11 @@ def parse_list(cls: type[M], data: Any) -> list[M]:
 
 
 Reader = Callable[[Mapping[str, Any], str], Any]
+
+
+def is_sequence(hint: Any) -> bool:
+    """Whether a field of this annotation holds a sequence (a ``FrozenList``)."""
+    return get_origin(hint) in (tuple, collections.abc.Sequence)
 
 
 def reader_for(hint: Any, default: Any) -> Reader:
@@ -281,7 +294,7 @@ def reader_for(hint: Any, default: Any) -> Reader:
             return read_optional
         zero = hint() if default is None else default  # a required field reads as "", 0…
         return lambda d, k: read(d, k, zero)
-    if get_origin(hint) in (tuple, collections.abc.Sequence):
+    if is_sequence(hint):
         item = args[0]
         if item is Violation:
             return _violations_reader(Violation)
@@ -315,11 +328,28 @@ def readers_of(cls: type) -> List[Tuple[str, Reader]]:
     return readers
 
 
+_SEQUENCES: Dict[type, Tuple[str, ...]] = {}
+
+
+def sequence_fields(cls: type) -> Tuple[str, ...]:
+    """The names of the fields of a model class that hold a sequence."""
+    names = _SEQUENCES.get(cls)
+    if names is None:
+        hints = get_type_hints(cls)
+        names = tuple(f.name for f in dataclasses.fields(cls) if is_sequence(hints[f.name]))
+        _SEQUENCES[cls] = names
+    return names
+
+
 class Model:
     """Shared behaviour. Subclasses are frozen dataclasses whose fields carry the JSON
     names; ``raw`` keeps the decoded object (unknown keys included)."""
 
     raw: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        # a model built by hand with lists holds them as FrozenLists, as a decoded one does
+        freeze_fields(self, *sequence_fields(type(self)))
 
     @classmethod
     def from_dict(cls: type[M], raw: Mapping[str, Any]) -> M:
@@ -335,7 +365,14 @@ class Model:
 class DictCompat(Model, MappingABC):  # type: ignore[type-arg]
     """v0.1 returned some answers as plain dicts: such a model is also a read-only
     ``Mapping`` of the decoded JSON (``result["passed"]``, ``dict(result)``, ``items()``,
-    ``== {...}``), while its attributes are typed."""
+    ``== {...}``), while its attributes are typed. It equals a model of its type with the
+    same fields (``raw`` aside, as every model) and a plain mapping with the same JSON."""
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            names = [name for name, _ in readers_of(type(self))]
+            return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
+        return MappingABC.__eq__(self, other)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

@@ -25,7 +25,7 @@ from typing import (
     Tuple,
 )
 
-from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._frozenlist import EMPTY, FrozenList
 from ._validation.violations import (
     BatchRecordViolation,
     ValidationResult,
@@ -38,7 +38,7 @@ from ._wire import (
     Model,
     WrongValue,
     new_object,
-    objects,
+    object_items,
     raw_field,
     read_bool,
     read_int,
@@ -116,9 +116,6 @@ class IngestEventResult(Model):
     index: int = 0
     quarantine_id: Optional[str] = None
     raw: Mapping[str, Any] = raw_field()
-
-    def __post_init__(self) -> None:
-        freeze_fields(self, "violations")
 
     @classmethod
     def from_dict(
@@ -300,6 +297,7 @@ class BatchIngestResponse(Model):
     def __post_init__(self) -> None:
         if type(self.results) is not IngestResults:
             object.__setattr__(self, "results", IngestResults(self.results))
+        super().__post_init__()
 
     def __getattr__(self, name: str) -> Any:
         stores = self.__dict__.get("_stores")
@@ -311,7 +309,8 @@ class BatchIngestResponse(Model):
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, index_offset: int = 0) -> BatchIngestResponse:
-        raws = list(objects(raw.get("results")))
+        results = raw.get("results")
+        raws = list(object_items(results, "'results' ")) if isinstance(results, list) else []
         total = read_optional_int(raw, "total")
         passed = read_optional_int(raw, "passed")
         failed = read_optional_int(raw, "failed")
