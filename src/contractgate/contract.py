@@ -14,9 +14,10 @@ a boolean at line 7 column 17``) and ``.line``/``.column``/``.path`` set.
 All model classes are frozen dataclasses. Sequences are tuples. ``FieldDefinition.enum``
 holds JSON values as plain Python objects: ``None``, ``bool``, ``int``, ``float``,
 ``str``, ``list`` and ``dict`` (object keys sorted). The validator compares them with
-serde_json equality, where ``1 != 1.0`` and ``True != 1``. Because an enum can hold lists
-and dicts, hashing a :class:`FieldDefinition` (or a contract) that has such an element
-raises ``TypeError``; equality works.
+serde_json equality, where ``1 != 1.0`` and ``True != 1``, and so does ``==`` between
+models (and ``hash()``): two models are equal when the engine cannot tell them apart, so
+``enum: [1]`` and ``enum: [1.0]`` differ, as do bounds ``0.0`` and ``-0.0`` (messages print
+``-0``), while an ``int`` bound equals the same ``float`` and NaN bounds are equal.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import (
     Union,
 )
 
+from ._equality import engine_equality, f64_key, json_seq_key
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation.compiler import CompiledContract, compile_contract, preorder
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
@@ -205,6 +207,7 @@ class Transform:
         }
 
 
+@engine_equality(enum=json_seq_key, min=f64_key, max=f64_key)
 @_v01_keywords(field_type="type", allowed_values="enum")
 @dataclass(frozen=True)
 class FieldDefinition:
@@ -288,7 +291,8 @@ class Ontology:
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """A glossary entry (§1.7; documentation only). YAML aliases: ``term``, ``definition``."""
+    """A glossary entry (§1.7; documentation only). YAML aliases: ``term``, ``definition``.
+    ``synonyms=None`` (v0.1's default) means no synonyms."""
 
     field: str
     description: str
@@ -296,6 +300,8 @@ class GlossaryEntry:
     synonyms: Sequence[str] = EMPTY
 
     def __post_init__(self) -> None:
+        if self.synonyms is None:  # v0.1's default (``Optional``): no synonyms
+            object.__setattr__(self, "synonyms", EMPTY)
         freeze_fields(self, "synonyms")
 
     @classmethod
@@ -313,6 +319,7 @@ class GlossaryEntry:
         }
 
 
+@engine_equality(min=f64_key, max=f64_key)
 @_v01_keywords(metric_type="type")
 @dataclass(frozen=True)
 class MetricDefinition:
@@ -348,6 +355,7 @@ class MetricDefinition:
         }
 
 
+@engine_equality(threshold=f64_key)
 @dataclass(frozen=True)
 class QualityRule:
     """A quality rule (§1.9). ``scope`` is ``"batch"`` or None; ``threshold`` is unused."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import FrozenInstanceError
 from functools import cached_property, partial
 from types import MappingProxyType, MethodType
 from typing import (
@@ -342,6 +343,18 @@ class CompiledContract:
                 self._fast = self._first_is_valid
                 if not timing:
                     self.validate = self._gen  # type: ignore[method-assign]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Frozen like v0.1's dataclass: the checks were compiled from this contract (and a
+        # pickle carries the contract), so pointing it at another would split the two.
+        if name == "contract" and hasattr(self, name):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name == "contract":
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
 
     def __repr__(self) -> str:
         c = self.contract
