@@ -44,7 +44,7 @@ from typing import (
 
 from ._equality import engine_equality, f64_key, json_seq_key
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
-from ._validation.compiler import CompiledContract, compile_contract, preorder
+from ._validation.compiler import CompiledContract, compile_contract
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
 from ._validation.loading import serde_types as _st
 from ._validation.loading.python_loader import json_to_python, read_python
@@ -549,21 +549,6 @@ class Contract:
         non-string field.
         """
         return compile_contract(self, **options)
-
-    # -- source locations -----------------------------------------------------------------
-
-    def _pattern_locations(self) -> Dict[str, Tuple[int, int]]:
-        """1-based (line, column) of each compiled ``pattern``, keyed by field path.
-
-        Walks like the compiler (§2.2: entities and object properties, never items; a
-        later field with the same dotted path wins). Empty for contracts not read from
-        YAML.
-        """
-        out: Dict[str, Tuple[int, int]] = {}
-        for path, fd in preorder(self.ontology.entities):
-            if fd.pattern is not None and fd._pattern_mark is not None:
-                out[path] = fd._pattern_mark
-        return out
 
 
 def _decode_utf8(data: bytes, source: Optional[str]) -> str:

@@ -32,7 +32,9 @@ class ContractCompileError(ContractGateError):
     ``str(err)`` is the engine's text where the engine defines it (regex and transform
     errors byte for byte, serde-style messages for YAML shape errors). ``file``, ``line``
     and ``column`` (1-based) say where, when known; ``path`` is the serde-style key path
-    (``ontology.entities[0].required``) when the error is about one key.
+    (``ontology.entities[0].required``) when a YAML error is about one key, and the
+    field's path (``user.id``) when a compile error is about one field (a regex error
+    then points at its ``pattern`` value).
     """
 
     def __init__(

@@ -798,7 +798,7 @@ def test_contract_filename_not_part_of_equality() -> None:
     assert "a.yaml" not in repr(a)
 
 
-def test_pattern_locations() -> None:
+def test_pattern_errors_are_located() -> None:
     contract = Contract.from_yaml(
         'version: "1"\nname: t\nontology:\n  entities:\n'
         "    - name: user\n      type: object\n      properties:\n"
@@ -806,7 +806,9 @@ def test_pattern_locations() -> None:
         "    - name: code\n      type: string\n      pattern: x\n"
         "    - name: arr\n      type: array\n      items: {name: i, type: string, pattern: y}\n"
     )
-    assert contract._pattern_locations() == {"user.id": (10, 20), "code": (13, 16)}
+    with pytest.raises(ContractCompileError) as info:
+        contract.compile()
+    assert (info.value.path, info.value.line, info.value.column) == ("user.id", 10, 20)
 
 
 def test_from_file(tmp_path: Path) -> None:

@@ -315,6 +315,36 @@ def test_contract_errors_are_typed_and_located(tmp_path: Path) -> None:
     assert info2.value.message.startswith("Invalid regex '(?=x)' for field 'a': ")
 
 
+def test_compile_errors_name_the_field_and_where_its_pattern_is() -> None:
+    """A regex error from ``compile()`` says which field and where its ``pattern`` is
+    (line and column of the value), so the error is actionable without the CLI (which
+    used to find the position by matching the message's text); a transform error names
+    the field."""
+    text = (
+        "version: '1'\nname: t\nontology:\n  entities:\n"
+        "    - name: o\n      type: object\n      properties:\n"
+        "        - name: code\n          type: string\n          pattern: '(unclosed'\n"
+    )
+    with pytest.raises(ContractCompileError) as info:
+        Contract.from_yaml(text, filename="c.yaml").compile()
+    err = info.value
+    assert (err.file, err.line, err.column, err.path) == ("c.yaml", 10, 20, "o.code")
+    assert err.message.startswith("Invalid regex '(unclosed' for field 'o.code': ")
+    hand = Contract.from_dict(
+        {"version": "1", "name": "t",
+         "ontology": {"entities": [{"name": "a", "type": "string", "pattern": "("}]}}
+    )  # fmt: skip
+    with pytest.raises(ContractCompileError) as info:
+        hand.compile()
+    assert (info.value.line, info.value.column, info.value.path) == (None, None, "a")
+    transform = text.replace("type: string", "type: integer").replace(
+        "pattern: '(unclosed'", "transform: {kind: mask}"
+    )
+    with pytest.raises(ContractCompileError) as info:
+        Contract.from_yaml(transform).compile()
+    assert info.value.path == "o.code" and "declares a PII transform" in info.value.message
+
+
 @pytest.mark.parametrize(
     "text",
     [

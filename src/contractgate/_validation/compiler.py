@@ -208,7 +208,7 @@ def _compile_patterns(
             runs[path] = run
             matchers[path] = run_matcher(run)
             continue
-        compiled = _compile_regex(contract, path, fd.pattern)
+        compiled = _compile_regex(contract, path, fd)
         regexes[path] = compiled
         # Imported here: the regex engine is the bulk of the validator's import time,
         # and a contract without (other than character-run) patterns never needs it.
@@ -223,22 +223,31 @@ def _compile_patterns(
     return matchers, runs, regexes
 
 
-def _compile_regex(contract: Contract, path: str, pattern: str) -> CompiledRegex:
+def _field_error(
+    contract: Contract, path: str, message: str, mark: Optional[Tuple[int, int]] = None
+) -> ContractCompileError:
+    """A compile error about the field at ``path``: its file, the field's path, and the
+    position of the offending value when the contract was read from YAML (``mark``)."""
+    line, column = mark if mark is not None else (None, None)
+    return ContractCompileError(
+        message, file=contract.filename, line=line, column=column, path=path
+    )
+
+
+def _compile_regex(contract: Contract, path: str, fd: FieldDefinition) -> CompiledRegex:
     from .regex import RegexCompileError, compile_pattern
 
+    pattern = fd.pattern
+    assert pattern is not None
     size = _pattern_too_long(pattern)
     if size is not None:
-        raise ContractCompileError(
-            M.PATTERN_TOO_LONG.format(path=path, size=size, limit=MAX_PATTERN_BYTES),
-            file=contract.filename,
-        )
+        message = M.PATTERN_TOO_LONG.format(path=path, size=size, limit=MAX_PATTERN_BYTES)
+        raise _field_error(contract, path, message, fd._pattern_mark)
     try:
         return compile_pattern(pattern)
     except RegexCompileError as exc:
-        raise ContractCompileError(
-            M.INVALID_REGEX.format(pattern=pattern, path=path, error=exc.display),
-            file=contract.filename,
-        ) from None
+        message = M.INVALID_REGEX.format(pattern=pattern, path=path, error=exc.display)
+        raise _field_error(contract, path, message, fd._pattern_mark) from None
 
 
 def _all_regexes(contract: Contract, known: Dict[str, CompiledRegex]) -> Dict[str, CompiledRegex]:
@@ -249,7 +258,7 @@ def _all_regexes(contract: Contract, known: Dict[str, CompiledRegex]) -> Dict[st
             got = known.get(path)
             out[path] = (
                 got if got is not None and got.pattern == fd.pattern
-                else _compile_regex(contract, path, fd.pattern)
+                else _compile_regex(contract, path, fd)
             )
     return out
 
@@ -257,10 +266,8 @@ def _all_regexes(contract: Contract, known: Dict[str, CompiledRegex]) -> Dict[st
 def _check_transforms(contract: Contract) -> None:
     for path, fd in preorder(contract.ontology.entities):
         if fd.transform is not None and fd.type.value != "string":
-            raise ContractCompileError(
-                M.TRANSFORM_TYPE.format(path=path, type=fd.type.variant_name),
-                file=contract.filename,
-            )
+            message = M.TRANSFORM_TYPE.format(path=path, type=fd.type.variant_name)
+            raise _field_error(contract, path, message)
 
 
 # --------------------------------------------------------------------------------------

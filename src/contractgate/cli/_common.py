@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,31 +201,20 @@ def without_position(message: str, line: Optional[int]) -> str:
     return message
 
 
-def _compile_error_finding(err: Any, path: str, kind: str) -> Finding:
+def compile_error_finding(err: Any, shown: str, kind: str) -> Finding:
+    """The finding of a :class:`ContractCompileError` of the contract shown as ``shown``
+    (a display path or a deployed contract's label), with the error's position and field."""
     line = getattr(err, "line", None)
     column = getattr(err, "column", None)
     line = line if isinstance(line, int) else None
     return Finding(
         kind=kind,
         message=without_position(str(getattr(err, "message", err)), line),
-        file=display_path(path),
+        file=shown,
         line=line,
         column=column if isinstance(column, int) and column > 0 else None,
         field=getattr(err, "path", None) or None,
     )
-
-
-def _locate_pattern_error(contract: Any, finding: Finding) -> Finding:
-    """Regex errors name the field (``… for field 'a.b': …``) but carry no position; the
-    contract knows where each compiled ``pattern`` is."""
-    try:
-        locations = contract._pattern_locations()
-    except Exception:  # an older model, or not read from YAML
-        return finding
-    for field, (line, column) in sorted(locations.items(), key=lambda kv: -len(kv[0])):
-        if f"for field '{field}':" in finding.message:
-            return replace(finding, line=line, column=column, field=field)
-    return finding
 
 
 def load_contract(path: str) -> LoadedContract:
@@ -242,7 +231,8 @@ def load_contract(path: str) -> LoadedContract:
     try:
         contract = Contract.from_file(path)
     except ContractCompileError as err:
-        raise ContractLoadError(_compile_error_finding(err, path, "yaml_error"), "parse") from err
+        finding = compile_error_finding(err, display_path(path), "yaml_error")
+        raise ContractLoadError(finding, "parse") from err
     except (OSError, UnicodeDecodeError) as err:
         raise ContractLoadError(
             Finding(
@@ -255,9 +245,7 @@ def load_contract(path: str) -> LoadedContract:
     try:
         compiled = contract.compile()
     except ContractCompileError as err:
-        finding = _compile_error_finding(err, path, "compile_error")
-        if finding.line is None:
-            finding = _locate_pattern_error(contract, finding)
+        finding = compile_error_finding(err, display_path(path), "compile_error")
         raise ContractLoadError(finding, "compile") from err
     return LoadedContract(path, contract, compiled)
 

@@ -29,8 +29,8 @@ from ._common import (
     EXIT_USAGE,
     CLIError,
     ContractLoadError,
-    Finding,
     LoadedContract,
+    compile_error_finding,
     display_path,
 )
 from ._output import Output
@@ -87,13 +87,12 @@ def load_deployed(ref: str, out: Output) -> LoadedContract:
     try:
         contract = Contract.from_yaml(got.yaml, filename=label)
     except ContractCompileError as err:
-        raise ContractLoadError(Finding("yaml_error", err.message, file=label), "parse") from err
+        raise ContractLoadError(compile_error_finding(err, label, "yaml_error"), "parse") from err
     try:
         compiled = contract.compile()
     except ContractCompileError as err:
-        raise ContractLoadError(
-            Finding("compile_error", err.message, file=label), "compile"
-        ) from err
+        finding = compile_error_finding(err, label, "compile_error")
+        raise ContractLoadError(finding, "compile") from err
     return LoadedContract(label, contract, compiled)
 
 
