@@ -42,6 +42,7 @@ from typing import (
     Union,
 )
 
+from ._coerce import enum_fields
 from ._equality import engine_equality, f64_key, json_seq_key
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation.compiler import CompiledContract, compile_contract
@@ -194,6 +195,9 @@ class Transform:
     kind: TransformKind
     style: Optional[MaskStyle] = None
 
+    def __post_init__(self) -> None:
+        enum_fields(self, kind=TransformKind, style=MaskStyle)
+
     @classmethod
     def from_yaml(cls, raw: Any) -> Transform:
         """Read one ``transform`` mapping (already parsed), as v0.1's helper did."""
@@ -237,6 +241,7 @@ class FieldDefinition:
     _pattern_mark: ClassVar[Optional[Tuple[int, int]]] = None
 
     def __post_init__(self) -> None:
+        enum_fields(self, type=FieldType)
         freeze_fields(self, "enum", "properties")
 
     @property
@@ -333,6 +338,9 @@ class MetricDefinition:
     min: Optional[float] = None
     max: Optional[float] = None
 
+    def __post_init__(self) -> None:
+        enum_fields(self, type=MetricType)
+
     @property
     def metric_type(self) -> Optional[MetricType]:
         """v0.1's name for :attr:`type`."""
@@ -366,6 +374,9 @@ class QualityRule:
     max_age_seconds: Optional[int] = None
     scope: Optional[str] = None
     threshold: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        enum_fields(self, type=QualityRuleType)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -421,6 +432,7 @@ class Contract:
     source_text: Optional[str] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        enum_fields(self, egress_leakage_mode=EgressLeakageMode)
         freeze_fields(self, "glossary", "metrics", "quality")
 
     @property

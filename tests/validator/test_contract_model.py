@@ -947,3 +947,45 @@ def test_contract_parsing_does_not_use_pyyaml() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_hand_built_models_take_the_enums_plain_strings() -> None:
+    """v0.1's enums are ``str`` enums, so v0.1 code may pass their plain values: a model
+    built with ``field_type="string"`` raised a raw ``AttributeError`` in ``compile()``,
+    ``to_dict()`` and ``diff()``. The value is read as the enum member; a value that is
+    none of them is a ``ContractCompileError`` naming the model and field."""
+    from contractgate.contract import (
+        EgressLeakageMode,
+        MaskStyle,
+        MetricDefinition,
+        MetricType,
+        QualityRule,
+        QualityRuleType,
+        Transform,
+        TransformKind,
+    )
+
+    code = FieldDefinition(
+        name="code", field_type="string", pattern="^[a-z]+$",  # type: ignore[arg-type]
+        transform=Transform(kind="mask", style="opaque"),  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert code.type is FieldType.STRING and code.field_type is FieldType.STRING
+    assert code.transform is not None and code.transform.kind is TransformKind.MASK
+    assert code.transform.style is MaskStyle.OPAQUE
+    metric = MetricDefinition(name="m", type="integer")  # type: ignore[arg-type]
+    rule = QualityRule(field="code", type="completeness")  # type: ignore[arg-type]
+    assert metric.type is MetricType.INTEGER and rule.type is QualityRuleType.COMPLETENESS
+    contract = Contract(
+        version="1", name="t", entities=[code], metrics=[metric], quality=[rule],
+        egress_leakage_mode="strip",  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert contract.egress_leakage_mode is EgressLeakageMode.STRIP
+    assert contract.compile().validate({"code": "abc"}).passed
+    assert Contract.from_dict(contract.to_dict()) == contract
+    assert not contract.diff(contract).changes
+    with pytest.raises(ContractCompileError) as info:
+        FieldDefinition(name="a", field_type="strng")  # type: ignore[arg-type]
+    assert "FieldDefinition" in str(info.value) and "'strng'" in str(info.value)
+    assert "string" in str(info.value)
+    with pytest.raises(ContractCompileError, match="Transform"):
+        Transform(kind=3)  # type: ignore[arg-type]
