@@ -116,8 +116,10 @@ def validate_bag(
     partition. ``failures_only=False`` keeps a passing outcome for every event too.
     ``now`` fixes the clock of freshness rules for every worker (reproducible backfills);
     ``None`` reads each worker's clock per event, as ``validate`` does."""
+    _check_bag("validate_bag", bag, "validate_dataframe")
     check_count("max_examples", max_examples)  # on the driver, not in every task
     check_now(now)
+    _check_split_every(split_every)
     reports = _per_partition(
         bag.to_delayed(),  # type: ignore[no-untyped-call]
         _bag_report, _shipped(contract), failures_only, max_examples, now,
@@ -141,9 +143,11 @@ def validate_dataframe(
     ``"null"`` as JSON null. Use nullable ``Int64`` columns for integers with gaps (a
     float64 column turns 1 into 1.0, which an ``integer`` field rejects, as the gateway
     does)."""
+    _check_frame("validate_dataframe", df, "validate_bag")
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
     check_now(now)
+    _check_split_every(split_every)
     reports = _per_partition(
         df.to_delayed(),
         _frame_report, _shipped(contract), null_cells, failures_only, max_examples, now,
@@ -167,7 +171,9 @@ def ingest_bag(
     to one :class:`IngestReport` (an Item: ``.compute(retries=2)``). A task re-run after
     a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
     replays the stored batches instead of storing them again."""
-    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
+    _check_bag("ingest_bag", bag, "ingest_dataframe")
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
+    _check_split_every(split_every)
     parts = _per_partition(
         bag.to_delayed(),  # type: ignore[no-untyped-call]
         _bag_ingest, client, contract_id, job_id, version, max_batch_events, max_examples,
@@ -189,8 +195,10 @@ def ingest_dataframe(
 ) -> db.Item:
     """:func:`ingest_bag` for a Dask DataFrame, rows converted as in
     :func:`validate_dataframe`."""
-    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
+    _check_frame("ingest_dataframe", df, "ingest_bag")
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
+    _check_split_every(split_every)
     parts = _per_partition(
         df.to_delayed(),
         _frame_ingest, null_cells, client, contract_id, job_id, version, max_batch_events,
@@ -302,6 +310,37 @@ def _sum_reports(reports: Iterable[IngestReport]) -> IngestReport:
 
 # ---------------------------------------------------------------------------- helpers
 
+
+def _check_bag(function: str, bag: object, instead: str) -> None:
+    """A Dask DataFrame's partitions would be iterated as pandas frames: their column
+    names, as events."""
+    if not isinstance(bag, db.Bag):
+        raise TypeError(
+            f"{function} needs a dask.bag.Bag, not {type(bag).__name__}; "
+            f"for a Dask DataFrame use {instead}"
+        )
+
+
+def _check_frame(function: str, df: object, instead: str) -> None:
+    import dask.dataframe as dd  # the dataframe extra: imported when a frame is used
+
+    if not isinstance(df, dd.DataFrame):
+        raise TypeError(
+            f"{function} needs a Dask DataFrame, not {type(df).__name__}; "
+            f"for a dask.bag.Bag use {instead}"
+        )
+
+
+def _check_split_every(split_every: object) -> None:
+    """Dask's reduction loops forever building the graph with a fan-in of 1, and fails
+    inside Dask below it."""
+    if split_every is None or split_every is False:
+        return
+    if not isinstance(split_every, int) or isinstance(split_every, bool) or split_every < 2:
+        raise ValueError(
+            "split_every must be an int >= 2 (the fan-in of the reduction tree), None "
+            f"(Dask's default) or False (one step), got {split_every!r}"
+        )
 
 
 def _per_partition(parts: Iterable[Delayed], task: Callable[..., Any], *args: Any) -> db.Bag:

@@ -12,15 +12,19 @@ of new rows (gateway-api.md §5; the gateway keeps keys 24 hours).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._http.chunking import check_max_batch_events
+from ._http.transport import split_contract_ref
+from ._validation.partition import is_blank
 from ._validation.summary import check_count
 from .client import Client
+from .exceptions import EventDecodeError, EventEncodeError
 from .models import BatchAck
-from .validator import EventOutcome, ValidationSummary
+from .validator import EventOutcome, ValidationSummary, decode_event
 
 __all__ = [
     "ClientConfig",
@@ -28,6 +32,7 @@ __all__ = [
     "PartitionIngest",
     "check_ingest_arguments",
     "check_job_id",
+    "ingest_lines",
     "ingest_partition",
     "partition_key",
 ]
@@ -176,13 +181,24 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
 
 
 def check_ingest_arguments(
-    job_id: str, contract_id: str, max_batch_events: int, max_examples: int
+    job_id: str,
+    contract_id: str,
+    max_batch_events: int,
+    max_examples: int,
+    client: ClientConfig,
+    version: Optional[str],
 ) -> None:
     """What every task of a partitioned ingest would check, checked once on the driver:
     otherwise each task fails, and is retried, with the same error."""
     partition_key(job_id, contract_id, 0)
     check_max_batch_events(max_batch_events)
     check_count("max_examples", max_examples)
+    if not isinstance(client, ClientConfig):
+        raise TypeError(
+            "client must be a ClientConfig (each task builds its own Client from it), "
+            f"not {type(client).__name__}"
+        )
+    split_contract_ref(contract_id, version)  # the rule Client.ingest applies to version
 
 
 def ingest_partition(
@@ -204,6 +220,73 @@ def ingest_partition(
     The events must come out the same on a re-run, in the same order: a partition
     read from files is; a partition built from ``random`` or the clock is not.
     """
+    return _ingest(
+        events, _same_offset, client, contract_id, job_id, partition, version,
+        max_batch_events, max_examples,
+    )
+
+
+def ingest_lines(
+    lines: Iterable[Union[str, bytes]],
+    *,
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    partition: int,
+    version: Optional[str] = None,
+    max_batch_events: int = 1000,
+    max_examples: int = 5,
+) -> PartitionIngest:
+    """:func:`ingest_partition` for raw JSON text (``str``/``bytes``, one event per item:
+    NDJSON lines), decoded the gateway's way. Blank lines are not sent but keep their
+    offsets, so the report's positions are the ones validation gives the same lines. A
+    line that is not JSON cannot be sent: it raises :class:`~contractgate.EventEncodeError`
+    naming its partition and offset (validation counts it as a ``parse_error``)."""
+    skipped: List[int] = []  # offsets of the blank lines, filled while the ingest reads
+
+    def events() -> Iterator[Any]:
+        for offset, line in enumerate(lines):
+            try:
+                yield decode_event(line)
+            except EventDecodeError as err:
+                if not is_blank(line):
+                    raise EventEncodeError(
+                        offset,
+                        f"partition {partition}, offset {offset} is not JSON the gateway "
+                        f"accepts: {err}",
+                    ) from err
+                skipped.append(offset)
+
+    return _ingest(
+        events(), lambda index: _row_offset(skipped, index), client, contract_id, job_id,
+        partition, version, max_batch_events, max_examples,
+    )
+
+
+def _same_offset(index: int) -> int:
+    return index
+
+
+def _row_offset(skipped: Sequence[int], index: int) -> int:
+    """The offset of the event sent at ``index`` in a partition whose rows at the
+    (sorted) offsets ``skipped`` were not sent."""
+    k = bisect_right(skipped, index)  # skipped rows before it: at least those <= index
+    while k < len(skipped) and skipped[k] <= index + k:
+        k += 1
+    return index + k
+
+
+def _ingest(
+    events: Iterable[Any],
+    offset_of: Callable[[int], int],
+    client: ClientConfig,
+    contract_id: str,
+    job_id: str,
+    partition: int,
+    version: Optional[str],
+    max_batch_events: int,
+    max_examples: int,
+) -> PartitionIngest:
     key = partition_key(job_id, contract_id, partition)
     with client.client() as cg:
         resp = cg.ingest(
@@ -215,7 +298,10 @@ def ingest_partition(
             keep_results=False,
         )
     failures = ValidationSummary.of(
-        (EventOutcome(partition, r.index, False, r.violations) for r in resp.failures),
+        (
+            EventOutcome(partition, offset_of(r.index), False, r.violations)
+            for r in resp.failures
+        ),
         max_examples=max_examples,
     )
     passes = ValidationSummary(total=resp.passed, passed=resp.passed)

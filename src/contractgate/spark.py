@@ -33,6 +33,7 @@ try:
     import pyarrow as pa  # type: ignore[import-untyped]
     from pyspark import RDD, TaskContext
     from pyspark.sql import DataFrame
+    from pyspark.sql.types import BinaryType, StringType
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
         "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
@@ -46,6 +47,7 @@ from .partitions import (
     IngestReport,
     PartitionIngest,
     check_ingest_arguments,
+    ingest_lines,
     ingest_partition,
 )
 from .validator import (
@@ -54,7 +56,6 @@ from .validator import (
     PartitionReport,
     ValidationSummary,
     as_compiled,
-    decode_event,
     frame_records,
     summarize_partition,
     validate_chunk,
@@ -163,8 +164,7 @@ def validate_dataframe(
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
     check_now(now)
-    if json_column is not None and json_column not in df.columns:
-        raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
+    _check_json_column(df, json_column)
     violations = df.mapInArrow(
         partial(_violation_batches, compiled, json_column, null_cells, now), VIOLATIONS_SCHEMA
     )
@@ -192,7 +192,7 @@ def ingest_rdd(
     (``<job_id>:<contract_id>:p<partition>``): a task Spark re-runs, or the whole job
     re-run with the same ``job_id`` within 24 hours, replays the stored batches
     instead of storing them again. Runs the job and returns the merged report."""
-    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     task = partial(
         _rdd_ingest, client, contract_id, job_id, version, max_batch_events, max_examples
     )
@@ -212,16 +212,35 @@ def ingest_dataframe(
     max_batch_events: int = 1000,
     max_examples: int = 5,
 ) -> IngestReport:
-    """:func:`ingest_rdd` for a DataFrame, rows read as in :func:`validate_dataframe`
-    (a ``json_column`` row that is not JSON fails its task: it cannot be sent)."""
-    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples)
+    """:func:`ingest_rdd` for a DataFrame, rows read as in :func:`validate_dataframe`.
+    ``json_column`` rows go through :func:`~contractgate.partitions.ingest_lines`: blank
+    and null rows are not sent but keep their offsets, and a row that is not JSON fails
+    its task with an :class:`~contractgate.EventEncodeError` naming partition and offset
+    (it cannot be sent)."""
+    check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
+    _check_json_column(df, json_column)
     task = partial(
         _arrow_ingest, json_column, null_cells, client, contract_id, job_id, version,
         max_batch_events, max_examples,
     )
     rows = df.mapInArrow(task, _PICKLED).collect()
     return IngestReport(tuple(pickle.loads(r[0]) for r in rows))
+
+
+def _check_json_column(df: DataFrame, json_column: Optional[str]) -> None:
+    """The column of raw JSON text exists and holds text: checked on the driver, before
+    any job (a missing one fails every task; numbers would be validated as events)."""
+    if json_column is None:
+        return
+    if json_column not in df.columns:
+        raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
+    kind = df.schema[json_column].dataType
+    if not isinstance(kind, (StringType, BinaryType)):
+        raise TypeError(
+            f"json_column {json_column!r} must be a string or binary column of JSON text, "
+            f"not {kind.simpleString()}"
+        )
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -263,7 +282,9 @@ def _arrow_events(
             for text in batch.column(json_column).to_pylist():
                 yield "" if text is None else text
         else:
-            yield from frame_records(batch.to_pylist(), null_cells)
+            # a MAP column is an object (PySpark's Row.asDict gives a dict), not pairs
+            rows = batch.to_pylist(maps_as_pydicts="lossy")
+            yield from frame_records(rows, null_cells)
 
 
 def _partition_id() -> int:
@@ -365,19 +386,15 @@ def _arrow_ingest(
     max_examples: int,
     batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
-    events: Iterable[Any] = _arrow_events(batches, json_column, null_cells)
-    if json_column is not None:
-        events = _decoded(events)
-    part = next(
-        _rdd_ingest(
-            client, contract_id, job_id, version, max_batch_events, max_examples,
-            _partition_id(), events,
-        )
+    ingest = ingest_partition if json_column is None else ingest_lines
+    part = ingest(
+        _arrow_events(batches, json_column, null_cells),
+        client=client,
+        contract_id=contract_id,
+        job_id=job_id,
+        partition=_partition_id(),
+        version=version,
+        max_batch_events=max_batch_events,
+        max_examples=max_examples,
     )
     yield _pickled_batch(part)
-
-
-def _decoded(lines: Iterable[Any]) -> Iterator[Any]:
-    for line in lines:
-        if line.strip():
-            yield decode_event(line)

@@ -4,8 +4,10 @@ module level, so worker processes import them by name."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
@@ -18,6 +20,62 @@ CONTRACTS = REPO / "contracts"
 
 ORDERS = Contract.from_file(CONTRACTS / "orders.yaml")
 USER_EVENTS = Contract.from_file(CONTRACTS / "user_events" / "1.1.0.yaml")
+
+
+# ----------------------------------------------------------------- engines (loopback only)
+
+
+@contextlib.contextmanager
+def local_cluster() -> Iterator[Any]:
+    """A Dask ``distributed.Client`` on a LocalCluster of 2 worker processes."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as lc, Client(lc) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def spark_session(master: str, app: str, shuffle_partitions: int) -> Iterator[Any]:
+    """A SparkSession on ``master`` (``local[2]``: a failed task is not retried;
+    ``local[2,3]``: retried), bound to loopback, quiet."""
+    from pyspark.sql import SparkSession
+
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master(master)
+        .appName(app)
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .getOrCreate()
+    )
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+@contextlib.contextmanager
+def scaleout_gateway() -> Iterator[Any]:
+    """The local gateway with the repository's contracts and room for bursts."""
+    from contractgate.gateway import LocalGateway
+
+    os.environ.pop("CONTRACTGATE_BASE_URL", None)
+    os.environ.pop("CONTRACTGATE_API_KEY", None)
+    with LocalGateway(
+        contracts_dir=str(CONTRACTS), rate_limit_rps=100_000, rate_limit_burst=100_000
+    ) as gw:
+        yield gw
 
 
 def order(i: int) -> Dict[str, Any]:

@@ -5,7 +5,6 @@ partitioned ingest that stores every event exactly once through a worker crash."
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Set
@@ -15,18 +14,19 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 from cg_scaleout_testlib import (
-    CONTRACTS,
     ORDERS,
     chunks,
     die_once,
+    local_cluster,
     order,
     order_lines,
     probe,
     reference,
+    scaleout_gateway,
     stored_ids,
     user_event,
 )
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from contractgate.dask import (
     ClientConfig,
@@ -45,23 +45,13 @@ COMPILED = ORDERS.compile()
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
-    with LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as lc, Client(lc) as client:
+    with local_cluster() as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[LocalGateway]:
-    os.environ.pop("CONTRACTGATE_BASE_URL", None)
-    os.environ.pop("CONTRACTGATE_API_KEY", None)
-    with LocalGateway(
-        contracts_dir=str(CONTRACTS), rate_limit_rps=100_000, rate_limit_burst=100_000
-    ) as gw:
+    with scaleout_gateway() as gw:
         yield gw
 
 

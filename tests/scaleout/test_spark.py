@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import defaultdict
 from functools import partial
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any, Dict, Iterator, List, Set
 import cg_scaleout_testlib
 import pytest
 from cg_scaleout_testlib import (
-    CONTRACTS,
     ORDERS,
     chunks,
     die_once,
@@ -23,6 +21,8 @@ from cg_scaleout_testlib import (
     order_lines,
     probe,
     reference,
+    scaleout_gateway,
+    spark_session,
     stored_ids,
     user_event,
 )
@@ -51,33 +51,19 @@ pytestmark = pytest.mark.filterwarnings(
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     # task functions of the test helpers travel by value (Spark's Python workers do not
     # have the tests folder on their path)
     spark_cloudpickle.register_pickle_by_value(cg_scaleout_testlib)
-    session = (
-        SparkSession.builder.master("local[2,3]")  # 2 threads; a failed task is retried
-        .appName("contractgate-scaleout-tests")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    # 2 threads; a failed task is retried
+    with spark_session("local[2,3]", "contractgate-scaleout-tests", 4) as session:
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
     spark_cloudpickle.unregister_pickle_by_value(cg_scaleout_testlib)
 
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[LocalGateway]:
-    with LocalGateway(
-        contracts_dir=str(CONTRACTS), rate_limit_rps=100_000, rate_limit_burst=100_000
-    ) as gw:
+    with scaleout_gateway() as gw:
         yield gw
 
 

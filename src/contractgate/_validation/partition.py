@@ -92,7 +92,8 @@ def _check_arguments(partition: int, start: int, now: Now) -> None:
     check_now(now)
 
 
-def _blank(item: Any) -> bool:
+def is_blank(item: Any) -> bool:
+    """A blank line (only whitespace) of raw JSON text: skipped, its offset kept."""
     return not (item.strip() if isinstance(item, str) else bytes(item).strip())
 
 
@@ -124,7 +125,7 @@ def _outcomes(
                     try:
                         r = validate_json(item, now=now) if timed else validate_json(item)
                     except EventDecodeError as err:
-                        if _blank(item):
+                        if is_blank(item):
                             continue
                         violations: Sequence[Violation] = _error(PARSE_ERROR, err)
                         ok = False
