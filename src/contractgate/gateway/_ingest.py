@@ -283,7 +283,7 @@ def _envelope_ingest(call: Call, res: Resolved, body: Any, dry_run: bool) -> Res
 
     LOCAL: persistence is not specified upstream; here every record gets an audit row and
     failing records a quarantine row (wrapper-level failures quarantine the whole payload
-    as one row)."""
+    as one row, its records array transformed like the records of a good wrapper)."""
     if not isinstance(body, dict):
         raise bad_request("envelope contracts expect a single JSON object wrapping the records")
     ve = res.version
@@ -305,27 +305,33 @@ def _envelope_ingest(call: Call, res: Resolved, body: Any, dry_run: bool) -> Res
                 source_ip=call.req.source_ip(),
                 store_bodies=call.stores_bodies(res.contract),
             )
-            if isinstance(records, list) and wrapper_ok:
+            # every stored record is post-transform (§6.4), also inside a failed wrapper
+            salt = call.app.salt(res.contract.id)
+            transformed: Optional[List[Any]] = (
+                [apply_transforms(ve.contract, rec, salt) for rec in records]
+                if isinstance(records, list)
+                else None
+            )
+            if transformed is not None and wrapper_ok:
                 by_index: Dict[int, List[Dict[str, Any]]] = {}
                 for v in result.violations:
                     by_index.setdefault(v.record_index, []).append(
                         Violation(v.field, v.message, v.kind).to_dict()  # no record_index
                     )
-                salt = call.app.salt(res.contract.id)
-                for i, rec in enumerate(records):
-                    t = apply_transforms(ve.contract, rec, salt)
+                for i, t in enumerate(transformed):
                     w.verdict(ve.version, t, by_index.get(i, []))
-                tx.add_usage(org_id, usage_period(), len(records))
+                tx.add_usage(org_id, usage_period(), len(transformed))
             else:
+                stored = body if transformed is None else {**body, records_path: transformed}
                 vs = [Violation(v.field, v.message, v.kind).to_dict() for v in result.violations]
                 w.audit(
                     ve.version,
                     passed=False,
                     details=vs,
-                    raw_event=body,
+                    raw_event=stored,
                     validation_us=result.validation_us,
                 )
-                w.quarantine(ve.version, body, vs)
+                w.quarantine(ve.version, stored, vs)
                 tx.add_usage(org_id, usage_period(), 1)
     return json_response(
         200,

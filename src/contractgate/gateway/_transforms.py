@@ -44,11 +44,16 @@ def contract_salt(secret: bytes, contract_id: str) -> bytes:
 
 
 def _keystream(salt: bytes, field: str, value: str, n: int) -> bytes:
+    """``n`` bytes: the concatenated ``HMAC(salt, field 0x00 value counter_be32)`` for
+    counter = 0, 1, …. The HMAC state after the seed is computed once and copied per
+    block, so a long value costs linear time, not a pass over the value per 32 bytes."""
     out = bytearray()
     counter = 0
-    seed = field.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    seeded = hmac.new(salt, field.encode("utf-8") + b"\x00" + value.encode("utf-8"), hashlib.sha256)
     while len(out) < n:
-        out += hmac.new(salt, seed + counter.to_bytes(4, "big"), hashlib.sha256).digest()
+        block = seeded.copy()
+        block.update(counter.to_bytes(4, "big"))
+        out += block.digest()
         counter += 1
     return bytes(out[:n])
 
