@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, 
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._http.chunking import check_max_batch_events
+from ._http.ingest_plan import check_idempotency_key
 from ._http.transport import split_contract_ref
 from ._validation.partition import is_blank
 from ._validation.summary import check_count
@@ -161,12 +162,17 @@ def check_job_id(job_id: object) -> None:
         )
 
 
-def partition_key(job_id: str, contract_id: str, partition: int) -> str:
-    """The idempotency key of one partition: ``<job_id>:<contract_id>:p<partition>``.
+def partition_key(
+    job_id: str, contract_id: str, partition: int, version: Optional[str] = None
+) -> str:
+    """The idempotency key of one partition: ``<job_id>:<contract_id>:p<partition>``,
+    or ``<job_id>:<contract_id>@<version>:p<partition>`` for a pinned version.
 
     ``job_id`` names the logical job and must be the same on every run of it (a UUID
     drawn per run would make a re-run store everything again); the contract id is part
-    of the key because the gateway's key namespace is global across contracts.
+    of the key because the gateway's key namespace is global across contracts, and a
+    pinned version because the same bytes under the same key are a replay: a run against
+    another version would get the first run's verdicts back.
     """
     check_job_id(job_id)
     check_count("partition", partition)
@@ -177,7 +183,8 @@ def partition_key(job_id: str, contract_id: str, partition: int) -> str:
             "name, look the id up on the driver: next(c.id for c in "
             "Client().list_contracts() if c.name == NAME)"
         )
-    return f"{job_id}:{contract_id}:p{partition}"
+    pinned = contract_id if version is None else f"{contract_id}@{version}"
+    return f"{job_id}:{pinned}:p{partition}"
 
 
 def check_ingest_arguments(
@@ -190,7 +197,8 @@ def check_ingest_arguments(
 ) -> None:
     """What every task of a partitioned ingest would check, checked once on the driver:
     otherwise each task fails, and is retried, with the same error."""
-    partition_key(job_id, contract_id, 0)
+    split_contract_ref(contract_id, version)  # the rule Client.ingest applies to version
+    check_idempotency_key(partition_key(job_id, contract_id, 0, version))
     check_max_batch_events(max_batch_events)
     check_count("max_examples", max_examples)
     if not isinstance(client, ClientConfig):
@@ -198,7 +206,6 @@ def check_ingest_arguments(
             "client must be a ClientConfig (each task builds its own Client from it), "
             f"not {type(client).__name__}"
         )
-    split_contract_ref(contract_id, version)  # the rule Client.ingest applies to version
 
 
 def ingest_partition(
@@ -287,7 +294,7 @@ def _ingest(
     max_batch_events: int,
     max_examples: int,
 ) -> PartitionIngest:
-    key = partition_key(job_id, contract_id, partition)
+    key = partition_key(job_id, contract_id, partition, version)
     with client.client() as cg:
         resp = cg.ingest(
             contract_id,

@@ -264,6 +264,30 @@ def test_partition_keys_need_a_contract_id_not_a_name() -> None:
         with pytest.raises(ValueError, match="job_id must be 1-128 printable ASCII"):
             partition_key(bad_job, cid, 0)  # type: ignore[arg-type]
     assert partition_key("x" * 128, cid, 0).startswith("x" * 128 + ":")
+    assert partition_key("job-1", cid, 2, "1.0.0") == f"job-1:{cid}@1.0.0:p2"
+
+
+def test_a_job_run_again_against_another_version_is_judged_by_it() -> None:
+    """The partition key named the job, contract and partition but not a pinned
+    ``version``: the same job run again against another version got the first run's
+    stored answers back (the same bytes under the same key are a replay), judged by the
+    other version, and stored nothing."""
+    from cg_scaleout_testlib import scaleout_gateway
+
+    from contractgate.partitions import ClientConfig, ingest_partition
+
+    events = [{"user_id": "u1", "event_type": "view", "timestamp": 1}]
+    with scaleout_gateway() as gw:
+        config = ClientConfig(base_url=gw.base_url, api_key=gw.api_key)
+        cid = gw.contract_id("user_events")
+        runs = [
+            ingest_partition(events, client=config, contract_id=cid, job_id="job-v",
+                             partition=0, version=v)
+            for v in ("1.0.0", "1.1.0", "1.1.0")
+        ]  # fmt: skip
+    assert [r.replayed_batches for r in runs] == [0, 0, 1]
+    # 1.1.0 no longer accepts "view" events: only its verdicts fail the event
+    assert [r.failed for r in runs] == [0, 1, 1]
 
 
 # ---------------------------------------------------------------------------- the summary itself

@@ -247,7 +247,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         assert target is not None
         key = None
         if args.job_id is not None:
-            key = partition_key(args.job_id, target.contract_id, totals.requests)
+            key = partition_key(
+                args.job_id, target.contract_id, totals.requests, target.version
+            )
         totals.requests += 1
         try:
             return client.ingest(
