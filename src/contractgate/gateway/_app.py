@@ -185,7 +185,12 @@ class GatewayApp:
                     return Response(
                         400, b"Invalid URL: invalid utf-8 in path", "text/plain; charset=utf-8"
                     )
-            auth = self._authenticate(req) if route.auth else None
+            auth = None
+            if route.auth:
+                auth = self._authenticate(req)
+                # §4.1: tower-http's body-size layer wraps every authenticated route,
+                # reads included, and answers by Content-Length before any extractor
+                req.require_layer_limit()
             return route.handler(Call(self, self.storage, req, params, auth))
         except Abort as a:
             return a.response

@@ -22,7 +22,6 @@ _ACTIONS = {"block": "blocked", "fail": "rejected", "tag": "tagged"}
 def egress(call: Call) -> Response:
     """``POST /egress/{contract_id}[@version]``."""
     req = call.req
-    req.require_layer_limit()
     q = parse_query(
         req,
         [
@@ -119,7 +118,6 @@ def playground(call: Call) -> Response:
     from ..contract import Contract
     from ..exceptions import ContractCompileError
 
-    call.req.require_layer_limit()
     body = typed_body(
         call.req,
         "PlaygroundRequest",

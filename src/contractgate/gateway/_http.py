@@ -10,6 +10,7 @@ Errors are raised as :class:`~._wire.Abort` carrying the framework's plain-text 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl
@@ -218,6 +219,29 @@ def _unexpected(value: Any) -> str:
     return "map"
 
 
+def _duplicate_field(body: bytes, names: Sequence[str]) -> Optional[str]:
+    """The field of ``names`` that the body's top-level object gives a second time first
+    (serde's derived ``Deserialize`` refuses a struct field given twice, where
+    :func:`decode_json` keeps the last value), or None. Unknown keys may repeat, as serde
+    ignores them. ``body`` is JSON that :func:`decode_json` accepted."""
+    top: List[Tuple[str, Any]] = []
+
+    def pairs(items: List[Tuple[str, Any]]) -> None:
+        top[:] = items  # objects close inside out: the last call is the outermost
+
+    try:
+        json.loads(body, object_pairs_hook=pairs, parse_int=str, parse_float=str)
+    except (ValueError, RecursionError):  # pragma: no cover - decode_json accepted it
+        return None
+    seen: set[str] = set()
+    for key, _ in top:
+        if key in names:
+            if key in seen:
+                return key
+            seen.add(key)
+    return None
+
+
 @dataclass(frozen=True)
 class BodyField:
     """One field of a typed JSON body: kind is ``str``, ``any``, ``uuid`` or
@@ -246,6 +270,9 @@ def typed_body(req: Request, struct: str, fields: Sequence[BodyField]) -> Dict[s
 
     if not isinstance(value, dict):
         raise fail(None, f"invalid type: {_unexpected(value)}, expected struct {struct}")
+    duplicate = _duplicate_field(req.body, [f.name for f in fields])
+    if duplicate is not None:
+        raise fail(None, f"duplicate field `{duplicate}`")
     out: Dict[str, Any] = {}
     for f in fields:
         if f.name not in value or (f.optional and value[f.name] is None):

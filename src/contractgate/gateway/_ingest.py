@@ -199,7 +199,6 @@ def quarantine_deprecated(
 def ingest(call: Call) -> Response:
     """``POST /ingest/{contract_id}[@version]``."""
     req = call.req
-    req.require_layer_limit()
     q = parse_query(
         req, [QueryField("dry_run", "bool", False), QueryField("atomic", "bool", False)]
     )
