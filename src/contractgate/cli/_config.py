@@ -17,9 +17,11 @@ The same keys may live in ``pyproject.toml``::
     [tool.contractgate.fixtures]
     "examples/fixtures/user_events.*" = "contracts/user_events/1.1.0.yaml"
 
-Paths and globs are relative to the directory holding the config file. Globs use ``/``;
-``*`` and ``?`` stay within one path segment, ``**`` spans directories, and a glob with
-no ``/`` matches the file name at any depth (as in ``.gitignore``).
+Paths and globs are relative to the directory holding the config file. Globs use ``/``
+(``\\`` is read as ``/``); ``*`` and ``?`` stay within one path segment, ``**`` spans
+directories, and a glob with no ``/`` matches the file name at any depth (as in
+``.gitignore``). A glob no path can match (``fixtures/``, ``../x``, ``a/./b``) and, in
+``.contractgate.yml``, a key of ours given twice are errors.
 
 The file is looked up from the current directory upwards, stopping at the repository
 root (the first directory with a ``.git``). ``.contractgate.yml`` wins over
@@ -38,7 +40,7 @@ import importlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Pattern, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Pattern, Set, Tuple
 
 from ._common import DEPLOYED_PREFIX, EXIT_CONFIG, CLIError, display_path
 from ._globs import glob_to_regex, walk_globs
@@ -60,7 +62,7 @@ class ConfigError(CLIError):
 
 @dataclass
 class FixtureRule:
-    glob: str
+    glob: str  # as written, stripped, "/"-separated
     contract: str  # path relative to the config's directory, as written
     regex: Pattern[str]
     deployed: Optional[str] = None  # ID|NAME[@VERSION] of a deployed contract instead
@@ -75,17 +77,22 @@ class Config:
     fixtures: List[FixtureRule] = field(default_factory=list)
     contracts: List[Tuple[str, Pattern[str]]] = field(default_factory=list)
     breaking: Optional[Dict[str, Any]] = None  # the diff command's policy, checked there
+    _named: Optional[Set[str]] = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def display(self) -> str:
         return display_path(self.path)
 
     def relative(self, file: str) -> Optional[str]:
-        """``file`` relative to the config root (POSIX), or None when outside it."""
-        rel = os.path.relpath(os.path.abspath(file), self.root)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-            return None
-        return rel.replace(os.sep, "/")
+        """``file`` relative to the config root (POSIX), or None when outside it. A path
+        through a symbolic link to the root's folders (``$PWD/…`` in a linked folder,
+        ``--config`` named so) counts as the path it leads to."""
+        absolute = os.path.abspath(file)
+        rel = _below(absolute, self.root)
+        if rel is None:  # the file's folder, resolved; the name is the file's own
+            folder, name = os.path.split(absolute)
+            rel = _below(os.path.join(os.path.realpath(folder), name), os.path.realpath(self.root))
+        return rel
 
     def contract_path(self, rule: FixtureRule) -> str:
         if rule.deployed is not None:
@@ -113,8 +120,9 @@ class Config:
     def is_contract(self, file: str) -> bool:
         """True for a file the config says is a contract (``contracts`` globs, or a
         contract named in ``fixtures``)."""
-        absolute = os.path.normpath(os.path.abspath(file))
-        if absolute in self.contract_files():
+        if self._named is None:  # asked for each fixture: resolve the contracts once
+            self._named = {same_file(c) for c in self.contract_files()}
+        if same_file(file) in self._named:
             return True
         rel = self.relative(file)
         return rel is not None and any(rx.match(rel) for _, rx in self.contracts)
@@ -139,6 +147,23 @@ class Config:
 
     def contract_glob_files(self) -> List[str]:
         return list(self._walk(self.contracts))
+
+
+def _below(path: str, root: str) -> Optional[str]:
+    """``path`` (absolute) relative to ``root`` (POSIX), or None when outside it."""
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:  # another drive on Windows
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
+
+
+def same_file(path: str) -> str:
+    """A key that is equal for two paths of the same file (relative or absolute, through
+    symbolic links or not)."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 # --------------------------------------------------------------------------------------
@@ -207,8 +232,17 @@ def load_config(path: Optional[str] = None) -> Optional[Config]:
     return _build(path, data, shown)
 
 
+_KEYS = ("fixtures", "contracts", "breaking")  # what we read of a .contractgate.yml
+
+
 def _read_yaml_config(path: str, shown: str) -> Dict[str, Any]:
-    from .._validation.loading.yamldoc import YAMLError, error_position, error_text, load
+    from .._validation.loading.yamldoc import (
+        YAMLError,
+        compose_documents,
+        error_position,
+        error_text,
+        load,
+    )
 
     try:
         with open(path, encoding="utf-8") as fh:
@@ -217,6 +251,7 @@ def _read_yaml_config(path: str, shown: str) -> Dict[str, Any]:
         raise ConfigError(f"cannot read config: {err}", file=shown) from None
     try:
         data = load(text)
+        nodes = compose_documents(text)
     except YAMLError as err:
         line, _ = error_position(err)
         raise ConfigError(f"invalid YAML: {error_text(err)}", file=shown, line=line) from None
@@ -224,7 +259,53 @@ def _read_yaml_config(path: str, shown: str) -> Dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("the config must be a mapping", file=shown)
+    _refuse_duplicate_keys(nodes[0], shown)
     return data
+
+
+def _refuse_duplicate_keys(root: Any, shown: str) -> None:
+    """A key of ours, or one below them, given twice is an error, as in TOML: YAML
+    loaders keep the last one, which would drop a mapping silently. (The gateway CLI's
+    own keys are not ours to judge.)"""
+    from .._validation.loading.yamldoc import MappingNode, ScalarNode, SequenceNode
+
+    lines: Dict[Tuple[str, ...], int] = {}  # each key's first line
+    todo: List[Tuple[Tuple[str, ...], Any]] = [((), root)]
+    seen = set()  # an alias names its anchor's node again
+    while todo:
+        path, node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            todo.extend((path, item) for item in node.value)
+            continue
+        if not isinstance(node, MappingNode):
+            continue
+        for key, value in node.value:
+            if (
+                not isinstance(key, ScalarNode)
+                or key.value == "<<"
+                or (not path and key.value not in _KEYS)
+            ):
+                continue
+            here = (*path, key.value)
+            line = key.start_mark.line + 1
+            if here in lines:
+                raise ConfigError(
+                    f"{_key_name(here)} is given twice (first on line {lines[here]})",
+                    file=shown,
+                    line=line,
+                )
+            lines[here] = line
+            todo.append((here, value))
+
+
+def _key_name(path: Tuple[str, ...]) -> str:
+    """``'fixtures'``, ``fixtures['data/*.json']``, ``breaking['require']``."""
+    if len(path) == 1:
+        return repr(path[0])
+    return path[0] + "".join(f"[{key!r}]" for key in path[1:])
 
 
 def _read_pyproject(path: str, shown: str) -> Dict[str, Any]:
@@ -274,10 +355,10 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
                 "'fixtures' must map globs to contract files (glob: contract.yaml)", file=shown
             )
         for glob, contract in fixtures.items():
-            regex = _glob_regex(str(glob), "fixtures", shown)
+            pattern, regex = _config_glob(str(glob), "fixtures", shown)
             deployed = _deployed_entry(glob, contract, shown)
             if deployed is not None:
-                cfg.fixtures.append(FixtureRule(str(glob), "", regex, deployed))
+                cfg.fixtures.append(FixtureRule(pattern, "", regex, deployed))
                 continue
             if not isinstance(contract, str) or not contract.strip():
                 raise ConfigError(
@@ -285,14 +366,14 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
                     f"ID[@VERSION]}}, got {contract!r}",
                     file=shown,
                 )
-            cfg.fixtures.append(FixtureRule(str(glob), contract.strip(), regex))
+            cfg.fixtures.append(FixtureRule(pattern, contract.strip(), regex))
     contracts = data.get("contracts")
     if contracts is not None:
         if isinstance(contracts, str):
             contracts = [contracts]
         if not isinstance(contracts, list) or not all(isinstance(c, str) for c in contracts):
             raise ConfigError("'contracts' must be a list of globs", file=shown)
-        cfg.contracts = [(c, _glob_regex(c, "contracts", shown)) for c in contracts]
+        cfg.contracts = [_config_glob(c, "contracts", shown) for c in contracts]
     breaking = data.get("breaking")
     if breaking is not None and not isinstance(breaking, dict):
         raise ConfigError("'breaking' must be a mapping (require, unknown, sides)", file=shown)
@@ -300,14 +381,36 @@ def _build(path: str, data: Dict[str, Any], shown: str) -> Config:
     return cfg
 
 
-def _glob_regex(glob: str, key: str, shown: str) -> Pattern[str]:
-    """The regex of a config glob; one that names no file (empty, or a directory:
-    ``fixtures/``) is an error rather than a rule that silently never applies."""
-    pattern = glob.strip()
-    if not pattern or pattern.endswith("/"):
-        hint = f" (a glob names files; {pattern + '**'!r} names those below)" if pattern else ""
+def _config_glob(glob: str, key: str, shown: str) -> Tuple[str, Pattern[str]]:
+    """A config glob, stripped and with ``\\`` read as ``/`` (so that a config written
+    on Windows means the same everywhere), and its regex; one that names no file (empty,
+    a directory: ``fixtures/``, a path with ``..``) is an error rather than a rule that
+    silently never applies."""
+    pattern = glob.strip().replace("\\", "/")
+    hint = _never_matches(pattern)
+    if hint is not None:
         raise ConfigError(f"{key}: the glob {glob!r} can never match a file{hint}", file=shown)
-    return glob_to_regex(glob)
+    return pattern, glob_to_regex(pattern)
+
+
+def _never_matches(pattern: str) -> Optional[str]:
+    """Why the (stripped) glob ``pattern`` can never match a file, as a hint to append
+    (``""`` without one), or None when it can. Files are matched by their path below the
+    config's folder, ``/``-separated and normalised (see :meth:`Config.relative`)."""
+    if not pattern:
+        return ""
+    if pattern.endswith("/"):
+        return f" (a glob names files; {pattern + '**'!r} names those below)"
+    rest = pattern
+    while rest.startswith("./"):
+        rest = rest[2:]
+    segments = rest.lstrip("/").split("/")
+    if ".." in segments:
+        return " (globs are relative to the config file's folder and cannot leave it with '..')"
+    if any(s in ("", ".") for s in segments):
+        kept = "/".join(s for s in segments if s not in ("", "."))
+        return f" (no path has an empty or '.' segment: {kept!r})"
+    return None
 
 
 def _deployed_entry(glob: Any, value: Any, shown: str) -> Optional[str]:

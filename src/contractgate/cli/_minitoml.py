@@ -32,6 +32,7 @@ def mini_toml_loads(text: str) -> Dict[str, Any]:
     root: Dict[str, Any] = {}
     assigned: Set[Path] = set()  # paths given a value by ``key = value``
     declared: Set[Path] = set()  # tables given a ``[header]``
+    dotted: Set[Path] = set()  # tables made by the dotted keys of ``a.b = value``
     table: Optional[List[str]] = []  # the current table; None below an array of tables
     pos = 0
     n = len(text)
@@ -55,7 +56,7 @@ def mini_toml_loads(text: str) -> Dict[str, Any]:
                     )
                 table = None
             elif _related(keys):
-                if tuple(keys) in declared:
+                if tuple(keys) in declared or tuple(keys) in dotted:
                     raise _error(text, start, f"table [{'.'.join(keys)}] is declared twice")
                 declared.add(tuple(keys))
                 _toml_table(root, keys, assigned, text, start)
@@ -67,6 +68,11 @@ def mini_toml_loads(text: str) -> Dict[str, Any]:
         if not _related(table + keys):
             pos = _toml_skip_statement(text, start)
             continue
+        for i in range(len(table) + 1, len(table) + len(keys)):
+            made = tuple((table + keys)[:i])
+            if made in declared:
+                raise _error(text, start, f"table [{'.'.join(made)}] is declared twice")
+            dotted.add(made)
         value, pos = _toml_key_value(text, pos)
         _toml_put(root, table + keys, value, assigned, text, start)
         pos = _toml_end_of_line(text, pos)
@@ -145,8 +151,7 @@ def _toml_skip_statement(text: str, pos: int) -> int:
     n = len(text)
     while pos < n:
         if text.startswith('"""', pos) or text.startswith("'''", pos):
-            q = text[pos : pos + 3]
-            end = text.find(q, pos + 3)
+            end = _multiline_end(text, pos)
             if end < 0:
                 raise _error(text, pos, "unterminated string")
             pos = end + 3
@@ -203,7 +208,7 @@ _HEX = re.compile(r"[0-9A-Fa-f]*")
 def _toml_string(text: str, pos: int) -> Tuple[str, int]:
     quote = text[pos]
     if text.startswith(quote * 3, pos):
-        end = text.find(quote * 3, pos + 3)
+        end = _multiline_end(text, pos)
         if end < 0:
             raise _error(text, pos, "unterminated string")
         first = pos + 3
@@ -220,6 +225,29 @@ def _toml_string(text: str, pos: int) -> Tuple[str, int]:
     if end >= len(text) or text[end] != quote:
         raise _error(text, pos, "unterminated string")
     return _toml_string_body(text, quote, pos + 1, end), end + 1
+
+
+def _multiline_end(text: str, pos: int) -> int:
+    """Where the closing quotes of the multi-line string opened at ``pos`` are (-1 when
+    there are none): up to two quotes right before them are part of the string, and in
+    a basic string (double quotes) a backslash escapes the character after it."""
+    quote = text[pos]
+    i = pos + 3
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and quote == '"':
+            i += 2
+        elif c == quote:
+            run = i
+            while run < n and text[run] == quote:
+                run += 1
+            if run - i >= 3:
+                return i + min(run - i, 5) - 3
+            i = run
+        else:
+            i += 1
+    return -1
 
 
 def _toml_string_body(text: str, quote: str, start: int, end: int) -> str:
@@ -271,17 +299,19 @@ def _toml_value(text: str, pos: int) -> Tuple[Any, int]:
         table: Dict[str, Any] = {}
         assigned: Set[Path] = set()
         pos = _toml_skip_spaces(text, pos + 1)
-        while text[pos : pos + 1] != "}":
+        if text[pos : pos + 1] == "}":
+            return table, pos + 1
+        while True:  # a key after each comma: TOML has no trailing comma in an inline table
             start = pos
             keys, pos = _toml_key(text, pos)
             value, pos = _toml_key_value(text, pos)
             _toml_put(table, keys, value, assigned, text, start)
             pos = _toml_skip_spaces(text, pos)
-            if text[pos : pos + 1] == ",":
-                pos = _toml_skip_spaces(text, pos + 1)
-            elif text[pos : pos + 1] != "}":
+            if text[pos : pos + 1] == "}":
+                return table, pos + 1
+            if text[pos : pos + 1] != ",":
                 raise _error(text, pos, "expected ',' or '}'")
-        return table, pos + 1
+            pos = _toml_skip_spaces(text, pos + 1)
     m = _SCALAR.match(text, pos)
     if not m:
         raise _error(text, pos, "missing value")

@@ -60,7 +60,7 @@ def _plan(args: argparse.Namespace, out: Output) -> List[Tuple[str, str]]:
             pairs.append((f, args.contract))
         return _dedupe(pairs)
 
-    from ._config import load_config
+    from ._config import load_config, same_file
 
     cfg = load_config(args.config)
     if cfg is None:
@@ -75,12 +75,12 @@ def _plan(args: argparse.Namespace, out: Output) -> List[Tuple[str, str]]:
         )
     if not files:
         return [(f, _contract_of(cfg, f)) for f in cfg.fixture_files()]
-    cfg_key = _norm(cfg.path)
-    named_contracts = {_norm(c): c for c in cfg.contract_files()}
+    cfg_key = same_file(cfg.path)
+    named_contracts = {same_file(c): c for c in cfg.contract_files()}
     for f in files:
         if f == "-":
             raise CLIError("stdin needs --contract (no file name to map)", EXIT_USAGE)
-        key = _norm(f)
+        key = same_file(f)
         if key == cfg_key:
             out.info(f"{display_path(f)} changed: checking every mapped fixture")
             pairs.extend((x, _contract_of(cfg, x)) for x in cfg.fixture_files())
