@@ -13,7 +13,7 @@ This module imports neither httpx nor the clients.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import (
     Any,
     Dict,
@@ -257,6 +257,10 @@ class IngestResults(FrozenList):
         return FrozenList(r for r in self if not r.passed)
 
 
+#: Results a :class:`BatchIngestResponse` repr shows; past them, their number.
+_REPR_RESULTS = 10
+
+
 @dataclass(frozen=True)
 class BatchIngestResponse(Model):
     """Answer of ``ingest``: counts plus one :class:`IngestEventResult` per event, in order.
@@ -298,6 +302,22 @@ class BatchIngestResponse(Model):
         if type(self.results) is not IngestResults:
             object.__setattr__(self, "results", IngestResults(self.results))
         super().__post_init__()
+
+    def __repr__(self) -> str:
+        """The dataclass's repr, but past :data:`_REPR_RESULTS` results their number
+        only (a million-event ingest would print, and decode, every result)."""
+        parts = []
+        for f in fields(self):
+            if not f.repr:
+                continue
+            if f.name == "results":
+                stores = self._stores_or_none()
+                n = len(self.results) if stores is None else sum(map(len, stores))
+                if n > _REPR_RESULTS:
+                    parts.append(f"results=<{n} results>")
+                    continue
+            parts.append(f"{f.name}={getattr(self, f.name)!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     def __getattr__(self, name: str) -> Any:
         stores = self.__dict__.get("_stores")

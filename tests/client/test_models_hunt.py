@@ -163,3 +163,25 @@ def test_playground_results_with_different_verdicts_are_unequal() -> None:
     assert decoded != PlaygroundResult(False, [VIOL], 4, {})
     assert decoded != PlaygroundResult.from_dict({**wire, "passed": True})
     assert decoded != {**wire, "validation_us": 4}
+
+
+def test_the_repr_of_a_big_response_is_short_and_decodes_nothing() -> None:
+    """``repr(resp)`` (a notebook's last line, a log call) printed every result: for a
+    1,000,000-event ingest it decoded every kept batch and built a string of hundreds
+    of MB. Past a few results it says how many there are instead."""
+    raws = [{"index": i, "passed": i % 3 != 2, "violations": [], "transformed_event": {"i": i}}
+            for i in range(1000)]  # fmt: skip
+    resp = BatchIngestResponse.from_dict(
+        {"total": 1000, "passed": 667, "failed": 333, "results": raws}
+    )
+    text = repr(resp)
+    assert "results" not in resp.__dict__  # nothing built
+    assert len(text) < 400 and "results=<1000 results>" in text, text
+    assert text.startswith("BatchIngestResponse(total=1000, passed=667, failed=333, ")
+    small = BatchIngestResponse.from_dict(
+        {"total": 2, "passed": 2, "failed": 0, "results": raws[:2]}
+    )
+    assert "IngestEventResult(passed=True" in repr(small)  # a few results are shown
+    built = BatchIngestResponse(total=1000, passed=1000, failed=0,
+                                results=[IngestEventResult(passed=True)] * 1000)  # fmt: skip
+    assert "results=<1000 results>" in repr(built)
