@@ -2,8 +2,10 @@
 
 The engine ignores unknown keys; the schema does not, so ``requried: true`` or
 ``allowed_values:`` is reported with its line. The contract YAML is typed by the YAML 1.2
-core schema (what editors' YAML language server does too), and every error is mapped back
-to the line of the offending key or value.
+core schema (what editors' YAML language server does too), except where the engine reads
+it otherwise: tags are ignored, ``<<`` is an (unknown) key rather than a merge, and an
+empty value is an empty list or text. Every error is mapped back to the line of the
+offending key or value.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import difflib
 import importlib
 import json
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ._common import Finding
 
@@ -138,6 +140,7 @@ def _resolve(root: Dict[str, Any], ref: str) -> Dict[str, Any]:
 def check_contract_schema(text: str, file: str) -> List[Finding]:
     """Schema findings for one contract's YAML text (empty when it conforms, or when the
     YAML does not parse at all — the engine reports that)."""
+    from .._validation.loading.serde_types import RECURSION_LIMIT
     from .._validation.loading.yamldoc import YAMLError, compose_documents, construct
 
     try:
@@ -145,7 +148,7 @@ def check_contract_schema(text: str, file: str) -> List[Finding]:
         if len(documents) != 1:
             return []
         root_node = documents[0]
-        instance = construct(root_node)
+        instance, emptied = _clip(construct(root_node, engine=True), RECURSION_LIMIT)
     except YAMLError:
         return []
 
@@ -153,13 +156,55 @@ def check_contract_schema(text: str, file: str) -> List[Finding]:
     validator = importlib.import_module("jsonschema").Draft202012Validator(schema)
     findings: List[Finding] = []
     for err in _flatten(validator.iter_errors(instance)):
-        findings.extend(_to_findings(err, root_node, schema, file))
+        if id(err.instance) not in emptied:  # the engine reports nesting that deep
+            findings.extend(_to_findings(err, root_node, schema, file))
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
     unique: List[Finding] = []
     for f in findings:
         if not unique or unique[-1] != f:
             unique.append(f)
     return unique
+
+
+def _clip(value: Any, limit: int) -> Tuple[Any, Set[int]]:
+    """``value`` with every list and mapping nested deeper than ``limit`` levels emptied,
+    and the ids of the emptied ones.
+
+    The engine rejects such nesting under its keys (serde's recursion limit) and ignores
+    it under unknown ones; jsonschema and ``repr`` would exceed Python's recursion limit.
+    Shared (aliased) values are measured once and kept as they are when shallow enough.
+    """
+    heights: Dict[int, int] = {}
+    todo: List[Tuple[Any, bool]] = [(value, False)]
+    while todo:  # post-order without recursion: documents may nest thousands deep
+        current, expanded = todo.pop()
+        if id(current) in heights or not isinstance(current, (list, dict)):
+            continue
+        children = list(current.values()) if isinstance(current, dict) else current
+        if expanded:
+            heights[id(current)] = 1 + max((heights.get(id(c), 0) for c in children), default=0)
+        else:
+            todo.append((current, True))
+            todo.extend((c, False) for c in children)
+
+    clipped: Dict[Tuple[int, int], Any] = {}
+    emptied: Set[int] = set()
+
+    def clip(node: Any, depth: int) -> Any:  # recurses at most ``limit`` levels
+        if depth + heights.get(id(node), 0) - 1 <= limit:
+            return node
+        memo = (id(node), depth)
+        if memo not in clipped:
+            if depth >= limit:
+                clipped[memo] = {} if isinstance(node, dict) else []
+                emptied.add(id(clipped[memo]))
+            elif isinstance(node, dict):
+                clipped[memo] = {k: clip(v, depth + 1) for k, v in node.items()}
+            else:
+                clipped[memo] = [clip(v, depth + 1) for v in node]
+        return clipped[memo]
+
+    return clip(value, 1), emptied
 
 
 def _flatten(errors: Any) -> Iterator[Any]:
@@ -178,6 +223,8 @@ def _flatten(errors: Any) -> Iterator[Any]:
 
 
 def _to_findings(err: Any, root_node: Any, schema: Dict[str, Any], file: str) -> List[Finding]:
+    from .._validation.loading.yamldoc import ScalarNode
+
     path = list(err.absolute_path)
     where = _render_path(path)
     key_node, value_node = _node_at(root_node, path)
@@ -194,9 +241,12 @@ def _to_findings(err: Any, root_node: Any, schema: Dict[str, Any], file: str) ->
             line, col = _pos(k_node)
             hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             msg = f"unknown key '{key}'"
-            msg += (
-                f" (did you mean '{hint[0]}'?)" if hint else f"; allowed here: {', '.join(allowed)}"
-            )
+            if key == "<<":
+                msg += " (YAML merge keys are not supported: the merged keys do not apply)"
+            elif hint:
+                msg += f" (did you mean '{hint[0]}'?)"
+            else:
+                msg += f"; allowed here: {', '.join(allowed)}"
             msg += " — the gateway ignores it silently"
             out.append(
                 Finding(
@@ -214,9 +264,17 @@ def _to_findings(err: Any, root_node: Any, schema: Dict[str, Any], file: str) ->
     if validator == "type":
         expected = err.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
+        if (
+            isinstance(value_node, ScalarNode)
+            and value_node.plain
+            and value_node.value == ""
+            and ("string" in names or "array" in names)
+        ):
+            return []  # the engine reads an empty value as empty text or an empty list
         if err.instance is None and "string" in names:
+            source = value_node.value if isinstance(value_node, ScalarNode) else "null"
             msg = (
-                'is null, which the gateway reads as the literal text "null" here '
+                f"is null, which the gateway reads as the literal text {_short(source)} here "
                 "(quote it if that is what you mean)"
             )
             kind = "null_as_text"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 from . import libyaml as Y
 from .libyaml import YAMLError, YAMLReaderError
@@ -96,6 +96,7 @@ def compose_documents(text: str) -> List[Node]:
     docs: List[Node] = []
     anchors: Dict[str, Node] = {}
     stack: List[Union[SequenceNode, MappingNode]] = []
+    open_ids: Set[int] = set()  # the collections in ``stack``
     pending_key: List[Optional[Node]] = []  # per open mapping: the key awaiting a value
     root: Optional[Node] = None
 
@@ -127,6 +128,9 @@ def compose_documents(text: str) -> List[Node]:
             target = anchors.get(ev.anchor or "")
             if target is None:
                 raise YAMLDocumentError(f"found undefined alias {ev.anchor!r}", mark)
+            if id(target) in open_ids:
+                # `&a [*a]`: a node containing itself has no (finite) value
+                raise YAMLDocumentError(f"found recursive alias {ev.anchor!r}", mark)
             attach(target)
         elif kind in (Y.SEQUENCE_START, Y.MAPPING_START):
             coll: Union[SequenceNode, MappingNode]
@@ -138,9 +142,10 @@ def compose_documents(text: str) -> List[Node]:
                 anchors[ev.anchor] = coll
             attach(coll)
             stack.append(coll)
+            open_ids.add(id(coll))
             pending_key.append(None)
         elif kind in (Y.SEQUENCE_END, Y.MAPPING_END):
-            stack.pop()
+            open_ids.discard(id(stack.pop()))
             pending_key.pop()
         elif kind == Y.DOCUMENT_START:
             root = None
@@ -196,9 +201,17 @@ def _unsupported(tag: str, mark: Mark) -> YAMLDocumentError:
     return YAMLDocumentError(f"a {shown} value has no JSON form (unsupported tag)", mark)
 
 
-def _scalar(node: ScalarNode) -> Any:
+def _scalar(node: ScalarNode, engine: bool = False) -> Any:
     text = node.value
     tag = node.tag
+    if engine and tag is not None:
+        # The contract engine reads every scalar outside `enum` values by its text and
+        # the target field, whatever its tag: only a `!!str` null stays text, and a
+        # `!name` tag on a null names a keyword (`type: !string`, serde's enum syntax).
+        null_body = node.plain and _NULL.match(text) is not None
+        if tag.startswith("!") and tag != "!" and null_body:
+            return tag[1:]
+        tag = _STR_TAG if tag == _STR_TAG and null_body else None
     if tag is not None and tag != "!":
         if tag == _STR_TAG:
             return text
@@ -227,9 +240,13 @@ def _typed(kind: str, text: str) -> Any:
     return float(_int(text)) if _INT.match(text) else _float(text)
 
 
-def construct(node: Node) -> Any:
+def construct(node: Node, *, engine: bool = False) -> Any:
     """The Python value of ``node`` (deeply, without recursion: documents nested deeper
-    than Python's recursion limit are fine). Raises :class:`YAMLDocumentError`."""
+    than Python's recursion limit are fine). Raises :class:`YAMLDocumentError`.
+
+    ``engine=True`` reads a contract as the contract engine (serde_yaml) does where the
+    YAML 1.2 core schema differs: tags are ignored (a ``!!str`` null stays text) and
+    ``<<`` is an ordinary key, not a merge."""
     done: Dict[int, Any] = {}
     # post-order over an explicit stack; aliases are shared objects, built once
     todo: List[Tuple[Node, bool]] = [(node, False)]
@@ -239,10 +256,10 @@ def construct(node: Node) -> Any:
         if key in done:
             continue
         if isinstance(current, ScalarNode):
-            done[key] = _scalar(current)
+            done[key] = _scalar(current, engine)
             continue
         plain_tag = _SEQ_TAG if isinstance(current, SequenceNode) else _MAP_TAG
-        if current.tag not in (None, "!", plain_tag):  # !!set, !!omap, !custom
+        if not engine and current.tag not in (None, "!", plain_tag):  # !!set, !!omap, !custom
             raise _unsupported(current.tag, current.start_mark)
         if not expanded:
             todo.append((current, True))
@@ -256,11 +273,11 @@ def construct(node: Node) -> Any:
         if isinstance(current, SequenceNode):
             done[key] = [done[id(c)] for c in current.value]
         else:
-            done[key] = _mapping(current, done)
+            done[key] = _mapping(current, done, merge=not engine)
     return done[id(node)]
 
 
-def _mapping(node: MappingNode, done: Dict[int, Any]) -> Dict[str, Any]:
+def _mapping(node: MappingNode, done: Dict[int, Any], merge: bool) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     merged: Dict[str, Any] = {}
     for k, v in node.value:
@@ -268,7 +285,7 @@ def _mapping(node: MappingNode, done: Dict[int, Any]) -> Dict[str, Any]:
             raise YAMLDocumentError(
                 "found a non-scalar mapping key (JSON keys are strings)", k.start_mark
             )
-        if k.value == _MERGE and k.plain and k.tag is None:
+        if merge and k.value == _MERGE and k.plain and k.tag is None:
             value = done[id(v)]
             sources = value if isinstance(v, SequenceNode) else [value]
             for source in sources:
