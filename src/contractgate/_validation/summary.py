@@ -42,10 +42,15 @@ _INDEX = re.compile(r"\[\d+\]")
 Key = Tuple[str, str]
 
 
+def is_count(value: object) -> bool:
+    """The one rule for counts, positions and example limits: an int >= 0, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def check_count(name: str, value: object) -> None:
-    """The one rule for positions and example limits: an int >= 0, not a bool (checked
-    where a caller hands one in, so a bad value fails before any work)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    """:func:`is_count`, or a ``ValueError`` naming ``name`` (checked where a caller hands
+    one in, so a bad value fails before any work)."""
+    if not is_count(value):
         raise ValueError(f"{name} must be an int >= 0, got {value!r}")
 
 
@@ -84,6 +89,9 @@ class ValidationSummary:
     ``None`` (the empty ``ValidationSummary()``) takes the other operand's value when
     added, so the empty summary is the identity of ``+``. Adding summaries made with
     different ``max_examples`` is refused: the result would depend on the merge order.
+    A summary is checked when it is made: ``total``, ``passed`` and the counts are ints
+    >= 0 (not bools), and a row holds at most ``max_examples`` examples, kept in
+    position order.
     """
 
     total: int = 0
@@ -93,16 +101,23 @@ class ValidationSummary:
     max_examples: Optional[int] = None
 
     def __post_init__(self) -> None:
-        if self.max_examples is not None:
-            check_count("max_examples", self.max_examples)
-        if self.max_examples is None and any(self.examples.values()):
+        n = self.max_examples
+        if n is not None:
+            check_count("max_examples", n)
+        if n is None and any(self.examples.values()):
             raise ValueError("a summary with examples needs max_examples")
-        if not 0 <= self.passed <= self.total:
-            raise ValueError(f"passed={self.passed} must lie in 0..total={self.total}")
-        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
-        object.__setattr__(
-            self, "examples", MappingProxyType({k: tuple(v) for k, v in self.examples.items()})
-        )
+        check_count("total", self.total)
+        if not (is_count(self.passed) and self.passed <= self.total):
+            raise ValueError(f"passed={self.passed!r} must lie in 0..total={self.total}")
+        counts = dict(self.counts)
+        for key, c in counts.items():
+            check_count(f"count of {key!r}", c)
+        examples = {k: tuple(sorted(v)) for k, v in self.examples.items()}
+        for key, ex in examples.items():
+            if n is not None and len(ex) > n:
+                raise ValueError(f"{len(ex)} examples for {key!r}, more than max_examples={n}")
+        object.__setattr__(self, "counts", MappingProxyType(counts))
+        object.__setattr__(self, "examples", MappingProxyType(examples))
 
     # ---- reading
     @property
@@ -205,26 +220,30 @@ class ValidationSummary:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ValidationSummary:
+        """Read back what :meth:`to_dict` wrote (``failed`` is derived, not read). Anything
+        else (a fractional or bool count, a ``null`` field, a row given twice …) is a
+        ``ValueError``, never a coerced value."""
         try:
             counts: Dict[Key, int] = {}
             examples: Dict[Key, Tuple[Example, ...]] = {}
-            for row in raw.get("violations", ()):
-                key = (str(row["field"]), str(row["kind"]))
-                counts[key] = int(row["count"])
+            for row in _mappings(_mapping(raw, "summary").get("violations", []), "violations"):
+                key = (_text(row, "field"), _text(row, "kind"))
+                if key in counts:
+                    raise ValueError(f"row {key!r} given twice")
+                counts[key] = row["count"]
                 ex = tuple(
-                    Example(int(e["partition"]), int(e["offset"]), str(e["field"]),
-                            str(e["message"]))
-                    for e in row.get("examples", ())
-                )
+                    Example(_position(e, "partition"), _position(e, "offset"),
+                            _text(e, "field"), _text(e, "message"))
+                    for e in _mappings(row.get("examples", []), "examples")
+                )  # fmt: skip
                 if ex:
                     examples[key] = ex
-            limit = raw.get("max_examples")
             return cls(
-                total=int(raw["total"]),
-                passed=int(raw["passed"]),
+                total=raw["total"],
+                passed=raw["passed"],
                 counts=counts,
                 examples=examples,
-                max_examples=None if limit is None else int(limit),
+                max_examples=raw.get("max_examples"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a ValidationSummary dict: {exc}") from None
@@ -237,6 +256,31 @@ class ValidationSummary:
             f"ValidationSummary(total={self.total}, passed={self.passed}, "
             f"failed={self.failed}, rows={len(self.counts)}, max_examples={self.max_examples})"
         )
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _mappings(value: object, what: str) -> List[Mapping[str, Any]]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{what} must be an array, got {type(value).__name__}")
+    return [_mapping(item, f"{what} item") for item in value]
+
+
+def _text(obj: Mapping[str, Any], name: str) -> str:
+    value = obj[name]
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _position(obj: Mapping[str, Any], name: str) -> int:
+    value = obj[name]
+    check_count(name, value)
+    return int(value)
 
 
 def _merged_limit(a: Optional[int], b: Optional[int]) -> Optional[int]:
@@ -313,15 +357,30 @@ class Tally:
 # ---------------------------------------------------------------------------- rendering
 
 
+def _shown(text: str) -> str:
+    """``text`` on one line: characters that do not print (a newline, U+2028, NBSP …) as
+    their ``\\n`` / ``\\u2028`` escapes. For the table only; the data keeps the text."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _field(name: str) -> str:
+    """A field for the table; the field named by the empty string shows as ``''``."""
+    return _shown(name) or "''"
+
+
 def _render(s: ValidationSummary) -> str:
-    pct = f" ({100.0 * s.failed / s.total:.2f}% failed)" if s.total else ""
+    # the share in int arithmetic: 100.0 * failed overflows a float past ~1e306
+    pct = f" ({100 * s.failed / s.total:.2f}% failed)" if s.total else ""
     head = f"{s.total:,} events: {s.passed:,} passed, {s.failed:,} failed{pct}"
     rows = s.rows()
     if not rows:
         return head
     table = [("field", "kind", "count", "first at (partition:offset)")]
     for f, k, n, ex in rows:
-        table.append((f, k, f"{n:,}", " ".join(f"{e.partition}:{e.offset}" for e in ex)))
+        at = " ".join(f"{e.partition}:{e.offset}" for e in ex)
+        table.append((_field(f), _shown(k), f"{n:,}", at))
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     lines = [head, ""]
     for i, (name, kind, count, at) in enumerate(table):
@@ -335,5 +394,7 @@ def _render(s: ValidationSummary) -> str:
         lines.append("")
         lines.append("first example of each:")
         for k, e in shown:
-            lines.append(f"  {e.partition}:{e.offset} {e.field} [{k}] {e.message}")
+            lines.append(
+                f"  {e.partition}:{e.offset} {_field(e.field)} [{_shown(k)}] {_shown(e.message)}"
+            )
     return "\n".join(lines)
