@@ -365,3 +365,20 @@ def test_result_equality_ignores_timing() -> None:
     a = ValidationResult(True, (), 0)
     b = ValidationResult(True, (), 17)
     assert a == b and hash(a) == hash(b)
+
+
+@pytest.mark.parametrize("now", ["x", True, float("nan")])
+def test_a_bad_now_for_many_events_fails_before_any_is_read(now: Any) -> None:
+    """``validate_many``, ``validate_batch`` and ``validate_envelope`` take ``now`` for
+    many events at once: a value that is no clock was accepted silently when no freshness
+    rule read it (an empty input, a contract without one) and failed midway otherwise."""
+    compiled = Contract.from_yaml(
+        "version: '1'\nname: t\nenvelope: {records_path: data}\nontology:\n  entities:\n"
+        "    - {name: a, type: string}\n"
+    ).compile()
+    with pytest.raises((TypeError, ValueError), match="now must be"):
+        compiled.validate_many([], now=now)
+    with pytest.raises((TypeError, ValueError), match="now must be"):
+        compiled.validate_batch([], now=now)
+    with pytest.raises((TypeError, ValueError), match="now must be"):
+        compiled.validate_envelope({"data": []}, now=now)

@@ -54,7 +54,7 @@ from .reference import (
     enum_sets,
     run_checks,
 )
-from .rules import Now, Tail
+from .rules import Now, Tail, check_now
 from .values import jsondecode as _jsondecode
 from .values.eventvalues import (
     MISSING,
@@ -488,6 +488,7 @@ class CompiledContract:
     ) -> Iterator[ValidationResult]:
         """Validate each event independently, lazily (no batch rules). ``events`` as
         ``ingest`` takes them: one mapping is one event; text is refused."""
+        check_now(now)  # for many events: fails now, not midway or never
         it = iter_events(events)
         if now is None and not self._timing:
             return map(self._gen, it)
@@ -509,6 +510,7 @@ class CompiledContract:
     def validate_batch(self, events: Iterable[Any], *, now: Now = None) -> List[ValidationResult]:
         """Validate a request's worth of events as ``/ingest`` does: each event, then the
         batch uniqueness rules, whose violations are appended to the events they hit."""
+        check_now(now)
         batch = list(iter_events(events))
         results = [self.validate(e, now=now) for e in batch]
         for i, v in self.uniqueness_violations(batch):
@@ -519,6 +521,7 @@ class CompiledContract:
     def validate_envelope(self, payload: Any, *, now: Now = None) -> BatchValidationResult:
         """Validate an envelope payload (RFC-038, spec §7.2) for a contract with
         ``envelope``: the wrapper checks, then each record under ``records_path``."""
+        check_now(now)
         envelope = self.contract.envelope
         if envelope is None:
             raise ContractCompileError(

@@ -151,7 +151,8 @@ def compliance_check(declared: FrozenSet[str]) -> EventRule:
 def check_now(now: object) -> None:
     """The one rule for ``now``: None (the clock), a ``datetime``, or a finite number of
     Unix seconds (not a bool). Checked where a rule reads it and where a caller hands it
-    to many events at once (partitions, Dask, Spark), so a bad value fails early, named."""
+    to many events at once (``validate_many``/``validate_batch``/``validate_envelope``,
+    partitions, Dask, Spark), so a bad value fails early, named."""
     if now is None or isinstance(now, datetime):
         return
     if not isinstance(now, (int, float)) or isinstance(now, bool):
