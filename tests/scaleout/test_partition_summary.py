@@ -66,6 +66,18 @@ def test_raw_lines_decode_the_gateway_way_and_bad_lines_are_counted() -> None:
     assert s.counts[(ROOT_FIELD, PARSE_ERROR)] == 3
 
 
+@pytest.mark.parametrize("line", ["\x0c", "\u00a0", " \u2028 ", b"\x0b", b"\x1c\n"])
+def test_a_line_of_what_json_does_not_call_whitespace_is_not_blank(line: Any) -> None:
+    """Blank lines are skipped as the CLI's readers skip them: JSON whitespace only
+    (space, tab, CR, LF). A form feed, NBSP or U+2028 line was skipped as blank (Python's
+    ``strip``) and passed, where the gateway refuses the line."""
+    report = validate_chunk(COMPILED, [line], failures_only=False)
+    (outcome,) = report.outcomes
+    assert not outcome.passed
+    assert str(outcome.violations[0].kind) == PARSE_ERROR
+    assert validate_chunk(COMPILED, [" \t\r\n"], failures_only=False).outcomes == ()
+
+
 def test_raw_lines_answer_alike_with_and_without_the_native_decoder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

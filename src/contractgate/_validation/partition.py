@@ -93,8 +93,12 @@ def _check_arguments(partition: int, start: int, now: Now) -> None:
 
 
 def is_blank(item: Any) -> bool:
-    """A blank line (only whitespace) of raw JSON text: skipped, its offset kept."""
-    return not (item.strip() if isinstance(item, str) else bytes(item).strip())
+    """A blank line of raw JSON text (only JSON whitespace: space, tab, CR, LF, as the
+    CLI's readers skip them; a form feed or NBSP is no whitespace to the gateway):
+    skipped, its offset kept."""
+    if isinstance(item, str):
+        return not item.strip(" \t\r\n")
+    return not bytes(item).strip(b" \t\r\n")
 
 
 def _error(kind: str, err: Exception) -> Tuple[Violation, ...]:
