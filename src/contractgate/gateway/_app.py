@@ -28,7 +28,7 @@ from ._storage import Storage
 from ._transforms import contract_salt
 from ._wire import Abort, Response, empty, new_id, std_error
 
-__all__ = ["GatewayApp", "body_caps", "generate_api_key", "valid_key_format"]
+__all__ = ["KEY_FORMAT", "GatewayApp", "body_caps", "generate_api_key", "valid_key_format"]
 
 log = logging.getLogger("contractgate.gateway")
 
@@ -49,8 +49,17 @@ def generate_api_key() -> str:
     return "cg_live_" + secrets.token_hex(24)
 
 
+#: What :func:`valid_key_format` asks of a key, for the errors that refuse one.
+KEY_FORMAT = (
+    "API keys must start with 'cg_' and be at least 12 printable ASCII characters, without spaces"
+)
+
+
 def valid_key_format(key: str) -> bool:
-    return key.startswith("cg_") and len(key) >= 12
+    """``cg_`` and at least 12 characters, each printable ASCII other than a space: what
+    an ``x-api-key`` header carries unchanged (HTTP trims surrounding whitespace, and has
+    no agreed encoding for other characters), so a request can present the key."""
+    return key.startswith("cg_") and len(key) >= 12 and all("!" <= ch <= "~" for ch in key)
 
 
 class GatewayApp:
@@ -93,7 +102,7 @@ class GatewayApp:
         allowed_contract_ids: Optional[FrozenSet[str]] = None,
     ) -> ApiKey:
         if not valid_key_format(key):
-            raise ValueError("API keys must start with 'cg_' and be at least 12 characters long")
+            raise ValueError(KEY_FORMAT)
         info = ApiKey(
             key=key,
             id=new_id(),

@@ -10,6 +10,7 @@ splits one request across two databases).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
@@ -41,6 +42,7 @@ __all__ = [
     "no_stable",
     "positive_number",
     "resolve",
+    "timeout_seconds",
     "usage_period",
     "version_not_found",
 ]
@@ -65,6 +67,18 @@ def positive_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise ValueError(f"{name} must be a finite number greater than 0, got {value!r}")
     return float(value)
+
+
+def timeout_seconds(name: str, value: Any) -> float:
+    """A timeout: a :func:`positive_number` of seconds the platform can wait on a socket
+    or a lock (``threading.TIMEOUT_MAX``, ~292 years on Linux); a longer one would make
+    every connection fail with an ``OverflowError``."""
+    seconds = positive_number(name, value)
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValueError(
+            f"{name} must be at most {threading.TIMEOUT_MAX:.0f} seconds, got {value!r}"
+        )
+    return seconds
 
 
 def bucket_size(name: str, value: Any) -> float:

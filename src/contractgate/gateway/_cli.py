@@ -248,6 +248,13 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"contractgate gateway: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:  # the contracts path cannot be looked at: too long, no permission
+        print(
+            f"contractgate gateway: cannot read the contracts folder {args.contracts}: "
+            f"{e.strerror or e}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     for problem in gw.problems:
         print(f"contractgate gateway: warning: {problem}", file=sys.stderr)
     import sqlite3  # present: the gateway imported it

@@ -9,8 +9,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Type, Union
 
-from ._app import GatewayApp, generate_api_key, valid_key_format
-from ._call import ApiKey, GatewayConfig, bucket_size, positive_number
+from ._app import KEY_FORMAT, GatewayApp, generate_api_key, valid_key_format
+from ._call import ApiKey, GatewayConfig, bucket_size, positive_number, timeout_seconds
 from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
 from ._faults import FaultInjector
 from ._server import GatewayServer, ServerLimits
@@ -30,7 +30,7 @@ ApiKeysArg = Union[None, str, Iterable[str], Mapping[str, Optional[Mapping[str, 
 def _check_key(spec: Mapping[str, Any]) -> None:
     """An API key's spec as given: its format, and its own bucket when it has one."""
     if not isinstance(spec["key"], str) or not valid_key_format(spec["key"]):
-        raise ValueError("API keys must start with 'cg_' and be at least 12 characters")
+        raise ValueError(KEY_FORMAT)
     if spec.get("rate_limit_rps") is not None:
         positive_number("rate_limit_rps", spec["rate_limit_rps"])
     if spec.get("rate_limit_burst") is not None:
@@ -96,6 +96,10 @@ class LocalGateway:
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer in 0..65535, got {port!r}")
+        if not isinstance(host, str) or not host.strip():  # "" would bind every interface
+            raise ValueError(
+                f"host must not be empty, got {host!r} (0.0.0.0 listens on every interface)"
+            )
         self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)
@@ -111,7 +115,7 @@ class LocalGateway:
             store_payloads=store_payloads,
             plan=plan,
             monthly_event_limit=monthly_event_limit,
-            request_timeout=positive_number("request_timeout", request_timeout),
+            request_timeout=timeout_seconds("request_timeout", request_timeout),
             rate_limit_rps=positive_number("rate_limit_rps", rate_limit_rps),
             rate_limit_burst=bucket_size("rate_limit_burst", rate_limit_burst),
         )

@@ -51,7 +51,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ._app import GatewayApp, body_caps
-from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, positive_number
+from ._call import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, positive_number, timeout_seconds
 from ._faults import Fault
 from ._http import BODY_BUFFER, BODY_LAYER, Request
 from ._wire import FIELD_CTL, HTTP_TOKEN, Response, dumps, empty, std_error
@@ -88,8 +88,9 @@ class ServerLimits:
     header_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        for name in ("max_connections", "idle_timeout", "header_timeout"):
-            positive_number(name, getattr(self, name))
+        positive_number("max_connections", self.max_connections)
+        for name in ("idle_timeout", "header_timeout"):
+            timeout_seconds(name, getattr(self, name))
         if not isinstance(self.max_connections, int):
             raise ValueError(f"max_connections must be an integer, got {self.max_connections!r}")
 
@@ -523,6 +524,8 @@ class GatewayServer(HTTPServer):
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
+        if ":" in address[0]:  # an IPv6 address (as base_url brackets it)
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     # -- accepting ----------------------------------------------------------------------
