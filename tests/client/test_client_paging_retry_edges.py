@@ -351,8 +351,8 @@ def _hint_api(make_api: Any, gw: Any, **kwargs: Any) -> Any:
         ({"Retry-After": "-3"}, None, 0.0, 0.005),  # negative: now
         ({}, {"error": "rate_limit_exceeded", "retry_after_ms": 0}, 0.0, 0.005),
         ({}, {"error": "rate_limit_exceeded", "retry_after_ms": 120}, 0.12, 0.12 * 1.1 + 0.005),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, None, 0.0, 0.005),  # past: now
         # no usable hint: back-off (0.04 s, with equal jitter)
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, None, 0.02, 0.04),
         ({"Retry-After": "nan"}, None, 0.02, 0.04),
         ({}, None, 0.02, 0.04),
     ],
