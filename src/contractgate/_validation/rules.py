@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Sequence, Union
 
 from . import messages as M
-from .values.eventvalues import I64_MAX, I64_MIN, MISSING, f64, is_number, resolve
+from .values.eventvalues import I64_MAX, I64_MIN, MISSING, f64, is_number, jtype, resolve
 from .values.jsonvalue import EventTypeError, render_f64
 from .violations import Violation
 
@@ -69,7 +69,7 @@ def metric_check(m: MetricDefinition) -> EventRule:
     missing = M.METRIC_MISSING.violation(field, name=name, field=field)
 
     def check_metric(event: Any, out: Out, now: Now) -> None:
-        v = resolve(event, field)
+        v = lookup(event, field)
         if v is MISSING or not is_number(v):
             out.append(missing)
             return
@@ -90,6 +90,17 @@ def metric_check(m: MetricDefinition) -> EventRule:
     return check_metric
 
 
+def lookup(event: Any, dotted: str) -> Any:
+    """The value a metric or quality rule reads (:func:`resolve`), or MISSING. A value
+    without JSON text (a ``set``, a ``datetime``, NaN) is :class:`EventTypeError`, an int
+    beyond f64 ``EventDecodeError``, as wherever the ontology reads one: the gateway never
+    sees such a value, so no verdict on it is the engine's."""
+    v = resolve(event, dotted)
+    if v is not MISSING:
+        jtype(v)
+    return v
+
+
 def quality_check(q: QualityRule) -> Optional[EventRule]:
     """The per-event check of a quality rule; None for rules checked per batch
     (uniqueness) or never (validity, freshness without ``max_age_seconds``)."""
@@ -100,7 +111,7 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
         empty = M.COMPLETENESS_EMPTY.violation(field, field=field)
 
         def check_completeness(event: Any, out: Out, now: Now) -> None:
-            v = resolve(event, field)
+            v = lookup(event, field)
             if v is MISSING or v is None:
                 out.append(absent)
             elif v == "" and isinstance(v, str):
@@ -113,7 +124,7 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
         not_ts = M.FRESHNESS_NOT_TIMESTAMP.violation(field, field=field)
 
         def check_freshness(event: Any, out: Out, now: Now) -> None:
-            v = resolve(event, field)
+            v = lookup(event, field)
             if v is MISSING:
                 return
             if not (isinstance(v, int) and not isinstance(v, bool) and I64_MIN <= v <= I64_MAX):
@@ -150,27 +161,53 @@ def compliance_check(declared: FrozenSet[str]) -> EventRule:
 
 def check_now(now: object) -> None:
     """The one rule for ``now``: None (the clock), a ``datetime``, or a finite number of
-    Unix seconds (not a bool). Checked where a rule reads it and where a caller hands it
-    to many events at once (``validate_many``/``validate_batch``/``validate_envelope``,
-    partitions, Dask, Spark), so a bad value fails early, named."""
-    if now is None or isinstance(now, datetime):
-        return
-    if not isinstance(now, (int, float)) or isinstance(now, bool):
-        raise TypeError(
-            f"now must be Unix seconds (an int or float), a datetime or None, "
-            f"not {type(now).__name__}: {now!r}"
-        )
-    if not math.isfinite(now):
-        raise ValueError(f"now must be a finite number of Unix seconds, got {now!r}")
+    Unix seconds (not a bool), within the engine's clock (an i64 of seconds). Checked
+    where a rule reads it and where a caller hands it to many events at once
+    (``validate_many``/``validate_batch``/``validate_envelope``, partitions, Dask,
+    Spark), so a bad value fails early, named."""
+    if now is not None:
+        _given_seconds(now)
 
 
 def _now_seconds(now: Now) -> int:
     if now is None:
         return int(time.time() // 1)
+    return _given_seconds(now)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
+def _given_seconds(now: object) -> int:
+    """``now`` as the engine's clock reads it: whole Unix seconds, rounded down, exactly
+    (a naive ``datetime`` is local time, as ``datetime.timestamp()`` reads it)."""
     if isinstance(now, datetime):
-        return math.floor(now.timestamp())
-    check_now(now)
-    return math.floor(now)
+        if now.utcoffset() is None:
+            try:
+                now = now.astimezone()
+            except (OverflowError, ValueError, OSError) as exc:
+                raise ValueError(
+                    f"now must be a datetime the local time zone can place, got {now!r}; "
+                    "give it a tzinfo"
+                ) from exc
+        seconds: int = (now - _EPOCH) // _SECOND
+        return seconds
+    if not isinstance(now, (int, float)) or isinstance(now, bool):
+        raise TypeError(
+            f"now must be Unix seconds (an int or float), a datetime or None, "
+            f"not {type(now).__name__}: {now!r}"
+        )
+    if isinstance(now, float) and not math.isfinite(now):
+        raise ValueError(f"now must be a finite number of Unix seconds, got {now!r}")
+    seconds = math.floor(now)
+    if not I64_MIN <= seconds <= I64_MAX:
+        shown = repr(now) if isinstance(now, float) else f"an int of {seconds.bit_length()} bits"
+        raise ValueError(
+            f"now must be Unix seconds within the engine's clock (a signed 64-bit count), "
+            f"got {shown}"
+        )
+    return seconds
 
 
 def wrap_i64(x: int) -> int:
