@@ -522,6 +522,8 @@ class Contract:
     def to_dict(self) -> Dict[str, Any]:
         """The canonical serialised form (§1.13): every key present, absent options as
         ``None``, ``number`` as ``"float"``, bounds as floats, non-finite floats as ``None``.
+        So an infinite bound (``min: .inf``) reads back from it as no bound: keep the
+        YAML (``source_text``) to round-trip such a contract exactly.
         """
         return {
             "version": self.version,

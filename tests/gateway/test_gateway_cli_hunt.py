@@ -112,6 +112,16 @@ def test_an_empty_host_is_a_usage_error(empty_contracts: Path) -> None:
     assert "host must not be empty" in err and "Traceback" not in err
 
 
+def test_an_empty_db_path_is_a_usage_error(empty_contracts: Path) -> None:
+    """``--db "$DB"`` with the variable unset used SQLite's throw-away temporary
+    database: the run looked persistent and kept nothing."""
+    rc, err = _usage_error(["--contracts", str(empty_contracts), "--db", ""])
+    assert rc == 2, err
+    assert "db must be" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match="db must be"):
+        LocalGateway(contracts_dir=str(empty_contracts), db="")
+
+
 def _ipv6_loopback() -> bool:
     if not socket.has_ipv6:
         return False

@@ -103,6 +103,8 @@ class LocalGateway:
         self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)
+        if not self.db.strip():  # SQLite's throw-away database: looks kept, keeps nothing
+            raise ValueError(f"db must be a file path or ':memory:', got {db!r}")
         self.host = host
         self._requested_port = int(port)
         self.org_id = str(org_id) if org_id is not None else DEFAULT_ORG_ID
