@@ -69,8 +69,9 @@ def metric_check(m: MetricDefinition) -> EventRule:
     missing = M.METRIC_MISSING.violation(field, name=name, field=field)
 
     def check_metric(event: Any, out: Out, now: Now) -> None:
-        v = lookup(event, field)
+        v = resolve(event, field)
         if v is MISSING or not is_number(v):
+            no_verdict_without_json(v)
             out.append(missing)
             return
         x = f64(v)
@@ -90,15 +91,14 @@ def metric_check(m: MetricDefinition) -> EventRule:
     return check_metric
 
 
-def lookup(event: Any, dotted: str) -> Any:
-    """The value a metric or quality rule reads (:func:`resolve`), or MISSING. A value
-    without JSON text (a ``set``, a ``datetime``, NaN) is :class:`EventTypeError`, an int
-    beyond f64 ``EventDecodeError``, as wherever the ontology reads one: the gateway never
-    sees such a value, so no verdict on it is the engine's."""
-    v = resolve(event, dotted)
+def no_verdict_without_json(v: Any) -> None:
+    """Before a metric or quality rule gives a verdict on a value other than the plain
+    ones it expects: a value without JSON text (a ``set``, a ``datetime``, NaN) is
+    :class:`EventTypeError`, an int beyond f64 ``EventDecodeError``, as wherever the
+    ontology reads one (the gateway never sees such a value, so no verdict on it is the
+    engine's). Called off the common path only: the expected values need no check."""
     if v is not MISSING:
         jtype(v)
-    return v
 
 
 def quality_check(q: QualityRule) -> Optional[EventRule]:
@@ -111,11 +111,14 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
         empty = M.COMPLETENESS_EMPTY.violation(field, field=field)
 
         def check_completeness(event: Any, out: Out, now: Now) -> None:
-            v = lookup(event, field)
+            v = resolve(event, field)
             if v is MISSING or v is None:
                 out.append(absent)
-            elif v == "" and isinstance(v, str):
-                out.append(empty)
+            else:
+                if type(v) is not str:
+                    no_verdict_without_json(v)
+                if isinstance(v, str) and not v:
+                    out.append(empty)
 
         return check_completeness
     if kind == "freshness" and q.max_age_seconds is not None:
@@ -124,10 +127,11 @@ def quality_check(q: QualityRule) -> Optional[EventRule]:
         not_ts = M.FRESHNESS_NOT_TIMESTAMP.violation(field, field=field)
 
         def check_freshness(event: Any, out: Out, now: Now) -> None:
-            v = lookup(event, field)
+            v = resolve(event, field)
             if v is MISSING:
                 return
             if not (isinstance(v, int) and not isinstance(v, bool) and I64_MIN <= v <= I64_MAX):
+                no_verdict_without_json(v)
                 out.append(not_ts)
                 return
             ts = int(v)
