@@ -233,3 +233,23 @@ def test_sigterm_under_load_stops_cleanly_and_leaves_whole_batches(
     finally:
         con.close()
     assert rows >= 20 * 50 and rows % 50 == 0
+
+
+def test_a_request_arriving_while_the_gateway_stops_is_refused_unprocessed(
+    contracts_dir: Path,
+) -> None:
+    """A request read on a kept-alive connection after shutdown began, but before the
+    connections were closed, was handled after the database closed: a traceback and a
+    500 ("Cannot operate on a closed database", seen under SIGTERM with clients
+    ingesting). It is answered 503 without being processed."""
+    gw = LocalGateway(contracts_dir=str(contracts_dir)).start()
+    try:
+        with httpx.Client(base_url=gw.base_url, headers={"x-api-key": gw.api_key}) as client:
+            assert client.get("/health").status_code == 200  # the connection stays open
+            server = gw._server
+            assert server is not None
+            server.shutdown()  # stopping: no new connection, open ones still read
+            answer = client.get("/health")
+            assert answer.status_code == 503 and answer.headers["connection"] == "close"
+    finally:
+        gw.stop()

@@ -384,7 +384,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         app = self.server.app
         started = time.perf_counter()
-        self.server.enter()
+        if not self.server.enter():
+            self.close_connection = True
+            self._send_bare(503)
+            return
         try:
             raw_path, _, query = self.path.partition("?")
             if raw_path.startswith(("http://", "https://")):  # absolute-form target
@@ -590,9 +593,15 @@ class GatewayServer(HTTPServer):
             else:
                 self._conns.discard(conn)
 
-    def enter(self) -> None:
+    def enter(self) -> bool:
+        """Count a request in flight; False once the server is stopping: the request is
+        then answered 503 unprocessed (the database may already be closed, and
+        :meth:`close_connections` has stopped waiting)."""
         with self._lock:
+            if self._stopping.is_set():
+                return False
             self._active += 1
+            return True
 
     def leave(self) -> None:
         with self._lock:
