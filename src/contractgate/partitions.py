@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._http.chunking import check_max_batch_events
 from ._http.ingest_plan import check_idempotency_key
-from ._http.transport import split_contract_ref
+from ._http.transport import check_client_options, normalise_base_url, split_contract_ref
 from ._validation.partition import is_blank
 from ._validation.summary import check_count
 from .client import Client
@@ -50,7 +50,8 @@ class ClientConfig:
 
     ``api_key=None`` lets each worker read ``CONTRACTGATE_API_KEY`` from its own
     environment, so the key need not travel in the task graph; ``base_url=None`` reads
-    ``CONTRACTGATE_BASE_URL`` likewise.
+    ``CONTRACTGATE_BASE_URL`` likewise. The values given are checked as ``Client``
+    checks them, when the config is made.
     """
 
     base_url: Optional[str] = None
@@ -58,6 +59,15 @@ class ClientConfig:
     org_id: Optional[str] = None
     timeout: Optional[float] = None
     max_retries: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        # The client's own checks, here: a task would otherwise fail on each worker.
+        if self.base_url is not None:
+            normalise_base_url(self.base_url)
+        check_client_options(
+            api_key=self.api_key, org_id=self.org_id, timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
 
     def client(self) -> Client:
         return Client(

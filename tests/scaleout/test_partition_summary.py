@@ -392,3 +392,39 @@ def test_a_partition_is_read_as_ingest_reads_events() -> None:
     for entry in (validate_partition, validate_chunk, summarize_partition):
         with pytest.raises(TypeError, match="events must be an iterable of JSON values"):
             entry(COMPILED, '{"order_id": "x"}')  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"base_url": "ftp://gateway"}, ValueError, "http:// or https://"),
+        ({"base_url": "http://u:secret@gw"}, ValueError, "user name or password"),
+        ({"api_key": "   "}, ValueError, "api_key"),
+        ({"api_key": "cg_key\nX-Injected: 1"}, ValueError, "api_key"),
+        ({"org_id": "org\r\n"}, ValueError, "org_id"),
+        ({"timeout": 0}, ValueError, "timeout"),
+        ({"timeout": float("nan")}, ValueError, "timeout"),
+        ({"timeout": "30"}, TypeError, "timeout"),
+        ({"max_retries": 2.0}, TypeError, "max_retries"),
+        ({"max_retries": True}, TypeError, "max_retries"),
+    ],
+)
+def test_a_client_config_is_checked_where_it_is_made(
+    kwargs: Any, error: type, words: str
+) -> None:
+    # Each task builds its Client from the config: a bad value used to surface only
+    # there, once per task, after the graph was shipped.
+    from contractgate.partitions import ClientConfig
+
+    with pytest.raises(error, match=words) as info:
+        ClientConfig(**kwargs)
+    assert "secret" not in str(info.value) and "cg_key" not in str(info.value)
+
+
+def test_a_client_config_leaves_unset_fields_to_each_worker(monkeypatch: Any) -> None:
+    from contractgate.partitions import ClientConfig
+
+    monkeypatch.delenv("CONTRACTGATE_BASE_URL", raising=False)
+    cfg = ClientConfig()  # workers read CONTRACTGATE_BASE_URL / _API_KEY themselves
+    assert cfg.base_url is None and cfg.api_key is None
+    assert ClientConfig(base_url="http://127.0.0.1:9/", timeout=5).timeout == 5

@@ -161,6 +161,29 @@ def check_header_value(what: str, value: str) -> None:
         raise ValueError(f"{what} starts or ends with whitespace")
 
 
+def check_client_options(
+    *,
+    api_key: Optional[str] = None,
+    org_id: Optional[str] = None,
+    timeout: TimeoutTypes = None,
+    max_retries: Optional[int] = None,
+) -> None:
+    """The checks on a client's key, organisation, timeout and retry count (``None``: not
+    given), shared with ``partitions.ClientConfig``, which each task turns into a client:
+    a bad value is refused where it is written, not once per task."""
+    if api_key is not None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValueError("api_key must be a non-empty string")
+        check_header_value("api_key", api_key)  # never echoed: it is a secret
+    if org_id is not None:
+        check_header_value("org_id", str(org_id))
+    normalise_timeout(timeout, DEFAULT_TIMEOUT)
+    if max_retries is not None:
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool):
+            raise TypeError("max_retries must be an int")
+        RetryPolicy(max_retries=max_retries)
+
+
 class Transport:
     """Immutable client configuration plus request builders and decoders."""
 
@@ -188,19 +211,15 @@ class Transport:
         self._base = normalise_base_url(base_url)
         self._base_url = httpx.URL(self._base)
         self._api_key = api_key
+        check_client_options(
+            api_key=api_key, org_id=org_id, timeout=timeout, max_retries=max_retries
+        )
         if api_key is not None:
-            if not isinstance(api_key, str) or not api_key.strip():
-                raise ValueError("api_key must be a non-empty string")
-            check_header_value("api_key", api_key)  # never echoed: it is a secret
             register_secret(api_key)
-        if org_id is not None:
-            check_header_value("org_id", str(org_id))
         self._org_id = org_id
         self._timeout = normalise_timeout(timeout, DEFAULT_TIMEOUT)
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
-            if not isinstance(max_retries, int) or isinstance(max_retries, bool):
-                raise TypeError("max_retries must be an int")
             policy = dataclasses.replace(policy, max_retries=max_retries)
         self._policy = policy
         if max_response_bytes is None:
