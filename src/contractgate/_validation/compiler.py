@@ -410,7 +410,10 @@ class CompiledContract:
 
         Returns every violation, in the engine's order. A passing event returns a shared
         result object. ``validation_us`` is 0 unless the contract was compiled with
-        ``timing=True`` (a passing event takes well under a microsecond).
+        ``timing=True`` (a passing event takes well under a microsecond). Only the values
+        the contract reads are inspected (a walk of every value would cost more than the
+        checks): a value with no JSON form where the contract never looks passes here,
+        and the clients refuse it before sending.
         """
         if self._timing:
             t0 = time.perf_counter_ns()
