@@ -520,7 +520,8 @@ def status_to_exception(status: int) -> Type[HTTPError]:
     cls = _BY_STATUS.get(status)
     if cls is not None:
         return cls
-    return ServerError if status >= 500 else HTTPError
+    # HTTP allows three-digit statuses up to 999 (a proxy's 999): only 5xx are the server's
+    return ServerError if 500 <= status <= 599 else HTTPError
 
 
 def raise_for_status(status: int, body: Any, default_message: Optional[str] = None) -> None:

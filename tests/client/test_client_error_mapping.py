@@ -158,6 +158,9 @@ TABLE = [
     ("get", 418, b"I'm a teapot", E.HTTPError, 1, "I'm a teapot (HTTP 418 I'm a Teapot from"),
     ("get", 451, {"error": "blocked"}, E.HTTPError, 1, "blocked (HTTP 451 Unavailable For"),
     ("get", 599, b"", E.ServerError, 3, "(HTTP 599 from GET /contracts/"),
+    # HTTP allows 600-999 (a proxy's 999 "request denied"): not 5xx, never retried
+    ("get", 600, b"", E.HTTPError, 1, "(HTTP 600 from GET /contracts/"),
+    ("v1", 999, b"denied", E.HTTPError, 1, "denied (HTTP 999 from POST /v1/ingest"),
     ("get", 304, b"", E.HTTPError, 1, "(HTTP 304 Not Modified from GET /contracts/"),
 ]  # fmt: skip
 

@@ -36,6 +36,7 @@ from ..exceptions import (
     InvalidResponseError,
     PlanLimitExceededError,
     RateLimitError,
+    ServerError,
 )
 from .logging import logger, redact_headers
 from .request import (
@@ -199,7 +200,7 @@ class RequestRun(Generic[T]):
             return self._schedule(self._policy.auth_retry_delay, err)
         if status == 408:
             return self._retry_or_fail(err, ambiguous=True, pre_write=False)
-        if status >= 500:
+        if isinstance(err, ServerError):  # 5xx (600-999 are not: never retried)
             body = err.body
             gateway_json = (
                 status == 500
