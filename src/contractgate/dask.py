@@ -166,11 +166,12 @@ def ingest_bag(
     max_examples: int = 5,
     split_every: Optional[int] = None,
 ) -> db.Item:
-    """Ingest every partition of ``bag`` (events) into the gateway, each under its own
+    """Ingest every partition of ``bag`` into the gateway, each under its own
     idempotency key (``<job_id>:<contract_id>:p<partition>``), and reduce the answers
-    to one :class:`IngestReport` (an Item: ``.compute(retries=2)``). A task re-run after
-    a worker died, or a whole job re-run with the same ``job_id`` within 24 hours,
-    replays the stored batches instead of storing them again."""
+    to one :class:`IngestReport` (an Item: ``.compute(retries=2)``). Items are events or
+    raw NDJSON lines (``db.read_text``), read as :func:`validate_bag` reads them. A task
+    re-run after a worker died, or a whole job re-run with the same ``job_id`` within 24
+    hours, replays the stored batches instead of storing them again."""
     _check_bag("ingest_bag", bag, "ingest_dataframe")
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     _check_split_every(split_every)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._http.chunking import check_max_batch_events
 from ._http.ingest_plan import check_idempotency_key
 from ._http.transport import check_client_options, normalise_base_url, split_contract_ref
-from ._validation.partition import is_blank
+from ._validation.inputs import iter_events
+from ._validation.partition import LINE_TYPES, is_blank
 from ._validation.summary import check_count
 from .client import Client
 from .exceptions import EventDecodeError, EventEncodeError
@@ -33,7 +34,6 @@ __all__ = [
     "PartitionIngest",
     "check_ingest_arguments",
     "check_job_id",
-    "ingest_lines",
     "ingest_partition",
     "partition_key",
 ]
@@ -232,41 +232,30 @@ def ingest_partition(
     """Ingest one partition (a task's events, in the same order on every run) under
     the partition's idempotency key; see :func:`partition_key`.
 
+    Items are read as validation reads them (:func:`~contractgate.validator.
+    validate_chunk`): decoded events, or raw JSON text (``str``/``bytes``: one NDJSON
+    line) decoded the gateway's way. Blank lines are not sent but keep their offsets, so
+    the report's positions are the ones validation gives; a line that is not JSON cannot
+    be sent: it raises :class:`~contractgate.EventEncodeError` naming its partition and
+    offset (validation counts it as a ``parse_error``).
+
     Errors propagate (a :class:`~contractgate.PartialIngestError` after some batches
     were stored) so the engine retries the task; the retry replays what was stored.
     The events must come out the same on a re-run, in the same order: a partition
     read from files is; a partition built from ``random`` or the clock is not.
     """
-    return _ingest(
-        events, _same_offset, client, contract_id, job_id, partition, version,
-        max_batch_events, max_examples,
-    )
-
-
-def ingest_lines(
-    lines: Iterable[Union[str, bytes]],
-    *,
-    client: ClientConfig,
-    contract_id: str,
-    job_id: str,
-    partition: int,
-    version: Optional[str] = None,
-    max_batch_events: int = 1000,
-    max_examples: int = 5,
-) -> PartitionIngest:
-    """:func:`ingest_partition` for raw JSON text (``str``/``bytes``, one event per item:
-    NDJSON lines), decoded the gateway's way. Blank lines are not sent but keep their
-    offsets, so the report's positions are the ones validation gives the same lines. A
-    line that is not JSON cannot be sent: it raises :class:`~contractgate.EventEncodeError`
-    naming its partition and offset (validation counts it as a ``parse_error``)."""
+    items = iter_events(events)
     skipped: List[int] = []  # offsets of the blank lines, filled while the ingest reads
 
-    def events() -> Iterator[Any]:
-        for offset, line in enumerate(lines):
+    def sent() -> Iterator[Any]:
+        for offset, item in enumerate(items):
+            if not isinstance(item, LINE_TYPES):
+                yield item
+                continue
             try:
-                yield decode_event(line)
+                yield decode_event(item)
             except EventDecodeError as err:
-                if not is_blank(line):
+                if not is_blank(item):
                     raise EventEncodeError(
                         offset,
                         f"partition {partition}, offset {offset} is not JSON the gateway "
@@ -275,13 +264,9 @@ def ingest_lines(
                 skipped.append(offset)
 
     return _ingest(
-        events(), lambda index: _row_offset(skipped, index), client, contract_id, job_id,
+        sent(), lambda index: _row_offset(skipped, index), client, contract_id, job_id,
         partition, version, max_batch_events, max_examples,
     )
-
-
-def _same_offset(index: int) -> int:
-    return index
 
 
 def _row_offset(skipped: Sequence[int], index: int) -> int:

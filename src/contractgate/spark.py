@@ -47,7 +47,6 @@ from .partitions import (
     IngestReport,
     PartitionIngest,
     check_ingest_arguments,
-    ingest_lines,
     ingest_partition,
 )
 from .validator import (
@@ -213,10 +212,10 @@ def ingest_dataframe(
     max_examples: int = 5,
 ) -> IngestReport:
     """:func:`ingest_rdd` for a DataFrame, rows read as in :func:`validate_dataframe`.
-    ``json_column`` rows go through :func:`~contractgate.partitions.ingest_lines`: blank
-    and null rows are not sent but keep their offsets, and a row that is not JSON fails
-    its task with an :class:`~contractgate.EventEncodeError` naming partition and offset
-    (it cannot be sent)."""
+    ``json_column`` rows are raw JSON lines, read as validation reads them: blank and
+    null rows are not sent but keep their offsets, and a row that is not JSON fails its
+    task with an :class:`~contractgate.EventEncodeError` naming partition and offset (it
+    cannot be sent)."""
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
     _check_json_column(df, json_column)
@@ -386,8 +385,7 @@ def _arrow_ingest(
     max_examples: int,
     batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
-    ingest = ingest_partition if json_column is None else ingest_lines
-    part = ingest(
+    part = ingest_partition(
         _arrow_events(batches, json_column, null_cells),
         client=client,
         contract_id=contract_id,

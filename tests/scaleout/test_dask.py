@@ -255,3 +255,22 @@ def test_bad_arguments_fail_on_the_driver() -> None:
         validate_bag(bag, COMPILED, now="today")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="now must be a finite number"):
         validate_dataframe(ddf, COMPILED, now=float("inf"))
+
+
+def test_ingest_bag_of_read_text_lines_sends_their_events(
+    cluster: Client, gateway: LocalGateway, tmp_path: Path
+) -> None:
+    """The documented pipeline: ``db.read_text`` lines straight into ``ingest_bag``, read
+    as ``validate_bag`` reads them (they were sent as JSON strings, every one failing)."""
+    from cg_scaleout_testlib import USER_EVENTS
+
+    for f in range(2):
+        rows = [json.dumps(user_event(20_000 + 100 * f + i)) for i in range(50)]
+        (tmp_path / f"{f}.ndjson").write_text("\n".join([*rows[:25], "", *rows[25:]]) + "\n")
+    lines = db.read_text(str(tmp_path / "*.ndjson"))
+    cid = gateway.contract_id("user_events")
+    config = ClientConfig(base_url=gateway.base_url, api_key=gateway.api_key)
+    report = ingest_bag(lines, cid, job_id="text-job", client=config).compute()
+    _, summary = validate_bag(lines, USER_EVENTS).compute()
+    assert (report.total, report.failed) == (100, 10)
+    assert report.summary == summary

@@ -428,3 +428,37 @@ def test_a_client_config_leaves_unset_fields_to_each_worker(monkeypatch: Any) ->
     cfg = ClientConfig()  # workers read CONTRACTGATE_BASE_URL / _API_KEY themselves
     assert cfg.base_url is None and cfg.api_key is None
     assert ClientConfig(base_url="http://127.0.0.1:9/", timeout=5).timeout == 5
+
+
+def test_ingesting_raw_lines_sends_the_events_they_hold_as_validation_reads_them() -> None:
+    """Validation reads a ``str``/``bytes`` item as one raw JSON event (an NDJSON line),
+    but the partition ingest sent it as a JSON *string*: ``ingest_bag(read_text(...))``
+    stored every event as a failing string ("Event must be a JSON object")."""
+    from cg_scaleout_testlib import USER_EVENTS, scaleout_gateway, stored_ids, user_event
+
+    from contractgate import EventEncodeError
+    from contractgate.partitions import ClientConfig, ingest_partition
+
+    lines: List[Any] = [json.dumps(user_event(i)) for i in range(20)]
+    lines[3] = lines[3].encode()
+    lines[5] = "  "  # blank: not sent, its offset kept (as validation does)
+    lines[7] = user_event(7)  # a decoded event among the lines
+    compiled = USER_EVENTS.compile()
+    expected = validate_chunk(compiled, lines, partition=0).summary
+    with scaleout_gateway() as gw:
+        config = ClientConfig(base_url=gw.base_url, api_key=gw.api_key)
+        cid = gw.contract_id("user_events")
+        got = ingest_partition(lines, client=config, contract_id=cid, job_id="raw", partition=0)
+        again = ingest_partition(
+            (x for x in lines), client=config, contract_id=cid, job_id="raw2", partition=0
+        )
+        stored = sorted(stored_ids(gw, cid))
+        with pytest.raises(EventEncodeError, match="partition 0, offset 1 is not JSON"):
+            ingest_partition([lines[0], "{nope"], client=config, contract_id=cid,
+                             job_id="bad", partition=0)  # fmt: skip
+        with pytest.raises(TypeError, match="not str"):
+            ingest_partition(lines[0], client=config, contract_id=cid, job_id="c",
+                             partition=0)  # fmt: skip
+    assert (got.total, got.passed, got.failed) == (19, 17, 2)
+    assert got.summary == expected == again.summary
+    assert stored == sorted(2 * [f"u{i:07d}" for i in range(20) if i != 5])

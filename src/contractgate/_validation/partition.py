@@ -37,7 +37,8 @@ __all__ = [
     "validate_partition",
 ]
 
-_TEXT = (str, bytes, bytearray, memoryview)
+#: The items read as raw JSON text (one event a line), not as decoded events.
+LINE_TYPES = (str, bytes, bytearray, memoryview)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _outcomes(
         for item in events:
             offset += 1
             try:
-                if isinstance(item, _TEXT):
+                if isinstance(item, LINE_TYPES):
                     try:
                         r = validate_json(item, now=now) if timed else validate_json(item)
                     except EventDecodeError as err:
