@@ -36,7 +36,8 @@ from typing import (
 
 from ._common import EXIT_INTERNAL, CLIError, Finding
 from ._events import parse_error_finding
-from ._readers import InputError, Position, text_locator
+from ._locate import Position, text_locator
+from ._readers import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future, ProcessPoolExecutor

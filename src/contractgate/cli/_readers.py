@@ -14,13 +14,17 @@
   NDJSON when the first line is a complete JSON value, else a (pretty-printed) JSON
   document; other input is read as YAML.
 
+Inputs are UTF-8: a UTF-16 or UTF-32 one is refused with its encoding's name, bytes
+that are not UTF-8 make a document unreadable at their line and column. Lines end at
+``\n`` (and, in YAML, ``\r``), never at U+2028 and friends.
+
 Events are decoded with the validator's serde_json-compatible decoder, so integers,
 floats and duplicate keys come out exactly as the gateway sees them.
 """
 
 from __future__ import annotations
 
-import bisect
+import io
 import json
 import os
 import re
@@ -29,6 +33,17 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Type, Union
 
 from ._common import EXIT_USAGE, CLIError, display_path, os_error_text
+from ._locate import (
+    TOKEN,
+    LineIndex,
+    Position,
+    YamlLines,
+    json_locator,
+    skip_value,
+    skip_ws,
+    text_locator,
+    yaml_locator,
+)
 
 INPUT_FORMATS = ("auto", "json", "ndjson", "yaml")
 
@@ -61,9 +76,6 @@ class InputError(CLIError):
 
 # --------------------------------------------------------------------------------------
 # records and locating a field inside one
-
-
-Position = Tuple[Optional[int], Optional[int]]
 
 
 @dataclass
@@ -164,189 +176,6 @@ def decode_record(record: Record) -> Record:
     return record
 
 
-def text_locator(raw: Union[bytes, str], line: int, column: int) -> Callable[[str], Position]:
-    """Find violation paths in one event's JSON text that starts at (``line``,
-    ``column``) of its file."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    return _json_locator(text, _skip_ws(text, 0), _LineIndex(text, line, column))
-
-
-class _LineIndex:
-    """Offset → (line, column) for one text, built once per file."""
-
-    def __init__(self, text: str, first_line: int = 1, first_col: int = 1) -> None:
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self._first_line = first_line
-        self._first_col = first_col
-
-    def position(self, offset: int) -> Tuple[int, int]:
-        i = bisect.bisect_right(self._starts, offset) - 1
-        col = offset - self._starts[i] + 1
-        if i == 0:
-            col += self._first_col - 1
-        return i + self._first_line, col
-
-
-# JSON scanning ------------------------------------------------------------------------
-
-_WS = re.compile(r"[ \t\n\r]*")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
-_SCALAR = re.compile(r"[^,\]}\s]*")
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    m = _WS.match(text, pos)
-    return m.end() if m else pos
-
-
-def _skip_value(text: str, pos: int) -> int:
-    """End offset of the JSON value starting at ``pos`` (structure only, no decoding)."""
-    ch = text[pos : pos + 1]
-    if ch == '"':
-        m = _STRING.match(text, pos)
-        return m.end() if m else len(text)
-    if ch in ("{", "["):
-        depth = 0
-        for m in _TOKEN.finditer(text, pos):
-            tok = m.group()
-            if tok in ("{", "["):
-                depth += 1
-            elif tok in ("}", "]"):
-                depth -= 1
-                if depth == 0:
-                    return m.end()
-        return len(text)
-    m = _SCALAR.match(text, pos)
-    return m.end() if m else pos
-
-
-def _object_members(text: str, pos: int) -> List[Tuple[str, int, int]]:
-    """(key, key offset, value offset) for the object at ``pos`` (best effort)."""
-    members: List[Tuple[str, int, int]] = []
-    pos = _skip_ws(text, pos + 1)
-    while pos < len(text) and text[pos] == '"':
-        m = _STRING.match(text, pos)
-        if not m:
-            break
-        try:
-            key = json.loads(m.group())
-        except ValueError:
-            break
-        key_pos = pos
-        pos = _skip_ws(text, m.end())
-        if text[pos : pos + 1] != ":":
-            break
-        pos = _skip_ws(text, pos + 1)
-        members.append((key, key_pos, pos))
-        pos = _skip_ws(text, _skip_value(text, pos))
-        if text[pos : pos + 1] != ",":
-            break
-        pos = _skip_ws(text, pos + 1)
-    return members
-
-
-def _array_elements(text: str, pos: int) -> List[int]:
-    out: List[int] = []
-    pos = _skip_ws(text, pos + 1)
-    if text[pos : pos + 1] == "]":
-        return out
-    while pos < len(text):
-        out.append(pos)
-        pos = _skip_ws(text, _skip_value(text, pos))
-        if text[pos : pos + 1] != ",":
-            break
-        pos = _skip_ws(text, pos + 1)
-    return out
-
-
-_INDEX = re.compile(r"\[(\d+)\]")
-
-
-def _walk_path(
-    path: str,
-    is_object: Callable[[Any], bool],
-    members: Callable[[Any], List[Tuple[str, Any, Any]]],
-    is_array: Callable[[Any], bool],
-    elements: Callable[[Any], List[Any]],
-    root: Any,
-) -> Any:
-    """Follow a violation path as far as it goes; return the position handle of the
-    deepest part found (the key of a member, or an array element). Object keys are
-    matched greedily (longest key first), so names that contain dots still resolve."""
-    node = root
-    handle = None
-    rest = path
-    while rest:
-        m = _INDEX.match(rest)
-        if m and is_array(node):
-            items = elements(node)
-            i = int(m.group(1))
-            if i >= len(items):
-                return handle
-            node = items[i]
-            handle = node
-            rest = rest[m.end() :]
-            if rest.startswith("."):
-                rest = rest[1:]
-            continue
-        if not is_object(node):
-            return handle
-        best = None
-        for key, key_handle, value in members(node):
-            if (rest == key or rest.startswith(key + ".") or rest.startswith(key + "[")) and (
-                best is None or len(key) >= len(best[0])
-            ):
-                best = (key, key_handle, value)
-        if best is None:
-            return handle
-        key, key_handle, node = best
-        handle = key_handle
-        rest = rest[len(key) :]
-        if rest.startswith("."):
-            rest = rest[1:]
-    return handle
-
-
-def _json_locator(text: str, start: int, index: _LineIndex) -> Callable[[str], Position]:
-    def locate(path: str) -> Position:
-        off = _walk_path(
-            path,
-            lambda p: text[p : p + 1] == "{",
-            lambda p: [(k, kp, vp) for k, kp, vp in _object_members(text, p)],
-            lambda p: text[p : p + 1] == "[",
-            lambda p: _array_elements(text, p),
-            start,
-        )
-        if off is None:
-            return None, None
-        return index.position(off)
-
-    return locate
-
-
-def _yaml_locator(node: Any) -> Callable[[str], Position]:
-    from .._validation.loading.yamldoc import MappingNode, ScalarNode, SequenceNode
-
-    def members(n: Any) -> List[Tuple[str, Any, Any]]:
-        return [(str(k.value), k, v) for k, v in n.value if isinstance(k, ScalarNode)]
-
-    def locate(path: str) -> Position:
-        found = _walk_path(
-            path,
-            lambda n: isinstance(n, MappingNode),
-            members,
-            lambda n: isinstance(n, SequenceNode),
-            lambda n: list(n.value),
-            node,
-        )
-        if found is None:
-            return None, None
-        return _node_position(found)
-
-    return locate
-
-
 # --------------------------------------------------------------------------------------
 # decoding
 
@@ -388,9 +217,37 @@ def _decode_text(data: bytes, file: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        column = char_column(data[line_start : err.start + 1], err.start - line_start + 1)
         raise InputError(
-            f"input is not valid UTF-8 (byte offset {err.start})", file=file, line=line
+            f"input is not valid UTF-8 (byte offset {err.start})",
+            file=file,
+            line=line,
+            column=column,
         ) from None
+
+
+# (byte order mark, or the NULs of the first two ASCII characters: RFC 4627 §3) → name
+_WIDE_ENCODINGS = (
+    (re.compile(b"\\A(?:\x00\x00\xfe\xff|\x00\x00\x00[^\x00])"), "UTF-32 (big-endian)"),
+    (re.compile(b"\\A(?:\xff\xfe\x00\x00|[^\x00]\x00\x00\x00)"), "UTF-32 (little-endian)"),
+    (re.compile(b"\\A(?:\xfe\xff|\x00[^\x00]\x00[^\x00])"), "UTF-16 (big-endian)"),
+    (re.compile(b"\\A(?:\xff\xfe|[^\x00]\x00[^\x00]\x00)"), "UTF-16 (little-endian)"),
+)
+
+
+def _check_not_wide(head: bytes, file: str) -> None:
+    """Refuse a UTF-16 or UTF-32 input from its first bytes: read as UTF-8, each line
+    would be a parse error full of NUL bytes (plus one for the NUL after the last
+    newline), or the whole file an error without a position."""
+    for pattern, name in _WIDE_ENCODINGS:
+        if pattern.match(head):
+            raise InputError(
+                f"input is {name} encoded, not UTF-8: save it as UTF-8",
+                file=file,
+                line=1,
+                column=1,
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -407,8 +264,8 @@ def read_json_document(
     """One JSON value; a top-level array is split into its events (decoded here, or left
     ``pending`` for the caller to decode). ``on_length`` learns the number of events."""
     loads, decode_error = _decoder()
-    index = _LineIndex(text)
-    pos = _skip_ws(text, 0)
+    index = LineIndex(text)
+    pos = skip_ws(text, 0)
     if text[pos : pos + 1] != "[":
         line, col = index.position(pos) if pos < len(text) else (1, 1)
         try:
@@ -417,7 +274,7 @@ def read_json_document(
             raise _document_error(err, text, file) from None
         if on_length is not None:
             on_length(1)
-        yield Record(0, line, col, value, _locator=_json_locator(text, pos, index))
+        yield Record(0, line, col, value, _locator=json_locator(text, pos, index))
         return
 
     spans = _split_array(text, pos)
@@ -430,10 +287,36 @@ def read_json_document(
         raise InputError("JSON parse error: malformed array", file=file)  # pragma: no cover
     if on_length is not None:
         on_length(len(spans))
+    from .._validation.values.jsonvalue import MAX_DEPTH as max_depth
+
     for i, (start, end) in enumerate(spans):
         line, col = index.position(start)
-        record = Record(i, line, col, raw=text[start:end], raw_column=col, decoded=False)
+        raw_str = text[start:end]
+        record = Record(i, line, col, raw=raw_str, raw_column=col, decoded=False)
+        if raw_str[:1] not in ("{", "[", '"') or (
+            raw_str.count("[") + raw_str.count("{") >= max_depth
+        ):
+            _decode_in_its_array(record, raw_str)
         yield record if pending else decode_record(record)
+
+
+def _decode_in_its_array(record: Record, raw: str) -> None:
+    """Decode an array element whose decoding depends on the array around it as the
+    gateway decodes it inside the file: the array is a nesting level of its own (an
+    element nested 127 deep is too deep), and a bare scalar is followed by more text
+    (``tru`` in ``[tru, 1]`` is "expected ident", not "EOF while parsing a value").
+    Other objects, arrays and strings end on their own bracket or quote: they are
+    decoded alone (possibly later, in a worker process)."""
+    loads, decode_error = _decoder()
+    try:
+        (record.value,) = loads(f"[{raw}]")
+    except decode_error as err:
+        code = str(getattr(err, "code", err))
+        line, col = _decode_error_position(err)
+        if line == 1 and col:
+            col -= 1  # the "[" in front
+        record.fail(code, line, col)
+    record.decoded = True
 
 
 def _split_array(text: str, pos: int) -> Optional[List[Tuple[int, int]]]:
@@ -442,10 +325,12 @@ def _split_array(text: str, pos: int) -> Optional[List[Tuple[int, int]]]:
     spans: List[Tuple[int, int]] = []
     depth = 0
     elem_start: Optional[int] = None
-    tokens = _TOKEN.finditer(text, pos)
+    tokens = TOKEN.finditer(text, pos)
     end_of_array = None
     for m in tokens:
         tok = m.group()
+        if tok == '"':  # a string that never ends
+            return None
         if tok in ("[", "{"):
             depth += 1
             if depth == 1:
@@ -476,17 +361,17 @@ def _split_array(text: str, pos: int) -> Optional[List[Tuple[int, int]]]:
             elem_start = m.end()
     if end_of_array is None:
         return None
-    if _skip_ws(text, end_of_array) != len(text):
+    if skip_ws(text, end_of_array) != len(text):
         return None
     for start, end in spans:
         # an element must be one value: "1 2" or '"a" "b"' is a structural error
-        if _skip_ws(text, _skip_value(text, start)) < end:
+        if skip_ws(text, skip_value(text, start)) < end:
             return None
     return spans
 
 
 def _trim(text: str, start: int, end: int) -> Optional[Tuple[int, int]]:
-    s = _skip_ws(text, start)
+    s = skip_ws(text, start)
     e = end
     while e > s and text[e - 1] in " \t\n\r":
         e -= 1
@@ -511,11 +396,6 @@ def iter_ndjson(
         index += 1
 
 
-def _node_position(node: Any) -> Position:
-    """1-based (line, column) where a YAML node starts."""
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
 def read_yaml(text: str, file: str) -> Iterator[Record]:
     """Each document is one event, or a list of events."""
     from .._validation.loading.yamldoc import (
@@ -523,7 +403,6 @@ def read_yaml(text: str, file: str) -> Iterator[Record]:
         YAMLError,
         compose_documents,
         construct,
-        error_position,
         error_text,
     )
 
@@ -531,10 +410,11 @@ def read_yaml(text: str, file: str) -> Iterator[Record]:
     # YAML allows a byte order mark; the libyaml port, like the engine reading contracts
     # (spec §1.1), counts it as a column and then misreads the next line's indentation
     text = text[1:] if text.startswith("\ufeff") else text
+    lines = YamlLines(text)
     try:
         documents = compose_documents(text)
     except YAMLError as err:
-        line, col = error_position(err)
+        line, col = lines.of_error(err)
         raise InputError(
             f"YAML parse error: {error_text(err)}", file=file, line=line, column=col
         ) from None
@@ -542,13 +422,13 @@ def read_yaml(text: str, file: str) -> Iterator[Record]:
     for doc in documents:
         items = list(doc.value) if isinstance(doc, SequenceNode) else [doc]
         for node in items:
-            line, col = _node_position(node)
+            line, col = lines.of_node(node)
             try:
                 value = construct(node)
                 raw = json.dumps(value, ensure_ascii=False, allow_nan=False)
                 event = loads(raw)
             except YAMLError as err:
-                eline, ecol = error_position(err)
+                eline, ecol = lines.of_error(err)
                 yield Record(
                     index,
                     line,
@@ -567,7 +447,7 @@ def read_yaml(text: str, file: str) -> Iterator[Record]:
                     error_column=col,
                 )
             else:
-                yield Record(index, line, col, event, _locator=_yaml_locator(node))
+                yield Record(index, line, col, event, _locator=yaml_locator(node, lines))
             index += 1
 
 
@@ -665,8 +545,13 @@ class RecordSource:
         return head + rest
 
     def _lines(self) -> Iterator[bytes]:
+        """The input's lines, split at "\\n" only (as the gateway splits NDJSON): a
+        bare "\\r" stays inside its line, whether the sniffer read the line or not."""
+        first = True
         if self._first:
-            yield from self._first.splitlines(keepends=True)
+            _check_not_wide(self._first, self.display)
+            first = False
+            yield from io.BytesIO(self._first)
             self._first = None
         while True:
             try:
@@ -675,6 +560,9 @@ class RecordSource:
                 raise InputError(f"cannot read: {os_error_text(err)}", file=self.display) from None
             if not line:
                 return
+            if first:
+                _check_not_wide(line, self.display)
+                first = False
             yield line
 
     def __iter__(self) -> Iterator[Record]:
@@ -691,6 +579,7 @@ class RecordSource:
             yield from iter_ndjson(self._lines(), pending=pending)
             return
         data = self._read_all()
+        _check_not_wide(data[:4], self.display)
         text = _decode_text(data, self.display)
         del data
         if self.format == "yaml":
@@ -719,7 +608,7 @@ def _is_complete_value(line: bytes) -> bool:
     """True when ``line`` holds a balanced JSON object/array (it may still be invalid)."""
     text = line.decode("utf-8", errors="replace")
     depth = 0
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         tok = m.group()
         if tok in ("{", "["):
             depth += 1
