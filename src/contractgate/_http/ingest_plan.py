@@ -9,7 +9,9 @@ Both clients drive an :class:`IngestPlan` the same way: ``fill()`` while
 
 from __future__ import annotations
 
+import bisect
 import collections
+import itertools
 import uuid
 from dataclasses import dataclass, field
 from typing import (
@@ -17,12 +19,15 @@ from typing import (
     Any,
     Deque,
     Dict,
+    Iterable,
     Iterator,
     List,
     Mapping,
     Optional,
     Sequence,
     Tuple,
+    Union,
+    overload,
 )
 
 import httpx
@@ -59,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .transport import Transport
 
 __all__ = [
+    "IndexRuns",
     "IngestOptions",
     "IngestPlan",
     "IngestRefused",
@@ -91,6 +97,93 @@ def check_idempotency_key(key: str) -> str:
             "the '#<n>' suffix the SDK adds for batches after the first"
         )
     return key
+
+
+class IndexRuns(Sequence[int]):
+    """Sorted positions held as ascending, disjoint runs (``range`` objects), one int per
+    run rather than per position: ``PartialIngestError.unsent_indexes`` when the unsent
+    positions are not one run (``AsyncClient``: a batch after the failed one was
+    acknowledged) of an input whose ``len()`` may be millions. A read-only sequence
+    (``len``, indexing, slicing, ``in``, iteration) equal to any sequence of the same
+    positions."""
+
+    __slots__ = ("_ends", "_runs")
+
+    def __init__(self, runs: Iterable[range]) -> None:
+        merged: List[range] = []
+        for run in runs:
+            if not run:
+                continue
+            if run.step != 1 or (merged and run.start < merged[-1].stop):
+                raise ValueError("runs must be ascending, disjoint ranges of step 1")
+            if merged and run.start == merged[-1].stop:
+                run = range(merged[-1].start, run.stop)
+                merged.pop()
+            merged.append(run)
+        self._runs: Tuple[range, ...] = tuple(merged)
+        # _ends[k]: how many positions runs 0..k hold
+        self._ends: Tuple[int, ...] = tuple(itertools.accumulate(len(r) for r in merged))
+
+    @property
+    def runs(self) -> Tuple[range, ...]:
+        return self._runs
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[int, Sequence[int]]:
+        if isinstance(i, slice):
+            picked = range(len(self))[i]
+            if picked.step == 1:
+                return IndexRuns(self._cut(picked.start, picked.stop))
+            return [self[k] for k in picked]
+        n = len(self)
+        k = i.__index__()
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("IndexRuns index out of range")
+        run = bisect.bisect_right(self._ends, k)
+        return self._runs[run][k - (self._ends[run] - len(self._runs[run]))]
+
+    def _cut(self, lo: int, hi: int) -> Iterator[range]:
+        """The runs of positions ``lo <= k < hi`` (by position in this sequence)."""
+        before = 0
+        for run, end in zip(self._runs, self._ends):
+            a, b = max(lo, before), min(hi, end)
+            if a < b:
+                yield run[a - before : b - before]
+            before = end
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.chain.from_iterable(self._runs)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        k = bisect.bisect_right([r.start for r in self._runs], value) - 1
+        return k >= 0 and value in self._runs[k]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IndexRuns):
+            return self._runs == other._runs
+        if isinstance(other, (range, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IndexRuns({list(self._runs)!r})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (IndexRuns, (self._runs,))
 
 
 @dataclass(frozen=True)
@@ -426,10 +519,9 @@ class IngestPlan:
         unread_from = None if self.exhausted or length is not None else self.seen
         if known > end:
             ranges.append(range(end, known))
-        if ranges and all(x.stop == y.start for x, y in zip(ranges, ranges[1:])):
-            unsent: Sequence[int] = range(ranges[0].start, ranges[-1].stop)
-        else:
-            unsent = [i for r in ranges for i in r]
+        runs = IndexRuns(ranges)
+        # one run is a plain range; several stay runs (never one int per position)
+        unsent: Sequence[int] = runs.runs[0] if len(runs.runs) == 1 else runs
         return PartialIngestError(
             accepted=merge_batches(acknowledged),
             unsent_indexes=unsent,
