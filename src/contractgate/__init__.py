@@ -48,6 +48,7 @@ from .exceptions import (
     ServerError,
     ServerTimeoutError,
     StaleContractWarning,
+    UnacknowledgedBatch,
     ValidationFailedError,
 )
 from .exceptions import (
@@ -262,6 +263,7 @@ __all__ = [
     "TopLevelReplayResponse",
     "Transform",
     "TransformKind",
+    "UnacknowledgedBatch",
     "Usage",
     "ValidationFailedError",
     "ValidationResult",

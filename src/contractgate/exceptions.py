@@ -8,6 +8,7 @@ clients' errors are defined further down in this module.
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Type
 
 __all__ = [
@@ -176,6 +177,7 @@ __all__ += [
     "RequestTimeoutError",
     "ServerError",
     "ServerTimeoutError",
+    "UnacknowledgedBatch",
     "ValidationFailedError",
     "raise_for_status",
     "status_to_exception",
@@ -454,6 +456,19 @@ class EventEncodeError(_Picklable, ContractGateError, ValueError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class UnacknowledgedBatch:
+    """Events of a chunked ingest the gateway did not acknowledge: ``indexes`` (positions
+    in the caller's input), whether they were ``sent`` (the gateway may have stored them)
+    and the ``idempotency_key`` they were sent with (None when not sent, or sent without
+    one: the legacy route, a dry run). Resending exactly these events with that key is
+    answered from the gateway's idempotency cache if it stored them."""
+
+    indexes: range
+    sent: bool
+    idempotency_key: Optional[str] = None
+
+
 class PartialIngestError(_Picklable, ContractGateError):
     """A chunked ingest stopped after some batches were acknowledged.
 
@@ -464,6 +479,11 @@ class PartialIngestError(_Picklable, ContractGateError):
     * ``cause``: the error that stopped the ingest (also ``__cause__``);
     * ``failed_idempotency_key``: the key of the batch that failed (resend those events
       with it to stay deduplicated);
+    * ``unacknowledged_batches``: the same positions as :class:`UnacknowledgedBatch`
+      runs: each batch that was sent and not acknowledged with its key (``AsyncClient``
+      may have several, beside batches acknowledged after them), and the runs never
+      sent. Resuming each one alone (``ingest(cid, events[b.indexes.start:
+      b.indexes.stop], idempotency_key=b.idempotency_key)``) stores every event once;
     * ``unread_from``: for an input without ``len()`` (a generator, an async iterable)
       whose end was not reached, the position where the SDK stopped reading it: the
       events from there on were neither read nor sent, are *not* in ``unsent_indexes``,
@@ -482,8 +502,10 @@ class PartialIngestError(_Picklable, ContractGateError):
         cause: BaseException,
         failed_idempotency_key: Optional[str] = None,
         unread_from: Optional[int] = None,
+        unacknowledged_batches: Sequence[UnacknowledgedBatch] = (),
     ) -> None:
         self.accepted = accepted
+        self.unacknowledged_batches = tuple(unacknowledged_batches)
         self.unsent_indexes = unsent_indexes
         self.first_unsent_index: Optional[int] = unsent_indexes[0] if unsent_indexes else None
         self.cause = cause

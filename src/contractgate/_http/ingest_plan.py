@@ -25,6 +25,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
     overload,
@@ -32,7 +33,7 @@ from typing import (
 
 import httpx
 
-from ..exceptions import ContractGateError, PartialIngestError
+from ..exceptions import ContractGateError, PartialIngestError, UnacknowledgedBatch
 from ..models import BatchAck, BatchIngestResponse, ResultStore, merge_batches
 from .chunking import (
     PER_EVENT_LIMIT,
@@ -240,6 +241,7 @@ class IngestPlan:
         self._ready_bytes = 0
         self.exhausted = False  # the input ended (flush() was called)
         self._acked: Dict[int, BatchIngestResponse] = {}
+        self._sent_keys: Dict[int, Optional[str]] = {}  # batch number -> key it was sent with
         self._failures: List[Tuple[int, BaseException]] = []
 
     # ------------------------------------------------------------------ reading
@@ -344,7 +346,7 @@ class IngestPlan:
     def request(self, batch: BatchPlan) -> PreparedRequest[BatchIngestResponse]:
         """The request for ``batch``: its exact bytes and (v1) its idempotency key."""
         body = self._bodies.pop(batch.number)
-        key = self.key_for(batch)
+        key = self._sent_keys[batch.number] = self.key_for(batch)
         opts = self.options
 
         def decode(r: RawResponse) -> BatchIngestResponse:
@@ -528,7 +530,24 @@ class IngestPlan:
             cause=error,
             failed_idempotency_key=getattr(error, "idempotency_key", None),
             unread_from=unread_from,
+            unacknowledged_batches=self._unacknowledged(acked_numbers, range(end, known)),
         )
+
+    def _unacknowledged(self, acked: Set[int], rest: range) -> List[UnacknowledgedBatch]:
+        """Each batch sent and not acknowledged with its key, and the runs of events never
+        sent (batches read ahead, then the positions never batched) joined."""
+        out: List[UnacknowledgedBatch] = []
+        runs = [(b.indexes, b.number) for b in self.batches if b.number not in acked]
+        for indexes, number in [*runs, (rest, -1)]:
+            if not indexes:
+                continue
+            if number in self._sent_keys:
+                out.append(UnacknowledgedBatch(indexes, True, self._sent_keys[number]))
+            elif out and not out[-1].sent and out[-1].indexes.stop == indexes.start:
+                out[-1] = UnacknowledgedBatch(range(out[-1].indexes.start, indexes.stop), False)
+            else:
+                out.append(UnacknowledgedBatch(indexes, False))
+        return out
 
     def interrupted(self, exc: BaseException) -> None:
         """Log progress when something other than the SDK's own errors (Ctrl-C, a
