@@ -14,13 +14,21 @@ Windows) has one folder per gateway URL::
     <root>/<host_port-hash>/<contract id>/latest.json  latest stable: version, SHA-256, check time
     <root>/<host_port-hash>/<contract id>/versions/<version>.json   the YAML and its SHA-256
 
+An id or a version is its own file name when it is plain lower-case ASCII (``1.2.0``, a
+UUID); any other is percent-escaped, cut to a length every file system takes and given a
+hash of the full text (``1.0.0-RC1`` -> ``1.0.0-RC1~<hash>``), so that two versions never
+share a file, even on a case-insensitive file system. A version file must also hold the
+contract id and version it is named for, or it is not used.
+
 A stable or deprecated version never changes, so its copy is used without asking the
 gateway. "Latest stable" (and a draft's YAML, which can still be edited) is re-checked
 once its copy is older than the TTL (``ttl=``, ``$CONTRACTGATE_CACHE_TTL``, default 60 s)
 with ``GET /v1/contracts/{id}/version``, which answers the version and the SHA-256 of its
-YAML: nothing more is downloaded while that hash matches. When the gateway cannot be
-reached, a due copy is still used, with a :class:`~contractgate.exceptions.StaleContractWarning`
-(and a log line on the ``contractgate`` logger).
+YAML: nothing more is downloaded while that hash matches. A name is resolved with the
+cached contract list within the TTL, and with the gateway's when the list does not know it.
+When the gateway cannot be reached (or answers 429, rate-limited), a due copy is still
+used, with a :class:`~contractgate.exceptions.StaleContractWarning` (and a log line on the
+``contractgate`` logger).
 
 Every file is written to a temporary file and renamed into place, so a reader sees the
 old file or the new one, never half of one; each version file carries the SHA-256 of
@@ -135,8 +143,14 @@ def fetch_deployed(
     gateway. Raises :class:`~contractgate.exceptions.DeployedContractError`; HTTP errors
     other than an unreachable gateway (401, 404…) propagate as the client raises them.
     """
-    if version is None:
+    if isinstance(contract, uuid.UUID):
+        contract = str(contract)
+    if not isinstance(contract, str):
+        raise TypeError(f"contract must be an id or a name (a str), not {contract!r}")
+    if not version:  # "" as "orders@": no pin
         contract, version = split_ref(contract)
+    elif not isinstance(version, str):
+        raise TypeError(f"version must be a str, not {version!r}")
     if not contract:
         raise DeployedContractError(
             "no contract id or name given", contract=contract, reason="unknown_contract"
@@ -163,7 +177,9 @@ def _ttl(ttl: Optional[float]) -> float:
         if value is None:
             return DEFAULT_TTL
     try:
-        seconds = float(value)
+        seconds = math.nan if isinstance(value, bool) else float(value)
+    except OverflowError:  # an int too large for a float: as long as forever
+        seconds = math.inf if value > 0 else math.nan
     except (TypeError, ValueError):
         seconds = math.nan
     if not seconds >= 0:
@@ -182,11 +198,12 @@ def _is_uuid(text: str) -> bool:
 
 
 def _unreachable() -> Tuple[Type[BaseException], ...]:
-    """The client errors that mean "the gateway cannot answer now" (use the cache)."""
-    from .exceptions import APITimeoutError, ServerError
+    """The client errors that mean "the gateway cannot answer now" (use the cache): no
+    connection, a time-out, a 5xx, or a 429 (the version poll is rate-limited)."""
+    from .exceptions import APITimeoutError, RateLimitError, ServerError
     from .exceptions import ConnectionError as GatewayConnectionError
 
-    return (GatewayConnectionError, APITimeoutError, ServerError)
+    return (GatewayConnectionError, APITimeoutError, ServerError, RateLimitError)
 
 
 class _Offline(Exception):
@@ -266,22 +283,27 @@ class _Fetch:
     # -- names ------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Tuple[str, Optional[str]]:
-        """(contract id, name or None) for an id or a name."""
+        """(contract id, name or None) for an id or a name (an id in its canonical,
+        lower-case spelling: one cache folder per contract)."""
         if _is_uuid(text):
-            return text, None
+            return str(uuid.UUID(text)), None
         path = os.path.join(self.root, "names.json")
         cached = _read_json(path)
-        names = cached.get("names") if isinstance(cached, dict) else None
-        fresh = isinstance(names, dict) and self._fresh(cached.get("checked_at"))
+        names = _valid_names(cached)
+        if names is None and os.path.exists(path):
+            _corrupt(path, "not a contract list (truncated or overwritten)")
+        # a name the list does not know may be a contract created since: ask
+        fresh = names is not None and text in names and self._fresh(cached.get("checked_at"))
         if not fresh:
             try:
                 contracts = self.ask(lambda c: c.list_contracts())
             except _Offline as off:
-                if not isinstance(names, dict) or text not in names:
+                if names is None or text not in names:
                     raise DeployedContractError(
                         f"cannot resolve contract name {text!r}: {off.reason}, and the cache "
-                        f"({self.root}) has never seen it; use the contract id",
+                        f"({path}) has never seen it; use the contract id",
                         contract=text,
+                        path=path,
                         reason="unreachable",
                     ) from None
                 # ids are permanent and renames rare: a note in the log, not a warning
@@ -296,9 +318,9 @@ class _Fetch:
                 for c in contracts:
                     names.setdefault(str(c.name), []).append(str(c.id))
                 _write_json(path, {"checked_at": self.clock(), "names": names})
-        assert isinstance(names, dict)
+        assert names is not None
         ids = names.get(text) or []
-        if len(ids) == 1 and isinstance(ids[0], str):
+        if len(ids) == 1:
             return ids[0], text
         if not ids:
             known = ", ".join(sorted(names)) or "none"
@@ -318,7 +340,7 @@ class _Fetch:
 
     def version(self, contract_id: str, name: Optional[str], version: str) -> DeployedYaml:
         path = self._version_path(contract_id, version)
-        entry, problem = _read_entry(path)
+        entry, problem = _read_entry(path, contract_id, version)
         if entry is not None and (entry.state in _IMMUTABLE or self._fresh(entry.checked_at)):
             return _with(entry, name=name or entry.name, source="cache", cache_path=path)
         try:
@@ -335,30 +357,34 @@ class _Fetch:
         pointer = _read_json(pointer_path)
         entry: Optional[DeployedYaml] = None
         problem: Optional[str] = None
+        pinned: Optional[str] = None  # the version latest.json names
+        where = pointer_path
         if _valid_pointer(pointer):
-            vpath = self._version_path(contract_id, pointer["version"])
-            entry, problem = _read_entry(vpath)
+            pinned = pointer["version"]
+            where = self._version_path(contract_id, pinned)
+            entry, problem = _read_entry(where, contract_id, pinned)
             if entry is not None and entry.sha256 != pointer["sha256"]:
-                entry, problem = None, f"{vpath} does not hold the hash latest.json names"
+                entry, problem = None, f"{where} does not hold the hash latest.json names"
             if entry is not None and self._fresh(pointer["checked_at"]):
-                return _with(entry, name=name or entry.name, source="cache", cache_path=vpath)
+                return _with(entry, name=name or entry.name, source="cache", cache_path=where)
+        elif os.path.lexists(pointer_path):
+            _, problem = _corrupt(pointer_path, "not a pointer (truncated or overwritten)")
         try:
             head = self.ask(lambda c: c.get_contract_version(contract_id))
         except _Offline as off:
             if entry is not None:
                 self._stale(f"latest stable {entry.label}", off.reason, pointer["checked_at"])
                 return _with(entry, name=name or entry.name, source="stale-cache")
-            version = pointer.get("version") if isinstance(pointer, dict) else None
-            where = pointer_path if version is None else self._version_path(contract_id, version)
-            raise self._no_copy(contract_id, name, version, where, problem, off) from None
-        version, digest = str(head.version), str(head.hash).lower()
+            raise self._no_copy(contract_id, name, pinned, where, problem, off) from None
+        version = head.version if isinstance(head.version, str) else ""
+        digest = str(head.hash).lower()
         if not version or not _SHA256.fullmatch(digest):
             raise _wrong_answer(
                 name or contract_id, None, "its latest-stable pointer has no version or no "
                 f"SHA-256 (version {head.version!r}, hash {head.hash!r})",
             )  # fmt: skip
         vpath = self._version_path(contract_id, version)
-        cached, _ = _read_entry(vpath)
+        cached, _ = _read_entry(vpath, contract_id, version)
         if cached is not None and cached.sha256 == digest:
             result = _with(cached, name=name or cached.name, source="cache", cache_path=vpath)
         else:
@@ -388,6 +414,8 @@ class _Fetch:
         if not isinstance(text, str) or not text.strip():
             raise _wrong_answer(name or contract_id, version, "it holds no YAML")
         digest = _sha256(text)
+        if digest is None:
+            raise _wrong_answer(name or contract_id, version, "its YAML is not valid Unicode")
         if expected is not None and digest != expected:
             raise DeployedContractError(
                 f"the gateway's YAML of {name or got.contract_id}@{got.version} does not "
@@ -421,15 +449,24 @@ class _Fetch:
         return os.path.join(self.root, _safe(contract_id), "versions", _safe(version) + ".json")
 
     def _fresh(self, checked_at: Any) -> bool:
-        if not isinstance(checked_at, (int, float)) or isinstance(checked_at, bool):
+        """Confirmed less than the TTL ago; a check time in the future (the clock went
+        back) proves nothing."""
+        at = _seconds(checked_at)
+        if at is None:
             return False
-        age = self.clock() - float(checked_at)
+        age = self.clock() - at
         return 0 <= age < self.ttl
 
     def _stale(self, what: str, reason: str, checked_at: Any) -> None:
-        when = _age_text(self.clock() - float(checked_at)) if _number(checked_at) else "?"
+        at = _seconds(checked_at)
+        if at is None:
+            when = "at an unknown time"
+        elif self.clock() < at:
+            when = "at a time still to come (the clock was set back)"
+        else:
+            when = f"{_age_text(self.clock() - at)} ago"
         message = (
-            f"using the cached {what} from {self.base_url}, last confirmed {when} ago: "
+            f"using the cached {what} from {self.base_url}, last confirmed {when}: "
             f"{reason}; a newer version may be deployed"
         )
         logger.warning("contractgate: %s", message)
@@ -488,18 +525,43 @@ def _gateway_dir(base_url: str) -> str:
     return f"{host}-{hashlib.sha256(base_url.encode('utf-8')).hexdigest()[:12]}"
 
 
+#: A name used as it is: lower-case ASCII, not a dot-name, short enough for any file system.
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+#: Names Windows reserves whatever their extension (``nul.json`` is the null device).
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?")
+
+
 def _safe(text: str) -> str:
-    """A file name for an id or a version (``/``, ``:``, ``%`` and the like escaped)."""
-    name = quote(text, safe="")
-    return name if name not in (".", "..") else quote(name, safe="").replace(".", "%2E")
+    """A file name for an id or a version, one per text: plain lower-case names as they
+    are; any other (``/``, ``..``, upper case, Unicode, NUL, very long) percent-escaped,
+    cut to 80 characters and suffixed with a hash of the whole text. So two texts never
+    share a file, not even on a case-insensitive file system (``RC1`` / ``rc1``), and no
+    name is too long for the file system."""
+    if _PLAIN.fullmatch(text) and not _RESERVED.fullmatch(text):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{quote(text, safe='', errors='surrogatepass')[:80]}~{digest}"
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _sha256(text: str) -> Optional[str]:
+    """The SHA-256 of ``text`` in UTF-8; None for text UTF-8 cannot encode (a lone
+    surrogate from a ``\\ud800`` escape), which no YAML holds."""
+    try:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        return None
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _seconds(v: Any) -> Optional[float]:
+    """A Unix time or age read from a cache file as a finite float, else None (a string,
+    ``true``, ``NaN``, ``Infinity``, an integer too large for a float)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _age_text(seconds: float) -> str:
@@ -514,11 +576,12 @@ def _age_text(seconds: float) -> str:
 
 
 def _read_json(path: str) -> Any:
-    """The JSON in ``path``, or None when it is missing or not JSON."""
+    """The JSON in ``path``, or None when it is missing or not JSON (a directory, bytes
+    that are not UTF-8, nesting too deep for the parser)."""
     try:
         with open(path, "rb") as fh:
             return json.loads(fh.read().decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 
@@ -560,30 +623,33 @@ def _entry_json(e: DeployedYaml) -> Dict[str, Any]:
     }
 
 
-_ENTRY_TYPES: List[Tuple[str, Tuple[type, ...]]] = [
-    ("contract_id", (str,)),
-    ("version", (str,)),
-    ("state", (str,)),
-    ("base_url", (str,)),
-    ("fetched_at", (int, float)),
-    ("checked_at", (int, float)),
-    ("sha256", (str,)),
-    ("yaml", (str,)),
-]
+_ENTRY_TEXTS = ("contract_id", "version", "state", "base_url", "sha256", "yaml")
+_ENTRY_TIMES = ("fetched_at", "checked_at")
 
 
-def _read_entry(path: str) -> Tuple[Optional[DeployedYaml], Optional[str]]:
-    """A cached version, or (None, why it cannot be used) — None, None when absent."""
-    if not os.path.exists(path):
+def _read_entry(
+    path: str, contract_id: str, version: str
+) -> Tuple[Optional[DeployedYaml], Optional[str]]:
+    """The cached ``contract_id@version``, or (None, why it cannot be used) — None, None
+    when absent. A file holding another version (copied, or named alike on a file system
+    that ignores case) is not used."""
+    if not os.path.lexists(path):
         return None, None
     doc = _read_json(path)
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
         return _corrupt(path, "not a cache entry (truncated or overwritten)")
-    for key, types in _ENTRY_TYPES:
-        if not isinstance(doc.get(key), types):
+    for key in _ENTRY_TEXTS:
+        if not isinstance(doc.get(key), str):
+            return _corrupt(path, f"its {key!r} is missing or malformed")
+    for key in _ENTRY_TIMES:
+        if _seconds(doc.get(key)) is None:
             return _corrupt(path, f"its {key!r} is missing or malformed")
     if _sha256(doc["yaml"]) != doc["sha256"]:
         return _corrupt(path, "its YAML does not match its SHA-256")
+    if doc["version"] != version or not _same_id(doc["contract_id"], contract_id):
+        return _corrupt(
+            path, f"it holds {doc['contract_id']}@{doc['version']}, not {contract_id}@{version}"
+        )
     name = doc.get("name")
     entry = DeployedYaml(
         contract_id=doc["contract_id"],
@@ -610,9 +676,22 @@ def _valid_pointer(doc: Any) -> bool:
     return (
         isinstance(doc, dict)
         and isinstance(doc.get("version"), str)
+        and bool(doc["version"])
         and isinstance(doc.get("sha256"), str)
-        and _number(doc.get("checked_at"))
+        and _seconds(doc.get("checked_at")) is not None
     )
+
+
+def _valid_names(doc: Any) -> Optional[Dict[str, List[str]]]:
+    """The name -> ids map of a names.json, or None when it is not one (every name
+    mapping to a non-empty list of ids)."""
+    names = doc.get("names") if isinstance(doc, dict) else None
+    if not isinstance(names, dict):
+        return None
+    for ids in names.values():
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            return None
+    return names
 
 
 def _with(entry: DeployedYaml, **changes: Any) -> DeployedYaml:

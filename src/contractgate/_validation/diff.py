@@ -49,6 +49,7 @@ from .diff_model import (
     ContractDiff,
     Evidence,
     Impact,
+    norm_path,
     show_value,
     version_bump,
 )
@@ -109,6 +110,26 @@ class _Walk:
         self.new_patterns = new_patterns
         self._patterns_seen: Set[Tuple[Any, ...]] = set()
 
+    def indexed(self, path: str, new: bool) -> Dict[str, str]:
+        """The patterns that reach the values under array items at ``path`` (``tags[]``,
+        ``lines[].sku``) in one version: patterns are looked up by the value's path text
+        (``tags[0]``), so a field named ``tags[0]`` puts its pattern on element 0 (spec
+        §2.2, §4.5). Declared under ``items``, a pattern reaches nothing."""
+        patterns = self.new_patterns if new else self.old_patterns
+        return {k: p for k, p in patterns.items() if k != path and norm_path(k) == path}
+
+    def checks(self, d: FieldDefinition, path: str, *, in_items: bool, new: bool) -> bool:
+        """Whether a present value at ``path`` can fail ``d`` in that version, counting
+        the patterns the engine looks up at its path text whichever field declared them."""
+        if _constrains(d, in_items):
+            return True
+        # a bare 'any' (anything else constrains)
+        patterns = self.new_patterns if new else self.old_patterns
+        reaching = list(self.indexed(path, new).values())
+        if not in_items and path in patterns:
+            reaching.append(patterns[path])
+        return any(_live_pattern(p) for p in reaching)
+
     def add(
         self,
         kind: ChangeKind,
@@ -162,7 +183,7 @@ class _Walk:
         elif d.required:
             reason = f"events without '{path}' are now rejected (new {summary})"
             self.add(ChangeKind.FIELD_ADDED, path, None, summary, (B, N), reason)
-        elif _constrains(d, in_items):
+        elif self.checks(d, path, in_items=in_items, new=True):
             reason = (
                 f"'{path}' was not checked; events that already send it in another shape "
                 f"are now rejected (new {summary})"
@@ -180,7 +201,7 @@ class _Walk:
                 "; events without it, rejected before, now pass" if d.required else ""
             )
             self.add(ChangeKind.FIELD_REMOVED, path, summary, None, (B, consumers), reason)
-        elif d.required or _constrains(d, in_items):
+        elif d.required or self.checks(d, path, in_items=in_items, new=False):
             reason = (
                 f"'{path}' is no longer checked: events may omit it or carry any value "
                 f"(was {summary})"
@@ -242,12 +263,12 @@ class _Walk:
         ipath = f"{path}[]"
         if a is not None and b is not None:
             self.field(ipath, a, b, in_items=True, element=True)
-        elif b is not None and _constrains(b, True):
+        elif b is not None and self.checks(b, ipath, in_items=True, new=True):
             reason = f"elements of '{path}' are now checked ({_summary(b)})"
             self.add(
                 ChangeKind.CONSTRAINT_CHANGED, ipath, None, _summary(b), (B, N), reason, "items"
             )
-        elif a is not None and _constrains(a, True):
+        elif a is not None and self.checks(a, ipath, in_items=True, new=False):
             reason = f"elements of '{path}' are no longer checked (were {_summary(a)})"
             self.add(
                 ChangeKind.CONSTRAINT_CHANGED, ipath, _summary(a), None, (N, B), reason, "items"
@@ -276,17 +297,29 @@ class _Walk:
 
     def pattern(self, path: str, a: FieldDefinition, b: FieldDefinition, *, in_items: bool) -> None:
         if in_items:
-            pa, pb = a.pattern, b.pattern
-        else:  # the pattern the engine applies at this path, whichever field declared it
-            pa, pb = self.old_patterns.get(path), self.new_patterns.get(path)
-        if pa == pb:
+            if a.pattern != b.pattern:
+                reason = "patterns under array items are never compiled nor applied (spec §2.2)"
+                self.pattern_change(path, a.pattern, b.pattern, (N, N), reason)
+            old, new = self.indexed(path, False), self.indexed(path, True)
+            for key in dict.fromkeys([*old, *new]):
+                self.path_pattern(key, old.get(key), new.get(key), a, b)
             return
-        if in_items:
-            sides: Tuple[Impact, Impact] = (N, N)
-            reason = "patterns under array items are never compiled nor applied (spec §2.2)"
-        elif a.type.value not in _STRINGISH and b.type.value not in _STRINGISH:
+        # the pattern the engine applies at this path, whichever field declared it
+        pa, pb = self.old_patterns.get(path), self.new_patterns.get(path)
+        if pa != pb and a.type.value not in _STRINGISH and b.type.value not in _STRINGISH:
             if a.pattern == b.pattern:  # another field of this path changed it
                 return
+        self.path_pattern(path, pa, pb, a, b)
+
+    def path_pattern(
+        self, key: str, pa: Optional[str], pb: Optional[str], a: FieldDefinition, b: FieldDefinition
+    ) -> None:
+        """The pattern at path text ``key`` went from ``pa`` to ``pb``, judged for the
+        values ``a`` and ``b`` define."""
+        if pa == pb:
+            return
+        sides: Tuple[Impact, Impact]
+        if a.type.value not in _STRINGISH and b.type.value not in _STRINGISH:
             sides, reason = (N, N), f"a pattern never applies to {b.type.value} values"
         else:
             ea, eb = _live_pattern(pa), _live_pattern(pb)
@@ -299,6 +332,16 @@ class _Walk:
             else:
                 sides = (U, U)
                 reason = "two different patterns: which strings each accepts is not compared"
+        self.pattern_change(key, pa, pb, sides, reason)
+
+    def pattern_change(
+        self,
+        path: str,
+        pa: Optional[str],
+        pb: Optional[str],
+        sides: Tuple[Impact, Impact],
+        reason: str,
+    ) -> None:
         seen = (path, pa, pb, sides)
         if seen not in self._patterns_seen:  # duplicate fields share their path's pattern
             self._patterns_seen.add(seen)

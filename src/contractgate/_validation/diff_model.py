@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
+from . import messages as M
 from .values.eventvalues import render_value
 from .values.render import render_f64
 
@@ -336,13 +337,13 @@ def _verdict(compiled: CompiledContract, event: Any) -> Optional[Failing]:
     return out or None
 
 
-def _norm_path(p: str) -> str:
+def norm_path(p: str) -> str:
     return _INDEX.sub("[]", p)
 
 
 #: the violation kinds each change kind (or constraint) can cause
 _KINDS: Dict[str, Tuple[str, ...]] = {
-    "type_changed": ("type_mismatch",),
+    "type_changed": ("type_mismatch", "pattern_mismatch"),
     "required_changed": ("missing_required_field",),
     "pattern_changed": ("pattern_mismatch",),
     "enum_value_added": ("enum_violation",),
@@ -362,6 +363,14 @@ _KINDS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+#: how the calendar check of ``date`` ends its ``pattern_mismatch`` (a type's, not a pattern's)
+_CALENDAR = M.DATE.pieces[-1][0]
+
+#: the changes whose verdict covers everything inside the field (nested definitions
+#: not listed as changes of their own)
+_WHOLE = (ChangeKind.FIELD_ADDED, ChangeKind.FIELD_REMOVED, ChangeKind.TYPE_CHANGED)
+
+
 def _explains(c: ContractChange, field: str, message: str, kind: str) -> bool:
     """Whether the violation (``field``, ``message``, ``kind``) can come from ``c``."""
     key = c.constraint or c.kind.value
@@ -371,13 +380,20 @@ def _explains(c: ContractChange, field: str, message: str, kind: str) -> bool:
         kinds = _KINDS.get(key) if key in _KINDS else _KINDS.get(c.kind.value)
     if kinds is not None and kind not in kinds:
         return False
+    pattern_or_type = c.kind in (ChangeKind.PATTERN_CHANGED, ChangeKind.TYPE_CHANGED)
+    if kind == "pattern_mismatch" and pattern_or_type:
+        if message.endswith(_CALENDAR) != (c.kind is ChangeKind.TYPE_CHANGED):
+            return False
     if c.constraint in ("compliance_mode", "null_as_absent", "envelope"):
         return True
     if c.kind in (ChangeKind.ENUM_VALUE_ADDED, ChangeKind.ENUM_VALUE_REMOVED):
         value = c.after if c.before is None else c.before
         if f" value {render_value(value)} not in allowed set" not in message:
             return False
-    f = _norm_path(field)
-    p = c.path
-    # the field itself, a value inside it, or (for a parent's type or presence) its parent
-    return f == p or f.startswith((p + ".", p + "[")) or p.startswith((f + ".", f + "["))
+    f, p = norm_path(field), norm_path(c.path)
+    if f == p:
+        return True
+    # a value inside the field, for the changes that stand for a whole definition (its
+    # properties, its elements); a violation at a parent or a sibling is never this one's
+    whole = c.kind in _WHOLE or c.constraint == "items"
+    return whole and f.startswith((p + ".", p + "["))

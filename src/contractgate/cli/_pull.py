@@ -12,12 +12,13 @@ the cached copy is used with a warning.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import stat
 import tempfile
 import warnings
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from ._common import (
     DEPLOYED_PREFIX,
@@ -61,19 +62,40 @@ def fetch(
     from .._deployed import fetch_deployed
     from ..exceptions import AuthError, DeployedContractError, HTTPError
 
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+    logged = _Logged()
+    log = logging.getLogger("contractgate")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log.addHandler(logged)  # else Python's last-resort handler prints them as well
+        try:
             got = fetch_deployed(ref, client=client, ttl=ttl, offline=offline)
-    except DeployedContractError as err:
-        raise CLIError(err.message, _EXIT_FOR_REASON.get(err.reason or "", EXIT_GATEWAY)) from None
-    except AuthError as err:
-        raise CLIError(f"the gateway refused the API key: {err}", EXIT_AUTH) from None
-    except HTTPError as err:
-        raise CLIError(f"{ref}: {err}", EXIT_GATEWAY) from None
-    for w in caught:
-        out.warning(str(w.message))
+        except DeployedContractError as err:
+            code = _EXIT_FOR_REASON.get(err.reason or "", EXIT_GATEWAY)
+            raise CLIError(err.message, code) from None
+        except AuthError as err:
+            raise CLIError(f"the gateway refused the API key: {err}", EXIT_AUTH) from None
+        except HTTPError as err:
+            raise CLIError(f"{ref}: {err}", EXIT_GATEWAY) from None
+        finally:
+            log.removeHandler(logged)
+            # the stale-copy warning is both logged and warned: shown once
+            lines = logged.lines + [str(w.message) for w in caught]
+            for line in dict.fromkeys(lines):
+                out.warning(line)
     return got
+
+
+class _Logged(logging.Handler):
+    """The ``contractgate`` logger's warnings during a fetch (a cache file ignored or
+    not written, a stale copy used), to show as the CLI's own warnings."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        self.lines.append(text.split(": ", 1)[1] if text.startswith("contractgate: ") else text)
 
 
 def load_deployed(ref: str, out: Output) -> LoadedContract:
