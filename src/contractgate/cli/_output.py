@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, ClassVar, Dict, Iterable, Mapping, Optional, TextIO
 
 from ._common import Finding, format_location
@@ -107,6 +108,24 @@ def github_annotation(
     return f"{head}::{_gh_escape_data(message)}"
 
 
+#: What a terminal acts on instead of showing (C0 controls, DEL, C1 controls: colours,
+#: cursor moves, a window title, a carriage return over the line) and the bidirectional
+#: controls that reorder what is shown. Text from the input (a parse error's preview, an
+#: event's keys in a message, a file name) is written with these escaped.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_OR_BREAKS = re.compile(f"[\t\n{_CONTROLS.pattern[1:-1]}]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{{{ord(m.group()):x}}}"  # as the engine's messages escape (\u{1b})
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with the characters a terminal would act on escaped (``\\u{1b}``); tabs
+    and line breaks kept unless ``one_line`` (a file name, a field)."""
+    return (_CONTROLS_OR_BREAKS if one_line else _CONTROLS).sub(_escape, text)
+
+
 def _show_field(f: Finding) -> bool:
     """Show the field unless it is empty or the message already names it first, after
     any prefix (serde errors do: ``YAML parse error: ontology.entities[0].required:
@@ -120,14 +139,14 @@ def _show_field(f: Finding) -> bool:
 def finding_text(f: Finding, style: Style, *, with_file: bool = True) -> str:
     """``file:line:col: record N: field: message [kind]`` (parts left out when unknown)."""
     parts = []
-    loc = format_location(f.file, f.line, f.column) if with_file else ""
+    loc = _location(f.file, f.line, f.column) if with_file else ""
     if loc:
         parts.append(style.paint(loc, "bold"))
     if f.record is not None:
         parts.append(style.paint(f"record {f.record}", "dim"))
     if _show_field(f):
-        parts.append(style.paint(str(f.field), "cyan"))
-    first, *rest = f.message.split("\n")
+        parts.append(style.paint(printable(str(f.field), one_line=True), "cyan"))
+    first, *rest = printable(f.message).split("\n")
     body = ": ".join([*parts, first])
     text = f"{body} {style.paint('[' + f.kind + ']', 'red')}"
     # multi-line messages (the regex engine's caret diagrams) stay readable, indented
@@ -140,8 +159,12 @@ def finding_message(f: Finding) -> str:
     if f.record is not None:
         head.append(f"record {f.record}")
     if _show_field(f):
-        head.append(str(f.field))
-    return ": ".join([*head, f.message])
+        head.append(printable(str(f.field), one_line=True))
+    return ": ".join([*head, printable(f.message)])
+
+
+def _location(file: Optional[str], line: Optional[int], column: Optional[int]) -> str:
+    return format_location(None if file is None else printable(file, one_line=True), line, column)
 
 
 class OutputError(Exception):
@@ -239,7 +262,7 @@ class Output:
                 github_annotation(
                     "error",
                     finding_message(f),
-                    file=f.file,
+                    file=None if f.file is None else printable(f.file, one_line=True),
                     line=f.line,
                     column=f.column,
                     title=f"contractgate: {f.kind}",
@@ -264,12 +287,14 @@ class Output:
         """A message that ends the command: stderr, in every format (with ``--format
         github``, an annotation pinned to the file, line and column when known)."""
         prefix = self.err_style.paint("error:", "red", "bold")
-        location = format_location(file, line, column)
+        location = _location(file, line, column)
         loc = f"{location}: " if location else ""
+        message = printable(message)
         self.stderr.write(f"contractgate: {prefix} {loc}{message}\n")
         if self.is_github:
+            shown = None if file is None else printable(file, one_line=True)
             note = github_annotation(
-                "error", f"contractgate: {message}", file=file, line=line, column=column
+                "error", f"contractgate: {message}", file=shown, line=line, column=column
             )
             self.stdout.write(note + "\n")
 
@@ -279,6 +304,7 @@ class Output:
         if self.quiet:
             return
         prefix = self.err_style.paint("warning:", "yellow", "bold")
+        message = printable(message)
         self.stderr.write(f"contractgate: {prefix} {message}\n")
         if self.is_github:
             self.stdout.write(github_annotation("warning", message, file=file) + "\n")
@@ -293,7 +319,7 @@ class Output:
         if self.quiet:
             return
         prefix = self.err_style.paint("note:", "blue", "bold")
-        self.stderr.write(f"contractgate: {prefix} {message}\n")
+        self.stderr.write(f"contractgate: {prefix} {printable(message)}\n")
 
     def json_document(self, doc: Mapping[str, Any]) -> None:
         json.dump(doc, self.stdout, ensure_ascii=False, indent=2)
