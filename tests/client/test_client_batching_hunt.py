@@ -271,3 +271,40 @@ async def test_bodies_land_exactly_on_the_caps(gapi: Api, cid: str, route: str, 
         res = await gapi.ingest(cid, evs, route=route)
         assert [b.count for b in res.batches] == counts
         assert [r.index for r in res.results] == list(range(len(evs))) and res.passed == len(evs)
+
+
+# ------------------------------------------------------------------ options checked first
+
+
+def test_a_key_with_no_room_for_the_last_batch_is_refused_before_anything_is_sent() -> None:
+    """A key long enough for ``#1``..``#9`` but not ``#10`` failed at batch 10, after nine
+    batches were stored: with the input's length known, the fewest batches it can take
+    are known too, and the key is refused before the first request."""
+    srv = JudgingServer()
+    try:
+        with Client(srv.url, API_KEY, retry_policy=FAST_RETRY) as cg:
+            with pytest.raises(ValueError, match="idempotency_key is too long"):
+                cg.ingest(CID, [good(i) for i in range(11)], idempotency_key="k" * 253,
+                          max_batch_events=1)  # fmt: skip
+            assert srv.seen == []
+            # the same key with room for every batch the input takes: sent
+            res = cg.ingest(CID, [good(i) for i in range(10)], idempotency_key="k" * 253,
+                            max_batch_events=1)  # fmt: skip
+            assert res.total == 10 and len(srv.seen) == 10
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("option", ["max_batch_events", "max_batch_bytes"])
+def test_batch_limits_are_integers_and_integer_types_are_taken(option: str) -> None:
+    np = pytest.importorskip("numpy")
+    srv = JudgingServer()
+    try:
+        with Client(srv.url, API_KEY, retry_policy=FAST_RETRY) as cg:
+            for bad in (1e6, 10.0, "10", True):
+                with pytest.raises((TypeError, ValueError), match=f"{option} must be an int"):
+                    cg.ingest(CID, [good(1)], **{option: bad})
+            value = np.int64(1000 if option == "max_batch_events" else 100_000)
+            assert cg.ingest(CID, [good(1), good(2)], **{option: value}).total == 2
+    finally:
+        srv.close()

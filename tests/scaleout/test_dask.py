@@ -247,7 +247,7 @@ def test_bad_arguments_fail_on_the_driver() -> None:
         validate_bag(bag, COMPILED, max_examples=-1)
     with pytest.raises(ValueError, match=r"max_examples must be an int >= 0, got 1\.5"):
         validate_dataframe(ddf, COMPILED, max_examples=1.5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+    with pytest.raises(ValueError, match=r"max_batch_events must be an int in 1\.\.1000"):
         ingest_bag(bag, cid, job_id="j", client=cfg, max_batch_events=1001)
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -1"):
         ingest_dataframe(ddf, cid, job_id="j", client=cfg, max_examples=-1)

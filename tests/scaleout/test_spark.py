@@ -180,9 +180,9 @@ def test_bad_arguments_fail_on_the_driver_before_any_job(spark: SparkSession) ->
         validate_rdd(rdd, COMPILED, max_examples=-1)
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got True"):
         validate_dataframe(df, COMPILED, json_column="value", max_examples=True)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+    with pytest.raises(ValueError, match=r"max_batch_events must be an int in 1\.\.1000"):
         ingest_rdd(rdd, cid, job_id="j", client=cfg, max_batch_events=0)
-    with pytest.raises(ValueError, match=r"max_batch_events must be in 1\.\.1000"):
+    with pytest.raises(ValueError, match=r"max_batch_events must be an int in 1\.\.1000"):
         ingest_rdd(rdd, cid, job_id="j", client=cfg, max_batch_events=True)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_examples must be an int >= 0, got -2"):
         ingest_dataframe(df, cid, job_id="j", client=cfg, json_column="value", max_examples=-2)

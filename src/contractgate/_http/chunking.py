@@ -23,6 +23,7 @@ event in the caller's iterable so results can be re-indexed.
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sized, Tuple
 
@@ -40,6 +41,7 @@ __all__ = [
     "V1_MAX_BODY_BYTES",
     "BatchPlan",
     "StreamPlanner",
+    "batch_limit",
     "check_max_batch_events",
     "encode_event",
     "encode_single_body",
@@ -62,10 +64,23 @@ READ_AHEAD_BATCHES = 8
 READ_AHEAD_BYTES = 8 * 1024 * 1024
 
 
-def check_max_batch_events(n: object) -> None:
-    """``max_batch_events`` as ``ingest`` takes it: an int in 1..1000, not a bool."""
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_EVENTS_PER_BATCH:
-        raise ValueError(f"max_batch_events must be in 1..{MAX_EVENTS_PER_BATCH}, got {n!r}")
+def batch_limit(name: str, value: object, lo: int, hi: int, where: str = "") -> int:
+    """An ingest limit as a plain int in ``lo..hi``: any integer type (numpy's too) is
+    taken, a bool or a float is not (``1e6`` bytes would print as ``1000000.0``)."""
+    n = None
+    if not isinstance(value, bool):
+        try:
+            n = operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    if n is None or not lo <= n <= hi:
+        raise ValueError(f"{name} must be an int in {lo}..{hi}{where}, got {value!r}")
+    return n
+
+
+def check_max_batch_events(n: object) -> int:
+    """``max_batch_events`` as ``ingest`` takes it: an int in 1..1000."""
+    return batch_limit("max_batch_events", n, 1, MAX_EVENTS_PER_BATCH)
 
 
 _I64_MIN = -(2**63)

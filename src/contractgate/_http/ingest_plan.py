@@ -229,6 +229,16 @@ class IngestPlan:
         #: ``len()`` of the caller's input when it has one: a failure then lists every
         #: unsent position without reading the rest of the input.
         self.input_length = input_length
+        key = options.idempotency_key
+        if key is not None and input_length:
+            # the fewest batches the input can take: the last one's key must fit, or the
+            # call would stop there, the batches before it stored
+            last = -(-input_length // options.max_batch_events) - 1
+            if last:
+                try:
+                    check_idempotency_key(f"{key}#{last}")
+                except ValueError as exc:
+                    raise IngestRefused(f"{exc}; nothing was sent") from None
         self._planner = StreamPlanner(
             max_events=options.max_batch_events,
             max_body_bytes=options.max_batch_bytes,

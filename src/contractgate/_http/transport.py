@@ -60,6 +60,7 @@ from .chunking import (
     LEGACY_MAX_BODY_BYTES,
     MAX_EVENTS_PER_BATCH,
     V1_MAX_BODY_BYTES,
+    batch_limit,
     check_max_batch_events,
     encode_single_body,
     encode_whole_body,
@@ -711,10 +712,8 @@ class Transport:
             raise ValueError("route must be 'v1' or 'legacy'")
         cap = V1_MAX_BODY_BYTES if route == "v1" else LEGACY_MAX_BODY_BYTES
         if max_batch_bytes is not None:
-            if not 3 <= max_batch_bytes <= cap:
-                raise ValueError(f"max_batch_bytes must be in 3..{cap} on route {route!r}")
-            cap = max_batch_bytes
-        check_max_batch_events(max_batch_events)
+            cap = batch_limit("max_batch_bytes", max_batch_bytes, 3, cap, f" on route {route!r}")
+        max_batch_events = check_max_batch_events(max_batch_events)
         if idempotency_key is not None:
             if route != "v1":
                 raise ValueError("idempotency keys exist only on route='v1'")
