@@ -7,7 +7,7 @@ what only the whole request can tell.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .._frozenlist import FrozenList
 from . import messages as M
@@ -25,23 +25,40 @@ def uniqueness_violations(
     """The batch uniqueness step (§7.1): ``(event_index, violation)`` pairs, grouped by
     rule in declared order, then by index. Values compare by their JSON text. ``events``
     as ``validate_batch`` takes them; each rule walks all of them, so a one-shot iterator
-    is read once, up front."""
+    is read once, up front. Rules on the same field give the same pairs: they are found
+    once."""
     batch = list(iter_events(events))  # checked (text refused) even without rules
+    by_field: Dict[str, List[Tuple[int, Violation]]] = {}
     found: List[Tuple[int, Violation]] = []
     for field in fields:
-        seen: set[str] = set()
-        for i, event in enumerate(batch):
-            v = resolve(event, field)
-            if v is MISSING or v is None:
-                continue
-            key = render_value(v)
-            if key in seen:
-                found.append(
-                    (i, M.UNIQUENESS.violation(field, value=render_debug_str(key), field=field))
-                )
-            else:
-                seen.add(key)
+        hits = by_field.get(field)
+        if hits is None:
+            hits = by_field[field] = _repeats(field, batch)
+        found.extend(hits)
     return found
+
+
+def _repeats(field: str, batch: List[Any]) -> List[Tuple[int, Violation]]:
+    """One rule over the batch: every occurrence of a value after its first. The repeats
+    of one value share one (frozen) violation, so a long value's message is rendered and
+    held once, not once per repeat."""
+    seen: Dict[str, Optional[Violation]] = {}
+    hits: List[Tuple[int, Violation]] = []
+    for i, event in enumerate(batch):
+        v = resolve(event, field)
+        if v is MISSING or v is None:
+            continue
+        key = render_value(v)  # every value, so one with no JSON form is always an error
+        if key not in seen:
+            seen[key] = None
+            continue
+        violation = seen[key]
+        if violation is None:
+            violation = seen[key] = M.UNIQUENESS.violation(
+                field, value=render_debug_str(key), field=field
+            )
+        hits.append((i, violation))
+    return hits
 
 
 def _record(template: M.Template, field: str, **holes: object) -> BatchRecordViolation:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from ...exceptions import EventTypeError
 from .jsonvalue import json_equal, render_json
-from .pyjson import int_as_json_number
+from .pyjson import check_text, int_as_json_number
 
 __all__ = [
     "I64_MAX",
@@ -183,14 +183,17 @@ def enum_ok(v: Any, keys: FrozenSet[Tuple[str, Any]], containers: Tuple[Any, ...
 
 
 def _canonical_scalar(v: Any) -> Any:
+    """A subclass's value as the clients send it: the base type's own conversion, never
+    the subclass's ``__str__`` (``class C(str, Enum)`` prints ``C.RED`` but is sent as
+    ``"red"``, as ``json`` writes it)."""
     if isinstance(v, bool):
         return bool(v)
     if isinstance(v, str):
-        return str(v)
+        return str.__str__(v)
     if isinstance(v, int):
-        return int(v)
+        return int.__int__(v)
     if isinstance(v, float):
-        return float(v)
+        return float.__float__(v)
     return v  # pragma: no cover
 
 
@@ -206,6 +209,8 @@ def normalise(v: Any, depth: int = 0) -> Any:
     if t is str or t is bool or v is None or t is float:
         if t is float:
             check_finite(v)
+        elif t is str:
+            check_text(v)
         return v
     if t is int:
         return v if I64_MIN <= v <= U64_MAX else f64(v)
@@ -219,7 +224,7 @@ def normalise(v: Any, depth: int = 0) -> Any:
                     f"object key {k!r} is a {type(k).__name__}; JSON object keys are strings",
                     python_type=type(k).__name__,
                 )
-            out[str(k)] = normalise(x, depth + 1)
+            out[check_text(str.__str__(k))] = normalise(x, depth + 1)
         return out
     if isinstance(v, (list, tuple)):
         return [normalise(x, depth + 1) for x in v]

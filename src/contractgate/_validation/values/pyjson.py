@@ -96,17 +96,20 @@ def _clean_scalar(v: Any) -> bool:
     return v is None or t is bool
 
 
+def check_text(s: str, path: str = "the value") -> str:
+    """``s`` when JSON text can carry it; a lone surrogate (``"\\ud800"`` in Python) is an
+    :class:`EventDecodeError`, as the gateway's decoder refuses its escape."""
+    if not s.isascii() and _SURROGATE_RE.search(s):
+        raise EventDecodeError("lone surrogate in string (JSON text cannot carry it)", path=path)
+    return s
+
+
 def _convert(v: Any, path: str, depth: int) -> Any:
     """Slow path of to_event_value; recursion depth is bounded by MAX_DEPTH."""
     if v is None or isinstance(v, bool):
         return None if v is None else bool(v)
     if isinstance(v, str):
-        s = str.__str__(v)
-        if not s.isascii() and _SURROGATE_RE.search(s):
-            raise EventDecodeError(
-                "lone surrogate in string (JSON text cannot carry it)", path=path
-            )
-        return s
+        return check_text(str.__str__(v), path)
     if isinstance(v, int):
         return _convert_int(int(v), path)
     if isinstance(v, float):
