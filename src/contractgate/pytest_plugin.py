@@ -7,14 +7,16 @@ Fixtures:
     A started :class:`contractgate.gateway.LocalGateway` serving the contracts folder
     (``--contractgate-contracts DIR``, or ``contractgate_contracts`` in the ini file;
     default ``contracts``), in-memory database, free loopback port. Shared by the session:
-    tests see each other's rows; each test starts with full rate-limit buckets.
+    tests see each other's rows; each test starts with full rate-limit buckets and no
+    armed faults.
 ``contractgate_isolated_gateway``
     The same gateway, with a fresh empty database (and no faults, full rate buckets, the
     session's keys) for this test only; the shared rows are back afterwards. Costs one
     in-memory SQLite database, not a server.
 ``contractgate_client`` / ``contractgate_async_client``
-    A ``contractgate.Client`` / ``AsyncClient`` bound to that gateway. The async one needs
-    pytest-asyncio; a bare ``async def`` test using it runs in strict mode too.
+    A ``contractgate.Client`` / ``AsyncClient`` bound to that gateway (directly, not
+    through the environment's proxies). The async one needs pytest-asyncio; a bare
+    ``async def`` test using it runs in strict mode too.
 ``contractgate_contract`` (session)
     ``contractgate_contract("orders")`` → the ``CompiledContract`` of the latest stable
     version in the same folder (``version="1.0.0"`` for another).
@@ -22,7 +24,8 @@ Fixtures:
     The same, as deployed on the gateway named by ``CONTRACTGATE_BASE_URL``.
 
 Assertions: a failing ``assert result.passed`` (or ``assert resp.failed == 0``,
-``assert vr.violations == []``, ...) lists each violation as ``field  kind  message``;
+``assert vr.violations == []``, ...) lists the violations as ``field  kind  message``
+(the first 50, all with ``-vv``);
 :mod:`contractgate.testing` has ``assert_valid`` / ``assert_invalid``.
 
 Importing this plugin is cheap: nothing of the gateway, the validator or httpx is
@@ -43,6 +46,7 @@ from typing import (
     Generator,
     Iterator,
     List,
+    NoReturn,
     Optional,
     Tuple,
 )
@@ -147,6 +151,13 @@ def _existing_contracts_dir(config: pytest.Config, fixture: str) -> Path:
     return folder
 
 
+def _warn_problems(fixture: str, problems: List[Any]) -> None:
+    """Each file of the folder that could not be used, as a warning of the test setting
+    the fixture up (an error of each test using it under ``-W error``)."""
+    for problem in problems:
+        warnings.warn(f"{fixture}: {problem}", stacklevel=1)
+
+
 # ---------------------------------------------------------------------------- gateway
 
 
@@ -162,8 +173,7 @@ def contractgate_gateway(request: pytest.FixtureRequest) -> Iterator[LocalGatewa
     config = request.config
     folder = _existing_contracts_dir(config, "contractgate_gateway")
     gw = LocalGateway(contracts_dir=folder, admin=_admin_routes(config))
-    for problem in gw.problems:
-        warnings.warn(f"contractgate_gateway: {problem}", stacklevel=1)
+    _warn_problems("contractgate_gateway", gw.problems)
     gw.start()
     config.stash[_SESSION_GATEWAY] = gw
     try:
@@ -183,10 +193,20 @@ def contractgate_isolated_gateway(contractgate_gateway: LocalGateway) -> Iterato
 
 @pytest.fixture
 def contractgate_client(contractgate_gateway: LocalGateway) -> Iterator[Any]:
-    """A ``contractgate.Client`` talking to ``contractgate_gateway``."""
-    from contractgate import Client
+    """A ``contractgate.Client`` talking to ``contractgate_gateway`` (directly: proxies
+    of the environment, ``HTTP_PROXY`` and the like, are not for the loopback gateway)."""
+    import httpx
 
-    with Client(base_url=contractgate_gateway.base_url, api_key=contractgate_gateway.api_key) as c:
+    from contractgate import Client
+    from contractgate._http.deadline import bound
+
+    transport = httpx.HTTPTransport()
+    bound(transport)  # each attempt's deadline down to the socket, as Client's own
+    with Client(
+        base_url=contractgate_gateway.base_url,
+        api_key=contractgate_gateway.api_key,
+        transport=transport,
+    ) as c:
         yield c
 
 
@@ -203,12 +223,14 @@ def _skip_without_asyncio(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before any fixture of the test is set up: the session's gateway gets full rate
-    buckets, so the requests of earlier tests cannot make this one's answer a 429; a
-    test using ``contractgate_async_client`` without an active pytest-asyncio is
-    skipped (else pytest fails it, or errors internally)."""
+    buckets and no armed faults, so the requests of earlier tests cannot make this
+    one's answer a 429, nor a fault an earlier test left unused a 503; a test using
+    ``contractgate_async_client`` without an active pytest-asyncio is skipped (else
+    pytest fails it, or errors internally)."""
     gw = item.config.stash.get(_SESSION_GATEWAY, None)
     if gw is not None:
         gw.refill_rate_limits()
+        gw.faults.clear()
     if _ASYNC_FIXTURE in getattr(item, "fixturenames", ()):
         _skip_without_asyncio(item.config)
 
@@ -227,11 +249,16 @@ def _make_async_fixture() -> Callable[..., Any]:
 
     @pytest_asyncio.fixture(name=_ASYNC_FIXTURE)
     async def _async_client(contractgate_gateway: LocalGateway) -> Any:
-        """A ``contractgate.AsyncClient`` talking to ``contractgate_gateway``."""
+        """A ``contractgate.AsyncClient`` talking to ``contractgate_gateway`` (directly,
+        not through the environment's proxies)."""
+        import httpx
+
         from contractgate import AsyncClient
 
         async with AsyncClient(
-            base_url=contractgate_gateway.base_url, api_key=contractgate_gateway.api_key
+            base_url=contractgate_gateway.base_url,
+            api_key=contractgate_gateway.api_key,
+            transport=httpx.AsyncHTTPTransport(),
         ) as client:
             yield client
 
@@ -297,32 +324,35 @@ class ContractLoader:
     def __repr__(self) -> str:
         return f"<contractgate_contract {self.folder}>"
 
+    def _not_found(self, message: str) -> NoReturn:
+        """Fail the test: ``message``, then each file that could not be loaded (the
+        contract or version asked for may be in one)."""
+        __tracebackhide__ = True
+        problems = "".join(f"\n  could not load {p}" for p in self._load().problems)
+        pytest.fail(f"contractgate_contract: {message}{problems}", pytrace=False)
+
     def __call__(self, name: str, version: Optional[str] = None) -> Any:
         _check_arguments("contractgate_contract", name, version)
         registry = self._load()
         entry = registry.by_name(name)
         if entry is None:
-            problems = "".join(f"\n  could not load {p}" for p in registry.problems)
-            pytest.fail(
-                f"contractgate_contract: no contract named {name!r} in {self.folder} "
-                f"(contracts: {', '.join(self.names) or 'none'}){problems}",
-                pytrace=False,
+            self._not_found(
+                f"no contract named {name!r} in {self.folder} "
+                f"(contracts: {', '.join(self.names) or 'none'})"
             )
         if version is None:
             ve = entry.latest_stable()
             if ve is None:
-                pytest.fail(
-                    f"contractgate_contract: {name!r} has no stable version; pass version= "
-                    f"(versions: {', '.join(sorted(entry.versions))})",
-                    pytrace=False,
+                self._not_found(
+                    f"{name!r} has no stable version; pass version= "
+                    f"(versions: {', '.join(sorted(entry.versions))})"
                 )
         else:
             ve = entry.versions.get(version)
             if ve is None:
-                pytest.fail(
-                    f"contractgate_contract: {name!r} has no version {version!r} "
-                    f"(versions: {', '.join(sorted(entry.versions))})",
-                    pytrace=False,
+                self._not_found(
+                    f"{name!r} has no version {version!r} "
+                    f"(versions: {', '.join(sorted(entry.versions))})"
                 )
         if ve.compiled is None:
             pytest.fail(
@@ -336,8 +366,11 @@ class ContractLoader:
 @pytest.fixture(scope="session")
 def contractgate_contract(request: pytest.FixtureRequest) -> ContractLoader:
     """Compiled contracts of the contracts folder by name:
-    ``contractgate_contract("orders")`` (latest stable) or ``(..., version="1.0.0")``."""
-    return ContractLoader(_existing_contracts_dir(request.config, "contractgate_contract"))
+    ``contractgate_contract("orders")`` (latest stable) or ``(..., version="1.0.0")``.
+    Files that cannot be loaded are warnings of the first test using it."""
+    loader = ContractLoader(_existing_contracts_dir(request.config, "contractgate_contract"))
+    _warn_problems("contractgate_contract", loader._load().problems)
+    return loader
 
 
 # ---------------------------------------------------------------------------- assertions
@@ -347,7 +380,8 @@ def _ours(value: object) -> bool:
     """Cheap test for a contractgate verdict (or a list/tuple starting with one)."""
     if isinstance(value, (list, tuple)) and value:
         value = value[0]
-    return type(value).__module__.startswith("contractgate.")
+    module = getattr(type(value), "__module__", None)
+    return isinstance(module, str) and module.startswith("contractgate.")
 
 
 def pytest_assertrepr_compare(
@@ -355,11 +389,19 @@ def pytest_assertrepr_compare(
 ) -> Optional[List[str]]:
     """``==`` / ``!=`` between verdicts or lists of violations: which violations are
     only on one side, each as ``field  kind  message``."""
-    if op not in ("==", "!=") or not (_ours(left) or _ours(right)):
-        return None
-    from contractgate.testing import compare_explanation
+    try:
+        if op not in ("==", "!=") or not (_ours(left) or _ours(right)):
+            return None
+        from contractgate.testing import compare_explanation
 
-    return compare_explanation(op, left, right)
+        return compare_explanation(op, left, right)
+    except Exception as e:  # raised here, it would replace the user's AssertionError
+        _could_not_explain("the comparison", e)
+        return None
+
+
+def _could_not_explain(what: str, err: Exception) -> None:
+    warnings.warn(f"contractgate: could not explain {what}: {err!r}", stacklevel=1)
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -368,14 +410,15 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failed ``assert`` about a verdict gets the verdict's violations appended to its
-    message, in full (pytest's own rendering cuts reprs at 240 characters). The verdicts
-    are the values the failing statement computed or named."""
+    message (pytest's own rendering cuts reprs at 240 characters): the first 50
+    violations, every one with ``-vv``. The verdicts are the values the failing
+    statement computed or named."""
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, AssertionError):
         try:
-            _explain_failed_assert(excinfo)
+            _explain_failed_assert(excinfo, full=item.config.get_verbosity() >= 2)
         except Exception as e:  # an explanation must never cost the user their report
-            warnings.warn(f"contractgate: could not explain the failure: {e!r}", stacklevel=1)
+            _could_not_explain("the failure", e)
     yield
 
 
@@ -384,7 +427,7 @@ def _squash(line: str) -> str:
     return " ".join(line.split())
 
 
-def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException], full: bool) -> None:
     tb = excinfo.tb
     while tb.tb_next is not None:
         tb = tb.tb_next
@@ -409,10 +452,11 @@ def _explain_failed_assert(excinfo: pytest.ExceptionInfo[BaseException]) -> None
         if id(value) in seen or not _ours(value):
             continue
         seen.add(id(value))
-        text = explain(value)
+        text = explain(value, max_violations=None) if full else explain(value)
         if text is None:
             continue
-        rows = {_squash(line) for line in text.splitlines()[1:]}
+        # the violations' rows, not the lines counting those left out
+        rows = {r for r in map(_squash, text.splitlines()[1:]) if not r.startswith("... and ")}
         if rows <= shown:
             continue  # already in the message (a comparison's explanation, a helper's)
         blocks.append(text)
@@ -439,12 +483,12 @@ class DeployedContractLoader:
         return "<contractgate_deployed_contract>"
 
     def __call__(self, contract: str, version: Optional[str] = None) -> Any:
+        _check_arguments("contractgate_deployed_contract", contract, version)
         key = (contract, version)
         if key not in self._loaded:
             from contractgate.contract import Contract
             from contractgate.exceptions import ContractGateError
 
-            _check_arguments("contractgate_deployed_contract", contract, version)
             try:
                 self._loaded[key] = Contract.from_gateway(contract, version).compile()
             except ContractGateError as err:  # its message once, without the chain

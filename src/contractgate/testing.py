@@ -50,6 +50,11 @@ _KNOWN_KINDS = tuple(k.value for k in ViolationKind)
 #: How much of an event a failure message shows.
 _EVENT_REPR_MAX = 240
 
+#: How many violations a failure message lists (a batch's failing events or records
+#: count with theirs); the others are counted in a last line, so a verdict of 10,000
+#: failing events reads in a screenful.
+_VIOLATIONS_MAX = 50
+
 
 # ---------------------------------------------------------------------------- rendering
 
@@ -88,6 +93,26 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
+def _check_max(max_violations: Optional[int]) -> None:
+    if max_violations is not None and (
+        isinstance(max_violations, bool)
+        or not isinstance(max_violations, int)
+        or max_violations < 0
+    ):
+        raise ValueError(f"max_violations must be an int >= 0 or None, got {max_violations!r}")
+
+
+def _listing(violations: Sequence[Any], max_violations: Optional[int], indent: str = "  ") -> str:
+    """:func:`format_violations` of the first ``max_violations`` (None: all), then a
+    line counting the others."""
+    shown = list(violations) if max_violations is None else list(violations[:max_violations])
+    more = len(violations) - len(shown)
+    text = format_violations(shown, indent) if shown or not more else ""
+    if more > 0:
+        text += ("\n" if text else "") + f"{indent}... and {_count(more, 'more violation')}"
+    return text
+
+
 def _model(name: str) -> Optional[type]:
     """A class of :mod:`contractgate.models`, if that module is loaded (no object of it
     can exist otherwise, and importing it here would cost the client's start-up)."""
@@ -100,9 +125,10 @@ def _is_a(obj: Any, *names: str) -> bool:
     return any(cls is not None and isinstance(obj, cls) for cls in map(_model, names))
 
 
-def explain(obj: Any) -> Optional[str]:
+def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Optional[str]:
     """What failed in a verdict, as readable text; None when ``obj`` is not a verdict or
-    nothing in it failed.
+    nothing in it failed. At most ``max_violations`` violations (default 50; ``None``
+    for all) are listed, the rest counted, with the failing events or records of a batch.
 
     Understands ``ValidationResult``, ``BatchValidationResult`` (envelopes), a list of
     violations, and the clients' ``IngestEventResult``, ``PlaygroundResult``,
@@ -111,9 +137,10 @@ def explain(obj: Any) -> Optional[str]:
 
         assert result.passed, explain(result)
     """
+    _check_max(max_violations)
     if isinstance(obj, (list, tuple)):
         if obj and all(_is_violation(v) for v in obj):
-            return f"{_count(len(obj), 'violation')}:\n{format_violations(obj)}"
+            return f"{_count(len(obj), 'violation')}:\n{_listing(obj, max_violations)}"
         return None
     if isinstance(obj, ValidationResult) or _is_a(
         obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome"
@@ -123,8 +150,8 @@ def explain(obj: Any) -> Optional[str]:
             return None
         name = type(obj).__name__
         where = f" (event {obj.index})" if isinstance(getattr(obj, "index", None), int) else ""
-        return f"{name}{where} has {_count(len(violations), 'violation')}:\n" + format_violations(
-            violations
+        return f"{name}{where} has {_count(len(violations), 'violation')}:\n" + _listing(
+            violations, max_violations
         )
     if isinstance(obj, BatchValidationResult) or _is_a(obj, "EnvelopeIngestResponse"):
         violations = list(obj.violations)
@@ -132,7 +159,7 @@ def explain(obj: Any) -> Optional[str]:
             return None
         return (
             f"{type(obj).__name__}: {obj.passed} passed, {obj.quarantined} quarantined, "
-            f"{_count(len(violations), 'violation')}:\n{format_violations(violations)}"
+            f"{_count(len(violations), 'violation')}:\n{_listing(violations, max_violations)}"
         )
     if _is_a(obj, "BatchIngestResponse", "EgressResponse"):
         items = obj.outcomes if hasattr(obj, "outcomes") else obj.results
@@ -141,9 +168,21 @@ def explain(obj: Any) -> Optional[str]:
             return None
         noun = "record" if hasattr(obj, "outcomes") else "event"
         parts = [f"{type(obj).__name__}: {_count(len(failing), f'failing {noun}')} of {obj.total}:"]
-        for it in failing:
+        budget = max_violations
+        for i, it in enumerate(failing):
+            if budget is not None and budget <= 0 and i > 0:
+                rest = failing[i:]
+                n = sum(len(r.violations) for r in rest)
+                parts.append(
+                    f"  ... and {_count(len(rest), f'more failing {noun}')} "
+                    f"({_count(n, 'violation')})"
+                )
+                break
+            violations = list(it.violations)
             parts.append(f"  {noun} {it.index}:")
-            parts.append(format_violations(it.violations, indent="    "))
+            parts.append(_listing(violations, budget, indent="    "))
+            if budget is not None:
+                budget -= len(violations)
         return "\n".join(parts)
     return None
 
@@ -278,7 +317,7 @@ def assert_valid(contract: Any, event: Any, *, now: Any = None) -> ValidationRes
         raise AssertionError(
             f"event fails {_label(compiled)} with "
             f"{_count(len(result.violations), 'violation')}:\n"
-            f"{format_violations(result.violations)}\n{_event_line(event)}"
+            f"{_listing(result.violations, _VIOLATIONS_MAX)}\n{_event_line(event)}"
         )
     return result
 
@@ -332,7 +371,7 @@ def assert_invalid(
             f"event fails {_label(compiled)}, but not as expected{expected}: "
             + "; ".join(problems)
             + f"\nits {_count(len(result.violations), 'violation')}:\n"
-            + format_violations(result.violations)
+            + _listing(result.violations, _VIOLATIONS_MAX)
             + f"\n{_event_line(event)}"
         )
     return result

@@ -13,10 +13,11 @@ Layout rules:
 * versions are created and promoted in natural version order (``1.2.0`` < ``1.10.0``,
   ``1.0.0-rc1`` < ``1.0.0``), so the highest stable version is the latest stable one.
 
-A file (or directory, or a symlink leading nowhere) that cannot be read or parsed as a
-contract is reported in :attr:`ContractRegistry.problems` (path + error) and skipped; the
-others still load. The manifest's mistakes (unknown keys, wrong types, unknown states,
-versions no file declares, a second manifest) are reported the same way. A file that
+A file (or directory, or a symlink leading nowhere, or a FIFO, socket or device named
+like a contract) that cannot be read or parsed as a contract is reported in
+:attr:`ContractRegistry.problems` (path + error) and skipped; the others still load.
+The manifest's mistakes (unknown keys, wrong types, unknown states, versions no file
+declares, a second manifest) are reported the same way. A file that
 parses but does not compile (a bad regex, a transform on a non-string field) is loaded
 with its compile error: ingest against that version answers 422
 ``Invalid contract YAML: could not compile contract <uuid>@<version>: <error>``, as the
@@ -326,9 +327,15 @@ class ContractRegistry:
                 if n.startswith(("_", ".")) or p.suffix.lower() not in (".yaml", ".yml"):
                     continue
                 # a dangling link is kept (reading it reports why); a FIFO or device is
-                # not (reading it could block start-up)
+                # reported and not read (reading it could block start-up)
                 if p.is_file() or not p.exists():
                     out.append(p)
+                else:
+                    self.problems.append(
+                        LoadProblem(
+                            str(p), "not a regular file (a FIFO, socket or device); skipped"
+                        )
+                    )
         return out
 
     def _load_manifest(self, folder: Path) -> Dict[str, Dict[str, Any]]:

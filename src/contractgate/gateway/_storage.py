@@ -5,8 +5,12 @@ every batch's writes go through :meth:`Storage.transaction`, which runs ``BEGIN
 IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any error), so a crash mid-batch leaves
 nothing half-written and concurrent clients never lose or duplicate rows. A file
 database uses WAL journaling and survives restarts; ``":memory:"`` lives as long as the
-gateway. A file that already has tables must be this gateway's database, of this
-schema version: another is refused with :class:`StorageSchemaError`, untouched.
+gateway. A file that already has tables must be this gateway's database (its tables and
+no others), of this schema version: another is refused with :class:`StorageSchemaError`,
+untouched. A path that cannot be used (no SQLite file, a damaged one, a directory, a
+missing folder, a read-only file or folder) raises SQLite's error class with a message
+naming the file and what is wrong with it. Several processes may open one new file at
+once: each waits for the others, up to the busy timeout.
 
 Ordering: list queries sort by ``created_at`` descending and break ties (all rows of one
 batch share one ``created_at``, as on the real gateway) by ``id`` descending, so offset
@@ -16,9 +20,12 @@ pagination over an unchanging table neither overlaps nor skips rows.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ._wire import dumps_str
@@ -26,6 +33,9 @@ from ._wire import dumps_str
 __all__ = ["Storage", "StorageSchemaError", "Tx"]
 
 SCHEMA_VERSION = "1"
+
+#: Seconds a write waits for another connection (another gateway on the same file).
+BUSY_TIMEOUT = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -116,6 +126,9 @@ TABLES = {
 #: The tables holding data (everything but ``meta``).
 DATA_TABLES = ("audit_log", "quarantine", "forwarded_events", "idempotency", "usage")
 
+#: Every table (and view) name a gateway database may hold.
+GATEWAY_TABLES = frozenset(("meta", *DATA_TABLES))
+
 _JSON_COLUMNS = ("violation_details", "raw_event", "payload")
 _BOOL_COLUMNS = ("passed", "payload_redacted", "last_replay_passed")
 
@@ -124,6 +137,32 @@ class StorageSchemaError(sqlite3.DatabaseError):
     """The database file is not one this gateway can use: another tool's database, or
     one of another schema version. (A ``sqlite3.DatabaseError``, as a file that is no
     database at all is.)"""
+
+
+def _open_error(path: str, error: sqlite3.Error) -> sqlite3.Error:
+    """``error`` (raised while opening ``path``) again, of the same class, with a message
+    naming the file and saying what is wrong with it."""
+    text = str(error)
+    p = Path(path)
+    folder = p.parent
+    if path == ":memory:" or path.startswith("file:"):
+        why = f"cannot be opened ({text})"
+    elif p.is_dir():
+        why = "is a directory, not a database file; name a file (it is created if missing)"
+    elif not p.exists() and not folder.is_dir():
+        why = f"cannot be created: the folder {folder} does not exist"
+    elif "not a database" in text or "malformed" in text:
+        why = f"is not a SQLite database, or is damaged ({text}); use another file"
+    elif (p.exists() and not os.access(p, os.W_OK)) or not os.access(folder, os.W_OK):
+        why = (
+            f"cannot be written ({text}): the file and its folder {folder} must be writable"
+            f" (the gateway keeps {p.name}-wal and {p.name}-shm beside it)"
+        )
+    elif "locked" in text:
+        why = f"is locked by another program ({text})"
+    else:
+        why = f"cannot be opened ({text})"
+    return type(error)(f"{path} {why}")
 
 
 def _j(value: Any) -> str:
@@ -286,14 +325,17 @@ class Storage:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
+        try:
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+            )
+        except sqlite3.Error as e:
+            raise _open_error(self.path, e) from e
         self._conn.row_factory = sqlite3.Row
         try:
             self._check_schema()  # before WAL: another tool's file is left as it was
             if self.path != ":memory:" and not self.path.startswith("file::memory:"):
-                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._use_wal()
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             with self.transaction() as tx:  # two processes opening a new file: one creates
                 self._check_schema()
@@ -304,18 +346,43 @@ class Storage:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (SCHEMA_VERSION,),
                 )
+        except StorageSchemaError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as e:
+            self._conn.close()
+            raise _open_error(self.path, e) from e
         except BaseException:
             self._conn.close()
             raise
         self.closed = False
 
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. That needs the file to itself, and SQLite answers
+        "database is locked" at once, without its busy wait, while another process holds
+        it (another gateway creating the tables of the same new file): retry until the
+        busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        pause = 0.005
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
     def _check_schema(self) -> None:
-        """A database with tables must be this gateway's, of this schema version, else
-        :class:`StorageSchemaError` (nothing is written to it)."""
+        """A database with tables must be this gateway's (no tables or views but its
+        own), of this schema version, else :class:`StorageSchemaError` (nothing is written
+        to it)."""
         tables = {
             str(r[0])
             for r in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite_%'"
             )
         }
         if not tables:
@@ -326,15 +393,16 @@ class Storage:
             ).fetchone()
         except sqlite3.OperationalError:  # no "meta" table, or one of another shape
             row = None
-        if row is None:
-            raise StorageSchemaError(
-                f"{self.path} is not a contractgate gateway database (it has the tables "
-                f"{', '.join(sorted(tables))}); use another file"
-            )
-        if str(row[0]) != SCHEMA_VERSION:
+        if row is not None and str(row[0]) != SCHEMA_VERSION:
             raise StorageSchemaError(
                 f"{self.path} has schema version {str(row[0])!r}; this contractgate gateway "
                 f"uses {SCHEMA_VERSION}: use another file"
+            )
+        # no version, or tables of its own (another tool's "meta" with a schema_version)
+        if row is None or not tables <= GATEWAY_TABLES:
+            raise StorageSchemaError(
+                f"{self.path} is not a contractgate gateway database (it has the tables "
+                f"{', '.join(sorted(tables))}); use another file"
             )
 
     # -- plumbing ----------------------------------------------------------------------
