@@ -231,7 +231,7 @@ def test_a_job_id_makes_a_stopped_run_resumable(cli, gateway, project: Path, mon
     (project / "ten.ndjson").write_text(ndjson(*events[::-1]))
     r = cli(*args)
     assert r.code == 5 and "IdempotencyConflictError" in r.err
-    assert "differ from those of the earlier run of --job-id nightly-2026-12-07: to send " in r.err
+    assert "not what an earlier run of --job-id nightly-2026-12-07 sent under the same " in r.err
     assert gateway.count_rows("audit") == 10
 
 

@@ -146,14 +146,17 @@ def _make_client(args: argparse.Namespace) -> Any:
         raise CLIError(str(err), EXIT_CONFIG) from None
 
 
-def _is_id(text: str) -> bool:
+def _canonical_id(text: str) -> Optional[str]:
+    """``text`` as a contract id in its one canonical spelling (lower case, hyphens), or
+    None when it is not a UUID. Every spelling the UUID parser reads (capitals, braces,
+    ``urn:uuid:``, no hyphens) names the same contract, and must key a ``--job-id`` the
+    same: another spelling would store a resumed run a second time under other keys."""
     import uuid
 
     try:
-        uuid.UUID(text)
+        return str(uuid.UUID(text))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Optional[str]]:
@@ -161,8 +164,9 @@ def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Option
     that is not a UUID is a contract name, looked up in the gateway's contract list."""
     base, at, suffix = text.partition("@")
     version = suffix if at and suffix else None
-    if _is_id(base):
-        return base, None, version
+    canonical = _canonical_id(base)
+    if canonical is not None:
+        return canonical, None, version
     contracts = client.list_contracts()
     matches = [c for c in contracts if c.name == base]
     if len(matches) == 1:
@@ -182,6 +186,33 @@ def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Option
     raise CLIError(f"no contract named {base!r} (and it is not a contract id); {hint}", EXIT_USAGE)
 
 
+#: The request numbers a --job-id key is checked for before anything is sent: a run of
+#: up to this many requests (10^8, of up to 1000 events each) never meets a key the
+#: gateway refuses midway, after some of its batches were stored.
+_MAX_REQUESTS = 10**8
+
+
+def _check_job_keys(job_id: str, target: _Target) -> None:
+    """Whether the gateway takes every idempotency key a run of ``--job-id`` may send:
+    the job id, the contract id and version pin, the request number (:func:`partition_key`)
+    and the ``#<n>`` the client adds for each further request of a batch over 2 MB."""
+    from .._http.chunking import MAX_EVENTS_PER_BATCH
+    from .._http.ingest_plan import check_idempotency_key
+    from ..partitions import partition_key
+
+    try:
+        longest = partition_key(job_id, target.contract_id, _MAX_REQUESTS - 1, target.version)
+        check_idempotency_key(f"{longest}#{MAX_EVENTS_PER_BATCH - 1}")
+    except ValueError as err:
+        pinned = f" version {target.version}" if target.version else ""
+        raise CLIError(
+            f"--job-id: the idempotency keys of this run (job id, contract "
+            f"{target.contract_id}{pinned}, request number) cannot all be sent: {err}; use "
+            "a shorter --job-id",
+            EXIT_USAGE,
+        ) from None
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     from .._http.ingest_plan import IngestRefused
     from ..exceptions import (
@@ -192,6 +223,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         DeprecatedVersionError,
         EventEncodeError,
         IdempotencyConflictError,
+        InvalidResponseError,
         PartialIngestError,
         ServerError,
     )
@@ -296,7 +328,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 resp = post(part)
             except PartialIngestError as err:  # a part over 2 MB stopped midway: what the
                 take(part, err.accepted)  # gateway stored counts, then the run stops
-                sending = part[len(err.accepted.results) :]
+                sending = _sent_unacknowledged(part, err)
                 raise
             except EventEncodeError as err:
                 sending = None  # refused before anything was sent
@@ -321,6 +353,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 continue
             take(part, resp)
             sending = None
+            answered = len(resp.results)
+            if 0 < answered < len(part):
+                # a deprecated pin's 422 answers the first request of a part over 2 MB
+                # and stops the client: the rest of the part is sent on its own
+                parts.append(part[answered:])
 
     def take(part: List[Record], resp: Any) -> None:
         nonlocal acked
@@ -329,8 +366,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if progress.total is None and source.length is not None:
             progress.total = source.length  # a JSON document: known once it was read
         totals.batches += 1
-        if resp.idempotent_replay:
-            totals.replayed += len(resp.results)
+        totals.replayed += _replayed(resp)
         totals.quarantined += resp.quarantined
         totals.stored += _stored(resp)
         if totals.resolved_version is None:
@@ -367,6 +403,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         with client, source:
             contract_id, name, pin = resolve_contract(client, args.contract_id)
             target = _Target(contract_id, name, args.contract_version or pin)
+            if args.job_id is not None:
+                _check_job_keys(args.job_id, target)
             if name is not None:
                 out.info(f"contract {name}: id {contract_id}")
             for record in source:
@@ -397,16 +435,18 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if error is not None:
         cause = error.cause if isinstance(error, PartialIngestError) else error
         code = EXIT_AUTH if isinstance(cause, (AuthError, GatewayConnectionError)) else EXIT_GATEWAY
-        in_doubt = isinstance(cause, (GatewayConnectionError, APITimeoutError, ServerError))
+        # no answer, or one that could not be read: the gateway may have stored the part
+        in_doubt = isinstance(
+            cause, (GatewayConnectionError, APITimeoutError, ServerError, InvalidResponseError)
+        )
         err_text = f"{type(cause).__name__}: {cause}"
+        resume_job = args.job_id
         if isinstance(cause, IdempotencyConflictError) and args.job_id is not None:
-            err_text += (
-                f"; the input or the options differ from those of the earlier run of "
-                f"--job-id {args.job_id}: to send this input, use another --job-id"
-            )
+            err_text += _conflict_note(args.job_id, sending)
+            resume_job = None  # the same command conflicts again
         if totals.sent or in_doubt:
             doubt = sending if in_doubt else None
-            err_text += f" ({_stop_note(totals.sent, acked, doubt, args.job_id)})"
+            err_text += f" ({_stop_note(totals.sent, acked, doubt, resume_job)})"
     elif interrupted:
         code = EXIT_INTERRUPTED
         err_text = f"interrupted ({_stop_note(totals.sent, acked, sending, args.job_id)})"
@@ -424,6 +464,47 @@ def run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def _sent_unacknowledged(part: List[Record], err: Any) -> List[Record]:
+    """The records of ``part`` whose request went out and was not acknowledged when a
+    :class:`~contractgate.PartialIngestError` stopped it (the gateway may have stored
+    them); the requests never sent are not in doubt."""
+    batches = err.unacknowledged_batches
+    if not batches:  # an error without them: everything not acknowledged
+        return part[len(err.accepted.results) :]
+    return [part[i] for b in batches if b.sent for i in b.indexes]
+
+
+def _replayed(resp: Any) -> int:
+    """Events of one answer that the gateway's idempotency cache answered: a part sent
+    in several requests is merged, and only some of them may be replays."""
+    if resp.batches:
+        return sum(b.count for b in resp.batches if b.idempotent_replay)
+    return len(resp.results) if resp.idempotent_replay else 0
+
+
+def _span(records: List[Record], verbs: Tuple[str, str]) -> str:
+    """``record 5 was`` or ``records 5-7 were`` (``verbs``: singular, plural)."""
+    first, last = records[0].number, records[-1].number
+    return f"record {first} {verbs[0]}" if first == last else f"records {first}-{last} {verbs[1]}"
+
+
+def _conflict_note(job_id: str, records: Optional[List[Record]]) -> str:
+    """What an idempotency conflict under ``--job-id`` means, and the ways out that
+    store nothing twice: running the command again conflicts again, and another job id
+    stores again everything the earlier run stored."""
+    which = _span(records, ("is", "are")) if records else "this input is"
+    return (
+        f"; {which} not what an earlier run of --job-id {job_id} sent under the same "
+        "idempotency keys: the input or the options changed since (a record among or "
+        "before them edited, added or removed, or one that did not parse then and does "
+        "now; another --batch-size). Running this command again conflicts again, and "
+        "another --job-id would store again what the earlier run stored: to finish that "
+        "run, run it with its input and options; to send what it did not store (records "
+        "that did not parse then, records added since), put only those in a file and "
+        "send it under a new --job-id"
+    )
+
+
 def _stop_note(
     sent: int, acked: Optional[Record], sending: Optional[List[Record]], job_id: Optional[str]
 ) -> str:
@@ -438,9 +519,7 @@ def _stop_note(
     else:
         note = "nothing was acknowledged"
     if sending:
-        first, last = sending[0].number, sending[-1].number
-        span = f"record {first} was" if first == last else f"records {first}-{last} were"
-        note += f"; {span} being sent and may have been stored"
+        note += f"; {_span(sending, ('was', 'were'))} being sent and may have been stored"
     if job_id is not None:
         note += (
             f"; to resume, run the same command again (--job-id {job_id}): what was "
