@@ -416,3 +416,48 @@ def test_a_fifo_named_like_a_contract_is_reported(tmp_path: Path) -> None:
     assert [(Path(p.path).name, p.message) for p in reg.problems] == [
         ("pipe.yaml", "not a regular file (a FIFO, socket or device); skipped")
     ]
+
+
+def test_one_key_sent_to_two_gateways_on_one_file_is_stored_once(tmp_path: Path) -> None:
+    """The in-process lock serialises one key within a gateway only: two gateways on one
+    file each found no record, and both stored the batch (20 keys x 200 events: 6,000
+    audit rows instead of 4,000). The record is read again under the write lock, which
+    spans processes, so the later one answers from it."""
+    db = tmp_path / "shared.sqlite3"
+    contracts = _contracts(tmp_path)
+    cid = contract_uuid("plain")
+    gws = [_start_cli(contracts, db), _start_cli(contracts, db)]
+    answers: List[Tuple[int, bool]] = []
+    lock = threading.Lock()
+    try:
+        start = threading.Barrier(2 * 20)
+
+        def send(url: str, api_key: str, k: int) -> None:
+            with httpx.Client(base_url=url, headers={"x-api-key": api_key}, timeout=60) as c:
+                start.wait()
+                r = c.post(
+                    f"/v1/ingest/{cid}", json=_batch(f"k{k}", 200),
+                    headers={"idempotency-key": f"same-key-{k}"},
+                )  # fmt: skip
+            with lock:
+                answers.append((r.status_code, r.headers.get("x-idempotency-replay") == "true"))
+
+        threads = [
+            threading.Thread(target=send, args=(url, api_key, k))
+            for k in range(20)
+            for _, url, api_key in gws
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for proc, _, _ in gws:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert sorted(answers) == [(200, False)] * 20 + [(200, True)] * 20
+    with sqlite3.connect(db) as conn:
+        (rows,) = conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()
+        (used,) = conn.execute("SELECT SUM(used) FROM usage").fetchone()
+    conn.close()
+    assert rows == used == 20 * 200

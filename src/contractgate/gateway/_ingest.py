@@ -460,22 +460,28 @@ def v1_ingest(call: Call) -> Response:
         if key is not None:
             row = call.storage.get_idempotency(key, cid, time.time())
             if row is not None:
-                if row["request_hash"] != request_hash:
-                    return json_response(
-                        422,
-                        {
-                            "error": "idempotency_conflict",
-                            "detail": "A different request body was already submitted with "
-                            "this Idempotency-Key.",
-                        },
-                    )
-                return Response(
-                    int(row["status"]),
-                    bytes(row["response"]),
-                    "application/json",
-                    [*rl_headers, ("x-idempotency-replay", "true")],
-                )
+                return _stored_answer(row, request_hash, rl_headers)
         return _v1_process(call, q, body, cid, decision, key, request_hash)
+
+
+def _stored_answer(row: Any, request_hash: str, rl_headers: List[Tuple[str, str]]) -> Response:
+    """The answer to a key the gateway has a record of: the stored one, or a conflict
+    when the body differs."""
+    if row["request_hash"] != request_hash:
+        return json_response(
+            422,
+            {
+                "error": "idempotency_conflict",
+                "detail": "A different request body was already submitted with "
+                "this Idempotency-Key.",
+            },
+        )
+    return Response(
+        int(row["status"]),
+        bytes(row["response"]),
+        "application/json",
+        [*rl_headers, ("x-idempotency-replay", "true")],
+    )
 
 
 def _v1_process(
@@ -560,6 +566,12 @@ def _v1_process(
         # LOCAL: the rows and the idempotency record commit together (upstream stores
         # them in background tasks, §10.1), so a retry after any answer is a replay.
         with call.storage.transaction() as tx:
+            # LOCAL: another gateway serving the same --db file may have stored this key
+            # since it was looked up (the lock above is this process's); the write lock
+            # spans processes, so the record read here is final
+            row = None if key is None else call.storage.get_idempotency(key, cid, time.time())
+            if row is not None:
+                return _stored_answer(row, request_hash, decision.headers())
             persist(call, tx, res, outcomes, atomic)
             if key is not None:
                 tx.put_idempotency(
