@@ -7,7 +7,7 @@ import io
 import shutil
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
 from cg_cli_testlib import REPO, Result, TTYStringIO
@@ -62,3 +62,18 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(REPO / ".contractgate.yml", root / ".contractgate.yml")
     monkeypatch.chdir(root)
     return root
+
+
+@pytest.fixture
+def gateway(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The local gateway on the project's contracts, named by the environment (as the
+    CLI finds a gateway); ``gw.user_events`` is that contract's id."""
+    from contractgate.gateway import LocalGateway
+
+    with LocalGateway(contracts_dir=project / "contracts") as gw:
+        monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
+        monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
+        gw.user_events = next(
+            c.id for c in gw.registry.contracts.values() if c.name == "user_events"
+        )
+        yield gw

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from cg_cli_testlib import GOOD_EVENT, ndjson
@@ -14,17 +14,6 @@ from contractgate.gateway import LocalGateway
 
 BAD = "examples/fixtures/user_events.bad.json"
 GOOD = "examples/fixtures/user_events.good.ndjson"
-
-
-@pytest.fixture
-def gateway(project: Path, monkeypatch) -> Iterator[Any]:
-    with LocalGateway(contracts_dir=project / "contracts") as gw:
-        monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
-        monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
-        gw.user_events = next(
-            c.id for c in gw.registry.contracts.values() if c.name == "user_events"
-        )
-        yield gw
 
 
 def test_summary_and_exit_code_1_when_events_fail(cli, gateway) -> None:

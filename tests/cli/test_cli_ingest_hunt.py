@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, List
 
 import pytest
 from cg_cli_testlib import GOOD_EVENT, ndjson
 
 from contractgate.gateway import LocalGateway
-
-
-@pytest.fixture
-def gateway(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with LocalGateway(contracts_dir=project / "contracts") as gw:
-        monkeypatch.setenv("CONTRACTGATE_BASE_URL", gw.base_url)
-        monkeypatch.setenv("CONTRACTGATE_API_KEY", gw.api_key)
-        gw.user_events = next(
-            c.id for c in gw.registry.contracts.values() if c.name == "user_events"
-        )
-        yield gw
 
 
 def _events(n: int, **extra: Any) -> List[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, List, Tuple
 
 from contractgate._http.transport import RetryPolicy
 
@@ -27,3 +28,24 @@ FAST_RETRY = RetryPolicy(
 _FROM_ENV = os.environ.get("CONTRACTGATE_VALIDATOR_FUZZ_EXAMPLES", "").strip()
 FUZZ_EXAMPLES = int(_FROM_ENV) if _FROM_ENV else 50
 FUZZ_LONG_RUN = bool(_FROM_ENV)
+
+
+# -- whole-request rules (spec §7) ------------------------------------------------------
+
+
+def dups(compiled: Any, events: Any) -> List[Tuple[int, str, str]]:
+    """Batch uniqueness as ``(index, field, message)``."""
+    return [(i, v.field, v.message) for i, v in compiled.uniqueness_violations(events)]
+
+
+def uniqueness_message(shown: str, field: str = "a") -> str:
+    return f"Quality uniqueness: duplicate value {shown} for field '{field}' in batch"
+
+
+def batch_summary(result: Any) -> Tuple[int, int, List[Tuple[int, str, str, str]]]:
+    """A batch or envelope result as (passed, quarantined, violations as tuples)."""
+    return (
+        result.passed,
+        result.quarantined,
+        [(v.record_index, v.field, str(v.kind), v.message) for v in result.violations],
+    )

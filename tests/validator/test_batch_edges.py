@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 import pytest
+from cg_validator_testlib import batch_summary as _batch
+from cg_validator_testlib import dups as _dups
+from cg_validator_testlib import uniqueness_message as _msg
 
 from contractgate import Contract, EventDecodeError, EventTypeError
 from contractgate._validation.values.jsonvalue import loads
@@ -44,22 +47,6 @@ def _unique() -> Any:
 
 def _envelope(wrapper: bool) -> Any:
     return Contract.from_yaml(ENVELOPE % ("true" if wrapper else "false")).compile()
-
-
-def _dups(compiled: Any, events: Any) -> List[Tuple[int, str, str]]:
-    return [(i, v.field, v.message) for i, v in compiled.uniqueness_violations(events)]
-
-
-def _msg(shown: str, field: str = "a") -> str:
-    return f"Quality uniqueness: duplicate value {shown} for field '{field}' in batch"
-
-
-def _batch(result: Any) -> Tuple[int, int, List[Tuple[int, str, str, str]]]:
-    return (
-        result.passed,
-        result.quarantined,
-        [(v.record_index, v.field, str(v.kind), v.message) for v in result.violations],
-    )
 
 
 # -- §7.1 uniqueness -------------------------------------------------------------------

@@ -10,9 +10,12 @@ import json
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Any, List, Tuple
+from typing import Any
 
 import pytest
+from cg_validator_testlib import batch_summary as _batch
+from cg_validator_testlib import dups as _dups
+from cg_validator_testlib import uniqueness_message as _msg
 
 from contractgate import Contract, EventDecodeError, EventTypeError
 from contractgate._validation.values.jsonvalue import loads
@@ -47,22 +50,6 @@ ontology:
     - {{name: id, type: string}}
 """
     ).compile()
-
-
-def _dups(compiled: Any, events: Any) -> List[Tuple[int, str, str]]:
-    return [(i, v.field, v.message) for i, v in compiled.uniqueness_violations(events)]
-
-
-def _msg(shown: str, field: str = "a") -> str:
-    return f"Quality uniqueness: duplicate value {shown} for field '{field}' in batch"
-
-
-def _batch(result: Any) -> Tuple[int, int, List[Tuple[int, str, str, str]]]:
-    return (
-        result.passed,
-        result.quarantined,
-        [(v.record_index, v.field, str(v.kind), v.message) for v in result.violations],
-    )
 
 
 # -- §7.1 uniqueness: cost of repeats ------------------------------------------------------
