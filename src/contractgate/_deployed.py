@@ -156,7 +156,7 @@ def fetch_deployed(
             "no contract id or name given", contract=contract, reason="unknown_contract"
         )
     if offline is None:
-        offline = os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
+        offline = _offline_env()
     run = _Fetch(client, cache_dir, _ttl(ttl), offline, clock)
     try:
         contract_id, name = run.resolve(contract)
@@ -165,6 +165,23 @@ def fetch_deployed(
         return run.latest(contract_id, name)
     finally:
         run.close()
+
+
+_YES = ("1", "true", "yes", "y", "on")
+_NO = ("", "0", "false", "no", "n", "off")
+
+
+def _offline_env() -> bool:
+    """``$CONTRACTGATE_OFFLINE`` as a yes or a no; another value is refused (``enabled``
+    read as no would send a job meant to stay offline to the gateway)."""
+    value = os.environ.get(OFFLINE_ENV, "")
+    word = value.strip().lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise DeployedContractError(
+        f"{OFFLINE_ENV} must be 1/true/yes/on or 0/false/no/off, not {value!r}",
+        reason="setting",
+    )
 
 
 def _ttl(ttl: Optional[float]) -> float:

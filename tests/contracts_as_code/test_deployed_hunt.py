@@ -440,3 +440,22 @@ def test_api_key_never_in_cache_files_or_warnings(
     for p in cache.rglob("*"):
         assert key not in str(p)
         assert not p.is_file() or key not in p.read_text()
+
+
+@pytest.mark.parametrize("value", ["on", "Y", "enabled", "2", "off"])
+def test_an_offline_setting_that_is_no_yes_or_no_is_refused(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """``CONTRACTGATE_OFFLINE=on`` meant online, silently: a CI job meant to stay off
+    the network asked the gateway."""
+    monkeypatch.setenv("CONTRACTGATE_OFFLINE", value)
+    monkeypatch.setenv("CONTRACTGATE_BASE_URL", "http://127.0.0.1:9")
+    ref = "11111111-1111-1111-1111-111111111111@1.0.0"
+    with pytest.raises(DeployedContractError) as err:
+        fetch_deployed(ref, cache_dir=str(cache))
+    if value in ("on", "Y"):  # spellings of yes: offline, nothing asked
+        assert "offline mode" in str(err.value)
+    elif value == "off":
+        assert "cannot be reached" in str(err.value)
+    else:
+        assert err.value.reason == "setting" and "CONTRACTGATE_OFFLINE" in str(err.value)
