@@ -10,7 +10,14 @@ from types import TracebackType
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Type, Union
 
 from ._app import KEY_FORMAT, GatewayApp, generate_api_key, valid_key_format
-from ._call import ApiKey, GatewayConfig, bucket_size, positive_number, timeout_seconds
+from ._call import (
+    PLAN_LIMITS,
+    ApiKey,
+    GatewayConfig,
+    bucket_size,
+    positive_number,
+    timeout_seconds,
+)
 from ._contracts import CONTRACT_NAMESPACE, ContractRegistry, LoadProblem, contract_uuid
 from ._faults import FaultInjector
 from ._server import GatewayServer, ServerLimits
@@ -25,6 +32,38 @@ __all__ = ["DEFAULT_ORG_ID", "LocalGateway"]
 DEFAULT_ORG_ID = str(uuid.uuid5(CONTRACT_NAMESPACE, "contractgate-local-org"))
 
 ApiKeysArg = Union[None, str, Iterable[str], Mapping[str, Optional[Mapping[str, Any]]]]
+
+
+def _flag(name: str, value: Any) -> bool:
+    """An on/off option: a bool (or the int 0 or 1), else a ``ValueError`` naming it: a
+    string such as ``"false"`` (read from the environment, say) is truthy, and
+    ``admin="false"`` would open the admin routes, which take no key."""
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def _plan(value: Any) -> str:
+    if not isinstance(value, str) or value not in PLAN_LIMITS:
+        raise ValueError(f"plan must be one of {', '.join(PLAN_LIMITS)}, got {value!r}")
+    return value
+
+
+def _event_count(name: str, value: Any) -> Optional[int]:
+    """``None`` or a whole number of events, at least 0 (0 refuses every event)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be None or an integer of at least 0, got {value!r}")
+    return int(value)
+
+
+def _contract_ref(ident: Any) -> str:
+    """A contract id in any spelling the gateway accepts (canonical: lowercase and
+    hyphenated, as rows store it), or a contract name (its id, :func:`contract_uuid`)."""
+    text = str(ident)
+    u = parse_uuid(text)
+    return u if u is not None else contract_uuid(text)
 
 
 def _check_key(spec: Mapping[str, Any]) -> None:
@@ -55,13 +94,16 @@ class LocalGateway:
             rate_limit_burst, allowed_contract_ids}}``. The first is :attr:`api_key`.
             Without keys a dev key (``cg_live_`` + 48 hex) is generated, and kept in the
             database when ``db`` is a file.
-        admin: enable ``/_admin/faults`` (fault injection over HTTP).
+        admin: enable ``/_admin/faults`` (fault injection over HTTP). ``admin``,
+            ``store_payloads`` and ``log_requests`` take True or False (or 1/0); anything
+            else (a string such as ``"false"``) is a ``ValueError`` naming it.
         rate_limit_rps / rate_limit_burst: default token bucket of every key.
         org_id: the org owning the folder's contracts and the default keys.
         store_payloads: store event bodies in audit and quarantine rows (needed for
             replay). On by default: this is your own machine.
         plan: ``free`` | ``growth`` | ``enterprise`` (what ``/usage`` and the monthly cap
-            use); monthly_event_limit overrides the plan's cap (handy to test a 429).
+            use; another is a ``ValueError``); monthly_event_limit (an integer >= 0)
+            overrides the plan's cap (handy to test a 429).
         request_timeout: the gateway's global timeout: a request body still arriving, or
             an injected delay, past it is answered 408.
         max_connections: connections served at once (one thread each); more wait in the
@@ -108,25 +150,32 @@ class LocalGateway:
         self.host = host
         self._requested_port = int(port)
         self.org_id = str(org_id) if org_id is not None else DEFAULT_ORG_ID
-        self.admin = bool(admin)
+        self.admin = _flag("admin", admin)
         self.faults = FaultInjector()
         self.registry = ContractRegistry.load(self.contracts_dir, self.org_id)
         self.config = GatewayConfig(
             org_id=self.org_id,
             admin=self.admin,
-            store_payloads=store_payloads,
-            plan=plan,
-            monthly_event_limit=monthly_event_limit,
+            store_payloads=_flag("store_payloads", store_payloads),
+            plan=_plan(plan),
+            monthly_event_limit=_event_count("monthly_event_limit", monthly_event_limit),
             request_timeout=timeout_seconds("request_timeout", request_timeout),
             rate_limit_rps=positive_number("rate_limit_rps", rate_limit_rps),
             rate_limit_burst=bucket_size("rate_limit_burst", rate_limit_burst),
         )
-        self.log_requests = log_requests
+        self.log_requests = _flag("log_requests", log_requests)
         # keys given to the constructor (else a generated dev key), then add_api_key()'s
         self._key_specs: List[Dict[str, Any]] = self._normalise_keys(api_keys)
         self._added_specs: List[Dict[str, Any]] = []
         self._api_key: Optional[str] = self._key_specs[0]["key"] if self._key_specs else None
+        # the dev key is generated (or read from the database) once, when the first app
+        # is built: a restart must not accept it again after remove_api_key()
+        self._default_key_resolved = bool(self._key_specs)
         self._storage: Optional[Storage] = None
+        # the gateway's own database, then each enclosing isolated() block's, while
+        # isolated() blocks are open (innermost last)
+        self._saved_storages: List[Storage] = []
+        self._stops = 0  # stop() calls so far (an isolated() block ending sees one)
         self._app: Optional[GatewayApp] = None
         self._server: Optional[GatewayServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -163,18 +212,21 @@ class LocalGateway:
             return None
         if isinstance(ids, str):
             ids = [ids]
-        out = set()
-        for ident in ids:
-            u = parse_uuid(str(ident))
-            out.add(u if u is not None else contract_uuid(str(ident)))  # a contract name
-        return frozenset(out)
+        return frozenset(_contract_ref(ident) for ident in ids)
 
     # ------------------------------------------------------------------ lifecycle
 
+    def _open_storage(self) -> Storage:
+        """A new connection to the gateway's database; inside an :meth:`isolated` block a
+        fresh in-memory one, so a restart in the block never serves the gateway's own."""
+        return Storage(":memory:" if self._saved_storages else self.db)
+
     def _ensure_storage(self) -> Storage:
+        """The database requests run against, opened if there is none (or it was closed
+        by :meth:`stop`)."""
         with self._lock:
             if self._storage is None or self._storage.closed:
-                self._storage = Storage(self.db)
+                self._storage = self._open_storage()
                 self._app = None
             return self._storage
 
@@ -182,11 +234,16 @@ class LocalGateway:
         with self._lock:
             storage = self._ensure_storage()
             if self._app is None:
-                app = GatewayApp(self.registry, storage, self.config, self.faults)
-                if not self._key_specs:
-                    default = storage.meta_default("default_api_key", generate_api_key)
+                # the gateway's own database (not an isolated block's) holds the dev key
+                # and the PII secret
+                own = self._saved_storages[0] if self._saved_storages else storage
+                app = GatewayApp(self.registry, own, self.config, self.faults)
+                app.swap_storage(storage)
+                if not self._default_key_resolved:
+                    default = own.meta_default("default_api_key", generate_api_key)
                     self._key_specs.append({"key": default, "allowed_contract_ids": None})
                     self._api_key = default
+                    self._default_key_resolved = True
                 for spec in self._key_specs + self._added_specs:
                     self._register(app, spec)
                 self._app = app
@@ -207,10 +264,17 @@ class LocalGateway:
         with self._lock:
             if self._server is not None:
                 return self
+            opened = self._storage is None or self._storage.closed
             app = self._ensure_app()
-            server = GatewayServer(
-                (self.host, self._requested_port), app, self.log_requests, self.limits
-            )
+            try:
+                server = GatewayServer(
+                    (self.host, self._requested_port), app, self.log_requests, self.limits
+                )
+            except BaseException:  # the port is taken, the host unknown: leave nothing open
+                if opened and self._storage is not None:
+                    self._storage.close()
+                    self._storage = self._app = None
+                raise
             self._server = server
             self._port = int(server.server_address[1])
             self._thread = threading.Thread(
@@ -236,6 +300,7 @@ class LocalGateway:
             if self._storage is not None:
                 self._storage.close()
             self._app = None
+            self._stops += 1
 
     close = stop
 
@@ -318,7 +383,7 @@ class LocalGateway:
         ``org_id``: another org sees none of this gateway's contracts or rows (404s).
         ``allowed_contract_ids``: ids (or contract names) the key may ingest/egress to.
         """
-        key = key or generate_api_key()
+        key = generate_api_key() if key is None else key
         spec = {
             "key": key,
             "org_id": None if org_id is None else str(org_id),
@@ -334,7 +399,8 @@ class LocalGateway:
         return key
 
     def remove_api_key(self, key: str) -> bool:
-        """Revoke ``key`` immediately. True if it was known."""
+        """Revoke ``key`` immediately, also for later restarts (the generated dev key
+        too). True if it was known."""
         with self._lock:
             known = any(s["key"] == key for s in self._key_specs + self._added_specs)
             self._key_specs = [s for s in self._key_specs if s["key"] != key]
@@ -369,6 +435,9 @@ class LocalGateway:
         previous database (with its rows) is back, as are the keys; faults armed inside
         are disarmed and buckets refilled. Cheap: no new server, no contract reload.
         Requests already running at entry or exit finish on the database they started on.
+        A restart (``stop()``, ``start()``) in the block serves another fresh in-memory
+        database; the stop closes the gateway's own one, as any stop does (an in-memory
+        one is gone, a file is opened again).
         """
         with self._lock:
             app = self._ensure_app()
@@ -376,6 +445,8 @@ class LocalGateway:
             saved_storage = app.swap_storage(fresh)
             saved_keys = app.keys()
             saved_specs = (list(self._key_specs), list(self._added_specs), self._api_key)
+            stops = self._stops
+            self._saved_storages.append(saved_storage)
             self._storage = fresh
             self.faults.clear()
             app.limiter.reset()
@@ -383,40 +454,54 @@ class LocalGateway:
             yield self
         finally:
             with self._lock:
-                app.swap_storage(saved_storage)
-                app.restore_keys(saved_keys)
+                self._saved_storages = [s for s in self._saved_storages if s is not saved_storage]
                 self._key_specs, self._added_specs, self._api_key = saved_specs
-                self._storage = saved_storage
                 self.faults.clear()
-                app.limiter.reset()
-                # not closed here: a request still running writes to it; the in-memory
-                # database goes with the last reference to it
+                # the block's database is not closed here: a request still running writes
+                # to it; the in-memory database goes with the last reference to it
+                restored: Storage = saved_storage
+                if self._stops != stops:  # stopped in the block: its database is closed,
+                    saved_storage.close()  # as after any stop (an in-memory one is gone)
+                    if self._app is not None:  # and started again: open it anew
+                        restored = self._open_storage()
+                self._storage = restored
+                if self._app is not None:  # the app of a restart in the block, maybe
+                    self._app.swap_storage(restored)
+                    self._app.restore_keys(saved_keys)
+                    self._app.limiter.reset()
 
     # ------------------------------------------------------------------ inspection
 
     def _inspect_storage(self) -> Storage:
-        if self._storage is not None and not self._storage.closed:
-            return self._storage
-        if self.db == ":memory:":
-            raise RuntimeError("the in-memory database is gone once the gateway is stopped")
-        return self._ensure_storage()
+        """The database requests run against (a gateway never started has an empty one);
+        a file database closed by :meth:`stop` is opened again."""
+        with self._lock:
+            storage = self._storage
+            if storage is not None and storage.closed:
+                if self.db == ":memory:" or self._saved_storages:  # an in-memory one
+                    raise RuntimeError("the in-memory database is gone once the gateway is stopped")
+            return self._ensure_storage()
 
     def count_rows(self, table: str, **where: Any) -> int:
         """Rows of ``table`` (``audit``, ``quarantine``, ``forwarded``, ``idempotency``,
-        ``usage``) matching the column filters, e.g. ``count_rows("audit", passed=False)``."""
+        ``usage``) matching the column filters, e.g. ``count_rows("audit", passed=False)``.
+        A ``contract_id`` filter takes the id in any UUID spelling or the contract's name,
+        as the ``*_rows`` helpers do."""
+        if where.get("contract_id") is not None:
+            where["contract_id"] = _contract_ref(where["contract_id"])
         return self._inspect_storage().count_rows(table, **where)
 
     def audit_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Every audit row (ingress, egress, summary and replay rows), oldest first."""
-        where = {} if contract_id is None else {"contract_id": contract_id}
+        where = {} if contract_id is None else {"contract_id": _contract_ref(contract_id)}
         return self._inspect_storage().rows("audit_log", **where)
 
     def quarantine_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Every quarantine row (including rows written by failed replays), oldest first."""
-        where = {} if contract_id is None else {"contract_id": contract_id}
+        where = {} if contract_id is None else {"contract_id": _contract_ref(contract_id)}
         return self._inspect_storage().rows("quarantine", **where)
 
     def forwarded_rows(self, contract_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Every forwarded event (what downstream would receive), oldest first."""
-        where = {} if contract_id is None else {"contract_id": contract_id}
+        where = {} if contract_id is None else {"contract_id": _contract_ref(contract_id)}
         return self._inspect_storage().rows("forwarded_events", **where)
