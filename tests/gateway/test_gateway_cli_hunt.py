@@ -253,3 +253,36 @@ def test_a_request_arriving_while_the_gateway_stops_is_refused_unprocessed(
             assert answer.status_code == 503 and answer.headers["connection"] == "close"
     finally:
         gw.stop()
+
+
+def test_a_request_delayed_by_a_fault_is_dropped_when_the_gateway_stops(
+    contracts_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A test arms a long delay (to see a client time out), then its fixture stops the
+    gateway: ``stop()`` waited its grace period, closed the database, and the delayed
+    request then ran against it ("Cannot operate on a closed database", a traceback on
+    stderr). A delay ends when stopping begins, and the request is dropped unprocessed."""
+    gw = LocalGateway(contracts_dir=str(contracts_dir)).start()
+    cid = gw.contract_id("user_events")
+    outcome: List[object] = []
+    gw.faults.delay_next(1, seconds=6.0, path_prefix="/v1/ingest")
+
+    def send() -> None:
+        with httpx.Client(base_url=gw.base_url, headers={"x-api-key": gw.api_key}) as c:
+            try:
+                outcome.append(c.post(f"/v1/ingest/{cid}", json=[GOOD], timeout=30).status_code)
+            except httpx.TransportError as e:
+                outcome.append(type(e))
+
+    t = threading.Thread(target=send)
+    with caplog.at_level("ERROR", logger="contractgate"):
+        t.start()
+        deadline = time.monotonic() + 10
+        while gw.faults.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the request took the fault: it is sleeping
+        time.sleep(0.2)
+        gw.stop()
+        t.join(timeout=30)
+        time.sleep(6.5)  # past the delay: the handler would run by now
+    assert outcome and outcome[0] not in (200, 500), outcome
+    assert not [r for r in caplog.records if "internal error" in r.getMessage()]

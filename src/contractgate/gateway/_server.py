@@ -420,11 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None:
                 if fault.kind == "delay":
                     limit = app.config.request_timeout
+                    if self.server.pause(min(fault.seconds, limit)):
+                        self._drop()  # stopping: unprocessed, as a request arriving now
+                        return
                     if fault.seconds >= limit:
-                        time.sleep(limit)
                         self._send(empty(408), started)
                         return
-                    time.sleep(fault.seconds)
                 elif fault.kind == "fail":
                     self._send(fault_response(fault), started)
                     return
@@ -602,6 +603,12 @@ class GatewayServer(HTTPServer):
                 return False
             self._active += 1
             return True
+
+    def pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` (an injected delay); True as soon as the server is stopping:
+        past :meth:`close_connections`' grace the database is closed, so the delayed
+        request must not run."""
+        return self._stopping.wait(seconds)
 
     def leave(self) -> None:
         with self._lock:
