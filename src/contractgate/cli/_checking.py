@@ -36,14 +36,13 @@ from typing import (
 
 from ._common import EXIT_INTERNAL, CLIError, Finding
 from ._events import parse_error_finding
-from ._locate import Position, text_locator
-from ._readers import InputError
+from ._locate import Position
+from ._readers import InputError, Record
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from ._common import LoadedContract
-    from ._readers import Record
 
 #: records sent to a worker at a time with --jobs N
 CHUNK = 1000
@@ -100,11 +99,13 @@ class Checker:
             eline, ecol = getattr(err, "line", None), getattr(err, "column", None)
             return Outcome(error=(str(getattr(err, "code", err)), eline, ecol))
 
+        located: List[Record] = []
+
         def locate(path: str) -> Position:
-            if not path or path.startswith("<"):
-                return line, column
-            found = text_locator(raw, line, raw_column)(path)
-            return found if found[0] is not None else (line, column)
+            # a record's own rule (best effort, never fatal), as for a record read here
+            if not located:
+                located.append(Record(0, line, column, raw=raw, raw_column=raw_column))
+            return located[0].locate(path)
 
         return self.check_value(value, locate)
 

@@ -135,7 +135,8 @@ def _walk_path(
         m = _INDEX.match(rest)
         if m and is_array(node):
             items = elements(node)
-            i = int(m.group(1))
+            digits = m.group(1)  # an index past any list (5,000 digits): int() refuses it
+            i = int(digits) if len(digits) <= 18 else len(items)
             if i >= len(items):
                 return handle
             node = items[i]

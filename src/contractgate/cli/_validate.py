@@ -166,9 +166,11 @@ class _FileCheck:
         """Uniqueness rules see the whole file as one batch (one POST /ingest), so the
         file's records are held until its end."""
         held: List[Tuple[Record, Outcome]] = []
+        noted = False
         for pair in records:
             held.append(pair)
-            if len(held) == WHOLE_FILE_NOTE_AFTER or (len(held) == 1 and self.out.verbose):
+            if not noted and (len(held) > WHOLE_FILE_NOTE_AFTER or self.out.verbose):
+                noted = True
                 self.out.note(
                     f"{shown}: {self.loaded.label} has uniqueness rules "
                     f"({', '.join(unique)}), which apply to a whole batch: the file is "
@@ -237,14 +239,17 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.finding(f)
             all_findings.extend(check.findings)
             all_findings.append(f)
+            # the records read before the file broke were reported: they count
             total.merge(check.tally)
-            report.update(checked=False, error=err.message)
+            counts.with_failures += bool(check.tally.failed)
+            report.update(checked=False, error=err.message, **check.tally.to_dict())
             code = severity_code(code, EXIT_USAGE)
             counts.unchecked += 1
             continue
 
         tally = check.tally
         all_findings.extend(check.findings)
+        counts.with_failures += bool(tally.failed)
         empty = tally.records == 0
         if empty:
             counts.empty += 1
@@ -287,7 +292,8 @@ _LOAD_PREFIX = {
 
 class _Counts:
     def __init__(self) -> None:
-        self.failed = 0
+        self.failed = 0  # files that failed the run (failing records, or empty ones)
+        self.with_failures = 0  # files with failing records (checked whole or not)
         self.unchecked = 0
         self.empty = 0
         self.empty_failed = 0  # empty files under --fail-on-empty
@@ -350,7 +356,7 @@ def _summary(
     else:
         bits = []
         if total.failed:
-            where = f" in {counts.failed} of {files_txt}" if nfiles > 1 else ""
+            where = f" in {counts.with_failures} of {files_txt}" if nfiles > 1 else ""
             bits.append(f"{total.failed} of {plural(total.records, 'record')} failed{where}")
         if counts.unchecked:
             bits.append(f"{plural(counts.unchecked, 'file')} could not be checked")
