@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import math
 import os
 from dataclasses import dataclass, field, replace
 from typing import (
@@ -48,7 +47,7 @@ from ._frozenlist import EMPTY, FrozenList, freeze_fields
 from ._validation.compiler import CompiledContract, compile_contract
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
 from ._validation.loading import serde_types as _st
-from ._validation.loading.python_loader import json_to_python, read_python
+from ._validation.loading.python_loader import f64_json, json_list, json_to_python, read_python
 from ._validation.loading.yaml_loader import read_yaml
 from .exceptions import ContractCompileError
 
@@ -181,13 +180,6 @@ class EgressLeakageMode(_StrEnum):
     FAIL = "fail"
 
 
-def _f64_json(x: Optional[float]) -> Optional[float]:
-    """serde_json's rendering of an ``Option<f64>``: non-finite → null, always a float."""
-    if x is None or not math.isfinite(x):
-        return None
-    return float(x)
-
-
 @dataclass(frozen=True)
 class Transform:
     """A PII transform declared on a field (§1.6). ``style`` is only used by ``mask``."""
@@ -217,7 +209,9 @@ class Transform:
 class FieldDefinition:
     """One field of the ontology (§1.4), also used for ``properties`` and ``items``.
 
-    ``enum`` elements are JSON values (see the module docstring). ``min``/``max`` are
+    ``enum`` elements are JSON values (see the module docstring), read as
+    :meth:`Contract.from_dict` reads them (``inf`` is ``None``, a ``str`` enum member its
+    text; what is no JSON raises :class:`ContractCompileError`). ``min``/``max`` are
     floats (possibly infinite or NaN, from ``.inf``/``.nan``); ``min_length`` and
     ``max_length`` count UTF-8 bytes. v0.1's names ``field_type`` and ``allowed_values``
     work as constructor keywords and read-only attributes.
@@ -242,7 +236,10 @@ class FieldDefinition:
 
     def __post_init__(self) -> None:
         enum_fields(self, type=FieldType)
-        freeze_fields(self, "enum", "properties")
+        if self.enum is not None:  # JSON values, as from_dict reads them
+            values = json_list(self.enum, "FieldDefinition.enum")
+            object.__setattr__(self, "enum", FrozenList(values))
+        freeze_fields(self, "properties")
 
     @property
     def field_type(self) -> FieldType:
@@ -269,8 +266,8 @@ class FieldDefinition:
             "required": self.required,
             "pattern": self.pattern,
             "enum": None if self.enum is None else json_to_python(list(self.enum)),
-            "min": _f64_json(self.min),
-            "max": _f64_json(self.max),
+            "min": f64_json(self.min),
+            "max": f64_json(self.max),
             "min_length": self.min_length,
             "max_length": self.max_length,
             "properties": (
@@ -358,8 +355,8 @@ class MetricDefinition:
             "field": self.field,
             "type": None if self.type is None else self.type.value,
             "formula": self.formula,
-            "min": _f64_json(self.min),
-            "max": _f64_json(self.max),
+            "min": f64_json(self.min),
+            "max": f64_json(self.max),
         }
 
 
@@ -385,7 +382,7 @@ class QualityRule:
             "description": self.description,
             "max_age_seconds": self.max_age_seconds,
             "scope": self.scope,
-            "threshold": _f64_json(self.threshold),
+            "threshold": f64_json(self.threshold),
         }
 
 

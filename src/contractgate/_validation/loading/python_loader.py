@@ -1,13 +1,15 @@
 """Typing already-decoded Python data as a contract (``Contract.from_dict``).
 
 The same target descriptions as the YAML reader (:mod:`.serde_types`), with
-``serde_json::from_value``'s rules: the same messages and paths, no marks.
+``serde_json::from_value``'s rules: the same messages and paths, no marks. Values come
+out as plain Python types (a ``str`` subclass as ``str``, a ``float`` subclass as
+``float``…).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Mapping, NoReturn, Optional, Union
+from typing import Any, Dict, List, Mapping, NoReturn, Optional, Sequence, Union
 
 from ..values.render import render_debug_str
 from ..walks import Walk, walk
@@ -30,7 +32,9 @@ from .serde_types import (
     unexpected_float,
 )
 
-__all__ = ["json_to_python", "read_python"]
+__all__ = ["f64_json", "json_list", "json_to_python", "read_python"]
+
+_I64_MIN, _U64_END = -(1 << 63), 1 << 64
 
 
 class _PyReader:
@@ -60,7 +64,7 @@ class _PyReader:
             return None if value is None else self.de(ty.inner, value, path)
         if isinstance(ty, Str):
             if isinstance(value, str):
-                return value
+                return _text(value)
             self._fail(value, "a string", path)
         if isinstance(ty, Bool):
             if isinstance(value, bool):
@@ -68,7 +72,7 @@ class _PyReader:
             self._fail(value, "a boolean", path)
         if isinstance(ty, F64):
             if isinstance(value, float):
-                return value
+                return float(value)
             if isinstance(value, int) and not isinstance(value, bool):
                 try:
                     return float(value)
@@ -79,8 +83,8 @@ class _PyReader:
             self._fail(value, "f64", path)
         if isinstance(ty, UInt):
             if isinstance(value, int) and not isinstance(value, bool):
-                if 0 <= value < (1 << 64):
-                    return value
+                if 0 <= value < _U64_END:
+                    return int(value)
                 err = invalid_value(f"integer `{value}`", ty.expecting)
                 err.fix(None, path)
                 raise err
@@ -136,10 +140,12 @@ class _PyReader:
 
     def json(self, value: Any, path: PathT) -> Any:
         """The JSON value, or a :data:`Walk` that returns it."""
-        if value is None or isinstance(value, (bool, str)):
+        if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, str):
+            return _text(value)
         if isinstance(value, int):
-            if -(1 << 63) <= value < (1 << 64):
+            if _I64_MIN <= value < _U64_END:
                 return int(value)
             # serde_json reads an integer literal outside i64/u64 as an f64.
             try:
@@ -170,9 +176,16 @@ class _PyReader:
         for key, item in value.items():
             if not isinstance(key, str):
                 self._fail(key, "a string", path)
+            key = _text(key)
             obj[key] = yield self.json(item, ("m", path, key))
         self.depth += 1
         return {k: obj[k] for k in sorted(obj)}
+
+
+def _text(value: str) -> str:
+    """``value`` as a plain ``str``: the validator matches exact ``str``, so a subclass
+    (a ``(str, Enum)`` member, ``numpy.str_``) in an ``enum`` would never match."""
+    return value if type(value) is str else str.__str__(value)
 
 
 def _describe_py(value: Any) -> str:
@@ -200,6 +213,27 @@ def read_python(data: Any, root: TypeSpec, *, file: Optional[str] = None) -> Any
         return walk(_PyReader().de(root, data, None))
     except DeError as err:
         raise err.to_compile_error(file) from None
+
+
+_JSON_LIST = Seq(Json())
+
+
+def json_list(values: Sequence[Any], owner: str) -> List[Any]:
+    """A hand-built model's list of JSON values (``FieldDefinition.enum``) as
+    ``from_dict`` reads it, so that ``to_dict()`` reads back the same; errors name
+    ``owner`` (``FieldDefinition.enum[0]: …``)."""
+    try:
+        result: List[Any] = walk(_PyReader().de(_JSON_LIST, values, ("m", None, owner)))
+    except DeError as err:
+        raise err.to_compile_error(None) from None
+    return result
+
+
+def f64_json(x: Optional[float]) -> Optional[float]:
+    """serde_json's rendering of an ``Option<f64>``: non-finite → null, always a float."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
 
 
 def json_to_python(value: Any) -> Union[bool, int, float, str, List[Any], Dict[str, Any], None]:
