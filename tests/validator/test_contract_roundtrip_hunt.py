@@ -306,3 +306,15 @@ def test_to_dict_round_trips(data: Dict[str, Any], values: List[Any]) -> None:
     if _pyyaml_keeps_enum_strings(out, yaml):
         assert Contract.from_yaml(yaml.safe_dump(out)) == contract
         assert Contract.from_yaml(yaml.safe_dump(data)) == contract
+
+
+def test_a_pattern_holding_a_lone_surrogate_is_a_compile_error() -> None:
+    """No contract file can hold a lone surrogate, but ``from_dict`` (or a hand-built
+    model) can: ``compile()`` raised a raw ``UnicodeEncodeError`` from the size replay."""
+    from contractgate import ContractCompileError
+
+    c = Contract.from_dict({"version": "1", "name": "t", "ontology": {"entities": [
+        {"name": "a", "type": "string", "pattern": "^a\ud800"}]}})  # fmt: skip
+    with pytest.raises(ContractCompileError, match="lone surrogate") as err:
+        c.compile()
+    assert err.value.path == "a"

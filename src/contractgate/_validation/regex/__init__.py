@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from . import hir as H
 from .emit import emit, nesting, uses_unicode_word_boundary, wants_ascii_variant
-from .errors import RegexCompileError, size_limit_error
+from .errors import RegexCompileError, check_encodable, size_limit_error
 from .gc_pause import gc_paused
 from .literals import LiteralSet, literal_set
 from .nfa import LazyDFA
@@ -251,6 +251,7 @@ def compile_pattern(pattern: str) -> CompiledRegex:
     got = _cache.get(pattern)
     if got is not None:
         return got
+    check_encodable(pattern)
     with gc_paused(pattern):
         ast = parse(pattern)
         hir = translate(pattern, ast)

@@ -15,6 +15,7 @@ in characters (``column``) and lines, exactly as the Rust parser counts them.
 
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Tuple
 
 SIZE_LIMIT = 10 * (1 << 20)
@@ -142,6 +143,22 @@ class RegexCompileError(ValueError):
 
     def __str__(self) -> str:
         return self.display
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_encodable(pattern: str) -> None:
+    """A pattern must be UTF-8 text, as the crate's ``&str`` is: one holding a lone
+    surrogate (only Python can make one: no contract file holds it) is refused."""
+    if not pattern.isascii():
+        m = _LONE_SURROGATE.search(pattern)
+        if m is not None:
+            text = (
+                f"regex parse error: the pattern holds a lone surrogate "
+                f"(U+{ord(m.group()):04X}), which no UTF-8 text can hold"
+            )
+            raise RegexCompileError(pattern, text, text)
 
 
 def size_limit_error(pattern: str) -> RegexCompileError:
