@@ -258,3 +258,12 @@ def test_the_pii_salt_survives_a_restart_inside_an_isolated_block(
             gw.start()
             assert hashed() == before
         assert hashed() == before
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, {1}, object()])
+def test_a_row_filter_that_no_column_can_equal_is_a_value_error(value: object) -> None:
+    """``count_rows("audit", passed=[1])`` raised sqlite3's ``ProgrammingError``
+    ("type 'list' is not supported") from deep inside the storage."""
+    with LocalGateway() as gw:
+        with pytest.raises(ValueError, match="passed"):
+            gw.count_rows("audit", passed=value)

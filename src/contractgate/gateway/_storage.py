@@ -556,6 +556,11 @@ class Storage:
                 raise ValueError(f"table {name} has no column {col!r}")
             if value is None:
                 clauses.append(f"{col} IS NULL")
+            elif not isinstance(value, (str, int, float, bytes)):
+                raise ValueError(
+                    f"{col}={value!r}: a column is compared with a str, int, float, bool, "
+                    "bytes or None"
+                )
             else:
                 clauses.append(f"{col} = ?")
                 params.append(int(value) if isinstance(value, bool) else value)
