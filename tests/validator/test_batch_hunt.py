@@ -199,3 +199,19 @@ def test_a_str_enum_member_passes_an_enum_as_the_text_the_client_sends() -> None
         (v,) = validate(bad).violations
         assert v.message.startswith("Field 'event_type' value \"refund\" not in allowed set")
     assert c.is_valid(ok) and not c.is_valid(bad)
+
+
+def test_a_value_nested_deeper_than_the_gateway_reads_has_no_json_form() -> None:
+    """Uniqueness compared values nested up to 200 levels, though no event holding one
+    reaches the gateway (127 levels per event; the clients refuse it): a verdict the
+    gateway never gives."""
+    deep: Any = 1
+    for _ in range(130):
+        deep = [deep]
+    compiled = Contract.from_yaml(UNIQUE).compile()
+    with pytest.raises(EventTypeError, match="deeper"):
+        compiled.uniqueness_violations([{"a": deep}, {"a": deep}])
+    shallow: Any = 1
+    for _ in range(100):
+        shallow = [shallow]
+    assert len(compiled.uniqueness_violations([{"a": shallow}, {"a": shallow}])) == 2

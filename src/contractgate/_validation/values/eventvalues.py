@@ -21,7 +21,7 @@ import math
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from ...exceptions import EventTypeError
-from .jsonvalue import json_equal, render_json
+from .jsonvalue import MAX_DEPTH, json_equal, render_json
 from .pyjson import check_text, int_as_json_number
 
 __all__ = [
@@ -214,7 +214,7 @@ def normalise(v: Any, depth: int = 0) -> Any:
         return v
     if t is int:
         return v if I64_MIN <= v <= U64_MAX else f64(v)
-    if depth > 200:
+    if depth >= MAX_DEPTH:  # a value this deep is in an event deeper than the gateway reads
         raise EventTypeError("event nests deeper than any JSON document the gateway accepts")
     if isinstance(v, dict):
         out: Dict[str, Any] = {}
