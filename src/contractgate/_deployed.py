@@ -190,7 +190,7 @@ def _ttl(ttl: Optional[float]) -> float:
     name: str = "ttl"
     value: Any = ttl
     if ttl is None:
-        name, value = TTL_ENV, os.environ.get(TTL_ENV) or None
+        name, value = TTL_ENV, os.environ.get(TTL_ENV, "").strip() or None  # as unset
         if value is None:
             return DEFAULT_TTL
     try:

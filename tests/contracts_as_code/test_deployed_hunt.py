@@ -459,3 +459,13 @@ def test_an_offline_setting_that_is_no_yes_or_no_is_refused(
         assert "cannot be reached" in str(err.value)
     else:
         assert err.value.reason == "setting" and "CONTRACTGATE_OFFLINE" in str(err.value)
+
+
+def test_a_blank_ttl_setting_is_the_default(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty ``CONTRACTGATE_CACHE_TTL`` meant the default, a blank one (``" "``, as a
+    templated CI variable gives) was a setting error."""
+    from contractgate._deployed import DEFAULT_TTL, _ttl
+
+    for blank in ("", " ", "\t\n"):
+        monkeypatch.setenv("CONTRACTGATE_CACHE_TTL", blank)
+        assert _ttl(None) == DEFAULT_TTL
