@@ -94,6 +94,10 @@ json_values = st.recursive(
 )
 
 
+def _fraction(v: Any) -> bool:
+    return isinstance(v, float) and not v.is_integer()
+
+
 @st.composite
 def results_lists(draw: Any) -> List[Dict[str, Any]]:
     n = draw(st.integers(min_value=1, max_value=25))
@@ -104,7 +108,13 @@ def results_lists(draw: Any) -> List[Dict[str, Any]]:
         r = gateway_result(i, ok, draw(json_values))
         if odd != "none" and draw(st.integers(0, 3)) == 0:
             key = draw(st.sampled_from(KEYS[2:]))
-            r[key] = draw(json_values)  # any value where the gateway puts a typed one
+            # any value where the gateway puts a typed one, but a fraction for the count
+            # 'validation_us': both readings refuse it (the client's typed check refuses
+            # such an answer before keeping it), so it is no case for this comparison
+            values = json_values
+            if key == "validation_us":
+                values = json_values.filter(lambda v: not _fraction(v))
+            r[key] = draw(values)
         if odd == "shapes" and draw(st.integers(0, 3)) == 0:
             change = draw(st.sampled_from(["drop", "extra", "reorder", "no-index"]))
             if change == "drop":
