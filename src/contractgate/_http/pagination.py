@@ -34,7 +34,7 @@ from typing import (
 from .._validation.summary import check_count
 from ..exceptions import InvalidResponseError
 
-__all__ = ["AsyncPager", "PageCursor", "Pager", "page_size_for"]
+__all__ = ["AsyncPager", "PageCursor", "Pager", "check_page_size", "page_size_for"]
 
 T = TypeVar("T")
 
@@ -49,6 +49,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def check_page_size(name: str, value: Any) -> None:
+    """Rows asked of the gateway in one request: an int in 1..500 (the gateway clamps
+    anything else into that range, and answers a bool or a fraction with a 400)."""
+    if not _is_int(value) or not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValueError(f"{name} must be an int in 1..{MAX_PAGE_SIZE}, got {value!r}")
+
+
 def page_size_for(limit: int) -> int:
     """The page size that fetches ``limit`` rows in as few requests as the gateway allows."""
     return min(max(limit, 1), MAX_PAGE_SIZE) if _is_int(limit) else MAX_PAGE_SIZE
@@ -61,8 +68,7 @@ class PageCursor:
         if limit is not None:
             check_count("limit", limit)
         check_count("offset", offset)
-        if not _is_int(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be an int in 1..{MAX_PAGE_SIZE}, got {page_size!r}")
+        check_page_size("page_size", page_size)
         self.remaining = limit
         self.offset = offset
         self.page_size = page_size

@@ -13,9 +13,23 @@ import enum
 import http
 import math
 import random
+import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, FrozenSet, Generic, Mapping, Optional, Tuple, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Generic,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 from urllib.parse import quote
 
 import httpx
@@ -36,10 +50,14 @@ __all__ = [
     "RetryPolicy",
     "TimeoutTypes",
     "attempt_budget",
+    "canonical_id",
     "compute_backoff",
+    "dedupe_ids",
     "normalise_timeout",
+    "optional_text",
     "path_of",
     "path_segment",
+    "uuid_text",
 ]
 
 T = TypeVar("T")
@@ -186,6 +204,52 @@ def path_segment(value: Any, what: str) -> str:
     if segment in (".", ".."):  # dot-segments: a URL drops them ("/v/x/.." is "/v")
         return segment.replace(".", "%2E")
     return segment
+
+
+#: The spellings of a UUID the gateway reads as one (Rust ``uuid``: hyphenated, simple,
+#: braced, ``urn:uuid:``; hex digits in either case).
+_HYPHENATED = r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+_UUID_SPELLING = re.compile(rf"(?:urn:uuid:)?{_HYPHENATED}|\{{{_HYPHENATED}\}}|[0-9a-fA-F]{{32}}")
+
+
+def uuid_text(text: str) -> Optional[str]:
+    """``text`` as a lowercase hyphenated UUID when it spells one the gateway reads, else
+    None (then it is no id: a contract name, say)."""
+    return str(uuid.UUID(text)) if _UUID_SPELLING.fullmatch(text) else None
+
+
+def canonical_id(value: Any, what: str) -> str:
+    """An id given by the caller as the gateway names it: a ``uuid.UUID``, or a string
+    spelling one, as a lowercase hyphenated UUID (spec §0); any other non-empty string
+    as given (the gateway answers it)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{what} must be non-empty strings or uuid.UUID, got {value!r}")
+    return uuid_text(value) or value
+
+
+def dedupe_ids(ids: Union[str, uuid.UUID, Iterable[Any]], what: str) -> List[str]:
+    """The distinct ids of ``ids`` (one id alone is a list of one), in order, each as
+    :func:`canonical_id` gives it: two spellings of one UUID are one id to the gateway,
+    which reports the first of a duplicate ``not_found`` (spec §3.7)."""
+    if isinstance(ids, (str, uuid.UUID)):
+        ids = [ids]
+    seen: Dict[str, None] = {}
+    for i in ids:
+        seen.setdefault(canonical_id(i, what), None)
+    unique = list(seen)
+    if not 1 <= len(unique) <= 1000:
+        raise ValueError(f"{what}: between 1 and 1000 distinct ids per call, got {len(unique)}")
+    return unique
+
+
+def optional_text(value: Any, what: str) -> Optional[str]:
+    """A version (or other text) argument sent in a JSON body: None or a string (a
+    number would be refused by the gateway's body parser as a plain-text 422)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{what} must be a string, got {type(value).__name__}")
 
 
 def path_of(url: str) -> str:

@@ -68,6 +68,7 @@ from .chunking import (
 )
 from .ingest_plan import IngestOptions, IngestPlan, check_idempotency_key
 from .logging import logger, redact, register_secret
+from .pagination import check_page_size
 from .request import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
@@ -78,7 +79,10 @@ from .request import (
     RetryClass,
     RetryPolicy,
     TimeoutTypes,
+    canonical_id,
+    dedupe_ids,
     normalise_timeout,
+    optional_text,
     path_segment,
 )
 from .responses import error_from_response, expect_array, expect_object, invalid
@@ -601,9 +605,8 @@ class Transport:
         target_version: Optional[str] = None,
         timeout: TimeoutTypes = None,
     ) -> PreparedRequest[ReplayResponse]:
-        unique = _dedupe_ids(ids, "ids")
-        body: Dict[str, Any] = {"ids": unique}
-        if target_version is not None:
+        body: Dict[str, Any] = {"ids": dedupe_ids(ids, "ids")}
+        if optional_text(target_version, "target_version") is not None:
             body["target_version"] = target_version
         return self.build(
             "POST",
@@ -632,11 +635,11 @@ class Transport:
         contract_id: Optional[str] = None,
         timeout: TimeoutTypes = None,
     ) -> PreparedRequest[TopLevelReplayResponse]:
-        body: Dict[str, Any] = {"event_ids": _dedupe_ids(event_ids, "event_ids")}
-        if version is not None:
+        body: Dict[str, Any] = {"event_ids": dedupe_ids(event_ids, "event_ids")}
+        if optional_text(version, "version") is not None:
             body["version"] = version
         if contract_id is not None:
-            body["contract_id"] = contract_id
+            body["contract_id"] = canonical_id(contract_id, "contract_id")
         return self.build(
             "POST",
             "/quarantine/replay",
@@ -649,11 +652,13 @@ class Transport:
     def event_replay_history(
         self, event_id: str, limit: Optional[int] = None, timeout: TimeoutTypes = None
     ) -> PreparedRequest[List[TopLevelReplayOutcome]]:
+        if limit is not None:
+            check_page_size("limit", limit)
         return self.build(
             "GET",
             "/quarantine/replay-history",
             lambda r: parse_list(TopLevelReplayOutcome, expect_array(r)),
-            params=(("event_id", event_id), ("limit", limit)),
+            params=(("event_id", canonical_id(event_id, "event_id")), ("limit", limit)),
             timeout=timeout,
         )
 
@@ -772,19 +777,3 @@ def _encode_json(value: Any) -> bytes:
         )
     except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"body is not JSON-encodable: {exc}") from None
-
-
-def _dedupe_ids(ids: Sequence[str], what: str) -> List[str]:
-    if isinstance(ids, str):
-        ids = [ids]
-    seen: Dict[str, None] = {}
-    for i in ids:
-        if isinstance(i, uuid.UUID):
-            i = str(i)
-        if not isinstance(i, str) or not i:
-            raise TypeError(f"{what} must be non-empty strings")
-        seen.setdefault(i, None)
-    unique = list(seen)
-    if not 1 <= len(unique) <= 1000:
-        raise ValueError(f"{what}: between 1 and 1000 distinct ids per call, got {len(unique)}")
-    return unique

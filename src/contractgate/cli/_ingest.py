@@ -148,15 +148,12 @@ def _make_client(args: argparse.Namespace) -> Any:
 
 def _canonical_id(text: str) -> Optional[str]:
     """``text`` as a contract id in its one canonical spelling (lower case, hyphens), or
-    None when it is not a UUID. Every spelling the UUID parser reads (capitals, braces,
+    None when it is not a UUID. Every spelling the gateway reads (capitals, braces,
     ``urn:uuid:``, no hyphens) names the same contract, and must key a ``--job-id`` the
     same: another spelling would store a resumed run a second time under other keys."""
-    import uuid
+    from .._http.request import uuid_text
 
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
+    return uuid_text(text)
 
 
 def resolve_contract(client: Any, text: str) -> Tuple[str, Optional[str], Optional[str]]:
