@@ -285,7 +285,9 @@ class AsyncClient(BaseClient):
         coroutine function. Batches go out with at most ``max_concurrency`` requests in
         flight (default 4; the first batch goes alone, so a wrong contract id, key or
         version fails once), and reading and encoding the next batches overlaps with
-        them. After a failure no new batch is started; those in flight finish.
+        them. After a failure no new batch is started; those in flight finish, and a wait
+        for the next event of an async iterable is cancelled (an async generator then
+        ends).
         """
         if (
             not isinstance(max_concurrency, int)
@@ -330,27 +332,47 @@ class AsyncClient(BaseClient):
         every concurrent request), then up to ``max_concurrency`` are in flight."""
         slots = asyncio.Semaphore(max_concurrency)
         tasks: List[asyncio.Future[None]] = []
-        broken: List[Exception] = []  # the caller's iterator or callback (or a bug) failed
+        # the caller's iterator or callback (or a bug) failed: raised once the batches in
+        # flight finish
+        broken: List[BaseException] = []
+        # set when a batch fails or a callback raises: the reading stops at once, even
+        # while it waits for the caller's async iterable
+        stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        cancelling = False  # the batches in flight are being cancelled (by this call)
 
-        async def send_one(batch: BatchPlan) -> None:
+        def halt() -> None:
+            if not stop.done():
+                stop.set_result(None)
+
+        async def send_one(batch: BatchPlan, alone: bool) -> None:
             try:
                 try:
                     part = await self._execute(plan.request(batch))
                 except ContractGateError as err:
                     plan.record_failure(batch.number, err)
+                    halt()
                     return
                 plan.acknowledge(batch, part)
                 if on_batch is not None:
                     res = on_batch(part)
                     if inspect.isawaitable(res):
                         await res
-            except Exception as exc:  # raised once the batches in flight finish
+            except Exception as exc:
                 broken.append(exc)
+                halt()
+            except BaseException as exc:
+                # Ctrl-C, SystemExit or a CancelledError raised by the callback of a batch
+                # sent beside others: raised by ingest() itself (as for the first batch),
+                # not out of the event loop, and never lost with its task
+                if alone or cancelling:
+                    raise
+                broken.append(exc)
+                halt()
             finally:
                 slots.release()
 
         async def read_async(source: AsyncIterator[Any]) -> None:
-            while plan.wants_more():
+            while plan.wants_more() and not stop.done():
                 try:
                     event = await source.__anext__()
                 except StopAsyncIteration:
@@ -358,11 +380,38 @@ class AsyncClient(BaseClient):
                     return
                 plan.add(event)
 
+        async def read_beside(source: AsyncIterator[Any]) -> Optional[BaseException]:
+            try:
+                await read_async(source)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # raised by the reading call, as if read there
+                return exc
+            return None
+
+        async def read(source: AsyncIterator[Any]) -> None:
+            """``read_async`` while batches are in flight: a failure among them (``stop``)
+            ends the wait for the caller's next event instead of waiting for it."""
+            if not any(not t.done() for t in tasks):
+                await read_async(source)  # nothing can fail meanwhile
+                return
+            reader = asyncio.ensure_future(read_beside(source))
+            try:
+                await asyncio.wait((reader, stop), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not reader.done():
+                    reader.cancel()  # the pending __anext__() of the caller's iterable
+                    await asyncio.wait((reader,))
+            if not reader.cancelled():
+                error = reader.result()
+                if error is not None:
+                    raise error
+
         try:
             while not plan.failed and not broken:
                 try:
                     if ait is not None:
-                        await read_async(ait)
+                        await read(ait)
                     else:
                         assert it is not None
                         plan.fill(it)  # a plain iterable is read without awaiting
@@ -372,6 +421,8 @@ class AsyncClient(BaseClient):
                 except Exception as exc:  # the caller's iterator: as a callback's error
                     broken.append(exc)
                     break
+                if plan.failed or broken:
+                    break
                 batch = plan.next_ready()
                 if batch is None:
                     break
@@ -380,15 +431,16 @@ class AsyncClient(BaseClient):
                     slots.release()
                     break
                 if batch.number == 0:
-                    await send_one(batch)
+                    await send_one(batch, alone=True)
                 else:
-                    tasks.append(asyncio.ensure_future(send_one(batch)))
+                    tasks.append(asyncio.ensure_future(send_one(batch, alone=False)))
                     tasks[:] = [t for t in tasks if not t.done()]
             if tasks:
                 await asyncio.gather(*tasks)
             if broken:
                 raise broken[0]
         except BaseException:
+            cancelling = True
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
