@@ -54,6 +54,21 @@ def skip_ws(text: str, pos: int) -> int:
     return m.end() if m else pos
 
 
+def balanced_end(text: str, pos: int = 0) -> Optional[int]:
+    """End offset of the first bracketed value from ``pos`` (strings skipped), or None
+    when its brackets never balance."""
+    depth = 0
+    for m in TOKEN.finditer(text, pos):
+        tok = m.group()
+        if tok in ("{", "["):
+            depth += 1
+        elif tok in ("}", "]"):
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return None
+
+
 def skip_value(text: str, pos: int) -> int:
     """End offset of the JSON value starting at ``pos`` (structure only, no decoding)."""
     ch = text[pos : pos + 1]
@@ -61,16 +76,8 @@ def skip_value(text: str, pos: int) -> int:
         m = _STRING.match(text, pos)
         return m.end() if m else len(text)
     if ch in ("{", "["):
-        depth = 0
-        for m in TOKEN.finditer(text, pos):
-            tok = m.group()
-            if tok in ("{", "["):
-                depth += 1
-            elif tok in ("}", "]"):
-                depth -= 1
-                if depth == 0:
-                    return m.end()
-        return len(text)
+        end = balanced_end(text, pos)
+        return len(text) if end is None else end
     m = _SCALAR.match(text, pos)
     return m.end() if m else pos
 

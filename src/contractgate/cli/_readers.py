@@ -38,6 +38,7 @@ from ._locate import (
     LineIndex,
     Position,
     YamlLines,
+    balanced_end,
     json_locator,
     skip_value,
     skip_ws,
@@ -606,14 +607,4 @@ class RecordSource:
 
 def _is_complete_value(line: bytes) -> bool:
     """True when ``line`` holds a balanced JSON object/array (it may still be invalid)."""
-    text = line.decode("utf-8", errors="replace")
-    depth = 0
-    for m in TOKEN.finditer(text):
-        tok = m.group()
-        if tok in ("{", "["):
-            depth += 1
-        elif tok in ("}", "]"):
-            depth -= 1
-            if depth == 0:
-                return True
-    return False
+    return balanced_end(line.decode("utf-8", errors="replace")) is not None
