@@ -205,9 +205,10 @@ def cpu_split(cg: Any, cid: str, events: List[Dict[str, Any]], rounds: int) -> N
             (chunking.StreamPlanner, "flush"),
         ],
         "send + receive (Client._send)": [(client_mod.Client, "_send")],
-        "decode the answer (parse_json)": [(ingest_plan, "parse_json")],
-        "check the answer (read_batch_answer)": [(ingest_plan, "read_batch_answer")],
-        "keep it packed (FreshResults.pack: zlib)": [(ingest_answer.FreshResults, "pack")],
+        "check it undecoded (proven_answer: msgspec)": [(ingest_plan, "proven_answer")],
+        "or decode the answer (parse_json)": [(ingest_plan, "parse_json")],
+        "and check it (read_batch_answer)": [(ingest_plan, "read_batch_answer")],
+        "keep it packed (PackedResults: zlib)": [(ingest_answer.PackedResults, "__init__")],
     }
     spent: Dict[str, float] = {}
     saved = []

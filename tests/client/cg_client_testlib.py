@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import threading
@@ -13,6 +14,7 @@ import httpx
 
 from contractgate import RetryPolicy
 from contractgate.async_client import AsyncClient
+from contractgate.models import IngestEventResult, result_from_raw
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -199,3 +201,70 @@ def retry_delays(caplog: Any) -> List[float]:
     pattern = re.compile(r"^retrying \S+ \S+ in ([0-9.]+) s ")
     found = (pattern.search(r.getMessage()) for r in caplog.records)
     return [float(m.group(1)) for m in found if m]
+
+
+# ---------------------------------------------------------------------- kept results
+
+
+def typed(value: Any) -> Any:
+    """``value`` with the type of every part spelled out (``1``, ``1.0`` and ``True``
+    differ; so do ``0.0`` and ``-0.0``) and the order of object keys kept."""
+    if isinstance(value, dict):
+        return ("{", [(k, typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("[", [typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def expected(results: List[Any], offset: int) -> List[IngestEventResult]:
+    return [result_from_raw(r, offset, i) for i, r in enumerate(copy.deepcopy(results))]
+
+
+def assert_same(got: List[IngestEventResult], want: List[IngestEventResult]) -> None:
+    assert got == want
+    assert [repr(r) for r in got] == [repr(r) for r in want]
+    assert [typed(dict(r.raw)) for r in got] == [typed(dict(r.raw)) for r in want]
+    assert [typed(r.transformed_event) for r in got] == [typed(r.transformed_event) for r in want]
+
+
+class RecordingTransport(httpx.HTTPTransport):
+    """httpx's transport that keeps each answer's bytes (the gateway answers plainly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: List[Tuple[bytes, bytes]] = []  # (request, answer)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        body = response.read()
+        self.bodies.append((request.content, body))
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
+
+
+class AsyncRecordingTransport(httpx.AsyncHTTPTransport):
+    """The same for AsyncClient."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: List[Tuple[bytes, bytes]] = []  # (request, answer)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        body = await response.aread()
+        self.bodies.append((request.content, body))
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
+
+
+def mixed_user_events(n: int) -> List[Dict[str, Any]]:
+    out: List[Dict[str, Any]] = []
+    for i in range(n):
+        e: Dict[str, Any] = {"user_id": f"user_{i}", "event_type": ("click", "view")[i % 2],
+                             "timestamp": 1724252400 + i, "email": f"p{i}@example.com"}  # fmt: skip
+        if i % 7 == 3:
+            e["user_id"] = "Bad User"
+        out.append(e)
+    return out

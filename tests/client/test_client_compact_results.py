@@ -16,6 +16,14 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
+from cg_client_testlib import (
+    AsyncRecordingTransport,
+    RecordingTransport,
+    assert_same,
+    expected,
+    mixed_user_events,
+    typed,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,31 +39,10 @@ from contractgate._http.ingest_answer import (
 )
 from contractgate.async_client import AsyncClient
 from contractgate.exceptions import InvalidResponseError
-from contractgate.models import BatchIngestResponse, IngestEventResult, result_from_raw
+from contractgate.models import BatchIngestResponse
 
 KEYS = ("index", "passed", "violations", "validation_us", "forwarded", "contract_version",
         "quarantine_id", "transformed_event")  # fmt: skip
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every part spelled out (``1``, ``1.0`` and ``True``
-    differ; so do ``0.0`` and ``-0.0``) and the order of object keys kept."""
-    if isinstance(value, dict):
-        return ("{", [(k, typed(v)) for k, v in value.items()])
-    if isinstance(value, list):
-        return ("[", [typed(v) for v in value])
-    return (type(value).__name__, repr(value))
-
-
-def expected(results: List[Any], offset: int) -> List[IngestEventResult]:
-    return [result_from_raw(r, offset, i) for i, r in enumerate(copy.deepcopy(results))]
-
-
-def assert_same(got: List[IngestEventResult], want: List[IngestEventResult]) -> None:
-    assert got == want
-    assert [repr(r) for r in got] == [repr(r) for r in want]
-    assert [typed(dict(r.raw)) for r in got] == [typed(dict(r.raw)) for r in want]
-    assert [typed(r.transformed_event) for r in got] == [typed(r.transformed_event) for r in want]
 
 
 def answer(results: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -268,64 +255,23 @@ def test_an_answer_the_check_refuses_is_never_kept(case: Tuple[Dict[str, Any], i
 # ---------------------------------------------------------------------- real gateway
 
 
-class _Recording(httpx.HTTPTransport):
-    """httpx's transport that keeps each answer's bytes (the gateway answers plainly)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.bodies: List[Tuple[bytes, bytes]] = []  # (request, answer)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        body = response.read()
-        self.bodies.append((request.content, body))
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=body, request=request
-        )
-
-
-class _AsyncRecording(httpx.AsyncHTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.bodies: List[Tuple[bytes, bytes]] = []  # (request, answer)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        body = await response.aread()
-        self.bodies.append((request.content, body))
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=body, request=request
-        )
-
-
-def _events(n: int) -> List[Dict[str, Any]]:
-    out: List[Dict[str, Any]] = []
-    for i in range(n):
-        e: Dict[str, Any] = {"user_id": f"user_{i}", "event_type": ("click", "view")[i % 2],
-                             "timestamp": 1724252400 + i, "email": f"p{i}@example.com"}  # fmt: skip
-        if i % 7 == 3:
-            e["user_id"] = "Bad User"
-        out.append(e)
-    return out
-
-
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_results_kept_from_the_local_gateway_are_its_answers(gw: Any, kind: str) -> None:
     """Through real sockets, with the 1.0.0 version's ``mask`` transform (so the echoed
     events differ from the input): the kept results are those of the answers' JSON."""
     cid = f"{gw.contract_id('user_events')}@1.0.0"
-    events = _events(2500)
+    events = mixed_user_events(2500)
     fresh: List[Any] = []
 
     def on_batch(part: BatchIngestResponse) -> None:
         fresh.extend(part.result_stores())
 
     if kind == "sync":
-        rec: Any = _Recording()
+        rec: Any = RecordingTransport()
         with Client(base_url=gw.base_url, api_key=gw.api_key, transport=rec) as cg:
             resp = cg.ingest(cid, events, dry_run=True, on_batch=on_batch)
     else:
-        rec = _AsyncRecording()
+        rec = AsyncRecordingTransport()
         async with AsyncClient(base_url=gw.base_url, api_key=gw.api_key, transport=rec) as acg:
             resp = await acg.ingest(
                 cid, events, dry_run=True, max_concurrency=2, on_batch=on_batch
@@ -346,9 +292,9 @@ async def test_results_kept_from_the_local_gateway_are_its_answers(gw: Any, kind
 
 
 def test_a_single_batch_keeps_its_answer_as_raw(gw: Any) -> None:
-    rec = _Recording()
+    rec = RecordingTransport()
     with Client(base_url=gw.base_url, api_key=gw.api_key, transport=rec) as cg:
-        resp = cg.ingest(gw.contract_id("user_events"), _events(10), dry_run=True)
+        resp = cg.ingest(gw.contract_id("user_events"), mixed_user_events(10), dry_run=True)
     assert isinstance(resp.raw, AnswerRaw)
     answer = json.loads(rec.bodies[0][1])
     assert resp.raw == answer and resp.to_dict() == answer
@@ -359,10 +305,10 @@ def test_the_garbage_collector_is_left_as_it_was(gw: Any) -> None:
     afterwards (after an unusable answer too), and stays disabled if it was."""
     cid = gw.contract_id("user_events")
     with Client(base_url=gw.base_url, api_key=gw.api_key) as cg:
-        assert cg.ingest(cid, _events(5), dry_run=True).total == 5 and gc.isenabled()
+        assert cg.ingest(cid, mixed_user_events(5), dry_run=True).total == 5 and gc.isenabled()
         gc.disable()
         try:
-            assert cg.ingest(cid, _events(5), dry_run=True).total == 5
+            assert cg.ingest(cid, mixed_user_events(5), dry_run=True).total == 5
             assert not gc.isenabled()
         finally:
             gc.enable()
@@ -372,5 +318,5 @@ def test_the_garbage_collector_is_left_as_it_was(gw: Any) -> None:
 
     with Client(base_url="http://gw.test", transport=httpx.MockTransport(shorter)) as cg:
         with pytest.raises(InvalidResponseError, match="1 result"):
-            cg.ingest("cid", _events(2), dry_run=True)
+            cg.ingest("cid", mixed_user_events(2), dry_run=True)
     assert gc.isenabled()

@@ -42,9 +42,11 @@ from .chunking import (
     BatchPlan,
     StreamPlanner,
 )
+from .fast_answer import proven_answer
 from .ingest_answer import (
     AnswerRaw,
     FreshResults,
+    PackedResults,
     batch_answer_problem,
     kept,
     read_batch_answer,
@@ -398,19 +400,30 @@ class IngestPlan:
         that carries the batch's idempotency key (never a shorter result).
 
         The decoded answer lives within this call, with the garbage collector paused,
-        unless ``on_batch`` will read it or only failing results are kept."""
+        unless ``on_batch`` will read it or only failing results are kept; an answer that
+        is packed at once is not decoded at all when msgspec proves it usable
+        (:func:`~.fast_answer.proven_answer`)."""
+        packing = self.keep_results and not self.on_batch
         with gc_paused():
-            data = parse_json(r)
-            answer = self._checked(r, data, batch, key)
-            store: ResultStore = answer
-            raw: Mapping[str, Any] = data
-            if self.keep_results and not self.on_batch:
-                store = answer.pack()
-                raw = AnswerRaw(data, store)
+            data = None
+            if packing and 200 <= r.status_code < 300:
+                data = proven_answer(r.content, batch.count)
+            store: ResultStore
+            if data is not None:  # proven usable without decoding it (msgspec)
+                store = PackedResults(r.content, batch.start_index, batch.count, data["failed"])
+                raw: Mapping[str, Any] = AnswerRaw(data, store)
+            else:
+                data = parse_json(r)
+                store = answer = self._checked(r, data, batch, key)
+                raw = data
+                if packing:
+                    store = answer.pack()
+                    raw = AnswerRaw(data, store)
+                del answer
             parsed = BatchIngestResponse.from_store(
                 data, store, total=data["total"], passed=data["passed"], failed=data["failed"]
             )
-            del data, answer  # freed here when packed
+            del data  # freed here when packed
         replay = r.headers.get("x-idempotency-replay", "").strip().lower() == "true"
         rl = rate_limit_info(r.headers)
         ack = BatchAck(
