@@ -186,6 +186,14 @@ class GatewayApp:
                     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
                     return empty(405, [("allow", ",".join(sorted(allowed)))])
                 return empty(404)
+            auth = None
+            if route.auth:
+                auth = self._authenticate(req)
+                # §4.1: tower-http's body-size layer wraps every authenticated route,
+                # reads included, and answers by Content-Length before any extractor
+                req.require_layer_limit()
+            # axum's Path extractor runs inside the handler, after the middleware and the
+            # layer (§3.1 steps 1-2): a parameter that is not UTF-8 is refused only now
             params: Dict[str, str] = {}
             for name, raw in raw_params.items():
                 try:
@@ -194,12 +202,6 @@ class GatewayApp:
                     return Response(
                         400, b"Invalid URL: invalid utf-8 in path", "text/plain; charset=utf-8"
                     )
-            auth = None
-            if route.auth:
-                auth = self._authenticate(req)
-                # §4.1: tower-http's body-size layer wraps every authenticated route,
-                # reads included, and answers by Content-Length before any extractor
-                req.require_layer_limit()
             return route.handler(Call(self, self.storage, req, params, auth))
         except Abort as a:
             return a.response

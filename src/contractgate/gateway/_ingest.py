@@ -388,9 +388,10 @@ def _v1_events(call: Call, body: bytes) -> List[Any]:
     ctype = (call.req.header("content-type") or "").lower()
     events: List[Any] = []
     if "application/x-ndjson" in ctype:
-        for i, raw_line in enumerate(body.split(b"\n")):
-            line = raw_line[:-1] if raw_line.endswith(b"\r") else raw_line
-            if not line:
+        # the raw line, as split on "\n", is measured and parsed: a CRLF line keeps its
+        # "\r" (JSON whitespace), which counts toward the per-event limit (§3.2)
+        for i, line in enumerate(body.split(b"\n")):
+            if line in (b"", b"\r"):
                 continue
             if len(line) > MAX_EVENT_BYTES:
                 raise _too_large(f"NDJSON line {i}", len(line))
