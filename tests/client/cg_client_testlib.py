@@ -268,3 +268,15 @@ def mixed_user_events(n: int) -> List[Dict[str, Any]]:
             e["user_id"] = "Bad User"
         out.append(e)
     return out
+
+
+def recorded_results(bodies: List[Tuple[bytes, bytes]]) -> List[IngestEventResult]:
+    """The results of the answers a recording transport kept for an ingest of
+    :func:`mixed_user_events` (NDJSON bodies), in event order, read by the models."""
+    from contractgate.models import BatchIngestResponse
+
+    answers = {}  # the index of the first event of each batch: its answer
+    for sent, body in bodies:
+        first = json.loads(sent.split(b"\n", 1)[0])["timestamp"] - 1724252400
+        answers[first] = BatchIngestResponse.from_dict(json.loads(body), index_offset=first)
+    return [r for _, p in sorted(answers.items()) for r in p.results]

@@ -22,6 +22,7 @@ from cg_client_testlib import (
     assert_same,
     expected,
     mixed_user_events,
+    recorded_results,
     typed,
 )
 from hypothesis import given, settings
@@ -280,11 +281,7 @@ async def test_results_kept_from_the_local_gateway_are_its_answers(gw: Any, kind
     # on_batch read each answer as decoded; the response keeps them packed
     assert [type(s) for s in fresh] == [FreshResults] * 3
     assert [type(s) for s in resp.result_stores()] == [PackedResults] * 3
-    answers = {}  # the index of the first event of each batch: its answer
-    for sent, body in rec.bodies:
-        first = json.loads(sent.split(b"\n", 1)[0])["timestamp"] - 1724252400
-        answers[first] = BatchIngestResponse.from_dict(json.loads(body), index_offset=first)
-    want = [r for _, p in sorted(answers.items()) for r in p.results]
+    want = recorded_results(rec.bodies)
     assert want[0].transformed_event["email"] != events[0]["email"]  # masked
     assert_same(list(resp.results), want)
     assert resp.failures == tuple(r for r in want if not r.passed)

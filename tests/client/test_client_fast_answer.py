@@ -17,6 +17,7 @@ from cg_client_testlib import (
     RecordingTransport,
     assert_same,
     mixed_user_events,
+    recorded_results,
     typed,
 )
 from hypothesis import given, settings
@@ -296,11 +297,7 @@ async def test_kept_results_from_the_local_gateway_are_its_answers(
             resp = await acg.ingest(cid, events, dry_run=True, max_concurrency=2)
     assert proven == [True, True, True]
     assert [type(s) for s in resp.result_stores()] == [PackedResults] * 3
-    answers = {}
-    for sent, body in rec.bodies:
-        first = json.loads(sent.split(b"\n", 1)[0])["timestamp"] - 1724252400
-        answers[first] = BatchIngestResponse.from_dict(json.loads(body), index_offset=first)
-    want = [r for _, p in sorted(answers.items()) for r in p.results]
+    want = recorded_results(rec.bodies)
     assert want[0].transformed_event["email"] != events[0]["email"]  # masked
     assert_same(list(resp.results), want)
     assert resp.failed == sum(1 for i in range(2500) if i % 7 == 3)
