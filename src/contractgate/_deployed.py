@@ -286,12 +286,23 @@ class _Fetch:
         return self._own_client
 
     def ask(self, call: Callable[[Client], Any]) -> Any:
-        """``call(client)``, with an unreachable gateway turned into :class:`_Offline`."""
+        """``call(client)``, with an unreachable gateway turned into :class:`_Offline`; so
+        is an answer that is not JSON at all (a captive portal's or a proxy's page, a body
+        cut short): whatever sent it, the gateway did not answer."""
+        from .exceptions import InvalidResponseError
+
         client = self.client()
         try:
             return call(client)
         except _unreachable() as err:
             raise _Offline(f"the gateway at {self.base_url} cannot be reached ({err})") from err
+        except InvalidResponseError as err:
+            if not err.transient:
+                raise
+            raise _Offline(
+                f"the gateway at {self.base_url} did not answer: something in front of it "
+                f"sent a body that is not JSON ({err})"
+            ) from err
 
     def close(self) -> None:
         if self._own_client is not None:

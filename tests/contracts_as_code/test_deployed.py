@@ -304,6 +304,31 @@ def test_http_errors_other_than_unreachable_propagate(
     assert not version_files(cache)
 
 
+def test_a_page_that_is_not_json_means_the_gateway_did_not_answer(
+    gateway: LocalGateway, counting: CountingClient, cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A captive portal (or a proxy) answering 200 with its HTML page: the due copy is used
+    with the stale warning, as when the gateway cannot be reached (it was an
+    ``InvalidResponseError`` that failed every test of an offline laptop)."""
+    assert Contract.from_gateway("user_events", client=counting.client, cache_dir=str(cache))
+    gateway.faults.fail_next(50, status=200, body="<html><body>Sign in to the hotel Wi-Fi</body>")
+    caplog.set_level(logging.WARNING, logger="contractgate")
+    with pytest.warns(StaleContractWarning, match="cached latest stable user_events@1.1.0"):
+        got = fetch_deployed("user_events", client=counting.client, cache_dir=str(cache), ttl=0)
+    assert (got.version, got.source) == ("1.1.0", "stale-cache")
+    assert "did not answer" in caplog.text and "not JSON" in caplog.text
+    # a version never cached cannot be had: the reason names the page, nothing is cached
+    with pytest.raises(DeployedContractError) as err:
+        fetch_deployed("user_events", "1.0.0", client=counting.client, cache_dir=str(cache))
+    assert err.value.reason == "unreachable" and "not JSON" in str(err.value)
+    gateway.faults.clear()
+    # JSON of the wrong shape is still the gateway's answer: refused, never a fallback
+    with _rewriting(gateway, "/version", lambda body: {}) as client:
+        with pytest.raises(DeployedContractError) as wrong:
+            fetch_deployed("user_events", client=client, cache_dir=str(cache), ttl=0)
+    assert wrong.value.reason == "invalid_answer"
+
+
 def test_cache_folders_are_per_gateway(
     contracts_dir: Path, gateway: LocalGateway, cache: Path
 ) -> None:
