@@ -93,10 +93,13 @@ def test_httpx_lets_the_sync_deadline_reach_proxied_sockets(monkeypatch: Any) ->
     are read as httpx reads them) and then bounds each one, found in ``_transport`` and
     ``_mounts``; if a new httpx keeps them elsewhere, proxied calls would lose the
     per-attempt deadline silently."""
-    from contractgate._http.deadline import _DeadlineBackend, deadline_client
+    import httpx
+
+    from contractgate._http.deadline import _DeadlineBackend, bind_client
 
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    http = deadline_client()
+    http = httpx.Client()
+    bind_client(http)
     try:
         mounts = getattr(http, "_mounts", None)
         transports = [getattr(http, "_transport", None), *(mounts or {}).values()]

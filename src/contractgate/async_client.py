@@ -24,6 +24,7 @@ import httpx
 from ._http.base import BaseClient
 from ._http.body import BodyReader
 from ._http.chunking import BatchPlan
+from ._http.deadline import SendProgress
 from ._http.ingest_plan import IngestPlan, IngestRefused
 from ._http.pagination import AsyncPager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
@@ -82,6 +83,16 @@ def _holds_connections(pool: Any) -> bool:
         if getattr(getattr(transport, "_pool", None), "connections", None):
             return True
     return False
+
+
+def _traced_by_httpcore(pool: Any, request: httpx.Request) -> bool:
+    """Whether ``request`` goes through one of httpx's own transports, which report their
+    progress to the request's ``trace`` extension (none set yet: it would be replaced)."""
+    if "trace" in request.extensions:
+        return False
+    pick = getattr(pool, "_transport_for_url", None)  # every httpx since 0.18
+    transport = pick(request.url) if pick is not None else None
+    return isinstance(transport, httpx.AsyncHTTPTransport)
 
 
 def _loop_error(before: Optional[asyncio.AbstractEventLoop]) -> Optional[RuntimeError]:
@@ -181,11 +192,17 @@ class AsyncClient(BaseClient):
     async def _send(self, req: PreparedRequest[Any]) -> RawResponse:
         request = self._build_request(req)
         budget = attempt_budget(req.timeout)
+        if budget is None:
+            return await self._receive(request, req)
+        # which phase the budget ends in (as the sync client's capped sockets tell it)
+        progress = SendProgress(_traced_by_httpcore(self._http, request))
+        if progress.traced:
+            request.extensions["trace"] = progress.trace
         try:
             return await asyncio.wait_for(self._receive(request, req), budget)
         except asyncio.TimeoutError:
-            raise httpx.ReadTimeout(
-                f"response not complete within {budget:g} s", request=request
+            raise progress.timeout(
+                f"the attempt's total time limit of {budget:g} s ran out", request
             ) from None
 
     async def _receive(self, request: httpx.Request, req: PreparedRequest[Any]) -> RawResponse:

@@ -11,7 +11,7 @@ import httpx
 
 from ._http.base import BaseClient
 from ._http.body import BodyReader
-from ._http.deadline import attempt_deadline, deadline_client
+from ._http.deadline import attempt_deadline, bind_client
 from ._http.ingest_plan import IngestRefused
 from ._http.pagination import Pager, page_size_for
 from ._http.request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes, attempt_budget
@@ -99,11 +99,12 @@ class Client(BaseClient):
             kwargs = self._http_options()
             if verify is not None:
                 kwargs["verify"] = verify
-            if transport is None:
-                # httpx's transports, with each attempt's total deadline down to the socket
-                self._http = deadline_client(**kwargs)
-            else:
-                self._http = httpx.Client(transport=transport, **kwargs)
+            if transport is not None:
+                kwargs["transport"] = transport
+            self._http = httpx.Client(**kwargs)
+        # each attempt's total deadline down to the socket, for httpx's own transports
+        # (a caller's http_client= or transport= too), as AsyncClient's wait_for does
+        bind_client(self._http)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:

@@ -16,7 +16,13 @@ from .._validation.inputs import iter_events
 from .chunking import input_length
 from .ingest_plan import IngestPlan
 from .logging import setup_logging
-from .request import PreparedRequest, RawResponse, RetryPolicy, TimeoutTypes
+from .request import (
+    PreparedRequest,
+    RawResponse,
+    RetryPolicy,
+    TimeoutTypes,
+    attempt_timeout,
+)
 from .transport import Transport
 
 __all__ = ["BaseClient"]
@@ -149,7 +155,7 @@ class BaseClient:
             params=params,
             headers=req.headers,
             content=req.content,
-            timeout=req.timeout,
+            timeout=attempt_timeout(req.timeout),
         )
 
     def _check_open(self) -> None:

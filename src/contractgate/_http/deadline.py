@@ -3,17 +3,23 @@
 httpx's timeouts bound each socket operation: a server that sends one byte of its
 response headers every few seconds never trips them. ``AsyncClient`` wraps every attempt
 in ``asyncio.wait_for``; a thread cannot be interrupted that way, so the sync
-:class:`~contractgate.Client` sends through :func:`deadline_client` instead: httpx's own
-transports (proxies included) whose network streams cap every ``connect``/``read``/
+:class:`~contractgate.Client` binds its httpx client instead (:func:`bind_client`): httpx's
+own transports (proxies included) whose network streams cap every ``connect``/``read``/
 ``write`` timeout by the time left until the deadline of the attempt running in *this
 thread* (:func:`attempt_deadline`). Past the deadline the next socket operation raises
 the matching httpcore timeout, which httpx reports as ``ReadTimeout`` & co.
 
 The backend is installed on the connection pool of each ``httpx.HTTPTransport`` (its
 ``_pool._network_backend``; present in every httpcore since 0.14), found in the client's
-``_transport`` and ``_mounts``. If a future httpx moves them, the client still works,
-bounded per socket operation only, and :func:`bound` returns False (the dependency tests
-say so).
+``_transport`` and ``_mounts`` (:func:`bind_client`): of the client the SDK makes, and of
+a caller's own ``http_client=`` too (outside an attempt of this SDK the backend changes
+nothing). If a future httpx moves them, the client still works, bounded per socket
+operation only, and :func:`bound` returns False (the dependency tests say so).
+
+``AsyncClient`` learns where an attempt stood when ``asyncio.wait_for`` ended it from
+httpcore's trace events (:class:`SendProgress`): an attempt that never began to send its
+request ends in the timeout of the phase it was in (waiting for a connection, connecting),
+as the sync client's socket operations do, so both clients retry it alike.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any, Iterator, Optional
 import httpcore
 import httpx
 
-__all__ = ["attempt_deadline", "bound", "deadline_client"]
+__all__ = ["SendProgress", "attempt_deadline", "bind_client", "bound"]
 
 _local = threading.local()
 
@@ -130,13 +136,52 @@ def bound(transport: Any) -> bool:
     return True
 
 
-def deadline_client(**kwargs: Any) -> httpx.Client:
-    """``httpx.Client(**kwargs)`` with httpx's own transports, the environment's proxies
-    (``HTTP_PROXY``, ``NO_PROXY``…) read as httpx reads them, each bounded by the attempt
-    deadline. (A client given a ``transport=`` skips the environment's proxies.)"""
-    http = httpx.Client(**kwargs)
+def bind_client(http: httpx.Client) -> None:
+    """Bound every ``httpx.HTTPTransport`` of ``http`` (``_transport`` and ``_mounts``: the
+    environment's proxies included) by the attempt deadline; other transports (a mock, a
+    caller's own class) keep their per-operation timeouts only."""
     mounts = getattr(http, "_mounts", {})
     for transport in (getattr(http, "_transport", None), *mounts.values()):
         if transport is not None:
             bound(transport)
-    return http
+
+
+class SendProgress:
+    """How far one async attempt got, from httpcore's trace events (``trace`` is the
+    request's ``trace`` extension), so that the end of its time budget is reported as the
+    timeout of its phase: a request that never began to go out is a ``PoolTimeout`` or a
+    ``ConnectTimeout`` (never sent: retried even for a write), as the sync client's
+    capped socket operations report it; one being sent a ``WriteTimeout``; else a
+    ``ReadTimeout``. ``traced`` is False for a transport that is not httpx's own (it
+    sends no trace events): then nothing is known, and it is a ``ReadTimeout``."""
+
+    __slots__ = ("_connecting", "_receiving", "_sending", "traced")
+
+    def __init__(self, traced: bool) -> None:
+        self.traced = traced
+        self._connecting = self._sending = self._receiving = False
+
+    async def trace(self, event: str, info: Any) -> None:
+        step, _, when = event.rpartition(".")
+        step = step.rpartition(".")[2]
+        if when != "started":
+            return
+        if step in ("connect_tcp", "connect_unix_socket", "start_tls"):
+            self._connecting = True
+        elif step.startswith("send_request"):
+            self._sending = True
+        elif step.startswith("receive_response"):
+            self._receiving = True
+
+    def timeout(self, message: str, request: httpx.Request) -> httpx.TimeoutException:
+        """The exception for an attempt that ran out of time now."""
+        kind: type[httpx.TimeoutException] = httpx.ReadTimeout
+        if not self.traced or self._receiving:
+            pass
+        elif self._sending:
+            kind = httpx.WriteTimeout
+        elif self._connecting:
+            kind = httpx.ConnectTimeout
+        else:
+            kind = httpx.PoolTimeout
+        return kind(message, request=request)

@@ -50,6 +50,7 @@ __all__ = [
     "RetryPolicy",
     "TimeoutTypes",
     "attempt_budget",
+    "attempt_timeout",
     "canonical_id",
     "compute_backoff",
     "dedupe_ids",
@@ -192,6 +193,18 @@ def attempt_budget(timeout: httpx.Timeout) -> Optional[float]:
     if any(p is None for p in parts):
         return None
     return float(sum(p for p in parts if p is not None))
+
+
+def attempt_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
+    """``timeout`` as one attempt sends it: the wait for a free pooled connection is part
+    of the attempt's :func:`attempt_budget` too, so it ends by then (a ``PoolTimeout``:
+    the request never left) instead of after the longer ``pool`` timeout."""
+    budget = attempt_budget(timeout)
+    if budget is None or (timeout.pool is not None and timeout.pool <= budget):
+        return timeout
+    return httpx.Timeout(
+        connect=timeout.connect, read=timeout.read, write=timeout.write, pool=budget
+    )
 
 
 def path_segment(value: Any, what: str) -> str:

@@ -34,7 +34,7 @@ import httpx
 
 from .._validation.inputs import iter_events
 from .._wire import parse_list
-from ..exceptions import EgressRejectedError, InvalidResponseError
+from ..exceptions import EgressRejectedError
 from ..models import (
     AuditEntry,
     ContractResponse,
@@ -85,7 +85,13 @@ from .request import (
     optional_text,
     path_segment,
 )
-from .responses import error_from_response, expect_array, expect_object, invalid
+from .responses import (
+    error_from_response,
+    expect_array,
+    expect_object,
+    invalid,
+    is_error_object,
+)
 from .retry import RequestRun
 
 # RetryPolicy lives in .request; it stays importable from here, its earlier home.
@@ -417,13 +423,15 @@ class Transport:
 
     def ready(self, timeout: TimeoutTypes = None) -> PreparedRequest[Ready]:
         def decode(r: RawResponse) -> Ready:
-            if r.status_code == 503:
-                try:
-                    data = expect_object(r)
-                except InvalidResponseError:
-                    raise error_from_response(r) from None
-                return dataclasses.replace(Ready.from_dict(data), status_code=503)
-            return dataclasses.replace(Ready.from_dict(expect_object(r)), status_code=r.status_code)
+            # a 503 is the readiness answer only in its shape (spec §3.10); any other 503
+            # (a proxy's page, an error object) is an InvalidResponseError here, which the
+            # retry machine turns into the ServerError of a GET: retried, as every 5xx
+            data = expect_object(r)
+            if r.status_code == 503 and (
+                is_error_object(data) or not isinstance(data.get("status"), str)
+            ):
+                raise invalid(r, "not the readiness answer")
+            return dataclasses.replace(Ready.from_dict(data), status_code=r.status_code)
 
         return self.build("GET", "/ready", decode, timeout=timeout, accept=frozenset({503}))
 
