@@ -3,8 +3,11 @@ options, a start that fails, and ``isolated()`` around a restart (helper hunt)."
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
@@ -186,6 +189,47 @@ def test_a_failed_start_keeps_an_in_memory_gateway_usable(
     with pytest.raises(OSError):
         gw.start()
     assert gw.api_key == key and gw.count_rows("audit") == 0
+
+
+def test_a_start_that_cannot_bind_names_the_host_and_port(
+    contracts_dir: Path, busy_port: int
+) -> None:
+    """The socket's own text ("Address already in use") named neither."""
+    gw = LocalGateway(contracts_dir=contracts_dir, port=busy_port)
+    with pytest.raises(OSError) as err:
+        gw.start()
+    assert err.value.errno == errno.EADDRINUSE
+    assert f"cannot listen on 127.0.0.1:{busy_port}" in str(err.value)
+    assert "in use" in str(err.value)
+
+
+def test_the_cli_says_which_port_is_taken(contracts_dir: Path, busy_port: int) -> None:
+    from contractgate.cli import main
+
+    out = subprocess.run(
+        [sys.executable, "-c", "from contractgate.cli import main; raise SystemExit(main())",
+         "gateway", "--contracts", str(contracts_dir), "--port", str(busy_port)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert main is not None and out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"contractgate gateway: cannot listen on 127.0.0.1:{busy_port}: Address already in use"
+    )
+
+
+def test_an_ipv6_host_may_be_written_as_urls_write_it(contracts_dir: Path) -> None:
+    """``[::1]`` was looked up as a host name (``gaierror``) when starting."""
+    assert LocalGateway(contracts_dir=contracts_dir, host="[::1]").host == "::1"
+
+
+def test_an_empty_contracts_dir_is_refused_not_read_as_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "stray.yaml").write_text("name: [unclosed\n")
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", "  "):
+        with pytest.raises(ValueError, match="contracts_dir must be a folder or file path"):
+            LocalGateway(contracts_dir=empty)
 
 
 # ------------------------------------------------------------------ isolated()

@@ -264,10 +264,8 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.Error as e:  # the database file cannot be opened or is no database
         print(f"contractgate gateway: cannot open the database {args.db}: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as e:
-        print(
-            f"contractgate gateway: cannot listen on {args.host}:{port}: {e}", file=sys.stderr
-        )
+    except OSError as e:  # its text names the host and port
+        print(f"contractgate gateway: {e.strerror or e}", file=sys.stderr)
         return EXIT_USAGE
     stop = threading.Event()
 

@@ -142,6 +142,14 @@ class LocalGateway:
             raise ValueError(
                 f"host must not be empty, got {host!r} (0.0.0.0 listens on every interface)"
             )
+        if host.startswith("[") and host.endswith("]"):  # an IPv6 address as URLs write it
+            host = host[1:-1]
+        if isinstance(contracts_dir, str) and not contracts_dir.strip():
+            # Path("") is the working directory: every YAML file there would be loaded
+            raise ValueError(
+                f"contracts_dir must be a folder or file path (None for no contracts), "
+                f"got {contracts_dir!r}"
+            )
         self.limits = ServerLimits(max_connections, idle_timeout, header_timeout)
         self.contracts_dir = None if contracts_dir is None else Path(contracts_dir)
         self.db = str(db)
@@ -270,10 +278,16 @@ class LocalGateway:
                 server = GatewayServer(
                     (self.host, self._requested_port), app, self.log_requests, self.limits
                 )
-            except BaseException:  # the port is taken, the host unknown: leave nothing open
-                if opened and self._storage is not None:
+            except BaseException as err:  # the port is taken, the host unknown: leave
+                if opened and self._storage is not None:  # nothing open
                     self._storage.close()
                     self._storage = self._app = None
+                if isinstance(err, OSError):  # say where (socket's own text names nothing)
+                    raise OSError(
+                        err.errno,
+                        f"cannot listen on {self.host}:{self._requested_port}: "
+                        f"{err.strerror or err}",
+                    ) from err
                 raise
             self._server = server
             self._port = int(server.server_address[1])
