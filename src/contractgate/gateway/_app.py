@@ -26,7 +26,7 @@ from ._ratelimit import RateLimiter
 from ._routes import Router
 from ._storage import Storage
 from ._transforms import contract_salt
-from ._wire import Abort, Response, empty, new_id, std_error
+from ._wire import Abort, Response, empty, format_ts, new_id, parse_ts, std_error
 
 __all__ = ["KEY_FORMAT", "GatewayApp", "body_caps", "generate_api_key", "valid_key_format"]
 
@@ -89,6 +89,17 @@ class GatewayApp:
             storage.meta_default("pii_secret", lambda: secrets.token_hex(32))
         )
         self._salts: Dict[str, bytes] = {}
+        # the contracts' dates count back from an epoch kept in the database (when the
+        # contracts were first read for it, or its oldest row if older): a restart on the
+        # same file serves them unchanged, and older than every row
+        loaded = format_ts(registry.epoch)
+        epoch = storage.meta_default(
+            "contracts_epoch", lambda: min(storage.earliest_row_time() or loaded, loaded)
+        )
+        try:
+            registry.stamp(parse_ts(epoch))
+        except ValueError:  # an edited value: the dates of this start, as before
+            registry.stamp(registry.epoch)
 
     # ------------------------------------------------------------------ keys
 

@@ -232,6 +232,8 @@ class ContractRegistry:
         self.root: Optional[Path] = None
         self.contracts: Dict[str, ContractEntry] = {}
         self.problems: List[LoadProblem] = []
+        #: the instant every contract and version is dated before (see :meth:`stamp`)
+        self.epoch = datetime.now(timezone.utc)
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -480,11 +482,6 @@ class ContractRegistry:
                         manifest[cname]["_where"], f"no contract named {cname!r} was loaded"
                     )
                 )
-        # Contracts are created in reverse name order, so ``GET /contracts`` (newest first)
-        # lists them alphabetically. Versions are created (and promoted) one millisecond
-        # apart in natural version order, so the highest stable one is the latest stable.
-        tick = timedelta(milliseconds=1)
-        clock = base - tick * (sum(len(v) for v in loaded.values()) * 2 + 1)
         for cname in sorted(loaded, reverse=True):
             spec = manifest.get(cname, {})
             states: Dict[str, str] = dict(spec.get("versions", {}))
@@ -505,33 +502,47 @@ class ContractRegistry:
                     )
             ordered = sorted(loaded[cname].items(), key=lambda kv: version_sort_key(kv[0]))
             for version, item in ordered:
-                clock += tick
-                created = format_ts(clock)
-                clock += tick
-                stamped = format_ts(clock)
-                state = states.get(version, "stable")
-                ve = VersionEntry(
+                entry.versions[version] = VersionEntry(
                     id=str(uuid.uuid5(uuid.UUID(cid), version)),
                     contract_id=cid,
                     version=version,
-                    state=state,
+                    state=states.get(version, "stable"),
                     yaml_content=item.text,
                     source=str(item.path),
                     contract=item.contract,
                     compiled=item.compiled,
                     compile_error=item.compile_error,
-                    created_at=created,
-                    promoted_at=stamped if state in ("stable", "deprecated") else None,
-                    deprecated_at=stamped if state == "deprecated" else None,
                 )
-                entry.versions[version] = ve
+            latest = ordered[-1][1].contract
+            desc = spec.get("description", getattr(latest, "description", None))
+            entry.description = None if desc is None else str(desc)
+            self.contracts[cid] = entry
+        self.stamp(base)
+
+    def stamp(self, base: datetime) -> None:
+        """Date every contract and version, all before ``base``: contracts are created in
+        reverse name order, so ``GET /contracts`` (newest first) lists them alphabetically;
+        versions are created (and promoted, and deprecated) one millisecond apart in
+        natural version order, so the highest stable one is the latest stable.
+
+        The same ``base`` gives the same dates: the gateway passes the epoch kept in its
+        database, so a restart on the same file serves the contracts' dates unchanged,
+        all older than the rows that name them (as upstream, where they are stored)."""
+        self.epoch = base
+        tick = timedelta(milliseconds=1)
+        entries = sorted(self.contracts.values(), key=lambda c: c.name, reverse=True)
+        clock = base - tick * (sum(len(c.versions) for c in entries) * 2 + 1)
+        for entry in entries:
+            for ve in sorted(entry.versions.values(), key=lambda v: version_sort_key(v.version)):
+                clock += tick
+                ve.created_at = format_ts(clock)
+                clock += tick
+                stamped = format_ts(clock)
+                ve.promoted_at = stamped if ve.state in ("stable", "deprecated") else None
+                ve.deprecated_at = stamped if ve.state == "deprecated" else None
             times = [v.created_at for v in entry.versions.values()]
             stamps = [
                 t for v in entry.versions.values() for t in (v.promoted_at, v.deprecated_at) if t
             ]
             entry.created_at = min(times)
             entry.updated_at = max(times + stamps)
-            latest = ordered[-1][1].contract
-            desc = spec.get("description", getattr(latest, "description", None))
-            entry.description = None if desc is None else str(desc)
-            self.contracts[cid] = entry

@@ -474,6 +474,15 @@ class Storage:
 
     # -- reads -------------------------------------------------------------------------
 
+    def earliest_row_time(self) -> Optional[str]:
+        """The time of the oldest audit, quarantine or forward row (None: there is none)."""
+        row = self.query_one(
+            "SELECT MIN(t) AS t FROM (SELECT MIN(created_at) AS t FROM audit_log"
+            " UNION ALL SELECT MIN(quarantined_at) FROM quarantine"
+            " UNION ALL SELECT MIN(created_at) FROM forwarded_events)"
+        )
+        return None if row is None or row["t"] is None else str(row["t"])
+
     def usage_used(self, org_id: str, period: str) -> int:
         row = self.query_one(
             "SELECT used FROM usage WHERE org_id = ? AND period = ?", (org_id, period)

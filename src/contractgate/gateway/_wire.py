@@ -31,6 +31,7 @@ __all__ = [
     "json_response",
     "new_id",
     "now_ts",
+    "parse_ts",
     "parse_uuid",
     "plain",
     "std_error",
@@ -107,6 +108,11 @@ def format_ts(dt: datetime) -> str:
     """RFC 3339 UTC with microseconds, e.g. ``2026-08-21T14:59:04.123456Z`` (fixed width,
     so the text sorts chronologically)."""
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(text: str) -> datetime:
+    """The instant :func:`format_ts` wrote as ``text``."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 def now_ts() -> str:
