@@ -43,11 +43,12 @@ from typing import (
 
 from ._coerce import enum_fields
 from ._equality import engine_equality, f64_key, json_seq_key
-from ._frozenlist import EMPTY, FrozenList, freeze_fields
+from ._frozenlist import EMPTY, FrozenList
 from ._validation.compiler import CompiledContract, compile_contract
 from ._validation.diff_model import ChangeKind, ContractChange, ContractDiff, Impact
+from ._validation.handbuilt import FIELD_ROOM, check_model
 from ._validation.loading import serde_types as _st
-from ._validation.loading.python_loader import f64_json, json_list, json_to_python, read_python
+from ._validation.loading.python_loader import f64_json, json_to_python, read_python
 from ._validation.loading.yaml_loader import read_yaml
 from .exceptions import ContractCompileError
 
@@ -236,10 +237,7 @@ class FieldDefinition:
 
     def __post_init__(self) -> None:
         enum_fields(self, type=FieldType)
-        if self.enum is not None:  # JSON values, as from_dict reads them
-            values = json_list(self.enum, "FieldDefinition.enum")
-            object.__setattr__(self, "enum", FrozenList(values))
-        freeze_fields(self, "properties")
+        check_model(self, _FIELD, FIELD_ROOM)  # typed as from_dict types it
 
     @property
     def field_type(self) -> FieldType:
@@ -285,7 +283,7 @@ class Ontology:
     entities: Sequence[FieldDefinition]
 
     def __post_init__(self) -> None:
-        freeze_fields(self, "entities")
+        check_model(self, _ONTOLOGY)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"entities": [e.to_dict() for e in self.entities]}
@@ -304,7 +302,7 @@ class GlossaryEntry:
     def __post_init__(self) -> None:
         if self.synonyms is None:  # v0.1's default (``Optional``): no synonyms
             object.__setattr__(self, "synonyms", EMPTY)
-        freeze_fields(self, "synonyms")
+        check_model(self, _GLOSSARY)
 
     @classmethod
     def from_yaml(cls, raw: Any) -> GlossaryEntry:
@@ -337,6 +335,7 @@ class MetricDefinition:
 
     def __post_init__(self) -> None:
         enum_fields(self, type=MetricType)
+        check_model(self, _METRIC)
 
     @property
     def metric_type(self) -> Optional[MetricType]:
@@ -374,6 +373,7 @@ class QualityRule:
 
     def __post_init__(self) -> None:
         enum_fields(self, type=QualityRuleType)
+        check_model(self, _QUALITY)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -392,6 +392,9 @@ class EnvelopeConfig:
 
     records_path: str
     validate_wrapper: bool = False
+
+    def __post_init__(self) -> None:
+        check_model(self, _ENVELOPE)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"records_path": self.records_path, "validate_wrapper": self.validate_wrapper}
@@ -430,7 +433,7 @@ class Contract:
 
     def __post_init__(self) -> None:
         enum_fields(self, egress_leakage_mode=EgressLeakageMode)
-        freeze_fields(self, "glossary", "metrics", "quality")
+        check_model(self, _CONTRACT)
 
     @property
     def entities(self) -> Sequence[FieldDefinition]:
@@ -714,10 +717,10 @@ def _empty() -> List[Any]:
 
 F = _st.FieldSpec
 
-_TRANSFORM = _st.Struct("Transform", _build_transform)
+_TRANSFORM = _st.Struct("Transform", _build_transform, Transform)
 _TRANSFORM.set_fields([F("kind", _TRANSFORM_KIND, required=True), F("style", _st.Opt(_MASK_STYLE))])
 
-_FIELD = _st.Struct("FieldDefinition", _build_field)
+_FIELD = _st.Struct("FieldDefinition", _build_field, FieldDefinition)
 _FIELD.set_fields(
     [
         F("name", _STR, required=True),
@@ -735,10 +738,10 @@ _FIELD.set_fields(
     ]
 )
 
-_ONTOLOGY = _st.Struct("Ontology", _build_ontology)
+_ONTOLOGY = _st.Struct("Ontology", _build_ontology, Ontology)
 _ONTOLOGY.set_fields([F("entities", _st.Seq(_FIELD), required=True)])
 
-_GLOSSARY = _st.Struct("GlossaryEntry", _build_glossary)
+_GLOSSARY = _st.Struct("GlossaryEntry", _build_glossary, GlossaryEntry)
 _GLOSSARY.set_fields(
     [
         F("field", _STR, required=True, aliases=("term",)),
@@ -748,7 +751,7 @@ _GLOSSARY.set_fields(
     ]
 )
 
-_METRIC = _st.Struct("MetricDefinition", _build_metric)
+_METRIC = _st.Struct("MetricDefinition", _build_metric, MetricDefinition)
 _METRIC.set_fields(
     [
         F("name", _STR, required=True),
@@ -760,7 +763,7 @@ _METRIC.set_fields(
     ]
 )
 
-_QUALITY = _st.Struct("QualityRule", _build_quality)
+_QUALITY = _st.Struct("QualityRule", _build_quality, QualityRule)
 _QUALITY.set_fields(
     [
         F("field", _STR, required=True),
@@ -772,12 +775,12 @@ _QUALITY.set_fields(
     ]
 )
 
-_ENVELOPE = _st.Struct("EnvelopeConfig", _build_envelope)
+_ENVELOPE = _st.Struct("EnvelopeConfig", _build_envelope, EnvelopeConfig)
 _ENVELOPE.set_fields(
     [F("records_path", _STR, required=True), F("validate_wrapper", _BOOL, default=_false)]
 )
 
-_CONTRACT = _st.Struct("Contract", _build_contract)
+_CONTRACT = _st.Struct("Contract", _build_contract, Contract)
 _CONTRACT.set_fields(
     [
         F("version", _STR, required=True),

@@ -9,8 +9,9 @@ out as plain Python types (a ``str`` subclass as ``str``, a ``float`` subclass a
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Mapping, NoReturn, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, NoReturn, Optional, Sequence, Tuple, Union
 
+from ...exceptions import ContractCompileError
 from ..values.render import render_debug_str
 from ..walks import Walk, walk
 from .serde_types import (
@@ -32,7 +33,7 @@ from .serde_types import (
     unexpected_float,
 )
 
-__all__ = ["f64_json", "json_list", "json_to_python", "read_python"]
+__all__ = ["f64_json", "json_list", "json_to_python", "read_field", "read_python", "wrong_type"]
 
 _I64_MIN, _U64_END = -(1 << 63), 1 << 64
 
@@ -47,11 +48,13 @@ class _PyReader:
 
     def __init__(self) -> None:
         self.depth = RECURSION_LIMIT
+        self.lowest = RECURSION_LIMIT  # the least depth left so far
 
     def _enter(self) -> None:
         if self.depth == 0:
             raise DeError("recursion limit exceeded", fixable=False)
         self.depth -= 1
+        self.lowest = min(self.lowest, self.depth)
 
     def _fail(self, value: Any, expected: str, path: PathT) -> NoReturn:
         err = invalid_type(_describe_py(value), expected)
@@ -218,15 +221,30 @@ def read_python(data: Any, root: TypeSpec, *, file: Optional[str] = None) -> Any
 _JSON_LIST = Seq(Json())
 
 
-def json_list(values: Sequence[Any], owner: str) -> List[Any]:
-    """A hand-built model's list of JSON values (``FieldDefinition.enum``) as
-    ``from_dict`` reads it, so that ``to_dict()`` reads back the same; errors name
+def read_field(ty: TypeSpec, value: Any, owner: str) -> Tuple[Any, int]:
+    """A hand-built model's field value as ``from_dict`` reads it (so that ``to_dict()``
+    reads back the same), and the levels of nesting the reading entered; errors name
     ``owner`` (``FieldDefinition.enum[0]: …``)."""
+    reader = _PyReader()
     try:
-        result: List[Any] = walk(_PyReader().de(_JSON_LIST, values, ("m", None, owner)))
+        result = walk(reader.de(ty, value, ("m", None, owner)))
     except DeError as err:
         raise err.to_compile_error(None) from None
+    return result, RECURSION_LIMIT - reader.lowest
+
+
+def json_list(values: Sequence[Any], owner: str) -> List[Any]:
+    """A hand-built model's list of JSON values (``FieldDefinition.enum``) as
+    ``from_dict`` reads it; errors name ``owner``."""
+    result: List[Any] = read_field(_JSON_LIST, values, owner)[0]
     return result
+
+
+def wrong_type(value: Any, expected: str, owner: str) -> ContractCompileError:
+    """serde's "invalid type" error for ``value``, at ``owner``."""
+    err = invalid_type(_describe_py(value), expected)
+    err.fix(None, ("m", None, owner))
+    return err.to_compile_error(None)
 
 
 def f64_json(x: Optional[float]) -> Optional[float]:

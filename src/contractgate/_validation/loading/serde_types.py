@@ -120,11 +120,14 @@ class FieldSpec:
 class Struct(TypeSpec):
     """A serde-derived struct (no ``deny_unknown_fields``)."""
 
-    __slots__ = ("build", "by_key", "expecting", "fields")
+    __slots__ = ("build", "by_key", "expecting", "fields", "model")
 
-    def __init__(self, name: str, build: Callable[[Dict[str, Any]], Any]) -> None:
+    def __init__(
+        self, name: str, build: Callable[[Dict[str, Any]], Any], model: Optional[type] = None
+    ) -> None:
         self.expecting = f"struct {name}"
         self.build = build
+        self.model = model  # the class ``build`` makes (hand-built models are checked)
         self.fields: List[FieldSpec] = []
         self.by_key: Dict[str, FieldSpec] = {}
 
