@@ -135,10 +135,13 @@ class FieldType(_StrEnum):
 
     @classmethod
     def from_yaml(cls, raw: Any) -> FieldType:
-        """The type for a YAML keyword (v0.1's helper): ``"number"`` is :attr:`FLOAT`;
-        anything else unknown raises :class:`ContractCompileError`."""
+        """The type for a YAML keyword (v0.1's helper), else :class:`ContractCompileError`."""
         result: FieldType = read_python(raw, _FIELD_TYPE)
         return result
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:  # ``FieldType("number")``: the alias of FLOAT
+        return _FIELD_TYPE.variants.get(value) if isinstance(value, str) else None
 
 
 class TransformKind(_StrEnum):
@@ -230,9 +233,8 @@ class FieldDefinition:
     properties: Optional[Sequence[FieldDefinition]] = None
     items: Optional[FieldDefinition] = None
     transform: Optional[Transform] = None
-    # 1-based (line, column) of the ``pattern`` value in the source YAML, when read from
-    # YAML, for "file:line" messages. Set by the loader on the instance, not a dataclass
-    # field: asdict(), fields(), replace() and equality never see it.
+    # 1-based (line, column) of ``pattern`` in the source YAML, for "file:line" messages:
+    # set by the loader on the instance, not a field (asdict(), ==, replace() ignore it).
     _pattern_mark: ClassVar[Optional[Tuple[int, int]]] = None
 
     def __post_init__(self) -> None:
@@ -443,14 +445,11 @@ class Contract:
     # -- constructors -----------------------------------------------------------------
 
     @classmethod
-    def from_yaml(
-        cls, source: Union[str, bytes], *, filename: Optional[str] = None
-    ) -> Contract:
+    def from_yaml(cls, source: Union[str, bytes], *, filename: Optional[str] = None) -> Contract:
         """Parse contract YAML ``source`` the way the gateway does (serde_yaml 0.9).
 
         ``bytes`` must be UTF-8. ``filename`` names the input in errors (``file``) and is
-        kept on the contract. Raises :class:`ContractCompileError`.
-        """
+        kept on the contract. Raises :class:`ContractCompileError`."""
         if isinstance(source, (bytes, bytearray, memoryview)):
             source = _decode_utf8(bytes(source), filename)
         elif not isinstance(source, str):

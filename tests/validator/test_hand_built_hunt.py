@@ -388,3 +388,16 @@ def test_plain_values_are_kept_as_from_dict_keeps_them() -> None:
     assert repr(fd) == repr(FieldDefinition("string", S, min_length=2, min=5.0))
     with pytest.raises(ContractCompileError, match=re.escape("FieldDefinition.min: ")):
         dataclasses.replace(fd, min="x")
+
+
+def test_the_number_keyword_is_float_when_built_by_hand_too() -> None:
+    """``from_yaml`` and ``from_dict`` read ``type: number`` as ``float`` (an alias, spec
+    §1.5); a hand-built ``type="number"`` was refused."""
+    from contractgate.contract import FieldDefinition, FieldType
+
+    built = FieldDefinition(name="x", type="number")  # type: ignore[arg-type]
+    assert built.type is FieldType.FLOAT is FieldType("number")
+    read = Contract.from_dict(
+        {"version": "1", "name": "n", "ontology": {"entities": [{"name": "x", "type": "number"}]}}
+    )
+    assert read.entities[0] == built
