@@ -17,7 +17,8 @@ A failing assertion reads::
     event: {'order_id': 'x', ...}
 
 :func:`explain` renders any verdict (a ``ValidationResult``, an envelope result, the
-clients' ingest / egress / playground answers, or a list of violations) the same way;
+clients' ingest / egress / playground answers, a list of violations, or
+``validate_batch``'s list of results) the same way;
 the pytest plugin uses it to make plain ``assert result.passed`` failures readable.
 This module needs neither pytest nor httpx.
 """
@@ -26,14 +27,18 @@ from __future__ import annotations
 
 import difflib
 import sys
+import unicodedata
 from collections import Counter
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, NoReturn, Optional, Sequence, Tuple, Union
 
+from ._validation.rules import check_now
+from ._validation.values.render import printable
 from ._validation.violations import (
     BatchValidationResult,
     ValidationResult,
     ViolationKind,
 )
+from .exceptions import EventDecodeError, EventTypeError
 
 __all__ = [
     "assert_invalid",
@@ -63,16 +68,37 @@ def _is_violation(v: Any) -> bool:
     return all(hasattr(v, name) for name in ("field", "kind", "message"))
 
 
+def _shown(value: Any) -> str:
+    """A cell on one line: what a terminal would act on (a colour, a line break, a
+    bidirectional control from an event's key) escaped as the CLI escapes it."""
+    return printable(str(value), one_line=True)
+
+
 def _rows(violations: Iterable[Any]) -> List[Tuple[str, ...]]:
     rows: List[Tuple[str, ...]] = []
     for v in violations:
-        field = str(v.field) or "''"  # an entity named "" (the root is "<root>")
+        field = _shown(v.field) or "''"  # an entity named "" (the root is "<root>")
         index = getattr(v, "record_index", None)
         if isinstance(index, int):
-            rows.append((f"record {index}", field, str(v.kind), str(v.message)))
+            rows.append((f"record {index}", field, _shown(v.kind), _shown(v.message)))
         else:
-            rows.append((field, str(v.kind), str(v.message)))
+            rows.append((field, _shown(v.kind), _shown(v.message)))
     return rows
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: wide East Asian characters take two,
+    combining marks and other zero-width characters none."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
 
 
 def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
@@ -83,9 +109,10 @@ def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
         return f"{indent}(no violations)"
     n = max(len(r) for r in rows)
     rows = [("",) * (n - len(r)) + r for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(n - 1)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(n - 1)]
     return "\n".join(
-        indent + "  ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]]) for r in rows
+        indent + "  ".join([c + " " * (w - _width(c)) for c, w in zip(r, widths)] + [r[-1]])
+        for r in rows
     )
 
 
@@ -131,7 +158,8 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
     for all) are listed, the rest counted, with the failing events or records of a batch.
 
     Understands ``ValidationResult``, ``BatchValidationResult`` (envelopes), a list of
-    violations, and the clients' ``IngestEventResult``, ``PlaygroundResult``,
+    violations, a list of ``ValidationResult`` (``validate_batch``'s: each failing
+    event), and the clients' ``IngestEventResult``, ``PlaygroundResult``,
     ``EgressOutcome``, ``EnvelopeIngestResponse``, ``BatchIngestResponse`` (each failing
     event) and ``EgressResponse`` (each failing record)::
 
@@ -141,6 +169,12 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
     if isinstance(obj, (list, tuple)):
         if obj and all(_is_violation(v) for v in obj):
             return f"{_count(len(obj), 'violation')}:\n{_listing(obj, max_violations)}"
+        if obj and all(isinstance(r, ValidationResult) for r in obj):  # validate_batch's
+            failing = [(i, r) for i, r in enumerate(obj) if not r.passed]
+            if not failing:
+                return None
+            head = f"{_count(len(failing), 'failing event')} of {len(obj)}:"
+            return _per_item(head, failing, "event", max_violations)
         return None
     if isinstance(obj, ValidationResult) or _is_a(
         obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome"
@@ -163,28 +197,36 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
         )
     if _is_a(obj, "BatchIngestResponse", "EgressResponse"):
         items = obj.outcomes if hasattr(obj, "outcomes") else obj.results
-        failing = [it for it in items if it.passed is False]
+        failing = [(it.index, it) for it in items if it.passed is False]
         if not failing:
             return None
         noun = "record" if hasattr(obj, "outcomes") else "event"
-        parts = [f"{type(obj).__name__}: {_count(len(failing), f'failing {noun}')} of {obj.total}:"]
-        budget = max_violations
-        for i, it in enumerate(failing):
-            if budget is not None and budget <= 0 and i > 0:
-                rest = failing[i:]
-                n = sum(len(r.violations) for r in rest)
-                parts.append(
-                    f"  ... and {_count(len(rest), f'more failing {noun}')} "
-                    f"({_count(n, 'violation')})"
-                )
-                break
-            violations = list(it.violations)
-            parts.append(f"  {noun} {it.index}:")
-            parts.append(_listing(violations, budget, indent="    "))
-            if budget is not None:
-                budget -= len(violations)
-        return "\n".join(parts)
+        head = f"{type(obj).__name__}: {_count(len(failing), f'failing {noun}')} of {obj.total}:"
+        return _per_item(head, failing, noun, max_violations)
     return None
+
+
+def _per_item(
+    head: str, failing: List[Tuple[Any, Any]], noun: str, max_violations: Optional[int]
+) -> str:
+    """``head``, then each failing ``(index, verdict)`` with its violations, until
+    ``max_violations`` are listed; the other events or records are counted."""
+    parts = [head]
+    budget = max_violations
+    for i, (index, it) in enumerate(failing):
+        if budget is not None and budget <= 0 and i > 0:
+            rest = failing[i:]
+            n = sum(len(r.violations) for _, r in rest)
+            parts.append(
+                f"  ... and {_count(len(rest), f'more failing {noun}')} ({_count(n, 'violation')})"
+            )
+            break
+        violations = list(it.violations)
+        parts.append(f"  {noun} {index}:")
+        parts.append(_listing(violations, budget, indent="    "))
+        if budget is not None:
+            budget -= len(violations)
+    return "\n".join(parts)
 
 
 def _violations_of(obj: Any) -> Optional[List[Any]]:
@@ -273,23 +315,67 @@ def _label(compiled: Any) -> str:
     return f"contract {c.name!r} {c.version}"
 
 
-def _validate(compiled: Any, event: Any, now: Any) -> ValidationResult:
-    if isinstance(event, (bytes, bytearray)):  # raw JSON, decoded as the gateway does
-        result: ValidationResult = compiled.validate_json(event, now=now)
-    else:
-        result = compiled.validate(event, now=now)
-    return result
+#: How many of the unexpected violations the first line of an ``only=True`` failure names.
+_OTHERS_MAX = 5
+
+
+def _is_raw(event: Any) -> bool:
+    return isinstance(event, (bytes, bytearray))
+
+
+def _check_now(now: Any) -> None:
+    """``now`` as every ``validate`` call checks it where a freshness rule reads it:
+    checked here for every contract, so a wrong clock fails before the contract gains
+    such a rule (raised from here: pytest shows the test's line, not the engine's)."""
+    __tracebackhide__ = True
+    try:
+        check_now(now)
+    except (TypeError, ValueError) as err:
+        raise err.with_traceback(None) from None
+
+
+def _validate(compiled: Any, event: Any, now: Any, expected: Optional[str]) -> ValidationResult:
+    """The verdict of ``compiled`` on ``event``; an event that never reaches the rules
+    (raw JSON the gateway refuses, a value with no JSON form) fails the assertion,
+    naming why (``expected``: what :func:`assert_invalid` wanted; None for valid)."""
+    __tracebackhide__ = True
+    try:
+        if _is_raw(event):  # raw JSON, decoded as the gateway does
+            result: ValidationResult = compiled.validate_json(event, now=now)
+        else:
+            result = compiled.validate(event, now=now)
+        return result
+    except (EventDecodeError, EventTypeError) as err:
+        problem = err
+    what = "is not JSON the gateway accepts" if _is_raw(event) else "has no JSON form"
+    want = "pass" if expected is None else f"fail{expected}"
+    _fail(
+        f"event {what} ({problem}), so it never reaches {_label(compiled)}; "
+        f"expected it to {want}\n{_event_line(event)}"
+    )
+
+
+def _fail(message: str) -> NoReturn:
+    __tracebackhide__ = True
+    raise AssertionError(message) from None
 
 
 def _names(value: Names, what: str) -> Tuple[str, ...]:
     if value is None:
         return ()
-    items = (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(value, str):
+        items: Tuple[Any, ...] = (value,)
+    elif isinstance(value, (bytes, bytearray, memoryview)) or not isinstance(value, Iterable):
+        raise TypeError(f"{what}= takes a str or an iterable of str, got {type(value).__name__}")
+    else:
+        items = tuple(value)
     out = []
     for item in items:
-        text = str(item)
+        if not isinstance(item, str):
+            raise TypeError(f"{what}= takes str items, got {type(item).__name__} {item!r}")
+        text = str(item)  # a ViolationKind member: its value
         if what == "kinds" and text not in _KNOWN_KINDS:
-            close = difflib.get_close_matches(text, _KNOWN_KINDS, n=1)
+            close = difflib.get_close_matches(text.lower(), _KNOWN_KINDS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(
                 f"unknown violation kind {text!r}{hint} (kinds: {', '.join(_KNOWN_KINDS)})"
@@ -299,11 +385,14 @@ def _names(value: Names, what: str) -> Tuple[str, ...]:
 
 
 def _event_line(event: Any) -> str:
-    label = "event (JSON)" if isinstance(event, (bytes, bytearray)) else "event"
+    label = "event (JSON)" if _is_raw(event) else "event"
     text = repr(bytes(event) if isinstance(event, bytearray) else event)
     if len(text) > _EVENT_REPR_MAX:
         text = text[: _EVENT_REPR_MAX - 3] + "..."
-    return f"{label}: {text}"
+    line = f"{label}: {text}"
+    if isinstance(event, str):  # validate() reads a str as a JSON string, not as JSON text
+        line += "\n(a str is one JSON string value; raw JSON text goes in as bytes: text.encode())"
+    return line
 
 
 def assert_valid(contract: Any, event: Any, *, now: Any = None) -> ValidationResult:
@@ -311,10 +400,11 @@ def assert_valid(contract: Any, event: Any, *, now: Any = None) -> ValidationRes
     ``Contract``); returns the result. ``event`` as ``bytes`` is raw JSON, decoded the
     way the gateway decodes it. ``now`` pins the clock of freshness rules."""
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's
+    _check_now(now)
     compiled = _compiled(contract)
-    result = _validate(compiled, event, now)
+    result = _validate(compiled, event, now, None)
     if not result.passed:
-        raise AssertionError(
+        _fail(
             f"event fails {_label(compiled)} with "
             f"{_count(len(result.violations), 'violation')}:\n"
             f"{_listing(result.violations, _VIOLATIONS_MAX)}\n{_event_line(event)}"
@@ -344,18 +434,19 @@ def assert_invalid(
     want_fields = _names(fields, "fields")
     if only and not (want_kinds or want_fields):
         raise ValueError("only=True needs kinds= or fields= to compare against")
+    _check_now(now)
     compiled = _compiled(contract)
-    result = _validate(compiled, event, now)
     expected = _expectation(want_kinds, want_fields)
+    result = _validate(compiled, event, now, expected)
     if result.passed:
-        raise AssertionError(
+        _fail(
             f"event satisfies {_label(compiled)}; expected it to fail{expected}\n"
             f"{_event_line(event)}"
         )
     seen_kinds = {str(v.kind) for v in result.violations}
     seen_fields = {v.field for v in result.violations}
     problems = [f"no {k} violation" for k in want_kinds if k not in seen_kinds]
-    problems += [f"no violation on field {f!r}" for f in want_fields if f not in seen_fields]
+    problems += [_no_field(f, seen_fields) for f in want_fields if f not in seen_fields]
     if only:
         extra = [
             v
@@ -364,10 +455,12 @@ def assert_invalid(
             or (want_fields and v.field not in want_fields)
         ]
         if extra:
-            others = ", ".join(f"{v.kind} on {v.field!r}" for v in extra)
+            others = ", ".join(f"{_shown(v.kind)} on {v.field!r}" for v in extra[:_OTHERS_MAX])
+            if len(extra) > _OTHERS_MAX:
+                others += f", ... ({len(extra) - _OTHERS_MAX} more)"
             problems.append(f"{_count(len(extra), 'other violation')} (only=True): {others}")
     if problems:
-        raise AssertionError(
+        _fail(
             f"event fails {_label(compiled)}, but not as expected{expected}: "
             + "; ".join(problems)
             + f"\nits {_count(len(result.violations), 'violation')}:\n"
@@ -375,6 +468,14 @@ def assert_invalid(
             + f"\n{_event_line(event)}"
         )
     return result
+
+
+def _no_field(field: str, seen: Iterable[str]) -> str:
+    """The problem of a wanted field no violation is on, with the closest one that is
+    (``items.0.sku`` for ``items[0].sku``)."""
+    close = difflib.get_close_matches(field, sorted(seen), n=1, cutoff=0.75)
+    hint = f" (there is one on {close[0]!r})" if close else ""
+    return f"no violation on field {field!r}{hint}"
 
 
 def _expectation(kinds: Sequence[str], fields: Sequence[str]) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any, ClassVar, Dict, Iterable, Mapping, Optional, TextIO
 
+from .._validation.values.render import printable
 from ._common import Finding, format_location
 
 FORMATS = ("text", "json", "github")
@@ -106,24 +106,6 @@ def github_annotation(
     if props:
         head += " " + ",".join(props)
     return f"{head}::{_gh_escape_data(message)}"
-
-
-#: What a terminal acts on instead of showing (C0 controls, DEL, C1 controls: colours,
-#: cursor moves, a window title, a carriage return over the line) and the bidirectional
-#: controls that reorder what is shown. Text from the input (a parse error's preview, an
-#: event's keys in a message, a file name) is written with these escaped.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_OR_BREAKS = re.compile(f"[\t\n{_CONTROLS.pattern[1:-1]}]")
-
-
-def _escape(m: re.Match[str]) -> str:
-    return f"\\u{{{ord(m.group()):x}}}"  # as the engine's messages escape (\u{1b})
-
-
-def printable(text: str, *, one_line: bool = False) -> str:
-    """``text`` with the characters a terminal would act on escaped (``\\u{1b}``); tabs
-    and line breaks kept unless ``one_line`` (a file name, a field)."""
-    return (_CONTROLS_OR_BREAKS if one_line else _CONTROLS).sub(_escape, text)
 
 
 def _show_field(f: Finding) -> bool:
