@@ -140,12 +140,19 @@ def _listing(violations: Sequence[Any], max_violations: Optional[int], indent: s
     return text
 
 
+#: Where the verdict classes of the clients and of partitions live.
+_HOMES = ("contractgate.models", "contractgate._validation.partition")
+
+
 def _model(name: str) -> Optional[type]:
-    """A class of :mod:`contractgate.models`, if that module is loaded (no object of it
-    can exist otherwise, and importing it here would cost the client's start-up)."""
-    models = sys.modules.get("contractgate.models")
-    cls = getattr(models, name, None)
-    return cls if isinstance(cls, type) else None
+    """A class of :mod:`contractgate.models` (or ``EventOutcome``), if its module is
+    loaded (no object of it can exist otherwise, and importing it here would cost the
+    start-up)."""
+    for home in _HOMES:
+        cls = getattr(sys.modules.get(home), name, None)
+        if isinstance(cls, type):
+            return cls
+    return None
 
 
 def _is_a(obj: Any, *names: str) -> bool:
@@ -159,7 +166,8 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
 
     Understands ``ValidationResult``, ``BatchValidationResult`` (envelopes), a list of
     violations, a list of ``ValidationResult`` (``validate_batch``'s: each failing
-    event), and the clients' ``IngestEventResult``, ``PlaygroundResult``,
+    event), ``EventOutcome`` and lists of them (``validate_partition``'s, each failing
+    event at ``partition:offset``), and the clients' ``IngestEventResult``, ``PlaygroundResult``,
     ``EgressOutcome``, ``EnvelopeIngestResponse``, ``BatchIngestResponse`` (each failing
     event) and ``EgressResponse`` (each failing record)::
 
@@ -169,21 +177,27 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
     if isinstance(obj, (list, tuple)):
         if obj and all(_is_violation(v) for v in obj):
             return f"{_count(len(obj), 'violation')}:\n{_listing(obj, max_violations)}"
+        failing: List[Tuple[Any, Any]]
         if obj and all(isinstance(r, ValidationResult) for r in obj):  # validate_batch's
             failing = [(i, r) for i, r in enumerate(obj) if not r.passed]
-            if not failing:
-                return None
-            head = f"{_count(len(failing), 'failing event')} of {len(obj)}:"
-            return _per_item(head, failing, "event", max_violations)
-        return None
+        elif obj and all(_is_a(r, "EventOutcome") for r in obj):  # validate_partition's
+            failing = [(_position(r), r) for r in obj if not r.passed]
+        else:
+            return None
+        if not failing:
+            return None
+        head = f"{_count(len(failing), 'failing event')} of {len(obj)}:"
+        return _per_item(head, failing, "event", max_violations)
     if isinstance(obj, ValidationResult) or _is_a(
-        obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome"
+        obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome", "EventOutcome"
     ):
         violations = list(obj.violations)
         if obj.passed or not violations:
             return None
         name = type(obj).__name__
         where = f" (event {obj.index})" if isinstance(getattr(obj, "index", None), int) else ""
+        if _is_a(obj, "EventOutcome"):
+            where = f" (event {_position(obj)})"
         return f"{name}{where} has {_count(len(violations), 'violation')}:\n" + _listing(
             violations, max_violations
         )
@@ -204,6 +218,11 @@ def explain(obj: Any, *, max_violations: Optional[int] = _VIOLATIONS_MAX) -> Opt
         head = f"{type(obj).__name__}: {_count(len(failing), f'failing {noun}')} of {obj.total}:"
         return _per_item(head, failing, noun, max_violations)
     return None
+
+
+def _position(outcome: Any) -> str:
+    """An ``EventOutcome``'s place, as the CLI and summaries write it: ``partition:offset``."""
+    return f"{outcome.partition}:{outcome.offset}"
 
 
 def _per_item(
@@ -234,7 +253,12 @@ def _violations_of(obj: Any) -> Optional[List[Any]]:
     if isinstance(obj, (list, tuple)):
         return list(obj) if all(_is_violation(v) for v in obj) else None
     if isinstance(obj, (ValidationResult, BatchValidationResult)) or _is_a(
-        obj, "IngestEventResult", "PlaygroundResult", "EgressOutcome", "EnvelopeIngestResponse"
+        obj,
+        "IngestEventResult",
+        "PlaygroundResult",
+        "EgressOutcome",
+        "EnvelopeIngestResponse",
+        "EventOutcome",
     ):
         return list(obj.violations)
     return None

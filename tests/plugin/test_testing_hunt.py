@@ -335,6 +335,35 @@ def test_what_the_helpers_return_pickles_and_explains(signup: Any) -> None:
 # ---------------------------------------------------------------------------- explain()
 
 
+def test_explain_the_outcomes_of_validate_partition(signup: Any) -> None:
+    """explain() of an ``EventOutcome`` or of ``validate_partition``'s outcomes was None
+    (the plugin added nothing to a failing assert over them): each failing event is
+    named at ``partition:offset``, as the CLI and summaries name it."""
+    from contractgate.validator import validate_partition
+
+    outcomes = list(validate_partition(signup, [GOOD, BAD, b"{"], partition=2, start=7))
+    assert explain(outcomes) == "\n".join(
+        [
+            "2 failing events of 3:",
+            "  event 2:8:",
+            "    email  pattern_mismatch  Field 'email' value \"nope\" does not match "
+            "required pattern",
+            "    age    range_violation   Field 'age' value 9 is below minimum 13",
+            "  event 2:9:",
+            "    <root>  parse_error  EOF while parsing an object at line 1 column 1",
+        ]
+    )
+    assert explain(outcomes[1]) == "\n".join(
+        [
+            "EventOutcome (event 2:8) has 2 violations:",
+            "  email  pattern_mismatch  Field 'email' value \"nope\" does not match required "
+            "pattern",
+            "  age    range_violation   Field 'age' value 9 is below minimum 13",
+        ]
+    )
+    assert explain(outcomes[0]) is None and explain(outcomes[:1]) is None
+
+
 def test_explain_the_results_of_validate_batch(signup: Any) -> None:
     """Defect: explain() of validate_batch()'s list of ValidationResult was None, so
     `assert all(r.passed for r in results), explain(results)` said nothing (and the
