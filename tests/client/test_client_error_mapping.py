@@ -421,10 +421,15 @@ def _raw(status: int, body: Any, **headers: str) -> RawResponse:
         ({"retry_after_ms": 86_400_000}, {}, MAX_WAIT_HINT),
         ({"retry_after_ms": 86_399_999}, {}, 86_399.999),
         ({"retry_after_ms": 9e99}, {}, MAX_WAIT_HINT),
+        # a reset that is no instant is no hint: Retry-After still counts
+        ({}, {"x-ratelimit-reset": "nan", "retry-after": "4"}, 4.0),
+        ({}, {"x-ratelimit-reset": "inf", "retry-after": "4"}, 4.0),
+        ({}, {"x-ratelimit-reset": "-inf"}, None),
     ],
     ids=["body-first", "float-ms", "zero-ms", "string-ms", "negative-ms", "retry-after",
          "http-date", "asctime-date", "past-date", "far-date", "bad-year", "no-date",
-         "not-an-object", "a-day", "under-a-day", "huge-float"],
+         "not-an-object", "a-day", "under-a-day", "huge-float", "nan-reset", "inf-reset",
+         "minus-inf-reset"],
 )  # fmt: skip
 def test_the_wait_hint_comes_from_the_body_then_the_reset_then_retry_after(
     body: Any, headers: Dict[str, str], wait: Optional[float]

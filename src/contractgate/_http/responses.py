@@ -279,8 +279,8 @@ def retry_after_seconds(
         try:
             at = float(reset.strip())
         except ValueError:
-            pass
-        else:
+            at = math.nan
+        if math.isfinite(at):  # "nan", "inf": no instant, no hint (Retry-After may be one)
             now = time.time() if now is None else now
             return _bounded_wait(at - now)
     ra = headers.get("retry-after")
