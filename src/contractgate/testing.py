@@ -454,6 +454,14 @@ def assert_invalid(
     ``ValueError`` (a typo would otherwise fail every time).
     """
     __tracebackhide__ = True
+    if isinstance(event, str) and event.lstrip()[:1] in ("{", "["):
+        # validate() reads a str as one JSON string, which fails every contract of
+        # objects: the assertion would pass whatever the text holds
+        raise TypeError(
+            "event is a str holding JSON text, which validate() reads as one JSON string "
+            "(failing any contract, so this assertion could never fail): pass the text as "
+            "bytes (text.encode()) or the decoded value"
+        )
     want_kinds = _names(kinds, "kinds")
     want_fields = _names(fields, "fields")
     if only and not (want_kinds or want_fields):

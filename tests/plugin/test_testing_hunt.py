@@ -425,3 +425,16 @@ def test_the_plugin_explains_a_failing_assert_over_batch_results(
 
 
 pytest_plugins = ["pytester"]
+
+
+def test_assert_invalid_refuses_json_text_given_as_a_str(signup: Any) -> None:
+    """``assert_invalid(c, json.dumps(evt))`` passed whatever the event held: a ``str`` is
+    one JSON string, which fails any contract of objects."""
+    import json
+
+    with pytest.raises(TypeError, match=r"pass the text as bytes \(text.encode\(\)\)"):
+        assert_invalid(signup, json.dumps(GOOD))
+    with pytest.raises(TypeError, match="str holding JSON text"):
+        assert_invalid(signup, "  [1, 2]", kinds="type_mismatch")
+    assert_invalid(signup, json.dumps(BAD).encode(), fields=["email", "age"])
+    assert_invalid(signup, "plain text")  # a bare string is an event like any other
