@@ -114,7 +114,8 @@ def test_connection_error_exits_4(cli, project: Path) -> None:
 
 def test_missing_base_url_is_a_config_error(cli, project: Path) -> None:
     r = cli("ingest", "--contract-id", "x", GOOD)
-    assert r.code == 3 and "CONTRACTGATE_BASE_URL" in r.err
+    assert r.code == 3 and "pass --base-url or set CONTRACTGATE_BASE_URL" in r.err
+    assert "base_url" not in r.err  # the library's argument, which the command has not
 
 
 def test_gateway_error_midway_exits_5_with_partial_summary(cli, gateway, monkeypatch) -> None:

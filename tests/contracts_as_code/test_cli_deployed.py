@@ -91,6 +91,10 @@ def test_pull_without_a_gateway_is_a_configuration_error(
     monkeypatch.chdir(tmp_path)
     r = cli("pull", "orders")
     assert r.code == 3 and "no gateway configured" in r.err
+    # the command's own option, not the library's client= argument
+    assert "pass --base-url or set CONTRACTGATE_BASE_URL" in r.err and "client=" not in r.err
+    r = cli("validate", "--contract-id", "orders", "x.json")
+    assert r.code == 3 and "pass --base-url or set CONTRACTGATE_BASE_URL" in r.err
 
 
 def test_validate_against_the_deployed_contract(cli: Run, env: Path, gateway: LocalGateway) -> None:

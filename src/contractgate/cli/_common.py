@@ -32,6 +32,11 @@ PARSE_ERROR = "parse_error"
 PARSE_ERROR_FIELD = "(record)"
 
 
+#: What the gateway commands say when no URL is given (the library's own message names
+#: its ``base_url=``/``client=`` arguments, which the command line does not have)
+NO_GATEWAY = "no gateway configured: pass --base-url or set CONTRACTGATE_BASE_URL"
+
+
 class CLIError(Exception):
     """An error that ends the command with ``code`` and a one-line message (no traceback)."""
 
@@ -255,3 +260,16 @@ def os_error_text(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror:
         return err.strerror
     return str(err)
+
+
+def gateway_client(base_url: Optional[str], api_key: Optional[str]) -> Any:
+    """A :class:`~contractgate.Client` for ``--base-url``/``--api-key`` (each else its
+    environment variable); a missing or bad URL is a :class:`CLIError` (exit 3)."""
+    from ..client import Client
+
+    if not base_url and not os.environ.get("CONTRACTGATE_BASE_URL", "").strip():
+        raise CLIError(NO_GATEWAY, EXIT_CONFIG)
+    try:
+        return Client(base_url=base_url, api_key=api_key)
+    except (ValueError, TypeError) as err:
+        raise CLIError(str(err), EXIT_CONFIG) from None

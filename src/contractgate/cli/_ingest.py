@@ -18,7 +18,6 @@ from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from ._common import (
     EXIT_AUTH,
-    EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_GATEWAY,
     EXIT_INTERRUPTED,
@@ -26,6 +25,7 @@ from ._common import (
     EXIT_USAGE,
     CLIError,
     Finding,
+    gateway_client,
 )
 from ._events import parse_error_finding, plural
 from ._output import Output
@@ -137,15 +137,6 @@ class _Totals:
         return sorted(self.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _make_client(args: argparse.Namespace) -> Any:
-    from ..client import Client
-
-    try:
-        return Client(base_url=args.base_url, api_key=args.api_key)
-    except (ValueError, TypeError) as err:
-        raise CLIError(str(err), EXIT_CONFIG) from None
-
-
 def _canonical_id(text: str) -> Optional[str]:
     """``text`` as a contract id in its one canonical spelling (lower case, hyphens), or
     None when it is not a UUID. Every spelling the gateway reads (capitals, braces,
@@ -236,7 +227,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             raise CLIError(f"--job-id: {err}", EXIT_USAGE) from None
     source = RecordSource(args.file, args.input_format)
     try:
-        client = _make_client(args)
+        client = gateway_client(args.base_url, args.api_key)
     except BaseException:
         source.close()
         raise

@@ -28,11 +28,13 @@ from ._common import (
     EXIT_GATEWAY,
     EXIT_OK,
     EXIT_USAGE,
+    NO_GATEWAY,
     CLIError,
     ContractLoadError,
     LoadedContract,
     compile_error_finding,
     display_path,
+    gateway_client,
 )
 from ._output import Output
 
@@ -71,7 +73,10 @@ def fetch(
             got = fetch_deployed(ref, client=client, ttl=ttl, offline=offline)
         except DeployedContractError as err:
             code = _EXIT_FOR_REASON.get(err.reason or "", EXIT_GATEWAY)
-            raise CLIError(err.message, code) from None
+            message = err.message
+            if err.reason == "no_gateway" and message.startswith("no gateway configured"):
+                message = f"{NO_GATEWAY} (the cache is kept per gateway URL)"
+            raise CLIError(message, code) from None
         except AuthError as err:
             raise CLIError(f"the gateway refused the API key: {err}", EXIT_AUTH) from None
         except HTTPError as err:
@@ -121,12 +126,7 @@ def load_deployed(ref: str, out: Output) -> LoadedContract:
 def _client(args: argparse.Namespace) -> Any:
     if not (args.base_url or args.api_key):
         return None  # fetch_deployed builds one from the environment, only if it must ask
-    from ..client import Client
-
-    try:
-        return Client(base_url=args.base_url, api_key=args.api_key)
-    except (ValueError, TypeError) as err:
-        raise CLIError(str(err), EXIT_CONFIG) from None
+    return gateway_client(args.base_url, args.api_key)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
