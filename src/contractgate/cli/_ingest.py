@@ -137,6 +137,10 @@ class _Totals:
         return sorted(self.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _make_client(args: argparse.Namespace) -> Any:
+    return gateway_client(args.base_url, args.api_key)
+
+
 def _canonical_id(text: str) -> Optional[str]:
     """``text`` as a contract id in its one canonical spelling (lower case, hyphens), or
     None when it is not a UUID. Every spelling the gateway reads (capitals, braces,
@@ -227,7 +231,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             raise CLIError(f"--job-id: {err}", EXIT_USAGE) from None
     source = RecordSource(args.file, args.input_format)
     try:
-        client = gateway_client(args.base_url, args.api_key)
+        client = _make_client(args)
     except BaseException:
         source.close()
         raise
