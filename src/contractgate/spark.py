@@ -27,7 +27,7 @@ import operator
 import pickle
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Iterable, Iterator, List, Optional, Union
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
 
 try:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -119,6 +119,7 @@ def validate_rdd(
     """One :class:`~contractgate.validator.PartitionReport` per partition of an RDD of
     events or raw JSON lines (``sc.textFile``). Take :func:`outcomes` and
     :func:`summarize` from it; ``cache()`` it first to validate only once for both."""
+    _check_rdd("validate_rdd", rdd, "validate_dataframe")
     check_count("max_examples", max_examples)  # on the driver, not in every task
     check_now(now)
     task = partial(_rdd_report, as_compiled(contract), failures_only, max_examples, now)
@@ -157,18 +158,21 @@ def validate_dataframe(
     arrays, and ``null_cells="absent"`` treats null cells and null struct fields as
     absent keys (a frame cannot tell them apart; ``"null"`` keeps JSON null).
     Timestamps, dates and decimals are no JSON values: cast them to strings or numbers
-    first, or they fail as ``not_json_value``.
+    first, or they fail as ``not_json_value``; so does a NaN (a value in Spark, which
+    has a null: not a missing cell as in pandas).
     """
+    _check_frame("validate_dataframe", df, "validate_rdd")
     compiled = as_compiled(contract)
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
     check_now(now)
     _check_json_column(df, json_column)
-    violations = df.mapInArrow(
-        partial(_violation_batches, compiled, json_column, null_cells, now), VIOLATIONS_SCHEMA
+    frame, names = _arrow_input(df, json_column)
+    violations = frame.mapInArrow(
+        partial(_violation_batches, compiled, names, null_cells, now), VIOLATIONS_SCHEMA
     )
-    summaries = df.mapInArrow(
-        partial(_summary_batches, compiled, json_column, null_cells, max_examples, now),
+    summaries = frame.mapInArrow(
+        partial(_summary_batches, compiled, names, null_cells, max_examples, now),
         _PICKLED,
     )
     return SparkValidation(violations=violations, summaries=summaries)
@@ -191,6 +195,7 @@ def ingest_rdd(
     (``<job_id>:<contract_id>:p<partition>``): a task Spark re-runs, or the whole job
     re-run with the same ``job_id`` within 24 hours, replays the stored batches
     instead of storing them again. Runs the job and returns the merged report."""
+    _check_rdd("ingest_rdd", rdd, "ingest_dataframe")
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     task = partial(
         _rdd_ingest, client, contract_id, job_id, version, max_batch_events, max_examples
@@ -216,15 +221,52 @@ def ingest_dataframe(
     null rows are not sent but keep their offsets, and a row that is not JSON fails its
     task with an :class:`~contractgate.EventEncodeError` naming partition and offset (it
     cannot be sent)."""
+    _check_frame("ingest_dataframe", df, "ingest_rdd")
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
     _check_json_column(df, json_column)
+    frame, names = _arrow_input(df, json_column)
     task = partial(
-        _arrow_ingest, json_column, null_cells, client, contract_id, job_id, version,
+        _arrow_ingest, names, null_cells, client, contract_id, job_id, version,
         max_batch_events, max_examples,
     )
-    rows = df.mapInArrow(task, _PICKLED).collect()
+    rows = frame.mapInArrow(task, _PICKLED).collect()
     return IngestReport(tuple(pickle.loads(r[0]) for r in rows))
+
+
+def _check_rdd(function: str, rdd: object, instead: str) -> None:
+    """On the driver: anything else fails with an AttributeError, or validates a
+    DataFrame's rows as something else."""
+    if not isinstance(rdd, RDD):
+        raise TypeError(
+            f"{function} needs a pyspark RDD, not {type(rdd).__name__}; "
+            f"for a DataFrame use {instead}"
+        )
+
+
+def _check_frame(function: str, df: object, instead: str) -> None:
+    if not isinstance(df, DataFrame):
+        raise TypeError(
+            f"{function} needs a pyspark.sql.DataFrame, not {type(df).__name__}; "
+            f"for an RDD use {instead}"
+        )
+
+
+def _arrow_input(
+    df: DataFrame, json_column: Optional[str]
+) -> Tuple[DataFrame, Optional[List[str]]]:
+    """The frame ``mapInArrow`` reads, and the column names its tasks give the rows.
+
+    ``mapInArrow`` resolves each column by its name, so a name with a dot (``user.id``,
+    common in JSON data) or a backtick failed the job with an AnalysisException: the
+    columns travel under positional names and get theirs back in the task. With
+    ``json_column`` only that column travels (``None`` names: the batches' one column).
+    A projection: the partitioning, hence the positions, stay the input's."""
+    names = list(df.columns)
+    frame = df.toDF(*(f"_{i}" for i in range(len(names))))
+    if json_column is None:
+        return frame, names
+    return frame.select(f"_{names.index(json_column)}"), None
 
 
 def _check_json_column(df: DataFrame, json_column: Optional[str]) -> None:
@@ -273,17 +315,19 @@ def _report_summary(report: PartitionReport) -> ValidationSummary:
 
 
 def _arrow_events(
-    batches: Iterable[pa.RecordBatch], json_column: Optional[str], null_cells: str
+    batches: Iterable[pa.RecordBatch], names: Optional[List[str]], null_cells: str
 ) -> Iterator[Any]:
-    """The events of a partition's Arrow batches, in row order."""
+    """The events of a partition's Arrow batches (see :func:`_arrow_input`), in row
+    order: raw JSON text of the one column (``names`` None), or rows."""
     for batch in batches:
-        if json_column is not None:
-            for text in batch.column(json_column).to_pylist():
+        if names is None:
+            for text in batch.column(0).to_pylist():
                 yield "" if text is None else text
         else:
             # a MAP column is an object (PySpark's Row.asDict gives a dict), not pairs
-            rows = batch.to_pylist(maps_as_pydicts="lossy")
-            yield from frame_records(rows, null_cells)
+            rows = batch.rename_columns(names).to_pylist(maps_as_pydicts="lossy")
+            # Spark has a null: a NaN double is a value, which no JSON can carry
+            yield from frame_records(rows, null_cells, nan_is_missing=False)
 
 
 def _partition_id() -> int:
@@ -295,12 +339,12 @@ def _partition_id() -> int:
 
 def _violation_batches(
     compiled: CompiledContract,
-    json_column: Optional[str],
+    names: Optional[List[str]],
     null_cells: str,
     now: Now,
     batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
-    events = _arrow_events(batches, json_column, null_cells)
+    events = _arrow_events(batches, names, null_cells)
     columns: List[List[Any]] = [[], [], [], [], []]
     partition, offset, field, kind, message = columns
     for o in validate_partition(
@@ -339,13 +383,13 @@ def _unpickle_row(row: Any) -> Any:
 
 def _summary_batches(
     compiled: CompiledContract,
-    json_column: Optional[str],
+    names: Optional[List[str]],
     null_cells: str,
     max_examples: int,
     now: Now,
     batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
-    events = _arrow_events(batches, json_column, null_cells)
+    events = _arrow_events(batches, names, null_cells)
     summary = summarize_partition(
         compiled, events, partition=_partition_id(), max_examples=max_examples, now=now
     )
@@ -375,7 +419,7 @@ def _rdd_ingest(
 
 
 def _arrow_ingest(
-    json_column: Optional[str],
+    names: Optional[List[str]],
     null_cells: str,
     client: ClientConfig,
     contract_id: str,
@@ -386,7 +430,7 @@ def _arrow_ingest(
     batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
     part = ingest_partition(
-        _arrow_events(batches, json_column, null_cells),
+        _arrow_events(batches, names, null_cells),
         client=client,
         contract_id=contract_id,
         job_id=job_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
@@ -243,6 +243,11 @@ def _missing(v: Any) -> bool:
     return name in ("NAType", "NaTType")
 
 
+def _none(v: Any) -> bool:
+    """A cell of a frame whose only "no value" is null (Spark, Arrow): NaN is a value."""
+    return v is None
+
+
 def _plain(obj: Any) -> Any:
     """numpy arrays and scalars (pandas list cells) -> Python lists and numbers."""
     if type(obj).__module__ == "numpy" and hasattr(obj, "tolist"):
@@ -250,31 +255,39 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def _drop_missing(obj: Any) -> Any:
+def _drop_missing(obj: Any, missing: Callable[[Any], bool]) -> Any:
     obj = _plain(obj)
     if isinstance(obj, dict):
-        return {k: _drop_missing(v) for k, v in obj.items() if not _missing(v)}
+        # a cell is made plain before it is judged: a numpy NaN or NaT in a dict cell
+        # (float32, datetime64) is missing only once it is a Python value
+        cells = ((k, _plain(v)) for k, v in obj.items())
+        return {k: _drop_missing(v, missing) for k, v in cells if not missing(v)}
     if isinstance(obj, list):
-        return [_null_missing(v) if _missing(v) else _drop_missing(v) for v in obj]
+        items = (_plain(v) for v in obj)
+        return [None if missing(v) else _drop_missing(v, missing) for v in items]
     return obj
 
 
-def _null_missing(obj: Any) -> Any:
+def _null_missing(obj: Any, missing: Callable[[Any], bool]) -> Any:
     obj = _plain(obj)
     if isinstance(obj, dict):
-        return {k: _null_missing(v) for k, v in obj.items()}
+        return {k: _null_missing(v, missing) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_null_missing(v) for v in obj]
-    return None if _missing(obj) else obj
+        return [_null_missing(v, missing) for v in obj]
+    return None if missing(obj) else obj
 
 
-def frame_records(records: Iterable[Dict[str, Any]], null_cells: str) -> Iterator[Any]:
+def frame_records(
+    records: Iterable[Dict[str, Any]], null_cells: str, *, nan_is_missing: bool = True
+) -> Iterator[Any]:
     """Rows of a DataFrame (as dicts) -> events (lazily; the option is checked now).
 
     A columnar frame cannot tell an absent key from a null one: ``null_cells="absent"``
     drops every missing cell (None, NaN, NA, NaT) from the objects, top-level and
     nested, as if the key were absent; ``"null"`` keeps them as JSON ``null``. Missing
-    list items are always ``null``.
+    list items are always ``null``. ``nan_is_missing=False`` is for frames with a real
+    null (Spark, Arrow): only null is missing there, and a NaN stays a NaN, which no
+    JSON can carry (``not_json_value``, as the gateway would refuse it).
     """
     if null_cells == "absent":
         fix = _drop_missing
@@ -282,4 +295,5 @@ def frame_records(records: Iterable[Dict[str, Any]], null_cells: str) -> Iterato
         fix = _null_missing
     else:
         raise ValueError(f"null_cells must be 'absent' or 'null', got {null_cells!r}")
-    return map(fix, records)
+    missing = _missing if nan_is_missing else _none
+    return (fix(record, missing) for record in records)
