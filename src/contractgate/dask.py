@@ -40,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from ._validation.rules import check_now
 from ._validation.summary import check_count
-from .contract import CompiledContract, Contract
+from .contract import CompiledContract, Contract, FieldType
 from .partitions import (
     ClientConfig,
     IngestReport,
@@ -148,6 +148,7 @@ def validate_dataframe(
     check_count("max_examples", max_examples)
     check_now(now)
     _check_split_every(split_every)
+    _warn_stringified(df, contract)
     reports = _per_partition(
         df.to_delayed(),
         _frame_report, _shipped(contract), null_cells, failures_only, max_examples, now,
@@ -330,6 +331,36 @@ def _check_frame(function: str, df: object, instead: str) -> None:
             f"{function} needs a Dask DataFrame, not {type(df).__name__}; "
             f"for a dask.bag.Bag use {instead}"
         )
+
+
+def _warn_stringified(df: Any, contract: object) -> None:
+    """Warn (on the driver) when columns the contract declares objects or arrays hold
+    strings: Dask converts object columns, dicts and lists included, to strings when a
+    frame is made (its ``dataframe.convert-string`` option, on by default), and every row
+    would then fail with ``type_mismatch`` for a reason the report cannot show."""
+    import warnings
+
+    if isinstance(contract, CompiledContract):
+        contract = contract.contract
+    if not isinstance(contract, Contract):
+        return  # a delayed contract: not known on the driver
+    nested = {e.name for e in contract.entities if e.type in (FieldType.OBJECT, FieldType.ARRAY)}
+    columns = [c for c, t in df.dtypes.items() if c in nested and _is_text(t)]
+    if columns:
+        warnings.warn(
+            f"validate_dataframe: column(s) {', '.join(map(repr, columns))} hold strings, but "
+            "the contract declares them objects or arrays: every row will fail with "
+            "type_mismatch. Dask turns object columns (dicts and lists included) into strings "
+            "when a frame is made; make it under dask.config.set({'dataframe.convert-string': "
+            "False}), or validate a bag of dicts (validate_bag)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _is_text(dtype: object) -> bool:
+    """A pandas string column (``string``, ``str``: a ``StringDtype``)."""
+    return type(dtype).__name__ == "StringDtype"
 
 
 def _check_split_every(split_every: object) -> None:
