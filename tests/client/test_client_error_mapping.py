@@ -421,10 +421,11 @@ def _raw(status: int, body: Any, **headers: str) -> RawResponse:
         ({"retry_after_ms": 86_400_000}, {}, MAX_WAIT_HINT),
         ({"retry_after_ms": 86_399_999}, {}, 86_399.999),
         ({"retry_after_ms": 9e99}, {}, MAX_WAIT_HINT),
-        # a reset that is no instant is no hint: Retry-After still counts
+        # a reset that is no instant is no hint: Retry-After still counts; an infinite
+        # one is as long as the longest hint (a day), and one in the past is now
         ({}, {"x-ratelimit-reset": "nan", "retry-after": "4"}, 4.0),
-        ({}, {"x-ratelimit-reset": "inf", "retry-after": "4"}, 4.0),
-        ({}, {"x-ratelimit-reset": "-inf"}, None),
+        ({}, {"x-ratelimit-reset": "inf", "retry-after": "4"}, MAX_WAIT_HINT),
+        ({}, {"x-ratelimit-reset": "-inf"}, 0.0),
     ],
     ids=["body-first", "float-ms", "zero-ms", "string-ms", "negative-ms", "retry-after",
          "http-date", "asctime-date", "past-date", "far-date", "bad-year", "no-date",

@@ -280,7 +280,7 @@ def retry_after_seconds(
             at = float(reset.strip())
         except ValueError:
             at = math.nan
-        if math.isfinite(at):  # "nan", "inf": no instant, no hint (Retry-After may be one)
+        if not math.isnan(at):  # "nan" is no instant, no hint (Retry-After may be one)
             now = time.time() if now is None else now
             return _bounded_wait(at - now)
     ra = headers.get("retry-after")
