@@ -558,7 +558,7 @@ def test_text_blocks_of_scale_out_and_failure_modes(gw: LocalGateway, cg: Client
     # its placeholders are the one-letter words k, n, m and i
     pattern = r"(\d+)".join(map(re.escape, re.split(r"\b[knmi]\b", warning.source.strip())))
     records: List[str] = []
-    handler = logging.Handler()
+    handler = logging.Handler(logging.WARNING)  # the logger may be at DEBUG (-v, a test)
     handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
     logging.getLogger("contractgate").addHandler(handler)
 
@@ -834,6 +834,12 @@ def _attributes(cls: type) -> set[str]:
     return names
 
 
+#: Variables of the hosted gateway the docs name, not read by this package (spec §1); the
+#: spec is not in a clean clone (CI), so they are listed here and checked against it
+#: when it is beside the checkout.
+HOSTED_VARIABLES = frozenset({"CONTRACTGATE_DEV_NO_AUTH"})
+
+
 def test_names_the_docs_use_exist() -> None:
     """Every backticked ``…Error``/``…Warning`` class of the four docs exists (in
     contractgate, contractgate.gateway or builtins), and every ``CONTRACTGATE_*`` variable
@@ -842,7 +848,9 @@ def test_names_the_docs_use_exist() -> None:
 
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py"))
     spec = ROOT.parent / "shared" / "spec" / "gateway-api.md"
-    spec_text = spec.read_text(encoding="utf-8") if spec.exists() else ""
+    spec_text = spec.read_text(encoding="utf-8") if spec.exists() else None
+    for var in HOSTED_VARIABLES:  # checked against the spec where a checkout has it beside
+        assert spec_text is None or var in spec_text, var
     for name in DOCS:
         text = doc(name)
         named = re.findall(r"`(?:contractgate\.(?:gateway\.)?)?(\w+(?:Error|Warning))\b", text)
@@ -850,7 +858,7 @@ def test_names_the_docs_use_exist() -> None:
             homes = (contractgate, gateway, builtins, asyncio, sqlite3)
             assert any(hasattr(m, cls) for m in homes), (name, cls)
         for var in set(re.findall(r"\b(CONTRACTGATE_[A-Z_]+)", text)):
-            assert f'"{var}"' in source or (var in spec_text and "DEV" in var), (name, var)
+            assert f'"{var}"' in source or var in HOSTED_VARIABLES, (name, var)
 
 
 # --------------------------------------------------------------------- retry table
