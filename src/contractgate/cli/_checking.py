@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from contextlib import contextmanager
@@ -255,6 +256,8 @@ def checked(
         if broke:  # as with --jobs 1: after every record read before the input stopped
             raise broke[0]
     except BrokenProcessPool as err:  # from a result, or from submitting after a death
+        if pool is not None:
+            _let_broken_pool_shut_down(pool)
         raise CLIError(
             f"a worker process of --jobs ended abruptly ({err}); it may have been killed "
             "or run out of memory: try fewer --jobs",
@@ -263,6 +266,28 @@ def checked(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _let_broken_pool_shut_down(pool: ProcessPoolExecutor) -> None:
+    """Let a pool that a worker's death broke shut down instead of hanging forever.
+
+    Before Python 3.11.5 (CPython gh-94777, fixed in 3.12 and 3.11.5), a worker dying
+    while the pool's feeder thread writes a chunk to the call queue leaves that thread
+    blocked on the pipe for good: this process still holds the pipe's read end, so the
+    write never fails, and ``shutdown`` (and the interpreter's exit, which joins the pool's
+    thread) waits for it. The fixed stdlib closes that read end itself once the workers
+    are terminated; here it is closed for it (nothing in this process reads it), so the
+    write fails as soon as the workers are gone. Later Pythons are left alone: closing it
+    here too would race with their own close."""
+    if sys.version_info >= (3, 11, 5):  # the stdlib's own terminate_broken does this
+        return
+    reader = getattr(getattr(pool, "_call_queue", None), "_reader", None)
+    close = getattr(reader, "close", None)
+    if close is not None:
+        try:
+            close()
+        except OSError:  # pragma: no cover - already closed
+            pass
 
 
 def _until_broken(records: Iterable[Record], broke: List[BaseException]) -> Iterator[Record]:

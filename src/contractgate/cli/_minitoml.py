@@ -216,7 +216,7 @@ def _toml_string(text: str, pos: int) -> Tuple[str, int]:
             if text.startswith(newline, first):
                 first += len(newline)
                 break
-        return _toml_string_body(text, quote, first, end), end + 3
+        return _toml_string_body(text, quote, first, end, multiline=True), end + 3
     end = pos + 1
     while end < len(text) and text[end] != quote and text[end] != "\n":
         if quote == '"' and text[end] == "\\":
@@ -250,19 +250,39 @@ def _multiline_end(text: str, pos: int) -> int:
     return -1
 
 
-def _toml_string_body(text: str, quote: str, start: int, end: int) -> str:
-    """``text[start:end]``, with the escapes of a basic (``"``) string decoded."""
+#: Control characters no TOML string may hold (TOML 1.0: all but tab; a multi-line
+#: string may also hold its line breaks: LF, and CR only right before LF).
+_STRING_CTL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_ENDING_BACKSLASH = re.compile(r"[ \t]*\r?\n[ \t\r\n]*")
+
+
+def _toml_string_body(text: str, quote: str, start: int, end: int, multiline: bool = False) -> str:
+    """``text[start:end]``, with the escapes of a basic (``"``) string decoded, as
+    tomllib reads it: a control character is refused; in a multi-line string CRLF reads
+    as LF, and in a multi-line basic string a backslash ending a line ("line ending
+    backslash") drops itself and the whitespace up to the next text."""
+    for bad in _STRING_CTL.finditer(text, start, end):
+        c = bad.group()
+        if multiline and (c == "\n" or (c == "\r" and text.startswith("\r\n", bad.start()))):
+            continue
+        raise _error(text, bad.start(), f"control character U+{ord(c):04X} in a string")
     if quote == "'":
-        return text[start:end]
+        body = text[start:end]
+        return body.replace("\r\n", "\n") if multiline else body  # as tomllib reads it
     out = []
     i = start
     while i < end:
         c = text[i]
         if c != "\\":
-            out.append(c)
+            if c != "\r" or not multiline:  # a CR is only ever read before an LF here
+                out.append(c)
             i += 1
             continue
         nxt = text[i + 1 : min(i + 2, end)]
+        ending = _ENDING_BACKSLASH.match(text, i + 1, end) if multiline else None
+        if ending is not None:
+            i = ending.end()
+            continue
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
