@@ -26,3 +26,22 @@ def hang_guard(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def kill_first_worker(proc: Any, tries: int) -> None:
+    """Wait (``tries`` x 50 ms) until the process ``proc`` (a ``subprocess.Popen``) has a
+    child, then SIGKILL that child: a ``--jobs`` worker dying under the pool (Linux
+    ``/proc``)."""
+    import os
+    import time
+    from pathlib import Path
+
+    children: list[int] = []
+    for _ in range(tries):  # the pool starts once a second chunk is read
+        task = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        children = [int(x) for x in task.read_text().split()] if task.exists() else []
+        if children or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert children, "no worker process started"
+    os.kill(children[0], signal.SIGKILL)

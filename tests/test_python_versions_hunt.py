@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,23 +20,25 @@ import pytest
 
 import contractgate
 from contractgate.cli._minitoml import MiniTomlError, mini_toml_loads
+from hang_guard import kill_first_worker
 
 SRC = Path(contractgate.__file__).resolve().parents[1]
 
-#: The interpreters this hunt used (pyenv's layout); absent ones skip their case.
-OTHER_PYTHONS: Dict[str, str] = {
-    "3.9": "/root/.pyenv/versions/3.9.18/bin/python",
-    "3.10": "/root/.pyenv/versions/3.10.13/bin/python",
-    "3.12": "/root/.pyenv/versions/3.12.1/bin/python",
-    "3.13": "/root/.pyenv/versions/3.13.0/bin/python",
-}
-
-
 def _interpreter(version: str) -> str:
-    path = OTHER_PYTHONS[version]
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"no Python {version} interpreter at {path} on this machine")
-    return path
+    """Python ``version``: pyenv's newest install of it (``$PYENV_ROOT``, by default
+    ``~/.pyenv``), else ``python<version>`` on PATH (not a pyenv shim, which fails when
+    that version is not selected); a machine without one skips the case."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    installs = sorted(root.glob(f"versions/{version}.*/bin/python"), key=_patch_level)
+    found = str(installs[-1]) if installs else shutil.which(f"python{version}")
+    if found is None or "shims" in Path(found).parts or not os.access(found, os.X_OK):
+        pytest.skip(f"no Python {version} interpreter on this machine")
+    return found
+
+
+def _patch_level(path: Path) -> int:
+    tail = path.parents[1].name.rsplit(".", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
 
 
 def _run_on(version: str, code: str) -> Any:
@@ -185,8 +188,6 @@ def long_ndjson(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
     version: str, long_ndjson: Path
 ) -> None:
-    import signal
-    import time
 
     python = _interpreter(version)
     if not _USER_EVENTS.is_file():  # pragma: no cover - an installed package's tests
@@ -202,15 +203,7 @@ def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
         env=env,
     )
     try:
-        children: List[int] = []
-        for _ in range(1200):  # the pool starts once a second chunk is read
-            task = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-            children = [int(x) for x in task.read_text().split()] if task.exists() else []
-            if children or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert children, "no worker process started"
-        os.kill(children[0], signal.SIGKILL)
+        kill_first_worker(proc, 1200)
         try:
             _, err = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:

@@ -25,6 +25,7 @@ from cg_cli_testlib import (
 )
 
 from contractgate.cli._checking import CHUNK
+from hang_guard import kill_first_worker
 
 N = CHUNK * 2 + 500  # three chunks: the pool really starts
 
@@ -239,10 +240,6 @@ def test_uniqueness_contracts_say_the_file_is_held_whole(project: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
-    import os
-    import signal
-    import time
-
     path = project / "long.ndjson"
     path.write_text("".join(json.dumps(_event(i)) + "\n" for i in range(300_000)))
     args = ["validate", "-q", "-c", USER_EVENTS, str(path), "--jobs", "2"]
@@ -254,15 +251,7 @@ def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
         env=subprocess_env(),
     )
     try:
-        children: List[int] = []
-        for _ in range(600):  # the pool starts once a second chunk is read
-            task = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-            children = [int(x) for x in task.read_text().split()] if task.exists() else []
-            if children or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert children, "no worker process started"
-        os.kill(children[0], signal.SIGKILL)
+        kill_first_worker(proc, 600)
         _, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
