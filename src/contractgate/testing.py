@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import difflib
 import sys
-import unicodedata
 from collections import Counter
 from typing import Any, Iterable, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from ._validation.rules import check_now
-from ._validation.values.render import printable
+from ._validation.values.render import display_width, printable
 from ._validation.violations import (
     BatchValidationResult,
     ValidationResult,
@@ -86,21 +85,6 @@ def _rows(violations: Iterable[Any]) -> List[Tuple[str, ...]]:
     return rows
 
 
-def _width(text: str) -> int:
-    """The columns ``text`` takes on a terminal: wide East Asian characters take two,
-    combining marks and other zero-width characters none."""
-    if text.isascii():
-        return len(text)
-    return sum(
-        0
-        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
-        else 2
-        if unicodedata.east_asian_width(c) in ("W", "F")
-        else 1
-        for c in text
-    )
-
-
 def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
     """One line per violation, ``field  kind  message``, in aligned columns (envelope
     violations start with their record). A field named by the empty string shows as ``''``."""
@@ -109,9 +93,9 @@ def format_violations(violations: Iterable[Any], indent: str = "  ") -> str:
         return f"{indent}(no violations)"
     n = max(len(r) for r in rows)
     rows = [("",) * (n - len(r)) + r for r in rows]
-    widths = [max(_width(r[i]) for r in rows) for i in range(n - 1)]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(n - 1)]
     return "\n".join(
-        indent + "  ".join([c + " " * (w - _width(c)) for c, w in zip(r, widths)] + [r[-1]])
+        indent + "  ".join([c + " " * (w - display_width(c)) for c, w in zip(r, widths)] + [r[-1]])
         for r in rows
     )
 

@@ -9,6 +9,7 @@ from typing import Any, Dict
 import pytest
 
 from contractgate import Contract
+from contractgate._validation.values.render import display_width
 from contractgate.validator import Example, ValidationSummary, summarize_partition
 
 KEY = ("f", "k")
@@ -165,12 +166,27 @@ def test_the_table_keeps_one_line_per_row_whatever_the_field_names() -> None:
     # head, blank, header, rule, 4 rows, blank, title, 4 examples
     assert len(lines) == 14
     rows = lines[4:8]
-    assert [r.split()[0] for r in rows] == ["''", "k\\u2028", "x\\ny", "ééé"]
+    # escaped as the CLI escapes input text (one rule: printable)
+    assert [r.split()[0] for r in rows] == ["''", "k\\u{2028}", "x\\u{a}y", "ééé"]
     assert len({len(r) for r in rows}) == 1  # aligned
     examples = lines[10:]
     assert examples[0].startswith("  0:1 '' [undeclared_field] Field '' is not declared")
-    assert examples[2].startswith("  0:0 x\\ny [undeclared_field] Field 'x\\ny' is not")
+    assert examples[2].startswith("  0:0 x\\u{a}y [undeclared_field] Field 'x\\u{a}y' is not")
     assert examples[3].startswith("  0:3 ééé [undeclared_field] Field 'ééé' is not")
     # the data itself keeps the exact texts
     assert ("x\ny", "undeclared_field") in s.counts
     assert json.loads(s.to_json())["violations"][2]["field"] == "x\ny"
+
+
+def test_the_table_aligns_wide_characters_and_escapes_terminal_controls() -> None:
+    """Rows were padded by code points (a CJK field name pushed its row's columns out)
+    and a field name holding an escape sequence reached the terminal raw; the summary
+    now escapes and measures text as the CLI and ``contractgate.testing`` do."""
+    events = [{"id": "a", "日本語": 1}, {"id": "a", "x\x1b[31my": 2}, {"id": "a", "abcdef": 3}]
+    text = str(summarize_partition(COMPLIANCE, events, max_examples=1))
+    assert "\x1b" not in text
+    assert "x\\u{1b}[31my" in text
+    rows = text.splitlines()[4:7]
+    kinds = [r.index("undeclared_field") for r in rows]
+    widths = [display_width(r[:k]) for r, k in zip(rows, kinds)]
+    assert len(set(widths)) == 1, rows

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .values.render import display_width, printable
 from .violations import Violation
 
 __all__ = [
@@ -358,11 +359,13 @@ class Tally:
 
 
 def _shown(text: str) -> str:
-    """``text`` on one line: characters that do not print (a newline, U+2028, NBSP …) as
-    their ``\\n`` / ``\\u2028`` escapes. For the table only; the data keeps the text."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    """``text`` on one line, as the CLI shows input text (:func:`printable`). For the
+    table only; the data keeps the text."""
+    return printable(text, one_line=True)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 def _field(name: str) -> str:
@@ -381,11 +384,11 @@ def _render(s: ValidationSummary) -> str:
     for f, k, n, ex in rows:
         at = " ".join(f"{e.partition}:{e.offset}" for e in ex)
         table.append((_field(f), _shown(k), f"{n:,}", at))
-    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    widths = [max(display_width(r[i]) for r in table) for i in range(3)]
     lines = [head, ""]
     for i, (name, kind, count, at) in enumerate(table):
         lines.append(
-            f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {count:>{widths[2]}}  {at}".rstrip()
+            f"{_pad(name, widths[0])}  {_pad(kind, widths[1])}  {count:>{widths[2]}}  {at}".rstrip()
         )
         if i == 0:
             lines.append("  ".join("-" * w for w in (*widths, len(at))))

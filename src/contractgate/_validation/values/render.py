@@ -17,12 +17,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from bisect import bisect_right
 from json.encoder import encode_basestring
 from typing import Any, List, Mapping, Optional, Pattern, Tuple
 
 __all__ = [
     "debug_escape_ranges",
+    "display_width",
     "printable",
     "render_debug_str",
     "render_f64",
@@ -287,7 +289,9 @@ def render_debug_str(s: str) -> str:
 #: controls that reorder what is shown. Text from the input (a parse error's preview, an
 #: event's keys in a message, a file name) is written with these escaped.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_OR_BREAKS = re.compile(f"[\t\n{_CONTROLS.pattern[1:-1]}]")
+#: With ``one_line``, also the line breaks (a tab, and U+2028/U+2029, which editors and
+#: ``str.splitlines`` break lines at).
+_CONTROLS_OR_BREAKS = re.compile(f"[\t\n\u2028\u2029{_CONTROLS.pattern[1:-1]}]")
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -298,3 +302,18 @@ def printable(text: str, *, one_line: bool = False) -> str:
     """``text`` with the characters a terminal would act on escaped (``\\u{1b}``); tabs
     and line breaks kept unless ``one_line`` (a file name, a field)."""
     return (_CONTROLS_OR_BREAKS if one_line else _CONTROLS).sub(_escape, text)
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: wide East Asian characters take two,
+    combining marks and other zero-width characters none (for aligned tables)."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
