@@ -8,6 +8,7 @@ written twice or lost" is checked where it matters, not inferred from responses.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import re
 from typing import Any, Dict, List
@@ -412,6 +413,18 @@ async def test_audit_and_quarantine_pagination(gapi: Api, gw: Any, cid: str) -> 
     assert len(audit) == total_audit - _invisible_audit_rows(gw, cid)
     first = await gapi.audit(cid, 5, 2)  # v0.1's call: audit(contract_id, limit, offset)
     assert isinstance(first, list) and [a.id for a in first] == [a.id for a in audit[2:7]]
+
+
+async def test_a_str_enum_contract_id_is_sent_as_its_value(gapi: Api, cid: str) -> None:
+    """A ``str`` Enum member as the contract id: paths always sent its value, but the
+    listing calls' query strings sent ``str(member)``, ``Ids.ORDERS`` (an empty page or
+    a 400 instead of the contract's rows)."""
+    Ids = enum.Enum("Ids", {"ORDERS": cid}, type=str)
+    await gapi.ingest(Ids.ORDERS, [bad(1)])
+    quarantined = await gapi.quarantine(Ids.ORDERS, 5, 0)
+    audit = await gapi.audit(Ids.ORDERS, 5, 0)
+    assert quarantined and all(r.contract_id == cid for r in quarantined)
+    assert audit and all(a.contract_id == cid for a in audit)
 
 
 def _invisible_audit_rows(gw: Any, cid: str) -> int:

@@ -400,7 +400,9 @@ class Transport:
                 continue
             if isinstance(v, bool):
                 v = "true" if v else "false"
-            ps.append((k, str(v)))
+            # a str subclass (a str Enum member) by its value, as paths send it, not by
+            # its __str__ ("Ids.ORDERS")
+            ps.append((k, str.__str__(v) if isinstance(v, str) else str(v)))
         return PreparedRequest(
             method=method,
             url=self._base + path,
