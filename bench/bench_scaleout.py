@@ -88,7 +88,7 @@ def run_dask(compiled: Any, paths: List[str], workers: int) -> Dict[str, Any]:
     t0 = time.perf_counter()
     with LocalCluster(
         n_workers=workers, processes=True, threads_per_worker=1, host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # None still serves one, on :8787
     ) as lc, Client(lc) as client:
         startup = time.perf_counter() - t0
         bag = db.read_text(paths)  # one partition per file, in this order

@@ -35,7 +35,7 @@ def local_cluster() -> Iterator[Any]:
         processes=True,
         threads_per_worker=1,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # None still serves one, on :8787
     ) as lc, Client(lc) as client:
         yield client
 
