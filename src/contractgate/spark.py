@@ -101,6 +101,7 @@ class SparkValidation:
 
     def summary(self, depth: int = 2) -> ValidationSummary:
         """The merged summary (runs a job; ``treeAggregate`` of the partition summaries)."""
+        _check_depth(depth)
         parts = self.summaries.rdd.map(_unpickle_row)
         return parts.treeAggregate(ValidationSummary(), operator.add, operator.add, depth)
 
@@ -128,11 +129,14 @@ def validate_rdd(
 
 def outcomes(reports: RDD[PartitionReport]) -> RDD[EventOutcome]:
     """The event outcomes of :func:`validate_rdd`'s reports, in partition order."""
+    _check_rdd("outcomes", reports, "SparkValidation.violations")
     return reports.flatMap(_report_outcomes)
 
 
 def summarize(reports: RDD[PartitionReport], depth: int = 2) -> ValidationSummary:
     """The merged summary of :func:`validate_rdd`'s reports (``treeAggregate``)."""
+    _check_rdd("summarize", reports, "SparkValidation.summary")
+    _check_depth(depth)
     return reports.map(_report_summary).treeAggregate(
         ValidationSummary(), operator.add, operator.add, depth
     )
@@ -307,11 +311,27 @@ def _rdd_report(
 
 
 def _report_outcomes(report: PartitionReport) -> Iterable[EventOutcome]:
-    return report.outcomes
+    return _report("outcomes", report).outcomes
 
 
 def _report_summary(report: PartitionReport) -> ValidationSummary:
-    return report.summary
+    return _report("summarize", report).summary
+
+
+def _report(function: str, item: object) -> PartitionReport:
+    """``item`` if it is a report; else a TypeError naming what to pass (raised in the
+    task, as a bare AttributeError was: only the elements say what an RDD holds)."""
+    if not isinstance(item, PartitionReport):
+        raise TypeError(
+            f"{function}() takes the RDD validate_rdd() returns (PartitionReport "
+            f"elements), got an RDD of {type(item).__name__}"
+        )
+    return item
+
+
+def _check_depth(depth: object) -> None:
+    if type(depth) is not int or depth < 1:
+        raise ValueError(f"depth must be an int >= 1 (treeAggregate's), got {depth!r}")
 
 
 def _arrow_events(

@@ -191,3 +191,23 @@ def test_bad_arguments_fail_on_the_driver_before_any_job(spark: SparkSession) ->
     with pytest.raises(ValueError, match="now must be a finite number"):
         validate_dataframe(df, COMPILED, json_column="value", now=float("nan"))
     assert len(sc.statusTracker().getJobIdsForGroup()) == jobs
+
+
+def test_summarize_and_outcomes_of_the_wrong_rdd_say_what_to_pass(spark: SparkSession) -> None:
+    """``summarize(df.rdd)`` (Rows, not validate_rdd's reports) failed in a worker with
+    ``AttributeError: summary`` deep in a Py4J trace; a bad ``depth`` reached
+    treeAggregate. The element's type is checked where it is read, with a message
+    naming what to pass; the depth on the driver, before any job."""
+    sc = spark.sparkContext
+    rows = spark.createDataFrame([(json.dumps(order(1)),)], ["value"]).rdd
+    with pytest.raises(Exception, match=r"summarize\(\) takes the RDD validate_rdd\(\) returns"):
+        summarize(rows)
+    with pytest.raises(Exception, match=r"outcomes\(\) takes the RDD validate_rdd\(\) returns"):
+        outcomes(sc.parallelize([order(1)], 1)).collect()
+    reports = validate_rdd(sc.parallelize(order_lines(4), 2), COMPILED)
+    jobs = len(sc.statusTracker().getJobIdsForGroup())
+    for depth in (0, -1, True, 2.0):
+        with pytest.raises(ValueError, match="depth must be an int >= 1"):
+            summarize(reports, depth=depth)  # type: ignore[arg-type]
+    assert len(sc.statusTracker().getJobIdsForGroup()) == jobs
+    assert summarize(reports, depth=1).total == 4
