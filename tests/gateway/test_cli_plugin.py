@@ -53,7 +53,9 @@ def test_module_entry_point_serves_and_stops_on_ctrl_c(contracts_dir: Path, tmp_
         out = "".join(lines)
         base = re.search(r"base URL : (\S+)", out)
         assert base is not None, out
-        assert "API key  : cg_test_0123456789ab" in out
+        # a key given with --api-key is the user's secret: the banner shows its end only
+        assert "API key  : cg_...89ab (given with --api-key)" in out
+        assert "cg_test_0123456789ab" not in out and "x-api-key: <your key>" in out
         assert re.search(
             r"user_events\s+\S+\s+1\.0\.0 \(stable\), 1\.1\.0 \(stable, latest\)"
             r" \[fallback\]",

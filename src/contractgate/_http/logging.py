@@ -17,7 +17,15 @@ import sys
 import threading
 from typing import Iterable, Mapping, Tuple
 
-__all__ = ["REDACTED", "logger", "redact", "redact_headers", "register_secret", "setup_logging"]
+__all__ = [
+    "REDACTED",
+    "logger",
+    "redact",
+    "redact_cut",
+    "redact_headers",
+    "register_secret",
+    "setup_logging",
+]
 
 logger = logging.getLogger("contractgate")
 
@@ -50,6 +58,18 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_cut(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text``, redacted; a secret the limit would cut
+    in two is left out whole (``redact`` cannot recognise half of one). ``text`` must
+    reach past ``limit`` by the longest secret for a cut one to be seen."""
+    cut = limit
+    for s in tuple(_secrets):
+        i = text.find(s, max(0, limit - len(s) + 1), limit + len(s) - 1)
+        if 0 <= i < cut:
+            cut = i
+    return redact(text[:cut])
+
+
 def redact_headers(headers: Iterable[Tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
     """A copy of ``headers`` safe to log: sensitive values become ``[REDACTED]``."""
     items = headers.items() if isinstance(headers, Mapping) else headers
@@ -73,7 +93,23 @@ class _ScrubFilter(logging.Filter):
         return True
 
 
-logger.addFilter(_ScrubFilter())
+#: Loggers whose records may quote what a server sent back (a reason phrase, response
+#: headers, a redirect's URL): a logger's filter sees only records made on that very
+#: logger, not those of its children, hence each name.
+SCRUBBED_LOGGERS = (
+    "contractgate",
+    "contractgate.gateway",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+_scrub = _ScrubFilter()
+for _name in SCRUBBED_LOGGERS:
+    logging.getLogger(_name).addFilter(_scrub)
 
 _LEVELS = {
     "debug": logging.DEBUG,

@@ -37,7 +37,7 @@ from ..exceptions import (
     status_to_exception,
 )
 from ..models import BatchIngestResponse, RateLimitInfo
-from .logging import redact
+from .logging import redact, redact_cut
 from .request import PreparedRequest, RawResponse
 
 __all__ = [
@@ -143,7 +143,7 @@ def parse_json(resp: RawResponse) -> Any:
         reason, transient = f"it contains {exc}", False
     except (ValueError, UnicodeDecodeError) as exc:
         reason, transient = f"not valid JSON ({exc})", True
-    preview = resp.content[:200].decode("utf-8", "replace")
+    preview = redact_cut(resp.content[:4096].decode("utf-8", "replace"), 200)
     raise InvalidResponseError(
         redact(
             f"HTTP {resp.status_code} from {resp.method} {resp.path} is unusable: {reason}; "
@@ -331,7 +331,7 @@ def _said(resp: RawResponse, body: Any) -> str:
         else resp.content[: _QUOTED_CHARS * 4].decode("utf-8", "replace")
     )
     text = " ".join(text.split())
-    return text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
+    return text if len(text) <= _QUOTED_CHARS else redact_cut(text, _QUOTED_CHARS) + "…"
 
 
 def _message(resp: RawResponse, body: Any) -> str:

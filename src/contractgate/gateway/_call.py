@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
@@ -97,7 +97,7 @@ def bucket_size(name: str, value: Any) -> float:
 class ApiKey:
     """An accepted API key: its org, its token bucket and the contracts it may use."""
 
-    key: str
+    key: str = field(repr=False)  # a secret: never in a repr
     id: str
     org_id: str
     rate_limit_rps: float

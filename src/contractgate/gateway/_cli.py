@@ -175,10 +175,15 @@ def register(
     return p
 
 
-def _describe(gw: Any, out: TextIO) -> None:
+def _describe(gw: Any, out: TextIO, given_key: bool) -> None:
+    """The start-up banner. A generated dev key is shown (nothing else tells it); a key
+    given with ``--api-key`` is a secret the user holds: only its last characters."""
+    key = gw.api_key
+    shown = f"{key[:3]}...{key[-4:]} (given with --api-key)" if given_key else key
+    hint = "<your key>" if given_key else key
     print("contractgate local gateway", file=out)
     print(f"  base URL : {gw.base_url}", file=out)
-    print(f"  API key  : {gw.api_key}", file=out)
+    print(f"  API key  : {shown}", file=out)
     db = gw.db if gw.db != ":memory:" else ":memory: (use --db FILE to keep data)"
     print(f"  database : {db}", file=out)
     contracts = sorted(gw.registry.contracts.values(), key=lambda c: c.name)
@@ -201,9 +206,9 @@ def _describe(gw: Any, out: TextIO) -> None:
         print("  contracts: none loaded", file=out)
     if gw.admin:
         print("  admin    : /_admin/faults and POST /_admin/reset enabled", file=out)
-    print(f"Try: curl -s -H 'x-api-key: {gw.api_key}' {gw.base_url}/contracts", file=out)
+    print(f"Try: curl -s -H 'x-api-key: {hint}' {gw.base_url}/contracts", file=out)
     print(
-        f"     export CONTRACTGATE_BASE_URL={gw.base_url} CONTRACTGATE_API_KEY={gw.api_key}",
+        f"     export CONTRACTGATE_BASE_URL={gw.base_url} CONTRACTGATE_API_KEY={hint}",
         file=out,
     )
     out.flush()
@@ -276,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
-        _describe(gw, sys.stdout)
+        _describe(gw, sys.stdout, given_key=bool(args.api_keys))
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(0.5):
             pass
