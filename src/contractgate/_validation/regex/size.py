@@ -29,17 +29,17 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import hir as H
 from .charset import Ranges
 from .errors import SIZE_LIMIT
+from .suffix_replay import FNV_INIT as _FNV_INIT
+from .suffix_replay import FNV_PRIME as _FNV_PRIME
+from .suffix_replay import M64 as _M64
+from .suffix_replay import SUFFIX_CACHE as SUFFIX_CACHE
+from .suffix_replay import plan_of, replay
 
 STATE = 32
 TRANSITION = 8
 STATE_ID = 4
 FORWARD_CACHE = 10_000
-SUFFIX_CACHE = 1_000
 EXACT_BAND = 0.98
-
-_FNV_INIT = 14695981039346656037
-_FNV_PRIME = 1099511628211
-_M64 = (1 << 64) - 1
 
 Cost = Tuple[int, int]  # (states, extra heap bytes)
 
@@ -106,20 +106,6 @@ def _sequences(rs: Ranges) -> List[List[Tuple[int, int]]]:
 
 _bounds: Dict[int, Tuple[Ranges, Tuple[int, int, int]]] = {}
 _bounds_by_value: Dict[Ranges, Tuple[int, int, int]] = {}
-
-
-_packed_cache: Dict[Ranges, List[Tuple[Tuple[int, int, int], ...]]] = {}
-
-
-def _packed_sequences(rs: Ranges) -> List[Tuple[Tuple[int, int, int], ...]]:
-    """``_sequences`` with each byte range as ``(start << 8 | end, start, end)``."""
-    got = _packed_cache.get(rs)
-    if got is None:
-        got = [tuple((s << 8 | e, s, e) for s, e in seq) for seq in _sequences(rs)]
-        if len(_packed_cache) > 64:
-            _packed_cache.clear()
-        _packed_cache[rs] = got
-    return got
 
 
 def _class_bound(rs: Ranges) -> Tuple[int, int, int]:
@@ -245,41 +231,25 @@ class _Builder:
         """``c_unicode_class_reverse_with_suffix``: each sequence from its first byte
         range, sharing the states cached under ``(next state, range)``."""
         self.add(2)  # union, alt_end
+        if self.exact:  # keys hold absolute ids: every copy is replayed, with evictions
+            plan = plan_of(rs, _sequences)
+            self.mem += STATE_ID * len(plan.seq_start)
+            self.n += replay(plan, self.n)
+            return
         alt_end = self.n - 1
         seqs = _sequences(rs)
         self.mem += STATE_ID * len(seqs)
         n = self.n
-        if not self.exact:
-            known: Dict[int, int] = {}
-            for seq in seqs:
-                end = alt_end
-                for s, e in seq:
-                    key = end << 16 | s << 8 | e
-                    got = known.get(key)
-                    if got is None:
-                        got = known[key] = n
-                        n += 1
-                    end = got
-            self.n = n
-            return
-        keys: List[Optional[int]] = [None] * SUFFIX_CACHE  # slot -> key in it
-        ids = [0] * SUFFIX_CACHE  # slot -> state
-        slots: Dict[int, int] = {}  # key -> slot (hashing is slow, keys recur)
-        for packed in _packed_sequences(rs):
+        known: Dict[int, int] = {}
+        for seq in seqs:
             end = alt_end
-            for se, s, e in packed:
-                key = end << 16 | se
-                slot = slots.get(key)
-                if slot is None:
-                    h = ((_FNV_INIT ^ end) * _FNV_PRIME ^ s) * _FNV_PRIME
-                    slot = slots[key] = (((h ^ e) * _FNV_PRIME) & _M64) % SUFFIX_CACHE
-                elif keys[slot] == key:
-                    end = ids[slot]
-                    continue
-                keys[slot] = key
-                ids[slot] = n
-                end = n
-                n += 1
+            for s, e in seq:
+                key = end << 16 | s << 8 | e
+                got = known.get(key)
+                if got is None:
+                    got = known[key] = n
+                    n += 1
+                end = got
         self.n = n
 
 
