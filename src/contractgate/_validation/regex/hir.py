@@ -436,14 +436,20 @@ def alternation(subs: List[Hir]) -> Hir:
         return HClass(())
     if len(new) == 1:
         return new[0]
-    if all(isinstance(s, HLiteral) and len(s.chars) == 1 for s in new):
+    # (the node types in one C-level pass: no HIR type has subclasses)
+    kinds = set(map(type, new))
+    if kinds == _LITERAL and all(len(s.chars) == 1 for s in new):  # type: ignore[attr-defined]
         return cls(C.canon((ord(s.chars), ord(s.chars)) for s in new))  # type: ignore[attr-defined]
-    if all(isinstance(s, HClass) for s in new):
+    if kinds == _CLASS:
         return cls(union_all([s.ranges for s in new]))  # type: ignore[attr-defined]
     lifted = _lift_common_prefix(new)
     if lifted is not None:
         return lifted
     return HAlternation(new)
+
+
+_LITERAL = {HLiteral}
+_CLASS = {HClass}
 
 
 def _lift_common_prefix(branches: List[Hir]) -> Optional[Hir]:

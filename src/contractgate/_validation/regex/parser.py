@@ -49,6 +49,8 @@ _COUNTED = re.compile(r"\{([0-9]{1,9})(?:(,)([0-9]{1,9})?)?\}(\?)?")
 # ``[...]`` of plain characters and ranges (``[c]``, ``[^a-z0-9_]``), outside x mode.
 _PLAIN_IN_CLASS = r"[^\\\[\]\-&~^\s]"
 _SIMPLE_CLASS = re.compile(rf"\[(\^?)((?:{_PLAIN_IN_CLASS}(?:-{_PLAIN_IN_CLASS})?)+)\]")
+# ``(?flags)`` or ``(?flags:`` (``(?:`` too) with at most one negation, not dangling.
+_FLAG_GROUP = re.compile(r"\(\?([imsuURx]*(?:-[imsuURx]+)?)([:)])")
 _SPECIAL = {"a": "\x07", "f": "\x0c", "t": "\t", "n": "\n", "r": "\r", "v": "\x0b"}
 _WORD_BOUNDARIES = {
     "start": A.A_WORD_START,
@@ -337,6 +339,11 @@ class Parser:
                             self.offset = offset + 2
                             asts.append(A.Literal(offset, offset + 2, A.LIT_META, e))
                             continue
+                    elif c == "(" and not self.ignore_whitespace:
+                        opened = self.open_group(concat, offset)
+                        if opened is not None:
+                            concat = opened
+                            continue
                     elif c == "[":
                         short = self.simple_class()
                         if short is not None:
@@ -428,6 +435,41 @@ class Parser:
         self.stack_group.append(_GroupState(concat, parsed, old, None))
         self.ignore_whitespace = new
         return A.Concat(self.span(), [])
+
+    def open_group(self, concat: A.Concat, o: int) -> Optional[A.Concat]:
+        """``push_group`` in one go, outside x mode, for ``(``, ``(c)`` of a plain
+        character, ``(?:`` and valid ``(?flags)``/``(?flags:`` without ``x``: the nodes
+        the steps build.  None, and no move, for anything else (the steps decide)."""
+        pattern = self.pattern
+        c = pattern[o + 1:o + 2]
+        if c != "?":
+            if self.capture_index >= 0xFFFFFFFF:
+                return None
+            self.capture_index += 1
+            if c and c not in _NOT_PLAIN and pattern.startswith(")", o + 2):
+                self.offset = o + 3
+                lit = A.Literal(o + 1, o + 2, A.LIT_VERBATIM, c)
+                concat.asts.append(A.Group(Span(o, o + 3), self.capture_index, None, None, lit))
+                return concat
+            group = A.Group(Span(o, o + 1), self.capture_index, None, None, _PENDING)
+            self.stack_group.append(_GroupState(concat, group, False, None))
+            self.offset = o + 1
+            return A.Concat(Span(o + 1, o + 1), [])
+        m = _FLAG_GROUP.match(pattern, o)
+        if m is None:
+            return None
+        text, end = m.group(1), m.end()
+        if "x" in text or len(set(text)) != len(text) or (not text and m.group(2) == ")"):
+            return None  # x mode, a repeated flag, ``(?)``: the steps decide
+        flags = A.Flags(Span(o + 2, end - 1))
+        flags.items = [A.FlagsItem(Span(i, i + 1), k) for i, k in enumerate(text, o + 2)]
+        self.offset = end
+        if m.group(2) == ")":
+            concat.asts.append(A.SetFlags(Span(o, end), flags))
+            return concat
+        group = A.Group(Span(o, o + 1), None, None, flags, _PENDING)
+        self.stack_group.append(_GroupState(concat, group, False, None))
+        return A.Concat(Span(end, end), [])
 
     def pop_group(self, group_concat: A.Concat) -> A.Concat:
         alt: Optional[A.Alternation] = None

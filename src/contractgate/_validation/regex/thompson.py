@@ -28,6 +28,9 @@ K_MATCH = 3
 K_TRIE = 4
 
 _LEAVES = frozenset([H.HLook, H.HEmpty])
+#: Lay out ``x{n}`` of a class or literal inside a concatenation's chain (the tests
+#: turn it off to compare with the walk it stands for).
+_FAST_RUNS = True
 
 #: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clones``.
 Copy = Tuple[int, int, int, int]
@@ -227,6 +230,15 @@ class Graph:
             return self.char_id(h.chars)
         return None
 
+    def _chars_of(self, h: H.Hir) -> Optional[List[int]]:
+        """The class indexes of ``h``'s characters in order if it is a class or a literal
+        (asked in the order ``_one_char`` or ``_step`` would ask), else None."""
+        if type(h) is H.HClass:
+            return [self.class_id(h.ranges)]
+        if type(h) is H.HLiteral:
+            return [self.char_id(c) for c in h.chars]
+        return None
+
     def _walk(self, h: H.Hir, nxt: int) -> Walk[int]:
         if isinstance(h, H.HCapture):
             entry: int = yield (h.sub, nxt)
@@ -242,6 +254,14 @@ class Graph:
                 if t is H.HLiteral:
                     run.extend([self.char_id(c) for c in reversed(s.chars)])  # type: ignore[attr-defined]
                     continue
+                if _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
+                    # ``x{n}`` of a class or literal: the states its walk would lay out
+                    # (``chain`` then ``clones``) are this run's, made in one go.
+                    ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
+                    if ids is not None:
+                        ids.reverse()
+                        run.extend(ids * s.min)  # type: ignore[attr-defined]
+                        continue
                 if run:
                     run.reverse()
                     nxt = self.chain(run, nxt)

@@ -90,7 +90,17 @@ class Flags:
         self.key = (i, m, dot_nl, swap_greed, unicode, crlf)
 
     def with_(self, flags: A.Flags) -> Flags:
-        """These flags with the items of ``(?flags)`` applied."""
+        """These flags with the items of ``(?flags)`` applied (remembered: a long
+        pattern repeats a few flag groups, ``(?i)a(?-i)b`` a million times)."""
+        key = (self.key, "".join([x.kind for x in flags.items]))
+        got = _WITH.get(key)
+        if got is None:
+            got = self._with(flags)
+            if len(_WITH) < _MEMO_MAX:
+                _WITH[key] = got
+        return got
+
+    def _with(self, flags: A.Flags) -> Flags:
         state = dict(zip(("i", "m", "s", "U", "u", "R"), self.key))
         on = True
         for item in flags.items:
@@ -115,6 +125,8 @@ class _Frame:
 
 
 _MEMO_MAX = 4096  # distinct primitives remembered per translation
+#: ``Flags.with_``: (flags, the items' kinds) -> the new flags (immutable, so shared).
+_WITH: Dict[Tuple[Tuple[bool, ...], str], Flags] = {}
 _NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
 _LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
                      A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
@@ -152,12 +164,12 @@ class Translator:
                     results.append(leaf(node))
                     continue
                 if t is A.Repetition:
-                    rep = cast(A.Repetition, node)
+                    rep: A.Repetition = node  # type: ignore[assignment]
                     if type(rep.ast) in _LEAVES:
                         results.append(self.repeat(rep, leaf(rep.ast)))
                         continue
                 elif t is A.Group:
-                    group = cast(A.Group, node)
+                    group: A.Group = node  # type: ignore[assignment]
                     if type(group.ast) in _LEAVES:  # enter, the leaf, leave: in one go
                         saved = self.flags
                         if group.flags is not None:
@@ -237,9 +249,12 @@ class Translator:
             key = (fk, "p", u.negated, u.name, u.one_letter, u.op, u.value)
         elif t is A.ClassBracketed:
             text = self.pattern[node.span.start:node.span.end]
+            key = (fk, "[", text)
+            got = self._memo.get(key)  # (never holds a class ``_NO_MEMO`` finds)
+            if got is not None:
+                return got
             if _NO_MEMO.search(text):
                 return cls(self.bracketed(cast(A.ClassBracketed, node)))
-            key = (fk, "[", text)
         elif t is A.SetFlags:
             self.flags = self.flags.with_(cast(A.SetFlags, node).flags)
             return HEmpty()
