@@ -212,7 +212,8 @@ def _decide(old: str, new: str, **policy: object) -> object:
 def test_decide_advice_and_overrides() -> None:
     never = _decide(OLD, NEW, require="never")
     assert never.blocking and len(never.advice) == 1  # no version step can be suggested
-    assert never.advice[0].startswith("or accept it once: --allow-breaking")
+    assert never.advice[0].startswith("accept it once: --allow-breaking")
+    assert never.summary.endswith("the policy accepts no breaking change (breaking.require: never)")
     allowed = _decide(OLD, NEW, allow=True)
     assert not allowed.blocking and allowed.advice == []
     assert allowed.summary == "breaking change allowed by override"

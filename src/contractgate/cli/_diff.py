@@ -303,7 +303,7 @@ def decide(diff: ContractDiff, policy: Policy, *, allow: bool) -> Verdict:
         "downgrade": "a lower version",
     }.get(bump, f"a {bump} version step")
     v.summary = f"{what} with {step} ({diff.old_version} -> {diff.new_version}); " + (
-        "the policy accepts none (breaking.require: never)"
+        "the policy accepts no breaking change (breaking.require: never)"
         if policy.require == "never"
         else f"the policy needs a {policy.require} step ({policy.describe()})"
     )
@@ -311,7 +311,8 @@ def decide(diff: ContractDiff, policy: Policy, *, allow: bool) -> Verdict:
     if policy.require != "never" and suggestion:
         v.advice.append(f"bump the version to {suggestion} (or higher)")
     v.advice.append(
-        f"or accept it once: --allow-breaking, {ALLOW_ENV}=1 git commit …, "
+        ("or accept" if v.advice else "accept")
+        + f" it once: --allow-breaking, {ALLOW_ENV}=1 git commit …, "
         "or SKIP=contractgate-breaking git commit …"
     )
     if allow:
