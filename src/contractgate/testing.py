@@ -31,6 +31,7 @@ from collections import Counter
 from typing import Any, Iterable, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from ._validation.rules import check_now
+from ._validation.summary import field_group
 from ._validation.values.render import display_width, printable
 from ._validation.violations import (
     BatchValidationResult,
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 Names = Union[None, str, Iterable[str]]
+#: A contract's verdict on one event, or on one envelope payload (its records).
+Verdict = Union[ValidationResult, BatchValidationResult]
 
 _KNOWN_KINDS = tuple(k.value for k in ViolationKind)
 
@@ -328,7 +331,20 @@ _OTHERS_MAX = 5
 
 
 def _is_raw(event: Any) -> bool:
-    return isinstance(event, (bytes, bytearray))
+    return isinstance(event, (bytes, bytearray, memoryview))
+
+
+def _fails(result: Verdict) -> bool:
+    """An envelope fails when a record (or the wrapper) does; ``passed`` counts records."""
+    if isinstance(result, BatchValidationResult):
+        return bool(result.quarantined or result.violations)
+    return not result.passed
+
+
+def _matches(want: str, field: str) -> bool:
+    """``want`` names ``field``: exactly, or with ``[*]`` for any index (``items[*].qty``,
+    as summaries group fields)."""
+    return want == field or ("[*]" in want and want == field_group(field))
 
 
 def _check_now(now: Any) -> None:
@@ -342,16 +358,19 @@ def _check_now(now: Any) -> None:
         raise err.with_traceback(None) from None
 
 
-def _validate(compiled: Any, event: Any, now: Any, expected: Optional[str]) -> ValidationResult:
-    """The verdict of ``compiled`` on ``event``; an event that never reaches the rules
+def _validate(compiled: Any, event: Any, now: Any, expected: Optional[str]) -> Verdict:
+    """The verdict of ``compiled`` on ``event`` (for an envelope contract, on the payload
+    and its records, as ``/ingest`` judges them); an event that never reaches the rules
     (raw JSON the gateway refuses, a value with no JSON form) fails the assertion,
     naming why (``expected``: what :func:`assert_invalid` wanted; None for valid)."""
     __tracebackhide__ = True
+    envelope = compiled.contract.envelope is not None
     try:
         if _is_raw(event):  # raw JSON, decoded as the gateway does
-            result: ValidationResult = compiled.validate_json(event, now=now)
+            check = compiled.validate_envelope_json if envelope else compiled.validate_json
         else:
-            result = compiled.validate(event, now=now)
+            check = compiled.validate_envelope if envelope else compiled.validate
+        result: Verdict = check(event, now=now)
         return result
     except (EventDecodeError, EventTypeError) as err:
         problem = err
@@ -394,7 +413,7 @@ def _names(value: Names, what: str) -> Tuple[str, ...]:
 
 def _event_line(event: Any) -> str:
     label = "event (JSON)" if _is_raw(event) else "event"
-    text = repr(bytes(event) if isinstance(event, bytearray) else event)
+    text = repr(bytes(event) if isinstance(event, (bytearray, memoryview)) else event)
     if len(text) > _EVENT_REPR_MAX:
         text = text[: _EVENT_REPR_MAX - 3] + "..."
     line = f"{label}: {text}"
@@ -403,15 +422,17 @@ def _event_line(event: Any) -> str:
     return line
 
 
-def assert_valid(contract: Any, event: Any, *, now: Any = None) -> ValidationResult:
+def assert_valid(contract: Any, event: Any, *, now: Any = None) -> Verdict:
     """Assert that ``event`` satisfies ``contract`` (a ``CompiledContract`` or a
-    ``Contract``); returns the result. ``event`` as ``bytes`` is raw JSON, decoded the
-    way the gateway decodes it. ``now`` pins the clock of freshness rules."""
+    ``Contract``); returns the result. ``event`` as ``bytes`` (or ``bytearray``,
+    ``memoryview``) is raw JSON, decoded the way the gateway decodes it. For a contract
+    with an ``envelope``, ``event`` is the payload: the wrapper and every record must pass
+    (a ``BatchValidationResult``). ``now`` pins the clock of freshness rules."""
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's
     _check_now(now)
     compiled = _compiled(contract)
     result = _validate(compiled, event, now, None)
-    if not result.passed:
+    if _fails(result):
         _fail(
             f"event fails {_label(compiled)} with "
             f"{_count(len(result.violations), 'violation')}:\n"
@@ -428,11 +449,13 @@ def assert_invalid(
     *,
     only: bool = False,
     now: Any = None,
-) -> ValidationResult:
-    """Assert that ``event`` fails ``contract``; returns the result.
+) -> Verdict:
+    """Assert that ``event`` fails ``contract``; returns the result (for an envelope
+    contract, ``event`` is the payload: the wrapper or a record must fail).
 
     ``kinds`` (violation kinds, e.g. ``["range_violation"]``) and ``fields`` (dotted
-    paths, e.g. ``["customer.id"]``): each must appear among the violations. With
+    paths, e.g. ``["customer.id"]``; ``items[*].qty`` for any element): each must appear
+    among the violations. With
     ``only=True`` every violation must also be of one of those kinds and on one of
     those fields, so no other rule broke. A kind this SDK does not know is a
     ``ValueError`` (a typo would otherwise fail every time).
@@ -454,7 +477,7 @@ def assert_invalid(
     compiled = _compiled(contract)
     expected = _expectation(want_kinds, want_fields)
     result = _validate(compiled, event, now, expected)
-    if result.passed:
+    if not _fails(result):
         _fail(
             f"event satisfies {_label(compiled)}; expected it to fail{expected}\n"
             f"{_event_line(event)}"
@@ -462,13 +485,17 @@ def assert_invalid(
     seen_kinds = {str(v.kind) for v in result.violations}
     seen_fields = {v.field for v in result.violations}
     problems = [f"no {k} violation" for k in want_kinds if k not in seen_kinds]
-    problems += [_no_field(f, seen_fields) for f in want_fields if f not in seen_fields]
+    problems += [
+        _no_field(f, seen_fields)
+        for f in want_fields
+        if not any(_matches(f, seen) for seen in seen_fields)
+    ]
     if only:
         extra = [
             v
             for v in result.violations
             if (want_kinds and str(v.kind) not in want_kinds)
-            or (want_fields and v.field not in want_fields)
+            or (want_fields and not any(_matches(f, v.field) for f in want_fields))
         ]
         if extra:
             others = ", ".join(f"{_shown(v.kind)} on {v.field!r}" for v in extra[:_OTHERS_MAX])
