@@ -168,6 +168,65 @@ def cost_bounds(h: H.Hir) -> Tuple[Optional[int], Optional[int]]:
     return a.worst + a.fail_cost, a.worst + a.fail_cost
 
 
+#: Settle ``analyse`` from ``entry_bound`` before building any graph (the tests turn it
+#: off to compare with the full analysis).
+_EARLY_WIDE = True
+#: ``entry_bound`` looks this deep into the HIR and this far into a concatenation.
+_BOUND_DEPTH = 24
+_BOUND_ITEMS = 16
+
+
+def entry_bound(h: H.Hir) -> int:
+    """A lower bound of ``E`` at the start (every class test one step, capped just past
+    ``STEP_BUDGET``), from the HIR alone.
+
+    Past the budget, ``analyse`` fails whatever else it finds (at its ``E(root)`` test at
+    the latest), and so does the ASCII variant's (same ε-graph, every test one step):
+    ``_TooWide``, so ``cost_bounds`` is ``(None, None)``.  (An alternation of many words
+    is the common case: its graph is never built.)"""
+    return _entry(h, 1, _BOUND_DEPTH)
+
+
+def _entry(h: H.Hir, nxt: int, depth: int) -> int:
+    """Lower bound of ``E`` of ``h``'s entry when its continuation's is at least ``nxt``
+    (every state's ``E`` is at least 1: the bound for whatever is not looked into)."""
+    t = type(h)
+    if t is H.HClass:
+        return 1
+    if t is H.HLiteral:
+        return 1 if h.chars else nxt  # type: ignore[attr-defined]
+    if t is H.HEmpty:
+        return nxt
+    if t is H.HLook:
+        return 1 + nxt
+    if depth <= 0:
+        return 1
+    if t is H.HCapture:
+        return _entry(h.sub, nxt, depth - 1)  # type: ignore[attr-defined]
+    if t is H.HConcat:
+        subs: List[H.Hir] = h.subs  # type: ignore[attr-defined]
+        head = subs[:_BOUND_ITEMS]
+        if len(head) < len(subs):
+            nxt = 1  # the rest's entry
+        for i, s in enumerate(head):
+            ts = type(s)
+            if ts is H.HClass or (ts is H.HLiteral and s.chars):  # type: ignore[attr-defined]
+                head = head[:i]  # its entry is one test, whatever follows
+                nxt = 1
+                break
+        for s in reversed(head):
+            nxt = _entry(s, nxt, depth - 1)
+        return nxt
+    if t is H.HAlternation:
+        total = 1
+        for s in h.subs:  # type: ignore[attr-defined]
+            total += _entry(s, nxt, depth - 1)
+            if total > STEP_BUDGET:
+                return STEP_BUDGET + 1
+        return total
+    return 1  # a repetition
+
+
 def is_linear(h: H.Hir) -> bool:
     """True if ``re`` may run ``h``: at most ``STEP_BUDGET`` steps per character."""
     got = cost_bound(h)
@@ -176,6 +235,8 @@ def is_linear(h: H.Hir) -> bool:
 
 def analyse(h: H.Hir, budget: int = STEP_BUDGET, ascii_only: bool = False) -> Analysis:
     """Run the proof; raise ``_Unsafe`` if it fails or if a bound exceeds ``budget``."""
+    if _EARLY_WIDE and entry_bound(h) > budget:
+        raise _TooWide()  # before any graph is built
     g = _Graph(ascii_only)
     try:
         match = g.add(K_MATCH, [])

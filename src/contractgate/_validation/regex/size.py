@@ -338,6 +338,14 @@ BOTH = 1 + LANE
 # states, bytes, hashed) records what compiling ``hir`` cost.
 _C, _ADD, _SEQ, _TIMES, _OPTIONAL, _MEASURE, _RECORD = range(7)
 _CHECK_EVERY = 64
+#: Price a word of a list (a concatenation of classes and literals) as the sum of its
+#: items' costs, each class priced once (the tests turn it off to compare).
+_WORD_SUMS = True
+#: The packed cost of a word: states, bytes and hashed classes on lanes this wide.
+_FIELD_BITS = 256
+_FIELD = (1 << _FIELD_BITS) - 1
+_UNPRICED_BITS = 3 * _FIELD_BITS
+_UNPRICED = 1 << _UNPRICED_BITS
 _LEAF = frozenset([H.HEmpty, H.HLiteral, H.HClass, H.HLook])
 
 #: id(node) -> (node, states, bytes, hash-free) of the composite nodes a replay of both
@@ -375,6 +383,8 @@ class _Sim:
         self.hashed = 0  # classes compiled through an id-keyed cache (non-ASCII)
         self.skipped = 0  # nodes an exact replay priced from ``records``
         self._fast_cache: Dict[Tuple[int, int], Tuple[int, int, int]] = {}
+        self._leaf_costs: Dict[int, int] = {}  # id(ranges): packed cost (``class_cost``)
+        self._kept: List[Ranges] = []  # (the ranges of those ids, kept alive)
         self._hash_free: Dict[int, bool] = {}
 
     def totals(self) -> Tuple[int, int]:
@@ -436,6 +446,10 @@ class _Sim:
                         else:
                             b.n += 2 * cap
                             self.leaf(sub)
+                    elif kind is H.HConcat and (wc := self.word(s.subs)) is not None:
+                        b.n += wc & _FIELD
+                        b.mem += (wc >> _FIELD_BITS) & _FIELD
+                        self.hashed += wc >> 2 * _FIELD_BITS
                     elif kind is H.HConcat:  # (a nested concatenation: a word of a list)
                         tasks.append((_SEQ, subs, i))
                         tasks.append((_SEQ, s.subs, 0))
@@ -479,6 +493,49 @@ class _Sim:
                 h, n0, m0, c0 = t[1], t[2], t[3], t[4]
                 assert records is not None
                 records[id(h)] = (h, b.n - n0, b.mem - m0, self.hashed == c0)
+
+    def word(self, subs: List[H.Hir]) -> Optional[int]:
+        """The packed cost of a word of classes and literals (None: something else, or
+        an exact replay's non-ASCII class), summed from per-class costs."""
+        if not _WORD_SUMS:
+            return None
+        costs = self._leaf_costs
+        try:  # classes only, all priced before (a word under ``(?i)``)
+            packed: int = sum([costs[id(x.ranges)] for x in subs])  # type: ignore[attr-defined, misc]
+            return None if packed >> _UNPRICED_BITS else packed
+        except (AttributeError, KeyError):
+            pass
+        total = 0
+        for x in subs:
+            t = type(x)
+            if t is H.HLiteral:
+                chars: str = x.chars  # type: ignore[attr-defined]
+                k = len(chars) if chars.isascii() else len(chars.encode("utf-8"))
+                total += k * self.unit
+            elif t is H.HClass:
+                rs: Ranges = x.ranges  # type: ignore[attr-defined]
+                cost = costs.get(id(rs))
+                if cost is None:
+                    cost = costs[id(rs)] = self.class_cost(rs)
+                    self._kept.append(rs)
+                if cost >> _UNPRICED_BITS:
+                    return None
+                total += cost
+            else:
+                return None
+        return total
+
+    def class_cost(self, rs: Ranges) -> int:
+        """What compiling the class ``rs`` adds (states, bytes, hashed classes: packed on
+        ``_FIELD_BITS`` lanes); ``_UNPRICED`` in an exact replay if state ids matter."""
+        if self.exact and rs and rs[-1][1] > 0x7F:
+            return _UNPRICED
+        b = self.b
+        n0, m0, c0 = b.n, b.mem, self.hashed
+        self.unicode_class(rs)
+        got = (b.n - n0) | (b.mem - m0) << _FIELD_BITS | (self.hashed - c0) << 2 * _FIELD_BITS
+        b.n, b.mem, self.hashed = n0, m0, c0
+        return got
 
     def recorded(self, h: H.Hir) -> bool:
         """In an exact replay: add the recorded cost of a hash-free ``h`` instead of

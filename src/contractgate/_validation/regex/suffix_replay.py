@@ -40,6 +40,10 @@ _LB = 16
 _LANE = 8 * _LB
 #: Creations predicted (and hashed) at once: a miss wastes the rest of a chunk.
 CHUNK = 256
+#: Classes of at most this many steps are replayed step by step (``_replay_steps``; the
+#: tests turn ``_STEP_SMALL`` off to compare).
+SMALL_STEPS = 32
+_STEP_SMALL = True
 #: ``slot`` as the timeline stores it (2 bytes, little-endian, as ``_codes`` writes
 #: them); the root's dummy code is no slot.
 _CODES = [s.to_bytes(2, "little") for s in range(1 << 10)]
@@ -54,7 +58,7 @@ class Plan:
     """The non-evicting walk of one class's sequences (see the module docstring)."""
 
     __slots__ = ("ccount", "cstep", "e_lanes", "es", "n", "open", "par", "rel", "s_lanes",
-                 "seq_start", "ss", "step_node", "vis", "vis_at", "visits")
+                 "seq_start", "small", "ss", "step_node", "vis", "vis_at", "visits")
 
     def __init__(self, seqs: Sequences) -> None:
         nodes: Dict[Tuple[int, int, int], int] = {}
@@ -85,6 +89,9 @@ class Plan:
                 step_node.append(k)
                 cur = k
         ccount.append(len(par))
+        # a small class (``(?i)k``) is stepped through: cheaper than setting up chunks
+        small = len(step_node) <= SMALL_STEPS
+        self.small = tuple(tuple((s, e) for s, e in seq) for seq in seqs) if small else None
         n = self.n = len(par)
         self.par, self.ss, self.es, self.cstep, self.visits = par, ss, es, cstep, visits
         self.ccount, self.step_node, self.seq_start = ccount, step_node, seq_start
@@ -165,6 +172,8 @@ def replay(plan: Plan, base: int, cache: int = SUFFIX_CACHE) -> int:
     standing for the root, ``alt_end = base - 1 + 0``); ``at[-1]`` is the root's.
     ``cache``: the map's slots (tests shrink it; the batch hash assumes 1 000).
     """
+    if plan.small is not None and _STEP_SMALL:
+        return _replay_steps(plan.small, base, cache)
     n = plan.n
     par, cstep, visits, ccount = plan.par, plan.cstep, plan.visits, plan.ccount
     step_node, seq_start, opened = plan.step_node, plan.seq_start, plan.open
@@ -259,6 +268,27 @@ def replay(plan: Plan, base: int, cache: int = SUFFIX_CACHE) -> int:
             at[x] = j
             j += 1
     return j - 1
+
+
+def _replay_steps(seqs: Sequences, base: int, cache: int) -> int:
+    """``replay`` as the crate runs it, one step after the other."""
+    keys: Dict[int, int] = {}
+    ids: Dict[int, int] = {}
+    alt_end = base - 1
+    n = base
+    for seq in seqs:
+        end = alt_end
+        for s, e in seq:
+            key = end << 16 | s << 8 | e
+            h = ((FNV_INIT ^ end) * FNV_PRIME ^ s) * FNV_PRIME
+            slot = (((h ^ e) * FNV_PRIME) & M64) % cache
+            if keys.get(slot) == key:
+                end = ids[slot]
+                continue
+            keys[slot] = key
+            ids[slot] = end = n
+            n += 1
+    return n - base
 
 
 def _slot(end: int, s: int, e: int, cache: int) -> int:

@@ -15,6 +15,7 @@ laid out in bulk.  The walk keeps its own stack (``iterative.run``).
 from __future__ import annotations
 
 from itertools import chain
+from types import GeneratorType
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import hir as H
@@ -31,6 +32,9 @@ _LEAVES = frozenset([H.HLook, H.HEmpty])
 #: Lay out ``x{n}`` of a class or literal inside a concatenation's chain (the tests
 #: turn it off to compare with the walk it stands for).
 _FAST_RUNS = True
+#: Lay out a concatenation of classes and literals without a walk of its own (the tests
+#: turn it off to compare).
+_FLAT_CONCATS = True
 
 #: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clones``.
 Copy = Tuple[int, int, int, int]
@@ -60,8 +64,13 @@ class Graph:
         self.trie: Dict[int, Dict[str, int]] = {}
         self.classes: List[Ranges] = []
         self._class_ids: Dict[Ranges, int] = {}
-        self._by_id: Dict[int, Tuple[Ranges, int]] = {}  # id(ranges): (ranges, class)
+        self._by_id: Dict[int, int] = {}  # id(ranges): class (the ranges kept in _kept)
+        self._kept: List[Ranges] = []
         self._chars: Dict[str, int] = {}
+        #: The look kinds of the ``K_LOOK`` states, and whether a sub-expression was left
+        #: out (``x{0}``): if not, they are ``hir.look_set`` of what was compiled.
+        self.looks: Dict[str, None] = {}
+        self.dropped = False
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -103,15 +112,16 @@ class Graph:
     def class_id(self, rs: Ranges) -> int:
         """The index of ``rs``'s test (by identity first: hashing a big class is slow)."""
         got = self._by_id.get(id(rs))
-        if got is not None and got[0] is rs:
-            return got[1]
+        if got is not None:
+            return got
         narrowed = self.class_ranges(rs)
         cid = self._class_ids.get(narrowed)
         if cid is None:
             cid = len(self.classes)
             self.classes.append(narrowed)
             self._class_ids[narrowed] = cid
-        self._by_id[id(rs)] = (rs, cid)
+        self._by_id[id(rs)] = cid
+        self._kept.append(rs)  # its id stays its own
         return cid
 
     def char_id(self, c: str) -> int:
@@ -219,8 +229,48 @@ class Graph:
         if t is H.HEmpty:
             return nxt
         if t is H.HLook:
+            self.looks[h.look] = None  # type: ignore[attr-defined]
             return self.add(K_LOOK, [nxt], look=h.look)  # type: ignore[attr-defined]
+        if t is H.HConcat and _FLAT_CONCATS:
+            # A word of an alternation (all characters and classes) is one chain, made
+            # without a walk of its own; otherwise the walk takes over the run so far.
+            subs: List[H.Hir] = h.subs  # type: ignore[attr-defined]
+            run, i = self._flat_run(subs)
+            if i == len(subs):
+                run.reverse()
+                return self.chain(run, nxt)
+            return self._concat(subs, nxt, run, i)
         return self._walk(h, nxt)
+
+    def _flat_run(self, subs: List[H.Hir]) -> Tuple[List[int], int]:
+        """The class indexes of ``subs``' trailing classes, literals and ``x{n}`` of one
+        (last first, asked in the walk's order), and how many items they are."""
+        by_id, chars = self._by_id, self._chars
+        try:  # classes only, all seen before (a word under ``(?i)``): no side effects
+            return [by_id[id(s.ranges)] for s in reversed(subs)], len(subs)  # type: ignore[attr-defined]
+        except (AttributeError, KeyError):
+            pass
+        run: List[int] = []
+        n = len(subs)
+        for i in range(n - 1, -1, -1):
+            s = subs[i]
+            t = type(s)
+            if t is H.HClass:
+                cid = by_id.get(id(s.ranges))  # type: ignore[attr-defined]
+                run.append(cid if cid is not None else self.class_id(s.ranges))  # type: ignore[attr-defined]
+            elif t is H.HLiteral:
+                for c in reversed(s.chars):  # type: ignore[attr-defined]
+                    cid = chars.get(c)
+                    run.append(cid if cid is not None else self.char_id(c))
+            elif _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
+                ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
+                if ids is None:
+                    return run, n - 1 - i
+                ids.reverse()
+                run.extend(ids * s.min)  # type: ignore[attr-defined]
+            else:
+                return run, n - 1 - i
+        return run, n
 
     def _one_char(self, h: H.Hir) -> Optional[int]:
         """The class index if ``h`` is one class or one character, else None."""
@@ -239,45 +289,59 @@ class Graph:
             return [self.char_id(c) for c in h.chars]
         return None
 
+    def _concat(self, subs: List[H.Hir], nxt: int, run: List[int], done: int) -> Walk[int]:
+        """A concatenation back to front (stretches of characters and classes are one
+        chain), its last ``done`` items already in ``run`` (class indexes, the last
+        item's first)."""
+        for s in reversed(subs[: len(subs) - done]):
+            t = type(s)
+            if t is H.HClass:
+                run.append(self.class_id(s.ranges))  # type: ignore[attr-defined]
+                continue
+            if t is H.HLiteral:
+                run.extend([self.char_id(c) for c in reversed(s.chars)])  # type: ignore[attr-defined]
+                continue
+            if _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
+                # ``x{n}`` of a class or literal: the states its walk would lay out
+                # (``chain`` then ``clones``) are this run's, made in one go.
+                ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
+                if ids is not None:
+                    ids.reverse()
+                    run.extend(ids * s.min)  # type: ignore[attr-defined]
+                    continue
+            if run:
+                run.reverse()
+                nxt = self.chain(run, nxt)
+                run = []
+            got: int = self._step((s, nxt)) if t in _LEAVES else (yield (s, nxt))
+            nxt = got
+        if run:
+            run.reverse()
+            nxt = self.chain(run, nxt)
+        return nxt
+
     def _walk(self, h: H.Hir, nxt: int) -> Walk[int]:
         if isinstance(h, H.HCapture):
             entry: int = yield (h.sub, nxt)
             return entry
         if isinstance(h, H.HConcat):
-            # Back to front; stretches of characters and classes are one chain.
-            run: List[int] = []  # class indexes, the last item's first
-            for s in reversed(h.subs):
-                t = type(s)
-                if t is H.HClass:
-                    run.append(self.class_id(s.ranges))  # type: ignore[attr-defined]
-                    continue
-                if t is H.HLiteral:
-                    run.extend([self.char_id(c) for c in reversed(s.chars)])  # type: ignore[attr-defined]
-                    continue
-                if _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
-                    # ``x{n}`` of a class or literal: the states its walk would lay out
-                    # (``chain`` then ``clones``) are this run's, made in one go.
-                    ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
-                    if ids is not None:
-                        ids.reverse()
-                        run.extend(ids * s.min)  # type: ignore[attr-defined]
-                        continue
-                if run:
-                    run.reverse()
-                    nxt = self.chain(run, nxt)
-                    run = []
-                got: int = self._step((s, nxt)) if t in _LEAVES else (yield (s, nxt))
-                nxt = got
-            if run:
-                run.reverse()
-                nxt = self.chain(run, nxt)
-            return nxt
+            entry = yield from self._concat(h.subs, nxt, [], 0)
+            return entry
         if isinstance(h, H.HAlternation):
             if self.trie_min is not None and len(h.subs) >= self.trie_min:
                 words = [s.chars for s in h.subs if isinstance(s, H.HLiteral)]
                 if len(words) == len(h.subs):
                     return self.compile_trie(words, nxt)
             outs = []
+            if _FLAT_CONCATS:
+                # Branches answered at once (a word, a class) skip the walk's round trip.
+                step = self._step
+                for s in h.subs:
+                    got = step((s, nxt))
+                    if type(got) is GeneratorType:
+                        got = yield from got
+                    outs.append(got)
+                return self.add(K_SPLIT, outs)
             for s in h.subs:
                 outs.append((yield (s, nxt)))
             return self.add(K_SPLIT, outs)
@@ -297,6 +361,8 @@ class Graph:
             return self.clones((mark, len(self.kind), body, loop), h.min - 1, body)
         cur = nxt
         copy: Optional[Copy] = None
+        if not h.max:
+            self.dropped = True
         if h.max > h.min:
             mark = len(self.kind)
             body = yield (sub, cur)
