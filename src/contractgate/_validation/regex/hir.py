@@ -12,6 +12,7 @@ shared by many places in a tree.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import charset as C
@@ -253,11 +254,63 @@ def _max_lens(root: Hir, memo: Optional[Dict[int, Tuple[Hir, Any]]]) -> Optional
     return value
 
 
+#: ``can_match`` walks lazily: a concatenation stops at its first branch that cannot
+#: match, an alternation at its first that can (switched off by the tests, to compare).
+_LAZY_CAN_MATCH = True
+_RANGES = repeat("ranges")
+_TRUE = repeat(True)
+
+
 def can_match(h: Hir) -> bool:
     """False if ``h`` provably never matches (contains a mandatory empty class).
 
-    A post-order walk of the composite nodes (leaves are read where they stand), each
-    shared node evaluated once."""
+    Concatenations and alternations are evaluated item by item over an explicit stack,
+    up to the first item that decides (a list of leaves in one pass: only a class has
+    ``ranges``, empty when it never matches), each shared node once."""
+    if not _LAZY_CAN_MATCH:
+        return _can_match_all(h)
+    known: Dict[int, bool] = {}
+    value = True  # the value of the node last finished
+    stack: List[Tuple[Hir, int]] = [(h, -1)]
+    while stack:
+        x, i = stack.pop()
+        t = type(x)
+        if i < 0:
+            while t is HCapture or (t is HRepetition and x.min > 0):  # type: ignore[attr-defined]
+                x = x.sub  # type: ignore[attr-defined]
+                t = type(x)
+            if t is HClass:
+                value = bool(x.ranges)  # type: ignore[attr-defined]
+                continue
+            if t is not HConcat and t is not HAlternation:
+                value = True
+                continue
+            got = known.get(id(x))
+            if got is not None:
+                value = got
+                continue
+            subs = x.subs  # type: ignore[attr-defined]
+            if _COMPOSITE.isdisjoint(map(type, subs)):
+                value = (any if t is HAlternation else all)(map(getattr, subs, _RANGES, _TRUE))
+                known[id(x)] = value
+                continue
+            i = 0
+        elif value is (t is HAlternation):  # a branch that matches, an item that cannot
+            known[id(x)] = value
+            continue
+        subs = x.subs  # type: ignore[attr-defined]
+        if i >= len(subs):
+            value = t is HConcat
+            known[id(x)] = value
+            continue
+        stack.append((x, i + 1))
+        stack.append((subs[i], -1))
+    return value
+
+
+def _can_match_all(h: Hir) -> bool:
+    """``can_match`` over every node: a post-order walk of the composite nodes (leaves
+    are read where they stand), each shared node evaluated once."""
     known: Dict[int, bool] = {}
 
     def value(x: Hir) -> bool:

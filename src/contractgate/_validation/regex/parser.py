@@ -62,6 +62,7 @@ _WORD_BOUNDARIES = {
 #: The parse loop's inline steps (``Parser.parse_items``); the tests turn them off to
 #: compare with the methods they stand for.
 _FAST_STEPS = True
+_FAST_NEST = True  # ``[a-z]`` without the regex; ``R([k])`` seen as shallow
 # What ``_pop_repeatable`` does not give back as it is.
 _NOT_PLAIN_REPEATABLE = (A.LiteralRun, A.Empty, A.SetFlags)
 
@@ -918,6 +919,14 @@ class Parser:
             self.offset = i + 2  # [c] or [^c], the commonest: without the regex
             lit = A.Literal(i, i + 1, A.LIT_VERBATIM, pattern[i])
             return A.ClassBracketed(Span(o, i + 2), negated, lit)
+        if _FAST_NEST and pattern.startswith("]", i + 3) and pattern.startswith("-", i + 1):
+            c, d = pattern[i], pattern[i + 2]
+            if c.isalnum() and d.isalnum() and c <= d:  # [a-z] or [^a-z], as below
+                self.offset = i + 4
+                lo = A.Literal(i, i + 1, A.LIT_VERBATIM, c)
+                hi = A.Literal(i + 2, i + 3, A.LIT_VERBATIM, d)
+                rng = A.ClassSetRange(Span(i, i + 3), lo, hi)
+                return A.ClassBracketed(Span(o, i + 4), negated, rng)
         m = _SIMPLE_CLASS.match(pattern, o)
         if m is None:
             return None
@@ -1126,6 +1135,9 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
                 continue
             if roomy and (
                 ((t is A.Repetition or t is A.Group) and type(child.ast) in _LEAF_TYPES)  # type: ignore[attr-defined]
+                or (_FAST_NEST and (t is A.Repetition or t is A.Group)  # ``[a-z]{20}``
+                    and type(child.ast) is A.ClassBracketed  # type: ignore[attr-defined]
+                    and type(child.ast.kind) in _LEAF_TYPES)  # type: ignore[attr-defined]
                 or (t is A.ClassBracketed and type(child.kind) in _LEAF_TYPES)  # type: ignore[attr-defined]
                 or _shallow(child)
             ):

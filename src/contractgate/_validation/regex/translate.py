@@ -11,7 +11,7 @@ under the same flags (``'\\\\w' * N`` costs one class, not N).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple, cast
+from typing import Any, Dict, List, Optional, Set, Tuple, cast
 
 from . import ast as A
 from . import charset as C
@@ -40,6 +40,7 @@ from .hir import (
     WORD_UNICODE,
     WORD_UNICODE_NEGATE,
     HCapture,
+    HConcat,
     HEmpty,
     Hir,
     HLiteral,
@@ -127,6 +128,10 @@ class _Frame:
 _MEMO_MAX = 4096  # distinct primitives remembered per translation
 #: ``Flags.with_``: (flags, the items' kinds) -> the new flags (immutable, so shared).
 _WITH: Dict[Tuple[Tuple[bool, ...], str], Flags] = {}
+#: The fast paths of long word lists: a word (a ``Concat`` of one ``LiteralRun``)
+#: translated without a frame of its own, and a run under ``i`` folded through a table
+#: of its distinct characters (switched off by the tests, to compare).
+_FAST_RUNS = True
 _NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
 _LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
                      A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
@@ -140,6 +145,9 @@ class Translator:
         self.flags = Flags()
         self._memo: Dict[Tuple[Any, ...], Hir] = {}
         self._folded: Dict[Tuple[bool, str], Hir] = {}  # (unicode, char) under ``i``
+        # under ``i``, by ``unicode``: char -> its HIR, and the chars whose HIR is a literal
+        self._fold_tab: Tuple[Dict[str, Hir], Dict[str, Hir]] = ({}, {})
+        self._fold_lit: Tuple[Set[str], Set[str]] = (set(), set())
         self._lens: Dict[int, Tuple[Hir, Optional[int]]] = {}
         self._reps: Dict[Tuple[int, int, Optional[int], bool], Tuple[Hir, Hir]] = {}
 
@@ -152,6 +160,7 @@ class Translator:
         top = _Frame(None, [root], None)
         frames = [top]
         leaf = self.leaf
+        fast = _FAST_RUNS
         while True:
             f = frames[-1]
             kids, results = f.children, f.results
@@ -163,6 +172,12 @@ class Translator:
                 if t in _LEAVES:
                     results.append(leaf(node))
                     continue
+                if t is A.Concat and fast:
+                    asts = node.asts  # type: ignore[union-attr]
+                    if len(asts) == 1 and type(asts[0]) is A.LiteralRun:
+                        # a word: its run's HIR is already what ``concat([it])`` gives
+                        results.append(self.literal_run(asts[0]))
+                        continue
                 if t is A.Repetition:
                     rep: A.Repetition = node  # type: ignore[assignment]
                     if type(rep.ast) in _LEAVES:
@@ -296,6 +311,10 @@ class Translator:
         text = run.text
         if not self.flags.i:
             return HLiteral(text)
+        if _FAST_RUNS:
+            got = self._fold_run(text)
+            if got is not None:
+                return got
         folded, unicode = self._folded, self.flags.unicode
         hirs = []
         for ch in text:
@@ -306,6 +325,29 @@ class Translator:
                     folded[(unicode, ch)] = h
             hirs.append(h)
         if all(type(h) is HLiteral for h in hirs):
+            return HLiteral(text)
+        return concat(hirs)
+
+    def _fold_run(self, text: str) -> Optional[Hir]:
+        """``literal_run`` under ``i`` through the table of folded characters (None
+        when the table would outgrow ``_MEMO_MAX``): each character's HIR looked up
+        in one pass, and ``concat``'s merging only for a run mixing literals in."""
+        unicode = self.flags.unicode
+        tab, lits = self._fold_tab[unicode], self._fold_lit[unicode]
+        try:
+            hirs = list(map(tab.__getitem__, text))
+        except KeyError:
+            if len(tab) + len(text) > _MEMO_MAX:
+                return None
+            for ch in text:
+                if ch not in tab:
+                    h = tab[ch] = self.literal_char(ord(ch))
+                    if type(h) is HLiteral:
+                        lits.add(ch)
+            hirs = list(map(tab.__getitem__, text))
+        if len(hirs) > 1 and lits.isdisjoint(text):
+            return HConcat(hirs)  # (classes only: nothing to merge)
+        if lits.issuperset(text):
             return HLiteral(text)
         return concat(hirs)
 
