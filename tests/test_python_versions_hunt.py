@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -196,7 +197,7 @@ def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
     env["PYTHONPATH"] = str(SRC)
     args = ["validate", "-q", "-c", str(_USER_EVENTS), str(long_ndjson), "--jobs", "2"]
     proc = subprocess.Popen(
-        [python, "-B", "-m", "contractgate.cli", *args],
+        [python, "-B", "-X", "faulthandler", "-m", "contractgate.cli", *args],
         cwd=long_ndjson.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -207,7 +208,16 @@ def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
         try:
             _, err = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"validate --jobs 2 on Python {version} hung after its worker died")
+            # every thread's stack (faulthandler on SIGABRT): where it hangs, next time
+            proc.send_signal(signal.SIGABRT)
+            try:
+                dump = proc.communicate(timeout=20)[1].decode("utf-8", "replace")
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                dump = "(no thread dump)"
+            pytest.fail(
+                f"validate --jobs 2 on Python {version} hung after its worker died; "
+                f"its threads:\n{dump[-6000:]}"
+            )
     finally:
         if proc.poll() is None:
             proc.kill()
