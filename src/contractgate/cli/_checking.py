@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -250,9 +251,9 @@ def checked(
                 else:
                     window.append((batch, [checker.check_record(r) for r in batch]))
                 while len(window) >= 2 * jobs:
-                    yield from _drain(window)
+                    yield from _drain(window, pool)
             while window:
-                yield from _drain(window)
+                yield from _drain(window, pool)
         if broke:  # as with --jobs 1: after every record read before the input stopped
             raise broke[0]
     except BrokenProcessPool as err:  # from a result, or from submitting after a death
@@ -327,14 +328,60 @@ def _take(it: Iterator[Record], n: int) -> List[Record]:
     return out
 
 
+#: How often a wait for a chunk looks for a dead worker, and how long the pool may then
+#: stay without an answer before it is broken here.
+_POLL_S = 0.5
+_DEAD_GRACE_S = 2.0
+
+
 def _drain(
     window: Deque[Tuple[List[Record], Union[Future[List[Outcome]], List[Outcome]]]],
+    pool: Optional[ProcessPoolExecutor] = None,
 ) -> Iterator[Tuple[Record, Outcome]]:
     batch, pending = window.popleft()
-    outcomes = pending if isinstance(pending, list) else pending.result()
+    outcomes = pending if isinstance(pending, list) else _result(pending, pool)
     for record, outcome in zip(batch, outcomes):
         settle(record, outcome)
         yield record, outcome
+
+
+def _result(future: Future[List[Outcome]], pool: Optional[ProcessPoolExecutor]) -> List[Outcome]:
+    """``future.result()``, or BrokenProcessPool when a worker is dead and the pool stays
+    silent: a worker killed half-way through writing a result leaves a partial message
+    that the pool's manager thread waits for forever (this process holds the pipe's
+    write end), so the pool never notices the death itself (any Python version)."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    dead_since: Optional[float] = None
+    while True:
+        try:
+            return future.result(timeout=_POLL_S)
+        except FutureTimeout:
+            pass
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        if not any(p.exitcode is not None for p in procs):
+            dead_since = None
+            continue
+        now = time.monotonic()
+        if dead_since is None:
+            dead_since = now
+        elif now - dead_since >= _DEAD_GRACE_S:
+            _break_stuck_pool(pool, procs)
+
+
+def _break_stuck_pool(pool: Any, procs: List[Any]) -> None:
+    """End the workers and close this process's copy of the result pipe's write end:
+    the manager's read then ends (EOF), and the pool breaks as after any death."""
+    for p in procs:
+        if p.exitcode is None:
+            p.kill()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    close = getattr(writer, "close", None)
+    if close is not None:
+        try:
+            close()
+        except OSError:  # pragma: no cover - already closed
+            pass
 
 
 def _start_pool(loaded: LoadedContract, jobs: int, keep_values: bool) -> ProcessPoolExecutor:
