@@ -364,7 +364,7 @@ def _validate(compiled: Any, event: Any, now: Any, expected: Optional[str]) -> V
     (raw JSON the gateway refuses, a value with no JSON form) fails the assertion,
     naming why (``expected``: what :func:`assert_invalid` wanted; None for valid)."""
     __tracebackhide__ = True
-    envelope = compiled.contract.envelope is not None
+    envelope = compiled.has_envelope
     try:
         if _is_raw(event):  # raw JSON, decoded as the gateway does
             check = compiled.validate_envelope_json if envelope else compiled.validate_json

@@ -66,9 +66,7 @@ def test_a_worker_killed_while_it_writes_a_result_breaks_the_pool() -> None:
     t.join(30)
     hung = t.is_alive()
     # unstick the pool whatever happened (as the fix does), so that shutdown returns
-    for p in list(pool._processes.values()):  # type: ignore[attr-defined]
-        p.kill()
-    pool._result_queue._writer.close()  # type: ignore[attr-defined]
+    _checking._break_stuck_pool(pool, list(pool._processes.values()))  # type: ignore[attr-defined]
     t.join(30)
     _checking._let_broken_pool_shut_down(pool)
     pool.shutdown(wait=True, cancel_futures=True)

@@ -282,8 +282,13 @@ def _let_broken_pool_shut_down(pool: ProcessPoolExecutor) -> None:
     here too would race with their own close."""
     if sys.version_info >= (3, 11, 5):  # the stdlib's own terminate_broken does this
         return
-    reader = getattr(getattr(pool, "_call_queue", None), "_reader", None)
-    close = getattr(reader, "close", None)
+    _close_pipe_end(pool, "_call_queue", "_reader")
+
+
+def _close_pipe_end(pool: Any, queue: str, end: str) -> None:
+    """Close this process's copy of one end of a pool queue's pipe (private stdlib
+    attributes, read defensively: an absent one is left alone)."""
+    close = getattr(getattr(getattr(pool, queue, None), end, None), "close", None)
     if close is not None:
         try:
             close()
@@ -375,13 +380,7 @@ def _break_stuck_pool(pool: Any, procs: List[Any]) -> None:
     for p in procs:
         if p.exitcode is None:
             p.kill()
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-    close = getattr(writer, "close", None)
-    if close is not None:
-        try:
-            close()
-        except OSError:  # pragma: no cover - already closed
-            pass
+    _close_pipe_end(pool, "_result_queue", "_writer")
 
 
 def _start_pool(loaded: LoadedContract, jobs: int, keep_values: bool) -> ProcessPoolExecutor:
