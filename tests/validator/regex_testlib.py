@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from pathlib import Path
-from typing import Callable, Optional, Tuple, TypeVar
+from typing import Any, Callable, Optional, Tuple, TypeVar
 
 from contractgate._validation.regex import (
     CompiledRegex,
@@ -13,6 +14,15 @@ from contractgate._validation.regex import (
     compile_pattern,
     is_match_fn,
 )
+from contractgate._validation.regex import hir as H
+from contractgate._validation.regex import parser as P
+from contractgate._validation.regex import safety as S
+from contractgate._validation.regex import thompson as TH
+from contractgate._validation.regex.charset import Ranges
+from contractgate._validation.regex.nfa import NFA
+
+TR = importlib.import_module("contractgate._validation.regex.translate")  # the package
+# exports a function of that name
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -80,3 +90,69 @@ _CONTRACT = "version: '1'\nname: t\nontology:\n  entities:\n    - {name: s, type
 def pattern_contract(pattern: str) -> str:
     """The YAML of a contract whose one field ``s`` has ``pattern``."""
     return _CONTRACT % f", pattern: {json.dumps(pattern)}"
+
+
+# ---------------------------------------------------------------------------- fast paths
+# What the fast-path tests compare with a module switch off and on.
+
+
+def ast_key(node: object) -> object:
+    """A node as nested tuples: its type and every slot, spans included."""
+    if node is None or isinstance(node, (str, int, float)):
+        return node
+    if isinstance(node, (list, tuple)):
+        return tuple(ast_key(x) for x in node)
+    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
+    if slots:
+        return (type(node).__name__, tuple((s, ast_key(getattr(node, s, None))) for s in slots))
+    return (type(node).__name__, repr(node))
+
+
+def parsed(pattern: str) -> object:
+    """The AST of ``pattern`` (:func:`ast_key`), or its error's text and message."""
+    try:
+        return ast_key(P.parse(pattern))
+    except RegexCompileError as err:
+        return ("error", str(err), err.message)
+
+
+def translated(pattern: str) -> object:
+    """The HIR key of ``pattern``, or its error's text and message."""
+    try:
+        return TR.translate(pattern, P.parse(pattern)).key()
+    except RegexCompileError as err:
+        return ("error", str(err), err.message)
+
+
+def class_of(pattern: str) -> Ranges:
+    """The ranges of the first class in ``pattern``'s HIR."""
+    stack = [TR.translate(pattern, P.parse(pattern))]
+    while stack:
+        h = stack.pop()
+        if isinstance(h, H.HClass):
+            return h.ranges
+        stack.extend(H.children(h))
+    raise AssertionError(pattern)
+
+
+def graph_key(g: TH.Graph) -> Tuple[Any, ...]:
+    """A Thompson graph, state by state."""
+    return (g.kind, g.cls, g.look, g.out, g.alts, g.trie, g.classes, g.dropped, sorted(g.looks))
+
+
+def nfa_key(h: H.Hir) -> object:
+    """The lazy DFA's NFA of ``h`` and its start."""
+    g = NFA()
+    return graph_key(g), g.compile(h, g.add(TH.K_MATCH, []))
+
+
+def analysis_key(h: H.Hir, ascii_only: bool = False) -> object:
+    """The safety analysis's graph of ``h`` (or why it has none) and its start."""
+    g = S._Graph(ascii_only)
+    try:
+        start = g.compile(h, g.add(TH.K_MATCH, []))
+    except TH.TooLarge:
+        return "too large"
+    except S._Unsafe:
+        return "unsafe"
+    return graph_key(g), start

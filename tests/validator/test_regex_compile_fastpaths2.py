@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import importlib
 import random
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import pytest
+from regex_testlib import analysis_key, class_of, nfa_key
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import hir as H
@@ -97,35 +98,14 @@ def _hirs(seed: int, count: int) -> List[Tuple[str, H.Hir]]:
 _HIRS = _hirs(20261210, 1600)
 
 
-def _graph(g: T.Graph) -> Tuple[Any, ...]:
-    return (g.kind, g.cls, g.look, g.out, g.alts, g.trie, g.classes, g.dropped,
-            sorted(g.looks))
-
-
-def _nfa(h: H.Hir) -> object:
-    g = N.NFA()
-    return _graph(g), g.compile(h, g.add(K_MATCH, []))
-
-
-def _analysis_graph(h: H.Hir, ascii_only: bool) -> object:
-    g = S._Graph(ascii_only)
-    try:
-        start = g.compile(h, g.add(K_MATCH, []))
-    except TooLarge:
-        return "too large"
-    except S._Unsafe:
-        return "unsafe"
-    return _graph(g), start
-
-
 def test_flat_concats_lay_out_the_walks_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     hirs = [h for _, h in _HIRS]
     hirs.append(TR.translate("(?i)" + "|".join(_words(random.Random(3), 3000)), parse(
         "(?i)" + "|".join(_words(random.Random(3), 3000)))))
-    fast = [(_nfa(h), _analysis_graph(h, False), _analysis_graph(h, True)) for h in hirs]
+    fast = [(nfa_key(h), analysis_key(h, False), analysis_key(h, True)) for h in hirs]
     monkeypatch.setattr(T, "_FLAT_CONCATS", False)
     for h, got in zip(hirs, fast):
-        assert got == (_nfa(h), _analysis_graph(h, False), _analysis_graph(h, True))
+        assert got == (nfa_key(h), analysis_key(h, False), analysis_key(h, True))
 
 
 def _e_root(h: H.Hir) -> Optional[int]:
@@ -233,22 +213,12 @@ _SMALL_CLASSES = ["(?i)k", "(?i)s", "[éè]", "[é-ü]", "[a\\u{10000}]", "(?i)�
                   "\\p{Cherokee}", "[α-ω]", "(?i)[k-s]", "[\\u{2126}\\u{212A}\\u{212B}]"]
 
 
-def _class_of(pattern: str) -> Any:
-    stack = [TR.translate(pattern, parse(pattern))]
-    while stack:
-        h = stack.pop()
-        if isinstance(h, H.HClass):
-            return h.ranges
-        stack.extend(H.children(h))
-    raise AssertionError(pattern)
-
-
 def test_small_classes_replay_step_by_step(monkeypatch: pytest.MonkeyPatch) -> None:
     rnd = random.Random(11)
     cases = []
     small = 0
     for p in _SMALL_CLASSES:
-        plan = SR.plan_of(_class_of(p), Z._sequences)
+        plan = SR.plan_of(class_of(p), Z._sequences)
         small += plan.small is not None
         for _ in range(300):
             cases.append((plan, rnd.randint(2, 1 << 40), rnd.choice([1000, 1000, 7, 3, 2, 1])))

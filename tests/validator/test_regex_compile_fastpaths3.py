@@ -21,6 +21,7 @@ import random
 from typing import Any, Iterator, List
 
 import pytest
+from regex_testlib import parsed, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import hir as H
@@ -95,44 +96,18 @@ def _class_patterns(seed: int, count: int) -> Iterator[str]:
 _CLASSES = list(_class_patterns(20261209, 1500))
 
 
-def _node_key(node: object) -> object:
-    """A node as nested tuples: its type and every slot, spans included."""
-    if node is None or isinstance(node, (str, int, float)):
-        return node
-    if isinstance(node, (list, tuple)):
-        return tuple(_node_key(x) for x in node)
-    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
-    if slots:
-        return (type(node).__name__, tuple((s, _node_key(getattr(node, s, None))) for s in slots))
-    return (type(node).__name__, repr(node))
-
-
-def _parsed(pattern: str) -> object:
-    try:
-        return _node_key(P.parse(pattern))
-    except RegexCompileError as err:
-        return ("error", str(err), err.message)
-
-
-def _translated(pattern: str) -> object:
-    try:
-        return TR.translate(pattern, P.parse(pattern)).key()
-    except RegexCompileError as err:
-        return ("error", str(err), err.message)
-
-
 def test_word_lists_exercise_the_fast_paths() -> None:
     # (not vacuous: lists that parse, translate, fold and fail are all there)
-    kinds = [_translated(p) for p in _LISTS[:300]]
+    kinds = [translated(p) for p in _LISTS[:300]]
     assert sum(1 for k in kinds if isinstance(k, tuple) and k[0] == "error") > 5
     assert sum(1 for k in kinds if not (isinstance(k, tuple) and k[0] == "error")) > 200
 
 
 def test_fold_runs_translate_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = [_translated(p) for p in _LISTS]
+    fast = [translated(p) for p in _LISTS]
     monkeypatch.setattr(TR, "_FAST_RUNS", False)
     for p, got in zip(_LISTS, fast):
-        assert got == _translated(p), p
+        assert got == translated(p), p
 
 
 def test_fold_table_outgrown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,27 +119,27 @@ def test_fold_table_outgrown(monkeypatch: pytest.MonkeyPatch) -> None:
         words = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(2, 12)))
                  for _ in range(rnd.randint(1, 30))]  # fmt: skip
         p = "(?i)" + "|".join(words)
-        fast = _translated(p)
+        fast = translated(p)
         monkeypatch.setattr(TR, "_FAST_RUNS", False)
-        assert fast == _translated(p), p
+        assert fast == translated(p), p
         monkeypatch.setattr(TR, "_FAST_RUNS", True)
 
 
 def test_words_against_every_translate_step(monkeypatch: pytest.MonkeyPatch) -> None:
     # ... and against the flags memo off as well.
-    fast = [_translated(p) for p in _LISTS[:500]]
+    fast = [translated(p) for p in _LISTS[:500]]
     monkeypatch.setattr(TR, "_FAST_RUNS", False)
     monkeypatch.setattr(TR.Flags, "with_", TR.Flags._with)
     for p, got in zip(_LISTS, fast):
-        assert got == _translated(p), p
+        assert got == translated(p), p
 
 
 def test_parser_fast_steps_parse_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     patterns = _LISTS + _CLASSES
-    fast = [_parsed(p) for p in patterns]
+    fast = [parsed(p) for p in patterns]
     monkeypatch.setattr(P, "_FAST_NEST", False)
     for p, got in zip(patterns, fast):
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
     errors = [got for got in fast if isinstance(got, tuple) and got[0] == "error"]
     assert any("nested" in str(e[1]) for e in errors)
     assert any("invalid" in str(e[1]) for e in errors)
@@ -176,23 +151,23 @@ def test_nest_shortcut_alone(monkeypatch: pytest.MonkeyPatch) -> None:
                 for o in ("(", "(?:", "(?i:") for d in (246, 247, 248, 249, 250)
                 for inner in ("[a-z]{2}", "([a-z])", "(?:[k])+", "[a-z]", "([ab]){3}")]  # fmt: skip
     monkeypatch.setattr(P.Parser, "simple_class", lambda self: None)
-    fast = [_parsed(p) for p in patterns]
+    fast = [parsed(p) for p in patterns]
     monkeypatch.setattr(P, "_FAST_NEST", False)
     for p, got in zip(patterns, fast):
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
     assert any(isinstance(g, tuple) and g[0] == "error" for g in fast)
     assert any(not (isinstance(g, tuple) and g[0] == "error") for g in fast)
 
 
 def test_parser_fast_steps_against_all_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     patterns = _LISTS[:400] + _CLASSES[:400]
-    fast = [_parsed(p) for p in patterns]
+    fast = [parsed(p) for p in patterns]
     monkeypatch.setattr(P, "_FAST_NEST", False)
     monkeypatch.setattr(P, "_FAST_STEPS", False)
     monkeypatch.setattr(P.Parser, "simple_class", lambda self: None)
     monkeypatch.setattr(P, "_shallow", lambda node: False)
     for p, got in zip(patterns, fast):
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
 
 
 # -- can_match -----------------------------------------------------------------------

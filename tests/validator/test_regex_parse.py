@@ -17,7 +17,7 @@ from typing import Dict, Iterator, List, Optional, Set
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from regex_testlib import display, from_deep_stack, pattern_contract
+from regex_testlib import ast_key, display, from_deep_stack, pattern_contract
 
 from contractgate._validation.regex import RegexCompileError, compile_pattern
 from contractgate._validation.regex import ast as A
@@ -452,21 +452,9 @@ _SHORTCUT_ATOMS = [
 ]
 
 
-def _ast_key(node: object) -> object:
-    """A node as nested tuples: its type and every slot, spans included."""
-    if node is None or isinstance(node, (str, int, float)):
-        return node
-    if isinstance(node, (list, tuple)):
-        return tuple(_ast_key(x) for x in node)
-    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
-    if slots:
-        return (type(node).__name__, tuple((s, _ast_key(getattr(node, s, None))) for s in slots))
-    return (type(node).__name__, repr(node))
-
-
 def _parsed(pattern: str) -> object:
     try:
-        return _ast_key(parse(pattern))
+        return ast_key(parse(pattern))
     except RegexCompileError as err:
         return "error: " + str(err)
 

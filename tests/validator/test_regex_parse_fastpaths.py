@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import importlib
 import random
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional
 
 import pytest
+from regex_testlib import analysis_key, nfa_key, parsed, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import charset as C
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import parser as P
-from contractgate._validation.regex import safety as S
 from contractgate._validation.regex import thompson as T
 from contractgate._validation.regex.errors import RegexCompileError
-from contractgate._validation.regex.nfa import NFA
-from contractgate._validation.regex.thompson import K_MATCH, TooLarge
 
 # (the package's ``translate`` attribute is the function)
 TR = importlib.import_module("contractgate._validation.regex.translate")
@@ -70,84 +68,38 @@ def _patterns(seed: int, count: int) -> Iterator[str]:
 _PATTERNS = list(_patterns(20261207, 4000))
 
 
-def _node_key(node: object) -> object:
-    """A node as nested tuples: its type and every slot, spans included."""
-    if node is None or isinstance(node, (str, int, float)):
-        return node
-    if isinstance(node, (list, tuple)):
-        return tuple(_node_key(x) for x in node)
-    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
-    if slots:
-        return (type(node).__name__, tuple((s, _node_key(getattr(node, s, None))) for s in slots))
-    return (type(node).__name__, repr(node))
-
-
-def _parsed(pattern: str) -> object:
-    try:
-        return _node_key(P.parse(pattern))
-    except RegexCompileError as err:
-        return ("error", str(err), err.message)
-
-
-def _translated(pattern: str) -> object:
-    try:
-        return TR.translate(pattern, P.parse(pattern)).key()
-    except RegexCompileError as err:
-        return ("error", str(err), err.message)
-
-
 def test_open_group_builds_the_steps_ast(monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = [_parsed(p) for p in _PATTERNS]
+    fast = [parsed(p) for p in _PATTERNS]
     monkeypatch.setattr(P.Parser, "open_group", lambda self, concat, o: None)
     for p, got in zip(_PATTERNS, fast):
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
 
 
 def test_open_group_against_all_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     # ... and against regex-syntax's steps with every other shortcut off as well.
-    fast = [_parsed(p) for p in _PATTERNS[:1500]]
+    fast = [parsed(p) for p in _PATTERNS[:1500]]
     monkeypatch.setattr(P.Parser, "simple_class", lambda self: None)
     monkeypatch.setattr(P, "_FAST_STEPS", False)
     for p, got in zip(_PATTERNS, fast):
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
 
 
 def test_flag_groups_are_errors_where_the_steps_say(monkeypatch: pytest.MonkeyPatch) -> None:
     cases = ["(?ii)", "(?i-i)", "(?-)", "(?i-)", "(?--i)", "(?)", "(?i", "(?-i", "(?z)",
              "(?i-:a)", "a(?ii)", "(?:(?)", "(?x)( ?ii)", "(?imsUuRi)", "(?P<n>(?ii))"]  # fmt: skip
-    fast = [_parsed(p) for p in cases]
+    fast = [parsed(p) for p in cases]
     monkeypatch.setattr(P.Parser, "open_group", lambda self, concat, o: None)
     for p, got in zip(cases, fast):
         assert isinstance(got, tuple) and got[0] == "error", p
-        assert got == _parsed(p), p
+        assert got == parsed(p), p
 
 
 def test_flags_memo_translates_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     TR._WITH.clear()
-    fast = [_translated(p) for p in _PATTERNS]
+    fast = [translated(p) for p in _PATTERNS]
     monkeypatch.setattr(TR.Flags, "with_", TR.Flags._with)
     for p, got in zip(_PATTERNS, fast):
-        assert got == _translated(p), p
-
-
-def _graph(g: T.Graph) -> Tuple[Any, ...]:
-    return (g.kind, g.cls, g.look, g.out, g.alts, g.trie, g.classes)
-
-
-def _nfa(h: H.Hir) -> object:
-    g = NFA()
-    return _graph(g), g.compile(h, g.add(K_MATCH, []))
-
-
-def _analysis(h: H.Hir) -> object:
-    g = S._Graph()
-    try:
-        start = g.compile(h, g.add(K_MATCH, []))
-    except TooLarge:
-        return "too large"
-    except S._Unsafe:
-        return "unsafe"
-    return _graph(g), start
+        assert got == translated(p), p
 
 
 _REPEATS = [
@@ -172,10 +124,10 @@ def test_repetition_runs_lay_out_the_walks_graph(monkeypatch: pytest.MonkeyPatch
             hirs.append(TR.translate(p, P.parse(p)))
         except RegexCompileError:
             continue
-    fast = [(_nfa(h), _analysis(h)) for h in hirs]
+    fast = [(nfa_key(h), analysis_key(h)) for h in hirs]
     monkeypatch.setattr(T, "_FAST_RUNS", False)
     for h, got in zip(hirs, fast):
-        assert got == (_nfa(h), _analysis(h)), h.key()
+        assert got == (nfa_key(h), analysis_key(h)), h.key()
 
 
 def _reference_alternation(subs: List[H.Hir]) -> H.Hir:
@@ -235,8 +187,8 @@ def test_bench_shapes_parse_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     # The compile shapes of bench/bench_regex.py, shortened.
     shapes = ["(?:ab){50}" * 200, "[a-z]{20}" * 180, "(?i)" + "|".join(["ab", "kz", "sx"] * 50),
               "[a]" * 3000, "(a)" * 3000, "a|" * 3000, "(?i)a(?-i)b" * 3000]  # fmt: skip
-    fast: Dict[str, Optional[object]] = {p: (_parsed(p), _translated(p)) for p in shapes}
+    fast: Dict[str, Optional[object]] = {p: (parsed(p), translated(p)) for p in shapes}
     monkeypatch.setattr(P.Parser, "open_group", lambda self, concat, o: None)
     monkeypatch.setattr(TR.Flags, "with_", TR.Flags._with)
     for p in shapes:
-        assert fast[p] == (_parsed(p), _translated(p)), p[:40]
+        assert fast[p] == (parsed(p), translated(p)), p[:40]

@@ -13,12 +13,10 @@ import random
 from typing import Dict, List, Optional, Tuple
 
 import pytest
+from regex_testlib import class_of
 
-from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import size as _size
 from contractgate._validation.regex.charset import Ranges
-from contractgate._validation.regex.parser import parse
-from contractgate._validation.regex.translate import translate
 
 FNV_INIT = 14695981039346656037
 FNV_PRIME = 1099511628211
@@ -62,16 +60,6 @@ def fast(rs: Ranges, base: int) -> Tuple[int, int]:
     b.n = base
     b.reverse_class(rs)
     return b.n, b.mem
-
-
-def _class_of(pattern: str) -> Ranges:
-    stack = [translate(pattern, parse(pattern))]
-    while stack:
-        h = stack.pop()
-        if isinstance(h, H.HClass):
-            return h.ranges
-        stack.extend(H.children(h))
-    raise AssertionError(pattern)
 
 
 NAMED = ["\\w", "\\pL", "\\d", "\\s", "(?i)k", "(?i)s", ".", "[^a]", "\\pN", "\\p{Greek}",
@@ -130,7 +118,7 @@ def _bases(rs: Ranges, rng: random.Random, count: int) -> List[int]:
 
 @pytest.mark.parametrize("pattern", NAMED)
 def test_named_classes_match_the_plain_loop(pattern: str) -> None:
-    rs = _class_of(pattern)
+    rs = class_of(pattern)
     rng = random.Random(pattern)
     count = 24 if len(rs) > 100 else 60
     for base in _bases(rs, rng, count):
@@ -140,7 +128,7 @@ def test_named_classes_match_the_plain_loop(pattern: str) -> None:
 def test_consecutive_copies_match_the_plain_loop() -> None:
     # Copies one after the other, as ``\\w{3}`` repeated compiles them.
     for pattern in ["\\w", "\\pL", "\\d"]:
-        rs = _class_of(pattern)
+        rs = class_of(pattern)
         n = n_ref = 7
         for _ in range(40):
             b = _size._Builder(True)
@@ -166,7 +154,7 @@ def test_small_caches_match_the_plain_loop(cache: int) -> None:
     from contractgate._validation.regex import suffix_replay as R
 
     rng = random.Random(cache)
-    classes = [_class_of(p) for p in ["\\w", "\\d", "\\s", "(?i)k", "\\p{Greek}"]]
+    classes = [class_of(p) for p in ["\\w", "\\d", "\\s", "(?i)k", "\\p{Greek}"]]
     classes += [_random_class(rng) for _ in range(6)]
     for rs in classes:
         plan = R.plan_of(rs, _size._sequences)
@@ -182,7 +170,7 @@ def test_chunk_sizes_match_the_plain_loop(chunk: int, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(R, "CHUNK", chunk)
     rng = random.Random(chunk)
-    classes = [_class_of("\\w"), _class_of("\\pL"), _class_of("\\d")]
+    classes = [class_of("\\w"), class_of("\\pL"), class_of("\\d")]
     for rs in classes + [_random_class(rng) for _ in range(4)]:
         for base in _bases(rs, rng, 6):
             assert fast(rs, base) == reference(rs, base), (rs, base, chunk)
@@ -190,7 +178,7 @@ def test_chunk_sizes_match_the_plain_loop(chunk: int, monkeypatch: pytest.Monkey
 
 def test_bases_cover_evictions() -> None:
     # The bases above include copies with no eviction and copies with several.
-    rs = _class_of("\\w")
+    rs = class_of("\\w")
     bases = _bases(rs, random.Random("\\w"), 24)
     extra = [reference(rs, b)[0] - non_evicting(rs, b) for b in bases]
     assert min(extra) == 0 and max(extra) >= 5
