@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from contractgate._http.transport import RetryPolicy
 
@@ -79,3 +80,61 @@ def run_client(
             return await getattr(ac, method)(*args, **kwargs)
 
     return asyncio.run(go())
+
+
+#: What a :class:`Hostile` server answers to one raw request.
+Handler = Callable[[bytes], bytes]
+
+
+class Hostile:
+    """A raw HTTP/1.1 server on ``host`` (127.0.0.x): records every raw request and
+    answers with ``handler(raw_request)`` (then closes the connection)."""
+
+    def __init__(self, handler: Handler, host: str = "127.0.0.1") -> None:
+        self.handler = handler
+        self.raw: List[bytes] = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.host = host
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://{host}:{self.port}"
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                for line in head.lower().split(b"\r\n"):
+                    if line.startswith(b"content-length:"):
+                        n = int(line.split(b":")[1])
+                        while len(body) < n:
+                            more = conn.recv(65536)
+                            if not more:
+                                break
+                            body += more
+                self.raw.append(head + b"\r\n\r\n" + body)
+                answer = self.handler(head + b"\r\n\r\n" + body)
+                if answer:
+                    conn.sendall(answer)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.sock.close()

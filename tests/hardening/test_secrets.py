@@ -10,17 +10,15 @@ import asyncio
 import logging
 import os
 import pickle
-import socket
 import subprocess
 import sys
-import threading
 import traceback
 import warnings
 from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
 import pytest
-from hardening_testlib import FAST_RETRY, event, free_port
+from hardening_testlib import FAST_RETRY, Hostile, event, free_port
 
 import contractgate.exceptions as E
 from contractgate import AsyncClient, Client
@@ -182,48 +180,6 @@ def test_contractgate_log_debug_subprocess_never_prints_the_key(keyed_gw: Any, c
 # ------------------------------------------------------------------ redirects of POST ingest
 
 
-class _Recorder:
-    """Records every raw request it receives; answers with a fixed response."""
-
-    def __init__(self, answer: bytes) -> None:
-        self.answer = answer
-        self.raw: List[bytes] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                data = b""
-                try:
-                    while b"\r\n\r\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    head = data.split(b"\r\n\r\n", 1)[0].lower()
-                    for line in head.split(b"\r\n"):
-                        if line.startswith(b"content-length:"):
-                            n = int(line.split(b":")[1])
-                            while len(data.split(b"\r\n\r\n", 1)[1]) < n:
-                                data += conn.recv(65536)
-                    self.raw.append(data)
-                    conn.sendall(self.answer)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 INGEST_OK = (b'{"total":1,"passed":1,"failed":0,"dry_run":false,"resolved_version":"1.1.0",'
              b'"version_pin_source":"default_stable","results":[{"passed":true,"violations":[],'
              b'"contract_version":"1.1.0","validation_us":1,"forwarded":true}]}')  # fmt: skip
@@ -235,9 +191,10 @@ def _resp(status: int, headers: str, body: bytes = b"") -> bytes:
 
 
 @pytest.fixture
-def redirect_pair() -> Iterator[Tuple[_Recorder, _Recorder]]:
-    b = _Recorder(_resp(200, "content-type: application/json\r\n", INGEST_OK))
-    a = _Recorder(b"")
+def redirect_pair() -> Iterator[Tuple[Hostile, Hostile]]:
+    ok = _resp(200, "content-type: application/json\r\n", INGEST_OK)
+    b = Hostile(lambda _raw: ok)
+    a = Hostile(lambda _raw: b"")
     yield a, b
     a.close()
     b.close()
@@ -247,10 +204,11 @@ def redirect_pair() -> Iterator[Tuple[_Recorder, _Recorder]]:
 @pytest.mark.parametrize("target_host", ["localhost", "127.0.0.1"])  # other host / other port
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_ingest_redirected_to_another_origin_never_carries_the_key(
-    redirect_pair: Tuple[_Recorder, _Recorder], status: int, target_host: str, kind: str
+    redirect_pair: Tuple[Hostile, Hostile], status: int, target_host: str, kind: str
 ) -> None:
     a, b = redirect_pair
-    a.answer = _resp(status, f"location: http://{target_host}:{b.port}/v1/ingest/x\r\n")
+    moved = _resp(status, f"location: http://{target_host}:{b.port}/v1/ingest/x\r\n")
+    a.handler = lambda _raw: moved
     kw = {"base_url": f"http://127.0.0.1:{a.port}", "api_key": KEY, "org_id": "org-secret",
           "max_retries": 0}  # fmt: skip
     try:

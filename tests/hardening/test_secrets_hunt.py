@@ -22,16 +22,15 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import traceback
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import pytest
-from hardening_testlib import CONTRACTS, FAST_RETRY, event, free_port
+from hardening_testlib import CONTRACTS, FAST_RETRY, Handler, Hostile, event, free_port
 
 import contractgate.exceptions as E
 from contractgate import AsyncClient, Client, RetryPolicy
@@ -91,61 +90,6 @@ def log_text(caplog: pytest.LogCaptureFixture) -> List[str]:
 # ------------------------------------------------------------------ a hostile server
 
 
-Handler = Callable[[bytes], bytes]
-
-
-class Hostile:
-    """A raw HTTP/1.1 server on ``host`` (127.0.0.x): records every raw request and
-    answers with ``handler(raw_request)`` (then closes the connection)."""
-
-    def __init__(self, handler: Handler, host: str = "127.0.0.1") -> None:
-        self.handler = handler
-        self.raw: List[bytes] = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
-        self.sock.listen(16)
-        self.host = host
-        self.port = int(self.sock.getsockname()[1])
-        self.url = f"http://{host}:{self.port}"
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            try:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                head, _, body = data.partition(b"\r\n\r\n")
-                for line in head.lower().split(b"\r\n"):
-                    if line.startswith(b"content-length:"):
-                        n = int(line.split(b":")[1])
-                        while len(body) < n:
-                            more = conn.recv(65536)
-                            if not more:
-                                break
-                            body += more
-                self.raw.append(head + b"\r\n\r\n" + body)
-                answer = self.handler(head + b"\r\n\r\n" + body)
-                if answer:
-                    conn.sendall(answer)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def resp(status: int, body: bytes = b"", headers: str = "", reason: str = "X") -> bytes:
