@@ -45,3 +45,22 @@ def kill_first_worker(proc: Any, tries: int) -> None:
         time.sleep(0.05)
     assert children, "no worker process started"
     os.kill(children[0], signal.SIGKILL)
+
+
+def communicate_or_dump(proc: Any, timeout: float, what: str) -> bytes:
+    """``proc.communicate(timeout)``'s stderr; if ``proc`` is still running then, an
+    AssertionError saying ``what`` hung, with every thread's stack (``proc`` runs with
+    ``-X faulthandler``: SIGABRT makes it dump them), so a hang says where."""
+    import subprocess
+
+    try:
+        err: bytes = proc.communicate(timeout=timeout)[1]
+        return err
+    except subprocess.TimeoutExpired:
+        pass
+    proc.send_signal(signal.SIGABRT)
+    try:
+        dump = proc.communicate(timeout=20)[1].decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        dump = "(no thread dump)"
+    raise AssertionError(f"{what} hung; its threads:\n{dump[-6000:]}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 import contractgate
 from contractgate.cli._minitoml import MiniTomlError, mini_toml_loads
-from hang_guard import kill_first_worker
+from hang_guard import communicate_or_dump, kill_first_worker
 
 SRC = Path(contractgate.__file__).resolve().parents[1]
 
@@ -205,19 +204,9 @@ def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
     )
     try:
         kill_first_worker(proc, 1200)
-        try:
-            _, err = proc.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            # every thread's stack (faulthandler on SIGABRT): where it hangs, next time
-            proc.send_signal(signal.SIGABRT)
-            try:
-                dump = proc.communicate(timeout=20)[1].decode("utf-8", "replace")
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                dump = "(no thread dump)"
-            pytest.fail(
-                f"validate --jobs 2 on Python {version} hung after its worker died; "
-                f"its threads:\n{dump[-6000:]}"
-            )
+        err = communicate_or_dump(
+            proc, 90, f"validate --jobs 2 on Python {version}, after its worker died,"
+        )
     finally:
         if proc.poll() is None:
             proc.kill()

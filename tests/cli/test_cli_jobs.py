@@ -25,7 +25,7 @@ from cg_cli_testlib import (
 )
 
 from contractgate.cli._checking import CHUNK
-from hang_guard import kill_first_worker
+from hang_guard import communicate_or_dump, kill_first_worker
 
 N = CHUNK * 2 + 500  # three chunks: the pool really starts
 
@@ -244,7 +244,7 @@ def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
     path.write_text("".join(json.dumps(_event(i)) + "\n" for i in range(300_000)))
     args = ["validate", "-q", "-c", USER_EVENTS, str(path), "--jobs", "2"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "contractgate.cli", *args],
+        [sys.executable, "-X", "faulthandler", "-m", "contractgate.cli", *args],
         cwd=project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -252,7 +252,7 @@ def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
     )
     try:
         kill_first_worker(proc, 600)
-        _, err = proc.communicate(timeout=300)
+        err = communicate_or_dump(proc, 300, "validate --jobs 2, after its worker died,")
     finally:
         if proc.poll() is None:
             proc.kill()
