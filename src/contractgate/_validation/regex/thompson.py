@@ -245,7 +245,7 @@ class Graph:
     def _flat_run(self, subs: List[H.Hir]) -> Tuple[List[int], int]:
         """The class indexes of ``subs``' trailing classes, literals and ``x{n}`` of one
         (last first, asked in the walk's order), and how many items they are."""
-        by_id, chars = self._by_id, self._chars
+        by_id = self._by_id
         try:  # classes only, all seen before (a word under ``(?i)``): no side effects
             return [by_id[id(s.ranges)] for s in reversed(subs)], len(subs)  # type: ignore[attr-defined]
         except (AttributeError, KeyError):
@@ -253,24 +253,29 @@ class Graph:
         run: List[int] = []
         n = len(subs)
         for i in range(n - 1, -1, -1):
-            s = subs[i]
-            t = type(s)
-            if t is H.HClass:
-                cid = by_id.get(id(s.ranges))  # type: ignore[attr-defined]
-                run.append(cid if cid is not None else self.class_id(s.ranges))  # type: ignore[attr-defined]
-            elif t is H.HLiteral:
-                for c in reversed(s.chars):  # type: ignore[attr-defined]
-                    cid = chars.get(c)
-                    run.append(cid if cid is not None else self.char_id(c))
-            elif _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
-                ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
-                if ids is None:
-                    return run, n - 1 - i
-                ids.reverse()
-                run.extend(ids * s.min)  # type: ignore[attr-defined]
-            else:
+            ids = self._ids_back(subs[i])
+            if ids is None:
                 return run, n - 1 - i
+            run.extend(ids)
         return run, n
+
+    def _ids_back(self, s: H.Hir) -> Optional[List[int]]:
+        """The class indexes of a class, a literal or ``x{n}`` of one, last first (asked
+        in the walk's order: a literal's characters back to front, ``x{n}``'s body front
+        to back); None for anything else (the walk lays it out)."""
+        t = type(s)
+        if t is H.HClass:
+            return [self.class_id(s.ranges)]  # type: ignore[attr-defined]
+        if t is H.HLiteral:
+            return [self.char_id(c) for c in reversed(s.chars)]  # type: ignore[attr-defined]
+        if _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
+            # ``x{n}`` of a class or literal: the states its walk would lay out (``chain``
+            # then ``clones``) are this run's, made in one go.
+            ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
+            if ids is not None:
+                ids.reverse()
+                return ids * s.min  # type: ignore[attr-defined,no-any-return]
+        return None
 
     def _one_char(self, h: H.Hir) -> Optional[int]:
         """The class index if ``h`` is one class or one character, else None."""
@@ -294,26 +299,15 @@ class Graph:
         chain), its last ``done`` items already in ``run`` (class indexes, the last
         item's first)."""
         for s in reversed(subs[: len(subs) - done]):
-            t = type(s)
-            if t is H.HClass:
-                run.append(self.class_id(s.ranges))  # type: ignore[attr-defined]
+            ids = self._ids_back(s)
+            if ids is not None:
+                run.extend(ids)
                 continue
-            if t is H.HLiteral:
-                run.extend([self.char_id(c) for c in reversed(s.chars)])  # type: ignore[attr-defined]
-                continue
-            if _FAST_RUNS and t is H.HRepetition and s.min == s.max >= 1:  # type: ignore[attr-defined]
-                # ``x{n}`` of a class or literal: the states its walk would lay out
-                # (``chain`` then ``clones``) are this run's, made in one go.
-                ids = self._chars_of(s.sub)  # type: ignore[attr-defined]
-                if ids is not None:
-                    ids.reverse()
-                    run.extend(ids * s.min)  # type: ignore[attr-defined]
-                    continue
             if run:
                 run.reverse()
                 nxt = self.chain(run, nxt)
                 run = []
-            got: int = self._step((s, nxt)) if t in _LEAVES else (yield (s, nxt))
+            got: int = self._step((s, nxt)) if type(s) in _LEAVES else (yield (s, nxt))
             nxt = got
         if run:
             run.reverse()

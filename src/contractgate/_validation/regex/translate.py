@@ -144,7 +144,6 @@ class Translator:
         self.pattern = pattern
         self.flags = Flags()
         self._memo: Dict[Tuple[Any, ...], Hir] = {}
-        self._folded: Dict[Tuple[bool, str], Hir] = {}  # (unicode, char) under ``i``
         # under ``i``, by ``unicode``: char -> its HIR, and the chars whose HIR is a literal
         self._fold_tab: Tuple[Dict[str, Hir], Dict[str, Hir]] = ({}, {})
         self._fold_lit: Tuple[Set[str], Set[str]] = (set(), set())
@@ -315,15 +314,7 @@ class Translator:
             got = self._fold_run(text)
             if got is not None:
                 return got
-        folded, unicode = self._folded, self.flags.unicode
-        hirs = []
-        for ch in text:
-            h = folded.get((unicode, ch))
-            if h is None:
-                h = self.literal_char(ord(ch))
-                if len(folded) < _MEMO_MAX:
-                    folded[(unicode, ch)] = h
-            hirs.append(h)
+        hirs = [self._fold_char(ch) for ch in text]
         if all(type(h) is HLiteral for h in hirs):
             return HLiteral(text)
         return concat(hirs)
@@ -339,17 +330,26 @@ class Translator:
         except KeyError:
             if len(tab) + len(text) > _MEMO_MAX:
                 return None
-            for ch in text:
-                if ch not in tab:
-                    h = tab[ch] = self.literal_char(ord(ch))
-                    if type(h) is HLiteral:
-                        lits.add(ch)
-            hirs = list(map(tab.__getitem__, text))
+            hirs = [self._fold_char(ch) for ch in text]
         if len(hirs) > 1 and lits.isdisjoint(text):
             return HConcat(hirs)  # (classes only: nothing to merge)
         if lits.issuperset(text):
             return HLiteral(text)
         return concat(hirs)
+
+    def _fold_char(self, ch: str) -> Hir:
+        """``literal_char`` of ``ch`` under ``i``, remembered in the table of the current
+        ``unicode`` flag (up to ``_MEMO_MAX`` characters)."""
+        unicode = self.flags.unicode
+        tab = self._fold_tab[unicode]
+        h = tab.get(ch)
+        if h is None:
+            h = self.literal_char(ord(ch))
+            if len(tab) < _MEMO_MAX:
+                tab[ch] = h
+                if type(h) is HLiteral:
+                    self._fold_lit[unicode].add(ch)
+        return h
 
     def literal_char(self, c: int) -> Hir:
         if self.flags.i:
