@@ -3,7 +3,7 @@
 * ``translate._FAST_RUNS``: a word of a list (a ``Concat`` of one ``LiteralRun``)
   translated without a frame of its own, and a run under ``i`` folded through a table of
   its distinct characters (the same HIR as folding and concatenating char by char);
-* ``hir._LAZY_CAN_MATCH``: ``can_match`` stopping at the item that decides (the same
+* ``hir.can_match`` stopping at the item that decides (the same
   answer as the walk over every node);
 * ``parser._FAST_NEST``: ``[a-z]`` made without the class regex, and ``R([k])`` (a
   repetition or group of a one-item class) seen as shallow by the nest limit check
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import random
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from regex_testlib import parsed, translated
@@ -173,6 +173,35 @@ def test_parser_fast_steps_against_all_steps(monkeypatch: pytest.MonkeyPatch) ->
 # -- can_match -----------------------------------------------------------------------
 
 
+def _can_match_all(h: H.Hir) -> bool:
+    """The reference: ``can_match`` as it was before it stopped at the deciding item, a
+    post-order walk of every composite node (leaves read where they stand)."""
+    known: Dict[int, bool] = {}
+
+    def value(x: H.Hir) -> bool:
+        t = type(x)
+        if t is H.HClass:
+            return bool(x.ranges)  # type: ignore[attr-defined]
+        return known[id(x)] if t in H._COMPOSITE else True
+
+    stack: List[Tuple[H.Hir, bool]] = [(h, False)]
+    while stack:
+        x, done = stack.pop()
+        t = type(x)
+        if t not in H._COMPOSITE or id(x) in known:
+            continue
+        if t is H.HRepetition and x.min == 0:  # type: ignore[attr-defined]
+            known[id(x)] = True
+            continue
+        subs = x.subs if t is H.HConcat or t is H.HAlternation else [x.sub]  # type: ignore[attr-defined]
+        if not done:
+            stack.append((x, True))
+            stack.extend((s, False) for s in subs if type(s) in H._COMPOSITE)
+            continue
+        known[id(x)] = (any if t is H.HAlternation else all)(map(value, subs))
+    return value(h)
+
+
 def _random_hirs(seed: int, count: int) -> Iterator[H.Hir]:
     """HIR trees built with the raw node types (no smart constructor tidies them):
     empty classes, empty concatenations and alternations, shared sub-trees."""
@@ -204,7 +233,7 @@ def test_lazy_can_match_answers_alike() -> None:
     answers = []
     for h in _random_hirs(20261210, 4000):
         got = H.can_match(h)
-        assert got is H._can_match_all(h)
+        assert got is _can_match_all(h)
         answers.append(got)
     assert True in answers and False in answers
 
@@ -226,8 +255,7 @@ def test_lazy_can_match_on_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
             h = TR.translate(p, P.parse(p))
         except RegexCompileError:
             continue
-        assert H.can_match(h) is H._can_match_all(h), p
-    monkeypatch.setattr(H, "_LAZY_CAN_MATCH", False)
+        assert H.can_match(h) is _can_match_all(h), p
     assert H.can_match(H.HClass(())) is False
 
 
@@ -250,7 +278,7 @@ def _outcome(pattern: str, subjects: List[str]) -> Any:
 
 def _switches(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     monkeypatch.setattr(TR, "_FAST_RUNS", on)
-    monkeypatch.setattr(H, "_LAZY_CAN_MATCH", on)
+    monkeypatch.setattr(H, "can_match", H.can_match if on else _can_match_all)
     monkeypatch.setattr(P, "_FAST_NEST", on)
 
 

@@ -254,9 +254,6 @@ def _max_lens(root: Hir, memo: Optional[Dict[int, Tuple[Hir, Any]]]) -> Optional
     return value
 
 
-#: ``can_match`` walks lazily: a concatenation stops at its first branch that cannot
-#: match, an alternation at its first that can (switched off by the tests, to compare).
-_LAZY_CAN_MATCH = True
 _RANGES = repeat("ranges")
 _TRUE = repeat(True)
 
@@ -267,8 +264,6 @@ def can_match(h: Hir) -> bool:
     Concatenations and alternations are evaluated item by item over an explicit stack,
     up to the first item that decides (a list of leaves in one pass: only a class has
     ``ranges``, empty when it never matches), each shared node once."""
-    if not _LAZY_CAN_MATCH:
-        return _can_match_all(h)
     known: Dict[int, bool] = {}
     value = True  # the value of the node last finished
     stack: List[Tuple[Hir, int]] = [(h, -1)]
@@ -306,35 +301,6 @@ def can_match(h: Hir) -> bool:
         stack.append((x, i + 1))
         stack.append((subs[i], -1))
     return value
-
-
-def _can_match_all(h: Hir) -> bool:
-    """``can_match`` over every node: a post-order walk of the composite nodes (leaves
-    are read where they stand), each shared node evaluated once."""
-    known: Dict[int, bool] = {}
-
-    def value(x: Hir) -> bool:
-        t = type(x)
-        if t is HClass:
-            return bool(x.ranges)  # type: ignore[attr-defined]
-        return known[id(x)] if t in _COMPOSITE else True
-
-    stack: List[Tuple[Hir, bool]] = [(h, False)]
-    while stack:
-        x, done = stack.pop()
-        t = type(x)
-        if t not in _COMPOSITE or id(x) in known:
-            continue
-        if t is HRepetition and x.min == 0:  # type: ignore[attr-defined]
-            known[id(x)] = True
-            continue
-        subs = x.subs if t is HConcat or t is HAlternation else [x.sub]  # type: ignore[attr-defined]
-        if not done:
-            stack.append((x, True))
-            stack.extend((s, False) for s in subs if type(s) in _COMPOSITE)
-            continue
-        known[id(x)] = (any if t is HAlternation else all)(map(value, subs))
-    return value(h)
 
 
 _COMPOSITE = frozenset([HConcat, HAlternation, HRepetition, HCapture])
