@@ -64,3 +64,15 @@ def communicate_or_dump(proc: Any, timeout: float, what: str) -> bytes:
     except subprocess.TimeoutExpired:  # pragma: no cover
         dump = "(no thread dump)"
     raise AssertionError(f"{what} hung; its threads:\n{dump[-6000:]}")
+
+
+def after_killed_worker(proc: Any, tries: int, timeout: float, what: str) -> bytes:
+    """Kill ``proc``'s first worker (:func:`kill_first_worker`) and return its stderr once
+    it ends (:func:`communicate_or_dump`); ``proc`` never outlives the call."""
+    try:
+        kill_first_worker(proc, tries)
+        return communicate_or_dump(proc, timeout, what)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -20,7 +20,7 @@ import pytest
 
 import contractgate
 from contractgate.cli._minitoml import MiniTomlError, mini_toml_loads
-from hang_guard import communicate_or_dump, kill_first_worker
+from hang_guard import after_killed_worker
 
 SRC = Path(contractgate.__file__).resolve().parents[1]
 
@@ -202,15 +202,9 @@ def test_a_killed_worker_ends_validate_jobs_on_python_before_3_11_5(
         stderr=subprocess.PIPE,
         env=env,
     )
-    try:
-        kill_first_worker(proc, 1200)
-        err = communicate_or_dump(
-            proc, 90, f"validate --jobs 2 on Python {version}, after its worker died,"
-        )
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    err = after_killed_worker(
+        proc, 1200, 90, f"validate --jobs 2 on Python {version}, after its worker died,"
+    )
     assert proc.returncode == 70, err
     assert b"a worker process of --jobs ended abruptly" in err
     assert b"Traceback" not in err

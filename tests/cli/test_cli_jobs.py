@@ -25,7 +25,7 @@ from cg_cli_testlib import (
 )
 
 from contractgate.cli._checking import CHUNK
-from hang_guard import communicate_or_dump, kill_first_worker
+from hang_guard import after_killed_worker
 
 N = CHUNK * 2 + 500  # three chunks: the pool really starts
 
@@ -250,13 +250,7 @@ def test_a_killed_worker_is_a_clear_error(project: Path) -> None:
         stderr=subprocess.PIPE,
         env=subprocess_env(),
     )
-    try:
-        kill_first_worker(proc, 600)
-        err = communicate_or_dump(proc, 300, "validate --jobs 2, after its worker died,")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    err = after_killed_worker(proc, 600, 300, "validate --jobs 2, after its worker died,")
     assert proc.returncode == 70, err
     assert b"a worker process of --jobs ended abruptly" in err
     assert b"Traceback" not in err

@@ -6,11 +6,12 @@ import hashlib
 import importlib
 import json
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple, TypeVar
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from contractgate._validation.regex import (
     CompiledRegex,
     RegexCompileError,
+    _cache,
     compile_pattern,
     is_match_fn,
 )
@@ -156,3 +157,14 @@ def analysis_key(h: H.Hir, ascii_only: bool = False) -> object:
     except S._Unsafe:
         return "unsafe"
     return graph_key(g), start
+
+
+def compiled_outcome(pattern: str, subjects: Sequence[str]) -> object:
+    """What ``compile_pattern`` makes of ``pattern`` (compiled afresh): its engine, HIR
+    and answers on ``subjects``, or its error."""
+    _cache.clear()
+    try:
+        m = compile_pattern(pattern)
+    except RegexCompileError as err:
+        return ("error", str(err))
+    return m.engine, m.hir.key(), [m.is_match(s) for s in subjects]

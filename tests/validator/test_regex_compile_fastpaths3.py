@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import importlib
 import random
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
-from regex_testlib import parsed, translated
+from regex_testlib import compiled_outcome, parsed, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import hir as H
@@ -267,15 +267,6 @@ _SUBJECTS = [
 ]
 
 
-def _outcome(pattern: str, subjects: List[str]) -> Any:
-    R._cache.clear()
-    try:
-        m = R.compile_pattern(pattern)
-    except RegexCompileError as err:
-        return ("error", str(err))
-    return m.engine, m.hir.key(), [m.is_match(s) for s in subjects]
-
-
 def _switches(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     monkeypatch.setattr(TR, "_FAST_RUNS", on)
     monkeypatch.setattr(H, "can_match", H.can_match if on else _can_match_all)
@@ -288,10 +279,10 @@ def test_compile_pattern_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = []
     for p in patterns:
         words = [w for w in rnd.sample(_SUBJECTS, 6)] + [p[4:9], p[-5:]]
-        fast.append((words, _outcome(p, words)))
+        fast.append((words, compiled_outcome(p, words)))
     _switches(monkeypatch, False)
     for p, (words, got) in zip(patterns, fast):
-        assert got == _outcome(p, words), p
+        assert got == compiled_outcome(p, words), p
     R._cache.clear()
 
 
@@ -303,8 +294,8 @@ def test_bench_shapes_compile_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     shapes = ["(?i)" + "|".join(words), "|".join(words), "[a-z]{20}" * 180,
               "(?i)" + "|".join(words) + "|[a&&b]", "(?:[a-z]\\d){9}" * 50]  # fmt: skip
     subjects = words[:5] + [w.upper() for w in words[5:10]] + ["a" * 40, "q1" * 9]
-    fast = [_outcome(p, subjects) for p in shapes]
+    fast = [compiled_outcome(p, subjects) for p in shapes]
     _switches(monkeypatch, False)
     for p, got in zip(shapes, fast):
-        assert got == _outcome(p, subjects), p[:40]
+        assert got == compiled_outcome(p, subjects), p[:40]
     R._cache.clear()

@@ -18,7 +18,7 @@ import random
 from typing import Dict, Iterator, List, Optional
 
 import pytest
-from regex_testlib import analysis_key, nfa_key, parsed, translated
+from regex_testlib import analysis_key, compiled_outcome, nfa_key, parsed, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import charset as C
@@ -160,26 +160,17 @@ def test_alternation_type_test() -> None:
         assert H.alternation(list(subs)).key() == _reference_alternation(list(subs)).key()
 
 
-def _outcome(pattern: str, subjects: List[str]) -> object:
-    R._cache.clear()
-    try:
-        m = R.compile_pattern(pattern)
-    except RegexCompileError as err:
-        return ("error", str(err))
-    return m.engine, m.hir.key(), [m.is_match(s) for s in subjects]
-
-
 _SUBJECTS = ["", "a", "ab", "abab", "Ab", "aB", "é", "xyz", "a\nb", "(a)", "k", "K", "\u212a"]
 
 
 def test_compile_pattern_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
     patterns = _PATTERNS[::4] + list(_repeat_patterns())[::8]
-    fast = [_outcome(p, _SUBJECTS) for p in patterns]
+    fast = [compiled_outcome(p, _SUBJECTS) for p in patterns]
     monkeypatch.setattr(P.Parser, "open_group", lambda self, concat, o: None)
     monkeypatch.setattr(TR.Flags, "with_", TR.Flags._with)
     monkeypatch.setattr(T, "_FAST_RUNS", False)
     for p, got in zip(patterns, fast):
-        assert got == _outcome(p, _SUBJECTS), p
+        assert got == compiled_outcome(p, _SUBJECTS), p
     R._cache.clear()
 
 
