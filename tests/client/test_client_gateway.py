@@ -263,6 +263,70 @@ async def test_429_with_wait_hint(
     assert res.passed == 1 and rows.delta()["audit"] == 1
 
 
+@pytest.mark.parametrize("status", [503, 502])
+async def test_proxy_retry_after_on_5xx_is_waited_for(
+    gapi: Api, gw: Any, cid: str, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    # a proxy in front of the gateway (the gateway sends no Retry-After) asks for 0.3 s
+    rows = Rows(gw, cid)
+    gw.faults.fail_next(1, status=status, body="", headers={"Retry-After": "0.3"},
+                        path_prefix="/v1/ingest")  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await gapi.ingest(cid, [good(1)])
+    (delay,) = retry_delays(caplog)
+    assert 0.3 <= delay <= 0.3 * 1.1 + 0.01  # the hint (+ jitter), not the 0.05 s back-off
+    assert res.passed == 1 and rows.delta()["audit"] == 1
+
+
+async def test_proxy_retry_after_as_an_http_date(
+    gapi: Api, gw: Any, cid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import email.utils
+    import time
+
+    rows = Rows(gw, cid)
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)  # whole seconds: 1-2 s away
+    gw.faults.fail_next(1, status=503, body="", headers={"Retry-After": when},
+                        path_prefix="/v1/ingest")  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await gapi.ingest(cid, [good(1)])
+    (delay,) = retry_delays(caplog)
+    assert 0.9 <= delay <= 2.0 * 1.1 + 0.01
+    assert res.passed == 1 and rows.delta()["audit"] == 1
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "soon", "-5", "0"])
+async def test_proxy_retry_after_out_of_bounds_keeps_the_backoff(
+    gw: Any, make_api: Any, cid: str, caplog: pytest.LogCaptureFixture, retry_after: str
+) -> None:
+    # longer than max_retry_after (60 s), unreadable, negative or zero: the back-off
+    # stands, and the 503 is still retried (not given up on, not waited an hour for)
+    api = make_api(base_url=gw.base_url, api_key=gw.api_key, retry_policy=RetryPolicy(
+        max_retries=1, initial_delay=0.05, max_delay=0.05, keyed_min_delay=0.05))  # fmt: skip
+    rows = Rows(gw, cid)
+    gw.faults.fail_next(1, status=503, body="", headers={"Retry-After": retry_after},
+                        path_prefix="/v1/ingest")  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="contractgate"):
+        res = await api.ingest(cid, [good(1)])
+    (delay,) = retry_delays(caplog)
+    assert 0.025 <= delay <= 0.05 + 1e-9
+    assert res.passed == 1 and rows.delta()["audit"] == 1
+
+
+async def test_proxy_retry_after_does_not_make_an_unsafe_write_retried(
+    gapi: Api, gw: Any, cid: str
+) -> None:
+    # the legacy route has no deduplication: a proxy 503 may come after the write, so it
+    # is not retried, whatever Retry-After says
+    rows = Rows(gw, cid)
+    gw.faults.fail_next(1, status=503, body="", headers={"Retry-After": "0"},
+                        path_prefix="/ingest/")  # fmt: skip
+    with pytest.raises(E.ServerError) as ei:
+        await gapi.ingest(cid, [good(1)], route="legacy")
+    assert ei.value.status_code == 503 and ei.value.headers["retry-after"] == "0"
+    assert rows.delta()["audit"] == 0
+
+
 async def test_plan_limit_429_is_surfaced(gapi: Api, gw: Any, cid: str) -> None:
     body = {"error": "plan_limit_exceeded", "detail": "Plan event limit exceeded",
             "plan": "free", "limit": 5, "used": 5, "period": "2026-08",

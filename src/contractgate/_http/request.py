@@ -120,6 +120,8 @@ class RetryPolicy:
     * a 429 wait hint (``retry_after_ms`` / ``X-RateLimit-Reset``) is honoured as is (plus
       up to 10 % jitter); a hint longer than ``max_retry_after`` is not waited for: the
       :class:`RateLimitError` is raised with ``retry_after`` set;
+    * a retried 5xx carrying ``Retry-After`` (a proxy's) waits that long when it is
+      longer than the backoff and at most ``max_retry_after`` (else the backoff stands);
     * ``keyed_min_delay``: minimum wait before resending an idempotent ingest batch after
       an ambiguous failure (timeout, dropped connection, 408, 5xx);
     * ``auth_retry_delay``: a 401 is retried once after this delay (a database blip

@@ -58,6 +58,7 @@ __all__ = [
     "loads_json",
     "parse_json",
     "rate_limit_info",
+    "retry_after_header",
     "retry_after_seconds",
     "undecodable",
 ]
@@ -283,24 +284,31 @@ def retry_after_seconds(
         if not math.isnan(at):  # "nan" is no instant, no hint (Retry-After may be one)
             now = time.time() if now is None else now
             return _bounded_wait(at - now)
-    ra = headers.get("retry-after")
-    if ra is not None:
-        try:
-            return _bounded_wait(float(ra.strip()))
-        except ValueError:
-            pass
-        import datetime  # rare: a proxy's date
-        import email.utils
+    return retry_after_header(headers, now)
 
-        try:
-            when = email.utils.parsedate_to_datetime(ra.strip())
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:  # "-0000" or an asctime date: HTTP dates are in GMT
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        now = time.time() if now is None else now
-        return _bounded_wait(when.timestamp() - now)
-    return None
+
+def retry_after_header(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
+    """``Retry-After`` in seconds (a number, or an HTTP date: RFC 9110 §10.2.3), at most
+    :data:`MAX_WAIT_HINT`; None when absent or unreadable.  The gateway sends none; a
+    proxy in front of it may, on a 429 or a 503."""
+    ra = headers.get("retry-after")
+    if ra is None:
+        return None
+    try:
+        return _bounded_wait(float(ra.strip()))
+    except ValueError:
+        pass
+    import datetime  # rare: a proxy's date
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(ra.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" or an asctime date: HTTP dates are in GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    now = time.time() if now is None else now
+    return _bounded_wait(when.timestamp() - now)
 
 
 # ====================================================================== error statuses

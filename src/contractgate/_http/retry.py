@@ -57,6 +57,7 @@ from .responses import (
     is_ingest_verdict,
     is_pre_send,
     is_tls_error,
+    retry_after_header,
     undecodable,
 )
 
@@ -210,7 +211,12 @@ class RequestRun(Generic[T]):
             )
             # raised before any write, but on replay (spec §10.3)
             pre_write = gateway_json and self.request.retry_class is not RetryClass.REPLAY
-            return self._retry_or_fail(err, ambiguous=not gateway_json, pre_write=pre_write)
+            return self._retry_or_fail(
+                err,
+                ambiguous=not gateway_json,
+                pre_write=pre_write,
+                hint=retry_after_header(resp.headers),
+            )
         return Fail(err)
 
     def _retry_rate_limited(self, err: RateLimitError) -> Step[T]:
@@ -225,13 +231,26 @@ class RequestRun(Generic[T]):
             delay = hint + (self._rng() * 0.1 * hint if self._policy.jitter else 0.0) + 0.005
         return self._schedule(delay, err)
 
-    def _retry_or_fail(self, err: BaseException, *, ambiguous: bool, pre_write: bool) -> Step[T]:
+    def _retry_or_fail(
+        self,
+        err: BaseException,
+        *,
+        ambiguous: bool,
+        pre_write: bool,
+        hint: Optional[float] = None,
+    ) -> Step[T]:
+        """Retry where the request's class allows, after the backoff, or after a
+        proxy's ``Retry-After`` (``hint``) when that is longer and within
+        ``max_retry_after`` (a longer one is not waited for: the backoff stands, as
+        before, rather than giving up on an error that is retried)."""
         cls = self.request.retry_class
         if self.attempt >= self._policy.max_retries:
             return Fail(err)
         if cls in _UNSAFE and not pre_write:
             return Fail(err)
         delay = compute_backoff(self._policy, self.attempt, self._rng)
+        if hint is not None and delay < hint <= self._policy.max_retry_after:
+            delay = hint + (self._rng() * 0.1 * hint if self._policy.jitter else 0.0)
         if cls is RetryClass.KEYED and ambiguous:
             delay = max(delay, self._policy.keyed_min_delay)
         return self._schedule(delay, err)
