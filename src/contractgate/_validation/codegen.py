@@ -19,7 +19,7 @@ branch. The list of violations is created by the first failing field, so a passi
 allocates nothing and returns a shared result. The pass expression may be conservative
 (False for a value that passes): the checking code then decides, so verdicts, messages
 and order come from one place. Field names are string literals; patterns, bounds, enum
-sets and pre-rendered messages are closure cells of a factory function. Message texts are
+sets and pre-rendered messages are the globals of the generated module. Message texts are
 the templates of :mod:`.messages`, shared with the reference path.
 
 Metrics, quality rules and compliance mode (rare, after the ontology walk) reuse the
@@ -163,7 +163,7 @@ class _Emitter:
         self.h = helpers
         self.fail_fast = fail_fast
         self.lines: List[str] = []
-        #: Helper functions the expressions call, defined in the factory (see ``every``).
+        #: Helper functions the expressions call, defined in the generated module (see ``every``).
         self.defs: List[str] = []
         self.consts: Dict[str, Any] = {}
         self._const_ids: Dict[int, str] = {}
@@ -749,11 +749,25 @@ def generate(
     consts.update(em.consts)
     consts["_tail"] = tail
     consts["_patterns"] = patterns
-    params = ", ".join(sorted(consts))
-    source = "\n".join([f"def _factory({params}):", *em.defs, *body, f"    return {name}", ""])
-    namespace: Dict[str, Any] = {}
+    source = _module([*em.defs, *body])
+    namespace = _namespace(consts)
     exec(compile(source, filename, "exec"), namespace)
-    return GeneratedValidator(namespace["_factory"](**consts), source)
+    return GeneratedValidator(namespace[name], source)
+
+
+def _module(lines: List[str]) -> str:
+    """The emitted lines (written one level in) as a module of their own."""
+    assert all(line.startswith("    ") for line in lines)
+    return "\n".join([line[4:] for line in lines] + [""])
+
+
+def _namespace(consts: Dict[str, Any]) -> Dict[str, Any]:
+    """The generated module's globals: the constants.  Globals rather than the cells of
+    a factory's closure: CPython compiles a function of thousands of free variables in
+    time that grows faster than their number (a 4,000-field contract: 2.1 s in
+    ``compile`` against 0.9 s this way), and a specialised global load is no slower
+    than a cell's (the user_events validator runs ~5 % faster)."""
+    return dict(consts)
 
 
 def pass_function(
@@ -770,10 +784,7 @@ def pass_function(
     expr = _and(["type(event) is dict", *(em.pass_field(fd, "event", root, 0) for fd in entities)])
     consts: Dict[str, Any] = dict(helpers)
     consts.update(em.consts)
-    params = ", ".join(sorted(consts))
-    source = "\n".join(
-        [f"def _factory({params}):", *em.defs, f"    return lambda event: bool({expr})", ""]
-    )
-    namespace: Dict[str, Any] = {}
+    source = _module([*em.defs, f"    passes = lambda event: bool({expr})"])
+    namespace = _namespace(consts)
     exec(compile(source, "<contractgate passes>", "exec"), namespace)
-    return cast(Callable[[Any], bool], namespace["_factory"](**consts))
+    return cast(Callable[[Any], bool], namespace["passes"])

@@ -706,7 +706,7 @@ _NOT_NUMBER = frozenset({str, bool, type(None), dict, list, tuple})
 _NOT_INTEGER = _NOT_NUMBER | {float}
 
 
-#: The names the generated code uses (parameters of its factory function).
+#: The names the generated code uses (globals of its module).
 _HELPERS: Dict[str, Any] = {
     "Violation": Violation,
     "_MISSING": MISSING,
