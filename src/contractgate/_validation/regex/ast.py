@@ -114,38 +114,45 @@ class FlagsItem:
         self.kind = kind
 
 
-class Flags:
-    __slots__ = ("items", "span")
+class Flags(Offsets):
+    """``(?flags)``'s flags as their text (``"i-s"``): the items are its characters, one
+    per offset from ``start`` (no whitespace is allowed between them), so a megabyte of
+    ``(?i)…(?-i)`` keeps one node per group instead of an item and a span per flag."""
 
-    def __init__(self, span: Span) -> None:
-        self.span = span
-        self.items: List[FlagsItem] = []
+    __slots__ = ("kinds",)
 
-    def add_item(self, item: FlagsItem) -> Optional[int]:
-        for i, x in enumerate(self.items):
-            if x.kind == item.kind:
-                return i
-        self.items.append(item)
-        return None
+    def __init__(self, start: int, end: int, kinds: str) -> None:
+        self.start = start
+        self.end = end
+        self.kinds = kinds
+
+    @property
+    def items(self) -> List[FlagsItem]:
+        """regex-syntax's items (made when asked)."""
+        s = self.start
+        return [FlagsItem(Span(i, i + 1), k) for i, k in enumerate(self.kinds, s)]
 
     def flag_state(self, flag: str) -> Optional[bool]:
-        negated = False
-        for x in self.items:
-            if x.kind == F_NEGATION:
-                negated = True
-            elif x.kind == flag:
-                return not negated
-        return None
+        i = self.kinds.find(flag)
+        if i < 0:
+            return None
+        return not 0 <= self.kinds.find(F_NEGATION) < i
 
 
-class SetFlags:
-    """``(?flags)`` in the middle of a concatenation."""
+class SetFlags(Offsets):
+    """``(?flags)`` in the middle of a concatenation. Its ``Flags`` node (the text
+    just before the closing ``)``) is made when asked: only the flags' text is kept."""
 
-    __slots__ = ("flags", "span")
+    __slots__ = ("kinds",)
 
-    def __init__(self, span: Span, flags: Flags) -> None:
-        self.span = span
-        self.flags = flags
+    def __init__(self, start: int, end: int, kinds: str) -> None:
+        self.start = start
+        self.end = end
+        self.kinds = kinds
+
+    @property
+    def flags(self) -> Flags:
+        return Flags(self.end - 1 - len(self.kinds), self.end - 1, self.kinds)
 
 
 class ClassUnicode:
@@ -234,11 +241,12 @@ class ClassSetBinaryOp:
         self.rhs = rhs
 
 
-class ClassBracketed:
-    __slots__ = ("kind", "negated", "span")
+class ClassBracketed(Offsets):
+    __slots__ = ("kind", "negated")
 
-    def __init__(self, span: Span, negated: bool, kind: ClassSet) -> None:
-        self.span = span
+    def __init__(self, start: int, end: int, negated: bool, kind: ClassSet) -> None:
+        self.start = start
+        self.end = end
         self.negated = negated
         self.kind = kind
 
@@ -266,20 +274,22 @@ class Repetition(Offsets):
         self.ast = ast
 
 
-class Group:
+class Group(Offsets):
     """A group: capture (index, optional name) or non-capturing with flags."""
 
-    __slots__ = ("ast", "capture_index", "flags", "name", "span")
+    __slots__ = ("ast", "capture_index", "flags", "name")
 
     def __init__(
         self,
-        span: Span,
+        start: int,
+        end: int,
         capture_index: Optional[int],
         name: Optional[str],
         flags: Optional[Flags],
         ast: Ast,
     ) -> None:
-        self.span = span
+        self.start = start
+        self.end = end
         self.capture_index = capture_index
         self.name = name
         self.flags = flags

@@ -51,6 +51,11 @@ _PLAIN_IN_CLASS = r"[^\\\[\]\-&~^\s]"
 _SIMPLE_CLASS = re.compile(rf"\[(\^?)((?:{_PLAIN_IN_CLASS}(?:-{_PLAIN_IN_CLASS})?)+)\]")
 # ``(?flags)`` or ``(?flags:`` (``(?:`` too) with at most one negation, not dangling.
 _FLAG_GROUP = re.compile(r"\(\?([imsuURx]*(?:-[imsuURx]+)?)([:)])")
+#: ``open_group``'s verdict on a flag text (no ``x``, no flag twice) by the text: a long
+#: pattern repeats a few (``(?i)a(?-i)b``); the tests turn the memo off to compare.
+_FAST_FLAGS = True
+_FLAG_TEXTS: Dict[str, bool] = {}
+_FLAG_TEXTS_MAX = 4096
 _SPECIAL = {"a": "\x07", "f": "\x0c", "t": "\t", "n": "\n", "r": "\r", "v": "\x0b"}
 _WORD_BOUNDARIES = {
     "start": A.A_WORD_START,
@@ -292,6 +297,7 @@ class Parser:
             "^": self.push_primitive,
             "$": self.push_primitive,
         }
+        flag_group, flag_texts = _FLAG_GROUP.match, _FLAG_TEXTS
         concat = A.Concat(self.span(), [])
         while True:
             if self.ignore_whitespace:
@@ -341,6 +347,15 @@ class Parser:
                             asts.append(A.Literal(offset, offset + 2, A.LIT_META, e))
                             continue
                     elif c == "(" and not self.ignore_whitespace:
+                        if _FAST_FLAGS and pattern.startswith("?", offset + 1):
+                            # ``(?flags)`` of a flag text seen before (``open_group``'s)
+                            m = flag_group(pattern, offset)
+                            if m is not None:
+                                text, delim = m.groups()
+                                if delim == ")" and text and flag_texts.get(text):
+                                    self.offset = end = offset + 3 + len(text)
+                                    asts.append(A.SetFlags(offset, end, text))
+                                    continue
                         opened = self.open_group(concat, offset)
                         if opened is not None:
                             concat = opened
@@ -359,10 +374,22 @@ class Parser:
                             self.ignore_whitespace = top.ignore_whitespace
                             concat.span.end = offset
                             self.offset = offset + 1
-                            group.span.end = offset + 1
+                            group.end = offset + 1
                             group.ast = concat.into_ast()
                             concat = top.concat
                             concat.asts.append(group)
+                            continue
+                    elif c == "|":  # push_alternate after a branch of one item
+                        stack = self.stack_group
+                        if (
+                            len(asts) == 1 and type(asts[0]) is not A.LiteralRun
+                            and stack and (alt := stack[-1].alternation) is not None
+                        ):
+                            # ``into_ast`` is the item: the ``Concat`` and its span,
+                            # in no tree, serve as the next branch's
+                            alt.asts.append(asts.pop())
+                            span = concat.span
+                            span.start = span.end = self.offset = offset + 1
                             continue
                 concat = step(concat)
             elif offset + 1 < n and pattern[offset + 1] in _NOT_PLAIN:
@@ -416,7 +443,7 @@ class Parser:
         if not self.ignore_whitespace and not self.pattern.startswith("?", o + 1):
             # A plain capturing group: what the steps below make of it, in one go.
             span = Span(o, o + 1)
-            group = A.Group(span, self.next_capture_index(span), None, None, _PENDING)
+            group = A.Group(o, o + 1, self.next_capture_index(span), None, None, _PENDING)
             self.stack_group.append(_GroupState(concat, group, False, None))
             self.offset = o + 1
             return A.Concat(Span(o + 1, o + 1), [])
@@ -450,25 +477,28 @@ class Parser:
             if c and c not in _NOT_PLAIN and pattern.startswith(")", o + 2):
                 self.offset = o + 3
                 lit = A.Literal(o + 1, o + 2, A.LIT_VERBATIM, c)
-                concat.asts.append(A.Group(Span(o, o + 3), self.capture_index, None, None, lit))
+                concat.asts.append(A.Group(o, o + 3, self.capture_index, None, None, lit))
                 return concat
-            group = A.Group(Span(o, o + 1), self.capture_index, None, None, _PENDING)
+            group = A.Group(o, o + 1, self.capture_index, None, None, _PENDING)
             self.stack_group.append(_GroupState(concat, group, False, None))
             self.offset = o + 1
             return A.Concat(Span(o + 1, o + 1), [])
         m = _FLAG_GROUP.match(pattern, o)
         if m is None:
             return None
-        text, end = m.group(1), m.end()
-        if "x" in text or len(set(text)) != len(text) or (not text and m.group(2) == ")"):
+        text, delim = m.groups()
+        ok = _FLAG_TEXTS.get(text) if _FAST_FLAGS else None
+        if ok is None:
+            ok = "x" not in text and len(set(text)) == len(text)
+            if _FAST_FLAGS and len(_FLAG_TEXTS) < _FLAG_TEXTS_MAX:
+                _FLAG_TEXTS[text] = ok
+        if not ok or (not text and delim == ")"):
             return None  # x mode, a repeated flag, ``(?)``: the steps decide
-        flags = A.Flags(Span(o + 2, end - 1))
-        flags.items = [A.FlagsItem(Span(i, i + 1), k) for i, k in enumerate(text, o + 2)]
-        self.offset = end
-        if m.group(2) == ")":
-            concat.asts.append(A.SetFlags(Span(o, end), flags))
+        self.offset = end = o + 3 + len(text)
+        if delim == ")":
+            concat.asts.append(A.SetFlags(o, end, text))
             return concat
-        group = A.Group(Span(o, o + 1), None, None, flags, _PENDING)
+        group = A.Group(o, o + 1, None, None, A.Flags(o + 2, end - 1, text), _PENDING)
         self.stack_group.append(_GroupState(concat, group, False, None))
         return A.Concat(Span(end, end), [])
 
@@ -487,7 +517,7 @@ class Parser:
         self.ignore_whitespace = top.ignore_whitespace
         group_concat.span.end = self.offset
         self.bump()
-        group.span.end = self.offset
+        group.end = self.offset
         if alt is not None:
             alt.span.end = group_concat.span.end
             alt.asts.append(group_concat.into_ast())
@@ -526,7 +556,7 @@ class Parser:
         self.bump_space()
         if not self.pattern.startswith("?", self.offset):  # (every prefix below starts with '?')
             index = self.next_capture_index(open_span)
-            return A.Group(open_span, index, None, None, _PENDING)
+            return A.Group(open_span.start, open_span.end, index, None, None, _PENDING)
         if (
             self.bump_if("?=") or self.bump_if("?!") or self.bump_if("?<=")
             or self.bump_if("?<!")
@@ -536,7 +566,7 @@ class Parser:
         if self.bump_if("?P<") or self.bump_if("?<"):
             index = self.next_capture_index(open_span)
             name = self.parse_capture_name()
-            return A.Group(open_span, index, name, None, _PENDING)
+            return A.Group(open_span.start, open_span.end, index, name, None, _PENDING)
         self.bump_if("?")
         if self.is_eof():
             raise self.error(open_span, E.GROUP_UNCLOSED)
@@ -544,10 +574,10 @@ class Parser:
         char_end = self.char()
         self.bump()
         if char_end == ")":
-            if not flags.items:
+            if not flags.kinds:
                 raise self.error(inner_span, E.REPETITION_MISSING)
-            return A.SetFlags(Span(open_span.start, self.offset), flags)
-        return A.Group(open_span, None, None, flags, _PENDING)
+            return A.SetFlags(open_span.start, self.offset, flags.kinds)
+        return A.Group(open_span.start, open_span.end, None, None, flags, _PENDING)
 
     def next_capture_index(self, span: Span) -> int:
         if self.capture_index >= 0xFFFFFFFF:
@@ -582,27 +612,32 @@ class Parser:
         return name
 
     def parse_flags(self) -> A.Flags:
-        flags = A.Flags(self.span())
+        start = self.offset
+        kinds = ""  # the items so far: item ``i`` is at ``start + i``
         last_was_negation: Optional[Span] = None
         while self.char() != ":" and self.char() != ")":
             if self.char() == "-":
                 last_was_negation = self.span_char()
-                i = flags.add_item(A.FlagsItem(self.span_char(), A.F_NEGATION))
-                if i is not None:
+                i = kinds.find(A.F_NEGATION)
+                if i >= 0:
                     raise self.error(
-                        self.span_char(), E.FLAG_REPEATED_NEGATION, flags.items[i].span
+                        self.span_char(), E.FLAG_REPEATED_NEGATION, Span(start + i, start + i + 1)
                     )
+                kinds += A.F_NEGATION
             else:
                 last_was_negation = None
-                i = flags.add_item(A.FlagsItem(self.span_char(), self.parse_flag()))
-                if i is not None:
-                    raise self.error(self.span_char(), E.FLAG_DUPLICATE, flags.items[i].span)
+                kind = self.parse_flag()
+                i = kinds.find(kind)
+                if i >= 0:
+                    raise self.error(
+                        self.span_char(), E.FLAG_DUPLICATE, Span(start + i, start + i + 1)
+                    )
+                kinds += kind
             if not self.bump():
                 raise self.error(self.span(), E.FLAG_UNEXPECTED_EOF)
         if last_was_negation is not None:
             raise self.error(last_was_negation, E.FLAG_DANGLING_NEGATION)
-        flags.span.end = self.offset
-        return flags
+        return A.Flags(start, self.offset, kinds)
 
     def parse_flag(self) -> str:
         c = self.char()
@@ -918,7 +953,7 @@ class Parser:
         if pattern.startswith("]", i + 1) and i < self.n and pattern[i] not in "\\[]-&~^":
             self.offset = i + 2  # [c] or [^c], the commonest: without the regex
             lit = A.Literal(i, i + 1, A.LIT_VERBATIM, pattern[i])
-            return A.ClassBracketed(Span(o, i + 2), negated, lit)
+            return A.ClassBracketed(o, i + 2, negated, lit)
         if _FAST_NEST and pattern.startswith("]", i + 3) and pattern.startswith("-", i + 1):
             c, d = pattern[i], pattern[i + 2]
             if c.isalnum() and d.isalnum() and c <= d:  # [a-z] or [^a-z], as below
@@ -926,7 +961,7 @@ class Parser:
                 lo = A.Literal(i, i + 1, A.LIT_VERBATIM, c)
                 hi = A.Literal(i + 2, i + 3, A.LIT_VERBATIM, d)
                 rng = A.ClassSetRange(Span(i, i + 3), lo, hi)
-                return A.ClassBracketed(Span(o, i + 4), negated, rng)
+                return A.ClassBracketed(o, i + 4, negated, rng)
         m = _SIMPLE_CLASS.match(pattern, o)
         if m is None:
             return None
@@ -952,7 +987,7 @@ class Parser:
             kind = A.ClassSetUnion(Span(m.start(2), end))
             kind.items = items
         self.offset = m.end()
-        return A.ClassBracketed(Span(o, m.end()), m.group(1) == "^", kind)
+        return A.ClassBracketed(o, m.end(), m.group(1) == "^", kind)
 
     def parse_set_class_range(self) -> A.ClassSetItem:
         prim1 = self.parse_set_class_item()
@@ -1008,7 +1043,7 @@ class Parser:
             if not self.bump_and_bump_space():
                 raise self.error(Span(start, self.offset), E.CLASS_UNCLOSED)
         empty_union = A.ClassSetUnion(Span(union.span.start, union.span.start))
-        cset = A.ClassBracketed(Span(start, self.offset), negated, empty_union)
+        cset = A.ClassBracketed(start, self.offset, negated, empty_union)
         return cset, union
 
     def push_class_open(self, parent_union: A.ClassSetUnion) -> A.ClassSetUnion:
@@ -1025,7 +1060,7 @@ class Parser:
         assert state.set is not None and state.union is not None
         self.bump()
         cset = state.set
-        cset.span.end = self.offset
+        cset.end = self.offset
         cset.kind = prevset
         if not self.stack_class:
             return cset

@@ -341,6 +341,9 @@ _CHECK_EVERY = 64
 #: Price a word of a list (a concatenation of classes and literals) as the sum of its
 #: items' costs, each class priced once (the tests turn it off to compare).
 _WORD_SUMS = True
+#: ``run`` sums a concatenation's simple items before multiplying by ``unit`` (the
+#: tests turn it off: added item by item, to compare).
+_FAST_SEQ = True
 #: The packed cost of a word: states, bytes and hashed classes on lanes this wide.
 _FIELD_BITS = 256
 _FIELD = (1 << _FIELD_BITS) - 1
@@ -407,6 +410,7 @@ class _Sim:
         unit, cap, rev = self.unit, self.cap, bool(self.reverse)
         records = self.records
         recording = records is not None and not self.exact
+        per_item = not _FAST_SEQ
         tasks: List[Tuple[Any, ...]] = [(_C, root)]
         # The stop is checked every ``_CHECK_EVERY`` steps (totals only grow: a later
         # stop gives the same answer).
@@ -422,23 +426,35 @@ class _Sim:
             if op == _SEQ:
                 subs, i = t[1], t[2]
                 n = len(subs)
+                # Literals, ASCII classes and empties add ``dn`` states and ``dm`` bytes
+                # per NFA replayed, multiplied by ``unit`` (a big integer for two NFAs)
+                # and added to the totals once, before anything reads them.
+                dn = dm = 0
                 while i < n:
                     s = subs[n - 1 - i] if rev else subs[i]
                     i += 1
                     kind = type(s)
                     if kind is H.HLiteral:
                         chars: str = s.chars
-                        k = len(chars) if chars.isascii() else len(chars.encode("utf-8"))
-                        b.n += k * unit
-                    elif kind is H.HClass:
-                        rs: Ranges = s.ranges
-                        if not rs or rs[-1][1] <= 0x7F:
-                            b.n += 2 * unit
-                            b.mem += TRANSITION * len(rs) * unit
-                        else:
-                            self.unicode_class(rs)
+                        dn += len(chars) if chars.isascii() else len(chars.encode("utf-8"))
+                    elif kind is H.HClass and (not (rs := s.ranges) or rs[-1][1] <= 0x7F):
+                        dn += 2
+                        dm += TRANSITION * len(rs)
                     elif kind is H.HEmpty or kind is H.HLook:
-                        b.n += unit
+                        dn += 1
+                    elif kind is H.HConcat and (wc := self.word(s.subs)) is not None:
+                        # (``word`` prices from relative counts: no need to add first)
+                        b.n += wc & _FIELD
+                        b.mem += (wc >> _FIELD_BITS) & _FIELD
+                        self.hashed += wc >> 2 * _FIELD_BITS
+                    elif dn or dm:  # (the item again, with the totals up to date)
+                        b.n += dn * unit
+                        b.mem += dm * unit
+                        dn = dm = 0
+                        i -= 1
+                        continue
+                    elif kind is H.HClass:
+                        self.unicode_class(s.ranges)
                     elif kind is H.HCapture and type(s.sub) in _LEAF:  # (a)
                         sub = s.sub
                         if type(sub) is H.HLiteral and sub.chars.isascii():
@@ -446,10 +462,6 @@ class _Sim:
                         else:
                             b.n += 2 * cap
                             self.leaf(sub)
-                    elif kind is H.HConcat and (wc := self.word(s.subs)) is not None:
-                        b.n += wc & _FIELD
-                        b.mem += (wc >> _FIELD_BITS) & _FIELD
-                        self.hashed += wc >> 2 * _FIELD_BITS
                     elif kind is H.HConcat:  # (a nested concatenation: a word of a list)
                         tasks.append((_SEQ, subs, i))
                         tasks.append((_SEQ, s.subs, 0))
@@ -464,11 +476,22 @@ class _Sim:
                         tasks.append((_SEQ, subs, i))
                         tasks.append((_TIMES, s, k) if k > 1 else (_C, s))
                         break
+                    if per_item and (dn or dm):
+                        b.n += dn * unit
+                        b.mem += dm * unit
+                        dn = dm = 0
                     countdown -= 1
                     if not countdown:
                         countdown = _CHECK_EVERY
+                        if dn or dm:
+                            b.n += dn * unit
+                            b.mem += dm * unit
+                            dn = dm = 0
                         if stop is not None and self.over():
                             return
+                else:
+                    b.n += dn * unit
+                    b.mem += dm * unit
             elif op == _C:
                 h = t[1]
                 if type(h) in _LEAF:

@@ -11,7 +11,7 @@ under the same flags (``'\\\\w' * N`` costs one class, not N).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Set, Tuple, cast
+from typing import Any, Dict, List, Optional, Set, Tuple, Union, cast
 
 from . import ast as A
 from . import charset as C
@@ -71,7 +71,7 @@ def _bytes_negate(rs: Ranges) -> Ranges:
 class Flags:
     """The translator's flags; never changed once made (``with_`` makes new ones)."""
 
-    __slots__ = ("crlf", "dot_nl", "i", "key", "m", "swap_greed", "unicode")
+    __slots__ = ("_next", "crlf", "dot_nl", "i", "key", "m", "swap_greed", "unicode")
 
     def __init__(
         self,
@@ -88,27 +88,34 @@ class Flags:
         self.swap_greed = swap_greed
         self.unicode = unicode
         self.crlf = crlf
-        self.key = (i, m, dot_nl, swap_greed, unicode, crlf)
+        # (an int: the memo keys built from it hash it per primitive)
+        self.key = i | m << 1 | dot_nl << 2 | swap_greed << 3 | unicode << 4 | crlf << 5
+        self._next: Dict[str, Flags] = {}  # ``with_`` by the flags' text
 
-    def with_(self, flags: A.Flags) -> Flags:
+    def with_(self, flags: Union[A.Flags, A.SetFlags]) -> Flags:
         """These flags with the items of ``(?flags)`` applied (remembered: a long
         pattern repeats a few flag groups, ``(?i)a(?-i)b`` a million times)."""
-        key = (self.key, "".join([x.kind for x in flags.items]))
-        got = _WITH.get(key)
+        got = self._next.get(flags.kinds)
         if got is None:
-            got = self._with(flags)
-            if len(_WITH) < _MEMO_MAX:
-                _WITH[key] = got
+            key = (self.key, flags.kinds)
+            got = _WITH.get(key)
+            if got is None:
+                got = self._with(flags)
+                if len(_WITH) < _MEMO_MAX:
+                    _WITH[key] = got
+            if len(self._next) < _MEMO_MAX:
+                self._next[flags.kinds] = got
         return got
 
-    def _with(self, flags: A.Flags) -> Flags:
-        state = dict(zip(("i", "m", "s", "U", "u", "R"), self.key))
+    def _with(self, flags: Union[A.Flags, A.SetFlags]) -> Flags:
+        state = {"i": self.i, "m": self.m, "s": self.dot_nl, "U": self.swap_greed,
+                 "u": self.unicode, "R": self.crlf}  # fmt: skip
         on = True
-        for item in flags.items:
-            if item.kind == A.F_NEGATION:
+        for kind in flags.kinds:
+            if kind == A.F_NEGATION:
                 on = False
-            elif item.kind in state:
-                state[item.kind] = on
+            elif kind in state:
+                state[kind] = on
         return Flags(state["i"], state["m"], state["s"], state["U"], state["u"], state["R"])
 
 
@@ -127,11 +134,14 @@ class _Frame:
 
 _MEMO_MAX = 4096  # distinct primitives remembered per translation
 #: ``Flags.with_``: (flags, the items' kinds) -> the new flags (immutable, so shared).
-_WITH: Dict[Tuple[Tuple[bool, ...], str], Flags] = {}
+_WITH: Dict[Tuple[int, str], Flags] = {}
 #: The fast paths of long word lists: a word (a ``Concat`` of one ``LiteralRun``)
 #: translated without a frame of its own, and a run under ``i`` folded through a table
 #: of its distinct characters (switched off by the tests, to compare).
 _FAST_RUNS = True
+#: ``translate`` does ``leaf``'s work for literals and ``(?flags)`` inline (switched off
+#: by the tests, to compare).
+_FAST_LEAVES = True
 _NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
 _LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
                      A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
@@ -160,14 +170,37 @@ class Translator:
         frames = [top]
         leaf = self.leaf
         fast = _FAST_RUNS
+        inline = _FAST_LEAVES
+        memo = self._memo
+        literal, set_flags, hex_x = A.Literal, A.SetFlags, A.LIT_HEX_FIXED_X
+        bracketed, pattern = A.ClassBracketed, self.pattern
         while True:
             f = frames[-1]
             kids, results = f.children, f.results
             i, n = f.index, len(kids)
+            # (``concat`` drops empties: a concatenation's ``(?flags)`` adds nothing)
+            in_concat = type(f.node) is A.Concat
             while i < n:
                 node = kids[i]
                 i += 1
                 t = type(node)
+                if inline:  # ``leaf`` of the commonest primitives, without its call
+                    if t is literal:
+                        got = memo.get((self.flags.key, node.c, node.kind == hex_x))  # type: ignore[union-attr]
+                        results.append(got if got is not None else leaf(node))
+                        continue
+                    if t is set_flags:
+                        flags = self.flags
+                        nxt = flags._next.get(node.kinds)  # type: ignore[union-attr]
+                        self.flags = nxt if nxt is not None else flags.with_(node)  # type: ignore[arg-type]
+                        if not in_concat:
+                            results.append(HEmpty())
+                        continue
+                    if t is bracketed:
+                        text = pattern[node.start:node.end]  # type: ignore[union-attr]
+                        got = memo.get((self.flags.key, "[", text))
+                        results.append(got if got is not None else leaf(node))
+                        continue
                 if t in _LEAVES:
                     results.append(leaf(node))
                     continue
@@ -188,7 +221,12 @@ class Translator:
                         saved = self.flags
                         if group.flags is not None:
                             self.flags = saved.with_(group.flags)
-                        sub = leaf(group.ast)
+                        sub = None
+                        if inline and type(group.ast) is literal:
+                            lit = group.ast
+                            sub = memo.get((self.flags.key, lit.c, lit.kind == hex_x))
+                        if sub is None:
+                            sub = leaf(group.ast)
                         self.flags = saved
                         if group.capture_index is not None:
                             sub = HCapture(group.capture_index, group.name, sub)
@@ -262,7 +300,7 @@ class Translator:
             u = cast(A.ClassUnicode, node)
             key = (fk, "p", u.negated, u.name, u.one_letter, u.op, u.value)
         elif t is A.ClassBracketed:
-            text = self.pattern[node.span.start:node.span.end]
+            text = self.pattern[node.start:node.end]  # type: ignore[union-attr]
             key = (fk, "[", text)
             got = self._memo.get(key)  # (never holds a class ``_NO_MEMO`` finds)
             if got is not None:
@@ -270,7 +308,7 @@ class Translator:
             if _NO_MEMO.search(text):
                 return cls(self.bracketed(cast(A.ClassBracketed, node)))
         elif t is A.SetFlags:
-            self.flags = self.flags.with_(cast(A.SetFlags, node).flags)
+            self.flags = self.flags.with_(cast(A.SetFlags, node))
             return HEmpty()
         else:
             assert t is A.Empty, node
