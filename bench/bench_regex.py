@@ -150,17 +150,27 @@ def _live_tail(n: int) -> str:
     return (_random_ab(100_001) + "c" + tail)[:max(n, 100_003)]
 
 
-def _branches(k: int, then: str, lo: int = 1, hi: int = 40) -> str:
+def _branches(k: int, then: str, lo: int = 1, hi: int = 40, lead: str = "") -> str:
     """``k`` branches ``(?:a|b{p}|c{q}|dd|ee|kk)`` + ``then`` (``{r}`` filled in) with
-    random counts from ``lo`` to ``hi``, after an exponential prefix that keeps the DFA
-    from holding them."""
+    random counts from ``lo`` to ``hi``, each after ``lead``, after an exponential
+    prefix that keeps the DFA from holding them."""
     import random
 
     r = random.Random(3)
     return "[ab]*a[ab]{200}c|" + "|".join(
-        f"(?:a|b{{{r.randint(lo, hi)}}}|c{{{r.randint(lo, hi)}}}|dd|ee|kk)"
+        f"{lead}(?:a|b{{{r.randint(lo, hi)}}}|c{{{r.randint(lo, hi)}}}|dd|ee|kk)"
         + then.replace("{r}", f"{{{r.randint(lo, hi)}}}")
         for _ in range(k)
+    )
+
+
+def _small_loops(k: int) -> str:
+    """``k`` loops ``(?:a(?:b{p}|c{q})|d)+z`` with random counts from 1 to 60."""
+    import random
+
+    r = random.Random(9)
+    return "|".join(
+        f"(?:a(?:b{{{r.randint(1, 60)}}}|c{{{r.randint(1, 60)}}})|d)+z" for _ in range(k)
     )
 
 
@@ -204,6 +214,11 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: fill(1000) loops + z": (lambda: _branches(1000, "+z"), _a_heavy),
     # loops too wide for a narrow fill group (blocks of 270-410 positions): a wide one
     "bits: 300 wide loops + z": (lambda: _branches(300, "+z", 130, 200), _a_heavy),
+    # the same behind a letter each: the junctions into the loops on 70+ distances
+    "bits: a + fill(1000) loops + z": (lambda: _branches(1000, "+z", lead="a"), _a_heavy),
+    "bits: a + 300 wide loops + z": (lambda: _branches(300, "+z", 130, 200, lead="a"), _a_heavy),
+    "bits: 800 small loops (?:a(?:b{p}|c{q})|d)+z": (
+        lambda: _small_loops(800), lambda n: _random_from("abcdexy", n)),
     "bits: 3,000 chains (?:x?y?){4}z": (
         lambda: "[ab]*a[ab]{200}c" + "(?:(?:x?y?){4}z)" * 3000, _random_ab),
     "bits: 400 loops (?:x[ab]{k})*": (

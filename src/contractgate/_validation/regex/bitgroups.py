@@ -29,6 +29,11 @@ MAX_FILL_BITS = 1 << 24
 #: lowest live member first, as before, cost three operations over the group per
 #: character when many were live: 4 of 28 us on 1 000 live loops.)
 FILL_SINGLE = True
+#: A fill group's subtraction step ``y | (y - (y >> k))`` (two operations over the group
+#: and an OR) is one shift and one multiplication ``(y >> k) * (2 ** (k + 1) - 1)`` when
+#: the factor is one digit of a Python int (a wider factor costs a pass per digit): the
+#: guard bits are more than ``k`` apart, so the products' runs do not meet.
+FILL_MULTIPLY = True
 #: Translations of one large biclique applied together (``families``) from this many on,
 #: when they lie close together: a family costs a few operations over its whole span,
 #: so members more than ``FAMILY_STRIDE`` times their own width apart on average (four
@@ -133,7 +138,7 @@ Chunk = Tuple[
     int, int, List[Tuple[int, int]], List[LoneMasks], List[FillMasks], List[SpreadMasks]
 ]
 #: (members, base (their lowest position, or 0: no shift), segment masks ``(shift,
-#: mask)``, the subtraction step ``(-k, 0)`` first if any): see ``fill_groups``.
+#: mask)``, the subtraction step ``(-k, factor or 0)`` first if any): see ``fill_groups``.
 Fill = Tuple[List[Lone], int, List[Tuple[int, int]]]
 
 
@@ -202,11 +207,19 @@ def fill_groups(
         budget -= cost
         steps = [
             (sh, runs([(lo - base, hi + 1 - sh - base) for lo, hi, _, _ in members]))
-            if sh > 0 else (sh, 0)
+            if sh > 0 else (sh, _run_factor(-sh))
             for sh in shifts
         ]
         fills.append((members, base, steps))
     return fills, rest
+
+
+def _run_factor(k: int) -> int:
+    """The factor ``2 ** (k + 1) - 1`` of a subtraction step as a multiplication
+    (``FILL_MULTIPLY``), or 0 (subtract) when it is wider than one digit."""
+    if FILL_MULTIPLY and k + 1 <= sys.int_info.bits_per_digit:
+        return (1 << (k + 1)) - 1
+    return 0
 
 
 def share_carries(

@@ -89,6 +89,15 @@ MAX_LONE_BITS = 1 << 26
 #: a distance with at most ``SPARSE_SOURCES`` sources is tested like lone bicliques.
 DISTANCES = 16
 SPARSE_SOURCES = 16
+#: With more distances of two sources or more than ``DISTANCES`` (the junctions into
+#: 1 000 distinct loops ``a(?:a|b{p}|c{q}|dd|ee|kk)+z``: 73 distance groups, most of
+#: 50-95 sources, three operations over 50 000 positions each, 118 us per character), every
+#: distance with fewer sources than the positions over ``SPARSE_DENSITY`` is tested like
+#: lone bicliques too, whatever its rank (18 us per character there).
+SPARSE_ALL = True
+SPARSE_DENSITY = 128
+#: Small loop-like bicliques on many distances are kept whole (``_small_loops``).
+SMALL_LOOPS = True
 #: Live members of a lone group without ``Windows`` (past their memory budget) taken one
 #: by one before the rest are gathered at once (``gather``).  A group with windows takes
 #: its live members one by one while they are at most its windows over ``WINDOW`` (a
@@ -103,6 +112,27 @@ OP_WORK = 0.2
 POSITION_WORK = 1 / 50_000
 #: The kinds of a chunk's tests, in the order of its lists (``bitgroups.Chunk``).
 _BICLIQUE, _LONE, _FILL, _SPREAD = range(4)
+
+
+def _small_loops(bicliques: List[Tuple[Entries, Entries]]) -> Set[int]:
+    """The small loop-like bicliques (two edges or more, firsts within the block of
+    their positions: ``bitgroups.fill_groups``), when their edges fall on more than
+    ``DISTANCES`` distances: kept whole, for fill groups, instead of a mask operation
+    per distance or a look-up per live loop (800 loops ``(?:a(?:b{p}|c{q})|d)+z``)."""
+    found: Set[int] = set()
+    distances: Set[int] = set()
+    for i, (last, first) in enumerate(bicliques):
+        if last.size * first.size > MAX_EXPANDED or last.size * first.size < 2:
+            continue
+        if G.carries(last, first):
+            continue
+        lps = [p for p, _ in last.flat()]
+        fps = [q for q, _ in first.flat()]
+        hi = max(lps)
+        if max(fps) <= hi + 1 and hi + 2 - min(min(lps), min(fps)) <= G.MAX_FILL_WIDTH:
+            found.add(i)
+            distances.update(q - p for p in lps for q in fps)
+    return found if len(distances) > DISTANCES else set()
 
 
 class _Table:
@@ -182,10 +212,11 @@ class BitNFA(Rebuildable):
             ones.extend(range(lo, hi))
         big: List[Tuple[Entries, Entries]] = []
         carry: List[Tuple[Entries, Entries]] = []
-        for last, first in b.bicliques:
+        kept = _small_loops(b.bicliques) if SMALL_LOOPS else set()
+        for i, (last, first) in enumerate(b.bicliques):
             if G.carries(last, first):
                 carry.append((last, first))
-            elif last.size * first.size <= MAX_EXPANDED:
+            elif last.size * first.size <= MAX_EXPANDED and i not in kept:
                 for p, c1 in last.flat():
                     for q, c2 in first.flat():
                         edges.setdefault(c1 | c2, {}).setdefault(q - p, []).append(p)
@@ -292,13 +323,21 @@ class BitNFA(Rebuildable):
         # sources (the loop-backs of 400 distinct ``(?:x[ab]{k})*``) are tested like lone
         # bicliques: grouped, a carry per group and a step per live source, instead of
         # three operations over every position per distance.
+        # Many such distances, each with few sources for the width: all of them too
+        # (``SPARSE_ALL``).
+        ranked = [
+            (d, set(ps)) for d, ps in sorted(by_delta.items(), key=lambda item: -len(item[1]))
+        ]
+        crowded = SPARSE_ALL and sum(1 for _, distinct in ranked if len(distinct) > 1) > DISTANCES
         sparse: Dict[int, List[int]] = {}
-        for rank, (d, ps) in enumerate(sorted(by_delta.items(), key=lambda item: -len(item[1]))):
-            distinct = set(ps)
+        for rank, (d, distinct) in enumerate(ranked):
+            ps = list(distinct)
             full = len(distinct) == (m - d if d >= 0 else m + d)
             if full:
                 groups.append((d, -1, 0))
-            elif rank >= DISTANCES and len(distinct) <= SPARSE_SOURCES:
+            elif (rank >= DISTANCES and len(distinct) <= SPARSE_SOURCES) or (
+                crowded and len(distinct) * SPARSE_DENSITY < m
+            ):
                 for p in distinct:
                     sparse.setdefault(p, []).append(p + d)
             elif ps:
@@ -531,7 +570,9 @@ class BitNFA(Rebuildable):
                                 for sh, seg in steps:
                                     if sh > 0:
                                         y |= (y >> sh) & seg
-                                    else:  # the -sh positions under each live guard
+                                    elif seg:  # the -sh positions under each live guard
+                                        y = (y >> -sh) * seg
+                                    else:
                                         y |= y - (y >> -sh)
                                 acc = y & fmr
                                 ops += 3 * len(steps)
