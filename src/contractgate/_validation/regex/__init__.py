@@ -255,7 +255,12 @@ def compile_pattern(pattern: str) -> CompiledRegex:
     with gc_paused(pattern):
         ast = parse(pattern)
         hir = translate(pattern, ast)
+        # Freed while the collector is paused: alive when it resumes (the AST always,
+        # the HIR in the size-limit error's traceback), their millions of objects would
+        # be scanned by its next pass (a quarter of a 1 MiB ``(a)…``'s compile).
+        del ast
         if exceeds_limit(hir, bound_first=len(pattern) < _LONG_PATTERN):
+            del hir
             raise size_limit_error(pattern)
         compiled = CompiledRegex(pattern, hir)
     with _cache_lock:

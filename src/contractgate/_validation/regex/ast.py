@@ -114,10 +114,9 @@ class FlagsItem:
         self.kind = kind
 
 
-class Flags(Offsets):
-    """``(?flags)``'s flags as their text (``"i-s"``): the items are its characters, one
-    per offset from ``start`` (no whitespace is allowed between them), so a megabyte of
-    ``(?i)…(?-i)`` keeps one node per group instead of an item and a span per flag."""
+class _FlagText(Offsets):
+    """A node that keeps flags as their text (``"i-s"``): a megabyte of ``(?i)…(?-i)``
+    keeps one node per group instead of an item and a span per flag."""
 
     __slots__ = ("kinds",)
 
@@ -125,6 +124,13 @@ class Flags(Offsets):
         self.start = start
         self.end = end
         self.kinds = kinds
+
+
+class Flags(_FlagText):
+    """``(?flags)``'s flags: the items are the text's characters, one per offset from
+    ``start`` (no whitespace is allowed between them)."""
+
+    __slots__ = ()
 
     @property
     def items(self) -> List[FlagsItem]:
@@ -139,16 +145,11 @@ class Flags(Offsets):
         return not 0 <= self.kinds.find(F_NEGATION) < i
 
 
-class SetFlags(Offsets):
+class SetFlags(_FlagText):
     """``(?flags)`` in the middle of a concatenation. Its ``Flags`` node (the text
     just before the closing ``)``) is made when asked: only the flags' text is kept."""
 
-    __slots__ = ("kinds",)
-
-    def __init__(self, start: int, end: int, kinds: str) -> None:
-        self.start = start
-        self.end = end
-        self.kinds = kinds
+    __slots__ = ()
 
     @property
     def flags(self) -> Flags:

@@ -409,37 +409,52 @@ def repetition(
     return HRepetition(rmin, rmax, greedy, sub)
 
 
+#: ``concat`` keeps a literal that merges with no other as it is (a shared node stays
+#: shared: ``(?i)a(?-i)b`` repeated makes no copy of ``b`` each time); the tests turn it
+#: off to compare.
+_LONE_LITERALS = True
+
+
 def concat(subs: List[Hir]) -> Hir:
     """``Hir::concat``: nested concatenations flattened, empties dropped, adjacent
     literals merged."""
     new: List[Hir] = []
     lit: List[str] = []
+    first: Hir = _NO_LITERAL  # the literal ``lit`` starts with
+    lone = _LONE_LITERALS
     for s in subs:
         t = type(s)
         if t is HConcat:
             for h in s.subs:  # type: ignore[attr-defined]
                 u = type(h)
                 if u is HLiteral:
+                    if not lit:
+                        first = h
                     lit.append(h.chars)
                 elif u is not HEmpty:
                     if lit:
-                        new.append(HLiteral("".join(lit)))
+                        new.append(first if lone and len(lit) == 1 else HLiteral("".join(lit)))
                         lit = []
                     new.append(h)
         elif t is HLiteral:
+            if not lit:
+                first = s
             lit.append(s.chars)  # type: ignore[attr-defined]
         elif t is not HEmpty:
             if lit:
-                new.append(HLiteral("".join(lit)))
+                new.append(first if lone and len(lit) == 1 else HLiteral("".join(lit)))
                 lit = []
             new.append(s)
     if lit:
-        new.append(HLiteral("".join(lit)))
+        new.append(first if lone and len(lit) == 1 else HLiteral("".join(lit)))
     if not new:
         return HEmpty()
     if len(new) == 1:
         return new[0]
     return HConcat(new)
+
+
+_NO_LITERAL = HLiteral("")
 
 
 def alternation(subs: List[Hir]) -> Hir:

@@ -68,6 +68,12 @@ _WORD_BOUNDARIES = {
 #: compare with the methods they stand for.
 _FAST_STEPS = True
 _FAST_NEST = True  # ``[a-z]`` without the regex; ``R([k])`` seen as shallow
+#: ``(c)`` and ``[c]`` of a plain character made by the parse loop itself (the node
+#: ``open_group``/``simple_class`` make, without their call); the tests turn it off.
+_FAST_ITEMS = True
+#: ``parse`` skips the nest limit's walk when the parser's own bound on the depth is
+#: within the limit (the tests turn it off: always walked, to compare).
+_FAST_DEPTH = True
 # What ``_pop_repeatable`` does not give back as it is.
 _NOT_PLAIN_REPEATABLE = (A.LiteralRun, A.Empty, A.SetFlags)
 
@@ -200,6 +206,11 @@ class Parser:
         self.stack_group: List[_GroupState] = []
         self.stack_class: List[_ClassState] = []
         self.ignore_whitespace = False
+        # For the nest limit's bound: the deepest group stack, and whether a node nests
+        # deeper than the stack tells (a repetition of a repetition, or a bracketed
+        # class the steps parsed: set operations and nested classes)
+        self.deepest = 0
+        self.unbounded = False
 
     # -- low level ---------------------------------------------------------
 
@@ -275,8 +286,19 @@ class Parser:
 
     def parse(self) -> A.Ast:
         ast = self.parse_items()
-        check_nest_limit(self, ast)
+        # Below the top, each entry of the group stack adds at most a repetition, a
+        # group, an alternation and a concatenation to a path; the top adds an
+        # alternation, a concatenation, and a repeated class of two levels.
+        if not _FAST_DEPTH or self.unbounded or 5 + 4 * self.deepest > NEST_LIMIT:
+            check_nest_limit(self, ast)
         return ast
+
+    def push_state(self, state: _GroupState) -> None:
+        """Onto the group stack, minding its deepest."""
+        stack = self.stack_group
+        stack.append(state)
+        if len(stack) > self.deepest:
+            self.deepest = len(stack)
 
     def parse_items(self) -> A.Ast:
         """``parse_with_comments`` up to the nest limit check."""
@@ -298,6 +320,10 @@ class Parser:
             "$": self.push_primitive,
         }
         flag_group, flag_texts = _FLAG_GROUP.match, _FLAG_TEXTS
+        items, verbatim = _FAST_ITEMS, A.LIT_VERBATIM
+        # (the hot loop's names as locals: a global and an attribute each, saved per item)
+        literal, group_t, bracketed, set_flags = A.Literal, A.Group, A.ClassBracketed, A.SetFlags
+        not_plain, fast_steps = _NOT_PLAIN, _FAST_STEPS
         concat = A.Concat(self.span(), [])
         while True:
             if self.ignore_whitespace:
@@ -308,14 +334,38 @@ class Parser:
             c = pattern[offset]
             step = table.get(c)
             if step is not None:
-                if _FAST_STEPS:
+                if fast_steps:
                     # The commonest steps without the method calls (what they do, inline).
                     asts = concat.asts
-                    if c == ".":
+                    if c == "(" and not self.ignore_whitespace:  # (the commonest first)
+                        if _FAST_FLAGS and pattern.startswith("?", offset + 1):
+                            # ``(?flags)`` of a flag text seen before (``open_group``'s)
+                            m = flag_group(pattern, offset)
+                            if m is not None:
+                                text, delim = m.groups()
+                                if delim == ")" and text and flag_texts.get(text):
+                                    self.offset = end = offset + 3 + len(text)
+                                    asts.append(set_flags(offset, end, text))
+                                    continue
+                        elif (
+                            items and pattern.startswith(")", offset + 2)
+                            and pattern[offset + 1] not in not_plain
+                            and self.capture_index < 0xFFFFFFFF
+                        ):  # ``(c)``: open_group's node
+                            self.capture_index = index = self.capture_index + 1
+                            self.offset = offset + 3
+                            lit = literal(offset + 1, offset + 2, verbatim, pattern[offset + 1])
+                            asts.append(group_t(offset, offset + 3, index, None, None, lit))
+                            continue
+                        opened = self.open_group(concat, offset)
+                        if opened is not None:
+                            concat = opened
+                            continue
+                    elif c == ".":
                         self.offset = offset + 1
                         asts.append(A.Dot(offset, offset + 1))
                         continue
-                    if c in "?*+{":  # parse_(un)counted_repetition of a plain item
+                    elif c in "?*+{":  # parse_(un)counted_repetition of a plain item
                         if asts and type(asts[-1]) not in _NOT_PLAIN_REPEATABLE:
                             if c != "{":
                                 end = offset + 1
@@ -330,6 +380,8 @@ class Parser:
                                 end, rmin, rmax, greedy = _plain_count(pattern, offset)
                             if end >= 0:  # (else the step decides)
                                 ast = asts[-1]
+                                if type(ast) is A.Repetition:
+                                    self.unbounded = True
                                 self.offset = end
                                 asts[-1] = A.Repetition(
                                     ast.start if isinstance(ast, A.Offsets) else ast.span.start,
@@ -346,21 +398,16 @@ class Parser:
                             self.offset = offset + 2
                             asts.append(A.Literal(offset, offset + 2, A.LIT_META, e))
                             continue
-                    elif c == "(" and not self.ignore_whitespace:
-                        if _FAST_FLAGS and pattern.startswith("?", offset + 1):
-                            # ``(?flags)`` of a flag text seen before (``open_group``'s)
-                            m = flag_group(pattern, offset)
-                            if m is not None:
-                                text, delim = m.groups()
-                                if delim == ")" and text and flag_texts.get(text):
-                                    self.offset = end = offset + 3 + len(text)
-                                    asts.append(A.SetFlags(offset, end, text))
-                                    continue
-                        opened = self.open_group(concat, offset)
-                        if opened is not None:
-                            concat = opened
-                            continue
                     elif c == "[":
+                        if (
+                            items and pattern.startswith("]", offset + 2)
+                            and pattern[offset + 1] not in "\\[]-&~^"
+                            and not self.ignore_whitespace
+                        ):  # ``[c]``: simple_class's node
+                            self.offset = offset + 3
+                            lit = literal(offset + 1, offset + 2, verbatim, pattern[offset + 1])
+                            asts.append(bracketed(offset, offset + 3, False, lit))
+                            continue
                         short = self.simple_class()
                         if short is not None:
                             asts.append(short)
@@ -392,10 +439,10 @@ class Parser:
                             span.start = span.end = self.offset = offset + 1
                             continue
                 concat = step(concat)
-            elif offset + 1 < n and pattern[offset + 1] in _NOT_PLAIN:
+            elif offset + 1 < n and pattern[offset + 1] in not_plain:
                 # One plain character (what parse_primitive makes of it).
                 self.offset = offset + 1
-                concat.asts.append(A.Literal(offset, offset + 1, A.LIT_VERBATIM, c))
+                concat.asts.append(literal(offset, offset + 1, verbatim, c))
             else:
                 m = plain[self.ignore_whitespace].match(pattern, offset, n)
                 assert m is not None  # (c is plain: not syntax, not x-mode whitespace)
@@ -434,7 +481,7 @@ class Parser:
             alt.asts.append(ast)
         else:
             alt = A.Alternation(Span(concat.span.start, offset), [ast])
-            stack.append(_GroupState(None, None, False, alt))
+            self.push_state(_GroupState(None, None, False, alt))
         self.offset = offset + 1
         return A.Concat(Span(offset + 1, offset + 1), [])
 
@@ -444,7 +491,7 @@ class Parser:
             # A plain capturing group: what the steps below make of it, in one go.
             span = Span(o, o + 1)
             group = A.Group(o, o + 1, self.next_capture_index(span), None, None, _PENDING)
-            self.stack_group.append(_GroupState(concat, group, False, None))
+            self.push_state(_GroupState(concat, group, False, None))
             self.offset = o + 1
             return A.Concat(Span(o + 1, o + 1), [])
         parsed = self.parse_group()
@@ -460,7 +507,7 @@ class Parser:
             st = parsed.flags.flag_state(A.F_X)
             if st is not None:
                 new = st
-        self.stack_group.append(_GroupState(concat, parsed, old, None))
+        self.push_state(_GroupState(concat, parsed, old, None))
         self.ignore_whitespace = new
         return A.Concat(self.span(), [])
 
@@ -480,7 +527,7 @@ class Parser:
                 concat.asts.append(A.Group(o, o + 3, self.capture_index, None, None, lit))
                 return concat
             group = A.Group(o, o + 1, self.capture_index, None, None, _PENDING)
-            self.stack_group.append(_GroupState(concat, group, False, None))
+            self.push_state(_GroupState(concat, group, False, None))
             self.offset = o + 1
             return A.Concat(Span(o + 1, o + 1), [])
         m = _FLAG_GROUP.match(pattern, o)
@@ -499,7 +546,7 @@ class Parser:
             concat.asts.append(A.SetFlags(o, end, text))
             return concat
         group = A.Group(o, o + 1, None, None, A.Flags(o + 2, end - 1, text), _PENDING)
-        self.stack_group.append(_GroupState(concat, group, False, None))
+        self.push_state(_GroupState(concat, group, False, None))
         return A.Concat(Span(end, end), [])
 
     def pop_group(self, group_concat: A.Concat) -> A.Concat:
@@ -672,6 +719,8 @@ class Parser:
     ) -> A.Concat:
         op_start = self.offset
         ast = self._pop_repeatable(concat)
+        if type(ast) is A.Repetition:
+            self.unbounded = True
         end = op_start + 1
         greedy = not self.pattern.startswith("?", end)
         if not greedy:
@@ -685,6 +734,8 @@ class Parser:
     def parse_counted_repetition(self, concat: A.Concat) -> A.Concat:
         start = self.offset
         ast = self._pop_repeatable(concat)
+        if type(ast) is A.Repetition:
+            self.unbounded = True
         if not self.bump_and_bump_space():
             raise self.error(Span(start, self.offset), E.REPETITION_COUNT_UNCLOSED)
         # A decimal error is only raised once the end of the pattern is ruled out.
@@ -910,6 +961,7 @@ class Parser:
         short = self.simple_class()
         if short is not None:
             return short
+        self.unbounded = True
         union = A.ClassSetUnion(self.span())
         while True:
             self.bump_space()

@@ -35,6 +35,9 @@ _FAST_RUNS = True
 #: Lay out a concatenation of classes and literals without a walk of its own (the tests
 #: turn it off to compare).
 _FLAT_CONCATS = True
+#: ``_ids_back`` gives an item the same node as the item before it got (``(?:ab){50}``
+#: repeated shares one node) without laying it out again (the tests turn it off).
+_SAME_ITEMS = True
 
 #: (first state, end, entry, continuation) of a compiled copy, for ``Graph.clones``.
 Copy = Tuple[int, int, int, int]
@@ -71,6 +74,7 @@ class Graph:
         #: out (``x{0}``): if not, they are ``hir.look_set`` of what was compiled.
         self.looks: Dict[str, None] = {}
         self.dropped = False
+        self._last_ids: Tuple[Optional[H.Hir], Optional[List[int]]] = (None, None)
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -262,7 +266,17 @@ class Graph:
     def _ids_back(self, s: H.Hir) -> Optional[List[int]]:
         """The class indexes of a class, a literal or ``x{n}`` of one, last first (asked
         in the walk's order: a literal's characters back to front, ``x{n}``'s body front
-        to back); None for anything else (the walk lays it out)."""
+        to back); None for anything else (the walk lays it out).  The same node again
+        asks for no class it has not asked for: the answer is the one before (a list
+        the callers only read)."""
+        last, ids = self._last_ids
+        if last is s and _SAME_ITEMS:
+            return ids
+        ids = self._new_ids_back(s)
+        self._last_ids = (s, ids)
+        return ids
+
+    def _new_ids_back(self, s: H.Hir) -> Optional[List[int]]:
         t = type(s)
         if t is H.HClass:
             return [self.class_id(s.ranges)]  # type: ignore[attr-defined]

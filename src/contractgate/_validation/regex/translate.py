@@ -142,6 +142,14 @@ _FAST_RUNS = True
 #: ``translate`` does ``leaf``'s work for literals and ``(?flags)`` inline (switched off
 #: by the tests, to compare).
 _FAST_LEAVES = True
+#: Equal runs of literals outside ``i`` share one ``HLiteral`` (so equal repetitions of
+#: them share theirs: ``(?:ab){50}`` repeated is one node); the tests turn it off.
+_SHARED_RUNS = True
+#: ... and a capture of a literal (``(c)``) translated inline too (the tests turn it off).
+_FAST_CAPTURES = True
+#: ... and ``[c]`` (a verbatim character, not negated) remembered by its character: its
+#: HIR depends on nothing else (the tests turn it off: by its text, to compare).
+_FAST_CLASSES = True
 _NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
 _LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
                      A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
@@ -159,6 +167,7 @@ class Translator:
         self._fold_lit: Tuple[Set[str], Set[str]] = (set(), set())
         self._lens: Dict[int, Tuple[Hir, Optional[int]]] = {}
         self._reps: Dict[Tuple[int, int, Optional[int], bool], Tuple[Hir, Hir]] = {}
+        self._runs: Dict[str, Hir] = {}  # a run's text: its HLiteral (outside ``i``)
 
     def error(self, span: Span, message: str) -> RegexCompileError:
         return E.parse_error(self.pattern, message, span)
@@ -174,6 +183,8 @@ class Translator:
         memo = self._memo
         literal, set_flags, hex_x = A.Literal, A.SetFlags, A.LIT_HEX_FIXED_X
         bracketed, pattern = A.ClassBracketed, self.pattern
+        group_t, captures = A.Group, _FAST_CAPTURES
+        classes, verbatim = _FAST_CLASSES, A.LIT_VERBATIM
         while True:
             f = frames[-1]
             kids, results = f.children, f.results
@@ -197,10 +208,30 @@ class Translator:
                             results.append(HEmpty())
                         continue
                     if t is bracketed:
+                        k = node.kind  # type: ignore[union-attr]
+                        negated = node.negated  # type: ignore[union-attr]
+                        if classes and type(k) is literal and k.kind == verbatim and not negated:
+                            # ``[c]``: keyed by its character, not a slice of its text
+                            key: Tuple[Any, ...] = (self.flags.key, "]", k.c)
+                            got = memo.get(key)
+                            if got is None:
+                                got = leaf(node)
+                                if len(memo) < _MEMO_MAX:
+                                    memo[key] = got
+                            results.append(got)
+                            continue
                         text = pattern[node.start:node.end]  # type: ignore[union-attr]
                         got = memo.get((self.flags.key, "[", text))
                         results.append(got if got is not None else leaf(node))
                         continue
+                    if t is group_t and captures and node.capture_index is not None:  # type: ignore[union-attr]
+                        lit = node.ast  # type: ignore[union-attr]
+                        if type(lit) is literal:  # ``(c)``: a capture of a literal
+                            got = memo.get((self.flags.key, lit.c, lit.kind == hex_x))
+                            if got is None:
+                                got = leaf(lit)
+                            results.append(HCapture(node.capture_index, node.name, got))  # type: ignore[union-attr]
+                            continue
                 if t in _LEAVES:
                     results.append(leaf(node))
                     continue
@@ -347,7 +378,14 @@ class Translator:
         """A run of verbatim literals: what their ``Concat`` would translate to."""
         text = run.text
         if not self.flags.i:
-            return HLiteral(text)
+            if not _SHARED_RUNS:
+                return HLiteral(text)
+            got = self._runs.get(text)
+            if got is None:
+                got = HLiteral(text)
+                if len(self._runs) < _MEMO_MAX:
+                    self._runs[text] = got
+            return got
         if _FAST_RUNS:
             got = self._fold_run(text)
             if got is not None:
