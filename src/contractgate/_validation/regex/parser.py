@@ -1019,6 +1019,11 @@ class Parser:
             return None
         i, end = m.span(2)
         items: List[A.ClassSetItem] = []
+        body = m.group(2)
+        if "-" not in body:  # characters only: what the loop below makes, in one pass
+            verbatim, literal = A.LIT_VERBATIM, A.Literal
+            items = [literal(k, k + 1, verbatim, c) for k, c in enumerate(body, i)]
+            i = end
         while i < end:
             c = pattern[i]
             if i + 1 < end and pattern[i + 1] == "-":
