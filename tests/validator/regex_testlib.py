@@ -18,7 +18,9 @@ from contractgate._validation.regex import (
 from contractgate._validation.regex import hir as H
 from contractgate._validation.regex import parser as P
 from contractgate._validation.regex import safety as S
+from contractgate._validation.regex import size as Z
 from contractgate._validation.regex import thompson as TH
+from contractgate._validation.regex.bitnfa import BitNFA
 from contractgate._validation.regex.charset import Ranges
 from contractgate._validation.regex.nfa import NFA
 
@@ -168,3 +170,38 @@ def compiled_outcome(pattern: str, subjects: Sequence[str]) -> object:
     except RegexCompileError as err:
         return ("error", str(err))
     return m.engine, m.hir.key(), [m.is_match(s) for s in subjects]
+
+
+def size_replays(h: H.Hir, by_id: bool = True) -> object:
+    """Every kind of size replay of ``h``: totals, records (by node, or only their
+    values to compare two trees) and the decision."""
+    out = []
+    for reverse, exact, bound, stop in [
+        (None, False, False, None), (None, False, True, None), (False, True, False, None),
+        (True, True, False, None), (None, False, False, Z.SIZE_LIMIT),
+        (False, True, False, Z.SIZE_LIMIT), (True, False, False, 1 << 20),
+    ]:  # fmt: skip
+        records: Z.Records = {}
+        got = Z._simulate(h, reverse, exact, bound, stop, records)
+        if by_id:
+            out.append((got, sorted((k, v[1:]) for k, v in records.items())))
+        else:
+            out.append((got, sorted(v[1:] for v in records.values())))
+    out.append(Z.exceeds_limit(h, False))
+    return out
+
+
+def bit_engines(
+    monkeypatch: Any, pattern: str, module: Any, flag: str, tables: bool = False
+) -> Tuple[BitNFA, BitNFA]:
+    """The bit-parallel engine of ``pattern`` built with ``module.flag`` off, then on;
+    with ``tables``, the first context's masks too, while the flag holds (they are
+    built when first asked)."""
+    m = compile_pattern(pattern)
+    out = []
+    for on in (False, True):
+        monkeypatch.setattr(module, flag, on)
+        out.append(BitNFA(m.hir))
+        if tables:
+            out[-1]._table(0)
+    return out[0], out[1]

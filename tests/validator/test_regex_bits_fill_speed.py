@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 import sys
-from typing import Tuple
 
 import pytest
+from regex_testlib import bit_engines
 from test_regex_bits_fuzz import pattern, subject
 
 from contractgate._validation.regex import RegexCompileError, compile_pattern
@@ -41,17 +41,8 @@ def _branches_plus_z(k: int) -> str:
     )
 
 
-def _engines(monkeypatch: pytest.MonkeyPatch, p: str) -> Tuple[BitNFA, BitNFA]:
-    m = compile_pattern(p)
-    out = []
-    for multiply in (False, True):
-        monkeypatch.setattr(_bitgroups, "FILL_MULTIPLY", multiply)
-        out.append(BitNFA(m.hir))
-    return out[0], out[1]
-
-
 def test_the_loops_use_the_product(monkeypatch: pytest.MonkeyPatch) -> None:
-    old, new = _engines(monkeypatch, _branches_plus_z(200))
+    old, new = bit_engines(monkeypatch, _branches_plus_z(200), _bitgroups, "FILL_MULTIPLY")
     ((_, _, old_steps),) = old._fills
     ((_, _, new_steps),) = new._fills
     assert old_steps[0][0] < 0 and old_steps[0][1] == 0
@@ -70,7 +61,7 @@ def test_the_product_answers_as_the_subtraction(monkeypatch: pytest.MonkeyPatch)
     for _ in range(120):
         p, samplers = pattern(r)
         try:
-            old, new = _engines(monkeypatch, p)
+            old, new = bit_engines(monkeypatch, p, _bitgroups, "FILL_MULTIPLY")
         except (RegexCompileError, Unavailable):
             continue
         products += any(sh < 0 and seg for _, _, steps in new._fills for sh, seg in steps)

@@ -11,6 +11,7 @@ import random
 from typing import List, Tuple
 
 import pytest
+from regex_testlib import bit_engines
 from test_regex_bits_fuzz import pattern, subject
 
 from contractgate._validation.regex import RegexCompileError, compile_pattern
@@ -71,16 +72,6 @@ def test_runs_added_into_answer_as_the_borrows(monkeypatch: pytest.MonkeyPatch) 
     assert carried >= 20 and direct >= 5, (carried, direct)
 
 
-def _wide(monkeypatch: pytest.MonkeyPatch, p: str) -> Tuple[BitNFA, BitNFA]:
-    m = compile_pattern(p)
-    out = []
-    for on in (False, True):
-        monkeypatch.setattr(_bitgroups, "CARRY_RUNS", on)
-        out.append(BitNFA(m.hir))
-        out[-1]._table(0)
-    return out[0], out[1]
-
-
 def test_wide_loops_add_into_their_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # 60 loops 130-200 wide (over CARRY_BITS positions): the fill group's subtraction
     # step, and without wide fill groups the down chains, carried
@@ -92,7 +83,7 @@ def test_wide_loops_add_into_their_runs(monkeypatch: pytest.MonkeyPatch) -> None
     for wide_fills in (True, False):
         if not wide_fills:
             monkeypatch.setattr(_bitgroups, "MAX_WIDE_FILL_WIDTH", _bitgroups.MAX_FILL_WIDTH)
-        old, new = _wide(monkeypatch, p)
+        old, new = bit_engines(monkeypatch, p, _bitgroups, "CARRY_RUNS", tables=True)
         assert _carried(old) == 0 and _carried(new) > 0
         rs = random.Random(4)
         for _ in range(40):

@@ -23,7 +23,7 @@ import random
 from typing import Iterator, List, Optional, Tuple
 
 import pytest
-from regex_testlib import compiled_outcome, parsed, translated
+from regex_testlib import compiled_outcome, parsed, size_replays, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import ast as A
@@ -215,21 +215,7 @@ def test_summed_sequences_replay_alike(monkeypatch: pytest.MonkeyPatch) -> None:
             hirs.append(TR.translate(p, P.parse(p)))
         except RegexCompileError:
             continue
-
-    def replays(h: object) -> object:
-        out = []
-        for reverse, exact, bound, stop in [
-            (None, False, False, None), (None, False, True, None), (False, True, False, None),
-            (True, True, False, None), (None, False, False, Z.SIZE_LIMIT),
-            (False, True, False, Z.SIZE_LIMIT), (True, False, False, 1 << 20),
-        ]:  # fmt: skip
-            records: Z.Records = {}
-            got = Z._simulate(h, reverse, exact, bound, stop, records)  # type: ignore[arg-type]
-            out.append((got, sorted((k, v[1:]) for k, v in records.items())))
-        out.append(Z.exceeds_limit(h, False))  # type: ignore[arg-type]
-        return out
-
-    fast = [replays(h) for h in hirs]
+    fast = [size_replays(h) for h in hirs]
     monkeypatch.setattr(Z, "_FAST_SEQ", False)
     for h, got in zip(hirs, fast):
-        assert got == replays(h)
+        assert got == size_replays(h)

@@ -25,7 +25,7 @@ import random
 from typing import Iterator, List
 
 import pytest
-from regex_testlib import analysis_key, compiled_outcome, nfa_key, parsed, translated
+from regex_testlib import analysis_key, compiled_outcome, nfa_key, parsed, size_replays, translated
 
 from contractgate._validation import regex as R
 from contractgate._validation.regex import hir as H
@@ -156,31 +156,12 @@ def _size_patterns() -> Iterator[str]:
     yield "(é)" * 20000 + "(a)" * 100000
 
 
-def _replays(h: H.Hir, by_id: bool = True) -> object:
-    """Every kind of size replay of ``h``: totals, records (by node, or only their
-    values to compare two trees) and the decision."""
-    out = []
-    for reverse, exact, bound, stop in [
-        (None, False, False, None), (None, False, True, None), (False, True, False, None),
-        (True, True, False, None), (None, False, False, Z.SIZE_LIMIT),
-        (False, True, False, Z.SIZE_LIMIT), (True, False, False, 1 << 20),
-    ]:  # fmt: skip
-        records: Z.Records = {}
-        got = Z._simulate(h, reverse, exact, bound, stop, records)
-        if by_id:
-            out.append((got, sorted((k, v[1:]) for k, v in records.items())))
-        else:
-            out.append((got, sorted(v[1:] for v in records.values())))
-    out.append(Z.exceeds_limit(h, False))
-    return out
-
-
 def test_summed_captures_replay_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     hirs = _hirs(list(_size_patterns()))
-    fast = [_replays(h) for h in hirs]
+    fast = [size_replays(h) for h in hirs]
     monkeypatch.setattr(Z, "_FAST_CAPS", False)
     for h, got in zip(hirs, fast):
-        assert got == _replays(h)
+        assert got == size_replays(h)
 
 
 def test_lone_literals_replay_and_lay_out_alike(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,7 +173,7 @@ def test_lone_literals_replay_and_lay_out_alike(monkeypatch: pytest.MonkeyPatch)
     assert len(fast) == len(slow)
     for h, g in zip(fast, slow):
         assert h.key() == g.key()
-        assert _replays(h, False) == _replays(g, False)
+        assert size_replays(h, False) == size_replays(g, False)
     for h, g in zip(fast[:300], slow):
         assert (nfa_key(h), analysis_key(h)) == (nfa_key(g), analysis_key(g))
 
