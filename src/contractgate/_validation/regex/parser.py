@@ -74,6 +74,9 @@ _FAST_ITEMS = True
 #: ``parse`` skips the nest limit's walk when the parser's own bound on the depth is
 #: within the limit (the tests turn it off: always walked, to compare).
 _FAST_DEPTH = True
+#: ``parse_set_class`` makes a class's commonest items (characters, ranges of two
+#: characters, ``\\d``, a nested ``[c]``) itself, outside x mode (the tests turn it off).
+_FAST_CLASS_ITEMS = True
 # What ``_pop_repeatable`` does not give back as it is.
 _NOT_PLAIN_REPEATABLE = (A.LiteralRun, A.Empty, A.SetFlags)
 
@@ -116,6 +119,62 @@ def _space_skipper() -> Pattern[str]:
         ws = _escape_ranges(perl_space())
         _space_re.append(re.compile(f"(?:[{ws}]+|#[^\\n]*\\n?)*"))
     return _space_re[0]
+
+
+_space_set: List[frozenset[str]] = []
+
+
+def _space_starts() -> frozenset[str]:
+    """The characters ``_space_skipper`` can start a match with: White_Space and ``#``."""
+    if not _space_set:
+        chars = {chr(c) for lo, hi in perl_space() for c in range(lo, hi + 1)}
+        _space_set.append(frozenset(chars | {"#"}))
+    return _space_set[0]
+
+
+# ``[...&&...]`` (or ``--``, ``~~``) of plain characters and ranges, outside x mode.
+_SIMPLE_OP_CLASS = re.compile(
+    rf"\[(\^?)((?:{_PLAIN_IN_CLASS}(?:-{_PLAIN_IN_CLASS})?)+)(&&|--|~~)"
+    rf"((?:{_PLAIN_IN_CLASS}(?:-{_PLAIN_IN_CLASS})?)+)\]"
+)
+
+
+def _plain_union(pattern: str, i: int, end: int) -> Optional[A.ClassSet]:
+    """What the steps make of ``pattern[i:end]``, plain characters and ranges (as
+    ``_SIMPLE_CLASS`` finds them), as a side of a class: its one item, or their union.
+    None for an invalid range (the steps report it)."""
+    items: List[A.ClassSetItem] = []
+    literal, verbatim = A.Literal, A.LIT_VERBATIM
+    while i < end:
+        c = pattern[i]
+        if i + 1 < end and pattern[i + 1] == "-":
+            d = pattern[i + 2]
+            if c > d:
+                return None
+            lo = literal(i, i + 1, verbatim, c)
+            hi = literal(i + 2, i + 3, verbatim, d)
+            items.append(A.ClassSetRange(Span(i, i + 3), lo, hi))
+            i += 3
+        else:
+            items.append(literal(i, i + 1, verbatim, c))
+            i += 1
+    if len(items) == 1:
+        return items[0]
+    union = A.ClassSetUnion(Span(items[0].span.start, end))
+    union.items = items
+    return union
+
+
+_x_class_re: List[Pattern[str]] = []
+
+
+def _simple_x_class() -> Pattern[str]:
+    """``[ c ]`` or ``[ ^ c ]`` in x mode: one plain character, White_Space around."""
+    if not _x_class_re:
+        ws = _escape_ranges(perl_space())
+        plain = rf"[^\\\[\]\-&~^#{ws}]"
+        _x_class_re.append(re.compile(rf"\[[{ws}]*(\^[{ws}]*)?({plain})[{ws}]*\]"))
+    return _x_class_re[0]
 
 
 def _plain_count(pattern: str, offset: int) -> Tuple[int, int, Optional[int], bool]:
@@ -244,6 +303,8 @@ class Parser:
     def bump_space(self) -> None:
         if not self.ignore_whitespace or self.offset >= self.n:
             return
+        if _FAST_CLASS_ITEMS and self.pattern[self.offset] not in _space_starts():
+            return  # (the skipper would match nothing)
         m = _space_skipper().match(self.pattern, self.offset, self.n)
         assert m is not None
         self.offset = m.end()
@@ -411,6 +472,9 @@ class Parser:
                         short = self.simple_class()
                         if short is not None:
                             asts.append(short)
+                            continue
+                        if _FAST_CLASS_ITEMS:  # (push_set_class, without a second try)
+                            asts.append(self.parse_set_class(False))
                             continue
                     elif c == ")":  # pop_group closing a group without alternation
                         stack = self.stack_group
@@ -957,13 +1021,56 @@ class Parser:
 
     # -- bracketed classes ---------------------------------------------------
 
-    def parse_set_class(self) -> A.ClassBracketed:
-        short = self.simple_class()
-        if short is not None:
-            return short
+    def parse_set_class(self, simple: bool = True) -> A.ClassBracketed:
+        """The class at the offset (``simple``: trying ``simple_class`` first; the parse
+        loop, which tried it already, says False)."""
+        if simple:
+            short = self.simple_class()
+            if short is not None:
+                return short
         self.unbounded = True
         union = A.ClassSetUnion(self.span())
+        pattern, n = self.pattern, self.n
+        fast = _FAST_CLASS_ITEMS
+        literal, verbatim, span_t = A.Literal, A.LIT_VERBATIM, Span
         while True:
+            if fast and not self.ignore_whitespace:
+                # The commonest items without their steps (outside x mode, where
+                # ``bump_space`` does nothing): what the steps make of them, pushed
+                # onto the union as ``push`` does.
+                o = self.offset
+                if o + 2 < n:
+                    c = pattern[o]
+                    d = pattern[o + 1]
+                    item: Optional[A.ClassSetItem] = None
+                    if c not in "[]\\&-~":
+                        if d != "-":  # a character (a range needs ``-`` next)
+                            item = literal(o, o + 1, verbatim, c)
+                            end = o + 1
+                        else:
+                            e = pattern[o + 2]
+                            if e not in "]-\\" and c <= e:  # c-e of two characters
+                                end = o + 3
+                                item = A.ClassSetRange(
+                                    span_t(o, end), literal(o, o + 1, verbatim, c),
+                                    literal(o + 2, end, verbatim, e),
+                                )
+                    elif c == "\\":
+                        if d in "dswDSW" and pattern[o + 2] != "-":  # \d, not a range
+                            end = o + 2
+                            item = A.ClassPerl(o, end, d.lower(), d.isupper())
+                    elif (
+                        c == "[" and self.stack_class and d not in "\\[]-&~^:"
+                        and pattern[o + 2] == "]"
+                    ):  # a nested ``[d]``: what ``push_class_open`` and ``pop_class`` make
+                        end = o + 3
+                        item = A.ClassBracketed(o, end, False, literal(o + 1, o + 2, verbatim, d))
+                    if item is not None:
+                        self.offset = end
+                        items = union.items
+                        union.span = span_t(union.span.start if items else o, end)
+                        items.append(item)
+                        continue
             self.bump_space()
             if self.is_eof():
                 raise self.unclosed_class_error()
@@ -998,7 +1105,7 @@ class Parser:
         one go (a common shape, and a big share of the parsing time of a pattern made
         of many such classes). None, and no move, for anything else."""
         if self.ignore_whitespace:
-            return None
+            return self.simple_x_class() if _FAST_CLASS_ITEMS else None
         pattern, o = self.pattern, self.offset
         negated = pattern.startswith("^", o + 1)
         i = o + 2 if negated else o + 1
@@ -1016,13 +1123,26 @@ class Parser:
                 return A.ClassBracketed(o, i + 4, negated, rng)
         m = _SIMPLE_CLASS.match(pattern, o)
         if m is None:
-            return None
+            return self.simple_op_class() if _FAST_CLASS_ITEMS else None
         i, end = m.span(2)
         items: List[A.ClassSetItem] = []
         body = m.group(2)
         if "-" not in body:  # characters only: what the loop below makes, in one pass
             verbatim, literal = A.LIT_VERBATIM, A.Literal
             items = [literal(k, k + 1, verbatim, c) for k, c in enumerate(body, i)]
+            i = end
+        elif (
+            _FAST_CLASS_ITEMS and body[1::3] == "-" * (len(body) // 3)
+            and len(body) % 3 == 0 and all(map(str.__le__, body[0::3], body[2::3]))
+        ):  # ranges only, all valid: what the loop below makes, in one pass
+            verbatim, literal, range_t = A.LIT_VERBATIM, A.Literal, A.ClassSetRange
+            items = [
+                range_t(
+                    Span(k, k + 3), literal(k, k + 1, verbatim, c),
+                    literal(k + 2, k + 3, verbatim, d),
+                )
+                for k, c, d in zip(range(i, end, 3), body[0::3], body[2::3])
+            ]
             i = end
         while i < end:
             c = pattern[i]
@@ -1045,6 +1165,44 @@ class Parser:
             kind.items = items
         self.offset = m.end()
         return A.ClassBracketed(o, m.end(), m.group(1) == "^", kind)
+
+    def simple_op_class(self) -> Optional[A.ClassBracketed]:
+        """``simple_class`` for one set operation between two runs of plain characters
+        and ranges (``[a-z&&b]``, ``[^a--bc]``), outside x mode: the node the steps make.
+        None, and no move, for anything else (an invalid range too: the steps report it)."""
+        pattern = self.pattern
+        m = _SIMPLE_OP_CLASS.match(pattern, self.offset)
+        if m is None:
+            return None
+        (start, end), (n0, n1), (l0, l1), (o0, o1), (r0, r1) = m.regs
+        # (a side of one character, the commonest, made here)
+        literal, verbatim = A.Literal, A.LIT_VERBATIM
+        lhs = (
+            literal(l0, l1, verbatim, pattern[l0]) if l1 - l0 == 1
+            else _plain_union(pattern, l0, l1)
+        )
+        rhs = (
+            literal(r0, r1, verbatim, pattern[r0]) if r1 - r0 == 1
+            else _plain_union(pattern, r0, r1)
+        )
+        if lhs is None or rhs is None:
+            return None
+        self.unbounded = True  # (as ``parse_set_class`` says: the steps made it before)
+        self.offset = end
+        op = A.ClassSetBinaryOp(Span(l0, r1), pattern[o0:o1], lhs, rhs)
+        return A.ClassBracketed(start, end, n1 > n0, op)
+
+    def simple_x_class(self) -> Optional[A.ClassBracketed]:
+        """``simple_class`` in x mode, for ``[ c ]`` and ``[ ^ c ]`` of one plain
+        character with whitespace (no comments) around: the node the steps make (that of
+        ``[c]``).  None, and no move, for anything else."""
+        m = _simple_x_class().match(self.pattern, self.offset)
+        if m is None:
+            return None
+        i = m.start(2)
+        self.offset = m.end()
+        lit = A.Literal(i, i + 1, A.LIT_VERBATIM, m.group(2))
+        return A.ClassBracketed(m.start(), m.end(), m.group(1) is not None, lit)
 
     def parse_set_class_range(self) -> A.ClassSetItem:
         prim1 = self.parse_set_class_item()
@@ -1231,6 +1389,10 @@ def check_nest_limit(p: Parser, ast: A.Ast) -> None:
                     and type(child.ast) is A.ClassBracketed  # type: ignore[attr-defined]
                     and type(child.ast.kind) in _LEAF_TYPES)  # type: ignore[attr-defined]
                 or (t is A.ClassBracketed and type(child.kind) in _LEAF_TYPES)  # type: ignore[attr-defined]
+                or (_FAST_CLASS_ITEMS and t is A.ClassBracketed  # ``[a&&b]``
+                    and type(child.kind) is A.ClassSetBinaryOp  # type: ignore[attr-defined]
+                    and type(child.kind.lhs) in _LEAF_TYPES  # type: ignore[attr-defined]
+                    and type(child.kind.rhs) in _LEAF_TYPES)  # type: ignore[attr-defined]
                 or _shallow(child)
             ):
                 continue  # two levels at most, within the limit: nothing to see
@@ -1243,7 +1405,13 @@ def _shallow(node: object) -> bool:
     children = _children(node)
     if children is None:
         return True
+    fast, leaf_types, bracketed = _FAST_CLASS_ITEMS, _LEAF_TYPES, A.ClassBracketed
     for child in children:
+        if fast and (
+            type(child) in leaf_types
+            or (type(child) is bracketed and type(child.kind) in leaf_types)
+        ):
+            continue  # (``[c]``: one level below)
         if not isinstance(child, _LEAVES):
             grandchildren = _children(child)
             if grandchildren is not None and not all(

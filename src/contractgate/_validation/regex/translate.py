@@ -153,6 +153,9 @@ _FAST_CLASSES = True
 #: ``bracketed`` takes a union of characters and ranges in one pass (a megabyte class
 #: ``[abab…]``: 4.7x the crate's compile before); the tests turn it off to compare.
 _FLAT_UNIONS = True
+#: ... and with POSIX classes, ``\\d``-like classes and nested ``[c]`` in the union
+#: (``[[:alpha:]a-z\\d…]``, ``[[a][b]…]``); the tests turn it off to compare.
+_FLAT_ITEMS = True
 _NO_MEMO = re.compile(r"[\s#]")  # a class with these may read differently in x mode
 _LEAVES = frozenset([A.Literal, A.LiteralRun, A.Dot, A.Assertion, A.ClassUnicode, A.ClassPerl,
                      A.ClassBracketed, A.Empty, A.SetFlags])  # fmt: skip
@@ -563,6 +566,11 @@ class Translator:
         pairs: List[Tuple[int, int]] = []
         add = pairs.append
         literal, rng = A.Literal, A.ClassSetRange
+        more = _FLAT_ITEMS
+        bracketed, ascii_t, perl_t = A.ClassBracketed, A.ClassAscii, A.ClassPerl
+        # The other items' sets, by kind: each distinct one added once (a union takes a
+        # set once however often it is named; ``\\d`` is some 70 ranges).
+        parts: Dict[Tuple[Any, ...], Ranges] = {}
         for x in items:
             t = type(x)
             if t is literal:
@@ -570,8 +578,34 @@ class Translator:
                 add((o, o))
             elif t is rng:
                 add((ord(x.start.c), ord(x.end.c)))  # type: ignore[union-attr]
-            else:
+            elif not more:
                 return None
+            else:
+                # (``class_item``'s, in the walk's order: the same errors, if any)
+                if t is ascii_t:
+                    posix = cast(A.ClassAscii, x)
+                    key: Tuple[Any, ...] = (t, posix.kind, posix.negated)
+                    if key in parts:
+                        continue
+                    rs = self._fold_negate(posix.span, posix.negated, U.ASCII_CLASSES[posix.kind])
+                elif t is perl_t:
+                    perl = cast(A.ClassPerl, x)
+                    key = (t, perl.kind, perl.negated)
+                    if key in parts:
+                        continue
+                    rs = self.perl_class(perl)
+                elif t is bracketed and type(x.kind) is literal:  # type: ignore[union-attr]
+                    # a nested ``[c]``: its character, folded and negated as the walk does
+                    key = (t, x.kind.c, x.negated)  # type: ignore[union-attr]
+                    if key in parts:
+                        continue
+                    o = ord(x.kind.c)  # type: ignore[union-attr]
+                    rs = self._fold_negate(x.span, x.negated, ((o, o),))  # type: ignore[union-attr]
+                else:
+                    return None
+                parts[key] = rs
+                pairs.extend(rs)
+        # (``union_all`` of the parts: each part is canonical, so one ``canon`` of them all)
         return C.canon(pairs)
 
     def class_item(self, item: A.ClassSetItem) -> Ranges:
