@@ -143,24 +143,40 @@ def _plain_union(pattern: str, i: int, end: int) -> Optional[A.ClassSet]:
     """What the steps make of ``pattern[i:end]``, plain characters and ranges (as
     ``_SIMPLE_CLASS`` finds them), as a side of a class: its one item, or their union.
     None for an invalid range (the steps report it)."""
-    items: List[A.ClassSetItem] = []
-    literal, verbatim = A.Literal, A.LIT_VERBATIM
-    while i < end:
-        c = pattern[i]
-        if i + 1 < end and pattern[i + 1] == "-":
-            d = pattern[i + 2]
-            if c > d:
-                return None
-            lo = literal(i, i + 1, verbatim, c)
-            hi = literal(i + 2, i + 3, verbatim, d)
-            items.append(A.ClassSetRange(Span(i, i + 3), lo, hi))
-            i += 3
-        else:
-            items.append(literal(i, i + 1, verbatim, c))
-            i += 1
+    literal, verbatim, range_t = A.Literal, A.LIT_VERBATIM, A.ClassSetRange
+    start, body = i, pattern[i:end]
+    items: List[A.ClassSetItem]
+    if "-" not in body:  # characters only: what the loop below makes, in one pass
+        items = [literal(k, k + 1, verbatim, c) for k, c in enumerate(body, i)]
+    elif (
+        _FAST_CLASS_ITEMS and body[1::3] == "-" * (len(body) // 3)
+        and len(body) % 3 == 0 and all(map(str.__le__, body[0::3], body[2::3]))
+    ):  # ranges only, all valid: what the loop below makes, in one pass
+        items = [
+            range_t(
+                Span(k, k + 3), literal(k, k + 1, verbatim, c),
+                literal(k + 2, k + 3, verbatim, d),
+            )
+            for k, c, d in zip(range(i, end, 3), body[0::3], body[2::3])
+        ]
+    else:
+        items = []
+        while i < end:
+            c = pattern[i]
+            if i + 1 < end and pattern[i + 1] == "-":
+                d = pattern[i + 2]
+                if c > d:
+                    return None
+                lo = literal(i, i + 1, verbatim, c)
+                hi = literal(i + 2, i + 3, verbatim, d)
+                items.append(range_t(Span(i, i + 3), lo, hi))
+                i += 3
+            else:
+                items.append(literal(i, i + 1, verbatim, c))
+                i += 1
     if len(items) == 1:
         return items[0]
-    union = A.ClassSetUnion(Span(items[0].span.start, end))
+    union = A.ClassSetUnion(Span(start, end))
     union.items = items
     return union
 
@@ -1124,45 +1140,9 @@ class Parser:
         m = _SIMPLE_CLASS.match(pattern, o)
         if m is None:
             return self.simple_op_class() if _FAST_CLASS_ITEMS else None
-        i, end = m.span(2)
-        items: List[A.ClassSetItem] = []
-        body = m.group(2)
-        if "-" not in body:  # characters only: what the loop below makes, in one pass
-            verbatim, literal = A.LIT_VERBATIM, A.Literal
-            items = [literal(k, k + 1, verbatim, c) for k, c in enumerate(body, i)]
-            i = end
-        elif (
-            _FAST_CLASS_ITEMS and body[1::3] == "-" * (len(body) // 3)
-            and len(body) % 3 == 0 and all(map(str.__le__, body[0::3], body[2::3]))
-        ):  # ranges only, all valid: what the loop below makes, in one pass
-            verbatim, literal, range_t = A.LIT_VERBATIM, A.Literal, A.ClassSetRange
-            items = [
-                range_t(
-                    Span(k, k + 3), literal(k, k + 1, verbatim, c),
-                    literal(k + 2, k + 3, verbatim, d),
-                )
-                for k, c, d in zip(range(i, end, 3), body[0::3], body[2::3])
-            ]
-            i = end
-        while i < end:
-            c = pattern[i]
-            if i + 1 < end and pattern[i + 1] == "-":
-                d = pattern[i + 2]
-                if c > d:
-                    return None  # the steps report the invalid range
-                lo = A.Literal(i, i + 1, A.LIT_VERBATIM, c)
-                hi = A.Literal(i + 2, i + 3, A.LIT_VERBATIM, d)
-                items.append(A.ClassSetRange(Span(i, i + 3), lo, hi))
-                i += 3
-            else:
-                items.append(A.Literal(i, i + 1, A.LIT_VERBATIM, c))
-                i += 1
-        kind: A.ClassSet
-        if len(items) == 1:
-            kind = items[0]
-        else:
-            kind = A.ClassSetUnion(Span(m.start(2), end))
-            kind.items = items
+        kind = _plain_union(pattern, *m.span(2))
+        if kind is None:
+            return None  # the steps report the invalid range
         self.offset = m.end()
         return A.ClassBracketed(o, m.end(), m.group(1) == "^", kind)
 

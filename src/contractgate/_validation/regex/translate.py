@@ -582,18 +582,11 @@ class Translator:
                 return None
             else:
                 # (``class_item``'s, in the walk's order: the same errors, if any)
-                if t is ascii_t:
-                    posix = cast(A.ClassAscii, x)
-                    key: Tuple[Any, ...] = (t, posix.kind, posix.negated)
+                if t is ascii_t or t is perl_t:
+                    key: Tuple[Any, ...] = (t, x.kind, x.negated)  # type: ignore[union-attr]
                     if key in parts:
                         continue
-                    rs = self._fold_negate(posix.span, posix.negated, U.ASCII_CLASSES[posix.kind])
-                elif t is perl_t:
-                    perl = cast(A.ClassPerl, x)
-                    key = (t, perl.kind, perl.negated)
-                    if key in parts:
-                        continue
-                    rs = self.perl_class(perl)
+                    rs = self.class_item(x)
                 elif t is bracketed and type(x.kind) is literal:  # type: ignore[union-attr]
                     # a nested ``[c]``: its character, folded and negated as the walk does
                     key = (t, x.kind.c, x.negated)  # type: ignore[union-attr]
