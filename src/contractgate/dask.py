@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'contractgate[dask]'"
     ) from exc
 
+from ._validation.partition import check_unique_columns
 from ._validation.rules import check_now
 from ._validation.summary import check_count
 from .contract import CompiledContract, Contract, FieldType
@@ -144,6 +145,7 @@ def validate_dataframe(
     float64 column turns 1 into 1.0, which an ``integer`` field rejects, as the gateway
     does)."""
     _check_frame("validate_dataframe", df, "validate_bag")
+    check_unique_columns("validate_dataframe", list(df.columns))
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
     check_now(now)
@@ -198,6 +200,7 @@ def ingest_dataframe(
     """:func:`ingest_bag` for a Dask DataFrame, rows converted as in
     :func:`validate_dataframe`."""
     _check_frame("ingest_dataframe", df, "ingest_bag")
+    check_unique_columns("ingest_dataframe", list(df.columns))
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
     _check_split_every(split_every)

@@ -33,12 +33,13 @@ try:
     import pyarrow as pa  # type: ignore[import-untyped]
     from pyspark import RDD, TaskContext
     from pyspark.sql import DataFrame
-    from pyspark.sql.types import BinaryType, StringType
+    from pyspark.sql.types import ArrayType, BinaryType, DataType, MapType, StringType, StructType
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
         "contractgate.spark needs PySpark and pyarrow: pip install 'contractgate[spark]'"
     ) from exc
 
+from ._validation.partition import check_unique_columns
 from ._validation.rules import check_now
 from ._validation.summary import check_count
 from .contract import CompiledContract, Contract
@@ -170,7 +171,7 @@ def validate_dataframe(
     frame_records((), null_cells)  # checks the option on the driver
     check_count("max_examples", max_examples)
     check_now(now)
-    _check_json_column(df, json_column)
+    _check_columns("validate_dataframe", df, json_column)
     frame, names = _arrow_input(df, json_column)
     violations = frame.mapInArrow(
         partial(_violation_batches, compiled, names, null_cells, now), VIOLATIONS_SCHEMA
@@ -228,7 +229,7 @@ def ingest_dataframe(
     _check_frame("ingest_dataframe", df, "ingest_rdd")
     check_ingest_arguments(job_id, contract_id, max_batch_events, max_examples, client, version)
     frame_records((), null_cells)
-    _check_json_column(df, json_column)
+    _check_columns("ingest_dataframe", df, json_column)
     frame, names = _arrow_input(df, json_column)
     task = partial(
         _arrow_ingest, names, null_cells, client, contract_id, job_id, version,
@@ -273,19 +274,42 @@ def _arrow_input(
     return frame.select(f"_{names.index(json_column)}"), None
 
 
-def _check_json_column(df: DataFrame, json_column: Optional[str]) -> None:
-    """The column of raw JSON text exists and holds text: checked on the driver, before
-    any job (a missing one fails every task; numbers would be validated as events)."""
+def _check_columns(function: str, df: DataFrame, json_column: Optional[str]) -> None:
+    """On the driver, before any job: the column of raw JSON text exists, is the only one
+    of its name and holds text (a missing one fails every task; numbers would be
+    validated as events); without one, no two columns, nor two fields of a struct column,
+    share a name (``check_unique_columns``)."""
     if json_column is None:
+        check_unique_columns(function, df.columns)
+        for field in df.schema.fields:
+            _check_fields(function, field.dataType, field.name)
         return
     if json_column not in df.columns:
         raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
+    if df.columns.count(json_column) > 1:
+        at = [i for i, name in enumerate(df.columns) if name == json_column]
+        raise ValueError(
+            f"json_column {json_column!r} names {len(at)} columns (at "
+            f"{', '.join(map(str, at))}): rename or drop the others first"
+        )
     kind = df.schema[json_column].dataType
     if not isinstance(kind, (StringType, BinaryType)):
         raise TypeError(
             f"json_column {json_column!r} must be a string or binary column of JSON text, "
             f"not {kind.simpleString()}"
         )
+
+
+def _check_fields(function: str, kind: DataType, path: str) -> None:
+    """:func:`check_unique_columns` for the structs within a column, at any depth."""
+    if isinstance(kind, StructType):
+        check_unique_columns(function, kind.names, path)
+        for field in kind.fields:
+            _check_fields(function, field.dataType, f"{path}.{field.name}")
+    elif isinstance(kind, ArrayType):
+        _check_fields(function, kind.elementType, f"{path}[*]")
+    elif isinstance(kind, MapType):
+        _check_fields(function, kind.valueType, f"{path}.*")
 
 
 # ---------------------------------------------------------------------------- tasks

@@ -128,6 +128,34 @@ def test_dask_ingest_client_and_version_are_checked_on_the_driver() -> None:
         cg_dask.ingest_dataframe(ddf, CID, job_id="j", client=NOWHERE, version=1)  # type: ignore[arg-type]
 
 
+
+def test_dask_frames_with_columns_of_one_name_are_refused_on_the_driver() -> None:
+    """A frame with two columns of one name (a join's leftover) was validated as events
+    holding only the last of them (pandas keeps the last, with a warning in the worker's
+    log): the same rows passed or failed by column order. Both orders, and ingest, are
+    refused on the driver, naming the name and the columns' positions."""
+    good, bad = user_event(1), dict(user_event(1), user_id="Bad-User!")
+    names = ["user_id", "event_type", "timestamp", "user_id"]
+    for first, last in ((bad, good), (good, bad)):
+        pdf = pd.DataFrame(
+            [[first["user_id"], good["event_type"], good["timestamp"], last["user_id"]]],
+            columns=names,
+        )
+        ddf = dd.from_pandas(pdf, npartitions=1)
+        with pytest.raises(
+            ValueError,
+            match=r"^validate_dataframe: the frame has columns of the same name: 'user_id' "
+                  r"\(at 0, 3\)\. An event has one value per field",
+        ):
+            cg_dask.validate_dataframe(ddf, USER_EVENTS)
+        with pytest.raises(ValueError, match=r"^ingest_dataframe: .*'user_id' \(at 0, 3\)"):
+            cg_dask.ingest_dataframe(ddf, CID, job_id="j", client=NOWHERE)
+    # every repeated name is listed
+    pdf = pd.DataFrame([[1, 2, 3, 4, 5]], columns=["a", "b", "a", "b", "b"])
+    with pytest.raises(ValueError, match=r"'a' \(at 0, 2\); 'b' \(at 1, 3, 4\)\."):
+        cg_dask.validate_dataframe(dd.from_pandas(pdf, npartitions=1), USER_EVENTS)
+
+
 # ---------------------------------------------------------------------------- Spark
 
 _ORDER_WITH_MAP = (
@@ -173,6 +201,53 @@ def test_spark_json_column_is_checked_on_the_driver(spark: SparkSession) -> None
     binary = spark.createDataFrame([(json.dumps(order(3)).encode(),)], "value BINARY").coalesce(1)
     summary = cg_spark.validate_dataframe(binary, COMPILED, json_column="value").summary()
     assert summary == reference(COMPILED, [[json.dumps(order(3)).encode()]])[1]
+
+
+
+def test_spark_columns_and_struct_fields_of_one_name_are_refused_on_the_driver(
+    spark: SparkSession,
+) -> None:
+    """A join leaves two columns of one name; Arrow's rows kept only the last, so the
+    same rows passed or failed by column order, and a struct with two fields of one name
+    (at any depth: in arrays, in map values) lost one the same way. Refused on the
+    driver, before any job, with the name, where it is and the positions. A repeated
+    json_column is ambiguous too; repeated names elsewhere do not travel with it."""
+    good = user_event(1)
+    left = spark.createDataFrame(
+        [(good["user_id"], good["event_type"], good["timestamp"])],
+        "user_id STRING, event_type STRING, timestamp BIGINT",
+    )
+    right = spark.createDataFrame([("Bad-User!", good["event_type"])], "user_id STRING, k STRING")
+    joined = left.join(right, left.event_type == right.k).drop("k")
+    assert joined.columns == ["user_id", "event_type", "timestamp", "user_id"]
+    jobs = _jobs(spark)
+    for call in (
+        lambda df: cg_spark.validate_dataframe(df, USER_EVENTS),
+        lambda df: cg_spark.ingest_dataframe(df, CID, job_id="j", client=NOWHERE),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"_dataframe: the frame has columns of the same name: 'user_id' \(at 0, 3\)",
+        ):
+            call(joined)
+    nested = {
+        "a STRUCT<x:INT,y:INT,x:INT>": r"struct column 'a' has fields of the same name: 'x' "
+                                       r"\(at 0, 2\)",
+        "a ARRAY<STRUCT<s:STRUCT<q:INT,q:INT>>>": r"struct column 'a\[\*\]\.s' .* 'q' "
+                                                  r"\(at 0, 1\)",
+        "a MAP<STRING,STRUCT<v:INT,v:INT>>": r"struct column 'a\.\*' .* 'v' \(at 0, 1\)",
+    }
+    for schema, message in nested.items():
+        df = spark.createDataFrame([], schema)
+        with pytest.raises(ValueError, match=r"^validate_dataframe: " + message):
+            cg_spark.validate_dataframe(df, USER_EVENTS)
+    text = spark.createDataFrame([(json.dumps(good), 1, 2)], "value STRING, n INT, n INT")
+    twice = spark.createDataFrame([("{}", "{}")], "value STRING, value STRING")
+    with pytest.raises(ValueError, match=r"json_column 'value' names 2 columns \(at 0, 1\)"):
+        cg_spark.validate_dataframe(twice, USER_EVENTS, json_column="value")
+    assert _jobs(spark) == jobs
+    summary = cg_spark.validate_dataframe(text, USER_EVENTS, json_column="value").summary()
+    assert summary == reference(USER_EVENTS.compile(), [[json.dumps(good)]])[1]
 
 
 def _lines_frame(spark: SparkSession, lines: List[Optional[str]]) -> DataFrame:

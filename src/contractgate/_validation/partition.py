@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .._frozenlist import EMPTY, FrozenList, freeze_fields
 from ..exceptions import EventDecodeError, EventTypeError
@@ -31,6 +31,7 @@ from .violations import Violation
 __all__ = [
     "EventOutcome",
     "PartitionReport",
+    "check_unique_columns",
     "frame_records",
     "summarize_partition",
     "validate_chunk",
@@ -297,3 +298,20 @@ def frame_records(
         raise ValueError(f"null_cells must be 'absent' or 'null', got {null_cells!r}")
     missing = _missing if nan_is_missing else _none
     return (fix(record, missing) for record in records)
+
+
+def check_unique_columns(function: str, names: Sequence[Any], struct: str = "") -> None:
+    """Refuse, on the driver, a frame (or a ``struct`` column) with two columns of one
+    name, a join's usual leftover: its rows would become events holding only one of
+    them (pandas and Arrow keep the last), a verdict on data nobody chose."""
+    at: Dict[Any, List[int]] = {}
+    for i, name in enumerate(names):
+        at.setdefault(name, []).append(i)
+    repeated = [f"{name!r} (at {', '.join(map(str, i))})" for name, i in at.items() if len(i) > 1]
+    if repeated:
+        whose = f"struct column {struct!r} has fields" if struct else "the frame has columns"
+        raise ValueError(
+            f"{function}: {whose} of the same name: {'; '.join(repeated)}. An event has one "
+            "value per field and its row would keep only the last: rename or drop the "
+            "others first"
+        )
