@@ -174,6 +174,22 @@ def _small_loops(k: int) -> str:
     )
 
 
+def _cjk(k: int, start: int = 0x4E00) -> str:
+    return "".join(chr(start + i) for i in range(k))
+
+
+def _cjk_pairs(k: int, run: int) -> str:
+    """``k`` alternatives of two distinct CJK characters (2k one-position classes)
+    after an exponential prefix with a ``run`` of ``[ab]``."""
+    pairs = "|".join(a + b for a, b in zip(_cjk(k), _cjk(k, 0x4E00 + k)))
+    return f"[ab]*a[ab]{{{run}}}c(?:{pairs})"
+
+
+def _cjk_cycle(k: int) -> Callable[[int], str]:
+    """Random ``ab`` text, then the pairs' first characters over and over: each one
+    new to a cache of fewer masks than ``k``."""
+    return lambda n: (_random_ab(min(n, 20_000)) + _cycle(_cjk(k), n))[:n]
+
 def _a_heavy(n: int) -> str:
     """Random ``a``/``b`` text, three ``a`` in four: most branches live, none matching."""
     import random
@@ -224,6 +240,8 @@ SHAPES: Dict[str, Tuple[Callable[[], str], Callable[[int], str]]] = {
     "bits: 400 loops (?:x[ab]{k})*": (
         lambda: "".join(f"(?:x[ab]{{{k}}})*" for k in range(1, 401)) + "q",
         lambda n: _random_from("xababababab", n)),
+    # thousands of distinct classes, a text visiting more of them than the cache holds
+    "bits: 13,000 CJK pairs": (lambda: _cjk_pairs(13_000, 100_000), _cjk_cycle(13_000)),
     "literals: 30,000 words": (lambda: "|".join(_words(2, 30_000)),
                                lambda n: _prefixes(_words(2, 30_000), n)),
     "bits: (?i) 12,000 words": (lambda: "(?i)" + "|".join(_words(2, 12_000)),

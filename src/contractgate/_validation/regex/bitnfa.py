@@ -58,6 +58,7 @@ from . import bitchains as C
 from . import bitgroups as G
 from . import hir as H
 from .bitgroups import DIRECT, FACTOR_MAX, UP_RUNS, WINDOW
+from .charmasks import ClassIndex
 from .glushkov import (
     MAX_BUILD_WORK,
     MAX_EXPANDED,
@@ -196,16 +197,13 @@ class BitNFA(Rebuildable):
         self.positions = len(b.cls)
         self.anchored = H.anchored_start(hir)
         self._top = top
-        self._class_ranges = [([lo for lo, _ in rs], [hi for _, hi in rs]) for rs in b.classes]
         by_class: List[List[int]] = [[] for _ in b.classes]
         for p, cid in enumerate(b.cls):
             by_class[cid].append(p)
-        self._class_masks = [G.bitset(ps) for ps in by_class]
-        # The code points where some class starts or stops: between two of them every
-        # class holds or not alike, so a character's mask is its interval's (computed
-        # once per interval: a text of thousands of distinct characters, each a new
-        # character, costs a look-up each, not a pass over every class).
-        self._bounds = sorted({x for rs in b.classes for lo, hi in rs for x in (lo, hi + 1)})
+        # A character's mask is its elementary interval's (``ClassIndex``: between two
+        # bounds of classes every class holds or not alike), computed once per interval:
+        # a text of thousands of distinct characters costs a look-up each.
+        self._classes = ClassIndex(b.classes, by_class, self.positions)
         self._intervals: Dict[int, int] = {}
         # Singleton edges p -> p + d under a condition, as condition -> d -> sources,
         # and the bicliques kept whole.
@@ -469,15 +467,11 @@ class BitNFA(Rebuildable):
         got = self._chars.get(c)
         if got is None:
             o = ord(c)
-            interval = bisect_right(self._bounds, o)
+            interval = self._classes.interval(o)
             mask = self._intervals.get(interval)
             new = mask is None
             if mask is None:
-                mask = 0
-                for cid, (los, his) in enumerate(self._class_ranges):
-                    i = bisect_right(los, o) - 1
-                    if i >= 0 and o <= his[i]:
-                        mask |= self._class_masks[cid]
+                mask = self._classes.mask(o, interval)
             bits = char_bits(c)
             got = (
                 bits & self._prev_mask, (bits & self._next_mask) << NEXT_SHIFT, mask,
