@@ -101,3 +101,17 @@ def test_many_classes_answer_as_the_dfa(few: bool, monkeypatch: pytest.MonkeyPat
     for s in subjects:
         assert bits.is_match(s) == m.dfa_is_match(s), s[-8:]
     assert [bits.is_match(s) for s in subjects] == [True, False, False, False, True, False, True]
+
+
+def test_a_character_held_by_many_classes_is_gathered_once() -> None:
+    """``a`` in 600 classes of one position each (``[a\\x{4E00}]``, ...): its mask is
+    kept past the engine's cache clears, and equals the union."""
+    classes = [canon([(0x61, 0x7A), (0x4E00 + i, 0x4E00 + i)]) for i in range(600)]
+    by_class = [[i] for i in range(600)]
+    index = ClassIndex(classes, by_class, 600)
+    a = index.interval(0x61)
+    assert index.mask(0x61, a) == (1 << 600) - 1
+    assert index._kept == {a: (1 << 600) - 1}
+    assert index.mask(0x7A, index.interval(0x7A)) == (1 << 600) - 1  # one interval: a-z
+    assert index.mask(0x4E05, index.interval(0x4E05)) == 1 << 5
+    assert len(index._kept) == 1

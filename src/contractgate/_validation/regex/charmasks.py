@@ -6,16 +6,17 @@ tens of thousands of distinct classes (an alternation of CJK pairs), and one mas
 class, each as wide as the pattern, then took hundreds of MB (classes x positions / 8
 bytes), while each miss tested every class: 1-2 ms per character of a text that
 visits more distinct characters than the engine's cache holds.  Past ``FEW_CLASSES``
-only classes with many positions keep a mask (at most ``positions / DENSE_SHARE`` of
-them: a few bytes per position in all), and a segment tree over the elementary
-intervals between the classes' bounds finds the classes holding a character in
-O(log intervals + classes found).
+only classes with many positions keep a mask (at most ``DENSE_SHARE`` of them: 32 bytes
+per position in all), and a segment tree over the elementary intervals between the
+classes' bounds finds the classes holding a character in O(log intervals + classes
+found).  A miss still costs the classes found: a character held by thousands of classes
+is gathered once and kept (``KEEP_BITS``, ``KEEP_BYTES``).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .bitgroups import bitset
 from .charset import Ranges
@@ -31,12 +32,18 @@ DENSE_MIN = 64
 #: A mask made of at most this many positions is ORed bit by bit (each a shift over
 #: the mask's width); more are set in one pass over a byte buffer (``bitset``).
 FEW_BITS = 8
+#: A mask gathered from more positions than this is kept here, up to ``KEEP_BYTES`` in
+#: all: the engine's own cache of masks is cleared whole when full, and a text cycling
+#: through new characters would otherwise gather a character held by thousands of
+#: classes again after every clear.
+KEEP_BITS = 256
+KEEP_BYTES = 16 << 20
 
 
 class ClassIndex:
     """The positions whose class holds a code point: :meth:`mask`."""
 
-    __slots__ = ("_dense", "_few", "_nodes", "_size", "_sparse", "bounds")
+    __slots__ = ("_dense", "_few", "_kept", "_kept_bytes", "_nodes", "_size", "_sparse", "bounds")
 
     def __init__(self, classes: List[Ranges], by_class: List[List[int]], positions: int) -> None:
         # The code points where some class starts or stops: between two of them every
@@ -47,6 +54,8 @@ class ClassIndex:
         self._sparse: List[Tuple[int, ...]] = []
         self._nodes: List[Optional[List[int]]] = []
         self._size = 0
+        self._kept: Dict[int, int] = {}
+        self._kept_bytes = 0
         if len(classes) <= FEW_CLASSES:
             self._few = [
                 ([lo for lo, _ in rs], [hi for _, hi in rs], bitset(ps))
@@ -98,6 +107,9 @@ class ClassIndex:
                 if i >= 0 and o <= his[i]:
                     mask |= cm
             return mask
+        kept = self._kept.get(interval)
+        if kept is not None:
+            return kept
         dense, sparse, nodes = self._dense, self._sparse, self._nodes
         bits: List[int] = []
         i = interval + self._size
@@ -115,4 +127,9 @@ class ClassIndex:
             for p in bits:
                 mask |= 1 << p
             return mask
-        return mask | bitset(bits)
+        mask |= bitset(bits)
+        size = (mask.bit_length() >> 3) + 100
+        if len(bits) > KEEP_BITS and self._kept_bytes + size <= KEEP_BYTES:
+            self._kept[interval] = mask
+            self._kept_bytes += size
+        return mask
