@@ -34,6 +34,7 @@ from .suffix_replay import FNV_PRIME as _FNV_PRIME
 from .suffix_replay import M64 as _M64
 from .suffix_replay import SUFFIX_CACHE as SUFFIX_CACHE
 from .suffix_replay import plan_of, replay
+from .trie_size import trie_cost
 from .utf8seq import sequences as _sequences
 
 STATE = 32
@@ -195,39 +196,7 @@ class _Builder:
 
 def _trie(literals: List[bytes]) -> Cost:
     """LiteralTrie::compile: per inner node, one state per chunk plus a union."""
-    # node: [transitions {byte: child}, order of bytes, chunks (list of byte lists), is_match]
-    nodes: List[Tuple[Dict[int, int], List[List[int]]]] = [({}, [[]])]
-    for lit in literals:
-        cur = 0
-        for b in lit:
-            trans, chunks = nodes[cur]
-            nxt = trans.get(b)
-            if nxt is None:
-                nxt = len(nodes)
-                nodes.append(({}, [[]]))
-                trans[b] = nxt
-                chunks[-1].append(b)
-            cur = nxt
-        trans, chunks = nodes[cur]
-        if not (not trans and len(chunks) > 1):
-            chunks.append([])
-    states, mem = 1, 0  # the shared end state
-    for trans, chunks in nodes:
-        if not trans:
-            continue  # a leaf: its parent points straight at `end`
-        alternates = 0
-        all_chunks = [c for c in chunks]
-        for i, chunk in enumerate(all_chunks):
-            if i > 0:
-                alternates += 1  # a match between chunks: `end`
-            if chunk:
-                states += 1
-                if len(chunk) > 1:
-                    mem += TRANSITION * len(chunk)
-                alternates += 1
-        states += 1
-        mem += STATE_ID * alternates
-    return states, mem
+    return trie_cost(literals, TRANSITION, STATE_ID)
 
 
 def _is_literal_alt(h: H.Hir) -> bool:
