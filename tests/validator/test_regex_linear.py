@@ -811,6 +811,29 @@ def test_a_search_stays_on_the_dfa_while_it_is_cheaper_than_the_bit_engine() -> 
     assert m.is_match(subject + "xaq") is True and dfa.stats.handovers == 0
 
 
+
+def test_a_dead_branch_does_not_keep_a_thrashing_search_on_the_dfa() -> None:
+    # 529 distinct loops behind a `q` the text never holds: 140 000 positions, so the bit
+    # engine's estimate (every test over the whole pattern) is 129 units per character,
+    # and the DFA, allowed as much, thrashed on the look-around prefix at 25 us per
+    # character without handing over.  The bit engine measured on the text costs 9
+    # units (its state never reaches the loops): it takes over, at about 5 us.
+    loops = "".join(f"(?:x[ab]{{{k}}})*" for k in range(1, 530))
+    m = compile_pattern("[ab]*a(?:[ab](?:\\b|\\B)){40}c|q" + loops + "w")
+    dfa = m._get_dfa()
+    rs = random.Random(3)
+    subject = "".join(rs.choice("ab") for _ in range(16_000))
+    assert m.is_match(subject) is False
+    bits = dfa._bits
+    assert isinstance(bits, BitNFA) and bits.work_per_char() > 100
+    assert dfa._bits_cost is not None and dfa._bits_cost < _nfa.THRASH_PER_CHAR
+    assert dfa.stats.handovers == 1 and dfa._per_char == _nfa.THRASH_PER_CHAR
+    slack = _nfa.THRASH_SLACK
+    assert dfa.stats.work() <= slack + _nfa.THRASH_PER_CHAR * len(subject) + _nfa.MISS_UNITS
+    assert m.is_match(subject + "q" + "xab" * 3 + "w") is True
+    assert m.is_match(subject + "a" + "b" * 40 + "c") is True
+    assert m.is_match(subject + "a" + "b" * 39 + "c") is False
+
 def test_live_loops_cost_a_few_steps_per_fill_group() -> None:
     # Past the prefix the tail's loops are all live.  Before: one carry test per group,
     # then four operations per live loop (~300 per character).  Now the loops are two

@@ -19,8 +19,8 @@ Three things keep the cost per character small, not just linear:
   and is dropped when full, and a search whose misses cost more than
   ``THRASH_PER_CHAR`` closure steps per character (adversarial input on an
   exponential DFA), or more than the bit-parallel engine's own cost per character
-  when that is higher (``BitNFA.work_per_char``), hands over to the bit-parallel
-  simulation of ``bitnfa``.
+  when that is higher (``BitNFA.work_per_char``, or what it measures on the text when
+  that is lower: ``_measure``), hands over to the bit-parallel simulation of ``bitnfa``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ _TRANSITION_BYTES = 80  # per dict entry, amortised over resizes
 THRASH_PER_CHAR = 32
 THRASH_SLACK = 50_000
 MISS_UNITS = 40
+#: When the bit-parallel engine's estimate is above that allowance, its cost is measured
+#: once on this many characters of the text (ending where the search stands, or the
+#: text's first ones), and the lower of the two figures is the allowance.
+PROBE_CHARS = 512
 #: Literal alternations with at least this many branches become a trie.
 TRIE_MIN_BRANCHES = 3
 #: Take the look kinds from the graph instead of walking the HIR again (the tests turn it
@@ -142,6 +146,7 @@ class LazyDFA(Rebuildable):
         # work units per character a search may spend on misses before it hands over
         # (raised to the bit-parallel engine's own cost once that is built)
         self._per_char = THRASH_PER_CHAR
+        self._bits_cost: Optional[int] = None  # the bit engine's cost per character
         self._cache = self._new_cache()
 
     def _new_cache(self) -> _Cache:
@@ -295,7 +300,9 @@ class LazyDFA(Rebuildable):
                         watch = False
                     else:
                         # hand over only if the bit-parallel engine is cheaper per character
-                        cost = bits.work_per_char()
+                        cost = self._bits_cost
+                        if cost is None:
+                            cost = self._bits_cost = self._measure(bits, s, i, per_char)
                         if per_char < cost:
                             limit += THRASH_SLACK * (cost - per_char) // THRASH_PER_CHAR
                             per_char = self._per_char = cost
@@ -309,6 +316,16 @@ class LazyDFA(Rebuildable):
             st = nx
             i += 1
         return self.at_eoi(st)
+
+    def _measure(self, bits: BitNFA, s: str, i: int, per_char: int) -> int:
+        """The bit engine's cost per character: its estimate (every test over the whole
+        pattern) or, when that is above ``per_char``, what it measures on
+        ``PROBE_CHARS`` characters of ``s`` if lower (``BitNFA.measured_work_per_char``)."""
+        cost = bits.work_per_char()
+        if per_char < cost:
+            end = max(i + 1, PROBE_CHARS)
+            cost = min(cost, bits.measured_work_per_char(s[max(0, end - PROBE_CHARS):end]))
+        return cost
 
     def bit_engine(self) -> Optional[BitNFA]:
         """The bit-parallel engine of this pattern, built on first use (None: the
