@@ -1581,3 +1581,18 @@ def test_a_run_of_conditional_nullable_items_builds_in_linear_work() -> None:
     bits = BitNFA(m.hir)
     for s in ["ay zz q", "ay zz", "q", "ayq", "ay zzq", "", "yx yx yx q"]:
         assert bits.is_match(s) == m.dfa_is_match(s), s
+
+
+def test_a_search_decided_by_its_first_step_builds_no_bit_engine() -> None:
+    # `(?:a?){60000}` matches the empty string: the first step decides the search, but
+    # its closure (60 000 copies) is past the thrash slack, and the hand-over check ran
+    # before the answer was read: 1.3 s and 106 MB building the bit engine to answer
+    # what was known (0.01 s). Also for a miss decided false (anchored, no way on).
+    m = compile_pattern("(?:a?){60000}")
+    assert m.is_match("x") is True
+    dfa = m._get_dfa()
+    assert dfa.stats.handovers == 0 and dfa._bits is None
+    m = compile_pattern("^(?:a?){60000}b")
+    assert m.is_match("x" * 10) is False
+    dfa = m._get_dfa()
+    assert dfa.stats.handovers == 0 and dfa._bits is None

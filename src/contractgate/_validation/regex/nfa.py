@@ -292,8 +292,9 @@ class LazyDFA(Rebuildable):
             if nx is None:
                 stats.misses += 1
                 nx = st[c] = self._step(st, c)
-                if watch and stats.closure_steps + MISS_UNITS * stats.misses > (
-                    limit + per_char * i
+                # (a decided search returns below: no hand-over, not even a build, for it)
+                if watch and nx is not True and nx is not False and (
+                    stats.closure_steps + MISS_UNITS * stats.misses > limit + per_char * i
                 ):
                     bits = self.bit_engine()
                     if bits is None:
