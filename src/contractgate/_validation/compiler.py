@@ -516,9 +516,14 @@ class CompiledContract:
         check_now(now)
         batch = list(iter_events(events))
         results = [self.validate(e, now=now) for e in batch]
+        # an event's batch violations gathered first: one result each, not a copy of its
+        # violations per hit (quadratic in the uniqueness rules an event breaks)
+        added: Dict[int, List[Violation]] = {}
         for i, v in self.uniqueness_violations(batch):
+            added.setdefault(i, []).append(v)
+        for i, vs in added.items():
             r = results[i]
-            results[i] = ValidationResult(False, FrozenList((*r.violations, v)), r.validation_us)
+            results[i] = ValidationResult(False, FrozenList((*r.violations, *vs)), r.validation_us)
         return results
 
     def validate_envelope(self, payload: Any, *, now: Now = None) -> BatchValidationResult:
