@@ -15,7 +15,6 @@ imports :mod:`contractgate.contract` at run time (the model types are annotation
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import FrozenInstanceError
 from functools import cached_property, partial
@@ -42,6 +41,7 @@ from .._frozenlist import EMPTY, FrozenList
 from ..exceptions import ContractCompileError, EventDecodeError
 from . import batch as _batch
 from . import messages as M
+from .freshstack import in_fresh_thread
 from .inputs import iter_events
 from .reference import (
     PASSED,
@@ -596,40 +596,13 @@ def _generate(compiled: CompiledContract, fail_fast: bool, decode: bool = False)
         return None
 
 
-#: The stack of the thread that generates code when the caller's stack is too short: the
-#: compiler's C recursion gets room whatever the platform's default thread stack is.
-_CODEGEN_STACK_BYTES = 16 * 1024 * 1024
-_STACK_SIZE_LOCK = threading.Lock()
-
-
 def _in_fresh_thread(build: Callable[[], Any]) -> Any:
     """``build()`` run at the bottom of a new thread's stack; None when even there
     the contract nests too deeply for Python's compiler."""
-    box: Dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["gen"] = build()
-        except (SyntaxError, RecursionError, MemoryError):
-            box["gen"] = None
-        except BaseException as exc:  # pragma: no cover - re-raised in the caller
-            box["error"] = exc
-
-    with _STACK_SIZE_LOCK:
-        try:
-            previous: Optional[int] = threading.stack_size(_CODEGEN_STACK_BYTES)
-        except (ValueError, RuntimeError):  # pragma: no cover - platform refuses the size
-            previous = None
-        try:
-            thread = threading.Thread(target=target, name="contractgate-codegen", daemon=True)
-            thread.start()
-        finally:
-            if previous is not None:
-                threading.stack_size(previous)
-    thread.join()
-    if "error" in box:  # pragma: no cover - a bug in codegen, not a nesting limit
-        raise box["error"]
-    return box.get("gen")
+    try:
+        return in_fresh_thread(build)
+    except (SyntaxError, RecursionError, MemoryError):
+        return None
 
 
 def _render_f64_fast(x: float) -> str:

@@ -21,6 +21,7 @@ import math
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from ...exceptions import EventTypeError
+from ..freshstack import in_fresh_thread
 from .jsonvalue import MAX_DEPTH, json_equal, render_json
 from .pyjson import check_text, int_as_json_number
 
@@ -202,9 +203,17 @@ def render_value(v: Any) -> str:
     return render_json(normalise(v))
 
 
-def normalise(v: Any, depth: int = 0) -> Any:
+def normalise(v: Any) -> Any:
     """The value as serde_json would hold it: plain types, big ints as floats, tuples as
-    lists (an error for anything without a JSON form)."""
+    lists (an error for anything without a JSON form).  Called with little stack left, a
+    deep value is normalised again in a fresh thread (``freshstack``)."""
+    try:
+        return _normalise(v, 0)
+    except RecursionError:
+        return in_fresh_thread(_normalise, v, 0)
+
+
+def _normalise(v: Any, depth: int) -> Any:
     t = type(v)
     if t is str or t is bool or v is None or t is float:
         if t is float:
@@ -224,12 +233,12 @@ def normalise(v: Any, depth: int = 0) -> Any:
                     f"object key {k!r} is a {type(k).__name__}; JSON object keys are strings",
                     python_type=type(k).__name__,
                 )
-            out[check_text(str.__str__(k))] = normalise(x, depth + 1)
+            out[check_text(str.__str__(k))] = _normalise(x, depth + 1)
         return out
     if isinstance(v, (list, tuple)):
-        return [normalise(x, depth + 1) for x in v]
+        return [_normalise(x, depth + 1) for x in v]
     jtype(v)
-    return normalise(_canonical_scalar(v), depth)
+    return _normalise(_canonical_scalar(v), depth)
 
 
 def resolve(event: Any, dotted: str) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Union
 
+from ..freshstack import in_fresh_thread
 from .dates import is_valid_date
 from .jsondecode import (
     MAX_DEPTH,
@@ -99,18 +100,26 @@ def json_equal(a: Any, b: Any) -> bool:
     An integer never equals a float (``1`` ≠ ``1.0``, ``0`` ≠ ``-0.0``), a bool never
     equals a number, floats compare as f64 (``-0.0 == 0.0``), strings by code points,
     arrays element-wise, objects as unordered maps, ``null`` only equals ``null``.
+    Called with little stack left, deep values are compared again in a fresh thread.
     """
+    try:
+        return _json_equal(a, b)
+    except RecursionError:
+        return in_fresh_thread(_json_equal, a, b)
+
+
+def _json_equal(a: Any, b: Any) -> bool:
     ta = type(a)
     if ta is type(b):
         if ta is dict:
             if len(a) != len(b):
                 return False
             for k, x in a.items():
-                if k not in b or not json_equal(x, b[k]):
+                if k not in b or not _json_equal(x, b[k]):
                     return False
             return True
         if ta is list or ta is tuple:
-            return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+            return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
         return bool(a == b)
     ka, kb = _kind(a), _kind(b)
     if ka != kb:
@@ -118,9 +127,9 @@ def json_equal(a: Any, b: Any) -> bool:
     if ka == "object":
         if len(a) != len(b):
             return False
-        return all(k in b and json_equal(x, b[k]) for k, x in a.items())
+        return all(k in b and _json_equal(x, b[k]) for k, x in a.items())
     if ka == "array":
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
     return bool(a == b)
 
 

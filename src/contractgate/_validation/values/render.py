@@ -22,6 +22,8 @@ from bisect import bisect_right
 from json.encoder import encode_basestring
 from typing import Any, List, Mapping, Optional, Pattern, Tuple
 
+from ..freshstack import in_fresh_thread
+
 __all__ = [
     "debug_escape_ranges",
     "display_width",
@@ -153,7 +155,17 @@ def render_json(v: Any) -> str:
         return "null"
     if t is bool:
         return "true" if v else "false"
-    if t is dict or t is list:
+    if t is dict or t is list or t is tuple:
+        # called with little stack left, a deep value is rendered in a fresh thread
+        try:
+            return _render_container(v, t)
+        except RecursionError:
+            return in_fresh_thread(_render_container, v, t)
+    return _render_other(v)
+
+
+def _render_container(v: Any, t: type) -> str:
+    if t is not tuple:
         # The stdlib C encoder writes the same text as serde_json except for floats with
         # a decimal exponent below -4 (repr's "1e-05" / "1e-07"); such a float (or a
         # string that looks like one) sends the value to the exact renderer.
@@ -165,9 +177,7 @@ def render_json(v: Any) -> str:
             return text
         if t is dict:
             return _render_object(v)
-    if t is list or t is tuple:
-        return "[" + ",".join([render_json(x) for x in v]) + "]"
-    return _render_other(v)
+    return "[" + ",".join([render_json(x) for x in v]) + "]"
 
 
 def _render_object(d: Mapping[Any, Any]) -> str:
