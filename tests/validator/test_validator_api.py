@@ -382,3 +382,28 @@ def test_a_bad_now_for_many_events_fails_before_any_is_read(now: Any) -> None:
         compiled.validate_batch([], now=now)
     with pytest.raises((TypeError, ValueError), match="now must be"):
         compiled.validate_envelope({"data": []}, now=now)
+
+
+@pytest.mark.parametrize("rule", ["enum: [x, é]", "max_length: 3", "min_length: 1"])
+@pytest.mark.parametrize("text", ["\ud800", "é\udfff"])
+def test_a_lone_surrogate_read_by_a_rule_is_an_event_decode_error_on_every_path(
+    rule: str, text: str
+) -> None:
+    """A str with a lone surrogate has no JSON text. A failing enum deferred its message
+    for any ``str``, so ``validate()`` returned a result whose message raised
+    ``EventDecodeError`` when first read (the reference raised at once) and ``is_valid``
+    returned False; a length rule raised ``EventTypeError``. Now every path raises
+    ``EventDecodeError`` when validating, as for the other values JSON text cannot carry."""
+    entity = f"{{name: a, type: string, {rule}}}"
+    yaml = f"version: '1'\nname: t\nontology:\n  entities:\n    - {entity}\n"
+    compiled = Contract.from_yaml(yaml).compile()
+    reference = Contract.from_yaml(yaml).compile(reference=True)
+    event = {"a": text}
+    for call in (compiled.validate, compiled.is_valid, reference.validate,
+                 lambda e: compiled.validate_batch([e])):  # fmt: skip
+        with pytest.raises(EventDecodeError, match="lone surrogate"):
+            call(event)
+    # a non-ASCII str failing the enum, now rendered at once: the same message
+    for value in ("ü", "y", "日本"):
+        got, want = compiled.validate({"a": value}), reference.validate({"a": value})
+        assert repr(got) == repr(want) and compiled.is_valid({"a": value}) == want.passed

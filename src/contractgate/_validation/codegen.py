@@ -487,9 +487,10 @@ class _Emitter:
             ind + 1,
             path,
             M.ENUM,
-            f"if type({v}) is not str: _render_value({v})",
+            # (a non-ASCII str is rendered now: a lone surrogate has no JSON form)
+            f"if type({v}) is not str or not {v}.isascii(): _render_value({v})",
             arg=v,
-            when=f"type({v}) is str",
+            when=f"type({v}) is str and {v}.isascii()",
             value=_expr("_render_value(_a)"),
             allowed=_lit(allowed),
         )

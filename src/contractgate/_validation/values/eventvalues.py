@@ -140,16 +140,15 @@ def f64(v: Any) -> float:
 
 
 def utf8_len(s: str) -> int:
-    """Length in UTF-8 bytes (spec §4.5)."""
+    """Length in UTF-8 bytes (spec §4.5); a lone surrogate is ``check_text``'s error, as
+    for every rule that reads a string's text."""
     if s.isascii():
         return len(s)
     try:
         return len(s.encode("utf-8"))
-    except UnicodeEncodeError as exc:
-        raise EventTypeError(
-            "string contains a lone surrogate, which JSON text cannot carry",
-            python_type="str",
-        ) from exc
+    except UnicodeEncodeError:
+        check_text(s)
+        raise  # pragma: no cover - only a lone surrogate fails to encode
 
 
 def enum_key(v: Any) -> Optional[Tuple[str, Any]]:
