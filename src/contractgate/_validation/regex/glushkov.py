@@ -13,7 +13,7 @@ The construction is a walk over an explicit stack (``iterative.run``).
 
 from __future__ import annotations
 
-from typing import AbstractSet, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from . import hir as H
 from .charset import Ranges
@@ -22,6 +22,8 @@ from .iterative import Walk, run
 Cond = FrozenSet[str]
 Entry = Tuple[int, Cond]
 
+
+T = TypeVar("T")
 
 class Entries:
     """An immutable list of ``(position, condition)`` built by sharing: concatenation
@@ -98,13 +100,16 @@ class _Frag:
         self.chain = chain
 
 
-def _with(entries: Entries, nulls: Set[Cond]) -> Entries:
-    """``entries`` with each null condition added (the ways through a nullable part)."""
+def _with(
+    entries: Entries, nulls: Set[Cond], unions: Dict[Tuple[Cond, Cond], Cond]
+) -> Entries:
+    """``entries`` with each null condition added (the ways through a nullable part).
+    ``unions`` holds one union per distinct pair for the whole build (a frozenset per
+    entry would be ~200 bytes each, and the copies of a repetition meet the same few
+    pairs: a dict per call kept 60 000 equal unions for ``(?:a?\\b){20000}``)."""
     if nulls == {NO_COND}:
         return entries
     out: Dict[Entry, None] = {}
-    # One union per distinct pair (a frozenset per entry would be ~200 bytes each).
-    unions: Dict[Tuple[Cond, Cond], Cond] = {}
     for nc in nulls:
         for p, c in entries.flat():
             if nc:
@@ -128,6 +133,13 @@ class Builder:
         # the items of runs of nullable items: see ``nullable_chain``.
         self.chains_nullable: List[List[ChainItem]] = []
         self.work = 0
+        self._unions: Dict[Tuple[Cond, Cond], Cond] = {}  # see ``_with``
+        # one object per distinct condition and null set (each copy made its own)
+        self._interned: Dict[Any, Any] = {}
+
+    def _intern(self, value: T) -> T:
+        got: T = self._interned.setdefault(value, value)
+        return got
 
     def _charge(self, n: int) -> None:
         self.work += n
@@ -161,7 +173,7 @@ class Builder:
         if t is H.HEmpty:
             return _Frag(EMPTY, EMPTY, {NO_COND})
         if t is H.HLook:
-            return _Frag(EMPTY, EMPTY, {frozenset([h.look])})  # type: ignore[attr-defined]
+            return _Frag(EMPTY, EMPTY, {self._intern(frozenset([h.look]))})  # type: ignore[attr-defined]
         if t is H.HClass:
             one = Entries([(self.position(h.ranges), NO_COND)])  # type: ignore[attr-defined]
             return _Frag(one, one, set())
@@ -283,7 +295,7 @@ class Builder:
                 if lo <= top:  # pragma: no cover - items are laid out in order
                     break
                 top = max(p for p, _ in both)
-            items.append((frozenset(f.null), f.first, f.last, lo))
+            items.append((self._intern(frozenset(f.null)), f.first, f.last, lo))
             e += 1
         if sum(1 for it in items if it[3] >= 0) < CHAIN_MIN:
             return e, None  # nor does one start later in the run: it is a suffix
@@ -306,7 +318,7 @@ class Builder:
     def _with_charged(self, entries: Entries, nulls: Set[Cond]) -> Entries:
         if nulls != {NO_COND} and entries.size:
             self._charge(COPY_WEIGHT * len(nulls) * entries.size)
-        return _with(entries, nulls)
+        return _with(entries, nulls, self._unions)
 
     def _conj(self, a: AbstractSet[Cond], b: AbstractSet[Cond]) -> Set[Cond]:
         """The ways through two nullable parts in a row (both conditions hold)."""
