@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
@@ -205,3 +206,14 @@ def bit_engines(
         if tables:
             out[-1]._table(0)
     return out[0], out[1]
+
+
+def traced_peak(build: Callable[[], T]) -> Tuple[T, int]:
+    """``build()`` and the peak of memory it allocated (``tracemalloc``, bytes)."""
+    tracemalloc.start()
+    try:
+        got = build()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return got, peak

@@ -11,10 +11,10 @@ a character.  Memory is measured with ``tracemalloc``; no timing is asserted.
 from __future__ import annotations
 
 import random
-import tracemalloc
 from typing import List
 
 import pytest
+from regex_testlib import traced_peak
 
 from contractgate._validation.regex import charmasks, compile_pattern
 from contractgate._validation.regex.bitgroups import bitset
@@ -67,12 +67,7 @@ def test_many_classes_keep_few_wide_masks() -> None:
     """4 000 one-position classes after a run of 40 000: a mask per class took 22 MB
     (4 000 x 5.5 KB); a few masks (the run's class) and position tuples now."""
     m = compile_pattern("[ab]*a[ab]{40000}c(?:" + _pairs(2000) + ")")
-    tracemalloc.start()
-    try:
-        bits = BitNFA(m.hir)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    bits, peak = traced_peak(lambda: BitNFA(m.hir))
     assert bits.positions == 44_003
     assert peak < 12 << 20, peak
     dense = [cm for cm in bits._classes._dense if cm]

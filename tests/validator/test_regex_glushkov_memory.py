@@ -9,7 +9,7 @@ shared for the whole build now (180 MB, 4 s at the limit). Measured with
 
 from __future__ import annotations
 
-import tracemalloc
+from regex_testlib import traced_peak
 
 from contractgate._validation.regex import compile_pattern
 from contractgate._validation.regex.bitnfa import BitNFA
@@ -17,12 +17,7 @@ from contractgate._validation.regex.bitnfa import BitNFA
 
 def test_nullable_copies_with_a_look_share_their_conditions() -> None:
     m = compile_pattern("(?:a?\\b){10000}x")
-    tracemalloc.start()
-    try:
-        bits = BitNFA(m.hir)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    bits, peak = traced_peak(lambda: BitNFA(m.hir))
     assert peak < 22 << 20, peak  # 29 MB before, 15 MB now
     # and it answers as the DFA does
     for s in ["x", "ax", "a x", "aax", "ab", " " * 5 + "x", "a" * 30 + "y"]:
