@@ -184,6 +184,7 @@ class LazyDFA(Rebuildable):
         seen = set()
         out: List[int] = []
         stack = list(states)
+        held: Dict[str, bool] = {}  # each look at ``b``, decided once per walk
         while stack:
             s = stack.pop()
             if s in seen:
@@ -193,7 +194,10 @@ class LazyDFA(Rebuildable):
             if k == K_SPLIT:
                 stack.extend(alts[s])
             elif k == K_LOOK:
-                if holds(looks[s], b):
+                ok = held.get(looks[s])
+                if ok is None:
+                    ok = held[looks[s]] = holds(looks[s], b)
+                if ok:
                     stack.append(nexts[s])
             else:
                 out.append(s)
@@ -219,6 +223,7 @@ class LazyDFA(Rebuildable):
         new: List[int] = []
         seen = set()
         stack = list(state.states)
+        held: Dict[str, bool] = {}  # each look at ``b``, decided once per walk
         while stack:
             s = stack.pop()
             if s in seen:
@@ -233,7 +238,10 @@ class LazyDFA(Rebuildable):
             elif k == K_SPLIT:
                 stack.extend(alts[s])
             elif k == K_LOOK:
-                if holds(looks[s], b):
+                ok = held.get(looks[s])
+                if ok is None:
+                    ok = held[looks[s]] = holds(looks[s], b)
+                if ok:
                     stack.append(nexts[s])
             elif k == K_TRIE:
                 child = trie[s].get(c)
