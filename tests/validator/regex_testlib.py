@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import random
 import tracemalloc
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from contractgate._validation.regex import (
     CompiledRegex,
@@ -217,3 +218,51 @@ def traced_peak(build: Callable[[], T]) -> Tuple[T, int]:
     finally:
         tracemalloc.stop()
     return got, peak
+
+
+def class_patterns(
+    seed: int, n: int, make_class: Callable[[random.Random], str], flags: Sequence[str],
+    forms: Sequence[str], cut: float = 0.0,
+) -> Iterator[str]:
+    """``n`` seeded random patterns for the class fast-path tests: a flag group, then one
+    to four classes from ``make_class``, each in one of ``forms`` (``@`` stands for the
+    class); a share ``cut`` of them cut short (unclosed classes, errors at the end)."""
+    r = random.Random(seed)
+    for _ in range(n):
+        parts = [r.choice(flags)]
+        for _ in range(r.randint(1, 4)):
+            parts.append(r.choice(forms).replace("@", make_class(r)))
+        p = "".join(parts)
+        if cut and r.random() < cut:
+            p = p[: r.randint(1, len(p))]
+        yield p
+
+
+def parse_translate_on_off(
+    monkeypatch: Any, module: Any, switch: str, patterns: Iterator[str]
+) -> int:
+    """Each pattern parsed and translated with ``module.switch`` on, then off: the same
+    AST with its spans, the same HIR, the same errors with theirs. The errors counted."""
+    errors = 0
+    for p in patterns:
+        monkeypatch.setattr(module, switch, True)
+        fast = parsed(p), translated(p)
+        monkeypatch.setattr(module, switch, False)
+        assert fast == (parsed(p), translated(p)), p
+        errors += fast[1][0] == "error"  # type: ignore[index]
+    return errors
+
+
+def flat_unions_taken(monkeypatch: Any) -> List[bool]:
+    """Whether each call of the translator's one-pass union took its items (it gives
+    None to leave them to the walk), recorded while the test runs."""
+    taken: List[bool] = []
+    one_pass = TR.Translator._flat_union
+
+    def counted(self: object, items: object) -> object:
+        got = one_pass(self, items)  # type: ignore[arg-type]
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(TR.Translator, "_flat_union", counted)
+    return taken

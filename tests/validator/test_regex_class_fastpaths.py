@@ -13,17 +13,13 @@ patterns.
 
 from __future__ import annotations
 
-import importlib
 import random
 from typing import Iterator
 
 import pytest
-from regex_testlib import parsed, translated
+from regex_testlib import TR, class_patterns, flat_unions_taken, parse_translate_on_off
 
 from contractgate._validation.regex import parser as P
-
-# (the package's ``translate`` attribute is the function)
-TR = importlib.import_module("contractgate._validation.regex.translate")
 
 _CHARS = ["a", "b", "z", "A", "0", "_", "é", "ß", "K", "ſ", "😀", "\u00e0", ".", "*", "(", "|"]
 _ITEMS = [
@@ -44,41 +40,18 @@ def _class(r: random.Random) -> str:
 
 
 def _patterns(seed: int, n: int) -> Iterator[str]:
-    r = random.Random(seed)
-    for _ in range(n):
-        parts = [r.choice(_FLAGS)]
-        for _ in range(r.randint(1, 4)):
-            parts.append(r.choice([_class(r), "a", "(?i:" + _class(r) + ")", _class(r) + "+"]))
-        yield "".join(parts)
+    return class_patterns(seed, n, _class, _FLAGS, ["@", "a", "(?i:@)", "@+"])
 
 
 def test_flat_unions_translate_as_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = []
-    one_pass = TR.Translator._flat_union
-
-    def counted(self: object, items: object) -> object:
-        got = one_pass(self, items)  # type: ignore[arg-type]
-        taken.append(got is not None)
-        return got
-
-    monkeypatch.setattr(TR.Translator, "_flat_union", counted)
-    errors = 0
-    for p in _patterns(20261208, 3000):
-        monkeypatch.setattr(TR, "_FLAT_UNIONS", True)
-        fast = translated(p)
-        monkeypatch.setattr(TR, "_FLAT_UNIONS", False)
-        assert fast == translated(p), p
-        errors += fast[0] == "error"
+    taken = flat_unions_taken(monkeypatch)
+    errors = parse_translate_on_off(monkeypatch, TR, "_FLAT_UNIONS", _patterns(20261208, 3000))
     assert sum(taken) > 1000 and not all(taken)  # both ways, many times
     assert 100 < errors < 2500  # errors compared too (first error first)
 
 
 def test_character_classes_parse_as_the_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    for p in _patterns(20261209, 3000):
-        monkeypatch.setattr(P, "_FAST_STEPS", True)
-        fast = parsed(p)
-        monkeypatch.setattr(P, "_FAST_STEPS", False)
-        assert fast == parsed(p), p
+    parse_translate_on_off(monkeypatch, P, "_FAST_STEPS", _patterns(20261209, 3000))
 
 
 def test_a_long_character_class() -> None:

@@ -15,17 +15,20 @@ with their spans) over seeded random patterns.
 
 from __future__ import annotations
 
-import importlib
 import random
 from typing import Iterator
 
 import pytest
-from regex_testlib import parsed, translated
+from regex_testlib import (
+    TR,
+    class_patterns,
+    flat_unions_taken,
+    parse_translate_on_off,
+    parsed,
+    translated,
+)
 
 from contractgate._validation.regex import parser as P
-
-# (the package's ``translate`` attribute is the function)
-TR = importlib.import_module("contractgate._validation.regex.translate")
 
 _CHARS = ["a", "b", "z", "A", "0", "_", "é", "ß", "K", "ſ", "😀", "\u00e0", ".", "*", "(", "|",
           " ", "#", "^", ":", "\u00a0"]  # fmt: skip
@@ -63,17 +66,8 @@ def _class(r: random.Random) -> str:
 
 
 def _patterns(seed: int, n: int) -> Iterator[str]:
-    r = random.Random(seed)
-    for _ in range(n):
-        parts = [r.choice(_FLAGS)]
-        for _ in range(r.randint(1, 4)):
-            c = _class(r)
-            parts.append(r.choice([c, c, "a", "(?i:" + c + ")", "(?x:" + c + ")", c + "+",
-                                   "[" + c + "]", "(?-u:" + c + ")"]))  # fmt: skip
-        p = "".join(parts)
-        if r.random() < 0.1:  # unclosed classes, errors at the end
-            p = p[: r.randint(1, len(p))]
-        yield p
+    forms = ["@", "@", "a", "(?i:@)", "(?x:@)", "@+", "[@]", "(?-u:@)"]
+    yield from class_patterns(seed, n, _class, _FLAGS, forms, cut=0.1)
     # the nest limit, near it and past it, with the shapes the walk takes as shallow
     for inner in ["[a&&b]", "[a]", "[[a][b]]", "[a-z\\d]", "[ a ]"]:
         for depth in (60, 61, 62, 123, 124, 125, 126, 248, 249, 250, 251):
@@ -84,14 +78,7 @@ def _patterns(seed: int, n: int) -> Iterator[str]:
 
 
 def _same(monkeypatch: pytest.MonkeyPatch, module: object, switch: str, seed: int) -> int:
-    errors = 0
-    for p in _patterns(seed, 3000):
-        monkeypatch.setattr(module, switch, True)
-        fast = parsed(p), translated(p)
-        monkeypatch.setattr(module, switch, False)
-        assert fast == (parsed(p), translated(p)), p
-        errors += fast[1][0] == "error"  # type: ignore[index]
-    return errors
+    return parse_translate_on_off(monkeypatch, module, switch, _patterns(seed, 3000))
 
 
 def test_class_items_parse_as_the_steps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,15 +87,7 @@ def test_class_items_parse_as_the_steps(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_flat_items_translate_as_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = []
-    one_pass = TR.Translator._flat_union
-
-    def counted(self: object, items: object) -> object:
-        got = one_pass(self, items)  # type: ignore[arg-type]
-        taken.append(got is not None)
-        return got
-
-    monkeypatch.setattr(TR.Translator, "_flat_union", counted)
+    taken = flat_unions_taken(monkeypatch)
     errors = _same(monkeypatch, TR, "_FLAT_ITEMS", 20261211)
     assert sum(taken) > 1000 and not all(taken)  # both ways, many times
     assert 200 < errors < 2500
