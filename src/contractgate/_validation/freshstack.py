@@ -4,7 +4,7 @@ The validator's recursive steps are bounded by what they walk (values nest at mo
 deep as the gateway reads JSON, 128 levels; generated code as deep as the contract), not
 by the caller: called from code already hundreds of frames deep, one could still run
 out of Python's recursion limit. Each is pure, so on ``RecursionError`` it is simply run
-again where the stack is empty (:func:`in_fresh_thread`), and answers as it would have.
+again where the stack is empty (:func:`with_room`), and answers as it would have.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, Optional, TypeVar
 
-__all__ = ["in_fresh_thread"]
+__all__ = ["in_fresh_thread", "with_room"]
 
 T = TypeVar("T")
 
@@ -49,3 +49,12 @@ def in_fresh_thread(f: Callable[..., T], *args: Any) -> T:
         raise box["error"]
     value: T = box["value"]
     return value
+
+
+def with_room(f: Callable[..., T], *args: Any) -> T:
+    """``f(*args)``, run again in a fresh thread if the caller's stack ran out (``f`` is
+    pure: a walk bounded by what it walks, not by where it is called from)."""
+    try:
+        return f(*args)
+    except RecursionError:
+        return in_fresh_thread(f, *args)

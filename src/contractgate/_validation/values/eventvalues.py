@@ -21,7 +21,7 @@ import math
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from ...exceptions import EventTypeError
-from ..freshstack import in_fresh_thread
+from ..freshstack import with_room
 from .jsonvalue import MAX_DEPTH, json_equal, render_json
 from .pyjson import check_text, int_as_json_number
 
@@ -206,10 +206,7 @@ def normalise(v: Any) -> Any:
     """The value as serde_json would hold it: plain types, big ints as floats, tuples as
     lists (an error for anything without a JSON form).  Called with little stack left, a
     deep value is normalised again in a fresh thread (``freshstack``)."""
-    try:
-        return _normalise(v, 0)
-    except RecursionError:
-        return in_fresh_thread(_normalise, v, 0)
+    return with_room(_normalise, v, 0)
 
 
 def _normalise(v: Any, depth: int) -> Any:

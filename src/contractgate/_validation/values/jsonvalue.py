@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Union
 
-from ..freshstack import in_fresh_thread
+from ..freshstack import with_room
 from .dates import is_valid_date
 from .jsondecode import (
     MAX_DEPTH,
@@ -102,10 +102,7 @@ def json_equal(a: Any, b: Any) -> bool:
     arrays element-wise, objects as unordered maps, ``null`` only equals ``null``.
     Called with little stack left, deep values are compared again in a fresh thread.
     """
-    try:
-        return _json_equal(a, b)
-    except RecursionError:
-        return in_fresh_thread(_json_equal, a, b)
+    return with_room(_json_equal, a, b)
 
 
 def _json_equal(a: Any, b: Any) -> bool:

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from json.encoder import encode_basestring
 from typing import Any, List, Mapping, Optional, Pattern, Tuple
 
-from ..freshstack import in_fresh_thread
+from ..freshstack import with_room
 
 __all__ = [
     "debug_escape_ranges",
@@ -157,10 +157,7 @@ def render_json(v: Any) -> str:
         return "true" if v else "false"
     if t is dict or t is list or t is tuple:
         # called with little stack left, a deep value is rendered in a fresh thread
-        try:
-            return _render_container(v, t)
-        except RecursionError:
-            return in_fresh_thread(_render_container, v, t)
+        return with_room(_render_container, v, t)
     return _render_other(v)
 
 
