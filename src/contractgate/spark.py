@@ -286,8 +286,8 @@ def _check_columns(function: str, df: DataFrame, json_column: Optional[str]) -> 
         return
     if json_column not in df.columns:
         raise ValueError(f"json_column {json_column!r} is not a column of {df.columns}")
-    if df.columns.count(json_column) > 1:
-        at = [i for i, name in enumerate(df.columns) if name == json_column]
+    at = [i for i, name in enumerate(df.columns) if name == json_column]
+    if len(at) > 1:
         raise ValueError(
             f"json_column {json_column!r} names {len(at)} columns (at "
             f"{', '.join(map(str, at))}): rename or drop the others first"
